@@ -1,0 +1,134 @@
+//! The command line: global connection flags and one subcommand per headless
+//! twin of a console pane. With no subcommand, the console opens.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::config::{CliOverrides, ConfigError, parse_property};
+
+/// A terminal console, event bus and Kafka bridge for event-driven systems on Kafka.
+#[derive(Debug, Parser)]
+#[command(name = "eventdeck", version, about, long_about = None)]
+pub struct Cli {
+    /// Connection and configuration flags shared by every command.
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    /// What to run; the console when omitted.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Flags every command takes.
+#[derive(Debug, Clone, Args)]
+pub struct GlobalArgs {
+    /// Bootstrap servers (host:port,...); overrides KAFKA_BOOTSTRAP_SERVERS and the profile.
+    #[arg(short = 'b', long, global = true)]
+    pub brokers: Option<String>,
+    /// A named profile from the config file (also EVENTDECK_PROFILE).
+    #[arg(short = 'p', long, global = true)]
+    pub profile: Option<String>,
+    /// Config file (default: the platform config dir's eventdeck/config.toml).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// Any librdkafka property, like kcat: -X security.protocol=SASL_SSL
+    #[arg(short = 'X', value_name = "KEY=VALUE", global = true)]
+    pub property: Vec<String>,
+    /// Refuse every mutating action.
+    #[arg(long, global = true)]
+    pub read_only: bool,
+}
+
+impl GlobalArgs {
+    /// The configuration overrides these flags stand for.
+    pub fn overrides(&self) -> Result<CliOverrides, ConfigError> {
+        Ok(CliOverrides {
+            config: self.config.clone(),
+            profile: self.profile.clone(),
+            brokers: self.brokers.clone(),
+            read_only: self.read_only,
+            properties: self
+                .property
+                .iter()
+                .map(|p| parse_property(p))
+                .collect::<Result<_, _>>()?,
+        })
+    }
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Publish one event (our envelope) and print where it landed.
+    Inject(InjectArgs),
+    /// Print records from topics or contexts, decoded.
+    Tail(TailArgs),
+}
+
+/// `eventdeck inject`.
+#[derive(Debug, Clone, Args)]
+pub struct InjectArgs {
+    /// Bounded context (debate, implementation, performance, testing, evolution, or one from the config).
+    #[arg(short, long)]
+    pub context: Option<String>,
+    /// Event type, e.g. DecisionMade.
+    #[arg(short = 't', long = "type")]
+    pub event_type: String,
+    /// The event's `data`, as JSON.
+    #[arg(short, long, default_value = "{}")]
+    pub data: String,
+    /// Record key (default: the aggregate id).
+    #[arg(short, long)]
+    pub key: Option<String>,
+    /// Aggregate id (default: the key, else a new UUID).
+    #[arg(long)]
+    pub aggregate_id: Option<String>,
+    /// Extra header, repeatable: --header source=cli
+    #[arg(short = 'H', long = "header", value_name = "K=V")]
+    pub headers: Vec<String>,
+    /// Reuse a correlation id (default: a new one).
+    #[arg(long)]
+    pub correlation_id: Option<String>,
+    /// The event that caused this one.
+    #[arg(long)]
+    pub causation_id: Option<String>,
+    /// Schema version of `data`.
+    #[arg(long, default_value_t = 1)]
+    pub schema_version: u32,
+    /// Write to this topic instead of the context's.
+    #[arg(long)]
+    pub topic: Option<String>,
+    /// Print the result as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Output format of `tail`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TailFormat {
+    /// One JSON object per record.
+    Json,
+    /// One aligned, human line per record.
+    Pretty,
+    /// The value bytes as they are, one record per line.
+    Raw,
+}
+
+/// `eventdeck tail`.
+#[derive(Debug, Clone, Args)]
+pub struct TailArgs {
+    /// Topics or context names (default: every context's topic).
+    pub topics: Vec<String>,
+    /// beginning, end, an offset (42), the last N (-10), or an RFC 3339 time.
+    #[arg(short, long, default_value = "end", allow_hyphen_values = true)]
+    pub from: String,
+    /// Stop after N records.
+    #[arg(short = 'n', long)]
+    pub count: Option<u64>,
+    /// Stop when every partition has been read to its end (like kcat -e).
+    #[arg(short, long)]
+    pub exit: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "pretty")]
+    pub format: TailFormat,
+}

@@ -1,0 +1,110 @@
+//! `eventdeck tail`: read topics or contexts and print each record decoded, as JSON
+//! lines, aligned text, or raw values. Undecodable records are printed too.
+
+use std::io::Write;
+
+use color_eyre::eyre::{Result, eyre};
+use tokio::sync::mpsc;
+
+use crate::cli::{TailArgs, TailFormat};
+use crate::config::Settings;
+use crate::kafka::consume::{TailEvent, tail};
+use crate::kafka::{ConsumedRecord, StartAt, TailOptions};
+
+/// Records buffered between the Kafka reader and stdout.
+const CHANNEL_CAPACITY: usize = 4096;
+
+/// Runs `eventdeck tail`.
+pub async fn run(settings: &Settings, args: &TailArgs) -> Result<()> {
+    let start: StartAt = args.from.parse().map_err(|e: String| eyre!(e))?;
+    let topics: Vec<String> = if args.topics.is_empty() {
+        settings.topics.topics().map(str::to_string).collect()
+    } else {
+        args.topics
+            .iter()
+            .map(|t| settings.topics.resolve(t))
+            .collect()
+    };
+    let opts = TailOptions {
+        topics,
+        start,
+        count: args.count,
+        exit_at_end: args.exit,
+    };
+    let (tx, mut rx) = mpsc::channel(CHANNEL_CAPACITY);
+    let reader = {
+        let settings = settings.clone();
+        tokio::spawn(async move { tail(&settings, opts, tx).await })
+    };
+    let format = args.format;
+    let writer = tokio::task::spawn_blocking(move || -> std::io::Result<()> {
+        let stdout = std::io::stdout();
+        let mut out = std::io::BufWriter::new(stdout.lock());
+        while let Some(ev) = rx.blocking_recv() {
+            match ev {
+                TailEvent::Record(rec) => write_record(&mut out, &rec, format)?,
+                TailEvent::Warning(w) => {
+                    out.flush()?;
+                    eprintln!("eventdeck: warning: {w}");
+                }
+            }
+            if rx.is_empty() {
+                out.flush()?;
+            }
+        }
+        out.flush()
+    });
+    let ended = reader.await?;
+    match writer.await? {
+        Ok(()) => {}
+        // A closed pipe (`| head`) is a normal way for a tail to end.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+        Err(e) => return Err(e.into()),
+    }
+    ended?;
+    Ok(())
+}
+
+fn write_record(
+    out: &mut impl Write,
+    rec: &ConsumedRecord,
+    format: TailFormat,
+) -> std::io::Result<()> {
+    match format {
+        TailFormat::Raw => {
+            if let Some(v) = &rec.value {
+                out.write_all(v)?;
+            }
+            out.write_all(b"\n")
+        }
+        TailFormat::Json => {
+            let decoded = rec.decode();
+            serde_json::to_writer(&mut *out, &rec.to_json(&decoded))?;
+            out.write_all(b"\n")
+        }
+        TailFormat::Pretty => {
+            let decoded = rec.decode();
+            let time = rec
+                .time()
+                .map(|t| t.format("%H:%M:%S%.3f").to_string())
+                .unwrap_or_else(|| "-".into());
+            let ctx = decoded.context().unwrap_or("-");
+            let ty = decoded
+                .event_type()
+                .map(str::to_string)
+                .unwrap_or_else(|| format!("({})", decoded.kind().as_str()));
+            writeln!(
+                out,
+                "{time} {:<24} {:<14} {:<22} {:<16} {}",
+                format!("{}[{}]@{}", rec.topic, rec.partition, rec.offset),
+                ctx,
+                ty,
+                rec.key_text().unwrap_or_else(|| "-".into()),
+                match &decoded.error {
+                    Some(e) => format!("{} !! {e}", decoded.summary(60)),
+                    None => decoded.summary(100),
+                }
+            )
+        }
+    }
+}

@@ -1,0 +1,769 @@
+//! Settings: built-in defaults < the TOML config file (a profile in it) < the
+//! environment variables of the seed < the command line (`--brokers`, `-X`).
+//!
+//! Secrets (passwords, key passwords, `-X` properties that look like secrets) are
+//! held in [`Secret`], whose `Debug` prints `***`, so a settings dump, a log line or
+//! an error message can never carry one.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::domain::TopicMap;
+
+/// Where the config file lives when `--config` is not given:
+/// `~/.config/eventdeck/config.toml` on Linux (the `directories` crate's rules).
+pub fn default_config_path() -> Option<PathBuf> {
+    directories::ProjectDirs::from("dev", "eventdeck", "eventdeck")
+        .map(|d| d.config_dir().join("config.toml"))
+}
+
+/// The directory for the log file, the outbox and the audit log.
+pub fn default_data_dir() -> PathBuf {
+    directories::ProjectDirs::from("dev", "eventdeck", "eventdeck")
+        .map(|d| d.data_dir().to_path_buf())
+        .unwrap_or_else(|| std::env::temp_dir().join("eventdeck"))
+}
+
+/// A value that must never be printed: `Debug` shows `***`, and there is no `Display`.
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a secret value.
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+    /// The secret itself, for handing to librdkafka and nothing else.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
+
+/// Whether a librdkafka property holds a secret (its value is then kept in a [`Secret`]).
+pub fn is_secret_property(key: &str) -> bool {
+    let key = key.to_ascii_lowercase();
+    key.contains("password")
+        || key.contains("secret")
+        || key.ends_with(".key.pem")
+        || key == "sasl.oauthbearer.config"
+}
+
+/// Security settings, named after the seed's environment variables.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Security {
+    /// `security.protocol`: PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL.
+    pub protocol: Option<String>,
+    /// `sasl.mechanism`: PLAIN, SCRAM-SHA-256, SCRAM-SHA-512.
+    pub sasl_mechanism: Option<String>,
+    /// `sasl.username`.
+    pub sasl_username: Option<String>,
+    /// `sasl.password`; prefer `sasl_password_file` or the environment in files you share.
+    pub sasl_password: Option<Secret>,
+    /// A file whose first line is the SASL password.
+    pub sasl_password_file: Option<PathBuf>,
+    /// `ssl.ca.location`.
+    pub ssl_ca_location: Option<PathBuf>,
+    /// `ssl.certificate.location` (mTLS).
+    pub ssl_certificate_location: Option<PathBuf>,
+    /// `ssl.key.location` (mTLS).
+    pub ssl_key_location: Option<PathBuf>,
+    /// `ssl.key.password`.
+    pub ssl_key_password: Option<Secret>,
+}
+
+/// One cluster as written in the config file.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProfileFile {
+    brokers: Option<String>,
+    client_id: Option<String>,
+    consumer_group: Option<String>,
+    read_only: Option<bool>,
+    #[serde(default)]
+    security: Security,
+    /// Any librdkafka property, as with `-X`.
+    #[serde(default)]
+    librdkafka: BTreeMap<String, String>,
+}
+
+/// The topic section of the config file: context → topic, and the DLQ suffix.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TopicsFile {
+    dlq_suffix: Option<String>,
+    #[serde(default)]
+    contexts: BTreeMap<String, String>,
+}
+
+/// The UI section of the config file.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct UiConfig {
+    /// `dark` or `light`.
+    pub theme: String,
+    /// Records kept per stream in the Streams pane (older ones are evicted and counted).
+    pub ring_size: usize,
+    /// Frames per second at most.
+    pub max_fps: u32,
+    /// Lag poll interval in milliseconds.
+    pub lag_poll_ms: u64,
+    /// Key overrides: `"streams.p" = "pause"`.
+    pub keys: BTreeMap<String, String>,
+    /// Colour overrides: `context.debate = "#ff8800"`.
+    pub colors: BTreeMap<String, String>,
+}
+
+impl Default for UiConfig {
+    fn default() -> Self {
+        Self {
+            theme: "dark".into(),
+            ring_size: 10_000,
+            max_fps: 30,
+            lag_poll_ms: 2_000,
+            keys: BTreeMap::new(),
+            colors: BTreeMap::new(),
+        }
+    }
+}
+
+/// The whole config file.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConfigFile {
+    default_profile: Option<String>,
+    data_dir: Option<PathBuf>,
+    #[serde(default)]
+    profiles: BTreeMap<String, ProfileFile>,
+    #[serde(default)]
+    topics: TopicsFile,
+    #[serde(default)]
+    ui: UiConfig,
+}
+
+/// What the command line says about configuration (the global flags).
+#[derive(Debug, Clone, Default)]
+pub struct CliOverrides {
+    /// `--config PATH`.
+    pub config: Option<PathBuf>,
+    /// `--profile NAME`.
+    pub profile: Option<String>,
+    /// `--brokers host:port,...`.
+    pub brokers: Option<String>,
+    /// `--read-only`.
+    pub read_only: bool,
+    /// `-X key=value`, in order.
+    pub properties: Vec<(String, String)>,
+}
+
+/// Errors while loading configuration. None of them carries a secret.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The file is not valid TOML for eventdeck.
+    #[error("config file {path} is invalid: {message}")]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// The parser's message (line and column included).
+        message: String,
+    },
+    /// `--profile` named a profile the file does not have.
+    #[error("no profile named '{name}' in {path} (profiles there: {known})")]
+    UnknownProfile {
+        /// The name asked for.
+        name: String,
+        /// The file.
+        path: String,
+        /// The names it has.
+        known: String,
+    },
+    /// A `-X` argument without `=`.
+    #[error("-X expects key=value, got '{0}'")]
+    BadProperty(String),
+    /// The password file could not be read.
+    #[error("cannot read SASL password file {path}: {source}")]
+    PasswordFile {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+}
+
+/// The resolved settings every command runs with.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The profile's name (`default` when none was chosen).
+    pub profile: String,
+    /// `bootstrap.servers`.
+    pub brokers: String,
+    /// `client.id`.
+    pub client_id: String,
+    /// The consumer group of the bridge.
+    pub consumer_group: String,
+    /// No mutating action allowed.
+    pub read_only: bool,
+    /// Security settings.
+    pub security: Security,
+    /// librdkafka properties passed through (file's `librdkafka` table, then `-X`).
+    pub properties: BTreeMap<String, PropertyValue>,
+    /// Context → topic map and DLQ suffix.
+    pub topics: TopicMap,
+    /// UI settings.
+    pub ui: UiConfig,
+    /// Logs, outbox and audit log go here.
+    pub data_dir: PathBuf,
+    /// The config file that was read, if any.
+    pub config_path: Option<PathBuf>,
+}
+
+/// A passed-through librdkafka property value; secret ones are redacted in `Debug`.
+#[derive(Clone, PartialEq, Eq)]
+pub enum PropertyValue {
+    /// An ordinary value.
+    Plain(String),
+    /// A secret value.
+    Secret(Secret),
+}
+
+impl PropertyValue {
+    fn new(key: &str, value: String) -> Self {
+        if is_secret_property(key) {
+            Self::Secret(Secret::new(value))
+        } else {
+            Self::Plain(value)
+        }
+    }
+    /// The value for librdkafka.
+    pub fn expose(&self) -> &str {
+        match self {
+            Self::Plain(v) => v,
+            Self::Secret(s) => s.expose(),
+        }
+    }
+}
+
+impl fmt::Debug for PropertyValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Plain(v) => write!(f, "{v:?}"),
+            Self::Secret(s) => write!(f, "{s:?}"),
+        }
+    }
+}
+
+/// The seed's environment variable names.
+pub mod env {
+    /// `bootstrap.servers`.
+    pub const BOOTSTRAP_SERVERS: &str = "KAFKA_BOOTSTRAP_SERVERS";
+    /// `client.id`.
+    pub const CLIENT_ID: &str = "KAFKA_CLIENT_ID";
+    /// The bridge's consumer group.
+    pub const CONSUMER_GROUP: &str = "KAFKA_CONSUMER_GROUP";
+    /// `security.protocol`.
+    pub const SECURITY_PROTOCOL: &str = "KAFKA_SECURITY_PROTOCOL";
+    /// `sasl.mechanism`.
+    pub const SASL_MECHANISM: &str = "KAFKA_SASL_MECHANISM";
+    /// `sasl.username`.
+    pub const SASL_USERNAME: &str = "KAFKA_SASL_USERNAME";
+    /// `sasl.password`.
+    pub const SASL_PASSWORD: &str = "KAFKA_SASL_PASSWORD";
+    /// `ssl.ca.location`.
+    pub const SSL_CA_LOCATION: &str = "KAFKA_SSL_CA_LOCATION";
+    /// `ssl.certificate.location`.
+    pub const SSL_CERTIFICATE_LOCATION: &str = "KAFKA_SSL_CERTIFICATE_LOCATION";
+    /// `ssl.key.location`.
+    pub const SSL_KEY_LOCATION: &str = "KAFKA_SSL_KEY_LOCATION";
+    /// Profile to use when `--profile` is not given.
+    pub const PROFILE: &str = "EVENTDECK_PROFILE";
+}
+
+const DEFAULT_BROKERS: &str = "localhost:9092";
+const DEFAULT_CLIENT_ID: &str = "eventdeck";
+const DEFAULT_GROUP: &str = "eventdeck-bridge";
+
+impl Settings {
+    /// Loads settings from the process environment and the given CLI flags.
+    pub fn load(cli: &CliOverrides) -> Result<Self, ConfigError> {
+        Self::load_with_env(cli, &|k| std::env::var(k).ok().filter(|v| !v.is_empty()))
+    }
+
+    /// Loads settings with an explicit environment lookup (for tests).
+    pub fn load_with_env(
+        cli: &CliOverrides,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Self, ConfigError> {
+        let (file, config_path) = read_config_file(cli.config.as_deref())?;
+        let profile_name = cli
+            .profile
+            .clone()
+            .or_else(|| env(env::PROFILE))
+            .or_else(|| file.default_profile.clone());
+        let profile = match &profile_name {
+            Some(name) => {
+                file.profiles
+                    .get(name)
+                    .cloned()
+                    .ok_or_else(|| ConfigError::UnknownProfile {
+                        name: name.clone(),
+                        path: config_path
+                            .as_ref()
+                            .map(|p| p.display().to_string())
+                            .unwrap_or_else(|| "(no config file)".into()),
+                        known: if file.profiles.is_empty() {
+                            "none".into()
+                        } else {
+                            file.profiles.keys().cloned().collect::<Vec<_>>().join(", ")
+                        },
+                    })?
+            }
+            None => ProfileFile::default(),
+        };
+
+        let mut security = profile.security.clone();
+        let set = |slot: &mut Option<String>, var: &str| {
+            if let Some(v) = env(var) {
+                *slot = Some(v);
+            }
+        };
+        set(&mut security.protocol, env::SECURITY_PROTOCOL);
+        set(&mut security.sasl_mechanism, env::SASL_MECHANISM);
+        set(&mut security.sasl_username, env::SASL_USERNAME);
+        if let Some(v) = env(env::SASL_PASSWORD) {
+            security.sasl_password = Some(Secret::new(v));
+        }
+        for (slot, var) in [
+            (&mut security.ssl_ca_location, env::SSL_CA_LOCATION),
+            (
+                &mut security.ssl_certificate_location,
+                env::SSL_CERTIFICATE_LOCATION,
+            ),
+            (&mut security.ssl_key_location, env::SSL_KEY_LOCATION),
+        ] {
+            if let Some(v) = env(var) {
+                *slot = Some(PathBuf::from(v));
+            }
+        }
+        if security.sasl_password.is_none()
+            && let Some(path) = &security.sasl_password_file
+        {
+            let text =
+                std::fs::read_to_string(path).map_err(|source| ConfigError::PasswordFile {
+                    path: path.clone(),
+                    source,
+                })?;
+            security.sasl_password = Some(Secret::new(text.lines().next().unwrap_or("").trim()));
+        }
+
+        let mut properties: BTreeMap<String, PropertyValue> = profile
+            .librdkafka
+            .iter()
+            .map(|(k, v)| (k.clone(), PropertyValue::new(k, v.clone())))
+            .collect();
+        for (k, v) in &cli.properties {
+            properties.insert(k.clone(), PropertyValue::new(k, v.clone()));
+        }
+
+        let mut topics = TopicMap::default();
+        for (ctx, topic) in &file.topics.contexts {
+            topics.set_topic(ctx, topic);
+        }
+        if let Some(suffix) = &file.topics.dlq_suffix {
+            let map: BTreeMap<String, String> = topics
+                .contexts()
+                .filter_map(|c| Some((c.to_string(), topics.topic_for(c)?.to_string())))
+                .collect();
+            topics = TopicMap::new(map, suffix.clone());
+        }
+
+        Ok(Self {
+            profile: profile_name.unwrap_or_else(|| "default".into()),
+            brokers: cli
+                .brokers
+                .clone()
+                .or_else(|| env(env::BOOTSTRAP_SERVERS))
+                .or(profile.brokers)
+                .unwrap_or_else(|| DEFAULT_BROKERS.into()),
+            client_id: env(env::CLIENT_ID)
+                .or(profile.client_id)
+                .unwrap_or_else(|| DEFAULT_CLIENT_ID.into()),
+            consumer_group: env(env::CONSUMER_GROUP)
+                .or(profile.consumer_group)
+                .unwrap_or_else(|| DEFAULT_GROUP.into()),
+            read_only: cli.read_only || profile.read_only.unwrap_or(false),
+            security,
+            properties,
+            topics,
+            ui: file.ui,
+            data_dir: file.data_dir.unwrap_or_else(default_data_dir),
+            config_path,
+        })
+    }
+
+    /// Every librdkafka property these settings imply, secrets included, in the
+    /// order they are applied (security first, then pass-through, which wins).
+    pub fn librdkafka_properties(&self) -> Vec<(String, String)> {
+        let mut out = vec![
+            ("bootstrap.servers".to_string(), self.brokers.clone()),
+            ("client.id".to_string(), self.client_id.clone()),
+        ];
+        let s = &self.security;
+        let mut push = |k: &str, v: Option<String>| {
+            if let Some(v) = v {
+                out.push((k.to_string(), v));
+            }
+        };
+        let path = |p: &Option<PathBuf>| p.as_ref().map(|p| p.display().to_string());
+        push("security.protocol", s.protocol.clone());
+        push("sasl.mechanism", s.sasl_mechanism.clone());
+        push("sasl.username", s.sasl_username.clone());
+        push(
+            "sasl.password",
+            s.sasl_password.as_ref().map(|p| p.expose().to_string()),
+        );
+        push("ssl.ca.location", path(&s.ssl_ca_location));
+        push(
+            "ssl.certificate.location",
+            path(&s.ssl_certificate_location),
+        );
+        push("ssl.key.location", path(&s.ssl_key_location));
+        push(
+            "ssl.key.password",
+            s.ssl_key_password.as_ref().map(|p| p.expose().to_string()),
+        );
+        for (k, v) in &self.properties {
+            out.push((k.clone(), v.expose().to_string()));
+        }
+        out
+    }
+
+    /// A short, secret-free name of the cluster for the header and messages.
+    pub fn cluster_label(&self) -> String {
+        if self.profile == "default" {
+            self.brokers.clone()
+        } else {
+            format!("{} ({})", self.profile, self.brokers)
+        }
+    }
+}
+
+fn read_config_file(explicit: Option<&Path>) -> Result<(ConfigFile, Option<PathBuf>), ConfigError> {
+    let path = match explicit {
+        Some(p) => p.to_path_buf(),
+        None => match default_config_path() {
+            Some(p) if p.exists() => p,
+            _ => return Ok((ConfigFile::default(), None)),
+        },
+    };
+    let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read {
+        path: path.clone(),
+        source,
+    })?;
+    // Only the parser's message and position: its default rendering quotes the
+    // offending line, which could be a password.
+    let file: ConfigFile = toml::from_str(&text).map_err(|e| {
+        let position = e.span().map(|span| {
+            let before = &text[..span.start.min(text.len())];
+            let line = before.matches('\n').count() + 1;
+            let column = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+            format!(" at line {line} column {column}")
+        });
+        ConfigError::Parse {
+            path: path.clone(),
+            message: format!(
+                "{}{}",
+                redact_quoted(e.message()),
+                position.unwrap_or_default()
+            ),
+        }
+    })?;
+    Ok((file, Some(path)))
+}
+
+/// Replaces what a parser message quotes between backticks (the offending value,
+/// which may be a secret) with `…`.
+fn redact_quoted(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut parts = message.split('`');
+    if let Some(first) = parts.next() {
+        out.push_str(first);
+    }
+    for (i, part) in parts.enumerate() {
+        if i % 2 == 0 {
+            out.push_str("`…`");
+        } else {
+            out.push_str(part);
+        }
+    }
+    out
+}
+
+/// Parses one `-X key=value` argument.
+pub fn parse_property(arg: &str) -> Result<(String, String), ConfigError> {
+    match arg.split_once('=') {
+        Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_string(), v.to_string())),
+        _ => Err(ConfigError::BadProperty(if is_secret_property(arg) {
+            "***".into()
+        } else {
+            arg.to_string()
+        })),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    const FILE: &str = r#"
+default_profile = "staging"
+data_dir = "/tmp/ed-test-data"
+
+[profiles.staging]
+brokers = "staging-kafka:9092"
+client_id = "ed-staging"
+consumer_group = "staging-group"
+[profiles.staging.librdkafka]
+"fetch.min.bytes" = "1"
+"linger.ms" = "7"
+
+[profiles.prod]
+brokers = "prod-kafka:9093"
+read_only = true
+[profiles.prod.security]
+protocol = "SASL_SSL"
+sasl_mechanism = "SCRAM-SHA-512"
+sasl_username = "oncall"
+sasl_password = "file-pw-hunter2"
+ssl_ca_location = "/etc/ca.pem"
+
+[topics]
+dlq_suffix = ".DLT"
+[topics.contexts]
+debate = "debates.v2"
+
+[ui]
+theme = "light"
+ring_size = 500
+"#;
+
+    fn write_file(text: &str) -> tempfile::NamedTempFile {
+        use std::io::Write;
+        let mut f = tempfile::NamedTempFile::new().expect("temp file");
+        f.write_all(text.as_bytes()).expect("write");
+        f
+    }
+
+    fn load(cli: CliOverrides, env: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        let env: HashMap<String, String> = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Settings::load_with_env(&cli, &move |k| env.get(k).cloned())
+    }
+
+    fn cli_with(file: &tempfile::NamedTempFile) -> CliOverrides {
+        CliOverrides {
+            config: Some(file.path().to_path_buf()),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn defaults_apply_without_file_env_or_flags() {
+        let f = write_file("");
+        let s = load(cli_with(&f), &[]).expect("load");
+        assert_eq!(s.brokers, "localhost:9092");
+        assert_eq!(s.client_id, "eventdeck");
+        assert_eq!(s.profile, "default");
+        assert!(!s.read_only);
+        assert_eq!(s.topics.topic_for("debate"), Some("debate.events"));
+    }
+
+    #[test]
+    fn file_default_profile_beats_defaults() {
+        let f = write_file(FILE);
+        let s = load(cli_with(&f), &[]).expect("load");
+        assert_eq!(s.profile, "staging");
+        assert_eq!(s.brokers, "staging-kafka:9092");
+        assert_eq!(s.client_id, "ed-staging");
+        assert_eq!(s.consumer_group, "staging-group");
+        assert_eq!(s.ui.theme, "light");
+        assert_eq!(s.ui.ring_size, 500);
+        assert_eq!(s.data_dir, PathBuf::from("/tmp/ed-test-data"));
+        assert_eq!(s.topics.topic_for("debate"), Some("debates.v2"));
+        assert_eq!(s.topics.dlq_topic("debates.v2"), "debates.v2.DLT");
+        assert_eq!(s.topics.topic_for("testing"), Some("testing.events"));
+    }
+
+    #[test]
+    fn env_beats_file_and_cli_beats_env() {
+        let f = write_file(FILE);
+        let env = [
+            ("KAFKA_BOOTSTRAP_SERVERS", "env-kafka:9092"),
+            ("KAFKA_CLIENT_ID", "env-client"),
+            ("KAFKA_CONSUMER_GROUP", "env-group"),
+        ];
+        let s = load(cli_with(&f), &env).expect("load");
+        assert_eq!(s.brokers, "env-kafka:9092");
+        assert_eq!(s.client_id, "env-client");
+        assert_eq!(s.consumer_group, "env-group");
+
+        let mut cli = cli_with(&f);
+        cli.brokers = Some("cli-kafka:9092".into());
+        cli.properties = vec![("linger.ms".into(), "42".into())];
+        let s = load(cli, &env).expect("load");
+        assert_eq!(s.brokers, "cli-kafka:9092");
+        let props: HashMap<_, _> = s.librdkafka_properties().into_iter().collect();
+        assert_eq!(props["linger.ms"], "42", "-X beats the file's table");
+        assert_eq!(props["fetch.min.bytes"], "1");
+        assert_eq!(props["bootstrap.servers"], "cli-kafka:9092");
+    }
+
+    #[test]
+    fn profile_flag_selects_a_profile_and_env_profile_is_a_fallback() {
+        let f = write_file(FILE);
+        let mut cli = cli_with(&f);
+        cli.profile = Some("prod".into());
+        let s = load(cli, &[("EVENTDECK_PROFILE", "staging")]).expect("load");
+        assert_eq!(s.profile, "prod");
+        assert!(s.read_only, "prod is read-only in the file");
+        assert_eq!(s.security.protocol.as_deref(), Some("SASL_SSL"));
+
+        let s = load(cli_with(&f), &[("EVENTDECK_PROFILE", "prod")]).expect("load");
+        assert_eq!(s.profile, "prod");
+    }
+
+    #[test]
+    fn unknown_profile_is_a_clear_error() {
+        let f = write_file(FILE);
+        let mut cli = cli_with(&f);
+        cli.profile = Some("qa".into());
+        let err = load(cli, &[]).expect_err("qa does not exist").to_string();
+        assert!(err.contains("no profile named 'qa'"), "{err}");
+        assert!(err.contains("prod, staging"), "{err}");
+    }
+
+    #[test]
+    fn security_env_vars_override_the_profile() {
+        let f = write_file(FILE);
+        let mut cli = cli_with(&f);
+        cli.profile = Some("prod".into());
+        let env = [
+            ("KAFKA_SASL_USERNAME", "alice"),
+            ("KAFKA_SASL_PASSWORD", "env-pw-s3cret"),
+            ("KAFKA_SSL_CERTIFICATE_LOCATION", "/c.pem"),
+            ("KAFKA_SSL_KEY_LOCATION", "/k.pem"),
+        ];
+        let s = load(cli, &env).expect("load");
+        let props: HashMap<_, _> = s.librdkafka_properties().into_iter().collect();
+        assert_eq!(props["security.protocol"], "SASL_SSL");
+        assert_eq!(props["sasl.mechanism"], "SCRAM-SHA-512");
+        assert_eq!(props["sasl.username"], "alice");
+        assert_eq!(props["sasl.password"], "env-pw-s3cret");
+        assert_eq!(props["ssl.ca.location"], "/etc/ca.pem");
+        assert_eq!(props["ssl.certificate.location"], "/c.pem");
+        assert_eq!(props["ssl.key.location"], "/k.pem");
+    }
+
+    #[test]
+    fn secrets_never_appear_in_debug() {
+        let f = write_file(FILE);
+        let mut cli = cli_with(&f);
+        cli.profile = Some("prod".into());
+        cli.properties = vec![
+            ("ssl.keystore.password".into(), "x-prop-pw-777".into()),
+            (
+                "sasl.oauthbearer.client.secret".into(),
+                "x-secret-888".into(),
+            ),
+        ];
+        let s = load(cli.clone(), &[]).expect("load");
+        let dump = format!("{s:?} {s:#?}");
+        for secret in ["file-pw-hunter2", "x-prop-pw-777", "x-secret-888"] {
+            assert!(!dump.contains(secret), "{secret} leaked in {dump}");
+        }
+        assert!(dump.contains("***"));
+        let s = load(cli, &[("KAFKA_SASL_PASSWORD", "env-pw-s3cret")]).expect("load");
+        assert!(!format!("{s:?}").contains("env-pw-s3cret"));
+    }
+
+    #[test]
+    fn password_file_is_read_and_redacted() {
+        let pw = write_file("pw-from-file-123\n");
+        let toml = format!(
+            "[profiles.p.security]\nsasl_password_file = {:?}\n",
+            pw.path().display().to_string()
+        );
+        let f = write_file(&toml);
+        let mut cli = cli_with(&f);
+        cli.profile = Some("p".into());
+        let s = load(cli, &[]).expect("load");
+        let props: HashMap<_, _> = s.librdkafka_properties().into_iter().collect();
+        assert_eq!(props["sasl.password"], "pw-from-file-123");
+        assert!(!format!("{s:?}").contains("pw-from-file-123"));
+    }
+
+    #[test]
+    fn bad_inputs_give_errors_without_secrets() {
+        let f = write_file("[profiles.x.security]\nsasl_password = 12345678\n");
+        let err = load(cli_with(&f), &[]).expect_err("type error").to_string();
+        assert!(err.contains("is invalid"), "{err}");
+        assert!(err.contains("line 2"), "{err}");
+        assert!(!err.contains("12345678"), "{err}");
+
+        let err = parse_property("sasl.password")
+            .expect_err("no =")
+            .to_string();
+        assert!(err.contains("key=value"), "{err}");
+        assert_eq!(
+            parse_property("a.b=c=d").expect("ok"),
+            ("a.b".to_string(), "c=d".to_string())
+        );
+        let missing = CliOverrides {
+            config: Some("/nonexistent/eventdeck.toml".into()),
+            ..Default::default()
+        };
+        let err = load(missing, &[]).expect_err("missing").to_string();
+        assert!(err.contains("cannot read config file"), "{err}");
+    }
+
+    #[test]
+    fn the_shipped_example_config_loads() {
+        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("assets/config.example.toml");
+        let cli = CliOverrides {
+            config: Some(path),
+            profile: Some("mtls".into()),
+            ..Default::default()
+        };
+        let s = load(cli, &[]).expect("example config is valid");
+        assert_eq!(s.security.protocol.as_deref(), Some("SSL"));
+        assert_eq!(s.topics.topic_for("debate"), Some("debate.events"));
+    }
+
+    #[test]
+    fn cli_read_only_wins_over_profile() {
+        let f = write_file(FILE);
+        let mut cli = cli_with(&f);
+        cli.read_only = true;
+        assert!(load(cli, &[]).expect("load").read_only);
+    }
+}

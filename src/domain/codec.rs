@@ -1,0 +1,1220 @@
+//! Turning Kafka records into events and back: lenient decoding of any record,
+//! canonical encoding of our envelope, and the one-line and hex views of a record.
+
+use std::borrow::Cow;
+use std::io;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+pub use super::cloudevent::{
+    CONTENT_TYPE_CLOUDEVENTS_JSON, CloudEvent, MODE_BINARY, MODE_STRUCTURED,
+};
+use super::cloudevent::{
+    binary_attributes, decode_binary, decode_structured, is_structured_content_type,
+    looks_structured,
+};
+use super::envelope::Envelope;
+use super::lenient::{envelope_from_object, looks_like_envelope};
+
+/// A Kafka record header: key and nullable value.
+pub type Header = (String, Option<Vec<u8>>);
+
+/// Header mirroring [`Envelope::event_id`].
+pub const HEADER_EVENT_ID: &str = "event_id";
+/// Header mirroring [`Envelope::event_type`].
+pub const HEADER_EVENT_TYPE: &str = "event_type";
+/// Header mirroring [`Envelope::schema_version`] (decimal text).
+pub const HEADER_SCHEMA_VERSION: &str = "schema_version";
+/// Header mirroring [`Envelope::context`].
+pub const HEADER_CONTEXT: &str = "context";
+/// Header mirroring [`Envelope::aggregate_id`].
+pub const HEADER_AGGREGATE_ID: &str = "aggregate_id";
+/// Header mirroring [`Envelope::occurred_at`] (RFC 3339, UTC, microseconds).
+pub const HEADER_OCCURRED_AT: &str = "occurred_at";
+/// Header mirroring [`Envelope::correlation_id`].
+pub const HEADER_CORRELATION_ID: &str = "correlation_id";
+/// Header mirroring [`Envelope::causation_id`]; absent for a root event.
+pub const HEADER_CAUSATION_ID: &str = "causation_id";
+/// The record's media type.
+pub const HEADER_CONTENT_TYPE: &str = "content-type";
+/// Media type of our envelope.
+pub const CONTENT_TYPE_JSON: &str = "application/json";
+
+/// How long a value is quoted inside an error message before it is cut.
+const ERROR_VALUE_CHARS: usize = 64;
+
+/// What a record turned out to be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RecordKind {
+    /// Our envelope.
+    Envelope,
+    /// A CloudEvent, binary or structured (serialised as `cloudevent`).
+    CloudEvent,
+    /// JSON that is neither of the above.
+    Json,
+    /// Bytes that are not JSON.
+    Raw,
+    /// A null value.
+    Tombstone,
+}
+
+impl RecordKind {
+    /// The kind's name as serialised (`envelope`, `cloudevent`, `json`, `raw`, `tombstone`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Envelope => "envelope",
+            Self::CloudEvent => "cloudevent",
+            Self::Json => "json",
+            Self::Raw => "raw",
+            Self::Tombstone => "tombstone",
+        }
+    }
+}
+
+impl std::fmt::Display for RecordKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A decoded record value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Decoded {
+    /// Our envelope.
+    Envelope(Envelope),
+    /// A CloudEvent.
+    CloudEvent(CloudEvent),
+    /// Any other JSON.
+    Json(Value),
+    /// Bytes that are not JSON (or not UTF-8).
+    Raw(Vec<u8>),
+    /// A null value (a delete marker on a compacted topic).
+    Tombstone,
+}
+
+/// A decoded record, with the reason it did not decode as more than it is.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DecodeOutcome {
+    /// What the record is.
+    pub decoded: Decoded,
+    /// Why it is no more than that (e.g. invalid JSON for `Raw`, a bad id for `Json`),
+    /// or a problem found in it (a CloudEvent missing required attributes).
+    pub error: Option<String>,
+}
+
+impl DecodeOutcome {
+    fn ok(decoded: Decoded) -> Self {
+        Self {
+            decoded,
+            error: None,
+        }
+    }
+
+    fn with_error(decoded: Decoded, error: Option<String>) -> Self {
+        Self { decoded, error }
+    }
+
+    /// What the record is.
+    pub fn kind(&self) -> RecordKind {
+        match self.decoded {
+            Decoded::Envelope(_) => RecordKind::Envelope,
+            Decoded::CloudEvent(_) => RecordKind::CloudEvent,
+            Decoded::Json(_) => RecordKind::Json,
+            Decoded::Raw(_) => RecordKind::Raw,
+            Decoded::Tombstone => RecordKind::Tombstone,
+        }
+    }
+
+    /// The `event` field of `eventdeck tail --format json`: the envelope (canonical
+    /// JSON) or the CloudEvent as JSON; `None` for json, raw and tombstone records.
+    pub fn event_json(&self) -> Option<Value> {
+        match &self.decoded {
+            Decoded::Envelope(env) => Some(env.to_json()),
+            Decoded::CloudEvent(event) => serde_json::to_value(event).ok(),
+            _ => None,
+        }
+    }
+
+    /// The envelope's `event_type` or the CloudEvent's `type`; `None` when empty.
+    pub fn event_type(&self) -> Option<&str> {
+        match &self.decoded {
+            Decoded::Envelope(env) => non_empty(&env.event_type),
+            Decoded::CloudEvent(event) => non_empty(&event.event_type),
+            _ => None,
+        }
+    }
+
+    /// The envelope's bounded context; `None` when empty. A CloudEvent's `source`
+    /// is a URI naming a producer, not a context, so it is never returned here.
+    pub fn context(&self) -> Option<&str> {
+        match &self.decoded {
+            Decoded::Envelope(env) => non_empty(&env.context),
+            _ => None,
+        }
+    }
+
+    /// The envelope's `event_id` or the CloudEvent's `id`.
+    pub fn event_id(&self) -> Option<String> {
+        match &self.decoded {
+            Decoded::Envelope(env) => Some(env.event_id.to_string()),
+            Decoded::CloudEvent(event) => non_empty(&event.id).map(str::to_string),
+            _ => None,
+        }
+    }
+
+    /// The envelope's `correlation_id` or the CloudEvent's `correlationid` extension.
+    pub fn correlation_id(&self) -> Option<String> {
+        match &self.decoded {
+            Decoded::Envelope(env) => Some(env.correlation_id.to_string()),
+            Decoded::CloudEvent(event) => event.correlationid.clone(),
+            _ => None,
+        }
+    }
+
+    /// The envelope's `causation_id` or the CloudEvent's `causationid` extension.
+    pub fn causation_id(&self) -> Option<String> {
+        match &self.decoded {
+            Decoded::Envelope(env) => env.causation_id.map(|id| id.to_string()),
+            Decoded::CloudEvent(event) => event.causationid.clone(),
+            _ => None,
+        }
+    }
+
+    /// One line for a table row, at most `max_chars` characters (cut with `…`):
+    /// compact JSON of the event's `data` (or of the whole JSON body), raw bytes as
+    /// UTF-8-lossy text with control characters blanked, `∅ tombstone` for a null value.
+    ///
+    /// Serialisation stops once enough is written, so a huge payload costs no
+    /// more than a small one.
+    pub fn summary(&self, max_chars: usize) -> String {
+        match &self.decoded {
+            Decoded::Envelope(env) => compact_json(&env.data, max_chars),
+            Decoded::CloudEvent(event) => match &event.data {
+                Some(data) => compact_json(data, max_chars),
+                None => truncate_chars(NO_DATA, max_chars),
+            },
+            Decoded::Json(value) => compact_json(value, max_chars),
+            Decoded::Raw(bytes) => raw_text(bytes, max_chars),
+            Decoded::Tombstone => truncate_chars(TOMBSTONE, max_chars),
+        }
+    }
+}
+
+/// Summary of a null record value.
+pub const TOMBSTONE: &str = "∅ tombstone";
+/// Summary of a CloudEvent without data.
+pub const NO_DATA: &str = "∅ no data";
+
+fn non_empty(text: &str) -> Option<&str> {
+    (!text.is_empty()).then_some(text)
+}
+
+/// Decodes any record. Lenient and total: never panics, never fails; every record
+/// becomes one of the [`RecordKind`]s, in this order of precedence:
+///
+/// 1. `value == None` → tombstone;
+/// 2. `content-type: application/cloudevents+json` → structured CloudEvent;
+/// 3. `ce_specversion`, or `ce_id` and `ce_type` headers → binary CloudEvent;
+/// 4. not UTF-8 or not JSON → raw, `error` = the parse error with line and column;
+/// 5. a JSON object with `specversion`, `id` and `type` → structured CloudEvent;
+/// 6. a JSON object with an event id and an event type → our envelope if its ids
+///    and time parse, else JSON with `error` naming each field that failed;
+/// 7. any other JSON → JSON.
+pub fn decode(value: Option<&[u8]>, headers: &[Header]) -> DecodeOutcome {
+    let Some(bytes) = value else {
+        return DecodeOutcome::ok(Decoded::Tombstone);
+    };
+    let structured_by_header =
+        header_str(headers, HEADER_CONTENT_TYPE).is_some_and(|ct| is_structured_content_type(&ct));
+    if !structured_by_header && let Some(attrs) = binary_attributes(headers) {
+        let (event, error) = decode_binary(bytes, attrs, headers);
+        return DecodeOutcome::with_error(Decoded::CloudEvent(event), error);
+    }
+    let json = match parse_json(bytes) {
+        Ok(json) => json,
+        Err(error) => return DecodeOutcome::with_error(Decoded::Raw(bytes.to_vec()), Some(error)),
+    };
+    let map = match json {
+        Value::Object(map) => map,
+        other if structured_by_header => {
+            let error = format!(
+                "content-type is {CONTENT_TYPE_CLOUDEVENTS_JSON} but the value is not a JSON object"
+            );
+            return DecodeOutcome::with_error(Decoded::Json(other), Some(error));
+        }
+        other => return DecodeOutcome::ok(Decoded::Json(other)),
+    };
+    if structured_by_header || looks_structured(&map) {
+        let (event, error) = decode_structured(map);
+        return DecodeOutcome::with_error(Decoded::CloudEvent(event), error);
+    }
+    if !looks_like_envelope(&map) {
+        return DecodeOutcome::ok(Decoded::Json(Value::Object(map)));
+    }
+    match envelope_from_object(map, headers) {
+        Ok(env) => DecodeOutcome::ok(Decoded::Envelope(env)),
+        Err((map, reason)) => {
+            DecodeOutcome::with_error(Decoded::Json(Value::Object(map)), Some(reason))
+        }
+    }
+}
+
+/// UTF-8 first, so non-text gets a clear error rather than one from deep in a JSON string.
+pub(crate) fn parse_json(bytes: &[u8]) -> Result<Value, String> {
+    let text = std::str::from_utf8(bytes).map_err(|e| format!("not UTF-8: {e}"))?;
+    if text.trim().is_empty() {
+        return Err(if text.is_empty() {
+            "empty value".to_string()
+        } else {
+            "blank value (only whitespace)".to_string()
+        });
+    }
+    serde_json::from_str(text).map_err(|e| format!("invalid JSON: {e}"))
+}
+
+/// A record value and headers ready to produce.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Encoded {
+    /// The canonical JSON of the envelope.
+    pub value: Vec<u8>,
+    /// Metadata mirrored as UTF-8 headers, plus `content-type`.
+    pub headers: Vec<(String, Vec<u8>)>,
+}
+
+/// Canonical JSON of the envelope as the value; headers mirroring its metadata
+/// (`causation_id` omitted for a root event) and `content-type: application/json`.
+pub fn encode(env: &Envelope) -> Encoded {
+    let mut headers = vec![
+        header(HEADER_EVENT_ID, env.event_id.to_string()),
+        header(HEADER_EVENT_TYPE, env.event_type.clone()),
+        header(HEADER_SCHEMA_VERSION, env.schema_version.to_string()),
+        header(HEADER_CONTEXT, env.context.clone()),
+        header(HEADER_AGGREGATE_ID, env.aggregate_id.clone()),
+        header(HEADER_OCCURRED_AT, env.occurred_at_rfc3339()),
+        header(HEADER_CORRELATION_ID, env.correlation_id.to_string()),
+    ];
+    if let Some(causation_id) = env.causation_id {
+        headers.push(header(HEADER_CAUSATION_ID, causation_id.to_string()));
+    }
+    headers.push(header(HEADER_CONTENT_TYPE, CONTENT_TYPE_JSON.to_string()));
+    Encoded {
+        value: env.to_json().to_string().into_bytes(),
+        headers,
+    }
+}
+
+fn header(key: &str, value: String) -> (String, Vec<u8>) {
+    (key.to_string(), value.into_bytes())
+}
+
+/// The value of the last header named `key` (ASCII case-insensitive, since stacks
+/// disagree on `content-type` vs `Content-Type`); `None` when absent or null.
+pub fn header_value<'a>(headers: &'a [Header], key: &str) -> Option<&'a [u8]> {
+    headers
+        .iter()
+        .rev()
+        .find(|(k, _)| k.eq_ignore_ascii_case(key))
+        .and_then(|(_, v)| v.as_deref())
+}
+
+/// [`header_value`] as UTF-8-lossy text.
+pub fn header_str<'a>(headers: &'a [Header], key: &str) -> Option<Cow<'a, str>> {
+    header_value(headers, key).map(String::from_utf8_lossy)
+}
+
+/// Classic hex dump, 16 bytes a line: `offset  hex (8 + 8)  |ascii|`, like
+/// `hexdump -C`. At most `max_bytes` are shown; a last line counts the rest.
+/// Lines are joined with `\n`, no trailing newline; empty input gives "".
+pub fn hex_dump(bytes: &[u8], max_bytes: usize) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let shown = &bytes[..bytes.len().min(max_bytes)];
+    let mut lines = Vec::with_capacity(shown.len() / 16 + 2);
+    for (index, chunk) in shown.chunks(16).enumerate() {
+        let mut line = format!("{:08x}  ", index * 16);
+        for column in 0..16 {
+            if column == 8 {
+                line.push(' ');
+            }
+            match chunk.get(column) {
+                Some(&byte) => {
+                    line.push(char::from(HEX[usize::from(byte >> 4)]));
+                    line.push(char::from(HEX[usize::from(byte & 0x0f)]));
+                    line.push(' ');
+                }
+                None => line.push_str("   "),
+            }
+        }
+        line.push_str(" |");
+        line.extend(chunk.iter().map(|&b| {
+            if b.is_ascii_graphic() || b == b' ' {
+                char::from(b)
+            } else {
+                '.'
+            }
+        }));
+        line.push('|');
+        lines.push(line);
+    }
+    let hidden = bytes.len() - shown.len();
+    if hidden > 0 {
+        lines.push(format!(
+            "… {hidden} more byte{}",
+            if hidden == 1 { "" } else { "s" }
+        ));
+    }
+    lines.join("\n")
+}
+
+/// Compact JSON for an error message, cut to a readable length.
+pub(crate) fn short_json(value: &Value) -> String {
+    compact_json(value, ERROR_VALUE_CHARS)
+}
+
+/// Compact JSON of `value`, cut to `max_chars`.
+fn compact_json(value: &Value, max_chars: usize) -> String {
+    let mut out = CappedWriter::new(byte_budget(max_chars));
+    // Running out of budget is the expected way for a long value to stop.
+    let _ = serde_json::to_writer(&mut out, value);
+    truncate_chars(&String::from_utf8_lossy(&out.buf), max_chars)
+}
+
+/// UTF-8-lossy text of raw bytes on one line, cut to `max_chars`.
+fn raw_text(bytes: &[u8], max_chars: usize) -> String {
+    let head = &bytes[..bytes.len().min(byte_budget(max_chars))];
+    let text: String = String::from_utf8_lossy(head)
+        .chars()
+        .map(|c| match c {
+            '\n' | '\r' | '\t' => ' ',
+            c if c.is_control() => '\u{fffd}',
+            c => c,
+        })
+        .collect();
+    truncate_chars(&text, max_chars)
+}
+
+/// Enough bytes to hold `max_chars + 1` whole characters (up to 4 bytes each), so
+/// whether to cut is always decided on real characters, never a split one.
+fn byte_budget(max_chars: usize) -> usize {
+    max_chars.saturating_add(2).saturating_mul(4)
+}
+
+/// `text` if it fits in `max_chars` characters, else its first `max_chars - 1` and `…`.
+fn truncate_chars(text: &str, max_chars: usize) -> String {
+    match text.char_indices().nth(max_chars) {
+        None => text.to_string(),
+        Some(_) if max_chars == 0 => String::new(),
+        Some(_) => {
+            let keep = text
+                .char_indices()
+                .nth(max_chars - 1)
+                .map_or(text.len(), |(i, _)| i);
+            format!("{}…", &text[..keep])
+        }
+    }
+}
+
+/// A writer that accepts up to `cap` bytes, then refuses, ending serialisation early.
+struct CappedWriter {
+    buf: Vec<u8>,
+    cap: usize,
+}
+
+impl CappedWriter {
+    fn new(cap: usize) -> Self {
+        Self {
+            buf: Vec::with_capacity(cap.min(4096)),
+            cap,
+        }
+    }
+}
+
+impl io::Write for CappedWriter {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        let room = self.cap.saturating_sub(self.buf.len());
+        if room == 0 {
+            return Err(io::Error::other("summary budget reached"));
+        }
+        let taken = data.len().min(room);
+        self.buf.extend_from_slice(&data[..taken]);
+        Ok(taken)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{TimeZone, Utc};
+    use serde_json::json;
+
+    const ID: &str = "6f1c1d2e-8a4b-4c3d-9e5f-0a1b2c3d4e5f";
+    const OTHER: &str = "0b9c8d7e-6f5a-4b3c-8d2e-1f0a9b8c7d6e";
+
+    fn h(key: &str, value: &str) -> Header {
+        (key.to_string(), Some(value.as_bytes().to_vec()))
+    }
+
+    fn decode_json(value: Value, headers: &[Header]) -> DecodeOutcome {
+        decode(Some(value.to_string().as_bytes()), headers)
+    }
+
+    fn envelope(outcome: &DecodeOutcome) -> &Envelope {
+        match &outcome.decoded {
+            Decoded::Envelope(env) => env,
+            other => panic!("not an envelope: {other:?} ({:?})", outcome.error),
+        }
+    }
+
+    fn cloudevent(outcome: &DecodeOutcome) -> &CloudEvent {
+        match &outcome.decoded {
+            Decoded::CloudEvent(event) => event,
+            other => panic!("not a CloudEvent: {other:?} ({:?})", outcome.error),
+        }
+    }
+
+    fn sample() -> Envelope {
+        let cause = Envelope::new(
+            "debate",
+            "DecisionMade",
+            "debate-7",
+            json!({"decision": "ship"}),
+        );
+        Envelope::caused_by(
+            &cause,
+            "implementation",
+            "TaskCreated",
+            "task-1",
+            json!({"title": "Ünïcode ✓"}),
+        )
+        .with_occurred_at(Utc.timestamp_opt(1_700_000_000, 5_000).single().unwrap())
+    }
+
+    fn headers_of(encoded: &Encoded) -> Vec<Header> {
+        encoded
+            .headers
+            .iter()
+            .map(|(k, v)| (k.clone(), Some(v.clone())))
+            .collect()
+    }
+
+    // ---- tombstone, raw, plain JSON ----
+
+    #[test]
+    fn null_value_is_a_tombstone() {
+        let outcome = decode(None, &[h("ce_id", "x"), h("ce_type", "t")]);
+        assert_eq!(outcome, DecodeOutcome::ok(Decoded::Tombstone));
+        assert_eq!(outcome.kind(), RecordKind::Tombstone);
+        assert_eq!(outcome.summary(40), "∅ tombstone");
+        assert_eq!(outcome.event_json(), None);
+    }
+
+    #[test]
+    fn truncated_json_is_raw_with_the_parse_position() {
+        let outcome = decode(Some(br#"{"a":"#), &[]);
+        assert_eq!(outcome.decoded, Decoded::Raw(br#"{"a":"#.to_vec()));
+        assert_eq!(
+            outcome.error.as_deref(),
+            Some("invalid JSON: EOF while parsing a value at line 1 column 5")
+        );
+        let object = decode(Some(br#"{"a":1"#), &[]);
+        assert_eq!(
+            object.error.as_deref(),
+            Some("invalid JSON: EOF while parsing an object at line 1 column 6")
+        );
+    }
+
+    #[test]
+    fn non_utf8_is_raw_with_the_utf8_error() {
+        let bytes = [0x7b, 0xff, 0xfe, 0x00];
+        let outcome = decode(Some(&bytes), &[]);
+        assert_eq!(outcome.kind(), RecordKind::Raw);
+        assert_eq!(
+            outcome.error.as_deref(),
+            Some("not UTF-8: invalid utf-8 sequence of 1 bytes from index 1")
+        );
+        assert_eq!(outcome.summary(10), "{\u{fffd}\u{fffd}\u{fffd}");
+    }
+
+    #[test]
+    fn text_and_empty_values_are_raw() {
+        let text = decode(Some(b"hello\nworld"), &[]);
+        assert_eq!(text.kind(), RecordKind::Raw);
+        assert!(
+            text.error
+                .as_deref()
+                .unwrap()
+                .starts_with("invalid JSON: expected value at line 1 column 1")
+        );
+        assert_eq!(text.summary(40), "hello world");
+        assert_eq!(decode(Some(b""), &[]).error.as_deref(), Some("empty value"));
+        assert_eq!(decode(Some(b" \n"), &[]).kind(), RecordKind::Raw);
+    }
+
+    #[test]
+    fn other_json_is_json_without_error() {
+        for value in [
+            json!([1, 2]),
+            json!(42),
+            json!("text"),
+            json!(null),
+            json!({"order": 7, "type": "x"}),
+        ] {
+            let outcome = decode_json(value.clone(), &[]);
+            assert_eq!(outcome, DecodeOutcome::ok(Decoded::Json(value)));
+            assert_eq!(outcome.event_type(), None);
+            assert_eq!(outcome.event_json(), None);
+        }
+    }
+
+    // ---- our envelope ----
+
+    #[test]
+    fn encode_then_decode_is_exact() {
+        let env = sample();
+        let encoded = encode(&env);
+        let outcome = decode(Some(&encoded.value), &headers_of(&encoded));
+        assert_eq!(outcome, DecodeOutcome::ok(Decoded::Envelope(env.clone())));
+        // The value alone carries everything: headers are a mirror, not a dependency.
+        assert_eq!(
+            decode(Some(&encoded.value), &[]).decoded,
+            Decoded::Envelope(env)
+        );
+    }
+
+    #[test]
+    fn encode_writes_canonical_json_and_mirrored_headers() {
+        let env = sample();
+        let encoded = encode(&env);
+        let text = String::from_utf8(encoded.value.clone()).unwrap();
+        assert!(
+            text.starts_with(r#"{"aggregate_id":"task-1","causation_id":""#),
+            "{text}"
+        );
+        assert!(
+            text.contains(r#""occurred_at":"2023-11-14T22:13:20.000005Z""#),
+            "{text}"
+        );
+        assert_eq!(serde_json::from_str::<Value>(&text).unwrap(), env.to_json());
+        let headers: Vec<(&str, String)> = encoded
+            .headers
+            .iter()
+            .map(|(k, v)| (k.as_str(), String::from_utf8(v.clone()).unwrap()))
+            .collect();
+        assert_eq!(
+            headers,
+            vec![
+                ("event_id", env.event_id.to_string()),
+                ("event_type", "TaskCreated".to_string()),
+                ("schema_version", "1".to_string()),
+                ("context", "implementation".to_string()),
+                ("aggregate_id", "task-1".to_string()),
+                ("occurred_at", "2023-11-14T22:13:20.000005Z".to_string()),
+                ("correlation_id", env.correlation_id.to_string()),
+                ("causation_id", env.causation_id.unwrap().to_string()),
+                ("content-type", "application/json".to_string()),
+            ]
+        );
+    }
+
+    #[test]
+    fn root_event_has_no_causation_header() {
+        let encoded = encode(&Envelope::new("debate", "DebateStarted", "d", json!({})));
+        assert!(
+            encoded
+                .headers
+                .iter()
+                .all(|(k, _)| k != HEADER_CAUSATION_ID)
+        );
+        assert_eq!(encoded.headers.len(), 8);
+    }
+
+    #[test]
+    fn aliases_id_type_timestamp_are_accepted() {
+        let outcome = decode_json(
+            json!({"id": ID, "type": "OrderPlaced", "timestamp": "2024-05-01T10:00:00+02:00", "data": {"n": 1}}),
+            &[],
+        );
+        let env = envelope(&outcome);
+        assert_eq!(env.event_id.to_string(), ID);
+        assert_eq!(env.event_type, "OrderPlaced");
+        assert_eq!(
+            env.occurred_at,
+            Utc.with_ymd_and_hms(2024, 5, 1, 8, 0, 0).unwrap()
+        );
+        assert_eq!(env.data, json!({"n": 1}));
+        assert_eq!(outcome.error, None);
+    }
+
+    #[test]
+    fn camel_case_and_payload_aliases_are_accepted() {
+        let outcome = decode_json(
+            json!({"eventId": ID, "eventType": "X", "occurredAt": "2024-05-01T10:00:00Z", "schemaVersion": 2,
+                   "aggregateId": "a", "correlationId": OTHER, "causationId": OTHER, "payload": [1]}),
+            &[],
+        );
+        let env = envelope(&outcome);
+        assert_eq!(env.schema_version, 2);
+        assert_eq!(env.aggregate_id, "a");
+        assert_eq!(env.correlation_id.to_string(), OTHER);
+        assert_eq!(
+            env.causation_id.map(|c| c.to_string()).as_deref(),
+            Some(OTHER)
+        );
+        assert_eq!(env.data, json!([1]));
+    }
+
+    #[test]
+    fn canonical_names_win_over_aliases() {
+        let outcome = decode_json(
+            json!({"event_id": ID, "id": 7, "event_type": "Real", "type": "alias",
+                   "occurred_at": "2024-05-01T10:00:00Z", "timestamp": "junk", "data": 1, "payload": 2}),
+            &[],
+        );
+        let env = envelope(&outcome);
+        assert_eq!(env.event_type, "Real");
+        assert_eq!(env.data, json!(1));
+    }
+
+    #[test]
+    fn missing_fields_take_their_defaults() {
+        let outcome = decode_json(
+            json!({"event_id": ID, "event_type": "X", "occurred_at": "2024-05-01T10:00:00Z"}),
+            &[],
+        );
+        let env = envelope(&outcome);
+        assert_eq!(env.context, "");
+        assert_eq!(env.aggregate_id, "");
+        assert_eq!(env.schema_version, 1);
+        assert_eq!(env.correlation_id, env.event_id);
+        assert_eq!(env.causation_id, None);
+        assert_eq!(env.data, Value::Null);
+        assert_eq!(outcome.context(), None);
+    }
+
+    #[test]
+    fn missing_fields_fall_back_to_headers() {
+        let headers = [
+            h("context", "testing"),
+            h("schema_version", "3"),
+            h("correlation_id", OTHER),
+            h("causation_id", ID),
+            h("aggregate_id", "suite-9"),
+            h("occurred_at", "2024-05-01T10:00:00.5Z"),
+        ];
+        let outcome = decode_json(json!({"event_id": ID, "event_type": "X"}), &headers);
+        let env = envelope(&outcome);
+        assert_eq!(env.context, "testing");
+        assert_eq!(env.schema_version, 3);
+        assert_eq!(env.correlation_id.to_string(), OTHER);
+        assert_eq!(env.causation_id.map(|c| c.to_string()).as_deref(), Some(ID));
+        assert_eq!(env.aggregate_id, "suite-9");
+        assert_eq!(env.occurred_at_rfc3339(), "2024-05-01T10:00:00.500000Z");
+        assert_eq!(outcome.context(), Some("testing"));
+    }
+
+    #[test]
+    fn body_wins_over_headers() {
+        let outcome = decode_json(
+            json!({"event_id": ID, "event_type": "X", "occurred_at": "2024-05-01T10:00:00Z", "context": "debate"}),
+            &[h("context", "testing")],
+        );
+        assert_eq!(envelope(&outcome).context, "debate");
+    }
+
+    #[test]
+    fn epoch_millis_naive_times_and_lenient_scalars_are_accepted() {
+        let base = json!({"event_id": ID, "event_type": "X"});
+        let with = |key: &str, value: Value| {
+            let mut v = base.clone();
+            v[key] = value;
+            if key != "occurred_at" {
+                v["occurred_at"] = json!("2024-01-01T00:00:00Z");
+            }
+            decode_json(v, &[])
+        };
+        let millis = with("occurred_at", json!(1_700_000_000_123_i64));
+        assert_eq!(
+            envelope(&millis).occurred_at_rfc3339(),
+            "2023-11-14T22:13:20.123000Z"
+        );
+        let float = with("occurred_at", json!(1_700_000_000_123.5));
+        assert_eq!(
+            envelope(&float).occurred_at_rfc3339(),
+            "2023-11-14T22:13:20.123500Z"
+        );
+        let naive = with("occurred_at", json!("2024-02-03T04:05:06.789012"));
+        assert_eq!(
+            envelope(&naive).occurred_at_rfc3339(),
+            "2024-02-03T04:05:06.789012Z"
+        );
+        let spaced = with("occurred_at", json!("2024-02-03 04:05:06"));
+        assert_eq!(
+            envelope(&spaced).occurred_at_rfc3339(),
+            "2024-02-03T04:05:06.000000Z"
+        );
+        assert_eq!(
+            envelope(&with("schema_version", json!("4"))).schema_version,
+            4
+        );
+        assert_eq!(
+            envelope(&with("aggregate_id", json!(1234))).aggregate_id,
+            "1234"
+        );
+        assert_eq!(envelope(&with("data", Value::Null)).data, Value::Null);
+        let upper = with("correlation_id", json!(OTHER.to_uppercase()));
+        assert_eq!(envelope(&upper).correlation_id.to_string(), OTHER);
+    }
+
+    #[test]
+    fn bad_event_id_makes_it_json_with_the_reason() {
+        let value =
+            json!({"event_id": "abc", "event_type": "X", "occurred_at": "2024-01-01T00:00:00Z"});
+        let outcome = decode_json(value.clone(), &[]);
+        assert_eq!(outcome.decoded, Decoded::Json(value));
+        assert_eq!(
+            outcome.error.as_deref(),
+            Some(r#"not an envelope: event_id "abc" is not a UUID"#)
+        );
+        let alias = decode_json(json!({"id": 42, "type": "X", "timestamp": 0}), &[]);
+        assert_eq!(
+            alias.error.as_deref(),
+            Some("not an envelope: id 42 is not a UUID")
+        );
+    }
+
+    #[test]
+    fn every_bad_field_is_named() {
+        let outcome = decode_json(
+            json!({"event_id": ID, "event_type": 5, "occurred_at": "yesterday", "schema_version": -1,
+                   "context": ["x"], "correlation_id": "nope", "causation_id": "also-nope"}),
+            &[],
+        );
+        assert_eq!(outcome.kind(), RecordKind::Json);
+        assert_eq!(
+            outcome.error.as_deref(),
+            Some(concat!(
+                "not an envelope: event_type 5 is not a string; ",
+                "occurred_at \"yesterday\" is not an RFC 3339 time or epoch milliseconds; ",
+                "schema_version -1 is not a version number; context [\"x\"] is not a string; ",
+                "correlation_id \"nope\" is not a UUID; causation_id \"also-nope\" is not a UUID"
+            ))
+        );
+    }
+
+    #[test]
+    fn missing_time_and_bad_headers_are_named() {
+        let missing = decode_json(json!({"event_id": ID, "event_type": "X"}), &[]);
+        assert_eq!(
+            missing.error.as_deref(),
+            Some("not an envelope: occurred_at / occurredAt / timestamp is missing")
+        );
+        let bad_header = decode_json(
+            json!({"event_id": ID, "event_type": "X", "occurred_at": "2024-01-01T00:00:00Z"}),
+            &[h("correlation_id", "zzz"), h("schema_version", "two")],
+        );
+        assert_eq!(
+            bad_header.error.as_deref(),
+            Some(concat!(
+                "not an envelope: schema_version header \"two\" is not a version number; ",
+                "correlation_id header \"zzz\" is not a UUID"
+            ))
+        );
+        let empty_header = decode_json(
+            json!({"event_id": ID, "event_type": "X", "occurred_at": "2024-01-01T00:00:00Z"}),
+            &[h("correlation_id", "")],
+        );
+        assert_eq!(empty_header.kind(), RecordKind::Envelope);
+    }
+
+    #[test]
+    fn long_values_are_cut_in_errors() {
+        let long = "x".repeat(500);
+        let outcome = decode_json(
+            json!({"event_id": long, "event_type": "X", "occurred_at": 0}),
+            &[],
+        );
+        let error = outcome.error.unwrap();
+        assert!(error.len() < 120 && error.contains('…'), "{error}");
+    }
+
+    #[test]
+    fn envelope_accessors() {
+        let env = sample();
+        let encoded = encode(&env);
+        let outcome = decode(Some(&encoded.value), &[]);
+        assert_eq!(outcome.kind(), RecordKind::Envelope);
+        assert_eq!(outcome.event_type(), Some("TaskCreated"));
+        assert_eq!(outcome.context(), Some("implementation"));
+        assert_eq!(outcome.event_id(), Some(env.event_id.to_string()));
+        assert_eq!(
+            outcome.correlation_id(),
+            Some(env.correlation_id.to_string())
+        );
+        assert_eq!(
+            outcome.causation_id(),
+            env.causation_id.map(|c| c.to_string())
+        );
+        assert_eq!(outcome.event_json(), Some(env.to_json()));
+        assert_eq!(outcome.summary(80), r#"{"title":"Ünïcode ✓"}"#);
+    }
+
+    // ---- CloudEvents, binary mode ----
+
+    fn binary_headers() -> Vec<Header> {
+        vec![
+            h("ce_specversion", "1.0"),
+            h("ce_id", "evt-1"),
+            h("ce_type", "com.example.order.placed"),
+            h("ce_source", "/orders"),
+            h("ce_time", "2024-05-01T10:00:00Z"),
+            h("ce_subject", "order-9"),
+            h("ce_correlationid", OTHER),
+            h("ce_causationid", ID),
+            h("ce_traceparent", "00-abc-def-01"),
+            h("ce_tenant", "acme"),
+            h("content-type", "application/json"),
+        ]
+    }
+
+    #[test]
+    fn binary_cloudevent_reads_headers_and_value() {
+        let outcome = decode(Some(br#"{"total": 12}"#), &binary_headers());
+        assert_eq!(outcome.error, None);
+        let event = cloudevent(&outcome);
+        assert_eq!(event.mode, MODE_BINARY);
+        assert_eq!(event.id, "evt-1");
+        assert_eq!(event.event_type, "com.example.order.placed");
+        assert_eq!(event.source, "/orders");
+        assert_eq!(event.specversion, "1.0");
+        assert_eq!(event.time.as_deref(), Some("2024-05-01T10:00:00Z"));
+        assert_eq!(event.subject.as_deref(), Some("order-9"));
+        assert_eq!(event.datacontenttype.as_deref(), Some("application/json"));
+        assert_eq!(event.data, Some(json!({"total": 12})));
+        assert_eq!(event.traceparent.as_deref(), Some("00-abc-def-01"));
+        assert_eq!(
+            event.extensions,
+            [("tenant".to_string(), json!("acme"))].into()
+        );
+        assert_eq!(outcome.kind(), RecordKind::CloudEvent);
+        assert_eq!(outcome.event_type(), Some("com.example.order.placed"));
+        assert_eq!(outcome.context(), None);
+        assert_eq!(outcome.event_id().as_deref(), Some("evt-1"));
+        assert_eq!(outcome.correlation_id().as_deref(), Some(OTHER));
+        assert_eq!(outcome.causation_id().as_deref(), Some(ID));
+        assert_eq!(outcome.summary(80), r#"{"total":12}"#);
+        let json = outcome.event_json().unwrap();
+        assert_eq!(json["type"], "com.example.order.placed");
+        assert_eq!(json["mode"], "binary");
+    }
+
+    #[test]
+    fn binary_cloudevent_accepts_dashes_and_plain_traceparent() {
+        let headers = [
+            h("ce-specversion", "1.0"),
+            h("ce-id", "1"),
+            h("CE-Type", "t"),
+            h("ce-source", "s"),
+            h("traceparent", "00-xyz-01"),
+        ];
+        let outcome = decode(Some(b"plain text"), &headers);
+        let event = cloudevent(&outcome);
+        assert_eq!(
+            (
+                event.id.as_str(),
+                event.event_type.as_str(),
+                event.source.as_str()
+            ),
+            ("1", "t", "s")
+        );
+        assert_eq!(event.traceparent.as_deref(), Some("00-xyz-01"));
+        // No content-type and not JSON: the text itself, no complaint.
+        assert_eq!(event.data, Some(json!("plain text")));
+        assert_eq!(outcome.error, None);
+    }
+
+    #[test]
+    fn binary_cloudevent_notes_missing_attributes() {
+        let outcome = decode(Some(b"{}"), &[h("ce_id", "1"), h("ce_type", "t")]);
+        assert_eq!(
+            outcome.error.as_deref(),
+            Some("CloudEvent (binary) is missing ce_source, ce_specversion")
+        );
+        assert_eq!(cloudevent(&outcome).source, "");
+        let only_version = decode(Some(b"1"), &[h("ce_specversion", "1.0")]);
+        assert_eq!(only_version.kind(), RecordKind::CloudEvent);
+        assert_eq!(only_version.event_type(), None);
+        assert_eq!(only_version.event_id(), None);
+        // ce_id alone is not enough to call it a CloudEvent.
+        assert_eq!(
+            decode(Some(b"{}"), &[h("ce_id", "1")]).kind(),
+            RecordKind::Json
+        );
+        assert_eq!(
+            decode(Some(b"{}"), &[("ce_specversion".into(), None)]).kind(),
+            RecordKind::Json
+        );
+    }
+
+    #[test]
+    fn binary_cloudevent_data_follows_content_type() {
+        let mut headers = binary_headers();
+        let bad = decode(Some(br#"{"a":"#), &headers);
+        assert_eq!(cloudevent(&bad).data, Some(json!(r#"{"a":"#)));
+        assert_eq!(
+            bad.error.as_deref(),
+            Some(
+                "data is not valid JSON: invalid JSON: EOF while parsing a value at line 1 column 5"
+            )
+        );
+        headers.push(h("Content-Type", "text/plain; charset=utf-8"));
+        let text = decode(Some(b"42"), &headers);
+        assert_eq!(cloudevent(&text).data, Some(json!("42")));
+        assert_eq!(
+            cloudevent(&text).datacontenttype.as_deref(),
+            Some("text/plain; charset=utf-8")
+        );
+        assert_eq!(text.error, None);
+        let empty = decode(Some(b""), &headers);
+        assert_eq!(cloudevent(&empty).data, None);
+        assert_eq!(empty.summary(20), "∅ no data");
+        let cloudevents_json = [
+            h("ce_id", "1"),
+            h("ce_type", "t"),
+            h("content-type", "application/vnd.x+json"),
+        ];
+        assert_eq!(
+            cloudevent(&decode(Some(b"[1]"), &cloudevents_json)).data,
+            Some(json!([1]))
+        );
+    }
+
+    #[test]
+    fn binary_cloudevent_takes_datacontenttype_header_without_content_type() {
+        let headers = [
+            h("ce_id", "1"),
+            h("ce_type", "t"),
+            h("ce_datacontenttype", "application/json"),
+        ];
+        let outcome = decode(Some(b"[true]"), &headers);
+        let event = cloudevent(&outcome);
+        assert_eq!(event.datacontenttype.as_deref(), Some("application/json"));
+        assert!(event.extensions.is_empty());
+    }
+
+    #[test]
+    fn non_utf8_binary_data_is_lossy_text() {
+        let headers = [
+            h("ce_id", "1"),
+            h("ce_type", "t"),
+            h("content-type", "application/avro"),
+        ];
+        let outcome = decode(Some(&[0x01, 0xff, b'a']), &headers);
+        assert_eq!(cloudevent(&outcome).data, Some(json!("\u{1}\u{fffd}a")));
+    }
+
+    // ---- CloudEvents, structured mode ----
+
+    fn structured() -> Value {
+        json!({
+            "specversion": "1.0", "id": "evt-2", "type": "com.example.shipped", "source": "urn:shipping",
+            "time": "2024-05-01T10:00:00Z", "datacontenttype": "application/json",
+            "dataschema": "https://example.com/s.json", "subject": "parcel-1",
+            "correlationid": OTHER, "causationid": ID, "traceparent": "00-t-01",
+            "region": "eu", "priority": 3, "data": {"parcel": 1}
+        })
+    }
+
+    #[test]
+    fn structured_cloudevent_by_content_type() {
+        for ct in [
+            "application/cloudevents+json",
+            "Application/CloudEvents+JSON; charset=UTF-8",
+        ] {
+            let outcome = decode_json(structured(), &[h("content-type", ct)]);
+            assert_eq!(outcome.error, None);
+            let event = cloudevent(&outcome);
+            assert_eq!(event.mode, MODE_STRUCTURED);
+            assert_eq!(event.id, "evt-2");
+            assert_eq!(event.event_type, "com.example.shipped");
+            assert_eq!(event.source, "urn:shipping");
+            assert_eq!(
+                event.dataschema.as_deref(),
+                Some("https://example.com/s.json")
+            );
+            assert_eq!(event.subject.as_deref(), Some("parcel-1"));
+            assert_eq!(event.datacontenttype.as_deref(), Some("application/json"));
+            assert_eq!(event.correlationid.as_deref(), Some(OTHER));
+            assert_eq!(event.causationid.as_deref(), Some(ID));
+            assert_eq!(event.traceparent.as_deref(), Some("00-t-01"));
+            assert_eq!(event.data, Some(json!({"parcel": 1})));
+            assert_eq!(
+                event.extensions,
+                [
+                    ("priority".into(), json!(3)),
+                    ("region".into(), json!("eu"))
+                ]
+                .into()
+            );
+        }
+    }
+
+    #[test]
+    fn structured_cloudevent_by_shape() {
+        let outcome = decode_json(structured(), &[]);
+        assert_eq!(cloudevent(&outcome).mode, MODE_STRUCTURED);
+        assert_eq!(outcome.correlation_id().as_deref(), Some(OTHER));
+        // Even with a UUID id, a specversion makes it a CloudEvent, not our envelope.
+        let ce_like =
+            json!({"specversion": "1.0", "id": ID, "type": "X", "source": "s", "timestamp": 0});
+        assert_eq!(decode_json(ce_like, &[]).kind(), RecordKind::CloudEvent);
+    }
+
+    #[test]
+    fn structured_content_type_wins_over_ce_headers() {
+        let mut headers = binary_headers();
+        headers.push(h("content-type", "application/cloudevents+json"));
+        let outcome = decode_json(structured(), &headers);
+        assert_eq!(cloudevent(&outcome).mode, MODE_STRUCTURED);
+        assert_eq!(cloudevent(&outcome).id, "evt-2");
+    }
+
+    #[test]
+    fn structured_cloudevent_notes_missing_and_odd_attributes() {
+        let outcome = decode_json(
+            json!({"id": 17, "type": "t", "data": null}),
+            &[h("content-type", "application/cloudevents+json")],
+        );
+        let event = cloudevent(&outcome);
+        assert_eq!(event.id, "17");
+        assert_eq!(event.data, None);
+        assert_eq!(
+            outcome.error.as_deref(),
+            Some(
+                "CloudEvent id 17 is not a string; CloudEvent (structured) is missing source, specversion"
+            )
+        );
+    }
+
+    #[test]
+    fn structured_cloudevent_keeps_data_base64_as_text() {
+        let outcome = decode_json(
+            json!({"specversion": "1.0", "id": "1", "type": "t", "source": "s", "data_base64": "AAEC"}),
+            &[],
+        );
+        assert_eq!(cloudevent(&outcome).data, Some(json!("AAEC")));
+        assert_eq!(outcome.error, None);
+        let both = decode_json(
+            json!({"specversion": "1.0", "id": "1", "type": "t", "source": "s", "data": 1, "data_base64": "AA"}),
+            &[],
+        );
+        assert_eq!(cloudevent(&both).data, Some(json!(1)));
+        assert!(both.error.is_some());
+    }
+
+    #[test]
+    fn cloudevents_content_type_on_a_non_object_is_json_with_error() {
+        let outcome = decode_json(
+            json!([1]),
+            &[h("content-type", "application/cloudevents+json")],
+        );
+        assert_eq!(outcome.decoded, Decoded::Json(json!([1])));
+        assert_eq!(
+            outcome.error.as_deref(),
+            Some("content-type is application/cloudevents+json but the value is not a JSON object")
+        );
+        let garbage = decode(
+            Some(b"nope"),
+            &[h("content-type", "application/cloudevents+json")],
+        );
+        assert_eq!(garbage.kind(), RecordKind::Raw);
+    }
+
+    #[test]
+    fn cloudevent_serialises_type_and_kind_names() {
+        assert_eq!(
+            serde_json::to_value(RecordKind::CloudEvent).unwrap(),
+            json!("cloudevent")
+        );
+        assert_eq!(
+            serde_json::to_value(RecordKind::Tombstone).unwrap(),
+            json!("tombstone")
+        );
+        assert_eq!(RecordKind::Json.to_string(), "json");
+        let outcome = decode_json(structured(), &[]);
+        let back: CloudEvent = serde_json::from_value(outcome.event_json().unwrap()).unwrap();
+        assert_eq!(&back, cloudevent(&outcome));
+    }
+
+    // ---- headers, summary, hex ----
+
+    #[test]
+    fn header_lookup_is_case_insensitive_and_last_wins() {
+        let headers = [h("Context", "a"), h("context", "b"), ("other".into(), None)];
+        assert_eq!(header_str(&headers, "CONTEXT").as_deref(), Some("b"));
+        assert_eq!(header_value(&headers, "other"), None);
+        assert_eq!(header_value(&headers, "missing"), None);
+    }
+
+    #[test]
+    fn summary_cuts_with_an_ellipsis() {
+        let outcome = decode_json(json!({"k": "ääääääääää"}), &[]);
+        assert_eq!(outcome.summary(100), r#"{"k":"ääääääääää"}"#);
+        assert_eq!(outcome.summary(8), r#"{"k":"ä…"#);
+        assert_eq!(outcome.summary(8).chars().count(), 8);
+        assert_eq!(outcome.summary(1), "…");
+        assert_eq!(outcome.summary(0), "");
+        assert_eq!(DecodeOutcome::ok(Decoded::Tombstone).summary(3), "∅ …");
+    }
+
+    #[test]
+    fn summary_of_a_huge_payload_is_short() {
+        let big: Vec<Value> = (0..100_000).map(|i| json!({"i": i})).collect();
+        let outcome = DecodeOutcome::ok(Decoded::Json(Value::Array(big)));
+        let summary = outcome.summary(30);
+        assert_eq!(summary.chars().count(), 30);
+        assert!(summary.starts_with(r#"[{"i":0},{"i":1}"#));
+        let raw = DecodeOutcome::ok(Decoded::Raw(vec![b'x'; 1_000_000]));
+        assert_eq!(raw.summary(5), "xxxx…");
+    }
+
+    #[test]
+    fn summary_escapes_newlines_in_json() {
+        let outcome = DecodeOutcome::ok(Decoded::Json(json!("a\nb")));
+        assert_eq!(outcome.summary(20), r#""a\nb""#);
+    }
+
+    #[test]
+    fn hex_dump_is_hexdump_c_style() {
+        let bytes: Vec<u8> = (0u8..20).chain(*b"Hi!").collect();
+        assert_eq!(
+            hex_dump(&bytes, 1024),
+            concat!(
+                "00000000  00 01 02 03 04 05 06 07  08 09 0a 0b 0c 0d 0e 0f  |................|\n",
+                "00000010  10 11 12 13 48 69 21                              |....Hi!|"
+            )
+        );
+        assert_eq!(
+            hex_dump(b"{\"a\": 1}", 4),
+            "00000000  7b 22 61 22                                       |{\"a\"|\n… 4 more bytes"
+        );
+        assert_eq!(
+            hex_dump(b"ab", 1),
+            "00000000  61                                                |a|\n… 1 more byte"
+        );
+        assert_eq!(hex_dump(b"", 10), "");
+        assert_eq!(hex_dump(b"abc", 0), "… 3 more bytes");
+    }
+
+    #[test]
+    fn deeply_nested_json_is_raw_not_a_crash() {
+        let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
+        let outcome = decode(Some(deep.as_bytes()), &[]);
+        assert_eq!(outcome.kind(), RecordKind::Raw);
+        assert!(outcome.error.unwrap().contains("recursion limit"));
+    }
+}

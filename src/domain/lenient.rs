@@ -1,0 +1,278 @@
+//! Reading our envelope leniently from JSON that other producers may have written.
+//!
+//! Accepts the canonical field names, common aliases (`id`, `type`, `timestamp`,
+//! camelCase, `payload`), and falls back to the mirrored record headers for any
+//! metadata the body leaves out. Ids and times must still parse: a body that only
+//! resembles an envelope is plain JSON, with the reason kept for display.
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use serde_json::{Map, Value};
+use uuid::Uuid;
+
+use super::codec::{
+    HEADER_AGGREGATE_ID, HEADER_CAUSATION_ID, HEADER_CONTEXT, HEADER_CORRELATION_ID,
+    HEADER_OCCURRED_AT, HEADER_SCHEMA_VERSION, Header, header_str, short_json,
+};
+use super::envelope::Envelope;
+
+const EVENT_ID: &[&str] = &["event_id", "eventId", "id"];
+const EVENT_TYPE: &[&str] = &["event_type", "eventType", "type"];
+const OCCURRED_AT: &[&str] = &["occurred_at", "occurredAt", "timestamp"];
+const SCHEMA_VERSION: &[&str] = &["schema_version", "schemaVersion"];
+const CONTEXT: &[&str] = &["context"];
+const AGGREGATE_ID: &[&str] = &["aggregate_id", "aggregateId"];
+const CORRELATION_ID: &[&str] = &["correlation_id", "correlationId"];
+const CAUSATION_ID: &[&str] = &["causation_id", "causationId"];
+const DATA: &[&str] = &["data", "payload"];
+
+/// Naive ISO 8601 forms taken as UTC: Python's `datetime.utcnow().isoformat()`
+/// writes no offset, and the system eventdeck grew out of is Python.
+const NAIVE_TIME_FORMATS: [&str; 2] = ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f"];
+
+/// True when the object names an event id and an event type, so it is meant as an envelope.
+pub(crate) fn looks_like_envelope(map: &Map<String, Value>) -> bool {
+    field(map, EVENT_ID).is_some() && field(map, EVENT_TYPE).is_some()
+}
+
+/// The envelope in `map`, or `map` back with the reasons it is not one.
+pub(crate) fn envelope_from_object(
+    mut map: Map<String, Value>,
+    headers: &[Header],
+) -> Result<Envelope, (Map<String, Value>, String)> {
+    let meta = match read_metadata(&map, headers) {
+        Ok(meta) => meta,
+        Err(reasons) => return Err((map, format!("not an envelope: {}", reasons.join("; ")))),
+    };
+    // `data: null` is a present, empty payload; only a missing one falls back to `payload`.
+    let data = DATA
+        .iter()
+        .find_map(|name| map.remove(*name))
+        .unwrap_or(Value::Null);
+    Ok(Envelope {
+        event_id: meta.event_id,
+        event_type: meta.event_type,
+        schema_version: meta.schema_version,
+        context: meta.context,
+        aggregate_id: meta.aggregate_id,
+        occurred_at: meta.occurred_at,
+        correlation_id: meta.correlation_id.unwrap_or(meta.event_id),
+        causation_id: meta.causation_id,
+        data,
+    })
+}
+
+struct Metadata {
+    event_id: Uuid,
+    event_type: String,
+    schema_version: u32,
+    context: String,
+    aggregate_id: String,
+    occurred_at: DateTime<Utc>,
+    correlation_id: Option<Uuid>,
+    causation_id: Option<Uuid>,
+}
+
+/// Every field is checked, so the reason lists all that failed, not just the first.
+fn read_metadata(map: &Map<String, Value>, headers: &[Header]) -> Result<Metadata, Vec<String>> {
+    let mut reasons = Vec::new();
+    let r = &mut reasons;
+    let event_id = check(
+        r,
+        required(map, EVENT_ID).and_then(|(name, v)| uuid_value(name, v)),
+    );
+    let event_type = check(
+        r,
+        required(map, EVENT_TYPE).and_then(|(name, v)| string_value(name, v)),
+    );
+    let occurred_at = check(r, occurred_at(map, headers));
+    let schema_version = check(r, schema_version(map, headers));
+    let context = check(r, text_or_header(map, CONTEXT, headers, HEADER_CONTEXT));
+    let aggregate_id = check(
+        r,
+        text_or_header(map, AGGREGATE_ID, headers, HEADER_AGGREGATE_ID),
+    );
+    let correlation_id = check(
+        r,
+        optional_uuid(map, CORRELATION_ID, headers, HEADER_CORRELATION_ID),
+    );
+    let causation_id = check(
+        r,
+        optional_uuid(map, CAUSATION_ID, headers, HEADER_CAUSATION_ID),
+    );
+
+    match (
+        event_id,
+        event_type,
+        occurred_at,
+        schema_version,
+        context,
+        aggregate_id,
+        correlation_id,
+        causation_id,
+    ) {
+        (
+            Some(event_id),
+            Some(event_type),
+            Some(occurred_at),
+            Some(schema_version),
+            Some(context),
+            Some(aggregate_id),
+            Some(correlation_id),
+            Some(causation_id),
+        ) => Ok(Metadata {
+            event_id,
+            event_type,
+            schema_version,
+            context,
+            aggregate_id,
+            occurred_at,
+            correlation_id,
+            causation_id,
+        }),
+        _ => Err(reasons),
+    }
+}
+
+fn check<T>(reasons: &mut Vec<String>, result: Result<T, String>) -> Option<T> {
+    result.map_err(|reason| reasons.push(reason)).ok()
+}
+
+/// The first of `names` present with a non-null value.
+fn field<'a>(
+    map: &'a Map<String, Value>,
+    names: &[&'static str],
+) -> Option<(&'static str, &'a Value)> {
+    names
+        .iter()
+        .find_map(|&name| map.get(name).filter(|v| !v.is_null()).map(|v| (name, v)))
+}
+
+fn required<'a>(
+    map: &'a Map<String, Value>,
+    names: &[&'static str],
+) -> Result<(&'static str, &'a Value), String> {
+    field(map, names).ok_or_else(|| format!("{} is missing", names.join(" / ")))
+}
+
+fn uuid_value(name: &str, value: &Value) -> Result<Uuid, String> {
+    value
+        .as_str()
+        .and_then(|text| Uuid::parse_str(text).ok())
+        .ok_or_else(|| format!("{name} {} is not a UUID", short_json(value)))
+}
+
+fn string_value(name: &str, value: &Value) -> Result<String, String> {
+    value
+        .as_str()
+        .map(str::to_string)
+        .ok_or_else(|| format!("{name} {} is not a string", short_json(value)))
+}
+
+/// A header's text; an empty header counts as absent.
+fn header_text(headers: &[Header], key: &str) -> Option<String> {
+    header_str(headers, key)
+        .map(|text| text.trim().to_string())
+        .filter(|text| !text.is_empty())
+}
+
+fn quoted(text: &str) -> String {
+    short_json(&Value::String(text.to_string()))
+}
+
+fn occurred_at(map: &Map<String, Value>, headers: &[Header]) -> Result<DateTime<Utc>, String> {
+    if let Some((name, value)) = field(map, OCCURRED_AT) {
+        return parse_time(value).ok_or_else(|| {
+            format!(
+                "{name} {} is not an RFC 3339 time or epoch milliseconds",
+                short_json(value)
+            )
+        });
+    }
+    let Some(text) = header_text(headers, HEADER_OCCURRED_AT) else {
+        return Err(format!("{} is missing", OCCURRED_AT.join(" / ")));
+    };
+    parse_time_text(&text).ok_or_else(|| {
+        format!(
+            "{HEADER_OCCURRED_AT} header {} is not an RFC 3339 time",
+            quoted(&text)
+        )
+    })
+}
+
+fn parse_time(value: &Value) -> Option<DateTime<Utc>> {
+    match value {
+        Value::String(text) => parse_time_text(text),
+        Value::Number(number) => match number.as_i64() {
+            Some(millis) => DateTime::from_timestamp_millis(millis),
+            None => {
+                let millis = number.as_f64().filter(|m| m.is_finite())?;
+                // Float-to-int `as` saturates, and out-of-range micros give `None` below.
+                DateTime::from_timestamp_micros((millis * 1000.0).round() as i64)
+            }
+        },
+        _ => None,
+    }
+}
+
+fn parse_time_text(text: &str) -> Option<DateTime<Utc>> {
+    if let Ok(at) = DateTime::parse_from_rfc3339(text) {
+        return Some(at.with_timezone(&Utc));
+    }
+    NAIVE_TIME_FORMATS
+        .iter()
+        .find_map(|format| NaiveDateTime::parse_from_str(text, format).ok())
+        .map(|naive| naive.and_utc())
+}
+
+fn schema_version(map: &Map<String, Value>, headers: &[Header]) -> Result<u32, String> {
+    if let Some((name, value)) = field(map, SCHEMA_VERSION) {
+        let version = match value {
+            Value::Number(n) => n.as_u64().and_then(|v| u32::try_from(v).ok()),
+            Value::String(text) => text.trim().parse().ok(),
+            _ => None,
+        };
+        return version
+            .ok_or_else(|| format!("{name} {} is not a version number", short_json(value)));
+    }
+    match header_text(headers, HEADER_SCHEMA_VERSION) {
+        None => Ok(1),
+        Some(text) => text.trim().parse().map_err(|_| {
+            format!(
+                "{HEADER_SCHEMA_VERSION} header {} is not a version number",
+                quoted(&text)
+            )
+        }),
+    }
+}
+
+/// A string field (numbers accepted: aggregate ids are often numeric), else its header, else "".
+fn text_or_header(
+    map: &Map<String, Value>,
+    names: &[&'static str],
+    headers: &[Header],
+    header: &str,
+) -> Result<String, String> {
+    match field(map, names) {
+        Some((_, Value::String(text))) => Ok(text.clone()),
+        Some((_, Value::Number(n))) => Ok(n.to_string()),
+        Some((name, other)) => Err(format!("{name} {} is not a string", short_json(other))),
+        None => Ok(header_text(headers, header).unwrap_or_default()),
+    }
+}
+
+fn optional_uuid(
+    map: &Map<String, Value>,
+    names: &[&'static str],
+    headers: &[Header],
+    header: &str,
+) -> Result<Option<Uuid>, String> {
+    if let Some((name, value)) = field(map, names) {
+        return uuid_value(name, value).map(Some);
+    }
+    let Some(text) = header_text(headers, header) else {
+        return Ok(None);
+    };
+    Uuid::parse_str(&text)
+        .map(Some)
+        .map_err(|_| format!("{header} header {} is not a UUID", quoted(&text)))
+}

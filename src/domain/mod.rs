@@ -1,0 +1,14 @@
+//! The domain: event envelope, bounded contexts and their topics, the event type
+//! registry, and record codecs. No Kafka, no UI.
+
+mod cloudevent;
+pub mod codec;
+pub mod contexts;
+pub mod envelope;
+mod lenient;
+pub mod registry;
+
+pub use codec::{CloudEvent, DecodeOutcome, Decoded, Encoded, Header, RecordKind, decode, encode};
+pub use contexts::{DEFAULT_CONTEXTS, TopicMap};
+pub use envelope::Envelope;
+pub use registry::{EventTypeInfo, EventTypeRegistry, UpcastError};

@@ -1,0 +1,261 @@
+//! Reading topics without joining a consumer group: every partition of the asked
+//! topics is assigned directly at a start position (beginning, end, an offset, the
+//! last N, or a time), like `kcat -C`. Records are detached and sent over a bounded
+//! channel, so a slow reader applies back-pressure instead of growing memory.
+
+use std::collections::HashSet;
+use std::str::FromStr;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::error::KafkaError as RdError;
+use rdkafka::types::RDKafkaErrorCode;
+use rdkafka::{Offset, TopicPartitionList};
+use tokio::sync::mpsc;
+
+use super::client::{KafkaError, client_config, describe_error, fetch_metadata};
+use super::record::ConsumedRecord;
+use crate::config::Settings;
+
+/// Where reading starts in every partition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StartAt {
+    /// The oldest retained record.
+    Beginning,
+    /// Only records produced from now on.
+    End,
+    /// This absolute offset in every partition.
+    Offset(i64),
+    /// The last N records of every partition.
+    Last(i64),
+    /// The first record at or after this time.
+    Time(DateTime<Utc>),
+}
+
+impl FromStr for StartAt {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "beginning" | "earliest" | "start" => Ok(Self::Beginning),
+            "end" | "latest" => Ok(Self::End),
+            _ => {
+                if let Ok(n) = s.parse::<i64>() {
+                    return Ok(if n < 0 {
+                        Self::Last(-n)
+                    } else {
+                        Self::Offset(n)
+                    });
+                }
+                DateTime::parse_from_rfc3339(s)
+                    .map(|t| Self::Time(t.with_timezone(&Utc)))
+                    .map_err(|_| {
+                        format!(
+                            "'{s}' is not a start position: use beginning, end, an offset \
+                             (42), the last N records (-10) or an RFC 3339 time"
+                        )
+                    })
+            }
+        }
+    }
+}
+
+/// What to read.
+#[derive(Debug, Clone)]
+pub struct TailOptions {
+    /// Topic names (contexts already resolved).
+    pub topics: Vec<String>,
+    /// Start position for every partition.
+    pub start: StartAt,
+    /// Stop after this many records.
+    pub count: Option<u64>,
+    /// Stop when every partition has reached its end.
+    pub exit_at_end: bool,
+}
+
+/// What the reader reports besides records.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TailEvent {
+    /// A record.
+    Record(ConsumedRecord),
+    /// A problem that did not stop reading (the client retries by itself).
+    Warning(String),
+}
+
+/// How a tail ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TailEnd {
+    /// `count` records were read.
+    Count,
+    /// Every partition reached its end (`exit_at_end`).
+    EndOfPartitions,
+    /// The receiver went away.
+    Closed,
+}
+
+/// How long one poll waits; also how quickly a closed receiver is noticed.
+const POLL_INTERVAL: Duration = Duration::from_millis(100);
+
+/// Reads the topics as the options say until the count, the end, or the receiver
+/// closes. Runs librdkafka's blocking poll loop on a blocking thread.
+pub async fn tail(
+    settings: &Settings,
+    opts: TailOptions,
+    tx: mpsc::Sender<TailEvent>,
+) -> Result<TailEnd, KafkaError> {
+    let settings = settings.clone();
+    tokio::task::spawn_blocking(move || tail_blocking(&settings, &opts, &tx))
+        .await
+        .map_err(|e| KafkaError::Delivery {
+            topic: String::new(),
+            reason: e.to_string(),
+        })?
+}
+
+fn tail_blocking(
+    settings: &Settings,
+    opts: &TailOptions,
+    tx: &mpsc::Sender<TailEvent>,
+) -> Result<TailEnd, KafkaError> {
+    let mut cfg = client_config(settings);
+    // A group id is required by librdkafka for a consumer, but with assign() and
+    // no commits the group never registers with a coordinator.
+    cfg.set(
+        "group.id",
+        format!("eventdeck-tail-{}", uuid::Uuid::new_v4()),
+    );
+    cfg.set("enable.auto.commit", "false");
+    cfg.set("enable.auto.offset.store", "false");
+    cfg.set("enable.partition.eof", "true");
+    cfg.set("auto.offset.reset", "earliest");
+    cfg.set("fetch.wait.max.ms", "100");
+    for (k, v) in &settings.properties {
+        cfg.set(k, v.expose());
+    }
+    let consumer: BaseConsumer = cfg
+        .create()
+        .map_err(|e| KafkaError::client("creating the consumer", e))?;
+
+    let mut assignment = TopicPartitionList::new();
+    for topic in &opts.topics {
+        let info = fetch_metadata(&cfg, &settings.brokers, Some(topic))?;
+        let partitions = info
+            .partitions(topic)
+            .filter(|p| !p.is_empty())
+            .ok_or_else(|| KafkaError::UnknownTopic(topic.clone()))?;
+        for &p in partitions {
+            let offset = match opts.start {
+                StartAt::Beginning => Offset::Beginning,
+                StartAt::End => Offset::End,
+                StartAt::Offset(n) => Offset::Offset(n),
+                StartAt::Last(n) => Offset::OffsetTail(n),
+                StartAt::Time(t) => Offset::Offset(t.timestamp_millis()),
+            };
+            assignment
+                .add_partition_offset(topic, p, offset)
+                .map_err(|e| KafkaError::client("building the assignment", e))?;
+        }
+    }
+    if let StartAt::Time(_) = opts.start {
+        // offsets_for_times takes the timestamps in the offset slots.
+        assignment = consumer
+            .offsets_for_times(assignment, super::client::METADATA_TIMEOUT)
+            .map_err(|e| KafkaError::client("looking up offsets for the time", e))?;
+        // A partition with nothing at or after the time answers "end".
+        for mut elem in assignment.elements() {
+            if let Offset::Offset(o) = elem.offset()
+                && o < 0
+            {
+                let _ = elem.set_offset(Offset::End);
+            }
+        }
+    }
+    let total = assignment.count();
+    consumer
+        .assign(&assignment)
+        .map_err(|e| KafkaError::client("assigning partitions", e))?;
+
+    let mut at_end: HashSet<(String, i32)> = HashSet::new();
+    let mut read = 0u64;
+    loop {
+        if opts.count.is_some_and(|c| read >= c) {
+            return Ok(TailEnd::Count);
+        }
+        if tx.is_closed() {
+            return Ok(TailEnd::Closed);
+        }
+        match consumer.poll(POLL_INTERVAL) {
+            None => {}
+            Some(Ok(m)) => {
+                let rec = ConsumedRecord::from_message(&m);
+                at_end.remove(&(rec.topic.clone(), rec.partition));
+                read += 1;
+                if tx.blocking_send(TailEvent::Record(rec)).is_err() {
+                    return Ok(TailEnd::Closed);
+                }
+            }
+            Some(Err(RdError::PartitionEOF(p))) => {
+                // The EOF error names only the partition, not the topic: with
+                // several topics, mark those whose position reached the cached
+                // high watermark.
+                let candidates: Vec<String> = assignment
+                    .elements()
+                    .iter()
+                    .filter(|e| e.partition() == p)
+                    .map(|e| e.topic().to_string())
+                    .collect();
+                if candidates.len() == 1 {
+                    at_end.insert((candidates[0].clone(), p));
+                } else if let Ok(pos) = consumer.position() {
+                    for topic in candidates {
+                        let high = consumer
+                            .fetch_watermarks(&topic, p, Duration::from_secs(2))
+                            .map(|w| w.1);
+                        let here = pos
+                            .find_partition(&topic, p)
+                            .and_then(|e| e.offset().to_raw());
+                        if let (Ok(high), Some(here)) = (high, here)
+                            && here >= high
+                        {
+                            at_end.insert((topic, p));
+                        }
+                    }
+                }
+                if opts.exit_at_end && at_end.len() >= total {
+                    return Ok(TailEnd::EndOfPartitions);
+                }
+            }
+            Some(Err(e)) => {
+                if matches!(
+                    e.rdkafka_error_code(),
+                    Some(RDKafkaErrorCode::TopicAuthorizationFailed)
+                ) {
+                    return Err(KafkaError::TopicAuthorization(opts.topics.join(", ")));
+                }
+                if tx
+                    .blocking_send(TailEvent::Warning(describe_error(&e)))
+                    .is_err()
+                {
+                    return Ok(TailEnd::Closed);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn start_positions_parse() {
+        assert_eq!("beginning".parse(), Ok(StartAt::Beginning));
+        assert_eq!("end".parse(), Ok(StartAt::End));
+        assert_eq!("42".parse(), Ok(StartAt::Offset(42)));
+        assert_eq!("-5".parse(), Ok(StartAt::Last(5)));
+        let t: StartAt = "2026-11-27T10:00:00Z".parse().expect("time");
+        assert!(matches!(t, StartAt::Time(t) if t.timestamp() == 1_795_773_600));
+        let err = "yesterday".parse::<StartAt>().expect_err("not a position");
+        assert!(err.contains("RFC 3339"), "{err}");
+    }
+}

@@ -1,0 +1,13 @@
+//! The only place that touches rdkafka: client configuration, producing,
+//! consuming, and converting what Kafka hands us into owned domain-side records
+//! before anything else sees them.
+
+pub mod client;
+pub mod consume;
+pub mod produce;
+pub mod record;
+
+pub use client::{KafkaError, check_reachable};
+pub use consume::{StartAt, TailOptions};
+pub use produce::{Delivery, EventProducer};
+pub use record::ConsumedRecord;

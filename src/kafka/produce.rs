@@ -1,0 +1,127 @@
+//! Producing: envelopes (encoded with the codec, metadata mirrored in headers) and
+//! raw records, with delivery reports awaited so the caller learns the partition
+//! and offset — or exactly why it failed.
+
+use std::time::Duration;
+
+use rdkafka::message::{Header as KafkaHeader, OwnedHeaders};
+use rdkafka::producer::{FutureProducer, FutureRecord, Producer};
+
+use super::client::{KafkaError, client_config, describe_error};
+use crate::config::Settings;
+use crate::domain::{Envelope, encode};
+
+/// Where a record landed.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Delivery {
+    /// Topic.
+    pub topic: String,
+    /// Partition.
+    pub partition: i32,
+    /// Offset.
+    pub offset: i64,
+}
+
+/// A producer for envelopes and raw records. Idempotent, `acks=all`, so a retried
+/// send cannot duplicate or reorder an aggregate's events.
+#[derive(Clone)]
+pub struct EventProducer {
+    inner: FutureProducer,
+    delivery_timeout: Duration,
+}
+
+/// Default time a send may take, retries included, before it counts as failed.
+pub const DEFAULT_DELIVERY_TIMEOUT: Duration = Duration::from_secs(15);
+
+impl EventProducer {
+    /// A producer configured from the settings.
+    pub fn new(settings: &Settings, delivery_timeout: Duration) -> Result<Self, KafkaError> {
+        let mut cfg = client_config(settings);
+        cfg.set("enable.idempotence", "true");
+        cfg.set("acks", "all");
+        cfg.set("compression.type", "zstd");
+        cfg.set("linger.ms", "5");
+        cfg.set(
+            "message.timeout.ms",
+            delivery_timeout.as_millis().to_string(),
+        );
+        // `-X` still wins: re-apply the pass-through properties last.
+        for (k, v) in &settings.properties {
+            cfg.set(k, v.expose());
+        }
+        let inner = cfg
+            .create()
+            .map_err(|e| KafkaError::client("creating the producer", e))?;
+        Ok(Self {
+            inner,
+            delivery_timeout,
+        })
+    }
+
+    /// Sends an envelope: key = `key` or the aggregate id, headers = the mirrored
+    /// metadata followed by `extra_headers`.
+    pub async fn send_envelope(
+        &self,
+        topic: &str,
+        env: &Envelope,
+        key: Option<&str>,
+        extra_headers: &[(String, String)],
+    ) -> Result<Delivery, KafkaError> {
+        let encoded = encode(env);
+        let mut headers: Vec<(String, Option<Vec<u8>>)> = encoded
+            .headers
+            .into_iter()
+            .map(|(k, v)| (k, Some(v)))
+            .collect();
+        headers.extend(
+            extra_headers
+                .iter()
+                .map(|(k, v)| (k.clone(), Some(v.clone().into_bytes()))),
+        );
+        let key = key.unwrap_or(&env.aggregate_id);
+        self.send_raw(topic, Some(key.as_bytes()), Some(&encoded.value), &headers)
+            .await
+    }
+
+    /// Sends bytes as they are.
+    pub async fn send_raw(
+        &self,
+        topic: &str,
+        key: Option<&[u8]>,
+        value: Option<&[u8]>,
+        headers: &[(String, Option<Vec<u8>>)],
+    ) -> Result<Delivery, KafkaError> {
+        let mut owned = OwnedHeaders::new_with_capacity(headers.len());
+        for (k, v) in headers {
+            owned = owned.insert(KafkaHeader {
+                key: k,
+                value: v.as_deref(),
+            });
+        }
+        let mut record: FutureRecord<'_, [u8], [u8]> = FutureRecord::to(topic).headers(owned);
+        if let Some(k) = key {
+            record = record.key(k);
+        }
+        if let Some(v) = value {
+            record = record.payload(v);
+        }
+        match self.inner.send(record, self.delivery_timeout).await {
+            Ok(d) => Ok(Delivery {
+                topic: topic.to_string(),
+                partition: d.partition,
+                offset: d.offset,
+            }),
+            Err((e, _)) => Err(KafkaError::Delivery {
+                topic: topic.to_string(),
+                reason: describe_error(&e),
+            }),
+        }
+    }
+
+    /// Waits until everything queued is delivered or `timeout` passes.
+    pub fn flush(&self, timeout: Duration) -> Result<(), KafkaError> {
+        self.inner
+            .flush(timeout)
+            .map_err(|e| KafkaError::client("flushing the producer", e))
+    }
+}

@@ -1,0 +1,12 @@
+//! eventdeck: a terminal console, embedded event bus and Kafka bridge for
+//! event-driven systems built as DDD bounded contexts on Apache Kafka.
+//!
+//! Everything here is a library the console and the headless commands share.
+#![forbid(unsafe_code)]
+
+pub mod cli;
+pub mod cmd;
+pub mod config;
+pub mod domain;
+pub mod kafka;
+pub mod logging;

@@ -1,0 +1,25 @@
+//! File logging with `tracing`: everything goes to `eventdeck.log` in the data
+//! dir, never to the terminal (the console owns it; headless output is data).
+
+use std::path::Path;
+
+use tracing_appender::non_blocking::WorkerGuard;
+use tracing_subscriber::EnvFilter;
+
+/// Starts logging to `<data_dir>/eventdeck.log` at the level in `EVENTDECK_LOG`
+/// (default `info`). Keep the guard alive: dropping it flushes the log. Returns
+/// `None` (and logs nowhere) when the directory cannot be created.
+pub fn init(data_dir: &Path) -> Option<WorkerGuard> {
+    std::fs::create_dir_all(data_dir).ok()?;
+    let appender = tracing_appender::rolling::never(data_dir, "eventdeck.log");
+    let (writer, guard) = tracing_appender::non_blocking(appender);
+    let filter =
+        EnvFilter::try_from_env("EVENTDECK_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(writer)
+        .with_ansi(false)
+        .try_init()
+        .ok()?;
+    Some(guard)
+}

@@ -1,0 +1,53 @@
+//! The `eventdeck` binary: install error hooks, parse the command line, load the
+//! configuration, start file logging, run one command.
+#![forbid(unsafe_code)]
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use eventdeck::cli::{Cli, Command};
+use eventdeck::cmd;
+use eventdeck::config::Settings;
+
+fn main() -> ExitCode {
+    // Hooks first, so a panic anywhere after this is reported (and, once the
+    // console owns the terminal, the terminal is restored before the report).
+    if let Err(e) = color_eyre::install() {
+        eprintln!("eventdeck: cannot install error hooks: {e}");
+    }
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("eventdeck: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            // One clear line: the error and its causes, no backtrace noise.
+            let chain: Vec<String> = e.chain().map(|c| c.to_string()).collect();
+            eprintln!("eventdeck: error: {}", chain.join(": "));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
+    let settings = Settings::load(&cli.global.overrides()?)?;
+    let _log = eventdeck::logging::init(&settings.data_dir);
+    tracing::info!(profile = %settings.profile, brokers = %settings.brokers, "starting");
+    match cli.command {
+        Some(Command::Inject(args)) => cmd::inject::run(&settings, &args).await?,
+        Some(Command::Tail(args)) => cmd::tail::run(&settings, &args).await?,
+        None => {
+            use clap::CommandFactory;
+            Cli::command().print_help()?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

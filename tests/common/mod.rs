@@ -1,0 +1,160 @@
+//! Shared helpers for tests that run against the real Apache Kafka started by
+//! `scripts/kafka up`. A test that needs Kafka and cannot reach it fails with the
+//! command to start it; nothing passes by skipping.
+#![allow(dead_code)]
+
+use std::net::{TcpStream, ToSocketAddrs};
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use rdkafka::ClientConfig;
+use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
+use rdkafka::client::DefaultClientContext;
+
+/// Bootstrap servers of the test cluster: `KAFKA_BOOTSTRAP_SERVERS` or the
+/// `scripts/kafka` default.
+pub fn bootstrap() -> String {
+    static CHECKED: OnceLock<String> = OnceLock::new();
+    CHECKED
+        .get_or_init(|| {
+            let servers = std::env::var("KAFKA_BOOTSTRAP_SERVERS")
+                .ok()
+                .filter(|s| !s.is_empty())
+                .unwrap_or_else(|| "127.0.0.1:9092".to_string());
+            let first = servers.split(',').next().unwrap_or_default().to_string();
+            let reachable = first
+                .to_socket_addrs()
+                .ok()
+                .and_then(|mut a| a.next())
+                .is_some_and(|addr| {
+                    TcpStream::connect_timeout(&addr, Duration::from_secs(3)).is_ok()
+                });
+            assert!(
+                reachable,
+                "this test needs Apache Kafka at {servers}, which is not reachable.\n\
+                 Start it with:  scripts/kafka up   (then: eval \"$(scripts/kafka env --export)\")\n\
+                 or run the whole suite with:  scripts/test"
+            );
+            servers
+        })
+        .clone()
+}
+
+/// A topic name no other test uses.
+pub fn unique_topic(prefix: &str) -> String {
+    format!("{prefix}-{}", uuid::Uuid::new_v4().simple())
+}
+
+/// Creates a topic and waits until it is usable.
+pub async fn create_topic(name: &str, partitions: i32) {
+    let admin: AdminClient<DefaultClientContext> = ClientConfig::new()
+        .set("bootstrap.servers", bootstrap())
+        .create()
+        .expect("admin client");
+    let topic = NewTopic::new(name, partitions, TopicReplication::Fixed(1));
+    let res = admin
+        .create_topics(
+            &[topic],
+            &AdminOptions::new().operation_timeout(Some(Duration::from_secs(20))),
+        )
+        .await
+        .expect("create_topics request");
+    for r in res {
+        r.unwrap_or_else(|(t, e)| panic!("creating topic {t}: {e}"));
+    }
+    // Metadata propagates asynchronously; wait until every partition has a leader.
+    for _ in 0..100 {
+        let out = kcat(&["-L", "-t", name, "-J"]);
+        if let Ok(md) = serde_json::from_slice::<serde_json::Value>(&out.stdout) {
+            let parts = md["topics"][0]["partitions"].as_array().map_or(0, Vec::len);
+            if parts == partitions as usize {
+                return;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("topic {name} did not become ready");
+}
+
+/// Runs kcat against the test cluster.
+pub fn kcat(args: &[&str]) -> Output {
+    kcat_with_stdin(args, None)
+}
+
+/// Runs kcat with the given bytes on stdin.
+pub fn kcat_with_stdin(args: &[&str], stdin: Option<&[u8]>) -> Output {
+    use std::io::Write;
+    let mut child = Command::new("kcat")
+        .arg("-b")
+        .arg(bootstrap())
+        .args(args)
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("kcat is needed for this test: apt-get install -y kcat");
+    if let Some(bytes) = stdin
+        && let Some(mut s) = child.stdin.take()
+    {
+        s.write_all(bytes).expect("write to kcat");
+    }
+    child.wait_with_output().expect("kcat output")
+}
+
+/// A scratch home for the binary: its own config and data dirs, so a developer's
+/// config file never changes a test.
+pub struct Sandbox {
+    pub dir: tempfile::TempDir,
+}
+
+impl Sandbox {
+    pub fn new() -> Self {
+        Self {
+            dir: tempfile::tempdir().expect("temp dir"),
+        }
+    }
+
+    pub fn data_dir(&self) -> PathBuf {
+        self.dir.path().join("data").join("eventdeck")
+    }
+
+    /// A `Command` for the eventdeck binary with `--brokers` set to the test cluster.
+    pub fn eventdeck(&self) -> Command {
+        self.eventdeck_at(&bootstrap())
+    }
+
+    /// A `Command` for the eventdeck binary against any brokers.
+    pub fn eventdeck_at(&self, brokers: &str) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_eventdeck"));
+        cmd.env("XDG_CONFIG_HOME", self.dir.path().join("config"))
+            .env("XDG_DATA_HOME", self.dir.path().join("data"))
+            .env("HOME", self.dir.path())
+            .env_remove("KAFKA_BOOTSTRAP_SERVERS")
+            .env_remove("EVENTDECK_PROFILE")
+            .arg("--brokers")
+            .arg(brokers);
+        cmd
+    }
+}
+
+/// Runs a command and returns its output, failing the test if it cannot start.
+pub fn run(mut cmd: Command) -> Output {
+    cmd.stdin(Stdio::null());
+    cmd.output().expect("run eventdeck")
+}
+
+/// stdout as text.
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// stderr as text.
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}

@@ -1,0 +1,243 @@
+//! Property tests for the domain codecs: encode → decode is exact for any
+//! envelope, and decode is total (never panics) on any bytes and headers.
+
+use chrono::{DateTime, Utc};
+use eventdeck::domain::codec::{Header, hex_dump};
+use eventdeck::domain::{Decoded, Envelope, RecordKind, decode, encode};
+use proptest::prelude::*;
+use serde_json::{Map, Value};
+use uuid::Uuid;
+
+/// Any string, biased towards unicode and JSON-hostile characters.
+fn text() -> impl Strategy<Value = String> {
+    prop_oneof![
+        any::<String>(),
+        "[a-zA-Z0-9_.-]{0,12}",
+        "[\"\\\\/\u{0}-\u{1f}äß✓𝄞\u{2028}\u{fffd}]{0,8}",
+    ]
+}
+
+/// Floats that survive a JSON text round trip exactly. serde_json's default
+/// parser is exact for short decimal mantissas only (`float_roundtrip` is off),
+/// and these are the floats events carry in practice.
+fn float() -> impl Strategy<Value = f64> {
+    (any::<i32>(), 0u32..7)
+        .prop_map(|(mantissa, scale)| f64::from(mantissa) / 10f64.powi(scale as i32))
+}
+
+fn json_leaf() -> impl Strategy<Value = Value> {
+    prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(Value::from),
+        any::<u64>().prop_map(Value::from),
+        float().prop_map(Value::from),
+        text().prop_map(Value::String),
+    ]
+}
+
+fn json_value() -> impl Strategy<Value = Value> {
+    json_leaf().prop_recursive(4, 48, 6, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+            prop::collection::btree_map(text(), inner, 0..6)
+                .prop_map(|m| Value::Object(m.into_iter().collect())),
+        ]
+    })
+}
+
+fn uuid() -> impl Strategy<Value = Uuid> {
+    any::<u128>().prop_map(Uuid::from_u128)
+}
+
+/// Years 0000–9999 (what RFC 3339 can write), whole microseconds.
+fn time() -> impl Strategy<Value = DateTime<Utc>> {
+    (-62_167_219_200i64..253_402_300_800, 0u32..1_000_000)
+        .prop_filter_map("in range", |(secs, micros)| {
+            DateTime::from_timestamp(secs, micros * 1_000)
+        })
+}
+
+fn envelope() -> impl Strategy<Value = Envelope> {
+    (
+        (uuid(), text(), any::<u32>(), text(), text()),
+        (time(), uuid(), prop::option::of(uuid()), json_value()),
+    )
+        .prop_map(
+            |(
+                (event_id, event_type, schema_version, context, aggregate_id),
+                (occurred_at, correlation_id, causation_id, data),
+            )| {
+                Envelope {
+                    event_id,
+                    event_type,
+                    schema_version,
+                    context,
+                    aggregate_id,
+                    occurred_at,
+                    correlation_id,
+                    causation_id,
+                    data,
+                }
+            },
+        )
+}
+
+fn header_key() -> impl Strategy<Value = String> {
+    prop_oneof![
+        prop::sample::select(vec![
+            "ce_id",
+            "ce_type",
+            "ce_specversion",
+            "ce_source",
+            "ce_time",
+            "ce-id",
+            "ce_",
+            "ce_correlationid",
+            "content-type",
+            "Content-Type",
+            "context",
+            "correlation_id",
+            "causation_id",
+            "schema_version",
+            "occurred_at",
+            "aggregate_id",
+            "traceparent",
+        ])
+        .prop_map(str::to_string),
+        any::<String>(),
+    ]
+}
+
+fn header_value() -> impl Strategy<Value = Option<Vec<u8>>> {
+    prop_oneof![
+        Just(None),
+        prop::collection::vec(any::<u8>(), 0..40).prop_map(Some),
+        prop::sample::select(vec![
+            "1.0",
+            "application/cloudevents+json",
+            "application/json",
+            "text/plain",
+            "6f1c1d2e-8a4b-4c3d-9e5f-0a1b2c3d4e5f",
+            "2024-05-01T10:00:00Z",
+            "4294967296",
+            "",
+        ])
+        .prop_map(|v| Some(v.as_bytes().to_vec())),
+    ]
+}
+
+fn headers() -> impl Strategy<Value = Vec<Header>> {
+    prop::collection::vec((header_key(), header_value()), 0..8)
+}
+
+/// JSON objects built from the keys decoding looks at, with values of any type.
+fn suspicious_object() -> impl Strategy<Value = Value> {
+    let key = prop_oneof![
+        prop::sample::select(vec![
+            "id",
+            "event_id",
+            "eventId",
+            "type",
+            "event_type",
+            "specversion",
+            "source",
+            "occurred_at",
+            "timestamp",
+            "schema_version",
+            "context",
+            "aggregate_id",
+            "correlation_id",
+            "causation_id",
+            "data",
+            "data_base64",
+            "payload",
+        ])
+        .prop_map(str::to_string),
+        text(),
+    ];
+    let value = prop_oneof![
+        json_value(),
+        Just(Value::from("6f1c1d2e-8a4b-4c3d-9e5f-0a1b2c3d4e5f")),
+        Just(Value::from("2024-05-01T10:00:00Z")),
+        Just(Value::from("1.0")),
+        any::<i64>().prop_map(Value::from),
+        any::<f64>().prop_map(Value::from),
+    ];
+    prop::collection::btree_map(key, value, 0..12)
+        .prop_map(|m| Value::Object(m.into_iter().collect::<Map<_, _>>()))
+}
+
+fn assert_consistent(value: Option<&[u8]>, headers: &[Header]) {
+    let outcome = decode(value, headers);
+    let kind = outcome.kind();
+    // Every accessor is total too.
+    let _ = (
+        outcome.event_json(),
+        outcome.event_type(),
+        outcome.context(),
+        outcome.event_id(),
+    );
+    let _ = (outcome.correlation_id(), outcome.causation_id());
+    for max in [0, 1, 7, 80] {
+        assert!(outcome.summary(max).chars().count() <= max);
+    }
+    match (&outcome.decoded, kind) {
+        (Decoded::Tombstone, RecordKind::Tombstone) => assert!(value.is_none()),
+        (Decoded::Raw(bytes), RecordKind::Raw) => {
+            assert_eq!(Some(bytes.as_slice()), value);
+            assert!(outcome.error.is_some(), "raw always says why");
+        }
+        (Decoded::Envelope(_), RecordKind::Envelope)
+        | (Decoded::CloudEvent(_), RecordKind::CloudEvent)
+        | (Decoded::Json(_), RecordKind::Json) => {}
+        (decoded, kind) => panic!("kind {kind:?} does not match {decoded:?}"),
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn encode_then_decode_round_trips_any_envelope(env in envelope()) {
+        let encoded = encode(&env);
+        let headers: Vec<Header> = encoded.headers.iter().map(|(k, v)| (k.clone(), Some(v.clone()))).collect();
+        let outcome = decode(Some(&encoded.value), &headers);
+        prop_assert_eq!(outcome.error, None);
+        prop_assert_eq!(outcome.decoded, Decoded::Envelope(env.clone()));
+        // The value alone is enough.
+        prop_assert_eq!(decode(Some(&encoded.value), &[]).decoded, Decoded::Envelope(env.clone()));
+        // Serde and the canonical JSON agree, and encoding is deterministic.
+        prop_assert_eq!(serde_json::to_value(&env).ok(), Some(env.to_json()));
+        prop_assert_eq!(encode(&env), encoded);
+    }
+
+    #[test]
+    fn decode_never_panics_on_bytes_and_headers(
+        value in prop::option::of(prop::collection::vec(any::<u8>(), 0..512)),
+        headers in headers(),
+    ) {
+        assert_consistent(value.as_deref(), &headers);
+    }
+
+    #[test]
+    fn decode_never_panics_on_json_objects(object in suspicious_object(), headers in headers()) {
+        let bytes = object.to_string().into_bytes();
+        assert_consistent(Some(&bytes), &headers);
+        assert_consistent(Some(&bytes), &[]);
+    }
+
+    #[test]
+    fn decode_never_panics_on_any_json(value in json_value(), headers in headers()) {
+        assert_consistent(Some(value.to_string().as_bytes()), &headers);
+    }
+
+    #[test]
+    fn hex_dump_shows_at_most_max_bytes(bytes in prop::collection::vec(any::<u8>(), 0..300), max in 0usize..400) {
+        let dump = hex_dump(&bytes, max);
+        let shown = bytes.len().min(max);
+        let data_lines = dump.lines().filter(|l| !l.starts_with('…')).count();
+        prop_assert_eq!(data_lines, shown.div_ceil(16));
+        prop_assert_eq!(dump.contains("more byte"), bytes.len() > max);
+    }
+}
