@@ -10,3 +10,4 @@ pub mod config;
 pub mod domain;
 pub mod kafka;
 pub mod logging;
+pub mod publish;
