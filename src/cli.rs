@@ -63,6 +63,25 @@ pub enum Command {
     Inject(InjectArgs),
     /// Print records from topics or contexts, decoded.
     Tail(TailArgs),
+    /// The console on an embedded broker with a scenario: nothing to install.
+    Demo(DemoArgs),
+}
+
+/// `eventdeck demo`.
+#[derive(Debug, Clone, Args)]
+pub struct DemoArgs {
+    /// Run without a terminal and print a summary (for tests and scripts).
+    #[arg(long)]
+    pub headless: bool,
+    /// With --headless: how long to run, e.g. 5s, 1m.
+    #[arg(long = "for", value_name = "DURATION", default_value = "5s", value_parser = humantime::parse_duration)]
+    pub duration: std::time::Duration,
+    /// Scenario events per second at start (adjustable in the console with + and -).
+    #[arg(long, default_value_t = crate::demo::DEFAULT_RATE)]
+    pub rate: u32,
+    /// With --headless: print the summary as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `eventdeck inject`.

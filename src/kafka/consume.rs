@@ -126,7 +126,8 @@ fn tail_blocking(
     );
     cfg.set("enable.auto.commit", "false");
     cfg.set("enable.auto.offset.store", "false");
-    cfg.set("enable.partition.eof", "true");
+    // EOF events are only needed to know when to stop.
+    cfg.set("enable.partition.eof", opts.exit_at_end.to_string());
     cfg.set("auto.offset.reset", "earliest");
     cfg.set("fetch.wait.max.ms", "100");
     for (k, v) in &settings.properties {

@@ -4,6 +4,9 @@
 
 pub mod client;
 pub mod consume;
+pub mod embedded;
+pub mod group;
+pub mod lag;
 pub mod produce;
 pub mod record;
 

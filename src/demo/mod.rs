@@ -1,0 +1,230 @@
+//! `eventdeck demo`: an embedded broker, every context topic and its DLQ, a
+//! publisher, a scenario producing the cross-context flows at an adjustable rate,
+//! and one deliberately slow consumer group, so every pane is alive on a machine
+//! with nothing installed.
+
+pub mod scenario;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use color_eyre::eyre::{Result, WrapErr};
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinSet;
+
+use crate::config::Settings;
+use crate::kafka::consume::{TailEvent, tail};
+use crate::kafka::embedded::EmbeddedBroker;
+use crate::kafka::produce::DEFAULT_DELIVERY_TIMEOUT;
+use crate::kafka::{EventProducer, StartAt, TailOptions};
+use crate::publish::{DirectPublisher, Publisher};
+use scenario::ScenarioStats;
+
+/// Partitions of each context topic in the demo.
+pub const CONTEXT_PARTITIONS: i32 = 3;
+/// The demo's slow consumer group: it reads every context topic at [`SLOW_PACE`].
+pub const SLOW_GROUP: &str = "demo-slow-analytics";
+/// One record per this much time: slower than the scenario, so lag grows.
+pub const SLOW_PACE: Duration = Duration::from_millis(400);
+/// Events per second at start.
+pub const DEFAULT_RATE: u32 = 8;
+
+/// A running demo.
+pub struct Demo {
+    /// Settings pointing at the embedded broker.
+    pub settings: Settings,
+    /// Where the scenario and the inject form publish.
+    pub publisher: Arc<dyn Publisher>,
+    /// A publisher straight to Kafka (the form's "raw to a topic").
+    pub raw_publisher: Arc<dyn Publisher>,
+    /// The scenario's events per second; 0 pauses it.
+    pub rate: watch::Sender<u32>,
+    /// What the scenario published.
+    pub stats: Arc<ScenarioStats>,
+    stop: watch::Sender<bool>,
+    tasks: JoinSet<()>,
+    // Dropped last: the broker must outlive every client above.
+    _broker: EmbeddedBroker,
+}
+
+impl Demo {
+    /// Starts the embedded broker, the publisher, the scenario and the slow group.
+    pub async fn start(base: &Settings, rate: u32) -> Result<Self> {
+        let mut topics: Vec<(String, i32)> = Vec::new();
+        for t in base.topics.topics() {
+            topics.push((t.to_string(), CONTEXT_PARTITIONS));
+            topics.push((base.topics.dlq_topic(t), 1));
+        }
+        let broker = EmbeddedBroker::start(1, &topics).wrap_err("starting the embedded broker")?;
+        let mut settings = base.clone();
+        settings.brokers = broker.bootstrap_servers().to_string();
+        // The user's security settings and -X belong to their cluster, not this one.
+        settings.security = Default::default();
+        settings.properties.clear();
+        // The mock broker answers an empty fetch at once instead of long-polling,
+        // and librdkafka then backs off fetch.error.backoff.ms (500 ms) before the
+        // next: the streams would trail by seconds.
+        settings.properties.insert(
+            "fetch.error.backoff.ms".into(),
+            crate::config::PropertyValue::Plain("20".into()),
+        );
+
+        let producer = EventProducer::new(&settings, DEFAULT_DELIVERY_TIMEOUT)?;
+        let raw_publisher: Arc<dyn Publisher> = Arc::new(DirectPublisher::new(producer));
+        let publisher = raw_publisher.clone();
+
+        let (rate_tx, rate_rx) = watch::channel(rate);
+        let (stop_tx, stop_rx) = watch::channel(false);
+        let stats = Arc::new(ScenarioStats::default());
+        let mut tasks = JoinSet::new();
+        tasks.spawn(scenario::run(
+            publisher.clone(),
+            settings.topics.clone(),
+            rate_rx,
+            stop_rx.clone(),
+            stats.clone(),
+        ));
+        {
+            let settings = settings.clone();
+            let context_topics: Vec<String> =
+                settings.topics.topics().map(str::to_string).collect();
+            let stop = stop_rx.clone();
+            tasks.spawn(async move {
+                let res = crate::kafka::group::run_paced_consumer(
+                    &settings,
+                    SLOW_GROUP,
+                    &context_topics,
+                    SLOW_PACE,
+                    stop,
+                )
+                .await;
+                if let Err(e) = res {
+                    tracing::error!(error = %e, "slow demo consumer stopped");
+                }
+            });
+        }
+        Ok(Self {
+            settings,
+            publisher,
+            raw_publisher,
+            rate: rate_tx,
+            stats,
+            stop: stop_tx,
+            tasks,
+            _broker: broker,
+        })
+    }
+
+    /// Stops the scenario and the slow consumer, then the broker.
+    pub async fn stop(mut self) {
+        let _ = self.stop.send(true);
+        let _ = tokio::time::timeout(Duration::from_secs(5), async {
+            while self.tasks.join_next().await.is_some() {}
+        })
+        .await;
+        self.tasks.abort_all();
+    }
+}
+
+/// What `eventdeck demo --headless` prints at the end.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Summary {
+    /// How long it ran.
+    pub seconds: f64,
+    /// Events the scenario published, by event type.
+    pub published: BTreeMap<String, u64>,
+    /// Publish failures.
+    pub publish_errors: u64,
+    /// Records read back from each topic.
+    pub records_by_topic: BTreeMap<String, u64>,
+    /// Total lag of the slow group.
+    pub slow_group_lag: Option<i64>,
+}
+
+impl Summary {
+    /// Human-readable lines.
+    pub fn render(&self) -> String {
+        let mut out = format!("eventdeck demo ran {:.1}s\n", self.seconds);
+        out.push_str("published by the scenario:\n");
+        for (t, n) in &self.published {
+            out.push_str(&format!("  {t:<24} {n}\n"));
+        }
+        out.push_str(&format!(
+            "  publish errors           {}\n",
+            self.publish_errors
+        ));
+        out.push_str("records seen per topic:\n");
+        for (t, n) in &self.records_by_topic {
+            out.push_str(&format!("  {t:<24} {n}\n"));
+        }
+        out.push_str(&format!(
+            "slow group {SLOW_GROUP} lag: {}\n",
+            self.slow_group_lag
+                .map_or_else(|| "unknown".to_string(), |l| l.to_string())
+        ));
+        out
+    }
+}
+
+/// Runs the demo without a terminal for `duration` and returns its summary.
+pub async fn run_headless(base: &Settings, rate: u32, duration: Duration) -> Result<Summary> {
+    let started = std::time::Instant::now();
+    let demo = Demo::start(base, rate).await?;
+    let mut all_topics: Vec<String> = Vec::new();
+    for t in demo.settings.topics.topics() {
+        all_topics.push(t.to_string());
+        all_topics.push(demo.settings.topics.dlq_topic(t));
+    }
+    let (tx, mut rx) = mpsc::channel(1024);
+    let reader = {
+        let settings = demo.settings.clone();
+        let opts = TailOptions {
+            topics: all_topics,
+            start: StartAt::Beginning,
+            count: None,
+            exit_at_end: false,
+        };
+        tokio::spawn(async move { tail(&settings, opts, tx).await })
+    };
+    let mut records_by_topic: BTreeMap<String, u64> = BTreeMap::new();
+    let deadline = tokio::time::sleep(duration);
+    tokio::pin!(deadline);
+    loop {
+        tokio::select! {
+            _ = &mut deadline => break,
+            ev = rx.recv() => match ev {
+                Some(TailEvent::Record(r)) => *records_by_topic.entry(r.topic).or_default() += 1,
+                Some(TailEvent::Warning(w)) => tracing::warn!(warning = %w, "demo tail"),
+                None => break,
+            },
+        }
+    }
+    drop(rx);
+    let _ = reader.await;
+    let slow_group_lag = {
+        let settings = demo.settings.clone();
+        let parts: Vec<(String, i32)> = settings
+            .topics
+            .topics()
+            .flat_map(|t| (0..CONTEXT_PARTITIONS).map(move |p| (t.to_string(), p)))
+            .collect();
+        tokio::task::spawn_blocking(move || {
+            crate::kafka::lag::group_offsets(&settings, SLOW_GROUP, &parts)
+        })
+        .await
+        .ok()
+        .and_then(Result::ok)
+        .map(|ps| ps.iter().filter_map(|p| p.lag()).sum())
+    };
+    let published = demo.stats.published_by_type();
+    let publish_errors = demo.stats.errors();
+    demo.stop().await;
+    Ok(Summary {
+        seconds: started.elapsed().as_secs_f64(),
+        published,
+        publish_errors,
+        records_by_topic,
+        slow_group_lag,
+    })
+}

@@ -1,0 +1,188 @@
+//! The demo's scenario: a steady trickle of debate decisions, test results and
+//! performance metrics (some over their threshold), at a rate the UI can change.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use serde_json::{Value, json};
+use tokio::sync::watch;
+
+use crate::domain::{Envelope, TopicMap};
+use crate::publish::{PublishRequest, Publisher};
+
+/// Counts of what the scenario published.
+#[derive(Debug, Default)]
+pub struct ScenarioStats {
+    by_type: Mutex<BTreeMap<String, u64>>,
+    errors: AtomicU64,
+}
+
+impl ScenarioStats {
+    fn record(&self, event_type: &str) {
+        if let Ok(mut m) = self.by_type.lock() {
+            *m.entry(event_type.to_string()).or_default() += 1;
+        }
+    }
+    /// Published events by type.
+    pub fn published_by_type(&self) -> BTreeMap<String, u64> {
+        self.by_type.lock().map(|m| m.clone()).unwrap_or_default()
+    }
+    /// Publish failures.
+    pub fn errors(&self) -> u64 {
+        self.errors.load(Ordering::Relaxed)
+    }
+}
+
+const QUESTIONS: [&str; 6] = [
+    "Adopt event sourcing for orders?",
+    "Split the monolith's billing module?",
+    "Move CI to ephemeral runners?",
+    "Introduce a schema registry?",
+    "Retire the legacy REST gateway?",
+    "Shard the events table by tenant?",
+];
+const SUITES: [&str; 4] = [
+    "checkout-e2e",
+    "billing-unit",
+    "search-load",
+    "auth-contract",
+];
+const METRICS: [&str; 3] = ["p99_latency_ms", "error_rate_bp", "queue_depth"];
+
+/// The n-th scenario event: its context and envelope.
+pub fn next_event(rng: &mut impl Rng, n: u64) -> Envelope {
+    let roll = rng.random_range(0..100);
+    if roll < 40 {
+        let q = QUESTIONS[rng.random_range(0..QUESTIONS.len())];
+        let decision = if rng.random_bool(0.7) {
+            "adopt"
+        } else {
+            "reject"
+        };
+        Envelope::new(
+            "debate",
+            "DecisionMade",
+            format!("debate-{}", n % 17),
+            json!({
+                "question": q,
+                "decision": decision,
+                "rationale": format!("{} of 5 participants agreed", rng.random_range(3..=5)),
+                "participants": ["ana", "bo", "chen", "dee", "eli"],
+            }),
+        )
+    } else if roll < 75 {
+        let suite = SUITES[rng.random_range(0..SUITES.len())];
+        let failed = if rng.random_bool(0.2) {
+            rng.random_range(1..4)
+        } else {
+            0
+        };
+        Envelope::new(
+            "testing",
+            "TestRunCompleted",
+            format!("suite-{suite}"),
+            json!({
+                "suite": suite,
+                "passed": rng.random_range(40..400),
+                "failed": failed,
+                "duration_ms": rng.random_range(800..20_000),
+            }),
+        )
+        .with_schema_version(2)
+    } else {
+        let metric = METRICS[rng.random_range(0..METRICS.len())];
+        let threshold = 250.0;
+        // About one in four is over the threshold, which the performance →
+        // evolution reaction turns into an improvement.
+        let value: f64 = (rng.random_range(80.0..330.0_f64) * 10.0).round() / 10.0;
+        Envelope::new(
+            "performance",
+            "MetricRecorded",
+            format!("service-{}", n % 5),
+            json!({"metric": metric, "value": value, "threshold": threshold}),
+        )
+    }
+}
+
+/// Publishes scenario events at the rate in `rate` (events/s; 0 pauses) until
+/// `stop` turns true.
+pub async fn run(
+    publisher: Arc<dyn Publisher>,
+    topics: TopicMap,
+    mut rate: watch::Receiver<u32>,
+    mut stop: watch::Receiver<bool>,
+    stats: Arc<ScenarioStats>,
+) {
+    let mut rng = StdRng::from_os_rng();
+    let mut n = 0u64;
+    loop {
+        let per_second = *rate.borrow();
+        if *stop.borrow() {
+            return;
+        }
+        if per_second == 0 {
+            tokio::select! {
+                _ = rate.changed() => continue,
+                _ = stop.changed() => continue,
+            }
+        }
+        let env = next_event(&mut rng, n);
+        n += 1;
+        let Some(topic) = topics.topic_for(&env.context).map(str::to_string) else {
+            continue;
+        };
+        let event_type = env.event_type.clone();
+        let publisher = publisher.clone();
+        let stats = stats.clone();
+        // Publishing is awaited off the pacing loop, so a slow delivery does not
+        // slow the scenario below its rate.
+        tokio::spawn(async move {
+            let req = PublishRequest {
+                topic,
+                envelope: env,
+                key: None,
+                headers: vec![("origin".into(), "demo-scenario".into())],
+            };
+            match publisher.publish(req).await {
+                Ok(_) => stats.record(&event_type),
+                Err(e) => {
+                    stats.errors.fetch_add(1, Ordering::Relaxed);
+                    tracing::warn!(error = %e, "demo publish failed");
+                }
+            }
+        });
+        let pause = Duration::from_secs_f64(1.0 / f64::from(per_second.max(1)));
+        tokio::select! {
+            _ = tokio::time::sleep(pause) => {}
+            _ = stop.changed() => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scenario_mixes_the_three_sources_and_some_metrics_breach() {
+        let mut rng = StdRng::seed_from_u64(7);
+        let events: Vec<Envelope> = (0..400).map(|n| next_event(&mut rng, n)).collect();
+        let count = |t: &str| events.iter().filter(|e| e.event_type == t).count();
+        assert!(count("DecisionMade") > 100);
+        assert!(count("TestRunCompleted") > 80);
+        assert!(count("MetricRecorded") > 50);
+        let breaches = events
+            .iter()
+            .filter(|e| e.event_type == "MetricRecorded")
+            .filter(|e| e.data["value"].as_f64() > e.data["threshold"].as_f64())
+            .count();
+        assert!(breaches > 5, "{breaches} breaches");
+        assert!(events.iter().all(|e| e.causation_id.is_none()));
+        let _: Vec<Value> = events.iter().map(|e| e.data.clone()).collect();
+    }
+}

@@ -1,0 +1,143 @@
+//! The demo's embedded broker: librdkafka's mock cluster, in-process, on loopback.
+//!
+//! It speaks the Kafka protocol for produce, fetch, metadata, consumer groups,
+//! offset commits and the idempotent producer, but has no admin APIs
+//! (CreateTopics, ListGroups, DescribeGroups, DescribeConfigs) and keeps only a
+//! few MB per partition — fine for a demo, never a stand-in for Kafka in tests.
+//! The mock cluster's handle is not `Send`, so it lives on a thread of its own
+//! and is torn down when the [`EmbeddedBroker`] is dropped.
+
+use std::sync::mpsc as std_mpsc;
+use std::thread::JoinHandle;
+
+use rdkafka::mocking::MockCluster;
+
+use super::client::KafkaError;
+
+/// A running embedded broker.
+pub struct EmbeddedBroker {
+    bootstrap: String,
+    stop: Option<std_mpsc::Sender<()>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+/// A topic to create at start: name and partition count.
+pub type TopicSpec = (String, i32);
+
+impl EmbeddedBroker {
+    /// Starts a mock cluster of `brokers` brokers with these topics.
+    pub fn start(brokers: i32, topics: &[TopicSpec]) -> Result<Self, KafkaError> {
+        let topics = topics.to_vec();
+        let (ready_tx, ready_rx) = std_mpsc::channel::<Result<String, String>>();
+        let (stop_tx, stop_rx) = std_mpsc::channel::<()>();
+        let thread = std::thread::Builder::new()
+            .name("embedded-broker".into())
+            .spawn(move || {
+                let cluster = match MockCluster::new(brokers) {
+                    Ok(c) => c,
+                    Err(e) => {
+                        let _ = ready_tx.send(Err(e.to_string()));
+                        return;
+                    }
+                };
+                for (name, partitions) in &topics {
+                    if let Err(e) = cluster.create_topic(name, *partitions, 1) {
+                        let _ = ready_tx.send(Err(format!("creating topic {name}: {e}")));
+                        return;
+                    }
+                }
+                let _ = ready_tx.send(Ok(cluster.bootstrap_servers()));
+                // Park until told to stop (or the owner is gone); dropping the
+                // cluster here closes its listeners.
+                let _ = stop_rx.recv();
+                drop(cluster);
+            })
+            .map_err(|e| KafkaError::Unreachable {
+                brokers: "embedded".into(),
+                reason: e.to_string(),
+            })?;
+        let bootstrap = ready_rx
+            .recv()
+            .map_err(|e| e.to_string())
+            .and_then(|r| r)
+            .map_err(|reason| KafkaError::Unreachable {
+                brokers: "embedded".into(),
+                reason,
+            })?;
+        Ok(Self {
+            bootstrap,
+            stop: Some(stop_tx),
+            thread: Some(thread),
+        })
+    }
+
+    /// The `bootstrap.servers` of the embedded cluster.
+    pub fn bootstrap_servers(&self) -> &str {
+        &self.bootstrap
+    }
+}
+
+impl Drop for EmbeddedBroker {
+    fn drop(&mut self) {
+        drop(self.stop.take());
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{CliOverrides, Settings};
+    use crate::domain::Envelope;
+    use crate::kafka::consume::{TailEvent, tail};
+    use crate::kafka::{EventProducer, StartAt, TailOptions};
+    use std::time::Duration;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn produce_and_tail_round_trip_on_the_embedded_broker() {
+        let broker = EmbeddedBroker::start(1, &[("t1".into(), 2)]).expect("mock cluster");
+        let mut settings = Settings::load_with_env(
+            &CliOverrides {
+                config: Some("/dev/null".into()),
+                ..Default::default()
+            },
+            &|_| None,
+        )
+        .expect("settings");
+        settings.brokers = broker.bootstrap_servers().to_string();
+        let producer = EventProducer::new(&settings, Duration::from_secs(10)).expect("producer");
+        let env = Envelope::new(
+            "debate",
+            "DecisionMade",
+            "agg-1",
+            serde_json::json!({"x": 1}),
+        );
+        let d = producer
+            .send_envelope("t1", &env, None, &[])
+            .await
+            .expect("delivered");
+        assert_eq!(d.offset, 0);
+
+        let (tx, mut rx) = tokio::sync::mpsc::channel(16);
+        let opts = TailOptions {
+            topics: vec!["t1".into()],
+            start: StartAt::Beginning,
+            count: Some(1),
+            exit_at_end: false,
+        };
+        let reader = tokio::spawn({
+            let settings = settings.clone();
+            async move { tail(&settings, opts, tx).await }
+        });
+        let got = tokio::time::timeout(Duration::from_secs(10), rx.recv())
+            .await
+            .expect("a record within 10 s");
+        let Some(TailEvent::Record(rec)) = got else {
+            panic!("expected a record, got {got:?}");
+        };
+        assert_eq!(rec.decode().event_id(), Some(env.event_id.to_string()));
+        reader.await.expect("join").expect("tail ok");
+    }
+}
