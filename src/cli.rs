@@ -65,6 +65,34 @@ pub enum Command {
     Tail(TailArgs),
     /// The console on an embedded broker with a scenario: nothing to install.
     Demo(DemoArgs),
+    /// Consumer lag per group and partition, in offsets and seconds, with a status.
+    Lag(LagArgs),
+}
+
+/// `eventdeck lag`.
+#[derive(Debug, Clone, Args)]
+pub struct LagArgs {
+    /// Only these groups (repeatable); default: every consumer group.
+    #[arg(short, long = "group", value_name = "GROUP")]
+    pub groups: Vec<String>,
+    /// Print JSON instead of a table.
+    #[arg(long, conflicts_with = "table")]
+    pub json: bool,
+    /// Print a table (the default).
+    #[arg(long)]
+    pub table: bool,
+    /// Exit with status 3 when any group's total lag is above N.
+    #[arg(long, value_name = "N")]
+    pub fail_above_lag: Option<i64>,
+    /// Exit with status 3 when any group is more than S seconds behind.
+    #[arg(long, value_name = "S")]
+    pub fail_above_seconds: Option<f64>,
+    /// Polls to take; lag in seconds needs two, with the log end moving between them.
+    #[arg(long, default_value_t = 2)]
+    pub samples: u32,
+    /// Time between polls.
+    #[arg(long, default_value = "1s", value_parser = humantime::parse_duration)]
+    pub interval: std::time::Duration,
 }
 
 /// `eventdeck demo`.

@@ -10,5 +10,6 @@ pub mod config;
 pub mod demo;
 pub mod domain;
 pub mod kafka;
+pub mod lag;
 pub mod logging;
 pub mod publish;

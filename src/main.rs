@@ -45,6 +45,7 @@ async fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
         Some(Command::Inject(args)) => cmd::inject::run(&settings, &args).await?,
         Some(Command::Tail(args)) => cmd::tail::run(&settings, &args).await?,
         Some(Command::Demo(args)) => cmd::demo::run(&settings, &args).await?,
+        Some(Command::Lag(args)) => return cmd::lag::run(&settings, &args).await,
         None => {
             use clap::CommandFactory;
             Cli::command().print_help()?;

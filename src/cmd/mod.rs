@@ -3,6 +3,7 @@
 
 pub mod demo;
 pub mod inject;
+pub mod lag;
 pub mod tail;
 
 /// An error a command reports as one line on stderr, with exit code 1.

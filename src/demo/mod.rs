@@ -204,18 +204,20 @@ pub async fn run_headless(base: &Settings, rate: u32, duration: Duration) -> Res
     let _ = reader.await;
     let slow_group_lag = {
         let settings = demo.settings.clone();
-        let parts: Vec<(String, i32)> = settings
-            .topics
-            .topics()
-            .flat_map(|t| (0..CONTEXT_PARTITIONS).map(move |p| (t.to_string(), p)))
-            .collect();
+        let group = vec![SLOW_GROUP.to_string()];
         tokio::task::spawn_blocking(move || {
-            crate::kafka::lag::group_offsets(&settings, SLOW_GROUP, &parts)
+            crate::kafka::groups::poll_groups(&settings, &group, &group)
         })
         .await
         .ok()
-        .and_then(Result::ok)
-        .map(|ps| ps.iter().filter_map(|p| p.lag()).sum())
+        .and_then(|r| {
+            r.map_err(|e| tracing::warn!(error = %e, "demo lag poll failed"))
+                .ok()
+        })
+        .and_then(|poll| {
+            let mut report = crate::lag::LagTracker::default().apply(&poll);
+            report.groups.pop().and_then(|g| g.total_lag)
+        })
     };
     let published = demo.stats.published_by_type();
     let publish_errors = demo.stats.errors();

@@ -6,7 +6,7 @@ pub mod client;
 pub mod consume;
 pub mod embedded;
 pub mod group;
-pub mod lag;
+pub mod groups;
 pub mod produce;
 pub mod record;
 

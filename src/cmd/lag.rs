@@ -1,0 +1,125 @@
+//! `eventdeck lag`: the Lag pane's numbers for scripts — a table like
+//! `kafka-consumer-groups --describe` or JSON, and an exit code for thresholds.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use color_eyre::eyre::Result;
+
+use crate::cli::LagArgs;
+use crate::config::Settings;
+use crate::kafka::groups::poll_groups;
+use crate::lag::{GroupLag, LagReport, LagTracker};
+
+/// Exit status when a `--fail-above-*` threshold is crossed.
+pub const THRESHOLD_EXIT: u8 = 3;
+
+/// Runs `eventdeck lag`.
+pub async fn run(settings: &Settings, args: &LagArgs) -> Result<ExitCode> {
+    let mut tracker = LagTracker::default();
+    let mut report = None;
+    for i in 0..args.samples.max(1) {
+        if i > 0 {
+            tokio::time::sleep(args.interval).await;
+        }
+        let s = settings.clone();
+        let only = args.groups.clone();
+        let poll = tokio::task::spawn_blocking(move || poll_groups(&s, &only, &[])).await??;
+        report = Some(tracker.apply(&poll));
+    }
+    let Some(report) = report else {
+        return Ok(ExitCode::SUCCESS);
+    };
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        serde_json::to_writer_pretty(&mut out, &report)?;
+        writeln!(out)?;
+    } else {
+        write_table(&mut out, &report)?;
+    }
+    let crossed = report.groups.iter().any(|g| crosses(g, args));
+    Ok(if crossed {
+        ExitCode::from(THRESHOLD_EXIT)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn crosses(g: &GroupLag, args: &LagArgs) -> bool {
+    let by_lag = matches!((args.fail_above_lag, g.total_lag), (Some(max), Some(l)) if l > max);
+    let by_secs =
+        matches!((args.fail_above_seconds, g.lag_seconds), (Some(max), Some(s)) if s > max);
+    by_lag || by_secs
+}
+
+fn dash<T: ToString>(v: &Option<T>) -> String {
+    v.as_ref()
+        .map_or_else(|| "-".to_string(), ToString::to_string)
+}
+
+fn secs(v: Option<f64>) -> String {
+    v.map_or_else(|| "-".to_string(), |s| format!("{s:.1}"))
+}
+
+/// Writes the report as two tables: groups, then partitions.
+pub fn write_table(out: &mut impl Write, report: &LagReport) -> std::io::Result<()> {
+    if let Some(note) = &report.note {
+        writeln!(out, "note: {note}")?;
+    }
+    writeln!(
+        out,
+        "{:<32} {:<12} {:>7} {:<6} {:>10} {:>9} {:>11} {:>9}",
+        "GROUP", "STATE", "MEMBERS", "STATUS", "TOTAL-LAG", "MAX-LAG", "LAG-SECONDS", "DRAIN-S"
+    )?;
+    for g in &report.groups {
+        writeln!(
+            out,
+            "{:<32} {:<12} {:>7} {:<6} {:>10} {:>9} {:>11} {:>9}",
+            g.group,
+            g.state,
+            g.members,
+            g.status.label(),
+            dash(&g.total_lag),
+            dash(&g.max_lag),
+            secs(g.lag_seconds),
+            secs(g.drain_seconds),
+        )?;
+    }
+    writeln!(out)?;
+    writeln!(
+        out,
+        "{:<32} {:<24} {:>9} {:>14} {:>14} {:>8} {:>11} {:<40} {:<16} CLIENT-ID",
+        "GROUP",
+        "TOPIC",
+        "PARTITION",
+        "CURRENT-OFFSET",
+        "LOG-END-OFFSET",
+        "LAG",
+        "LAG-SECONDS",
+        "CONSUMER-ID",
+        "HOST",
+    )?;
+    for g in &report.groups {
+        for p in &g.partitions {
+            let lag = match p.deleted_unread {
+                Some(n) => format!("{} ({n} deleted unread)", dash(&p.lag)),
+                None => dash(&p.lag),
+            };
+            writeln!(
+                out,
+                "{:<32} {:<24} {:>9} {:>14} {:>14} {:>8} {:>11} {:<40} {:<16} {}",
+                g.group,
+                p.topic,
+                p.partition,
+                dash(&p.current_offset),
+                p.log_end_offset,
+                lag,
+                secs(p.lag_seconds),
+                dash(&p.consumer_id),
+                dash(&p.host),
+                dash(&p.client_id),
+            )?;
+        }
+    }
+    Ok(())
+}

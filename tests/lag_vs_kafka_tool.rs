@@ -1,0 +1,290 @@
+//! `eventdeck lag` agrees with Apache Kafka's own `kafka-consumer-groups
+//! --describe` on real Kafka: CURRENT-OFFSET, LOG-END-OFFSET and LAG per partition,
+//! a partition that never committed, and a commit below the log-start offset
+//! after DeleteRecords (flagged by eventdeck).
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::process::Command;
+use std::time::Duration;
+
+use common::*;
+use rdkafka::admin::{AdminClient, AdminOptions};
+use rdkafka::client::DefaultClientContext;
+use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer};
+use rdkafka::{ClientConfig, Offset, TopicPartitionList};
+use serde_json::Value;
+
+/// (topic, partition) → (current, log-end, lag) as strings, "-" when missing.
+type Rows = BTreeMap<(String, i32), (String, String, String)>;
+
+fn produce(topic: &str, partition: i32, n: usize) {
+    let body: String = (0..n).map(|i| format!("{{\"n\":{i}}}\n")).collect();
+    let out = kcat_with_stdin(
+        &["-P", "-t", topic, "-p", &partition.to_string()],
+        Some(body.as_bytes()),
+    );
+    assert!(out.status.success(), "kcat -P: {}", stderr(&out));
+}
+
+fn commit(group: &str, offsets: &[(&str, i32, i64)]) {
+    let consumer: BaseConsumer = ClientConfig::new()
+        .set("bootstrap.servers", bootstrap())
+        .set("group.id", group)
+        .create()
+        .expect("consumer");
+    let mut tpl = TopicPartitionList::new();
+    for (t, p, o) in offsets {
+        tpl.add_partition_offset(t, *p, Offset::Offset(*o))
+            .expect("tpl");
+    }
+    consumer.commit(&tpl, CommitMode::Sync).expect("commit");
+}
+
+fn kafka_tool(group: &str) -> Rows {
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/kafka");
+    let out = Command::new(script)
+        .args([
+            "tool",
+            "consumer-groups",
+            "--bootstrap-server",
+            &bootstrap(),
+            "--describe",
+            "--group",
+            group,
+        ])
+        .output()
+        .expect("scripts/kafka tool");
+    assert!(
+        out.status.success(),
+        "kafka-consumer-groups: {}",
+        stderr(&out)
+    );
+    let mut rows = Rows::new();
+    for line in stdout(&out).lines() {
+        let cols: Vec<&str> = line.split_whitespace().collect();
+        if cols.len() < 6 || cols[0] != group {
+            continue;
+        }
+        let Ok(partition) = cols[2].parse::<i32>() else {
+            continue;
+        };
+        rows.insert(
+            (cols[1].to_string(), partition),
+            (
+                cols[3].to_string(),
+                cols[4].to_string(),
+                cols[5].to_string(),
+            ),
+        );
+    }
+    rows
+}
+
+fn eventdeck_lag(group: &str) -> (Rows, Value) {
+    let sandbox = Sandbox::new();
+    let mut cmd = sandbox.eventdeck();
+    cmd.args(["lag", "--group", group, "--json", "--samples", "1"]);
+    let out = run(cmd);
+    assert!(out.status.success(), "eventdeck lag: {}", stderr(&out));
+    let report: Value = serde_json::from_str(&stdout(&out)).expect("json");
+    let g = report["groups"]
+        .as_array()
+        .and_then(|gs| gs.iter().find(|g| g["group"] == group))
+        .cloned()
+        .unwrap_or_else(|| panic!("group {group} missing in {report:#}"));
+    let s = |v: &Value| {
+        if v.is_null() {
+            "-".to_string()
+        } else {
+            v.to_string()
+        }
+    };
+    let mut rows = Rows::new();
+    for p in g["partitions"].as_array().expect("partitions") {
+        rows.insert(
+            (
+                p["topic"].as_str().unwrap_or_default().to_string(),
+                p["partition"].as_i64().unwrap_or(-1) as i32,
+            ),
+            (
+                s(&p["current_offset"]),
+                s(&p["log_end_offset"]),
+                s(&p["lag"]),
+            ),
+        );
+    }
+    (rows, g)
+}
+
+#[tokio::test]
+async fn lag_matches_kafka_consumer_groups_tool_with_a_never_committed_partition() {
+    let topic = unique_topic("lag-eq");
+    create_topic(&topic, 3).await;
+    produce(&topic, 0, 10);
+    produce(&topic, 1, 7);
+    produce(&topic, 2, 5);
+    let group = unique_topic("lag-eq-group");
+    // A live member owns all three partitions but committed only two: the third
+    // shows "-" in both tools. Nothing consumes, so the numbers hold still.
+    let member: rdkafka::consumer::StreamConsumer = ClientConfig::new()
+        .set("bootstrap.servers", bootstrap())
+        .set("group.id", &group)
+        .set("client.id", "lag-test-member")
+        .set("enable.auto.commit", "false")
+        .create()
+        .expect("member");
+    member.subscribe(&[&topic]).expect("subscribe");
+    // Joining happens inside poll; wait until the assignment arrives.
+    for _ in 0..100 {
+        let _ = tokio::time::timeout(Duration::from_millis(200), member.recv()).await;
+        if member.assignment().map(|a| a.count()).unwrap_or(0) == 3 {
+            break;
+        }
+    }
+    assert_eq!(
+        member.assignment().expect("assignment").count(),
+        3,
+        "member got all partitions"
+    );
+    member
+        .pause(&member.assignment().expect("assignment"))
+        .expect("pause");
+    let mut tpl = TopicPartitionList::new();
+    tpl.add_partition_offset(&topic, 0, Offset::Offset(4))
+        .expect("tpl");
+    tpl.add_partition_offset(&topic, 1, Offset::Offset(7))
+        .expect("tpl");
+    member.commit(&tpl, CommitMode::Sync).expect("commit");
+
+    let theirs = kafka_tool(&group);
+    let (ours, g) = eventdeck_lag(&group);
+    assert_eq!(theirs.len(), 3, "the tool lists all three: {theirs:?}");
+    assert_eq!(ours, theirs, "eventdeck and kafka-consumer-groups disagree");
+    assert_eq!(
+        theirs[&(topic.clone(), 2)],
+        ("-".into(), "5".into(), "-".into())
+    );
+    assert_eq!(g["total_lag"], 6);
+    assert_eq!(g["members"], 1);
+    let p0 = &g["partitions"][0];
+    assert_eq!(p0["client_id"], "lag-test-member");
+    assert!(
+        p0["consumer_id"]
+            .as_str()
+            .is_some_and(|c| c.starts_with("lag-test-member"))
+    );
+    drop(member);
+}
+
+#[tokio::test]
+async fn lag_matches_the_tool_after_delete_records_and_flags_the_deleted_unread() {
+    let topic = unique_topic("lag-del");
+    create_topic(&topic, 2).await;
+    produce(&topic, 0, 10);
+    produce(&topic, 1, 4);
+    let group = unique_topic("lag-del-group");
+    commit(&group, &[(&topic, 0, 2), (&topic, 1, 4)]);
+    let admin: AdminClient<DefaultClientContext> = ClientConfig::new()
+        .set("bootstrap.servers", bootstrap())
+        .create()
+        .expect("admin");
+    let mut before = TopicPartitionList::new();
+    before
+        .add_partition_offset(&topic, 0, Offset::Offset(6))
+        .expect("tpl");
+    admin
+        .delete_records(&before, &AdminOptions::new())
+        .await
+        .expect("delete records");
+
+    let theirs = kafka_tool(&group);
+    let (ours, g) = eventdeck_lag(&group);
+    assert_eq!(ours, theirs, "eventdeck and kafka-consumer-groups disagree");
+    assert_eq!(
+        theirs[&(topic.clone(), 0)],
+        ("2".into(), "10".into(), "8".into())
+    );
+    let p0 = &g["partitions"][0];
+    assert_eq!(p0["log_start_offset"], 6);
+    assert_eq!(
+        p0["deleted_unread"], 4,
+        "records 2..6 were deleted before the group read them"
+    );
+    assert!(g["partitions"][1]["deleted_unread"].is_null());
+    assert_eq!(g["members"], 0);
+
+    // The table shows the flag too.
+    let sandbox = Sandbox::new();
+    let mut cmd = sandbox.eventdeck();
+    cmd.args(["lag", "--group", &group, "--samples", "1"]);
+    let out = run(cmd);
+    assert!(
+        stdout(&out).contains("8 (4 deleted unread)"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[tokio::test]
+async fn lag_thresholds_set_the_exit_code() {
+    let topic = unique_topic("lag-exit");
+    create_topic(&topic, 1).await;
+    produce(&topic, 0, 20);
+    let group = unique_topic("lag-exit-group");
+    commit(&group, &[(&topic, 0, 5)]);
+    let sandbox = Sandbox::new();
+    let code = |args: &[&str]| {
+        let mut cmd = sandbox.eventdeck();
+        cmd.args(["lag", "--group", &group, "--samples", "1", "--json"])
+            .args(args);
+        run(cmd).status.code()
+    };
+    assert_eq!(code(&[]), Some(0));
+    assert_eq!(code(&["--fail-above-lag", "20"]), Some(0));
+    assert_eq!(code(&["--fail-above-lag", "14"]), Some(3));
+}
+
+#[tokio::test]
+async fn a_stalled_consumer_shows_stall_or_stop_and_lag_in_seconds() {
+    let topic = unique_topic("lag-stall");
+    create_topic(&topic, 1).await;
+    produce(&topic, 0, 5);
+    let group = unique_topic("lag-stall-group");
+    commit(&group, &[(&topic, 0, 2)]);
+    // Producers go on while the group's offset stays put.
+    let t = topic.clone();
+    let producer = std::thread::spawn(move || {
+        for _ in 0..12 {
+            produce(&t, 0, 3);
+            std::thread::sleep(Duration::from_millis(300));
+        }
+    });
+    let sandbox = Sandbox::new();
+    let mut cmd = sandbox.eventdeck();
+    cmd.args([
+        "lag",
+        "--group",
+        &group,
+        "--json",
+        "--samples",
+        "4",
+        "--interval",
+        "1s",
+    ]);
+    let out = run(cmd);
+    producer.join().expect("producer thread");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let report: Value = serde_json::from_str(&stdout(&out)).expect("json");
+    let g = &report["groups"][0];
+    let status = g["status"].as_str().unwrap_or_default();
+    assert!(
+        status == "STALL" || status == "STOP",
+        "status {status}: {g:#}"
+    );
+    let secs = g["lag_seconds"]
+        .as_f64()
+        .expect("lag seconds known after several polls");
+    assert!(secs > 0.5, "the committed record is seconds old: {secs}");
+}
