@@ -67,6 +67,54 @@ pub enum Command {
     Demo(DemoArgs),
     /// Consumer lag per group and partition, in offsets and seconds, with a status.
     Lag(LagArgs),
+    /// Dead-letter topics: list by cause, show one record, redrive.
+    Dlq {
+        /// What to do.
+        #[command(subcommand)]
+        action: DlqCommand,
+    },
+}
+
+/// `eventdeck dlq ...`.
+#[derive(Debug, Clone, Subcommand)]
+pub enum DlqCommand {
+    /// Dead letters grouped by cause, then one line each.
+    List {
+        /// DLQ topics (default: every topic ending in the DLQ suffix).
+        topics: Vec<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// One dead letter in full: original coordinates, error, stack trace, value.
+    Show {
+        /// DLQ topic.
+        topic: String,
+        /// Partition.
+        partition: i32,
+        /// Offset.
+        offset: i64,
+    },
+    /// Re-publish dead letters to their original topics (a plan first).
+    Redrive {
+        /// DLQ topic.
+        topic: String,
+        /// Only records whose error, original topic, key or value contain this text.
+        #[arg(long)]
+        filter: Option<String>,
+        /// Only these records, as PARTITION:OFFSET (repeatable).
+        #[arg(long = "record", value_name = "P:O")]
+        records: Vec<String>,
+        /// Send to this topic instead of each record's original topic.
+        #[arg(long)]
+        to_topic: Option<String>,
+        /// Show the plan and change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Records per second at most.
+        #[arg(long, default_value_t = 100)]
+        rate: u32,
+    },
 }
 
 /// `eventdeck lag`.

@@ -4,10 +4,12 @@
 //! Everything here is a library the console and the headless commands share.
 #![forbid(unsafe_code)]
 
+pub mod audit;
 pub mod cli;
 pub mod cmd;
 pub mod config;
 pub mod demo;
+pub mod dlq;
 pub mod domain;
 pub mod kafka;
 pub mod lag;

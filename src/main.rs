@@ -46,6 +46,7 @@ async fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
         Some(Command::Tail(args)) => cmd::tail::run(&settings, &args).await?,
         Some(Command::Demo(args)) => cmd::demo::run(&settings, &args).await?,
         Some(Command::Lag(args)) => return cmd::lag::run(&settings, &args).await,
+        Some(Command::Dlq { action }) => cmd::dlq::run(&settings, &action).await?,
         None => {
             use clap::CommandFactory;
             Cli::command().print_help()?;

@@ -99,9 +99,23 @@ pub async fn run(settings: &Settings, args: &InjectArgs) -> Result<()> {
     // is reported in seconds rather than after the delivery timeout.
     check_reachable(settings, Some(&req.topic)).await?;
     let producer = EventProducer::new(settings, DEFAULT_DELIVERY_TIMEOUT)?;
-    let delivery = producer
+    let sent = producer
         .send_envelope(&req.topic, &req.envelope, req.key.as_deref(), &req.headers)
-        .await?;
+        .await;
+    let outcome = match &sent {
+        Ok(d) => serde_json::json!({"partition": d.partition, "offset": d.offset}),
+        Err(e) => serde_json::Value::String(e.to_string()),
+    };
+    crate::audit::record(
+        settings,
+        "inject",
+        serde_json::json!({
+            "topic": req.topic, "event_id": req.envelope.event_id,
+            "event_type": req.envelope.event_type, "context": req.envelope.context,
+        }),
+        outcome,
+    )?;
+    let delivery = sent?;
     if args.json {
         println!(
             "{}",

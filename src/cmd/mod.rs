@@ -2,6 +2,7 @@
 //! matching console pane calls.
 
 pub mod demo;
+pub mod dlq;
 pub mod inject;
 pub mod lag;
 pub mod tail;

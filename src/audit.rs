@@ -1,0 +1,144 @@
+//! The one gate every mutating action passes ([`authorize`]: refused in
+//! read-only mode) and the audit log it leaves ([`record`]): one JSON line per
+//! mutation in `<data dir>/audit.jsonl` — who (OS user, Kafka principal), when,
+//! where (profile, cluster), what (action, parameters) and how it went.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use chrono::{SecondsFormat, Utc};
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::config::Settings;
+
+/// A mutation refused because the session is read-only.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("read-only mode: {action} is a mutating action and is refused")]
+pub struct ReadOnly {
+    /// The refused action.
+    pub action: String,
+}
+
+/// Lets a mutating action through, or refuses it in read-only mode.
+pub fn authorize(settings: &Settings, action: &str) -> Result<(), ReadOnly> {
+    if settings.read_only {
+        return Err(ReadOnly {
+            action: action.to_string(),
+        });
+    }
+    Ok(())
+}
+
+/// One audit line.
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
+pub struct AuditEntry {
+    /// RFC 3339 UTC.
+    pub time: String,
+    /// The OS user running eventdeck.
+    pub os_user: String,
+    /// The Kafka principal (SASL user), `-` when none.
+    pub principal: String,
+    /// Profile name.
+    pub profile: String,
+    /// Bootstrap servers.
+    pub cluster: String,
+    /// What was done, e.g. `dlq.redrive`.
+    pub action: String,
+    /// Its parameters.
+    pub params: Value,
+    /// `ok`, or the error.
+    pub outcome: Value,
+}
+
+/// The audit log file.
+pub fn path(settings: &Settings) -> PathBuf {
+    settings.data_dir.join("audit.jsonl")
+}
+
+/// Appends one entry. A failure to write is returned, never ignored: a mutation
+/// that cannot be audited should be reported.
+pub fn record(
+    settings: &Settings,
+    action: &str,
+    params: Value,
+    outcome: Value,
+) -> std::io::Result<AuditEntry> {
+    let entry = AuditEntry {
+        time: Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true),
+        os_user: std::env::var("USER")
+            .or_else(|_| std::env::var("LOGNAME"))
+            .unwrap_or_else(|_| "-".into()),
+        principal: settings
+            .security
+            .sasl_username
+            .clone()
+            .unwrap_or_else(|| "-".into()),
+        profile: settings.profile.clone(),
+        cluster: settings.brokers.clone(),
+        action: action.to_string(),
+        params,
+        outcome,
+    };
+    std::fs::create_dir_all(&settings.data_dir)?;
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path(settings))?;
+    let mut line = serde_json::to_vec(&entry)?;
+    line.push(b'\n');
+    f.write_all(&line)?;
+    f.sync_data()?;
+    Ok(entry)
+}
+
+/// Reads every entry (unparseable lines are skipped).
+pub fn read(settings: &Settings) -> std::io::Result<Vec<AuditEntry>> {
+    let text = match std::fs::read_to_string(path(settings)) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(e),
+    };
+    Ok(text
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::CliOverrides;
+
+    fn settings(dir: &std::path::Path, read_only: bool) -> Settings {
+        let mut s = Settings::load_with_env(
+            &CliOverrides {
+                config: Some("/dev/null".into()),
+                read_only,
+                ..Default::default()
+            },
+            &|_| None,
+        )
+        .expect("settings");
+        s.data_dir = dir.to_path_buf();
+        s
+    }
+
+    #[test]
+    fn read_only_refuses_and_writable_records_one_line_per_mutation() {
+        let dir = tempfile::tempdir().expect("dir");
+        let ro = settings(dir.path(), true);
+        let err = authorize(&ro, "dlq.redrive").expect_err("refused");
+        assert!(err.to_string().contains("read-only"));
+        let rw = settings(dir.path(), false);
+        authorize(&rw, "dlq.redrive").expect("allowed");
+        record(&rw, "dlq.redrive", serde_json::json!({"n": 2}), "ok".into()).expect("write");
+        record(&rw, "inject", serde_json::json!({}), "boom".into()).expect("write");
+        let entries = read(&rw).expect("read");
+        assert_eq!(entries.len(), 2);
+        assert_eq!(entries[0].action, "dlq.redrive");
+        assert_eq!(entries[0].params["n"], 2);
+        assert_eq!(entries[1].outcome, "boom");
+        assert_eq!(entries[0].principal, "-");
+    }
+}

@@ -1,0 +1,232 @@
+//! `eventdeck dlq list|show|redrive`: the DLQ pane's functions for scripts.
+
+use color_eyre::eyre::{Result, eyre};
+use serde_json::json;
+
+use crate::audit;
+use crate::cli::DlqCommand;
+use crate::config::Settings;
+use crate::dlq::redrive::{DlqRecord, execute, plan, read_all};
+use crate::dlq::{Family, group_by_cause};
+use crate::kafka::EventProducer;
+use crate::kafka::groups::all_partitions;
+use crate::kafka::produce::DEFAULT_DELIVERY_TIMEOUT;
+
+/// Runs `eventdeck dlq ...`.
+pub async fn run(settings: &Settings, action: &DlqCommand) -> Result<()> {
+    match action {
+        DlqCommand::List { topics, json } => list(settings, topics, *json).await,
+        DlqCommand::Show {
+            topic,
+            partition,
+            offset,
+        } => show(settings, topic, *partition, *offset).await,
+        DlqCommand::Redrive {
+            topic,
+            filter,
+            records,
+            to_topic,
+            dry_run,
+            rate,
+        } => {
+            redrive(
+                settings,
+                topic,
+                filter.as_deref(),
+                records,
+                to_topic.as_deref(),
+                *dry_run,
+                *rate,
+            )
+            .await
+        }
+    }
+}
+
+async fn dlq_topics(settings: &Settings, asked: &[String]) -> Result<Vec<String>> {
+    if !asked.is_empty() {
+        return Ok(asked.to_vec());
+    }
+    let s = settings.clone();
+    let parts = tokio::task::spawn_blocking(move || all_partitions(&s)).await??;
+    let mut topics: Vec<String> = parts
+        .into_iter()
+        .map(|(t, _)| t)
+        .filter(|t| settings.topics.is_dlq(t))
+        .collect();
+    topics.dedup();
+    Ok(topics)
+}
+
+fn record_json(r: &DlqRecord) -> serde_json::Value {
+    let decoded = r.record.decode();
+    json!({
+        "topic": r.record.topic,
+        "partition": r.record.partition,
+        "offset": r.record.offset,
+        "key": r.record.key_text(),
+        "family": r.letter.family.unwrap_or(Family::Unknown),
+        "dead_letter": r.letter,
+        "kind": decoded.kind(),
+        "event": decoded.event_json(),
+        "error": decoded.error,
+    })
+}
+
+async fn list(settings: &Settings, asked: &[String], as_json: bool) -> Result<()> {
+    let topics = dlq_topics(settings, asked).await?;
+    let mut out = Vec::new();
+    for topic in &topics {
+        let records = read_all(settings, std::slice::from_ref(topic)).await?;
+        let causes = group_by_cause(records.iter().map(|r| &r.letter));
+        if as_json {
+            out.push(json!({
+                "topic": topic,
+                "count": records.len(),
+                "causes": causes,
+                "records": records.iter().map(record_json).collect::<Vec<_>>(),
+            }));
+            continue;
+        }
+        println!("{topic}: {} dead letters", records.len());
+        for c in &causes {
+            println!("  {:>6}  {}: {}", c.count, c.kind, c.message);
+        }
+        for r in &records {
+            let l = &r.letter;
+            println!(
+                "    [{}]@{:<6} {:<14} from {}[{}]@{}  {}",
+                r.record.partition,
+                r.record.offset,
+                l.family.unwrap_or(Family::Unknown).label(),
+                l.original_topic.as_deref().unwrap_or("-"),
+                l.original_partition.map_or("-".into(), |p| p.to_string()),
+                l.original_offset.map_or("-".into(), |o| o.to_string()),
+                l.error_kind.as_deref().unwrap_or("-"),
+            );
+        }
+    }
+    if as_json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&json!({ "topics": out }))?
+        );
+    }
+    Ok(())
+}
+
+async fn show(settings: &Settings, topic: &str, partition: i32, offset: i64) -> Result<()> {
+    let records = read_all(settings, &[topic.to_string()]).await?;
+    let r = records
+        .iter()
+        .find(|r| r.record.partition == partition && r.record.offset == offset)
+        .ok_or_else(|| eyre!("no record at {topic}[{partition}]@{offset}"))?;
+    println!("{}", serde_json::to_string_pretty(&record_json(r))?);
+    Ok(())
+}
+
+fn matches(r: &DlqRecord, filter: Option<&str>, picks: &[(i32, i64)]) -> bool {
+    if !picks.is_empty() && !picks.contains(&(r.record.partition, r.record.offset)) {
+        return false;
+    }
+    let Some(f) = filter else { return true };
+    let f = f.to_lowercase();
+    let l = &r.letter;
+    [
+        l.error_kind.as_deref(),
+        l.error_message.as_deref(),
+        l.original_topic.as_deref(),
+        l.handler.as_deref(),
+    ]
+    .into_iter()
+    .flatten()
+    .map(str::to_string)
+    .chain(r.record.key_text())
+    .chain(
+        r.record
+            .value
+            .as_ref()
+            .map(|v| String::from_utf8_lossy(v).into_owned()),
+    )
+    .any(|s| s.to_lowercase().contains(&f))
+}
+
+async fn redrive(
+    settings: &Settings,
+    topic: &str,
+    filter: Option<&str>,
+    picks: &[String],
+    to_topic: Option<&str>,
+    dry_run: bool,
+    rate: u32,
+) -> Result<()> {
+    if !dry_run {
+        audit::authorize(settings, "dlq redrive")?;
+    }
+    let picks: Vec<(i32, i64)> = picks
+        .iter()
+        .map(|p| {
+            p.split_once(':')
+                .and_then(|(a, b)| Some((a.parse().ok()?, b.parse().ok()?)))
+                .ok_or_else(|| eyre!("--record expects PARTITION:OFFSET, got '{p}'"))
+        })
+        .collect::<Result<_>>()?;
+    let records: Vec<DlqRecord> = read_all(settings, &[topic.to_string()])
+        .await?
+        .into_iter()
+        .filter(|r| matches(r, filter, &picks))
+        .collect();
+    let plan = plan(records, to_topic);
+    println!(
+        "{} {} record(s) from {topic}{}",
+        if dry_run {
+            "would redrive"
+        } else {
+            "redriving"
+        },
+        plan.items.len(),
+        if plan.skipped > 0 {
+            format!(
+                " ({} without an original topic skipped; use --to-topic)",
+                plan.skipped
+            )
+        } else {
+            String::new()
+        }
+    );
+    for (target, n) in &plan.targets {
+        println!("  {n:>6} -> {target}");
+    }
+    if dry_run || plan.items.is_empty() {
+        return Ok(());
+    }
+    let producer = EventProducer::new(settings, DEFAULT_DELIVERY_TIMEOUT)?;
+    let outcome = execute(&producer, &plan, rate, |done, total| {
+        if done == total || done % 100 == 0 {
+            eprintln!("redrive: {done}/{total}");
+        }
+    })
+    .await;
+    let params = json!({
+        "dlq_topic": topic, "filter": filter, "records": picks, "to_topic": to_topic,
+        "rate": rate, "targets": plan.targets,
+    });
+    let result = json!({"delivered": outcome.delivered, "failed": outcome.failed.len()});
+    audit::record(settings, "dlq.redrive", params, result)?;
+    println!(
+        "delivered {}, failed {}",
+        outcome.delivered,
+        outcome.failed.len()
+    );
+    for f in &outcome.failed {
+        eprintln!("  failed: {f}");
+    }
+    if outcome.failed.is_empty() {
+        Ok(())
+    } else {
+        Err(eyre!(
+            "{} record(s) could not be redriven",
+            outcome.failed.len()
+        ))
+    }
+}

@@ -1,0 +1,206 @@
+//! Reading DLQ topics and redriving their records: a plan first (what goes
+//! where, a dry run changes nothing), then delivery at a rate limit with the
+//! original key, value and headers (our DLQ headers stripped), and an audit entry.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use serde::Serialize;
+use tokio::sync::mpsc;
+
+use super::{DeadLetter, decode};
+use crate::config::Settings;
+use crate::kafka::consume::{TailEvent, tail};
+use crate::kafka::{ConsumedRecord, EventProducer, KafkaError, StartAt, TailOptions};
+
+/// A DLQ record with its dead-letter information decoded.
+#[derive(Debug, Clone)]
+pub struct DlqRecord {
+    /// The DLQ record itself.
+    pub record: ConsumedRecord,
+    /// What its headers say.
+    pub letter: DeadLetter,
+}
+
+/// Reads every record of the DLQ topics, from the beginning to the current end.
+pub async fn read_all(
+    settings: &Settings,
+    topics: &[String],
+) -> Result<Vec<DlqRecord>, KafkaError> {
+    let (tx, mut rx) = mpsc::channel(1024);
+    let opts = TailOptions {
+        topics: topics.to_vec(),
+        start: StartAt::Beginning,
+        count: None,
+        exit_at_end: true,
+    };
+    let reader = {
+        let settings = settings.clone();
+        tokio::spawn(async move { tail(&settings, opts, tx).await })
+    };
+    let mut out = Vec::new();
+    while let Some(ev) = rx.recv().await {
+        if let TailEvent::Record(record) = ev {
+            let letter = decode(&record.headers);
+            out.push(DlqRecord { record, letter });
+        }
+    }
+    reader.await.map_err(|e| KafkaError::Delivery {
+        topic: topics.join(","),
+        reason: e.to_string(),
+    })??;
+    Ok(out)
+}
+
+/// What a redrive would do.
+#[derive(Debug, Clone, Serialize)]
+pub struct Plan {
+    /// Records per target topic.
+    pub targets: BTreeMap<String, usize>,
+    /// Records that cannot be redriven (no original topic and no `--to-topic`).
+    pub skipped: usize,
+    /// The records, as (DLQ topic, partition, offset, target).
+    #[serde(skip)]
+    pub items: Vec<(DlqRecord, String)>,
+}
+
+/// Builds the plan for `records`: each goes to `to_topic`, else its original topic.
+pub fn plan(records: Vec<DlqRecord>, to_topic: Option<&str>) -> Plan {
+    let mut targets = BTreeMap::new();
+    let mut items = Vec::new();
+    let mut skipped = 0;
+    for r in records {
+        let target = to_topic
+            .map(str::to_string)
+            .or_else(|| r.letter.original_topic.clone());
+        match target {
+            Some(t) => {
+                *targets.entry(t.clone()).or_default() += 1;
+                items.push((r, t));
+            }
+            None => skipped += 1,
+        }
+    }
+    Plan {
+        targets,
+        skipped,
+        items,
+    }
+}
+
+/// Header names that belong to a dead-letter family, stripped on redrive so the
+/// original headers come back as they were.
+pub fn is_dead_letter_header(name: &str) -> bool {
+    [
+        "eventdeck.dlq.",
+        "__connect.errors.",
+        "kafka_dlt-",
+        "x-original-",
+        "x-exception-",
+        "dead-letter-",
+    ]
+    .iter()
+    .any(|p| name.starts_with(p))
+}
+
+/// How a redrive went.
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct Outcome {
+    /// Records delivered.
+    pub delivered: usize,
+    /// Records that failed, with why.
+    pub failed: Vec<String>,
+}
+
+/// Delivers the plan at most `rate` records per second, calling `progress`
+/// after each record with (done, total).
+pub async fn execute(
+    producer: &EventProducer,
+    plan: &Plan,
+    rate: u32,
+    mut progress: impl FnMut(usize, usize),
+) -> Outcome {
+    let mut outcome = Outcome::default();
+    let pause = Duration::from_secs_f64(1.0 / f64::from(rate.max(1)));
+    let total = plan.items.len();
+    let mut tick = tokio::time::interval(pause);
+    for (i, (r, target)) in plan.items.iter().enumerate() {
+        tick.tick().await;
+        let headers: Vec<(String, Option<Vec<u8>>)> = r
+            .record
+            .headers
+            .iter()
+            .filter(|(k, _)| !is_dead_letter_header(k))
+            .cloned()
+            .collect();
+        match producer
+            .send_raw(
+                target,
+                r.record.key.as_deref(),
+                r.record.value.as_deref(),
+                &headers,
+            )
+            .await
+        {
+            Ok(_) => outcome.delivered += 1,
+            Err(e) => outcome.failed.push(format!(
+                "{}[{}]@{}: {e}",
+                r.record.topic, r.record.partition, r.record.offset
+            )),
+        }
+        progress(i + 1, total);
+    }
+    outcome
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rec(offset: i64, original: Option<&str>) -> DlqRecord {
+        DlqRecord {
+            record: ConsumedRecord {
+                topic: "x.dlq".into(),
+                partition: 0,
+                offset,
+                timestamp_ms: None,
+                key: None,
+                value: Some(b"{}".to_vec()),
+                headers: vec![],
+            },
+            letter: DeadLetter {
+                original_topic: original.map(str::to_string),
+                ..Default::default()
+            },
+        }
+    }
+
+    #[test]
+    fn plan_targets_originals_or_the_override_and_counts_the_unroutable() {
+        let p = plan(
+            vec![
+                rec(0, Some("a")),
+                rec(1, Some("b")),
+                rec(2, Some("a")),
+                rec(3, None),
+            ],
+            None,
+        );
+        assert_eq!(
+            p.targets,
+            BTreeMap::from([("a".into(), 2), ("b".into(), 1)])
+        );
+        assert_eq!(p.skipped, 1);
+        let p = plan(vec![rec(0, Some("a")), rec(3, None)], Some("retry"));
+        assert_eq!(p.targets, BTreeMap::from([("retry".into(), 2)]));
+        assert_eq!(p.skipped, 0);
+    }
+
+    #[test]
+    fn dead_letter_headers_are_recognised() {
+        assert!(is_dead_letter_header("eventdeck.dlq.error.kind"));
+        assert!(is_dead_letter_header("kafka_dlt-original-offset"));
+        assert!(!is_dead_letter_header("correlation_id"));
+        assert!(!is_dead_letter_header("traceparent"));
+    }
+}
