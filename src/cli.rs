@@ -67,12 +67,47 @@ pub enum Command {
     Demo(DemoArgs),
     /// Consumer lag per group and partition, in offsets and seconds, with a status.
     Lag(LagArgs),
+    /// Re-deliver a time range of a context's or topic's records.
+    Replay(ReplayArgs),
     /// Dead-letter topics: list by cause, show one record, redrive.
     Dlq {
         /// What to do.
         #[command(subcommand)]
         action: DlqCommand,
     },
+}
+
+/// `eventdeck replay`.
+#[derive(Debug, Clone, Args)]
+#[command(group(clap::ArgGroup::new("source").required(true).args(["context", "topic"])))]
+pub struct ReplayArgs {
+    /// Replay this context's topic.
+    #[arg(long)]
+    pub context: Option<String>,
+    /// Replay this topic.
+    #[arg(long)]
+    pub topic: Option<String>,
+    /// Start of the range (RFC 3339), inclusive.
+    #[arg(long, value_parser = parse_time)]
+    pub from: chrono::DateTime<chrono::Utc>,
+    /// End of the range (RFC 3339), exclusive; default: now.
+    #[arg(long, value_parser = parse_time)]
+    pub to: Option<chrono::DateTime<chrono::Utc>>,
+    /// Where the records go.
+    #[arg(long, required = true)]
+    pub to_topic: String,
+    /// Show what would be replayed and change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Records per second at most.
+    #[arg(long, default_value_t = 1000)]
+    pub rate: u32,
+}
+
+fn parse_time(s: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
+    chrono::DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .map_err(|e| format!("'{s}' is not an RFC 3339 time: {e}"))
 }
 
 /// `eventdeck dlq ...`.

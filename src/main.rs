@@ -47,6 +47,7 @@ async fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
         Some(Command::Demo(args)) => cmd::demo::run(&settings, &args).await?,
         Some(Command::Lag(args)) => return cmd::lag::run(&settings, &args).await,
         Some(Command::Dlq { action }) => cmd::dlq::run(&settings, &action).await?,
+        Some(Command::Replay(args)) => cmd::replay::run(&settings, &args).await?,
         None => {
             use clap::CommandFactory;
             Cli::command().print_help()?;

@@ -5,6 +5,7 @@ pub mod demo;
 pub mod dlq;
 pub mod inject;
 pub mod lag;
+pub mod replay;
 pub mod tail;
 
 /// An error a command reports as one line on stderr, with exit code 1.

@@ -260,3 +260,115 @@ mod tests {
         assert!(err.contains("RFC 3339"), "{err}");
     }
 }
+
+/// Reads exactly the records of `topics` whose broker time index places them in
+/// `[from, to)`: start offsets from offsets-for-times(`from`), end offsets from
+/// offsets-for-times(`to`) (or the current end). Blocking; call from a blocking
+/// context. Records come back per partition in offset order.
+pub fn read_time_range(
+    settings: &Settings,
+    topics: &[String],
+    from: DateTime<Utc>,
+    to: Option<DateTime<Utc>>,
+) -> Result<Vec<ConsumedRecord>, KafkaError> {
+    let mut cfg = client_config(settings);
+    cfg.set(
+        "group.id",
+        format!("eventdeck-range-{}", uuid::Uuid::new_v4()),
+    );
+    cfg.set("enable.auto.commit", "false");
+    cfg.set("enable.partition.eof", "false");
+    let consumer: BaseConsumer = cfg
+        .create()
+        .map_err(|e| KafkaError::client("creating the consumer", e))?;
+    let timeout = super::client::METADATA_TIMEOUT;
+    let mut starts = TopicPartitionList::new();
+    let mut ends = TopicPartitionList::new();
+    let mut highs = std::collections::HashMap::new();
+    for topic in topics {
+        let info = fetch_metadata(&cfg, &settings.brokers, Some(topic))?;
+        let partitions = info
+            .partitions(topic)
+            .filter(|p| !p.is_empty())
+            .ok_or_else(|| KafkaError::UnknownTopic(topic.clone()))?;
+        for &p in partitions {
+            let (_, high) = consumer
+                .fetch_watermarks(topic, p, timeout)
+                .map_err(|e| KafkaError::client("reading watermarks", e))?;
+            highs.insert((topic.clone(), p), high);
+            starts
+                .add_partition_offset(topic, p, Offset::Offset(from.timestamp_millis()))
+                .map_err(|e| KafkaError::client("building the range", e))?;
+            if let Some(to) = to {
+                ends.add_partition_offset(topic, p, Offset::Offset(to.timestamp_millis()))
+                    .map_err(|e| KafkaError::client("building the range", e))?;
+            }
+        }
+    }
+    let starts = consumer
+        .offsets_for_times(starts, timeout)
+        .map_err(|e| KafkaError::client("looking up offsets for --from", e))?;
+    let ends = if to.is_some() {
+        Some(
+            consumer
+                .offsets_for_times(ends, timeout)
+                .map_err(|e| KafkaError::client("looking up offsets for --to", e))?,
+        )
+    } else {
+        None
+    };
+    // Per partition: [start, end). "No offset at or after the time" means the end.
+    let mut ranges: std::collections::HashMap<(String, i32), (i64, i64)> =
+        std::collections::HashMap::new();
+    let mut assignment = TopicPartitionList::new();
+    for e in starts.elements() {
+        let key = (e.topic().to_string(), e.partition());
+        let high = highs.get(&key).copied().unwrap_or(0);
+        let resolve = |o: Offset| match o {
+            Offset::Offset(o) if o >= 0 => o,
+            _ => high,
+        };
+        let start = resolve(e.offset());
+        let end = ends
+            .as_ref()
+            .and_then(|ends| ends.find_partition(&key.0, key.1))
+            .map_or(high, |e| resolve(e.offset()))
+            .min(high);
+        if start < end {
+            assignment
+                .add_partition_offset(&key.0, key.1, Offset::Offset(start))
+                .map_err(|e| KafkaError::client("building the assignment", e))?;
+            ranges.insert(key, (start, end));
+        }
+    }
+    let mut out = Vec::new();
+    if ranges.is_empty() {
+        return Ok(out);
+    }
+    consumer
+        .assign(&assignment)
+        .map_err(|e| KafkaError::client("assigning partitions", e))?;
+    let mut open = ranges.len();
+    let deadline = std::time::Instant::now() + Duration::from_secs(120);
+    while open > 0 && std::time::Instant::now() < deadline {
+        match consumer.poll(POLL_INTERVAL) {
+            Some(Ok(m)) => {
+                let rec = ConsumedRecord::from_message(&m);
+                let key = (rec.topic.clone(), rec.partition);
+                let Some(&(_, end)) = ranges.get(&key) else {
+                    continue;
+                };
+                if rec.offset < end {
+                    out.push(rec.clone());
+                }
+                if rec.offset + 1 >= end {
+                    ranges.remove(&key);
+                    open -= 1;
+                }
+            }
+            Some(Err(e)) => tracing::warn!(error = %describe_error(&e), "range read"),
+            None => {}
+        }
+    }
+    Ok(out)
+}
