@@ -244,23 +244,6 @@ fn tail_blocking(
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn start_positions_parse() {
-        assert_eq!("beginning".parse(), Ok(StartAt::Beginning));
-        assert_eq!("end".parse(), Ok(StartAt::End));
-        assert_eq!("42".parse(), Ok(StartAt::Offset(42)));
-        assert_eq!("-5".parse(), Ok(StartAt::Last(5)));
-        let t: StartAt = "2026-11-27T10:00:00Z".parse().expect("time");
-        assert!(matches!(t, StartAt::Time(t) if t.timestamp() == 1_795_773_600));
-        let err = "yesterday".parse::<StartAt>().expect_err("not a position");
-        assert!(err.contains("RFC 3339"), "{err}");
-    }
-}
-
 /// Reads exactly the records of `topics` whose broker time index places them in
 /// `[from, to)`: start offsets from offsets-for-times(`from`), end offsets from
 /// offsets-for-times(`to`) (or the current end). Blocking; call from a blocking
@@ -371,4 +354,21 @@ pub fn read_time_range(
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn start_positions_parse() {
+        assert_eq!("beginning".parse(), Ok(StartAt::Beginning));
+        assert_eq!("end".parse(), Ok(StartAt::End));
+        assert_eq!("42".parse(), Ok(StartAt::Offset(42)));
+        assert_eq!("-5".parse(), Ok(StartAt::Last(5)));
+        let t: StartAt = "2026-11-27T10:00:00Z".parse().expect("time");
+        assert!(matches!(t, StartAt::Time(t) if t.timestamp() == 1_795_773_600));
+        let err = "yesterday".parse::<StartAt>().expect_err("not a position");
+        assert!(err.contains("RFC 3339"), "{err}");
+    }
 }
