@@ -11,6 +11,7 @@ pub mod config;
 pub mod demo;
 pub mod dlq;
 pub mod domain;
+pub mod flows;
 pub mod kafka;
 pub mod lag;
 pub mod logging;
