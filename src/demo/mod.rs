@@ -91,7 +91,7 @@ impl Demo {
                 settings.topics.topics().map(str::to_string).collect();
             let stop = stop_rx.clone();
             tasks.spawn(async move {
-                let res = crate::kafka::group::run_paced_consumer(
+                let res = crate::kafka::paced::run_paced_consumer(
                     &settings,
                     SLOW_GROUP,
                     &context_topics,

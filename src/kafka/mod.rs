@@ -5,7 +5,7 @@
 pub mod client;
 pub mod consume;
 pub mod embedded;
-pub mod group;
+pub mod paced;
 pub mod groups;
 pub mod produce;
 pub mod record;
