@@ -4,6 +4,8 @@
 //! Everything here is a library the console and the headless commands share.
 #![forbid(unsafe_code)]
 
+pub mod bridge;
+pub mod bus;
 pub mod cli;
 pub mod cmd;
 pub mod config;

@@ -44,6 +44,7 @@ async fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
     match cli.command {
         Some(Command::Inject(args)) => cmd::inject::run(&settings, &args).await?,
         Some(Command::Tail(args)) => cmd::tail::run(&settings, &args).await?,
+        Some(Command::Bridge(args)) => cmd::bridge::run(&settings, &args).await?,
         None => {
             use clap::CommandFactory;
             Cli::command().print_help()?;
