@@ -338,7 +338,8 @@ impl BridgeHandle {
             }
         }
         drop(self.server);
-        let _ = self.core.producer.flush(Duration::from_secs(1));
+        let producer = self.core.producer.clone();
+        let _ = tokio::task::spawn_blocking(move || producer.flush(Duration::from_secs(1))).await;
         tracing::info!(outbox_depth = self.core.outbox.depth(), "bridge stopped");
         let left = self.core.outbox.depth();
         let outbox = self.core.outbox.clone();
@@ -726,9 +727,100 @@ impl Core {
             }
             last_batch = batch;
         }
-        if let Err(e) = consumer.commit(&last_batch, true) {
-            tracing::debug!(error = %e, "final commit");
+        // Every batch was committed asynchronously already; this makes the last
+        // one certain. Blocking (and slow while the coordinator is away), so off
+        // the runtime, and not waited for past the flush budget.
+        let close = tokio::task::spawn_blocking(move || {
+            if let Err(e) = consumer.commit(&last_batch, true) {
+                tracing::debug!(error = %e, "final commit");
+            }
+            consumer.close();
+        });
+        let _ = tokio::time::timeout(self.cfg.shutdown_flush, close).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bus::{Filter, handler_fn};
+    use crate::config::CliOverrides;
+    use rdkafka::mocking::MockCluster;
+    use serde_json::json;
+
+    fn settings(brokers: &str, dir: &std::path::Path) -> Settings {
+        let config = dir.join("config.toml");
+        std::fs::write(&config, "").unwrap();
+        let mut s = Settings::load_with_env(
+            &CliOverrides {
+                config: Some(config),
+                brokers: Some(brokers.to_string()),
+                ..CliOverrides::default()
+            },
+            &|_| None,
+        )
+        .unwrap();
+        s.data_dir = dir.join("data");
+        s
+    }
+
+    /// The demo's embedded broker: librdkafka's mock cluster, which has no admin
+    /// APIs. The bridge needs none: topics auto-create, groups and idempotent
+    /// producing work.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn runs_on_the_mock_cluster_without_admin_apis() {
+        let mock = MockCluster::new(3).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let s = settings(&mock.bootstrap_servers(), dir.path());
+
+        let bus_b = Bus::new(64);
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let s2 = seen.clone();
+        bus_b.subscribe(handler_fn(
+            "b",
+            Filter::any().context("debate"),
+            move |env, _| {
+                let s2 = s2.clone();
+                async move {
+                    s2.lock().unwrap().push(env.event_id);
+                    Ok(vec![])
+                }
+            },
+        ));
+        let mut cfg_b = BridgeConfig::new(&s);
+        cfg_b.outbox_dir = dir.path().join("b");
+        cfg_b.contexts = vec!["debate".into()];
+        let b = start(&s, cfg_b, bus_b).await.unwrap();
+
+        let mut cfg_a = BridgeConfig::new(&s);
+        cfg_a.outbox_dir = dir.path().join("a");
+        cfg_a.consume = false;
+        cfg_a.reactions = true;
+        cfg_a.consumer_group = "other".into();
+        let a = start(&s, cfg_a, Bus::new(64)).await.unwrap();
+        let env = Envelope::new("debate", "DecisionMade", "d-1", json!({"decision": "go"}));
+        let id = env.event_id;
+        a.publisher()
+            .publish(PublishRequest {
+                topic: s.topics.resolve("debate"),
+                envelope: env,
+                key: None,
+                headers: vec![],
+            })
+            .await
+            .unwrap();
+        let start = std::time::Instant::now();
+        while !seen.lock().unwrap().contains(&id) {
+            assert!(start.elapsed() < Duration::from_secs(30), "not handled");
+            tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        consumer.close();
+        let snap = a.metrics_now();
+        assert_eq!(snap.contexts["debate"].published, 1);
+        assert_eq!(
+            snap.contexts["implementation"].published, 1,
+            "the reaction's task"
+        );
+        a.shutdown().await.unwrap();
+        b.shutdown().await.unwrap();
     }
 }

@@ -47,7 +47,8 @@ pub enum Origin {
 pub struct HandlerCtx {
     /// Where the event came from.
     pub origin: Origin,
-    /// Record headers (UTF-8-lossy) other than the mirrored envelope metadata.
+    /// Record headers (UTF-8-lossy; null values left out) for a remote event,
+    /// the publish request's extra headers for a local one.
     pub headers: Vec<(String, String)>,
     /// 1 on the first try, 2 on the first retry, ...
     pub attempt: u32,
