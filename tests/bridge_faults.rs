@@ -1,8 +1,8 @@
 //! The bridge under faults, on real Apache Kafka: a broker SIGKILLed while
 //! publishing, the bridge process `kill -9`ed with events in its outbox, and no
 //! broker at all at start. They kill and start brokers, so `scripts/test` runs
-//! them one at a time on a 3-broker cluster (`scripts/kafka up --brokers 3`),
-//! after the other integration tests.
+//! them (named `under_fault_*`) one at a time on a 3-broker cluster
+//! (`scripts/kafka up --brokers 3`), after the other integration tests.
 
 mod bridge_support;
 mod common;
@@ -57,7 +57,7 @@ fn assert_ordered_per_aggregate(reads: &[Read]) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn fault_broker_sigkilled_while_publishing_10k_then_restarted_loses_nothing() {
+async fn under_fault_broker_sigkilled_while_publishing_10k_then_restarted_loses_nothing() {
     const N: usize = 10_000;
     let dir = tempfile::tempdir().unwrap();
     let s = settings(dir.path(), &tag());
@@ -129,7 +129,7 @@ async fn fault_broker_sigkilled_while_publishing_10k_then_restarted_loses_nothin
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn fault_works_without_kafka_broker_down_at_start_then_up_delivers_each_once_in_order() {
+async fn under_fault_no_kafka_at_start_then_up_delivers_each_once_in_order() {
     // A cluster of its own, down at first: the shared one must stay up for others.
     let port: u16 = std::env::var("EVENTDECK_SPARE_KAFKA_PORT")
         .ok()
@@ -260,7 +260,7 @@ fn eventdeck(dir: &std::path::Path, brokers: &str, args: &[&str]) -> Child {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn fault_bridge_kill9_with_events_in_its_outbox_delivers_them_on_restart() {
+async fn under_fault_bridge_kill9_with_events_in_its_outbox_delivers_them_on_restart() {
     let dir = tempfile::tempdir().unwrap();
     let topic = format!("debate.events.kill9-{}", tag());
     std::fs::write(
