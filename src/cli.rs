@@ -63,6 +63,8 @@ pub enum Command {
     Inject(InjectArgs),
     /// Print records from topics or contexts, decoded.
     Tail(TailArgs),
+    /// Run the event bus and Kafka bridge headless until SIGINT/SIGTERM.
+    Bridge(BridgeArgs),
     /// The console on an embedded broker with a scenario: nothing to install.
     Demo(DemoArgs),
     /// Consumer lag per group and partition, in offsets and seconds, with a status.
@@ -261,4 +263,34 @@ pub struct TailArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "pretty")]
     pub format: TailFormat,
+}
+
+/// `eventdeck bridge`.
+#[derive(Debug, Clone, Args)]
+pub struct BridgeArgs {
+    /// Contexts to consume (comma-separated; default: every configured context).
+    #[arg(long, value_delimiter = ',')]
+    pub contexts: Vec<String>,
+    /// Run the four cross-context reactions as handlers.
+    #[arg(long)]
+    pub reactions: bool,
+    /// Serve Prometheus metrics at http://HOST:PORT/metrics.
+    #[arg(long, value_name = "HOST:PORT")]
+    pub metrics_addr: Option<std::net::SocketAddr>,
+    /// Outbox directory (default: the data dir's outbox/).
+    #[arg(long, value_name = "DIR")]
+    pub outbox_dir: Option<PathBuf>,
+    /// Records the outbox holds before publishing is refused.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub outbox_capacity: u64,
+    /// Retries of a failing handler before its record goes to the DLQ.
+    #[arg(long, default_value_t = 3)]
+    pub max_retries: u32,
+    /// Delay before the first retry, doubled for each further one (e.g. 100ms).
+    #[arg(long, default_value = "100ms", value_parser = humantime::parse_duration)]
+    pub retry_backoff: std::time::Duration,
+    /// Also publish envelopes read from stdin, one JSON object per line, through
+    /// the bridge (local handlers, outbox, Kafka); prints one JSON result per line.
+    #[arg(long)]
+    pub stdin: bool,
 }

@@ -5,6 +5,8 @@
 #![forbid(unsafe_code)]
 
 pub mod audit;
+pub mod bridge;
+pub mod bus;
 pub mod cli;
 pub mod cmd;
 pub mod config;

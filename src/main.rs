@@ -48,6 +48,7 @@ async fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
         Some(Command::Lag(args)) => return cmd::lag::run(&settings, &args).await,
         Some(Command::Dlq { action }) => cmd::dlq::run(&settings, &action).await?,
         Some(Command::Replay(args)) => cmd::replay::run(&settings, &args).await?,
+        Some(Command::Bridge(args)) => cmd::bridge::run(&settings, &args).await?,
         None => {
             use clap::CommandFactory;
             Cli::command().print_help()?;

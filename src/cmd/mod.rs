@@ -1,6 +1,7 @@
 //! The headless commands: each is a thin shell around the library function the
 //! matching console pane calls.
 
+pub mod bridge;
 pub mod demo;
 pub mod dlq;
 pub mod inject;

@@ -5,8 +5,9 @@
 pub mod client;
 pub mod consume;
 pub mod embedded;
-pub mod paced;
+pub mod group;
 pub mod groups;
+pub mod paced;
 pub mod produce;
 pub mod record;
 

@@ -1,0 +1,826 @@
+//! The bridge between the in-process [`Bus`] and Kafka.
+//!
+//! - local → Kafka: a local publish is appended to the durable [`outbox`], its
+//!   local handlers run, and the relay sends outbox records in order (key = the
+//!   aggregate id, idempotent producer) and removes them once Kafka acked them.
+//!   Without Kafka, records wait in the outbox, across restarts and `kill -9`.
+//! - Kafka → local: one consumer group member per bridge reads batches from the
+//!   contexts' topics, runs the handlers, writes effects and DLQ records to the
+//!   outbox, and only then commits the batch's offsets (at-least-once).
+//! - Loop prevention: records carry an [`ORIGIN_HEADER`] with the bridge's id; a
+//!   bridge does not hand its own records back to handlers that already ran them.
+//! - A handler that still fails after its retries sends the record to
+//!   `<topic>.dlq` ([`dlq`]); everything is counted in [`metrics`].
+
+pub mod dlq;
+pub mod metrics;
+pub mod outbox;
+pub mod reactions;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use futures::future::{BoxFuture, join_all};
+use tokio::sync::{oneshot, watch};
+use tokio::task::JoinHandle;
+
+use self::metrics::{Count, Metrics, MetricsServer, MetricsSnapshot};
+use self::outbox::{Outbox, OutboxError, OutboxRecord};
+use crate::bus::{Bus, DispatchReport, Emit, HandlerCtx, Origin, RetryPolicy};
+use crate::config::Settings;
+use crate::domain::{Decoded, Envelope, EventTypeRegistry, encode};
+use crate::kafka::group::GroupConsumer;
+use crate::kafka::{ConsumedRecord, Delivery, EventProducer, KafkaError};
+use crate::publish::{PublishError, PublishFuture, PublishRequest, Published, Publisher};
+
+/// Header naming the bridge that published a record (its id).
+pub const ORIGIN_HEADER: &str = "eventdeck-origin";
+
+/// File in the outbox directory holding this bridge's id, so the id — and loop
+/// prevention for records still in the outbox — survives restarts.
+const ID_FILE: &str = "bridge-id";
+
+/// Outbox records sent to Kafka per round; one round waits for all its acks.
+const RELAY_WINDOW: usize = 20_000;
+
+/// Longest pause between delivery rounds while Kafka is unreachable.
+const RELAY_MAX_BACKOFF: Duration = Duration::from_secs(5);
+
+/// How the bridge runs.
+#[derive(Debug, Clone)]
+pub struct BridgeConfig {
+    /// Contexts whose topics the bridge consumes; empty = every configured context.
+    pub contexts: Vec<String>,
+    /// Subscribe the four cross-context reactions.
+    pub reactions: bool,
+    /// Where the outbox lives.
+    pub outbox_dir: PathBuf,
+    /// Records the outbox holds at most; beyond that, publishing fails.
+    pub outbox_capacity: u64,
+    /// Retries of a failing handler before its record goes to the DLQ.
+    pub max_retries: u32,
+    /// Delay before the first retry (doubled for each further one).
+    pub retry_backoff: Duration,
+    /// The consumer group (`KAFKA_CONSUMER_GROUP`).
+    pub consumer_group: String,
+    /// Run the Kafka → local side.
+    pub consume: bool,
+    /// Records per consumed batch at most.
+    pub batch_size: usize,
+    /// How long a publish waits for Kafka's ack before answering `Queued`.
+    pub publish_wait: Duration,
+    /// How long one delivery attempt may take before it counts as failed.
+    pub delivery_timeout: Duration,
+    /// How long shutdown keeps delivering the outbox before leaving the rest
+    /// for the next start.
+    pub shutdown_flush: Duration,
+    /// Serve Prometheus text at `http://ADDR/metrics`.
+    pub metrics_addr: Option<SocketAddr>,
+    /// How often the metrics snapshot is refreshed.
+    pub metrics_interval: Duration,
+}
+
+impl BridgeConfig {
+    /// Defaults with the settings' consumer group and the outbox in the data dir.
+    pub fn new(settings: &Settings) -> Self {
+        Self {
+            outbox_dir: settings.data_dir.join("outbox"),
+            consumer_group: settings.consumer_group.clone(),
+            ..Self::default()
+        }
+    }
+}
+
+impl Default for BridgeConfig {
+    fn default() -> Self {
+        Self {
+            contexts: Vec::new(),
+            reactions: false,
+            outbox_dir: crate::config::default_data_dir().join("outbox"),
+            outbox_capacity: 1_000_000,
+            max_retries: 3,
+            retry_backoff: Duration::from_millis(100),
+            consumer_group: "eventdeck-bridge".into(),
+            consume: true,
+            batch_size: 1000,
+            publish_wait: Duration::from_secs(2),
+            delivery_timeout: Duration::from_secs(10),
+            shutdown_flush: Duration::from_secs(5),
+            metrics_addr: None,
+            metrics_interval: Duration::from_millis(500),
+        }
+    }
+}
+
+/// Why the bridge could not start or stop cleanly.
+#[derive(Debug, thiserror::Error)]
+pub enum BridgeError {
+    /// The outbox.
+    #[error(transparent)]
+    Outbox(#[from] OutboxError),
+    /// Kafka client setup.
+    #[error(transparent)]
+    Kafka(#[from] KafkaError),
+    /// The metrics endpoint.
+    #[error("serving metrics on {addr}: {reason}")]
+    Metrics {
+        /// The address asked for.
+        addr: SocketAddr,
+        /// Why.
+        reason: String,
+    },
+    /// Reading or writing the bridge id.
+    #[error("bridge id file {path}: {reason}")]
+    Id {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
+    /// A background task panicked.
+    #[error("bridge task failed: {0}")]
+    Task(String),
+}
+
+struct Core {
+    settings: Settings,
+    cfg: BridgeConfig,
+    bus: Bus,
+    outbox: Outbox,
+    metrics: Arc<Metrics>,
+    registry: Mutex<EventTypeRegistry>,
+    bridge_id: String,
+    producer: EventProducer,
+    /// Local events whose handlers' outcomes are still being processed.
+    in_flight: AtomicU64,
+}
+
+/// A running bridge.
+pub struct BridgeHandle {
+    core: Arc<Core>,
+    shutdown: watch::Sender<bool>,
+    inbound: Option<JoinHandle<()>>,
+    relay: JoinHandle<()>,
+    ticker: JoinHandle<()>,
+    metrics_rx: watch::Receiver<MetricsSnapshot>,
+    server: Option<MetricsServer>,
+}
+
+/// Starts the bridge: opens the outbox (delivering what a previous run left),
+/// joins the consumer group, and serves metrics if asked. Kafka need not be
+/// reachable; no admin API is used (topics auto-create).
+pub async fn start(
+    settings: &Settings,
+    cfg: BridgeConfig,
+    bus: Bus,
+) -> Result<BridgeHandle, BridgeError> {
+    let contexts: Vec<String> = if cfg.contexts.is_empty() {
+        settings.topics.contexts().map(str::to_string).collect()
+    } else {
+        cfg.contexts.clone()
+    };
+    let topics: Vec<String> = contexts
+        .iter()
+        .map(|c| settings.topics.resolve(c))
+        .collect();
+    let dir = cfg.outbox_dir.clone();
+    let capacity = cfg.outbox_capacity;
+    let (outbox, bridge_id) = tokio::task::spawn_blocking(move || {
+        let outbox = Outbox::open(&dir, capacity)?;
+        let id = load_or_create_id(&dir)?;
+        Ok::<_, BridgeError>((outbox, id))
+    })
+    .await
+    .map_err(|e| BridgeError::Task(e.to_string()))??;
+    let producer = EventProducer::new(settings, cfg.delivery_timeout)?;
+    let metrics = Arc::new(Metrics::new(contexts.iter().map(String::as_str)));
+    bus.set_retry_policy(RetryPolicy {
+        max_retries: cfg.max_retries,
+        backoff: cfg.retry_backoff,
+    });
+    if cfg.reactions {
+        for r in reactions::all() {
+            bus.subscribe(r);
+        }
+    }
+    let server = match cfg.metrics_addr {
+        Some(addr) => Some(
+            metrics::serve(addr, metrics.clone())
+                .map_err(|reason| BridgeError::Metrics { addr, reason })?,
+        ),
+        None => None,
+    };
+    let consumer = if cfg.consume && !topics.is_empty() {
+        Some(GroupConsumer::new(settings, &cfg.consumer_group, &topics)?)
+    } else {
+        None
+    };
+    tracing::info!(%bridge_id, ?topics, outbox_depth = outbox.depth(), "bridge starting");
+    let core = Arc::new(Core {
+        settings: settings.clone(),
+        cfg,
+        bus,
+        outbox,
+        metrics,
+        registry: Mutex::new(EventTypeRegistry::with_defaults()),
+        bridge_id,
+        producer,
+        in_flight: AtomicU64::new(0),
+    });
+    let (shutdown, shutdown_rx) = watch::channel(false);
+    let (metrics_tx, metrics_rx) = watch::channel(core.snapshot());
+    let inbound = consumer.map(|c| tokio::spawn(core.clone().run_inbound(c, shutdown_rx.clone())));
+    let relay = tokio::spawn(core.clone().run_relay(shutdown_rx.clone()));
+    let ticker = tokio::spawn(core.clone().run_ticker(metrics_tx, shutdown_rx));
+    Ok(BridgeHandle {
+        core,
+        shutdown,
+        inbound,
+        relay,
+        ticker,
+        metrics_rx,
+        server,
+    })
+}
+
+fn load_or_create_id(dir: &std::path::Path) -> Result<String, BridgeError> {
+    let path = dir.join(ID_FILE);
+    let id_err = |e: std::io::Error| BridgeError::Id {
+        path: path.clone(),
+        reason: e.to_string(),
+    };
+    match std::fs::read_to_string(&path) {
+        Ok(s) if !s.trim().is_empty() => Ok(s.trim().to_string()),
+        Ok(_) | Err(_) => {
+            let id = uuid::Uuid::new_v4().to_string();
+            std::fs::write(&path, &id).map_err(id_err)?;
+            Ok(id)
+        }
+    }
+}
+
+impl BridgeHandle {
+    /// Publishes through the bridge: local handlers run, the event goes to Kafka
+    /// via the outbox.
+    pub fn publisher(&self) -> Arc<dyn Publisher> {
+        Arc::new(BridgePublisher {
+            core: self.core.clone(),
+        })
+    }
+
+    /// Per-context counters and the outbox, refreshed every `metrics_interval`.
+    pub fn metrics(&self) -> watch::Receiver<MetricsSnapshot> {
+        self.metrics_rx.clone()
+    }
+
+    /// A snapshot taken now.
+    pub fn metrics_now(&self) -> MetricsSnapshot {
+        self.core.snapshot()
+    }
+
+    /// The Prometheus text `/metrics` serves.
+    pub fn prometheus_text(&self) -> String {
+        self.core.metrics.render_prometheus()
+    }
+
+    /// Where `/metrics` is served, if it is.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.server.as_ref().map(MetricsServer::addr)
+    }
+
+    /// This bridge's id (the value of its [`ORIGIN_HEADER`]).
+    pub fn bridge_id(&self) -> &str {
+        &self.core.bridge_id
+    }
+
+    /// Records waiting in the outbox.
+    pub fn outbox_depth(&self) -> u64 {
+        self.core.outbox.depth()
+    }
+
+    /// The event types seen so far (defaults plus those registered on first sight).
+    pub fn event_types(&self) -> EventTypeRegistry {
+        self.core
+            .registry
+            .lock()
+            .map(|r| r.clone())
+            .unwrap_or_default()
+    }
+
+    /// Stops consuming (committing what was handled), lets local handlers finish,
+    /// delivers the outbox for up to `shutdown_flush`, and closes the outbox;
+    /// what is left stays on disk for the next start.
+    pub async fn shutdown(self) -> Result<(), BridgeError> {
+        self.shutdown_report().await.map(|_| ())
+    }
+
+    /// [`BridgeHandle::shutdown`], returning how many records stay in the outbox.
+    pub async fn shutdown_report(self) -> Result<u64, BridgeError> {
+        let _ = self.shutdown.send(true);
+        let mut failed = None;
+        if let Some(inbound) = self.inbound
+            && let Err(e) = inbound.await
+        {
+            failed = Some(e.to_string());
+        }
+        let deadline = tokio::time::Instant::now() + self.core.cfg.shutdown_flush;
+        while self.core.in_flight.load(Ordering::SeqCst) > 0
+            && tokio::time::Instant::now() < deadline
+        {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        for task in [self.relay, self.ticker] {
+            if let Err(e) = task.await {
+                failed = Some(e.to_string());
+            }
+        }
+        drop(self.server);
+        let producer = self.core.producer.clone();
+        let _ = tokio::task::spawn_blocking(move || producer.flush(Duration::from_secs(1))).await;
+        tracing::info!(outbox_depth = self.core.outbox.depth(), "bridge stopped");
+        let left = self.core.outbox.depth();
+        let outbox = self.core.outbox.clone();
+        let _ = tokio::task::spawn_blocking(move || outbox.close()).await;
+        match failed {
+            Some(e) => Err(BridgeError::Task(e)),
+            None => Ok(left),
+        }
+    }
+}
+
+struct BridgePublisher {
+    core: Arc<Core>,
+}
+
+impl Publisher for BridgePublisher {
+    fn publish(&self, req: PublishRequest) -> PublishFuture {
+        let core = self.core.clone();
+        Box::pin(async move {
+            let delivered = core
+                .clone()
+                .publish_local(req.envelope, req.headers, req.topic, req.key)
+                .await?;
+            match tokio::time::timeout(core.cfg.publish_wait, delivered).await {
+                Ok(Ok(d)) => Ok(Published::Delivered(d)),
+                _ => Ok(Published::Queued {
+                    outbox_depth: core.outbox.depth(),
+                }),
+            }
+        })
+    }
+    fn name(&self) -> &'static str {
+        "bridge"
+    }
+}
+
+/// What the DLQ writer needs of the record a handler failed on.
+struct Failed {
+    context: String,
+    topic: String,
+    partition: Option<i32>,
+    offset: Option<i64>,
+    timestamp_ms: Option<i64>,
+    key: Option<Vec<u8>>,
+    value: Option<Vec<u8>>,
+    headers: Vec<(String, Option<Vec<u8>>)>,
+}
+
+impl Core {
+    fn topic_of(&self, context: &str) -> String {
+        self.settings.topics.resolve(context)
+    }
+
+    fn observe(&self, env: &Envelope) {
+        if let Ok(mut r) = self.registry.lock()
+            && r.observe(env)
+        {
+            tracing::info!(event_type = %env.event_type, context = %env.context, "new event type registered");
+        }
+    }
+
+    /// Outbox first (durable), then the local handlers; the receiver learns
+    /// where Kafka put the record.
+    fn publish_local(
+        self: Arc<Self>,
+        env: Envelope,
+        extra_headers: Vec<(String, String)>,
+        topic: String,
+        key: Option<String>,
+    ) -> BoxFuture<'static, Result<oneshot::Receiver<Delivery>, PublishError>> {
+        Box::pin(async move {
+            self.observe(&env);
+            let encoded = encode(&env);
+            let mut headers: Vec<(String, Option<Vec<u8>>)> = encoded
+                .headers
+                .into_iter()
+                .map(|(k, v)| (k, Some(v)))
+                .collect();
+            headers.extend(
+                extra_headers
+                    .iter()
+                    .map(|(k, v)| (k.clone(), Some(v.clone().into_bytes()))),
+            );
+            headers.push((
+                ORIGIN_HEADER.into(),
+                Some(self.bridge_id.clone().into_bytes()),
+            ));
+            let key = key.unwrap_or_else(|| env.aggregate_id.clone()).into_bytes();
+            let record = OutboxRecord {
+                context: env.context.clone(),
+                topic,
+                key: Some(key),
+                value: Some(encoded.value),
+                headers,
+                enqueued_ms: chrono::Utc::now().timestamp_millis(),
+            };
+            let failed = Failed {
+                context: record.context.clone(),
+                topic: record.topic.clone(),
+                partition: None,
+                offset: None,
+                timestamp_ms: None,
+                key: record.key.clone(),
+                value: record.value.clone(),
+                headers: record.headers.clone(),
+            };
+            let (tx, rx) = oneshot::channel();
+            self.outbox
+                .append(record, Some(tx))
+                .await
+                .map_err(|e| PublishError(e.to_string()))?;
+            self.metrics.add(Count::Published, &env.context, 1);
+            let report = self
+                .bus
+                .dispatch(env, HandlerCtx::local(extra_headers))
+                .await
+                .map_err(|e| PublishError(e.to_string()))?;
+            self.in_flight.fetch_add(1, Ordering::SeqCst);
+            let core = self.clone();
+            tokio::spawn(async move {
+                if let Ok(report) = report.await {
+                    core.after_handlers(report, failed).await;
+                }
+                core.in_flight.fetch_sub(1, Ordering::SeqCst);
+            });
+            Ok(rx)
+        })
+    }
+
+    /// Counts the outcomes, publishes effects, dead-letters failures.
+    async fn after_handlers(self: &Arc<Self>, report: DispatchReport, src: Failed) {
+        for outcome in &report.outcomes {
+            let m = &self.metrics;
+            m.observe_latency(&src.context, outcome.latency);
+            m.add(
+                Count::Retries,
+                &src.context,
+                u64::from(outcome.attempts.saturating_sub(1)),
+            );
+            match &outcome.result {
+                Ok(emits) => {
+                    m.add(Count::Handled, &src.context, 1);
+                    for Emit { envelope, headers } in emits.iter().cloned() {
+                        let topic = self.topic_of(&envelope.context);
+                        if let Err(e) = self
+                            .clone()
+                            .publish_local(envelope, headers, topic, None)
+                            .await
+                        {
+                            tracing::error!(handler = %outcome.handler, error = %e, "publishing an effect failed");
+                        }
+                    }
+                }
+                Err(err) => {
+                    m.add(Count::HandlerErrors, &src.context, 1);
+                    tracing::warn!(handler = %outcome.handler, attempts = outcome.attempts, error = %err, "handler failed; dead-lettering");
+                    let source = dlq::Source {
+                        context: &src.context,
+                        topic: &src.topic,
+                        partition: src.partition,
+                        offset: src.offset,
+                        timestamp_ms: src.timestamp_ms,
+                        key: src.key.as_deref(),
+                        value: src.value.as_deref(),
+                        headers: &src.headers,
+                    };
+                    let dlq_topic = self.settings.topics.dlq_topic(&src.topic);
+                    let rec = dlq::record(&source, &dlq_topic, &self.cfg.consumer_group, outcome);
+                    match self.outbox.append(rec, None).await {
+                        Ok(_) => m.add(Count::DeadLettered, &src.context, 1),
+                        Err(e) => {
+                            tracing::error!(error = %e, "writing the DLQ record failed")
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn snapshot(&self) -> MetricsSnapshot {
+        let per_ctx = self.outbox.depth_per_context();
+        let oldest = self.outbox.oldest_age();
+        self.metrics.set_outbox(&per_ctx, oldest);
+        self.metrics.snapshot(
+            self.outbox.depth(),
+            self.outbox.capacity(),
+            oldest,
+            &per_ctx,
+        )
+    }
+
+    async fn run_ticker(
+        self: Arc<Self>,
+        tx: watch::Sender<MetricsSnapshot>,
+        mut shutdown: watch::Receiver<bool>,
+    ) {
+        let mut tick = tokio::time::interval(self.cfg.metrics_interval);
+        loop {
+            tokio::select! {
+                _ = tick.tick() => {}
+                _ = shutdown.changed() => {}
+            }
+            let snap = self.snapshot();
+            tx.send_if_modified(|old| {
+                let changed = *old != snap;
+                if changed {
+                    *old = snap;
+                }
+                changed
+            });
+            if *shutdown.borrow() {
+                return;
+            }
+        }
+    }
+
+    /// Outbox → Kafka, in order, one window at a time.
+    async fn run_relay(self: Arc<Self>, mut shutdown: watch::Receiver<bool>) {
+        let mut cursor = 0u64;
+        let mut backoff = Duration::from_millis(200);
+        let mut flush_deadline: Option<tokio::time::Instant> = None;
+        loop {
+            if *shutdown.borrow() && flush_deadline.is_none() {
+                flush_deadline = Some(tokio::time::Instant::now() + self.cfg.shutdown_flush);
+            }
+            if flush_deadline.is_some_and(|d| tokio::time::Instant::now() >= d) {
+                return;
+            }
+            let ob = self.outbox.clone();
+            let window =
+                match tokio::task::spawn_blocking(move || ob.read_from(cursor, RELAY_WINDOW)).await
+                {
+                    Ok(Ok(w)) => w,
+                    Ok(Err(e)) => {
+                        tracing::error!(error = %e, "reading the outbox");
+                        tokio::time::sleep(backoff).await;
+                        continue;
+                    }
+                    Err(_) => return,
+                };
+            if window.is_empty() {
+                if flush_deadline.is_some() {
+                    return;
+                }
+                tokio::select! {
+                    _ = self.outbox.wait_appended(Duration::from_millis(200)) => {}
+                    _ = shutdown.changed() => {}
+                }
+                continue;
+            }
+            let sends = window.iter().map(|(_, r)| {
+                self.producer
+                    .send_raw(&r.topic, r.key.as_deref(), r.value.as_deref(), &r.headers)
+            });
+            let results = match flush_deadline {
+                None => join_all(sends).await,
+                Some(d) => match tokio::time::timeout_at(d, join_all(sends)).await {
+                    Ok(r) => r,
+                    // Left in the outbox for the next start.
+                    Err(_) => return,
+                },
+            };
+            let mut delivered = Vec::with_capacity(window.len());
+            let mut first_failed = None;
+            for ((seq, rec), res) in window.iter().zip(results) {
+                match res {
+                    Ok(d) => {
+                        self.metrics.add(Count::Delivered, &rec.context, 1);
+                        delivered.push((*seq, rec.context.clone(), d));
+                    }
+                    Err(e) => {
+                        self.metrics.add(Count::DeliveryFailures, &rec.context, 1);
+                        if first_failed.is_none() {
+                            tracing::warn!(error = %e, outbox_depth = self.outbox.depth(), "delivery failed; will retry from the outbox");
+                            first_failed = Some(*seq);
+                        }
+                    }
+                }
+            }
+            let last = window.last().map_or(cursor, |(s, _)| *s);
+            let ob = self.outbox.clone();
+            match tokio::task::spawn_blocking(move || ob.acknowledge(&delivered)).await {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => {
+                    tracing::error!(error = %e, "removing delivered records from the outbox")
+                }
+                Err(_) => return,
+            }
+            match first_failed {
+                None => {
+                    cursor = last + 1;
+                    backoff = Duration::from_millis(200);
+                }
+                Some(seq) => {
+                    cursor = seq;
+                    tokio::select! {
+                        _ = tokio::time::sleep(backoff) => {}
+                        _ = shutdown.changed() => {}
+                    }
+                    backoff = (backoff * 2).min(RELAY_MAX_BACKOFF);
+                }
+            }
+        }
+    }
+
+    /// Kafka → local: batches, handlers, effects and DLQ records durable, commit.
+    async fn run_inbound(
+        self: Arc<Self>,
+        consumer: GroupConsumer,
+        mut shutdown: watch::Receiver<bool>,
+    ) {
+        let mut last_batch: Vec<ConsumedRecord> = Vec::new();
+        let mut errors_logged = 0u32;
+        loop {
+            let batch = tokio::select! {
+                _ = shutdown.changed() => break,
+                b = consumer.next_batch(self.cfg.batch_size, Duration::from_millis(5)) => b,
+            };
+            let batch = match batch {
+                Ok(b) => b,
+                Err(e) => {
+                    // Transport errors repeat every few seconds while a broker is down.
+                    if errors_logged < 20 {
+                        tracing::warn!(error = %e, "consumer error (the client retries)");
+                        errors_logged += 1;
+                    }
+                    continue;
+                }
+            };
+            let mut pending = Vec::with_capacity(batch.len());
+            for (i, rec) in batch.iter().enumerate() {
+                let context = self
+                    .settings
+                    .topics
+                    .context_for_topic(&rec.topic)
+                    .unwrap_or("unknown")
+                    .to_string();
+                self.metrics.add(Count::Consumed, &context, 1);
+                if rec.header(ORIGIN_HEADER).as_deref() == Some(self.bridge_id.as_str()) {
+                    continue;
+                }
+                let Decoded::Envelope(env) = rec.decode().decoded else {
+                    tracing::debug!(topic = %rec.topic, offset = rec.offset, "not an envelope; no handler for it");
+                    continue;
+                };
+                self.observe(&env);
+                let ctx = HandlerCtx {
+                    origin: Origin::Remote {
+                        topic: rec.topic.clone(),
+                        partition: rec.partition,
+                        offset: rec.offset,
+                    },
+                    headers: rec
+                        .headers
+                        .iter()
+                        .filter_map(|(k, v)| {
+                            v.as_ref()
+                                .map(|v| (k.clone(), String::from_utf8_lossy(v).into_owned()))
+                        })
+                        .collect(),
+                    attempt: 1,
+                };
+                match self.bus.dispatch(env, ctx).await {
+                    Ok(rx) => pending.push((i, context, rx)),
+                    Err(_) => return,
+                }
+            }
+            for (i, context, rx) in pending {
+                let Ok(report) = rx.await else { continue };
+                let rec = &batch[i];
+                let src = Failed {
+                    context,
+                    topic: rec.topic.clone(),
+                    partition: Some(rec.partition),
+                    offset: Some(rec.offset),
+                    timestamp_ms: rec.timestamp_ms,
+                    key: rec.key.clone(),
+                    value: rec.value.clone(),
+                    headers: rec.headers.clone(),
+                };
+                self.after_handlers(report, src).await;
+            }
+            if let Err(e) = consumer.commit(&batch, false) {
+                tracing::warn!(error = %e, "committing offsets");
+            }
+            last_batch = batch;
+        }
+        // Every batch was committed asynchronously already; this makes the last
+        // one certain. Blocking (and slow while the coordinator is away), so off
+        // the runtime, and not waited for past the flush budget.
+        let close = tokio::task::spawn_blocking(move || {
+            if let Err(e) = consumer.commit(&last_batch, true) {
+                tracing::debug!(error = %e, "final commit");
+            }
+            consumer.close();
+        });
+        let _ = tokio::time::timeout(self.cfg.shutdown_flush, close).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bus::{Filter, handler_fn};
+    use crate::config::CliOverrides;
+    use rdkafka::mocking::MockCluster;
+    use serde_json::json;
+
+    fn settings(brokers: &str, dir: &std::path::Path) -> Settings {
+        let config = dir.join("config.toml");
+        std::fs::write(&config, "").unwrap();
+        let mut s = Settings::load_with_env(
+            &CliOverrides {
+                config: Some(config),
+                brokers: Some(brokers.to_string()),
+                ..CliOverrides::default()
+            },
+            &|_| None,
+        )
+        .unwrap();
+        s.data_dir = dir.join("data");
+        s
+    }
+
+    /// The demo's embedded broker: librdkafka's mock cluster, which has no admin
+    /// APIs. The bridge needs none: topics auto-create, groups and idempotent
+    /// producing work.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn runs_on_the_mock_cluster_without_admin_apis() {
+        let mock = MockCluster::new(3).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let s = settings(&mock.bootstrap_servers(), dir.path());
+
+        let bus_b = Bus::new(64);
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let s2 = seen.clone();
+        bus_b.subscribe(handler_fn(
+            "b",
+            Filter::any().context("debate"),
+            move |env, _| {
+                let s2 = s2.clone();
+                async move {
+                    s2.lock().unwrap().push(env.event_id);
+                    Ok(vec![])
+                }
+            },
+        ));
+        let mut cfg_b = BridgeConfig::new(&s);
+        cfg_b.outbox_dir = dir.path().join("b");
+        cfg_b.contexts = vec!["debate".into()];
+        let b = start(&s, cfg_b, bus_b).await.unwrap();
+
+        let mut cfg_a = BridgeConfig::new(&s);
+        cfg_a.outbox_dir = dir.path().join("a");
+        cfg_a.consume = false;
+        cfg_a.reactions = true;
+        cfg_a.consumer_group = "other".into();
+        let a = start(&s, cfg_a, Bus::new(64)).await.unwrap();
+        let env = Envelope::new("debate", "DecisionMade", "d-1", json!({"decision": "go"}));
+        let id = env.event_id;
+        a.publisher()
+            .publish(PublishRequest {
+                topic: s.topics.resolve("debate"),
+                envelope: env,
+                key: None,
+                headers: vec![],
+            })
+            .await
+            .unwrap();
+        let start = std::time::Instant::now();
+        while !seen.lock().unwrap().contains(&id) {
+            assert!(start.elapsed() < Duration::from_secs(30), "not handled");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let snap = a.metrics_now();
+        assert_eq!(snap.contexts["debate"].published, 1);
+        assert_eq!(
+            snap.contexts["implementation"].published, 1,
+            "the reaction's task"
+        );
+        a.shutdown().await.unwrap();
+        b.shutdown().await.unwrap();
+    }
+}

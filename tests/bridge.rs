@@ -1,0 +1,483 @@
+//! The bridge on real Apache Kafka: the seed's testing checklist, one test per
+//! line (the fault tests are in `bridge_faults.rs`).
+
+mod bridge_support;
+mod common;
+
+use std::collections::{HashMap, HashSet};
+use std::io::{Read as _, Write as _};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use bridge_support::*;
+use eventdeck::bridge::{self, BridgeConfig, BridgeHandle, ORIGIN_HEADER, dlq};
+use eventdeck::bus::{Bus, Filter, HandlerError, Origin, TRACEPARENT, handler_fn};
+use eventdeck::config::Settings;
+use eventdeck::domain::{Decoded, Envelope, decode};
+use eventdeck::kafka::EventProducer;
+use eventdeck::publish::{PublishRequest, Published};
+use futures::StreamExt;
+use serde_json::json;
+
+fn config(s: &Settings, dir: &std::path::Path, name: &str) -> BridgeConfig {
+    let mut cfg = BridgeConfig::new(s);
+    cfg.outbox_dir = dir.join(name).join("outbox");
+    cfg.consumer_group = format!("bridge-test-{}", tag());
+    cfg.retry_backoff = Duration::from_millis(10);
+    cfg
+}
+
+async fn publish(
+    h: &BridgeHandle,
+    s: &Settings,
+    env: Envelope,
+    headers: Vec<(String, String)>,
+) -> Published {
+    let topic = s.topics.resolve(&env.context);
+    h.publisher()
+        .publish(PublishRequest {
+            topic,
+            envelope: env,
+            key: None,
+            headers,
+        })
+        .await
+        .expect("publish")
+}
+
+/// Another service: publishes straight to Kafka, no bridge, no origin header.
+async fn external(s: &Settings, env: &Envelope, headers: &[(String, String)]) {
+    let p = EventProducer::new(s, Duration::from_secs(10)).unwrap();
+    p.send_envelope(&s.topics.resolve(&env.context), env, None, headers)
+        .await
+        .expect("external produce");
+}
+
+#[test]
+fn events_serialize_and_deserialize() {
+    let env = Envelope::new("debate", "DecisionMade", "d-1", json!({"decision": "ship"}));
+    let enc = eventdeck::domain::encode(&env);
+    let headers: Vec<_> = enc
+        .headers
+        .iter()
+        .map(|(k, v)| (k.clone(), Some(v.clone())))
+        .collect();
+    match decode(Some(&enc.value), &headers).decoded {
+        Decoded::Envelope(back) => assert_eq!(back, env),
+        other => panic!("decoded as {other:?}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn local_events_run_local_handlers_reach_their_topic_and_are_not_handled_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = settings(dir.path(), &tag());
+    let bus = Bus::new(1024);
+    let (h, seen) = recorder("debate-recorder", Filter::any().context("debate"));
+    bus.subscribe(h);
+    let handle = bridge::start(&s, config(&s, dir.path(), "a"), bus)
+        .await
+        .unwrap();
+
+    let env = Envelope::new(
+        "debate",
+        "DecisionMade",
+        "debate-42",
+        json!({"decision": "ship"}),
+    );
+    // A fresh topic auto-creates on first produce, which can outlast the 2 s a
+    // publish waits: then it answers Queued and the outbox delivers it.
+    match publish(&handle, &s, env.clone(), vec![]).await {
+        Published::Delivered(d) => assert_eq!(d.topic, s.topics.resolve("debate")),
+        Published::Queued { outbox_depth } => assert_eq!(outbox_depth, 1),
+    }
+    let recs = read_at_least(&s.topics.resolve("debate"), 1, Duration::from_secs(20)).await;
+    assert_eq!(
+        recs[0].key.as_deref(),
+        Some("debate-42"),
+        "key = aggregate id"
+    );
+    assert_eq!(
+        recs[0].headers.get(ORIGIN_HEADER).map(String::as_str),
+        Some(handle.bridge_id())
+    );
+    assert_eq!(recs[0].value["event_id"], env.event_id.to_string());
+
+    // The bridge reads its own record back but does not hand it to the handler again.
+    let mut m = handle.metrics();
+    wait_until(
+        Duration::from_secs(30),
+        "the bridge to consume its own record",
+        || m.borrow_and_update().contexts["debate"].consumed >= 1,
+    )
+    .await;
+    assert_eq!(seen.len(), 1, "local handler ran once, for the local event");
+    assert_eq!(seen.0.lock().unwrap()[0].1.origin, Origin::Local);
+    let snap = handle.metrics_now();
+    assert_eq!(snap.contexts["debate"].published, 1);
+    assert_eq!(snap.contexts["debate"].delivered, 1);
+    assert_eq!(snap.outbox_depth, 0);
+    // Once the topic exists, a publish answers with where Kafka put the event.
+    let again = Envelope::new("debate", "DecisionMade", "debate-42", json!({}));
+    let out = publish(&handle, &s, again, vec![]).await;
+    assert!(
+        matches!(out, Published::Delivered(ref d) if d.offset == recs[0].offset + 1),
+        "{out:?}"
+    );
+    handle.shutdown().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn consumers_read_from_kafka_and_new_event_types_register_on_first_sight() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = settings(dir.path(), &tag());
+    let bus = Bus::new(1024);
+    let (h, seen) = recorder("testing-recorder", Filter::any().context("testing"));
+    bus.subscribe(h);
+    let handle = bridge::start(&s, config(&s, dir.path(), "a"), bus)
+        .await
+        .unwrap();
+    assert!(handle.event_types().get("FlakeDetected").is_none());
+
+    let env = Envelope::new("testing", "FlakeDetected", "suite-7", json!({"test": "t1"}));
+    external(&s, &env, &[]).await;
+    wait_until(
+        Duration::from_secs(30),
+        "the handler to see the remote event",
+        || seen.len() == 1,
+    )
+    .await;
+    let (got, ctx) = seen.0.lock().unwrap()[0].clone();
+    assert_eq!(got, env);
+    assert!(
+        matches!(ctx.origin, Origin::Remote { ref topic, .. } if *topic == s.topics.resolve("testing"))
+    );
+    let info = handle.event_types();
+    let t = info
+        .get("FlakeDetected")
+        .expect("registered on first sight");
+    assert_eq!(t.context, "testing");
+    handle.shutdown().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_four_cross_context_flows_link_correlation_causation_and_traceparent() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = settings(dir.path(), &tag());
+    let mut cfg = config(&s, dir.path(), "a");
+    cfg.reactions = true;
+    let handle = bridge::start(&s, cfg, Bus::new(1024)).await.unwrap();
+    let tp = |n: u8| format!("00-{:032x}-{:016x}-01", n, n);
+
+    // debate → implementation from Kafka (another service decided) ...
+    let decision = Envelope::new(
+        "debate",
+        "DecisionMade",
+        "debate-1",
+        json!({"decision": "use kafka"}),
+    );
+    external(&s, &decision, &[(TRACEPARENT.into(), tp(1))]).await;
+    // ... and the other three published locally.
+    let breach = Envelope::new(
+        "performance",
+        "ThresholdBreached",
+        "svc-1",
+        json!({"metric": "p99", "value": 30, "threshold": 20}),
+    );
+    let run = Envelope::new(
+        "testing",
+        "TestRunCompleted",
+        "suite-1",
+        json!({"passed": 10, "failed": 0}),
+    );
+    let applied = Envelope::new("evolution", "EvolutionApplied", "evo-1", json!({}));
+    for (env, n) in [(&breach, 2), (&run, 3), (&applied, 4)] {
+        publish(&handle, &s, env.clone(), vec![(TRACEPARENT.into(), tp(n))]).await;
+    }
+
+    let expect = [
+        (&decision, "implementation", "TaskCreated", 1),
+        (&breach, "evolution", "ImprovementTriggered", 2),
+        (&run, "performance", "MetricRecorded", 3),
+        (&applied, "implementation", "PullRequestOpened", 4),
+    ];
+    for (cause, ctx, ty, n) in expect {
+        let topic = s.topics.resolve(ctx);
+        let start = Instant::now();
+        let effect = loop {
+            let found = read_topic(&topic).into_iter().find(|r| {
+                r.value["causation_id"] == cause.event_id.to_string() && r.value["event_type"] == ty
+            });
+            if let Some(f) = found {
+                break f;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(30),
+                "no {ty} caused by {}",
+                cause.event_type
+            );
+            tokio::time::sleep(Duration::from_millis(300)).await;
+        };
+        assert_eq!(
+            effect.value["correlation_id"],
+            cause.correlation_id.to_string(),
+            "{ty}"
+        );
+        assert_eq!(effect.value["context"], ctx);
+        assert_eq!(
+            effect.headers.get(TRACEPARENT),
+            Some(&tp(n)),
+            "{ty} passes traceparent on"
+        );
+    }
+    handle.shutdown().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_handlers_event_lands_in_the_dlq_with_its_headers_after_retries_and_metrics_say_so()
+ {
+    let dir = tempfile::tempdir().unwrap();
+    let s = settings(dir.path(), &tag());
+    let bus = Bus::new(1024);
+    let attempts = Arc::new(Mutex::new(Vec::new()));
+    let a = attempts.clone();
+    bus.subscribe(handler_fn(
+        "always-fails",
+        Filter::any().event_type("Doomed"),
+        move |_, ctx| {
+            let a = a.clone();
+            async move {
+                a.lock().unwrap().push(ctx.attempt);
+                Err(HandlerError::new("validation", "doomed from the start"))
+            }
+        },
+    ));
+    let mut cfg = config(&s, dir.path(), "a");
+    cfg.max_retries = 2;
+    cfg.metrics_addr = Some("127.0.0.1:0".parse().unwrap());
+    let handle = bridge::start(&s, cfg.clone(), bus).await.unwrap();
+
+    let env = Envelope::new("debate", "Doomed", "agg-dlq", json!({"x": 1}));
+    external(&s, &env, &[("source".into(), "test".into())]).await;
+    let topic = s.topics.resolve("debate");
+    let dlq_topic = s.topics.dlq_topic(&topic);
+    let recs = read_at_least(&dlq_topic, 1, Duration::from_secs(30)).await;
+    assert_eq!(recs.len(), 1);
+    let r = &recs[0];
+    let original = &read_topic(&topic)[0];
+    assert_eq!(r.key.as_deref(), Some("agg-dlq"), "original key kept");
+    assert_eq!(r.value, original.value, "original value kept");
+    for (k, v) in &original.headers {
+        assert_eq!(r.headers.get(k), Some(v), "original header {k} kept");
+    }
+    let h = |k: &str| r.headers.get(k).cloned().unwrap_or_default();
+    assert_eq!(h(dlq::ORIGINAL_TOPIC), topic);
+    assert_eq!(h(dlq::ORIGINAL_PARTITION), original.partition.to_string());
+    assert_eq!(h(dlq::ORIGINAL_OFFSET), original.offset.to_string());
+    assert!(!h(dlq::ORIGINAL_TIMESTAMP).is_empty());
+    assert_eq!(h(dlq::CONSUMER_GROUP), cfg.consumer_group);
+    assert_eq!(h(dlq::HANDLER), "always-fails");
+    assert_eq!(h(dlq::ERROR_KIND), "validation");
+    assert_eq!(h(dlq::ERROR_MESSAGE), "doomed from the start");
+    assert_eq!(h(dlq::ATTEMPTS), "3");
+    assert!(h(dlq::FAILED_AT).ends_with('Z'));
+    assert_eq!(*attempts.lock().unwrap(), vec![1, 2, 3]);
+
+    let mut m = handle.metrics();
+    wait_until(
+        Duration::from_secs(10),
+        "metrics to count the dead letter",
+        || {
+            let snap = m.borrow_and_update().clone();
+            let d = &snap.contexts["debate"];
+            d.dead_lettered == 1 && d.handler_errors == 1 && d.retries == 2 && d.delivered >= 1
+        },
+    )
+    .await;
+    let text = http_get(handle.metrics_addr().unwrap(), "/metrics");
+    assert!(
+        text.contains("eventdeck_bridge_dead_lettered_total{context=\"debate\"} 1"),
+        "{text}"
+    );
+    assert!(text.contains("eventdeck_bridge_retries_total{context=\"debate\"} 2"));
+    assert!(text.contains("eventdeck_bridge_handler_latency_seconds_count{context=\"debate\"} 1"));
+    handle.shutdown().await.unwrap();
+}
+
+fn http_get(addr: std::net::SocketAddr, path: &str) -> String {
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    write!(s, "GET {path} HTTP/1.0\r\nHost: x\r\n\r\n").unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    assert!(out.starts_with("HTTP/1.") && out.contains(" 200 "), "{out}");
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn high_volume_100k_events_through_the_bridge_none_lost() {
+    const N: usize = 100_000;
+    let dir = tempfile::tempdir().unwrap();
+    let s = settings(dir.path(), &tag());
+    let topic = s.topics.resolve("performance");
+    common::create_topic(&topic, 6).await;
+
+    // The receiving side: another bridge, another group, counting event ids.
+    let bus_b = Bus::new(10_000);
+    let ids = Arc::new(Mutex::new(HashSet::new()));
+    let dup = Arc::new(Mutex::new(0u64));
+    let (i2, d2) = (ids.clone(), dup.clone());
+    bus_b.subscribe(handler_fn(
+        "count",
+        Filter::any().context("performance"),
+        move |env, _| {
+            let (i2, d2) = (i2.clone(), d2.clone());
+            async move {
+                if !i2.lock().unwrap().insert(env.event_id) {
+                    *d2.lock().unwrap() += 1;
+                }
+                Ok(vec![])
+            }
+        },
+    ));
+    let mut cfg_b = config(&s, dir.path(), "b");
+    cfg_b.contexts = vec!["performance".into()];
+    let b = bridge::start(&s, cfg_b, bus_b).await.unwrap();
+
+    let mut cfg_a = config(&s, dir.path(), "a");
+    cfg_a.consume = false;
+    let a = bridge::start(&s, cfg_a, Bus::new(10_000)).await.unwrap();
+    let publisher = a.publisher();
+    let sent: Vec<Envelope> = (0..N)
+        .map(|i| {
+            Envelope::new(
+                "performance",
+                "MetricRecorded",
+                format!("svc-{}", i % 500),
+                json!({"n": i}),
+            )
+        })
+        .collect();
+    let want: HashSet<_> = sent.iter().map(|e| e.event_id).collect();
+    let started = Instant::now();
+    let results: Vec<_> = futures::stream::iter(sent)
+        .map(|env| {
+            publisher.publish(PublishRequest {
+                topic: topic.clone(),
+                envelope: env,
+                key: None,
+                headers: vec![],
+            })
+        })
+        .buffer_unordered(20_000)
+        .collect()
+        .await;
+    assert!(results.iter().all(Result::is_ok));
+    wait_until(
+        Duration::from_secs(240),
+        "100k events to reach the remote handler",
+        || ids.lock().unwrap().len() >= N,
+    )
+    .await;
+    let took = started.elapsed();
+    assert_eq!(*ids.lock().unwrap(), want, "every event_id handled");
+    eprintln!(
+        "100k events: local publish → Kafka → remote handler in {took:?} ({:.0}/s, debug build), duplicates {}",
+        N as f64 / took.as_secs_f64(),
+        dup.lock().unwrap()
+    );
+    assert_eq!(a.outbox_depth(), 0);
+    a.shutdown().await.unwrap();
+    b.shutdown().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_bridges_in_one_group_split_the_partitions_and_handle_each_event_once() {
+    const N: usize = 3_000;
+    let dir = tempfile::tempdir().unwrap();
+    let s = settings(dir.path(), &tag());
+    let topic = s.topics.resolve("implementation");
+    common::create_topic(&topic, 6).await;
+    let group = format!("split-{}", tag());
+    let mut bridges = Vec::new();
+    let mut seens = Vec::new();
+    for name in ["one", "two"] {
+        let bus = Bus::new(1024);
+        let (h, seen) = recorder(name, Filter::any());
+        bus.subscribe(h);
+        let mut cfg = config(&s, dir.path(), name);
+        cfg.contexts = vec!["implementation".into()];
+        cfg.consumer_group = group.clone();
+        bridges.push(bridge::start(&s, cfg, bus).await.unwrap());
+        seens.push(seen);
+    }
+    // Both members must own partitions before anything is produced, or the
+    // rebalance would hand over partitions mid-stream.
+    let state = cluster_state();
+    let start = Instant::now();
+    loop {
+        let out = scripts_kafka(
+            state.as_deref(),
+            &[
+                "tool",
+                "consumer-groups",
+                "--describe",
+                "--group",
+                &group,
+                "--members",
+            ],
+        );
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        let owners = text
+            .lines()
+            .filter(|l| l.contains(&group) && !l.trim_end().ends_with(" 0"))
+            .count();
+        if owners >= 2 {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "the group never had two members with partitions:\n{text}"
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+
+    let p = EventProducer::new(&s, Duration::from_secs(10)).unwrap();
+    let events: Vec<Envelope> = (0..N)
+        .map(|i| {
+            Envelope::new(
+                "implementation",
+                "TaskCreated",
+                format!("task-{i}"),
+                json!({}),
+            )
+        })
+        .collect();
+    futures::future::join_all(events.iter().map(|e| p.send_envelope(&topic, e, None, &[]))).await;
+    wait_until(
+        Duration::from_secs(60),
+        "both bridges together to handle every event",
+        || seens.iter().map(Seen::len).sum::<usize>() >= N,
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let (one, two) = (seens[0].ids(), seens[1].ids());
+    assert!(
+        !one.is_empty() && !two.is_empty(),
+        "each bridge handled a share: {} / {}",
+        one.len(),
+        two.len()
+    );
+    assert!(one.is_disjoint(&two), "no event handled by both");
+    let mut per_event: HashMap<uuid::Uuid, usize> = HashMap::new();
+    for e in seens.iter().flat_map(Seen::events) {
+        *per_event.entry(e.event_id).or_default() += 1;
+    }
+    assert_eq!(per_event.len(), N);
+    assert!(
+        per_event.values().all(|&n| n == 1),
+        "each event handled exactly once"
+    );
+    for b in bridges {
+        b.shutdown().await.unwrap();
+    }
+}

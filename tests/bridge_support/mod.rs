@@ -1,0 +1,286 @@
+//! Helpers for the bridge's integration tests: settings pointed at the test
+//! cluster with per-test topics, handlers that record what they saw, reading a
+//! topic back with kcat, and controlling the `scripts/kafka` cluster for fault
+//! tests (with a guard that restarts a killed broker even when a test fails).
+#![allow(dead_code)]
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use eventdeck::bus::{Emit, Filter, Handler, HandlerCtx, HandlerError, handler_fn};
+use eventdeck::config::{CliOverrides, Settings};
+use eventdeck::domain::Envelope;
+use rdkafka::ClientConfig;
+use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
+use rdkafka::client::DefaultClientContext;
+
+use crate::common::{bootstrap, kcat};
+
+/// Settings for `brokers`, with no config file, the data dir in `dir`, and every
+/// default context mapped to a topic with a per-test `tag`.
+pub fn settings_at(brokers: &str, dir: &Path, tag: &str) -> Settings {
+    let config = dir.join("config.toml");
+    std::fs::write(&config, "").unwrap();
+    let mut s = Settings::load_with_env(
+        &CliOverrides {
+            config: Some(config),
+            brokers: Some(brokers.to_string()),
+            ..CliOverrides::default()
+        },
+        &|_| None,
+    )
+    .unwrap();
+    s.data_dir = dir.join("data");
+    for ctx in [
+        "debate",
+        "implementation",
+        "performance",
+        "testing",
+        "evolution",
+    ] {
+        s.topics.set_topic(ctx, format!("{ctx}.events.{tag}"));
+    }
+    s
+}
+
+/// Settings for the test cluster.
+pub fn settings(dir: &Path, tag: &str) -> Settings {
+    settings_at(&bootstrap(), dir, tag)
+}
+
+/// A tag no other test uses.
+pub fn tag() -> String {
+    uuid::Uuid::new_v4().simple().to_string()[..12].to_string()
+}
+
+/// What a [`Recorder`] saw, in order.
+#[derive(Clone, Default)]
+pub struct Seen(pub Arc<Mutex<Vec<(Envelope, HandlerCtx)>>>);
+
+impl Seen {
+    pub fn events(&self) -> Vec<Envelope> {
+        self.0
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|(e, _)| e.clone())
+            .collect()
+    }
+    pub fn len(&self) -> usize {
+        self.0.lock().unwrap().len()
+    }
+    pub fn ids(&self) -> HashSet<uuid::Uuid> {
+        self.0
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|(e, _)| e.event_id)
+            .collect()
+    }
+}
+
+/// A handler recording every event of the filter.
+pub fn recorder(name: &str, filter: Filter) -> (Arc<dyn Handler>, Seen) {
+    let seen = Seen::default();
+    let s = seen.clone();
+    let h = handler_fn(name, filter, move |env, ctx| {
+        let s = s.clone();
+        async move {
+            s.0.lock().unwrap().push((env, ctx));
+            Ok::<Vec<Emit>, HandlerError>(vec![])
+        }
+    });
+    (h, seen)
+}
+
+/// Polls `cond` every 50 ms until it holds or `timeout` passes.
+pub async fn wait_until(timeout: Duration, what: &str, mut cond: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !cond() {
+        assert!(
+            start.elapsed() < timeout,
+            "timed out after {timeout:?} waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// One record read back with kcat.
+#[derive(Debug, Clone)]
+pub struct Read {
+    pub partition: i64,
+    pub offset: i64,
+    pub key: Option<String>,
+    pub value: serde_json::Value,
+    pub headers: BTreeMap<String, String>,
+}
+
+/// Every record of `topic` (kcat -J -e), at `brokers`.
+pub fn read_topic_at(brokers: &str, topic: &str) -> Vec<Read> {
+    let out = Command::new("kcat")
+        .args([
+            "-b",
+            brokers,
+            "-C",
+            "-t",
+            topic,
+            "-o",
+            "beginning",
+            "-e",
+            "-q",
+            "-J",
+        ])
+        .output()
+        .expect("kcat");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .map(|j| {
+            let mut headers = BTreeMap::new();
+            if let Some(hs) = j["headers"].as_array() {
+                for pair in hs.chunks(2) {
+                    if let [k, v] = pair {
+                        headers.insert(
+                            k.as_str().unwrap_or_default().to_string(),
+                            v.as_str().unwrap_or_default().to_string(),
+                        );
+                    }
+                }
+            }
+            Read {
+                partition: j["partition"].as_i64().unwrap_or(-1),
+                offset: j["offset"].as_i64().unwrap_or(-1),
+                key: j["key"].as_str().map(str::to_string),
+                value: j["payload"]
+                    .as_str()
+                    .and_then(|p| serde_json::from_str(p).ok())
+                    .unwrap_or(serde_json::Value::Null),
+                headers,
+            }
+        })
+        .collect()
+}
+
+/// Every record of `topic` on the test cluster.
+pub fn read_topic(topic: &str) -> Vec<Read> {
+    read_topic_at(&bootstrap(), topic)
+}
+
+/// Reads `topic` until it holds at least `n` records.
+pub async fn read_at_least(topic: &str, n: usize, timeout: Duration) -> Vec<Read> {
+    let start = Instant::now();
+    loop {
+        let rs = read_topic(topic);
+        if rs.len() >= n {
+            return rs;
+        }
+        assert!(
+            start.elapsed() < timeout,
+            "{topic} has {} records, expected {n} within {timeout:?}",
+            rs.len()
+        );
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+}
+
+/// Creates a topic with a replication factor, waiting until every partition
+/// has a leader.
+pub async fn create_topic_rf(name: &str, partitions: i32, rf: i32) {
+    let admin: AdminClient<DefaultClientContext> = ClientConfig::new()
+        .set("bootstrap.servers", bootstrap())
+        .create()
+        .expect("admin client");
+    let topic = NewTopic::new(name, partitions, TopicReplication::Fixed(rf));
+    let res = admin
+        .create_topics(
+            &[topic],
+            &AdminOptions::new().operation_timeout(Some(Duration::from_secs(20))),
+        )
+        .await
+        .expect("create_topics request");
+    for r in res {
+        r.unwrap_or_else(|(t, e)| panic!("creating topic {t}: {e}"));
+    }
+    for _ in 0..100 {
+        let out = kcat(&["-L", "-t", name, "-J"]);
+        if let Ok(md) = serde_json::from_slice::<serde_json::Value>(&out.stdout) {
+            let parts = md["topics"][0]["partitions"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            if parts.len() == partitions as usize
+                && parts
+                    .iter()
+                    .all(|p| p["leader"].as_i64().unwrap_or(-1) >= 0)
+            {
+                return;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("topic {name} did not become ready");
+}
+
+/// `scripts/kafka` with the state dir of the cluster under test
+/// (`EVENTDECK_KAFKA_STATE`, else the script's default).
+pub fn scripts_kafka(state: Option<&Path>, args: &[&str]) -> std::process::Output {
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scripts/kafka");
+    let mut cmd = Command::new(script);
+    cmd.args(args);
+    if let Some(s) = state {
+        cmd.env("EVENTDECK_KAFKA_STATE", s);
+    }
+    let out = cmd.output().expect("run scripts/kafka");
+    assert!(
+        out.status.success(),
+        "scripts/kafka {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// The state dir of the test cluster, from the environment.
+pub fn cluster_state() -> Option<PathBuf> {
+    std::env::var_os("EVENTDECK_KAFKA_STATE").map(PathBuf::from)
+}
+
+/// Kills broker `n` of the test cluster; starts it again when dropped, so a
+/// failing test still leaves the cluster whole.
+pub struct KilledBroker {
+    n: u32,
+    restarted: bool,
+}
+
+impl KilledBroker {
+    pub fn kill(n: u32) -> Self {
+        let status = scripts_kafka(cluster_state().as_deref(), &["status"]);
+        let text = String::from_utf8_lossy(&status.stdout);
+        assert!(
+            text.contains("3 node(s)"),
+            "fault tests need the 3-broker cluster (scripts/kafka up --brokers 3), got:\n{text}"
+        );
+        scripts_kafka(cluster_state().as_deref(), &["kill", &n.to_string()]);
+        Self {
+            n,
+            restarted: false,
+        }
+    }
+
+    pub fn restart(&mut self) {
+        scripts_kafka(cluster_state().as_deref(), &["start", &self.n.to_string()]);
+        self.restarted = true;
+    }
+}
+
+impl Drop for KilledBroker {
+    fn drop(&mut self) {
+        if !self.restarted {
+            let _ = std::panic::catch_unwind(|| {
+                scripts_kafka(cluster_state().as_deref(), &["start", &self.n.to_string()])
+            });
+        }
+    }
+}
