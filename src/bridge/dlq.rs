@@ -8,26 +8,12 @@ use chrono::{SecondsFormat, Utc};
 use super::outbox::OutboxRecord;
 use crate::bus::HandlerOutcome;
 
-/// Topic the record was read from (or published to, for a local event).
-pub const ORIGINAL_TOPIC: &str = "eventdeck.dlq.original.topic";
-/// Partition it was read from; absent for a local event.
-pub const ORIGINAL_PARTITION: &str = "eventdeck.dlq.original.partition";
-/// Offset it was read from; absent for a local event.
-pub const ORIGINAL_OFFSET: &str = "eventdeck.dlq.original.offset";
-/// Record timestamp, ms since the epoch; absent when unknown.
-pub const ORIGINAL_TIMESTAMP: &str = "eventdeck.dlq.original.timestamp";
-/// The consumer group of the bridge that failed it.
-pub const CONSUMER_GROUP: &str = "eventdeck.dlq.consumer.group";
-/// The failing handler's name.
-pub const HANDLER: &str = "eventdeck.dlq.handler";
-/// The error's kind.
-pub const ERROR_KIND: &str = "eventdeck.dlq.error.kind";
-/// The error's message.
-pub const ERROR_MESSAGE: &str = "eventdeck.dlq.error.message";
-/// Attempts made, retries included.
-pub const ATTEMPTS: &str = "eventdeck.dlq.attempts";
-/// When the last attempt failed, RFC 3339 UTC.
-pub const FAILED_AT: &str = "eventdeck.dlq.failed.at";
+// The header names live with the reader (`crate::dlq`), so writer and reader
+// cannot drift apart.
+pub use crate::dlq::ours::{
+    ATTEMPTS, CONSUMER_GROUP, ERROR_KIND, ERROR_MESSAGE, FAILED_AT, HANDLER, ORIGINAL_OFFSET,
+    ORIGINAL_PARTITION, ORIGINAL_TIMESTAMP, ORIGINAL_TOPIC,
+};
 
 /// Where the failed record came from.
 #[derive(Debug, Clone)]
