@@ -11,3 +11,4 @@ pub mod domain;
 pub mod kafka;
 pub mod logging;
 pub mod publish;
+pub mod tui;
