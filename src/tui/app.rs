@@ -972,7 +972,7 @@ impl App {
         let width = area.width.saturating_sub(4).min(3 * COL + 2);
         let cols = usize::from((width.saturating_sub(2) / COL).max(1));
         let per_col = help.entries.len().div_ceil(cols);
-        let height = (per_col as u16 + 4).min(area.height.saturating_sub(2));
+        let height = (per_col as u16 + 2).min(area.height.saturating_sub(2));
         let popup = Rect {
             x: area.x + (area.width.saturating_sub(width)) / 2,
             y: area.y + (area.height.saturating_sub(height)) / 2,

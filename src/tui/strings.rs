@@ -43,7 +43,7 @@ pub const STREAMS_EMPTY: &str = "No records yet. Waiting for new records on the 
 /// Shown when the filter hides everything.
 pub const STREAMS_NO_MATCH: &str = "No record matches the filter (esc clears it).";
 /// Column titles of the Streams list.
-pub const STREAMS_COLUMNS: [&str; 6] = ["time", "context", "type", "key", "p/offset", "summary"];
+pub const STREAMS_COLUMNS: [&str; 6] = ["time", "context", "type", "key", "p@off", "summary"];
 /// A stream whose topic does not exist (it retries).
 pub const STREAM_MISSING: &str = "no such topic";
 /// A stream that failed otherwise and retries.

@@ -547,7 +547,31 @@ impl StreamsState {
     }
 
     fn render_bar(&self, buf: &mut Buffer, area: Rect, theme: &Theme) {
+        // State first, so a narrow screen cuts topic counts rather than it.
         let mut spans = vec![];
+        if self.paused {
+            spans.push(Span::styled(
+                "⏸ PAUSED ",
+                Style::new().fg(theme.warn).add_modifier(Modifier::BOLD),
+            ));
+        } else if self.follow {
+            spans.push(Span::styled("▼ follow ", Style::new().fg(theme.ok)));
+        }
+        spans.push(Span::styled(
+            format!("from {} ", self.start_label),
+            theme.dimmed(),
+        ));
+        if !self.filter_text.is_empty() {
+            spans.push(Span::styled(
+                format!(
+                    "filter: {} ({} match) ",
+                    self.filter_text,
+                    self.visible_len()
+                ),
+                Style::new().fg(theme.accent),
+            ));
+        }
+        spans.push(Span::styled("│ ", theme.dimmed()));
         for (i, s) in self.streams.iter().enumerate() {
             if i > 0 {
                 spans.push(Span::styled(" · ", theme.dimmed()));
@@ -574,28 +598,6 @@ impl StreamsState {
                     Style::new().fg(theme.warn),
                 ));
             }
-        }
-        spans.push(Span::styled(
-            format!("  from {}", self.start_label),
-            theme.dimmed(),
-        ));
-        if self.paused {
-            spans.push(Span::styled(
-                "  ⏸ PAUSED",
-                Style::new().fg(theme.warn).add_modifier(Modifier::BOLD),
-            ));
-        } else if self.follow {
-            spans.push(Span::styled("  ▼ follow", Style::new().fg(theme.ok)));
-        }
-        if !self.filter_text.is_empty() {
-            spans.push(Span::styled(
-                format!(
-                    "  filter: {} ({} match)",
-                    self.filter_text,
-                    self.visible_len()
-                ),
-                Style::new().fg(theme.accent),
-            ));
         }
         Line::from(spans).render_into(area, buf);
     }
@@ -692,9 +694,9 @@ struct Columns {
 impl Columns {
     fn for_width(width: u16) -> Self {
         let widths = if width >= 110 {
-            [12, 14, 24, 18, 10]
+            [13, 15, 24, 18, 10]
         } else {
-            [8, 11, 18, 10, 8]
+            [9, 12, 20, 9, 8]
         };
         Self {
             widths,
