@@ -29,7 +29,7 @@ use crate::publish::Publisher;
 /// slows the readers (records wait in Kafka) instead of growing memory.
 pub const RECORD_CHANNEL: usize = 8192;
 /// Records applied per drain, so input and frames are never starved by a firehose.
-pub const RECORD_BATCH: usize = 4096;
+pub const RECORD_BATCH: usize = 1024;
 /// Worker messages applied per drain.
 const WORKER_BATCH: usize = 64;
 /// Pause before a failed reader tries again.

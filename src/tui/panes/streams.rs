@@ -58,10 +58,7 @@ impl Entry {
     /// Decodes a record into an entry.
     pub fn new(seq: u64, record: ConsumedRecord, topics: &TopicMap) -> Self {
         let decoded = record.decode();
-        let time = record
-            .time()
-            .map(|t| t.format("%H:%M:%S%.3f").to_string())
-            .unwrap_or_else(|| "-".into());
+        let time = record.timestamp_ms.map_or_else(|| "-".into(), clock);
         let context = decoded
             .context()
             .or_else(|| topics.context_for_topic(&record.topic))
@@ -91,6 +88,19 @@ impl Entry {
     pub fn to_json_line(&self) -> String {
         self.record.to_json(&self.record.decode()).to_string()
     }
+}
+
+/// `HH:MM:SS.mmm` (UTC) of a timestamp in milliseconds; arithmetic rather than
+/// chrono's formatter, which is measurably slower per record.
+fn clock(ms: i64) -> String {
+    let ms_of_day = ms.rem_euclid(86_400_000);
+    let (s, milli) = (ms_of_day / 1000, ms_of_day % 1000);
+    format!(
+        "{:02}:{:02}:{:02}.{milli:03}",
+        s / 3600,
+        (s / 60) % 60,
+        s % 60
+    )
 }
 
 /// One term of a filter. Every term must match.
@@ -181,12 +191,15 @@ fn contains_ci(hay: &[u8], needle: &[u8]) -> bool {
     })
 }
 
-/// One topic's ring: which entries it holds and how many it has evicted.
+/// One topic's ring: its newest records, how many it evicted, and (while a
+/// filter is set) which of its records match.
 #[derive(Debug, Clone)]
 pub struct StreamRing {
     /// The topic.
     pub topic: String,
-    seqs: VecDeque<u64>,
+    entries: VecDeque<Entry>,
+    /// Sequence numbers of the matching entries (`None`: no filter).
+    matches: Option<VecDeque<u64>>,
     /// Records dropped from this ring to stay within its size.
     pub evicted: u64,
     /// Records received since the stream (re)started.
@@ -196,14 +209,54 @@ pub struct StreamRing {
 }
 
 impl StreamRing {
+    fn new(topic: String) -> Self {
+        Self {
+            topic,
+            entries: VecDeque::new(),
+            matches: None,
+            evicted: 0,
+            received: 0,
+            problem: None,
+        }
+    }
+
     /// Records kept now.
     pub fn len(&self) -> usize {
-        self.seqs.len()
+        self.entries.len()
     }
 
     /// True when nothing is kept.
     pub fn is_empty(&self) -> bool {
-        self.seqs.is_empty()
+        self.entries.is_empty()
+    }
+
+    /// Rows this ring contributes to the list (after the filter).
+    fn view_len(&self) -> usize {
+        match &self.matches {
+            Some(m) => m.len(),
+            None => self.entries.len(),
+        }
+    }
+
+    /// The sequence number of this ring's `j`th row.
+    fn view_seq(&self, j: usize) -> Option<u64> {
+        match &self.matches {
+            Some(m) => m.get(j).copied(),
+            None => self.entries.get(j).map(|e| e.seq),
+        }
+    }
+
+    /// How many of this ring's rows come before `seq`.
+    fn view_rank(&self, seq: u64) -> usize {
+        match &self.matches {
+            Some(m) => m.partition_point(|s| *s < seq),
+            None => self.entries.partition_point(|e| e.seq < seq),
+        }
+    }
+
+    fn entry(&self, seq: u64) -> Option<&Entry> {
+        let i = self.entries.binary_search_by_key(&seq, |e| e.seq).ok()?;
+        self.entries.get(i)
     }
 }
 
@@ -219,16 +272,18 @@ pub struct DetailState {
 }
 
 /// Everything the Streams pane shows.
+///
+/// Records live in one ring per topic, so evicting the oldest record of a full
+/// ring is O(1) whatever the other topics do. The list is the merge of the rings
+/// by arrival order (`seq`): a row index maps to a record by a binary search over
+/// sequence numbers, and the visible rows are read by a k-way merge from there.
 #[derive(Debug)]
 pub struct StreamsState {
     capacity: usize,
-    entries: VecDeque<Entry>,
     streams: Vec<StreamRing>,
     next_seq: u64,
     filter_text: String,
     filter: Filter,
-    /// Sequence numbers of the entries that match the filter (`None`: no filter).
-    matches: Option<VecDeque<u64>>,
     selected: Option<u64>,
     /// The newest record stays selected.
     pub follow: bool,
@@ -251,21 +306,10 @@ impl StreamsState {
     pub fn new(topics: &[String], capacity: usize, topic_map: TopicMap) -> Self {
         Self {
             capacity: capacity.max(1),
-            entries: VecDeque::new(),
-            streams: topics
-                .iter()
-                .map(|t| StreamRing {
-                    topic: t.clone(),
-                    seqs: VecDeque::new(),
-                    evicted: 0,
-                    received: 0,
-                    problem: None,
-                })
-                .collect(),
+            streams: topics.iter().cloned().map(StreamRing::new).collect(),
             next_seq: 0,
             filter_text: String::new(),
             filter: Filter::default(),
-            matches: None,
             selected: None,
             follow: true,
             paused: false,
@@ -286,12 +330,12 @@ impl StreamsState {
 
     /// Records kept across every stream.
     pub fn len(&self) -> usize {
-        self.entries.len()
+        self.streams.iter().map(StreamRing::len).sum()
     }
 
     /// True when nothing is kept.
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.streams.iter().all(StreamRing::is_empty)
     }
 
     /// The filter as typed.
@@ -318,65 +362,49 @@ impl StreamsState {
         {
             Some(i) => i,
             None => {
-                // A record from a topic we did not ask for by name (a pattern, a
-                // context resolved differently): give it its own stream.
-                self.streams.push(StreamRing {
-                    topic: entry.record.topic.clone(),
-                    seqs: VecDeque::new(),
-                    evicted: 0,
-                    received: 0,
-                    problem: None,
-                });
+                // A record from a topic we did not ask for by name (a context
+                // resolved differently): give it its own stream.
+                let mut ring = StreamRing::new(entry.record.topic.clone());
+                if !self.filter.is_empty() {
+                    ring.matches = Some(VecDeque::new());
+                }
+                self.streams.push(ring);
                 self.streams.len() - 1
             }
         };
+        let matches = !self.filter.is_empty() && self.filter.matches(&entry);
         let capacity = self.capacity;
-        let stream = &mut self.streams[idx];
-        stream.received += 1;
-        stream.problem = None;
-        stream.seqs.push_back(entry.seq);
-        let evict = if stream.seqs.len() > capacity {
-            stream.evicted += 1;
-            stream.seqs.pop_front()
-        } else {
-            None
-        };
-        if let Some(m) = self.matches.as_mut()
-            && self.filter.matches(&entry)
+        let ring = &mut self.streams[idx];
+        ring.received += 1;
+        ring.problem = None;
+        if let Some(m) = ring.matches.as_mut()
+            && matches
         {
             m.push_back(entry.seq);
         }
-        self.entries.push_back(entry);
-        if let Some(old) = evict {
-            self.remove_seq(old);
-        }
-    }
-
-    /// Removes an evicted entry. Entries are sorted by `seq`, so this is a binary
-    /// search; the entry is the oldest of its stream and so sits near the front
-    /// unless another stream is much slower, which keeps the removal cheap.
-    fn remove_seq(&mut self, seq: u64) {
-        if let Ok(i) = self.entries.binary_search_by_key(&seq, |e| e.seq) {
-            self.entries.remove(i);
-        }
-        if let Some(m) = self.matches.as_mut()
-            && let Ok(i) = m.binary_search(&seq)
+        ring.entries.push_back(entry);
+        if ring.entries.len() > capacity
+            && let Some(old) = ring.entries.pop_front()
         {
-            m.remove(i);
+            ring.evicted += 1;
+            if let Some(m) = ring.matches.as_mut()
+                && m.front() == Some(&old.seq)
+            {
+                m.pop_front();
+            }
         }
     }
 
     /// Forgets every record (a seek starts over); counters restart too.
     pub fn clear(&mut self, start_label: impl Into<String>) {
-        self.entries.clear();
         for s in &mut self.streams {
-            s.seqs.clear();
+            s.entries.clear();
+            if let Some(m) = s.matches.as_mut() {
+                m.clear();
+            }
             s.evicted = 0;
             s.received = 0;
             s.problem = None;
-        }
-        if let Some(m) = self.matches.as_mut() {
-            m.clear();
         }
         self.selected = None;
         self.follow = true;
@@ -396,45 +424,73 @@ impl StreamsState {
     pub fn set_filter(&mut self, text: &str) {
         self.filter_text = text.to_string();
         self.filter = Filter::parse(text);
-        if self.filter.is_empty() {
-            self.matches = None;
-            return;
-        }
         let filter = &self.filter;
-        self.matches = Some(
-            self.entries
-                .iter()
-                .filter(|e| filter.matches(e))
-                .map(|e| e.seq)
-                .collect(),
-        );
+        for ring in &mut self.streams {
+            ring.matches = (!filter.is_empty()).then(|| {
+                ring.entries
+                    .iter()
+                    .filter(|e| filter.matches(e))
+                    .map(|e| e.seq)
+                    .collect()
+            });
+        }
     }
 
     /// How many rows the list has (after the filter).
     pub fn visible_len(&self) -> usize {
-        match &self.matches {
-            Some(m) => m.len(),
-            None => self.entries.len(),
+        self.streams.iter().map(StreamRing::view_len).sum()
+    }
+
+    /// Rows before `seq` in the list.
+    fn rank(&self, seq: u64) -> usize {
+        self.streams.iter().map(|r| r.view_rank(seq)).sum()
+    }
+
+    /// The sequence number of row `i`: the smallest `s` with more than `i` rows
+    /// at or before it, by binary search over sequence numbers.
+    fn seq_at(&self, i: usize) -> Option<u64> {
+        if i >= self.visible_len() {
+            return None;
         }
+        let mut lo = self.streams.iter().filter_map(|r| r.view_seq(0)).min()?;
+        let mut hi = self.next_seq;
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            if self.rank(mid + 1) > i {
+                hi = mid;
+            } else {
+                lo = mid + 1;
+            }
+        }
+        Some(lo)
+    }
+
+    fn entry_by_seq(&self, seq: u64) -> Option<&Entry> {
+        self.streams.iter().find_map(|r| r.entry(seq))
+    }
+
+    /// Rows from `start` on, in list order (a k-way merge of the rings).
+    pub fn rows_from(&self, start: usize) -> impl Iterator<Item = &Entry> + '_ {
+        let first = self.seq_at(start);
+        let mut pos: Vec<usize> = match first {
+            Some(s) => self.streams.iter().map(|r| r.view_rank(s)).collect(),
+            None => self.streams.iter().map(StreamRing::view_len).collect(),
+        };
+        std::iter::from_fn(move || {
+            let (k, seq) = self
+                .streams
+                .iter()
+                .enumerate()
+                .filter_map(|(k, r)| r.view_seq(pos[k]).map(|s| (k, s)))
+                .min_by_key(|(_, s)| *s)?;
+            pos[k] += 1;
+            self.streams[k].entry(seq)
+        })
     }
 
     /// The `i`th row of the list (after the filter).
     pub fn visible(&self, i: usize) -> Option<&Entry> {
-        match &self.matches {
-            None => self.entries.get(i),
-            Some(m) => {
-                let seq = *m.get(i)?;
-                let at = self.entries.binary_search_by_key(&seq, |e| e.seq).ok()?;
-                self.entries.get(at)
-            }
-        }
-    }
-
-    fn visible_index_of(&self, seq: u64) -> usize {
-        match &self.matches {
-            None => self.entries.partition_point(|e| e.seq < seq),
-            Some(m) => m.partition_point(|s| *s < seq),
-        }
+        self.seq_at(i).and_then(|s| self.entry_by_seq(s))
     }
 
     /// The selected row's index, if any row exists.
@@ -446,7 +502,7 @@ impl StreamsState {
         if self.follow {
             return Some(n - 1);
         }
-        let i = self.selected.map_or(n - 1, |s| self.visible_index_of(s));
+        let i = self.selected.map_or(n - 1, |s| self.rank(s));
         Some(i.min(n - 1))
     }
 
@@ -462,7 +518,7 @@ impl StreamsState {
             return;
         }
         let i = i.min(n - 1);
-        self.selected = self.visible(i).map(|e| e.seq);
+        self.selected = self.seq_at(i);
         self.follow = i == n - 1 && self.follow;
     }
 
@@ -474,7 +530,7 @@ impl StreamsState {
         let n = self.visible_len();
         let next = cur.saturating_add_signed(delta).min(n.saturating_sub(1));
         self.follow = false;
-        self.selected = self.visible(next).map(|e| e.seq);
+        self.selected = self.seq_at(next);
     }
 
     /// Rows in one page of the list, as last drawn.
@@ -517,17 +573,15 @@ impl StreamsState {
             return;
         };
         let scroll = self.detail.as_ref().map_or(0, |d| d.scroll);
-        if let Ok(i) = self.entries.binary_search_by_key(&seq, |e| e.seq) {
-            let lines = detail_lines(&self.entries[i], theme);
+        if let Some(e) = self.entry_by_seq(seq) {
+            let lines = detail_lines(e, theme);
             self.detail = Some(DetailState { seq, lines, scroll });
         }
     }
 
     /// The record the detail view shows (it may have been evicted since).
     pub fn detail_entry(&self) -> Option<&Entry> {
-        let seq = self.detail.as_ref()?.seq;
-        let i = self.entries.binary_search_by_key(&seq, |e| e.seq).ok()?;
-        self.entries.get(i)
+        self.entry_by_seq(self.detail.as_ref()?.seq)
     }
 
     /// Scrolls the detail view.
@@ -540,10 +594,7 @@ impl StreamsState {
 
     /// Every row the filter lets through, as JSON lines (for export).
     pub fn visible_json_lines(&self) -> Vec<String> {
-        (0..self.visible_len())
-            .filter_map(|i| self.visible(i))
-            .map(Entry::to_json_line)
-            .collect()
+        self.rows_from(0).map(Entry::to_json_line).collect()
     }
 
     fn render_bar(&self, buf: &mut Buffer, area: Rect, theme: &Theme) {
@@ -618,7 +669,7 @@ impl StreamsState {
         self.page.set(rows);
         let n = self.visible_len();
         if n == 0 {
-            let text = if self.entries.is_empty() {
+            let text = if self.is_empty() {
                 strings::STREAMS_EMPTY
             } else {
                 strings::STREAMS_NO_MATCH
@@ -638,9 +689,8 @@ impl StreamsState {
             offset = n.saturating_sub(rows);
         }
         self.offset.set(offset);
-        for row in 0..rows.min(n - offset) {
+        for (row, e) in self.rows_from(offset).take(rows).enumerate() {
             let i = offset + row;
-            let Some(e) = self.visible(i) else { break };
             let y = area.y + 1 + row as u16;
             let base = if i == selected {
                 Style::new().bg(theme.selection).fg(theme.fg)
@@ -910,6 +960,37 @@ mod tests {
         assert_eq!(s.selected_entry().map(|e| e.record.offset), Some(6));
         s.ingest((10..20).map(|i| rec("a", i, "x")));
         assert_eq!(s.selected_entry().map(|e| e.record.offset), Some(6));
+    }
+
+    #[test]
+    fn the_list_is_the_arrival_order_merge_of_rings_filling_at_different_rates() {
+        let mut s = state(5);
+        for i in 0..40 {
+            let topic = if i % 4 == 0 { "b" } else { "a" };
+            s.ingest([rec(topic, i, if i % 3 == 0 { "three" } else { "other" })]);
+        }
+        for filter in ["", "three"] {
+            s.set_filter(filter);
+            let merged: Vec<u64> = s.rows_from(0).map(|e| e.seq).collect();
+            let indexed: Vec<u64> = (0..s.visible_len())
+                .filter_map(|i| s.visible(i).map(|e| e.seq))
+                .collect();
+            assert_eq!(merged, indexed);
+            assert!(merged.windows(2).all(|w| w[0] < w[1]));
+            assert_eq!(merged.len(), s.visible_len());
+            let tail: Vec<u64> = s.rows_from(2).map(|e| e.seq).collect();
+            assert_eq!(tail, merged[2.min(merged.len())..]);
+        }
+        // Ring b kept offsets 20..=36 step 4; ring a its last five.
+        s.set_filter("");
+        assert_eq!(s.visible(0).map(|e| e.record.offset), Some(20));
+        assert_eq!(s.len(), 10);
+    }
+
+    #[test]
+    fn clock_formats_utc_time_of_day() {
+        assert_eq!(clock(1_795_773_600_123), "10:00:00.123");
+        assert_eq!(clock(-1), "23:59:59.999");
     }
 
     #[test]
