@@ -14,7 +14,7 @@ use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_mai
 use eventdeck::kafka::ConsumedRecord;
 use eventdeck::tui::App;
 use eventdeck::tui::panes::streams::StreamsState;
-use eventdeck::tui::runtime::{RECORD_BATCH, RECORD_CHANNEL};
+use eventdeck::tui::runtime::{RECORD_BATCH, RECORD_CHANNEL, next_frame_after};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
@@ -106,18 +106,19 @@ fn firehose(c: &mut Criterion) {
                     let mut buf = Vec::with_capacity(RECORD_BATCH);
                     let mut frames = 0u64;
                     let start = Instant::now();
-                    let mut last = start - FRAME;
+                    let mut next_frame = tokio::time::Instant::now();
                     loop {
                         let n = rx.recv_many(&mut buf, RECORD_BATCH).await;
                         if n == 0 {
                             break;
                         }
                         app.ingest(buf.drain(..));
-                        if last.elapsed() >= FRAME {
+                        let now = tokio::time::Instant::now();
+                        if now >= next_frame {
                             terminal.draw(|f| app.render(f)).expect("draw");
                             app.mark_drawn();
                             frames += 1;
-                            last = Instant::now();
+                            next_frame = next_frame_after(next_frame, now, FRAME);
                         }
                     }
                     let _ = producer.await;

@@ -64,18 +64,20 @@ pub async fn run(services: AppServices) -> Result<()> {
     let mut events = EventStream::new();
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(MissedTickBehavior::Skip);
-    let mut last_draw = Instant::now() - frame_interval;
+    // Frames are scheduled on a fixed grid, so a frame drawn a little late (after
+    // a record batch) does not push every later frame back too.
+    let mut next_frame = Instant::now();
     let mut records = Vec::with_capacity(RECORD_BATCH);
     let mut msgs = Vec::with_capacity(WORKER_BATCH);
     let mut result: Result<()> = Ok(());
 
     loop {
-        if app.is_dirty() && !panicked() && last_draw.elapsed() >= frame_interval {
+        let now = Instant::now();
+        if app.is_dirty() && !panicked() && now >= next_frame {
             guard.terminal.draw(|f| app.render(f))?;
             app.mark_drawn();
-            last_draw = Instant::now();
+            next_frame = next_frame_after(next_frame, now, frame_interval);
         }
-        let next_frame = last_draw + frame_interval;
         let dirty = app.is_dirty();
         let paused = app.streams.paused;
         tokio::select! {
@@ -194,6 +196,17 @@ pub async fn run(services: AppServices) -> Result<()> {
         return Err(eyre!("a background task panicked (see the report above)"));
     }
     result
+}
+
+/// The next frame time on the grid after drawing at `now`; when more than a frame
+/// behind, the grid restarts at `now` rather than bursting to catch up.
+pub fn next_frame_after(scheduled: Instant, now: Instant, interval: Duration) -> Instant {
+    let next = scheduled + interval;
+    if next + interval < now {
+        now + interval
+    } else {
+        next
+    }
 }
 
 /// The readers of one seek: one per topic, all feeding `rx`. Dropping the set
@@ -347,6 +360,20 @@ fn base64(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn frames_stay_on_their_grid_unless_far_behind() {
+        let t0 = Instant::now();
+        let f = Duration::from_millis(33);
+        // Drawn 7 ms late: the next frame is still t0 + 2f, not late + f.
+        assert_eq!(
+            next_frame_after(t0 + f, t0 + f + Duration::from_millis(7), f),
+            t0 + 2 * f
+        );
+        // Far behind: restart from now.
+        let late = t0 + 10 * f;
+        assert_eq!(next_frame_after(t0, late, f), late + f);
+    }
 
     #[test]
     fn base64_matches_the_rfc_examples() {
