@@ -391,6 +391,11 @@ fn mouse_clicks_switch_tabs_and_select_rows_and_the_wheel_scrolls() {
     // " 1 Streams " " 2 Lag " …: column 13 is in " 2 Lag ".
     app.handle_event(click(13, 1));
     assert_eq!(app.tab(), Tab::Lag);
+    // In the form, a click focuses the field under it (row 5 is the Key field).
+    app.press("5");
+    let _ = screen(&app, 120, 40);
+    app.handle_event(click(30, 5));
+    assert_eq!(app.inject.focus, eventdeck::tui::panes::inject::Field::Key);
 }
 
 #[test]

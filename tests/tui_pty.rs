@@ -69,3 +69,25 @@ fn an_unreachable_cluster_is_shown_in_the_header_never_a_crash() {
         "log:\n{log}"
     );
 }
+
+#[test]
+fn a_panic_in_a_background_task_restores_the_terminal_and_reports_it() {
+    let sandbox = Sandbox::new();
+    let mut cmd = sandbox.eventdeck();
+    cmd.env("EVENTDECK_TEST_PANIC_MS", "1500")
+        .env("RUST_BACKTRACE", "0")
+        .env("RUST_LIB_BACKTRACE", "0");
+    let s = Session::spawn(&cmd, 120, 40);
+    s.wait_for("1 Streams", START);
+    assert_eq!(s.wait_exit(EXIT), 1);
+    s.assert_restored();
+    let screen = s.screen();
+    assert!(
+        screen.contains("panic requested by EVENTDECK_TEST_PANIC_MS"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("eventdeck: error: the test panic task panicked"),
+        "{screen}"
+    );
+}

@@ -407,6 +407,10 @@ impl App {
                     }
                     return;
                 }
+                if self.tab == Tab::Inject && self.inject.click(m.row) {
+                    self.dirty = true;
+                    return;
+                }
                 if self.tab == Tab::Streams
                     && self.streams.detail.is_none()
                     && let Some(i) = self.streams.row_at(m.row)
@@ -871,10 +875,7 @@ impl App {
             ),
             sep.clone(),
             Span::styled(
-                format!(
-                    "{} ev/s · {} records",
-                    self.rate, self.streams.total_received
-                ),
+                format!("{} ev/s · {} read", self.rate, self.streams.total_received),
                 bar,
             ),
         ];

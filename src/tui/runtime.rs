@@ -34,6 +34,8 @@ pub const RECORD_BATCH: usize = 1024;
 const WORKER_BATCH: usize = 64;
 /// Pause before a failed reader tries again.
 const RETRY_AFTER: Duration = Duration::from_secs(3);
+/// Makes a background task panic this many milliseconds after start (tests only).
+pub const TEST_PANIC_ENV: &str = "EVENTDECK_TEST_PANIC_MS";
 /// How often the connection probe asks for metadata.
 const PROBE_EVERY: Duration = Duration::from_secs(5);
 
@@ -60,6 +62,22 @@ pub async fn run(services: AppServices) -> Result<()> {
         probe(services.settings.clone(), worker_tx.clone()),
         worker_tx.clone(),
     );
+
+    // Fault injection for the end-to-end test of "a panic in any task restores
+    // the terminal": nothing else reads this variable.
+    if let Some(ms) = std::env::var(TEST_PANIC_ENV)
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+    {
+        spawn_watched(
+            "test panic",
+            async move {
+                tokio::time::sleep(Duration::from_millis(ms)).await;
+                panic!("panic requested by {TEST_PANIC_ENV}");
+            },
+            worker_tx.clone(),
+        );
+    }
 
     let mut events = EventStream::new();
     let mut tick = tokio::time::interval(Duration::from_secs(1));

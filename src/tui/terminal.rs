@@ -20,6 +20,11 @@ use ratatui::backend::CrosstermBackend;
 /// drawing so it never paints over the report.
 static PANICKED: AtomicBool = AtomicBool::new(false);
 
+/// True while the terminal is in the console's modes. Restoring twice would be
+/// harmful, not just wasteful: leaving the alternate screen again makes many
+/// terminals jump the cursor back to where it was saved, over the error report.
+static ACTIVE: AtomicBool = AtomicBool::new(false);
+
 /// True after a panic anywhere in the process.
 pub fn panicked() -> bool {
     PANICKED.load(Ordering::SeqCst)
@@ -37,6 +42,7 @@ impl TerminalGuard {
     pub fn enter() -> std::io::Result<Self> {
         install_panic_hook();
         enable_raw_mode()?;
+        ACTIVE.store(true, Ordering::SeqCst);
         let entered = execute!(
             stdout(),
             EnterAlternateScreen,
@@ -71,9 +77,12 @@ impl Drop for TerminalGuard {
     }
 }
 
-/// Leaves every mode [`TerminalGuard::enter`] set. Safe to call more than once and
-/// when nothing was set; errors are ignored because there is nothing left to try.
+/// Leaves every mode [`TerminalGuard::enter`] set. Only the first call after
+/// entering does anything; errors are ignored because there is nothing left to try.
 pub fn restore() {
+    if !ACTIVE.swap(false, Ordering::SeqCst) {
+        return;
+    }
     let _ = execute!(
         stdout(),
         DisableBracketedPaste,

@@ -3,6 +3,7 @@
 //! in a JSON editor validated on every keystroke) and sends it through the bridge
 //! or raw to the topic. Results land in the form and in a bounded history.
 
+use std::cell::Cell;
 use std::collections::VecDeque;
 
 use crossterm::event::{KeyCode, KeyEvent};
@@ -126,6 +127,8 @@ pub struct InjectState {
     json_error: Option<JsonError>,
     history: VecDeque<Sent>,
     next_id: u64,
+    /// Screen rows of the fields as last drawn (for mouse clicks).
+    field_rows: Cell<[(u16, u16); 7]>,
 }
 
 fn single_line(text: &str, placeholder: &str) -> TextArea<'static> {
@@ -175,6 +178,7 @@ impl InjectState {
             json_error: None,
             history: VecDeque::new(),
             next_id: 1,
+            field_rows: Cell::new([(0, 0); 7]),
         };
         s.data.set_cursor_line_style(Style::default());
         s.choose_type_index(0);
@@ -257,6 +261,21 @@ impl InjectState {
         self.focus = FIELDS[next];
         let editing = self.editing;
         self.set_editing(editing);
+    }
+
+    /// Focuses the field drawn at screen row `y`, if any; true when one was hit.
+    pub fn click(&mut self, y: u16) -> bool {
+        let rows = self.field_rows.get();
+        let Some(i) = rows
+            .iter()
+            .position(|(top, h)| *h > 0 && y >= *top && y < top + h)
+        else {
+            return false;
+        };
+        self.focus = FIELDS[i];
+        let editing = self.editing;
+        self.set_editing(editing);
+        true
     }
 
     /// A key typed into the focused field. Enter ends editing a one-line field.
@@ -556,6 +575,15 @@ impl InjectState {
             Constraint::Length(1),
         ])
         .split(area);
+        self.field_rows.set([
+            (rows[0].y, rows[0].height),
+            (rows[1].y, rows[1].height),
+            (rows[2].y, rows[2].height),
+            (rows[3].y, rows[3].height),
+            (rows[4].y, rows[4].height),
+            (rows[5].y, rows[5].height),
+            (rows[6].y, rows[6].height),
+        ]);
         let fields: [(Field, &str); 6] = [
             (Field::Route, strings::FIELD_ROUTE),
             (Field::Target, strings::FIELD_TARGET),
