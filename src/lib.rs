@@ -18,3 +18,4 @@ pub mod kafka;
 pub mod lag;
 pub mod logging;
 pub mod publish;
+pub mod tui;

@@ -49,10 +49,30 @@ async fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
         Some(Command::Dlq { action }) => cmd::dlq::run(&settings, &action).await?,
         Some(Command::Replay(args)) => cmd::replay::run(&settings, &args).await?,
         Some(Command::Bridge(args)) => cmd::bridge::run(&settings, &args).await?,
-        None => {
-            use clap::CommandFactory;
-            Cli::command().print_help()?;
-        }
+        None => eventdeck::tui::run(console_services(settings)?).await?,
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The console against the configured cluster: the form publishes straight to
+/// Kafka, Streams tails every context topic.
+fn console_services(settings: Settings) -> color_eyre::Result<eventdeck::tui::AppServices> {
+    use std::sync::Arc;
+
+    use eventdeck::kafka::EventProducer;
+    use eventdeck::kafka::produce::DEFAULT_DELIVERY_TIMEOUT;
+    use eventdeck::publish::DirectPublisher;
+
+    let producer = EventProducer::new(&settings, DEFAULT_DELIVERY_TIMEOUT)?;
+    let publisher: Arc<dyn eventdeck::publish::Publisher> =
+        Arc::new(DirectPublisher::new(producer));
+    Ok(eventdeck::tui::AppServices {
+        topics: settings.topics.topics().map(str::to_string).collect(),
+        title: settings.cluster_label(),
+        raw_publisher: Some(publisher.clone()),
+        publisher,
+        status: None,
+        scenario_rate: None,
+        settings,
+    })
 }

@@ -1,0 +1,1110 @@
+//! The console's state and its handlers: terminal events and worker messages
+//! become [`Action`]s and state changes; I/O leaves as [`Command`]s for the runtime;
+//! `render` only reads. Tests drive this directly (`app.press("j")`).
+
+use std::cell::Cell;
+
+use chrono::Utc;
+use crossterm::event::{
+    KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
+};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+
+use super::AppServices;
+use super::action::Action;
+use super::event::{Command, Event, WorkerMsg};
+use super::keymap::{Key, KeyMap, Mode};
+use super::panes::inject::{InjectState, Route};
+use super::panes::placeholder::Placeholder;
+use super::panes::streams::StreamsState;
+use super::panes::{Pane, View, dlq, flows, lag};
+use super::strings;
+use super::theme::Theme;
+use crate::domain::EventTypeRegistry;
+use crate::kafka::StartAt;
+
+/// Seconds a toast stays up.
+const TOAST_TICKS: u8 = 6;
+/// Rows the mouse wheel scrolls.
+const WHEEL_ROWS: isize = 3;
+
+/// The tabs, in number-key order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tab {
+    /// Live records.
+    Streams,
+    /// Consumer lag.
+    Lag,
+    /// Dead-letter queues.
+    Dlq,
+    /// Flows between contexts.
+    Flows,
+    /// The inject form.
+    Inject,
+}
+
+/// Every tab, in order.
+pub const TABS: [Tab; 5] = [Tab::Streams, Tab::Lag, Tab::Dlq, Tab::Flows, Tab::Inject];
+
+/// The cluster connection as the header shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Connection {
+    /// No answer yet.
+    Connecting,
+    /// The last probe or read succeeded.
+    Connected,
+    /// The last probe failed; the client keeps retrying.
+    Disconnected(String),
+}
+
+/// A short message where the user is looking.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Toast {
+    /// The text.
+    pub text: String,
+    /// Shown as an error.
+    pub error: bool,
+    ticks_left: u8,
+}
+
+/// A prompt typed in the bottom line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Prompt {
+    /// `/` filter, typed live; `previous` comes back on Esc.
+    Filter { text: String, previous: String },
+    /// `:` command palette.
+    Palette(String),
+}
+
+/// The help overlay, built when it opens.
+#[derive(Debug, Clone)]
+struct Help {
+    mode: Mode,
+    entries: Vec<(String, String)>,
+}
+
+/// The whole console state.
+pub struct App {
+    keymap: KeyMap,
+    theme: Theme,
+    config_theme: String,
+    config_colors: std::collections::BTreeMap<String, String>,
+    tab: Tab,
+    /// The Streams pane.
+    pub streams: StreamsState,
+    /// The Inject pane.
+    pub inject: InjectState,
+    lag: Placeholder,
+    dlq: Placeholder,
+    flows: Placeholder,
+    prompt: Option<Prompt>,
+    help: Option<Help>,
+    toast: Option<Toast>,
+    connection: Connection,
+    title: String,
+    read_only: bool,
+    status_text: String,
+    scenario_rate: Option<u32>,
+    has_raw: bool,
+    rate: u64,
+    last_total: u64,
+    generation: u64,
+    commands: Vec<Command>,
+    dirty: bool,
+    quit: bool,
+    fatal: Option<String>,
+    tabs_area: Cell<Rect>,
+}
+
+impl App {
+    /// A console over the services; nothing starts until the runtime runs it.
+    pub fn new(services: &AppServices) -> Self {
+        let ui = &services.settings.ui;
+        let (keymap, key_errors) = KeyMap::with_overrides(&ui.keys);
+        let (theme, color_errors) = Theme::from_config(&ui.theme, &ui.colors);
+        let registry = EventTypeRegistry::with_defaults();
+        let topics = services.settings.topics.clone();
+        let mut app = Self {
+            keymap,
+            theme,
+            config_theme: ui.theme.clone(),
+            config_colors: ui.colors.clone(),
+            tab: Tab::Streams,
+            streams: StreamsState::new(&services.topics, ui.ring_size, topics.clone()),
+            inject: InjectState::new(
+                topics,
+                registry,
+                services.publisher.name(),
+                services.raw_publisher.is_some(),
+            ),
+            lag: lag::pane(),
+            dlq: dlq::pane(),
+            flows: flows::pane(),
+            prompt: None,
+            help: None,
+            toast: None,
+            connection: Connection::Connecting,
+            title: services.title.clone(),
+            read_only: services.settings.read_only,
+            status_text: services
+                .status
+                .as_ref()
+                .map(|s| s.borrow().clone())
+                .unwrap_or_default(),
+            scenario_rate: services.scenario_rate.as_ref().map(|s| *s.borrow()),
+            has_raw: services.raw_publisher.is_some(),
+            rate: 0,
+            last_total: 0,
+            generation: 0,
+            commands: Vec::new(),
+            dirty: true,
+            quit: false,
+            fatal: None,
+            tabs_area: Cell::new(Rect::default()),
+        };
+        let problems: Vec<String> = key_errors
+            .into_iter()
+            .map(|e| e.0)
+            .chain(color_errors)
+            .collect();
+        if !problems.is_empty() {
+            for p in &problems {
+                tracing::warn!("{p}");
+            }
+            app.toast_error(problems.join("; "));
+        }
+        app
+    }
+
+    /// True when something changed since the last frame.
+    pub fn is_dirty(&self) -> bool {
+        self.dirty
+    }
+
+    /// Called after drawing.
+    pub fn mark_drawn(&mut self) {
+        self.dirty = false;
+    }
+
+    /// True once the user asked to quit (or a task failed).
+    pub fn should_quit(&self) -> bool {
+        self.quit
+    }
+
+    /// The error the app ends with, if a task failed.
+    pub fn fatal(&self) -> Option<&str> {
+        self.fatal.as_deref()
+    }
+
+    /// Asks the app to end (signals).
+    pub fn request_quit(&mut self) {
+        self.quit = true;
+    }
+
+    /// The current stream set's generation (bumped by every seek).
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+
+    /// The focused tab.
+    pub fn tab(&self) -> Tab {
+        self.tab
+    }
+
+    /// The header's connection state.
+    pub fn connection(&self) -> &Connection {
+        &self.connection
+    }
+
+    /// The toast on screen, if any.
+    pub fn toast(&self) -> Option<&Toast> {
+        self.toast.as_ref()
+    }
+
+    /// The theme in use.
+    pub fn theme(&self) -> &Theme {
+        &self.theme
+    }
+
+    /// The key table in use.
+    pub fn keymap(&self) -> &KeyMap {
+        &self.keymap
+    }
+
+    /// I/O requested since the last call, in order.
+    pub fn take_commands(&mut self) -> Vec<Command> {
+        std::mem::take(&mut self.commands)
+    }
+
+    /// Replaces the header's extra status text (the bridge's figures).
+    pub fn set_status_text(&mut self, text: String) {
+        if text != self.status_text {
+            self.status_text = text;
+            self.dirty = true;
+        }
+    }
+
+    /// Where the keyboard is now.
+    pub fn mode(&self) -> Mode {
+        match &self.prompt {
+            Some(Prompt::Palette(_)) => return Mode::Palette,
+            Some(Prompt::Filter { .. }) => return Mode::Filter,
+            None => {}
+        }
+        if self.help.is_some() {
+            return Mode::Help;
+        }
+        match self.tab {
+            Tab::Streams => self.streams.mode(),
+            Tab::Inject => self.inject.mode(),
+            Tab::Lag => self.lag.mode(),
+            Tab::Dlq => self.dlq.mode(),
+            Tab::Flows => self.flows.mode(),
+        }
+    }
+
+    fn toast_info(&mut self, text: impl Into<String>) {
+        self.toast = Some(Toast {
+            text: text.into(),
+            error: false,
+            ticks_left: TOAST_TICKS,
+        });
+        self.dirty = true;
+    }
+
+    fn toast_error(&mut self, text: impl Into<String>) {
+        let text = text.into();
+        tracing::warn!("{text}");
+        self.toast = Some(Toast {
+            text,
+            error: true,
+            ticks_left: TOAST_TICKS,
+        });
+        self.dirty = true;
+    }
+
+    /// Appends records read from Kafka (already a drained batch).
+    pub fn ingest<I: IntoIterator<Item = crate::kafka::ConsumedRecord>>(&mut self, records: I) {
+        let before = self.streams.total_received;
+        self.streams.ingest(records);
+        if self.streams.total_received != before {
+            self.connection = Connection::Connected;
+            self.dirty = true;
+        }
+    }
+
+    /// Applies a terminal event or timer.
+    pub fn handle_event(&mut self, event: Event) {
+        match event {
+            Event::Key(key) => self.handle_key(key),
+            Event::Mouse(m) => self.handle_mouse(m),
+            Event::Paste(text) => self.handle_paste(&text),
+            Event::Resize(..) => self.dirty = true,
+            Event::Tick => self.handle_tick(),
+        }
+    }
+
+    fn handle_tick(&mut self) {
+        let total = self.streams.total_received;
+        let rate = total - self.last_total;
+        self.last_total = total;
+        if rate != self.rate {
+            self.rate = rate;
+            self.dirty = true;
+        }
+        if let Some(t) = self.toast.as_mut() {
+            t.ticks_left = t.ticks_left.saturating_sub(1);
+            if t.ticks_left == 0 {
+                self.toast = None;
+                self.dirty = true;
+            }
+        }
+    }
+
+    fn handle_key(&mut self, ev: KeyEvent) {
+        if ev.kind == KeyEventKind::Release {
+            return;
+        }
+        self.dirty = true;
+        let mode = self.mode();
+        if let Some(action) = Key::from_event(&ev).and_then(|k| self.keymap.lookup(mode, k)) {
+            self.update(action);
+            return;
+        }
+        match mode {
+            Mode::Filter | Mode::Palette => self.edit_prompt(ev),
+            Mode::Edit => self.inject.handle_key(ev),
+            _ => {}
+        }
+    }
+
+    fn edit_prompt(&mut self, ev: KeyEvent) {
+        let Some(prompt) = self.prompt.as_mut() else {
+            return;
+        };
+        let text = match prompt {
+            Prompt::Filter { text, .. } | Prompt::Palette(text) => text,
+        };
+        match ev.code {
+            KeyCode::Char('u') if ev.modifiers.contains(KeyModifiers::CONTROL) => text.clear(),
+            KeyCode::Char(c) if !ev.modifiers.contains(KeyModifiers::CONTROL) => text.push(c),
+            KeyCode::Backspace => {
+                text.pop();
+            }
+            _ => return,
+        }
+        if let Some(Prompt::Filter { text, .. }) = &self.prompt {
+            let t = text.clone();
+            self.streams.set_filter(&t);
+        }
+    }
+
+    fn handle_paste(&mut self, text: &str) {
+        self.dirty = true;
+        match self.mode() {
+            Mode::Edit => self.inject.handle_paste(text),
+            Mode::Filter | Mode::Palette => {
+                if let Some(Prompt::Filter { text: t, .. } | Prompt::Palette(t)) =
+                    self.prompt.as_mut()
+                {
+                    t.push_str(&text.replace(['\n', '\r'], " "));
+                }
+                if let Some(Prompt::Filter { text, .. }) = &self.prompt {
+                    let t = text.clone();
+                    self.streams.set_filter(&t);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn handle_mouse(&mut self, m: MouseEvent) {
+        match m.kind {
+            MouseEventKind::ScrollUp | MouseEventKind::ScrollDown => {
+                let delta = if m.kind == MouseEventKind::ScrollUp {
+                    -WHEEL_ROWS
+                } else {
+                    WHEEL_ROWS
+                };
+                if self.tab == Tab::Streams {
+                    if self.streams.detail.is_some() {
+                        self.streams.scroll_detail(delta);
+                    } else {
+                        self.streams.move_by(delta);
+                    }
+                    self.dirty = true;
+                }
+            }
+            MouseEventKind::Down(MouseButton::Left) => {
+                let tabs = self.tabs_area.get();
+                if m.row == tabs.y {
+                    if let Some(tab) = tab_at(m.column.saturating_sub(tabs.x)) {
+                        self.switch_tab(tab);
+                    }
+                    return;
+                }
+                if self.tab == Tab::Inject && self.inject.click(m.row) {
+                    self.dirty = true;
+                    return;
+                }
+                if self.tab == Tab::Streams
+                    && self.streams.detail.is_none()
+                    && let Some(i) = self.streams.row_at(m.row)
+                {
+                    if self.streams.selected_index() == Some(i) {
+                        self.update(Action::Open);
+                    } else {
+                        self.streams.follow = false;
+                        self.streams.select_index(i);
+                    }
+                    self.dirty = true;
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn switch_tab(&mut self, tab: Tab) {
+        self.tab = tab;
+        self.help = None;
+        self.dirty = true;
+    }
+
+    /// Applies a worker's report.
+    pub fn apply(&mut self, msg: WorkerMsg) {
+        self.dirty = true;
+        match msg {
+            WorkerMsg::StreamProblem {
+                generation,
+                topic,
+                problem,
+            } => {
+                if generation == self.generation {
+                    let first = self
+                        .streams
+                        .streams()
+                        .iter()
+                        .any(|s| s.topic == topic && s.problem.is_none());
+                    if first {
+                        self.toast_error(format!("{topic}: {problem} (retrying)"));
+                    }
+                    self.streams.set_problem(&topic, Some(problem));
+                }
+            }
+            WorkerMsg::StreamWarning(w) => {
+                tracing::warn!("{w}");
+                self.toast_error(w);
+            }
+            WorkerMsg::Published { id, result } => {
+                let line = self.inject.finish(id, &result);
+                if result.is_err() {
+                    self.toast_error(line);
+                } else {
+                    self.toast_info(line);
+                }
+            }
+            WorkerMsg::Connection(Ok(())) => self.connection = Connection::Connected,
+            WorkerMsg::Connection(Err(e)) => {
+                if !matches!(self.connection, Connection::Disconnected(_)) {
+                    tracing::warn!("cluster unreachable: {e}");
+                }
+                self.connection = Connection::Disconnected(e);
+            }
+            WorkerMsg::Exported(Ok((path, n))) => {
+                self.toast_info(format!("Exported {n} records to {}", path.display()));
+            }
+            WorkerMsg::Exported(Err(e)) => self.toast_error(format!("Export failed: {e}")),
+            WorkerMsg::TaskFailed(e) => {
+                tracing::error!("{e}");
+                self.fatal = Some(e);
+                self.quit = true;
+            }
+        }
+    }
+
+    /// Presses keys written as in `[ui.keys]`, separated by spaces
+    /// (`"/ t y p e enter"`); a token that is not one key is typed char by char (`"jjk"`).
+    pub fn press(&mut self, keys: &str) {
+        for token in keys.split_whitespace() {
+            match key_event(token) {
+                Some(ev) => self.handle_key(ev),
+                None => token.chars().for_each(|c| self.handle_key(char_key(c))),
+            }
+        }
+    }
+
+    /// Types text as key presses (every character, spaces included).
+    pub fn type_text(&mut self, text: &str) {
+        for c in text.chars() {
+            let ev = if c == '\n' {
+                KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)
+            } else {
+                char_key(c)
+            };
+            self.handle_key(ev);
+        }
+    }
+
+    /// Applies an action.
+    pub fn update(&mut self, action: Action) {
+        self.dirty = true;
+        let mode = self.mode();
+        match action {
+            Action::Quit => self.quit = true,
+            Action::Help => self.open_help(mode),
+            Action::Palette => self.prompt = Some(Prompt::Palette(String::new())),
+            Action::TabStreams => self.switch_tab(Tab::Streams),
+            Action::TabLag => self.switch_tab(Tab::Lag),
+            Action::TabDlq => self.switch_tab(Tab::Dlq),
+            Action::TabFlows => self.switch_tab(Tab::Flows),
+            Action::TabInject => self.switch_tab(Tab::Inject),
+            Action::NextTab | Action::PrevTab => {
+                let i = TABS.iter().position(|t| *t == self.tab).unwrap_or(0);
+                let d = if action == Action::NextTab {
+                    1
+                } else {
+                    TABS.len() - 1
+                };
+                self.switch_tab(TABS[(i + d) % TABS.len()]);
+            }
+            Action::Theme => {
+                let light = self.theme.name != "light";
+                self.set_theme(if light { "light" } else { "dark" });
+            }
+            Action::RateUp | Action::RateDown => self.adjust_rate(action == Action::RateUp),
+            Action::Back => self.back(mode),
+            Action::Confirm => self.confirm(),
+            _ => match mode {
+                Mode::Streams => self.update_streams(action),
+                Mode::Detail => self.update_detail(action),
+                Mode::Inject | Mode::Edit => self.update_inject(action),
+                _ => {}
+            },
+        }
+    }
+
+    fn set_theme(&mut self, name: &str) {
+        // Colour overrides were written for the configured theme only.
+        let colors = if name == self.config_theme {
+            self.config_colors.clone()
+        } else {
+            Default::default()
+        };
+        self.theme = Theme::from_config(name, &colors).0;
+        self.streams.refresh_detail(&self.theme);
+    }
+
+    fn adjust_rate(&mut self, up: bool) {
+        let Some(r) = self.scenario_rate else {
+            self.toast_info(strings::NO_SCENARIO);
+            return;
+        };
+        let next = if up {
+            (r + r / 4).max(r + 1)
+        } else {
+            (r - r / 5).min(r.saturating_sub(1))
+        };
+        self.scenario_rate = Some(next);
+        self.commands.push(Command::SetRate(next));
+        self.toast_info(format!("scenario: {next} events/s"));
+    }
+
+    fn open_help(&mut self, mode: Mode) {
+        let mut entries: Vec<(String, String)> = Vec::new();
+        let push_mode = |m: Mode, entries: &mut Vec<(String, String)>| {
+            let mut by_action: Vec<(super::action::Action, Vec<String>)> = Vec::new();
+            for b in self.keymap.bindings().filter(|b| b.mode == m) {
+                match by_action.iter_mut().find(|(a, _)| *a == b.action) {
+                    Some((_, keys)) => keys.push(b.key.to_string()),
+                    None => by_action.push((b.action, vec![b.key.to_string()])),
+                }
+            }
+            by_action.sort_by_key(|(a, _)| Action::ALL.iter().position(|x| x == a));
+            for (a, keys) in by_action {
+                entries.push((keys.join("/"), strings::describe(a).to_string()));
+            }
+        };
+        let mode = if mode == Mode::Help {
+            Mode::Global
+        } else {
+            mode
+        };
+        if mode != Mode::Global {
+            entries.push((String::new(), format!("— {} —", mode.name())));
+            push_mode(mode, &mut entries);
+        }
+        if !mode.is_text() {
+            entries.push((String::new(), "— global —".to_string()));
+            push_mode(Mode::Global, &mut entries);
+        }
+        self.help = Some(Help { mode, entries });
+    }
+
+    fn back(&mut self, mode: Mode) {
+        match mode {
+            Mode::Help => self.help = None,
+            Mode::Palette => self.prompt = None,
+            Mode::Filter => {
+                if let Some(Prompt::Filter { previous, .. }) = self.prompt.take() {
+                    self.streams.set_filter(&previous);
+                }
+            }
+            Mode::Detail => self.streams.detail = None,
+            Mode::Edit => self.inject.set_editing(false),
+            _ => {}
+        }
+    }
+
+    fn confirm(&mut self) {
+        match self.prompt.take() {
+            Some(Prompt::Filter { text, .. }) => self.streams.set_filter(&text),
+            Some(Prompt::Palette(text)) => self.run_palette(&text),
+            None => {}
+        }
+    }
+
+    fn run_palette(&mut self, text: &str) {
+        let text = text.trim();
+        let (verb, arg) = text.split_once(' ').unwrap_or((text, ""));
+        let arg = arg.trim();
+        match verb {
+            "" => {}
+            "seek" => match arg.parse::<StartAt>() {
+                Ok(start) => self.seek(start, arg),
+                Err(e) => self.toast_error(e),
+            },
+            "filter" => {
+                self.switch_tab(Tab::Streams);
+                self.streams.set_filter(arg);
+            }
+            "theme" if arg == "dark" || arg == "light" => self.set_theme(arg),
+            "tab" => {
+                let tab = TABS
+                    .into_iter()
+                    .find(|t| tab_title(*t).eq_ignore_ascii_case(arg));
+                match tab {
+                    Some(t) => self.switch_tab(t),
+                    None => self.toast_error(format!("No tab called '{arg}'")),
+                }
+            }
+            "q" | "quit" => self.quit = true,
+            name => match Action::from_name(name) {
+                Some(a) => self.update(a),
+                None => self.toast_error(format!(
+                    "Unknown command '{name}' ({})",
+                    strings::PALETTE_HELP
+                )),
+            },
+        }
+    }
+
+    fn seek(&mut self, start: StartAt, label: &str) {
+        self.generation += 1;
+        self.streams.clear(label.to_string());
+        self.streams.paused = false;
+        self.commands.push(Command::Seek(start));
+        self.toast_info(format!("Reading every stream from {label}"));
+    }
+
+    fn update_streams(&mut self, action: Action) {
+        let page = self.streams.page() as isize;
+        match action {
+            Action::Up => self.streams.move_by(-1),
+            Action::Down => self.streams.move_by(1),
+            Action::PageUp => self.streams.move_by(-page),
+            Action::PageDown => self.streams.move_by(page),
+            Action::Top => {
+                self.streams.follow = false;
+                self.streams.select_index(0);
+            }
+            Action::Bottom => self.streams.follow = true,
+            Action::Follow => self.streams.follow = !self.streams.follow,
+            Action::Pause => {
+                self.streams.paused = !self.streams.paused;
+                // Paused means the list stops moving, so following makes no sense.
+                if self.streams.paused {
+                    let i = self.streams.selected_index();
+                    self.streams.follow = false;
+                    if let Some(i) = i {
+                        self.streams.select_index(i);
+                    }
+                }
+            }
+            Action::Filter => {
+                let previous = self.streams.filter_text().to_string();
+                self.prompt = Some(Prompt::Filter {
+                    text: previous.clone(),
+                    previous,
+                });
+            }
+            Action::ClearFilter => self.streams.set_filter(""),
+            Action::SeekBeginning => self.seek(StartAt::Beginning, "beginning"),
+            Action::SeekEnd => self.seek(StartAt::End, "end"),
+            Action::Seek => self.prompt = Some(Prompt::Palette("seek ".into())),
+            Action::Open => self.open_selected(),
+            Action::Copy => self.copy_selected(false),
+            Action::Export => {
+                let lines = self.streams.visible_json_lines();
+                if lines.is_empty() {
+                    self.toast_info(strings::NOTHING_SELECTED);
+                } else {
+                    self.commands.push(Command::Export(lines));
+                }
+            }
+            Action::Reinject => self.reinject(false),
+            _ => {}
+        }
+    }
+
+    fn open_selected(&mut self) {
+        if !self.streams.open_detail(&self.theme) {
+            self.toast_info(strings::NOTHING_SELECTED);
+        }
+    }
+
+    fn update_detail(&mut self, action: Action) {
+        let page = self.streams.page() as isize;
+        match action {
+            Action::Up => self.streams.scroll_detail(-1),
+            Action::Down => self.streams.scroll_detail(1),
+            Action::PageUp => self.streams.scroll_detail(-page),
+            Action::PageDown => self.streams.scroll_detail(page),
+            Action::Copy => self.copy_selected(true),
+            Action::Reinject => self.reinject(true),
+            _ => {}
+        }
+    }
+
+    fn copy_selected(&mut self, detail: bool) {
+        let entry = if detail {
+            self.streams.detail_entry()
+        } else {
+            self.streams.selected_entry()
+        };
+        match entry.map(|e| e.to_json_line()) {
+            Some(line) => {
+                self.commands.push(Command::Copy(line));
+                self.toast_info(strings::COPIED);
+            }
+            None => self.toast_info(strings::NOTHING_SELECTED),
+        }
+    }
+
+    fn reinject(&mut self, detail: bool) {
+        let entry = if detail {
+            self.streams.detail_entry()
+        } else {
+            self.streams.selected_entry()
+        };
+        let Some(e) = entry.cloned() else {
+            self.toast_info(strings::NOTHING_SELECTED);
+            return;
+        };
+        self.inject.fill_from(&e);
+        self.switch_tab(Tab::Inject);
+        self.toast_info(format!(
+            "Re-inject {} from {}@{}: edit, then send",
+            e.event_type, e.record.topic, e.record.offset
+        ));
+    }
+
+    fn update_inject(&mut self, action: Action) {
+        match action {
+            Action::NextField => self.inject.move_focus(1),
+            Action::PrevField => self.inject.move_focus(-1),
+            Action::Edit => self.inject.set_editing(true),
+            Action::PrevChoice => self.inject.choose(-1),
+            Action::NextChoice => self.inject.choose(1),
+            Action::Route => {
+                if self.has_raw {
+                    self.inject.toggle_route();
+                } else {
+                    self.toast_info(strings::NO_RAW);
+                }
+            }
+            Action::NewCorrelation => self.inject.new_correlation(),
+            Action::ReuseCorrelation => {
+                match self
+                    .streams
+                    .selected_entry()
+                    .and_then(|e| e.correlation.clone())
+                {
+                    Some(id) => self.inject.reuse_correlation(&id),
+                    None => self.toast_info(strings::NOTHING_SELECTED),
+                }
+            }
+            Action::Send => self.send(),
+            _ => {}
+        }
+    }
+
+    fn send(&mut self) {
+        if self.read_only {
+            self.toast_error(strings::READ_ONLY_REFUSED);
+            return;
+        }
+        if self.inject.route == Route::Raw && !self.has_raw {
+            self.toast_error(strings::NO_RAW);
+            return;
+        }
+        let now = Utc::now().format("%H:%M:%S").to_string();
+        match self.inject.begin_send(&now) {
+            Ok(req) => {
+                self.inject.set_editing(false);
+                self.commands.push(Command::Publish(Box::new(req)));
+            }
+            Err(e) => self.toast_error(e),
+        }
+    }
+
+    /// Draws the whole screen. Reads state only.
+    pub fn render(&self, frame: &mut Frame<'_>) {
+        let area = frame.area();
+        let rows = Layout::vertical([
+            Constraint::Length(1),
+            Constraint::Length(1),
+            Constraint::Min(1),
+            Constraint::Length(1),
+            Constraint::Length(1),
+        ])
+        .split(area);
+        self.render_header(frame, rows[0]);
+        self.render_tabs(frame, rows[1]);
+        let view = View { theme: &self.theme };
+        match self.tab {
+            Tab::Streams => self.streams.render(frame, rows[2], &view),
+            Tab::Lag => self.lag.render(frame, rows[2], &view),
+            Tab::Dlq => self.dlq.render(frame, rows[2], &view),
+            Tab::Flows => self.flows.render(frame, rows[2], &view),
+            Tab::Inject => self.inject.render(frame, rows[2], &view),
+        }
+        self.render_status(frame, rows[3]);
+        self.render_hints(frame, rows[4]);
+        if let Some(help) = &self.help {
+            self.render_help(frame, area, help);
+        }
+    }
+
+    fn render_header(&self, frame: &mut Frame<'_>, area: Rect) {
+        let t = &self.theme;
+        let bar = Style::new().bg(t.bar).fg(t.fg);
+        let sep = Span::styled(" │ ", Style::new().bg(t.bar).fg(t.dim));
+        let (dot, conn_text, conn_color) = match &self.connection {
+            Connection::Connecting => ("○", strings::CONN_CONNECTING.to_string(), t.warn),
+            Connection::Connected => ("●", strings::CONN_CONNECTED.to_string(), t.ok),
+            Connection::Disconnected(_) => ("●", strings::CONN_DISCONNECTED.to_string(), t.error),
+        };
+        let mut spans = vec![
+            Span::styled(
+                format!(" {} ", strings::APP),
+                Style::new()
+                    .bg(t.bar)
+                    .fg(t.accent)
+                    .add_modifier(Modifier::BOLD),
+            ),
+            sep.clone(),
+            Span::styled(self.title.clone(), bar),
+            sep.clone(),
+            Span::styled(
+                format!("{dot} {conn_text}"),
+                Style::new().bg(t.bar).fg(conn_color),
+            ),
+            sep.clone(),
+            Span::styled(
+                format!("{} ev/s · {} read", self.rate, self.streams.total_received),
+                bar,
+            ),
+        ];
+        if let Some(r) = self.scenario_rate {
+            spans.push(sep.clone());
+            spans.push(Span::styled(format!("scenario {r}/s (+/-)"), bar));
+        }
+        if self.read_only {
+            spans.push(sep.clone());
+            spans.push(Span::styled(
+                strings::READ_ONLY,
+                Style::new()
+                    .bg(t.warn)
+                    .fg(t.bar)
+                    .add_modifier(Modifier::BOLD),
+            ));
+        }
+        if !self.status_text.is_empty() {
+            spans.push(sep);
+            spans.push(Span::styled(self.status_text.clone(), bar));
+        }
+        frame.render_widget(Paragraph::new(Line::from(spans)).style(bar), area);
+    }
+
+    fn render_tabs(&self, frame: &mut Frame<'_>, area: Rect) {
+        self.tabs_area.set(area);
+        let t = &self.theme;
+        let mut spans = Vec::new();
+        for (i, tab) in TABS.iter().enumerate() {
+            let label = tab_label(i, *tab);
+            let style = if *tab == self.tab {
+                Style::new()
+                    .fg(t.bar)
+                    .bg(t.accent)
+                    .add_modifier(Modifier::BOLD)
+            } else {
+                t.dimmed()
+            };
+            spans.push(Span::styled(label, style));
+            spans.push(Span::raw(" "));
+        }
+        frame.render_widget(Paragraph::new(Line::from(spans)), area);
+    }
+
+    fn render_status(&self, frame: &mut Frame<'_>, area: Rect) {
+        let t = &self.theme;
+        let line = match &self.prompt {
+            Some(Prompt::Filter { text, .. }) => Line::from(vec![
+                Span::styled(strings::FILTER_PROMPT, t.strong()),
+                Span::styled(text.clone(), t.text()),
+                Span::styled("█", Style::new().fg(t.accent)),
+                Span::styled(format!("   {}", strings::FILTER_HELP), t.dimmed()),
+            ]),
+            Some(Prompt::Palette(text)) => Line::from(vec![
+                Span::styled(strings::PALETTE_PROMPT, t.strong()),
+                Span::styled(text.clone(), t.text()),
+                Span::styled("█", Style::new().fg(t.accent)),
+                Span::styled(format!("   {}", strings::PALETTE_HELP), t.dimmed()),
+            ]),
+            None => match &self.toast {
+                Some(toast) => Line::styled(
+                    toast.text.clone(),
+                    Style::new().fg(if toast.error { t.error } else { t.ok }),
+                ),
+                None => match &self.connection {
+                    Connection::Disconnected(e) => Line::styled(
+                        format!("cluster unreachable: {e}"),
+                        Style::new().fg(t.error),
+                    ),
+                    _ => Line::raw(""),
+                },
+            },
+        };
+        frame.render_widget(Paragraph::new(line), area);
+    }
+
+    fn render_hints(&self, frame: &mut Frame<'_>, area: Rect) {
+        let t = &self.theme;
+        let mut spans = Vec::new();
+        for (key, action) in self.keymap.hints(self.mode()) {
+            spans.push(Span::styled(
+                key,
+                Style::new().fg(t.accent).add_modifier(Modifier::BOLD),
+            ));
+            spans.push(Span::styled(
+                format!(" {}  ", strings::hint(action)),
+                t.dimmed(),
+            ));
+        }
+        frame.render_widget(Paragraph::new(Line::from(spans)), area);
+    }
+
+    fn render_help(&self, frame: &mut Frame<'_>, area: Rect, help: &Help) {
+        const COL: u16 = 36;
+        let width = area.width.saturating_sub(4).min(3 * COL + 2);
+        let cols = usize::from((width.saturating_sub(2) / COL).max(1));
+        let per_col = help.entries.len().div_ceil(cols);
+        let height = (per_col as u16 + 2).min(area.height.saturating_sub(2));
+        let popup = Rect {
+            x: area.x + (area.width.saturating_sub(width)) / 2,
+            y: area.y + (area.height.saturating_sub(height)) / 2,
+            width,
+            height,
+        };
+        frame.render_widget(Clear, popup);
+        let t = &self.theme;
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .border_style(Style::new().fg(t.accent))
+            .title(Span::styled(
+                format!(" help: {} (esc closes) ", help.mode.name()),
+                t.strong(),
+            ))
+            .title_bottom(Span::styled(
+                " rebind in config: [ui.keys] \"streams.p\" = \"pause\" ",
+                t.dimmed(),
+            ));
+        let inner = block.inner(popup);
+        frame.render_widget(block, popup);
+        let buf = frame.buffer_mut();
+        for (i, (keys, desc)) in help.entries.iter().enumerate() {
+            let col = (i / per_col.max(1)) as u16;
+            let row = (i % per_col.max(1)) as u16;
+            if row >= inner.height {
+                continue;
+            }
+            let x = inner.x + col * COL;
+            if x + 4 > inner.x + inner.width {
+                continue;
+            }
+            let y = inner.y + row;
+            let avail = usize::from((inner.x + inner.width).saturating_sub(x));
+            if keys.is_empty() {
+                buf.set_stringn(x, y, desc, avail, t.dimmed());
+                continue;
+            }
+            buf.set_stringn(
+                x,
+                y,
+                keys,
+                12.min(avail),
+                Style::new().fg(t.accent).add_modifier(Modifier::BOLD),
+            );
+            if avail > 13 {
+                buf.set_stringn(x + 13, y, desc, avail - 13, t.text());
+            }
+        }
+    }
+}
+
+fn tab_title(tab: Tab) -> &'static str {
+    match tab {
+        Tab::Streams => strings::TAB_STREAMS,
+        Tab::Lag => strings::TAB_LAG,
+        Tab::Dlq => strings::TAB_DLQ,
+        Tab::Flows => strings::TAB_FLOWS,
+        Tab::Inject => strings::TAB_INJECT,
+    }
+}
+
+fn tab_label(i: usize, tab: Tab) -> String {
+    format!(" {} {} ", i + 1, tab_title(tab))
+}
+
+/// The tab under column `x` of the tab line (labels separated by one space).
+fn tab_at(x: u16) -> Option<Tab> {
+    let mut start = 0u16;
+    for (i, tab) in TABS.iter().enumerate() {
+        let w = tab_label(i, *tab).chars().count() as u16;
+        if x >= start && x < start + w {
+            return Some(*tab);
+        }
+        start += w + 1;
+    }
+    None
+}
+
+fn char_key(c: char) -> KeyEvent {
+    let mods = if c.is_ascii_uppercase() {
+        KeyModifiers::SHIFT
+    } else {
+        KeyModifiers::NONE
+    };
+    KeyEvent::new(KeyCode::Char(c), mods)
+}
+
+/// A key event from `[ui.keys]` notation (`j`, `ctrl+s`, `enter`, `shift+tab`).
+pub fn key_event(spec: &str) -> Option<KeyEvent> {
+    let lower = spec.to_ascii_lowercase();
+    let mut mods = KeyModifiers::NONE;
+    let mut rest = spec;
+    for (p, m) in [
+        ("ctrl+", KeyModifiers::CONTROL),
+        ("alt+", KeyModifiers::ALT),
+        ("shift+", KeyModifiers::SHIFT),
+    ] {
+        if lower[spec.len() - rest.len()..].starts_with(p) {
+            mods |= m;
+            rest = &rest[p.len()..];
+        }
+    }
+    let code = match rest.to_ascii_lowercase().as_str() {
+        "enter" => KeyCode::Enter,
+        "esc" => KeyCode::Esc,
+        "tab" if mods.contains(KeyModifiers::SHIFT) => KeyCode::BackTab,
+        "tab" => KeyCode::Tab,
+        "backtab" => KeyCode::BackTab,
+        "backspace" => KeyCode::Backspace,
+        "up" => KeyCode::Up,
+        "down" => KeyCode::Down,
+        "left" => KeyCode::Left,
+        "right" => KeyCode::Right,
+        "pgup" => KeyCode::PageUp,
+        "pgdn" => KeyCode::PageDown,
+        "home" => KeyCode::Home,
+        "end" => KeyCode::End,
+        "space" => KeyCode::Char(' '),
+        _ => {
+            let mut cs = rest.chars();
+            let c = cs.next()?;
+            if cs.next().is_some() {
+                return None;
+            }
+            return Some(if mods.is_empty() {
+                char_key(c)
+            } else {
+                KeyEvent::new(KeyCode::Char(c), mods)
+            });
+        }
+    };
+    Some(KeyEvent::new(code, mods))
+}

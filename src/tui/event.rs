@@ -1,0 +1,71 @@
+//! The messages the app loop applies: terminal input and timers ([`Event`]), what
+//! background workers report ([`WorkerMsg`]), and what the app asks the runtime to
+//! do ([`Command`]) — the only way state changes turn into I/O.
+
+use std::path::PathBuf;
+
+use crossterm::event::{KeyEvent, MouseEvent};
+
+use super::panes::inject::SendRequest;
+use crate::kafka::StartAt;
+use crate::publish::{PublishError, Published};
+
+/// Terminal input and timers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    /// A key press.
+    Key(KeyEvent),
+    /// A mouse click or wheel.
+    Mouse(MouseEvent),
+    /// Pasted text (bracketed paste).
+    Paste(String),
+    /// The terminal was resized.
+    Resize(u16, u16),
+    /// Once a second: rates, toasts expiring.
+    Tick,
+}
+
+/// What background tasks report to the app loop (records go through their own
+/// bounded channel, drained in batches).
+#[derive(Debug, Clone)]
+pub enum WorkerMsg {
+    /// A stream stopped with a problem (it retries by itself).
+    StreamProblem {
+        /// The stream set the report belongs to; stale ones are ignored.
+        generation: u64,
+        /// The topic.
+        topic: String,
+        /// What went wrong.
+        problem: String,
+    },
+    /// A reader's non-fatal warning (the client retries by itself).
+    StreamWarning(String),
+    /// A publish finished.
+    Published {
+        /// The request id.
+        id: u64,
+        /// Where it landed, or why not.
+        result: Result<Published, PublishError>,
+    },
+    /// The cluster answered a metadata probe, or did not.
+    Connection(Result<(), String>),
+    /// An export finished.
+    Exported(Result<(PathBuf, usize), String>),
+    /// A background task panicked or failed; the app ends with this error.
+    TaskFailed(String),
+}
+
+/// I/O the app asks the runtime to perform after an update.
+#[derive(Debug, Clone)]
+pub enum Command {
+    /// Publish an event.
+    Publish(Box<SendRequest>),
+    /// Restart every stream at this position.
+    Seek(StartAt),
+    /// Put text on the clipboard (OSC 52).
+    Copy(String),
+    /// Write these JSON lines to a file in the data dir.
+    Export(Vec<String>),
+    /// Set the demo scenario's events per second.
+    SetRate(u32),
+}

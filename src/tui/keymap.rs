@@ -1,0 +1,492 @@
+//! The one key table: `(mode, key) → Action`, defaults overlaid by the config
+//! file's `[ui.keys]`. The hint bar and the help overlay are generated from this
+//! table, so what they say is what the keys do.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::action::Action;
+
+/// Where the keyboard is. Text modes (filter, palette, edit) pass unbound keys to
+/// their text field; the others fall back to the global bindings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Mode {
+    /// Bindings that apply in every non-text mode.
+    Global,
+    /// The Streams list.
+    Streams,
+    /// A record's detail view.
+    Detail,
+    /// The Inject form, moving between fields.
+    Inject,
+    /// Typing in an Inject form field.
+    Edit,
+    /// Typing a Streams filter.
+    Filter,
+    /// Typing in the command palette.
+    Palette,
+    /// The help overlay.
+    Help,
+}
+
+impl Mode {
+    /// Every mode, in help order.
+    pub const ALL: [Mode; 8] = [
+        Mode::Global,
+        Mode::Streams,
+        Mode::Detail,
+        Mode::Inject,
+        Mode::Edit,
+        Mode::Filter,
+        Mode::Palette,
+        Mode::Help,
+    ];
+
+    /// The name used in `[ui.keys]` (`streams.p`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Mode::Global => "global",
+            Mode::Streams => "streams",
+            Mode::Detail => "detail",
+            Mode::Inject => "inject",
+            Mode::Edit => "edit",
+            Mode::Filter => "filter",
+            Mode::Palette => "palette",
+            Mode::Help => "help",
+        }
+    }
+
+    fn from_name(s: &str) -> Option<Self> {
+        Mode::ALL.into_iter().find(|m| m.name() == s)
+    }
+
+    /// True when unbound keys are typed into a text field.
+    pub fn is_text(self) -> bool {
+        matches!(self, Mode::Edit | Mode::Filter | Mode::Palette)
+    }
+}
+
+/// A key with its modifiers, normalised so `P` and `shift+p` are the same key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Key {
+    code: KeyCodeOrd,
+    mods: u8,
+}
+
+/// `KeyCode` is not `Ord`; this is the subset we bind, ordered for the table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+enum KeyCodeOrd {
+    Char(char),
+    F(u8),
+    Enter,
+    Esc,
+    Tab,
+    BackTab,
+    Backspace,
+    Up,
+    Down,
+    Left,
+    Right,
+    PageUp,
+    PageDown,
+    Home,
+    End,
+    Delete,
+}
+
+const CTRL: u8 = 1;
+const ALT: u8 = 2;
+
+impl Key {
+    /// The normalised key of a terminal key event; `None` for keys we never bind.
+    pub fn from_event(ev: &KeyEvent) -> Option<Self> {
+        let code = match ev.code {
+            KeyCode::Char(c) => KeyCodeOrd::Char(c),
+            KeyCode::F(n) => KeyCodeOrd::F(n),
+            KeyCode::Enter => KeyCodeOrd::Enter,
+            KeyCode::Esc => KeyCodeOrd::Esc,
+            KeyCode::Tab => KeyCodeOrd::Tab,
+            KeyCode::BackTab => KeyCodeOrd::BackTab,
+            KeyCode::Backspace => KeyCodeOrd::Backspace,
+            KeyCode::Up => KeyCodeOrd::Up,
+            KeyCode::Down => KeyCodeOrd::Down,
+            KeyCode::Left => KeyCodeOrd::Left,
+            KeyCode::Right => KeyCodeOrd::Right,
+            KeyCode::PageUp => KeyCodeOrd::PageUp,
+            KeyCode::PageDown => KeyCodeOrd::PageDown,
+            KeyCode::Home => KeyCodeOrd::Home,
+            KeyCode::End => KeyCodeOrd::End,
+            KeyCode::Delete => KeyCodeOrd::Delete,
+            _ => return None,
+        };
+        let mut mods = 0;
+        if ev.modifiers.contains(KeyModifiers::CONTROL) {
+            mods |= CTRL;
+        }
+        if ev.modifiers.contains(KeyModifiers::ALT) {
+            mods |= ALT;
+        }
+        // Shift is already in the character (`P`), and BackTab is shift+tab.
+        let code = match code {
+            KeyCodeOrd::Char(c) if mods & CTRL != 0 => KeyCodeOrd::Char(c.to_ascii_lowercase()),
+            other => other,
+        };
+        Some(Self { code, mods })
+    }
+
+    /// Parses `p`, `P`, `ctrl+s`, `enter`, `esc`, `tab`, `shift+tab`, `up`, `pgdn`,
+    /// `home`, `space`, `f1`, `?` …
+    pub fn parse(s: &str) -> Option<Self> {
+        let mut mods = 0;
+        let mut rest = s.trim();
+        let mut shift = false;
+        loop {
+            let lower = rest.to_ascii_lowercase();
+            if let Some(r) = lower.strip_prefix("ctrl+").or(lower.strip_prefix("c-")) {
+                mods |= CTRL;
+                rest = &rest[rest.len() - r.len()..];
+            } else if let Some(r) = lower.strip_prefix("alt+").or(lower.strip_prefix("m-")) {
+                mods |= ALT;
+                rest = &rest[rest.len() - r.len()..];
+            } else if let Some(r) = lower.strip_prefix("shift+") {
+                shift = true;
+                rest = &rest[rest.len() - r.len()..];
+            } else {
+                break;
+            }
+        }
+        let code = match rest.to_ascii_lowercase().as_str() {
+            "enter" | "return" => KeyCodeOrd::Enter,
+            "esc" | "escape" => KeyCodeOrd::Esc,
+            "tab" if shift => KeyCodeOrd::BackTab,
+            "tab" => KeyCodeOrd::Tab,
+            "backtab" => KeyCodeOrd::BackTab,
+            "backspace" => KeyCodeOrd::Backspace,
+            "up" => KeyCodeOrd::Up,
+            "down" => KeyCodeOrd::Down,
+            "left" => KeyCodeOrd::Left,
+            "right" => KeyCodeOrd::Right,
+            "pgup" | "pageup" => KeyCodeOrd::PageUp,
+            "pgdn" | "pagedown" => KeyCodeOrd::PageDown,
+            "home" => KeyCodeOrd::Home,
+            "end" => KeyCodeOrd::End,
+            "delete" | "del" => KeyCodeOrd::Delete,
+            "space" => KeyCodeOrd::Char(' '),
+            f if f.len() > 1 && f.starts_with('f') && f[1..].parse::<u8>().is_ok() => {
+                KeyCodeOrd::F(f[1..].parse().ok()?)
+            }
+            _ => {
+                let mut chars = rest.chars();
+                let c = chars.next()?;
+                if chars.next().is_some() {
+                    return None;
+                }
+                let c = if mods & CTRL != 0 {
+                    c.to_ascii_lowercase()
+                } else if shift {
+                    c.to_ascii_uppercase()
+                } else {
+                    c
+                };
+                KeyCodeOrd::Char(c)
+            }
+        };
+        Some(Self { code, mods })
+    }
+}
+
+impl fmt::Display for Key {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.mods & CTRL != 0 {
+            f.write_str("^")?;
+        }
+        if self.mods & ALT != 0 {
+            f.write_str("M-")?;
+        }
+        match self.code {
+            KeyCodeOrd::Char(' ') => f.write_str("space"),
+            KeyCodeOrd::Char(c) if self.mods & CTRL != 0 => write!(f, "{}", c.to_ascii_uppercase()),
+            KeyCodeOrd::Char(c) => write!(f, "{c}"),
+            KeyCodeOrd::F(n) => write!(f, "F{n}"),
+            KeyCodeOrd::Enter => f.write_str("enter"),
+            KeyCodeOrd::Esc => f.write_str("esc"),
+            KeyCodeOrd::Tab => f.write_str("tab"),
+            KeyCodeOrd::BackTab => f.write_str("S-tab"),
+            KeyCodeOrd::Backspace => f.write_str("bksp"),
+            KeyCodeOrd::Up => f.write_str("↑"),
+            KeyCodeOrd::Down => f.write_str("↓"),
+            KeyCodeOrd::Left => f.write_str("←"),
+            KeyCodeOrd::Right => f.write_str("→"),
+            KeyCodeOrd::PageUp => f.write_str("pgup"),
+            KeyCodeOrd::PageDown => f.write_str("pgdn"),
+            KeyCodeOrd::Home => f.write_str("home"),
+            KeyCodeOrd::End => f.write_str("end"),
+            KeyCodeOrd::Delete => f.write_str("del"),
+        }
+    }
+}
+
+/// One row of the table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Binding {
+    /// Where it applies.
+    pub mode: Mode,
+    /// The key.
+    pub key: Key,
+    /// What it does.
+    pub action: Action,
+    /// Shown in the hint bar (otherwise only in the help overlay).
+    pub hint: bool,
+}
+
+/// Default bindings: `(mode, key, action, shown in the hint bar)`.
+const DEFAULTS: &[(Mode, &str, Action, bool)] = &[
+    (Mode::Global, "q", Action::Quit, true),
+    (Mode::Global, "ctrl+c", Action::Quit, false),
+    (Mode::Global, "?", Action::Help, true),
+    (Mode::Global, ":", Action::Palette, true),
+    (Mode::Global, "1", Action::TabStreams, false),
+    (Mode::Global, "2", Action::TabLag, false),
+    (Mode::Global, "3", Action::TabDlq, false),
+    (Mode::Global, "4", Action::TabFlows, false),
+    (Mode::Global, "5", Action::TabInject, false),
+    (Mode::Global, "tab", Action::NextTab, false),
+    (Mode::Global, "shift+tab", Action::PrevTab, false),
+    (Mode::Global, "T", Action::Theme, false),
+    (Mode::Global, "+", Action::RateUp, false),
+    (Mode::Global, "-", Action::RateDown, false),
+    (Mode::Streams, "k", Action::Up, false),
+    (Mode::Streams, "up", Action::Up, false),
+    (Mode::Streams, "j", Action::Down, false),
+    (Mode::Streams, "down", Action::Down, false),
+    (Mode::Streams, "pgup", Action::PageUp, false),
+    (Mode::Streams, "pgdn", Action::PageDown, false),
+    (Mode::Streams, "g", Action::Top, false),
+    (Mode::Streams, "home", Action::Top, false),
+    (Mode::Streams, "G", Action::Bottom, false),
+    (Mode::Streams, "end", Action::Bottom, false),
+    (Mode::Streams, "enter", Action::Open, true),
+    (Mode::Streams, "/", Action::Filter, true),
+    (Mode::Streams, "esc", Action::ClearFilter, false),
+    (Mode::Streams, "p", Action::Pause, true),
+    (Mode::Streams, "f", Action::Follow, true),
+    (Mode::Streams, "b", Action::SeekBeginning, true),
+    (Mode::Streams, "e", Action::SeekEnd, true),
+    (Mode::Streams, "o", Action::Seek, true),
+    (Mode::Streams, "y", Action::Copy, false),
+    (Mode::Streams, "x", Action::Export, false),
+    (Mode::Streams, "r", Action::Reinject, true),
+    (Mode::Detail, "esc", Action::Back, true),
+    (Mode::Detail, "k", Action::Up, false),
+    (Mode::Detail, "up", Action::Up, false),
+    (Mode::Detail, "j", Action::Down, false),
+    (Mode::Detail, "down", Action::Down, false),
+    (Mode::Detail, "pgup", Action::PageUp, false),
+    (Mode::Detail, "pgdn", Action::PageDown, false),
+    (Mode::Detail, "y", Action::Copy, true),
+    (Mode::Detail, "r", Action::Reinject, true),
+    (Mode::Inject, "down", Action::NextField, true),
+    (Mode::Inject, "j", Action::NextField, false),
+    (Mode::Inject, "up", Action::PrevField, false),
+    (Mode::Inject, "k", Action::PrevField, false),
+    (Mode::Inject, "enter", Action::Edit, true),
+    (Mode::Inject, "left", Action::PrevChoice, false),
+    (Mode::Inject, "right", Action::NextChoice, true),
+    (Mode::Inject, "s", Action::Send, true),
+    (Mode::Inject, "ctrl+s", Action::Send, false),
+    (Mode::Inject, "v", Action::Route, true),
+    (Mode::Inject, "n", Action::NewCorrelation, false),
+    (Mode::Inject, "c", Action::ReuseCorrelation, false),
+    (Mode::Edit, "esc", Action::Back, true),
+    (Mode::Edit, "tab", Action::NextField, true),
+    (Mode::Edit, "shift+tab", Action::PrevField, false),
+    (Mode::Edit, "ctrl+s", Action::Send, true),
+    (Mode::Filter, "enter", Action::Confirm, true),
+    (Mode::Filter, "esc", Action::Back, true),
+    (Mode::Palette, "enter", Action::Confirm, true),
+    (Mode::Palette, "esc", Action::Back, true),
+    (Mode::Help, "esc", Action::Back, true),
+    (Mode::Help, "?", Action::Back, false),
+    (Mode::Help, "q", Action::Back, false),
+];
+
+/// A `[ui.keys]` entry that could not be applied.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeymapError(pub String);
+
+/// The key table.
+#[derive(Debug, Clone)]
+pub struct KeyMap {
+    table: BTreeMap<(Mode, Key), (Action, bool)>,
+}
+
+impl KeyMap {
+    /// The default bindings.
+    pub fn defaults() -> Self {
+        let mut table = BTreeMap::new();
+        for &(mode, key, action, hint) in DEFAULTS {
+            if let Some(k) = Key::parse(key) {
+                table.insert((mode, k), (action, hint));
+            }
+        }
+        Self { table }
+    }
+
+    /// Defaults overlaid by `[ui.keys]` (`"streams.p" = "pause"`; `"none"` unbinds).
+    /// Entries that do not parse are skipped and reported, never fatal.
+    pub fn with_overrides(overrides: &BTreeMap<String, String>) -> (Self, Vec<KeymapError>) {
+        let mut map = Self::defaults();
+        let mut errors = Vec::new();
+        for (lhs, rhs) in overrides {
+            let (mode, key) = match lhs.split_once('.') {
+                Some((m, k)) if !k.is_empty() => (Mode::from_name(m), k),
+                _ => (Some(Mode::Global), lhs.as_str()),
+            };
+            let (Some(mode), Some(key)) = (mode, Key::parse(key)) else {
+                errors.push(KeymapError(format!("[ui.keys] \"{lhs}\": not MODE.KEY")));
+                continue;
+            };
+            if rhs == "none" || rhs.is_empty() {
+                map.table.remove(&(mode, key));
+                continue;
+            }
+            let Some(action) = Action::from_name(rhs) else {
+                errors.push(KeymapError(format!(
+                    "[ui.keys] \"{lhs}\" = \"{rhs}\": no such action"
+                )));
+                continue;
+            };
+            // A rebound action keeps its place in the hint bar.
+            let hint = DEFAULTS
+                .iter()
+                .any(|&(m, _, a, h)| m == mode && a == action && h);
+            map.table.insert((mode, key), (action, hint));
+        }
+        (map, errors)
+    }
+
+    /// The action for a key in a mode: the mode's own binding, else (outside text
+    /// modes) the global one.
+    pub fn lookup(&self, mode: Mode, key: Key) -> Option<Action> {
+        if let Some((a, _)) = self.table.get(&(mode, key)) {
+            return Some(*a);
+        }
+        if mode.is_text() || mode == Mode::Help {
+            return None;
+        }
+        self.table.get(&(Mode::Global, key)).map(|(a, _)| *a)
+    }
+
+    /// Every binding, by mode then key.
+    pub fn bindings(&self) -> impl Iterator<Item = Binding> + '_ {
+        self.table
+            .iter()
+            .map(|(&(mode, key), &(action, hint))| Binding {
+                mode,
+                key,
+                action,
+                hint,
+            })
+    }
+
+    /// The first key bound to `action` in `mode` (or globally).
+    pub fn key_for(&self, mode: Mode, action: Action) -> Option<Key> {
+        let find = |m: Mode| {
+            self.table
+                .iter()
+                .find(|((mm, _), (a, _))| *mm == m && *a == action)
+                .map(|((_, k), _)| *k)
+        };
+        find(mode).or_else(|| find(Mode::Global))
+    }
+
+    /// The hint bar entries for a mode: `(keys, action)`, keys of one action joined.
+    pub fn hints(&self, mode: Mode) -> Vec<(String, Action)> {
+        let mut out: Vec<(String, Action)> = Vec::new();
+        let mut modes = vec![mode];
+        if !mode.is_text() && mode != Mode::Help {
+            modes.push(Mode::Global);
+        }
+        for m in modes {
+            for ((mm, key), (action, hint)) in &self.table {
+                if *mm != m || !hint {
+                    continue;
+                }
+                // A key the mode rebinds hides the global one.
+                if m == Mode::Global && m != mode && self.table.contains_key(&(mode, *key)) {
+                    continue;
+                }
+                if out.iter().any(|(_, a)| a == action) {
+                    continue;
+                }
+                out.push((key.to_string(), *action));
+            }
+        }
+        // Mode keys first, each group in the order the help lists actions.
+        let rank = |a: &Action| {
+            Action::ALL
+                .iter()
+                .position(|x| x == a)
+                .unwrap_or(usize::MAX)
+        };
+        let mode_keys: Vec<Action> = out
+            .iter()
+            .map(|(_, a)| *a)
+            .filter(|a| {
+                self.table
+                    .iter()
+                    .any(|((m, _), (x, _))| *m == mode && x == a)
+            })
+            .collect();
+        out.sort_by_key(|(_, a)| (!mode_keys.contains(a), rank(a)));
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(s: &str) -> Key {
+        Key::parse(s).unwrap_or_else(|| panic!("{s}"))
+    }
+
+    #[test]
+    fn keys_parse_and_match_events() {
+        let ev = KeyEvent::new(KeyCode::Char('P'), KeyModifiers::SHIFT);
+        assert_eq!(Key::from_event(&ev), Some(key("P")));
+        assert_eq!(key("shift+p"), key("P"));
+        let ev = KeyEvent::new(KeyCode::Char('s'), KeyModifiers::CONTROL);
+        assert_eq!(Key::from_event(&ev), Some(key("ctrl+s")));
+        assert_eq!(key("shift+tab"), key("backtab"));
+        assert_eq!(key("ctrl+s").to_string(), "^S");
+        assert!(Key::parse("nonsense").is_none());
+    }
+
+    #[test]
+    fn overrides_rebind_unbind_and_report_mistakes() {
+        let mut o = BTreeMap::new();
+        o.insert("streams.space".to_string(), "pause".to_string());
+        o.insert("streams.p".to_string(), "none".to_string());
+        o.insert("streams.z".to_string(), "fly".to_string());
+        let (map, errors) = KeyMap::with_overrides(&o);
+        assert_eq!(map.lookup(Mode::Streams, key("space")), Some(Action::Pause));
+        assert_eq!(map.lookup(Mode::Streams, key("p")), None);
+        assert_eq!(errors.len(), 1);
+        assert!(
+            map.hints(Mode::Streams)
+                .iter()
+                .any(|(k, a)| k == "space" && *a == Action::Pause)
+        );
+    }
+
+    #[test]
+    fn text_modes_do_not_fall_back_to_global_keys() {
+        let map = KeyMap::defaults();
+        assert_eq!(map.lookup(Mode::Streams, key("q")), Some(Action::Quit));
+        assert_eq!(map.lookup(Mode::Filter, key("q")), None);
+        assert_eq!(map.lookup(Mode::Edit, key("5")), None);
+    }
+}

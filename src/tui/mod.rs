@@ -1,0 +1,46 @@
+//! The console: one app loop owns the terminal; terminal input, worker messages and
+//! record batches arrive over channels, change state, and a frame is drawn at most
+//! every `1 / max_fps` and only when something changed.
+//!
+//! Map: [`runtime`] (the loop and the workers it starts), [`app`] (state and
+//! handlers), [`action`] and [`keymap`] (what keys mean), [`event`] (messages),
+//! [`panes`] (one file per tab), [`theme`], [`strings`], [`json`] (coloured JSON),
+//! [`terminal`] (the only code that touches terminal modes).
+
+pub mod action;
+pub mod app;
+pub mod event;
+pub mod json;
+pub mod keymap;
+pub mod panes;
+pub mod runtime;
+pub mod strings;
+pub mod terminal;
+pub mod theme;
+
+use std::sync::Arc;
+
+use crate::config::Settings;
+use crate::publish::Publisher;
+
+pub use app::App;
+pub use runtime::run;
+
+/// What the console runs against. The demo passes its embedded broker, bridge and
+/// scenario; `eventdeck` with no subcommand passes the configured cluster.
+pub struct AppServices {
+    /// Connection and UI settings.
+    pub settings: Settings,
+    /// Where the inject form sends ("via bridge" when `publisher.name() == "bridge"`).
+    pub publisher: Arc<dyn Publisher>,
+    /// Where "raw to a topic" sends (a `DirectPublisher`), if anywhere.
+    pub raw_publisher: Option<Arc<dyn Publisher>>,
+    /// What Streams tails at start.
+    pub topics: Vec<String>,
+    /// Extra status text for the header ("bridge: 120 ev/s · outbox 0 · DLQ 3").
+    pub status: Option<tokio::sync::watch::Receiver<String>>,
+    /// The demo's events per second; `+`/`-` adjust it when present.
+    pub scenario_rate: Option<tokio::sync::watch::Sender<u32>>,
+    /// The header's title: "demo (embedded broker)" or the cluster label.
+    pub title: String,
+}

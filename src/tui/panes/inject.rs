@@ -1,0 +1,823 @@
+//! The Inject pane: a form that builds one event (context or topic, event type
+//! from the registry with its template, key, headers, correlation id, and `data`
+//! in a JSON editor validated on every keystroke) and sends it through the bridge
+//! or raw to the topic. Results land in the form and in a bounded history.
+
+use std::cell::Cell;
+use std::collections::VecDeque;
+
+use crossterm::event::{KeyCode, KeyEvent};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph};
+use ratatui_textarea::TextArea;
+use serde_json::Value;
+use uuid::Uuid;
+
+use super::streams::Entry;
+use super::{Pane, View};
+use crate::domain::{Decoded, Envelope, EventTypeRegistry, TopicMap};
+use crate::publish::{PublishError, PublishRequest, Published};
+use crate::tui::keymap::Mode;
+use crate::tui::strings;
+use crate::tui::theme::Theme;
+
+/// Sent events remembered in the history.
+const HISTORY_LEN: usize = 100;
+/// Width of the field labels.
+const LABEL_WIDTH: u16 = 20;
+
+/// A form field, top to bottom.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    /// Bridge or raw.
+    Route,
+    /// Context name or topic.
+    Target,
+    /// Event type.
+    Type,
+    /// Record key.
+    Key,
+    /// Extra headers.
+    Headers,
+    /// Correlation id.
+    Correlation,
+    /// The `data` JSON.
+    Data,
+}
+
+const FIELDS: [Field; 7] = [
+    Field::Route,
+    Field::Target,
+    Field::Type,
+    Field::Key,
+    Field::Headers,
+    Field::Correlation,
+    Field::Data,
+];
+
+/// Where a send goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Route {
+    /// The main publisher (the bridge when there is one).
+    Main,
+    /// The raw publisher: straight to the topic.
+    Raw,
+}
+
+/// Where the JSON stops being valid (1-based, like editors count).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JsonError {
+    /// Line.
+    pub line: usize,
+    /// Column.
+    pub column: usize,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// One sent event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sent {
+    /// Request id (matches the reply).
+    pub id: u64,
+    /// When it was sent, `HH:MM:SS`.
+    pub time: String,
+    /// Route label.
+    pub route: &'static str,
+    /// Target topic.
+    pub topic: String,
+    /// Event type.
+    pub event_type: String,
+    /// `None` while in flight; then where it landed or why it failed.
+    pub outcome: Option<Result<String, String>>,
+}
+
+/// A send the runtime should perform.
+#[derive(Debug, Clone)]
+pub struct SendRequest {
+    /// Request id, echoed in the reply.
+    pub id: u64,
+    /// Which publisher.
+    pub route: Route,
+    /// What to publish.
+    pub request: PublishRequest,
+}
+
+/// The form's state.
+pub struct InjectState {
+    /// The focused field.
+    pub focus: Field,
+    /// Typing into the focused field.
+    pub editing: bool,
+    /// Where sends go.
+    pub route: Route,
+    main_name: &'static str,
+    has_raw: bool,
+    topics: TopicMap,
+    registry: EventTypeRegistry,
+    target: TextArea<'static>,
+    event_type: TextArea<'static>,
+    key: TextArea<'static>,
+    headers: TextArea<'static>,
+    correlation: TextArea<'static>,
+    data: TextArea<'static>,
+    json_error: Option<JsonError>,
+    history: VecDeque<Sent>,
+    next_id: u64,
+    /// Screen rows of the fields as last drawn (for mouse clicks).
+    field_rows: Cell<[(u16, u16); 7]>,
+}
+
+fn single_line(text: &str, placeholder: &str) -> TextArea<'static> {
+    let mut t = TextArea::new(vec![text.to_string()]);
+    t.set_cursor_line_style(Style::default());
+    t.set_placeholder_text(placeholder.to_string());
+    t.move_cursor(ratatui_textarea::CursorMove::End);
+    t
+}
+
+fn text_of(t: &TextArea<'_>) -> String {
+    t.lines().join("\n")
+}
+
+fn set_text(t: &mut TextArea<'static>, text: &str, placeholder: &str) {
+    let mut fresh = TextArea::new(text.lines().map(str::to_string).collect());
+    fresh.set_cursor_line_style(Style::default());
+    fresh.set_placeholder_text(placeholder.to_string());
+    fresh.set_cursor_style(t.cursor_style());
+    *t = fresh;
+}
+
+impl InjectState {
+    /// A form for these contexts and event types; `main_name` names the main
+    /// publisher ("bridge" or "direct"); `has_raw` says whether raw sends exist.
+    pub fn new(
+        topics: TopicMap,
+        registry: EventTypeRegistry,
+        main_name: &'static str,
+        has_raw: bool,
+    ) -> Self {
+        let first_ctx = topics.contexts().next().unwrap_or("debate").to_string();
+        let mut s = Self {
+            focus: Field::Target,
+            editing: false,
+            route: Route::Main,
+            main_name,
+            has_raw,
+            topics,
+            registry,
+            target: single_line(&first_ctx, ""),
+            event_type: single_line("", ""),
+            key: single_line("", strings::KEY_DEFAULT),
+            headers: single_line("", "source=eventdeck"),
+            correlation: single_line("", strings::CORRELATION_NEW),
+            data: TextArea::new(vec!["{}".into()]),
+            json_error: None,
+            history: VecDeque::new(),
+            next_id: 1,
+            field_rows: Cell::new([(0, 0); 7]),
+        };
+        s.data.set_cursor_line_style(Style::default());
+        s.choose_type_index(0);
+        s.set_editing(false);
+        s
+    }
+
+    /// Sent events, newest last.
+    pub fn history(&self) -> &VecDeque<Sent> {
+        &self.history
+    }
+
+    /// The JSON error, if the data is invalid.
+    pub fn json_error(&self) -> Option<&JsonError> {
+        self.json_error.as_ref()
+    }
+
+    /// The data editor's text.
+    pub fn data_text(&self) -> String {
+        text_of(&self.data)
+    }
+
+    /// Replaces the data editor's text.
+    pub fn set_data(&mut self, text: &str) {
+        set_text(&mut self.data, text, "");
+        self.validate();
+    }
+
+    /// The target field's text.
+    pub fn target_text(&self) -> String {
+        text_of(&self.target)
+    }
+
+    /// Sets a single-line field (for re-inject and tests).
+    pub fn set_field(&mut self, field: Field, text: &str) {
+        match field {
+            Field::Route => {}
+            Field::Target => set_text(&mut self.target, text, ""),
+            Field::Type => set_text(&mut self.event_type, text, ""),
+            Field::Key => set_text(&mut self.key, text, strings::KEY_DEFAULT),
+            Field::Headers => set_text(&mut self.headers, text, "source=eventdeck"),
+            Field::Correlation => set_text(&mut self.correlation, text, strings::CORRELATION_NEW),
+            Field::Data => self.set_data(text),
+        }
+    }
+
+    /// Starts or stops typing into the focused field.
+    pub fn set_editing(&mut self, editing: bool) {
+        self.editing = editing && self.focus != Field::Route;
+        let on = Style::new().add_modifier(Modifier::REVERSED);
+        for f in FIELDS {
+            let style = if self.editing && f == self.focus {
+                on
+            } else {
+                Style::default()
+            };
+            if let Some(t) = self.area_mut(f) {
+                t.set_cursor_style(style);
+            }
+        }
+    }
+
+    fn area_mut(&mut self, f: Field) -> Option<&mut TextArea<'static>> {
+        match f {
+            Field::Route => None,
+            Field::Target => Some(&mut self.target),
+            Field::Type => Some(&mut self.event_type),
+            Field::Key => Some(&mut self.key),
+            Field::Headers => Some(&mut self.headers),
+            Field::Correlation => Some(&mut self.correlation),
+            Field::Data => Some(&mut self.data),
+        }
+    }
+
+    /// Moves focus by `delta` fields, keeping the editing state.
+    pub fn move_focus(&mut self, delta: isize) {
+        let i = FIELDS.iter().position(|f| *f == self.focus).unwrap_or(0);
+        let n = FIELDS.len() as isize;
+        let next = (i as isize + delta).rem_euclid(n) as usize;
+        self.focus = FIELDS[next];
+        let editing = self.editing;
+        self.set_editing(editing);
+    }
+
+    /// Focuses the field drawn at screen row `y`, if any; true when one was hit.
+    pub fn click(&mut self, y: u16) -> bool {
+        let rows = self.field_rows.get();
+        let Some(i) = rows
+            .iter()
+            .position(|(top, h)| *h > 0 && y >= *top && y < top + h)
+        else {
+            return false;
+        };
+        self.focus = FIELDS[i];
+        let editing = self.editing;
+        self.set_editing(editing);
+        true
+    }
+
+    /// A key typed into the focused field. Enter ends editing a one-line field.
+    pub fn handle_key(&mut self, key: KeyEvent) {
+        if key.code == KeyCode::Enter && self.focus != Field::Data {
+            self.set_editing(false);
+            return;
+        }
+        let focus = self.focus;
+        if let Some(t) = self.area_mut(focus) {
+            t.input(key);
+        }
+        if focus == Field::Data {
+            self.validate();
+        }
+    }
+
+    /// Pasted text into the focused field.
+    pub fn handle_paste(&mut self, text: &str) {
+        let focus = self.focus;
+        let text = if focus == Field::Data {
+            text.to_string()
+        } else {
+            text.replace(['\n', '\r'], " ")
+        };
+        if let Some(t) = self.area_mut(focus) {
+            t.insert_str(text);
+        }
+        if focus == Field::Data {
+            self.validate();
+        }
+    }
+
+    fn validate(&mut self) {
+        self.json_error = match serde_json::from_str::<Value>(&text_of(&self.data)) {
+            Ok(_) => None,
+            Err(e) => Some(JsonError {
+                line: e.line(),
+                column: e.column(),
+                message: {
+                    let m = e.to_string();
+                    // serde appends " at line L column C"; we show those separately.
+                    match m.rfind(" at line ") {
+                        Some(i) => m[..i].to_string(),
+                        None => m,
+                    }
+                },
+            }),
+        };
+    }
+
+    /// Cycles the choice of a selector field (route, context, event type).
+    pub fn choose(&mut self, delta: isize) {
+        match self.focus {
+            Field::Route if self.has_raw => {
+                self.route = match self.route {
+                    Route::Main => Route::Raw,
+                    Route::Raw => Route::Main,
+                };
+            }
+            Field::Target => {
+                let contexts: Vec<String> = self.topics.contexts().map(str::to_string).collect();
+                if contexts.is_empty() {
+                    return;
+                }
+                let cur = self.target_text();
+                let i = contexts.iter().position(|c| *c == cur);
+                let next = match i {
+                    Some(i) => (i as isize + delta).rem_euclid(contexts.len() as isize) as usize,
+                    None => 0,
+                };
+                set_text(&mut self.target, &contexts[next], "");
+                self.choose_type_index(0);
+            }
+            Field::Type => {
+                let types = self.types();
+                if types.is_empty() {
+                    return;
+                }
+                let cur = text_of(&self.event_type);
+                let i = types.iter().position(|t| *t == cur);
+                let next = match i {
+                    Some(i) => (i as isize + delta).rem_euclid(types.len() as isize) as usize,
+                    None => 0,
+                };
+                self.choose_type_index(next);
+            }
+            _ => {}
+        }
+    }
+
+    /// Toggles the route.
+    pub fn toggle_route(&mut self) {
+        let focus = self.focus;
+        self.focus = Field::Route;
+        self.choose(1);
+        self.focus = focus;
+    }
+
+    fn context(&self) -> String {
+        let t = self.target_text();
+        let topic = self.topics.resolve(t.trim());
+        self.topics
+            .context_for_topic(&topic)
+            .unwrap_or(t.trim())
+            .to_string()
+    }
+
+    fn types(&self) -> Vec<String> {
+        self.registry
+            .types_for(&self.context())
+            .into_iter()
+            .map(|i| i.event_type.clone())
+            .collect()
+    }
+
+    fn choose_type_index(&mut self, i: usize) {
+        let types = self.types();
+        let Some(t) = types.get(i) else {
+            return;
+        };
+        set_text(&mut self.event_type, t, "");
+        let template = self
+            .registry
+            .get(t)
+            .map(|info| info.template.clone())
+            .unwrap_or(Value::Object(Default::default()));
+        let pretty = serde_json::to_string_pretty(&template).unwrap_or_else(|_| "{}".into());
+        self.set_data(&pretty);
+    }
+
+    /// A fresh correlation id (the field is cleared; one is made at send).
+    pub fn new_correlation(&mut self) {
+        set_text(&mut self.correlation, "", strings::CORRELATION_NEW);
+    }
+
+    /// Fills the form from a record, to send it again.
+    pub fn fill_from(&mut self, e: &Entry) {
+        let decoded = e.record.decode();
+        let target = self
+            .topics
+            .context_for_topic(&e.record.topic)
+            .filter(|c| self.topics.topic_for(c) == Some(e.record.topic.as_str()))
+            .map_or_else(|| e.record.topic.clone(), str::to_string);
+        set_text(&mut self.target, &target, "");
+        let key = e.record.key_text().unwrap_or_default();
+        set_text(&mut self.key, &key, strings::KEY_DEFAULT);
+        let (ty, data) = match &decoded.decoded {
+            Decoded::Envelope(env) => (env.event_type.clone(), env.data.clone()),
+            Decoded::CloudEvent(ce) => (
+                ce.event_type.clone(),
+                ce.data.clone().unwrap_or(Value::Null),
+            ),
+            Decoded::Json(v) => (String::new(), v.clone()),
+            Decoded::Raw(b) => (
+                String::new(),
+                Value::String(String::from_utf8_lossy(b).into_owned()),
+            ),
+            Decoded::Tombstone => (String::new(), Value::Null),
+        };
+        set_text(&mut self.event_type, &ty, "");
+        let pretty = serde_json::to_string_pretty(&data).unwrap_or_default();
+        self.set_data(&pretty);
+        let corr = decoded.correlation_id().unwrap_or_default();
+        set_text(&mut self.correlation, &corr, strings::CORRELATION_NEW);
+        self.focus = Field::Data;
+        self.set_editing(false);
+    }
+
+    /// Reuses a correlation id.
+    pub fn reuse_correlation(&mut self, id: &str) {
+        set_text(&mut self.correlation, id, strings::CORRELATION_NEW);
+    }
+
+    fn route_label(&self) -> &'static str {
+        match (self.route, self.main_name) {
+            (Route::Raw, _) => strings::ROUTE_RAW,
+            (Route::Main, "bridge") => strings::ROUTE_BRIDGE,
+            (Route::Main, _) => strings::ROUTE_DIRECT,
+        }
+    }
+
+    fn route_short(&self) -> &'static str {
+        match (self.route, self.main_name) {
+            (Route::Raw, _) => "raw",
+            (Route::Main, "bridge") => "bridge",
+            (Route::Main, _) => "direct",
+        }
+    }
+
+    /// Builds the request from the form. No I/O. Errors are one line each.
+    pub fn build(&self) -> Result<PublishRequest, String> {
+        if let Some(e) = &self.json_error {
+            return Err(format!(
+                "{} (line {}, column {}: {})",
+                strings::SEND_DISABLED,
+                e.line,
+                e.column,
+                e.message
+            ));
+        }
+        let target = self.target_text().trim().to_string();
+        if target.is_empty() {
+            return Err("Say where the event goes: a context or a topic".into());
+        }
+        let topic = self.topics.resolve(&target);
+        let context = self.context();
+        let event_type = text_of(&self.event_type).trim().to_string();
+        if event_type.is_empty() {
+            return Err("The event type is empty".into());
+        }
+        let data: Value = serde_json::from_str(&self.data_text())
+            .map_err(|e| format!("{}: {e}", strings::SEND_DISABLED))?;
+        let key = text_of(&self.key).trim().to_string();
+        let key = (!key.is_empty()).then_some(key);
+        let aggregate = key.clone().unwrap_or_else(|| Uuid::new_v4().to_string());
+        let mut envelope = Envelope::new(context, event_type, aggregate, data);
+        let corr = text_of(&self.correlation).trim().to_string();
+        if !corr.is_empty() {
+            let id = Uuid::parse_str(&corr)
+                .map_err(|e| format!("Correlation id '{corr}' is not a UUID: {e}"))?;
+            envelope = envelope.with_correlation_id(id);
+        }
+        let headers = text_of(&self.headers)
+            .split([',', '\n'])
+            .map(str::trim)
+            .filter(|h| !h.is_empty())
+            .map(|h| {
+                h.split_once('=')
+                    .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+                    .ok_or_else(|| format!("Header '{h}' is not key=value"))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(PublishRequest {
+            topic,
+            envelope,
+            key,
+            headers,
+        })
+    }
+
+    /// Builds the request and records it in the history as in flight.
+    pub fn begin_send(&mut self, now: &str) -> Result<SendRequest, String> {
+        let request = self.build()?;
+        let id = self.next_id;
+        self.next_id += 1;
+        self.history.push_back(Sent {
+            id,
+            time: now.to_string(),
+            route: self.route_short(),
+            topic: request.topic.clone(),
+            event_type: request.envelope.event_type.clone(),
+            outcome: None,
+        });
+        while self.history.len() > HISTORY_LEN {
+            self.history.pop_front();
+        }
+        Ok(SendRequest {
+            id,
+            route: self.route,
+            request,
+        })
+    }
+
+    /// Records a send's outcome; returns its one-line description.
+    pub fn finish(&mut self, id: u64, result: &Result<Published, PublishError>) -> String {
+        let text = match result {
+            Ok(Published::Delivered(d)) => Ok(format!(
+                "delivered to {} partition {} offset {}",
+                d.topic, d.partition, d.offset
+            )),
+            Ok(Published::Queued { outbox_depth }) => Ok(format!(
+                "queued in the outbox (Kafka unreachable; {outbox_depth} waiting)"
+            )),
+            Err(e) => Err(e.to_string()),
+        };
+        let line = match &text {
+            Ok(t) => format!("✓ {t}"),
+            Err(e) => format!("✗ {e}"),
+        };
+        if let Some(s) = self.history.iter_mut().find(|s| s.id == id) {
+            s.outcome = Some(text);
+        }
+        line
+    }
+
+    fn render_form(&self, frame: &mut Frame<'_>, area: Rect, theme: &Theme) {
+        let rows = Layout::vertical([
+            Constraint::Length(1),
+            Constraint::Length(1),
+            Constraint::Length(1),
+            Constraint::Length(1),
+            Constraint::Length(1),
+            Constraint::Length(1),
+            Constraint::Min(3),
+            Constraint::Length(1),
+            Constraint::Length(1),
+        ])
+        .split(area);
+        self.field_rows.set([
+            (rows[0].y, rows[0].height),
+            (rows[1].y, rows[1].height),
+            (rows[2].y, rows[2].height),
+            (rows[3].y, rows[3].height),
+            (rows[4].y, rows[4].height),
+            (rows[5].y, rows[5].height),
+            (rows[6].y, rows[6].height),
+        ]);
+        let fields: [(Field, &str); 6] = [
+            (Field::Route, strings::FIELD_ROUTE),
+            (Field::Target, strings::FIELD_TARGET),
+            (Field::Type, strings::FIELD_TYPE),
+            (Field::Key, strings::FIELD_KEY),
+            (Field::Headers, strings::FIELD_HEADERS),
+            (Field::Correlation, strings::FIELD_CORRELATION),
+        ];
+        for (i, (field, label)) in fields.into_iter().enumerate() {
+            let row = rows[i];
+            let focused = self.focus == field;
+            let label_style = if focused {
+                theme.strong()
+            } else {
+                theme.dimmed()
+            };
+            let marker = if focused { "▶ " } else { "  " };
+            frame.render_widget(
+                Paragraph::new(Line::styled(format!("{marker}{label}"), label_style)),
+                Rect {
+                    width: LABEL_WIDTH.min(row.width),
+                    ..row
+                },
+            );
+            let value_area = Rect {
+                x: row.x + LABEL_WIDTH.min(row.width),
+                width: row.width.saturating_sub(LABEL_WIDTH),
+                ..row
+            };
+            if self.editing && focused {
+                if let Some(t) = self.area(field) {
+                    frame.render_widget(t, value_area);
+                }
+                continue;
+            }
+            let line = match field {
+                Field::Route => Line::from(vec![
+                    Span::styled("‹ ", theme.dimmed()),
+                    Span::styled(self.route_label(), theme.text()),
+                    Span::styled(" ›", theme.dimmed()),
+                ]),
+                Field::Target | Field::Type => {
+                    let text = self.area(field).map(text_of).unwrap_or_default();
+                    let color = if field == Field::Target {
+                        theme.context_color(&self.context())
+                    } else {
+                        theme.fg
+                    };
+                    Line::from(vec![
+                        Span::styled("‹ ", theme.dimmed()),
+                        Span::styled(text, Style::new().fg(color)),
+                        Span::styled(" ›", theme.dimmed()),
+                    ])
+                }
+                _ => {
+                    let text = self.area(field).map(text_of).unwrap_or_default();
+                    if text.is_empty() {
+                        let ph = match field {
+                            Field::Key => strings::KEY_DEFAULT,
+                            Field::Correlation => strings::CORRELATION_NEW,
+                            _ => "",
+                        };
+                        Line::styled(ph, theme.dimmed())
+                    } else {
+                        Line::styled(text, theme.text())
+                    }
+                }
+            };
+            frame.render_widget(Paragraph::new(line), value_area);
+        }
+        // The JSON editor.
+        let focused = self.focus == Field::Data;
+        let border = if self.json_error.is_some() {
+            Style::new().fg(theme.error)
+        } else if focused {
+            Style::new().fg(theme.accent)
+        } else {
+            theme.dimmed()
+        };
+        let title = if focused {
+            format!("▶ {}", strings::FIELD_DATA)
+        } else {
+            strings::FIELD_DATA.to_string()
+        };
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .border_style(border)
+            .title(title);
+        let inner = block.inner(rows[6]);
+        frame.render_widget(block, rows[6]);
+        frame.render_widget(&self.data, inner);
+        let validation = match &self.json_error {
+            None => Line::styled(strings::JSON_OK, Style::new().fg(theme.ok)),
+            Some(e) => Line::styled(
+                format!("✗ line {}, column {}: {}", e.line, e.column, e.message),
+                Style::new().fg(theme.error),
+            ),
+        };
+        frame.render_widget(Paragraph::new(validation), rows[7]);
+        let result = match self.history.back() {
+            None => Line::raw(""),
+            Some(s) => match &s.outcome {
+                None => Line::styled(strings::SENDING, Style::new().fg(theme.warn)),
+                Some(Ok(t)) => Line::styled(
+                    format!("✓ {} {} · {t}", s.event_type, s.route),
+                    Style::new().fg(theme.ok),
+                ),
+                Some(Err(e)) => Line::styled(
+                    format!("✗ {} · {e}", s.event_type),
+                    Style::new().fg(theme.error),
+                ),
+            },
+        };
+        frame.render_widget(Paragraph::new(result), rows[8]);
+    }
+
+    fn area(&self, f: Field) -> Option<&TextArea<'static>> {
+        match f {
+            Field::Route => None,
+            Field::Target => Some(&self.target),
+            Field::Type => Some(&self.event_type),
+            Field::Key => Some(&self.key),
+            Field::Headers => Some(&self.headers),
+            Field::Correlation => Some(&self.correlation),
+            Field::Data => Some(&self.data),
+        }
+    }
+
+    fn render_history(&self, frame: &mut Frame<'_>, area: Rect, theme: &Theme) {
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .border_style(theme.dimmed())
+            .title(strings::HISTORY);
+        let inner = block.inner(area);
+        frame.render_widget(block, area);
+        if self.history.is_empty() {
+            frame.render_widget(
+                Paragraph::new(Line::styled(strings::HISTORY_EMPTY, theme.dimmed())),
+                inner,
+            );
+            return;
+        }
+        let rows = usize::from(inner.height);
+        let lines: Vec<Line<'_>> = self
+            .history
+            .iter()
+            .rev()
+            .take(rows)
+            .map(|s| {
+                let (mark, style) = match &s.outcome {
+                    None => ("…", Style::new().fg(theme.warn)),
+                    Some(Ok(_)) => ("✓", Style::new().fg(theme.ok)),
+                    Some(Err(_)) => ("✗", Style::new().fg(theme.error)),
+                };
+                let detail = match &s.outcome {
+                    Some(Ok(t)) => t.as_str(),
+                    Some(Err(e)) => e.as_str(),
+                    None => strings::SENDING,
+                };
+                Line::from(vec![
+                    Span::styled(format!("{mark} "), style),
+                    Span::styled(format!("{} ", s.time), theme.dimmed()),
+                    Span::styled(format!("{} ", s.event_type), theme.text()),
+                    Span::styled(format!("{} · {detail}", s.route), theme.dimmed()),
+                ])
+            })
+            .collect();
+        frame.render_widget(Paragraph::new(lines), inner);
+    }
+}
+
+impl Pane for InjectState {
+    fn title(&self) -> &'static str {
+        strings::TAB_INJECT
+    }
+
+    fn mode(&self) -> Mode {
+        if self.editing {
+            Mode::Edit
+        } else {
+            Mode::Inject
+        }
+    }
+
+    fn render(&self, frame: &mut Frame<'_>, area: Rect, view: &View<'_>) {
+        let (form, history) = if area.width >= 110 {
+            let cols = Layout::horizontal([Constraint::Percentage(62), Constraint::Percentage(38)])
+                .split(area);
+            (cols[0], cols[1])
+        } else {
+            let rows = Layout::vertical([Constraint::Min(12), Constraint::Length(5)]).split(area);
+            (rows[0], rows[1])
+        };
+        self.render_form(frame, form, view.theme);
+        self.render_history(frame, history, view.theme);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn form() -> InjectState {
+        let mut topics = TopicMap::default();
+        topics.set_topic("debate", "debate.events");
+        InjectState::new(topics, EventTypeRegistry::with_defaults(), "bridge", true)
+    }
+
+    #[test]
+    fn template_fills_data_and_a_good_form_builds() {
+        let f = form();
+        assert!(f.json_error().is_none());
+        let req = f.build().expect("builds");
+        assert_eq!(req.topic, "debate.events");
+        assert_eq!(req.envelope.context, "debate");
+        assert!(!req.envelope.event_type.is_empty());
+    }
+
+    #[test]
+    fn invalid_json_reports_line_and_column_and_blocks_send() {
+        let mut f = form();
+        f.set_data("{\n  \"a\": 1,\n  oops\n}");
+        let e = f.json_error().expect("invalid");
+        assert_eq!((e.line, e.column), (3, 3));
+        assert!(f.build().is_err());
+    }
+
+    #[test]
+    fn bad_correlation_and_headers_are_reported() {
+        let mut f = form();
+        f.set_field(Field::Correlation, "nope");
+        assert!(f.build().unwrap_err().contains("not a UUID"));
+        f.set_field(Field::Correlation, "");
+        f.set_field(Field::Headers, "a=1, b");
+        assert!(f.build().unwrap_err().contains("'b'"));
+    }
+}

@@ -1,0 +1,33 @@
+//! The panes, one file each, behind one trait so adding a pane (Topics, Groups) is
+//! a new file, a tab entry and nothing else.
+
+pub mod dlq;
+pub mod flows;
+pub mod inject;
+pub mod lag;
+pub mod placeholder;
+pub mod streams;
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+
+use super::keymap::Mode;
+use super::theme::Theme;
+
+/// What every pane's `render` may read besides its own state.
+pub struct View<'a> {
+    /// The colours.
+    pub theme: &'a Theme,
+}
+
+/// A tab's content.
+pub trait Pane {
+    /// The tab title.
+    fn title(&self) -> &'static str;
+    /// The key mode while this pane has focus.
+    fn mode(&self) -> Mode {
+        Mode::Global
+    }
+    /// Draws the pane. A view: no I/O, parsing or sorting here.
+    fn render(&self, frame: &mut Frame<'_>, area: Rect, view: &View<'_>);
+}

@@ -1,0 +1,1001 @@
+//! The Streams pane: a live tail of several topics at once. Each record is decoded
+//! once, when it arrives, into a ring entry holding the row's display text; each
+//! topic has its own bounded ring with an evicted counter; the filter is applied on
+//! arrival and on each keystroke, never while drawing.
+
+use std::cell::Cell;
+use std::collections::VecDeque;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use ratatui::Frame;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph};
+
+use super::{Pane, View};
+use crate::domain::{DecodeOutcome, Decoded, TopicMap, codec::hex_dump};
+use crate::kafka::ConsumedRecord;
+use crate::tui::json;
+use crate::tui::keymap::Mode;
+use crate::tui::strings;
+use crate::tui::theme::Theme;
+
+/// Characters of the summary kept per entry: wider than any row we draw.
+const SUMMARY_CHARS: usize = 160;
+/// Bytes of a raw value shown as hex in the detail view.
+const HEX_BYTES: usize = 4096;
+/// Characters of a raw value shown as text in the detail view.
+const RAW_TEXT_CHARS: usize = 4096;
+
+/// One record as the list shows it, decoded when it arrived.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    /// Arrival order across every stream.
+    pub seq: u64,
+    /// The record as read.
+    pub record: ConsumedRecord,
+    /// `HH:MM:SS.mmm` (UTC), or `-`.
+    pub time: String,
+    /// The bounded context (from the envelope, else the topic's context), or `-`.
+    pub context: String,
+    /// The event type, or `(raw)`/`(json)`/`(tombstone)`.
+    pub event_type: String,
+    /// The key as text, or `-`.
+    pub key: String,
+    /// `partition@offset`.
+    pub position: String,
+    /// A one-line summary of the value.
+    pub summary: String,
+    /// The correlation id, when the record has one.
+    pub correlation: Option<String>,
+    /// True when the record did not decode as what it claimed to be.
+    pub has_error: bool,
+}
+
+impl Entry {
+    /// Decodes a record into an entry.
+    pub fn new(seq: u64, record: ConsumedRecord, topics: &TopicMap) -> Self {
+        let decoded = record.decode();
+        let time = record.timestamp_ms.map_or_else(|| "-".into(), clock);
+        let context = decoded
+            .context()
+            .or_else(|| topics.context_for_topic(&record.topic))
+            .unwrap_or("-")
+            .to_string();
+        let event_type = decoded
+            .event_type()
+            .map(str::to_string)
+            .unwrap_or_else(|| format!("({})", decoded.kind().as_str()));
+        let key = record.key_text().unwrap_or_else(|| "-".into());
+        let key = key.replace(|c: char| c.is_control(), " ");
+        Self {
+            seq,
+            position: format!("{}@{}", record.partition, record.offset),
+            summary: decoded.summary(SUMMARY_CHARS),
+            correlation: decoded.correlation_id(),
+            has_error: decoded.error.is_some(),
+            time,
+            context,
+            event_type,
+            key,
+            record,
+        }
+    }
+
+    /// The record as one `eventdeck tail --format json` line.
+    pub fn to_json_line(&self) -> String {
+        self.record.to_json(&self.record.decode()).to_string()
+    }
+}
+
+/// `HH:MM:SS.mmm` (UTC) of a timestamp in milliseconds; arithmetic rather than
+/// chrono's formatter, which is measurably slower per record.
+fn clock(ms: i64) -> String {
+    let ms_of_day = ms.rem_euclid(86_400_000);
+    let (s, milli) = (ms_of_day / 1000, ms_of_day % 1000);
+    format!(
+        "{:02}:{:02}:{:02}.{milli:03}",
+        s / 3600,
+        (s / 60) % 60,
+        s % 60
+    )
+}
+
+/// One term of a filter. Every term must match.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Term {
+    /// `type:` — substring of the event type, any case.
+    Type(String),
+    /// `ctx:` — substring of the context, any case.
+    Ctx(String),
+    /// `corr:` — prefix of the correlation id.
+    Corr(String),
+    /// `key:` — substring of the key, any case.
+    Key(String),
+    /// `topic:` — substring of the topic, any case.
+    Topic(String),
+    /// Free text: substring of the key, the value or a header, any case.
+    Text(String),
+}
+
+/// A parsed filter expression: `type:DecisionMade ctx:debate corr:<id> key:<k> words`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Filter {
+    terms: Vec<Term>,
+}
+
+impl Filter {
+    /// Parses a filter; an empty expression matches everything.
+    pub fn parse(text: &str) -> Self {
+        let terms = text
+            .split_whitespace()
+            .map(|word| {
+                let lower = word.to_lowercase();
+                match lower.split_once(':') {
+                    Some(("type", v)) if !v.is_empty() => Term::Type(v.into()),
+                    Some(("ctx" | "context", v)) if !v.is_empty() => Term::Ctx(v.into()),
+                    Some(("corr" | "correlation", v)) if !v.is_empty() => Term::Corr(v.into()),
+                    Some(("key", v)) if !v.is_empty() => Term::Key(v.into()),
+                    Some(("topic", v)) if !v.is_empty() => Term::Topic(v.into()),
+                    _ => Term::Text(lower),
+                }
+            })
+            .collect();
+        Self { terms }
+    }
+
+    /// True when the filter has no terms.
+    pub fn is_empty(&self) -> bool {
+        self.terms.is_empty()
+    }
+
+    /// True when the entry matches every term.
+    pub fn matches(&self, e: &Entry) -> bool {
+        self.terms.iter().all(|t| match t {
+            Term::Type(v) => contains_ci(e.event_type.as_bytes(), v.as_bytes()),
+            Term::Ctx(v) => contains_ci(e.context.as_bytes(), v.as_bytes()),
+            Term::Corr(v) => e
+                .correlation
+                .as_deref()
+                .is_some_and(|c| c.to_ascii_lowercase().starts_with(v.as_str())),
+            Term::Key(v) => contains_ci(e.key.as_bytes(), v.as_bytes()),
+            Term::Topic(v) => contains_ci(e.record.topic.as_bytes(), v.as_bytes()),
+            Term::Text(v) => {
+                let n = v.as_bytes();
+                e.record.key.as_deref().is_some_and(|k| contains_ci(k, n))
+                    || e.record.value.as_deref().is_some_and(|b| contains_ci(b, n))
+                    || e.record.headers.iter().any(|(k, hv)| {
+                        contains_ci(k.as_bytes(), n)
+                            || hv.as_deref().is_some_and(|b| contains_ci(b, n))
+                    })
+            }
+        })
+    }
+}
+
+/// ASCII-case-insensitive substring search; `needle` is already lower case.
+/// Non-ASCII bytes compare exactly, which is right for UTF-8 needles typed as is.
+fn contains_ci(hay: &[u8], needle: &[u8]) -> bool {
+    if needle.is_empty() {
+        return true;
+    }
+    if needle.len() > hay.len() {
+        return false;
+    }
+    hay.windows(needle.len()).any(|w| {
+        w.iter()
+            .zip(needle)
+            .all(|(a, b)| a.to_ascii_lowercase() == *b)
+    })
+}
+
+/// One topic's ring: its newest records, how many it evicted, and (while a
+/// filter is set) which of its records match.
+#[derive(Debug, Clone)]
+pub struct StreamRing {
+    /// The topic.
+    pub topic: String,
+    entries: VecDeque<Entry>,
+    /// Sequence numbers of the matching entries (`None`: no filter).
+    matches: Option<VecDeque<u64>>,
+    /// Records dropped from this ring to stay within its size.
+    pub evicted: u64,
+    /// Records received since the stream (re)started.
+    pub received: u64,
+    /// The last problem reading this topic, if it has not recovered.
+    pub problem: Option<String>,
+}
+
+impl StreamRing {
+    fn new(topic: String) -> Self {
+        Self {
+            topic,
+            entries: VecDeque::new(),
+            matches: None,
+            evicted: 0,
+            received: 0,
+            problem: None,
+        }
+    }
+
+    /// Records kept now.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// True when nothing is kept.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Rows this ring contributes to the list (after the filter).
+    fn view_len(&self) -> usize {
+        match &self.matches {
+            Some(m) => m.len(),
+            None => self.entries.len(),
+        }
+    }
+
+    /// The sequence number of this ring's `j`th row.
+    fn view_seq(&self, j: usize) -> Option<u64> {
+        match &self.matches {
+            Some(m) => m.get(j).copied(),
+            None => self.entries.get(j).map(|e| e.seq),
+        }
+    }
+
+    /// How many of this ring's rows come before `seq`.
+    fn view_rank(&self, seq: u64) -> usize {
+        match &self.matches {
+            Some(m) => m.partition_point(|s| *s < seq),
+            None => self.entries.partition_point(|e| e.seq < seq),
+        }
+    }
+
+    fn entry(&self, seq: u64) -> Option<&Entry> {
+        let i = self.entries.binary_search_by_key(&seq, |e| e.seq).ok()?;
+        self.entries.get(i)
+    }
+}
+
+/// A record's detail view: lines built when it opened.
+#[derive(Debug, Clone)]
+pub struct DetailState {
+    /// The record's entry sequence number.
+    pub seq: u64,
+    /// What to draw, top to bottom.
+    pub lines: Vec<Line<'static>>,
+    /// First line shown.
+    pub scroll: usize,
+}
+
+/// Everything the Streams pane shows.
+///
+/// Records live in one ring per topic, so evicting the oldest record of a full
+/// ring is O(1) whatever the other topics do. The list is the merge of the rings
+/// by arrival order (`seq`): a row index maps to a record by a binary search over
+/// sequence numbers, and the visible rows are read by a k-way merge from there.
+#[derive(Debug)]
+pub struct StreamsState {
+    capacity: usize,
+    streams: Vec<StreamRing>,
+    next_seq: u64,
+    filter_text: String,
+    filter: Filter,
+    selected: Option<u64>,
+    /// The newest record stays selected.
+    pub follow: bool,
+    /// Reading is paused: records wait in Kafka, nothing is lost.
+    pub paused: bool,
+    /// Where the current streams started ("end", "beginning", "offset 42", …).
+    pub start_label: String,
+    /// The open detail view.
+    pub detail: Option<DetailState>,
+    /// Records received in total.
+    pub total_received: u64,
+    topics: TopicMap,
+    offset: Cell<usize>,
+    page: Cell<usize>,
+    list_area: Cell<Rect>,
+}
+
+impl StreamsState {
+    /// An empty pane over `topics`, keeping `capacity` records per topic.
+    pub fn new(topics: &[String], capacity: usize, topic_map: TopicMap) -> Self {
+        Self {
+            capacity: capacity.max(1),
+            streams: topics.iter().cloned().map(StreamRing::new).collect(),
+            next_seq: 0,
+            filter_text: String::new(),
+            filter: Filter::default(),
+            selected: None,
+            follow: true,
+            paused: false,
+            start_label: "end".into(),
+            detail: None,
+            total_received: 0,
+            topics: topic_map,
+            offset: Cell::new(0),
+            page: Cell::new(20),
+            list_area: Cell::new(Rect::default()),
+        }
+    }
+
+    /// The streams, in the order they were asked for.
+    pub fn streams(&self) -> &[StreamRing] {
+        &self.streams
+    }
+
+    /// Records kept across every stream.
+    pub fn len(&self) -> usize {
+        self.streams.iter().map(StreamRing::len).sum()
+    }
+
+    /// True when nothing is kept.
+    pub fn is_empty(&self) -> bool {
+        self.streams.iter().all(StreamRing::is_empty)
+    }
+
+    /// The filter as typed.
+    pub fn filter_text(&self) -> &str {
+        &self.filter_text
+    }
+
+    /// Decodes and appends records, evicting the oldest of a full stream.
+    pub fn ingest<I: IntoIterator<Item = ConsumedRecord>>(&mut self, records: I) {
+        for record in records {
+            let seq = self.next_seq;
+            self.next_seq += 1;
+            let entry = Entry::new(seq, record, &self.topics);
+            self.push(entry);
+        }
+    }
+
+    fn push(&mut self, entry: Entry) {
+        self.total_received += 1;
+        let idx = match self
+            .streams
+            .iter()
+            .position(|s| s.topic == entry.record.topic)
+        {
+            Some(i) => i,
+            None => {
+                // A record from a topic we did not ask for by name (a context
+                // resolved differently): give it its own stream.
+                let mut ring = StreamRing::new(entry.record.topic.clone());
+                if !self.filter.is_empty() {
+                    ring.matches = Some(VecDeque::new());
+                }
+                self.streams.push(ring);
+                self.streams.len() - 1
+            }
+        };
+        let matches = !self.filter.is_empty() && self.filter.matches(&entry);
+        let capacity = self.capacity;
+        let ring = &mut self.streams[idx];
+        ring.received += 1;
+        ring.problem = None;
+        if let Some(m) = ring.matches.as_mut()
+            && matches
+        {
+            m.push_back(entry.seq);
+        }
+        ring.entries.push_back(entry);
+        if ring.entries.len() > capacity
+            && let Some(old) = ring.entries.pop_front()
+        {
+            ring.evicted += 1;
+            if let Some(m) = ring.matches.as_mut()
+                && m.front() == Some(&old.seq)
+            {
+                m.pop_front();
+            }
+        }
+    }
+
+    /// Forgets every record (a seek starts over); counters restart too.
+    pub fn clear(&mut self, start_label: impl Into<String>) {
+        for s in &mut self.streams {
+            s.entries.clear();
+            if let Some(m) = s.matches.as_mut() {
+                m.clear();
+            }
+            s.evicted = 0;
+            s.received = 0;
+            s.problem = None;
+        }
+        self.selected = None;
+        self.follow = true;
+        self.detail = None;
+        self.offset.set(0);
+        self.start_label = start_label.into();
+    }
+
+    /// Records a problem reading `topic` (shown in the stream bar until it recovers).
+    pub fn set_problem(&mut self, topic: &str, problem: Option<String>) {
+        if let Some(s) = self.streams.iter_mut().find(|s| s.topic == topic) {
+            s.problem = problem;
+        }
+    }
+
+    /// Sets the filter and recomputes the matches over what is kept.
+    pub fn set_filter(&mut self, text: &str) {
+        self.filter_text = text.to_string();
+        self.filter = Filter::parse(text);
+        let filter = &self.filter;
+        for ring in &mut self.streams {
+            ring.matches = (!filter.is_empty()).then(|| {
+                ring.entries
+                    .iter()
+                    .filter(|e| filter.matches(e))
+                    .map(|e| e.seq)
+                    .collect()
+            });
+        }
+    }
+
+    /// How many rows the list has (after the filter).
+    pub fn visible_len(&self) -> usize {
+        self.streams.iter().map(StreamRing::view_len).sum()
+    }
+
+    /// Rows before `seq` in the list.
+    fn rank(&self, seq: u64) -> usize {
+        self.streams.iter().map(|r| r.view_rank(seq)).sum()
+    }
+
+    /// The sequence number of row `i`: the smallest `s` with more than `i` rows
+    /// at or before it, by binary search over sequence numbers.
+    fn seq_at(&self, i: usize) -> Option<u64> {
+        if i >= self.visible_len() {
+            return None;
+        }
+        let mut lo = self.streams.iter().filter_map(|r| r.view_seq(0)).min()?;
+        let mut hi = self.next_seq;
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            if self.rank(mid + 1) > i {
+                hi = mid;
+            } else {
+                lo = mid + 1;
+            }
+        }
+        Some(lo)
+    }
+
+    fn entry_by_seq(&self, seq: u64) -> Option<&Entry> {
+        self.streams.iter().find_map(|r| r.entry(seq))
+    }
+
+    /// Rows from `start` on, in list order (a k-way merge of the rings).
+    pub fn rows_from(&self, start: usize) -> impl Iterator<Item = &Entry> + '_ {
+        let first = self.seq_at(start);
+        let mut pos: Vec<usize> = match first {
+            Some(s) => self.streams.iter().map(|r| r.view_rank(s)).collect(),
+            None => self.streams.iter().map(StreamRing::view_len).collect(),
+        };
+        std::iter::from_fn(move || {
+            let (k, seq) = self
+                .streams
+                .iter()
+                .enumerate()
+                .filter_map(|(k, r)| r.view_seq(pos[k]).map(|s| (k, s)))
+                .min_by_key(|(_, s)| *s)?;
+            pos[k] += 1;
+            self.streams[k].entry(seq)
+        })
+    }
+
+    /// The `i`th row of the list (after the filter).
+    pub fn visible(&self, i: usize) -> Option<&Entry> {
+        self.seq_at(i).and_then(|s| self.entry_by_seq(s))
+    }
+
+    /// The selected row's index, if any row exists.
+    pub fn selected_index(&self) -> Option<usize> {
+        let n = self.visible_len();
+        if n == 0 {
+            return None;
+        }
+        if self.follow {
+            return Some(n - 1);
+        }
+        let i = self.selected.map_or(n - 1, |s| self.rank(s));
+        Some(i.min(n - 1))
+    }
+
+    /// The selected record.
+    pub fn selected_entry(&self) -> Option<&Entry> {
+        self.selected_index().and_then(|i| self.visible(i))
+    }
+
+    /// Selects the row at `i` (clamped); leaves follow mode unless it is the last.
+    pub fn select_index(&mut self, i: usize) {
+        let n = self.visible_len();
+        if n == 0 {
+            return;
+        }
+        let i = i.min(n - 1);
+        self.selected = self.seq_at(i);
+        self.follow = i == n - 1 && self.follow;
+    }
+
+    /// Moves the selection by `delta` rows.
+    pub fn move_by(&mut self, delta: isize) {
+        let Some(cur) = self.selected_index() else {
+            return;
+        };
+        let n = self.visible_len();
+        let next = cur.saturating_add_signed(delta).min(n.saturating_sub(1));
+        self.follow = false;
+        self.selected = self.seq_at(next);
+    }
+
+    /// Rows in one page of the list, as last drawn.
+    pub fn page(&self) -> usize {
+        self.page.get().max(1)
+    }
+
+    /// The list area as last drawn (for mouse clicks).
+    pub fn list_area(&self) -> Rect {
+        self.list_area.get()
+    }
+
+    /// The list row under screen row `y`, if any.
+    pub fn row_at(&self, y: u16) -> Option<usize> {
+        let area = self.list_area.get();
+        if y <= area.y || y >= area.y + area.height {
+            return None;
+        }
+        // The first list line is the column titles.
+        let i = self.offset.get() + usize::from(y - area.y - 1);
+        (i < self.visible_len()).then_some(i)
+    }
+
+    /// Opens the selected record's detail view.
+    pub fn open_detail(&mut self, theme: &Theme) -> bool {
+        let Some(e) = self.selected_entry() else {
+            return false;
+        };
+        self.detail = Some(DetailState {
+            seq: e.seq,
+            lines: detail_lines(e, theme),
+            scroll: 0,
+        });
+        true
+    }
+
+    /// Rebuilds the open detail view (after a theme change).
+    pub fn refresh_detail(&mut self, theme: &Theme) {
+        let Some(seq) = self.detail.as_ref().map(|d| d.seq) else {
+            return;
+        };
+        let scroll = self.detail.as_ref().map_or(0, |d| d.scroll);
+        if let Some(e) = self.entry_by_seq(seq) {
+            let lines = detail_lines(e, theme);
+            self.detail = Some(DetailState { seq, lines, scroll });
+        }
+    }
+
+    /// The record the detail view shows (it may have been evicted since).
+    pub fn detail_entry(&self) -> Option<&Entry> {
+        self.entry_by_seq(self.detail.as_ref()?.seq)
+    }
+
+    /// Scrolls the detail view.
+    pub fn scroll_detail(&mut self, delta: isize) {
+        if let Some(d) = self.detail.as_mut() {
+            let max = d.lines.len().saturating_sub(1);
+            d.scroll = d.scroll.saturating_add_signed(delta).min(max);
+        }
+    }
+
+    /// Every row the filter lets through, as JSON lines (for export).
+    pub fn visible_json_lines(&self) -> Vec<String> {
+        self.rows_from(0).map(Entry::to_json_line).collect()
+    }
+
+    fn render_bar(&self, buf: &mut Buffer, area: Rect, theme: &Theme) {
+        // State first, so a narrow screen cuts topic counts rather than it.
+        let mut spans = vec![];
+        if self.paused {
+            spans.push(Span::styled(
+                "⏸ PAUSED ",
+                Style::new().fg(theme.warn).add_modifier(Modifier::BOLD),
+            ));
+        } else if self.follow {
+            spans.push(Span::styled("▼ follow ", Style::new().fg(theme.ok)));
+        }
+        spans.push(Span::styled(
+            format!("from {} ", self.start_label),
+            theme.dimmed(),
+        ));
+        if !self.filter_text.is_empty() {
+            spans.push(Span::styled(
+                format!(
+                    "filter: {} ({} match) ",
+                    self.filter_text,
+                    self.visible_len()
+                ),
+                Style::new().fg(theme.accent),
+            ));
+        }
+        spans.push(Span::styled("│ ", theme.dimmed()));
+        for (i, s) in self.streams.iter().enumerate() {
+            if i > 0 {
+                spans.push(Span::styled(" · ", theme.dimmed()));
+            }
+            let color = self
+                .topics
+                .context_for_topic(&s.topic)
+                .map_or(theme.fg, |c| theme.context_color(c));
+            spans.push(Span::styled(s.topic.clone(), Style::new().fg(color)));
+            let mut info = format!(" {}", s.len());
+            if s.evicted > 0 {
+                info.push_str(&format!(" (-{} evicted)", s.evicted));
+            }
+            spans.push(Span::styled(info, theme.dimmed()));
+            if let Some(p) = &s.problem {
+                // The full text is in the toast and the log; the bar stays one line.
+                let short = if p.contains("does not exist") {
+                    strings::STREAM_MISSING
+                } else {
+                    strings::STREAM_RETRYING
+                };
+                spans.push(Span::styled(
+                    format!(" ⚠ {short}"),
+                    Style::new().fg(theme.warn),
+                ));
+            }
+        }
+        Line::from(spans).render_into(area, buf);
+    }
+
+    fn render_list(&self, buf: &mut Buffer, area: Rect, theme: &Theme) {
+        self.list_area.set(area);
+        if area.height < 2 {
+            return;
+        }
+        let cols = Columns::for_width(area.width);
+        // Column titles.
+        let title_style = theme.dimmed().add_modifier(Modifier::BOLD);
+        let y = area.y;
+        for (x, w, text) in cols.cells(area.x, strings::STREAMS_COLUMNS) {
+            buf.set_stringn(x, y, text, w, title_style);
+        }
+        let rows = usize::from(area.height - 1);
+        self.page.set(rows);
+        let n = self.visible_len();
+        if n == 0 {
+            let text = if self.is_empty() {
+                strings::STREAMS_EMPTY
+            } else {
+                strings::STREAMS_NO_MATCH
+            };
+            buf.set_stringn(area.x, y + 1, text, usize::from(area.width), theme.dimmed());
+            return;
+        }
+        let selected = self.selected_index().unwrap_or(0);
+        // Keep the selection on screen: the offset moves only when it must.
+        let mut offset = self.offset.get().min(n.saturating_sub(1));
+        if selected < offset {
+            offset = selected;
+        } else if selected >= offset + rows {
+            offset = selected + 1 - rows;
+        }
+        if self.follow {
+            offset = n.saturating_sub(rows);
+        }
+        self.offset.set(offset);
+        for (row, e) in self.rows_from(offset).take(rows).enumerate() {
+            let i = offset + row;
+            let y = area.y + 1 + row as u16;
+            let base = if i == selected {
+                Style::new().bg(theme.selection).fg(theme.fg)
+            } else {
+                theme.text()
+            };
+            if i == selected {
+                buf.set_style(Rect::new(area.x, y, area.width, 1), base);
+            }
+            let ctx_style = base.fg(theme.context_color(&e.context));
+            let summary_style = if e.has_error {
+                base.fg(theme.error)
+            } else {
+                base
+            };
+            let texts = [
+                (&e.time, base.fg(theme.dim)),
+                (&e.context, ctx_style),
+                (&e.event_type, base.add_modifier(Modifier::BOLD)),
+                (&e.key, base),
+                (&e.position, base.fg(theme.dim)),
+                (&e.summary, summary_style),
+            ];
+            for ((x, w, _), (text, style)) in
+                cols.cells(area.x, strings::STREAMS_COLUMNS).zip(texts)
+            {
+                buf.set_stringn(x, y, text.as_str(), w, style);
+            }
+        }
+    }
+
+    fn render_detail(&self, frame: &mut Frame<'_>, area: Rect, d: &DetailState, theme: &Theme) {
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .border_style(theme.dimmed())
+            .title(Span::styled(strings::DETAIL_TITLE, theme.strong()));
+        let inner = block.inner(area);
+        frame.render_widget(block, area);
+        let rows = usize::from(inner.height);
+        let lines: Vec<Line<'static>> = d.lines.iter().skip(d.scroll).take(rows).cloned().collect();
+        frame.render_widget(Paragraph::new(lines), inner);
+    }
+}
+
+/// Column layout of the list for a width: `(width of each fixed column)`.
+struct Columns {
+    widths: [u16; 5],
+    total: u16,
+}
+
+impl Columns {
+    fn for_width(width: u16) -> Self {
+        let widths = if width >= 110 {
+            [13, 15, 24, 18, 10]
+        } else {
+            [9, 12, 20, 9, 8]
+        };
+        Self {
+            widths,
+            total: width,
+        }
+    }
+
+    /// `(x, width, title)` of each column; the last takes what is left.
+    fn cells<'a>(
+        &'a self,
+        x0: u16,
+        titles: [&'a str; 6],
+    ) -> impl Iterator<Item = (u16, usize, &'a str)> + 'a {
+        let mut x = x0;
+        let end = x0 + self.total;
+        titles.into_iter().enumerate().map(move |(i, t)| {
+            let w = match self.widths.get(i) {
+                Some(w) => *w,
+                None => end.saturating_sub(x),
+            };
+            let cell = (x, usize::from(w.saturating_sub(1)), t);
+            x = (x + w).min(end);
+            cell
+        })
+    }
+}
+
+impl Pane for StreamsState {
+    fn title(&self) -> &'static str {
+        strings::TAB_STREAMS
+    }
+
+    fn mode(&self) -> Mode {
+        if self.detail.is_some() {
+            Mode::Detail
+        } else {
+            Mode::Streams
+        }
+    }
+
+    fn render(&self, frame: &mut Frame<'_>, area: Rect, view: &View<'_>) {
+        if area.height == 0 {
+            return;
+        }
+        if let Some(d) = &self.detail {
+            self.render_detail(frame, area, d, view.theme);
+            return;
+        }
+        let buf = frame.buffer_mut();
+        self.render_bar(buf, Rect { height: 1, ..area }, view.theme);
+        let list = Rect {
+            y: area.y + 1,
+            height: area.height - 1,
+            ..area
+        };
+        self.render_list(buf, list, view.theme);
+    }
+}
+
+trait RenderInto {
+    fn render_into(self, area: Rect, buf: &mut Buffer);
+}
+
+impl RenderInto for Line<'_> {
+    fn render_into(self, area: Rect, buf: &mut Buffer) {
+        buf.set_line(area.x, area.y, &self, area.width);
+    }
+}
+
+/// The detail view's lines for an entry.
+fn detail_lines(e: &Entry, theme: &Theme) -> Vec<Line<'static>> {
+    let r = &e.record;
+    let decoded: DecodeOutcome = r.decode();
+    let label = theme.dimmed();
+    let heading = theme.strong();
+    let mut lines = vec![
+        Line::from(vec![
+            Span::styled("topic ", label),
+            Span::raw(r.topic.clone()),
+            Span::styled("  partition ", label),
+            Span::raw(r.partition.to_string()),
+            Span::styled("  offset ", label),
+            Span::raw(r.offset.to_string()),
+        ]),
+        Line::from(vec![
+            Span::styled("time  ", label),
+            Span::raw(
+                r.time()
+                    .map(|t: DateTime<Utc>| t.to_rfc3339_opts(SecondsFormat::Millis, true))
+                    .unwrap_or_else(|| "-".into()),
+            ),
+            Span::styled("  key ", label),
+            Span::raw(e.key.clone()),
+            Span::styled("  kind ", label),
+            Span::raw(decoded.kind().as_str()),
+        ]),
+    ];
+    if let Some(err) = &decoded.error {
+        lines.push(Line::from(vec![
+            Span::styled(
+                format!("{}: ", strings::DETAIL_DECODE_ERROR),
+                Style::new().fg(theme.error).add_modifier(Modifier::BOLD),
+            ),
+            Span::styled(err.clone(), Style::new().fg(theme.error)),
+        ]));
+    }
+    lines.push(Line::raw(""));
+    let body = match &decoded.decoded {
+        Decoded::Json(v) => Some(v.clone()),
+        _ => decoded.event_json(),
+    };
+    if let Some(v) = body {
+        lines.push(Line::styled(strings::DETAIL_EVENT, heading));
+        lines.extend(json::highlight(&v, theme));
+        lines.push(Line::raw(""));
+    }
+    lines.push(Line::styled(strings::DETAIL_HEADERS, heading));
+    if r.headers.is_empty() {
+        lines.push(Line::styled("  (none)", label));
+    }
+    for (k, v) in &r.headers {
+        let v = v.as_deref().map_or_else(
+            || "null".to_string(),
+            |b| String::from_utf8_lossy(b).into_owned(),
+        );
+        lines.push(Line::from(vec![
+            Span::styled(format!("  {k}: "), Style::new().fg(theme.json_key)),
+            Span::raw(v),
+        ]));
+    }
+    if let Decoded::Raw(bytes) = &decoded.decoded {
+        lines.push(Line::raw(""));
+        lines.push(Line::styled(
+            format!("{} ({} bytes)", strings::DETAIL_RAW, bytes.len()),
+            heading,
+        ));
+        let text: String = String::from_utf8_lossy(bytes)
+            .chars()
+            .take(RAW_TEXT_CHARS)
+            .map(|c| if c.is_control() && c != '\n' { '·' } else { c })
+            .collect();
+        for l in text.lines() {
+            lines.push(Line::raw(format!("  {l}")));
+        }
+        lines.push(Line::raw(""));
+        for l in hex_dump(bytes, HEX_BYTES).lines() {
+            lines.push(Line::styled(l.to_string(), label));
+        }
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rec(topic: &str, offset: i64, value: &str) -> ConsumedRecord {
+        ConsumedRecord {
+            topic: topic.into(),
+            partition: 0,
+            offset,
+            timestamp_ms: Some(1_700_000_000_000 + offset),
+            key: Some(format!("k{offset}").into_bytes()),
+            value: Some(value.as_bytes().to_vec()),
+            headers: vec![("source".into(), Some(b"test".to_vec()))],
+        }
+    }
+
+    fn state(cap: usize) -> StreamsState {
+        StreamsState::new(
+            &["a".to_string(), "b".to_string()],
+            cap,
+            TopicMap::default(),
+        )
+    }
+
+    #[test]
+    fn each_stream_keeps_its_own_bounded_ring_and_counts_evictions() {
+        let mut s = state(3);
+        s.ingest((0..10).map(|i| rec("a", i, "x")));
+        s.ingest((0..2).map(|i| rec("b", i, "y")));
+        assert_eq!(s.streams()[0].len(), 3);
+        assert_eq!(s.streams()[0].evicted, 7);
+        assert_eq!(s.streams()[1].len(), 2);
+        assert_eq!(s.len(), 5);
+        assert_eq!(s.visible(0).map(|e| e.record.offset), Some(7));
+    }
+
+    #[test]
+    fn filter_matches_text_in_headers_values_and_keys_and_follows_evictions() {
+        let mut s = state(4);
+        s.ingest((0..4).map(|i| rec("a", i, if i % 2 == 0 { "even" } else { "odd" })));
+        s.set_filter("EVEN");
+        assert_eq!(s.visible_len(), 2);
+        s.ingest([rec("a", 4, "even")]);
+        // Offset 0 was evicted; 2 and 4 remain.
+        assert_eq!(s.visible_len(), 2);
+        s.set_filter("key:k3");
+        assert_eq!(s.visible_len(), 1);
+        s.set_filter("test topic:a");
+        assert_eq!(s.visible_len(), 4);
+        s.set_filter("");
+        assert_eq!(s.visible_len(), 4);
+    }
+
+    #[test]
+    fn selection_survives_new_records_when_not_following() {
+        let mut s = state(100);
+        s.ingest((0..10).map(|i| rec("a", i, "x")));
+        s.move_by(-3);
+        assert_eq!(s.selected_entry().map(|e| e.record.offset), Some(6));
+        s.ingest((10..20).map(|i| rec("a", i, "x")));
+        assert_eq!(s.selected_entry().map(|e| e.record.offset), Some(6));
+    }
+
+    #[test]
+    fn the_list_is_the_arrival_order_merge_of_rings_filling_at_different_rates() {
+        let mut s = state(5);
+        for i in 0..40 {
+            let topic = if i % 4 == 0 { "b" } else { "a" };
+            s.ingest([rec(topic, i, if i % 3 == 0 { "three" } else { "other" })]);
+        }
+        for filter in ["", "three"] {
+            s.set_filter(filter);
+            let merged: Vec<u64> = s.rows_from(0).map(|e| e.seq).collect();
+            let indexed: Vec<u64> = (0..s.visible_len())
+                .filter_map(|i| s.visible(i).map(|e| e.seq))
+                .collect();
+            assert_eq!(merged, indexed);
+            assert!(merged.windows(2).all(|w| w[0] < w[1]));
+            assert_eq!(merged.len(), s.visible_len());
+            let tail: Vec<u64> = s.rows_from(2).map(|e| e.seq).collect();
+            assert_eq!(tail, merged[2.min(merged.len())..]);
+        }
+        // Ring b kept offsets 20..=36 step 4; ring a its last five.
+        s.set_filter("");
+        assert_eq!(s.visible(0).map(|e| e.record.offset), Some(20));
+        assert_eq!(s.len(), 10);
+    }
+
+    #[test]
+    fn clock_formats_utc_time_of_day() {
+        assert_eq!(clock(1_795_773_600_123), "10:00:00.123");
+        assert_eq!(clock(-1), "23:59:59.999");
+    }
+
+    #[test]
+    fn contains_ci_is_case_insensitive() {
+        assert!(contains_ci(b"DecisionMade", b"decision"));
+        assert!(!contains_ci(b"abc", b"abcd"));
+    }
+}

@@ -1,0 +1,409 @@
+//! The app loop and the workers it starts: one reader per topic feeding a bounded
+//! record channel, a connection probe, publishes, exports. Signals (SIGTERM,
+//! SIGINT) and a failed task end the loop cleanly; the terminal guard restores the
+//! terminal on every way out.
+
+use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use color_eyre::eyre::{Result, eyre};
+use crossterm::event::{Event as TermEvent, EventStream};
+use futures::StreamExt;
+use tokio::signal::unix::{SignalKind, signal};
+use tokio::sync::mpsc;
+use tokio::time::{Instant, MissedTickBehavior};
+
+use super::AppServices;
+use super::app::App;
+use super::event::{Command, Event, WorkerMsg};
+use super::panes::inject::Route;
+use super::terminal::{TerminalGuard, panicked};
+use crate::config::Settings;
+use crate::kafka::consume::{TailEvent, tail};
+use crate::kafka::{StartAt, TailOptions, check_reachable};
+use crate::publish::Publisher;
+
+/// Records buffered between the readers and the app loop. Bounded: a slow screen
+/// slows the readers (records wait in Kafka) instead of growing memory.
+pub const RECORD_CHANNEL: usize = 8192;
+/// Records applied per drain, so input and frames are never starved by a firehose.
+pub const RECORD_BATCH: usize = 1024;
+/// Worker messages applied per drain.
+const WORKER_BATCH: usize = 64;
+/// Pause before a failed reader tries again.
+const RETRY_AFTER: Duration = Duration::from_secs(3);
+/// Makes a background task panic this many milliseconds after start (tests only).
+pub const TEST_PANIC_ENV: &str = "EVENTDECK_TEST_PANIC_MS";
+/// How often the connection probe asks for metadata.
+const PROBE_EVERY: Duration = Duration::from_secs(5);
+
+/// Runs the console until the user quits, a signal arrives, or a task fails.
+pub async fn run(services: AppServices) -> Result<()> {
+    let mut app = App::new(&services);
+    let (worker_tx, mut worker_rx) = mpsc::channel::<WorkerMsg>(256);
+    let mut sigterm = signal(SignalKind::terminate())?;
+    let mut sigint = signal(SignalKind::interrupt())?;
+    let mut status = services.status.clone();
+    let max_fps = services.settings.ui.max_fps.clamp(1, 120);
+    let frame_interval = Duration::from_secs_f64(1.0 / f64::from(max_fps));
+
+    let mut guard = TerminalGuard::enter()?;
+    let mut streams = StreamSet::start(
+        &services.settings,
+        &services.topics,
+        StartAt::End,
+        app.generation(),
+        &worker_tx,
+    );
+    let probe = spawn_watched(
+        "connection probe",
+        probe(services.settings.clone(), worker_tx.clone()),
+        worker_tx.clone(),
+    );
+
+    // Fault injection for the end-to-end test of "a panic in any task restores
+    // the terminal": nothing else reads this variable.
+    if let Some(ms) = std::env::var(TEST_PANIC_ENV)
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+    {
+        spawn_watched(
+            "test panic",
+            async move {
+                tokio::time::sleep(Duration::from_millis(ms)).await;
+                panic!("panic requested by {TEST_PANIC_ENV}");
+            },
+            worker_tx.clone(),
+        );
+    }
+
+    let mut events = EventStream::new();
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    tick.set_missed_tick_behavior(MissedTickBehavior::Skip);
+    // Frames are scheduled on a fixed grid, so a frame drawn a little late (after
+    // a record batch) does not push every later frame back too.
+    let mut next_frame = Instant::now();
+    let mut records = Vec::with_capacity(RECORD_BATCH);
+    let mut msgs = Vec::with_capacity(WORKER_BATCH);
+    let mut result: Result<()> = Ok(());
+
+    loop {
+        let now = Instant::now();
+        if app.is_dirty() && !panicked() && now >= next_frame {
+            guard.terminal.draw(|f| app.render(f))?;
+            app.mark_drawn();
+            next_frame = next_frame_after(next_frame, now, frame_interval);
+        }
+        let dirty = app.is_dirty();
+        let paused = app.streams.paused;
+        tokio::select! {
+            biased;
+            _ = sigterm.recv() => app.request_quit(),
+            _ = sigint.recv() => app.request_quit(),
+            ev = events.next() => match ev {
+                Some(Ok(ev)) => {
+                    if let Some(ev) = convert(ev) {
+                        app.handle_event(ev);
+                    }
+                }
+                Some(Err(e)) => {
+                    result = Err(eyre!("reading the terminal: {e}"));
+                    app.request_quit();
+                }
+                None => app.request_quit(),
+            },
+            n = worker_rx.recv_many(&mut msgs, WORKER_BATCH) => {
+                if n == 0 {
+                    app.request_quit();
+                }
+                for m in msgs.drain(..) {
+                    app.apply(m);
+                }
+            }
+            n = streams.rx.recv_many(&mut records, RECORD_BATCH), if !paused => {
+                if n == 0 {
+                    // Every reader ended (each retries on errors, so this is rare);
+                    // wait for input rather than spinning on a closed channel.
+                    streams.rx = mpsc::channel(1).1;
+                }
+                let mut batch = Vec::with_capacity(n);
+                for ev in records.drain(..) {
+                    match ev {
+                        TailEvent::Record(r) => batch.push(r),
+                        TailEvent::Warning(w) => app.apply(WorkerMsg::StreamWarning(w)),
+                    }
+                }
+                app.ingest(batch);
+            }
+            changed = async {
+                match status.as_mut() {
+                    Some(s) => s.changed().await.map(|_| s.borrow_and_update().clone()),
+                    None => std::future::pending().await,
+                }
+            } => match changed {
+                Ok(text) => app.set_status_text(text),
+                Err(_) => status = None,
+            },
+            _ = tick.tick() => app.handle_event(Event::Tick),
+            _ = tokio::time::sleep_until(next_frame), if dirty => {}
+        }
+        for cmd in app.take_commands() {
+            match cmd {
+                Command::Seek(start) => {
+                    streams = StreamSet::start(
+                        &services.settings,
+                        &services.topics,
+                        start,
+                        app.generation(),
+                        &worker_tx,
+                    );
+                }
+                Command::Publish(req) => {
+                    let req = *req;
+                    let publisher: Arc<dyn Publisher> = match req.route {
+                        Route::Main => services.publisher.clone(),
+                        Route::Raw => match &services.raw_publisher {
+                            Some(p) => p.clone(),
+                            None => services.publisher.clone(),
+                        },
+                    };
+                    let tx = worker_tx.clone();
+                    let id = req.id;
+                    spawn_watched(
+                        "publish",
+                        async move {
+                            let result = publisher.publish(req.request).await;
+                            let _ = tx.send(WorkerMsg::Published { id, result }).await;
+                        },
+                        worker_tx.clone(),
+                    );
+                }
+                Command::Copy(text) => {
+                    if let Err(e) = guard.write_raw(osc52(&text).as_bytes()) {
+                        tracing::warn!("clipboard: {e}");
+                    }
+                }
+                Command::Export(lines) => {
+                    let dir = services.settings.data_dir.join("exports");
+                    let tx = worker_tx.clone();
+                    tokio::task::spawn_blocking(move || {
+                        let r = export(&dir, &lines).map_err(|e| e.to_string());
+                        let _ = tx.blocking_send(WorkerMsg::Exported(r));
+                    });
+                }
+                Command::SetRate(r) => {
+                    if let Some(tx) = &services.scenario_rate {
+                        let _ = tx.send(r);
+                    }
+                }
+            }
+        }
+        if app.should_quit() || panicked() {
+            break;
+        }
+    }
+    probe.abort();
+    drop(streams);
+    drop(guard);
+    if let Some(e) = app.fatal() {
+        return Err(eyre!("{e}"));
+    }
+    if panicked() {
+        return Err(eyre!("a background task panicked (see the report above)"));
+    }
+    result
+}
+
+/// The next frame time on the grid after drawing at `now`; when more than a frame
+/// behind, the grid restarts at `now` rather than bursting to catch up.
+pub fn next_frame_after(scheduled: Instant, now: Instant, interval: Duration) -> Instant {
+    let next = scheduled + interval;
+    if next + interval < now {
+        now + interval
+    } else {
+        next
+    }
+}
+
+/// The readers of one seek: one per topic, all feeding `rx`. Dropping the set
+/// closes the channel, and every reader stops at its next poll.
+struct StreamSet {
+    rx: mpsc::Receiver<TailEvent>,
+}
+
+impl StreamSet {
+    fn start(
+        settings: &Settings,
+        topics: &[String],
+        start: StartAt,
+        generation: u64,
+        worker_tx: &mpsc::Sender<WorkerMsg>,
+    ) -> Self {
+        let (tx, rx) = mpsc::channel(RECORD_CHANNEL);
+        for topic in topics {
+            // One reader per topic, so a missing topic does not stop the others.
+            let settings = settings.clone();
+            let tx = tx.clone();
+            let wtx = worker_tx.clone();
+            let topic = topic.clone();
+            spawn_watched(
+                "stream reader",
+                async move {
+                    loop {
+                        let opts = TailOptions {
+                            topics: vec![topic.clone()],
+                            start,
+                            count: None,
+                            exit_at_end: false,
+                        };
+                        match tail(&settings, opts, tx.clone()).await {
+                            Ok(_) => return,
+                            Err(e) => {
+                                let _ = wtx
+                                    .send(WorkerMsg::StreamProblem {
+                                        generation,
+                                        topic: topic.clone(),
+                                        problem: e.to_string(),
+                                    })
+                                    .await;
+                            }
+                        }
+                        tokio::time::sleep(RETRY_AFTER).await;
+                        if tx.is_closed() {
+                            return;
+                        }
+                    }
+                },
+                worker_tx.clone(),
+            );
+        }
+        Self { rx }
+    }
+}
+
+/// Asks the cluster for metadata now and then; the header shows the answer.
+async fn probe(settings: Settings, tx: mpsc::Sender<WorkerMsg>) {
+    loop {
+        let r = check_reachable(&settings, None)
+            .await
+            .map(|_| ())
+            .map_err(|e| e.to_string());
+        if tx.send(WorkerMsg::Connection(r)).await.is_err() {
+            return;
+        }
+        tokio::time::sleep(PROBE_EVERY).await;
+    }
+}
+
+/// Spawns a task; if it panics, the app hears of it and ends with the error.
+/// Returns the task's abort handle.
+fn spawn_watched<F>(
+    name: &'static str,
+    fut: F,
+    tx: mpsc::Sender<WorkerMsg>,
+) -> tokio::task::AbortHandle
+where
+    F: Future<Output = ()> + Send + 'static,
+{
+    let inner = tokio::spawn(fut);
+    let abort = inner.abort_handle();
+    tokio::spawn(async move {
+        if let Err(e) = inner.await
+            && e.is_panic()
+        {
+            let _ = tx
+                .send(WorkerMsg::TaskFailed(format!("the {name} task panicked")))
+                .await;
+        }
+    });
+    abort
+}
+
+fn convert(ev: TermEvent) -> Option<Event> {
+    match ev {
+        TermEvent::Key(k) => Some(Event::Key(k)),
+        TermEvent::Mouse(m) => Some(Event::Mouse(m)),
+        TermEvent::Paste(p) => Some(Event::Paste(p)),
+        TermEvent::Resize(w, h) => Some(Event::Resize(w, h)),
+        TermEvent::FocusGained | TermEvent::FocusLost => None,
+    }
+}
+
+/// Writes JSON lines to a new file in `dir`; returns its path and the line count.
+fn export(dir: &Path, lines: &[String]) -> std::io::Result<(PathBuf, usize)> {
+    use std::io::Write;
+    std::fs::create_dir_all(dir)?;
+    let name = format!(
+        "eventdeck-export-{}.jsonl",
+        chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ")
+    );
+    let path = dir.join(name);
+    let mut f = std::io::BufWriter::new(std::fs::File::create(&path)?);
+    for l in lines {
+        f.write_all(l.as_bytes())?;
+        f.write_all(b"\n")?;
+    }
+    f.flush()?;
+    Ok((path, lines.len()))
+}
+
+/// The OSC 52 sequence that puts `text` on the terminal's clipboard.
+pub fn osc52(text: &str) -> String {
+    format!("\x1b]52;c;{}\x07", base64(text.as_bytes()))
+}
+
+fn base64(bytes: &[u8]) -> String {
+    const ABC: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            chunk.get(1).copied().unwrap_or(0),
+            chunk.get(2).copied().unwrap_or(0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(char::from(ABC[((n >> (18 - 6 * i)) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frames_stay_on_their_grid_unless_far_behind() {
+        let t0 = Instant::now();
+        let f = Duration::from_millis(33);
+        // Drawn 7 ms late: the next frame is still t0 + 2f, not late + f.
+        assert_eq!(
+            next_frame_after(t0 + f, t0 + f + Duration::from_millis(7), f),
+            t0 + 2 * f
+        );
+        // Far behind: restart from now.
+        let late = t0 + 10 * f;
+        assert_eq!(next_frame_after(t0, late, f), late + f);
+    }
+
+    #[test]
+    fn base64_matches_the_rfc_examples() {
+        for (i, o) in [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foobar", "Zm9vYmFy"),
+        ] {
+            assert_eq!(base64(i.as_bytes()), o);
+        }
+        assert_eq!(osc52("foo"), "\x1b]52;c;Zm9v\x07");
+    }
+}

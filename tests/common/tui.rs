@@ -1,0 +1,198 @@
+//! Fixtures for console tests: settings without any config file, a publisher that
+//! records what it is asked to send, deterministic records, and a screen dump of
+//! the app drawn on ratatui's `TestBackend`.
+#![allow(dead_code)]
+
+use std::sync::{Arc, Mutex};
+
+use chrono::{TimeZone, Utc};
+use eventdeck::config::{CliOverrides, Settings};
+use eventdeck::domain::{Envelope, encode};
+use eventdeck::kafka::{ConsumedRecord, Delivery};
+use eventdeck::publish::{PublishFuture, PublishRequest, Published, Publisher};
+use eventdeck::tui::{App, AppServices};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+/// A publisher that remembers requests and answers "delivered at partition 0,
+/// offset = how many came before".
+pub struct FakePublisher {
+    pub name: &'static str,
+    pub sent: Mutex<Vec<PublishRequest>>,
+}
+
+impl FakePublisher {
+    pub fn new(name: &'static str) -> Arc<Self> {
+        Arc::new(Self {
+            name,
+            sent: Mutex::new(Vec::new()),
+        })
+    }
+}
+
+impl Publisher for FakePublisher {
+    fn publish(&self, req: PublishRequest) -> PublishFuture {
+        let mut sent = self.sent.lock().expect("lock");
+        let offset = sent.len() as i64;
+        let topic = req.topic.clone();
+        sent.push(req);
+        Box::pin(async move {
+            Ok(Published::Delivered(Delivery {
+                topic,
+                partition: 0,
+                offset,
+            }))
+        })
+    }
+    fn name(&self) -> &'static str {
+        self.name
+    }
+}
+
+/// Settings from an empty config file and no environment.
+pub fn settings() -> Settings {
+    let dir = std::env::temp_dir().join(format!("eventdeck-tui-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join("empty.toml");
+    std::fs::write(&path, "").expect("write config");
+    let cli = CliOverrides {
+        config: Some(path),
+        brokers: Some("127.0.0.1:9092".into()),
+        ..Default::default()
+    };
+    Settings::load_with_env(&cli, &|_| None).expect("settings")
+}
+
+/// Services over the default context topics with a fake "bridge" publisher.
+pub fn services_with(settings: Settings) -> (AppServices, Arc<FakePublisher>) {
+    let publisher = FakePublisher::new("bridge");
+    let raw = FakePublisher::new("direct");
+    let topics = settings.topics.topics().map(str::to_string).collect();
+    (
+        AppServices {
+            settings,
+            publisher: publisher.clone(),
+            raw_publisher: Some(raw),
+            topics,
+            status: None,
+            scenario_rate: None,
+            title: "test-cluster:9092".into(),
+        },
+        publisher,
+    )
+}
+
+/// A fresh app over default settings.
+pub fn app() -> App {
+    App::new(&services_with(settings()).0)
+}
+
+/// A fixed time: 2026-11-27T10:00:00Z plus `secs`.
+pub fn at(secs: i64) -> chrono::DateTime<Utc> {
+    Utc.timestamp_opt(1_795_773_600 + secs, 0)
+        .single()
+        .expect("time")
+}
+
+/// An envelope record with ids derived from `n`, so snapshots are stable.
+pub fn envelope(n: u64, context: &str, event_type: &str, key: &str, data: Value) -> ConsumedRecord {
+    let mut env = Envelope::new(context, event_type, key, data).with_occurred_at(at(n as i64));
+    env.event_id = Uuid::from_u128(0x1000 + u128::from(n));
+    env.correlation_id = Uuid::from_u128(0xc000 + u128::from(n % 3));
+    let enc = encode(&env);
+    ConsumedRecord {
+        topic: format!("{context}.events"),
+        partition: (n % 3) as i32,
+        offset: n as i64,
+        timestamp_ms: Some(at(n as i64).timestamp_millis()),
+        key: Some(key.as_bytes().to_vec()),
+        value: Some(enc.value),
+        headers: enc.headers.into_iter().map(|(k, v)| (k, Some(v))).collect(),
+    }
+}
+
+/// A record whose value is not JSON.
+pub fn raw(n: u64, topic: &str, bytes: &[u8]) -> ConsumedRecord {
+    ConsumedRecord {
+        topic: topic.into(),
+        partition: 0,
+        offset: n as i64,
+        timestamp_ms: Some(at(n as i64).timestamp_millis()),
+        key: Some(b"raw-key".to_vec()),
+        value: Some(bytes.to_vec()),
+        headers: vec![("source".into(), Some(b"legacy".to_vec()))],
+    }
+}
+
+/// A tombstone.
+pub fn tombstone(n: u64, topic: &str) -> ConsumedRecord {
+    ConsumedRecord {
+        topic: topic.into(),
+        partition: 1,
+        offset: n as i64,
+        timestamp_ms: Some(at(n as i64).timestamp_millis()),
+        key: Some(b"gone".to_vec()),
+        value: None,
+        headers: vec![],
+    }
+}
+
+/// A busy mix of records across every context, plus a raw one and a tombstone.
+pub fn mixed(n: u64) -> Vec<ConsumedRecord> {
+    let kinds = [
+        (
+            "debate",
+            "DecisionMade",
+            json!({"decision": "adopt event sourcing", "votes": 7}),
+        ),
+        (
+            "implementation",
+            "TaskCreated",
+            json!({"task": "write the outbox", "points": 3}),
+        ),
+        (
+            "performance",
+            "ThresholdBreached",
+            json!({"metric": "p99_ms", "value": 412.5}),
+        ),
+        (
+            "testing",
+            "TestRunCompleted",
+            json!({"passed": 120, "failed": 2}),
+        ),
+        (
+            "evolution",
+            "ImprovementProposed",
+            json!({"title": "batch the writes"}),
+        ),
+    ];
+    (0..n)
+        .map(|i| match i % 11 {
+            7 => raw(i, "evolution.events", b"legacy,csv,line\x00\x01"),
+            10 => tombstone(i, "implementation.events"),
+            _ => {
+                let (ctx, ty, data) = &kinds[(i % 5) as usize];
+                envelope(i, ctx, ty, &format!("agg-{}", i % 4), data.clone())
+            }
+        })
+        .collect()
+}
+
+/// The app drawn at `w`×`h`, as text (trailing spaces trimmed).
+pub fn screen(app: &App, w: u16, h: u16) -> String {
+    let mut terminal = Terminal::new(TestBackend::new(w, h)).expect("terminal");
+    terminal.draw(|f| app.render(f)).expect("draw");
+    let buf = terminal.backend().buffer();
+    let mut out = String::new();
+    for y in 0..h {
+        let mut line = String::new();
+        for x in 0..w {
+            line.push_str(buf[(x, y)].symbol());
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}

@@ -1,0 +1,456 @@
+//! Key-sequence tests: the app driven the way a user drives it (keys, mouse,
+//! worker replies), checking the state and the I/O it asks for.
+
+#[path = "common/tui.rs"]
+mod fixtures;
+
+use crossterm::event::{KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+use eventdeck::kafka::{Delivery, StartAt};
+use eventdeck::publish::{PublishError, Published};
+use eventdeck::tui::App;
+use eventdeck::tui::app::{Connection, Tab};
+use eventdeck::tui::event::{Command, Event, WorkerMsg};
+use eventdeck::tui::panes::inject::{Route, SendRequest};
+use fixtures::{app, mixed, screen};
+
+fn publishes(app: &mut App) -> Vec<SendRequest> {
+    app.take_commands()
+        .into_iter()
+        .filter_map(|c| match c {
+            Command::Publish(r) => Some(*r),
+            _ => None,
+        })
+        .collect()
+}
+
+fn seeks(app: &mut App) -> Vec<StartAt> {
+    app.take_commands()
+        .into_iter()
+        .filter_map(|c| match c {
+            Command::Seek(s) => Some(s),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn filter_as_you_type_narrows_live_and_enter_keeps_it() {
+    let mut app = app();
+    app.ingest(mixed(55));
+    let all = app.streams.visible_len();
+    app.press("/");
+    app.type_text("type:Decision");
+    let decisions = app.streams.visible_len();
+    assert!(decisions > 0 && decisions < all);
+    for i in 0..decisions {
+        let e = app.streams.visible(i).expect("row");
+        assert_eq!(e.event_type, "DecisionMade");
+    }
+    app.type_text(" key:agg-1");
+    assert!(app.streams.visible_len() < decisions);
+    app.press("enter");
+    assert_eq!(app.streams.filter_text(), "type:Decision key:agg-1");
+    // New records are filtered on arrival.
+    let before = app.streams.visible_len();
+    app.ingest(fixtures::mixed(55).into_iter().take(1).map(|mut r| {
+        r.key = Some(b"agg-1".to_vec());
+        r
+    }));
+    assert_eq!(app.streams.visible_len(), before + 1);
+    // Esc in the list clears the filter.
+    app.press("esc");
+    assert_eq!(app.streams.visible_len(), app.streams.len());
+}
+
+#[test]
+fn filter_terms_cover_context_correlation_and_free_text_in_headers() {
+    let mut app = app();
+    app.ingest(mixed(22));
+    app.streams.set_filter("ctx:testing");
+    assert!(
+        (0..app.streams.visible_len())
+            .all(|i| app.streams.visible(i).expect("row").context == "testing")
+    );
+    let corr = format!("{}", uuid::Uuid::from_u128(0xc001));
+    app.streams
+        .set_filter(&format!("corr:{}", corr.to_uppercase()));
+    assert!(app.streams.visible_len() > 0);
+    assert!((0..app.streams.visible_len()).all(|i| {
+        app.streams.visible(i).expect("row").correlation.as_deref() == Some(corr.as_str())
+    }));
+    // "legacy" is only in the raw records' header and value.
+    app.streams.set_filter("LEGACY");
+    assert_eq!(app.streams.visible_len(), 2);
+}
+
+#[test]
+fn esc_while_typing_a_filter_restores_the_previous_one() {
+    let mut app = app();
+    app.ingest(mixed(22));
+    app.press("/");
+    app.type_text("ctx:debate");
+    app.press("enter / x y z");
+    assert_eq!(app.streams.visible_len(), 0);
+    app.press("esc");
+    assert_eq!(app.streams.filter_text(), "ctx:debate");
+    assert!(app.streams.visible_len() > 0);
+}
+
+#[test]
+fn pause_freezes_the_selection_and_resume_continues() {
+    let mut app = app();
+    app.ingest(mixed(10));
+    assert!(app.streams.follow);
+    app.press("p");
+    assert!(app.streams.paused);
+    assert!(!app.streams.follow);
+    let selected = app.streams.selected_entry().map(|e| e.seq);
+    assert!(screen(&app, 120, 40).contains("PAUSED"));
+    // (The runtime stops draining the record channel while paused; a batch that
+    // was already drained still lands without moving the selection.)
+    app.ingest(mixed(3));
+    assert_eq!(app.streams.selected_entry().map(|e| e.seq), selected);
+    app.press("p G");
+    assert!(!app.streams.paused);
+    assert!(app.streams.follow);
+    assert_eq!(
+        app.streams.selected_index(),
+        Some(app.streams.visible_len() - 1)
+    );
+}
+
+#[test]
+fn scrolling_leaves_follow_mode_and_g_returns_to_it() {
+    let mut app = app();
+    app.ingest(mixed(100));
+    app.press("k k k");
+    assert!(!app.streams.follow);
+    assert_eq!(app.streams.selected_index(), Some(96));
+    app.press("g");
+    assert_eq!(app.streams.selected_index(), Some(0));
+    app.press("pgdn");
+    assert!(app.streams.selected_index() > Some(0));
+    app.press("G");
+    assert!(app.streams.follow);
+}
+
+#[test]
+fn seeking_restarts_every_stream_and_ignores_stale_reports() {
+    let mut app = app();
+    app.ingest(mixed(10));
+    let generation = app.generation();
+    app.press("b");
+    assert_eq!(seeks(&mut app), vec![StartAt::Beginning]);
+    assert_eq!(app.streams.len(), 0);
+    assert_eq!(app.generation(), generation + 1);
+    assert_eq!(app.streams.start_label, "beginning");
+    // A problem from the readers before the seek is ignored.
+    app.apply(WorkerMsg::StreamProblem {
+        generation,
+        topic: "debate.events".into(),
+        problem: "old".into(),
+    });
+    assert!(app.streams.streams().iter().all(|s| s.problem.is_none()));
+    app.press("e");
+    assert_eq!(seeks(&mut app), vec![StartAt::End]);
+    app.press("o");
+    app.type_text("42");
+    app.press("enter");
+    assert_eq!(seeks(&mut app), vec![StartAt::Offset(42)]);
+    app.press(":");
+    app.type_text("seek -10");
+    app.press("enter");
+    assert_eq!(seeks(&mut app), vec![StartAt::Last(10)]);
+    app.press(":");
+    app.type_text("seek 2026-11-27T10:00:00Z");
+    app.press("enter");
+    assert!(matches!(seeks(&mut app)[..], [StartAt::Time(t)] if t == fixtures::at(0)));
+    app.press(":");
+    app.type_text("seek yesterday");
+    app.press("enter");
+    assert!(seeks(&mut app).is_empty());
+    assert!(
+        app.toast()
+            .is_some_and(|t| t.error && t.text.contains("RFC 3339"))
+    );
+}
+
+#[test]
+fn a_good_inject_sends_what_the_form_says_and_shows_where_it_landed() {
+    let mut app = app();
+    app.press("5");
+    assert_eq!(app.tab(), Tab::Inject);
+    // Target: next context (evolution after debate), type: its first type.
+    app.press("right down right");
+    // Key.
+    app.press("down enter");
+    app.type_text("agg-42");
+    app.press("enter");
+    // Headers.
+    app.press("down enter");
+    app.type_text("source=test, tenant=a");
+    app.press("esc");
+    // Data: replace everything.
+    app.press("down down enter");
+    app.press("ctrl+a");
+    app.inject.set_data("");
+    app.type_text("{\"answer\": 42}");
+    assert!(app.inject.json_error().is_none());
+    app.press("ctrl+s");
+    let sent = publishes(&mut app);
+    assert_eq!(sent.len(), 1);
+    let req = &sent[0];
+    assert_eq!(req.route, Route::Main);
+    assert_eq!(req.request.topic, "evolution.events");
+    assert_eq!(req.request.envelope.context, "evolution");
+    assert_eq!(req.request.key.as_deref(), Some("agg-42"));
+    assert_eq!(req.request.envelope.aggregate_id, "agg-42");
+    assert_eq!(req.request.envelope.data, serde_json::json!({"answer": 42}));
+    assert_eq!(
+        req.request.headers,
+        vec![
+            ("source".into(), "test".into()),
+            ("tenant".into(), "a".into())
+        ]
+    );
+    assert!(!req.request.envelope.event_type.is_empty());
+    app.apply(WorkerMsg::Published {
+        id: req.id,
+        result: Ok(Published::Delivered(Delivery {
+            topic: "evolution.events".into(),
+            partition: 1,
+            offset: 7,
+        })),
+    });
+    assert!(screen(&app, 120, 40).contains("delivered to evolution.events partition 1 offset 7"));
+    assert_eq!(app.inject.history().len(), 1);
+}
+
+#[test]
+fn raw_route_and_failures_are_shown_in_the_form() {
+    let mut app = app();
+    app.press("5 v s");
+    let sent = publishes(&mut app);
+    assert_eq!(sent[0].route, Route::Raw);
+    app.apply(WorkerMsg::Published {
+        id: sent[0].id,
+        result: Err(PublishError("broker down".into())),
+    });
+    assert!(screen(&app, 120, 40).contains("broker down"));
+    assert!(app.toast().is_some_and(|t| t.error));
+}
+
+#[test]
+fn an_invalid_inject_is_not_sent_and_says_where_the_json_breaks() {
+    let mut app = app();
+    app.press("5 up enter");
+    app.inject.set_data("{\n  \"a\": 1,\n  \"b\": ]\n}");
+    let e = app.inject.json_error().expect("invalid JSON");
+    assert_eq!(e.line, 3);
+    app.press("ctrl+s");
+    assert!(publishes(&mut app).is_empty());
+    assert!(
+        app.toast()
+            .is_some_and(|t| t.error && t.text.contains("not valid JSON"))
+    );
+    assert!(screen(&app, 80, 24).contains("✗ line 3, column"));
+    // Fixing it enables sending again.
+    app.inject.set_data("{\"a\": 1}");
+    app.press("ctrl+s");
+    assert_eq!(publishes(&mut app).len(), 1);
+}
+
+#[test]
+fn read_only_refuses_to_send() {
+    let mut settings = fixtures::settings();
+    settings.read_only = true;
+    let mut app = App::new(&fixtures::services_with(settings).0);
+    assert!(screen(&app, 120, 40).contains("READ-ONLY"));
+    app.press("5 s");
+    assert!(publishes(&mut app).is_empty());
+    assert!(app.toast().is_some_and(|t| t.text.contains("Read-only")));
+}
+
+#[test]
+fn reinject_fills_the_form_from_a_record_and_reuses_its_correlation() {
+    let mut app = app();
+    app.ingest(mixed(6));
+    // The newest record (offset 5) is a DecisionMade in debate.
+    app.press("r");
+    assert_eq!(app.tab(), Tab::Inject);
+    app.press("s");
+    let sent = publishes(&mut app);
+    let env = &sent[0].request.envelope;
+    assert_eq!(env.event_type, "DecisionMade");
+    assert_eq!(sent[0].request.topic, "debate.events");
+    assert_eq!(env.correlation_id, uuid::Uuid::from_u128(0xc000 + 5 % 3));
+    assert_eq!(env.data["votes"], 7);
+    assert_ne!(
+        env.event_id,
+        uuid::Uuid::from_u128(0x1005),
+        "a new event id"
+    );
+}
+
+#[test]
+fn detail_view_opens_scrolls_copies_and_closes() {
+    let mut app = app();
+    app.ingest(mixed(3));
+    app.press("enter");
+    assert!(app.streams.detail.is_some());
+    app.press("j j y");
+    assert_eq!(app.streams.detail.as_ref().map(|d| d.scroll), Some(2));
+    let copied: Vec<String> = app
+        .take_commands()
+        .into_iter()
+        .filter_map(|c| match c {
+            Command::Copy(t) => Some(t),
+            _ => None,
+        })
+        .collect();
+    let line: serde_json::Value = serde_json::from_str(&copied[0]).expect("JSON line");
+    assert_eq!(line["offset"], 2);
+    app.press("esc");
+    assert!(app.streams.detail.is_none());
+}
+
+#[test]
+fn export_writes_the_filtered_records_as_json_lines() {
+    let mut app = app();
+    app.ingest(mixed(22));
+    app.streams.set_filter("ctx:debate");
+    app.press("x");
+    let lines = app
+        .take_commands()
+        .into_iter()
+        .find_map(|c| match c {
+            Command::Export(l) => Some(l),
+            _ => None,
+        })
+        .expect("export");
+    assert_eq!(lines.len(), app.streams.visible_len());
+    for l in lines {
+        let v: serde_json::Value = serde_json::from_str(&l).expect("JSON");
+        assert_eq!(v["event"]["context"], "debate");
+    }
+}
+
+#[test]
+fn keys_and_colours_come_from_the_config_and_help_shows_them() {
+    let mut settings = fixtures::settings();
+    settings
+        .ui
+        .keys
+        .insert("streams.space".into(), "pause".into());
+    settings.ui.keys.insert("streams.p".into(), "none".into());
+    settings.ui.colors.insert("accent".into(), "#ff8800".into());
+    let mut app = App::new(&fixtures::services_with(settings).0);
+    app.ingest(mixed(3));
+    app.press("p");
+    assert!(!app.streams.paused);
+    app.press("space");
+    assert!(app.streams.paused);
+    assert!(screen(&app, 120, 40).contains("space pause/resume"));
+    app.press("?");
+    assert!(screen(&app, 120, 40).contains("space        pause/resume"));
+    assert_eq!(
+        app.theme().accent,
+        ratatui::style::Color::Rgb(0xff, 0x88, 0)
+    );
+    app.press("esc T");
+    assert_eq!(app.theme().name, "light");
+}
+
+#[test]
+fn mouse_clicks_switch_tabs_and_select_rows_and_the_wheel_scrolls() {
+    let mut app = app();
+    app.ingest(mixed(30));
+    let _ = screen(&app, 120, 40); // lays out the tab line and the list
+    let click = |col, row| {
+        Event::Mouse(MouseEvent {
+            kind: MouseEventKind::Down(MouseButton::Left),
+            column: col,
+            row,
+            modifiers: KeyModifiers::NONE,
+        })
+    };
+    app.handle_event(Event::Mouse(MouseEvent {
+        kind: MouseEventKind::ScrollUp,
+        column: 10,
+        row: 10,
+        modifiers: KeyModifiers::NONE,
+    }));
+    assert_eq!(app.streams.selected_index(), Some(26));
+    app.handle_event(click(5, 5));
+    let _ = screen(&app, 120, 40);
+    assert!(!app.streams.follow);
+    let picked = app.streams.selected_index();
+    app.handle_event(click(5, 5));
+    assert!(app.streams.detail.is_some(), "a second click opens it");
+    assert!(picked.is_some());
+    // " 1 Streams " " 2 Lag " …: column 13 is in " 2 Lag ".
+    app.handle_event(click(13, 1));
+    assert_eq!(app.tab(), Tab::Lag);
+    // In the form, a click focuses the field under it (row 5 is the Key field).
+    app.press("5");
+    let _ = screen(&app, 120, 40);
+    app.handle_event(click(30, 5));
+    assert_eq!(app.inject.focus, eventdeck::tui::panes::inject::Field::Key);
+}
+
+#[test]
+fn connection_state_and_the_bridge_status_reach_the_header() {
+    let mut app = app();
+    assert_eq!(app.connection(), &Connection::Connecting);
+    app.apply(WorkerMsg::Connection(Err("Connection refused".into())));
+    let s = screen(&app, 120, 40);
+    assert!(s.contains("disconnected, reconnecting"), "{s}");
+    assert!(s.contains("cluster unreachable: Connection refused"));
+    app.apply(WorkerMsg::Connection(Ok(())));
+    app.set_status_text("bridge: 120 ev/s · outbox 0 · DLQ 3".into());
+    let s = screen(&app, 120, 40);
+    assert!(s.contains("● connected"));
+    assert!(s.contains("bridge: 120 ev/s · outbox 0 · DLQ 3"));
+}
+
+#[test]
+fn plus_and_minus_adjust_the_scenario_rate_when_there_is_one() {
+    let (mut services, _) = fixtures::services_with(fixtures::settings());
+    let (tx, _rx) = tokio::sync::watch::channel(100u32);
+    services.scenario_rate = Some(tx);
+    let mut app = App::new(&services);
+    app.press("+");
+    app.press("-");
+    let rates: Vec<u32> = app
+        .take_commands()
+        .into_iter()
+        .filter_map(|c| match c {
+            Command::SetRate(r) => Some(r),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(rates, vec![125, 100]);
+    let mut plain = fixtures::app();
+    plain.press("+");
+    assert!(plain.take_commands().is_empty());
+}
+
+#[test]
+fn a_failed_task_ends_the_app_with_its_error() {
+    let mut app = app();
+    app.apply(WorkerMsg::TaskFailed("the publish task panicked".into()));
+    assert!(app.should_quit());
+    assert_eq!(app.fatal(), Some("the publish task panicked"));
+}
+
+#[test]
+fn q_quits_from_every_pane_but_is_typed_in_text_fields() {
+    let mut app = app();
+    app.press("5 enter q");
+    assert!(!app.should_quit(), "q typed into the target field");
+    app.press("esc 1 /");
+    app.type_text("q");
+    assert!(!app.should_quit());
+    app.press("enter q");
+    assert!(app.should_quit());
+}

@@ -1,0 +1,93 @@
+//! The real binary in a real terminal (tmux): the console opens, quits with `q`
+//! or on SIGTERM/SIGINT with status 0, and leaves the terminal as it found it —
+//! also when the cluster cannot be reached.
+
+mod common;
+#[path = "common/pty.rs"]
+mod pty;
+
+use std::time::Duration;
+
+use common::Sandbox;
+use pty::Session;
+
+const START: Duration = Duration::from_secs(10);
+const EXIT: Duration = Duration::from_secs(10);
+
+#[test]
+fn q_exits_0_and_restores_the_terminal() {
+    let sandbox = Sandbox::new();
+    let s = Session::spawn(&sandbox.eventdeck(), 120, 40);
+    s.wait_for("1 Streams", START);
+    s.wait_for("● connected", START);
+    assert!(s.alternate_screen());
+    s.keys(&["q"]);
+    assert_eq!(s.wait_exit(EXIT), 0);
+    s.assert_restored();
+}
+
+#[test]
+fn sigterm_exits_0_and_restores_the_terminal() {
+    let sandbox = Sandbox::new();
+    let s = Session::spawn(&sandbox.eventdeck(), 120, 40);
+    s.wait_for("1 Streams", START);
+    s.signal("TERM");
+    assert_eq!(s.wait_exit(EXIT), 0);
+    s.assert_restored();
+}
+
+#[test]
+fn sigint_exits_0_and_restores_the_terminal() {
+    let sandbox = Sandbox::new();
+    let s = Session::spawn(&sandbox.eventdeck(), 80, 24);
+    s.wait_for("1 Streams", START);
+    s.signal("INT");
+    assert_eq!(s.wait_exit(EXIT), 0);
+    s.assert_restored();
+}
+
+#[test]
+fn an_unreachable_cluster_is_shown_in_the_header_never_a_crash() {
+    let sandbox = Sandbox::new();
+    // Nothing listens on port 1.
+    let s = Session::spawn(&sandbox.eventdeck_at("127.0.0.1:1"), 120, 40);
+    let screen = s.wait_for("disconnected, reconnecting", Duration::from_secs(20));
+    assert!(screen.contains("cluster unreachable") || screen.contains("127.0.0.1:1"));
+    // Still responsive: tabs switch, help opens.
+    s.keys(&["5"]);
+    s.wait_for("Context / topic", START);
+    s.keys(&["?"]);
+    s.wait_for("help: inject", START);
+    s.keys(&["Escape"]);
+    s.keys(&["q"]);
+    assert_eq!(s.wait_exit(EXIT), 0);
+    s.assert_restored();
+    // Details went to the log file in the data dir.
+    let log = std::fs::read_to_string(sandbox.data_dir().join("eventdeck.log")).unwrap_or_default();
+    assert!(
+        log.contains("unreachable") || log.contains("127.0.0.1:1"),
+        "log:\n{log}"
+    );
+}
+
+#[test]
+fn a_panic_in_a_background_task_restores_the_terminal_and_reports_it() {
+    let sandbox = Sandbox::new();
+    let mut cmd = sandbox.eventdeck();
+    cmd.env("EVENTDECK_TEST_PANIC_MS", "1500")
+        .env("RUST_BACKTRACE", "0")
+        .env("RUST_LIB_BACKTRACE", "0");
+    let s = Session::spawn(&cmd, 120, 40);
+    s.wait_for("1 Streams", START);
+    assert_eq!(s.wait_exit(EXIT), 1);
+    s.assert_restored();
+    let screen = s.screen();
+    assert!(
+        screen.contains("panic requested by EVENTDECK_TEST_PANIC_MS"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("eventdeck: error: the test panic task panicked"),
+        "{screen}"
+    );
+}
