@@ -2,6 +2,8 @@
 //! dir, never to the terminal (the console owns it; headless output is data).
 
 use std::path::Path;
+use std::sync::OnceLock;
+use std::time::Instant;
 
 use tracing_appender::non_blocking::WorkerGuard;
 use tracing_subscriber::EnvFilter;
@@ -22,4 +24,16 @@ pub fn init(data_dir: &Path) -> Option<WorkerGuard> {
         .try_init()
         .ok()?;
     Some(guard)
+}
+
+static STARTED: OnceLock<Instant> = OnceLock::new();
+
+/// Marks the moment the process started (call first thing in `main`).
+pub fn mark_process_start() {
+    let _ = STARTED.set(Instant::now());
+}
+
+/// Time since [`mark_process_start`], for start-up measurements in the log.
+pub fn since_process_start() -> Option<std::time::Duration> {
+    STARTED.get().map(Instant::elapsed)
 }

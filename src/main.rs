@@ -10,6 +10,7 @@ use eventdeck::cmd;
 use eventdeck::config::Settings;
 
 fn main() -> ExitCode {
+    eventdeck::logging::mark_process_start();
     // Hooks first, so a panic anywhere after this is reported (and, once the
     // console owns the terminal, the terminal is restored before the report).
     if let Err(e) = color_eyre::install() {
@@ -68,6 +69,7 @@ fn console_services(settings: Settings) -> color_eyre::Result<eventdeck::tui::Ap
         Arc::new(DirectPublisher::new(producer));
     Ok(eventdeck::tui::AppServices {
         topics: settings.topics.topics().map(str::to_string).collect(),
+        start: eventdeck::kafka::StartAt::End,
         title: settings.cluster_label(),
         raw_publisher: Some(publisher.clone()),
         publisher,

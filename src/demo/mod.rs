@@ -13,7 +13,11 @@ use color_eyre::eyre::{Result, WrapErr};
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinSet;
 
+use crate::bridge::metrics::MetricsSnapshot;
+use crate::bridge::{BridgeConfig, BridgeHandle};
+use crate::bus::{Bus, Emit, Filter, HandlerCtx, HandlerError, handler_fn};
 use crate::config::Settings;
+use crate::domain::Envelope;
 use crate::kafka::consume::{TailEvent, tail};
 use crate::kafka::embedded::EmbeddedBroker;
 use crate::kafka::produce::DEFAULT_DELIVERY_TIMEOUT;
@@ -29,6 +33,13 @@ pub const SLOW_GROUP: &str = "demo-slow-analytics";
 pub const SLOW_PACE: Duration = Duration::from_millis(400);
 /// Events per second at start.
 pub const DEFAULT_RATE: u32 = 8;
+/// The demo bridge's consumer group.
+pub const BRIDGE_GROUP: &str = "demo-bridge";
+/// The demo's flaky handler: it fails for one task in [`FLAKY_ONE_IN`], every
+/// attempt, so those tasks end in the DLQ after the retries.
+pub const FLAKY_HANDLER: &str = "audit-log";
+/// One in this many tasks fails in the flaky handler.
+pub const FLAKY_ONE_IN: u128 = 6;
 
 /// A running demo.
 pub struct Demo {
@@ -38,8 +49,12 @@ pub struct Demo {
     pub publisher: Arc<dyn Publisher>,
     /// A publisher straight to Kafka (the form's "raw to a topic").
     pub raw_publisher: Arc<dyn Publisher>,
-    /// The scenario's events per second; 0 pauses it.
-    pub rate: watch::Sender<u32>,
+    /// The scenario's events per second; 0 pauses it (taken by the console).
+    pub rate: Option<watch::Sender<u32>>,
+    /// The bridge: local handlers, reactions, outbox, DLQ, metrics.
+    pub bridge: Option<BridgeHandle>,
+    // The demo's outbox lives and dies with the demo.
+    _outbox_dir: tempfile::TempDir,
     /// What the scenario published.
     pub stats: Arc<ScenarioStats>,
     stop: watch::Sender<bool>,
@@ -72,7 +87,22 @@ impl Demo {
 
         let producer = EventProducer::new(&settings, DEFAULT_DELIVERY_TIMEOUT)?;
         let raw_publisher: Arc<dyn Publisher> = Arc::new(DirectPublisher::new(producer));
-        let publisher = raw_publisher.clone();
+
+        let outbox_dir = tempfile::tempdir().wrap_err("creating the demo outbox dir")?;
+        let bus = Bus::new(1024);
+        bus.subscribe(flaky_handler());
+        let cfg = BridgeConfig {
+            reactions: true,
+            outbox_dir: outbox_dir.path().to_path_buf(),
+            consumer_group: BRIDGE_GROUP.into(),
+            max_retries: 2,
+            retry_backoff: Duration::from_millis(50),
+            ..BridgeConfig::new(&settings)
+        };
+        let bridge = crate::bridge::start(&settings, cfg, bus)
+            .await
+            .wrap_err("starting the demo bridge")?;
+        let publisher = bridge.publisher();
 
         let (rate_tx, rate_rx) = watch::channel(rate);
         let (stop_tx, stop_rx) = watch::channel(false);
@@ -108,7 +138,9 @@ impl Demo {
             settings,
             publisher,
             raw_publisher,
-            rate: rate_tx,
+            rate: Some(rate_tx),
+            bridge: Some(bridge),
+            _outbox_dir: outbox_dir,
             stats,
             stop: stop_tx,
             tasks,
@@ -116,9 +148,28 @@ impl Demo {
         })
     }
 
-    /// Stops the scenario and the slow consumer, then the broker.
+    /// The bridge's metrics as one line for the console header.
+    pub fn status_line(&self) -> Option<watch::Receiver<String>> {
+        let mut metrics = self.bridge.as_ref()?.metrics();
+        let (tx, rx) = watch::channel(status_text(&metrics.borrow()));
+        tokio::spawn(async move {
+            while metrics.changed().await.is_ok() {
+                if tx.send(status_text(&metrics.borrow())).is_err() {
+                    return;
+                }
+            }
+        });
+        Some(rx)
+    }
+
+    /// Stops the scenario and the slow consumer, then the bridge and the broker.
     pub async fn stop(mut self) {
         let _ = self.stop.send(true);
+        if let Some(bridge) = self.bridge.take()
+            && let Err(e) = bridge.shutdown().await
+        {
+            tracing::warn!(error = %e, "demo bridge shutdown");
+        }
         let _ = tokio::time::timeout(Duration::from_secs(5), async {
             while self.tasks.join_next().await.is_some() {}
         })
@@ -140,6 +191,66 @@ pub struct Summary {
     pub records_by_topic: BTreeMap<String, u64>,
     /// Total lag of the slow group.
     pub slow_group_lag: Option<i64>,
+    /// What the bridge counted.
+    pub bridge: BridgeCounts,
+}
+
+/// The bridge's totals at the end of a headless demo.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct BridgeCounts {
+    /// Published through the bridge.
+    pub published: u64,
+    /// Delivered to Kafka.
+    pub delivered: u64,
+    /// Handled by local handlers (reactions included).
+    pub handled: u64,
+    /// Handler errors (each attempt).
+    pub handler_errors: u64,
+    /// Records sent to a DLQ.
+    pub dead_lettered: u64,
+    /// Left in the outbox.
+    pub outbox_depth: u64,
+}
+
+impl From<&MetricsSnapshot> for BridgeCounts {
+    fn from(m: &MetricsSnapshot) -> Self {
+        let t = m.total();
+        Self {
+            published: t.published,
+            delivered: t.delivered,
+            handled: t.handled,
+            handler_errors: t.handler_errors,
+            dead_lettered: t.dead_lettered,
+            outbox_depth: m.outbox_depth,
+        }
+    }
+}
+
+/// The header line: bridge throughput, outbox and DLQ.
+pub fn status_text(m: &MetricsSnapshot) -> String {
+    let t = m.total();
+    format!(
+        "bridge: {} published · {} handled · outbox {} · DLQ {}",
+        t.published, t.handled, m.outbox_depth, t.dead_lettered
+    )
+}
+
+/// The demo's flaky handler: audits new tasks, and for one task in
+/// [`FLAKY_ONE_IN`] the audit store "times out" on every attempt.
+fn flaky_handler() -> Arc<dyn crate::bus::Handler> {
+    handler_fn(
+        FLAKY_HANDLER,
+        Filter::any().event_type("TaskCreated"),
+        |env: Envelope, _ctx: HandlerCtx| async move {
+            if env.event_id.as_u128().is_multiple_of(FLAKY_ONE_IN) {
+                return Err(HandlerError::new(
+                    "timeout",
+                    "audit store did not answer within 200 ms",
+                ));
+            }
+            Ok(Vec::<Emit>::new())
+        },
+    )
 }
 
 impl Summary {
@@ -158,6 +269,11 @@ impl Summary {
         for (t, n) in &self.records_by_topic {
             out.push_str(&format!("  {t:<24} {n}\n"));
         }
+        let b = &self.bridge;
+        out.push_str(&format!(
+            "bridge: published {} delivered {} handled {} handler errors {} dead-lettered {} outbox {}\n",
+            b.published, b.delivered, b.handled, b.handler_errors, b.dead_lettered, b.outbox_depth
+        ));
         out.push_str(&format!(
             "slow group {SLOW_GROUP} lag: {}\n",
             self.slow_group_lag
@@ -221,6 +337,11 @@ pub async fn run_headless(base: &Settings, rate: u32, duration: Duration) -> Res
     };
     let published = demo.stats.published_by_type();
     let publish_errors = demo.stats.errors();
+    let bridge = demo
+        .bridge
+        .as_ref()
+        .map(|b| BridgeCounts::from(&*b.metrics().borrow()))
+        .unwrap_or_default();
     demo.stop().await;
     Ok(Summary {
         seconds: started.elapsed().as_secs_f64(),
@@ -228,5 +349,6 @@ pub async fn run_headless(base: &Settings, rate: u32, duration: Duration) -> Res
         publish_errors,
         records_by_topic,
         slow_group_lag,
+        bridge,
     })
 }

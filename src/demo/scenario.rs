@@ -53,6 +53,12 @@ const SUITES: [&str; 4] = [
     "auth-contract",
 ];
 const METRICS: [&str; 3] = ["p99_latency_ms", "error_rate_bp", "queue_depth"];
+const CHANGES: [&str; 4] = [
+    "raise consumer fetch.min.bytes",
+    "cache price lookups",
+    "batch audit writes",
+    "split the billing topic by tenant",
+];
 
 /// The n-th scenario event: its context and envelope.
 pub fn next_event(rng: &mut impl Rng, n: u64) -> Envelope {
@@ -75,7 +81,7 @@ pub fn next_event(rng: &mut impl Rng, n: u64) -> Envelope {
                 "participants": ["ana", "bo", "chen", "dee", "eli"],
             }),
         )
-    } else if roll < 75 {
+    } else if roll < 72 {
         let suite = SUITES[rng.random_range(0..SUITES.len())];
         let failed = if rng.random_bool(0.2) {
             rng.random_range(1..4)
@@ -94,17 +100,30 @@ pub fn next_event(rng: &mut impl Rng, n: u64) -> Envelope {
             }),
         )
         .with_schema_version(2)
-    } else {
+    } else if roll < 93 {
         let metric = METRICS[rng.random_range(0..METRICS.len())];
         let threshold = 250.0;
-        // About one in four is over the threshold, which the performance →
-        // evolution reaction turns into an improvement.
+        // About one in four is over its threshold: that one is a breach, which
+        // the performance → evolution reaction turns into an improvement.
         let value: f64 = (rng.random_range(80.0..330.0_f64) * 10.0).round() / 10.0;
+        let event_type = if value > threshold {
+            "ThresholdBreached"
+        } else {
+            "MetricRecorded"
+        };
         Envelope::new(
             "performance",
-            "MetricRecorded",
+            event_type,
             format!("service-{}", n % 5),
             json!({"metric": metric, "value": value, "threshold": threshold}),
+        )
+    } else {
+        let change = CHANGES[rng.random_range(0..CHANGES.len())];
+        Envelope::new(
+            "evolution",
+            "EvolutionApplied",
+            format!("evolution-{}", n % 11),
+            json!({"change": change}),
         )
     }
 }
@@ -169,19 +188,21 @@ mod tests {
     use super::*;
 
     #[test]
-    fn scenario_mixes_the_three_sources_and_some_metrics_breach() {
+    fn scenario_feeds_every_reaction_source() {
         let mut rng = StdRng::seed_from_u64(7);
         let events: Vec<Envelope> = (0..400).map(|n| next_event(&mut rng, n)).collect();
         let count = |t: &str| events.iter().filter(|e| e.event_type == t).count();
         assert!(count("DecisionMade") > 100);
         assert!(count("TestRunCompleted") > 80);
-        assert!(count("MetricRecorded") > 50);
-        let breaches = events
-            .iter()
-            .filter(|e| e.event_type == "MetricRecorded")
-            .filter(|e| e.data["value"].as_f64() > e.data["threshold"].as_f64())
-            .count();
-        assert!(breaches > 5, "{breaches} breaches");
+        assert!(count("MetricRecorded") > 30);
+        assert!(count("ThresholdBreached") > 5);
+        assert!(count("EvolutionApplied") > 5);
+        assert!(
+            events
+                .iter()
+                .filter(|e| e.event_type == "ThresholdBreached")
+                .all(|e| e.data["value"].as_f64() > e.data["threshold"].as_f64())
+        );
         assert!(events.iter().all(|e| e.causation_id.is_none()));
     }
 }

@@ -134,7 +134,8 @@ impl App {
             config_theme: ui.theme.clone(),
             config_colors: ui.colors.clone(),
             tab: Tab::Streams,
-            streams: StreamsState::new(&services.topics, ui.ring_size, topics.clone()),
+            streams: StreamsState::new(&services.topics, ui.ring_size, topics.clone())
+                .starting_at(start_label(services.start)),
             inject: InjectState::new(
                 topics,
                 registry,
@@ -1107,4 +1108,15 @@ pub fn key_event(spec: &str) -> Option<KeyEvent> {
         }
     };
     Some(KeyEvent::new(code, mods))
+}
+
+/// The label of a start position, as the Streams status line shows it.
+fn start_label(start: StartAt) -> String {
+    match start {
+        StartAt::Beginning => "beginning".into(),
+        StartAt::End => "end".into(),
+        StartAt::Offset(o) => format!("offset {o}"),
+        StartAt::Last(n) => format!("the last {n}"),
+        StartAt::Time(t) => t.to_rfc3339(),
+    }
 }

@@ -37,6 +37,9 @@ pub struct AppServices {
     pub raw_publisher: Option<Arc<dyn Publisher>>,
     /// What Streams tails at start.
     pub topics: Vec<String>,
+    /// Where Streams starts reading: the end for a real cluster (what happens
+    /// from now on), the beginning for the demo (everything is fresh).
+    pub start: crate::kafka::StartAt,
     /// Extra status text for the header ("bridge: 120 ev/s · outbox 0 · DLQ 3").
     pub status: Option<tokio::sync::watch::Receiver<String>>,
     /// The demo's events per second; `+`/`-` adjust it when present.

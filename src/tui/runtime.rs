@@ -53,7 +53,7 @@ pub async fn run(services: AppServices) -> Result<()> {
     let mut streams = StreamSet::start(
         &services.settings,
         &services.topics,
-        StartAt::End,
+        services.start,
         app.generation(),
         &worker_tx,
     );
@@ -88,11 +88,18 @@ pub async fn run(services: AppServices) -> Result<()> {
     let mut records = Vec::with_capacity(RECORD_BATCH);
     let mut msgs = Vec::with_capacity(WORKER_BATCH);
     let mut result: Result<()> = Ok(());
+    let mut first_frame_logged = false;
 
     loop {
         let now = Instant::now();
         if app.is_dirty() && !panicked() && now >= next_frame {
             guard.terminal.draw(|f| app.render(f))?;
+            if !first_frame_logged {
+                first_frame_logged = true;
+                if let Some(t) = crate::logging::since_process_start() {
+                    tracing::info!(ms = t.as_millis() as u64, "first frame drawn");
+                }
+            }
             app.mark_drawn();
             next_frame = next_frame_after(next_frame, now, frame_interval);
         }

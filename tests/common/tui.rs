@@ -78,6 +78,7 @@ pub fn services_with(settings: Settings) -> (AppServices, Arc<FakePublisher>) {
             topics,
             status: None,
             scenario_rate: None,
+            start: eventdeck::kafka::StartAt::End,
             title: "test-cluster:9092".into(),
         },
         publisher,

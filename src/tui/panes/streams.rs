@@ -64,10 +64,14 @@ impl Entry {
             .or_else(|| topics.context_for_topic(&record.topic))
             .unwrap_or("-")
             .to_string();
-        let event_type = decoded
+        let mut event_type = decoded
             .event_type()
             .map(str::to_string)
             .unwrap_or_else(|| format!("({})", decoded.kind().as_str()));
+        // A dead letter carries its original's context and type: say so.
+        if topics.is_dlq(&record.topic) {
+            event_type = format!("DLQ {event_type}");
+        }
         let key = record.key_text().unwrap_or_else(|| "-".into());
         let key = key.replace(|c: char| c.is_control(), " ");
         Self {
@@ -302,6 +306,12 @@ pub struct StreamsState {
 }
 
 impl StreamsState {
+    /// The same pane, labelled as started from `label`.
+    pub fn starting_at(mut self, label: String) -> Self {
+        self.start_label = label;
+        self
+    }
+
     /// An empty pane over `topics`, keeping `capacity` records per topic.
     pub fn new(topics: &[String], capacity: usize, topic_map: TopicMap) -> Self {
         Self {
