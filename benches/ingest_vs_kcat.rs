@@ -1,0 +1,174 @@
+//! DESIGN.md budget: consume + decode + append to the Streams pane's state, real
+//! Kafka on loopback, 1M envelopes — at least as fast as
+//! `kcat -C -e -q -o beginning > /dev/null` on the same topic, in one run.
+//!
+//! Needs Apache Kafka (`scripts/kafka up`; KAFKA_BOOTSTRAP_SERVERS or
+//! 127.0.0.1:9092) and kcat. The topic is filled once and reused.
+//!
+//!     cargo bench --bench ingest_vs_kcat            # 1,000,000 records
+//!     EVENTDECK_BENCH_RECORDS=200000 cargo bench --bench ingest_vs_kcat
+
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use eventdeck::config::{CliOverrides, Settings};
+use eventdeck::domain::{Envelope, encode};
+use eventdeck::kafka::consume::{TailEvent, tail};
+use eventdeck::kafka::{StartAt, TailOptions};
+use eventdeck::tui::panes::streams::StreamsState;
+use rdkafka::ClientConfig;
+use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::message::{Header, OwnedHeaders};
+use rdkafka::producer::{BaseRecord, DefaultProducerContext, Producer, ThreadedProducer};
+
+const PARTITIONS: i32 = 3;
+/// What the Streams ring keeps per topic, as in the default config.
+const RING: usize = 10_000;
+
+fn main() {
+    let brokers = std::env::var("KAFKA_BOOTSTRAP_SERVERS").unwrap_or_else(|_| "127.0.0.1:9092".into());
+    let n: u64 = std::env::var("EVENTDECK_BENCH_RECORDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1_000_000);
+    let topic = format!("bench-ingest-{n}");
+    let mut settings = Settings::load_with_env(
+        &CliOverrides { config: Some("/dev/null".into()), ..Default::default() },
+        &|_| None,
+    )
+    .expect("settings");
+    settings.brokers = brokers.clone();
+
+    fill(&brokers, &topic, n);
+
+    // kcat first and last, ours in between, so a warm page cache favours neither.
+    let kcat_1 = time_kcat(&brokers, &topic);
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
+    let (consume_only, count_a) = rt.block_on(ours(&settings, &topic, false));
+    let (full, count_b) = rt.block_on(ours(&settings, &topic, true));
+    let kcat_2 = time_kcat(&brokers, &topic);
+    assert_eq!(count_a, n, "consume-only read every record");
+    assert_eq!(count_b, n, "ingest read every record");
+
+    let rate = |d: Duration| n as f64 / d.as_secs_f64();
+    println!("\ningest_vs_kcat: {n} envelopes, {PARTITIONS} partitions, {brokers}");
+    println!("  kcat -C -e -q -o beginning > /dev/null   {:>8.2} s  {:>10.0} rec/s  (first run)", kcat_1.as_secs_f64(), rate(kcat_1));
+    println!("  kcat -C -e -q -o beginning > /dev/null   {:>8.2} s  {:>10.0} rec/s  (second run)", kcat_2.as_secs_f64(), rate(kcat_2));
+    println!("  eventdeck consume only                   {:>8.2} s  {:>10.0} rec/s", consume_only.as_secs_f64(), rate(consume_only));
+    println!("  eventdeck consume + decode + append      {:>8.2} s  {:>10.0} rec/s", full.as_secs_f64(), rate(full));
+    let best_kcat = kcat_1.min(kcat_2);
+    println!(
+        "  budget (ingest <= kcat): {}  ({:.2}x kcat's time)",
+        if full <= best_kcat { "MET" } else { "NOT MET" },
+        full.as_secs_f64() / best_kcat.as_secs_f64()
+    );
+}
+
+fn fill(brokers: &str, topic: &str, n: u64) {
+    let consumer: BaseConsumer = ClientConfig::new().set("bootstrap.servers", brokers).create().expect("client");
+    let have: i64 = (0..PARTITIONS)
+        .filter_map(|p| consumer.fetch_watermarks(topic, p, Duration::from_secs(5)).ok())
+        .map(|(lo, hi)| hi - lo)
+        .sum();
+    if have == n as i64 {
+        eprintln!("{topic}: {n} records already there");
+        return;
+    }
+    assert!(have == 0, "{topic} has {have} records, expected 0 or {n}: delete it and rerun");
+    let out = Command::new("kcat")
+        .args(["-b", brokers, "-L", "-t", topic])
+        .output()
+        .expect("kcat is needed: apt-get install -y kcat");
+    let _ = out;
+    // Create with PARTITIONS partitions through the Kafka tool-free path: an
+    // admin request.
+    let admin: rdkafka::admin::AdminClient<rdkafka::client::DefaultClientContext> =
+        ClientConfig::new().set("bootstrap.servers", brokers).create().expect("admin");
+    let rt = tokio::runtime::Runtime::new().expect("rt");
+    let _ = rt.block_on(admin.create_topics(
+        &[rdkafka::admin::NewTopic::new(topic, PARTITIONS, rdkafka::admin::TopicReplication::Fixed(1))],
+        &rdkafka::admin::AdminOptions::new(),
+    ));
+    std::thread::sleep(Duration::from_secs(2));
+    let producer: ThreadedProducer<DefaultProducerContext> = ClientConfig::new()
+        .set("bootstrap.servers", brokers)
+        .set("linger.ms", "50")
+        .set("batch.size", "1000000")
+        .set("compression.type", "zstd")
+        .set("queue.buffering.max.messages", "1000000")
+        .create()
+        .expect("producer");
+    let started = Instant::now();
+    for i in 0..n {
+        let env = Envelope::new(
+            ["debate", "testing", "performance"][(i % 3) as usize],
+            ["DecisionMade", "TestRunCompleted", "MetricRecorded"][(i % 3) as usize],
+            format!("agg-{}", i % 1000),
+            serde_json::json!({"n": i, "question": "Adopt event sourcing for orders?", "decision": "adopt", "value": 181.5}),
+        );
+        let enc = encode(&env);
+        let mut headers = OwnedHeaders::new_with_capacity(enc.headers.len());
+        for (k, v) in &enc.headers {
+            headers = headers.insert(Header { key: k, value: Some(v) });
+        }
+        let key = env.aggregate_id.clone();
+        let mut rec = BaseRecord::to(topic).key(&key).payload(&enc.value).headers(headers);
+        loop {
+            match producer.send(rec) {
+                Ok(()) => break,
+                Err((_, r)) => {
+                    rec = r;
+                    std::thread::sleep(Duration::from_millis(5));
+                }
+            }
+        }
+    }
+    producer.flush(Duration::from_secs(120)).expect("flush");
+    eprintln!("{topic}: produced {n} envelopes in {:.1}s", started.elapsed().as_secs_f64());
+}
+
+fn time_kcat(brokers: &str, topic: &str) -> Duration {
+    let started = Instant::now();
+    let status = Command::new("kcat")
+        .args(["-C", "-b", brokers, "-t", topic, "-e", "-q", "-o", "beginning"])
+        .stdout(Stdio::null())
+        .status()
+        .expect("kcat");
+    assert!(status.success());
+    started.elapsed()
+}
+
+/// Our side: the same reader the console uses (one per topic), into the same
+/// Streams state with its bounded rings; `decode_and_append` false measures the
+/// reader alone.
+async fn ours(settings: &Settings, topic: &str, decode_and_append: bool) -> (Duration, u64) {
+    let started = Instant::now();
+    let (tx, mut rx) = tokio::sync::mpsc::channel(8192);
+    let opts = TailOptions {
+        topics: vec![topic.to_string()],
+        start: StartAt::Beginning,
+        count: None,
+        exit_at_end: true,
+    };
+    let s = settings.clone();
+    let reader = tokio::spawn(async move { tail(&s, opts, tx).await });
+    let mut state = StreamsState::new(&[topic.to_string()], RING, settings.topics.clone());
+    let mut batch = Vec::with_capacity(1024);
+    let mut n = 0u64;
+    let mut records = Vec::with_capacity(1024);
+    while rx.recv_many(&mut batch, 1024).await > 0 {
+        for ev in batch.drain(..) {
+            if let TailEvent::Record(r) = ev {
+                n += 1;
+                if decode_and_append {
+                    records.push(r);
+                }
+            }
+        }
+        if decode_and_append {
+            state.ingest(records.drain(..));
+        }
+    }
+    reader.await.expect("join").expect("tail");
+    (started.elapsed(), n)
+}
