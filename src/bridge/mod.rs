@@ -17,6 +17,7 @@ pub mod metrics;
 pub mod outbox;
 pub mod reactions;
 
+use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -43,8 +44,17 @@ pub const ORIGIN_HEADER: &str = "eventdeck-origin";
 /// prevention for records still in the outbox — survives restarts.
 const ID_FILE: &str = "bridge-id";
 
-/// Outbox records sent to Kafka per round; one round waits for all its acks.
-const RELAY_WINDOW: usize = 20_000;
+/// Outbox records sent to Kafka per window.
+const RELAY_WINDOW: usize = 10_000;
+
+/// Windows in flight at once.
+const RELAY_PIPELINE: usize = 4;
+
+/// A record's sequence number, context, and how its delivery went.
+type Sent = (u64, String, Result<Delivery, KafkaError>);
+
+/// How often removals of delivered records are made durable at least.
+const DURABLE_ACK_INTERVAL: Duration = Duration::from_secs(1);
 
 /// Longest pause between delivery rounds while Kafka is unreachable.
 const RELAY_MAX_BACKOFF: Duration = Duration::from_secs(5);
@@ -556,93 +566,141 @@ impl Core {
         }
     }
 
-    /// Outbox → Kafka, in order, one window at a time.
+    /// Outbox → Kafka, in order: up to [`RELAY_PIPELINE`] windows in flight, so
+    /// Kafka is kept busy while acknowledged records are removed. A failed
+    /// delivery drains the pipeline, keeps what succeeded, and rewinds to the
+    /// first failed record; the idempotent producer keeps each partition in order.
     async fn run_relay(self: Arc<Self>, mut shutdown: watch::Receiver<bool>) {
         let mut cursor = 0u64;
         let mut backoff = Duration::from_millis(200);
         let mut flush_deadline: Option<tokio::time::Instant> = None;
+        let mut last_durable = std::time::Instant::now();
+        let mut in_flight: VecDeque<JoinHandle<Vec<Sent>>> = VecDeque::new();
+        let mut removals: Vec<JoinHandle<()>> = Vec::new();
         loop {
             if *shutdown.borrow() && flush_deadline.is_none() {
                 flush_deadline = Some(tokio::time::Instant::now() + self.cfg.shutdown_flush);
             }
             if flush_deadline.is_some_and(|d| tokio::time::Instant::now() >= d) {
-                return;
+                break;
             }
-            let ob = self.outbox.clone();
-            let window =
-                match tokio::task::spawn_blocking(move || ob.read_from(cursor, RELAY_WINDOW)).await
-                {
-                    Ok(Ok(w)) => w,
-                    Ok(Err(e)) => {
-                        tracing::error!(error = %e, "reading the outbox");
-                        tokio::time::sleep(backoff).await;
-                        continue;
-                    }
-                    Err(_) => return,
-                };
-            if window.is_empty() {
+            if in_flight.len() < RELAY_PIPELINE {
+                let ob = self.outbox.clone();
+                let window =
+                    match tokio::task::spawn_blocking(move || ob.read_from(cursor, RELAY_WINDOW))
+                        .await
+                    {
+                        Ok(Ok(w)) => w,
+                        Ok(Err(e)) => {
+                            tracing::error!(error = %e, "reading the outbox");
+                            Vec::new()
+                        }
+                        Err(_) => break,
+                    };
+                if let Some((last, _)) = window.last() {
+                    cursor = last + 1;
+                    in_flight.push_back(tokio::spawn(self.clone().send_window(window)));
+                    continue;
+                }
+            }
+            let Some(oldest) = in_flight.pop_front() else {
                 if flush_deadline.is_some() {
-                    return;
+                    break;
                 }
                 tokio::select! {
                     _ = self.outbox.wait_appended(Duration::from_millis(200)) => {}
                     _ = shutdown.changed() => {}
                 }
                 continue;
-            }
-            let sends = window.iter().map(|(_, r)| {
-                self.producer
-                    .send_raw(&r.topic, r.key.as_deref(), r.value.as_deref(), &r.headers)
-            });
-            let results = match flush_deadline {
-                None => join_all(sends).await,
-                Some(d) => match tokio::time::timeout_at(d, join_all(sends)).await {
+            };
+            let sent = match flush_deadline {
+                None => oldest.await,
+                Some(d) => match tokio::time::timeout_at(d, oldest).await {
                     Ok(r) => r,
                     // Left in the outbox for the next start.
-                    Err(_) => return,
+                    Err(_) => break,
                 },
             };
-            let mut delivered = Vec::with_capacity(window.len());
-            let mut first_failed = None;
-            for ((seq, rec), res) in window.iter().zip(results) {
-                match res {
-                    Ok(d) => {
-                        self.metrics.add(Count::Delivered, &rec.context, 1);
-                        delivered.push((*seq, rec.context.clone(), d));
-                    }
-                    Err(e) => {
-                        self.metrics.add(Count::DeliveryFailures, &rec.context, 1);
-                        if first_failed.is_none() {
-                            tracing::warn!(error = %e, outbox_depth = self.outbox.depth(), "delivery failed; will retry from the outbox");
-                            first_failed = Some(*seq);
-                        }
-                    }
-                }
+            let Ok(sent) = sent else { break };
+            let durable = last_durable.elapsed() >= DURABLE_ACK_INTERVAL;
+            if durable {
+                last_durable = std::time::Instant::now();
             }
-            let last = window.last().map_or(cursor, |(s, _)| *s);
-            let ob = self.outbox.clone();
-            match tokio::task::spawn_blocking(move || ob.acknowledge(&delivered)).await {
-                Ok(Ok(())) => {}
-                Ok(Err(e)) => {
-                    tracing::error!(error = %e, "removing delivered records from the outbox")
-                }
-                Err(_) => return,
+            let (remove, mut first_failed) = self.tally(sent);
+            removals.retain(|h| !h.is_finished());
+            removals.push(self.remove(remove, durable));
+            let Some(_) = first_failed else {
+                backoff = Duration::from_millis(200);
+                continue;
+            };
+            // Drain the pipeline; keep its successes; rewind to the first failure.
+            for h in in_flight.drain(..) {
+                let Ok(sent) = h.await else { break };
+                let (remove, failed) = self.tally(sent);
+                first_failed = first_failed.min(failed).or(first_failed).or(failed);
+                removals.push(self.remove(remove, false));
             }
-            match first_failed {
-                None => {
-                    cursor = last + 1;
-                    backoff = Duration::from_millis(200);
+            for h in removals.drain(..) {
+                let _ = h.await;
+            }
+            if let Some(seq) = first_failed {
+                cursor = seq;
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(backoff) => {}
+                _ = shutdown.changed() => {}
+            }
+            backoff = (backoff * 2).min(RELAY_MAX_BACKOFF);
+        }
+        for h in removals {
+            let _ = h.await;
+        }
+    }
+
+    /// Produces a window and waits for every delivery report.
+    async fn send_window(self: Arc<Self>, window: Vec<(u64, OutboxRecord)>) -> Vec<Sent> {
+        let sends = window.iter().map(|(_, r)| {
+            self.producer
+                .send_raw(&r.topic, r.key.as_deref(), r.value.as_deref(), &r.headers)
+        });
+        let results = join_all(sends).await;
+        window
+            .into_iter()
+            .zip(results)
+            .map(|((seq, r), res)| (seq, r.context, res))
+            .collect()
+    }
+
+    /// Counts a window's outcomes: the delivered records and the first failure.
+    fn tally(&self, sent: Vec<Sent>) -> (Vec<(u64, String, Delivery)>, Option<u64>) {
+        let mut delivered = Vec::with_capacity(sent.len());
+        let mut first_failed = None;
+        for (seq, context, res) in sent {
+            match res {
+                Ok(d) => {
+                    self.metrics.add(Count::Delivered, &context, 1);
+                    delivered.push((seq, context, d));
                 }
-                Some(seq) => {
-                    cursor = seq;
-                    tokio::select! {
-                        _ = tokio::time::sleep(backoff) => {}
-                        _ = shutdown.changed() => {}
+                Err(e) => {
+                    self.metrics.add(Count::DeliveryFailures, &context, 1);
+                    if first_failed.is_none() {
+                        tracing::warn!(error = %e, outbox_depth = self.outbox.depth(), "delivery failed; will retry from the outbox");
+                        first_failed = Some(seq);
                     }
-                    backoff = (backoff * 2).min(RELAY_MAX_BACKOFF);
                 }
             }
         }
+        (delivered, first_failed)
+    }
+
+    /// Removes delivered records from the outbox in the background.
+    fn remove(&self, delivered: Vec<(u64, String, Delivery)>, durable: bool) -> JoinHandle<()> {
+        let ob = self.outbox.clone();
+        tokio::task::spawn_blocking(move || {
+            if let Err(e) = ob.acknowledge(&delivered, durable) {
+                tracing::error!(error = %e, "removing delivered records from the outbox");
+            }
+        })
     }
 
     /// Kafka → local: batches, handlers, effects and DLQ records durable, commit.

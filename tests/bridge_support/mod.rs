@@ -233,6 +233,11 @@ pub fn scripts_kafka(state: Option<&Path>, args: &[&str]) -> std::process::Outpu
     if let Some(s) = state {
         cmd.env("EVENTDECK_KAFKA_STATE", s);
     }
+    // Starting a JVM broker while three others run on two shared cores can take
+    // longer than the script's default wait.
+    if std::env::var_os("EVENTDECK_KAFKA_TIMEOUT").is_none() {
+        cmd.env("EVENTDECK_KAFKA_TIMEOUT", "180");
+    }
     let out = cmd.output().expect("run scripts/kafka");
     assert!(
         out.status.success(),
