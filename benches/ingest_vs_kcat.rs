@@ -26,14 +26,18 @@ const PARTITIONS: i32 = 3;
 const RING: usize = 10_000;
 
 fn main() {
-    let brokers = std::env::var("KAFKA_BOOTSTRAP_SERVERS").unwrap_or_else(|_| "127.0.0.1:9092".into());
+    let brokers =
+        std::env::var("KAFKA_BOOTSTRAP_SERVERS").unwrap_or_else(|_| "127.0.0.1:9092".into());
     let n: u64 = std::env::var("EVENTDECK_BENCH_RECORDS")
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(1_000_000);
     let topic = format!("bench-ingest-{n}");
     let mut settings = Settings::load_with_env(
-        &CliOverrides { config: Some("/dev/null".into()), ..Default::default() },
+        &CliOverrides {
+            config: Some("/dev/null".into()),
+            ..Default::default()
+        },
         &|_| None,
     )
     .expect("settings");
@@ -43,7 +47,10 @@ fn main() {
 
     // kcat first and last, ours in between, so a warm page cache favours neither.
     let kcat_1 = time_kcat(&brokers, &topic);
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
     let (consume_only, count_a) = rt.block_on(ours(&settings, &topic, false));
     let (full, count_b) = rt.block_on(ours(&settings, &topic, true));
     let kcat_2 = time_kcat(&brokers, &topic);
@@ -52,10 +59,26 @@ fn main() {
 
     let rate = |d: Duration| n as f64 / d.as_secs_f64();
     println!("\ningest_vs_kcat: {n} envelopes, {PARTITIONS} partitions, {brokers}");
-    println!("  kcat -C -e -q -o beginning > /dev/null   {:>8.2} s  {:>10.0} rec/s  (first run)", kcat_1.as_secs_f64(), rate(kcat_1));
-    println!("  kcat -C -e -q -o beginning > /dev/null   {:>8.2} s  {:>10.0} rec/s  (second run)", kcat_2.as_secs_f64(), rate(kcat_2));
-    println!("  eventdeck consume only                   {:>8.2} s  {:>10.0} rec/s", consume_only.as_secs_f64(), rate(consume_only));
-    println!("  eventdeck consume + decode + append      {:>8.2} s  {:>10.0} rec/s", full.as_secs_f64(), rate(full));
+    println!(
+        "  kcat -C -e -q -o beginning > /dev/null   {:>8.2} s  {:>10.0} rec/s  (first run)",
+        kcat_1.as_secs_f64(),
+        rate(kcat_1)
+    );
+    println!(
+        "  kcat -C -e -q -o beginning > /dev/null   {:>8.2} s  {:>10.0} rec/s  (second run)",
+        kcat_2.as_secs_f64(),
+        rate(kcat_2)
+    );
+    println!(
+        "  eventdeck consume only                   {:>8.2} s  {:>10.0} rec/s",
+        consume_only.as_secs_f64(),
+        rate(consume_only)
+    );
+    println!(
+        "  eventdeck consume + decode + append      {:>8.2} s  {:>10.0} rec/s",
+        full.as_secs_f64(),
+        rate(full)
+    );
     let best_kcat = kcat_1.min(kcat_2);
     println!(
         "  budget (ingest <= kcat): {}  ({:.2}x kcat's time)",
@@ -65,16 +88,26 @@ fn main() {
 }
 
 fn fill(brokers: &str, topic: &str, n: u64) {
-    let consumer: BaseConsumer = ClientConfig::new().set("bootstrap.servers", brokers).create().expect("client");
+    let consumer: BaseConsumer = ClientConfig::new()
+        .set("bootstrap.servers", brokers)
+        .create()
+        .expect("client");
     let have: i64 = (0..PARTITIONS)
-        .filter_map(|p| consumer.fetch_watermarks(topic, p, Duration::from_secs(5)).ok())
+        .filter_map(|p| {
+            consumer
+                .fetch_watermarks(topic, p, Duration::from_secs(5))
+                .ok()
+        })
         .map(|(lo, hi)| hi - lo)
         .sum();
     if have == n as i64 {
         eprintln!("{topic}: {n} records already there");
         return;
     }
-    assert!(have == 0, "{topic} has {have} records, expected 0 or {n}: delete it and rerun");
+    assert!(
+        have == 0,
+        "{topic} has {have} records, expected 0 or {n}: delete it and rerun"
+    );
     let out = Command::new("kcat")
         .args(["-b", brokers, "-L", "-t", topic])
         .output()
@@ -83,10 +116,17 @@ fn fill(brokers: &str, topic: &str, n: u64) {
     // Create with PARTITIONS partitions through the Kafka tool-free path: an
     // admin request.
     let admin: rdkafka::admin::AdminClient<rdkafka::client::DefaultClientContext> =
-        ClientConfig::new().set("bootstrap.servers", brokers).create().expect("admin");
+        ClientConfig::new()
+            .set("bootstrap.servers", brokers)
+            .create()
+            .expect("admin");
     let rt = tokio::runtime::Runtime::new().expect("rt");
     let _ = rt.block_on(admin.create_topics(
-        &[rdkafka::admin::NewTopic::new(topic, PARTITIONS, rdkafka::admin::TopicReplication::Fixed(1))],
+        &[rdkafka::admin::NewTopic::new(
+            topic,
+            PARTITIONS,
+            rdkafka::admin::TopicReplication::Fixed(1),
+        )],
         &rdkafka::admin::AdminOptions::new(),
     ));
     std::thread::sleep(Duration::from_secs(2));
@@ -109,10 +149,16 @@ fn fill(brokers: &str, topic: &str, n: u64) {
         let enc = encode(&env);
         let mut headers = OwnedHeaders::new_with_capacity(enc.headers.len());
         for (k, v) in &enc.headers {
-            headers = headers.insert(Header { key: k, value: Some(v) });
+            headers = headers.insert(Header {
+                key: k,
+                value: Some(v),
+            });
         }
         let key = env.aggregate_id.clone();
-        let mut rec = BaseRecord::to(topic).key(&key).payload(&enc.value).headers(headers);
+        let mut rec = BaseRecord::to(topic)
+            .key(&key)
+            .payload(&enc.value)
+            .headers(headers);
         loop {
             match producer.send(rec) {
                 Ok(()) => break,
@@ -124,13 +170,26 @@ fn fill(brokers: &str, topic: &str, n: u64) {
         }
     }
     producer.flush(Duration::from_secs(120)).expect("flush");
-    eprintln!("{topic}: produced {n} envelopes in {:.1}s", started.elapsed().as_secs_f64());
+    eprintln!(
+        "{topic}: produced {n} envelopes in {:.1}s",
+        started.elapsed().as_secs_f64()
+    );
 }
 
 fn time_kcat(brokers: &str, topic: &str) -> Duration {
     let started = Instant::now();
     let status = Command::new("kcat")
-        .args(["-C", "-b", brokers, "-t", topic, "-e", "-q", "-o", "beginning"])
+        .args([
+            "-C",
+            "-b",
+            brokers,
+            "-t",
+            topic,
+            "-e",
+            "-q",
+            "-o",
+            "beginning",
+        ])
         .stdout(Stdio::null())
         .status()
         .expect("kcat");
