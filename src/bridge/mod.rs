@@ -32,7 +32,7 @@ use self::metrics::{Count, Metrics, MetricsServer, MetricsSnapshot};
 use self::outbox::{Outbox, OutboxError, OutboxRecord};
 use crate::bus::{Bus, DispatchReport, Emit, HandlerCtx, Origin, RetryPolicy};
 use crate::config::Settings;
-use crate::domain::{Decoded, Envelope, EventTypeRegistry, encode};
+use crate::domain::{Decoded, Envelope, EventTypeRegistry};
 use crate::kafka::group::GroupConsumer;
 use crate::kafka::{ConsumedRecord, Delivery, EventProducer, KafkaError};
 use crate::publish::{PublishError, PublishFuture, PublishRequest, Published, Publisher};
@@ -422,17 +422,7 @@ impl Core {
     ) -> BoxFuture<'static, Result<oneshot::Receiver<Delivery>, PublishError>> {
         Box::pin(async move {
             self.observe(&env);
-            let encoded = encode(&env);
-            let mut headers: Vec<(String, Option<Vec<u8>>)> = encoded
-                .headers
-                .into_iter()
-                .map(|(k, v)| (k, Some(v)))
-                .collect();
-            headers.extend(
-                extra_headers
-                    .iter()
-                    .map(|(k, v)| (k.clone(), Some(v.clone().into_bytes()))),
-            );
+            let (value, mut headers) = crate::kafka::produce::envelope_record(&env, &extra_headers);
             headers.push((
                 ORIGIN_HEADER.into(),
                 Some(self.bridge_id.clone().into_bytes()),
@@ -442,7 +432,7 @@ impl Core {
                 context: env.context.clone(),
                 topic,
                 key: Some(key),
-                value: Some(encoded.value),
+                value: Some(value),
                 headers,
                 enqueued_ms: chrono::Utc::now().timestamp_millis(),
             };

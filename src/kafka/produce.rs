@@ -9,7 +9,7 @@ use rdkafka::producer::{FutureProducer, FutureRecord, Producer};
 
 use super::client::{KafkaError, client_config, describe_error};
 use crate::config::Settings;
-use crate::domain::{Envelope, encode};
+use crate::domain::{Envelope, Header, encode};
 
 /// Where a record landed.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -20,6 +20,26 @@ pub struct Delivery {
     pub partition: i32,
     /// Offset.
     pub offset: i64,
+}
+
+/// The value and headers of an envelope's record: the canonical JSON, then the
+/// mirrored metadata followed by `extra_headers`.
+pub fn envelope_record(
+    env: &Envelope,
+    extra_headers: &[(String, String)],
+) -> (Vec<u8>, Vec<Header>) {
+    let encoded = encode(env);
+    let mut headers: Vec<Header> = encoded
+        .headers
+        .into_iter()
+        .map(|(k, v)| (k, Some(v)))
+        .collect();
+    headers.extend(
+        extra_headers
+            .iter()
+            .map(|(k, v)| (k.clone(), Some(v.clone().into_bytes()))),
+    );
+    (encoded.value, headers)
 }
 
 /// A producer for envelopes and raw records. Idempotent, `acks=all`, so a retried
@@ -67,19 +87,9 @@ impl EventProducer {
         key: Option<&str>,
         extra_headers: &[(String, String)],
     ) -> Result<Delivery, KafkaError> {
-        let encoded = encode(env);
-        let mut headers: Vec<(String, Option<Vec<u8>>)> = encoded
-            .headers
-            .into_iter()
-            .map(|(k, v)| (k, Some(v)))
-            .collect();
-        headers.extend(
-            extra_headers
-                .iter()
-                .map(|(k, v)| (k.clone(), Some(v.clone().into_bytes()))),
-        );
+        let (value, headers) = envelope_record(env, extra_headers);
         let key = key.unwrap_or(&env.aggregate_id);
-        self.send_raw(topic, Some(key.as_bytes()), Some(&encoded.value), &headers)
+        self.send_raw(topic, Some(key.as_bytes()), Some(&value), &headers)
             .await
     }
 
