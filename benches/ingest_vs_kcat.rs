@@ -217,10 +217,10 @@ async fn ours(settings: &Settings, topic: &str, decode_and_append: bool) -> (Dur
     let mut records = Vec::with_capacity(1024);
     while rx.recv_many(&mut batch, 1024).await > 0 {
         for ev in batch.drain(..) {
-            if let TailEvent::Record(r) = ev {
-                n += 1;
+            if let TailEvent::Records(rs) = ev {
+                n += rs.len() as u64;
                 if decode_and_append {
-                    records.push(r);
+                    records.extend(rs);
                 }
             }
         }

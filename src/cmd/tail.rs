@@ -42,7 +42,11 @@ pub async fn run(settings: &Settings, args: &TailArgs) -> Result<()> {
         let mut out = std::io::BufWriter::new(stdout.lock());
         while let Some(ev) = rx.blocking_recv() {
             match ev {
-                TailEvent::Record(rec) => write_record(&mut out, &rec, format)?,
+                TailEvent::Records(recs) => {
+                    for rec in &recs {
+                        write_record(&mut out, rec, format)?;
+                    }
+                }
                 TailEvent::Warning(w) => {
                     out.flush()?;
                     eprintln!("eventdeck: warning: {w}");

@@ -310,7 +310,11 @@ pub async fn run_headless(base: &Settings, rate: u32, duration: Duration) -> Res
         tokio::select! {
             _ = &mut deadline => break,
             ev = rx.recv() => match ev {
-                Some(TailEvent::Record(r)) => *records_by_topic.entry(r.topic).or_default() += 1,
+                Some(TailEvent::Records(rs)) => {
+                    for r in rs {
+                        *records_by_topic.entry(r.topic).or_default() += 1;
+                    }
+                }
                 Some(TailEvent::Warning(w)) => tracing::warn!(warning = %w, "demo tail"),
                 None => break,
             },

@@ -40,9 +40,11 @@ pub async fn read_all(
     };
     let mut out = Vec::new();
     while let Some(ev) = rx.recv().await {
-        if let TailEvent::Record(record) = ev {
-            let letter = decode(&record.headers);
-            out.push(DlqRecord { record, letter });
+        if let TailEvent::Records(records) = ev {
+            for record in records {
+                let letter = decode(&record.headers);
+                out.push(DlqRecord { record, letter });
+            }
         }
     }
     reader.await.map_err(|e| KafkaError::Delivery {

@@ -73,11 +73,11 @@ pub struct TailOptions {
     pub exit_at_end: bool,
 }
 
-/// What the reader reports besides records.
+/// What the reader reports.
 #[derive(Debug, Clone, PartialEq)]
 pub enum TailEvent {
-    /// A record.
-    Record(ConsumedRecord),
+    /// Records, in the order read (at most [`SEND_BATCH`] at a time).
+    Records(Vec<ConsumedRecord>),
     /// A problem that did not stop reading (the client retries by itself).
     Warning(String),
 }
@@ -92,6 +92,9 @@ pub enum TailEnd {
     /// The receiver went away.
     Closed,
 }
+
+/// Records per channel message at most.
+pub const SEND_BATCH: usize = 512;
 
 /// How long one poll waits; also how quickly a closed receiver is noticed.
 const POLL_INTERVAL: Duration = Duration::from_millis(100);
@@ -178,20 +181,47 @@ fn tail_blocking(
 
     let mut at_end: HashSet<(String, i32)> = HashSet::new();
     let mut read = 0u64;
+    // Records go out in batches: one channel send (and one wake-up of the
+    // reader) per batch instead of per record.
+    let mut pending: Vec<ConsumedRecord> = Vec::with_capacity(SEND_BATCH);
+    let flush = |pending: &mut Vec<ConsumedRecord>| -> bool {
+        if pending.is_empty() {
+            return true;
+        }
+        let batch = std::mem::replace(pending, Vec::with_capacity(SEND_BATCH));
+        tx.blocking_send(TailEvent::Records(batch)).is_ok()
+    };
     loop {
         if opts.count.is_some_and(|c| read >= c) {
-            return Ok(TailEnd::Count);
+            return Ok(if flush(&mut pending) {
+                TailEnd::Count
+            } else {
+                TailEnd::Closed
+            });
         }
         if tx.is_closed() {
             return Ok(TailEnd::Closed);
         }
-        match consumer.poll(POLL_INTERVAL) {
+        // While a batch is filling, take only what is already fetched.
+        let wait = if pending.is_empty() {
+            POLL_INTERVAL
+        } else {
+            Duration::ZERO
+        };
+        let polled = consumer.poll(wait);
+        if !matches!(polled, Some(Ok(_))) && !flush(&mut pending) {
+            return Ok(TailEnd::Closed);
+        }
+        match polled {
             None => {}
             Some(Ok(m)) => {
                 let rec = ConsumedRecord::from_message(&m);
-                at_end.remove(&(rec.topic.clone(), rec.partition));
+                if !at_end.is_empty() {
+                    at_end.remove(&(rec.topic.clone(), rec.partition));
+                }
                 read += 1;
-                if tx.blocking_send(TailEvent::Record(rec)).is_err() {
+                pending.push(rec);
+                if pending.len() >= SEND_BATCH && !flush(&mut pending) {
                     return Ok(TailEnd::Closed);
                 }
             }

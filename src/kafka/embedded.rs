@@ -134,9 +134,10 @@ mod tests {
         let got = tokio::time::timeout(Duration::from_secs(10), rx.recv())
             .await
             .expect("a record within 10 s");
-        let Some(TailEvent::Record(rec)) = got else {
+        let Some(TailEvent::Records(recs)) = got else {
             panic!("expected a record, got {got:?}");
         };
+        let rec = &recs[0];
         assert_eq!(rec.decode().event_id(), Some(env.event_id.to_string()));
         reader.await.expect("join").expect("tail ok");
     }

@@ -138,7 +138,7 @@ pub async fn run(services: AppServices) -> Result<()> {
                 let mut batch = Vec::with_capacity(n);
                 for ev in records.drain(..) {
                     match ev {
-                        TailEvent::Record(r) => batch.push(r),
+                        TailEvent::Records(rs) => batch.extend(rs),
                         TailEvent::Warning(w) => app.apply(WorkerMsg::StreamWarning(w)),
                     }
                 }
