@@ -8,6 +8,10 @@
 //!     cargo bench --bench ingest_vs_kcat            # 1,000,000 records
 //!     EVENTDECK_BENCH_RECORDS=200000 cargo bench --bench ingest_vs_kcat
 
+// The binary's allocator, so the bench measures what eventdeck runs.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 

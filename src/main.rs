@@ -4,6 +4,12 @@
 
 use std::process::ExitCode;
 
+// mimalloc: the record path allocates per record and header; with glibc's
+// malloc, consume + decode + append of 300k envelopes took 4.37 s, with
+// mimalloc 2.77 s (`cargo bench --bench ingest_vs_kcat`).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use clap::Parser;
 use eventdeck::cli::{Cli, Command};
 use eventdeck::cmd;
