@@ -14,6 +14,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use bridge_support::*;
+use common::create_topic_rf;
 use eventdeck::bridge::{self, BridgeConfig};
 use eventdeck::bus::{Bus, Filter};
 use eventdeck::domain::Envelope;

@@ -13,11 +13,8 @@ use std::time::{Duration, Instant};
 use eventdeck::bus::{Emit, Filter, Handler, HandlerCtx, HandlerError, handler_fn};
 use eventdeck::config::{CliOverrides, Settings};
 use eventdeck::domain::Envelope;
-use rdkafka::ClientConfig;
-use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
-use rdkafka::client::DefaultClientContext;
 
-use crate::common::{bootstrap, kcat};
+use crate::common::bootstrap;
 
 /// Settings for `brokers`, with no config file, the data dir in `dir`, and every
 /// default context mapped to a topic with a per-test `tag`.
@@ -184,44 +181,6 @@ pub async fn read_at_least(topic: &str, n: usize, timeout: Duration) -> Vec<Read
         );
         tokio::time::sleep(Duration::from_millis(300)).await;
     }
-}
-
-/// Creates a topic with a replication factor, waiting until every partition
-/// has a leader.
-pub async fn create_topic_rf(name: &str, partitions: i32, rf: i32) {
-    let admin: AdminClient<DefaultClientContext> = ClientConfig::new()
-        .set("bootstrap.servers", bootstrap())
-        .create()
-        .expect("admin client");
-    let topic = NewTopic::new(name, partitions, TopicReplication::Fixed(rf));
-    let res = admin
-        .create_topics(
-            &[topic],
-            &AdminOptions::new().operation_timeout(Some(Duration::from_secs(20))),
-        )
-        .await
-        .expect("create_topics request");
-    for r in res {
-        r.unwrap_or_else(|(t, e)| panic!("creating topic {t}: {e}"));
-    }
-    for _ in 0..100 {
-        let out = kcat(&["-L", "-t", name, "-J"]);
-        if let Ok(md) = serde_json::from_slice::<serde_json::Value>(&out.stdout) {
-            let parts = md["topics"][0]["partitions"]
-                .as_array()
-                .cloned()
-                .unwrap_or_default();
-            if parts.len() == partitions as usize
-                && parts
-                    .iter()
-                    .all(|p| p["leader"].as_i64().unwrap_or(-1) >= 0)
-            {
-                return;
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("topic {name} did not become ready");
 }
 
 /// `scripts/kafka` with the state dir of the cluster under test

@@ -47,13 +47,19 @@ pub fn unique_topic(prefix: &str) -> String {
     format!("{prefix}-{}", uuid::Uuid::new_v4().simple())
 }
 
-/// Creates a topic and waits until it is usable.
+/// Creates a topic (replication factor 1) and waits until it is usable.
 pub async fn create_topic(name: &str, partitions: i32) {
+    create_topic_rf(name, partitions, 1).await;
+}
+
+/// Creates a topic with a replication factor and waits until every partition
+/// has a leader.
+pub async fn create_topic_rf(name: &str, partitions: i32, rf: i32) {
     let admin: AdminClient<DefaultClientContext> = ClientConfig::new()
         .set("bootstrap.servers", bootstrap())
         .create()
         .expect("admin client");
-    let topic = NewTopic::new(name, partitions, TopicReplication::Fixed(1));
+    let topic = NewTopic::new(name, partitions, TopicReplication::Fixed(rf));
     let res = admin
         .create_topics(
             &[topic],
@@ -68,8 +74,15 @@ pub async fn create_topic(name: &str, partitions: i32) {
     for _ in 0..100 {
         let out = kcat(&["-L", "-t", name, "-J"]);
         if let Ok(md) = serde_json::from_slice::<serde_json::Value>(&out.stdout) {
-            let parts = md["topics"][0]["partitions"].as_array().map_or(0, Vec::len);
-            if parts == partitions as usize {
+            let parts = md["topics"][0]["partitions"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            if parts.len() == partitions as usize
+                && parts
+                    .iter()
+                    .all(|p| p["leader"].as_i64().unwrap_or(-1) >= 0)
+            {
                 return;
             }
         }
