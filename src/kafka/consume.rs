@@ -115,30 +115,41 @@ pub async fn tail(
         })?
 }
 
-fn tail_blocking(
+/// A consumer for assign()-based reading: no commits, no group membership,
+/// `-X` properties applied last. Returns its config too (for metadata calls).
+fn assigning_consumer(
     settings: &Settings,
-    opts: &TailOptions,
-    tx: &mpsc::Sender<TailEvent>,
-) -> Result<TailEnd, KafkaError> {
+    purpose: &str,
+    partition_eof: bool,
+) -> Result<(rdkafka::ClientConfig, BaseConsumer), KafkaError> {
     let mut cfg = client_config(settings);
     // A group id is required by librdkafka for a consumer, but with assign() and
     // no commits the group never registers with a coordinator.
     cfg.set(
         "group.id",
-        format!("eventdeck-tail-{}", uuid::Uuid::new_v4()),
+        format!("eventdeck-{purpose}-{}", uuid::Uuid::new_v4()),
     );
     cfg.set("enable.auto.commit", "false");
     cfg.set("enable.auto.offset.store", "false");
-    // EOF events are only needed to know when to stop.
-    cfg.set("enable.partition.eof", opts.exit_at_end.to_string());
+    cfg.set("enable.partition.eof", partition_eof.to_string());
     cfg.set("auto.offset.reset", "earliest");
     cfg.set("fetch.wait.max.ms", "100");
     for (k, v) in &settings.properties {
         cfg.set(k, v.expose());
     }
-    let consumer: BaseConsumer = cfg
+    let consumer = cfg
         .create()
         .map_err(|e| KafkaError::client("creating the consumer", e))?;
+    Ok((cfg, consumer))
+}
+
+fn tail_blocking(
+    settings: &Settings,
+    opts: &TailOptions,
+    tx: &mpsc::Sender<TailEvent>,
+) -> Result<TailEnd, KafkaError> {
+    // EOF events are only needed to know when to stop.
+    let (cfg, consumer) = assigning_consumer(settings, "tail", opts.exit_at_end)?;
 
     let mut assignment = TopicPartitionList::new();
     for topic in &opts.topics {
@@ -284,16 +295,7 @@ pub fn read_time_range(
     from: DateTime<Utc>,
     to: Option<DateTime<Utc>>,
 ) -> Result<Vec<ConsumedRecord>, KafkaError> {
-    let mut cfg = client_config(settings);
-    cfg.set(
-        "group.id",
-        format!("eventdeck-range-{}", uuid::Uuid::new_v4()),
-    );
-    cfg.set("enable.auto.commit", "false");
-    cfg.set("enable.partition.eof", "false");
-    let consumer: BaseConsumer = cfg
-        .create()
-        .map_err(|e| KafkaError::client("creating the consumer", e))?;
+    let (cfg, consumer) = assigning_consumer(settings, "range", false)?;
     let timeout = super::client::METADATA_TIMEOUT;
     let mut starts = TopicPartitionList::new();
     let mut ends = TopicPartitionList::new();
