@@ -288,3 +288,154 @@ async fn a_stalled_consumer_shows_stall_or_stop_and_lag_in_seconds() {
         .expect("lag seconds known after several polls");
     assert!(secs > 0.5, "the committed record is seconds old: {secs}");
 }
+
+/// Kafka's tool over several groups at once: (group, topic, partition) →
+/// (current, log-end, lag).
+fn kafka_tool_groups(
+    groups: &[String],
+) -> BTreeMap<(String, String, i32), (String, String, String)> {
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/kafka");
+    let mut cmd = Command::new(script);
+    cmd.args([
+        "tool",
+        "consumer-groups",
+        "--bootstrap-server",
+        &bootstrap(),
+        "--describe",
+    ]);
+    for g in groups {
+        cmd.args(["--group", g]);
+    }
+    let out = cmd.output().expect("scripts/kafka tool");
+    assert!(
+        out.status.success(),
+        "kafka-consumer-groups: {}",
+        stderr(&out)
+    );
+    let mut rows = BTreeMap::new();
+    for line in stdout(&out).lines() {
+        let cols: Vec<&str> = line.split_whitespace().collect();
+        if cols.len() < 6 || !groups.iter().any(|g| g == cols[0]) {
+            continue;
+        }
+        let Ok(partition) = cols[2].parse::<i32>() else {
+            continue;
+        };
+        rows.insert(
+            (cols[0].to_string(), cols[1].to_string(), partition),
+            (
+                cols[3].to_string(),
+                cols[4].to_string(),
+                cols[5].to_string(),
+            ),
+        );
+    }
+    rows
+}
+
+/// More groups than OffsetFetch-per-group serves: committed offsets come from
+/// `__consumer_offsets` (the 1,000-group budget's path), and must still equal
+/// what Kafka's tool prints; a deleted group's commits disappear on the next
+/// poll of the same poller (the tombstones are read).
+#[tokio::test]
+async fn lag_of_many_groups_read_from_the_offsets_topic_matches_the_tool() {
+    use eventdeck::kafka::groups::GroupPoller;
+
+    let topic = unique_topic("lag-many");
+    create_topic(&topic, 3).await;
+    for p in 0..3 {
+        produce(&topic, p, 10);
+    }
+    let prefix = unique_topic("lag-many-g");
+    let groups: Vec<String> = (0..20).map(|i| format!("{prefix}-{i:02}")).collect();
+    for (i, g) in groups.iter().enumerate() {
+        let i = i as i64;
+        let mut offsets = vec![
+            (topic.as_str(), 0, i % 11),
+            (topic.as_str(), 1, (i * 3) % 11),
+        ];
+        if i % 2 == 0 {
+            // Odd groups never commit partition 2.
+            offsets.push((topic.as_str(), 2, 10 - i % 11));
+        }
+        commit(g, &offsets);
+    }
+
+    let tool = kafka_tool_groups(&groups);
+    let mut settings = eventdeck::config::Settings::load_with_env(
+        &eventdeck::config::CliOverrides {
+            config: Some("/dev/null".into()),
+            ..Default::default()
+        },
+        &|_| None,
+    )
+    .expect("settings");
+    settings.brokers = bootstrap();
+    let mut poller = GroupPoller::default();
+    let s = settings.clone();
+    let only = groups.clone();
+    let (poll, mut poller) = tokio::task::spawn_blocking(move || {
+        let poll = poller.poll(&s, &only, &[]).expect("poll");
+        (poll, poller)
+    })
+    .await
+    .expect("join");
+    let mut ours = BTreeMap::new();
+    for g in &poll.groups {
+        for p in &g.partitions {
+            let current = p.current_offset.map_or("-".to_string(), |o| o.to_string());
+            let lag = p
+                .current_offset
+                .map_or("-".to_string(), |o| (p.log_end_offset - o).to_string());
+            ours.insert(
+                (g.group.clone(), p.topic.clone(), p.partition),
+                (current, p.log_end_offset.to_string(), lag),
+            );
+        }
+    }
+    // The tool lists a group's never-committed partitions only while it has
+    // members; these groups have none, so both sides list committed ones.
+    assert_eq!(
+        ours, tool,
+        "eventdeck (offsets topic) vs kafka-consumer-groups"
+    );
+    assert_eq!(ours.len(), 20 * 2 + 10, "every commit seen");
+
+    let admin: AdminClient<DefaultClientContext> = ClientConfig::new()
+        .set("bootstrap.servers", bootstrap())
+        .create()
+        .expect("admin");
+    let deleted = groups[0].clone();
+    let res = admin
+        .delete_groups(&[deleted.as_str()], &AdminOptions::new())
+        .await
+        .expect("delete group");
+    assert!(res.iter().all(|r| r.is_ok()), "{res:?}");
+    let only = groups.clone();
+    let poll =
+        tokio::task::spawn_blocking(move || poller.poll(&settings, &only, &[]).expect("poll"))
+            .await
+            .expect("join");
+    let gone = poll
+        .groups
+        .iter()
+        .find(|g| g.group == deleted)
+        .expect("asked-for group listed");
+    assert!(
+        gone.partitions.iter().all(|p| p.current_offset.is_none()),
+        "deleted group still has commits: {:?}",
+        gone.partitions
+    );
+    let kept = poll
+        .groups
+        .iter()
+        .find(|g| g.group == groups[1])
+        .expect("group 1");
+    assert_eq!(
+        kept.partitions
+            .iter()
+            .filter(|p| p.current_offset.is_some())
+            .count(),
+        2
+    );
+}

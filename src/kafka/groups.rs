@@ -2,13 +2,16 @@
 //! (members, hosts, client ids, assignments), committed offsets (OffsetFetch) and
 //! watermarks, gathered into a [`Poll`] snapshot.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::{Offset, TopicPartitionList};
 
 use super::client::{KafkaError, client_config};
+use super::offsets_topic::OffsetsTopicReader;
 use crate::config::Settings;
 use crate::lag::{GroupSnapshot, PartitionSnapshot, Poll};
 
@@ -128,23 +131,128 @@ pub fn all_partitions(settings: &Settings) -> Result<Vec<(String, i32)>, KafkaEr
     Ok(out)
 }
 
+/// A group's committed offsets by (topic, partition).
+pub type Committed = BTreeMap<(String, i32), i64>;
+
 /// (low, high) watermarks by (topic, partition).
 pub type Watermarks = HashMap<(String, i32), (i64, i64)>;
 
 /// Watermarks (low, high) of each partition. Blocking.
+///
+/// Two batched ListOffsets lookups (latest, then earliest) for every partition
+/// at once, through `offsets_for_times` with Kafka's special timestamps -1 and
+/// -2 (latest and earliest): one request per leader instead of two per partition, which is what makes
+/// a poll of thousands of partitions fit the lag poller's budget. Partitions the
+/// batch could not answer fall back to a per-partition watermark query.
 pub fn watermarks(
     settings: &Settings,
     partitions: &[(String, i32)],
 ) -> Result<Watermarks, KafkaError> {
+    let mut out = HashMap::with_capacity(partitions.len());
+    if partitions.is_empty() {
+        return Ok(out);
+    }
     let consumer: BaseConsumer = client_config(settings)
         .create()
         .map_err(|e| KafkaError::client("creating a client", e))?;
-    let mut out = HashMap::with_capacity(partitions.len());
+    let highs = batch_list_offsets(&consumer, partitions, Offset::End);
+    let lows = batch_list_offsets(&consumer, partitions, Offset::Beginning);
     for (t, p) in partitions {
-        let w = consumer
-            .fetch_watermarks(t, *p, REQUEST_TIMEOUT)
-            .map_err(|e| KafkaError::client(format!("reading watermarks of {t}[{p}]"), e))?;
-        out.insert((t.clone(), *p), w);
+        let key = (t.clone(), *p);
+        let w = match (lows.get(&key), highs.get(&key)) {
+            (Some(&low), Some(&high)) => (low, high),
+            _ => consumer
+                .fetch_watermarks(t, *p, REQUEST_TIMEOUT)
+                .map_err(|e| KafkaError::client(format!("reading watermarks of {t}[{p}]"), e))?,
+        };
+        out.insert(key, w);
+    }
+    Ok(out)
+}
+
+/// One batched ListOffsets for `partitions` at a special timestamp (`End` is
+/// Kafka's -1, latest; `Beginning` its -2, earliest); partitions that came back
+/// with an error or no offset are left out.
+fn batch_list_offsets(
+    consumer: &BaseConsumer,
+    partitions: &[(String, i32)],
+    at: Offset,
+) -> HashMap<(String, i32), i64> {
+    let mut tpl = TopicPartitionList::with_capacity(partitions.len());
+    for (t, p) in partitions {
+        // Only fails for an offset that has no raw form; End and Beginning have.
+        let _ = tpl.add_partition_offset(t, *p, at);
+    }
+    let Ok(res) = consumer.offsets_for_times(tpl, REQUEST_TIMEOUT) else {
+        return HashMap::new();
+    };
+    res.elements()
+        .iter()
+        .filter(|e| e.error().is_ok())
+        .filter_map(|e| match e.offset() {
+            Offset::Offset(o) if o >= 0 => Some(((e.topic().to_string(), e.partition()), o)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// How many groups' committed offsets are fetched at once. Each lookup needs a
+/// client of its own (the group id is a client setting) and mostly waits on the
+/// network, so a few dozen in flight hide the round trips without loading the
+/// cluster's coordinators with more than that many concurrent OffsetFetches.
+const COMMITTED_CONCURRENCY: usize = 32;
+
+/// The committed offsets of each group among `candidates`, fetched with
+/// [`COMMITTED_CONCURRENCY`] lookups in flight. Results are in `groups` order.
+pub fn committed_many(
+    settings: &Settings,
+    groups: &[&str],
+    candidates: &[(String, i32)],
+) -> Result<Vec<Committed>, KafkaError> {
+    let next = AtomicUsize::new(0);
+    let slots: Vec<Mutex<Option<Result<Committed, KafkaError>>>> =
+        groups.iter().map(|_| Mutex::new(None)).collect();
+    let workers = COMMITTED_CONCURRENCY.min(groups.len());
+    std::thread::scope(|s| {
+        for _ in 0..workers {
+            s.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(group) = groups.get(i) else { break };
+                    let res = offsets_client(settings, group).and_then(|consumer| {
+                        let res = fetch_committed(&consumer, group, candidates);
+                        // Destroying a librdkafka client waits ~100 ms for its
+                        // threads to wind down; let that happen beside the poll
+                        // instead of in it (1,000 groups would add 100 s / workers).
+                        std::thread::spawn(move || drop(consumer));
+                        res
+                    });
+                    let failed = res.is_err();
+                    if let Ok(mut slot) = slots[i].lock() {
+                        *slot = Some(res);
+                    }
+                    if failed {
+                        // Stop handing out work: the first error is the answer.
+                        next.store(groups.len(), Ordering::Relaxed);
+                        break;
+                    }
+                }
+            });
+        }
+    });
+    // Work stops being handed out after the first error, so every slot without
+    // a result lies after a slot holding an error; report the first error.
+    let results: Vec<_> = slots
+        .into_iter()
+        .map(|slot| slot.into_inner().ok().flatten())
+        .collect();
+    let mut out = Vec::with_capacity(groups.len());
+    for res in results {
+        match res {
+            Some(Ok(c)) => out.push(c),
+            Some(Err(e)) => return Err(e),
+            None => out.push(BTreeMap::new()),
+        }
     }
     Ok(out)
 }
@@ -156,13 +264,26 @@ pub fn committed(
     group: &str,
     candidates: &[(String, i32)],
 ) -> Result<BTreeMap<(String, i32), i64>, KafkaError> {
+    let consumer = offsets_client(settings, group)?;
+    fetch_committed(&consumer, group, candidates)
+}
+
+/// A client whose only job is OffsetFetch for `group` (the group id is a client
+/// setting, so each group needs its own).
+fn offsets_client(settings: &Settings, group: &str) -> Result<BaseConsumer, KafkaError> {
     let mut cfg = client_config(settings);
     cfg.set("group.id", group);
     cfg.set("enable.auto.commit", "false");
-    let consumer: BaseConsumer = cfg
-        .create()
-        .map_err(|e| KafkaError::client("creating an offsets client", e))?;
-    let mut tpl = TopicPartitionList::new();
+    cfg.create()
+        .map_err(|e| KafkaError::client("creating an offsets client", e))
+}
+
+fn fetch_committed(
+    consumer: &BaseConsumer,
+    group: &str,
+    candidates: &[(String, i32)],
+) -> Result<BTreeMap<(String, i32), i64>, KafkaError> {
+    let mut tpl = TopicPartitionList::with_capacity(candidates.len());
     for (t, p) in candidates {
         tpl.add_partition(t, *p);
     }
@@ -224,80 +345,150 @@ pub fn group_snapshot(
     }
 }
 
-/// Polls the groups (all consumer groups, or just `only` when given). When the
-/// broker cannot list groups (the embedded one), `known` groups are polled
-/// instead and the poll carries a note saying so. Blocking.
+/// Polls the groups once (all consumer groups, or just `only` when given). When
+/// the broker cannot list groups (the embedded one), `known` groups are polled
+/// instead and the poll carries a note saying so. Blocking. A caller that polls
+/// again and again keeps a [`GroupPoller`] instead, which reads only new commits.
 pub fn poll_groups(
     settings: &Settings,
     only: &[String],
     known: &[String],
 ) -> Result<Poll, KafkaError> {
-    let time_ms = chrono::Utc::now().timestamp_millis();
-    let (infos, note) = match list_groups(settings) {
-        Ok(list) => (
-            list.into_iter()
-                .filter(|g| g.protocol_type == "consumer" || g.protocol_type.is_empty())
-                .collect::<Vec<_>>(),
-            None,
-        ),
-        Err(e) if !known.is_empty() => (
-            known
-                .iter()
-                .map(|g| GroupInfo {
+    GroupPoller::default().poll(settings, only, known)
+}
+
+/// Up to this many groups, committed offsets come from OffsetFetch per group
+/// (cheap for a few); beyond it, from the offsets topic (one reader for all).
+const OFFSET_FETCH_MAX_GROUPS: usize = 16;
+
+/// A lag poller that keeps its `__consumer_offsets` reader between polls, so
+/// after the first poll only the commits made since the last one are read.
+#[derive(Default)]
+pub struct GroupPoller {
+    reader: Option<OffsetsTopicReader>,
+    /// The offsets topic could not be read (permissions, embedded broker): use
+    /// OffsetFetch from now on.
+    reader_unusable: bool,
+}
+
+impl GroupPoller {
+    /// Polls the groups; see [`poll_groups`]. Blocking.
+    pub fn poll(
+        &mut self,
+        settings: &Settings,
+        only: &[String],
+        known: &[String],
+    ) -> Result<Poll, KafkaError> {
+        let time_ms = chrono::Utc::now().timestamp_millis();
+        let (infos, note) = match list_groups(settings) {
+            Ok(list) => (
+                list.into_iter()
+                    .filter(|g| g.protocol_type == "consumer" || g.protocol_type.is_empty())
+                    .collect::<Vec<_>>(),
+                None,
+            ),
+            Err(e) if !known.is_empty() => (
+                known
+                    .iter()
+                    .map(|g| GroupInfo {
+                        name: g.clone(),
+                        state: "-".into(),
+                        protocol_type: "consumer".into(),
+                        members: Vec::new(),
+                    })
+                    .collect(),
+                Some(format!(
+                    "this broker cannot list groups ({e}); showing the groups eventdeck knows"
+                )),
+            ),
+            Err(e) => return Err(e),
+        };
+        let mut infos: Vec<GroupInfo> = infos
+            .into_iter()
+            .filter(|g| only.is_empty() || only.contains(&g.name))
+            .collect();
+        // Asked-for groups the broker did not list (no members, say) still get a
+        // committed-offset lookup.
+        for g in only {
+            if !infos.iter().any(|i| &i.name == g) {
+                infos.push(GroupInfo {
                     name: g.clone(),
                     state: "-".into(),
                     protocol_type: "consumer".into(),
                     members: Vec::new(),
+                });
+            }
+        }
+        infos.sort_by(|a, b| a.name.cmp(&b.name));
+        let candidates = all_partitions(settings)?;
+        let names: Vec<&str> = infos.iter().map(|i| i.name.as_str()).collect();
+        let commits = match self.read_offsets_topic(settings, &names, &candidates) {
+            Some(c) => c,
+            None => committed_many(settings, &names, &candidates)?,
+        };
+        let mut groups = Vec::with_capacity(infos.len());
+        let mut used: Vec<(String, i32)> = Vec::new();
+        for (info, c) in infos.iter().zip(&commits) {
+            used.extend(c.keys().cloned());
+            used.extend(
+                info.members
+                    .iter()
+                    .flat_map(|m| m.assignment.iter().cloned()),
+            );
+        }
+        used.sort();
+        used.dedup();
+        let marks = watermarks(settings, &used)?;
+        for (info, c) in infos.iter().zip(&commits) {
+            groups.push(group_snapshot(info, c, &marks));
+        }
+        Ok(Poll {
+            time_ms,
+            groups,
+            note,
+        })
+    }
+
+    /// Committed offsets of `names` from the offsets topic, limited to
+    /// `candidates` (partitions that exist, as OffsetFetch answers); `None` when
+    /// OffsetFetch should answer instead: few groups, or the topic unreadable.
+    fn read_offsets_topic(
+        &mut self,
+        settings: &Settings,
+        names: &[&str],
+        candidates: &[(String, i32)],
+    ) -> Option<Vec<Committed>> {
+        if names.len() <= OFFSET_FETCH_MAX_GROUPS || self.reader_unusable {
+            return None;
+        }
+        if self.reader.is_none() {
+            match OffsetsTopicReader::open(settings) {
+                Ok(r) => self.reader = Some(r),
+                Err(e) => {
+                    tracing::info!("offsets topic not readable ({e}); using OffsetFetch per group");
+                    self.reader_unusable = true;
+                    return None;
+                }
+            }
+        }
+        let reader = self.reader.as_mut()?;
+        if let Err(e) = reader.catch_up() {
+            tracing::warn!("reading the offsets topic failed ({e}); using OffsetFetch this time");
+            self.reader = None;
+            return None;
+        }
+        let exists: HashSet<&(String, i32)> = candidates.iter().collect();
+        Some(
+            names
+                .iter()
+                .map(|g| {
+                    let mut c = reader.committed(g);
+                    c.retain(|tp, _| exists.contains(tp));
+                    c
                 })
                 .collect(),
-            Some(format!(
-                "this broker cannot list groups ({e}); showing the groups eventdeck knows"
-            )),
-        ),
-        Err(e) => return Err(e),
-    };
-    let mut infos: Vec<GroupInfo> = infos
-        .into_iter()
-        .filter(|g| only.is_empty() || only.contains(&g.name))
-        .collect();
-    // Asked-for groups the broker did not list (no members, say) still get a
-    // committed-offset lookup.
-    for g in only {
-        if !infos.iter().any(|i| &i.name == g) {
-            infos.push(GroupInfo {
-                name: g.clone(),
-                state: "-".into(),
-                protocol_type: "consumer".into(),
-                members: Vec::new(),
-            });
-        }
+        )
     }
-    infos.sort_by(|a, b| a.name.cmp(&b.name));
-    let candidates = all_partitions(settings)?;
-    let mut groups = Vec::with_capacity(infos.len());
-    let mut commits = Vec::with_capacity(infos.len());
-    let mut used: Vec<(String, i32)> = Vec::new();
-    for info in &infos {
-        let c = committed(settings, &info.name, &candidates)?;
-        used.extend(c.keys().cloned());
-        used.extend(
-            info.members
-                .iter()
-                .flat_map(|m| m.assignment.iter().cloned()),
-        );
-        commits.push(c);
-    }
-    used.sort();
-    used.dedup();
-    let marks = watermarks(settings, &used)?;
-    for (info, c) in infos.iter().zip(&commits) {
-        groups.push(group_snapshot(info, c, &marks));
-    }
-    Ok(Poll {
-        time_ms,
-        groups,
-        note,
-    })
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ pub mod consume;
 pub mod embedded;
 pub mod group;
 pub mod groups;
+pub mod offsets_topic;
 pub mod paced;
 pub mod produce;
 pub mod record;
