@@ -219,7 +219,17 @@ async fn two_bridge_processes_in_one_group_split_partitions_and_handle_each_even
             .or_default() += 1;
     }
     let dupes: Vec<_> = per_cause.iter().filter(|(_, n)| **n > 1).collect();
-    assert!(dupes.is_empty(), "handled more than once: {dupes:?}");
+    // The same event_id twice would be the outbox sending one record twice;
+    // different ids, the decision handled twice.
+    let dupe_tasks: Vec<_> = tasks
+        .iter()
+        .filter(|t| dupes.iter().any(|(c, _)| t["causation_id"] == c.as_str()))
+        .map(|t| (t["event_id"].clone(), t["causation_id"].clone()))
+        .collect();
+    assert!(
+        dupes.is_empty(),
+        "handled more than once: {dupes:?}; tasks (event_id, causation_id): {dupe_tasks:?}"
+    );
     for d in &decisions {
         assert_eq!(
             per_cause.get(d),

@@ -773,7 +773,9 @@ impl Core {
             if let Err(e) = consumer.commit(&batch, false) {
                 tracing::warn!(error = %e, "committing offsets");
             }
-            last_batch = batch;
+            if !batch.is_empty() {
+                last_batch = batch;
+            }
         }
         // Every batch was committed asynchronously already; this makes the last
         // one certain. Blocking (and slow while the coordinator is away), so off

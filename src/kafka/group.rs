@@ -4,18 +4,46 @@
 //! (auto-commit off), which makes delivery at-least-once.
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use rdkafka::consumer::{CommitMode, Consumer, StreamConsumer};
+use rdkafka::client::ClientContext;
+use rdkafka::consumer::{
+    BaseConsumer, CommitMode, Consumer, ConsumerContext, Rebalance, StreamConsumer,
+};
 use rdkafka::{Offset, TopicPartitionList};
 
 use super::client::{KafkaError, client_config, describe_error};
 use super::record::ConsumedRecord;
 use crate::config::Settings;
 
+/// Counts rebalances. They run inside `recv()`, on the thread that polls, so a
+/// batch can tell whether its records were fetched under the current assignment.
+#[derive(Default)]
+struct RebalanceCounter {
+    rebalances: AtomicU64,
+}
+
+impl ClientContext for RebalanceCounter {}
+
+impl ConsumerContext for RebalanceCounter {
+    fn post_rebalance(&self, _: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
+        self.rebalances.fetch_add(1, Ordering::SeqCst);
+        match rebalance {
+            Rebalance::Assign(tpl) => {
+                tracing::info!(partitions = tpl.count(), "partitions assigned")
+            }
+            Rebalance::Revoke(tpl) => {
+                tracing::info!(partitions = tpl.count(), "partitions revoked")
+            }
+            Rebalance::Error(e) => tracing::warn!(error = %e, "rebalance error"),
+        }
+    }
+}
+
 /// A consumer-group member.
 pub struct GroupConsumer {
-    inner: StreamConsumer,
+    inner: StreamConsumer<RebalanceCounter>,
 }
 
 impl GroupConsumer {
@@ -32,8 +60,8 @@ impl GroupConsumer {
         for (k, v) in &settings.properties {
             cfg.set(k, v.expose());
         }
-        let inner: StreamConsumer = cfg
-            .create()
+        let inner: StreamConsumer<RebalanceCounter> = cfg
+            .create_with_context(RebalanceCounter::default())
             .map_err(|e| KafkaError::client("creating the group consumer", e))?;
         let names: Vec<&str> = topics.iter().map(String::as_str).collect();
         inner
@@ -45,27 +73,46 @@ impl GroupConsumer {
     /// Waits for a first record, then takes what else arrives within `linger`,
     /// up to `max` records. Errors the client recovers from by itself (a broker
     /// going away) come back as `Err` so the caller can count and log them.
+    ///
+    /// Records received before a rebalance that happened while the batch was
+    /// being gathered are dropped: their partitions may now belong to another
+    /// member, which starts from the last commit, and handling them here too
+    /// would handle them twice. Whoever owns them now reads them again.
     pub async fn next_batch(
         &self,
         max: usize,
         linger: Duration,
     ) -> Result<Vec<ConsumedRecord>, KafkaError> {
+        let rebalances = || self.inner.context().rebalances.load(Ordering::SeqCst);
         let first = self.inner.recv().await.map_err(|e| KafkaError::Delivery {
             topic: String::new(),
             reason: describe_error(&e),
         })?;
         let mut batch = vec![ConsumedRecord::from_message(&first)];
         drop(first);
+        let mut generation = rebalances();
         let deadline = tokio::time::Instant::now() + linger;
         while batch.len() < max {
             match tokio::time::timeout_at(deadline, self.inner.recv()).await {
-                Ok(Ok(m)) => batch.push(ConsumedRecord::from_message(&m)),
+                Ok(Ok(m)) => {
+                    let now = rebalances();
+                    if now != generation {
+                        tracing::debug!(dropped = batch.len(), "rebalance while gathering a batch");
+                        batch.clear();
+                        generation = now;
+                    }
+                    batch.push(ConsumedRecord::from_message(&m));
+                }
                 Ok(Err(e)) => {
                     tracing::debug!(error = %e, "consumer error inside a batch");
                     break;
                 }
                 Err(_) => break,
             }
+        }
+        // A rebalance inside the last, timed-out wait counts too.
+        if rebalances() != generation {
+            batch.clear();
         }
         Ok(batch)
     }
