@@ -89,11 +89,7 @@ pub fn build_request(settings: &Settings, args: &InjectArgs) -> Result<InjectReq
 
 /// Runs `eventdeck inject`.
 pub async fn run(settings: &Settings, args: &InjectArgs) -> Result<()> {
-    if settings.read_only {
-        return Err(eyre!(
-            "read-only mode: inject is a mutating action and is refused"
-        ));
-    }
+    crate::audit::authorize(settings, crate::audit::action::INJECT)?;
     let req = build_request(settings, args)?;
     // A quick metadata round-trip first, so an unreachable cluster or a denied topic
     // is reported in seconds rather than after the delivery timeout.
@@ -108,7 +104,7 @@ pub async fn run(settings: &Settings, args: &InjectArgs) -> Result<()> {
     };
     crate::audit::record(
         settings,
-        "inject",
+        crate::audit::action::INJECT,
         serde_json::json!({
             "topic": req.topic, "event_id": req.envelope.event_id,
             "event_type": req.envelope.event_type, "context": req.envelope.context,
