@@ -69,7 +69,10 @@ pub async fn run(settings: &Settings, cmd: &TopicsCommand) -> Result<()> {
             audit::record(
                 settings,
                 action::TOPIC_CREATE,
-                json!(spec),
+                json!({
+                    "topic": spec.name, "partitions": spec.partitions,
+                    "replication_factor": spec.replication_factor, "configs": spec.configs,
+                }),
                 outcome(&res, |_| "ok".into()),
             )?;
             res?;
