@@ -62,7 +62,17 @@ async fn inject_is_refused_in_read_only_mode() {
         1,
         "control: without --read-only it writes"
     );
-    assert_eq!(audit_lines(&sandbox).len(), 1);
+    let lines = audit_lines(&sandbox);
+    assert_eq!(lines.len(), 1, "one audit line: {lines:#?}");
+    assert_eq!(lines[0]["action"], "inject");
+    assert_eq!(lines[0]["params"]["topic"], topic.as_str());
+    assert_eq!(lines[0]["outcome"]["offset"], 0);
+    for field in ["time", "os_user", "principal", "profile", "cluster"] {
+        assert!(
+            lines[0][field].as_str().is_some_and(|v| !v.is_empty()),
+            "{field}"
+        );
+    }
 }
 
 #[tokio::test]
@@ -90,6 +100,9 @@ async fn dlq_redrive_is_refused_in_read_only_mode() {
     assert_eq!(count_records(&original), 0);
     eventdeck_ok(&sandbox, &args);
     assert_eq!(count_records(&original), 1, "control: redrive writes");
+    let lines = audit_lines(&sandbox);
+    assert_eq!(lines.len(), 1, "one audit line: {lines:#?}");
+    assert_eq!(lines[0]["action"], "dlq.redrive");
 }
 
 #[tokio::test]
@@ -115,6 +128,9 @@ async fn replay_is_refused_in_read_only_mode() {
     assert_eq!(count_records(&dst), 0);
     eventdeck_ok(&sandbox, &args);
     assert_eq!(count_records(&dst), 3, "control: replay writes");
+    let lines = audit_lines(&sandbox);
+    assert_eq!(lines.len(), 1, "one audit line: {lines:#?}");
+    assert_eq!(lines[0]["action"], "replay");
 }
 
 #[tokio::test]
