@@ -290,9 +290,15 @@ struct Member {
 
 impl Member {
     fn join(group: &str, topic: &str) -> Self {
+        Self::join_with(group, topic, "classic")
+    }
+
+    /// `protocol`: `classic`, or `consumer` for the KIP-848 group protocol.
+    fn join_with(group: &str, topic: &str, protocol: &str) -> Self {
         let consumer: BaseConsumer = ClientConfig::new()
             .set("bootstrap.servers", bootstrap())
             .set("group.id", group)
+            .set("group.protocol", protocol)
             .set("client.id", "ops-test-member")
             .set("enable.auto.commit", "false")
             .create()
@@ -436,4 +442,102 @@ async fn delete_needs_yes_and_removes_the_group_from_kafka_consumer_groups_list(
     let out = eventdeck(&sandbox, &["groups", "describe", &group]);
     assert!(!out.status.success());
     assert!(stderr(&out).contains("does not exist"), "{}", stderr(&out));
+}
+
+fn tool_state(group: &str) -> String {
+    let out = kafka_tool(
+        "consumer-groups",
+        &["--describe", "--group", group, "--state"],
+    );
+    out.lines()
+        .find_map(|l| {
+            let cols: Vec<&str> = l.split_whitespace().collect();
+            // ... STATE #MEMBERS: the state is the last but one column.
+            (cols.first() == Some(&group) && cols.len() >= 3)
+                .then(|| cols[cols.len() - 2].to_string())
+        })
+        .unwrap_or_default()
+}
+
+async fn wait_for_tool_state(group: &str, state: &str) {
+    // Each look is a JVM start (~2 s): 20 looks is about a minute.
+    for _ in 0..20 {
+        if tool_state(group) == state {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    panic!("group {group} never reached state {state} per kafka-consumer-groups");
+}
+
+#[tokio::test]
+async fn an_active_kip_848_consumer_group_is_refused_too() {
+    // Classic DescribeGroups (all rdkafka offers) cannot see a consumer-protocol
+    // group's members; the coordinator's refusal of the commit must still come
+    // out as the same clear refusal, with the offsets untouched.
+    let group = unique_topic("ops-group");
+    let (topic, _) = fixture(&group).await;
+    let sandbox = Sandbox::new();
+    let member = Member::join_with(&group, &topic, "consumer");
+    wait_for_tool_state(&group, "Stable").await;
+    let out = eventdeck(
+        &sandbox,
+        &[
+            "groups",
+            "reset-offsets",
+            "-g",
+            &group,
+            "--topic",
+            &topic,
+            "--to-earliest",
+            "--execute",
+        ],
+    );
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(
+        err.contains("active members") && err.contains("inactive"),
+        "{err}"
+    );
+    let committed = tool_committed(&group);
+    let got: Vec<&str> = (0..3)
+        .map(|p| {
+            committed
+                .get(&(topic.clone(), p))
+                .map_or("?", String::as_str)
+        })
+        .collect();
+    assert_eq!(got, vec!["4", "12", "5"], "offsets untouched");
+    let lines = audit_lines(&sandbox);
+    assert_eq!(lines.len(), 1, "the failed attempt is audited");
+    assert!(
+        lines[0]["outcome"]["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("active members"))
+    );
+
+    drop(member);
+    wait_for_tool_state(&group, "Empty").await;
+    eventdeck_ok(
+        &sandbox,
+        &[
+            "groups",
+            "reset-offsets",
+            "-g",
+            &group,
+            "--topic",
+            &topic,
+            "--to-earliest",
+            "--execute",
+        ],
+    );
+    let committed = tool_committed(&group);
+    let got: Vec<&str> = (0..3)
+        .map(|p| {
+            committed
+                .get(&(topic.clone(), p))
+                .map_or("?", String::as_str)
+        })
+        .collect();
+    assert_eq!(got, vec!["0", "0", "3"]);
 }

@@ -590,7 +590,10 @@ pub async fn delete_consumer_group(settings: &Settings, group: &str) -> Result<(
 
 fn refuse_if_active(info: &GroupInfo) -> Result<(), KafkaError> {
     // Kafka's tool resets only Empty or Dead groups: a member would overwrite
-    // the reset with its own next commit.
+    // the reset with its own next commit. A consumer-protocol (KIP-848) group
+    // reads as Dead here (classic DescribeGroups cannot see it); for those the
+    // coordinator refuses the commit itself while members are live, and
+    // `execute_reset` reports that as the same refusal.
     let inactive = matches!(info.state.as_str(), "Empty" | "Dead" | "");
     if info.members.is_empty() && inactive {
         return Ok(());
@@ -740,7 +743,20 @@ pub async fn execute_reset(
                 .map_err(|e| KafkaError::client("building the partition list", e))?;
         }
         consumer.commit(&tpl, CommitMode::Sync).map_err(|e| {
-            KafkaError::client(format!("committing offsets of group '{}'", plan.group), e)
+            use RDKafkaErrorCode as C;
+            match e.rdkafka_error_code() {
+                // A member the coordinator knows and we could not see: the group is live.
+                Some(
+                    C::UnknownMemberId
+                    | C::StaleMemberEpoch
+                    | C::IllegalGeneration
+                    | C::RebalanceInProgress,
+                ) => KafkaError::GroupActiveOnCommit {
+                    group: plan.group.clone(),
+                    reason: e.to_string(),
+                },
+                _ => KafkaError::client(format!("committing offsets of group '{}'", plan.group), e),
+            }
         })?;
         let keys: Vec<(String, i32)> = plan
             .rows

@@ -55,6 +55,18 @@ pub enum KafkaError {
         /// How many members it has.
         members: usize,
     },
+    /// A group whose commit the coordinator refused because the group has live
+    /// members the client could not see beforehand: consumer-protocol (KIP-848)
+    /// groups are invisible to the classic DescribeGroups that rdkafka offers.
+    #[error(
+        "group '{group}' has active members (the broker refused the commit: {reason}); offsets can only be reset when the group is inactive: stop its consumers first"
+    )]
+    GroupActiveOnCommit {
+        /// The group.
+        group: String,
+        /// The broker's error.
+        reason: String,
+    },
     /// A request that makes no sense for what the cluster holds.
     #[error("{0}")]
     Invalid(String),
