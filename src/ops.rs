@@ -113,7 +113,7 @@ pub struct PartitionOffsets {
 /// earliest/latest are the watermarks; shift-by and to-offset are clamped to
 /// `[low, high]`; a time with no record at or after it means the log end.
 /// Shift-by without a committed offset is an error, as in Kafka's tool.
-pub fn new_offset(spec: ResetSpec, p: PartitionOffsets) -> Result<i64, String> {
+pub(crate) fn new_offset(spec: ResetSpec, p: PartitionOffsets) -> Result<i64, String> {
     let clamp = |o: i64| o.clamp(p.low, p.high.max(p.low));
     Ok(match spec {
         ResetSpec::Earliest => p.low,
@@ -132,7 +132,7 @@ pub fn new_offset(spec: ResetSpec, p: PartitionOffsets) -> Result<i64, String> {
 /// Parses an ISO-8601 duration the way Java's `Duration.parse` (and so
 /// `kafka-consumer-groups --by-duration`) does: `PnDTnHnMn.nS`, optional sign,
 /// e.g. `PT10M`, `P1DT2H`, `PT0.5S`. Returns milliseconds.
-pub fn parse_iso_duration(s: &str) -> Result<i64, String> {
+pub(crate) fn parse_iso_duration(s: &str) -> Result<i64, String> {
     let bad = || format!("'{s}' is not an ISO-8601 duration like PT10M or P1DT2H");
     let upper = s.trim().to_ascii_uppercase();
     let (sign, rest) = match upper.strip_prefix('-') {
@@ -185,7 +185,7 @@ pub fn parse_iso_duration(s: &str) -> Result<i64, String> {
 /// Parses a `--to-datetime` value: RFC 3339 (`2026-01-02T03:04:05Z`,
 /// `...05.123+01:00`), or Kafka's own form without a zone
 /// (`2026-01-02T03:04:05.123`), read as UTC. Returns ms since the epoch.
-pub fn parse_datetime(s: &str) -> Result<i64, String> {
+pub(crate) fn parse_datetime(s: &str) -> Result<i64, String> {
     if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
         return Ok(t.timestamp_millis());
     }

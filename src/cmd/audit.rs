@@ -25,7 +25,7 @@ pub fn run(settings: &Settings, args: &AuditArgs) -> Result<()> {
 }
 
 /// One line per entry: time, who, where, what, how it went.
-pub fn write_table(out: &mut impl Write, entries: &[AuditEntry]) -> std::io::Result<()> {
+pub(crate) fn write_table(out: &mut impl Write, entries: &[AuditEntry]) -> std::io::Result<()> {
     writeln!(
         out,
         "{:<24} {:<12} {:<20} {:<10} {:<22} {:<22} {:<28} PARAMS",

@@ -59,7 +59,7 @@ pub async fn run(settings: &Settings, cmd: &GroupsCommand) -> Result<()> {
 }
 
 /// The reset spec the flags ask for.
-pub fn spec(args: &ResetOffsetsArgs) -> Result<ResetSpec, UserError> {
+fn spec(args: &ResetOffsetsArgs) -> Result<ResetSpec, UserError> {
     if args.to_earliest {
         return Ok(ResetSpec::Earliest);
     }
@@ -89,7 +89,7 @@ pub fn spec(args: &ResetOffsetsArgs) -> Result<ResetSpec, UserError> {
 }
 
 /// The partitions the flags select.
-pub fn scope(args: &ResetOffsetsArgs) -> Result<ResetScope, UserError> {
+fn scope(args: &ResetOffsetsArgs) -> Result<ResetScope, UserError> {
     if args.all_topics {
         return Ok(ResetScope::AllTopics);
     }
@@ -141,7 +141,7 @@ async fn reset(settings: &Settings, args: &ResetOffsetsArgs) -> Result<()> {
 }
 
 /// `GROUP TOPIC PARTITION CURRENT-OFFSET NEW-OFFSET`.
-pub fn write_plan(out: &mut impl Write, plan: &ResetPlan) -> std::io::Result<()> {
+pub(crate) fn write_plan(out: &mut impl Write, plan: &ResetPlan) -> std::io::Result<()> {
     writeln!(
         out,
         "{:<32} {:<40} {:>9} {:>14} {:>14}",
@@ -162,7 +162,7 @@ pub fn write_plan(out: &mut impl Write, plan: &ResetPlan) -> std::io::Result<()>
 }
 
 /// `GROUP STATE MEMBERS PROTOCOL`.
-pub fn write_list(out: &mut impl Write, groups: &[GroupSummary]) -> std::io::Result<()> {
+pub(crate) fn write_list(out: &mut impl Write, groups: &[GroupSummary]) -> std::io::Result<()> {
     writeln!(
         out,
         "{:<48} {:<20} {:>7} PROTOCOL",
@@ -187,7 +187,7 @@ pub fn write_list(out: &mut impl Write, groups: &[GroupSummary]) -> std::io::Res
 
 /// Members with assignments, then offsets with lag, in the vocabulary of
 /// `kafka-consumer-groups --describe`.
-pub fn write_detail(out: &mut impl Write, d: &GroupDetail) -> std::io::Result<()> {
+pub(crate) fn write_detail(out: &mut impl Write, d: &GroupDetail) -> std::io::Result<()> {
     writeln!(
         out,
         "Group: {}  State: {}  Members: {}",

@@ -164,7 +164,7 @@ pub async fn run(settings: &Settings, cmd: &TopicsCommand) -> Result<()> {
 }
 
 /// `TOPIC PARTITIONS RF EST-COUNT UNDER-REPLICATED`.
-pub fn write_list(out: &mut impl Write, topics: &[TopicDetail]) -> std::io::Result<()> {
+pub(crate) fn write_list(out: &mut impl Write, topics: &[TopicDetail]) -> std::io::Result<()> {
     writeln!(
         out,
         "{:<48} {:>10} {:>3} {:>12} {:>16}",
@@ -189,7 +189,7 @@ fn ids(v: &[i32]) -> String {
 }
 
 /// The topic, its partitions and its overrides.
-pub fn write_detail(
+pub(crate) fn write_detail(
     out: &mut impl Write,
     t: &TopicDetail,
     configs: &[ConfigValue],
@@ -232,7 +232,7 @@ pub fn write_detail(
 }
 
 /// `NAME VALUE SOURCE`.
-pub fn write_configs(out: &mut impl Write, configs: &[&ConfigValue]) -> std::io::Result<()> {
+pub(crate) fn write_configs(out: &mut impl Write, configs: &[&ConfigValue]) -> std::io::Result<()> {
     writeln!(out, "{:<44} {:<32} SOURCE", "NAME", "VALUE")?;
     for c in configs {
         writeln!(

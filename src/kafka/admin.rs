@@ -71,7 +71,7 @@ pub struct TopicDetail {
 
 impl TopicDetail {
     /// Partitions whose in-sync set is smaller than their replica set.
-    pub fn under_replicated(&self) -> usize {
+    pub(crate) fn under_replicated(&self) -> usize {
         self.partitions
             .iter()
             .filter(|p| p.isr.len() < p.replicas.len())
@@ -109,7 +109,7 @@ pub struct ConfigValue {
 
 impl ConfigValue {
     /// Whether this is an override set on the topic itself.
-    pub fn is_override(&self) -> bool {
+    pub(crate) fn is_override(&self) -> bool {
         self.source == "topic"
     }
 }
@@ -272,7 +272,7 @@ fn details(
 
 /// Every topic with partitions, watermarks and estimated count; Kafka's internal
 /// topics (`__consumer_offsets`, ...) only when `internal`.
-pub async fn list_topics(
+pub(crate) async fn list_topics(
     settings: &Settings,
     internal: bool,
 ) -> Result<Vec<TopicDetail>, KafkaError> {
@@ -288,7 +288,10 @@ pub async fn list_topics(
 }
 
 /// One topic: partitions with leader, replicas, ISR and watermarks.
-pub async fn describe_topic(settings: &Settings, topic: &str) -> Result<TopicDetail, KafkaError> {
+pub(crate) async fn describe_topic(
+    settings: &Settings,
+    topic: &str,
+) -> Result<TopicDetail, KafkaError> {
     let s = settings.clone();
     let t = topic.to_string();
     blocking(move || {
@@ -328,7 +331,10 @@ async fn wait_for_leaders(
 }
 
 /// Creates a topic and waits until every partition has a leader.
-pub async fn create_topic(settings: &Settings, spec: &NewTopicSpec) -> Result<(), KafkaError> {
+pub(crate) async fn create_topic(
+    settings: &Settings,
+    spec: &NewTopicSpec,
+) -> Result<(), KafkaError> {
     if spec.partitions < 1 || spec.replication_factor < 1 {
         return Err(KafkaError::Invalid(
             "partitions and replication factor must be at least 1".into(),
@@ -354,7 +360,7 @@ pub async fn create_topic(settings: &Settings, spec: &NewTopicSpec) -> Result<()
 }
 
 /// Deletes a topic.
-pub async fn delete_topic(settings: &Settings, topic: &str) -> Result<(), KafkaError> {
+pub(crate) async fn delete_topic(settings: &Settings, topic: &str) -> Result<(), KafkaError> {
     let action = format!("deleting topic '{topic}'");
     let res = admin(settings)?
         .delete_topics(&[topic], &options())
@@ -386,7 +392,7 @@ async fn ensure_topic(settings: &Settings, topic: &str) -> Result<(), KafkaError
 }
 
 /// Every config entry of a topic (DescribeConfigs), sorted by name.
-pub async fn topic_configs(
+pub(crate) async fn topic_configs(
     settings: &Settings,
     topic: &str,
 ) -> Result<Vec<ConfigValue>, KafkaError> {
@@ -415,7 +421,7 @@ pub async fn topic_configs(
 /// Sends the full set of overrides (see the module note): overrides not named
 /// are kept. Removing a key that is not overridden is an error, so a typo is
 /// not silently ignored.
-pub async fn alter_topic_configs(
+pub(crate) async fn alter_topic_configs(
     settings: &Settings,
     topic: &str,
     set: &[(String, String)],
@@ -457,7 +463,7 @@ pub async fn alter_topic_configs(
 }
 
 /// Grows a topic to `total` partitions (CreatePartitions); returns the count before.
-pub async fn add_partitions(
+pub(crate) async fn add_partitions(
     settings: &Settings,
     topic: &str,
     total: usize,
@@ -481,7 +487,7 @@ pub async fn add_partitions(
 }
 
 /// Deletes every record of a topic (DeleteRecords up to each high watermark).
-pub async fn empty_topic(
+pub(crate) async fn empty_topic(
     settings: &Settings,
     topic: &str,
 ) -> Result<Vec<EmptiedPartition>, KafkaError> {
@@ -528,7 +534,9 @@ pub async fn empty_topic(
 }
 
 /// Every consumer group, sorted by name.
-pub async fn list_consumer_groups(settings: &Settings) -> Result<Vec<GroupSummary>, KafkaError> {
+pub(crate) async fn list_consumer_groups(
+    settings: &Settings,
+) -> Result<Vec<GroupSummary>, KafkaError> {
     let s = settings.clone();
     let mut out: Vec<GroupSummary> = blocking(move || list_groups(&s))
         .await?
@@ -545,7 +553,7 @@ pub async fn list_consumer_groups(settings: &Settings) -> Result<Vec<GroupSummar
 }
 
 /// One group: members and assignments, committed offsets, watermarks, owners.
-pub async fn describe_consumer_group(
+pub(crate) async fn describe_consumer_group(
     settings: &Settings,
     group: &str,
 ) -> Result<GroupDetail, KafkaError> {
@@ -576,7 +584,10 @@ pub async fn describe_consumer_group(
 }
 
 /// Deletes a group (refused by the broker while it has members).
-pub async fn delete_consumer_group(settings: &Settings, group: &str) -> Result<(), KafkaError> {
+pub(crate) async fn delete_consumer_group(
+    settings: &Settings,
+    group: &str,
+) -> Result<(), KafkaError> {
     let action = format!("deleting consumer group '{group}'");
     let res = admin(settings)?
         .delete_groups(&[group], &options())
@@ -607,7 +618,7 @@ fn refuse_if_active(info: &GroupInfo) -> Result<(), KafkaError> {
 
 /// Computes a reset plan: for each partition in scope, the committed offset
 /// now and the offset the reset would commit. Refuses a group with members.
-pub async fn plan_reset(
+pub(crate) async fn plan_reset(
     settings: &Settings,
     group: &str,
     spec: ResetSpec,
@@ -721,7 +732,7 @@ fn offsets_for_time(
 
 /// Commits a plan's new offsets for its group, after checking again that the
 /// group has no members; returns the committed offsets read back.
-pub async fn execute_reset(
+pub(crate) async fn execute_reset(
     settings: &Settings,
     plan: &ResetPlan,
 ) -> Result<BTreeMap<(String, i32), i64>, KafkaError> {
