@@ -17,6 +17,11 @@ use crate::ops::{
     ResetPlan, ResetScope, ResetSpec, TopicScope, parse_datetime, parse_iso_duration,
 };
 
+/// Why a listed group can read as Dead: the broker listed it, but the classic
+/// DescribeGroups request (the only one rdkafka 0.39 offers) cannot describe it.
+const DEAD_NOTE: &str = "note: a group shown as Dead was listed by the broker but could not be described; \
+consumer-protocol (KIP-848) groups look like this to this client: check them with kafka-consumer-groups --describe";
+
 /// Runs `eventdeck groups ...`.
 pub async fn run(settings: &Settings, cmd: &GroupsCommand) -> Result<()> {
     match cmd {
@@ -28,6 +33,9 @@ pub async fn run(settings: &Settings, cmd: &GroupsCommand) -> Result<()> {
                 writeln!(out)?;
             } else {
                 write_list(&mut out, &groups)?;
+                if groups.iter().any(|g| g.state == "Dead") {
+                    eprintln!("{DEAD_NOTE}");
+                }
             }
         }
         GroupsCommand::Describe { group, json } => {
@@ -38,6 +46,9 @@ pub async fn run(settings: &Settings, cmd: &GroupsCommand) -> Result<()> {
                 writeln!(out)?;
             } else {
                 write_detail(&mut out, &detail)?;
+                if detail.info.state == "Dead" {
+                    eprintln!("{DEAD_NOTE}");
+                }
             }
         }
         GroupsCommand::ResetOffsets(args) => reset(settings, args).await?,
