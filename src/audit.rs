@@ -12,6 +12,31 @@ use serde_json::Value;
 
 use crate::config::Settings;
 
+/// The names of the audited actions: the same string goes to [`authorize`]
+/// (and so into the read-only refusal) and to [`record`].
+pub mod action {
+    /// `eventdeck inject` and the console's inject form.
+    pub const INJECT: &str = "inject";
+    /// `eventdeck dlq redrive`.
+    pub const DLQ_REDRIVE: &str = "dlq.redrive";
+    /// `eventdeck replay`.
+    pub const REPLAY: &str = "replay";
+    /// `eventdeck topics create`.
+    pub const TOPIC_CREATE: &str = "topics.create";
+    /// `eventdeck topics delete`.
+    pub const TOPIC_DELETE: &str = "topics.delete";
+    /// `eventdeck topics config --set/--delete`.
+    pub const TOPIC_CONFIG: &str = "topics.config";
+    /// `eventdeck topics add-partitions`.
+    pub const TOPIC_ADD_PARTITIONS: &str = "topics.add-partitions";
+    /// `eventdeck topics empty`.
+    pub const TOPIC_EMPTY: &str = "topics.empty";
+    /// `eventdeck groups reset-offsets --execute`.
+    pub const GROUP_RESET_OFFSETS: &str = "groups.reset-offsets";
+    /// `eventdeck groups delete`.
+    pub const GROUP_DELETE: &str = "groups.delete";
+}
+
 /// A mutation refused because the session is read-only.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("read-only mode: {action} is a mutating action and is refused")]
@@ -37,7 +62,9 @@ pub struct AuditEntry {
     pub time: String,
     /// The OS user running eventdeck.
     pub os_user: String,
-    /// The Kafka principal (SASL user), `-` when none.
+    /// The Kafka principal as the broker would name it: `User:<sasl user>`,
+    /// `User:ANONYMOUS` without authentication, or the client certificate's
+    /// path with mTLS (its subject is not parsed here).
     pub principal: String,
     /// Profile name.
     pub profile: String,
@@ -49,6 +76,50 @@ pub struct AuditEntry {
     pub params: Value,
     /// `ok`, or the error.
     pub outcome: Value,
+}
+
+/// The OS user: `$USER`, else `$LOGNAME`, else the name of this process's
+/// uid in /etc/passwd (containers and cron jobs often set neither variable),
+/// else `uid:N`, else `-`.
+pub fn os_user() -> String {
+    if let Some(u) = ["USER", "LOGNAME"]
+        .iter()
+        .find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty()))
+    {
+        return u;
+    }
+    let Some(uid) = std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("Uid:"))
+                .and_then(|v| v.split_whitespace().next().map(str::to_string))
+        })
+    else {
+        return "-".into();
+    };
+    std::fs::read_to_string("/etc/passwd")
+        .ok()
+        .and_then(|p| {
+            p.lines().find_map(|l| {
+                let f: Vec<&str> = l.split(':').collect();
+                (f.len() > 2 && f[2] == uid).then(|| f[0].to_string())
+            })
+        })
+        .unwrap_or_else(|| format!("uid:{uid}"))
+}
+
+/// The Kafka principal these settings authenticate as, as far as the client
+/// can tell without asking the broker.
+pub fn principal(settings: &Settings) -> String {
+    let sec = &settings.security;
+    if let Some(user) = &sec.sasl_username {
+        return format!("User:{user}");
+    }
+    if let Some(cert) = &sec.ssl_certificate_location {
+        return format!("certificate:{}", cert.display());
+    }
+    "User:ANONYMOUS".into()
 }
 
 /// The audit log file.
@@ -66,14 +137,8 @@ pub fn record(
 ) -> std::io::Result<AuditEntry> {
     let entry = AuditEntry {
         time: Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true),
-        os_user: std::env::var("USER")
-            .or_else(|_| std::env::var("LOGNAME"))
-            .unwrap_or_else(|_| "-".into()),
-        principal: settings
-            .security
-            .sasl_username
-            .clone()
-            .unwrap_or_else(|| "-".into()),
+        os_user: os_user(),
+        principal: principal(settings),
         profile: settings.profile.clone(),
         cluster: settings.brokers.clone(),
         action: action.to_string(),
@@ -139,6 +204,6 @@ mod tests {
         assert_eq!(entries[0].action, "dlq.redrive");
         assert_eq!(entries[0].params["n"], 2);
         assert_eq!(entries[1].outcome, "boom");
-        assert_eq!(entries[0].principal, "-");
+        assert_eq!(entries[0].principal, "User:ANONYMOUS");
     }
 }

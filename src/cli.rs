@@ -77,6 +77,181 @@ pub enum Command {
         #[command(subcommand)]
         action: DlqCommand,
     },
+    /// Topics: list, describe, create, delete, configs, add partitions, empty.
+    Topics {
+        /// What to do.
+        #[command(subcommand)]
+        action: TopicsCommand,
+    },
+    /// Consumer groups: list, describe, reset offsets, delete.
+    Groups {
+        /// What to do.
+        #[command(subcommand)]
+        action: GroupsCommand,
+    },
+    /// The audit log: every mutation, who did it, where, and how it went.
+    Audit(AuditArgs),
+}
+
+/// `eventdeck audit`.
+#[derive(Debug, Clone, Args)]
+pub struct AuditArgs {
+    /// Print JSON (an array of entries) instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `eventdeck topics ...`.
+#[derive(Debug, Clone, Subcommand)]
+pub enum TopicsCommand {
+    /// Every topic: partitions, replication factor, estimated record count.
+    List {
+        /// Also Kafka's internal topics (`__consumer_offsets`, ...).
+        #[arg(long)]
+        internal: bool,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// One topic: partitions with leader, replicas, ISR and watermarks, and its config overrides.
+    Describe {
+        /// Topic.
+        topic: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Create a topic (e.g. compacted: --set cleanup.policy=compact).
+    Create {
+        /// Topic.
+        topic: String,
+        /// Partition count.
+        #[arg(long, default_value_t = 1)]
+        partitions: i32,
+        /// Replication factor.
+        #[arg(long, default_value_t = 1)]
+        replication_factor: i32,
+        /// Topic config, repeatable: --set retention.ms=86400000 (what
+        /// `kafka-topics` calls `--config`; here `--config` is the config file).
+        #[arg(long = "set", value_name = "K=V")]
+        configs: Vec<String>,
+    },
+    /// Delete a topic and all its records (needs --yes).
+    Delete {
+        /// Topic.
+        topic: String,
+        /// Yes, delete it.
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Show a topic's config overrides, or change them with --set / --delete.
+    Config {
+        /// Topic.
+        topic: String,
+        /// Set an override, repeatable: --set retention.ms=3600000
+        #[arg(long = "set", value_name = "K=V")]
+        set: Vec<String>,
+        /// Remove an override (back to the broker default), repeatable.
+        #[arg(long = "delete", value_name = "K")]
+        delete: Vec<String>,
+        /// Show every config entry, not only the topic's overrides.
+        #[arg(long)]
+        all: bool,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Grow a topic to --count partitions in total (Kafka cannot shrink one).
+    AddPartitions {
+        /// Topic.
+        topic: String,
+        /// The partition count afterwards (as `kafka-topics --alter --partitions`).
+        #[arg(long)]
+        count: usize,
+    },
+    /// Delete every record of a topic, keeping the topic (needs --yes).
+    Empty {
+        /// Topic.
+        topic: String,
+        /// Yes, delete its records.
+        #[arg(long)]
+        yes: bool,
+    },
+}
+
+/// `eventdeck groups ...`.
+#[derive(Debug, Clone, Subcommand)]
+pub enum GroupsCommand {
+    /// Every consumer group with its state and member count.
+    List {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// One group: members and assignments, committed offsets and lag.
+    Describe {
+        /// Group id.
+        group: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Move a group's committed offsets; a dry run unless --execute.
+    ResetOffsets(ResetOffsetsArgs),
+    /// Delete a group and its committed offsets (needs --yes).
+    Delete {
+        /// Group id.
+        group: String,
+        /// Yes, delete it.
+        #[arg(long)]
+        yes: bool,
+    },
+}
+
+/// `eventdeck groups reset-offsets`: the options of
+/// `kafka-consumer-groups --reset-offsets`.
+#[derive(Debug, Clone, Args)]
+#[command(group(clap::ArgGroup::new("spec").required(true).args(
+    ["to_earliest", "to_latest", "to_datetime", "by_duration", "shift_by", "to_offset"]
+)))]
+#[command(group(clap::ArgGroup::new("scope").required(true).args(["topics", "all_topics"])))]
+pub struct ResetOffsetsArgs {
+    /// Group id.
+    #[arg(short, long)]
+    pub group: String,
+    /// Topic, or TOPIC:0,1 for some partitions; repeatable.
+    #[arg(long = "topic", value_name = "TOPIC[:P,...]")]
+    pub topics: Vec<String>,
+    /// Every partition the group has committed offsets on.
+    #[arg(long)]
+    pub all_topics: bool,
+    /// To the log-start offset.
+    #[arg(long)]
+    pub to_earliest: bool,
+    /// To the log-end offset.
+    #[arg(long)]
+    pub to_latest: bool,
+    /// To the first offset at or after this time (RFC 3339, e.g. 2026-01-02T03:04:05.000Z).
+    #[arg(long, value_name = "TIME")]
+    pub to_datetime: Option<String>,
+    /// To the first offset at or after now minus this ISO-8601 duration (PT10M, P1DT2H).
+    #[arg(long, value_name = "DURATION")]
+    pub by_duration: Option<String>,
+    /// By N from the committed offset (negative goes back), clamped to the log.
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    pub shift_by: Option<i64>,
+    /// To offset N, clamped to the log.
+    #[arg(long, value_name = "N")]
+    pub to_offset: Option<i64>,
+    /// Commit the new offsets (without it, only the plan is printed).
+    #[arg(long, conflicts_with = "dry_run")]
+    pub execute: bool,
+    /// Only print the plan (the default).
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Print the plan as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `eventdeck replay`.
@@ -293,4 +468,71 @@ pub struct BridgeArgs {
     /// the bridge (local handlers, outbox, Kafka); prints one JSON result per line.
     #[arg(long)]
     pub stdin: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn reset_offsets_takes_negative_shifts_and_needs_a_spec_and_a_scope() {
+        let cli = Cli::try_parse_from([
+            "eventdeck",
+            "groups",
+            "reset-offsets",
+            "-g",
+            "g",
+            "--topic",
+            "t:0,1",
+            "--shift-by",
+            "-3",
+        ])
+        .expect("parses");
+        let Some(Command::Groups {
+            action: GroupsCommand::ResetOffsets(a),
+        }) = cli.command
+        else {
+            panic!("not reset-offsets");
+        };
+        assert_eq!(a.shift_by, Some(-3));
+        assert_eq!(a.topics, vec!["t:0,1".to_string()]);
+        assert!(!a.execute);
+        for bad in [
+            &[
+                "eventdeck",
+                "groups",
+                "reset-offsets",
+                "-g",
+                "g",
+                "--topic",
+                "t",
+            ][..],
+            &[
+                "eventdeck",
+                "groups",
+                "reset-offsets",
+                "-g",
+                "g",
+                "--to-latest",
+            ][..],
+            &[
+                "eventdeck",
+                "groups",
+                "reset-offsets",
+                "-g",
+                "g",
+                "--all-topics",
+                "--to-latest",
+                "--to-earliest",
+            ][..],
+        ] {
+            assert!(Cli::try_parse_from(bad).is_err(), "{bad:?}");
+        }
+    }
 }

@@ -17,5 +17,6 @@ pub mod flows;
 pub mod kafka;
 pub mod lag;
 pub mod logging;
+pub mod ops;
 pub mod publish;
 pub mod tui;

@@ -35,6 +35,10 @@ fn main() -> ExitCode {
     };
     match runtime.block_on(run(cli)) {
         Ok(code) => code,
+        Err(e) if e.downcast_ref::<cmd::NeedsConfirmation>().is_some() => {
+            eprintln!("eventdeck: {e}");
+            ExitCode::from(cmd::NEEDS_CONFIRMATION_EXIT)
+        }
         Err(e) => {
             // One clear line: the error and its causes, no backtrace noise.
             let chain: Vec<String> = e.chain().map(|c| c.to_string()).collect();
@@ -56,6 +60,9 @@ async fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
         Some(Command::Dlq { action }) => cmd::dlq::run(&settings, &action).await?,
         Some(Command::Replay(args)) => cmd::replay::run(&settings, &args).await?,
         Some(Command::Bridge(args)) => cmd::bridge::run(&settings, &args).await?,
+        Some(Command::Topics { action }) => cmd::topics::run(&settings, &action).await?,
+        Some(Command::Groups { action }) => cmd::groups::run(&settings, &action).await?,
+        Some(Command::Audit(args)) => cmd::audit::run(&settings, &args)?,
         None => eventdeck::tui::run(console_services(settings)?).await?,
     }
     Ok(ExitCode::SUCCESS)

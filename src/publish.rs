@@ -6,6 +6,10 @@
 use std::future::Future;
 use std::pin::Pin;
 
+use serde_json::json;
+
+use crate::audit::{self, action};
+use crate::config::Settings;
 use crate::domain::Envelope;
 use crate::kafka::{Delivery, EventProducer, KafkaError};
 
@@ -56,6 +60,40 @@ pub trait Publisher: Send + Sync {
     fn name(&self) -> &'static str;
 }
 
+/// Publishes one event on a person's behalf — the console's inject form and
+/// `eventdeck inject` both call this: the read-only gate first, then the
+/// publish, then one audit line with the outcome. (The demo scenario and the
+/// bridge publish through [`Publisher`] directly: they are not user actions.)
+pub async fn inject(
+    settings: &Settings,
+    publisher: &dyn Publisher,
+    req: PublishRequest,
+) -> Result<Published, PublishError> {
+    audit::authorize(settings, action::INJECT).map_err(|e| PublishError(e.to_string()))?;
+    let params = json!({
+        "topic": req.topic, "event_id": req.envelope.event_id,
+        "event_type": req.envelope.event_type, "context": req.envelope.context,
+        "via": publisher.name(),
+    });
+    let result = publisher.publish(req).await;
+    let outcome = match &result {
+        Ok(Published::Delivered(d)) => json!({"partition": d.partition, "offset": d.offset}),
+        Ok(Published::Queued { outbox_depth }) => json!({"queued": outbox_depth}),
+        Err(e) => json!({"error": e.0}),
+    };
+    if let Err(e) = audit::record(settings, action::INJECT, params, outcome) {
+        let done = if result.is_ok() {
+            "published"
+        } else {
+            "not published"
+        };
+        return Err(PublishError(format!(
+            "{done}, but the audit log could not be written: {e}"
+        )));
+    }
+    result
+}
+
 /// Publishes straight to Kafka with an [`EventProducer`]: no local handlers.
 #[derive(Clone)]
 pub struct DirectPublisher {
@@ -81,5 +119,80 @@ impl Publisher for DirectPublisher {
     }
     fn name(&self) -> &'static str {
         "direct"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::*;
+    use crate::config::CliOverrides;
+
+    struct Counting(Arc<AtomicUsize>);
+
+    impl Publisher for Counting {
+        fn publish(&self, req: PublishRequest) -> PublishFuture {
+            let n = self.0.fetch_add(1, Ordering::SeqCst) as i64;
+            Box::pin(async move {
+                Ok(Published::Delivered(Delivery {
+                    topic: req.topic,
+                    partition: 0,
+                    offset: n,
+                }))
+            })
+        }
+        fn name(&self) -> &'static str {
+            "counting"
+        }
+    }
+
+    fn settings(dir: &std::path::Path, read_only: bool) -> Settings {
+        let mut s = Settings::load_with_env(
+            &CliOverrides {
+                config: Some("/dev/null".into()),
+                read_only,
+                ..Default::default()
+            },
+            &|_| None,
+        )
+        .expect("settings");
+        s.data_dir = dir.to_path_buf();
+        s
+    }
+
+    fn request() -> PublishRequest {
+        PublishRequest {
+            topic: "debate.events".into(),
+            envelope: Envelope::new("debate", "DecisionMade", "a-1", serde_json::json!({})),
+            key: None,
+            headers: Vec::new(),
+        }
+    }
+
+    #[tokio::test]
+    async fn inject_passes_the_read_only_gate_and_leaves_one_audit_line() {
+        let dir = tempfile::tempdir().expect("dir");
+        let calls = Arc::new(AtomicUsize::new(0));
+        let publisher = Counting(calls.clone());
+
+        let ro = settings(dir.path(), true);
+        let err = inject(&ro, &publisher, request())
+            .await
+            .expect_err("refused");
+        assert!(err.0.contains("read-only mode"), "{err}");
+        assert_eq!(calls.load(Ordering::SeqCst), 0, "nothing published");
+        assert!(audit::read(&ro).expect("read").is_empty());
+
+        let rw = settings(dir.path(), false);
+        inject(&rw, &publisher, request()).await.expect("published");
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+        let lines = audit::read(&rw).expect("read");
+        assert_eq!(lines.len(), 1);
+        assert_eq!(lines[0].action, action::INJECT);
+        assert_eq!(lines[0].params["via"], "counting");
+        assert_eq!(lines[0].params["topic"], "debate.events");
+        assert_eq!(lines[0].outcome["offset"], 0);
     }
 }

@@ -161,7 +161,7 @@ async fn redrive(
     rate: u32,
 ) -> Result<()> {
     if !dry_run {
-        audit::authorize(settings, "dlq redrive")?;
+        audit::authorize(settings, audit::action::DLQ_REDRIVE)?;
     }
     let picks: Vec<(i32, i64)> = picks
         .iter()
@@ -212,7 +212,7 @@ async fn redrive(
         "rate": rate, "targets": plan.targets,
     });
     let result = json!({"delivered": outcome.delivered, "failed": outcome.failed.len()});
-    audit::record(settings, "dlq.redrive", params, result)?;
+    audit::record(settings, audit::action::DLQ_REDRIVE, params, result)?;
     println!(
         "delivered {}, failed {}",
         outcome.delivered,

@@ -8,6 +8,7 @@ use crate::config::Settings;
 use crate::domain::Envelope;
 use crate::kafka::produce::DEFAULT_DELIVERY_TIMEOUT;
 use crate::kafka::{EventProducer, check_reachable};
+use crate::publish::{self, DirectPublisher, PublishRequest, Published};
 
 /// A validated request to inject one event.
 #[derive(Debug, Clone)]
@@ -89,33 +90,29 @@ pub fn build_request(settings: &Settings, args: &InjectArgs) -> Result<InjectReq
 
 /// Runs `eventdeck inject`.
 pub async fn run(settings: &Settings, args: &InjectArgs) -> Result<()> {
-    if settings.read_only {
-        return Err(eyre!(
-            "read-only mode: inject is a mutating action and is refused"
-        ));
-    }
+    // The gate before any I/O, so a read-only session fails fast; `publish::inject`
+    // passes it again, as every inject does.
+    crate::audit::authorize(settings, crate::audit::action::INJECT)?;
     let req = build_request(settings, args)?;
     // A quick metadata round-trip first, so an unreachable cluster or a denied topic
     // is reported in seconds rather than after the delivery timeout.
     check_reachable(settings, Some(&req.topic)).await?;
     let producer = EventProducer::new(settings, DEFAULT_DELIVERY_TIMEOUT)?;
-    let sent = producer
-        .send_envelope(&req.topic, &req.envelope, req.key.as_deref(), &req.headers)
-        .await;
-    let outcome = match &sent {
-        Ok(d) => serde_json::json!({"partition": d.partition, "offset": d.offset}),
-        Err(e) => serde_json::Value::String(e.to_string()),
-    };
-    crate::audit::record(
+    let publisher = DirectPublisher::new(producer);
+    let published = publish::inject(
         settings,
-        "inject",
-        serde_json::json!({
-            "topic": req.topic, "event_id": req.envelope.event_id,
-            "event_type": req.envelope.event_type, "context": req.envelope.context,
-        }),
-        outcome,
-    )?;
-    let delivery = sent?;
+        &publisher,
+        PublishRequest {
+            topic: req.topic.clone(),
+            envelope: req.envelope.clone(),
+            key: req.key.clone(),
+            headers: req.headers.clone(),
+        },
+    )
+    .await?;
+    let Published::Delivered(delivery) = published else {
+        return Err(eyre!("the event was queued instead of delivered"));
+    };
     if args.json {
         println!(
             "{}",

@@ -1,15 +1,67 @@
 //! The headless commands: each is a thin shell around the library function the
 //! matching console pane calls.
 
+pub mod audit;
 pub mod bridge;
 pub mod demo;
 pub mod dlq;
+pub mod groups;
 pub mod inject;
 pub mod lag;
 pub mod replay;
 pub mod tail;
+pub mod topics;
 
 /// An error a command reports as one line on stderr, with exit code 1.
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
 pub struct UserError(pub String);
+
+/// A destructive command run without `--yes`: nothing was changed. Exit code
+/// [`NEEDS_CONFIRMATION_EXIT`].
+#[derive(Debug, thiserror::Error)]
+#[error("{what} is destructive and cannot be undone; nothing was changed. Add --yes to do it")]
+pub struct NeedsConfirmation {
+    /// What would have been done, e.g. "deleting topic 'orders'".
+    pub what: String,
+}
+
+/// Exit status of a destructive command without `--yes` (the status clap uses
+/// for usage errors).
+pub const NEEDS_CONFIRMATION_EXIT: u8 = 2;
+
+/// Refuses a destructive action unless the user said `--yes`.
+pub(crate) fn confirm(yes: bool, what: impl Into<String>) -> Result<(), NeedsConfirmation> {
+    if yes {
+        return Ok(());
+    }
+    Err(NeedsConfirmation { what: what.into() })
+}
+
+/// The audit outcome of a result: `"ok"` or the result's details, else the error text.
+pub(crate) fn outcome<T, E: std::fmt::Display>(
+    r: &Result<T, E>,
+    ok: impl FnOnce(&T) -> serde_json::Value,
+) -> serde_json::Value {
+    match r {
+        Ok(v) => ok(v),
+        Err(e) => serde_json::json!({ "error": e.to_string() }),
+    }
+}
+
+/// Parses `K=V` arguments of `flag`.
+pub(crate) fn key_values(flag: &str, items: &[String]) -> Result<Vec<(String, String)>, UserError> {
+    items
+        .iter()
+        .map(|kv| match kv.split_once('=') {
+            Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_string(), v.to_string())),
+            _ => Err(UserError(format!("{flag} expects KEY=VALUE, got '{kv}'"))),
+        })
+        .collect()
+}
+
+/// `-` for a missing value.
+pub(crate) fn dash<T: ToString>(v: &Option<T>) -> String {
+    v.as_ref()
+        .map_or_else(|| "-".to_string(), ToString::to_string)
+}

@@ -20,7 +20,7 @@ pub const REPLAY_SOURCE_HEADER: &str = "eventdeck.replay.source";
 /// Runs `eventdeck replay`.
 pub async fn run(settings: &Settings, args: &ReplayArgs) -> Result<()> {
     if !args.dry_run {
-        audit::authorize(settings, "replay")?;
+        audit::authorize(settings, audit::action::REPLAY)?;
     }
     let topic = match (&args.context, &args.topic) {
         (_, Some(t)) => t.clone(),
@@ -94,7 +94,7 @@ pub async fn run(settings: &Settings, args: &ReplayArgs) -> Result<()> {
     }
     audit::record(
         settings,
-        "replay",
+        audit::action::REPLAY,
         json!({"topic": topic, "from": from, "to": to, "to_topic": args.to_topic, "rate": args.rate}),
         json!({"delivered": delivered, "failed": failed.len()}),
     )?;

@@ -35,6 +35,41 @@ pub enum KafkaError {
         /// librdkafka's error.
         source: rdkafka::error::KafkaError,
     },
+    /// An admin request the broker refused for one resource.
+    #[error("{action}: {reason}")]
+    Admin {
+        /// What eventdeck was doing.
+        action: String,
+        /// The broker's error.
+        reason: String,
+    },
+    /// A consumer group that still has members: its offsets cannot be reset.
+    #[error(
+        "group '{group}' has {members} active member(s) (state {state}); offsets can only be reset when the group is inactive: stop its consumers first"
+    )]
+    GroupActive {
+        /// The group.
+        group: String,
+        /// Its state.
+        state: String,
+        /// How many members it has.
+        members: usize,
+    },
+    /// A group whose commit the coordinator refused because the group has live
+    /// members the client could not see beforehand: consumer-protocol (KIP-848)
+    /// groups are invisible to the classic DescribeGroups that rdkafka offers.
+    #[error(
+        "group '{group}' has active members (the broker refused the commit: {reason}); offsets can only be reset when the group is inactive: stop its consumers first"
+    )]
+    GroupActiveOnCommit {
+        /// The group.
+        group: String,
+        /// The broker's error.
+        reason: String,
+    },
+    /// A request that makes no sense for what the cluster holds.
+    #[error("{0}")]
+    Invalid(String),
     /// A record could not be delivered.
     #[error("delivery to {topic} failed: {reason}")]
     Delivery {

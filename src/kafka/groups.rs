@@ -19,7 +19,7 @@ use crate::lag::{GroupSnapshot, PartitionSnapshot, Poll};
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// A member as DescribeGroups reports it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Member {
     /// CONSUMER-ID.
     pub id: String,
@@ -32,7 +32,7 @@ pub struct Member {
 }
 
 /// A group as DescribeGroups reports it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct GroupInfo {
     /// Group id.
     pub name: String,
@@ -46,11 +46,30 @@ pub struct GroupInfo {
 
 /// Lists and describes every group. Blocking.
 pub fn list_groups(settings: &Settings) -> Result<Vec<GroupInfo>, KafkaError> {
+    fetch_groups(settings, None)
+}
+
+/// Describes one group (DescribeGroups). A group the coordinator does not know
+/// comes back as state `Dead` with no members, as Kafka reports it. Blocking.
+pub fn describe_group_info(settings: &Settings, group: &str) -> Result<GroupInfo, KafkaError> {
+    let mut found = fetch_groups(settings, Some(group))?;
+    Ok(match found.iter().position(|g| g.name == group) {
+        Some(i) => found.swap_remove(i),
+        None => GroupInfo {
+            name: group.to_string(),
+            state: "Dead".into(),
+            protocol_type: String::new(),
+            members: Vec::new(),
+        },
+    })
+}
+
+fn fetch_groups(settings: &Settings, group: Option<&str>) -> Result<Vec<GroupInfo>, KafkaError> {
     let consumer: BaseConsumer = client_config(settings)
         .create()
         .map_err(|e| KafkaError::client("creating a client", e))?;
     let list = consumer
-        .fetch_group_list(None, REQUEST_TIMEOUT)
+        .fetch_group_list(group, REQUEST_TIMEOUT)
         .map_err(|e| KafkaError::client("listing consumer groups", e))?;
     Ok(list
         .groups()

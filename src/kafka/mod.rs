@@ -2,6 +2,7 @@
 //! consuming, and converting what Kafka hands us into owned domain-side records
 //! before anything else sees them.
 
+pub mod admin;
 pub mod client;
 pub mod consume;
 pub mod embedded;

@@ -178,10 +178,13 @@ pub async fn run(services: AppServices) -> Result<()> {
                     };
                     let tx = worker_tx.clone();
                     let id = req.id;
+                    let settings = services.settings.clone();
                     spawn_watched(
                         "publish",
                         async move {
-                            let result = publisher.publish(req.request).await;
+                            let result =
+                                crate::publish::inject(&settings, publisher.as_ref(), req.request)
+                                    .await;
                             let _ = tx.send(WorkerMsg::Published { id, result }).await;
                         },
                         worker_tx.clone(),

@@ -1,0 +1,247 @@
+//! `eventdeck topics ...`: the Topics pane's operations headless. Reads print a
+//! table or JSON; every change passes the read-only gate, is confirmed with
+//! `--yes` when it destroys data, and leaves one audit line.
+
+use std::io::Write;
+
+use color_eyre::eyre::Result;
+use serde::Serialize;
+use serde_json::json;
+
+use super::{confirm, key_values, outcome};
+use crate::audit::{self, action};
+use crate::cli::TopicsCommand;
+use crate::config::Settings;
+use crate::kafka::admin::{self, ConfigValue, NewTopicSpec, TopicDetail};
+
+/// Runs `eventdeck topics ...`.
+pub async fn run(settings: &Settings, cmd: &TopicsCommand) -> Result<()> {
+    match cmd {
+        TopicsCommand::List { internal, json } => {
+            let topics = admin::list_topics(settings, *internal).await?;
+            let mut out = std::io::stdout().lock();
+            if *json {
+                serde_json::to_writer_pretty(&mut out, &topics)?;
+                writeln!(out)?;
+            } else {
+                write_list(&mut out, &topics)?;
+            }
+        }
+        TopicsCommand::Describe { topic, json } => {
+            let detail = admin::describe_topic(settings, topic).await?;
+            let configs: Vec<ConfigValue> = admin::topic_configs(settings, topic)
+                .await?
+                .into_iter()
+                .filter(ConfigValue::is_override)
+                .collect();
+            let mut out = std::io::stdout().lock();
+            if *json {
+                #[derive(Serialize)]
+                struct Described<'a> {
+                    #[serde(flatten)]
+                    detail: &'a TopicDetail,
+                    configs: &'a [ConfigValue],
+                }
+                let d = Described {
+                    detail: &detail,
+                    configs: &configs,
+                };
+                serde_json::to_writer_pretty(&mut out, &d)?;
+                writeln!(out)?;
+            } else {
+                write_detail(&mut out, &detail, &configs)?;
+            }
+        }
+        TopicsCommand::Create {
+            topic,
+            partitions,
+            replication_factor,
+            configs,
+        } => {
+            audit::authorize(settings, action::TOPIC_CREATE)?;
+            let spec = NewTopicSpec {
+                name: topic.clone(),
+                partitions: *partitions,
+                replication_factor: *replication_factor,
+                configs: key_values("--config", configs)?,
+            };
+            let res = admin::create_topic(settings, &spec).await;
+            audit::record(
+                settings,
+                action::TOPIC_CREATE,
+                json!({
+                    "topic": spec.name, "partitions": spec.partitions,
+                    "replication_factor": spec.replication_factor, "configs": spec.configs,
+                }),
+                outcome(&res, |_| "ok".into()),
+            )?;
+            res?;
+            println!(
+                "created topic {topic}: {partitions} partition(s), replication factor {replication_factor}"
+            );
+        }
+        TopicsCommand::Delete { topic, yes } => {
+            audit::authorize(settings, action::TOPIC_DELETE)?;
+            confirm(*yes, format!("deleting topic '{topic}'"))?;
+            let res = admin::delete_topic(settings, topic).await;
+            audit::record(
+                settings,
+                action::TOPIC_DELETE,
+                json!({ "topic": topic }),
+                outcome(&res, |_| "ok".into()),
+            )?;
+            res?;
+            println!("deleted topic {topic}");
+        }
+        TopicsCommand::Config {
+            topic,
+            set,
+            delete,
+            all,
+            json,
+        } => {
+            let configs = if set.is_empty() && delete.is_empty() {
+                admin::topic_configs(settings, topic).await?
+            } else {
+                audit::authorize(settings, action::TOPIC_CONFIG)?;
+                let set = key_values("--set", set)?;
+                let res = admin::alter_topic_configs(settings, topic, &set, delete).await;
+                audit::record(
+                    settings,
+                    action::TOPIC_CONFIG,
+                    json!({ "topic": topic, "set": set, "delete": delete }),
+                    outcome(&res, |_| "ok".into()),
+                )?;
+                res?
+            };
+            let shown: Vec<&ConfigValue> =
+                configs.iter().filter(|c| *all || c.is_override()).collect();
+            let mut out = std::io::stdout().lock();
+            if *json {
+                serde_json::to_writer_pretty(&mut out, &shown)?;
+                writeln!(out)?;
+            } else {
+                write_configs(&mut out, &shown)?;
+            }
+        }
+        TopicsCommand::AddPartitions { topic, count } => {
+            audit::authorize(settings, action::TOPIC_ADD_PARTITIONS)?;
+            let res = admin::add_partitions(settings, topic, *count).await;
+            audit::record(
+                settings,
+                action::TOPIC_ADD_PARTITIONS,
+                json!({ "topic": topic, "count": count }),
+                outcome(&res, |before| json!({ "before": before, "after": count })),
+            )?;
+            let before = res?;
+            println!("topic {topic}: {before} -> {count} partition(s)");
+        }
+        TopicsCommand::Empty { topic, yes } => {
+            audit::authorize(settings, action::TOPIC_EMPTY)?;
+            confirm(*yes, format!("deleting every record of topic '{topic}'"))?;
+            let res = admin::empty_topic(settings, topic).await;
+            audit::record(
+                settings,
+                action::TOPIC_EMPTY,
+                json!({ "topic": topic }),
+                outcome(
+                    &res,
+                    |parts| json!({ "deleted": parts.iter().map(|p| p.deleted).sum::<i64>() }),
+                ),
+            )?;
+            let parts = res?;
+            let total: i64 = parts.iter().map(|p| p.deleted).sum();
+            println!("emptied topic {topic}: {total} record(s) deleted");
+            for p in &parts {
+                println!(
+                    "  partition {}: {} deleted, log start now {}",
+                    p.partition, p.deleted, p.low
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `TOPIC PARTITIONS RF EST-COUNT UNDER-REPLICATED`.
+pub(crate) fn write_list(out: &mut impl Write, topics: &[TopicDetail]) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "{:<48} {:>10} {:>3} {:>12} {:>16}",
+        "TOPIC", "PARTITIONS", "RF", "EST-COUNT", "UNDER-REPLICATED"
+    )?;
+    for t in topics {
+        writeln!(
+            out,
+            "{:<48} {:>10} {:>3} {:>12} {:>16}",
+            t.name,
+            t.partitions.len(),
+            t.replication_factor,
+            t.estimated_count,
+            t.under_replicated()
+        )?;
+    }
+    Ok(())
+}
+
+fn ids(v: &[i32]) -> String {
+    v.iter().map(i32::to_string).collect::<Vec<_>>().join(",")
+}
+
+/// The topic, its partitions and its overrides.
+pub(crate) fn write_detail(
+    out: &mut impl Write,
+    t: &TopicDetail,
+    configs: &[ConfigValue],
+) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "Topic: {}  Partitions: {}  ReplicationFactor: {}  EstimatedCount: {}",
+        t.name,
+        t.partitions.len(),
+        t.replication_factor,
+        t.estimated_count
+    )?;
+    writeln!(
+        out,
+        "{:>9} {:>6} {:<12} {:<12} {:>12} {:>12} {:>10}",
+        "PARTITION", "LEADER", "REPLICAS", "ISR", "LOW", "HIGH", "COUNT"
+    )?;
+    for p in &t.partitions {
+        writeln!(
+            out,
+            "{:>9} {:>6} {:<12} {:<12} {:>12} {:>12} {:>10}",
+            p.partition,
+            p.leader,
+            ids(&p.replicas),
+            ids(&p.isr),
+            p.low,
+            p.high,
+            (p.high - p.low).max(0)
+        )?;
+    }
+    if configs.is_empty() {
+        writeln!(out, "Configs: (broker defaults)")?;
+    } else {
+        writeln!(out, "Configs:")?;
+        for c in configs {
+            writeln!(out, "  {}={}", c.name, super::dash(&c.value))?;
+        }
+    }
+    Ok(())
+}
+
+/// `NAME VALUE SOURCE`.
+pub(crate) fn write_configs(out: &mut impl Write, configs: &[&ConfigValue]) -> std::io::Result<()> {
+    writeln!(out, "{:<44} {:<32} SOURCE", "NAME", "VALUE")?;
+    for c in configs {
+        writeln!(
+            out,
+            "{:<44} {:<32} {}",
+            c.name,
+            super::dash(&c.value),
+            c.source
+        )?;
+    }
+    Ok(())
+}

@@ -1,0 +1,341 @@
+//! `eventdeck topics ...` on real Kafka, every operation checked with an
+//! independent client: kcat and Kafka's own `kafka-topics`, `kafka-configs`,
+//! `kafka-get-offsets`. Destructive commands without `--yes` change nothing and
+//! exit 2; every change leaves exactly one audit line that `eventdeck audit
+//! --json` reads back.
+
+#[path = "common/admin.rs"]
+mod admin;
+mod common;
+
+use admin::*;
+use common::*;
+use serde_json::Value;
+
+fn json(out: &std::process::Output) -> Value {
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", stdout(out)))
+}
+
+fn tool_overrides(topic: &str) -> Vec<String> {
+    let out = kafka_tool(
+        "configs",
+        &[
+            "--entity-type",
+            "topics",
+            "--entity-name",
+            topic,
+            "--describe",
+        ],
+    );
+    let mut v: Vec<String> = out
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split_whitespace().next().map(str::to_string))
+        .collect();
+    v.sort();
+    v
+}
+
+#[tokio::test]
+async fn create_describe_list_and_delete_agree_with_kcat_and_kafka_topics() {
+    let topic = unique_topic("ops-create");
+    let sandbox = Sandbox::new();
+    eventdeck_ok(
+        &sandbox,
+        &[
+            "topics",
+            "create",
+            &topic,
+            "--partitions",
+            "3",
+            "--replication-factor",
+            "1",
+            "--set",
+            "cleanup.policy=compact",
+        ],
+    );
+    // Independent view: three partitions, each with a leader, and the override.
+    let parts = kcat_partitions(&topic);
+    assert_eq!(parts.len(), 3, "{parts:?}");
+    assert!(parts.iter().all(|(_, leader)| *leader >= 0));
+    let described = kafka_tool("topics", &["--describe", "--topic", &topic]);
+    assert!(described.contains("PartitionCount: 3"), "{described}");
+    assert!(described.contains("ReplicationFactor: 1"), "{described}");
+    assert!(described.contains("cleanup.policy=compact"), "{described}");
+
+    produce(&topic, 0, 4);
+    produce(&topic, 2, 3);
+    let d = json(&eventdeck_ok(
+        &sandbox,
+        &["topics", "describe", &topic, "--json"],
+    ));
+    assert_eq!(d["name"], topic.as_str());
+    assert_eq!(d["estimated_count"], 7);
+    assert_eq!(d["replication_factor"], 1);
+    let ours: Vec<(i64, i64)> = d["partitions"]
+        .as_array()
+        .expect("partitions")
+        .iter()
+        .map(|p| {
+            (
+                p["partition"].as_i64().unwrap_or(-1),
+                p["leader"].as_i64().unwrap_or(-2),
+            )
+        })
+        .collect();
+    assert_eq!(ours, parts, "partitions and leaders as kcat sees them");
+    let highs: Vec<i64> = d["partitions"]
+        .as_array()
+        .expect("partitions")
+        .iter()
+        .map(|p| p["high"].as_i64().unwrap_or(-1))
+        .collect();
+    assert_eq!(highs, vec![4, 0, 3]);
+    for p in d["partitions"].as_array().expect("partitions") {
+        assert_eq!(p["replicas"], serde_json::json!([p["leader"]]));
+        assert_eq!(p["isr"], p["replicas"]);
+    }
+    assert_eq!(d["configs"][0]["name"], "cleanup.policy");
+    assert_eq!(d["configs"][0]["value"], "compact");
+    let text = stdout(&eventdeck_ok(&sandbox, &["topics", "describe", &topic]));
+    assert!(text.contains("EstimatedCount: 7"), "{text}");
+    assert!(text.contains("cleanup.policy=compact"), "{text}");
+
+    let list = json(&eventdeck_ok(&sandbox, &["topics", "list", "--json"]));
+    let row = list
+        .as_array()
+        .expect("list")
+        .iter()
+        .find(|t| t["name"] == topic.as_str())
+        .expect("the new topic is listed");
+    assert_eq!(row["estimated_count"], 7);
+    assert!(
+        !list
+            .as_array()
+            .expect("list")
+            .iter()
+            .any(|t| t["name"] == "__consumer_offsets"),
+        "internal topics only with --internal"
+    );
+    let table = stdout(&eventdeck_ok(&sandbox, &["topics", "list"]));
+    assert!(table.lines().any(|l| l.starts_with(&topic)), "{table}");
+
+    // Without --yes: exit 2, a clear message, the topic still there.
+    let out = eventdeck(&sandbox, &["topics", "delete", &topic]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("--yes"), "{}", stderr(&out));
+    assert!(topic_listed(&topic));
+
+    eventdeck_ok(&sandbox, &["topics", "delete", &topic, "--yes"]);
+    let mut gone = false;
+    for _ in 0..50 {
+        if !topic_listed(&topic) {
+            gone = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    assert!(gone, "kafka-topics --list still shows {topic}");
+}
+
+#[tokio::test]
+async fn config_set_and_delete_agree_with_kafka_configs_and_keep_other_overrides() {
+    let topic = unique_topic("ops-config");
+    create_topic(&topic, 1).await;
+    let sandbox = Sandbox::new();
+    assert!(tool_overrides(&topic).is_empty());
+    eventdeck_ok(
+        &sandbox,
+        &[
+            "topics",
+            "config",
+            &topic,
+            "--set",
+            "retention.ms=3600000",
+            "--set",
+            "max.message.bytes=65536",
+        ],
+    );
+    assert_eq!(
+        tool_overrides(&topic),
+        vec!["max.message.bytes=65536", "retention.ms=3600000"]
+    );
+    // A later change names only one key; the other override must survive
+    // (the full-set AlterConfigs would otherwise reset it).
+    eventdeck_ok(
+        &sandbox,
+        &[
+            "topics",
+            "config",
+            &topic,
+            "--set",
+            "cleanup.policy=compact",
+            "--delete",
+            "retention.ms",
+        ],
+    );
+    assert_eq!(
+        tool_overrides(&topic),
+        vec!["cleanup.policy=compact", "max.message.bytes=65536"]
+    );
+    let shown = json(&eventdeck_ok(
+        &sandbox,
+        &["topics", "config", &topic, "--json"],
+    ));
+    let names: Vec<&str> = shown
+        .as_array()
+        .expect("configs")
+        .iter()
+        .filter_map(|c| c["name"].as_str())
+        .collect();
+    assert_eq!(names, vec!["cleanup.policy", "max.message.bytes"]);
+    let all = json(&eventdeck_ok(
+        &sandbox,
+        &["topics", "config", &topic, "--all", "--json"],
+    ));
+    assert!(
+        all.as_array().expect("configs").len() > 10,
+        "--all shows defaults too"
+    );
+
+    // Removing a key that is not set is an error, and changes nothing.
+    let out = eventdeck(
+        &sandbox,
+        &["topics", "config", &topic, "--delete", "segment.ms"],
+    );
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("segment.ms"), "{}", stderr(&out));
+    assert_eq!(
+        tool_overrides(&topic),
+        vec!["cleanup.policy=compact", "max.message.bytes=65536"]
+    );
+    // A topic that does not exist is reported, not silently "configured".
+    let out = eventdeck(
+        &sandbox,
+        &[
+            "topics",
+            "config",
+            &unique_topic("ops-missing"),
+            "--set",
+            "retention.ms=1",
+        ],
+    );
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("does not exist"), "{}", stderr(&out));
+}
+
+#[tokio::test]
+async fn add_partitions_grows_the_topic_as_kafka_topics_sees_it() {
+    let topic = unique_topic("ops-grow");
+    create_topic(&topic, 2).await;
+    let sandbox = Sandbox::new();
+    let out = eventdeck_ok(
+        &sandbox,
+        &["topics", "add-partitions", &topic, "--count", "5"],
+    );
+    assert!(stdout(&out).contains("2 -> 5"), "{}", stdout(&out));
+    let described = kafka_tool("topics", &["--describe", "--topic", &topic]);
+    assert!(described.contains("PartitionCount: 5"), "{described}");
+    assert_eq!(kcat_partitions(&topic).len(), 5);
+    // Kafka cannot shrink a topic: a smaller count is refused.
+    let out = eventdeck(
+        &sandbox,
+        &["topics", "add-partitions", &topic, "--count", "3"],
+    );
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("already has 5"), "{}", stderr(&out));
+    assert_eq!(kcat_partitions(&topic).len(), 5);
+}
+
+#[tokio::test]
+async fn empty_deletes_every_record_and_needs_yes() {
+    let topic = unique_topic("ops-empty");
+    create_topic(&topic, 2).await;
+    produce(&topic, 0, 5);
+    produce(&topic, 1, 2);
+    let sandbox = Sandbox::new();
+    let out = eventdeck(&sandbox, &["topics", "empty", &topic]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert_eq!(count_records(&topic), 7, "nothing deleted without --yes");
+
+    let out = eventdeck_ok(&sandbox, &["topics", "empty", &topic, "--yes"]);
+    assert!(
+        stdout(&out).contains("7 record(s) deleted"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(count_records(&topic), 0);
+    let earliest = kafka_tool("get-offsets", &["--topic", &topic, "--time", "-2"]);
+    let mut lines: Vec<&str> = earliest.lines().filter(|l| !l.trim().is_empty()).collect();
+    lines.sort();
+    assert_eq!(lines, vec![format!("{topic}:0:5"), format!("{topic}:1:2")]);
+    // The topic itself stays, and takes new records.
+    produce(&topic, 0, 1);
+    assert_eq!(count_records(&topic), 1);
+}
+
+#[tokio::test]
+async fn each_topic_change_writes_one_audit_line_that_audit_json_reads_back() {
+    let topic = unique_topic("ops-audit");
+    let sandbox = Sandbox::new();
+    let steps: Vec<(Vec<&str>, &str)> = vec![
+        (
+            vec!["topics", "create", &topic, "--partitions", "1"],
+            "topics.create",
+        ),
+        (
+            vec!["topics", "config", &topic, "--set", "retention.ms=60000"],
+            "topics.config",
+        ),
+        (
+            vec!["topics", "add-partitions", &topic, "--count", "2"],
+            "topics.add-partitions",
+        ),
+        (vec!["topics", "empty", &topic, "--yes"], "topics.empty"),
+        (vec!["topics", "delete", &topic, "--yes"], "topics.delete"),
+    ];
+    for (i, (args, action)) in steps.iter().enumerate() {
+        eventdeck_ok(&sandbox, args);
+        // Reads are not audited: a describe between changes adds no line.
+        if i == 0 {
+            eventdeck_ok(&sandbox, &["topics", "describe", &topic]);
+        }
+        let lines = audit_lines(&sandbox);
+        assert_eq!(lines.len(), i + 1, "one line per change: {lines:#?}");
+        let last = &lines[i];
+        assert_eq!(last["action"], *action);
+        assert_eq!(last["params"]["topic"], topic.as_str());
+        assert_eq!(last["cluster"], bootstrap().as_str());
+        assert_eq!(last["profile"], "default");
+        assert_eq!(last["principal"], "User:ANONYMOUS");
+        for field in ["time", "os_user", "outcome"] {
+            let v = &last[field];
+            assert!(!v.is_null() && v != "" && v != "-", "{field}: {last}");
+        }
+        assert!(
+            chrono::DateTime::parse_from_rfc3339(last["time"].as_str().unwrap_or_default()).is_ok()
+        );
+    }
+    let lines = audit_lines(&sandbox);
+    assert_eq!(
+        lines[2]["outcome"],
+        serde_json::json!({"before": 1, "after": 2})
+    );
+    let read_back = json(&eventdeck_ok(&sandbox, &["audit", "--json"]));
+    assert_eq!(read_back, Value::Array(lines));
+    let table = stdout(&eventdeck_ok(&sandbox, &["audit"]));
+    assert_eq!(table.lines().count(), 6, "{table}");
+    assert!(table.contains("topics.add-partitions"), "{table}");
+
+    // A failed change is audited too, with its error as the outcome.
+    let out = eventdeck(&sandbox, &["topics", "delete", &topic, "--yes"]);
+    assert!(!out.status.success());
+    let lines = audit_lines(&sandbox);
+    assert_eq!(lines.len(), 6);
+    assert!(
+        lines[5]["outcome"]["error"].as_str().is_some(),
+        "{}",
+        lines[5]
+    );
+}
