@@ -35,10 +35,6 @@ const ADMIN_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long to wait for a created or grown topic to show leaders in metadata:
 /// the controller has committed it, but brokers learn of it asynchronously.
 const PROPAGATION_TIMEOUT: Duration = Duration::from_secs(15);
-/// Retries of a batched watermark lookup while new partitions get leaders.
-const WATERMARK_RETRIES: u32 = 25;
-/// Pause between those retries (25 × 200 ms: up to 5 s).
-const WATERMARK_RETRY_PAUSE: Duration = Duration::from_millis(200);
 /// Offset lookups by time and commits.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -243,7 +239,7 @@ fn details(
         .iter()
         .flat_map(|(t, ps)| ps.iter().map(move |p| (t.clone(), p.0)))
         .collect();
-    let marks = batched_watermarks(settings, &all)?;
+    let marks = super::groups::watermarks(settings, &all)?;
     Ok(md
         .into_iter()
         .map(|(name, parts)| {
@@ -272,84 +268,6 @@ fn details(
             }
         })
         .collect())
-}
-
-/// Watermarks of many partitions in two ListOffsets rounds (per broker, not per
-/// partition): offsets-for-times with Kafka's special timestamps -2 (earliest)
-/// and -1 (latest). Per-partition watermark requests would be one round trip
-/// each, minutes for a cluster with tens of thousands of partitions. Falls
-/// back to them when a partition comes back without an offset. Blocking.
-fn batched_watermarks(
-    settings: &Settings,
-    partitions: &[(String, i32)],
-) -> Result<super::groups::Watermarks, KafkaError> {
-    if partitions.is_empty() {
-        return Ok(Default::default());
-    }
-    let consumer: BaseConsumer = client_config(settings)
-        .create()
-        .map_err(|e| KafkaError::client("creating a client", e))?;
-    // Offset::Beginning and Offset::End are -2 and -1 on the wire.
-    let lookup = |at: Offset| -> Result<BTreeMap<(String, i32), i64>, KafkaError> {
-        let mut tpl = TopicPartitionList::new();
-        for (t, p) in partitions {
-            tpl.add_partition_offset(t, *p, at)
-                .map_err(|e| KafkaError::client("building the partition list", e))?;
-        }
-        let res = consumer
-            .offsets_for_times(tpl, REQUEST_TIMEOUT)
-            .map_err(|e| KafkaError::client("reading watermarks", e))?;
-        Ok(res
-            .elements()
-            .iter()
-            .filter_map(|e| match (e.error(), e.offset()) {
-                (Ok(()), Offset::Offset(o)) if o >= 0 => {
-                    Some(((e.topic().to_string(), e.partition()), o))
-                }
-                _ => None,
-            })
-            .collect())
-    };
-    // Right after a topic is created or grown, metadata already names leaders
-    // that do not yet serve ListOffsets (NotLeaderForPartition): retry briefly.
-    let with_retry = |at: Offset| {
-        let mut tries = 0;
-        loop {
-            match lookup(at) {
-                Err(KafkaError::Client { source, .. })
-                    if tries < WATERMARK_RETRIES
-                        && matches!(
-                            source.rdkafka_error_code(),
-                            Some(
-                                RDKafkaErrorCode::NotLeaderForPartition
-                                    | RDKafkaErrorCode::LeaderNotAvailable
-                                    | RDKafkaErrorCode::UnknownTopicOrPartition
-                            )
-                        ) =>
-                {
-                    tries += 1;
-                    std::thread::sleep(WATERMARK_RETRY_PAUSE);
-                }
-                other => return other,
-            }
-        }
-    };
-    let low = with_retry(Offset::Beginning)?;
-    let high = with_retry(Offset::End)?;
-    let mut out = super::groups::Watermarks::with_capacity(partitions.len());
-    let mut missing = Vec::new();
-    for tp in partitions {
-        match (low.get(tp), high.get(tp)) {
-            (Some(l), Some(h)) => {
-                out.insert(tp.clone(), (*l, *h));
-            }
-            _ => missing.push(tp.clone()),
-        }
-    }
-    if !missing.is_empty() {
-        out.extend(watermarks(settings, &missing)?);
-    }
-    Ok(out)
 }
 
 /// Every topic with partitions, watermarks and estimated count; Kafka's internal
