@@ -295,7 +295,7 @@ impl DlqState {
                 }
                 let cells = [
                     members.len().to_string(),
-                    kind.clone(),
+                    short_kind(&kind).to_string(),
                     message.clone(),
                     topics.join(", "),
                     families.join(", "),
@@ -620,11 +620,11 @@ impl DlqState {
         let widths = [
             Constraint::Length(1),
             Constraint::Length(9),
-            Constraint::Fill(3),
+            Constraint::Fill(4),
             Constraint::Fill(2),
             Constraint::Fill(2),
             Constraint::Length(3),
-            Constraint::Fill(3),
+            Constraint::Fill(2),
         ];
         self.render_table(frame, area, t, header, rows, &widths, self.rec_sel);
     }
@@ -672,7 +672,7 @@ impl DlqState {
             DlqView::Records | DlqView::Detail => {
                 let c = self.causes.get(self.cause_sel);
                 strings::dlq_cause_title(
-                    c.map_or("-", |c| c.kind.as_str()),
+                    c.map_or("-", |c| short_kind(&c.kind)),
                     c.map_or(0, |c| c.members.len()),
                     self.marks.len(),
                 )
@@ -890,6 +890,19 @@ impl Pane for DlqState {
     }
 }
 
+/// A Java class name's last segment (`java.lang.NullPointerException` →
+/// `NullPointerException`), so the cause list stays readable on narrow screens;
+/// the detail view shows the full name.
+pub fn short_kind(kind: &str) -> &str {
+    if kind.contains(' ') {
+        return kind;
+    }
+    kind.rsplit('.')
+        .next()
+        .filter(|s| !s.is_empty())
+        .unwrap_or(kind)
+}
+
 /// Where the original record was: `topic[p]@offset`, the parts the headers
 /// leave out omitted, `-` when not even the topic is known.
 pub fn original_label(l: &crate::dlq::DeadLetter) -> String {
@@ -1025,6 +1038,16 @@ fn detail_lines(r: &DlqRecord, stack_open: bool, t: &Theme) -> Vec<Line<'static>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn java_class_names_shorten_to_their_last_segment() {
+        assert_eq!(
+            short_kind("java.lang.NullPointerException"),
+            "NullPointerException"
+        );
+        assert_eq!(short_kind("timeout"), "timeout");
+        assert_eq!(short_kind("a b.c"), "a b.c");
+    }
 
     #[test]
     fn header_values_show_text_or_hex_with_the_number() {
