@@ -120,6 +120,10 @@ pub const LAG_COLUMNS: [&str; 8] = [
     "STATUS",
     "DRAIN",
 ];
+/// The same, for narrow screens.
+pub const LAG_COLUMNS_SHORT: [&str; 8] = [
+    "GROUP", "STATE", "MBRS", "TOTAL", "MAX", "LAG s", "STATUS", "DRAIN",
+];
 /// Lag pane: the trend column.
 pub const LAG_TREND: &str = "TREND";
 /// Lag pane: partition columns, as `kafka-consumer-groups --describe` names them.
@@ -381,13 +385,13 @@ pub fn describe(action: Action) -> &'static str {
         Action::ReuseCorrelation => "reuse selected record's correlation",
         Action::Confirm => "apply",
         Action::SortNext => "sort by next column",
-        Action::SortPrev => "sort by previous column",
+        Action::SortPrev => "sort: previous column",
         Action::SortReverse => "reverse sort order",
         Action::Mark => "mark/unmark record",
-        Action::Redrive => "redrive marked or selected (preview first)",
-        Action::RedriveAll => "redrive all matching filter (preview first)",
-        Action::OpenOriginal => "open original in Streams",
-        Action::ToggleStack => "expand/collapse stack trace",
+        Action::Redrive => "redrive selection",
+        Action::RedriveAll => "redrive all matching",
+        Action::OpenOriginal => "original in Streams",
+        Action::ToggleStack => "toggle stack trace",
     }
 }
 

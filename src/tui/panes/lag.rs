@@ -23,6 +23,8 @@ use crate::tui::theme::Theme;
 
 /// Trend points drawn per row.
 const SPARK_WIDTH: usize = 16;
+/// Trend points drawn per row on narrow screens.
+const SPARK_NARROW: usize = 8;
 /// Below this width the partition table uses short column titles.
 const WIDE: u16 = 110;
 
@@ -68,9 +70,13 @@ impl SortColumn {
         SortColumn::Drain,
     ];
 
-    /// Column title.
-    pub fn title(self) -> &'static str {
-        strings::LAG_COLUMNS[self as usize]
+    /// Column title (a shorter one for narrow screens).
+    pub fn title(self, wide: bool) -> &'static str {
+        if wide {
+            strings::LAG_COLUMNS[self as usize]
+        } else {
+            strings::LAG_COLUMNS_SHORT[self as usize]
+        }
     }
 
     /// Numbers read best largest first; names A to Z.
@@ -103,6 +109,7 @@ struct GroupRow {
     lag: GroupLag,
     cells: [String; 8],
     trend: String,
+    trend_narrow: String,
 }
 
 /// A partition row, formatted when the report arrived.
@@ -341,14 +348,15 @@ impl LagState {
 
     fn render_list(&self, frame: &mut Frame<'_>, area: Rect, t: &Theme) {
         let arrow = if self.descending { "▼" } else { "▲" };
+        let wide = area.width >= WIDE;
         let header = Row::new(
             SortColumn::ALL
                 .iter()
                 .map(|c| {
                     let title = if *c == self.sort {
-                        format!("{}{arrow}", c.title())
+                        format!("{}{arrow}", c.title(wide))
                     } else {
-                        c.title().to_string()
+                        c.title(wide).to_string()
                     };
                     TableCell::from(title)
                 })
@@ -361,23 +369,39 @@ impl LagState {
                 r.cells[SortColumn::Status as usize].clone(),
                 status_style(r.lag.status, t),
             ));
+            let trend = if wide { &r.trend } else { &r.trend_narrow };
             cells.push(TableCell::from(Span::styled(
-                r.trend.clone(),
+                trend.clone(),
                 Style::new().fg(t.accent),
             )));
             Row::new(cells)
         });
-        let widths = [
-            Constraint::Fill(3),
-            Constraint::Length(11),
-            Constraint::Length(7),
-            Constraint::Length(10),
-            Constraint::Length(9),
-            Constraint::Length(8),
-            Constraint::Length(7),
-            Constraint::Length(8),
-            Constraint::Length(SPARK_WIDTH as u16),
-        ];
+        let widths = if wide {
+            [
+                Constraint::Fill(3),
+                Constraint::Length(11),
+                Constraint::Length(7),
+                Constraint::Length(10),
+                Constraint::Length(9),
+                Constraint::Length(8),
+                Constraint::Length(7),
+                Constraint::Length(8),
+                Constraint::Length(SPARK_WIDTH as u16),
+            ]
+        } else {
+            // 80 columns: the group id keeps at least 16 of them.
+            [
+                Constraint::Min(16),
+                Constraint::Length(7),
+                Constraint::Length(4),
+                Constraint::Length(7),
+                Constraint::Length(6),
+                Constraint::Length(6),
+                Constraint::Length(6),
+                Constraint::Length(6),
+                Constraint::Length(SPARK_NARROW as u16),
+            ]
+        };
         self.render_table(
             frame,
             area,
@@ -625,6 +649,7 @@ fn group_row(g: GroupLag) -> GroupRow {
     ];
     GroupRow {
         trend: sparkline(&g.trend, SPARK_WIDTH),
+        trend_narrow: sparkline(&g.trend, SPARK_NARROW),
         cells,
         lag: g,
     }
