@@ -563,3 +563,55 @@ fn new_dead_letters_appear_live_and_duplicates_are_dropped() {
             .any(|(k, _, n)| k == "rejected" && *n == 2)
     );
 }
+
+#[test]
+fn wheel_and_clicks_move_through_dead_letters() {
+    let mut app = dlq_app();
+    let _ = screen(&app, 120, 40);
+    let mouse = |kind, row| {
+        Event::Mouse(MouseEvent {
+            kind,
+            column: 20,
+            row,
+            modifiers: KeyModifiers::NONE,
+        })
+    };
+    app.handle_event(mouse(MouseEventKind::ScrollDown, 10));
+    assert_eq!(app.dlq.selected_index(), 3, "the wheel moves three rows");
+    app.handle_event(mouse(MouseEventKind::ScrollUp, 10));
+    assert_eq!(app.dlq.selected_index(), 0);
+    // Row 4 is the first cause (header, tabs, border, column titles above it).
+    app.handle_event(mouse(MouseEventKind::Down(MouseButton::Left), 5));
+    assert_eq!(app.dlq.selected_index(), 1);
+    assert_eq!(app.dlq.view(), DlqView::Causes);
+    app.handle_event(mouse(MouseEventKind::Down(MouseButton::Left), 5));
+    assert_eq!(app.dlq.view(), DlqView::Records);
+    let r = app.dlq.current().expect("a record");
+    assert_eq!(r.record.topic, "testing.events.dlq");
+}
+
+#[test]
+fn help_and_hints_list_the_new_keys_from_the_key_table() {
+    let mut app = dlq_app();
+    app.press("enter");
+    let hints = screen(&app, 160, 40);
+    let last = hints.lines().last().unwrap_or_default().to_string();
+    for want in ["space mark", "R redrive", "o original", "esc back"] {
+        assert!(last.contains(want), "hint bar {last:?} lacks {want:?}");
+    }
+    app.press("?");
+    let help = screen(&app, 120, 40);
+    for want in [
+        "dlq_records",
+        "mark/unmark record",
+        "redrive selection",
+        "original in Streams",
+    ] {
+        assert!(help.contains(want), "help lacks {want:?}:\n{help}");
+    }
+    app.press("esc 2 ?");
+    let help = screen(&app, 120, 40);
+    for want in ["sort by next column", "reverse sort order"] {
+        assert!(help.contains(want), "lag help lacks {want:?}:\n{help}");
+    }
+}
