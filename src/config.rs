@@ -118,6 +118,8 @@ pub struct UiConfig {
     pub max_fps: u32,
     /// Lag poll interval in milliseconds.
     pub lag_poll_ms: u64,
+    /// Records per second a DLQ redrive from the console sends at most.
+    pub redrive_rate: u32,
     /// Key overrides: `"streams.p" = "pause"`.
     pub keys: BTreeMap<String, String>,
     /// Colour overrides: `context.debate = "#ff8800"`.
@@ -131,6 +133,7 @@ impl Default for UiConfig {
             ring_size: 10_000,
             max_fps: 30,
             lag_poll_ms: 2_000,
+            redrive_rate: 100,
             keys: BTreeMap::new(),
             colors: BTreeMap::new(),
         }

@@ -88,6 +88,7 @@ fn console_services(settings: Settings) -> color_eyre::Result<eventdeck::tui::Ap
         publisher,
         status: None,
         scenario_rate: None,
+        known_groups: vec![settings.consumer_group.clone()],
         settings,
     })
 }

@@ -6,7 +6,7 @@ use serde_json::json;
 use crate::audit;
 use crate::cli::DlqCommand;
 use crate::config::Settings;
-use crate::dlq::redrive::{DlqRecord, execute, plan, read_all};
+use crate::dlq::redrive::{DlqRecord, execute, matches_filter, plan, read_all};
 use crate::dlq::{Family, group_by_cause};
 use crate::kafka::EventProducer;
 use crate::kafka::groups::all_partitions;
@@ -129,26 +129,7 @@ fn matches(r: &DlqRecord, filter: Option<&str>, picks: &[(i32, i64)]) -> bool {
     if !picks.is_empty() && !picks.contains(&(r.record.partition, r.record.offset)) {
         return false;
     }
-    let Some(f) = filter else { return true };
-    let f = f.to_lowercase();
-    let l = &r.letter;
-    [
-        l.error_kind.as_deref(),
-        l.error_message.as_deref(),
-        l.original_topic.as_deref(),
-        l.handler.as_deref(),
-    ]
-    .into_iter()
-    .flatten()
-    .map(str::to_string)
-    .chain(r.record.key_text())
-    .chain(
-        r.record
-            .value
-            .as_ref()
-            .map(|v| String::from_utf8_lossy(v).into_owned()),
-    )
-    .any(|s| s.to_lowercase().contains(&f))
+    filter.is_none_or(|f| matches_filter(r, f))
 }
 
 async fn redrive(

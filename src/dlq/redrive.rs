@@ -54,6 +54,34 @@ pub async fn read_all(
     Ok(out)
 }
 
+/// True when the dead letter mentions `filter` (case-insensitive) in its error
+/// kind or message, original topic, handler, key or value. The DLQ pane's `/` and
+/// `eventdeck dlq redrive --filter` use this one definition.
+pub fn matches_filter(r: &DlqRecord, filter: &str) -> bool {
+    let f = filter.trim().to_lowercase();
+    if f.is_empty() {
+        return true;
+    }
+    let l = &r.letter;
+    [
+        l.error_kind.as_deref(),
+        l.error_message.as_deref(),
+        l.original_topic.as_deref(),
+        l.handler.as_deref(),
+    ]
+    .into_iter()
+    .flatten()
+    .map(str::to_string)
+    .chain(r.record.key_text())
+    .chain(
+        r.record
+            .value
+            .as_ref()
+            .map(|v| String::from_utf8_lossy(v).into_owned()),
+    )
+    .any(|s| s.to_lowercase().contains(&f))
+}
+
 /// What a redrive would do.
 #[derive(Debug, Clone, Serialize)]
 pub struct Plan {

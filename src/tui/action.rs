@@ -90,11 +90,27 @@ pub enum Action {
     ReuseCorrelation,
     /// Accept what was typed.
     Confirm,
+    /// Sort by the next column.
+    SortNext,
+    /// Sort by the previous column.
+    SortPrev,
+    /// Reverse the sort order.
+    SortReverse,
+    /// Mark or unmark the selected record.
+    Mark,
+    /// Redrive the marked records, or the selected one (a dry-run preview first).
+    Redrive,
+    /// Redrive every dead letter matching the filter (a dry-run preview first).
+    RedriveAll,
+    /// Jump to the original record in Streams.
+    OpenOriginal,
+    /// Show or hide the stack trace.
+    ToggleStack,
 }
 
 impl Action {
     /// Every action, in the order the help overlay lists them.
-    pub const ALL: [Action; 41] = [
+    pub const ALL: [Action; 49] = [
         Action::Quit,
         Action::Help,
         Action::Palette,
@@ -136,6 +152,14 @@ impl Action {
         Action::NewCorrelation,
         Action::ReuseCorrelation,
         Action::Confirm,
+        Action::SortNext,
+        Action::SortPrev,
+        Action::SortReverse,
+        Action::Mark,
+        Action::Redrive,
+        Action::RedriveAll,
+        Action::OpenOriginal,
+        Action::ToggleStack,
     ];
 
     /// The action's config and palette name (`pause`, `seek_beginning`, …).

@@ -18,7 +18,9 @@ use super::AppServices;
 use super::action::Action;
 use super::event::{Command, Event, WorkerMsg};
 use super::keymap::{Key, KeyMap, Mode};
+use super::panes::dlq::DlqState;
 use super::panes::inject::{InjectState, Route};
+use super::panes::lag::LagState;
 use super::panes::placeholder::Placeholder;
 use super::panes::streams::StreamsState;
 use super::panes::{Pane, View, dlq, flows, lag};
@@ -26,6 +28,8 @@ use super::strings;
 use super::theme::Theme;
 use crate::domain::EventTypeRegistry;
 use crate::kafka::StartAt;
+
+mod lagdlq;
 
 /// Seconds a toast stays up.
 const TOAST_TICKS: u8 = 6;
@@ -98,8 +102,10 @@ pub struct App {
     pub streams: StreamsState,
     /// The Inject pane.
     pub inject: InjectState,
-    lag: Placeholder,
-    dlq: Placeholder,
+    /// The Lag pane.
+    pub lag: LagState,
+    /// The DLQ pane.
+    pub dlq: DlqState,
     flows: Placeholder,
     prompt: Option<Prompt>,
     help: Option<Help>,
@@ -142,8 +148,8 @@ impl App {
                 services.publisher.name(),
                 services.raw_publisher.is_some(),
             ),
-            lag: lag::pane(),
-            dlq: dlq::pane(),
+            lag: lag::pane(ui.lag_poll_ms),
+            dlq: dlq::pane(ui.redrive_rate, services.settings.read_only),
             flows: flows::pane(),
             prompt: None,
             help: None,
@@ -360,7 +366,7 @@ impl App {
         }
         if let Some(Prompt::Filter { text, .. }) = &self.prompt {
             let t = text.clone();
-            self.streams.set_filter(&t);
+            self.set_tab_filter(&t);
         }
     }
 
@@ -376,7 +382,7 @@ impl App {
                 }
                 if let Some(Prompt::Filter { text, .. }) = &self.prompt {
                     let t = text.clone();
-                    self.streams.set_filter(&t);
+                    self.set_tab_filter(&t);
                 }
             }
             _ => {}
@@ -384,6 +390,9 @@ impl App {
     }
 
     fn handle_mouse(&mut self, m: MouseEvent) {
+        if self.handle_mouse_lag_dlq(m) {
+            return;
+        }
         match m.kind {
             MouseEventKind::ScrollUp | MouseEventKind::ScrollDown => {
                 let delta = if m.kind == MouseEventKind::ScrollUp {
@@ -484,6 +493,11 @@ impl App {
                 self.fatal = Some(e);
                 self.quit = true;
             }
+            msg @ (WorkerMsg::DeadLetters(_)
+            | WorkerMsg::DlqProblem(_)
+            | WorkerMsg::DlqTopics(_)
+            | WorkerMsg::RedriveProgress { .. }
+            | WorkerMsg::RedriveDone(_)) => self.apply_dlq(msg),
         }
     }
 
@@ -543,6 +557,8 @@ impl App {
                 Mode::Streams => self.update_streams(action),
                 Mode::Detail => self.update_detail(action),
                 Mode::Inject | Mode::Edit => self.update_inject(action),
+                Mode::Lag | Mode::LagGroup => self.update_lag(action),
+                Mode::Dlq | Mode::DlqRecords | Mode::DlqDetail => self.update_dlq(action),
                 _ => {}
             },
         }
@@ -557,6 +573,7 @@ impl App {
         };
         self.theme = Theme::from_config(name, &colors).0;
         self.streams.refresh_detail(&self.theme);
+        self.dlq.refresh_detail(&self.theme);
     }
 
     fn adjust_rate(&mut self, up: bool) {
@@ -611,19 +628,23 @@ impl App {
             Mode::Palette => self.prompt = None,
             Mode::Filter => {
                 if let Some(Prompt::Filter { previous, .. }) = self.prompt.take() {
-                    self.streams.set_filter(&previous);
+                    self.set_tab_filter(&previous);
                 }
             }
             Mode::Detail => self.streams.detail = None,
             Mode::Edit => self.inject.set_editing(false),
+            Mode::LagGroup => self.lag.close(),
+            Mode::DlqRecords | Mode::DlqDetail => self.dlq.back(),
+            Mode::Redrive => self.dlq.cancel(),
             _ => {}
         }
     }
 
     fn confirm(&mut self) {
         match self.prompt.take() {
-            Some(Prompt::Filter { text, .. }) => self.streams.set_filter(&text),
+            Some(Prompt::Filter { text, .. }) => self.set_tab_filter(&text),
             Some(Prompt::Palette(text)) => self.run_palette(&text),
+            None if self.tab == Tab::Dlq => self.confirm_redrive(),
             None => {}
         }
     }

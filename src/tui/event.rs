@@ -53,6 +53,21 @@ pub enum WorkerMsg {
     Exported(Result<(PathBuf, usize), String>),
     /// A background task panicked or failed; the app ends with this error.
     TaskFailed(String),
+    /// Dead letters read from a DLQ topic (decoded off the UI task).
+    DeadLetters(Vec<crate::dlq::redrive::DlqRecord>),
+    /// The DLQ reader's problem (it retries by itself).
+    DlqProblem(String),
+    /// The DLQ topics being read.
+    DlqTopics(Vec<String>),
+    /// A redrive's progress: records done of total.
+    RedriveProgress {
+        /// Done.
+        done: usize,
+        /// Total.
+        total: usize,
+    },
+    /// A redrive finished (the audit entry is written), or could not start.
+    RedriveDone(Result<crate::dlq::redrive::Outcome, String>),
 }
 
 /// I/O the app asks the runtime to perform after an update.
@@ -68,4 +83,6 @@ pub enum Command {
     Export(Vec<String>),
     /// Set the demo scenario's events per second.
     SetRate(u32),
+    /// Redrive these dead letters at most `rate` per second, then audit it.
+    Redrive(Box<super::panes::dlq::RedriveRequest>),
 }

@@ -29,11 +29,23 @@ pub enum Mode {
     Palette,
     /// The help overlay.
     Help,
+    /// The Lag pane's group list.
+    Lag,
+    /// One group's partitions.
+    LagGroup,
+    /// The DLQ pane's causes.
+    Dlq,
+    /// The dead letters of one cause.
+    DlqRecords,
+    /// One dead letter.
+    DlqDetail,
+    /// The redrive dialog: preview, progress, outcome.
+    Redrive,
 }
 
 impl Mode {
     /// Every mode, in help order.
-    pub const ALL: [Mode; 8] = [
+    pub const ALL: [Mode; 14] = [
         Mode::Global,
         Mode::Streams,
         Mode::Detail,
@@ -42,6 +54,12 @@ impl Mode {
         Mode::Filter,
         Mode::Palette,
         Mode::Help,
+        Mode::Lag,
+        Mode::LagGroup,
+        Mode::Dlq,
+        Mode::DlqRecords,
+        Mode::DlqDetail,
+        Mode::Redrive,
     ];
 
     /// The name used in `[ui.keys]` (`streams.p`).
@@ -55,11 +73,22 @@ impl Mode {
             Mode::Filter => "filter",
             Mode::Palette => "palette",
             Mode::Help => "help",
+            Mode::Lag => "lag",
+            Mode::LagGroup => "lag_group",
+            Mode::Dlq => "dlq",
+            Mode::DlqRecords => "dlq_records",
+            Mode::DlqDetail => "dlq_detail",
+            Mode::Redrive => "redrive",
         }
     }
 
     fn from_name(s: &str) -> Option<Self> {
         Mode::ALL.into_iter().find(|m| m.name() == s)
+    }
+
+    /// True for overlays that take every key (global keys do not apply).
+    pub fn is_modal(self) -> bool {
+        matches!(self, Mode::Help | Mode::Redrive)
     }
 
     /// True when unbound keys are typed into a text field.
@@ -310,6 +339,63 @@ const DEFAULTS: &[(Mode, &str, Action, bool)] = &[
     (Mode::Help, "esc", Action::Back, true),
     (Mode::Help, "?", Action::Back, false),
     (Mode::Help, "q", Action::Back, false),
+    (Mode::Lag, "k", Action::Up, false),
+    (Mode::Lag, "up", Action::Up, false),
+    (Mode::Lag, "j", Action::Down, false),
+    (Mode::Lag, "down", Action::Down, false),
+    (Mode::Lag, "pgup", Action::PageUp, false),
+    (Mode::Lag, "pgdn", Action::PageDown, false),
+    (Mode::Lag, "g", Action::Top, false),
+    (Mode::Lag, "home", Action::Top, false),
+    (Mode::Lag, "G", Action::Bottom, false),
+    (Mode::Lag, "end", Action::Bottom, false),
+    (Mode::Lag, "enter", Action::Open, true),
+    (Mode::Lag, "s", Action::SortNext, true),
+    (Mode::Lag, "S", Action::SortPrev, false),
+    (Mode::Lag, "r", Action::SortReverse, true),
+    (Mode::LagGroup, "esc", Action::Back, true),
+    (Mode::LagGroup, "k", Action::Up, false),
+    (Mode::LagGroup, "up", Action::Up, false),
+    (Mode::LagGroup, "j", Action::Down, false),
+    (Mode::LagGroup, "down", Action::Down, false),
+    (Mode::LagGroup, "pgup", Action::PageUp, false),
+    (Mode::LagGroup, "pgdn", Action::PageDown, false),
+    (Mode::Dlq, "k", Action::Up, false),
+    (Mode::Dlq, "up", Action::Up, false),
+    (Mode::Dlq, "j", Action::Down, false),
+    (Mode::Dlq, "down", Action::Down, false),
+    (Mode::Dlq, "pgup", Action::PageUp, false),
+    (Mode::Dlq, "pgdn", Action::PageDown, false),
+    (Mode::Dlq, "enter", Action::Open, true),
+    (Mode::Dlq, "/", Action::Filter, true),
+    (Mode::Dlq, "esc", Action::ClearFilter, false),
+    (Mode::Dlq, "A", Action::RedriveAll, true),
+    (Mode::DlqRecords, "esc", Action::Back, true),
+    (Mode::DlqRecords, "k", Action::Up, false),
+    (Mode::DlqRecords, "up", Action::Up, false),
+    (Mode::DlqRecords, "j", Action::Down, false),
+    (Mode::DlqRecords, "down", Action::Down, false),
+    (Mode::DlqRecords, "pgup", Action::PageUp, false),
+    (Mode::DlqRecords, "pgdn", Action::PageDown, false),
+    (Mode::DlqRecords, "enter", Action::Open, true),
+    (Mode::DlqRecords, "space", Action::Mark, true),
+    (Mode::DlqRecords, "R", Action::Redrive, true),
+    (Mode::DlqRecords, "A", Action::RedriveAll, false),
+    (Mode::DlqRecords, "o", Action::OpenOriginal, true),
+    (Mode::DlqDetail, "esc", Action::Back, true),
+    (Mode::DlqDetail, "k", Action::Up, false),
+    (Mode::DlqDetail, "up", Action::Up, false),
+    (Mode::DlqDetail, "j", Action::Down, false),
+    (Mode::DlqDetail, "down", Action::Down, false),
+    (Mode::DlqDetail, "pgup", Action::PageUp, false),
+    (Mode::DlqDetail, "pgdn", Action::PageDown, false),
+    (Mode::DlqDetail, "t", Action::ToggleStack, true),
+    (Mode::DlqDetail, "R", Action::Redrive, true),
+    (Mode::DlqDetail, "o", Action::OpenOriginal, true),
+    (Mode::Redrive, "y", Action::Confirm, true),
+    (Mode::Redrive, "enter", Action::Confirm, false),
+    (Mode::Redrive, "n", Action::Back, true),
+    (Mode::Redrive, "esc", Action::Back, false),
 ];
 
 /// A `[ui.keys]` entry that could not be applied.
@@ -373,7 +459,7 @@ impl KeyMap {
         if let Some((a, _)) = self.table.get(&(mode, key)) {
             return Some(*a);
         }
-        if mode.is_text() || mode == Mode::Help {
+        if mode.is_text() || mode.is_modal() {
             return None;
         }
         self.table.get(&(Mode::Global, key)).map(|(a, _)| *a)
@@ -406,7 +492,7 @@ impl KeyMap {
     pub fn hints(&self, mode: Mode) -> Vec<(String, Action)> {
         let mut out: Vec<(String, Action)> = Vec::new();
         let mut modes = vec![mode];
-        if !mode.is_text() && mode != Mode::Help {
+        if !mode.is_text() && !mode.is_modal() {
             modes.push(Mode::Global);
         }
         for m in modes {

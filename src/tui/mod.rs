@@ -12,6 +12,7 @@ pub mod app;
 pub mod event;
 pub mod json;
 pub mod keymap;
+pub mod lag_dlq_workers;
 pub mod panes;
 pub mod runtime;
 pub mod strings;
@@ -46,4 +47,7 @@ pub struct AppServices {
     pub scenario_rate: Option<tokio::sync::watch::Sender<u32>>,
     /// The header's title: "demo (embedded broker)" or the cluster label.
     pub title: String,
+    /// Consumer groups the Lag pane polls when the broker cannot list groups
+    /// (the demo's embedded broker): the groups eventdeck itself runs.
+    pub known_groups: Vec<String>,
 }

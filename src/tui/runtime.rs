@@ -18,6 +18,7 @@ use tokio::time::{Instant, MissedTickBehavior};
 use super::AppServices;
 use super::app::App;
 use super::event::{Command, Event, WorkerMsg};
+use super::lag_dlq_workers;
 use super::panes::inject::Route;
 use super::terminal::{TerminalGuard, panicked};
 use crate::config::Settings;
@@ -60,6 +61,23 @@ pub async fn run(services: AppServices) -> Result<()> {
     let probe = spawn_watched(
         "connection probe",
         probe(services.settings.clone(), worker_tx.clone()),
+        worker_tx.clone(),
+    );
+    let (lag_tx, lag_rx) = tokio::sync::watch::channel(None);
+    let mut lag_rx = Some(lag_rx);
+    let lag_poller = spawn_watched(
+        "lag poller",
+        lag_dlq_workers::lag_poller(
+            services.settings.clone(),
+            services.known_groups.clone(),
+            Duration::from_millis(services.settings.ui.lag_poll_ms),
+            lag_tx,
+        ),
+        worker_tx.clone(),
+    );
+    let dlq_reader = spawn_watched(
+        "DLQ reader",
+        lag_dlq_workers::dlq_reader(services.settings.clone(), worker_tx.clone()),
         worker_tx.clone(),
     );
 
@@ -153,6 +171,17 @@ pub async fn run(services: AppServices) -> Result<()> {
                 Ok(text) => app.set_status_text(text),
                 Err(_) => status = None,
             },
+            update = async {
+                match lag_rx.as_mut() {
+                    Some(rx) => rx.changed().await.map(|_| rx.borrow_and_update().clone()),
+                    None => std::future::pending().await,
+                }
+            } => match update {
+                Ok(Some(update)) => app.apply_lag(update),
+                Ok(None) => {}
+                // The poller ended: keep the last figures, stop listening.
+                Err(_) => lag_rx = None,
+            },
             _ = tick.tick() => app.handle_event(Event::Tick),
             _ = tokio::time::sleep_until(next_frame), if dirty => {}
         }
@@ -208,6 +237,17 @@ pub async fn run(services: AppServices) -> Result<()> {
                         let _ = tx.send(r);
                     }
                 }
+                Command::Redrive(req) => {
+                    spawn_watched(
+                        "redrive",
+                        lag_dlq_workers::run_redrive(
+                            services.settings.clone(),
+                            *req,
+                            worker_tx.clone(),
+                        ),
+                        worker_tx.clone(),
+                    );
+                }
             }
         }
         if app.should_quit() || panicked() {
@@ -215,6 +255,8 @@ pub async fn run(services: AppServices) -> Result<()> {
         }
     }
     probe.abort();
+    lag_poller.abort();
+    dlq_reader.abort();
     drop(streams);
     drop(guard);
     if let Some(e) = app.fatal() {

@@ -15,12 +15,6 @@ pub const TAB_FLOWS: &str = "Flows";
 /// Inject tab title.
 pub const TAB_INJECT: &str = "Inject";
 
-/// What the Lag pane says until it is built.
-pub const LAG_PLACEHOLDER: &str = "Consumer lag arrives with the next release (eventdeck lag): \
-     per group and partition, lag in messages and seconds, OK/WARN/STALL/STOP.";
-/// What the DLQ pane says until it is built.
-pub const DLQ_PLACEHOLDER: &str = "Dead-letter queues arrive with the next release (eventdeck dlq): \
-     failed records with their error headers, and redrive.";
 /// What the Flows pane says until it is built.
 pub const FLOWS_PLACEHOLDER: &str = "Flows between bounded contexts arrive with the next release: \
      the causation graph built from what is observed on the wire.";
@@ -115,6 +109,237 @@ pub const COPIED: &str = "Copied the record to the clipboard (OSC 52)";
 /// No raw publisher.
 pub const NO_RAW: &str = "Raw sends are not available here";
 
+/// Lag pane: group list column titles, in [`crate::tui::panes::lag::SortColumn`] order.
+pub const LAG_COLUMNS: [&str; 8] = [
+    "GROUP",
+    "STATE",
+    "MEMBERS",
+    "TOTAL LAG",
+    "MAX LAG",
+    "LAG (s)",
+    "STATUS",
+    "DRAIN",
+];
+/// The same, for narrow screens.
+pub const LAG_COLUMNS_SHORT: [&str; 8] = [
+    "GROUP", "STATE", "MBRS", "TOTAL", "MAX", "LAG s", "STATUS", "DRAIN",
+];
+/// Lag pane: the trend column.
+pub const LAG_TREND: &str = "TREND";
+/// Lag pane: partition columns, as `kafka-consumer-groups --describe` names them.
+pub const LAG_PARTITION_COLUMNS: [&str; 9] = [
+    "TOPIC",
+    "PART",
+    "CURRENT-OFFSET",
+    "LOG-END-OFFSET",
+    "LAG",
+    "LAG (s)",
+    "CONSUMER-ID",
+    "HOST",
+    "CLIENT-ID",
+];
+/// The same, for narrow screens.
+pub const LAG_PARTITION_COLUMNS_SHORT: [&str; 9] = [
+    "TOPIC", "PART", "CURRENT", "LOG-END", "LAG", "LAG (s)", "CONSUMER", "HOST", "CLIENT",
+];
+/// Lag pane: a poll answered with no group.
+pub const LAG_EMPTY: &str = "No consumer groups on this cluster yet. Groups appear here \
+     once a consumer joins or commits.";
+/// Lag pane: the drilled group is gone from the last poll.
+pub const LAG_GROUP_GONE: &str = "This group has no partitions in the last poll (esc goes back).";
+
+/// Lag pane title over the group list.
+pub fn lag_title(groups: usize, interval_ms: u64) -> String {
+    format!(
+        " Consumer lag · {groups} group(s) · polled every {} ",
+        crate::tui::panes::lag::duration(Some(interval_ms as f64 / 1000.0))
+    )
+}
+
+/// Lag pane title over one group.
+pub fn lag_group_title(group: &str) -> String {
+    format!(" Consumer lag › {group} (esc: back to groups) ")
+}
+
+/// The line above a group's partitions.
+pub fn lag_group_summary(g: &crate::lag::GroupLag) -> String {
+    let dash = |v: Option<i64>| v.map_or_else(|| "-".to_string(), |v| v.to_string());
+    format!(
+        "state {} · {} member(s) · total lag {} · max lag {} · lag {} · drain {} · status ",
+        g.state,
+        g.members,
+        dash(g.total_lag),
+        dash(g.max_lag),
+        crate::tui::panes::lag::duration(g.lag_seconds),
+        crate::tui::panes::lag::duration(g.drain_seconds),
+    )
+}
+
+/// Before the first poll answered.
+pub fn lag_waiting(interval_ms: u64) -> String {
+    format!(
+        "Polling consumer groups (every {})… lag in seconds needs two polls.",
+        crate::tui::panes::lag::duration(Some(interval_ms as f64 / 1000.0))
+    )
+}
+
+/// A failed poll.
+pub fn lag_error(e: &str) -> String {
+    format!("✗ lag poll failed: {e} (retrying; last figures kept)")
+}
+
+/// A partition whose committed offset is below the log start.
+pub fn lag_deleted_unread(topic: &str, partition: i32, n: i64) -> String {
+    format!("{topic}[{partition}]: {n} records deleted by retention before this group read them")
+}
+
+/// Lag pane: Enter with no group.
+pub const LAG_NOTHING_SELECTED: &str = "No group selected";
+/// DLQ: the dead letter names no original record.
+pub const NO_ORIGINAL: &str = "This dead letter does not say where the original record is";
+
+/// DLQ pane: cause list columns.
+pub const DLQ_CAUSE_COLUMNS: [&str; 5] = ["COUNT", "ERROR KIND", "MESSAGE", "DLQ TOPIC", "FAMILY"];
+/// DLQ pane: record list columns.
+pub const DLQ_RECORD_COLUMNS: [&str; 7] = [
+    "",
+    "P@OFFSET",
+    "ORIGINAL",
+    "KEY",
+    "HANDLER/GROUP",
+    "TRY",
+    "FAILED AT",
+];
+/// DLQ pane: the filter hides every dead letter.
+pub const DLQ_NO_MATCH: &str = "No dead letter matches the filter (esc clears it).";
+/// DLQ detail: the value section.
+pub const DLQ_VALUE: &str = "Value";
+/// DLQ detail: no stack trace header.
+pub const DLQ_NO_STACK: &str = "Stack trace: none in the headers";
+/// Redrive dialog titles.
+pub const REDRIVE_PREVIEW_TITLE: &str = " Redrive: dry run (nothing sent yet) ";
+/// While sending.
+pub const REDRIVE_RUNNING_TITLE: &str = " Redrive: sending ";
+/// The outcome.
+pub const REDRIVE_DONE_TITLE: &str = " Redrive: done ";
+/// Read-only warning inside the preview.
+pub const REDRIVE_READ_ONLY_NOTE: &str =
+    "READ-ONLY session: confirming will be refused (nothing is sent).";
+/// A preview with nothing to send.
+pub const REDRIVE_NOTHING: &str = "Nothing can be redriven (esc closes).";
+/// Preview keys.
+pub const REDRIVE_CONFIRM_KEYS: &str = "y / enter: redrive now    n / esc: cancel";
+/// Running keys.
+pub const REDRIVE_RUNNING_KEYS: &str =
+    "esc hides this dialog; the redrive goes on (progress in the title)";
+/// Outcome keys.
+pub const REDRIVE_CLOSE_KEYS: &str = "enter / esc: close";
+/// Outcome: audited.
+pub const REDRIVE_AUDITED: &str = "Audit entry written (audit.jsonl in the data dir).";
+/// Toast: read-only refusal of a redrive.
+pub const REDRIVE_REFUSED: &str = "Read-only mode: redrive is a mutating action and is refused";
+/// Toast: nothing to redrive.
+pub const REDRIVE_NONE: &str =
+    "Nothing to redrive here (select a record, mark some with space, or A for all matching)";
+
+/// DLQ pane title over the causes.
+pub fn dlq_title(records: usize, topics: &[String], filter: &str, matching: usize) -> String {
+    let topics = match topics.len() {
+        0 => "no DLQ topic yet".to_string(),
+        1 | 2 => topics.join(", "),
+        n => format!("{n} DLQ topics"),
+    };
+    if filter.is_empty() {
+        format!(" Dead letters · {records} in {topics} ")
+    } else {
+        format!(" Dead letters · {matching} of {records} match '{filter}' · {topics} ")
+    }
+}
+
+/// DLQ pane title over one cause.
+pub fn dlq_cause_title(kind: &str, n: usize, marked: usize) -> String {
+    format!(" Dead letters › {kind} · {n} record(s) · {marked} marked ")
+}
+
+/// DLQ pane: nothing yet.
+pub fn dlq_empty(topics: &[String]) -> String {
+    if topics.is_empty() {
+        "No dead-letter topic found yet (topics named *.dlq, or as configured). \
+         They are picked up as soon as they exist."
+            .to_string()
+    } else {
+        format!(
+            "No dead letters in {}. Failed records appear here live.",
+            topics.join(", ")
+        )
+    }
+}
+
+/// DLQ reader problem.
+pub fn dlq_problem(p: &str) -> String {
+    format!("✗ reading the DLQ topics: {p} (retrying)")
+}
+
+/// DLQ detail: the stack trace fold line.
+pub fn dlq_stack(lines: usize, open: bool) -> String {
+    if open {
+        format!("▾ Stack trace ({lines} lines; t collapses)")
+    } else {
+        format!("▸ Stack trace ({lines} lines; t expands)")
+    }
+}
+
+/// Redrive preview: first line.
+pub fn redrive_preview_head(n: usize) -> String {
+    format!("Redrive {n} dead letter(s) to their original topic(s):")
+}
+
+/// Redrive preview: unroutable records.
+pub fn redrive_skipped(n: usize) -> String {
+    format!("  {n} without an original topic: skipped")
+}
+
+/// Redrive preview: what is kept.
+pub fn redrive_kept(rate: u32) -> String {
+    format!("Original key, value and headers kept (dead-letter headers removed); at most {rate}/s.")
+}
+
+/// Redrive progress line.
+pub fn redrive_running(total: usize, rate: u32) -> String {
+    format!("Sending {total} record(s) at most {rate}/s…")
+}
+
+/// Redrive outcome line.
+pub fn redrive_outcome(delivered: usize, failed: usize) -> String {
+    if failed == 0 {
+        format!("✓ delivered {delivered} record(s) to their original topic(s)")
+    } else {
+        format!("✗ delivered {delivered}, failed {failed}")
+    }
+}
+
+/// Redrive could not run.
+pub fn redrive_failed(e: &str) -> String {
+    format!("✗ redrive failed: {e}")
+}
+
+/// Toast: the original topic is not read by Streams.
+pub fn original_not_tailed(topic: &str) -> String {
+    format!("{topic} is not one of the topics Streams reads")
+}
+
+/// Toast: no original offset, so Streams is filtered by topic and key.
+pub fn original_by_key(topic: &str, key: &str) -> String {
+    format!("No original offset in the headers: Streams filtered to {topic} and key {key}")
+}
+
+/// Toast: jumped to the original.
+pub fn original_opened(topic: &str, partition: i32, offset: i64) -> String {
+    format!(
+        "Streams: reading from offset {offset}, filtered to {topic} (the original is {topic}[{partition}]@{offset})"
+    )
+}
+
 /// One line saying what an action does, for the help overlay.
 pub fn describe(action: Action) -> &'static str {
     match action {
@@ -159,6 +384,14 @@ pub fn describe(action: Action) -> &'static str {
         Action::NewCorrelation => "new correlation id",
         Action::ReuseCorrelation => "reuse selected record's correlation",
         Action::Confirm => "apply",
+        Action::SortNext => "sort by next column",
+        Action::SortPrev => "sort: previous column",
+        Action::SortReverse => "reverse sort order",
+        Action::Mark => "mark/unmark record",
+        Action::Redrive => "redrive selection",
+        Action::RedriveAll => "redrive all matching",
+        Action::OpenOriginal => "original in Streams",
+        Action::ToggleStack => "toggle stack trace",
     }
 }
 
@@ -172,6 +405,13 @@ pub fn hint(action: Action) -> &'static str {
         Action::Seek => "seek",
         Action::Palette => "cmd",
         Action::NextChoice => "choose",
+        Action::SortNext => "sort",
+        Action::SortReverse => "reverse",
+        Action::Mark => "mark",
+        Action::Redrive => "redrive",
+        Action::RedriveAll => "redrive all",
+        Action::OpenOriginal => "original",
+        Action::ToggleStack => "stack trace",
         other => describe(other),
     }
 }

@@ -1,9 +1,1065 @@
-//! The DLQ pane. Not built yet: it says so plainly until its feature lands.
+//! The DLQ pane: dead letters of every `*.dlq` topic, grouped by cause (error kind
+//! and message) with counts; a cause's records; one record's detail with every
+//! header family decoded and a collapsible stack trace; and redrive — a dry-run
+//! preview, confirm, progress, outcome. Records arrive decoded from the DLQ reader
+//! worker; grouping and formatting happen then, so `render` only draws.
 
-use super::placeholder::Placeholder;
+use std::cell::Cell;
+use std::collections::{BTreeMap, BTreeSet, HashSet, VecDeque};
+
+use chrono::{TimeZone, Utc};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{
+    Block, Borders, Cell as TableCell, Clear, Gauge, Paragraph, Row, Table, TableState, Wrap,
+};
+
+use super::{Pane, View};
+use crate::dlq::Family;
+use crate::dlq::redrive::{DlqRecord, Outcome, Plan, matches_filter, plan};
+use crate::tui::json;
+use crate::tui::keymap::Mode;
 use crate::tui::strings;
+use crate::tui::theme::Theme;
 
-/// The DLQ pane as it is today.
-pub fn pane() -> Placeholder {
-    Placeholder::new(strings::TAB_DLQ, strings::DLQ_PLACEHOLDER)
+/// Dead letters kept; older ones are evicted and counted. A DLQ that grows past
+/// this is a fire to put out elsewhere; the pane stays bounded.
+pub const MAX_DEAD_LETTERS: usize = 50_000;
+/// Failures listed in the outcome dialog.
+const FAILURES_SHOWN: usize = 5;
+
+/// A record's place: (DLQ topic, partition, offset).
+pub type Coords = (String, i32, i64);
+
+/// What the runtime needs to run a confirmed redrive.
+#[derive(Debug, Clone)]
+pub struct RedriveRequest {
+    /// What goes where.
+    pub plan: Plan,
+    /// Records per second at most.
+    pub rate: u32,
+    /// What the audit entry records as parameters.
+    pub params: serde_json::Value,
+}
+
+/// The redrive dialog's stage.
+#[derive(Debug, Clone)]
+pub enum RedriveStage {
+    /// The dry run: nothing sent yet.
+    Preview(Plan),
+    /// Sending.
+    Running {
+        /// Done.
+        done: usize,
+        /// Total.
+        total: usize,
+    },
+    /// Finished (or could not start).
+    Done(Result<Outcome, String>),
+}
+
+/// Which list the pane shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DlqView {
+    /// Causes with counts.
+    Causes,
+    /// One cause's records.
+    Records,
+    /// One record.
+    Detail,
+}
+
+/// Dead letters sharing a cause.
+#[derive(Debug, Clone)]
+struct Cause {
+    kind: String,
+    message: String,
+    /// Indices into `records`, oldest first.
+    members: Vec<usize>,
+    cells: [String; 5],
+}
+
+/// The DLQ pane's state.
+#[derive(Debug)]
+pub struct DlqState {
+    records: VecDeque<DlqRecord>,
+    /// Coordinates of `records`: a reader that restarts from the beginning
+    /// after an error does not duplicate what is already shown.
+    seen: HashSet<Coords>,
+    evicted: u64,
+    topics: Vec<String>,
+    filter: String,
+    causes: Vec<Cause>,
+    matching: usize,
+    view: DlqView,
+    cause_sel: usize,
+    rec_sel: usize,
+    marks: BTreeSet<Coords>,
+    open: Option<Coords>,
+    stack_open: bool,
+    detail: Vec<Line<'static>>,
+    detail_scroll: usize,
+    redrive: Option<RedriveStage>,
+    dialog: bool,
+    problem: Option<String>,
+    rate: u32,
+    read_only: bool,
+    offset: Cell<usize>,
+    page: Cell<usize>,
+    list_area: Cell<Rect>,
+}
+
+/// The DLQ pane before any dead letter; `rate` is the redrive rate limit.
+pub fn pane(rate: u32, read_only: bool) -> DlqState {
+    DlqState {
+        records: VecDeque::new(),
+        seen: HashSet::new(),
+        evicted: 0,
+        topics: Vec::new(),
+        filter: String::new(),
+        causes: Vec::new(),
+        matching: 0,
+        view: DlqView::Causes,
+        cause_sel: 0,
+        rec_sel: 0,
+        marks: BTreeSet::new(),
+        open: None,
+        stack_open: false,
+        detail: Vec::new(),
+        detail_scroll: 0,
+        redrive: None,
+        dialog: false,
+        problem: None,
+        rate: rate.max(1),
+        read_only,
+        offset: Cell::new(0),
+        page: Cell::new(10),
+        list_area: Cell::new(Rect::default()),
+    }
+}
+
+fn coords(r: &DlqRecord) -> Coords {
+    (r.record.topic.clone(), r.record.partition, r.record.offset)
+}
+
+impl DlqState {
+    /// Adds dead letters read from the DLQ topics.
+    pub fn ingest(&mut self, batch: Vec<DlqRecord>) {
+        if batch.is_empty() {
+            return;
+        }
+        for r in batch {
+            if !self.topics.contains(&r.record.topic) {
+                self.topics.push(r.record.topic.clone());
+                self.topics.sort();
+            }
+            if self.seen.insert(coords(&r)) {
+                self.records.push_back(r);
+            }
+        }
+        while self.records.len() > MAX_DEAD_LETTERS {
+            if let Some(old) = self.records.pop_front() {
+                self.seen.remove(&coords(&old));
+            }
+            self.evicted += 1;
+        }
+        self.problem = None;
+        self.regroup();
+    }
+
+    /// The DLQ topics being read (from the reader, even before any record).
+    pub fn set_topics(&mut self, topics: Vec<String>) {
+        for t in topics {
+            if !self.topics.contains(&t) {
+                self.topics.push(t);
+            }
+        }
+        self.topics.sort();
+    }
+
+    /// Shows the reader's problem.
+    pub fn set_problem(&mut self, problem: Option<String>) {
+        self.problem = problem;
+    }
+
+    /// Dead letters kept.
+    pub fn len(&self) -> usize {
+        self.records.len()
+    }
+
+    /// True before any dead letter.
+    pub fn is_empty(&self) -> bool {
+        self.records.is_empty()
+    }
+
+    /// The view shown.
+    pub fn view(&self) -> DlqView {
+        self.view
+    }
+
+    /// Causes as displayed: (kind, message, count).
+    pub fn causes(&self) -> Vec<(String, String, usize)> {
+        self.causes
+            .iter()
+            .map(|c| (c.kind.clone(), c.message.clone(), c.members.len()))
+            .collect()
+    }
+
+    /// The filter text.
+    pub fn filter_text(&self) -> &str {
+        &self.filter
+    }
+
+    /// Marked records.
+    pub fn marks(&self) -> &BTreeSet<Coords> {
+        &self.marks
+    }
+
+    /// The redrive dialog's stage, if one is open or running.
+    pub fn redrive(&self) -> Option<&RedriveStage> {
+        self.redrive.as_ref()
+    }
+
+    /// True while the stack trace is expanded.
+    pub fn stack_open(&self) -> bool {
+        self.stack_open
+    }
+
+    /// The record under the cursor (Records view) or open (Detail view).
+    pub fn current(&self) -> Option<&DlqRecord> {
+        match self.view {
+            DlqView::Causes => None,
+            DlqView::Records => {
+                let c = self.causes.get(self.cause_sel)?;
+                c.members
+                    .get(self.rec_sel)
+                    .and_then(|&i| self.records.get(i))
+            }
+            DlqView::Detail => {
+                let open = self.open.as_ref()?;
+                self.records.iter().find(|r| &coords(r) == open)
+            }
+        }
+    }
+
+    /// Rows per page, as last drawn.
+    pub fn page(&self) -> usize {
+        self.page.get().max(1)
+    }
+
+    /// Sets the filter (the `/` prompt, typed live).
+    pub fn set_filter(&mut self, text: &str) {
+        if text == self.filter {
+            return;
+        }
+        self.filter = text.to_string();
+        self.cause_sel = 0;
+        self.rec_sel = 0;
+        if self.view != DlqView::Causes {
+            self.view = DlqView::Causes;
+        }
+        self.regroup();
+    }
+
+    fn regroup(&mut self) {
+        let keep = self
+            .causes
+            .get(self.cause_sel)
+            .map(|c| (c.kind.clone(), c.message.clone()));
+        let mut by_cause: BTreeMap<(String, String), Vec<usize>> = BTreeMap::new();
+        let mut matching = 0;
+        for (i, r) in self.records.iter().enumerate() {
+            if !matches_filter(r, &self.filter) {
+                continue;
+            }
+            matching += 1;
+            by_cause.entry(r.letter.cause()).or_default().push(i);
+        }
+        self.matching = matching;
+        let mut causes: Vec<Cause> = by_cause
+            .into_iter()
+            .map(|((kind, message), members)| {
+                let mut topics: Vec<&str> = Vec::new();
+                let mut families: Vec<&str> = Vec::new();
+                for &i in &members {
+                    let r = &self.records[i];
+                    if !topics.contains(&r.record.topic.as_str()) {
+                        topics.push(&r.record.topic);
+                    }
+                    let f = r.letter.family.unwrap_or(Family::Unknown).label();
+                    if !families.contains(&f) {
+                        families.push(f);
+                    }
+                }
+                let cells = [
+                    members.len().to_string(),
+                    short_kind(&kind).to_string(),
+                    message.clone(),
+                    topics.join(", "),
+                    families.join(", "),
+                ];
+                Cause {
+                    kind,
+                    message,
+                    members,
+                    cells,
+                }
+            })
+            .collect();
+        causes.sort_by(|a, b| {
+            b.members
+                .len()
+                .cmp(&a.members.len())
+                .then_with(|| a.kind.cmp(&b.kind))
+                .then_with(|| a.message.cmp(&b.message))
+        });
+        self.causes = causes;
+        if let Some(k) = keep
+            && let Some(i) = self
+                .causes
+                .iter()
+                .position(|c| c.kind == k.0 && c.message == k.1)
+        {
+            self.cause_sel = i;
+        }
+        self.cause_sel = self.cause_sel.min(self.causes.len().saturating_sub(1));
+        let n = self
+            .causes
+            .get(self.cause_sel)
+            .map_or(0, |c| c.members.len());
+        self.rec_sel = self.rec_sel.min(n.saturating_sub(1));
+    }
+
+    /// Moves the cursor (or scrolls the detail) by `delta`.
+    pub fn move_by(&mut self, delta: isize) {
+        let clamp = |v: usize, len: usize| {
+            (v as isize + delta).clamp(0, len.saturating_sub(1) as isize) as usize
+        };
+        match self.view {
+            DlqView::Causes => self.cause_sel = clamp(self.cause_sel, self.causes.len()),
+            DlqView::Records => {
+                let n = self
+                    .causes
+                    .get(self.cause_sel)
+                    .map_or(0, |c| c.members.len());
+                self.rec_sel = clamp(self.rec_sel, n);
+            }
+            DlqView::Detail => self.detail_scroll = clamp(self.detail_scroll, self.detail.len()),
+        }
+    }
+
+    /// Selects row `i` of the list shown.
+    pub fn select_index(&mut self, i: usize) {
+        match self.view {
+            DlqView::Causes => self.cause_sel = i.min(self.causes.len().saturating_sub(1)),
+            DlqView::Records => self.rec_sel = i,
+            DlqView::Detail => {}
+        }
+        self.move_by(0);
+    }
+
+    /// The list row at screen line `y`, if any.
+    pub fn row_at(&self, y: u16) -> Option<usize> {
+        let a = self.list_area.get();
+        if self.view == DlqView::Detail || y <= a.y || y >= a.y + a.height {
+            return None;
+        }
+        let i = self.offset.get() + usize::from(y - a.y - 1);
+        let len = match self.view {
+            DlqView::Causes => self.causes.len(),
+            _ => self
+                .causes
+                .get(self.cause_sel)
+                .map_or(0, |c| c.members.len()),
+        };
+        (i < len).then_some(i)
+    }
+
+    /// The selected row's index in the list shown.
+    pub fn selected_index(&self) -> usize {
+        match self.view {
+            DlqView::Causes => self.cause_sel,
+            _ => self.rec_sel,
+        }
+    }
+
+    /// Enter: a cause opens its records, a record opens its detail.
+    pub fn open(&mut self, theme: &Theme) -> bool {
+        match self.view {
+            DlqView::Causes => {
+                if self.causes.get(self.cause_sel).is_none() {
+                    return false;
+                }
+                self.view = DlqView::Records;
+                self.rec_sel = 0;
+                true
+            }
+            DlqView::Records => {
+                let Some(r) = self.current() else {
+                    return false;
+                };
+                self.open = Some(coords(r));
+                self.view = DlqView::Detail;
+                self.detail_scroll = 0;
+                self.stack_open = false;
+                self.refresh_detail(theme);
+                true
+            }
+            DlqView::Detail => false,
+        }
+    }
+
+    /// Esc: one level up.
+    pub fn back(&mut self) {
+        match self.view {
+            DlqView::Detail => {
+                self.view = DlqView::Records;
+                self.open = None;
+            }
+            DlqView::Records => self.view = DlqView::Causes,
+            DlqView::Causes => {}
+        }
+    }
+
+    /// Space: marks or unmarks the record under the cursor, then moves down.
+    pub fn toggle_mark(&mut self) -> bool {
+        let Some(c) = self.current().map(coords) else {
+            return false;
+        };
+        if !self.marks.remove(&c) {
+            self.marks.insert(c);
+        }
+        self.move_by(1);
+        true
+    }
+
+    /// Expands or collapses the stack trace of the open record.
+    pub fn toggle_stack(&mut self, theme: &Theme) {
+        self.stack_open = !self.stack_open;
+        self.refresh_detail(theme);
+    }
+
+    /// Rebuilds the detail lines (after a theme change, too).
+    pub fn refresh_detail(&mut self, theme: &Theme) {
+        let Some(r) = self.current() else {
+            self.detail.clear();
+            return;
+        };
+        self.detail = detail_lines(r, self.stack_open, theme);
+    }
+
+    /// The records a redrive of "the selection" means: the marked ones if any,
+    /// else the record under the cursor or open.
+    pub fn selection(&self) -> Vec<DlqRecord> {
+        if self.view != DlqView::Detail && !self.marks.is_empty() {
+            return self
+                .records
+                .iter()
+                .filter(|r| self.marks.contains(&coords(r)))
+                .cloned()
+                .collect();
+        }
+        self.current().cloned().into_iter().collect()
+    }
+
+    /// Every record matching the filter.
+    pub fn matching(&self) -> Vec<DlqRecord> {
+        self.records
+            .iter()
+            .filter(|r| matches_filter(r, &self.filter))
+            .cloned()
+            .collect()
+    }
+
+    /// Opens the dry-run preview for `records`; false when there are none.
+    pub fn preview(&mut self, records: Vec<DlqRecord>) -> bool {
+        if records.is_empty() {
+            return false;
+        }
+        if matches!(self.redrive, Some(RedriveStage::Running { .. })) {
+            self.dialog = true;
+            return true;
+        }
+        self.redrive = Some(RedriveStage::Preview(plan(records, None)));
+        self.dialog = true;
+        true
+    }
+
+    /// True while the dialog is on screen.
+    pub fn dialog_open(&self) -> bool {
+        self.dialog && self.redrive.is_some()
+    }
+
+    /// Confirm in the dialog: a preview becomes a request (the caller has checked
+    /// read-only); an outcome closes.
+    pub fn confirm(&mut self) -> Option<RedriveRequest> {
+        match self.redrive.take() {
+            Some(RedriveStage::Preview(plan)) if !plan.items.is_empty() => {
+                let total = plan.items.len();
+                let params = serde_json::json!({
+                    "source": "console",
+                    "filter": self.filter,
+                    "records": plan.items.iter().map(|(r, _)| format!(
+                        "{}[{}]@{}", r.record.topic, r.record.partition, r.record.offset
+                    )).collect::<Vec<_>>(),
+                    "rate": self.rate,
+                    "targets": plan.targets,
+                });
+                self.redrive = Some(RedriveStage::Running { done: 0, total });
+                Some(RedriveRequest {
+                    plan,
+                    rate: self.rate,
+                    params,
+                })
+            }
+            Some(RedriveStage::Running { done, total }) => {
+                self.redrive = Some(RedriveStage::Running { done, total });
+                None
+            }
+            _ => {
+                self.dialog = false;
+                None
+            }
+        }
+    }
+
+    /// Esc in the dialog: a preview is cancelled; a running redrive keeps going
+    /// with the dialog hidden (its progress stays in the title); an outcome closes.
+    pub fn cancel(&mut self) {
+        self.dialog = false;
+        if !matches!(self.redrive, Some(RedriveStage::Running { .. })) {
+            self.redrive = None;
+        }
+    }
+
+    /// A redrive's progress.
+    pub fn progress(&mut self, done: usize, total: usize) {
+        self.redrive = Some(RedriveStage::Running { done, total });
+    }
+
+    /// A redrive ended; the outcome dialog opens and the marks are cleared.
+    pub fn finish(&mut self, result: Result<Outcome, String>) {
+        if result.is_ok() {
+            self.marks.clear();
+        }
+        self.redrive = Some(RedriveStage::Done(result));
+        self.dialog = true;
+    }
+
+    fn render_causes(&self, frame: &mut Frame<'_>, area: Rect, t: &Theme) {
+        let header = Row::new(
+            strings::DLQ_CAUSE_COLUMNS
+                .iter()
+                .map(|s| TableCell::from(*s)),
+        )
+        .style(t.strong());
+        let rows: Vec<Row> = self
+            .causes
+            .iter()
+            .map(|c| {
+                let mut cells: Vec<TableCell> =
+                    c.cells.iter().cloned().map(TableCell::from).collect();
+                cells[0] = TableCell::from(Span::styled(
+                    c.cells[0].clone(),
+                    Style::new().fg(t.error).add_modifier(Modifier::BOLD),
+                ));
+                cells[1] =
+                    TableCell::from(Span::styled(c.cells[1].clone(), Style::new().fg(t.warn)));
+                Row::new(cells)
+            })
+            .collect();
+        let widths = [
+            Constraint::Length(6),
+            Constraint::Fill(2),
+            Constraint::Fill(4),
+            Constraint::Fill(2),
+            Constraint::Length(14),
+        ];
+        self.render_table(frame, area, t, header, rows, &widths, self.cause_sel);
+    }
+
+    fn render_records(&self, frame: &mut Frame<'_>, area: Rect, t: &Theme) {
+        let Some(cause) = self.causes.get(self.cause_sel) else {
+            return;
+        };
+        let header = Row::new(
+            strings::DLQ_RECORD_COLUMNS
+                .iter()
+                .map(|s| TableCell::from(*s)),
+        )
+        .style(t.strong());
+        let rows: Vec<Row> = cause
+            .members
+            .iter()
+            .filter_map(|&i| self.records.get(i))
+            .map(|r| {
+                let l = &r.letter;
+                let mark = if self.marks.contains(&coords(r)) {
+                    "✓"
+                } else {
+                    " "
+                };
+                Row::new(vec![
+                    TableCell::from(Span::styled(mark, Style::new().fg(t.accent))),
+                    TableCell::from(format!("{}@{}", r.record.partition, r.record.offset)),
+                    TableCell::from(original_label(l)),
+                    TableCell::from(r.record.key_text().unwrap_or_else(|| "-".into())),
+                    TableCell::from(
+                        l.handler
+                            .clone()
+                            .or_else(|| l.consumer_group.clone())
+                            .unwrap_or_else(|| "-".into()),
+                    ),
+                    TableCell::from(l.attempts.map_or("-".into(), |a| a.to_string())),
+                    TableCell::from(l.failed_at.clone().unwrap_or_else(|| "-".into())),
+                ])
+            })
+            .collect();
+        let widths = [
+            Constraint::Length(1),
+            Constraint::Length(9),
+            Constraint::Fill(4),
+            Constraint::Fill(2),
+            Constraint::Fill(2),
+            Constraint::Length(3),
+            Constraint::Fill(2),
+        ];
+        self.render_table(frame, area, t, header, rows, &widths, self.rec_sel);
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn render_table(
+        &self,
+        frame: &mut Frame<'_>,
+        area: Rect,
+        t: &Theme,
+        header: Row<'_>,
+        rows: Vec<Row<'_>>,
+        widths: &[Constraint],
+        selected: usize,
+    ) {
+        self.list_area.set(area);
+        let visible = usize::from(area.height.saturating_sub(1)).max(1);
+        self.page.set(visible);
+        let mut offset = self.offset.get();
+        if selected < offset {
+            offset = selected;
+        } else if selected >= offset + visible {
+            offset = selected + 1 - visible;
+        }
+        offset = offset.min(rows.len().saturating_sub(visible));
+        self.offset.set(offset);
+        let table = Table::new(rows, widths.to_vec())
+            .header(header)
+            .column_spacing(1)
+            .row_highlight_style(Style::new().bg(t.selection).add_modifier(Modifier::BOLD));
+        let mut state = TableState::default()
+            .with_offset(offset)
+            .with_selected(Some(selected));
+        frame.render_stateful_widget(table, area, &mut state);
+    }
+
+    fn title(&self) -> String {
+        let mut title = match self.view {
+            DlqView::Causes => strings::dlq_title(
+                self.records.len(),
+                &self.topics,
+                &self.filter,
+                self.matching,
+            ),
+            DlqView::Records | DlqView::Detail => {
+                let c = self.causes.get(self.cause_sel);
+                strings::dlq_cause_title(
+                    c.map_or("-", |c| short_kind(&c.kind)),
+                    c.map_or(0, |c| c.members.len()),
+                    self.marks.len(),
+                )
+            }
+        };
+        if self.evicted > 0 {
+            title.push_str(&format!("· {} evicted ", self.evicted));
+        }
+        if let Some(RedriveStage::Running { done, total }) = &self.redrive {
+            title.push_str(&format!("· redrive {done}/{total} "));
+        }
+        title
+    }
+
+    fn render_dialog(&self, frame: &mut Frame<'_>, area: Rect, t: &Theme) {
+        let Some(stage) = &self.redrive else { return };
+        let width = area.width.saturating_sub(4).min(72);
+        let mut lines: Vec<Line> = Vec::new();
+        let title;
+        let mut gauge: Option<(f64, String)> = None;
+        match stage {
+            RedriveStage::Preview(plan) => {
+                title = strings::REDRIVE_PREVIEW_TITLE;
+                lines.push(Line::styled(
+                    strings::redrive_preview_head(plan.items.len()),
+                    t.strong(),
+                ));
+                for (target, n) in &plan.targets {
+                    lines.push(Line::from(vec![
+                        Span::styled(format!("  → {target}"), Style::new().fg(t.accent)),
+                        Span::styled(format!("  {n}"), t.text()),
+                    ]));
+                }
+                if plan.skipped > 0 {
+                    lines.push(Line::styled(
+                        strings::redrive_skipped(plan.skipped),
+                        Style::new().fg(t.warn),
+                    ));
+                }
+                lines.push(Line::styled(strings::redrive_kept(self.rate), t.dimmed()));
+                if self.read_only {
+                    lines.push(Line::styled(
+                        strings::REDRIVE_READ_ONLY_NOTE,
+                        Style::new().fg(t.error).add_modifier(Modifier::BOLD),
+                    ));
+                }
+                lines.push(Line::raw(""));
+                lines.push(Line::styled(
+                    if plan.items.is_empty() {
+                        strings::REDRIVE_NOTHING
+                    } else {
+                        strings::REDRIVE_CONFIRM_KEYS
+                    },
+                    t.strong(),
+                ));
+            }
+            RedriveStage::Running { done, total } => {
+                title = strings::REDRIVE_RUNNING_TITLE;
+                lines.push(Line::styled(
+                    strings::redrive_running(*total, self.rate),
+                    t.text(),
+                ));
+                lines.push(Line::raw(""));
+                lines.push(Line::raw(""));
+                lines.push(Line::styled(strings::REDRIVE_RUNNING_KEYS, t.dimmed()));
+                let ratio = if *total == 0 {
+                    1.0
+                } else {
+                    *done as f64 / *total as f64
+                };
+                gauge = Some((ratio, format!("{done}/{total}")));
+            }
+            RedriveStage::Done(Ok(o)) => {
+                title = strings::REDRIVE_DONE_TITLE;
+                let style = if o.failed.is_empty() {
+                    Style::new().fg(t.ok).add_modifier(Modifier::BOLD)
+                } else {
+                    Style::new().fg(t.error).add_modifier(Modifier::BOLD)
+                };
+                lines.push(Line::styled(
+                    strings::redrive_outcome(o.delivered, o.failed.len()),
+                    style,
+                ));
+                for f in o.failed.iter().take(FAILURES_SHOWN) {
+                    lines.push(Line::styled(format!("  ✗ {f}"), Style::new().fg(t.error)));
+                }
+                lines.push(Line::styled(strings::REDRIVE_AUDITED, t.dimmed()));
+                lines.push(Line::raw(""));
+                lines.push(Line::styled(strings::REDRIVE_CLOSE_KEYS, t.strong()));
+            }
+            RedriveStage::Done(Err(e)) => {
+                title = strings::REDRIVE_DONE_TITLE;
+                lines.push(Line::styled(
+                    strings::redrive_failed(e),
+                    Style::new().fg(t.error).add_modifier(Modifier::BOLD),
+                ));
+                lines.push(Line::raw(""));
+                lines.push(Line::styled(strings::REDRIVE_CLOSE_KEYS, t.strong()));
+            }
+        }
+        let inner_w = width.saturating_sub(2).max(1);
+        let text_h: u16 = lines
+            .iter()
+            .map(|l| (l.width() as u16).div_ceil(inner_w).max(1))
+            .sum();
+        let height = (text_h + 2).min(area.height);
+        let popup = Rect {
+            x: area.x + (area.width.saturating_sub(width)) / 2,
+            y: area.y + (area.height.saturating_sub(height)) / 2,
+            width,
+            height,
+        };
+        frame.render_widget(Clear, popup);
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .border_style(Style::new().fg(t.accent))
+            .title(Span::styled(title, t.strong()));
+        let inner = block.inner(popup);
+        frame.render_widget(block, popup);
+        frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+        if let Some((ratio, label)) = gauge {
+            let g = Rect {
+                y: inner.y + 2.min(inner.height.saturating_sub(1)),
+                height: 1,
+                ..inner
+            };
+            frame.render_widget(
+                Gauge::default()
+                    .gauge_style(Style::new().fg(t.accent).bg(t.bar))
+                    .ratio(ratio.clamp(0.0, 1.0))
+                    .label(label),
+                g,
+            );
+        }
+    }
+}
+
+impl Pane for DlqState {
+    fn title(&self) -> &'static str {
+        strings::TAB_DLQ
+    }
+
+    fn mode(&self) -> Mode {
+        if self.dialog_open() {
+            return Mode::Redrive;
+        }
+        match self.view {
+            DlqView::Causes => Mode::Dlq,
+            DlqView::Records => Mode::DlqRecords,
+            DlqView::Detail => Mode::DlqDetail,
+        }
+    }
+
+    fn render(&self, frame: &mut Frame<'_>, area: Rect, view: &View<'_>) {
+        let t = view.theme;
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .border_style(t.dimmed())
+            .title(Span::styled(self.title(), t.strong()));
+        let inner = block.inner(area);
+        frame.render_widget(block, area);
+        let problem: Vec<Line> = self
+            .problem
+            .iter()
+            .map(|p| Line::styled(strings::dlq_problem(p), Style::new().fg(t.error)))
+            .collect();
+        let [top, body] =
+            Layout::vertical([Constraint::Length(problem.len() as u16), Constraint::Min(1)])
+                .areas(inner);
+        frame.render_widget(Paragraph::new(problem), top);
+        match self.view {
+            DlqView::Causes if self.causes.is_empty() => {
+                let text = if self.records.is_empty() {
+                    strings::dlq_empty(&self.topics)
+                } else {
+                    strings::DLQ_NO_MATCH.to_string()
+                };
+                frame.render_widget(
+                    Paragraph::new(text)
+                        .style(t.dimmed())
+                        .wrap(Wrap { trim: true }),
+                    body,
+                );
+            }
+            DlqView::Causes => self.render_causes(frame, body, t),
+            DlqView::Records => {
+                let [head, list] =
+                    Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(body);
+                if let Some(c) = self.causes.get(self.cause_sel) {
+                    frame.render_widget(
+                        Paragraph::new(Line::from(vec![
+                            Span::styled(format!("{}: ", c.kind), Style::new().fg(t.warn)),
+                            Span::styled(c.message.clone(), t.text()),
+                        ])),
+                        head,
+                    );
+                }
+                self.render_records(frame, list, t);
+            }
+            DlqView::Detail => {
+                self.page.set(usize::from(body.height).max(1));
+                let lines: Vec<Line> = self
+                    .detail
+                    .iter()
+                    .skip(self.detail_scroll)
+                    .take(usize::from(body.height))
+                    .cloned()
+                    .collect();
+                frame.render_widget(Paragraph::new(lines), body);
+            }
+        }
+        if self.dialog_open() {
+            self.render_dialog(frame, area, t);
+        }
+    }
+}
+
+/// A Java class name's last segment (`java.lang.NullPointerException` →
+/// `NullPointerException`), so the cause list stays readable on narrow screens;
+/// the detail view shows the full name.
+pub fn short_kind(kind: &str) -> &str {
+    if kind.contains(' ') {
+        return kind;
+    }
+    kind.rsplit('.')
+        .next()
+        .filter(|s| !s.is_empty())
+        .unwrap_or(kind)
+}
+
+/// Where the original record was: `topic[p]@offset`, the parts the headers
+/// leave out omitted, `-` when not even the topic is known.
+pub fn original_label(l: &crate::dlq::DeadLetter) -> String {
+    let Some(topic) = &l.original_topic else {
+        return "-".into();
+    };
+    match (l.original_partition, l.original_offset) {
+        (Some(p), Some(o)) => format!("{topic}[{p}]@{o}"),
+        (None, Some(o)) => format!("{topic}@{o}"),
+        (Some(p), None) => format!("{topic}[{p}]"),
+        (None, None) => topic.clone(),
+    }
+}
+
+/// A header value as text when it is printable UTF-8, else hex with the
+/// big-endian number it may be (Spring writes partitions and offsets that way).
+pub fn header_value(v: Option<&[u8]>) -> String {
+    let Some(v) = v else {
+        return "(null)".into();
+    };
+    if let Ok(s) = std::str::from_utf8(v)
+        && !s.chars().any(|c| c.is_control() && c != '\n' && c != '\t')
+    {
+        return s.replace('\n', "⏎");
+    }
+    let hex: String = v.iter().map(|b| format!("{b:02x}")).collect();
+    match v.len() {
+        4 => format!(
+            "0x{hex} (int {})",
+            i32::from_be_bytes([v[0], v[1], v[2], v[3]])
+        ),
+        8 => format!(
+            "0x{hex} (long {})",
+            i64::from_be_bytes([v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7]])
+        ),
+        _ => format!("0x{hex}"),
+    }
+}
+
+fn detail_lines(r: &DlqRecord, stack_open: bool, t: &Theme) -> Vec<Line<'static>> {
+    let l = &r.letter;
+    let label = |s: &str| Span::styled(format!("{s:<16}"), Style::new().fg(t.dim));
+    let field = |name: &str, value: String, style: Style| {
+        Line::from(vec![label(name), Span::styled(value, style)])
+    };
+    let dash = |v: Option<String>| v.unwrap_or_else(|| "-".into());
+    let ms = |v: Option<i64>| {
+        v.and_then(|m| Utc.timestamp_millis_opt(m).single())
+            .map_or_else(|| "-".into(), |d| d.to_rfc3339())
+    };
+    let mut out = vec![
+        field(
+            "DLQ record",
+            format!(
+                "{}[{}]@{}",
+                r.record.topic, r.record.partition, r.record.offset
+            ),
+            t.strong(),
+        ),
+        field(
+            "Family",
+            l.family.unwrap_or(Family::Unknown).label().to_string(),
+            Style::new().fg(t.accent),
+        ),
+        field("Original", original_label(l), t.strong()),
+        field("Original time", ms(l.original_timestamp), t.text()),
+        field("Consumer group", dash(l.consumer_group.clone()), t.text()),
+        field("Handler", dash(l.handler.clone()), t.text()),
+        field(
+            "Error kind",
+            dash(l.error_kind.clone()),
+            Style::new().fg(t.warn),
+        ),
+        field(
+            "Message",
+            dash(l.error_message.clone()),
+            Style::new().fg(t.error),
+        ),
+        field(
+            "Attempts",
+            dash(l.attempts.map(|a| a.to_string())),
+            t.text(),
+        ),
+        field("Failed at", dash(l.failed_at.clone()), t.text()),
+        field("Key", dash(r.record.key_text()), t.text()),
+    ];
+    for (k, v) in &l.extra {
+        out.push(field(k, v.clone(), t.text()));
+    }
+    out.push(Line::raw(""));
+    out.push(Line::styled(
+        format!("{} ({})", strings::DETAIL_HEADERS, r.record.headers.len()),
+        t.strong(),
+    ));
+    for (k, v) in &r.record.headers {
+        out.push(Line::from(vec![
+            Span::styled(format!("  {k}"), Style::new().fg(t.json_key)),
+            Span::styled(" = ", t.dimmed()),
+            Span::styled(header_value(v.as_deref()), t.text()),
+        ]));
+    }
+    out.push(Line::raw(""));
+    out.push(Line::styled(strings::DLQ_VALUE, t.strong()));
+    match r.record.value.as_deref() {
+        None => out.push(Line::styled("  (tombstone)", t.dimmed())),
+        Some(v) => match serde_json::from_slice::<serde_json::Value>(v) {
+            Ok(json) => out.extend(json::highlight(&json, t)),
+            Err(_) => out.push(Line::styled(
+                format!("  {}", String::from_utf8_lossy(v)),
+                t.text(),
+            )),
+        },
+    }
+    out.push(Line::raw(""));
+    match &l.stacktrace {
+        None => out.push(Line::styled(strings::DLQ_NO_STACK, t.dimmed())),
+        Some(s) => {
+            let n = s.lines().count();
+            out.push(Line::styled(strings::dlq_stack(n, stack_open), t.strong()));
+            if stack_open {
+                for line in s.lines() {
+                    out.push(Line::styled(
+                        format!("  {}", line.replace('\t', "    ")),
+                        Style::new().fg(t.error),
+                    ));
+                }
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn java_class_names_shorten_to_their_last_segment() {
+        assert_eq!(
+            short_kind("java.lang.NullPointerException"),
+            "NullPointerException"
+        );
+        assert_eq!(short_kind("timeout"), "timeout");
+        assert_eq!(short_kind("a b.c"), "a b.c");
+    }
+
+    #[test]
+    fn header_values_show_text_or_hex_with_the_number() {
+        assert_eq!(header_value(Some(b"debate.events")), "debate.events");
+        assert_eq!(
+            header_value(Some(&42i32.to_be_bytes())),
+            "0x0000002a (int 42)"
+        );
+        assert_eq!(
+            header_value(Some(&7i64.to_be_bytes())),
+            "0x0000000000000007 (long 7)"
+        );
+        assert_eq!(header_value(None), "(null)");
+    }
 }

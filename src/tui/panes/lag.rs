@@ -1,9 +1,698 @@
-//! The Lag pane. Not built yet: it says so plainly until its feature lands.
+//! The Lag pane: consumer groups with lag in messages and seconds, a Burrow-style
+//! status, a trend and the time to drain, sortable by any column; Enter drills
+//! into a group's partitions in `kafka-consumer-groups --describe` vocabulary.
+//! Reports arrive from the lag worker ([`LagUpdate`]); sorting and formatting
+//! happen then, so `render` only draws.
 
-use super::placeholder::Placeholder;
+use std::cell::Cell;
+use std::cmp::Ordering;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{
+    Block, Borders, Cell as TableCell, Paragraph, Row, Table, TableState, Wrap,
+};
+
+use super::{Pane, View};
+use crate::lag::{GroupLag, LagReport, PartitionLag, Status};
+use crate::tui::keymap::Mode;
 use crate::tui::strings;
+use crate::tui::theme::Theme;
 
-/// The Lag pane as it is today.
-pub fn pane() -> Placeholder {
-    Placeholder::new(strings::TAB_LAG, strings::LAG_PLACEHOLDER)
+/// Trend points drawn per row.
+const SPARK_WIDTH: usize = 16;
+/// Trend points drawn per row on narrow screens.
+const SPARK_NARROW: usize = 8;
+/// Below this width the partition table uses short column titles.
+const WIDE: u16 = 110;
+
+/// What the lag worker sends after each poll.
+#[derive(Debug, Clone)]
+pub enum LagUpdate {
+    /// A fresh report.
+    Report(LagReport),
+    /// The poll failed (unreachable, denied); the last report stays on screen.
+    Failed(String),
+}
+
+/// A column of the group list, in display order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SortColumn {
+    /// Group id.
+    Group,
+    /// Group state.
+    State,
+    /// Members.
+    Members,
+    /// Total lag.
+    TotalLag,
+    /// Max partition lag.
+    MaxLag,
+    /// Lag in seconds.
+    LagSeconds,
+    /// Status.
+    Status,
+    /// Time to drain.
+    Drain,
+}
+
+impl SortColumn {
+    const ALL: [SortColumn; 8] = [
+        SortColumn::Group,
+        SortColumn::State,
+        SortColumn::Members,
+        SortColumn::TotalLag,
+        SortColumn::MaxLag,
+        SortColumn::LagSeconds,
+        SortColumn::Status,
+        SortColumn::Drain,
+    ];
+
+    /// Column title (a shorter one for narrow screens).
+    pub fn title(self, wide: bool) -> &'static str {
+        if wide {
+            strings::LAG_COLUMNS[self as usize]
+        } else {
+            strings::LAG_COLUMNS_SHORT[self as usize]
+        }
+    }
+
+    /// Numbers read best largest first; names A to Z.
+    fn descending_by_default(self) -> bool {
+        !matches!(self, SortColumn::Group | SortColumn::State)
+    }
+
+    fn compare(self, a: &GroupLag, b: &GroupLag) -> Ordering {
+        // `None` (unknown) sorts below every known value.
+        let f = |x: Option<f64>, y: Option<f64>| match (x, y) {
+            (Some(x), Some(y)) => x.total_cmp(&y),
+            (x, y) => x.is_some().cmp(&y.is_some()),
+        };
+        match self {
+            SortColumn::Group => a.group.cmp(&b.group),
+            SortColumn::State => a.state.cmp(&b.state),
+            SortColumn::Members => a.members.cmp(&b.members),
+            SortColumn::TotalLag => a.total_lag.cmp(&b.total_lag),
+            SortColumn::MaxLag => a.max_lag.cmp(&b.max_lag),
+            SortColumn::LagSeconds => f(a.lag_seconds, b.lag_seconds),
+            SortColumn::Status => a.status.cmp(&b.status),
+            SortColumn::Drain => f(a.drain_seconds, b.drain_seconds),
+        }
+    }
+}
+
+/// A group row, formatted when the report arrived.
+#[derive(Debug, Clone)]
+struct GroupRow {
+    lag: GroupLag,
+    cells: [String; 8],
+    trend: String,
+    trend_narrow: String,
+}
+
+/// A partition row, formatted when the report arrived.
+#[derive(Debug, Clone)]
+struct PartitionRow {
+    cells: [String; 9],
+    status: Status,
+    flagged: bool,
+}
+
+/// The Lag pane's state.
+#[derive(Debug)]
+pub struct LagState {
+    interval_ms: u64,
+    note: Option<String>,
+    error: Option<String>,
+    polls: u64,
+    rows: Vec<GroupRow>,
+    sort: SortColumn,
+    descending: bool,
+    selected: usize,
+    /// The group drilled into, by id (it survives re-sorting).
+    drill: Option<String>,
+    partitions: Vec<PartitionRow>,
+    flags: Vec<String>,
+    part_selected: usize,
+    offset: Cell<usize>,
+    page: Cell<usize>,
+    list_area: Cell<Rect>,
+}
+
+/// The Lag pane before its first report; `interval_ms` is the poll interval.
+pub fn pane(interval_ms: u64) -> LagState {
+    LagState {
+        interval_ms,
+        note: None,
+        error: None,
+        polls: 0,
+        rows: Vec::new(),
+        sort: SortColumn::TotalLag,
+        descending: true,
+        selected: 0,
+        drill: None,
+        partitions: Vec::new(),
+        flags: Vec::new(),
+        part_selected: 0,
+        offset: Cell::new(0),
+        page: Cell::new(10),
+        list_area: Cell::new(Rect::default()),
+    }
+}
+
+impl LagState {
+    /// Applies a worker update; returns the error text when a poll failed.
+    pub fn apply(&mut self, update: LagUpdate) -> Option<String> {
+        match update {
+            LagUpdate::Failed(e) => {
+                let first = self.error.is_none();
+                self.error = Some(e.clone());
+                first.then_some(e)
+            }
+            LagUpdate::Report(report) => {
+                self.error = None;
+                self.polls += 1;
+                self.note = report.note.clone();
+                let keep = self.selected_group().map(str::to_string);
+                self.rows = report.groups.into_iter().map(group_row).collect();
+                self.resort(keep.as_deref());
+                self.refresh_drill();
+                None
+            }
+        }
+    }
+
+    /// Groups listed.
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// True before any group is known.
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    /// Group ids in display order.
+    pub fn groups(&self) -> Vec<&str> {
+        self.rows.iter().map(|r| r.lag.group.as_str()).collect()
+    }
+
+    /// The group under the cursor.
+    pub fn selected_group(&self) -> Option<&str> {
+        self.rows.get(self.selected).map(|r| r.lag.group.as_str())
+    }
+
+    /// The group drilled into.
+    pub fn drilled(&self) -> Option<&str> {
+        self.drill.as_deref()
+    }
+
+    /// The sort column and whether it is descending.
+    pub fn sort(&self) -> (SortColumn, bool) {
+        (self.sort, self.descending)
+    }
+
+    /// The partition rows of the drilled group, as displayed (cells).
+    pub fn partition_cells(&self) -> Vec<Vec<String>> {
+        self.partitions.iter().map(|p| p.cells.to_vec()).collect()
+    }
+
+    /// The deleted-unread lines of the drilled group.
+    pub fn flags(&self) -> &[String] {
+        &self.flags
+    }
+
+    /// Rows per page, as last drawn.
+    pub fn page(&self) -> usize {
+        self.page.get().max(1)
+    }
+
+    /// Moves the cursor by `delta` rows (list or partitions).
+    pub fn move_by(&mut self, delta: isize) {
+        let (sel, len) = if self.drill.is_some() {
+            (&mut self.part_selected, self.partitions.len())
+        } else {
+            (&mut self.selected, self.rows.len())
+        };
+        let max = len.saturating_sub(1) as isize;
+        *sel = (*sel as isize + delta).clamp(0, max) as usize;
+    }
+
+    /// The selected row of the group list.
+    pub fn selected_index(&self) -> usize {
+        self.selected
+    }
+
+    /// The selected partition row.
+    pub fn part_selected(&self) -> usize {
+        self.part_selected
+    }
+
+    /// Selects a row of the group list.
+    pub fn select_index(&mut self, i: usize) {
+        self.selected = i.min(self.rows.len().saturating_sub(1));
+    }
+
+    /// The list row at screen line `y`, if any.
+    pub fn row_at(&self, y: u16) -> Option<usize> {
+        let a = self.list_area.get();
+        // Line 0 of the table is its header.
+        if y <= a.y || y >= a.y + a.height {
+            return None;
+        }
+        let i = self.offset.get() + usize::from(y - a.y - 1);
+        let len = if self.drill.is_some() {
+            self.partitions.len()
+        } else {
+            self.rows.len()
+        };
+        (i < len).then_some(i)
+    }
+
+    /// Sorts by the next (`step` 1) or previous (-1) column.
+    pub fn cycle_sort(&mut self, step: isize) {
+        let n = SortColumn::ALL.len() as isize;
+        let i = SortColumn::ALL
+            .iter()
+            .position(|c| *c == self.sort)
+            .unwrap_or(0) as isize;
+        self.sort = SortColumn::ALL[((i + step).rem_euclid(n)) as usize];
+        self.descending = self.sort.descending_by_default();
+        let keep = self.selected_group().map(str::to_string);
+        self.resort(keep.as_deref());
+    }
+
+    /// Reverses the order.
+    pub fn reverse(&mut self) {
+        self.descending = !self.descending;
+        let keep = self.selected_group().map(str::to_string);
+        self.resort(keep.as_deref());
+    }
+
+    /// Opens the selected group's partitions; false when there is none.
+    pub fn open(&mut self) -> bool {
+        let Some(g) = self.selected_group().map(str::to_string) else {
+            return false;
+        };
+        self.drill = Some(g);
+        self.part_selected = 0;
+        self.refresh_drill();
+        true
+    }
+
+    /// Back to the group list.
+    pub fn close(&mut self) {
+        self.drill = None;
+        self.partitions.clear();
+        self.flags.clear();
+    }
+
+    fn resort(&mut self, keep: Option<&str>) {
+        let (col, desc) = (self.sort, self.descending);
+        self.rows.sort_by(|a, b| {
+            let o = col.compare(&a.lag, &b.lag);
+            let o = if desc { o.reverse() } else { o };
+            o.then_with(|| a.lag.group.cmp(&b.lag.group))
+        });
+        if let Some(k) = keep
+            && let Some(i) = self.rows.iter().position(|r| r.lag.group == k)
+        {
+            self.selected = i;
+        }
+        self.selected = self.selected.min(self.rows.len().saturating_sub(1));
+    }
+
+    fn refresh_drill(&mut self) {
+        let Some(name) = &self.drill else { return };
+        let Some(row) = self.rows.iter().find(|r| &r.lag.group == name) else {
+            self.partitions.clear();
+            self.flags.clear();
+            return;
+        };
+        self.partitions = row.lag.partitions.iter().map(partition_row).collect();
+        self.flags = row
+            .lag
+            .partitions
+            .iter()
+            .filter_map(|p| {
+                p.deleted_unread
+                    .map(|n| strings::lag_deleted_unread(&p.topic, p.partition, n))
+            })
+            .collect();
+        self.part_selected = self
+            .part_selected
+            .min(self.partitions.len().saturating_sub(1));
+    }
+
+    fn render_list(&self, frame: &mut Frame<'_>, area: Rect, t: &Theme) {
+        let arrow = if self.descending { "▼" } else { "▲" };
+        let wide = area.width >= WIDE;
+        let header = Row::new(
+            SortColumn::ALL
+                .iter()
+                .map(|c| {
+                    let title = if *c == self.sort {
+                        format!("{}{arrow}", c.title(wide))
+                    } else {
+                        c.title(wide).to_string()
+                    };
+                    TableCell::from(title)
+                })
+                .chain(std::iter::once(TableCell::from(strings::LAG_TREND))),
+        )
+        .style(t.strong());
+        let rows = self.rows.iter().map(|r| {
+            let mut cells: Vec<TableCell> = r.cells.iter().cloned().map(TableCell::from).collect();
+            cells[SortColumn::Status as usize] = TableCell::from(Span::styled(
+                r.cells[SortColumn::Status as usize].clone(),
+                status_style(r.lag.status, t),
+            ));
+            let trend = if wide { &r.trend } else { &r.trend_narrow };
+            cells.push(TableCell::from(Span::styled(
+                trend.clone(),
+                Style::new().fg(t.accent),
+            )));
+            Row::new(cells)
+        });
+        let widths = if wide {
+            [
+                Constraint::Fill(3),
+                Constraint::Length(11),
+                Constraint::Length(7),
+                Constraint::Length(10),
+                Constraint::Length(9),
+                Constraint::Length(8),
+                Constraint::Length(7),
+                Constraint::Length(8),
+                Constraint::Length(SPARK_WIDTH as u16),
+            ]
+        } else {
+            // 80 columns: the group id keeps at least 16 of them.
+            [
+                Constraint::Min(16),
+                Constraint::Length(7),
+                Constraint::Length(4),
+                Constraint::Length(7),
+                Constraint::Length(6),
+                Constraint::Length(6),
+                Constraint::Length(6),
+                Constraint::Length(6),
+                Constraint::Length(SPARK_NARROW as u16),
+            ]
+        };
+        self.render_table(
+            frame,
+            area,
+            t,
+            header,
+            rows.collect(),
+            &widths,
+            self.selected,
+        );
+    }
+
+    fn render_partitions(&self, frame: &mut Frame<'_>, area: Rect, t: &Theme) {
+        let titles = if area.width >= WIDE {
+            strings::LAG_PARTITION_COLUMNS
+        } else {
+            strings::LAG_PARTITION_COLUMNS_SHORT
+        };
+        let header = Row::new(titles.iter().map(|s| TableCell::from(*s))).style(t.strong());
+        let rows = self.partitions.iter().map(|p| {
+            let mut cells: Vec<TableCell> = p.cells.iter().cloned().map(TableCell::from).collect();
+            let lag_style = if p.flagged {
+                Style::new().fg(t.error).add_modifier(Modifier::BOLD)
+            } else {
+                status_style(p.status, t)
+            };
+            cells[4] = TableCell::from(Span::styled(p.cells[4].clone(), lag_style));
+            Row::new(cells)
+        });
+        let widths = [
+            Constraint::Fill(2),
+            Constraint::Length(5),
+            Constraint::Length(if area.width >= WIDE { 14 } else { 8 }),
+            Constraint::Length(if area.width >= WIDE { 14 } else { 8 }),
+            Constraint::Length(9),
+            Constraint::Length(7),
+            Constraint::Fill(2),
+            Constraint::Fill(1),
+            Constraint::Fill(1),
+        ];
+        self.render_table(
+            frame,
+            area,
+            t,
+            header,
+            rows.collect(),
+            &widths,
+            self.part_selected,
+        );
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn render_table(
+        &self,
+        frame: &mut Frame<'_>,
+        area: Rect,
+        t: &Theme,
+        header: Row<'_>,
+        rows: Vec<Row<'_>>,
+        widths: &[Constraint],
+        selected: usize,
+    ) {
+        self.list_area.set(area);
+        let visible = usize::from(area.height.saturating_sub(1)).max(1);
+        self.page.set(visible);
+        // Keep the previous offset while the cursor stays on screen, so rows do
+        // not jump under the mouse.
+        let mut offset = self.offset.get();
+        if selected < offset {
+            offset = selected;
+        } else if selected >= offset + visible {
+            offset = selected + 1 - visible;
+        }
+        offset = offset.min(rows.len().saturating_sub(visible));
+        self.offset.set(offset);
+        let table = Table::new(rows, widths.to_vec())
+            .header(header)
+            .column_spacing(1)
+            .row_highlight_style(Style::new().bg(t.selection).add_modifier(Modifier::BOLD));
+        let mut state = TableState::default()
+            .with_offset(offset)
+            .with_selected(Some(selected));
+        frame.render_stateful_widget(table, area, &mut state);
+    }
+}
+
+impl Pane for LagState {
+    fn title(&self) -> &'static str {
+        strings::TAB_LAG
+    }
+
+    fn mode(&self) -> Mode {
+        if self.drill.is_some() {
+            Mode::LagGroup
+        } else {
+            Mode::Lag
+        }
+    }
+
+    fn render(&self, frame: &mut Frame<'_>, area: Rect, view: &View<'_>) {
+        let t = view.theme;
+        let title = match &self.drill {
+            Some(g) => strings::lag_group_title(g),
+            None => strings::lag_title(self.rows.len(), self.interval_ms),
+        };
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .border_style(t.dimmed())
+            .title(Span::styled(title, t.strong()));
+        let inner = block.inner(area);
+        frame.render_widget(block, area);
+
+        let mut top: Vec<Line> = Vec::new();
+        if let Some(e) = &self.error {
+            top.push(Line::styled(
+                strings::lag_error(e),
+                Style::new().fg(t.error),
+            ));
+        }
+        if let Some(n) = &self.note {
+            top.push(Line::styled(format!("ⓘ {n}"), Style::new().fg(t.warn)));
+        }
+        if let Some(name) = &self.drill
+            && let Some(r) = self.rows.iter().find(|r| &r.lag.group == name)
+        {
+            top.push(Line::from(vec![
+                Span::styled(strings::lag_group_summary(&r.lag), t.text()),
+                Span::styled(r.lag.status.label(), status_style(r.lag.status, t)),
+            ]));
+        }
+        let flags: Vec<Line> = if self.drill.is_some() {
+            self.flags
+                .iter()
+                .map(|f| Line::styled(format!("⚠ {f}"), Style::new().fg(t.error)))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        // Notes wrap on narrow screens; give them room for two lines each.
+        let top_h = top
+            .iter()
+            .map(|l| (l.width() as u16).div_ceil(inner.width.max(1)).max(1))
+            .sum::<u16>();
+        let [top_area, body, flag_area] = Layout::vertical([
+            Constraint::Length(top_h),
+            Constraint::Min(1),
+            Constraint::Length(flags.len().min(6) as u16),
+        ])
+        .areas(inner);
+        frame.render_widget(Paragraph::new(top).wrap(Wrap { trim: true }), top_area);
+        frame.render_widget(Paragraph::new(flags), flag_area);
+
+        if self.drill.is_some() {
+            if self.partitions.is_empty() {
+                frame.render_widget(
+                    Paragraph::new(strings::LAG_GROUP_GONE).style(t.dimmed()),
+                    body,
+                );
+                return;
+            }
+            self.render_partitions(frame, body, t);
+            return;
+        }
+        if self.rows.is_empty() {
+            let text = if self.polls == 0 && self.error.is_none() {
+                strings::lag_waiting(self.interval_ms)
+            } else {
+                strings::LAG_EMPTY.to_string()
+            };
+            frame.render_widget(
+                Paragraph::new(text)
+                    .style(t.dimmed())
+                    .wrap(Wrap { trim: true }),
+                body,
+            );
+            return;
+        }
+        self.render_list(frame, body, t);
+    }
+}
+
+fn status_style(s: Status, t: &Theme) -> Style {
+    match s {
+        Status::Ok => Style::new().fg(t.ok),
+        Status::Warn => Style::new().fg(t.warn),
+        Status::Stall | Status::Stop | Status::Rewind => {
+            Style::new().fg(t.error).add_modifier(Modifier::BOLD)
+        }
+        Status::Unknown => t.dimmed(),
+    }
+}
+
+fn dash<T: ToString>(v: &Option<T>) -> String {
+    v.as_ref()
+        .map_or_else(|| "-".to_string(), ToString::to_string)
+}
+
+/// Seconds as a short duration: `4.2s`, `3m20s`, `2h05m`; `-` when unknown.
+pub fn duration(secs: Option<f64>) -> String {
+    let Some(s) = secs else {
+        return "-".into();
+    };
+    if s < 60.0 {
+        return format!("{s:.1}s");
+    }
+    let s = s.round() as u64;
+    if s < 3600 {
+        format!("{}m{:02}s", s / 60, s % 60)
+    } else if s < 100 * 3600 {
+        format!("{}h{:02}m", s / 3600, (s % 3600) / 60)
+    } else {
+        format!("{}d", s / 86_400)
+    }
+}
+
+/// The trend as block characters, scaled to its own maximum (last points only).
+pub fn sparkline(points: &[u64], width: usize) -> String {
+    const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+    let tail = &points[points.len().saturating_sub(width)..];
+    let max = tail.iter().copied().max().unwrap_or(0);
+    tail.iter()
+        .map(|&v| {
+            if max == 0 {
+                BARS[0]
+            } else {
+                BARS[(v as u128 * 7 / max as u128) as usize]
+            }
+        })
+        .collect()
+}
+
+fn group_row(g: GroupLag) -> GroupRow {
+    let cells = [
+        g.group.clone(),
+        g.state.clone(),
+        g.members.to_string(),
+        dash(&g.total_lag),
+        dash(&g.max_lag),
+        duration(g.lag_seconds),
+        g.status.label().to_string(),
+        if g.total_lag == Some(0) {
+            "0s".into()
+        } else {
+            duration(g.drain_seconds)
+        },
+    ];
+    GroupRow {
+        trend: sparkline(&g.trend, SPARK_WIDTH),
+        trend_narrow: sparkline(&g.trend, SPARK_NARROW),
+        cells,
+        lag: g,
+    }
+}
+
+fn partition_row(p: &PartitionLag) -> PartitionRow {
+    let lag = match p.deleted_unread {
+        Some(_) => format!("{} ⚠", dash(&p.lag)),
+        None => dash(&p.lag),
+    };
+    PartitionRow {
+        cells: [
+            p.topic.clone(),
+            p.partition.to_string(),
+            dash(&p.current_offset),
+            p.log_end_offset.to_string(),
+            lag,
+            duration(p.lag_seconds),
+            dash(&p.consumer_id),
+            dash(&p.host),
+            dash(&p.client_id),
+        ],
+        status: p.status,
+        flagged: p.deleted_unread.is_some(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_like_a_person_writes_them() {
+        assert_eq!(duration(None), "-");
+        assert_eq!(duration(Some(4.24)), "4.2s");
+        assert_eq!(duration(Some(200.0)), "3m20s");
+        assert_eq!(duration(Some(7500.0)), "2h05m");
+    }
+
+    #[test]
+    fn sparkline_scales_to_its_maximum_and_keeps_the_last_points() {
+        assert_eq!(sparkline(&[0, 0], 8), "▁▁");
+        assert_eq!(sparkline(&[1, 2, 4, 8], 8), "▁▂▄█");
+        assert_eq!(sparkline(&[9, 9, 0, 8], 2), "▁█");
+    }
 }

@@ -1,0 +1,183 @@
+//! The workers behind the Lag and DLQ panes, off the UI task: the lag poller
+//! (one poll in flight at a time, on a blocking thread, snapshots over `watch`),
+//! the DLQ reader (finds `*.dlq` topics, tails each from the beginning, decodes
+//! dead letters before they reach the app loop) and the redrive runner (authorize,
+//! send at the rate limit with progress, audit).
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use serde_json::json;
+use tokio::sync::{mpsc, watch};
+
+use super::event::WorkerMsg;
+use super::panes::dlq::RedriveRequest;
+use super::panes::lag::LagUpdate;
+use crate::audit;
+use crate::config::Settings;
+use crate::dlq::decode;
+use crate::dlq::redrive::{DlqRecord, Outcome, execute};
+use crate::kafka::consume::{TailEvent, tail};
+use crate::kafka::groups::{all_partitions, poll_groups};
+use crate::kafka::produce::DEFAULT_DELIVERY_TIMEOUT;
+use crate::kafka::{EventProducer, StartAt, TailOptions};
+use crate::lag::LagTracker;
+
+/// How often the DLQ reader looks for new dead-letter topics.
+const DISCOVER_EVERY: Duration = Duration::from_secs(15);
+/// Pause before a failed DLQ topic reader tries again.
+const RETRY_AFTER: Duration = Duration::from_secs(3);
+/// The shortest lag poll interval accepted from the config: polling describes
+/// every group, and a cluster with thousands of them should not be hammered.
+const MIN_LAG_INTERVAL: Duration = Duration::from_millis(500);
+
+/// Polls consumer groups every `every` until the receiver is dropped. `known`
+/// groups are polled instead when the broker cannot list groups (the demo's).
+/// Polls never overlap: the next starts `every` after the previous ended.
+pub async fn lag_poller(
+    settings: Settings,
+    known: Vec<String>,
+    every: Duration,
+    tx: watch::Sender<Option<LagUpdate>>,
+) {
+    let every = every.max(MIN_LAG_INTERVAL);
+    let mut tracker = LagTracker::default();
+    loop {
+        let update = poll_once(&settings, &known, &mut tracker).await;
+        if tx.send(Some(update)).is_err() {
+            return;
+        }
+        tokio::time::sleep(every).await;
+    }
+}
+
+/// One poll folded into `tracker`, as the pane receives it.
+pub async fn poll_once(
+    settings: &Settings,
+    known: &[String],
+    tracker: &mut LagTracker,
+) -> LagUpdate {
+    let s = settings.clone();
+    let k = known.to_vec();
+    match tokio::task::spawn_blocking(move || poll_groups(&s, &[], &k)).await {
+        Ok(Ok(poll)) => LagUpdate::Report(tracker.apply(&poll)),
+        Ok(Err(e)) => LagUpdate::Failed(e.to_string()),
+        Err(e) => LagUpdate::Failed(format!("the lag poll stopped: {e}")),
+    }
+}
+
+/// Finds dead-letter topics now and then and reads each one, live, from the
+/// beginning; records reach the app decoded, as [`WorkerMsg::DeadLetters`].
+pub async fn dlq_reader(settings: Settings, tx: mpsc::Sender<WorkerMsg>) {
+    let mut reading: BTreeSet<String> = BTreeSet::new();
+    loop {
+        let s = settings.clone();
+        match tokio::task::spawn_blocking(move || all_partitions(&s)).await {
+            Ok(Ok(parts)) => {
+                let found: BTreeSet<String> = parts
+                    .into_iter()
+                    .map(|(t, _)| t)
+                    .filter(|t| settings.topics.is_dlq(t))
+                    .collect();
+                let new: Vec<String> = found.difference(&reading).cloned().collect();
+                if !new.is_empty() {
+                    reading.extend(new.iter().cloned());
+                    let all = reading.iter().cloned().collect();
+                    if tx.send(WorkerMsg::DlqTopics(all)).await.is_err() {
+                        return;
+                    }
+                    for topic in new {
+                        tokio::spawn(read_topic(settings.clone(), topic, tx.clone()));
+                    }
+                }
+            }
+            Ok(Err(e)) => {
+                let _ = tx.send(WorkerMsg::DlqProblem(e.to_string())).await;
+            }
+            Err(e) => {
+                let _ = tx.send(WorkerMsg::DlqProblem(e.to_string())).await;
+            }
+        }
+        tokio::time::sleep(DISCOVER_EVERY).await;
+        if tx.is_closed() {
+            return;
+        }
+    }
+}
+
+/// Reads one DLQ topic from the beginning, forever; after an error it starts
+/// over (the pane drops records it already has).
+async fn read_topic(settings: Settings, topic: String, tx: mpsc::Sender<WorkerMsg>) {
+    loop {
+        let (rtx, mut rrx) = mpsc::channel::<TailEvent>(64);
+        let opts = TailOptions {
+            topics: vec![topic.clone()],
+            start: StartAt::Beginning,
+            count: None,
+            exit_at_end: false,
+        };
+        let reader = {
+            let settings = settings.clone();
+            tokio::spawn(async move { tail(&settings, opts, rtx).await })
+        };
+        while let Some(ev) = rrx.recv().await {
+            let TailEvent::Records(records) = ev else {
+                continue;
+            };
+            let batch: Vec<DlqRecord> = records
+                .into_iter()
+                .map(|record| DlqRecord {
+                    letter: decode(&record.headers),
+                    record,
+                })
+                .collect();
+            if tx.send(WorkerMsg::DeadLetters(batch)).await.is_err() {
+                reader.abort();
+                return;
+            }
+        }
+        let problem = match reader.await {
+            Ok(Ok(_)) => return,
+            Ok(Err(e)) => e.to_string(),
+            Err(e) => e.to_string(),
+        };
+        if tx
+            .send(WorkerMsg::DlqProblem(format!("{topic}: {problem}")))
+            .await
+            .is_err()
+        {
+            return;
+        }
+        tokio::time::sleep(RETRY_AFTER).await;
+    }
+}
+
+/// Runs a confirmed redrive and reports progress and the outcome to `tx`.
+pub async fn run_redrive(settings: Settings, req: RedriveRequest, tx: mpsc::Sender<WorkerMsg>) {
+    let result = redrive(&settings, req, &tx).await;
+    let _ = tx.send(WorkerMsg::RedriveDone(result)).await;
+}
+
+async fn redrive(
+    settings: &Settings,
+    req: RedriveRequest,
+    tx: &mpsc::Sender<WorkerMsg>,
+) -> Result<Outcome, String> {
+    audit::authorize(settings, "dlq redrive").map_err(|e| e.to_string())?;
+    let producer =
+        EventProducer::new(settings, DEFAULT_DELIVERY_TIMEOUT).map_err(|e| e.to_string())?;
+    let outcome = execute(&producer, &req.plan, req.rate, |done, total| {
+        // Progress is latest-wins: a report dropped on a full channel is
+        // superseded by the next one, and the outcome is always sent.
+        let _ = tx.try_send(WorkerMsg::RedriveProgress { done, total });
+    })
+    .await;
+    let result = json!({"delivered": outcome.delivered, "failed": outcome.failed.len()});
+    audit::record(settings, "dlq.redrive", req.params, result).map_err(|e| {
+        format!(
+            "{} delivered, but the audit entry could not be written: {e}",
+            outcome.delivered
+        )
+    })?;
+    Ok(outcome)
+}

@@ -1,0 +1,617 @@
+//! The Lag and DLQ panes as a user sees and drives them: snapshots at 120×40 and
+//! 80×24 (empty, populated, drill-down, detail, redrive dialog stages) and
+//! key-sequence tests (sort, drill-down, redrive dry run → confirm → outcome,
+//! read-only refusal), fed by scripted lag polls and dead letters.
+
+#[path = "common/tui.rs"]
+mod fixtures;
+
+use crossterm::event::{KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+use eventdeck::dlq::redrive::{DlqRecord, Outcome};
+use eventdeck::dlq::{decode, ours};
+use eventdeck::kafka::{ConsumedRecord, StartAt};
+use eventdeck::lag::{GroupSnapshot, LagTracker, PartitionSnapshot, Poll};
+use eventdeck::tui::App;
+use eventdeck::tui::app::Tab;
+use eventdeck::tui::event::{Command, Event, WorkerMsg};
+use eventdeck::tui::panes::dlq::{DlqView, RedriveRequest, RedriveStage};
+use eventdeck::tui::panes::lag::{LagUpdate, SortColumn};
+use fixtures::{app, screen};
+
+const SIZES: [(u16, u16); 2] = [(120, 40), (80, 24)];
+
+fn snap(name: &str, app: &App) {
+    for (w, h) in SIZES {
+        let text = screen(app, w, h);
+        insta::with_settings!({
+            snapshot_suffix => format!("{w}x{h}"),
+            prepend_module_to_snapshot => false,
+        }, {
+            insta::assert_snapshot!(name, text);
+        });
+    }
+}
+
+// ---------------------------------------------------------------- lag fixtures
+
+/// Fixed poll times: 2026-11-27T10:00:00Z plus 5 s per poll.
+const T0: i64 = 1_795_773_600_000;
+
+fn part(
+    topic: &str,
+    partition: i32,
+    current: Option<i64>,
+    end: i64,
+    start: i64,
+    owner: Option<&str>,
+) -> PartitionSnapshot {
+    PartitionSnapshot {
+        topic: topic.into(),
+        partition,
+        current_offset: current,
+        log_end_offset: end,
+        log_start_offset: start,
+        consumer_id: owner.map(|o| format!("{o}-7f3a")),
+        host: owner.map(|_| "/10.0.0.7".to_string()),
+        client_id: owner.map(str::to_string),
+    }
+}
+
+/// Poll `i` of a scripted cluster: `orders-service` keeps up, `analytics` is
+/// stuck on a growing topic, `billing` drains, `audit` never committed on one
+/// partition and has a commit below the log start on another.
+fn poll(i: i64, note: Option<&str>) -> Poll {
+    let end = 1_000 + 50 * i;
+    let groups = vec![
+        GroupSnapshot {
+            group: "orders-service".into(),
+            state: "Stable".into(),
+            members: 2,
+            partitions: vec![
+                part("orders", 0, Some(end), end, 0, Some("orders-1")),
+                part("orders", 1, Some(end - 1), end, 0, Some("orders-2")),
+            ],
+        },
+        GroupSnapshot {
+            group: "analytics".into(),
+            state: "Stable".into(),
+            members: 1,
+            partitions: vec![part("orders", 0, Some(400), end, 0, Some("analytics-1"))],
+        },
+        GroupSnapshot {
+            group: "billing".into(),
+            state: "Stable".into(),
+            members: 1,
+            partitions: vec![part(
+                "payments",
+                0,
+                Some(600 + 40 * i),
+                1_000,
+                0,
+                Some("billing-1"),
+            )],
+        },
+        GroupSnapshot {
+            group: "audit".into(),
+            state: "Empty".into(),
+            members: 0,
+            partitions: vec![
+                part("payments", 0, Some(100), 1_000, 250, None),
+                part("payments", 1, None, 300, 0, None),
+            ],
+        },
+    ];
+    Poll {
+        time_ms: T0 + 5_000 * i,
+        groups,
+        note: note.map(str::to_string),
+    }
+}
+
+fn lag_app(polls: i64, note: Option<&str>) -> App {
+    let mut app = app();
+    let mut tracker = LagTracker::default();
+    for i in 0..polls {
+        app.apply_lag(LagUpdate::Report(tracker.apply(&poll(i, note))));
+    }
+    app.press("2");
+    app
+}
+
+// ---------------------------------------------------------------- dlq fixtures
+
+fn dead_letter(
+    topic: &str,
+    offset: i64,
+    key: &str,
+    value: &str,
+    headers: Vec<(&str, Vec<u8>)>,
+) -> DlqRecord {
+    let headers: Vec<(String, Option<Vec<u8>>)> = headers
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), Some(v)))
+        .collect();
+    let record = ConsumedRecord {
+        topic: topic.into(),
+        partition: 0,
+        offset,
+        timestamp_ms: Some(T0 + offset * 1000),
+        key: Some(key.as_bytes().to_vec()),
+        value: Some(value.as_bytes().to_vec()),
+        headers,
+    };
+    DlqRecord {
+        letter: decode(&record.headers),
+        record,
+    }
+}
+
+fn ours_letter(offset: i64, kind: &str, message: &str) -> DlqRecord {
+    let o = (100 + offset).to_string();
+    dead_letter(
+        "debate.events.dlq",
+        offset,
+        &format!("agg-{offset}"),
+        r#"{"event_type":"DecisionMade","data":{"decision":"adopt event sourcing"}}"#,
+        vec![
+            ("correlation_id", b"c0ffee".to_vec()),
+            (ours::ORIGINAL_TOPIC, b"debate.events".to_vec()),
+            (ours::ORIGINAL_PARTITION, b"1".to_vec()),
+            (ours::ORIGINAL_OFFSET, o.into_bytes()),
+            (ours::CONSUMER_GROUP, b"demo-bridge".to_vec()),
+            (ours::HANDLER, b"audit-log".to_vec()),
+            (ours::ERROR_KIND, kind.as_bytes().to_vec()),
+            (ours::ERROR_MESSAGE, message.as_bytes().to_vec()),
+            (ours::ATTEMPTS, b"3".to_vec()),
+            (ours::FAILED_AT, b"2026-11-27T10:00:05Z".to_vec()),
+        ],
+    )
+}
+
+fn spring_letter(offset: i64) -> DlqRecord {
+    dead_letter(
+        "testing.events.dlq",
+        offset,
+        "run-42",
+        r#"{"passed":120,"failed":2}"#,
+        vec![
+            ("kafka_dlt-original-topic", b"testing.events".to_vec()),
+            ("kafka_dlt-original-partition", 2i32.to_be_bytes().to_vec()),
+            ("kafka_dlt-original-offset", 77i64.to_be_bytes().to_vec()),
+            (
+                "kafka_dlt-exception-fqcn",
+                b"org.springframework.kafka.listener.ListenerExecutionFailedException".to_vec(),
+            ),
+            (
+                "kafka_dlt-exception-cause-fqcn",
+                b"java.lang.NullPointerException".to_vec(),
+            ),
+            (
+                "kafka_dlt-exception-message",
+                b"Cannot invoke \"Report.total()\" because \"report\" is null".to_vec(),
+            ),
+            (
+                "kafka_dlt-exception-stacktrace",
+                b"java.lang.NullPointerException: Cannot invoke \"Report.total()\"\n\tat com.acme.Metrics.record(Metrics.java:42)\n\tat com.acme.Listener.onMessage(Listener.java:17)\n\tat org.springframework.kafka.listener.KafkaMessageListenerContainer.run(KafkaMessageListenerContainer.java:1234)".to_vec(),
+            ),
+        ],
+    )
+}
+
+fn connect_letter(offset: i64) -> DlqRecord {
+    dead_letter(
+        "performance.events.dlq",
+        offset,
+        "metric-p99",
+        "not json at all",
+        vec![
+            ("__connect.errors.topic", b"performance.events".to_vec()),
+            ("__connect.errors.partition", b"0".to_vec()),
+            ("__connect.errors.offset", b"9".to_vec()),
+            ("__connect.errors.connector.name", b"jdbc-sink".to_vec()),
+            ("__connect.errors.stage", b"VALUE_CONVERTER".to_vec()),
+            (
+                "__connect.errors.exception.class.name",
+                b"org.apache.kafka.connect.errors.DataException".to_vec(),
+            ),
+            (
+                "__connect.errors.exception.message",
+                b"Converting byte[] to Kafka Connect data failed".to_vec(),
+            ),
+        ],
+    )
+}
+
+fn letters() -> Vec<DlqRecord> {
+    let mut v = vec![
+        ours_letter(0, "timeout", "audit store did not answer within 200 ms"),
+        spring_letter(0),
+        ours_letter(1, "timeout", "audit store did not answer within 200 ms"),
+        connect_letter(0),
+        ours_letter(2, "timeout", "audit store did not answer within 200 ms"),
+        spring_letter(1),
+    ];
+    v.push(ours_letter(3, "rejected", "decision has no votes"));
+    v
+}
+
+fn dlq_app_with(mut app: App) -> App {
+    app.apply(WorkerMsg::DlqTopics(vec![
+        "debate.events.dlq".into(),
+        "performance.events.dlq".into(),
+        "testing.events.dlq".into(),
+    ]));
+    app.apply(WorkerMsg::DeadLetters(letters()));
+    app.press("3");
+    app
+}
+
+fn dlq_app() -> App {
+    dlq_app_with(app())
+}
+
+fn redrives(app: &mut App) -> Vec<RedriveRequest> {
+    app.take_commands()
+        .into_iter()
+        .filter_map(|c| match c {
+            Command::Redrive(r) => Some(*r),
+            _ => None,
+        })
+        .collect()
+}
+
+// ------------------------------------------------------------------- snapshots
+
+#[test]
+fn lag_empty_says_it_is_polling() {
+    let mut app = app();
+    app.press("2");
+    snap("lag_empty", &app);
+}
+
+#[test]
+fn lag_populated_lists_groups_with_status_trend_and_drain() {
+    snap("lag_populated", &lag_app(6, None));
+}
+
+#[test]
+fn lag_drill_down_shows_dashes_and_the_deleted_unread_flag() {
+    let mut app = lag_app(6, None);
+    // Sorted by total lag (largest first): audit is the largest.
+    assert_eq!(app.lag.selected_group(), Some("audit"));
+    app.press("enter");
+    snap("lag_drill_down", &app);
+}
+
+#[test]
+fn lag_limited_list_carries_a_note() {
+    let app = lag_app(
+        3,
+        Some("this broker cannot list groups; showing the groups eventdeck knows"),
+    );
+    snap("lag_limited_note", &app);
+}
+
+#[test]
+fn lag_poll_error_is_shown_in_the_pane_and_the_status_line() {
+    let mut app = lag_app(2, None);
+    app.apply_lag(LagUpdate::Failed(
+        "Broker: Cluster authorization failed".into(),
+    ));
+    let text = screen(&app, 120, 40);
+    assert!(
+        text.contains("lag poll failed: Broker: Cluster authorization failed"),
+        "{text}"
+    );
+    assert!(app.toast().is_some_and(|t| t.error));
+    // The last figures stay.
+    assert_eq!(app.lag.len(), 4);
+}
+
+#[test]
+fn dlq_empty_names_the_topics_it_reads() {
+    let mut app = app();
+    app.apply(WorkerMsg::DlqTopics(vec!["debate.events.dlq".into()]));
+    app.press("3");
+    snap("dlq_empty", &app);
+}
+
+#[test]
+fn dlq_grouped_by_cause_with_counts() {
+    snap("dlq_grouped", &dlq_app());
+}
+
+#[test]
+fn dlq_records_of_a_cause() {
+    let mut app = dlq_app();
+    app.press("enter");
+    snap("dlq_records", &app);
+}
+
+#[test]
+fn dlq_detail_with_the_stack_trace_collapsed_then_expanded() {
+    let mut app = dlq_app();
+    // Causes by count: timeout (3), NullPointerException (2), ...
+    app.press("j enter enter");
+    assert_eq!(app.dlq.view(), DlqView::Detail);
+    assert!(!app.dlq.stack_open());
+    snap("dlq_detail_stack_collapsed", &app);
+    app.press("t");
+    assert!(app.dlq.stack_open());
+    snap("dlq_detail_stack_expanded", &app);
+}
+
+#[test]
+fn dlq_redrive_preview_progress_and_outcome() {
+    let mut app = dlq_app();
+    app.press("enter space space R");
+    snap("dlq_redrive_preview", &app);
+    app.press("y");
+    assert_eq!(redrives(&mut app).len(), 1);
+    app.apply(WorkerMsg::RedriveProgress { done: 1, total: 2 });
+    snap("dlq_redrive_progress", &app);
+    app.apply(WorkerMsg::RedriveDone(Ok(Outcome {
+        delivered: 2,
+        failed: vec![],
+    })));
+    snap("dlq_redrive_outcome", &app);
+}
+
+// -------------------------------------------------------------- key sequences
+
+#[test]
+fn s_cycles_the_sort_column_and_r_reverses_it() {
+    let mut app = lag_app(6, None);
+    assert_eq!(app.lag.sort(), (SortColumn::TotalLag, true));
+    let totals = app.lag.groups();
+    assert_eq!(totals, ["audit", "analytics", "billing", "orders-service"]);
+    app.press("s");
+    assert_eq!(app.lag.sort(), (SortColumn::MaxLag, true));
+    app.press("S S S S");
+    assert_eq!(app.lag.sort(), (SortColumn::Group, false));
+    assert_eq!(
+        app.lag.groups(),
+        ["analytics", "audit", "billing", "orders-service"]
+    );
+    app.press("r");
+    assert_eq!(
+        app.lag.groups(),
+        ["orders-service", "billing", "audit", "analytics"]
+    );
+    // The selection follows its group through re-sorting.
+    app.press("g j");
+    assert_eq!(app.lag.selected_group(), Some("billing"));
+    app.press("r");
+    assert_eq!(app.lag.selected_group(), Some("billing"));
+    // Sorting by status puts STALL/STOP first.
+    while app.lag.sort().0 != SortColumn::Status {
+        app.press("s");
+    }
+    let first = app.lag.groups()[0].to_string();
+    assert_eq!(first, "analytics", "the stuck group sorts first");
+}
+
+#[test]
+fn enter_drills_into_a_group_and_esc_comes_back() {
+    let mut app = lag_app(6, None);
+    app.press("enter");
+    assert_eq!(app.lag.drilled(), Some("audit"));
+    let cells = app.lag.partition_cells();
+    // payments[0]: committed 100 below log start 250 → flagged; payments[1]:
+    // never committed → `-` for CURRENT-OFFSET, LAG and LAG (s).
+    assert_eq!(cells[0][..5], ["payments", "0", "100", "1000", "900 ⚠"]);
+    assert_eq!(cells[1][..6], ["payments", "1", "-", "300", "-", "-"]);
+    assert_eq!(
+        app.lag.flags(),
+        ["payments[0]: 150 records deleted by retention before this group read them"]
+    );
+    // A new poll keeps the drill-down and refreshes it.
+    let mut tracker = LagTracker::default();
+    app.apply_lag(LagUpdate::Report(tracker.apply(&poll(9, None))));
+    assert_eq!(app.lag.drilled(), Some("audit"));
+    app.press("esc");
+    assert_eq!(app.lag.drilled(), None);
+    assert_eq!(app.tab(), Tab::Lag);
+}
+
+#[test]
+fn a_click_selects_a_group_and_a_second_click_opens_it() {
+    let mut app = lag_app(6, None);
+    let _ = screen(&app, 120, 40);
+    // Row 0 of the screen is the header, 1 the tabs, 2 the border, 3 the
+    // column titles, 4 the first group.
+    let click = |row| {
+        Event::Mouse(MouseEvent {
+            kind: MouseEventKind::Down(MouseButton::Left),
+            column: 10,
+            row,
+            modifiers: KeyModifiers::NONE,
+        })
+    };
+    app.handle_event(click(6));
+    assert_eq!(app.lag.selected_group(), Some("billing"));
+    app.handle_event(click(6));
+    assert_eq!(app.lag.drilled(), Some("billing"));
+}
+
+#[test]
+fn redrive_dry_run_then_confirm_then_outcome() {
+    let mut app = dlq_app();
+    app.press("enter");
+    assert_eq!(app.dlq.view(), DlqView::Records);
+    app.press("space space");
+    assert_eq!(app.dlq.marks().len(), 2);
+    app.press("R");
+    let Some(RedriveStage::Preview(plan)) = app.dlq.redrive() else {
+        panic!("no preview: {:?}", app.dlq.redrive());
+    };
+    assert_eq!(plan.items.len(), 2);
+    assert_eq!(plan.targets.get("debate.events"), Some(&2));
+    // The dry run sent nothing.
+    assert!(redrives(&mut app).is_empty());
+    app.press("y");
+    let reqs = redrives(&mut app);
+    assert_eq!(reqs.len(), 1);
+    assert_eq!(reqs[0].rate, 100);
+    let picked: Vec<i64> = reqs[0]
+        .plan
+        .items
+        .iter()
+        .map(|(r, _)| r.record.offset)
+        .collect();
+    assert_eq!(picked, [0, 1]);
+    assert_eq!(reqs[0].params["records"][0], "debate.events.dlq[0]@0");
+    assert!(matches!(
+        app.dlq.redrive(),
+        Some(RedriveStage::Running { done: 0, total: 2 })
+    ));
+    app.apply(WorkerMsg::RedriveDone(Ok(Outcome {
+        delivered: 2,
+        failed: vec![],
+    })));
+    assert!(matches!(app.dlq.redrive(), Some(RedriveStage::Done(Ok(_)))));
+    assert!(app.dlq.marks().is_empty(), "marks cleared after a redrive");
+    assert!(app.toast().is_some_and(|t| !t.error));
+    app.press("enter");
+    assert!(app.dlq.redrive().is_none());
+    assert_eq!(app.dlq.view(), DlqView::Records);
+}
+
+#[test]
+fn n_cancels_the_preview_and_sends_nothing() {
+    let mut app = dlq_app();
+    app.press("enter R");
+    assert!(app.dlq.redrive().is_some());
+    app.press("n");
+    assert!(app.dlq.redrive().is_none());
+    assert!(redrives(&mut app).is_empty());
+    // The dialog took the keys: `q` in it would not have quit.
+    app.press("R q");
+    assert!(!app.should_quit());
+}
+
+#[test]
+fn redrive_all_takes_everything_matching_the_filter() {
+    let mut app = dlq_app();
+    app.press("/");
+    app.type_text("nullpointer");
+    app.press("enter");
+    assert_eq!(app.dlq.causes().len(), 1);
+    app.press("A");
+    let Some(RedriveStage::Preview(plan)) = app.dlq.redrive() else {
+        panic!("no preview");
+    };
+    assert_eq!(plan.items.len(), 2);
+    assert_eq!(plan.targets.get("testing.events"), Some(&2));
+    app.press("esc esc");
+    assert_eq!(
+        app.dlq.filter_text(),
+        "",
+        "esc in the list clears the filter"
+    );
+    assert_eq!(app.dlq.causes().len(), 4);
+}
+
+#[test]
+fn read_only_refuses_a_redrive_with_a_clear_toast() {
+    let mut settings = fixtures::settings();
+    settings.read_only = true;
+    let mut app = dlq_app_with(App::new(&fixtures::services_with(settings).0));
+    app.press("enter R");
+    let text = screen(&app, 120, 40);
+    assert!(text.contains("READ-ONLY session"), "{text}");
+    app.press("y");
+    assert!(redrives(&mut app).is_empty());
+    let toast = app.toast().expect("toast");
+    assert!(toast.error);
+    assert!(toast.text.contains("Read-only"), "{}", toast.text);
+    assert!(app.dlq.redrive().is_none());
+}
+
+#[test]
+fn open_original_seeks_streams_to_the_original_offset() {
+    let mut app = dlq_app();
+    app.press("j enter");
+    // A Spring Kafka dead letter: testing.events[2]@77 in binary headers.
+    app.press("o");
+    assert_eq!(app.tab(), Tab::Streams);
+    let seeks: Vec<StartAt> = app
+        .take_commands()
+        .into_iter()
+        .filter_map(|c| match c {
+            Command::Seek(s) => Some(s),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(seeks, [StartAt::Offset(77)]);
+    assert_eq!(app.streams.filter_text(), "topic:testing.events");
+}
+
+#[test]
+fn new_dead_letters_appear_live_and_duplicates_are_dropped() {
+    let mut app = dlq_app();
+    assert_eq!(app.dlq.len(), 7);
+    app.apply(WorkerMsg::DeadLetters(vec![
+        ours_letter(3, "rejected", "decision has no votes"),
+        ours_letter(4, "rejected", "decision has no votes"),
+    ]));
+    assert_eq!(app.dlq.len(), 8, "offset 3 was already there");
+    assert!(
+        app.dlq
+            .causes()
+            .iter()
+            .any(|(k, _, n)| k == "rejected" && *n == 2)
+    );
+}
+
+#[test]
+fn wheel_and_clicks_move_through_dead_letters() {
+    let mut app = dlq_app();
+    let _ = screen(&app, 120, 40);
+    let mouse = |kind, row| {
+        Event::Mouse(MouseEvent {
+            kind,
+            column: 20,
+            row,
+            modifiers: KeyModifiers::NONE,
+        })
+    };
+    app.handle_event(mouse(MouseEventKind::ScrollDown, 10));
+    assert_eq!(app.dlq.selected_index(), 3, "the wheel moves three rows");
+    app.handle_event(mouse(MouseEventKind::ScrollUp, 10));
+    assert_eq!(app.dlq.selected_index(), 0);
+    // Row 4 is the first cause (header, tabs, border, column titles above it).
+    app.handle_event(mouse(MouseEventKind::Down(MouseButton::Left), 5));
+    assert_eq!(app.dlq.selected_index(), 1);
+    assert_eq!(app.dlq.view(), DlqView::Causes);
+    app.handle_event(mouse(MouseEventKind::Down(MouseButton::Left), 5));
+    assert_eq!(app.dlq.view(), DlqView::Records);
+    let r = app.dlq.current().expect("a record");
+    assert_eq!(r.record.topic, "testing.events.dlq");
+}
+
+#[test]
+fn help_and_hints_list_the_new_keys_from_the_key_table() {
+    let mut app = dlq_app();
+    app.press("enter");
+    let hints = screen(&app, 160, 40);
+    let last = hints.lines().last().unwrap_or_default().to_string();
+    for want in ["space mark", "R redrive", "o original", "esc back"] {
+        assert!(last.contains(want), "hint bar {last:?} lacks {want:?}");
+    }
+    app.press("?");
+    let help = screen(&app, 120, 40);
+    for want in [
+        "dlq_records",
+        "mark/unmark record",
+        "redrive selection",
+        "original in Streams",
+    ] {
+        assert!(help.contains(want), "help lacks {want:?}:\n{help}");
+    }
+    app.press("esc 2 ?");
+    let help = screen(&app, 120, 40);
+    for want in ["sort by next column", "reverse sort order"] {
+        assert!(help.contains(want), "lag help lacks {want:?}:\n{help}");
+    }
+}
