@@ -138,7 +138,15 @@ async fn lag_pane_numbers_equal_kafka_consumer_groups_describe() {
     let settings = settings(dir.path());
     let mut app = App::new(&fixtures::services_with(settings.clone()).0);
     let mut tracker = LagTracker::default();
-    app.apply_lag(poll_once(&settings, &[], &mut tracker).await);
+    app.apply_lag(
+        poll_once(
+            &settings,
+            &[],
+            &mut tracker,
+            &mut eventdeck::kafka::groups::GroupPoller::default(),
+        )
+        .await,
+    );
     app.press("2");
     while app.lag.sort().0 != SortColumn::Group {
         app.press("s");

@@ -18,7 +18,7 @@ use crate::config::Settings;
 use crate::dlq::decode;
 use crate::dlq::redrive::{DlqRecord, Outcome, execute};
 use crate::kafka::consume::{TailEvent, tail};
-use crate::kafka::groups::{all_partitions, poll_groups};
+use crate::kafka::groups::{GroupPoller, all_partitions};
 use crate::kafka::produce::DEFAULT_DELIVERY_TIMEOUT;
 use crate::kafka::{EventProducer, StartAt, TailOptions};
 use crate::lag::LagTracker;
@@ -42,8 +42,10 @@ pub async fn lag_poller(
 ) {
     let every = every.max(MIN_LAG_INTERVAL);
     let mut tracker = LagTracker::default();
+    // Kept between polls: with many groups it reads only new commits.
+    let mut poller = GroupPoller::default();
     loop {
-        let update = poll_once(&settings, &known, &mut tracker).await;
+        let update = poll_once(&settings, &known, &mut tracker, &mut poller).await;
         if tx.send(Some(update)).is_err() {
             return;
         }
@@ -56,12 +58,25 @@ pub async fn poll_once(
     settings: &Settings,
     known: &[String],
     tracker: &mut LagTracker,
+    poller: &mut GroupPoller,
 ) -> LagUpdate {
     let s = settings.clone();
     let k = known.to_vec();
-    match tokio::task::spawn_blocking(move || poll_groups(&s, &[], &k)).await {
-        Ok(Ok(poll)) => LagUpdate::Report(tracker.apply(&poll)),
-        Ok(Err(e)) => LagUpdate::Failed(e.to_string()),
+    let mut p = std::mem::take(poller);
+    let res = tokio::task::spawn_blocking(move || {
+        let poll = p.poll(&s, &[], &k);
+        (poll, p)
+    })
+    .await;
+    match res {
+        Ok((Ok(poll), p)) => {
+            *poller = p;
+            LagUpdate::Report(tracker.apply(&poll))
+        }
+        Ok((Err(e), p)) => {
+            *poller = p;
+            LagUpdate::Failed(e.to_string())
+        }
         Err(e) => LagUpdate::Failed(format!("the lag poll stopped: {e}")),
     }
 }
