@@ -72,6 +72,9 @@ pub struct Security {
     pub sasl_password: Option<Secret>,
     /// A file whose first line is the SASL password.
     pub sasl_password_file: Option<PathBuf>,
+    /// Ask for the SASL password on the terminal (without echo) when neither
+    /// the environment nor a file gives one; `--ask-password` always asks.
+    pub sasl_password_prompt: Option<bool>,
     /// `ssl.ca.location`.
     pub ssl_ca_location: Option<PathBuf>,
     /// `ssl.certificate.location` (mTLS).
@@ -80,6 +83,15 @@ pub struct Security {
     pub ssl_key_location: Option<PathBuf>,
     /// `ssl.key.password`.
     pub ssl_key_password: Option<Secret>,
+}
+
+impl Security {
+    /// Whether to ask for the password on the terminal: always with
+    /// `--ask-password`; with `sasl_password_prompt = true` only when no
+    /// password came from the environment, the file or a password file.
+    pub fn wants_prompt(&self, ask_password: bool) -> bool {
+        ask_password || (self.sasl_password_prompt == Some(true) && self.sasl_password.is_none())
+    }
 }
 
 /// One cluster as written in the config file.
@@ -757,6 +769,28 @@ ring_size = 500
         let s = load(cli, &[]).expect("example config is valid");
         assert_eq!(s.security.protocol.as_deref(), Some("SSL"));
         assert_eq!(s.topics.topic_for("debate"), Some("debate.events"));
+    }
+
+    #[test]
+    fn password_prompt_only_when_asked_or_when_nothing_else_gives_one() {
+        let f = write_file(
+            "[profiles.p.security]\nsasl_username = \"alice\"\nsasl_password_prompt = true\n",
+        );
+        let mut cli = cli_with(&f);
+        cli.profile = Some("p".into());
+        let s = load(cli.clone(), &[]).expect("load");
+        assert!(
+            s.security.wants_prompt(false),
+            "the profile asks and no password is set"
+        );
+        let s = load(cli, &[("KAFKA_SASL_PASSWORD", "from-env")]).expect("load");
+        assert!(
+            !s.security.wants_prompt(false),
+            "the environment gives the password"
+        );
+        assert!(s.security.wants_prompt(true), "--ask-password always asks");
+        let plain = load(cli_with(&write_file("")), &[]).expect("load");
+        assert!(!plain.security.wants_prompt(false));
     }
 
     #[test]

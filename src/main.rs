@@ -45,7 +45,10 @@ fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
-    let settings = Settings::load(&cli.global.overrides()?)?;
+    let mut settings = Settings::load(&cli.global.overrides()?)?;
+    if settings.security.wants_prompt(cli.global.ask_password) {
+        settings.security.sasl_password = Some(ask_password(&settings)?);
+    }
     let _log = eventdeck::logging::init(&settings.data_dir);
     tracing::info!(profile = %settings.profile, brokers = %settings.brokers, "starting");
     match cli.command {
@@ -59,6 +62,22 @@ async fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
         None => eventdeck::tui::run(console_services(settings)?).await?,
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Reads the SASL password from the terminal (/dev/tty, so it works with
+/// stdout piped), without echo. `rpassword` does the termios handling; the
+/// crate forbids unsafe code of its own.
+fn ask_password(settings: &Settings) -> color_eyre::Result<eventdeck::config::Secret> {
+    let user = settings
+        .security
+        .sasl_username
+        .as_deref()
+        .unwrap_or("(no sasl_username set)");
+    let prompt = format!("SASL password for {user} at {}: ", settings.brokers);
+    let password = rpassword::prompt_password(prompt).map_err(|e| {
+        color_eyre::eyre::eyre!("cannot read the SASL password from the terminal: {e}")
+    })?;
+    Ok(eventdeck::config::Secret::new(password))
 }
 
 /// The console against the configured cluster: the form publishes straight to
