@@ -174,6 +174,22 @@ sasl_mechanism = "SCRAM-SHA-512"
 sasl_username = "{user}"
 ssl_ca_location = "{ca}"
 
+[profiles.scram256]
+brokers = "{sasl}"
+[profiles.scram256.security]
+protocol = "SASL_SSL"
+sasl_mechanism = "SCRAM-SHA-256"
+sasl_username = "{user}"
+ssl_ca_location = "{ca}"
+
+[profiles.plain]
+brokers = "{sasl}"
+[profiles.plain.security]
+protocol = "SASL_SSL"
+sasl_mechanism = "PLAIN"
+sasl_username = "{user}"
+ssl_ca_location = "{ca}"
+
 [profiles.scram-file]
 brokers = "{sasl}"
 [profiles.scram-file.security]
@@ -353,6 +369,18 @@ async fn inject_tail_and_lag(profile: &str, password: Option<&str>) -> String {
 async fn scram_sha512_over_tls_connects_tails_injects_and_lags() {
     let c = secured();
     inject_tail_and_lag("scram", Some(&c.password)).await;
+}
+
+#[tokio::test]
+async fn scram_sha256_over_tls_connects_tails_injects_and_lags() {
+    let c = secured();
+    inject_tail_and_lag("scram256", Some(&c.password)).await;
+}
+
+#[tokio::test]
+async fn sasl_plain_over_tls_connects_tails_injects_and_lags() {
+    let c = secured();
+    inject_tail_and_lag("plain", Some(&c.password)).await;
 }
 
 #[tokio::test]
