@@ -216,6 +216,12 @@ ssl_ca_location = "{ca}"
 ssl_certificate_location = "{cert}"
 ssl_key_location = "{key}"
 
+[profiles.mtls-nocert]
+brokers = "{mtls}"
+[profiles.mtls-nocert.security]
+protocol = "SSL"
+ssl_ca_location = "{ca}"
+
 [topics.contexts]
 debate = "{debate_topic}"
 "#,
@@ -234,7 +240,7 @@ debate = "{debate_topic}"
 /// The binary with a profile of `config`; `password` goes in KAFKA_SASL_PASSWORD.
 fn eventdeck(sandbox: &Sandbox, config: &Path, profile: &str, password: Option<&str>) -> Command {
     let c = secured();
-    let brokers = if profile == "mtls" {
+    let brokers = if profile.starts_with("mtls") {
         &c.mtls
     } else {
         &c.sasl_ssl
@@ -428,6 +434,25 @@ async fn wrong_password_is_one_clear_line_headless_with_a_failing_exit() {
         &data_dir_text(&sandbox),
         &[&wrong, &c.password],
     );
+}
+
+#[tokio::test]
+async fn mtls_without_a_client_certificate_is_a_clear_tls_error() {
+    let c = secured();
+    let sandbox = Sandbox::new();
+    let config = write_config(&sandbox, "debate.events");
+    let out = run(with_args(
+        eventdeck(&sandbox, &config, "mtls-nocert", None),
+        &["lag", "--samples", "1"],
+    ));
+    let err = stderr(&out);
+    assert!(!out.status.success(), "{err}");
+    assert!(
+        err.contains(&format!("TLS handshake with {} failed", c.mtls)),
+        "{err}"
+    );
+    assert!(err.contains("the client certificate and key"), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "one line: {err}");
 }
 
 #[tokio::test]
