@@ -587,3 +587,36 @@ async fn a_prompted_password_is_never_echoed_logged_or_shown() {
     );
     assert_no_secret("the data dir", &data, &[&c.password]);
 }
+
+#[tokio::test]
+async fn a_publish_refused_for_the_password_names_the_user_not_a_timeout() {
+    // The console's inject form publishes without a metadata check first: the
+    // producer itself must say why a send failed.
+    use eventdeck::config::{CliOverrides, Settings};
+    use eventdeck::kafka::EventProducer;
+    let c = secured();
+    let sandbox = Sandbox::new();
+    let config = write_config(&sandbox, "debate.events");
+    let wrong = format!("wrong-{}", uuid::Uuid::new_v4().simple());
+    let cli = CliOverrides {
+        config: Some(config),
+        profile: Some("scram".into()),
+        ..Default::default()
+    };
+    let settings = Settings::load_with_env(&cli, &|k| {
+        (k == "KAFKA_SASL_PASSWORD").then(|| wrong.clone())
+    })
+    .expect("settings");
+    let producer = EventProducer::new(&settings, Duration::from_secs(5)).expect("producer");
+    let err = producer
+        .send_raw("debate.events", None, Some(b"x"), &[])
+        .await
+        .expect_err("the brokers refuse the password")
+        .to_string();
+    let expected = format!(
+        "authentication failed for user {} (SCRAM-SHA-512) at {}",
+        c.user, c.sasl_ssl
+    );
+    assert!(err.contains(&expected), "{err}");
+    assert_no_secret("the error", &err, &[&wrong, &c.password]);
+}

@@ -171,11 +171,25 @@ impl SecurityContext {
     /// The error to report for a failed call: the security failure seen (named
     /// with the configured user and mechanism), else `otherwise`.
     pub fn explain(&self, cfg: &ClientConfig, otherwise: KafkaError) -> KafkaError {
+        self.explain_for(
+            cfg.get("sasl.username"),
+            cfg.get("sasl.mechanism"),
+            otherwise,
+        )
+    }
+
+    /// As [`Self::explain`], with the user and mechanism given.
+    pub fn explain_for(
+        &self,
+        user: Option<&str>,
+        mechanism: Option<&str>,
+        otherwise: KafkaError,
+    ) -> KafkaError {
         match self.failure() {
             Some(SecurityFailure::Authentication { broker }) => KafkaError::Authentication {
-                user: cfg.get("sasl.username").unwrap_or("(none)").to_string(),
+                user: user.unwrap_or("(none)").to_string(),
                 // librdkafka's default mechanism is GSSAPI.
-                mechanism: cfg.get("sasl.mechanism").unwrap_or("GSSAPI").to_string(),
+                mechanism: mechanism.unwrap_or("GSSAPI").to_string(),
                 broker,
             },
             Some(SecurityFailure::Tls { broker, reason }) => KafkaError::Tls { broker, reason },
