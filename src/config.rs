@@ -304,6 +304,8 @@ pub mod env {
     pub const SSL_CERTIFICATE_LOCATION: &str = "KAFKA_SSL_CERTIFICATE_LOCATION";
     /// `ssl.key.location`.
     pub const SSL_KEY_LOCATION: &str = "KAFKA_SSL_KEY_LOCATION";
+    /// `ssl.key.password`, for an encrypted client key.
+    pub const SSL_KEY_PASSWORD: &str = "KAFKA_SSL_KEY_PASSWORD";
     /// Profile to use when `--profile` is not given.
     pub const PROFILE: &str = "EVENTDECK_PROFILE";
 }
@@ -361,6 +363,9 @@ impl Settings {
         set(&mut security.sasl_username, env::SASL_USERNAME);
         if let Some(v) = env(env::SASL_PASSWORD) {
             security.sasl_password = Some(Secret::new(v));
+        }
+        if let Some(v) = env(env::SSL_KEY_PASSWORD) {
+            security.ssl_key_password = Some(Secret::new(v));
         }
         for (slot, var) in [
             (&mut security.ssl_ca_location, env::SSL_CA_LOCATION),
@@ -684,8 +689,10 @@ ring_size = 500
             ("KAFKA_SASL_PASSWORD", "env-pw-s3cret"),
             ("KAFKA_SSL_CERTIFICATE_LOCATION", "/c.pem"),
             ("KAFKA_SSL_KEY_LOCATION", "/k.pem"),
+            ("KAFKA_SSL_KEY_PASSWORD", "key-pw-9921"),
         ];
         let s = load(cli, &env).expect("load");
+        assert!(!format!("{s:?}").contains("key-pw-9921"));
         let props: HashMap<_, _> = s.librdkafka_properties().into_iter().collect();
         assert_eq!(props["security.protocol"], "SASL_SSL");
         assert_eq!(props["sasl.mechanism"], "SCRAM-SHA-512");
@@ -694,6 +701,7 @@ ring_size = 500
         assert_eq!(props["ssl.ca.location"], "/etc/ca.pem");
         assert_eq!(props["ssl.certificate.location"], "/c.pem");
         assert_eq!(props["ssl.key.location"], "/k.pem");
+        assert_eq!(props["ssl.key.password"], "key-pw-9921");
     }
 
     #[test]

@@ -36,9 +36,19 @@ fn main() -> ExitCode {
     match runtime.block_on(run(cli)) {
         Ok(code) => code,
         Err(e) => {
-            // One clear line: the error and its causes, no backtrace noise.
-            let chain: Vec<String> = e.chain().map(|c| c.to_string()).collect();
-            eprintln!("eventdeck: error: {}", chain.join(": "));
+            // One clear line: the error and its causes, no backtrace noise;
+            // a cause its parent already quotes is not repeated.
+            let mut line = String::new();
+            for cause in e.chain().map(|c| c.to_string()) {
+                if line.contains(&cause) {
+                    continue;
+                }
+                if !line.is_empty() {
+                    line.push_str(": ");
+                }
+                line.push_str(&cause);
+            }
+            eprintln!("eventdeck: error: {line}");
             ExitCode::FAILURE
         }
     }

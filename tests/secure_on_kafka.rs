@@ -30,7 +30,7 @@ const EXIT: Duration = Duration::from_secs(15);
 
 /// Environment variables a developer's shell may carry that would change how
 /// the binary connects.
-const CONNECTION_ENV: [&str; 8] = [
+const CONNECTION_ENV: [&str; 9] = [
     "KAFKA_SECURITY_PROTOCOL",
     "KAFKA_SASL_MECHANISM",
     "KAFKA_SASL_USERNAME",
@@ -38,6 +38,7 @@ const CONNECTION_ENV: [&str; 8] = [
     "KAFKA_SSL_CA_LOCATION",
     "KAFKA_SSL_CERTIFICATE_LOCATION",
     "KAFKA_SSL_KEY_LOCATION",
+    "KAFKA_SSL_KEY_PASSWORD",
     "EVENTDECK_LOG",
 ];
 
@@ -50,6 +51,8 @@ struct Secured {
     ca: String,
     cert: String,
     key: String,
+    encrypted_key: String,
+    key_password: String,
     user: String,
     password: String,
     password_file: String,
@@ -78,6 +81,8 @@ fn secured() -> &'static Secured {
             ca: var("EVENTDECK_SECURE_CA"),
             cert: var("EVENTDECK_SECURE_CLIENT_CERT"),
             key: var("EVENTDECK_SECURE_CLIENT_KEY"),
+            encrypted_key: var("EVENTDECK_SECURE_CLIENT_KEY_ENCRYPTED"),
+            key_password: var("EVENTDECK_SECURE_CLIENT_KEY_PASSWORD"),
             user: var("EVENTDECK_SECURE_USER"),
             password: var("EVENTDECK_SECURE_PASSWORD"),
             password_file: var("EVENTDECK_SECURE_PASSWORD_FILE"),
@@ -216,6 +221,14 @@ ssl_ca_location = "{ca}"
 ssl_certificate_location = "{cert}"
 ssl_key_location = "{key}"
 
+[profiles.mtls-encrypted]
+brokers = "{mtls}"
+[profiles.mtls-encrypted.security]
+protocol = "SSL"
+ssl_ca_location = "{ca}"
+ssl_certificate_location = "{cert}"
+ssl_key_location = "{encrypted_key}"
+
 [profiles.mtls-nocert]
 brokers = "{mtls}"
 [profiles.mtls-nocert.security]
@@ -231,6 +244,7 @@ debate = "{debate_topic}"
         ca = c.ca,
         cert = c.cert,
         key = c.key,
+        encrypted_key = c.encrypted_key,
         pwfile = c.password_file,
     );
     std::fs::write(&path, text).expect("write config");
@@ -257,6 +271,15 @@ fn eventdeck(sandbox: &Sandbox, config: &Path, profile: &str, password: Option<&
         .arg(profile);
     if let Some(pw) = password {
         cmd.env("KAFKA_SASL_PASSWORD", pw);
+    }
+    cmd
+}
+
+/// [`eventdeck`] with more environment variables (secrets) set.
+fn eventdeck_env(sandbox: &Sandbox, config: &Path, profile: &str, env: &[(&str, &str)]) -> Command {
+    let mut cmd = eventdeck(sandbox, config, profile, None);
+    for (k, v) in env {
+        cmd.env(k, v);
     }
     cmd
 }
@@ -292,8 +315,9 @@ fn assert_no_secret(what: &str, text: &str, secrets: &[&str]) {
     }
 }
 
-/// Inject, tail and lag through one profile; returns everything printed.
-async fn inject_tail_and_lag(profile: &str, password: Option<&str>) -> String {
+/// Inject, tail and lag through one profile, with `secrets` set as environment
+/// variables; returns everything printed.
+async fn inject_tail_and_lag(profile: &str, secrets: &[(&str, &str)]) -> String {
     let sandbox = Sandbox::new();
     let topic = unique_topic(&format!("secure-{profile}"));
     create_topics(&[&topic]).await;
@@ -312,7 +336,7 @@ async fn inject_tail_and_lag(profile: &str, password: Option<&str>) -> String {
 
     let inject = check(
         run(with_args(
-            eventdeck(&sandbox, &config, profile, password),
+            eventdeck_env(&sandbox, &config, profile, secrets),
             &[
                 "inject",
                 "--topic",
@@ -333,7 +357,7 @@ async fn inject_tail_and_lag(profile: &str, password: Option<&str>) -> String {
 
     let tail = check(
         run(with_args(
-            eventdeck(&sandbox, &config, profile, password),
+            eventdeck_env(&sandbox, &config, profile, secrets),
             &["tail", &topic, "-f", "beginning", "-e", "--format", "json"],
         )),
         "tail",
@@ -351,7 +375,7 @@ async fn inject_tail_and_lag(profile: &str, password: Option<&str>) -> String {
     commit_offset(&group, &topic, 0);
     let lag = check(
         run(with_args(
-            eventdeck(&sandbox, &config, profile, password),
+            eventdeck_env(&sandbox, &config, profile, secrets),
             &["lag", "--group", &group, "--json", "--samples", "1"],
         )),
         "lag",
@@ -362,42 +386,51 @@ async fn inject_tail_and_lag(profile: &str, password: Option<&str>) -> String {
     assert_eq!(groups[0]["group"], group.as_str());
     assert_eq!(groups[0]["total_lag"], 1, "committed 0, log end 1: {lag}");
 
-    let mut secrets = vec![secured().password.as_str()];
-    if let Some(pw) = password {
-        secrets.push(pw);
-    }
-    assert_no_secret("the output", &printed, &secrets);
-    assert_no_secret("the data dir", &data_dir_text(&sandbox), &secrets);
+    let c = secured();
+    let mut never = vec![c.password.as_str(), c.key_password.as_str()];
+    never.extend(secrets.iter().map(|(_, v)| *v));
+    assert_no_secret("the output", &printed, &never);
+    assert_no_secret("the data dir", &data_dir_text(&sandbox), &never);
     printed
 }
 
 #[tokio::test]
 async fn scram_sha512_over_tls_connects_tails_injects_and_lags() {
     let c = secured();
-    inject_tail_and_lag("scram", Some(&c.password)).await;
+    inject_tail_and_lag("scram", &[("KAFKA_SASL_PASSWORD", &c.password)]).await;
 }
 
 #[tokio::test]
 async fn scram_sha256_over_tls_connects_tails_injects_and_lags() {
     let c = secured();
-    inject_tail_and_lag("scram256", Some(&c.password)).await;
+    inject_tail_and_lag("scram256", &[("KAFKA_SASL_PASSWORD", &c.password)]).await;
 }
 
 #[tokio::test]
 async fn sasl_plain_over_tls_connects_tails_injects_and_lags() {
     let c = secured();
-    inject_tail_and_lag("plain", Some(&c.password)).await;
+    inject_tail_and_lag("plain", &[("KAFKA_SASL_PASSWORD", &c.password)]).await;
 }
 
 #[tokio::test]
 async fn scram_password_from_a_file_works_too() {
     // The profile names the password file scripts/kafka wrote; no env password.
-    inject_tail_and_lag("scram-file", None).await;
+    inject_tail_and_lag("scram-file", &[]).await;
 }
 
 #[tokio::test]
 async fn mtls_connects_tails_injects_and_lags() {
-    inject_tail_and_lag("mtls", None).await;
+    inject_tail_and_lag("mtls", &[]).await;
+}
+
+#[tokio::test]
+async fn mtls_with_an_encrypted_key_and_its_password_from_the_environment() {
+    let c = secured();
+    inject_tail_and_lag(
+        "mtls-encrypted",
+        &[("KAFKA_SSL_KEY_PASSWORD", &c.key_password)],
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -453,6 +486,26 @@ async fn mtls_without_a_client_certificate_is_a_clear_tls_error() {
     );
     assert!(err.contains("the client certificate and key"), "{err}");
     assert_eq!(err.trim().lines().count(), 1, "one line: {err}");
+}
+
+#[tokio::test]
+async fn an_encrypted_key_without_its_password_is_a_clear_error() {
+    let c = secured();
+    let sandbox = Sandbox::new();
+    let config = write_config(&sandbox, "debate.events");
+    let out = run(with_args(
+        eventdeck(&sandbox, &config, "mtls-encrypted", None),
+        &["lag", "--samples", "1"],
+    ));
+    let err = stderr(&out);
+    assert!(!out.status.success(), "{err}");
+    assert!(
+        err.contains("cannot load the client certificate or key"),
+        "{err}"
+    );
+    assert!(err.contains("KAFKA_SSL_KEY_PASSWORD"), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "one line: {err}");
+    assert_no_secret("stderr", &err, &[&c.key_password]);
 }
 
 #[tokio::test]

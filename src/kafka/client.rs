@@ -60,6 +60,15 @@ pub enum KafkaError {
         /// librdkafka's reason (OpenSSL's words; no key material).
         reason: String,
     },
+    /// The client certificate or key could not be loaded (a wrong path, or an
+    /// encrypted key without its password).
+    #[error(
+        "cannot load the client certificate or key: {reason} — check ssl.certificate.location, ssl.key.location and, for an encrypted key, ssl.key.password (KAFKA_SSL_KEY_PASSWORD)"
+    )]
+    ClientKey {
+        /// librdkafka's reason (OpenSSL's words; no key material).
+        reason: String,
+    },
     /// Any other client error, with what we were doing.
     #[error("{action}: {source}")]
     Client {
@@ -80,6 +89,13 @@ pub enum KafkaError {
 
 impl KafkaError {
     pub(crate) fn client(action: impl Into<String>, source: rdkafka::error::KafkaError) -> Self {
+        if let rdkafka::error::KafkaError::ClientCreation(reason) = &source
+            && (reason.contains("ssl.key.location") || reason.contains("ssl.certificate.location"))
+        {
+            return Self::ClientKey {
+                reason: reason.clone(),
+            };
+        }
         Self::Client {
             action: action.into(),
             source,
