@@ -65,7 +65,7 @@ fn secured() -> &'static Secured {
         const HOW: &str = "this test needs the secured Apache Kafka of `scripts/kafka up --secure`.\n\
              Start it with:\n  \
              export EVENTDECK_KAFKA_STATE=/tmp/eventdeck-kafka-secure\n  \
-             scripts/kafka up --secure --port 29092\n  \
+             scripts/kafka up --secure --port 19092\n  \
              eval \"$(scripts/kafka env --secure --export)\"\n\
              or run the whole suite with:  scripts/test";
         let var = |name: &str| {
