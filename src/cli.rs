@@ -37,6 +37,10 @@ pub struct GlobalArgs {
     /// Refuse every mutating action.
     #[arg(long, global = true)]
     pub read_only: bool,
+    /// Ask for the SASL password on the terminal (not echoed) instead of taking
+    /// it from KAFKA_SASL_PASSWORD or the profile.
+    #[arg(long, global = true)]
+    pub ask_password: bool,
 }
 
 impl GlobalArgs {
