@@ -15,6 +15,8 @@ use eventdeck::kafka::ConsumedRecord;
 use eventdeck::tui::App;
 use eventdeck::tui::panes::streams::StreamsState;
 use eventdeck::tui::runtime::{RECORD_BATCH, RECORD_CHANNEL, next_frame_after};
+// (This firehose sends single records; the runtime sends SEND_BATCH batches,
+// which benches/console_firehose.rs models, with keys and memory.)
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 

@@ -22,7 +22,7 @@ use super::lag_dlq_workers;
 use super::panes::inject::Route;
 use super::terminal::{TerminalGuard, panicked};
 use crate::config::Settings;
-use crate::kafka::consume::{TailEvent, tail};
+use crate::kafka::consume::{SEND_BATCH, TailEvent, tail};
 use crate::kafka::{StartAt, TailOptions, check_reachable};
 use crate::publish::Publisher;
 
@@ -31,6 +31,12 @@ use crate::publish::Publisher;
 pub const RECORD_CHANNEL: usize = 8192;
 /// Records applied per drain, so input and frames are never starved by a firehose.
 pub const RECORD_BATCH: usize = 1024;
+/// Readers send records in batches of up to [`SEND_BATCH`]; the channel and
+/// the drain count batches, so these turn the record limits above into batch
+/// counts (the channel once held 8,192 batches: 4M records, unbounded in effect).
+pub const RECORD_CHANNEL_BATCHES: usize = RECORD_CHANNEL / SEND_BATCH;
+/// See [`RECORD_CHANNEL_BATCHES`].
+pub const RECORD_DRAIN_BATCHES: usize = RECORD_BATCH / SEND_BATCH;
 /// Worker messages applied per drain.
 const WORKER_BATCH: usize = 64;
 /// Pause before a failed reader tries again.
@@ -103,7 +109,7 @@ pub async fn run(services: AppServices) -> Result<()> {
     // Frames are scheduled on a fixed grid, so a frame drawn a little late (after
     // a record batch) does not push every later frame back too.
     let mut next_frame = Instant::now();
-    let mut records = Vec::with_capacity(RECORD_BATCH);
+    let mut records = Vec::with_capacity(RECORD_DRAIN_BATCHES);
     let mut msgs = Vec::with_capacity(WORKER_BATCH);
     let mut result: Result<()> = Ok(());
     let mut first_frame_logged = false;
@@ -130,6 +136,12 @@ pub async fn run(services: AppServices) -> Result<()> {
             ev = events.next() => match ev {
                 Some(Ok(ev)) => {
                     if let Some(ev) = convert(ev) {
+                        // Input is answered with a frame now, not at the next
+                        // slot of the frame grid: under a firehose that slot can
+                        // be a record batch and most of a frame interval away.
+                        if matches!(ev, Event::Key(_) | Event::Mouse(_) | Event::Paste(_)) {
+                            next_frame = Instant::now();
+                        }
                         app.handle_event(ev);
                     }
                 }
@@ -147,7 +159,7 @@ pub async fn run(services: AppServices) -> Result<()> {
                     app.apply(m);
                 }
             }
-            n = streams.rx.recv_many(&mut records, RECORD_BATCH), if !paused => {
+            n = streams.rx.recv_many(&mut records, RECORD_DRAIN_BATCHES), if !paused => {
                 if n == 0 {
                     // Every reader ended (each retries on errors, so this is rare);
                     // wait for input rather than spinning on a closed channel.
@@ -293,7 +305,7 @@ impl StreamSet {
         generation: u64,
         worker_tx: &mpsc::Sender<WorkerMsg>,
     ) -> Self {
-        let (tx, rx) = mpsc::channel(RECORD_CHANNEL);
+        let (tx, rx) = mpsc::channel(RECORD_CHANNEL_BATCHES);
         for topic in topics {
             // One reader per topic, so a missing topic does not stop the others.
             let settings = settings.clone();
