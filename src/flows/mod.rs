@@ -95,6 +95,21 @@ pub struct DeadMark {
     pub error: Option<String>,
 }
 
+impl DeadMark {
+    /// `✗ DLQ: cause (handler)`, as the trace shows it.
+    pub fn label(&self) -> String {
+        let mut s = String::from("✗ DLQ");
+        if let Some(e) = &self.error {
+            s.push_str(": ");
+            s.push_str(e);
+        }
+        if let Some(h) = &self.handler {
+            s.push_str(&format!(" ({h})"));
+        }
+        s
+    }
+}
+
 /// The flow graph and trace index.
 #[derive(Debug, Default)]
 pub struct FlowGraph {
@@ -202,6 +217,21 @@ impl FlowGraph {
         }
     }
 
+    /// Events remembered now (at most [`REMEMBERED_EVENTS`]).
+    pub fn len(&self) -> usize {
+        self.events.len()
+    }
+
+    /// True when no event was observed (or all were forgotten).
+    pub fn is_empty(&self) -> bool {
+        self.events.is_empty()
+    }
+
+    /// The event with this id, if it is remembered.
+    pub fn event(&self, event_id: &str) -> Option<&Observed> {
+        self.events.get(event_id)
+    }
+
     /// Contexts seen, with event counts.
     pub fn nodes(&self) -> &BTreeMap<String, u64> {
         &self.nodes
@@ -292,14 +322,10 @@ impl TraceNode {
             let hop = n
                 .since_cause_ms
                 .map_or(String::new(), |ms| format!("  +{ms} ms"));
-            let dead = n.dead.as_ref().map_or(String::new(), |d| {
-                format!(
-                    "  ✗ DLQ{}",
-                    d.handler
-                        .as_ref()
-                        .map_or(String::new(), |h| format!(" ({h})"))
-                )
-            });
+            let dead = n
+                .dead
+                .as_ref()
+                .map_or(String::new(), |d| format!("  {}", d.label()));
             out.push(format!(
                 "{prefix}{branch}{} {}{hop}{dead}",
                 n.event.context, n.event.event_type
@@ -420,10 +446,31 @@ mod tests {
                 "      └─ implementation PullRequestOpened  +80 ms",
                 "debate DecisionMade",
                 "├─ implementation TaskCreated  +30 ms",
-                "└─ implementation TaskCreated  +50 ms  ✗ DLQ (auditor)",
+                "└─ implementation TaskCreated  +50 ms  ✗ DLQ: boom (auditor)",
             ]
         );
         assert!(g.trace("unknown").is_empty());
+    }
+
+    #[test]
+    fn a_dead_letter_read_before_its_event_counts_once_on_the_edge() {
+        let mut g = FlowGraph::default();
+        g.observe(ev("d", "debate", "DecisionMade", None, 0));
+        let mark = DeadMark {
+            handler: Some("audit-log".into()),
+            error: None,
+        };
+        // The DLQ topic is read first, then the event itself, then the DLQ again
+        // (a seek to the beginning).
+        g.mark_dead("k", mark.clone());
+        g.observe(ev("k", "implementation", "TaskCreated", Some("d"), 5));
+        g.mark_dead("k", mark);
+        let e = &g.edges()[&("debate".to_string(), "implementation".to_string())];
+        assert_eq!((e.count, e.dead_letters), (1, 1));
+        assert_eq!(
+            TraceNode::lines(&g.trace("corr-1"))[1],
+            "└─ implementation TaskCreated  +5 ms  ✗ DLQ (audit-log)"
+        );
     }
 
     #[test]

@@ -90,11 +90,15 @@ pub enum Action {
     ReuseCorrelation,
     /// Accept what was typed.
     Confirm,
+    /// Filter Streams to the selected flow edge.
+    ShowInStreams,
+    /// Open the trace of the selected record's correlation id.
+    Trace,
 }
 
 impl Action {
     /// Every action, in the order the help overlay lists them.
-    pub const ALL: [Action; 41] = [
+    pub const ALL: [Action; 43] = [
         Action::Quit,
         Action::Help,
         Action::Palette,
@@ -136,6 +140,8 @@ impl Action {
         Action::NewCorrelation,
         Action::ReuseCorrelation,
         Action::Confirm,
+        Action::ShowInStreams,
+        Action::Trace,
     ];
 
     /// The action's config and palette name (`pause`, `seek_beginning`, …).

@@ -18,10 +18,12 @@ use super::AppServices;
 use super::action::Action;
 use super::event::{Command, Event, WorkerMsg};
 use super::keymap::{Key, KeyMap, Mode};
+use super::panes::flows::FlowsState;
 use super::panes::inject::{InjectState, Route};
 use super::panes::placeholder::Placeholder;
 use super::panes::streams::StreamsState;
-use super::panes::{Pane, View, dlq, flows, lag};
+use super::panes::trace::TraceState;
+use super::panes::{Pane, View, dlq, lag};
 use super::strings;
 use super::theme::Theme;
 use crate::domain::EventTypeRegistry;
@@ -100,7 +102,10 @@ pub struct App {
     pub inject: InjectState,
     lag: Placeholder,
     dlq: Placeholder,
-    flows: Placeholder,
+    /// The Flows pane (and the graph the trace reads).
+    pub flows: FlowsState,
+    /// The open correlation trace (over Streams).
+    pub trace: Option<TraceState>,
     prompt: Option<Prompt>,
     help: Option<Help>,
     toast: Option<Toast>,
@@ -144,7 +149,8 @@ impl App {
             ),
             lag: lag::pane(),
             dlq: dlq::pane(),
-            flows: flows::pane(),
+            flows: FlowsState::new(services.settings.topics.clone()),
+            trace: None,
             prompt: None,
             help: None,
             toast: None,
@@ -259,6 +265,9 @@ impl App {
         if self.help.is_some() {
             return Mode::Help;
         }
+        if self.tab == Tab::Streams && self.trace.is_some() {
+            return Mode::Trace;
+        }
         match self.tab {
             Tab::Streams => self.streams.mode(),
             Tab::Inject => self.inject.mode(),
@@ -291,7 +300,10 @@ impl App {
     /// Appends records read from Kafka (already a drained batch).
     pub fn ingest<I: IntoIterator<Item = crate::kafka::ConsumedRecord>>(&mut self, records: I) {
         let before = self.streams.total_received;
-        self.streams.ingest(records);
+        let flows = &mut self.flows;
+        self.streams
+            .ingest_with(records, |rec, decoded| flows.observe(rec, decoded));
+        self.flows.refresh_now(false);
         if self.streams.total_received != before {
             self.connection = Connection::Connected;
             self.dirty = true;
@@ -316,6 +328,18 @@ impl App {
         if rate != self.rate {
             self.rate = rate;
             self.dirty = true;
+        }
+        // Rates decay with time even when nothing arrives.
+        self.flows.refresh_now(true);
+        if self.tab == Tab::Flows {
+            self.dirty = true;
+        }
+        if let Some(trace) = self.trace.as_mut() {
+            let before = trace.events;
+            trace.rebuild(self.flows.graph(), &self.theme);
+            if trace.events != before {
+                self.dirty = true;
+            }
         }
         if let Some(t) = self.toast.as_mut() {
             t.ticks_left = t.ticks_left.saturating_sub(1);
@@ -543,6 +567,8 @@ impl App {
                 Mode::Streams => self.update_streams(action),
                 Mode::Detail => self.update_detail(action),
                 Mode::Inject | Mode::Edit => self.update_inject(action),
+                Mode::Flows => self.update_flows(action),
+                Mode::Trace => self.update_trace(action),
                 _ => {}
             },
         }
@@ -557,6 +583,9 @@ impl App {
         };
         self.theme = Theme::from_config(name, &colors).0;
         self.streams.refresh_detail(&self.theme);
+        if let Some(t) = self.trace.as_mut() {
+            t.rebuild(self.flows.graph(), &self.theme);
+        }
     }
 
     fn adjust_rate(&mut self, up: bool) {
@@ -614,6 +643,7 @@ impl App {
                     self.streams.set_filter(&previous);
                 }
             }
+            Mode::Trace => self.trace = None,
             Mode::Detail => self.streams.detail = None,
             Mode::Edit => self.inject.set_editing(false),
             _ => {}
@@ -717,8 +747,68 @@ impl App {
                 }
             }
             Action::Reinject => self.reinject(false),
+            Action::Trace => self.open_trace(false),
             _ => {}
         }
+    }
+
+    fn update_flows(&mut self, action: Action) {
+        match action {
+            Action::Up => self.flows.move_by(-1),
+            Action::Down => self.flows.move_by(1),
+            Action::ShowInStreams => {
+                let (Some(filter), Some(row)) =
+                    (self.flows.selected_filter(), self.flows.selected())
+                else {
+                    self.toast_info(strings::FLOWS_NO_EDGE);
+                    return;
+                };
+                let text = format!("Streams: effects of {} → {} ({filter})", row.from, row.to);
+                self.trace = None;
+                self.streams.detail = None;
+                self.streams.set_filter(&filter);
+                self.switch_tab(Tab::Streams);
+                self.toast_info(text);
+            }
+            _ => {}
+        }
+    }
+
+    fn update_trace(&mut self, action: Action) {
+        let Some(trace) = self.trace.as_mut() else {
+            return;
+        };
+        let page = self.streams.page() as isize;
+        match action {
+            Action::Up => trace.scroll_by(-1),
+            Action::Down => trace.scroll_by(1),
+            Action::PageUp => trace.scroll_by(-page),
+            Action::PageDown => trace.scroll_by(page),
+            _ => {}
+        }
+    }
+
+    fn open_trace(&mut self, detail: bool) {
+        let entry = if detail {
+            self.streams.detail_entry()
+        } else {
+            self.streams.selected_entry()
+        };
+        let Some(e) = entry else {
+            self.toast_info(strings::NOTHING_SELECTED);
+            return;
+        };
+        let Some(corr) = e.correlation.clone() else {
+            self.toast_info(strings::TRACE_NO_CORRELATION);
+            return;
+        };
+        let focus = e.record.decode().event_id();
+        self.trace = Some(TraceState::open(
+            self.flows.graph(),
+            &corr,
+            focus,
+            &self.theme,
+        ));
     }
 
     fn open_selected(&mut self) {
@@ -736,6 +826,7 @@ impl App {
             Action::PageDown => self.streams.scroll_detail(page),
             Action::Copy => self.copy_selected(true),
             Action::Reinject => self.reinject(true),
+            Action::Trace => self.open_trace(true),
             _ => {}
         }
     }
@@ -837,7 +928,10 @@ impl App {
         self.render_tabs(frame, rows[1]);
         let view = View { theme: &self.theme };
         match self.tab {
-            Tab::Streams => self.streams.render(frame, rows[2], &view),
+            Tab::Streams => match &self.trace {
+                Some(trace) => trace.render(frame, rows[2], &view),
+                None => self.streams.render(frame, rows[2], &view),
+            },
             Tab::Lag => self.lag.render(frame, rows[2], &view),
             Tab::Dlq => self.dlq.render(frame, rows[2], &view),
             Tab::Flows => self.flows.render(frame, rows[2], &view),

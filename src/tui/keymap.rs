@@ -29,11 +29,15 @@ pub enum Mode {
     Palette,
     /// The help overlay.
     Help,
+    /// The Flows pane's edge list.
+    Flows,
+    /// A correlation trace.
+    Trace,
 }
 
 impl Mode {
     /// Every mode, in help order.
-    pub const ALL: [Mode; 8] = [
+    pub const ALL: [Mode; 10] = [
         Mode::Global,
         Mode::Streams,
         Mode::Detail,
@@ -42,6 +46,8 @@ impl Mode {
         Mode::Filter,
         Mode::Palette,
         Mode::Help,
+        Mode::Flows,
+        Mode::Trace,
     ];
 
     /// The name used in `[ui.keys]` (`streams.p`).
@@ -55,6 +61,8 @@ impl Mode {
             Mode::Filter => "filter",
             Mode::Palette => "palette",
             Mode::Help => "help",
+            Mode::Flows => "flows",
+            Mode::Trace => "trace",
         }
     }
 
@@ -310,6 +318,20 @@ const DEFAULTS: &[(Mode, &str, Action, bool)] = &[
     (Mode::Help, "esc", Action::Back, true),
     (Mode::Help, "?", Action::Back, false),
     (Mode::Help, "q", Action::Back, false),
+    (Mode::Streams, "t", Action::Trace, true),
+    (Mode::Detail, "t", Action::Trace, true),
+    (Mode::Flows, "k", Action::Up, false),
+    (Mode::Flows, "up", Action::Up, false),
+    (Mode::Flows, "j", Action::Down, true),
+    (Mode::Flows, "down", Action::Down, false),
+    (Mode::Flows, "enter", Action::ShowInStreams, true),
+    (Mode::Trace, "esc", Action::Back, true),
+    (Mode::Trace, "k", Action::Up, false),
+    (Mode::Trace, "up", Action::Up, false),
+    (Mode::Trace, "j", Action::Down, false),
+    (Mode::Trace, "down", Action::Down, false),
+    (Mode::Trace, "pgup", Action::PageUp, false),
+    (Mode::Trace, "pgdn", Action::PageDown, false),
 ];
 
 /// A `[ui.keys]` entry that could not be applied.

@@ -24,6 +24,27 @@ pub const DLQ_PLACEHOLDER: &str = "Dead-letter queues arrive with the next relea
 /// What the Flows pane says until it is built.
 pub const FLOWS_PLACEHOLDER: &str = "Flows between bounded contexts arrive with the next release: \
      the causation graph built from what is observed on the wire.";
+/// The Flows graph's title.
+pub const FLOWS_TITLE: &str = "Flows between contexts";
+/// The Flows edge table's title.
+pub const FLOWS_EDGES_TITLE: &str = " Edges (enter: show in Streams) ";
+/// Column titles of the Flows edge table.
+pub const FLOWS_COLUMNS: [&str; 5] = [" from → to", "event types", "count", "rate", "DLQ"];
+/// Shown while no edge has been observed.
+pub const FLOWS_EMPTY: &str = "No causation observed yet: an edge A → B appears when an event \
+     of B names an event of A as its cause (causation_id).";
+/// Toast when Enter is pressed without an edge.
+pub const FLOWS_NO_EDGE: &str = "No edge selected";
+/// The trace's title.
+pub const TRACE_TITLE: &str = "Trace of correlation";
+/// Under the trace.
+pub const TRACE_FOOTER: &str = " esc back · j/k scroll ";
+/// A trace with no event remembered.
+pub const TRACE_EMPTY: &str = "No event with this correlation id is remembered.";
+/// Marks the event the trace was opened from.
+pub const TRACE_FOCUS: &str = "◀ selected";
+/// The selected record has no correlation id.
+pub const TRACE_NO_CORRELATION: &str = "This record has no correlation id to trace";
 /// Said under each placeholder.
 pub const PLACEHOLDER_HINT: &str =
     "Meanwhile: 1 Streams shows every context topic live; 5 Inject sends events.";
@@ -159,6 +180,8 @@ pub fn describe(action: Action) -> &'static str {
         Action::NewCorrelation => "new correlation id",
         Action::ReuseCorrelation => "reuse selected record's correlation",
         Action::Confirm => "apply",
+        Action::ShowInStreams => "show the edge in Streams",
+        Action::Trace => "trace correlation",
     }
 }
 
@@ -172,6 +195,8 @@ pub fn hint(action: Action) -> &'static str {
         Action::Seek => "seek",
         Action::Palette => "cmd",
         Action::NextChoice => "choose",
+        Action::ShowInStreams => "show in Streams",
+        Action::Trace => "trace",
         other => describe(other),
     }
 }

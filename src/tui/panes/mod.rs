@@ -7,6 +7,7 @@ pub mod inject;
 pub mod lag;
 pub mod placeholder;
 pub mod streams;
+pub mod trace;
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
