@@ -18,4 +18,5 @@ pub mod kafka;
 pub mod lag;
 pub mod logging;
 pub mod publish;
+pub mod replay;
 pub mod tui;
