@@ -79,7 +79,7 @@ pub async fn run(settings: &Settings, args: &ReplayArgs) -> Result<()> {
         return Ok(());
     }
     let progress = |done: usize, total: usize| {
-        if done % PROGRESS_EVERY == 0 || done == total {
+        if done.is_multiple_of(PROGRESS_EVERY) || done == total {
             eprintln!("replay: {done}/{total}");
         }
     };
