@@ -81,6 +81,7 @@ fn console_services(settings: Settings) -> color_eyre::Result<eventdeck::tui::Ap
         publisher,
         status: None,
         scenario_rate: None,
+        handlers: None,
         settings,
     })
 }

@@ -45,6 +45,7 @@ async fn demo_shows_all_four_flows_in_the_flows_pane_within_ten_seconds() {
         scenario_rate: None,
         start: StartAt::Beginning,
         title: "demo (embedded broker)".into(),
+        handlers: None,
     };
     let mut app = App::new(&services);
     let (tx, mut rx) = mpsc::channel(1024);

@@ -233,3 +233,99 @@ fn trace_of_a_dead_lettered_branch_from_the_detail_view() {
     app.press("esc");
     assert_eq!(app.mode(), Mode::Detail);
 }
+
+/// A plan as the dry run would answer it: the scripted records of debate.events.
+fn debate_plan(request: eventdeck::replay::Request) -> eventdeck::replay::Plan {
+    let records: Vec<ConsumedRecord> = scripted(3)
+        .into_iter()
+        .filter(|r| r.topic == "debate.events")
+        .enumerate()
+        .map(|(i, mut r)| {
+            r.partition = (i % 2) as i32;
+            r.offset = 40 + i as i64;
+            r
+        })
+        .collect();
+    let mut per_partition = std::collections::BTreeMap::new();
+    for r in &records {
+        let e = per_partition
+            .entry(r.partition)
+            .or_insert((r.offset, r.offset, 0));
+        e.1 = r.offset;
+        e.2 += 1;
+    }
+    eventdeck::replay::Plan {
+        request,
+        records,
+        per_partition,
+    }
+}
+
+#[test]
+fn replay_palette_previews_the_dry_run_then_confirms_and_shows_progress_and_outcome() {
+    use eventdeck::replay::{Outcome, Target};
+    use eventdeck::tui::event::{Command, WorkerMsg};
+    use std::sync::Arc;
+
+    let mut app = app();
+    app.press(":");
+    app.type_text("replay ctx=debate from=2026-11-27T10:00:00Z to=2026-11-27T10:05:00Z to-topic=debate.replayed");
+    app.press("enter");
+    let mut cmds = app.take_commands();
+    let Some(Command::ReplayPlan(req)) = cmds.pop() else {
+        panic!("a dry run is asked for first: {cmds:?}");
+    };
+    assert_eq!(req.topic, "debate.events");
+    assert_eq!(req.target, Target::Topic("debate.replayed".into()));
+    assert_eq!(req.from, at(0));
+    assert_eq!(req.to, Some(at(300)));
+    assert_eq!(app.mode(), Mode::Replay);
+
+    app.apply(WorkerMsg::ReplayPlanned(Ok(Arc::new(debate_plan(req)))));
+    snap("replay_preview", &app);
+    // Nothing runs before y.
+    assert!(app.take_commands().is_empty());
+    app.press("y");
+    let mut cmds = app.take_commands();
+    let Some(Command::ReplayRun(plan)) = cmds.pop() else {
+        panic!("y runs the previewed plan: {cmds:?}");
+    };
+    assert_eq!(plan.records.len(), 3);
+    app.apply(WorkerMsg::ReplayProgress { done: 2, total: 3 });
+    snap("replay_progress", &app);
+    app.apply(WorkerMsg::ReplayDone(Ok(Outcome {
+        delivered: 3,
+        ..Outcome::default()
+    })));
+    snap("replay_outcome", &app);
+    app.press("esc");
+    assert!(app.replay.is_none());
+}
+
+#[test]
+fn replay_is_refused_read_only_and_to_handlers_where_none_run() {
+    let mut settings = fixtures::settings();
+    settings.read_only = true;
+    let mut app = App::new(&fixtures::services_with(settings).0);
+    app.press(":");
+    app.type_text("replay ctx=debate from=-5m to-topic=x");
+    app.press("enter");
+    assert!(app.take_commands().is_empty());
+    assert!(app.replay.is_none());
+    let toast = app.toast().expect("a toast");
+    assert!(toast.error && toast.text.contains("Read-only"), "{toast:?}");
+
+    let mut app = fixtures::app();
+    app.press(":");
+    app.type_text("replay ctx=debate from=-5m to-handlers");
+    app.press("enter");
+    assert!(app.take_commands().is_empty());
+    let toast = app.toast().expect("a toast");
+    assert!(toast.text.contains("No local handlers"), "{toast:?}");
+
+    app.press(":");
+    app.type_text("replay ctx=debate to-handlers");
+    app.press("enter");
+    let toast = app.toast().expect("a toast");
+    assert!(toast.text.contains("say from when"), "{toast:?}");
+}

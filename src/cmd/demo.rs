@@ -35,6 +35,7 @@ pub async fn run(settings: &Settings, args: &DemoArgs) -> Result<()> {
         scenario_rate: demo.rate.take(),
         start: crate::kafka::StartAt::Beginning,
         title: "demo (embedded broker)".into(),
+        handlers: demo.bridge.as_ref().map(|b| b.redeliverer()),
     };
     let result = tui::run(services).await;
     demo.stop().await;

@@ -94,11 +94,13 @@ pub enum Action {
     ShowInStreams,
     /// Open the trace of the selected record's correlation id.
     Trace,
+    /// Run the replay previewed in the popup.
+    RunReplay,
 }
 
 impl Action {
     /// Every action, in the order the help overlay lists them.
-    pub const ALL: [Action; 43] = [
+    pub const ALL: [Action; 44] = [
         Action::Quit,
         Action::Help,
         Action::Palette,
@@ -142,6 +144,7 @@ impl Action {
         Action::Confirm,
         Action::ShowInStreams,
         Action::Trace,
+        Action::RunReplay,
     ];
 
     /// The action's config and palette name (`pause`, `seek_beginning`, …).

@@ -21,6 +21,7 @@ use super::keymap::{Key, KeyMap, Mode};
 use super::panes::flows::FlowsState;
 use super::panes::inject::{InjectState, Route};
 use super::panes::placeholder::Placeholder;
+use super::panes::replay::{ReplayState, parse_request};
 use super::panes::streams::StreamsState;
 use super::panes::trace::TraceState;
 use super::panes::{Pane, View, dlq, lag};
@@ -106,6 +107,10 @@ pub struct App {
     pub flows: FlowsState,
     /// The open correlation trace (over Streams).
     pub trace: Option<TraceState>,
+    /// The replay popup, while a replay is previewed, runs or has just ended.
+    pub replay: Option<ReplayState>,
+    has_handlers: bool,
+    topic_map: crate::domain::TopicMap,
     prompt: Option<Prompt>,
     help: Option<Help>,
     toast: Option<Toast>,
@@ -151,6 +156,9 @@ impl App {
             dlq: dlq::pane(),
             flows: FlowsState::new(services.settings.topics.clone()),
             trace: None,
+            replay: None,
+            has_handlers: services.handlers.is_some(),
+            topic_map: services.settings.topics.clone(),
             prompt: None,
             help: None,
             toast: None,
@@ -264,6 +272,9 @@ impl App {
         }
         if self.help.is_some() {
             return Mode::Help;
+        }
+        if self.replay.is_some() {
+            return Mode::Replay;
         }
         if self.tab == Tab::Streams && self.trace.is_some() {
             return Mode::Trace;
@@ -503,6 +514,37 @@ impl App {
                 self.toast_info(format!("Exported {n} records to {}", path.display()));
             }
             WorkerMsg::Exported(Err(e)) => self.toast_error(format!("Export failed: {e}")),
+            WorkerMsg::ReplayPlanned(Ok(plan)) => {
+                self.replay = Some(ReplayState::Preview(plan));
+            }
+            WorkerMsg::ReplayPlanned(Err(e)) => {
+                self.toast_error(format!("{} {e}", strings::REPLAY_FAILED));
+                self.replay = Some(ReplayState::Done {
+                    plan: None,
+                    outcome: Err(e),
+                });
+            }
+            WorkerMsg::ReplayProgress { done, .. } => {
+                if let Some(ReplayState::Running { done: d, .. }) = self.replay.as_mut() {
+                    *d = done;
+                }
+            }
+            WorkerMsg::ReplayDone(outcome) => {
+                let plan = match self.replay.take() {
+                    Some(ReplayState::Running { plan, .. } | ReplayState::Preview(plan)) => {
+                        Some(plan)
+                    }
+                    _ => None,
+                };
+                match &outcome {
+                    Ok(o) if o.failed == 0 => {
+                        self.toast_info(format!("{} {}", strings::REPLAY_DONE, o.summary()))
+                    }
+                    Ok(o) => self.toast_error(format!("{} {}", strings::REPLAY_DONE, o.summary())),
+                    Err(e) => self.toast_error(format!("{} {e}", strings::REPLAY_FAILED)),
+                }
+                self.replay = Some(ReplayState::Done { plan, outcome });
+            }
             WorkerMsg::TaskFailed(e) => {
                 tracing::error!("{e}");
                 self.fatal = Some(e);
@@ -562,6 +604,7 @@ impl App {
             }
             Action::RateUp | Action::RateDown => self.adjust_rate(action == Action::RateUp),
             Action::Back => self.back(mode),
+            Action::RunReplay => self.confirm_replay(),
             Action::Confirm => self.confirm(),
             _ => match mode {
                 Mode::Streams => self.update_streams(action),
@@ -644,6 +687,14 @@ impl App {
                 }
             }
             Mode::Trace => self.trace = None,
+            Mode::Replay => {
+                // Closing the popup does not stop a running replay: its outcome
+                // opens it again.
+                if matches!(self.replay, Some(ReplayState::Running { .. })) {
+                    self.toast_info(strings::REPLAY_BACKGROUND);
+                }
+                self.replay = None;
+            }
             Mode::Detail => self.streams.detail = None,
             Mode::Edit => self.inject.set_editing(false),
             _ => {}
@@ -682,6 +733,7 @@ impl App {
                     None => self.toast_error(format!("No tab called '{arg}'")),
                 }
             }
+            "replay" => self.start_replay(arg),
             "q" | "quit" => self.quit = true,
             name => match Action::from_name(name) {
                 Some(a) => self.update(a),
@@ -691,6 +743,43 @@ impl App {
                 )),
             },
         }
+    }
+
+    fn start_replay(&mut self, args: &str) {
+        if self.read_only {
+            self.toast_error(strings::REPLAY_READ_ONLY);
+            return;
+        }
+        let request = match parse_request(args, &self.topic_map, Utc::now()) {
+            Ok(r) => r,
+            Err(e) => {
+                self.toast_error(e);
+                return;
+            }
+        };
+        if request.target == crate::replay::Target::Handlers && !self.has_handlers {
+            self.toast_error(strings::REPLAY_NO_HANDLERS);
+            return;
+        }
+        self.replay = Some(ReplayState::Planning(request.clone()));
+        self.commands.push(Command::ReplayPlan(request));
+    }
+
+    fn confirm_replay(&mut self) {
+        let Some(ReplayState::Preview(plan)) = &self.replay else {
+            return;
+        };
+        if plan.records.is_empty() {
+            self.replay = None;
+            return;
+        }
+        if self.read_only {
+            self.toast_error(strings::REPLAY_READ_ONLY);
+            return;
+        }
+        let plan = plan.clone();
+        self.commands.push(Command::ReplayRun(plan.clone()));
+        self.replay = Some(ReplayState::Running { plan, done: 0 });
     }
 
     fn seek(&mut self, start: StartAt, label: &str) {
@@ -939,6 +1028,9 @@ impl App {
         }
         self.render_status(frame, rows[3]);
         self.render_hints(frame, rows[4]);
+        if let Some(replay) = &self.replay {
+            replay.render(frame, rows[2], &view);
+        }
         if let Some(help) = &self.help {
             self.render_help(frame, area, help);
         }

@@ -3,12 +3,14 @@
 //! do ([`Command`]) — the only way state changes turn into I/O.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use crossterm::event::{KeyEvent, MouseEvent};
 
 use super::panes::inject::SendRequest;
 use crate::kafka::StartAt;
 use crate::publish::{PublishError, Published};
+use crate::replay::{Outcome, Plan, Request};
 
 /// Terminal input and timers.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,6 +55,17 @@ pub enum WorkerMsg {
     Exported(Result<(PathBuf, usize), String>),
     /// A background task panicked or failed; the app ends with this error.
     TaskFailed(String),
+    /// A replay's range was read (the dry run), or could not be.
+    ReplayPlanned(Result<Arc<Plan>, String>),
+    /// Records replayed so far.
+    ReplayProgress {
+        /// Done.
+        done: usize,
+        /// Of.
+        total: usize,
+    },
+    /// A replay finished.
+    ReplayDone(Result<Outcome, String>),
 }
 
 /// I/O the app asks the runtime to perform after an update.
@@ -68,4 +81,8 @@ pub enum Command {
     Export(Vec<String>),
     /// Set the demo scenario's events per second.
     SetRate(u32),
+    /// Read a replay's range (the dry run).
+    ReplayPlan(Request),
+    /// Run a previewed replay.
+    ReplayRun(Arc<Plan>),
 }

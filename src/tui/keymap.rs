@@ -33,11 +33,13 @@ pub enum Mode {
     Flows,
     /// A correlation trace.
     Trace,
+    /// The replay popup.
+    Replay,
 }
 
 impl Mode {
     /// Every mode, in help order.
-    pub const ALL: [Mode; 10] = [
+    pub const ALL: [Mode; 11] = [
         Mode::Global,
         Mode::Streams,
         Mode::Detail,
@@ -48,6 +50,7 @@ impl Mode {
         Mode::Help,
         Mode::Flows,
         Mode::Trace,
+        Mode::Replay,
     ];
 
     /// The name used in `[ui.keys]` (`streams.p`).
@@ -63,6 +66,7 @@ impl Mode {
             Mode::Help => "help",
             Mode::Flows => "flows",
             Mode::Trace => "trace",
+            Mode::Replay => "replay",
         }
     }
 
@@ -332,6 +336,8 @@ const DEFAULTS: &[(Mode, &str, Action, bool)] = &[
     (Mode::Trace, "down", Action::Down, false),
     (Mode::Trace, "pgup", Action::PageUp, false),
     (Mode::Trace, "pgdn", Action::PageDown, false),
+    (Mode::Replay, "y", Action::RunReplay, true),
+    (Mode::Replay, "esc", Action::Back, true),
 ];
 
 /// A `[ui.keys]` entry that could not be applied.
@@ -395,7 +401,7 @@ impl KeyMap {
         if let Some((a, _)) = self.table.get(&(mode, key)) {
             return Some(*a);
         }
-        if mode.is_text() || mode == Mode::Help {
+        if mode.is_text() || mode == Mode::Help || mode == Mode::Replay {
             return None;
         }
         self.table.get(&(Mode::Global, key)).map(|(a, _)| *a)

@@ -46,4 +46,7 @@ pub struct AppServices {
     pub scenario_rate: Option<tokio::sync::watch::Sender<u32>>,
     /// The header's title: "demo (embedded broker)" or the cluster label.
     pub title: String,
+    /// The local handlers `:replay ... to-handlers` re-delivers to (the demo's
+    /// bridge); `None` where no handlers run in the console.
+    pub handlers: Option<crate::bridge::Redeliverer>,
 }

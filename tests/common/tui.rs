@@ -80,6 +80,7 @@ pub fn services_with(settings: Settings) -> (AppServices, Arc<FakePublisher>) {
             scenario_rate: None,
             start: eventdeck::kafka::StartAt::End,
             title: "test-cluster:9092".into(),
+            handlers: None,
         },
         publisher,
     )

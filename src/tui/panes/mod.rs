@@ -6,6 +6,7 @@ pub mod flows;
 pub mod inject;
 pub mod lag;
 pub mod placeholder;
+pub mod replay;
 pub mod streams;
 pub mod trace;
 
