@@ -122,7 +122,7 @@ pub struct Outcome {
     pub delivered: usize,
     /// Records that could not be delivered.
     pub failed: usize,
-    /// Records not handed to handlers (not events; this bridge's own records).
+    /// Records not handed to handlers (not events).
     pub skipped: usize,
     /// Handler runs that failed after their retries (dead-lettered).
     pub handler_failures: usize,

@@ -49,6 +49,15 @@ fn settings(dir: &std::path::Path, debate: &str, implementation: &str) -> Settin
 async fn publish_decisions(s: &Settings, topic: &str, label: &str, n: usize) -> Vec<String> {
     let publisher =
         DirectPublisher::new(EventProducer::new(s, DEFAULT_DELIVERY_TIMEOUT).expect("producer"));
+    publish_with(&publisher, topic, label, n).await
+}
+
+async fn publish_with(
+    publisher: &dyn Publisher,
+    topic: &str,
+    label: &str,
+    n: usize,
+) -> Vec<String> {
     let mut ids = Vec::new();
     for i in 0..n {
         let env = Envelope::new(
@@ -75,14 +84,21 @@ fn rfc3339(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
-/// Publishes 3 before, 5 inside and 2 after a time range; returns the range and
-/// the ids inside it.
-async fn three_periods(s: &Settings, topic: &str) -> (DateTime<Utc>, DateTime<Utc>, Vec<String>) {
+/// Publishes 3 before, 5 inside (through `inside_via` when given) and 2 after
+/// a time range; returns the range and the ids inside it.
+async fn three_periods(
+    s: &Settings,
+    topic: &str,
+    inside_via: Option<&dyn Publisher>,
+) -> (DateTime<Utc>, DateTime<Utc>, Vec<String>) {
     publish_decisions(s, topic, "before", 3).await;
     tokio::time::sleep(Duration::from_millis(1_200)).await;
     let from = Utc::now();
     tokio::time::sleep(Duration::from_millis(200)).await;
-    let mut inside = publish_decisions(s, topic, "inside", 5).await;
+    let mut inside = match inside_via {
+        Some(p) => publish_with(p, topic, "inside", 5).await,
+        None => publish_decisions(s, topic, "inside", 5).await,
+    };
     tokio::time::sleep(Duration::from_millis(1_200)).await;
     let to = Utc::now();
     tokio::time::sleep(Duration::from_millis(200)).await;
@@ -131,7 +147,6 @@ async fn replay_to_handlers_hands_exactly_the_range_to_the_handlers_and_reaction
     create_topic(&effects, 1).await;
     let dir = tempfile::tempdir().expect("dir");
     let s = settings(dir.path(), &src, &effects);
-    let (from, to, inside) = three_periods(&s, &src).await;
 
     let bus = Bus::new(1024);
     let seen = Arc::new(Mutex::new(Vec::<String>::new()));
@@ -150,6 +165,15 @@ async fn replay_to_handlers_hands_exactly_the_range_to_the_handlers_and_reaction
     let mut cfg = eventdeck::cmd::replay::handlers_bridge_config(&s);
     cfg.outbox_dir = dir.path().join("outbox");
     let handle = bridge::start(&s, cfg, bus).await.expect("bridge");
+    // The records of the range are published by this very bridge (as in the
+    // demo): its handlers ran once then; the replay runs them again, which the
+    // consumer's loop prevention alone would not.
+    let publisher = handle.publisher();
+    let (from, to, inside) = three_periods(&s, &src, Some(publisher.as_ref())).await;
+    let mut first_run = seen.lock().expect("lock").clone();
+    first_run.sort();
+    assert_eq!(first_run, inside, "the handlers ran once at publish");
+    seen.lock().expect("lock").clear();
     let plan = {
         let s = s.clone();
         let req = Request {
@@ -177,10 +201,12 @@ async fn replay_to_handlers_hands_exactly_the_range_to_the_handlers_and_reaction
     let mut got = seen.lock().expect("lock").clone();
     got.sort();
     assert_eq!(got, inside);
-    // The reaction ran for each: one TaskCreated per replayed decision, on the
-    // implementation topic, caused by it.
+    // The reaction ran for each again: one more TaskCreated per replayed
+    // decision (ten in all), on the implementation topic, caused by it.
     assert!(handle.shutdown_report().await.expect("shutdown") == 0);
-    assert_eq!(wait_for_tasks(&s, &effects, 5).await, inside);
+    let mut twice: Vec<String> = inside.iter().chain(&inside).cloned().collect();
+    twice.sort();
+    assert_eq!(wait_for_tasks(&s, &effects, 10).await, twice);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -193,7 +219,7 @@ async fn replay_command_to_handlers_dry_run_then_effects_audit_and_read_only() {
     let conf_dir = sandbox.dir.path().join("config").join("eventdeck");
     std::fs::create_dir_all(&conf_dir).expect("config dir");
     let s = settings(&conf_dir, &src, &effects);
-    let (from, to, inside) = three_periods(&s, &src).await;
+    let (from, to, inside) = three_periods(&s, &src, None).await;
     let (from, to) = (rfc3339(from), rfc3339(to));
     let args = |extra: &[&str]| {
         let mut cmd = sandbox.eventdeck();

@@ -405,14 +405,18 @@ pub enum Redelivered {
         /// Handlers that failed.
         failed: usize,
     },
-    /// Not handed to handlers, and why (not an event; this bridge's own record).
+    /// Not handed to handlers, and why (not an event).
     Skipped(&'static str),
 }
 
-/// Re-delivers records to a bridge's local handlers exactly as if its consumer
-/// had read them: origin-based loop prevention, handlers with retries, effects
-/// published through the outbox, failures dead-lettered. No offsets are
-/// committed (there is no group). Cheap to clone.
+/// Re-delivers records to a bridge's local handlers as if its consumer had read
+/// them: handlers with retries, effects published through the outbox (with this
+/// bridge's origin header, so its consumer never hands them back: no loop),
+/// failures dead-lettered. No offsets are committed (there is no group).
+///
+/// Unlike the consumer, it does not skip records this bridge published itself:
+/// a replay is an explicit request to run the handlers again, and in the demo
+/// every record was published by the one bridge. Cheap to clone.
 #[derive(Clone)]
 pub struct Redeliverer {
     core: Arc<Core>,
@@ -430,14 +434,8 @@ impl Redeliverer {
     /// Runs the handlers for one record and waits until their outcomes are
     /// durable (effects and dead letters in the outbox).
     pub async fn deliver(&self, rec: &ConsumedRecord) -> Result<Redelivered, PublishError> {
-        let Some((context, rx)) = self.core.dispatch_consumed(rec).await? else {
-            return Ok(Redelivered::Skipped(
-                if rec.header(ORIGIN_HEADER).as_deref() == Some(self.core.bridge_id.as_str()) {
-                    "published by this bridge"
-                } else {
-                    "not an event"
-                },
-            ));
+        let Some((context, rx)) = self.core.dispatch_consumed(rec, false).await? else {
+            return Ok(Redelivered::Skipped("not an event"));
         };
         let report = rx
             .await
@@ -487,15 +485,16 @@ impl Core {
             .to_string()
     }
 
-    /// Hands a record read from Kafka to the bus, unless this bridge published
-    /// it (loop prevention) or it is not an event. The receiver gets the
-    /// handlers' report.
+    /// Hands a record read from Kafka to the bus, unless it is not an event or
+    /// (with `skip_own`, the consumer's loop prevention) this bridge published
+    /// it. The receiver gets the handlers' report.
     async fn dispatch_consumed(
         &self,
         rec: &ConsumedRecord,
+        skip_own: bool,
     ) -> Result<Option<(String, oneshot::Receiver<DispatchReport>)>, PublishError> {
         let context = self.context_of_topic(&rec.topic);
-        if rec.header(ORIGIN_HEADER).as_deref() == Some(self.bridge_id.as_str()) {
+        if skip_own && rec.header(ORIGIN_HEADER).as_deref() == Some(self.bridge_id.as_str()) {
             return Ok(None);
         }
         let Decoded::Envelope(env) = rec.decode().decoded else {
@@ -849,7 +848,7 @@ impl Core {
             for (i, rec) in batch.iter().enumerate() {
                 let context = self.context_of_topic(&rec.topic);
                 self.metrics.add(Count::Consumed, &context, 1);
-                match self.dispatch_consumed(rec).await {
+                match self.dispatch_consumed(rec, true).await {
                     Ok(Some((context, rx))) => pending.push((i, context, rx)),
                     Ok(None) => {}
                     Err(_) => return,
