@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::json;
 
 use crate::bridge::{Redelivered, Redeliverer};
@@ -74,8 +74,11 @@ impl Plan {
             "{} record(s) of {} from {} to {} -> {}",
             self.records.len(),
             r.topic,
-            r.from.to_rfc3339(),
-            r.to.map_or_else(|| "now".to_string(), |t| t.to_rfc3339()),
+            r.from.to_rfc3339_opts(SecondsFormat::Millis, true),
+            r.to.map_or_else(
+                || "now".to_string(),
+                |t| t.to_rfc3339_opts(SecondsFormat::Millis, true)
+            ),
             r.target
         )
     }
