@@ -3,7 +3,7 @@
 //! that shares it, as a tree of cause → effects with the time between hops and
 //! dead-lettered branches marked. Pure logic, bounded memory.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 
 use serde::Serialize;
 
@@ -115,7 +115,12 @@ impl DeadMark {
 pub struct FlowGraph {
     events: HashMap<String, Observed>,
     order: VecDeque<String>,
-    by_correlation: HashMap<String, Vec<String>>,
+    /// Per correlation id, its events in observation order (so the oldest,
+    /// forgotten first, is always at the front).
+    by_correlation: HashMap<String, VecDeque<String>>,
+    /// Effects whose cause has not been seen yet, by the cause's id: linking
+    /// them when the cause arrives is a lookup, not a scan of the correlation.
+    waiting: HashMap<String, Vec<String>>,
     nodes: BTreeMap<String, u64>,
     edges: BTreeMap<(String, String), EdgeStats>,
     dead: HashMap<String, DeadMark>,
@@ -130,20 +135,26 @@ impl FlowGraph {
             return;
         }
         *self.nodes.entry(ev.context.clone()).or_default() += 1;
-        if let Some(cause) = ev.causation_id.as_ref().and_then(|c| self.events.get(c)) {
-            let (from, cause_type) = (cause.context.clone(), cause.event_type.clone());
-            self.link(&from, &cause_type, &ev);
+        if let Some(c) = &ev.causation_id {
+            match self.events.get(c) {
+                Some(cause) => {
+                    let (from, cause_type) = (cause.context.clone(), cause.event_type.clone());
+                    self.link(&from, &cause_type, &ev);
+                }
+                None => self
+                    .waiting
+                    .entry(c.clone())
+                    .or_default()
+                    .push(ev.event_id.clone()),
+            }
         }
         // Effects that arrived first.
-        let waiting: Vec<Observed> = ev
-            .correlation_id
-            .as_ref()
-            .and_then(|c| self.by_correlation.get(c))
+        let waiting: Vec<Observed> = self
+            .waiting
+            .remove(&ev.event_id)
             .into_iter()
             .flatten()
-            .filter_map(|id| self.events.get(id))
-            .filter(|e| e.causation_id.as_deref() == Some(&ev.event_id))
-            .cloned()
+            .filter_map(|id| self.events.get(&id).cloned())
             .collect();
         for effect in waiting {
             self.link(&ev.context, &ev.event_type, &effect);
@@ -152,7 +163,7 @@ impl FlowGraph {
             self.by_correlation
                 .entry(c.clone())
                 .or_default()
-                .push(ev.event_id.clone());
+                .push_back(ev.event_id.clone());
         }
         self.order.push_back(ev.event_id.clone());
         self.events.insert(ev.event_id.clone(), ev);
@@ -191,9 +202,22 @@ impl FlowGraph {
         if let Some(c) = &ev.correlation_id
             && let Some(ids) = self.by_correlation.get_mut(c)
         {
-            ids.retain(|x| x != &id);
+            // Forgotten in observation order: it is the front.
+            if ids.front() == Some(&id) {
+                ids.pop_front();
+            } else {
+                ids.retain(|x| x != &id);
+            }
             if ids.is_empty() {
                 self.by_correlation.remove(c);
+            }
+        }
+        if let Some(c) = &ev.causation_id
+            && let Some(w) = self.waiting.get_mut(c)
+        {
+            w.retain(|x| x != &id);
+            if w.is_empty() {
+                self.waiting.remove(c);
             }
         }
     }
@@ -247,14 +271,11 @@ impl FlowGraph {
         let Some(ids) = self.by_correlation.get(correlation_id) else {
             return Vec::new();
         };
+        let members: HashSet<&str> = ids.iter().map(String::as_str).collect();
         let mut children: HashMap<&str, Vec<&Observed>> = HashMap::new();
         let mut roots = Vec::new();
         for ev in ids.iter().filter_map(|id| self.events.get(id)) {
-            match ev
-                .causation_id
-                .as_deref()
-                .filter(|c| ids.iter().any(|i| i == c))
-            {
+            match ev.causation_id.as_deref().filter(|c| members.contains(c)) {
                 Some(cause) => children.entry(cause).or_default().push(ev),
                 None => roots.push(ev),
             }
@@ -471,6 +492,45 @@ mod tests {
             TraceNode::lines(&g.trace("corr-1"))[1],
             "└─ implementation TaskCreated  +5 ms  ✗ DLQ (audit-log)"
         );
+    }
+
+    #[test]
+    fn one_hot_correlation_stays_linear_and_bounded() {
+        // Every event shares one correlation id (a producer that reuses it):
+        // linking, forgetting and tracing must not scan the whole correlation.
+        let mut g = FlowGraph::default();
+        let n = REMEMBERED_EVENTS + 10_000;
+        for i in 0..n {
+            let cause = (i % 2 == 1).then(|| format!("e{}", i - 1));
+            let (ctx, ty) = if i % 2 == 0 {
+                ("debate", "DecisionMade")
+            } else {
+                ("implementation", "TaskCreated")
+            };
+            g.observe(ev(&format!("e{i}"), ctx, ty, cause.as_deref(), i as i64));
+        }
+        assert_eq!(g.len(), REMEMBERED_EVENTS);
+        assert_eq!(g.by_correlation["corr-1"].len(), REMEMBERED_EVENTS);
+        let e = &g.edges()[&("debate".to_string(), "implementation".to_string())];
+        assert_eq!(e.count, (n / 2) as u64);
+        assert_eq!(g.trace("corr-1").len(), REMEMBERED_EVENTS / 2);
+        assert!(g.waiting.is_empty());
+    }
+
+    #[test]
+    fn effects_waiting_for_a_cause_never_seen_are_forgotten_with_them() {
+        let mut g = FlowGraph::default();
+        for i in 0..(REMEMBERED_EVENTS + 10) {
+            let cause = format!("missing{i}");
+            g.observe(ev(
+                &format!("e{i}"),
+                "implementation",
+                "TaskCreated",
+                Some(&cause),
+                0,
+            ));
+        }
+        assert_eq!(g.waiting.len(), REMEMBERED_EVENTS);
     }
 
     #[test]
