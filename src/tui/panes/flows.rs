@@ -281,9 +281,9 @@ impl FlowsState {
         let rect_for = |name: &str| placed.iter().find(|(n, _)| n.name == name).map(|(_, r)| *r);
         let boxes: Vec<Rect> = placed.iter().map(|(_, r)| *r).collect();
         // Edges first, the selected one last so it is drawn on top.
-        let mut order: Vec<usize> = (0..self.rows.len()).collect();
-        order.sort_by_key(|i| *i == self.selected);
-        for i in order {
+        let others = (0..self.rows.len()).filter(|i| *i != self.selected);
+        let selected = (self.selected < self.rows.len()).then_some(self.selected);
+        for i in others.chain(selected) {
             let row = &self.rows[i];
             let (Some(a), Some(b)) = (rect_for(&row.from), rect_for(&row.to)) else {
                 continue;

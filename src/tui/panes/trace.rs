@@ -11,6 +11,10 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
 use super::View;
+
+/// Lines a trace keeps at most: a correlation id shared by thousands of events
+/// (a producer reusing one) still opens at once.
+const MAX_LINES: usize = 2_000;
 use crate::flows::{FlowGraph, TraceNode};
 use crate::tui::strings;
 use crate::tui::theme::Theme;
@@ -79,6 +83,16 @@ impl TraceState {
         dead: &mut usize,
     ) {
         *events += 1;
+        if out.len() >= MAX_LINES {
+            if n.dead.is_some() {
+                *dead += 1;
+            }
+            for (i, c) in n.children.iter().enumerate() {
+                let last = i + 1 == n.children.len();
+                self.walk(c, prefix, last, false, theme, out, events, dead);
+            }
+            return;
+        }
         let branch = match (root, last) {
             (true, _) => "",
             (false, true) => "└─ ",
@@ -150,11 +164,52 @@ impl TraceState {
             .border_style(Style::new().fg(theme.accent))
             .title(Span::styled(title, theme.strong()))
             .title_bottom(Span::styled(strings::TRACE_FOOTER, theme.dimmed()));
-        let lines = if self.lines.is_empty() {
+        let mut lines: Vec<Line<'_>> = if self.lines.is_empty() {
             vec![Line::styled(strings::TRACE_EMPTY, theme.dimmed())]
         } else {
-            self.lines.iter().skip(self.scroll).cloned().collect()
+            self.lines
+                .iter()
+                .skip(self.scroll)
+                .take(usize::from(area.height))
+                .cloned()
+                .collect()
         };
+        if self.events > self.lines.len() && !self.lines.is_empty() {
+            lines.push(Line::styled(
+                format!("… {} more events not shown", self.events - self.lines.len()),
+                theme.dimmed(),
+            ));
+        }
         frame.render_widget(Paragraph::new(lines).block(block), area);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::flows::Observed;
+
+    fn ev(id: String, cause: Option<&str>, t: i64) -> Observed {
+        Observed {
+            event_id: id,
+            context: "debate".into(),
+            event_type: "DecisionMade".into(),
+            correlation_id: Some("hot".into()),
+            causation_id: cause.map(str::to_string),
+            time_ms: t,
+            coordinates: None,
+        }
+    }
+
+    #[test]
+    fn a_huge_trace_keeps_a_bounded_number_of_lines_but_counts_every_event() {
+        let mut g = FlowGraph::default();
+        g.observe(ev("root".into(), None, 0));
+        for i in 0..3_000 {
+            g.observe(ev(format!("e{i}"), Some("root"), i));
+        }
+        let t = TraceState::open(&g, "hot", None, &Theme::dark());
+        assert_eq!(t.lines.len(), MAX_LINES);
+        assert_eq!(t.events, 3_001);
     }
 }
