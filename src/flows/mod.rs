@@ -134,7 +134,14 @@ impl FlowGraph {
         if self.events.contains_key(&ev.event_id) {
             return;
         }
-        *self.nodes.entry(ev.context.clone()).or_default() += 1;
+        // Keys are looked up before they are cloned: this runs per record, and
+        // the same few contexts, edges and correlations come back again and again.
+        match self.nodes.get_mut(&ev.context) {
+            Some(n) => *n += 1,
+            None => {
+                self.nodes.insert(ev.context.clone(), 1);
+            }
+        }
         if let Some(c) = &ev.causation_id {
             match self.events.get(c) {
                 Some(cause) => {
@@ -160,10 +167,13 @@ impl FlowGraph {
             self.link(&ev.context, &ev.event_type, &effect);
         }
         if let Some(c) = &ev.correlation_id {
-            self.by_correlation
-                .entry(c.clone())
-                .or_default()
-                .push_back(ev.event_id.clone());
+            match self.by_correlation.get_mut(c) {
+                Some(ids) => ids.push_back(ev.event_id.clone()),
+                None => {
+                    self.by_correlation
+                        .insert(c.clone(), VecDeque::from([ev.event_id.clone()]));
+                }
+            }
         }
         self.order.push_back(ev.event_id.clone());
         self.events.insert(ev.event_id.clone(), ev);
@@ -173,15 +183,20 @@ impl FlowGraph {
     }
 
     fn link(&mut self, from: &str, cause_type: &str, effect: &Observed) {
-        let edge = self
-            .edges
-            .entry((from.to_string(), effect.context.clone()))
-            .or_default();
+        let key = (from.to_string(), effect.context.clone());
+        let edge = self.edges.entry(key).or_default();
         edge.count += 1;
-        *edge
+        let pair = edge
             .event_types
-            .entry((cause_type.to_string(), effect.event_type.clone()))
-            .or_default() += 1;
+            .iter_mut()
+            .find(|((c, e), _)| c == cause_type && *e == effect.event_type);
+        match pair {
+            Some((_, n)) => *n += 1,
+            None => {
+                edge.event_types
+                    .insert((cause_type.to_string(), effect.event_type.clone()), 1);
+            }
+        }
         edge.recent.push_back(effect.time_ms);
         while edge.recent.len() > RATE_SAMPLES {
             edge.recent.pop_front();
