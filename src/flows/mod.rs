@@ -3,7 +3,12 @@
 //! that shares it, as a tree of cause → effects with the time between hops and
 //! dead-lettered branches marked. Pure logic, bounded memory.
 
-use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, HashSet, VecDeque};
+
+/// The graph's maps are hit several times per record with 36-character ids;
+/// foldhash is several times faster than SipHash there, and these keys come
+/// from the wire only as lookups into our own bounded maps.
+type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 
 use serde::Serialize;
 
@@ -287,7 +292,7 @@ impl FlowGraph {
             return Vec::new();
         };
         let members: HashSet<&str> = ids.iter().map(String::as_str).collect();
-        let mut children: HashMap<&str, Vec<&Observed>> = HashMap::new();
+        let mut children: HashMap<&str, Vec<&Observed>> = HashMap::default();
         let mut roots = Vec::new();
         for ev in ids.iter().filter_map(|id| self.events.get(id)) {
             match ev.causation_id.as_deref().filter(|c| members.contains(c)) {
