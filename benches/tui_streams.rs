@@ -47,6 +47,18 @@ fn ingest(c: &mut Criterion) {
             BatchSize::LargeInput,
         )
     });
+    // The same records through App::ingest: Streams plus the Flows graph fed
+    // from the same decode.
+    g.bench_function("app_ingest_with_flows_10k", |b| {
+        b.iter_batched(
+            || (fixtures::app(), recs.clone()),
+            |(mut app, batch)| {
+                app.ingest(batch);
+                app
+            },
+            BatchSize::LargeInput,
+        )
+    });
     g.finish();
 }
 

@@ -118,6 +118,7 @@ fn console_services(settings: Settings) -> color_eyre::Result<eventdeck::tui::Ap
         status: None,
         scenario_rate: None,
         known_groups: vec![settings.consumer_group.clone()],
+        handlers: None,
         settings,
     })
 }

@@ -7,6 +7,8 @@
 //! The mock cluster's handle is not `Send`, so it lives on a thread of its own
 //! and is torn down when the [`EmbeddedBroker`] is dropped.
 
+use std::collections::BTreeSet;
+use std::sync::Mutex;
 use std::sync::mpsc as std_mpsc;
 use std::thread::JoinHandle;
 
@@ -19,6 +21,16 @@ pub struct EmbeddedBroker {
     bootstrap: String,
     stop: Option<std_mpsc::Sender<()>>,
     thread: Option<JoinHandle<()>>,
+}
+
+/// Bootstrap addresses of the embedded brokers running in this process.
+static RUNNING: Mutex<BTreeSet<String>> = Mutex::new(BTreeSet::new());
+
+/// True when `brokers` is an embedded broker of this process. The mock cluster
+/// answers offsets-for-times with "no offset" for every timestamp, so readers
+/// of a time range scan it instead.
+pub fn is_embedded(brokers: &str) -> bool {
+    RUNNING.lock().is_ok_and(|r| r.contains(brokers))
 }
 
 /// A topic to create at start: name and partition count.
@@ -64,6 +76,9 @@ impl EmbeddedBroker {
                 brokers: "embedded".into(),
                 reason,
             })?;
+        if let Ok(mut r) = RUNNING.lock() {
+            r.insert(bootstrap.clone());
+        }
         Ok(Self {
             bootstrap,
             stop: Some(stop_tx),
@@ -79,6 +94,9 @@ impl EmbeddedBroker {
 
 impl Drop for EmbeddedBroker {
     fn drop(&mut self) {
+        if let Ok(mut r) = RUNNING.lock() {
+            r.remove(&self.bootstrap);
+        }
         drop(self.stop.take());
         if let Some(t) = self.thread.take() {
             let _ = t.join();
@@ -140,5 +158,51 @@ mod tests {
         let rec = &recs[0];
         assert_eq!(rec.decode().event_id(), Some(env.event_id.to_string()));
         reader.await.expect("join").expect("tail ok");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_time_range_is_read_by_timestamp_on_the_embedded_broker() {
+        let broker = EmbeddedBroker::start(1, &[("r1".into(), 2)]).expect("mock cluster");
+        assert!(is_embedded(broker.bootstrap_servers()));
+        let mut settings = Settings::load_with_env(
+            &CliOverrides {
+                config: Some("/dev/null".into()),
+                ..Default::default()
+            },
+            &|_| None,
+        )
+        .expect("settings");
+        settings.brokers = broker.bootstrap_servers().to_string();
+        let producer = EventProducer::new(&settings, Duration::from_secs(10)).expect("producer");
+        let send = |label: &'static str| {
+            let producer = producer.clone();
+            async move {
+                producer
+                    .send_raw("r1", None, Some(label.as_bytes()), &[])
+                    .await
+                    .expect("delivered");
+            }
+        };
+        send("before").await;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let from = chrono::Utc::now();
+        for _ in 0..3 {
+            send("inside").await;
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let to = chrono::Utc::now();
+        send("after").await;
+        let s = settings.clone();
+        let got = tokio::task::spawn_blocking(move || {
+            crate::kafka::consume::read_time_range(&s, &["r1".to_string()], from, Some(to))
+        })
+        .await
+        .expect("join")
+        .expect("range");
+        let values: Vec<&[u8]> = got.iter().filter_map(|r| r.value.as_deref()).collect();
+        assert_eq!(values, [b"inside"; 3]);
+        let bootstrap = broker.bootstrap_servers().to_string();
+        drop(broker);
+        assert!(!is_embedded(&bootstrap));
     }
 }

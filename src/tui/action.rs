@@ -106,11 +106,17 @@ pub enum Action {
     OpenOriginal,
     /// Show or hide the stack trace.
     ToggleStack,
+    /// Filter Streams to the selected flow edge.
+    ShowInStreams,
+    /// Open the trace of the selected record's correlation id.
+    Trace,
+    /// Run the replay previewed in the popup.
+    RunReplay,
 }
 
 impl Action {
     /// Every action, in the order the help overlay lists them.
-    pub const ALL: [Action; 49] = [
+    pub const ALL: [Action; 52] = [
         Action::Quit,
         Action::Help,
         Action::Palette,
@@ -160,6 +166,9 @@ impl Action {
         Action::RedriveAll,
         Action::OpenOriginal,
         Action::ToggleStack,
+        Action::ShowInStreams,
+        Action::Trace,
+        Action::RunReplay,
     ];
 
     /// The action's config and palette name (`pause`, `seek_beginning`, …).

@@ -3,12 +3,14 @@
 //! do ([`Command`]) — the only way state changes turn into I/O.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use crossterm::event::{KeyEvent, MouseEvent};
 
 use super::panes::inject::SendRequest;
 use crate::kafka::StartAt;
 use crate::publish::{PublishError, Published};
+use crate::replay::{Outcome, Plan, Request};
 
 /// Terminal input and timers.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,6 +70,17 @@ pub enum WorkerMsg {
     },
     /// A redrive finished (the audit entry is written), or could not start.
     RedriveDone(Result<crate::dlq::redrive::Outcome, String>),
+    /// A replay's range was read (the dry run), or could not be.
+    ReplayPlanned(Result<Arc<Plan>, String>),
+    /// Records replayed so far.
+    ReplayProgress {
+        /// Done.
+        done: usize,
+        /// Of.
+        total: usize,
+    },
+    /// A replay finished.
+    ReplayDone(Result<Outcome, String>),
 }
 
 /// I/O the app asks the runtime to perform after an update.
@@ -85,4 +98,8 @@ pub enum Command {
     SetRate(u32),
     /// Redrive these dead letters at most `rate` per second, then audit it.
     Redrive(Box<super::panes::dlq::RedriveRequest>),
+    /// Read a replay's range (the dry run).
+    ReplayPlan(Request),
+    /// Run a previewed replay.
+    ReplayRun(Arc<Plan>),
 }

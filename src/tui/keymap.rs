@@ -41,11 +41,17 @@ pub enum Mode {
     DlqDetail,
     /// The redrive dialog: preview, progress, outcome.
     Redrive,
+    /// The Flows pane's edge list.
+    Flows,
+    /// A correlation trace.
+    Trace,
+    /// The replay popup.
+    Replay,
 }
 
 impl Mode {
     /// Every mode, in help order.
-    pub const ALL: [Mode; 14] = [
+    pub const ALL: [Mode; 17] = [
         Mode::Global,
         Mode::Streams,
         Mode::Detail,
@@ -60,6 +66,9 @@ impl Mode {
         Mode::DlqRecords,
         Mode::DlqDetail,
         Mode::Redrive,
+        Mode::Flows,
+        Mode::Trace,
+        Mode::Replay,
     ];
 
     /// The name used in `[ui.keys]` (`streams.p`).
@@ -79,6 +88,9 @@ impl Mode {
             Mode::DlqRecords => "dlq_records",
             Mode::DlqDetail => "dlq_detail",
             Mode::Redrive => "redrive",
+            Mode::Flows => "flows",
+            Mode::Trace => "trace",
+            Mode::Replay => "replay",
         }
     }
 
@@ -88,7 +100,7 @@ impl Mode {
 
     /// True for overlays that take every key (global keys do not apply).
     pub fn is_modal(self) -> bool {
-        matches!(self, Mode::Help | Mode::Redrive)
+        matches!(self, Mode::Help | Mode::Redrive | Mode::Replay)
     }
 
     /// True when unbound keys are typed into a text field.
@@ -396,6 +408,22 @@ const DEFAULTS: &[(Mode, &str, Action, bool)] = &[
     (Mode::Redrive, "enter", Action::Confirm, false),
     (Mode::Redrive, "n", Action::Back, true),
     (Mode::Redrive, "esc", Action::Back, false),
+    (Mode::Streams, "t", Action::Trace, true),
+    (Mode::Detail, "t", Action::Trace, true),
+    (Mode::Flows, "k", Action::Up, false),
+    (Mode::Flows, "up", Action::Up, false),
+    (Mode::Flows, "j", Action::Down, true),
+    (Mode::Flows, "down", Action::Down, false),
+    (Mode::Flows, "enter", Action::ShowInStreams, true),
+    (Mode::Trace, "esc", Action::Back, true),
+    (Mode::Trace, "k", Action::Up, false),
+    (Mode::Trace, "up", Action::Up, false),
+    (Mode::Trace, "j", Action::Down, false),
+    (Mode::Trace, "down", Action::Down, false),
+    (Mode::Trace, "pgup", Action::PageUp, false),
+    (Mode::Trace, "pgdn", Action::PageDown, false),
+    (Mode::Replay, "y", Action::RunReplay, true),
+    (Mode::Replay, "esc", Action::Back, true),
 ];
 
 /// A `[ui.keys]` entry that could not be applied.

@@ -46,6 +46,68 @@ pub const TEST_PANIC_ENV: &str = "EVENTDECK_TEST_PANIC_MS";
 /// How often the connection probe asks for metadata.
 const PROBE_EVERY: Duration = Duration::from_secs(5);
 
+/// Progress reports a replay sends at most per second (each is one redraw).
+const REPLAY_PROGRESS_PER_SECOND: u32 = 10;
+
+/// Performs a replay step the app asked for — reading the range
+/// ([`Command::ReplayPlan`]) or replaying it ([`Command::ReplayRun`]) — with
+/// the same functions `eventdeck replay` uses, reporting to `tx`. Public so
+/// tests drive it exactly as the app loop does. Other commands are ignored.
+pub async fn perform_replay(
+    settings: Settings,
+    handlers: Option<crate::bridge::Redeliverer>,
+    cmd: Command,
+    tx: mpsc::Sender<WorkerMsg>,
+) {
+    match cmd {
+        Command::ReplayPlan(request) => {
+            let s = settings.clone();
+            let planned = tokio::task::spawn_blocking(move || crate::replay::plan(&s, request))
+                .await
+                .map_err(|e| e.to_string())
+                .and_then(|r| r.map_err(|e| e.to_string()))
+                .map(Arc::new);
+            let _ = tx.send(WorkerMsg::ReplayPlanned(planned)).await;
+        }
+        Command::ReplayRun(plan) => {
+            let done = run_replay(&settings, handlers, &plan, &tx).await;
+            let _ = tx.send(WorkerMsg::ReplayDone(done)).await;
+        }
+        _ => {}
+    }
+}
+
+async fn run_replay(
+    settings: &Settings,
+    handlers: Option<crate::bridge::Redeliverer>,
+    plan: &crate::replay::Plan,
+    tx: &mpsc::Sender<WorkerMsg>,
+) -> Result<crate::replay::Outcome, String> {
+    use crate::replay::{Sink, Target};
+    crate::audit::authorize(settings, "replay").map_err(|e| e.to_string())?;
+    let every = Duration::from_secs(1) / REPLAY_PROGRESS_PER_SECOND;
+    let mut last = Instant::now();
+    let progress = |done: usize, total: usize| {
+        // try_send: a full channel drops a progress report, never blocks the replay.
+        if done == total || last.elapsed() >= every {
+            last = Instant::now();
+            let _ = tx.try_send(WorkerMsg::ReplayProgress { done, total });
+        }
+    };
+    let outcome = match &plan.request.target {
+        Target::Topic(_) => {
+            let producer = crate::replay::producer(settings).map_err(|e| e.to_string())?;
+            crate::replay::execute(plan, Sink::Producer(&producer), progress).await
+        }
+        Target::Handlers => {
+            let h = handlers.ok_or_else(|| super::strings::REPLAY_NO_HANDLERS.to_string())?;
+            crate::replay::execute(plan, Sink::Handlers(&h), progress).await
+        }
+    };
+    crate::replay::audit(settings, plan, &outcome).map_err(|e| format!("audit log: {e}"))?;
+    Ok(outcome)
+}
+
 /// Runs the console until the user quits, a signal arrives, or a task fails.
 pub async fn run(services: AppServices) -> Result<()> {
     let mut app = App::new(&services);
@@ -243,6 +305,15 @@ pub async fn run(services: AppServices) -> Result<()> {
                         let r = export(&dir, &lines).map_err(|e| e.to_string());
                         let _ = tx.blocking_send(WorkerMsg::Exported(r));
                     });
+                }
+                cmd @ (Command::ReplayPlan(_) | Command::ReplayRun(_)) => {
+                    let settings = services.settings.clone();
+                    let handlers = services.handlers.clone();
+                    spawn_watched(
+                        "replay",
+                        perform_replay(settings, handlers, cmd, worker_tx.clone()),
+                        worker_tx.clone(),
+                    );
                 }
                 Command::SetRate(r) => {
                     if let Some(tx) = &services.scenario_rate {

@@ -6,7 +6,9 @@ pub mod flows;
 pub mod inject;
 pub mod lag;
 pub mod placeholder;
+pub mod replay;
 pub mod streams;
+pub mod trace;
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
