@@ -108,6 +108,12 @@ async fn drive(total: u64, rate: Option<u64>, keys: bool) -> Run {
                     let mut r = template[((sent + i) % template.len() as u64) as usize].clone();
                     r.offset = offset;
                     offset += 1;
+                    // Fresh ids, as a real stream has: the flow graph and the
+                    // trace remember events by id, so repeats would flatter memory.
+                    if let Some(v) = r.value.as_mut() {
+                        fresh_id(v, b"\"event_id\":\"");
+                        fresh_id(v, b"\"correlation_id\":\"");
+                    }
                     r
                 })
                 .collect();
@@ -194,6 +200,17 @@ async fn drive(total: u64, rate: Option<u64>, keys: bool) -> Run {
         elapsed,
         key_to_frame,
         rss_samples,
+    }
+}
+
+/// Overwrites the 36-character UUID after `key` in a JSON value with a new one.
+fn fresh_id(value: &mut [u8], key: &[u8]) {
+    let Some(at) = value.windows(key.len()).position(|w| w == key) else {
+        return;
+    };
+    let start = at + key.len();
+    if let Some(slot) = value.get_mut(start..start + 36) {
+        slot.copy_from_slice(uuid::Uuid::new_v4().hyphenated().to_string().as_bytes());
     }
 }
 

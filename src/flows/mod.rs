@@ -58,9 +58,11 @@ impl Observed {
     }
 }
 
-/// Events remembered to resolve causation links and traces. At ~200 bytes
-/// each, 50k events keep the graph under ~10 MB however long it runs.
-pub const REMEMBERED_EVENTS: usize = 50_000;
+/// Events remembered to resolve causation links and traces: the last 20k
+/// events, about twice what one Streams ring keeps. With unique ids on every
+/// event (benches/console_firehose.rs), 50k cost the console ~50 MB of RSS,
+/// which pushed 10M events to 199 MB against the 200 MB budget.
+pub const REMEMBERED_EVENTS: usize = 20_000;
 /// Edge observations kept for the rate (the last minute at most).
 const RATE_SAMPLES: usize = 2_000;
 /// The window of the edge rate.
