@@ -46,6 +46,10 @@ const ID_FILE: &str = "bridge-id";
 
 /// Outbox records sent to Kafka per window.
 const RELAY_WINDOW: usize = 10_000;
+/// How long the inbound side waits for more records after the first of a batch:
+/// short, since it is added to a lone event's latency; a burst fills the batch
+/// without waiting.
+const BATCH_LINGER: Duration = Duration::from_millis(2);
 
 /// Windows in flight at once.
 const RELAY_PIPELINE: usize = 4;
@@ -831,7 +835,7 @@ impl Core {
         loop {
             let batch = tokio::select! {
                 _ = shutdown.changed() => break,
-                b = consumer.next_batch(self.cfg.batch_size, Duration::from_millis(5)) => b,
+                b = consumer.next_batch(self.cfg.batch_size, BATCH_LINGER) => b,
             };
             let batch = match batch {
                 Ok(b) => b,

@@ -58,6 +58,11 @@ pub struct EventProducer {
     security: SecurityContext,
 }
 
+/// How long librdkafka waits to fill a batch. Each millisecond is added to every
+/// event's publish → handler latency at a low rate (p99 budget 20 ms); at a high
+/// rate batches fill while the previous requests are in flight anyway.
+const PRODUCER_LINGER_MS: &str = "2";
+
 /// Default time a send may take, retries included, before it counts as failed.
 pub const DEFAULT_DELIVERY_TIMEOUT: Duration = Duration::from_secs(15);
 
@@ -68,7 +73,7 @@ impl EventProducer {
         cfg.set("enable.idempotence", "true");
         cfg.set("acks", "all");
         cfg.set("compression.type", "zstd");
-        cfg.set("linger.ms", "5");
+        cfg.set("linger.ms", PRODUCER_LINGER_MS);
         cfg.set(
             "message.timeout.ms",
             delivery_timeout.as_millis().to_string(),
