@@ -18,11 +18,15 @@ use super::AppServices;
 use super::action::Action;
 use super::event::{Command, Event, WorkerMsg};
 use super::keymap::{Key, KeyMap, Mode};
+use super::panes::audit::AuditState;
 use super::panes::dlq::DlqState;
+use super::panes::groups::GroupsState;
 use super::panes::inject::{InjectState, Route};
 use super::panes::lag::LagState;
+use super::panes::opsview::OpsDialog;
 use super::panes::placeholder::Placeholder;
 use super::panes::streams::StreamsState;
+use super::panes::topics::TopicsState;
 use super::panes::{Pane, View, dlq, flows, lag};
 use super::strings;
 use super::theme::Theme;
@@ -30,6 +34,7 @@ use crate::domain::EventTypeRegistry;
 use crate::kafka::StartAt;
 
 mod lagdlq;
+mod ops;
 
 /// Seconds a toast stays up.
 const TOAST_TICKS: u8 = 6;
@@ -49,10 +54,25 @@ pub enum Tab {
     Flows,
     /// The inject form.
     Inject,
+    /// Topic administration.
+    Topics,
+    /// Consumer-group administration.
+    Groups,
+    /// The audit log.
+    Audit,
 }
 
 /// Every tab, in order.
-pub const TABS: [Tab; 5] = [Tab::Streams, Tab::Lag, Tab::Dlq, Tab::Flows, Tab::Inject];
+pub const TABS: [Tab; 8] = [
+    Tab::Streams,
+    Tab::Lag,
+    Tab::Dlq,
+    Tab::Flows,
+    Tab::Inject,
+    Tab::Topics,
+    Tab::Groups,
+    Tab::Audit,
+];
 
 /// The cluster connection as the header shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -107,6 +127,15 @@ pub struct App {
     /// The DLQ pane.
     pub dlq: DlqState,
     flows: Placeholder,
+    /// The Topics pane.
+    pub topics: TopicsState,
+    /// The Groups pane.
+    pub groups: GroupsState,
+    /// The Audit view.
+    pub audit: AuditState,
+    ops_dialog: Option<OpsDialog>,
+    /// What `audit::authorize` decides with (read-only comes from here).
+    settings: crate::config::Settings,
     prompt: Option<Prompt>,
     help: Option<Help>,
     toast: Option<Toast>,
@@ -151,6 +180,11 @@ impl App {
             lag: lag::pane(ui.lag_poll_ms),
             dlq: dlq::pane(ui.redrive_rate, services.settings.read_only),
             flows: flows::pane(),
+            topics: super::panes::topics::pane(),
+            groups: super::panes::groups::pane(),
+            audit: super::panes::audit::pane(),
+            ops_dialog: None,
+            settings: services.settings.clone(),
             prompt: None,
             help: None,
             toast: None,
@@ -265,12 +299,18 @@ impl App {
         if self.help.is_some() {
             return Mode::Help;
         }
+        if let Some(d) = &self.ops_dialog {
+            return d.mode();
+        }
         match self.tab {
             Tab::Streams => self.streams.mode(),
             Tab::Inject => self.inject.mode(),
             Tab::Lag => self.lag.mode(),
             Tab::Dlq => self.dlq.mode(),
             Tab::Flows => self.flows.mode(),
+            Tab::Topics => self.topics.mode(),
+            Tab::Groups => self.groups.mode(),
+            Tab::Audit => self.audit.mode(),
         }
     }
 
@@ -345,6 +385,7 @@ impl App {
         match mode {
             Mode::Filter | Mode::Palette => self.edit_prompt(ev),
             Mode::Edit => self.inject.handle_key(ev),
+            Mode::TypeConfirm => self.edit_ops_dialog(ev),
             _ => {}
         }
     }
@@ -442,6 +483,7 @@ impl App {
         self.tab = tab;
         self.help = None;
         self.dirty = true;
+        self.on_ops_tab(tab);
     }
 
     /// Applies a worker's report.
@@ -470,6 +512,7 @@ impl App {
                 self.toast_error(w);
             }
             WorkerMsg::Published { id, result } => {
+                self.audit_changed();
                 let line = self.inject.finish(id, &result);
                 if result.is_err() {
                     self.toast_error(line);
@@ -493,6 +536,7 @@ impl App {
                 self.fatal = Some(e);
                 self.quit = true;
             }
+            WorkerMsg::Ops(reply) => self.apply_ops(*reply),
             msg @ (WorkerMsg::DeadLetters(_)
             | WorkerMsg::DlqProblem(_)
             | WorkerMsg::DlqTopics(_)
@@ -537,6 +581,9 @@ impl App {
             Action::TabDlq => self.switch_tab(Tab::Dlq),
             Action::TabFlows => self.switch_tab(Tab::Flows),
             Action::TabInject => self.switch_tab(Tab::Inject),
+            Action::TabTopics => self.switch_tab(Tab::Topics),
+            Action::TabGroups => self.switch_tab(Tab::Groups),
+            Action::TabAudit => self.switch_tab(Tab::Audit),
             Action::NextTab | Action::PrevTab => {
                 let i = TABS.iter().position(|t| *t == self.tab).unwrap_or(0);
                 let d = if action == Action::NextTab {
@@ -559,6 +606,9 @@ impl App {
                 Mode::Inject | Mode::Edit => self.update_inject(action),
                 Mode::Lag | Mode::LagGroup => self.update_lag(action),
                 Mode::Dlq | Mode::DlqRecords | Mode::DlqDetail => self.update_dlq(action),
+                Mode::Topics | Mode::TopicDetail => self.update_topics(action),
+                Mode::Groups | Mode::GroupDetail => self.update_groups(action),
+                Mode::Audit => self.update_audit(action),
                 _ => {}
             },
         }
@@ -636,6 +686,9 @@ impl App {
             Mode::LagGroup => self.lag.close(),
             Mode::DlqRecords | Mode::DlqDetail => self.dlq.back(),
             Mode::Redrive => self.dlq.cancel(),
+            Mode::TopicDetail => self.topics.close(),
+            Mode::GroupDetail => self.groups.close(),
+            Mode::TypeConfirm | Mode::ResetPlan => self.ops_dialog = None,
             _ => {}
         }
     }
@@ -644,6 +697,7 @@ impl App {
         match self.prompt.take() {
             Some(Prompt::Filter { text, .. }) => self.set_tab_filter(&text),
             Some(Prompt::Palette(text)) => self.run_palette(&text),
+            None if self.ops_dialog.is_some() => self.confirm_ops_dialog(),
             None if self.tab == Tab::Dlq => self.confirm_redrive(),
             None => {}
         }
@@ -674,6 +728,9 @@ impl App {
                 }
             }
             "q" | "quit" => self.quit = true,
+            "topic" | "topics" | "reset" | "group" | "groups" | "audit" => {
+                self.run_ops_palette(verb, arg)
+            }
             name => match Action::from_name(name) {
                 Some(a) => self.update(a),
                 None => self.toast_error(format!(
@@ -825,8 +882,7 @@ impl App {
     }
 
     fn send(&mut self) {
-        if self.read_only {
-            self.toast_error(strings::READ_ONLY_REFUSED);
+        if !self.gate(crate::audit::action::INJECT) {
             return;
         }
         if self.inject.route == Route::Raw && !self.has_raw {
@@ -863,6 +919,12 @@ impl App {
             Tab::Dlq => self.dlq.render(frame, rows[2], &view),
             Tab::Flows => self.flows.render(frame, rows[2], &view),
             Tab::Inject => self.inject.render(frame, rows[2], &view),
+            Tab::Topics => self.topics.render(frame, rows[2], &view),
+            Tab::Groups => self.groups.render(frame, rows[2], &view),
+            Tab::Audit => self.audit.render(frame, rows[2], &view),
+        }
+        if let Some(d) = &self.ops_dialog {
+            d.render(frame, rows[2], &self.theme);
         }
         self.render_status(frame, rows[3]);
         self.render_hints(frame, rows[4]);
@@ -1055,6 +1117,9 @@ fn tab_title(tab: Tab) -> &'static str {
         Tab::Dlq => strings::TAB_DLQ,
         Tab::Flows => strings::TAB_FLOWS,
         Tab::Inject => strings::TAB_INJECT,
+        Tab::Topics => strings::TAB_TOPICS,
+        Tab::Groups => strings::TAB_GROUPS,
+        Tab::Audit => strings::TAB_AUDIT,
     }
 }
 

@@ -68,6 +68,8 @@ pub enum WorkerMsg {
     },
     /// A redrive finished (the audit entry is written), or could not start.
     RedriveDone(Result<crate::dlq::redrive::Outcome, String>),
+    /// The ops worker's answer (Topics, Groups, Audit).
+    Ops(Box<super::ops_workers::OpsReply>),
 }
 
 /// I/O the app asks the runtime to perform after an update.
@@ -85,4 +87,6 @@ pub enum Command {
     SetRate(u32),
     /// Redrive these dead letters at most `rate` per second, then audit it.
     Redrive(Box<super::panes::dlq::RedriveRequest>),
+    /// Run an admin request (Topics, Groups, Audit) off the UI task.
+    Ops(Box<super::ops_workers::OpsRequest>),
 }

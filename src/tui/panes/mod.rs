@@ -1,12 +1,16 @@
 //! The panes, one file each, behind one trait so adding a pane (Topics, Groups) is
 //! a new file, a tab entry and nothing else.
 
+pub mod audit;
 pub mod dlq;
 pub mod flows;
+pub mod groups;
 pub mod inject;
 pub mod lag;
+pub mod opsview;
 pub mod placeholder;
 pub mod streams;
+pub mod topics;
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
