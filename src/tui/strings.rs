@@ -449,6 +449,9 @@ pub const AUDIT_COLUMNS: [&str; 6] = [
     "PARAMS",
     "OUTCOME",
 ];
+/// Audit columns on narrow screens.
+pub const AUDIT_COLUMNS_SHORT: [&str; 6] =
+    ["TIME", "USER", "PRINCIPAL", "ACTION", "PARAMS", "OUTCOME"];
 /// A request is in flight.
 pub const OPS_LOADING: &str = "loading…";
 /// The broker has no admin APIs.

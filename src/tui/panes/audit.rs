@@ -16,6 +16,8 @@ use crate::tui::strings;
 #[derive(Debug, Clone, Default)]
 pub struct AuditState {
     list: ListView,
+    /// The same rows for narrow screens (time of day only), kept in step.
+    narrow: ListView,
     /// The log's status.
     pub note: Note,
 }
@@ -30,7 +32,17 @@ impl AuditState {
     pub fn set_entries(&mut self, result: Result<Vec<AuditEntry>, String>) {
         match result {
             Ok(entries) => {
-                self.list.set_rows(entries.iter().rev().map(row).collect());
+                let rows: Vec<Vec<String>> = entries.iter().rev().map(row).collect();
+                self.narrow.set_rows(
+                    rows.iter()
+                        .map(|r| {
+                            let mut r = r.clone();
+                            r[0] = r[0].get(11..).unwrap_or(&r[0]).to_string();
+                            r
+                        })
+                        .collect(),
+                );
+                self.list.set_rows(rows);
                 self.note = Note::Ready;
             }
             Err(e) => self.note = Note::Failed(e),
@@ -50,6 +62,7 @@ impl AuditState {
     /// Moves the cursor.
     pub fn move_by(&mut self, d: isize) {
         self.list.move_by(d);
+        self.narrow.move_by(d);
     }
 
     /// Rows on one screen.
@@ -78,13 +91,25 @@ fn row(e: &AuditEntry) -> Vec<String> {
     ]
 }
 
+/// Below this width the time column shows the time of day only.
+const WIDE: u16 = 110;
+
 const WIDTHS: [Constraint; 6] = [
     Constraint::Length(19),
     Constraint::Length(10),
     Constraint::Length(16),
     Constraint::Length(21),
-    Constraint::Min(20),
+    Constraint::Fill(1),
     Constraint::Length(14),
+];
+
+const NARROW_WIDTHS: [Constraint; 6] = [
+    Constraint::Length(8),
+    Constraint::Length(8),
+    Constraint::Length(14),
+    Constraint::Length(16),
+    Constraint::Fill(1),
+    Constraint::Length(10),
 ];
 
 impl Pane for AuditState {
@@ -109,7 +134,17 @@ impl Pane for AuditState {
             }
             return;
         }
-        self.list
-            .render(frame, body, &strings::AUDIT_COLUMNS, &WIDTHS, t);
+        if area.width >= WIDE {
+            self.list
+                .render(frame, body, &strings::AUDIT_COLUMNS, &WIDTHS, t);
+        } else {
+            self.narrow.render(
+                frame,
+                body,
+                &strings::AUDIT_COLUMNS_SHORT,
+                &NARROW_WIDTHS,
+                t,
+            );
+        }
     }
 }

@@ -159,10 +159,10 @@ fn describe_lines(d: &GroupDetail) -> Vec<Line<'static>> {
             .map(|(t, p)| format!("{t}:{p}"))
             .collect();
         out.push(Line::raw(format!(
-            "  {:<36} {:<16} {:<16} {}",
-            clip(&m.id, 36),
-            clip(&m.host, 16),
-            clip(&m.client_id, 16),
+            "  {:<28} {:<12} {:<12} {}",
+            clip(&m.id, 28),
+            clip(&m.host, 12),
+            clip(&m.client_id, 12),
             if parts.is_empty() {
                 "-".to_string()
             } else {
@@ -172,7 +172,7 @@ fn describe_lines(d: &GroupDetail) -> Vec<Line<'static>> {
     }
     out.push(Line::raw(""));
     out.push(Line::raw(format!(
-        "{:<24} {:>9} {:>14} {:>14} {:>8}  {}",
+        "{:<18} {:>9} {:>14} {:>14} {:>8}  {}",
         "TOPIC", "PARTITION", "CURRENT-OFFSET", "LOG-END-OFFSET", "LAG", "CONSUMER-ID"
     )));
     for p in &d.offsets.partitions {
@@ -180,8 +180,8 @@ fn describe_lines(d: &GroupDetail) -> Vec<Line<'static>> {
             .current_offset
             .map_or_else(|| "-".to_string(), |c| (p.log_end_offset - c).to_string());
         out.push(Line::raw(format!(
-            "{:<24} {:>9} {:>14} {:>14} {:>8}  {}",
-            clip(&p.topic, 24),
+            "{:<18} {:>9} {:>14} {:>14} {:>8}  {}",
+            clip(&p.topic, 18),
             p.partition,
             p.current_offset
                 .map_or_else(|| "-".to_string(), |o| o.to_string()),

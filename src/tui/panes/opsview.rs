@@ -209,7 +209,7 @@ impl OpsDialog {
                 lines.push(Line::raw(""));
                 lines.push(Line::styled(
                     format!(
-                        "{:<20} {:<22} {:>9} {:>14} {:>10}",
+                        "{:<16} {:<18} {:>9} {:>14} {:>10}",
                         "GROUP", "TOPIC", "PARTITION", "CURRENT-OFFSET", "NEW-OFFSET"
                     ),
                     t.strong(),
@@ -217,9 +217,9 @@ impl OpsDialog {
                 for r in &plan.rows {
                     lines.push(Line::styled(
                         format!(
-                            "{:<20} {:<22} {:>9} {:>14} {:>10}",
-                            clip(&plan.group, 20),
-                            clip(&r.topic, 22),
+                            "{:<16} {:<18} {:>9} {:>14} {:>10}",
+                            clip(&plan.group, 16),
+                            clip(&r.topic, 18),
                             r.partition,
                             r.current_offset
                                 .map_or_else(|| "-".to_string(), |o| o.to_string()),
@@ -246,12 +246,13 @@ impl OpsDialog {
             .borders(Borders::ALL)
             .border_style(Style::new().fg(t.warn))
             .title(Span::styled(title, t.strong()));
-        frame.render_widget(
-            Paragraph::new(lines)
-                .block(block)
-                .wrap(Wrap { trim: false }),
-            popup,
-        );
+        // The plan is a table: cut, never wrapped, so its columns stay aligned.
+        let para = Paragraph::new(lines).block(block);
+        let para = match self {
+            OpsDialog::Typed(_) => para.wrap(Wrap { trim: false }),
+            OpsDialog::Plan(_) => para,
+        };
+        frame.render_widget(para, popup);
     }
 }
 
