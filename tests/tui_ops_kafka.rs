@@ -58,8 +58,10 @@ async fn drive(app: &mut App, settings: &Settings) -> Vec<OpsReply> {
 }
 
 /// Partitions of `topic` per `kcat -L`, or `None` when kcat does not list it.
+/// All topics are listed: asking for one by name (`-t`) would make a broker with
+/// `auto.create.topics.enable` create it again.
 fn kcat_partitions(topic: &str) -> Option<usize> {
-    let out = kcat(&["-L", "-t", topic]);
+    let out = kcat(&["-L"]);
     let text = stdout(&out);
     let line = text
         .lines()
