@@ -93,7 +93,11 @@ fn topics_app() -> App {
     let mut app = app();
     app.press("6");
     assert_eq!(app.tab(), Tab::Topics);
-    assert_eq!(ops_requests(&mut app), vec![OpsRequest::ListTopics]);
+    assert_eq!(
+        ops_requests(&mut app),
+        vec![OpsRequest::ProbeAdmin, OpsRequest::ListTopics]
+    );
+    reply(&mut app, OpsReply::AdminApis(true));
     reply(&mut app, OpsReply::Topics(Ok(topics())));
     app
 }
@@ -465,6 +469,35 @@ fn a_broker_without_admin_apis_is_named_plainly_once() {
     assert!(!text.contains("Unsupported version"), "{text}");
     app.press("r");
     assert!(ops_requests(&mut app).is_empty(), "no retry spam");
+}
+
+#[test]
+fn without_admin_apis_topics_still_list_but_configs_and_changes_are_not_tried() {
+    let mut app = topics_app();
+    reply(&mut app, OpsReply::AdminApis(false));
+    let text = screen(&app, 120, 40);
+    assert!(
+        text.contains("no admin APIs") && text.contains("orders"),
+        "{text}"
+    );
+    snap("ops_topics_no_admin", &app);
+    app.press("enter");
+    assert_eq!(
+        ops_requests(&mut app),
+        vec![OpsRequest::DescribeTopicMetadata("debate.events".into())]
+    );
+    app.press("esc D");
+    assert_eq!(app.mode(), Mode::Topics, "no dialog");
+    assert!(
+        app.toast()
+            .is_some_and(|t| t.text.contains("no admin APIs"))
+    );
+    app.press(":");
+    app.type_text("topic create x\n");
+    assert!(ops_requests(&mut app).is_empty());
+    app.press("7");
+    assert!(ops_requests(&mut app).is_empty(), "Groups knows already");
+    assert!(screen(&app, 120, 40).contains("no admin APIs"));
 }
 
 // ---------------------------------------------------------------- audit

@@ -64,6 +64,11 @@ pub enum OpsRequest {
     DeleteGroup(String),
     /// Read the audit log.
     ReadAudit,
+    /// Ask whether this broker has admin APIs at all (the demo's embedded
+    /// broker has none, and times out on some instead of refusing them).
+    ProbeAdmin,
+    /// One topic's partitions only, for a broker without DescribeConfigs.
+    DescribeTopicMetadata(String),
 }
 
 impl OpsRequest {
@@ -124,6 +129,8 @@ pub enum OpsReply {
     },
     /// The audit log, oldest first as stored.
     Audit(Result<Vec<AuditEntry>, String>),
+    /// Whether the broker has admin APIs (`false` only when it said so).
+    AdminApis(bool),
 }
 
 /// Runs one request and sends its reply.

@@ -30,13 +30,34 @@ impl App {
     }
 
     fn ops(&mut self, req: OpsRequest) {
+        if req.mutation().is_some() && !self.admin_apis() {
+            return;
+        }
+        let req = match req {
+            OpsRequest::DescribeTopic(name) if self.topics.no_admin => {
+                OpsRequest::DescribeTopicMetadata(name)
+            }
+            other => other,
+        };
         self.commands.push(Command::Ops(Box::new(req)));
+    }
+
+    /// False (with a plain toast) when the broker has no admin APIs.
+    fn admin_apis(&mut self) -> bool {
+        if self.topics.no_admin {
+            self.toast_error(strings::NO_ADMIN_API);
+            return false;
+        }
+        true
     }
 
     /// The first visit to an ops tab loads it.
     pub(super) fn on_ops_tab(&mut self, tab: Tab) {
         match tab {
-            Tab::Topics if self.topics.note == Note::Idle => self.refresh_topics(),
+            Tab::Topics if self.topics.note == Note::Idle => {
+                self.ops(OpsRequest::ProbeAdmin);
+                self.refresh_topics();
+            }
             Tab::Groups if self.groups.note == Note::Idle => self.refresh_groups(),
             Tab::Audit => self.refresh_audit(),
             _ => {}
@@ -83,23 +104,35 @@ impl App {
         match reply {
             OpsReply::Topics(r) => self.topics.set_topics(r),
             OpsReply::Topic { name, result } => self.topics.set_topic(&name, result),
-            OpsReply::Groups(r) => self.groups.set_groups(r),
+            OpsReply::Groups(r) => {
+                self.groups.set_groups(r);
+                if self.groups.note == Note::NoAdmin {
+                    self.topics.no_admin = true;
+                }
+            }
             OpsReply::Group { name, result } => self.groups.set_group(&name, result),
             OpsReply::Audit(r) => self.audit.set_entries(r),
+            OpsReply::AdminApis(true) => {}
+            OpsReply::AdminApis(false) => {
+                self.topics.no_admin = true;
+                self.groups.note = Note::NoAdmin;
+            }
             OpsReply::Plan(Ok(plan)) => self.ops_dialog = Some(OpsDialog::Plan(plan)),
             OpsReply::Plan(Err(e)) => self.toast_error(format!("✗ reset: {e}")),
             OpsReply::Done { action, result } => {
+                let ok = result.is_ok();
                 match result {
                     Ok(msg) => self.toast_info(format!("✓ {msg}")),
                     Err(e) => self.toast_error(format!("✗ {e}")),
                 }
+                // A deleted topic or group has nothing left to describe.
                 if action.starts_with("topics.") {
-                    if action == action::TOPIC_DELETE {
+                    if ok && action == action::TOPIC_DELETE {
                         self.topics.close();
                     }
                     self.refresh_topics();
                 } else if action.starts_with("groups.") {
-                    if action == action::GROUP_DELETE {
+                    if ok && action == action::GROUP_DELETE {
                         self.groups.close();
                     }
                     self.refresh_groups();
@@ -253,6 +286,9 @@ impl App {
         if let Some(a) = request.mutation()
             && !self.gate(a)
         {
+            return;
+        }
+        if !self.admin_apis() {
             return;
         }
         self.ops_dialog = Some(OpsDialog::Typed(TypedConfirm {

@@ -38,6 +38,9 @@ pub struct TopicsState {
     pub note: Note,
     /// The topic being described, if any.
     pub open: Option<TopicOpen>,
+    /// The broker has no admin APIs: the list (metadata) still works; configs
+    /// and changes do not.
+    pub no_admin: bool,
 }
 
 /// The pane.
@@ -233,6 +236,11 @@ impl Pane for TopicsState {
             return;
         }
         let inner = frame_block(frame, area, strings::topics_title(self.names.len()), t);
+        let inner = if self.no_admin {
+            with_note(frame, inner, &Note::NoAdmin, t)
+        } else {
+            inner
+        };
         let body = with_note(frame, inner, &self.note, t);
         if self.list.rows().is_empty() {
             if self.note == Note::Ready {
