@@ -621,3 +621,53 @@ fn read_only_shows_the_badge_and_refuses_every_ops_mutation() {
     assert!(refused(&app, "groups.reset-offsets"));
     assert!(ops_requests(&mut app).is_empty(), "nothing was sent");
 }
+
+/// The demo's embedded broker: the worker answers at once (no request times
+/// out), topics still list and describe from metadata, the rest says "not
+/// supported", and the app built over it shows the note from the start.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_the_embedded_broker_the_worker_answers_at_once_and_plainly() {
+    use eventdeck::kafka::admin::NewTopicSpec;
+    use eventdeck::kafka::embedded::EmbeddedBroker;
+    use eventdeck::tui::ops_workers::answer;
+    let broker = EmbeddedBroker::start(1, &[("debate.events".into(), 3)]).expect("broker");
+    let mut s = settings();
+    s.brokers = broker.bootstrap_servers().to_string();
+    let started = std::time::Instant::now();
+    assert!(matches!(
+        answer(&s, OpsRequest::ProbeAdmin).await,
+        OpsReply::AdminApis(false)
+    ));
+    let OpsReply::Topic { result, .. } =
+        answer(&s, OpsRequest::DescribeTopic("debate.events".into())).await
+    else {
+        panic!("a topic reply");
+    };
+    let view = result.expect("metadata works");
+    assert_eq!(view.detail.partitions.len(), 3);
+    assert!(view.configs.is_err_and(|e| e.contains("not supported")));
+    let OpsReply::Groups(groups) = answer(&s, OpsRequest::ListGroups).await else {
+        panic!("a groups reply");
+    };
+    assert!(groups.is_err_and(|e| e.contains("not supported")));
+    let spec = NewTopicSpec {
+        name: "x".into(),
+        partitions: 1,
+        replication_factor: 1,
+        configs: vec![],
+    };
+    assert!(matches!(
+        answer(&s, OpsRequest::CreateTopic(spec)).await,
+        OpsReply::Done { result: Err(_), .. }
+    ));
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    let (services, _) = services_with(s);
+    let mut app = App::new(&services);
+    app.press("7");
+    assert!(ops_requests(&mut app).is_empty(), "nothing asked");
+    assert!(screen(&app, 120, 40).contains("no admin APIs"));
+}

@@ -7,12 +7,26 @@
 //! The mock cluster's handle is not `Send`, so it lives on a thread of its own
 //! and is torn down when the [`EmbeddedBroker`] is dropped.
 
+use std::sync::Mutex;
 use std::sync::mpsc as std_mpsc;
 use std::thread::JoinHandle;
 
 use rdkafka::mocking::MockCluster;
 
 use super::client::KafkaError;
+
+/// The bootstrap servers of the embedded brokers running in this process.
+static RUNNING: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
+/// True when `brokers` is an embedded broker running in this process: it has
+/// no admin APIs, and some of them time out instead of being refused, so
+/// callers check here rather than wait.
+pub fn is_embedded(brokers: &str) -> bool {
+    RUNNING
+        .lock()
+        .map(|r| r.iter().any(|b| b == brokers))
+        .unwrap_or(false)
+}
 
 /// A running embedded broker.
 pub struct EmbeddedBroker {
@@ -64,6 +78,9 @@ impl EmbeddedBroker {
                 brokers: "embedded".into(),
                 reason,
             })?;
+        if let Ok(mut r) = RUNNING.lock() {
+            r.push(bootstrap.clone());
+        }
         Ok(Self {
             bootstrap,
             stop: Some(stop_tx),
@@ -79,6 +96,9 @@ impl EmbeddedBroker {
 
 impl Drop for EmbeddedBroker {
     fn drop(&mut self) {
+        if let Ok(mut r) = RUNNING.lock() {
+            r.retain(|b| b != &self.bootstrap);
+        }
         drop(self.stop.take());
         if let Some(t) = self.thread.take() {
             let _ = t.join();
@@ -107,6 +127,8 @@ mod tests {
         )
         .expect("settings");
         settings.brokers = broker.bootstrap_servers().to_string();
+        assert!(is_embedded(&settings.brokers));
+        assert!(!is_embedded("127.0.0.1:9092"));
         let producer = EventProducer::new(&settings, Duration::from_secs(10)).expect("producer");
         let env = Envelope::new(
             "debate",

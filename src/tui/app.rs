@@ -207,6 +207,7 @@ impl App {
             fatal: None,
             tabs_area: Cell::new(Rect::default()),
         };
+        app.no_admin_apis_if_embedded();
         let problems: Vec<String> = key_errors
             .into_iter()
             .map(|e| e.0)

@@ -143,8 +143,19 @@ fn text(e: KafkaError) -> String {
     e.to_string()
 }
 
+/// What the embedded broker says to requests it has no API for.
+const EMBEDDED_NO_API: &str = "not supported by the embedded broker (it has no admin APIs)";
+
 /// The reply to one request.
 pub async fn answer(settings: &Settings, req: OpsRequest) -> OpsReply {
+    if crate::kafka::embedded::is_embedded(&settings.brokers) {
+        if let Some(reply) = embedded(&req) {
+            return reply;
+        }
+        if let OpsRequest::DescribeTopic(name) = req {
+            return Box::pin(answer(settings, OpsRequest::DescribeTopicMetadata(name))).await;
+        }
+    }
     match req {
         OpsRequest::ListTopics => {
             OpsReply::Topics(admin::list_topics(settings, false).await.map_err(text))
@@ -174,6 +185,26 @@ pub async fn answer(settings: &Settings, req: OpsRequest) -> OpsReply {
                 .await
                 .map_err(text),
         ),
+        OpsRequest::ProbeAdmin => OpsReply::AdminApis(
+            // The embedded broker refuses ListGroups ("not supported"); any
+            // other answer, errors included, does not prove anything.
+            match admin::list_consumer_groups(settings).await {
+                Err(e) => !super::panes::opsview::no_admin_api(&e.to_string()),
+                Ok(_) => true,
+            },
+        ),
+        OpsRequest::DescribeTopicMetadata(name) => {
+            let result = admin::describe_topic(settings, &name)
+                .await
+                .map(|detail| {
+                    Box::new(TopicView {
+                        detail,
+                        configs: Err(EMBEDDED_NO_API.into()),
+                    })
+                })
+                .map_err(text);
+            OpsReply::Topic { name, result }
+        }
         OpsRequest::ReadAudit => OpsReply::Audit(audit::read(settings).map_err(|e| e.to_string())),
         mutation => {
             let Some(name) = mutation.mutation() else {
@@ -188,6 +219,27 @@ pub async fn answer(settings: &Settings, req: OpsRequest) -> OpsReply {
             }
         }
     }
+}
+
+/// The answer of the embedded broker (no admin APIs) without asking it:
+/// `None` for the requests it can serve (metadata, watermarks, the audit log).
+fn embedded(req: &OpsRequest) -> Option<OpsReply> {
+    Some(match req {
+        OpsRequest::ProbeAdmin => OpsReply::AdminApis(false),
+        OpsRequest::ListGroups => OpsReply::Groups(Err(EMBEDDED_NO_API.into())),
+        OpsRequest::DescribeGroup(name) => OpsReply::Group {
+            name: name.clone(),
+            result: Err(EMBEDDED_NO_API.into()),
+        },
+        OpsRequest::PlanReset { .. } => OpsReply::Plan(Err(EMBEDDED_NO_API.into())),
+        other => match other.mutation() {
+            Some(action) => OpsReply::Done {
+                action,
+                result: Err(EMBEDDED_NO_API.into()),
+            },
+            None => return None,
+        },
+    })
 }
 
 /// Passes the gate, runs the mutation, writes its audit line.

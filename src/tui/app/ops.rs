@@ -29,6 +29,15 @@ impl App {
         }
     }
 
+    /// The demo's embedded broker has no admin APIs: the panes say so from the
+    /// start instead of waiting for requests to time out.
+    pub(super) fn no_admin_apis_if_embedded(&mut self) {
+        if crate::kafka::embedded::is_embedded(&self.settings.brokers) {
+            self.topics.no_admin = true;
+            self.groups.note = Note::NoAdmin;
+        }
+    }
+
     fn ops(&mut self, req: OpsRequest) {
         if req.mutation().is_some() && !self.admin_apis() {
             return;
