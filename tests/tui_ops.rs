@@ -442,6 +442,10 @@ fn a_reset_of_an_active_group_is_refused_with_a_clear_message() {
         app.toast()
             .is_some_and(|t| t.error && t.text.contains("active member"))
     );
+    // The toast line may cut it; the pane shows it whole until the next change.
+    let text = screen(&app, 80, 24);
+    assert!(text.contains("stop its consumers first"), "{text}");
+    snap("ops_reset_refused", &app);
 }
 
 #[test]

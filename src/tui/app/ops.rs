@@ -42,6 +42,10 @@ impl App {
         if req.mutation().is_some() && !self.admin_apis() {
             return;
         }
+        if req.mutation().is_some() || matches!(req, OpsRequest::PlanReset { .. }) {
+            self.topics.problem = None;
+            self.groups.problem = None;
+        }
         let req = match req {
             OpsRequest::DescribeTopic(name) if self.topics.no_admin => {
                 OpsRequest::DescribeTopicMetadata(name)
@@ -127,12 +131,22 @@ impl App {
                 self.groups.note = Note::NoAdmin;
             }
             OpsReply::Plan(Ok(plan)) => self.ops_dialog = Some(OpsDialog::Plan(plan)),
-            OpsReply::Plan(Err(e)) => self.toast_error(format!("✗ reset: {e}")),
+            OpsReply::Plan(Err(e)) => {
+                self.toast_error(format!("✗ reset: {e}"));
+                self.groups.problem = Some(format!("reset: {e}"));
+            }
             OpsReply::Done { action, result } => {
                 let ok = result.is_ok();
                 match result {
                     Ok(msg) => self.toast_info(format!("✓ {msg}")),
-                    Err(e) => self.toast_error(format!("✗ {e}")),
+                    Err(e) => {
+                        self.toast_error(format!("✗ {e}"));
+                        if action.starts_with("groups.") {
+                            self.groups.problem = Some(e);
+                        } else {
+                            self.topics.problem = Some(e);
+                        }
+                    }
                 }
                 // A deleted topic or group has nothing left to describe.
                 if action.starts_with("topics.") {

@@ -33,6 +33,9 @@ pub struct GroupsState {
     names: Vec<String>,
     /// The list's status.
     pub note: Note,
+    /// The last change that failed, in full (the toast line may cut it); shown
+    /// until the next change or refresh.
+    pub problem: Option<String>,
     /// The group being described, if any.
     pub open: Option<GroupOpen>,
 }
@@ -200,6 +203,15 @@ const WIDTHS: [Constraint; 4] = [
     Constraint::Length(10),
 ];
 
+impl GroupsState {
+    fn with_problem(&self, frame: &mut Frame<'_>, inner: Rect, t: &Theme) -> Rect {
+        match &self.problem {
+            Some(p) => with_note(frame, inner, &Note::Failed(p.clone()), t),
+            None => inner,
+        }
+    }
+}
+
 impl Pane for GroupsState {
     fn title(&self) -> &'static str {
         strings::TAB_GROUPS
@@ -213,6 +225,7 @@ impl Pane for GroupsState {
         let t: &Theme = view.theme;
         if let Some(open) = &self.open {
             let inner = frame_block(frame, area, strings::group_title(&open.name), t);
+            let inner = self.with_problem(frame, inner, t);
             let body = with_note(frame, inner, &open.note, t);
             if let Some(v) = &open.view {
                 v.render(frame, body);
@@ -220,6 +233,7 @@ impl Pane for GroupsState {
             return;
         }
         let inner = frame_block(frame, area, strings::groups_title(self.names.len()), t);
+        let inner = self.with_problem(frame, inner, t);
         let body = with_note(frame, inner, &self.note, t);
         if self.list.rows().is_empty() {
             if self.note == Note::Ready {

@@ -36,6 +36,9 @@ pub struct TopicsState {
     names: Vec<String>,
     /// The list's status.
     pub note: Note,
+    /// The last change that failed, in full (the toast line may cut it); shown
+    /// until the next change or refresh.
+    pub problem: Option<String>,
     /// The topic being described, if any.
     pub open: Option<TopicOpen>,
     /// The broker has no admin APIs: the list (metadata) still works; configs
@@ -216,6 +219,15 @@ const WIDTHS: [Constraint; 5] = [
     Constraint::Length(11),
 ];
 
+impl TopicsState {
+    fn with_problem(&self, frame: &mut Frame<'_>, inner: Rect, t: &Theme) -> Rect {
+        match &self.problem {
+            Some(p) => with_note(frame, inner, &Note::Failed(p.clone()), t),
+            None => inner,
+        }
+    }
+}
+
 impl Pane for TopicsState {
     fn title(&self) -> &'static str {
         strings::TAB_TOPICS
@@ -229,6 +241,7 @@ impl Pane for TopicsState {
         let t: &Theme = view.theme;
         if let Some(open) = &self.open {
             let inner = frame_block(frame, area, strings::topic_title(&open.name), t);
+            let inner = self.with_problem(frame, inner, t);
             let body = with_note(frame, inner, &open.note, t);
             if let Some(v) = &open.view {
                 v.render(frame, body);
@@ -241,6 +254,7 @@ impl Pane for TopicsState {
         } else {
             inner
         };
+        let inner = self.with_problem(frame, inner, t);
         let body = with_note(frame, inner, &self.note, t);
         if self.list.rows().is_empty() {
             if self.note == Note::Ready {
