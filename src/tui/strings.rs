@@ -394,7 +394,7 @@ pub fn describe(action: Action) -> &'static str {
         Action::Refresh => "refresh",
         Action::CreateTopic => "create a topic",
         Action::Delete => "delete (type the name)",
-        Action::EmptyTopic => "empty the topic (type the name)",
+        Action::EmptyTopic => "empty (type the name)",
         Action::AddPartitions => "add partitions",
         Action::EditConfig => "edit a config",
         Action::ResetOffsets => "reset offsets (dry run first)",
