@@ -15,6 +15,8 @@ use eventdeck::kafka::ConsumedRecord;
 use eventdeck::tui::App;
 use eventdeck::tui::panes::streams::StreamsState;
 use eventdeck::tui::runtime::{RECORD_BATCH, RECORD_CHANNEL, next_frame_after};
+// (This firehose sends single records; the runtime sends SEND_BATCH batches,
+// which benches/console_firehose.rs models, with keys and memory.)
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
@@ -41,6 +43,18 @@ fn ingest(c: &mut Criterion) {
             |(mut state, batch)| {
                 state.ingest(batch);
                 state
+            },
+            BatchSize::LargeInput,
+        )
+    });
+    // The same records through App::ingest: Streams plus the Flows graph fed
+    // from the same decode.
+    g.bench_function("app_ingest_with_flows_10k", |b| {
+        b.iter_batched(
+            || (fixtures::app(), recs.clone()),
+            |(mut app, batch)| {
+                app.ingest(batch);
+                app
             },
             BatchSize::LargeInput,
         )

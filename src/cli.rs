@@ -37,6 +37,10 @@ pub struct GlobalArgs {
     /// Refuse every mutating action.
     #[arg(long, global = true)]
     pub read_only: bool,
+    /// Ask for the SASL password on the terminal (not echoed) instead of taking
+    /// it from KAFKA_SASL_PASSWORD or the profile.
+    #[arg(long, global = true)]
+    pub ask_password: bool,
 }
 
 impl GlobalArgs {
@@ -257,6 +261,7 @@ pub struct ResetOffsetsArgs {
 /// `eventdeck replay`.
 #[derive(Debug, Clone, Args)]
 #[command(group(clap::ArgGroup::new("source").required(true).args(["context", "topic"])))]
+#[command(group(clap::ArgGroup::new("target").required(true).args(["to_topic", "to_handlers"])))]
 pub struct ReplayArgs {
     /// Replay this context's topic.
     #[arg(long)]
@@ -270,14 +275,18 @@ pub struct ReplayArgs {
     /// End of the range (RFC 3339), exclusive; default: now.
     #[arg(long, value_parser = parse_time)]
     pub to: Option<chrono::DateTime<chrono::Utc>>,
-    /// Where the records go.
-    #[arg(long, required = true)]
-    pub to_topic: String,
+    /// Copy the records to this topic.
+    #[arg(long)]
+    pub to_topic: Option<String>,
+    /// Hand the records to the local handlers (the bridge's reactions) as if
+    /// consumed again: effects are published, failures dead-lettered.
+    #[arg(long)]
+    pub to_handlers: bool,
     /// Show what would be replayed and change nothing.
     #[arg(long)]
     pub dry_run: bool,
     /// Records per second at most.
-    #[arg(long, default_value_t = 1000)]
+    #[arg(long, default_value_t = crate::replay::DEFAULT_RATE)]
     pub rate: u32,
 }
 

@@ -72,6 +72,9 @@ pub struct Security {
     pub sasl_password: Option<Secret>,
     /// A file whose first line is the SASL password.
     pub sasl_password_file: Option<PathBuf>,
+    /// Ask for the SASL password on the terminal (without echo) when neither
+    /// the environment nor a file gives one; `--ask-password` always asks.
+    pub sasl_password_prompt: Option<bool>,
     /// `ssl.ca.location`.
     pub ssl_ca_location: Option<PathBuf>,
     /// `ssl.certificate.location` (mTLS).
@@ -80,6 +83,15 @@ pub struct Security {
     pub ssl_key_location: Option<PathBuf>,
     /// `ssl.key.password`.
     pub ssl_key_password: Option<Secret>,
+}
+
+impl Security {
+    /// Whether to ask for the password on the terminal: always with
+    /// `--ask-password`; with `sasl_password_prompt = true` only when no
+    /// password came from the environment, the file or a password file.
+    pub fn wants_prompt(&self, ask_password: bool) -> bool {
+        ask_password || (self.sasl_password_prompt == Some(true) && self.sasl_password.is_none())
+    }
 }
 
 /// One cluster as written in the config file.
@@ -295,6 +307,8 @@ pub mod env {
     pub const SSL_CERTIFICATE_LOCATION: &str = "KAFKA_SSL_CERTIFICATE_LOCATION";
     /// `ssl.key.location`.
     pub const SSL_KEY_LOCATION: &str = "KAFKA_SSL_KEY_LOCATION";
+    /// `ssl.key.password`, for an encrypted client key.
+    pub const SSL_KEY_PASSWORD: &str = "KAFKA_SSL_KEY_PASSWORD";
     /// Profile to use when `--profile` is not given.
     pub const PROFILE: &str = "EVENTDECK_PROFILE";
 }
@@ -352,6 +366,9 @@ impl Settings {
         set(&mut security.sasl_username, env::SASL_USERNAME);
         if let Some(v) = env(env::SASL_PASSWORD) {
             security.sasl_password = Some(Secret::new(v));
+        }
+        if let Some(v) = env(env::SSL_KEY_PASSWORD) {
+            security.ssl_key_password = Some(Secret::new(v));
         }
         for (slot, var) in [
             (&mut security.ssl_ca_location, env::SSL_CA_LOCATION),
@@ -675,8 +692,10 @@ ring_size = 500
             ("KAFKA_SASL_PASSWORD", "env-pw-s3cret"),
             ("KAFKA_SSL_CERTIFICATE_LOCATION", "/c.pem"),
             ("KAFKA_SSL_KEY_LOCATION", "/k.pem"),
+            ("KAFKA_SSL_KEY_PASSWORD", "key-pw-9921"),
         ];
         let s = load(cli, &env).expect("load");
+        assert!(!format!("{s:?}").contains("key-pw-9921"));
         let props: HashMap<_, _> = s.librdkafka_properties().into_iter().collect();
         assert_eq!(props["security.protocol"], "SASL_SSL");
         assert_eq!(props["sasl.mechanism"], "SCRAM-SHA-512");
@@ -685,6 +704,7 @@ ring_size = 500
         assert_eq!(props["ssl.ca.location"], "/etc/ca.pem");
         assert_eq!(props["ssl.certificate.location"], "/c.pem");
         assert_eq!(props["ssl.key.location"], "/k.pem");
+        assert_eq!(props["ssl.key.password"], "key-pw-9921");
     }
 
     #[test]
@@ -760,6 +780,28 @@ ring_size = 500
         let s = load(cli, &[]).expect("example config is valid");
         assert_eq!(s.security.protocol.as_deref(), Some("SSL"));
         assert_eq!(s.topics.topic_for("debate"), Some("debate.events"));
+    }
+
+    #[test]
+    fn password_prompt_only_when_asked_or_when_nothing_else_gives_one() {
+        let f = write_file(
+            "[profiles.p.security]\nsasl_username = \"alice\"\nsasl_password_prompt = true\n",
+        );
+        let mut cli = cli_with(&f);
+        cli.profile = Some("p".into());
+        let s = load(cli.clone(), &[]).expect("load");
+        assert!(
+            s.security.wants_prompt(false),
+            "the profile asks and no password is set"
+        );
+        let s = load(cli, &[("KAFKA_SASL_PASSWORD", "from-env")]).expect("load");
+        assert!(
+            !s.security.wants_prompt(false),
+            "the environment gives the password"
+        );
+        assert!(s.security.wants_prompt(true), "--ask-password always asks");
+        let plain = load(cli_with(&write_file("")), &[]).expect("load");
+        assert!(!plain.security.wants_prompt(false));
     }
 
     #[test]

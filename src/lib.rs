@@ -19,4 +19,5 @@ pub mod lag;
 pub mod logging;
 pub mod ops;
 pub mod publish;
+pub mod replay;
 pub mod tui;

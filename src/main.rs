@@ -40,16 +40,29 @@ fn main() -> ExitCode {
             ExitCode::from(cmd::NEEDS_CONFIRMATION_EXIT)
         }
         Err(e) => {
-            // One clear line: the error and its causes, no backtrace noise.
-            let chain: Vec<String> = e.chain().map(|c| c.to_string()).collect();
-            eprintln!("eventdeck: error: {}", chain.join(": "));
+            // One clear line: the error and its causes, no backtrace noise;
+            // a cause its parent already quotes is not repeated.
+            let mut line = String::new();
+            for cause in e.chain().map(|c| c.to_string()) {
+                if line.contains(&cause) {
+                    continue;
+                }
+                if !line.is_empty() {
+                    line.push_str(": ");
+                }
+                line.push_str(&cause);
+            }
+            eprintln!("eventdeck: error: {line}");
             ExitCode::FAILURE
         }
     }
 }
 
 async fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
-    let settings = Settings::load(&cli.global.overrides()?)?;
+    let mut settings = Settings::load(&cli.global.overrides()?)?;
+    if settings.security.wants_prompt(cli.global.ask_password) {
+        settings.security.sasl_password = Some(ask_password(&settings)?);
+    }
     let _log = eventdeck::logging::init(&settings.data_dir);
     tracing::info!(profile = %settings.profile, brokers = %settings.brokers, "starting");
     match cli.command {
@@ -66,6 +79,22 @@ async fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
         None => eventdeck::tui::run(console_services(settings)?).await?,
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Reads the SASL password from the terminal (/dev/tty, so it works with
+/// stdout piped), without echo. `rpassword` does the termios handling; the
+/// crate forbids unsafe code of its own.
+fn ask_password(settings: &Settings) -> color_eyre::Result<eventdeck::config::Secret> {
+    let user = settings
+        .security
+        .sasl_username
+        .as_deref()
+        .unwrap_or("(no sasl_username set)");
+    let prompt = format!("SASL password for {user} at {}: ", settings.brokers);
+    let password = rpassword::prompt_password(prompt).map_err(|e| {
+        color_eyre::eyre::eyre!("cannot read the SASL password from the terminal: {e}")
+    })?;
+    Ok(eventdeck::config::Secret::new(password))
 }
 
 /// The console against the configured cluster: the form publishes straight to
@@ -89,6 +118,7 @@ fn console_services(settings: Settings) -> color_eyre::Result<eventdeck::tui::Ap
         status: None,
         scenario_rate: None,
         known_groups: vec![settings.consumer_group.clone()],
+        handlers: None,
         settings,
     })
 }

@@ -127,10 +127,3 @@ fn palette_prompt() {
     app.type_text("seek 2026-11-27T10:00:00Z");
     snap("palette", &app);
 }
-
-#[test]
-fn flows_says_plainly_it_is_not_built_yet() {
-    let mut app = app();
-    app.press("4");
-    snap("flows_placeholder", &app);
-}

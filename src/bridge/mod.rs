@@ -281,6 +281,14 @@ impl BridgeHandle {
         })
     }
 
+    /// Hands records read from Kafka to this bridge's handlers again (replay):
+    /// the same path as consumed records, without a consumer group.
+    pub fn redeliverer(&self) -> Redeliverer {
+        Redeliverer {
+            core: self.core.clone(),
+        }
+    }
+
     /// Per-context counters and the outbox, refreshed every `metrics_interval`.
     pub fn metrics(&self) -> watch::Receiver<MetricsSnapshot> {
         self.metrics_rx.clone()
@@ -386,6 +394,61 @@ impl Publisher for BridgePublisher {
     }
 }
 
+/// What happened to one re-delivered record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Redelivered {
+    /// Its handlers ran: how many succeeded (their effects are in the outbox)
+    /// and how many failed after their retries (dead-lettered).
+    Handled {
+        /// Handlers that succeeded.
+        ok: usize,
+        /// Handlers that failed.
+        failed: usize,
+    },
+    /// Not handed to handlers, and why (not an event).
+    Skipped(&'static str),
+}
+
+/// Re-delivers records to a bridge's local handlers as if its consumer had read
+/// them: handlers with retries, effects published through the outbox (with this
+/// bridge's origin header, so its consumer never hands them back: no loop),
+/// failures dead-lettered. No offsets are committed (there is no group).
+///
+/// Unlike the consumer, it does not skip records this bridge published itself:
+/// a replay is an explicit request to run the handlers again, and in the demo
+/// every record was published by the one bridge. Cheap to clone.
+#[derive(Clone)]
+pub struct Redeliverer {
+    core: Arc<Core>,
+}
+
+impl std::fmt::Debug for Redeliverer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Redeliverer")
+            .field("bridge_id", &self.core.bridge_id)
+            .finish()
+    }
+}
+
+impl Redeliverer {
+    /// Runs the handlers for one record and waits until their outcomes are
+    /// durable (effects and dead letters in the outbox).
+    pub async fn deliver(&self, rec: &ConsumedRecord) -> Result<Redelivered, PublishError> {
+        let Some((context, rx)) = self.core.dispatch_consumed(rec, false).await? else {
+            return Ok(Redelivered::Skipped("not an event"));
+        };
+        let report = rx
+            .await
+            .map_err(|_| PublishError("the bus stopped before the handlers finished".into()))?;
+        let failed = report.failures().count();
+        let ok = report.outcomes.len() - failed;
+        self.core
+            .after_handlers(report, Failed::consumed(rec, context))
+            .await;
+        Ok(Redelivered::Handled { ok, failed })
+    }
+}
+
 /// What the DLQ writer needs of the record a handler failed on.
 struct Failed {
     context: String,
@@ -398,7 +461,71 @@ struct Failed {
     headers: Vec<(String, Option<Vec<u8>>)>,
 }
 
+impl Failed {
+    fn consumed(rec: &ConsumedRecord, context: String) -> Self {
+        Self {
+            context,
+            topic: rec.topic.clone(),
+            partition: Some(rec.partition),
+            offset: Some(rec.offset),
+            timestamp_ms: rec.timestamp_ms,
+            key: rec.key.clone(),
+            value: rec.value.clone(),
+            headers: rec.headers.clone(),
+        }
+    }
+}
+
 impl Core {
+    fn context_of_topic(&self, topic: &str) -> String {
+        self.settings
+            .topics
+            .context_for_topic(topic)
+            .unwrap_or("unknown")
+            .to_string()
+    }
+
+    /// Hands a record read from Kafka to the bus, unless it is not an event or
+    /// (with `skip_own`, the consumer's loop prevention) this bridge published
+    /// it. The receiver gets the handlers' report.
+    async fn dispatch_consumed(
+        &self,
+        rec: &ConsumedRecord,
+        skip_own: bool,
+    ) -> Result<Option<(String, oneshot::Receiver<DispatchReport>)>, PublishError> {
+        let context = self.context_of_topic(&rec.topic);
+        if skip_own && rec.header(ORIGIN_HEADER).as_deref() == Some(self.bridge_id.as_str()) {
+            return Ok(None);
+        }
+        let Decoded::Envelope(env) = rec.decode().decoded else {
+            tracing::debug!(topic = %rec.topic, offset = rec.offset, "not an envelope; no handler for it");
+            return Ok(None);
+        };
+        self.observe(&env);
+        let ctx = HandlerCtx {
+            origin: Origin::Remote {
+                topic: rec.topic.clone(),
+                partition: rec.partition,
+                offset: rec.offset,
+            },
+            headers: rec
+                .headers
+                .iter()
+                .filter_map(|(k, v)| {
+                    v.as_ref()
+                        .map(|v| (k.clone(), String::from_utf8_lossy(v).into_owned()))
+                })
+                .collect(),
+            attempt: 1,
+        };
+        let rx = self
+            .bus
+            .dispatch(env, ctx)
+            .await
+            .map_err(|e| PublishError(e.to_string()))?;
+        Ok(Some((context, rx)))
+    }
+
     fn topic_of(&self, context: &str) -> String {
         self.settings.topics.resolve(context)
     }
@@ -719,56 +846,18 @@ impl Core {
             };
             let mut pending = Vec::with_capacity(batch.len());
             for (i, rec) in batch.iter().enumerate() {
-                let context = self
-                    .settings
-                    .topics
-                    .context_for_topic(&rec.topic)
-                    .unwrap_or("unknown")
-                    .to_string();
+                let context = self.context_of_topic(&rec.topic);
                 self.metrics.add(Count::Consumed, &context, 1);
-                if rec.header(ORIGIN_HEADER).as_deref() == Some(self.bridge_id.as_str()) {
-                    continue;
-                }
-                let Decoded::Envelope(env) = rec.decode().decoded else {
-                    tracing::debug!(topic = %rec.topic, offset = rec.offset, "not an envelope; no handler for it");
-                    continue;
-                };
-                self.observe(&env);
-                let ctx = HandlerCtx {
-                    origin: Origin::Remote {
-                        topic: rec.topic.clone(),
-                        partition: rec.partition,
-                        offset: rec.offset,
-                    },
-                    headers: rec
-                        .headers
-                        .iter()
-                        .filter_map(|(k, v)| {
-                            v.as_ref()
-                                .map(|v| (k.clone(), String::from_utf8_lossy(v).into_owned()))
-                        })
-                        .collect(),
-                    attempt: 1,
-                };
-                match self.bus.dispatch(env, ctx).await {
-                    Ok(rx) => pending.push((i, context, rx)),
+                match self.dispatch_consumed(rec, true).await {
+                    Ok(Some((context, rx))) => pending.push((i, context, rx)),
+                    Ok(None) => {}
                     Err(_) => return,
                 }
             }
             for (i, context, rx) in pending {
                 let Ok(report) = rx.await else { continue };
-                let rec = &batch[i];
-                let src = Failed {
-                    context,
-                    topic: rec.topic.clone(),
-                    partition: Some(rec.partition),
-                    offset: Some(rec.offset),
-                    timestamp_ms: rec.timestamp_ms,
-                    key: rec.key.clone(),
-                    value: rec.value.clone(),
-                    headers: rec.headers.clone(),
-                };
-                self.after_handlers(report, src).await;
+                self.after_handlers(report, Failed::consumed(&batch[i], context))
+                    .await;
             }
             if let Err(e) = consumer.commit(&batch, false) {
                 tracing::warn!(error = %e, "committing offsets");

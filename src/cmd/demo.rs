@@ -36,6 +36,7 @@ pub async fn run(settings: &Settings, args: &DemoArgs) -> Result<()> {
         start: crate::kafka::StartAt::Beginning,
         title: "demo (embedded broker)".into(),
         known_groups: vec![demo::BRIDGE_GROUP.into(), demo::SLOW_GROUP.into()],
+        handlers: demo.bridge.as_ref().map(|b| b.redeliverer()),
     };
     let result = tui::run(services).await;
     demo.stop().await;

@@ -8,6 +8,7 @@ use color_eyre::eyre::Result;
 
 use crate::cli::LagArgs;
 use crate::config::Settings;
+use crate::kafka::check_reachable;
 use crate::kafka::groups::poll_groups;
 use crate::lag::{GroupLag, LagReport, LagTracker};
 
@@ -16,6 +17,9 @@ pub const THRESHOLD_EXIT: u8 = 3;
 
 /// Runs `eventdeck lag`.
 pub async fn run(settings: &Settings, args: &LagArgs) -> Result<ExitCode> {
+    // A metadata round-trip first: a refused password or certificate is then
+    // reported as such, not as a group-list timeout.
+    check_reachable(settings, None).await?;
     let mut tracker = LagTracker::default();
     let mut report = None;
     for i in 0..args.samples.max(1) {

@@ -1,21 +1,37 @@
-//! `eventdeck replay`: re-deliver the records of a time range to a topic, with
-//! a dry run first if you like, a rate limit, progress and an audit entry.
+//! `eventdeck replay`: re-deliver the records of a time range to a topic or to
+//! the local handlers (through the bridge), with a dry run first if you like, a
+//! rate limit, progress and an audit entry. The work is [`crate::replay`]'s,
+//! shared with the console's `:replay`.
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
 use color_eyre::eyre::{Result, eyre};
-use serde_json::json;
 
 use crate::audit;
+use crate::bridge::{self, BridgeConfig};
+use crate::bus::Bus;
 use crate::cli::ReplayArgs;
 use crate::config::Settings;
-use crate::kafka::EventProducer;
-use crate::kafka::consume::read_time_range;
-use crate::kafka::produce::DEFAULT_DELIVERY_TIMEOUT;
+use crate::replay::{self, Request, Sink, Target};
 
-/// Header added to each replayed record: where it came from.
-pub const REPLAY_SOURCE_HEADER: &str = "eventdeck.replay.source";
+pub use crate::replay::REPLAY_SOURCE_HEADER;
+
+/// Progress is printed every this many records.
+const PROGRESS_EVERY: usize = 500;
+/// Events waiting in the replay bridge's bus at most.
+const BUS_QUEUE: usize = 10_000;
+
+/// The bridge `--to-handlers` runs: the reactions, no consumer (nothing is read
+/// from a group), its own outbox so a running `eventdeck bridge` is not
+/// disturbed; what it cannot deliver before exit stays there for the next replay.
+pub fn handlers_bridge_config(settings: &Settings) -> BridgeConfig {
+    let mut cfg = BridgeConfig::new(settings);
+    cfg.reactions = true;
+    cfg.consume = false;
+    cfg.outbox_dir = settings.data_dir.join("replay-outbox");
+    cfg.shutdown_flush = Duration::from_secs(10);
+    cfg
+}
 
 /// Runs `eventdeck replay`.
 pub async fn run(settings: &Settings, args: &ReplayArgs) -> Result<()> {
@@ -31,81 +47,77 @@ pub async fn run(settings: &Settings, args: &ReplayArgs) -> Result<()> {
             .to_string(),
         (None, None) => return Err(eyre!("say what to replay: --context or --topic")),
     };
-    let (from, to) = (args.from, args.to);
-    let records = {
-        let s = settings.clone();
-        let t = topic.clone();
-        tokio::task::spawn_blocking(move || read_time_range(&s, &[t], from, to)).await??
+    let target = match (&args.to_topic, args.to_handlers) {
+        (Some(t), false) => Target::Topic(t.clone()),
+        (None, true) => Target::Handlers,
+        _ => return Err(eyre!("say where to: --to-topic T or --to-handlers")),
     };
-    let mut per_partition: BTreeMap<i32, (i64, i64, usize)> = BTreeMap::new();
-    for r in &records {
-        let e = per_partition
-            .entry(r.partition)
-            .or_insert((r.offset, r.offset, 0));
-        e.0 = e.0.min(r.offset);
-        e.1 = e.1.max(r.offset);
-        e.2 += 1;
-    }
+    let request = Request {
+        topic,
+        from: args.from,
+        to: args.to,
+        target,
+        rate: args.rate,
+    };
+    let plan = {
+        let s = settings.clone();
+        tokio::task::spawn_blocking(move || replay::plan(&s, request)).await??
+    };
     println!(
-        "{} {} record(s) of {topic} from {} to {} -> {}",
+        "{} {}",
         if args.dry_run {
             "would replay"
         } else {
             "replaying"
         },
-        records.len(),
-        from.to_rfc3339(),
-        to.map_or_else(|| "now".to_string(), |t| t.to_rfc3339()),
-        args.to_topic
+        plan.summary()
     );
-    for (p, (first, last, n)) in &per_partition {
-        println!("  partition {p}: {n} record(s), offsets {first}..={last}");
+    for line in plan.partition_lines() {
+        println!("  {line}");
     }
-    if args.dry_run || records.is_empty() {
+    if args.dry_run || plan.records.is_empty() {
         return Ok(());
     }
-    let producer = EventProducer::new(settings, DEFAULT_DELIVERY_TIMEOUT)?;
-    let mut tick =
-        tokio::time::interval(Duration::from_secs_f64(1.0 / f64::from(args.rate.max(1))));
-    let mut delivered = 0usize;
-    let mut failed = Vec::new();
-    for (i, r) in records.iter().enumerate() {
-        tick.tick().await;
-        let mut headers = r.headers.clone();
-        headers.push((
-            REPLAY_SOURCE_HEADER.to_string(),
-            Some(format!("{}[{}]@{}", r.topic, r.partition, r.offset).into_bytes()),
-        ));
-        match producer
-            .send_raw(
-                &args.to_topic,
-                r.key.as_deref(),
-                r.value.as_deref(),
-                &headers,
+    let progress = |done: usize, total: usize| {
+        if done.is_multiple_of(PROGRESS_EVERY) || done == total {
+            eprintln!("replay: {done}/{total}");
+        }
+    };
+    let outcome = match &plan.request.target {
+        Target::Topic(_) => {
+            let producer = replay::producer(settings)?;
+            replay::execute(&plan, Sink::Producer(&producer), progress).await
+        }
+        Target::Handlers => {
+            let handle = bridge::start(
+                settings,
+                handlers_bridge_config(settings),
+                Bus::new(BUS_QUEUE),
             )
-            .await
-        {
-            Ok(_) => delivered += 1,
-            Err(e) => failed.push(e.to_string()),
+            .await?;
+            let out = replay::execute(&plan, Sink::Handlers(&handle.redeliverer()), progress).await;
+            let effects = handle.metrics_now().total();
+            let left = handle.shutdown_report().await?;
+            println!(
+                "handlers: {} effect(s) published, {} dead-lettered{}",
+                effects.published,
+                effects.dead_lettered,
+                if left > 0 {
+                    format!("; {left} left in the replay outbox for the next run")
+                } else {
+                    String::new()
+                }
+            );
+            out
         }
-        if (i + 1) % 500 == 0 {
-            eprintln!("replay: {}/{}", i + 1, records.len());
-        }
-    }
-    audit::record(
-        settings,
-        audit::action::REPLAY,
-        json!({"topic": topic, "from": from, "to": to, "to_topic": args.to_topic, "rate": args.rate}),
-        json!({"delivered": delivered, "failed": failed.len()}),
-    )?;
-    println!("delivered {delivered}, failed {}", failed.len());
-    if failed.is_empty() {
-        Ok(())
-    } else {
-        Err(eyre!(
-            "{} record(s) could not be replayed: {}",
-            failed.len(),
-            failed[0]
-        ))
+    };
+    replay::audit(settings, &plan, &outcome)?;
+    println!("{}", outcome.summary());
+    match &outcome.first_error {
+        None => Ok(()),
+        Some(e) => Err(eyre!(
+            "{} record(s) could not be replayed: {e}",
+            outcome.failed
+        )),
     }
 }

@@ -62,7 +62,16 @@ const CHANGES: [&str; 4] = [
 
 /// The n-th scenario event: its context and envelope.
 pub fn next_event(rng: &mut impl Rng, n: u64) -> Envelope {
-    let roll = rng.random_range(0..100);
+    // The first four feed one reaction each (a decision, a test run, a breach,
+    // an evolution), so every flow shows in the first second, not whenever the
+    // dice allow (evolutions are 7% of the mix).
+    let roll = match n {
+        0 => 0,
+        1 => 40,
+        2 => 72,
+        3 => 93,
+        _ => rng.random_range(0..100),
+    };
     if roll < 40 {
         let q = QUESTIONS[rng.random_range(0..QUESTIONS.len())];
         let decision = if rng.random_bool(0.7) {
@@ -105,7 +114,10 @@ pub fn next_event(rng: &mut impl Rng, n: u64) -> Envelope {
         let threshold = 250.0;
         // About one in four is over its threshold: that one is a breach, which
         // the performance → evolution reaction turns into an improvement.
-        let value: f64 = (rng.random_range(80.0..330.0_f64) * 10.0).round() / 10.0;
+        let mut value: f64 = (rng.random_range(80.0..330.0_f64) * 10.0).round() / 10.0;
+        if n == 2 {
+            value = value.max(threshold + 12.5);
+        }
         let event_type = if value > threshold {
             "ThresholdBreached"
         } else {
@@ -204,5 +216,15 @@ mod tests {
                 .all(|e| e.data["value"].as_f64() > e.data["threshold"].as_f64())
         );
         assert!(events.iter().all(|e| e.causation_id.is_none()));
+        let first: Vec<&str> = events[..4].iter().map(|e| e.event_type.as_str()).collect();
+        assert_eq!(
+            first,
+            [
+                "DecisionMade",
+                "TestRunCompleted",
+                "ThresholdBreached",
+                "EvolutionApplied"
+            ]
+        );
     }
 }

@@ -3,7 +3,12 @@
 //! that shares it, as a tree of cause → effects with the time between hops and
 //! dead-lettered branches marked. Pure logic, bounded memory.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, HashSet, VecDeque};
+
+/// The graph's maps are hit several times per record with 36-character ids;
+/// foldhash is several times faster than SipHash there, and these keys come
+/// from the wire only as lookups into our own bounded maps.
+type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 
 use serde::Serialize;
 
@@ -53,9 +58,11 @@ impl Observed {
     }
 }
 
-/// Events remembered to resolve causation links and traces. At ~200 bytes
-/// each, 50k events keep the graph under ~10 MB however long it runs.
-pub const REMEMBERED_EVENTS: usize = 50_000;
+/// Events remembered to resolve causation links and traces: the last 20k
+/// events, about twice what one Streams ring keeps. With unique ids on every
+/// event (benches/console_firehose.rs), 50k cost the console ~50 MB of RSS,
+/// which pushed 10M events to 199 MB against the 200 MB budget.
+pub const REMEMBERED_EVENTS: usize = 20_000;
 /// Edge observations kept for the rate (the last minute at most).
 const RATE_SAMPLES: usize = 2_000;
 /// The window of the edge rate.
@@ -95,12 +102,32 @@ pub struct DeadMark {
     pub error: Option<String>,
 }
 
+impl DeadMark {
+    /// `✗ DLQ: cause (handler)`, as the trace shows it.
+    pub fn label(&self) -> String {
+        let mut s = String::from("✗ DLQ");
+        if let Some(e) = &self.error {
+            s.push_str(": ");
+            s.push_str(e);
+        }
+        if let Some(h) = &self.handler {
+            s.push_str(&format!(" ({h})"));
+        }
+        s
+    }
+}
+
 /// The flow graph and trace index.
 #[derive(Debug, Default)]
 pub struct FlowGraph {
     events: HashMap<String, Observed>,
     order: VecDeque<String>,
-    by_correlation: HashMap<String, Vec<String>>,
+    /// Per correlation id, its events in observation order (so the oldest,
+    /// forgotten first, is always at the front).
+    by_correlation: HashMap<String, VecDeque<String>>,
+    /// Effects whose cause has not been seen yet, by the cause's id: linking
+    /// them when the cause arrives is a lookup, not a scan of the correlation.
+    waiting: HashMap<String, Vec<String>>,
     nodes: BTreeMap<String, u64>,
     edges: BTreeMap<(String, String), EdgeStats>,
     dead: HashMap<String, DeadMark>,
@@ -114,30 +141,46 @@ impl FlowGraph {
         if self.events.contains_key(&ev.event_id) {
             return;
         }
-        *self.nodes.entry(ev.context.clone()).or_default() += 1;
-        if let Some(cause) = ev.causation_id.as_ref().and_then(|c| self.events.get(c)) {
-            let (from, cause_type) = (cause.context.clone(), cause.event_type.clone());
-            self.link(&from, &cause_type, &ev);
+        // Keys are looked up before they are cloned: this runs per record, and
+        // the same few contexts, edges and correlations come back again and again.
+        match self.nodes.get_mut(&ev.context) {
+            Some(n) => *n += 1,
+            None => {
+                self.nodes.insert(ev.context.clone(), 1);
+            }
+        }
+        if let Some(c) = &ev.causation_id {
+            match self.events.get(c) {
+                Some(cause) => {
+                    let (from, cause_type) = (cause.context.clone(), cause.event_type.clone());
+                    self.link(&from, &cause_type, &ev);
+                }
+                None => self
+                    .waiting
+                    .entry(c.clone())
+                    .or_default()
+                    .push(ev.event_id.clone()),
+            }
         }
         // Effects that arrived first.
-        let waiting: Vec<Observed> = ev
-            .correlation_id
-            .as_ref()
-            .and_then(|c| self.by_correlation.get(c))
+        let waiting: Vec<Observed> = self
+            .waiting
+            .remove(&ev.event_id)
             .into_iter()
             .flatten()
-            .filter_map(|id| self.events.get(id))
-            .filter(|e| e.causation_id.as_deref() == Some(&ev.event_id))
-            .cloned()
+            .filter_map(|id| self.events.get(&id).cloned())
             .collect();
         for effect in waiting {
             self.link(&ev.context, &ev.event_type, &effect);
         }
         if let Some(c) = &ev.correlation_id {
-            self.by_correlation
-                .entry(c.clone())
-                .or_default()
-                .push(ev.event_id.clone());
+            match self.by_correlation.get_mut(c) {
+                Some(ids) => ids.push_back(ev.event_id.clone()),
+                None => {
+                    self.by_correlation
+                        .insert(c.clone(), VecDeque::from([ev.event_id.clone()]));
+                }
+            }
         }
         self.order.push_back(ev.event_id.clone());
         self.events.insert(ev.event_id.clone(), ev);
@@ -147,15 +190,20 @@ impl FlowGraph {
     }
 
     fn link(&mut self, from: &str, cause_type: &str, effect: &Observed) {
-        let edge = self
-            .edges
-            .entry((from.to_string(), effect.context.clone()))
-            .or_default();
+        let key = (from.to_string(), effect.context.clone());
+        let edge = self.edges.entry(key).or_default();
         edge.count += 1;
-        *edge
+        let pair = edge
             .event_types
-            .entry((cause_type.to_string(), effect.event_type.clone()))
-            .or_default() += 1;
+            .iter_mut()
+            .find(|((c, e), _)| c == cause_type && *e == effect.event_type);
+        match pair {
+            Some((_, n)) => *n += 1,
+            None => {
+                edge.event_types
+                    .insert((cause_type.to_string(), effect.event_type.clone()), 1);
+            }
+        }
         edge.recent.push_back(effect.time_ms);
         while edge.recent.len() > RATE_SAMPLES {
             edge.recent.pop_front();
@@ -176,9 +224,22 @@ impl FlowGraph {
         if let Some(c) = &ev.correlation_id
             && let Some(ids) = self.by_correlation.get_mut(c)
         {
-            ids.retain(|x| x != &id);
+            // Forgotten in observation order: it is the front.
+            if ids.front() == Some(&id) {
+                ids.pop_front();
+            } else {
+                ids.retain(|x| x != &id);
+            }
             if ids.is_empty() {
                 self.by_correlation.remove(c);
+            }
+        }
+        if let Some(c) = &ev.causation_id
+            && let Some(w) = self.waiting.get_mut(c)
+        {
+            w.retain(|x| x != &id);
+            if w.is_empty() {
+                self.waiting.remove(c);
             }
         }
     }
@@ -202,6 +263,21 @@ impl FlowGraph {
         }
     }
 
+    /// Events remembered now (at most [`REMEMBERED_EVENTS`]).
+    pub fn len(&self) -> usize {
+        self.events.len()
+    }
+
+    /// True when no event was observed (or all were forgotten).
+    pub fn is_empty(&self) -> bool {
+        self.events.is_empty()
+    }
+
+    /// The event with this id, if it is remembered.
+    pub fn event(&self, event_id: &str) -> Option<&Observed> {
+        self.events.get(event_id)
+    }
+
     /// Contexts seen, with event counts.
     pub fn nodes(&self) -> &BTreeMap<String, u64> {
         &self.nodes
@@ -217,14 +293,11 @@ impl FlowGraph {
         let Some(ids) = self.by_correlation.get(correlation_id) else {
             return Vec::new();
         };
-        let mut children: HashMap<&str, Vec<&Observed>> = HashMap::new();
+        let members: HashSet<&str> = ids.iter().map(String::as_str).collect();
+        let mut children: HashMap<&str, Vec<&Observed>> = HashMap::default();
         let mut roots = Vec::new();
         for ev in ids.iter().filter_map(|id| self.events.get(id)) {
-            match ev
-                .causation_id
-                .as_deref()
-                .filter(|c| ids.iter().any(|i| i == c))
-            {
+            match ev.causation_id.as_deref().filter(|c| members.contains(c)) {
                 Some(cause) => children.entry(cause).or_default().push(ev),
                 None => roots.push(ev),
             }
@@ -292,14 +365,10 @@ impl TraceNode {
             let hop = n
                 .since_cause_ms
                 .map_or(String::new(), |ms| format!("  +{ms} ms"));
-            let dead = n.dead.as_ref().map_or(String::new(), |d| {
-                format!(
-                    "  ✗ DLQ{}",
-                    d.handler
-                        .as_ref()
-                        .map_or(String::new(), |h| format!(" ({h})"))
-                )
-            });
+            let dead = n
+                .dead
+                .as_ref()
+                .map_or(String::new(), |d| format!("  {}", d.label()));
             out.push(format!(
                 "{prefix}{branch}{} {}{hop}{dead}",
                 n.event.context, n.event.event_type
@@ -420,10 +489,70 @@ mod tests {
                 "      └─ implementation PullRequestOpened  +80 ms",
                 "debate DecisionMade",
                 "├─ implementation TaskCreated  +30 ms",
-                "└─ implementation TaskCreated  +50 ms  ✗ DLQ (auditor)",
+                "└─ implementation TaskCreated  +50 ms  ✗ DLQ: boom (auditor)",
             ]
         );
         assert!(g.trace("unknown").is_empty());
+    }
+
+    #[test]
+    fn a_dead_letter_read_before_its_event_counts_once_on_the_edge() {
+        let mut g = FlowGraph::default();
+        g.observe(ev("d", "debate", "DecisionMade", None, 0));
+        let mark = DeadMark {
+            handler: Some("audit-log".into()),
+            error: None,
+        };
+        // The DLQ topic is read first, then the event itself, then the DLQ again
+        // (a seek to the beginning).
+        g.mark_dead("k", mark.clone());
+        g.observe(ev("k", "implementation", "TaskCreated", Some("d"), 5));
+        g.mark_dead("k", mark);
+        let e = &g.edges()[&("debate".to_string(), "implementation".to_string())];
+        assert_eq!((e.count, e.dead_letters), (1, 1));
+        assert_eq!(
+            TraceNode::lines(&g.trace("corr-1"))[1],
+            "└─ implementation TaskCreated  +5 ms  ✗ DLQ (audit-log)"
+        );
+    }
+
+    #[test]
+    fn one_hot_correlation_stays_linear_and_bounded() {
+        // Every event shares one correlation id (a producer that reuses it):
+        // linking, forgetting and tracing must not scan the whole correlation.
+        let mut g = FlowGraph::default();
+        let n = REMEMBERED_EVENTS + 10_000;
+        for i in 0..n {
+            let cause = (i % 2 == 1).then(|| format!("e{}", i - 1));
+            let (ctx, ty) = if i % 2 == 0 {
+                ("debate", "DecisionMade")
+            } else {
+                ("implementation", "TaskCreated")
+            };
+            g.observe(ev(&format!("e{i}"), ctx, ty, cause.as_deref(), i as i64));
+        }
+        assert_eq!(g.len(), REMEMBERED_EVENTS);
+        assert_eq!(g.by_correlation["corr-1"].len(), REMEMBERED_EVENTS);
+        let e = &g.edges()[&("debate".to_string(), "implementation".to_string())];
+        assert_eq!(e.count, (n / 2) as u64);
+        assert_eq!(g.trace("corr-1").len(), REMEMBERED_EVENTS / 2);
+        assert!(g.waiting.is_empty());
+    }
+
+    #[test]
+    fn effects_waiting_for_a_cause_never_seen_are_forgotten_with_them() {
+        let mut g = FlowGraph::default();
+        for i in 0..(REMEMBERED_EVENTS + 10) {
+            let cause = format!("missing{i}");
+            g.observe(ev(
+                &format!("e{i}"),
+                "implementation",
+                "TaskCreated",
+                Some(&cause),
+                0,
+            ));
+        }
+        assert_eq!(g.waiting.len(), REMEMBERED_EVENTS);
     }
 
     #[test]

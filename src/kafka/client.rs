@@ -1,10 +1,18 @@
 //! librdkafka client configuration from [`Settings`], reachability checks, and the
 //! error type every Kafka-facing function returns.
+//!
+//! A wrong password or an untrusted certificate reaches a caller of librdkafka
+//! only as "broker transport failure": the real reason is in librdkafka's log
+//! and error callbacks. [`SecurityContext`] keeps that reason, so the error can
+//! say "authentication failed for user alice (SCRAM-SHA-512) at host:port".
 
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use rdkafka::ClientConfig;
-use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::client::{ClientContext, DefaultClientContext};
+use rdkafka::config::RDKafkaLogLevel;
+use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext};
 use rdkafka::metadata::Metadata;
 
 use crate::config::Settings;
@@ -25,8 +33,42 @@ pub enum KafkaError {
     #[error("topic '{0}' does not exist")]
     UnknownTopic(String),
     /// A topic the principal may not access (ACL).
-    #[error("not authorized to access topic '{0}'")]
+    #[error(
+        "not authorized to access topic {0} (TOPIC_AUTHORIZATION_FAILED): the cluster's ACLs deny this principal"
+    )]
     TopicAuthorization(String),
+    /// The brokers refused the SASL credentials.
+    #[error(
+        "authentication failed for user {user} ({mechanism}) at {broker} — check the username and password"
+    )]
+    Authentication {
+        /// `sasl.username` (a name, not a secret).
+        user: String,
+        /// `sasl.mechanism`.
+        mechanism: String,
+        /// The broker that refused, as host:port.
+        broker: String,
+    },
+    /// The TLS handshake failed (untrusted broker certificate, or the broker
+    /// refused ours).
+    #[error(
+        "TLS handshake with {broker} failed: {reason} — check ssl.ca.location and, for mTLS, the client certificate and key"
+    )]
+    Tls {
+        /// The broker, as host:port.
+        broker: String,
+        /// librdkafka's reason (OpenSSL's words; no key material).
+        reason: String,
+    },
+    /// The client certificate or key could not be loaded (a wrong path, or an
+    /// encrypted key without its password).
+    #[error(
+        "cannot load the client certificate or key: {reason} — check ssl.certificate.location, ssl.key.location and, for an encrypted key, ssl.key.password (KAFKA_SSL_KEY_PASSWORD)"
+    )]
+    ClientKey {
+        /// librdkafka's reason (OpenSSL's words; no key material).
+        reason: String,
+    },
     /// Any other client error, with what we were doing.
     #[error("{action}: {source}")]
     Client {
@@ -82,6 +124,13 @@ pub enum KafkaError {
 
 impl KafkaError {
     pub(crate) fn client(action: impl Into<String>, source: rdkafka::error::KafkaError) -> Self {
+        if let rdkafka::error::KafkaError::ClientCreation(reason) = &source
+            && (reason.contains("ssl.key.location") || reason.contains("ssl.certificate.location"))
+        {
+            return Self::ClientKey {
+                reason: reason.clone(),
+            };
+        }
         Self::Client {
             action: action.into(),
             source,
@@ -91,6 +140,128 @@ impl KafkaError {
 
 /// How long a metadata request may take before the cluster counts as unreachable.
 pub const METADATA_TIMEOUT: Duration = Duration::from_secs(8);
+
+/// A security problem librdkafka reported through its log or error callback.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum SecurityFailure {
+    /// SASL authentication was refused.
+    Authentication {
+        /// The broker, as host:port.
+        broker: String,
+    },
+    /// The TLS handshake failed.
+    Tls {
+        /// The broker, as host:port.
+        broker: String,
+        /// What OpenSSL or the broker said.
+        reason: String,
+    },
+}
+
+impl SecurityFailure {
+    /// Recognises an authentication or TLS failure in one of librdkafka's
+    /// messages, which look like
+    /// `sasl_ssl://127.0.0.1:9093/bootstrap: SASL authentication error: ...`.
+    pub fn parse(message: &str) -> Option<Self> {
+        let broker = || broker_of(message);
+        if message.contains("SASL authentication error")
+            || message.contains("Authentication failed during authentication")
+        {
+            return Some(Self::Authentication { broker: broker()? });
+        }
+        let tls = [
+            "SSL handshake failed",
+            "certificate verify failed",
+            "alert bad certificate",
+        ];
+        if tls.iter().any(|t| message.contains(t)) {
+            // The log line is `[thrd:URL]: URL: reason`: the reason follows the last URL.
+            let after = message
+                .rfind("://")
+                .and_then(|i| message[i..].split_once(": "))
+                .map_or(message, |(_, reason)| reason);
+            // librdkafka appends "(after 3ms in state ...)": timing noise.
+            let reason = after.split(" (after ").next().unwrap_or(after).trim();
+            return Some(Self::Tls {
+                broker: broker()?,
+                reason: reason.to_string(),
+            });
+        }
+        None
+    }
+}
+
+/// `host:port` from `proto://host:port/name: message`.
+fn broker_of(message: &str) -> Option<String> {
+    let (_, rest) = message.split_once("://")?;
+    let hp = rest.split(['/', ' ']).next()?.trim_end_matches(':');
+    (!hp.is_empty()).then(|| hp.to_string())
+}
+
+/// A client context that remembers the last security failure librdkafka
+/// reported, then logs as the default context does.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct SecurityContext {
+    failure: Arc<Mutex<Option<SecurityFailure>>>,
+}
+
+impl SecurityContext {
+    fn observe(&self, message: &str) {
+        if let Some(f) = SecurityFailure::parse(message)
+            && let Ok(mut slot) = self.failure.lock()
+        {
+            *slot = Some(f);
+        }
+    }
+
+    /// The last security failure seen, if any.
+    pub fn failure(&self) -> Option<SecurityFailure> {
+        self.failure.lock().ok().and_then(|f| f.clone())
+    }
+
+    /// The error to report for a failed call: the security failure seen (named
+    /// with the configured user and mechanism), else `otherwise`.
+    pub fn explain(&self, cfg: &ClientConfig, otherwise: KafkaError) -> KafkaError {
+        self.explain_for(
+            cfg.get("sasl.username"),
+            cfg.get("sasl.mechanism"),
+            otherwise,
+        )
+    }
+
+    /// As [`Self::explain`], with the user and mechanism given.
+    pub fn explain_for(
+        &self,
+        user: Option<&str>,
+        mechanism: Option<&str>,
+        otherwise: KafkaError,
+    ) -> KafkaError {
+        match self.failure() {
+            Some(SecurityFailure::Authentication { broker }) => KafkaError::Authentication {
+                user: user.unwrap_or("(none)").to_string(),
+                // librdkafka's default mechanism is GSSAPI.
+                mechanism: mechanism.unwrap_or("GSSAPI").to_string(),
+                broker,
+            },
+            Some(SecurityFailure::Tls { broker, reason }) => KafkaError::Tls { broker, reason },
+            None => otherwise,
+        }
+    }
+}
+
+impl ClientContext for SecurityContext {
+    fn log(&self, level: RDKafkaLogLevel, fac: &str, log_message: &str) {
+        self.observe(log_message);
+        DefaultClientContext.log(level, fac, log_message);
+    }
+
+    fn error(&self, error: rdkafka::error::KafkaError, reason: &str) {
+        self.observe(reason);
+        DefaultClientContext.error(error, reason);
+    }
+}
+
+impl ConsumerContext for SecurityContext {}
 
 /// A librdkafka config with everything the settings say: brokers, client id,
 /// security, and the `-X` pass-through (which wins).
@@ -148,17 +319,39 @@ pub fn fetch_metadata(
     brokers: &str,
     topic: Option<&str>,
 ) -> Result<ClusterInfo, KafkaError> {
-    let consumer: BaseConsumer = cfg
-        .create()
+    let context = SecurityContext::default();
+    let consumer: BaseConsumer<SecurityContext> = cfg
+        .create_with_context(context.clone())
         .map_err(|e| KafkaError::client("creating a Kafka client", e))?;
     let md = consumer
         .fetch_metadata(topic, METADATA_TIMEOUT)
-        .map_err(|e| KafkaError::Unreachable {
-            brokers: brokers.to_string(),
-            reason: describe_error(&e),
+        .map_err(|e| {
+            drain_events(&consumer);
+            context.explain(
+                cfg,
+                KafkaError::Unreachable {
+                    brokers: brokers.to_string(),
+                    reason: describe_error(&e),
+                },
+            )
         })?;
     cluster_info(&md, topic)
 }
+
+/// Log and error events wait in the client's queue until it is polled; their
+/// callbacks are where a security failure shows, so serve what is queued.
+fn drain_events(consumer: &BaseConsumer<SecurityContext>) {
+    // Bounded: a poll that consumes a log event also answers "nothing".
+    for _ in 0..MAX_DRAINED_EVENTS {
+        let _ = consumer.poll(Duration::ZERO);
+        if consumer.context().failure().is_some() {
+            return;
+        }
+    }
+}
+
+/// Queued events served at most after a failed metadata request.
+const MAX_DRAINED_EVENTS: usize = 256;
 
 fn cluster_info(md: &Metadata, wanted: Option<&str>) -> Result<ClusterInfo, KafkaError> {
     let mut topics = Vec::new();
@@ -200,5 +393,61 @@ pub fn describe_error(e: &rdkafka::error::KafkaError) -> String {
             format!("{e} (check the SASL username, password and mechanism)")
         }
         _ => e.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sasl_failure_is_recognised_with_its_broker() {
+        let msg = "sasl_ssl://127.0.0.1:23093/bootstrap: SASL authentication error: \
+                   Authentication failed during authentication due to invalid credentials \
+                   with SASL mechanism SCRAM-SHA-512 (after 331ms in state AUTH_REQ)";
+        assert_eq!(
+            SecurityFailure::parse(msg),
+            Some(SecurityFailure::Authentication {
+                broker: "127.0.0.1:23093".into()
+            })
+        );
+    }
+
+    #[test]
+    fn tls_failure_keeps_the_reason_without_timing() {
+        let msg = "[thrd:ssl://127.0.0.1:23094/bootstrap]: ssl://127.0.0.1:23094/bootstrap: \
+                   error:0A000086:SSL routines::certificate verify failed \
+                   (after 5ms in state SSL_HANDSHAKE)";
+        match SecurityFailure::parse(msg) {
+            Some(SecurityFailure::Tls { broker, reason }) => {
+                assert_eq!(broker, "127.0.0.1:23094");
+                assert_eq!(
+                    reason,
+                    "error:0A000086:SSL routines::certificate verify failed"
+                );
+                assert!(!reason.contains("after 5ms"), "{reason}");
+            }
+            other => panic!("not a TLS failure: {other:?}"),
+        }
+        assert_eq!(SecurityFailure::parse("Connection refused"), None);
+    }
+
+    #[test]
+    fn explain_names_user_and_mechanism_but_no_password() {
+        let ctx = SecurityContext::default();
+        ctx.observe("sasl_ssl://10.0.0.1:9093/1: SASL authentication error: denied");
+        let mut cfg = ClientConfig::new();
+        cfg.set("sasl.username", "alice")
+            .set("sasl.mechanism", "SCRAM-SHA-512")
+            .set("sasl.password", "pw-never-shown-42");
+        let err = ctx
+            .explain(&cfg, KafkaError::UnknownTopic("x".into()))
+            .to_string();
+        assert_eq!(
+            err,
+            "authentication failed for user alice (SCRAM-SHA-512) at 10.0.0.1:9093 \
+             — check the username and password"
+        );
+        assert!(!err.contains("pw-never-shown-42"));
     }
 }

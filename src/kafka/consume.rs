@@ -297,9 +297,13 @@ pub fn read_time_range(
 ) -> Result<Vec<ConsumedRecord>, KafkaError> {
     let (cfg, consumer) = assigning_consumer(settings, "range", false)?;
     let timeout = super::client::METADATA_TIMEOUT;
+    // The embedded (mock) broker has no time index: read everything and keep
+    // the records whose timestamp is in the range. Its partitions are small.
+    let scan = super::embedded::is_embedded(&settings.brokers);
     let mut starts = TopicPartitionList::new();
     let mut ends = TopicPartitionList::new();
     let mut highs = std::collections::HashMap::new();
+    let mut lows = std::collections::HashMap::new();
     for topic in topics {
         let info = fetch_metadata(&cfg, &settings.brokers, Some(topic))?;
         let partitions = info
@@ -307,23 +311,37 @@ pub fn read_time_range(
             .filter(|p| !p.is_empty())
             .ok_or_else(|| KafkaError::UnknownTopic(topic.clone()))?;
         for &p in partitions {
-            let (_, high) = consumer
+            let (low, high) = consumer
                 .fetch_watermarks(topic, p, timeout)
                 .map_err(|e| KafkaError::client("reading watermarks", e))?;
             highs.insert((topic.clone(), p), high);
+            if scan {
+                lows.insert((topic.clone(), p), low);
+            }
             starts
                 .add_partition_offset(topic, p, Offset::Offset(from.timestamp_millis()))
                 .map_err(|e| KafkaError::client("building the range", e))?;
-            if let Some(to) = to {
+            if let Some(to) = to
+                && !scan
+            {
                 ends.add_partition_offset(topic, p, Offset::Offset(to.timestamp_millis()))
                     .map_err(|e| KafkaError::client("building the range", e))?;
             }
         }
     }
-    let starts = consumer
-        .offsets_for_times(starts, timeout)
-        .map_err(|e| KafkaError::client("looking up offsets for --from", e))?;
-    let ends = if to.is_some() {
+    let starts = if scan {
+        let mut tpl = TopicPartitionList::new();
+        for ((t, p), low) in &lows {
+            tpl.add_partition_offset(t, *p, Offset::Offset(*low))
+                .map_err(|e| KafkaError::client("building the range", e))?;
+        }
+        tpl
+    } else {
+        consumer
+            .offsets_for_times(starts, timeout)
+            .map_err(|e| KafkaError::client("looking up offsets for --from", e))?
+    };
+    let ends = if to.is_some() && !scan {
         Some(
             consumer
                 .offsets_for_times(ends, timeout)
@@ -373,7 +391,12 @@ pub fn read_time_range(
                 let Some(&(_, end)) = ranges.get(&key) else {
                     continue;
                 };
-                if rec.offset < end {
+                let in_time = !scan
+                    || rec.timestamp_ms.is_some_and(|t| {
+                        t >= from.timestamp_millis()
+                            && to.is_none_or(|to| t < to.timestamp_millis())
+                    });
+                if rec.offset < end && in_time {
                     out.push(rec.clone());
                 }
                 if rec.offset + 1 >= end {

@@ -7,6 +7,7 @@
 //! The mock cluster's handle is not `Send`, so it lives on a thread of its own
 //! and is torn down when the [`EmbeddedBroker`] is dropped.
 
+use std::collections::BTreeSet;
 use std::sync::Mutex;
 use std::sync::mpsc as std_mpsc;
 use std::thread::JoinHandle;
@@ -15,24 +16,21 @@ use rdkafka::mocking::MockCluster;
 
 use super::client::KafkaError;
 
-/// The bootstrap servers of the embedded brokers running in this process.
-static RUNNING: Mutex<Vec<String>> = Mutex::new(Vec::new());
-
-/// True when `brokers` is an embedded broker running in this process: it has
-/// no admin APIs, and some of them time out instead of being refused, so
-/// callers check here rather than wait.
-pub fn is_embedded(brokers: &str) -> bool {
-    RUNNING
-        .lock()
-        .map(|r| r.iter().any(|b| b == brokers))
-        .unwrap_or(false)
-}
-
 /// A running embedded broker.
 pub struct EmbeddedBroker {
     bootstrap: String,
     stop: Option<std_mpsc::Sender<()>>,
     thread: Option<JoinHandle<()>>,
+}
+
+/// Bootstrap addresses of the embedded brokers running in this process.
+static RUNNING: Mutex<BTreeSet<String>> = Mutex::new(BTreeSet::new());
+
+/// True when `brokers` is an embedded broker of this process. The mock cluster
+/// answers offsets-for-times with "no offset" for every timestamp, so readers
+/// of a time range scan it instead.
+pub fn is_embedded(brokers: &str) -> bool {
+    RUNNING.lock().is_ok_and(|r| r.contains(brokers))
 }
 
 /// A topic to create at start: name and partition count.
@@ -79,7 +77,7 @@ impl EmbeddedBroker {
                 reason,
             })?;
         if let Ok(mut r) = RUNNING.lock() {
-            r.push(bootstrap.clone());
+            r.insert(bootstrap.clone());
         }
         Ok(Self {
             bootstrap,
@@ -97,7 +95,7 @@ impl EmbeddedBroker {
 impl Drop for EmbeddedBroker {
     fn drop(&mut self) {
         if let Ok(mut r) = RUNNING.lock() {
-            r.retain(|b| b != &self.bootstrap);
+            r.remove(&self.bootstrap);
         }
         drop(self.stop.take());
         if let Some(t) = self.thread.take() {
@@ -127,8 +125,6 @@ mod tests {
         )
         .expect("settings");
         settings.brokers = broker.bootstrap_servers().to_string();
-        assert!(is_embedded(&settings.brokers));
-        assert!(!is_embedded("127.0.0.1:9092"));
         let producer = EventProducer::new(&settings, Duration::from_secs(10)).expect("producer");
         let env = Envelope::new(
             "debate",
@@ -162,5 +158,51 @@ mod tests {
         let rec = &recs[0];
         assert_eq!(rec.decode().event_id(), Some(env.event_id.to_string()));
         reader.await.expect("join").expect("tail ok");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_time_range_is_read_by_timestamp_on_the_embedded_broker() {
+        let broker = EmbeddedBroker::start(1, &[("r1".into(), 2)]).expect("mock cluster");
+        assert!(is_embedded(broker.bootstrap_servers()));
+        let mut settings = Settings::load_with_env(
+            &CliOverrides {
+                config: Some("/dev/null".into()),
+                ..Default::default()
+            },
+            &|_| None,
+        )
+        .expect("settings");
+        settings.brokers = broker.bootstrap_servers().to_string();
+        let producer = EventProducer::new(&settings, Duration::from_secs(10)).expect("producer");
+        let send = |label: &'static str| {
+            let producer = producer.clone();
+            async move {
+                producer
+                    .send_raw("r1", None, Some(label.as_bytes()), &[])
+                    .await
+                    .expect("delivered");
+            }
+        };
+        send("before").await;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let from = chrono::Utc::now();
+        for _ in 0..3 {
+            send("inside").await;
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let to = chrono::Utc::now();
+        send("after").await;
+        let s = settings.clone();
+        let got = tokio::task::spawn_blocking(move || {
+            crate::kafka::consume::read_time_range(&s, &["r1".to_string()], from, Some(to))
+        })
+        .await
+        .expect("join")
+        .expect("range");
+        let values: Vec<&[u8]> = got.iter().filter_map(|r| r.value.as_deref()).collect();
+        assert_eq!(values, [b"inside"; 3]);
+        let bootstrap = broker.bootstrap_servers().to_string();
+        drop(broker);
+        assert!(!is_embedded(&bootstrap));
     }
 }

@@ -7,7 +7,9 @@ use std::time::Duration;
 use rdkafka::message::{Header as KafkaHeader, OwnedHeaders};
 use rdkafka::producer::{FutureProducer, FutureRecord, Producer};
 
-use super::client::{KafkaError, client_config, describe_error};
+use rdkafka::types::RDKafkaErrorCode;
+
+use super::client::{KafkaError, SecurityContext, client_config, describe_error};
 use crate::config::Settings;
 use crate::domain::{Envelope, Header, encode};
 
@@ -46,8 +48,14 @@ pub fn envelope_record(
 /// send cannot duplicate or reorder an aggregate's events.
 #[derive(Clone)]
 pub struct EventProducer {
-    inner: FutureProducer,
+    inner: FutureProducer<SecurityContext>,
     delivery_timeout: Duration,
+    /// `sasl.username` and `sasl.mechanism`, to name them when the brokers
+    /// refuse the credentials.
+    sasl: (Option<String>, Option<String>),
+    /// Shares its state with the producer's context (the wrapper rdkafka puts
+    /// around it does not hand it back).
+    security: SecurityContext,
 }
 
 /// Default time a send may take, retries included, before it counts as failed.
@@ -69,12 +77,19 @@ impl EventProducer {
         for (k, v) in &settings.properties {
             cfg.set(k, v.expose());
         }
+        let security = SecurityContext::default();
         let inner = cfg
-            .create()
+            .create_with_context(security.clone())
             .map_err(|e| KafkaError::client("creating the producer", e))?;
+        let sasl = (
+            cfg.get("sasl.username").map(str::to_string),
+            cfg.get("sasl.mechanism").map(str::to_string),
+        );
         Ok(Self {
             inner,
             delivery_timeout,
+            sasl,
+            security,
         })
     }
 
@@ -121,10 +136,32 @@ impl EventProducer {
                 partition: d.partition,
                 offset: d.offset,
             }),
-            Err((e, _)) => Err(KafkaError::Delivery {
-                topic: topic.to_string(),
-                reason: describe_error(&e),
-            }),
+            Err((e, _)) => {
+                let failed = KafkaError::Delivery {
+                    topic: topic.to_string(),
+                    reason: describe_error(&e),
+                };
+                // A refused password or certificate shows only as a timeout or
+                // a transport failure here; the context heard the real reason.
+                let unreachable = matches!(
+                    e.rdkafka_error_code(),
+                    Some(
+                        RDKafkaErrorCode::MessageTimedOut
+                            | RDKafkaErrorCode::BrokerTransportFailure
+                            | RDKafkaErrorCode::AllBrokersDown
+                            | RDKafkaErrorCode::Authentication
+                    )
+                );
+                Err(if unreachable {
+                    self.security.explain_for(
+                        self.sasl.0.as_deref(),
+                        self.sasl.1.as_deref(),
+                        failed,
+                    )
+                } else {
+                    failed
+                })
+            }
         }
     }
 

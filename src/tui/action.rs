@@ -126,11 +126,17 @@ pub enum Action {
     EditConfig,
     /// Reset the selected group's offsets (opens the palette; a dry run first).
     ResetOffsets,
+    /// Filter Streams to the selected flow edge.
+    ShowInStreams,
+    /// Open the trace of the selected record's correlation id.
+    Trace,
+    /// Run the replay previewed in the popup.
+    RunReplay,
 }
 
 impl Action {
     /// Every action, in the order the help overlay lists them.
-    pub const ALL: [Action; 59] = [
+    pub const ALL: [Action; 62] = [
         Action::Quit,
         Action::Help,
         Action::Palette,
@@ -190,6 +196,9 @@ impl Action {
         Action::AddPartitions,
         Action::EditConfig,
         Action::ResetOffsets,
+        Action::ShowInStreams,
+        Action::Trace,
+        Action::RunReplay,
     ];
 
     /// The action's config and palette name (`pause`, `seek_beginning`, …).

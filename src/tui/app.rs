@@ -20,14 +20,16 @@ use super::event::{Command, Event, WorkerMsg};
 use super::keymap::{Key, KeyMap, Mode};
 use super::panes::audit::AuditState;
 use super::panes::dlq::DlqState;
+use super::panes::flows::FlowsState;
 use super::panes::groups::GroupsState;
 use super::panes::inject::{InjectState, Route};
 use super::panes::lag::LagState;
 use super::panes::opsview::OpsDialog;
-use super::panes::placeholder::Placeholder;
+use super::panes::replay::{ReplayState, parse_request};
 use super::panes::streams::StreamsState;
 use super::panes::topics::TopicsState;
-use super::panes::{Pane, View, dlq, flows, lag};
+use super::panes::trace::TraceState;
+use super::panes::{Pane, View, dlq, lag};
 use super::strings;
 use super::theme::Theme;
 use crate::domain::EventTypeRegistry;
@@ -126,7 +128,14 @@ pub struct App {
     pub lag: LagState,
     /// The DLQ pane.
     pub dlq: DlqState,
-    flows: Placeholder,
+    /// The Flows pane (and the graph the trace reads).
+    pub flows: FlowsState,
+    /// The open correlation trace (over Streams).
+    pub trace: Option<TraceState>,
+    /// The replay popup, while a replay is previewed, runs or has just ended.
+    pub replay: Option<ReplayState>,
+    has_handlers: bool,
+    topic_map: crate::domain::TopicMap,
     /// The Topics pane.
     pub topics: TopicsState,
     /// The Groups pane.
@@ -179,7 +188,11 @@ impl App {
             ),
             lag: lag::pane(ui.lag_poll_ms),
             dlq: dlq::pane(ui.redrive_rate, services.settings.read_only),
-            flows: flows::pane(),
+            flows: FlowsState::new(services.settings.topics.clone()),
+            trace: None,
+            replay: None,
+            has_handlers: services.handlers.is_some(),
+            topic_map: services.settings.topics.clone(),
             topics: super::panes::topics::pane(),
             groups: super::panes::groups::pane(),
             audit: super::panes::audit::pane(),
@@ -303,6 +316,12 @@ impl App {
         if let Some(d) = &self.ops_dialog {
             return d.mode();
         }
+        if self.replay.is_some() {
+            return Mode::Replay;
+        }
+        if self.tab == Tab::Streams && self.trace.is_some() {
+            return Mode::Trace;
+        }
         match self.tab {
             Tab::Streams => self.streams.mode(),
             Tab::Inject => self.inject.mode(),
@@ -338,7 +357,10 @@ impl App {
     /// Appends records read from Kafka (already a drained batch).
     pub fn ingest<I: IntoIterator<Item = crate::kafka::ConsumedRecord>>(&mut self, records: I) {
         let before = self.streams.total_received;
-        self.streams.ingest(records);
+        let flows = &mut self.flows;
+        self.streams
+            .ingest_with(records, |rec, decoded| flows.observe(rec, decoded));
+        self.flows.refresh_now(false);
         if self.streams.total_received != before {
             self.connection = Connection::Connected;
             self.dirty = true;
@@ -363,6 +385,18 @@ impl App {
         if rate != self.rate {
             self.rate = rate;
             self.dirty = true;
+        }
+        // Rates decay with time even when nothing arrives.
+        self.flows.refresh_now(true);
+        if self.tab == Tab::Flows {
+            self.dirty = true;
+        }
+        if let Some(trace) = self.trace.as_mut() {
+            let before = trace.events;
+            trace.rebuild(self.flows.graph(), &self.theme);
+            if trace.events != before {
+                self.dirty = true;
+            }
         }
         if let Some(t) = self.toast.as_mut() {
             t.ticks_left = t.ticks_left.saturating_sub(1);
@@ -532,6 +566,37 @@ impl App {
                 self.toast_info(format!("Exported {n} records to {}", path.display()));
             }
             WorkerMsg::Exported(Err(e)) => self.toast_error(format!("Export failed: {e}")),
+            WorkerMsg::ReplayPlanned(Ok(plan)) => {
+                self.replay = Some(ReplayState::Preview(plan));
+            }
+            WorkerMsg::ReplayPlanned(Err(e)) => {
+                self.toast_error(format!("{} {e}", strings::REPLAY_FAILED));
+                self.replay = Some(ReplayState::Done {
+                    plan: None,
+                    outcome: Err(e),
+                });
+            }
+            WorkerMsg::ReplayProgress { done, .. } => {
+                if let Some(ReplayState::Running { done: d, .. }) = self.replay.as_mut() {
+                    *d = done;
+                }
+            }
+            WorkerMsg::ReplayDone(outcome) => {
+                let plan = match self.replay.take() {
+                    Some(ReplayState::Running { plan, .. } | ReplayState::Preview(plan)) => {
+                        Some(plan)
+                    }
+                    _ => None,
+                };
+                match &outcome {
+                    Ok(o) if o.failed == 0 => {
+                        self.toast_info(format!("{} {}", strings::REPLAY_DONE, o.summary()))
+                    }
+                    Ok(o) => self.toast_error(format!("{} {}", strings::REPLAY_DONE, o.summary())),
+                    Err(e) => self.toast_error(format!("{} {e}", strings::REPLAY_FAILED)),
+                }
+                self.replay = Some(ReplayState::Done { plan, outcome });
+            }
             WorkerMsg::TaskFailed(e) => {
                 tracing::error!("{e}");
                 self.fatal = Some(e);
@@ -600,6 +665,7 @@ impl App {
             }
             Action::RateUp | Action::RateDown => self.adjust_rate(action == Action::RateUp),
             Action::Back => self.back(mode),
+            Action::RunReplay => self.confirm_replay(),
             Action::Confirm => self.confirm(),
             _ => match mode {
                 Mode::Streams => self.update_streams(action),
@@ -607,6 +673,8 @@ impl App {
                 Mode::Inject | Mode::Edit => self.update_inject(action),
                 Mode::Lag | Mode::LagGroup => self.update_lag(action),
                 Mode::Dlq | Mode::DlqRecords | Mode::DlqDetail => self.update_dlq(action),
+                Mode::Flows => self.update_flows(action),
+                Mode::Trace => self.update_trace(action),
                 Mode::Topics | Mode::TopicDetail => self.update_topics(action),
                 Mode::Groups | Mode::GroupDetail => self.update_groups(action),
                 Mode::Audit => self.update_audit(action),
@@ -625,6 +693,9 @@ impl App {
         self.theme = Theme::from_config(name, &colors).0;
         self.streams.refresh_detail(&self.theme);
         self.dlq.refresh_detail(&self.theme);
+        if let Some(t) = self.trace.as_mut() {
+            t.rebuild(self.flows.graph(), &self.theme);
+        }
     }
 
     fn adjust_rate(&mut self, up: bool) {
@@ -682,6 +753,15 @@ impl App {
                     self.set_tab_filter(&previous);
                 }
             }
+            Mode::Trace => self.trace = None,
+            Mode::Replay => {
+                // Closing the popup does not stop a running replay: its outcome
+                // opens it again.
+                if matches!(self.replay, Some(ReplayState::Running { .. })) {
+                    self.toast_info(strings::REPLAY_BACKGROUND);
+                }
+                self.replay = None;
+            }
             Mode::Detail => self.streams.detail = None,
             Mode::Edit => self.inject.set_editing(false),
             Mode::LagGroup => self.lag.close(),
@@ -728,6 +808,7 @@ impl App {
                     None => self.toast_error(format!("No tab called '{arg}'")),
                 }
             }
+            "replay" => self.start_replay(arg),
             "q" | "quit" => self.quit = true,
             "topic" | "topics" | "reset" | "group" | "groups" | "audit" => {
                 self.run_ops_palette(verb, arg)
@@ -740,6 +821,41 @@ impl App {
                 )),
             },
         }
+    }
+
+    fn start_replay(&mut self, args: &str) {
+        if !self.gate(crate::audit::action::REPLAY) {
+            return;
+        }
+        let request = match parse_request(args, &self.topic_map, Utc::now()) {
+            Ok(r) => r,
+            Err(e) => {
+                self.toast_error(e);
+                return;
+            }
+        };
+        if request.target == crate::replay::Target::Handlers && !self.has_handlers {
+            self.toast_error(strings::REPLAY_NO_HANDLERS);
+            return;
+        }
+        self.replay = Some(ReplayState::Planning(request.clone()));
+        self.commands.push(Command::ReplayPlan(request));
+    }
+
+    fn confirm_replay(&mut self) {
+        let Some(ReplayState::Preview(plan)) = &self.replay else {
+            return;
+        };
+        if plan.records.is_empty() {
+            self.replay = None;
+            return;
+        }
+        let plan = plan.clone();
+        if !self.gate(crate::audit::action::REPLAY) {
+            return;
+        }
+        self.commands.push(Command::ReplayRun(plan.clone()));
+        self.replay = Some(ReplayState::Running { plan, done: 0 });
     }
 
     fn seek(&mut self, start: StartAt, label: &str) {
@@ -796,8 +912,68 @@ impl App {
                 }
             }
             Action::Reinject => self.reinject(false),
+            Action::Trace => self.open_trace(false),
             _ => {}
         }
+    }
+
+    fn update_flows(&mut self, action: Action) {
+        match action {
+            Action::Up => self.flows.move_by(-1),
+            Action::Down => self.flows.move_by(1),
+            Action::ShowInStreams => {
+                let (Some(filter), Some(row)) =
+                    (self.flows.selected_filter(), self.flows.selected())
+                else {
+                    self.toast_info(strings::FLOWS_NO_EDGE);
+                    return;
+                };
+                let text = format!("Streams: effects of {} → {} ({filter})", row.from, row.to);
+                self.trace = None;
+                self.streams.detail = None;
+                self.streams.set_filter(&filter);
+                self.switch_tab(Tab::Streams);
+                self.toast_info(text);
+            }
+            _ => {}
+        }
+    }
+
+    fn update_trace(&mut self, action: Action) {
+        let Some(trace) = self.trace.as_mut() else {
+            return;
+        };
+        let page = self.streams.page() as isize;
+        match action {
+            Action::Up => trace.scroll_by(-1),
+            Action::Down => trace.scroll_by(1),
+            Action::PageUp => trace.scroll_by(-page),
+            Action::PageDown => trace.scroll_by(page),
+            _ => {}
+        }
+    }
+
+    fn open_trace(&mut self, detail: bool) {
+        let entry = if detail {
+            self.streams.detail_entry()
+        } else {
+            self.streams.selected_entry()
+        };
+        let Some(e) = entry else {
+            self.toast_info(strings::NOTHING_SELECTED);
+            return;
+        };
+        let Some(corr) = e.correlation.clone() else {
+            self.toast_info(strings::TRACE_NO_CORRELATION);
+            return;
+        };
+        let focus = e.record.decode().event_id();
+        self.trace = Some(TraceState::open(
+            self.flows.graph(),
+            &corr,
+            focus,
+            &self.theme,
+        ));
     }
 
     fn open_selected(&mut self) {
@@ -815,6 +991,7 @@ impl App {
             Action::PageDown => self.streams.scroll_detail(page),
             Action::Copy => self.copy_selected(true),
             Action::Reinject => self.reinject(true),
+            Action::Trace => self.open_trace(true),
             _ => {}
         }
     }
@@ -915,7 +1092,10 @@ impl App {
         self.render_tabs(frame, rows[1]);
         let view = View { theme: &self.theme };
         match self.tab {
-            Tab::Streams => self.streams.render(frame, rows[2], &view),
+            Tab::Streams => match &self.trace {
+                Some(trace) => trace.render(frame, rows[2], &view),
+                None => self.streams.render(frame, rows[2], &view),
+            },
             Tab::Lag => self.lag.render(frame, rows[2], &view),
             Tab::Dlq => self.dlq.render(frame, rows[2], &view),
             Tab::Flows => self.flows.render(frame, rows[2], &view),
@@ -929,6 +1109,9 @@ impl App {
         }
         self.render_status(frame, rows[3]);
         self.render_hints(frame, rows[4]);
+        if let Some(replay) = &self.replay {
+            replay.render(frame, rows[2], &view);
+        }
         if let Some(help) = &self.help {
             self.render_help(frame, area, help);
         }

@@ -3,12 +3,14 @@
 //! do ([`Command`]) — the only way state changes turn into I/O.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use crossterm::event::{KeyEvent, MouseEvent};
 
 use super::panes::inject::SendRequest;
 use crate::kafka::StartAt;
 use crate::publish::{PublishError, Published};
+use crate::replay::{Outcome, Plan, Request};
 
 /// Terminal input and timers.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -70,6 +72,17 @@ pub enum WorkerMsg {
     RedriveDone(Result<crate::dlq::redrive::Outcome, String>),
     /// The ops worker's answer (Topics, Groups, Audit).
     Ops(Box<super::ops_workers::OpsReply>),
+    /// A replay's range was read (the dry run), or could not be.
+    ReplayPlanned(Result<Arc<Plan>, String>),
+    /// Records replayed so far.
+    ReplayProgress {
+        /// Done.
+        done: usize,
+        /// Of.
+        total: usize,
+    },
+    /// A replay finished.
+    ReplayDone(Result<Outcome, String>),
 }
 
 /// I/O the app asks the runtime to perform after an update.
@@ -89,4 +102,8 @@ pub enum Command {
     Redrive(Box<super::panes::dlq::RedriveRequest>),
     /// Run an admin request (Topics, Groups, Audit) off the UI task.
     Ops(Box<super::ops_workers::OpsRequest>),
+    /// Read a replay's range (the dry run).
+    ReplayPlan(Request),
+    /// Run a previewed replay.
+    ReplayRun(Arc<Plan>),
 }

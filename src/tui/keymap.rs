@@ -55,11 +55,17 @@ pub enum Mode {
     TypeConfirm,
     /// The offset-reset plan preview.
     ResetPlan,
+    /// The Flows pane's edge list.
+    Flows,
+    /// A correlation trace.
+    Trace,
+    /// The replay popup.
+    Replay,
 }
 
 impl Mode {
     /// Every mode, in help order.
-    pub const ALL: [Mode; 21] = [
+    pub const ALL: [Mode; 24] = [
         Mode::Global,
         Mode::Streams,
         Mode::Detail,
@@ -81,6 +87,9 @@ impl Mode {
         Mode::Audit,
         Mode::TypeConfirm,
         Mode::ResetPlan,
+        Mode::Flows,
+        Mode::Trace,
+        Mode::Replay,
     ];
 
     /// The name used in `[ui.keys]` (`streams.p`).
@@ -107,6 +116,9 @@ impl Mode {
             Mode::Audit => "audit",
             Mode::TypeConfirm => "type_confirm",
             Mode::ResetPlan => "reset_plan",
+            Mode::Flows => "flows",
+            Mode::Trace => "trace",
+            Mode::Replay => "replay",
         }
     }
 
@@ -116,7 +128,10 @@ impl Mode {
 
     /// True for overlays that take every key (global keys do not apply).
     pub fn is_modal(self) -> bool {
-        matches!(self, Mode::Help | Mode::Redrive | Mode::ResetPlan)
+        matches!(
+            self,
+            Mode::Help | Mode::Redrive | Mode::ResetPlan | Mode::Replay
+        )
     }
 
     /// True when unbound keys are typed into a text field.
@@ -488,6 +503,22 @@ const DEFAULTS: &[(Mode, &str, Action, bool)] = &[
     (Mode::ResetPlan, "enter", Action::Confirm, false),
     (Mode::ResetPlan, "n", Action::Back, true),
     (Mode::ResetPlan, "esc", Action::Back, false),
+    (Mode::Streams, "t", Action::Trace, true),
+    (Mode::Detail, "t", Action::Trace, true),
+    (Mode::Flows, "k", Action::Up, false),
+    (Mode::Flows, "up", Action::Up, false),
+    (Mode::Flows, "j", Action::Down, true),
+    (Mode::Flows, "down", Action::Down, false),
+    (Mode::Flows, "enter", Action::ShowInStreams, true),
+    (Mode::Trace, "esc", Action::Back, true),
+    (Mode::Trace, "k", Action::Up, false),
+    (Mode::Trace, "up", Action::Up, false),
+    (Mode::Trace, "j", Action::Down, false),
+    (Mode::Trace, "down", Action::Down, false),
+    (Mode::Trace, "pgup", Action::PageUp, false),
+    (Mode::Trace, "pgdn", Action::PageDown, false),
+    (Mode::Replay, "y", Action::RunReplay, true),
+    (Mode::Replay, "esc", Action::Back, true),
 ];
 
 /// A `[ui.keys]` entry that could not be applied.

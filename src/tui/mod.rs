@@ -51,4 +51,7 @@ pub struct AppServices {
     /// Consumer groups the Lag pane polls when the broker cannot list groups
     /// (the demo's embedded broker): the groups eventdeck itself runs.
     pub known_groups: Vec<String>,
+    /// The local handlers `:replay ... to-handlers` re-delivers to (the demo's
+    /// bridge); `None` where no handlers run in the console.
+    pub handlers: Option<crate::bridge::Redeliverer>,
 }

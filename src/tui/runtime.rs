@@ -22,7 +22,7 @@ use super::lag_dlq_workers;
 use super::panes::inject::Route;
 use super::terminal::{TerminalGuard, panicked};
 use crate::config::Settings;
-use crate::kafka::consume::{TailEvent, tail};
+use crate::kafka::consume::{SEND_BATCH, TailEvent, tail};
 use crate::kafka::{StartAt, TailOptions, check_reachable};
 use crate::publish::Publisher;
 
@@ -31,6 +31,12 @@ use crate::publish::Publisher;
 pub const RECORD_CHANNEL: usize = 8192;
 /// Records applied per drain, so input and frames are never starved by a firehose.
 pub const RECORD_BATCH: usize = 1024;
+/// Readers send records in batches of up to [`SEND_BATCH`]; the channel and
+/// the drain count batches, so these turn the record limits above into batch
+/// counts (the channel once held 8,192 batches: 4M records, unbounded in effect).
+pub const RECORD_CHANNEL_BATCHES: usize = RECORD_CHANNEL / SEND_BATCH;
+/// See [`RECORD_CHANNEL_BATCHES`].
+pub const RECORD_DRAIN_BATCHES: usize = RECORD_BATCH / SEND_BATCH;
 /// Worker messages applied per drain.
 const WORKER_BATCH: usize = 64;
 /// Pause before a failed reader tries again.
@@ -39,6 +45,68 @@ const RETRY_AFTER: Duration = Duration::from_secs(3);
 pub const TEST_PANIC_ENV: &str = "EVENTDECK_TEST_PANIC_MS";
 /// How often the connection probe asks for metadata.
 const PROBE_EVERY: Duration = Duration::from_secs(5);
+
+/// Progress reports a replay sends at most per second (each is one redraw).
+const REPLAY_PROGRESS_PER_SECOND: u32 = 10;
+
+/// Performs a replay step the app asked for — reading the range
+/// ([`Command::ReplayPlan`]) or replaying it ([`Command::ReplayRun`]) — with
+/// the same functions `eventdeck replay` uses, reporting to `tx`. Public so
+/// tests drive it exactly as the app loop does. Other commands are ignored.
+pub async fn perform_replay(
+    settings: Settings,
+    handlers: Option<crate::bridge::Redeliverer>,
+    cmd: Command,
+    tx: mpsc::Sender<WorkerMsg>,
+) {
+    match cmd {
+        Command::ReplayPlan(request) => {
+            let s = settings.clone();
+            let planned = tokio::task::spawn_blocking(move || crate::replay::plan(&s, request))
+                .await
+                .map_err(|e| e.to_string())
+                .and_then(|r| r.map_err(|e| e.to_string()))
+                .map(Arc::new);
+            let _ = tx.send(WorkerMsg::ReplayPlanned(planned)).await;
+        }
+        Command::ReplayRun(plan) => {
+            let done = run_replay(&settings, handlers, &plan, &tx).await;
+            let _ = tx.send(WorkerMsg::ReplayDone(done)).await;
+        }
+        _ => {}
+    }
+}
+
+async fn run_replay(
+    settings: &Settings,
+    handlers: Option<crate::bridge::Redeliverer>,
+    plan: &crate::replay::Plan,
+    tx: &mpsc::Sender<WorkerMsg>,
+) -> Result<crate::replay::Outcome, String> {
+    use crate::replay::{Sink, Target};
+    crate::audit::authorize(settings, "replay").map_err(|e| e.to_string())?;
+    let every = Duration::from_secs(1) / REPLAY_PROGRESS_PER_SECOND;
+    let mut last = Instant::now();
+    let progress = |done: usize, total: usize| {
+        // try_send: a full channel drops a progress report, never blocks the replay.
+        if done == total || last.elapsed() >= every {
+            last = Instant::now();
+            let _ = tx.try_send(WorkerMsg::ReplayProgress { done, total });
+        }
+    };
+    let outcome = match &plan.request.target {
+        Target::Topic(_) => {
+            let producer = crate::replay::producer(settings).map_err(|e| e.to_string())?;
+            crate::replay::execute(plan, Sink::Producer(&producer), progress).await
+        }
+        Target::Handlers => {
+            let h = handlers.ok_or_else(|| super::strings::REPLAY_NO_HANDLERS.to_string())?;
+            crate::replay::execute(plan, Sink::Handlers(&h), progress).await
+        }
+    };
+    crate::replay::audit(settings, plan, &outcome).map_err(|e| format!("audit log: {e}"))?;
+    Ok(outcome)
+}
 
 /// Runs the console until the user quits, a signal arrives, or a task fails.
 pub async fn run(services: AppServices) -> Result<()> {
@@ -103,7 +171,7 @@ pub async fn run(services: AppServices) -> Result<()> {
     // Frames are scheduled on a fixed grid, so a frame drawn a little late (after
     // a record batch) does not push every later frame back too.
     let mut next_frame = Instant::now();
-    let mut records = Vec::with_capacity(RECORD_BATCH);
+    let mut records = Vec::with_capacity(RECORD_DRAIN_BATCHES);
     let mut msgs = Vec::with_capacity(WORKER_BATCH);
     let mut result: Result<()> = Ok(());
     let mut first_frame_logged = false;
@@ -130,6 +198,12 @@ pub async fn run(services: AppServices) -> Result<()> {
             ev = events.next() => match ev {
                 Some(Ok(ev)) => {
                     if let Some(ev) = convert(ev) {
+                        // Input is answered with a frame now, not at the next
+                        // slot of the frame grid: under a firehose that slot can
+                        // be a record batch and most of a frame interval away.
+                        if matches!(ev, Event::Key(_) | Event::Mouse(_) | Event::Paste(_)) {
+                            next_frame = Instant::now();
+                        }
                         app.handle_event(ev);
                     }
                 }
@@ -147,7 +221,7 @@ pub async fn run(services: AppServices) -> Result<()> {
                     app.apply(m);
                 }
             }
-            n = streams.rx.recv_many(&mut records, RECORD_BATCH), if !paused => {
+            n = streams.rx.recv_many(&mut records, RECORD_DRAIN_BATCHES), if !paused => {
                 if n == 0 {
                     // Every reader ended (each retries on errors, so this is rare);
                     // wait for input rather than spinning on a closed channel.
@@ -232,6 +306,15 @@ pub async fn run(services: AppServices) -> Result<()> {
                         let _ = tx.blocking_send(WorkerMsg::Exported(r));
                     });
                 }
+                cmd @ (Command::ReplayPlan(_) | Command::ReplayRun(_)) => {
+                    let settings = services.settings.clone();
+                    let handlers = services.handlers.clone();
+                    spawn_watched(
+                        "replay",
+                        perform_replay(settings, handlers, cmd, worker_tx.clone()),
+                        worker_tx.clone(),
+                    );
+                }
                 Command::SetRate(r) => {
                     if let Some(tx) = &services.scenario_rate {
                         let _ = tx.send(r);
@@ -300,7 +383,7 @@ impl StreamSet {
         generation: u64,
         worker_tx: &mpsc::Sender<WorkerMsg>,
     ) -> Self {
-        let (tx, rx) = mpsc::channel(RECORD_CHANNEL);
+        let (tx, rx) = mpsc::channel(RECORD_CHANNEL_BATCHES);
         for topic in topics {
             // One reader per topic, so a missing topic does not stop the others.
             let settings = settings.clone();

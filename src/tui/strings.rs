@@ -18,6 +18,45 @@ pub const TAB_INJECT: &str = "Inject";
 /// What the Flows pane says until it is built.
 pub const FLOWS_PLACEHOLDER: &str = "Flows between bounded contexts arrive with the next release: \
      the causation graph built from what is observed on the wire.";
+/// The Flows graph's title.
+pub const FLOWS_TITLE: &str = "Flows between contexts";
+/// The Flows edge table's title.
+pub const FLOWS_EDGES_TITLE: &str = " Edges (enter: show in Streams) ";
+/// Column titles of the Flows edge table.
+pub const FLOWS_COLUMNS: [&str; 5] = [" from → to", "event types", "count", "rate", "DLQ"];
+/// Shown while no edge has been observed.
+pub const FLOWS_EMPTY: &str = "No causation observed yet: an edge A → B appears when an event \
+     of B names an event of A as its cause (causation_id).";
+/// Toast when Enter is pressed without an edge.
+pub const FLOWS_NO_EDGE: &str = "No edge selected";
+/// The trace's title.
+pub const TRACE_TITLE: &str = "Trace of correlation";
+/// Under the trace.
+pub const TRACE_FOOTER: &str = " esc back · j/k scroll ";
+/// A trace with no event remembered.
+pub const TRACE_EMPTY: &str = "No event with this correlation id is remembered.";
+/// Marks the event the trace was opened from.
+pub const TRACE_FOCUS: &str = "◀ selected";
+/// The selected record has no correlation id.
+pub const TRACE_NO_CORRELATION: &str = "This record has no correlation id to trace";
+/// The replay popup's title.
+pub const REPLAY_TITLE: &str = " Replay ";
+/// The palette's replay syntax.
+pub const REPLAY_USAGE: &str =
+    "replay ctx=C|topic=T from=TIME|-15m [to=TIME] to-topic=T|to-handlers [rate=N]";
+/// While the range is read.
+pub const REPLAY_PLANNING: &str = "Reading the range (dry run):";
+/// An empty range.
+pub const REPLAY_NOTHING: &str = "Nothing in this range to replay (esc closes).";
+/// Before the outcome.
+pub const REPLAY_DONE: &str = "Replayed:";
+/// Before an error.
+pub const REPLAY_FAILED: &str = "Replay failed:";
+/// The popup closed while a replay runs.
+pub const REPLAY_BACKGROUND: &str = "The replay goes on; its outcome will show here";
+/// No local handlers in this console.
+pub const REPLAY_NO_HANDLERS: &str = "No local handlers run in this console (the demo has them); \
+     use `eventdeck replay --to-handlers` or to-topic=";
 /// Said under each placeholder.
 pub const PLACEHOLDER_HINT: &str =
     "Meanwhile: 1 Streams shows every context topic live; 5 Inject sends events.";
@@ -50,7 +89,7 @@ pub const FILTER_HELP: &str =
 /// Palette prompt.
 pub const PALETTE_PROMPT: &str = ":";
 /// Palette help.
-pub const PALETTE_HELP: &str = "seek beginning|end|OFFSET|-N|TIME · filter EXPR · theme dark|light · tab NAME · topic … · reset … · group delete … · audit · any action name";
+pub const PALETTE_HELP: &str = "seek beginning|end|OFFSET|-N|TIME · filter EXPR · replay ctx=C from=T to-topic=T|to-handlers · topic … · reset … · group delete … · audit · theme dark|light · tab NAME · export · any action name";
 
 /// Detail view section titles.
 pub const DETAIL_TITLE: &str = "Record";
@@ -398,6 +437,9 @@ pub fn describe(action: Action) -> &'static str {
         Action::AddPartitions => "add partitions",
         Action::EditConfig => "edit a config",
         Action::ResetOffsets => "reset offsets (dry run first)",
+        Action::ShowInStreams => "show the edge in Streams",
+        Action::Trace => "trace correlation",
+        Action::RunReplay => "run the replay",
     }
 }
 
@@ -424,6 +466,9 @@ pub fn hint(action: Action) -> &'static str {
         Action::AddPartitions => "partitions",
         Action::EditConfig => "config",
         Action::ResetOffsets => "reset",
+        Action::ShowInStreams => "show in Streams",
+        Action::Trace => "trace",
+        Action::RunReplay => "replay",
         other => describe(other),
     }
 }

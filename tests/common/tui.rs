@@ -81,6 +81,7 @@ pub fn services_with(settings: Settings) -> (AppServices, Arc<FakePublisher>) {
             start: eventdeck::kafka::StartAt::End,
             title: "test-cluster:9092".into(),
             known_groups: Vec::new(),
+            handlers: None,
         },
         publisher,
     )

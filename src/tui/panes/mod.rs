@@ -9,8 +9,10 @@ pub mod inject;
 pub mod lag;
 pub mod opsview;
 pub mod placeholder;
+pub mod replay;
 pub mod streams;
 pub mod topics;
+pub mod trace;
 
 use ratatui::Frame;
 use ratatui::layout::Rect;

@@ -58,6 +58,17 @@ impl Entry {
     /// Decodes a record into an entry.
     pub fn new(seq: u64, record: ConsumedRecord, topics: &TopicMap) -> Self {
         let decoded = record.decode();
+        Self::from_decoded(seq, record, &decoded, topics)
+    }
+
+    /// An entry from a record already decoded (the decode is the costly part,
+    /// so the Flows graph and the list share one).
+    pub fn from_decoded(
+        seq: u64,
+        record: ConsumedRecord,
+        decoded: &DecodeOutcome,
+        topics: &TopicMap,
+    ) -> Self {
         let time = record.timestamp_ms.map_or_else(|| "-".into(), clock);
         let context = decoded
             .context()
@@ -355,10 +366,22 @@ impl StreamsState {
 
     /// Decodes and appends records, evicting the oldest of a full stream.
     pub fn ingest<I: IntoIterator<Item = ConsumedRecord>>(&mut self, records: I) {
+        self.ingest_with(records, |_, _| {});
+    }
+
+    /// [`StreamsState::ingest`], showing each record and its decoded form to
+    /// `also` first (one decode per record for every consumer of it).
+    pub fn ingest_with<I, F>(&mut self, records: I, mut also: F)
+    where
+        I: IntoIterator<Item = ConsumedRecord>,
+        F: FnMut(&ConsumedRecord, &DecodeOutcome),
+    {
         for record in records {
             let seq = self.next_seq;
             self.next_seq += 1;
-            let entry = Entry::new(seq, record, &self.topics);
+            let decoded = record.decode();
+            also(&record, &decoded);
+            let entry = Entry::from_decoded(seq, record, &decoded, &self.topics);
             self.push(entry);
         }
     }

@@ -1,0 +1,97 @@
+//! `eventdeck demo` feeds all four cross-context flows of DESIGN.md into the
+//! Flows pane within ten seconds: the demo's library (embedded broker, bridge
+//! with its reactions, scenario at its default rate) and the console's `App`,
+//! fed the way the console feeds it (every context topic and DLQ from the
+//! beginning). A functional deadline, not a performance measurement.
+
+#[path = "common/tui.rs"]
+mod fixtures;
+
+use std::time::Duration;
+
+use eventdeck::demo::{DEFAULT_RATE, Demo};
+use eventdeck::kafka::consume::{TailEvent, tail};
+use eventdeck::kafka::{StartAt, TailOptions};
+use eventdeck::tui::{App, AppServices};
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+
+const FLOWS: [(&str, &str); 4] = [
+    ("debate", "implementation"),
+    ("performance", "evolution"),
+    ("testing", "performance"),
+    ("evolution", "implementation"),
+];
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_shows_all_four_flows_in_the_flows_pane_within_ten_seconds() {
+    let started = Instant::now();
+    let deadline = started + Duration::from_secs(10);
+    let demo = Demo::start(&fixtures::settings(), DEFAULT_RATE)
+        .await
+        .expect("demo starts");
+    let mut topics: Vec<String> = demo.settings.topics.topics().map(str::to_string).collect();
+    let dlqs: Vec<String> = topics
+        .iter()
+        .map(|t| demo.settings.topics.dlq_topic(t))
+        .collect();
+    topics.extend(dlqs);
+    let services = AppServices {
+        settings: demo.settings.clone(),
+        publisher: demo.publisher.clone(),
+        raw_publisher: Some(demo.raw_publisher.clone()),
+        topics: topics.clone(),
+        status: None,
+        scenario_rate: None,
+        start: StartAt::Beginning,
+        title: "demo (embedded broker)".into(),
+        handlers: None,
+        known_groups: Vec::new(),
+    };
+    let mut app = App::new(&services);
+    let (tx, mut rx) = mpsc::channel(1024);
+    let reader = {
+        let settings = demo.settings.clone();
+        let opts = TailOptions {
+            topics,
+            start: StartAt::Beginning,
+            count: None,
+            exit_at_end: false,
+        };
+        tokio::spawn(async move { tail(&settings, opts, tx).await })
+    };
+    let missing = |app: &App| -> Vec<(&str, &str)> {
+        FLOWS
+            .into_iter()
+            .filter(|(a, b)| {
+                !app.flows
+                    .rows()
+                    .iter()
+                    .any(|r| r.from == *a && r.to == *b && r.count > 0)
+            })
+            .collect()
+    };
+    while !missing(&app).is_empty() {
+        match tokio::time::timeout_at(deadline, rx.recv()).await {
+            Ok(Some(TailEvent::Records(rs))) => app.ingest(rs),
+            Ok(Some(TailEvent::Warning(_))) => {}
+            Ok(None) => panic!("the reader ended: {:?}", reader.await),
+            Err(_) => panic!(
+                "after 10 s these flows are still missing: {:?}\n{}",
+                missing(&app),
+                fixtures::screen(&app, 120, 40)
+            ),
+        }
+    }
+    let took = started.elapsed();
+    // And the pane draws them.
+    app.press("4");
+    let screen = fixtures::screen(&app, 120, 40);
+    for (a, b) in FLOWS {
+        assert!(screen.contains(&format!("{a} → {b}")), "{screen}");
+    }
+    eprintln!("all four flows in the Flows pane after {took:?}");
+    drop(rx);
+    reader.abort();
+    demo.stop().await;
+}
