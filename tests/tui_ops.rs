@@ -584,6 +584,15 @@ fn read_only_shows_the_badge_and_refuses_every_ops_mutation() {
     app.press("D");
     assert_eq!(app.mode(), Mode::Topics, "no dialog opens");
     snap("ops_read_only", &app);
+    // A long header (the demo's bridge figures) never pushes the badge off an
+    // 80-column screen.
+    app.set_status_text("bridge: 1234567 published · outbox 0 · DLQ 42 · reactions 99999".into());
+    assert!(
+        screen(&app, 80, 24)
+            .lines()
+            .next()
+            .is_some_and(|l| l.contains("READ-ONLY"))
+    );
     let refused = |app: &App, what: &str| {
         app.toast()
             .is_some_and(|t| t.error && t.text.contains("Read-only") && t.text.contains(what))

@@ -1136,6 +1136,19 @@ impl App {
             ),
             sep.clone(),
             Span::styled(self.title.clone(), bar),
+        ];
+        // Right after the cluster's name, so narrow screens never cut it off.
+        if self.read_only {
+            spans.push(sep.clone());
+            spans.push(Span::styled(
+                strings::READ_ONLY,
+                Style::new()
+                    .bg(t.warn)
+                    .fg(t.bar)
+                    .add_modifier(Modifier::BOLD),
+            ));
+        }
+        spans.extend([
             sep.clone(),
             Span::styled(
                 format!("{dot} {conn_text}"),
@@ -1146,20 +1159,10 @@ impl App {
                 format!("{} ev/s · {} read", self.rate, self.streams.total_received),
                 bar,
             ),
-        ];
+        ]);
         if let Some(r) = self.scenario_rate {
             spans.push(sep.clone());
             spans.push(Span::styled(format!("scenario {r}/s (+/-)"), bar));
-        }
-        if self.read_only {
-            spans.push(sep.clone());
-            spans.push(Span::styled(
-                strings::READ_ONLY,
-                Style::new()
-                    .bg(t.warn)
-                    .fg(t.bar)
-                    .add_modifier(Modifier::BOLD),
-            ));
         }
         if !self.status_text.is_empty() {
             spans.push(sep);
