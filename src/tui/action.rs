@@ -106,6 +106,26 @@ pub enum Action {
     OpenOriginal,
     /// Show or hide the stack trace.
     ToggleStack,
+    /// Switch to the Topics tab.
+    TabTopics,
+    /// Switch to the Groups tab.
+    TabGroups,
+    /// Switch to the Audit tab.
+    TabAudit,
+    /// Ask the cluster again (Topics, Groups, Audit).
+    Refresh,
+    /// Create a topic (opens the palette with `topic create `).
+    CreateTopic,
+    /// Delete the selected topic or group, after typing its name.
+    Delete,
+    /// Delete every record of the selected topic, after typing its name.
+    EmptyTopic,
+    /// Add partitions to the selected topic (opens the palette).
+    AddPartitions,
+    /// Set or remove a config of the selected topic (opens the palette).
+    EditConfig,
+    /// Reset the selected group's offsets (opens the palette; a dry run first).
+    ResetOffsets,
     /// Filter Streams to the selected flow edge.
     ShowInStreams,
     /// Open the trace of the selected record's correlation id.
@@ -116,7 +136,7 @@ pub enum Action {
 
 impl Action {
     /// Every action, in the order the help overlay lists them.
-    pub const ALL: [Action; 52] = [
+    pub const ALL: [Action; 62] = [
         Action::Quit,
         Action::Help,
         Action::Palette,
@@ -166,6 +186,16 @@ impl Action {
         Action::RedriveAll,
         Action::OpenOriginal,
         Action::ToggleStack,
+        Action::TabTopics,
+        Action::TabGroups,
+        Action::TabAudit,
+        Action::Refresh,
+        Action::CreateTopic,
+        Action::Delete,
+        Action::EmptyTopic,
+        Action::AddPartitions,
+        Action::EditConfig,
+        Action::ResetOffsets,
         Action::ShowInStreams,
         Action::Trace,
         Action::RunReplay,

@@ -18,12 +18,16 @@ use super::AppServices;
 use super::action::Action;
 use super::event::{Command, Event, WorkerMsg};
 use super::keymap::{Key, KeyMap, Mode};
+use super::panes::audit::AuditState;
 use super::panes::dlq::DlqState;
 use super::panes::flows::FlowsState;
+use super::panes::groups::GroupsState;
 use super::panes::inject::{InjectState, Route};
 use super::panes::lag::LagState;
+use super::panes::opsview::OpsDialog;
 use super::panes::replay::{ReplayState, parse_request};
 use super::panes::streams::StreamsState;
+use super::panes::topics::TopicsState;
 use super::panes::trace::TraceState;
 use super::panes::{Pane, View, dlq, lag};
 use super::strings;
@@ -32,6 +36,7 @@ use crate::domain::EventTypeRegistry;
 use crate::kafka::StartAt;
 
 mod lagdlq;
+mod ops;
 
 /// Seconds a toast stays up.
 const TOAST_TICKS: u8 = 6;
@@ -51,10 +56,25 @@ pub enum Tab {
     Flows,
     /// The inject form.
     Inject,
+    /// Topic administration.
+    Topics,
+    /// Consumer-group administration.
+    Groups,
+    /// The audit log.
+    Audit,
 }
 
 /// Every tab, in order.
-pub const TABS: [Tab; 5] = [Tab::Streams, Tab::Lag, Tab::Dlq, Tab::Flows, Tab::Inject];
+pub const TABS: [Tab; 8] = [
+    Tab::Streams,
+    Tab::Lag,
+    Tab::Dlq,
+    Tab::Flows,
+    Tab::Inject,
+    Tab::Topics,
+    Tab::Groups,
+    Tab::Audit,
+];
 
 /// The cluster connection as the header shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -116,6 +136,15 @@ pub struct App {
     pub replay: Option<ReplayState>,
     has_handlers: bool,
     topic_map: crate::domain::TopicMap,
+    /// The Topics pane.
+    pub topics: TopicsState,
+    /// The Groups pane.
+    pub groups: GroupsState,
+    /// The Audit view.
+    pub audit: AuditState,
+    ops_dialog: Option<OpsDialog>,
+    /// What `audit::authorize` decides with (read-only comes from here).
+    settings: crate::config::Settings,
     prompt: Option<Prompt>,
     help: Option<Help>,
     toast: Option<Toast>,
@@ -164,6 +193,11 @@ impl App {
             replay: None,
             has_handlers: services.handlers.is_some(),
             topic_map: services.settings.topics.clone(),
+            topics: super::panes::topics::pane(),
+            groups: super::panes::groups::pane(),
+            audit: super::panes::audit::pane(),
+            ops_dialog: None,
+            settings: services.settings.clone(),
             prompt: None,
             help: None,
             toast: None,
@@ -186,6 +220,7 @@ impl App {
             fatal: None,
             tabs_area: Cell::new(Rect::default()),
         };
+        app.no_admin_apis_if_embedded();
         let problems: Vec<String> = key_errors
             .into_iter()
             .map(|e| e.0)
@@ -278,6 +313,9 @@ impl App {
         if self.help.is_some() {
             return Mode::Help;
         }
+        if let Some(d) = &self.ops_dialog {
+            return d.mode();
+        }
         if self.replay.is_some() {
             return Mode::Replay;
         }
@@ -290,6 +328,9 @@ impl App {
             Tab::Lag => self.lag.mode(),
             Tab::Dlq => self.dlq.mode(),
             Tab::Flows => self.flows.mode(),
+            Tab::Topics => self.topics.mode(),
+            Tab::Groups => self.groups.mode(),
+            Tab::Audit => self.audit.mode(),
         }
     }
 
@@ -379,6 +420,7 @@ impl App {
         match mode {
             Mode::Filter | Mode::Palette => self.edit_prompt(ev),
             Mode::Edit => self.inject.handle_key(ev),
+            Mode::TypeConfirm => self.edit_ops_dialog(ev),
             _ => {}
         }
     }
@@ -476,6 +518,7 @@ impl App {
         self.tab = tab;
         self.help = None;
         self.dirty = true;
+        self.on_ops_tab(tab);
     }
 
     /// Applies a worker's report.
@@ -504,6 +547,7 @@ impl App {
                 self.toast_error(w);
             }
             WorkerMsg::Published { id, result } => {
+                self.audit_changed();
                 let line = self.inject.finish(id, &result);
                 if result.is_err() {
                     self.toast_error(line);
@@ -558,6 +602,7 @@ impl App {
                 self.fatal = Some(e);
                 self.quit = true;
             }
+            WorkerMsg::Ops(reply) => self.apply_ops(*reply),
             msg @ (WorkerMsg::DeadLetters(_)
             | WorkerMsg::DlqProblem(_)
             | WorkerMsg::DlqTopics(_)
@@ -602,6 +647,9 @@ impl App {
             Action::TabDlq => self.switch_tab(Tab::Dlq),
             Action::TabFlows => self.switch_tab(Tab::Flows),
             Action::TabInject => self.switch_tab(Tab::Inject),
+            Action::TabTopics => self.switch_tab(Tab::Topics),
+            Action::TabGroups => self.switch_tab(Tab::Groups),
+            Action::TabAudit => self.switch_tab(Tab::Audit),
             Action::NextTab | Action::PrevTab => {
                 let i = TABS.iter().position(|t| *t == self.tab).unwrap_or(0);
                 let d = if action == Action::NextTab {
@@ -627,6 +675,9 @@ impl App {
                 Mode::Dlq | Mode::DlqRecords | Mode::DlqDetail => self.update_dlq(action),
                 Mode::Flows => self.update_flows(action),
                 Mode::Trace => self.update_trace(action),
+                Mode::Topics | Mode::TopicDetail => self.update_topics(action),
+                Mode::Groups | Mode::GroupDetail => self.update_groups(action),
+                Mode::Audit => self.update_audit(action),
                 _ => {}
             },
         }
@@ -716,6 +767,9 @@ impl App {
             Mode::LagGroup => self.lag.close(),
             Mode::DlqRecords | Mode::DlqDetail => self.dlq.back(),
             Mode::Redrive => self.dlq.cancel(),
+            Mode::TopicDetail => self.topics.close(),
+            Mode::GroupDetail => self.groups.close(),
+            Mode::TypeConfirm | Mode::ResetPlan => self.ops_dialog = None,
             _ => {}
         }
     }
@@ -724,6 +778,7 @@ impl App {
         match self.prompt.take() {
             Some(Prompt::Filter { text, .. }) => self.set_tab_filter(&text),
             Some(Prompt::Palette(text)) => self.run_palette(&text),
+            None if self.ops_dialog.is_some() => self.confirm_ops_dialog(),
             None if self.tab == Tab::Dlq => self.confirm_redrive(),
             None => {}
         }
@@ -755,6 +810,9 @@ impl App {
             }
             "replay" => self.start_replay(arg),
             "q" | "quit" => self.quit = true,
+            "topic" | "topics" | "reset" | "group" | "groups" | "audit" => {
+                self.run_ops_palette(verb, arg)
+            }
             name => match Action::from_name(name) {
                 Some(a) => self.update(a),
                 None => self.toast_error(format!(
@@ -766,8 +824,7 @@ impl App {
     }
 
     fn start_replay(&mut self, args: &str) {
-        if self.read_only {
-            self.toast_error(strings::REPLAY_READ_ONLY);
+        if !self.gate(crate::audit::action::REPLAY) {
             return;
         }
         let request = match parse_request(args, &self.topic_map, Utc::now()) {
@@ -793,11 +850,10 @@ impl App {
             self.replay = None;
             return;
         }
-        if self.read_only {
-            self.toast_error(strings::REPLAY_READ_ONLY);
+        let plan = plan.clone();
+        if !self.gate(crate::audit::action::REPLAY) {
             return;
         }
-        let plan = plan.clone();
         self.commands.push(Command::ReplayRun(plan.clone()));
         self.replay = Some(ReplayState::Running { plan, done: 0 });
     }
@@ -1004,8 +1060,7 @@ impl App {
     }
 
     fn send(&mut self) {
-        if self.read_only {
-            self.toast_error(strings::READ_ONLY_REFUSED);
+        if !self.gate(crate::audit::action::INJECT) {
             return;
         }
         if self.inject.route == Route::Raw && !self.has_raw {
@@ -1045,6 +1100,12 @@ impl App {
             Tab::Dlq => self.dlq.render(frame, rows[2], &view),
             Tab::Flows => self.flows.render(frame, rows[2], &view),
             Tab::Inject => self.inject.render(frame, rows[2], &view),
+            Tab::Topics => self.topics.render(frame, rows[2], &view),
+            Tab::Groups => self.groups.render(frame, rows[2], &view),
+            Tab::Audit => self.audit.render(frame, rows[2], &view),
+        }
+        if let Some(d) = &self.ops_dialog {
+            d.render(frame, rows[2], &self.theme);
         }
         self.render_status(frame, rows[3]);
         self.render_hints(frame, rows[4]);
@@ -1075,6 +1136,19 @@ impl App {
             ),
             sep.clone(),
             Span::styled(self.title.clone(), bar),
+        ];
+        // Right after the cluster's name, so narrow screens never cut it off.
+        if self.read_only {
+            spans.push(sep.clone());
+            spans.push(Span::styled(
+                strings::READ_ONLY,
+                Style::new()
+                    .bg(t.warn)
+                    .fg(t.bar)
+                    .add_modifier(Modifier::BOLD),
+            ));
+        }
+        spans.extend([
             sep.clone(),
             Span::styled(
                 format!("{dot} {conn_text}"),
@@ -1085,20 +1159,10 @@ impl App {
                 format!("{} ev/s · {} read", self.rate, self.streams.total_received),
                 bar,
             ),
-        ];
+        ]);
         if let Some(r) = self.scenario_rate {
             spans.push(sep.clone());
             spans.push(Span::styled(format!("scenario {r}/s (+/-)"), bar));
-        }
-        if self.read_only {
-            spans.push(sep.clone());
-            spans.push(Span::styled(
-                strings::READ_ONLY,
-                Style::new()
-                    .bg(t.warn)
-                    .fg(t.bar)
-                    .add_modifier(Modifier::BOLD),
-            ));
         }
         if !self.status_text.is_empty() {
             spans.push(sep);
@@ -1240,6 +1304,9 @@ fn tab_title(tab: Tab) -> &'static str {
         Tab::Dlq => strings::TAB_DLQ,
         Tab::Flows => strings::TAB_FLOWS,
         Tab::Inject => strings::TAB_INJECT,
+        Tab::Topics => strings::TAB_TOPICS,
+        Tab::Groups => strings::TAB_GROUPS,
+        Tab::Audit => strings::TAB_AUDIT,
     }
 }
 

@@ -70,6 +70,8 @@ pub enum WorkerMsg {
     },
     /// A redrive finished (the audit entry is written), or could not start.
     RedriveDone(Result<crate::dlq::redrive::Outcome, String>),
+    /// The ops worker's answer (Topics, Groups, Audit).
+    Ops(Box<super::ops_workers::OpsReply>),
     /// A replay's range was read (the dry run), or could not be.
     ReplayPlanned(Result<Arc<Plan>, String>),
     /// Records replayed so far.
@@ -98,6 +100,8 @@ pub enum Command {
     SetRate(u32),
     /// Redrive these dead letters at most `rate` per second, then audit it.
     Redrive(Box<super::panes::dlq::RedriveRequest>),
+    /// Run an admin request (Topics, Groups, Audit) off the UI task.
+    Ops(Box<super::ops_workers::OpsRequest>),
     /// Read a replay's range (the dry run).
     ReplayPlan(Request),
     /// Run a previewed replay.

@@ -41,6 +41,20 @@ pub enum Mode {
     DlqDetail,
     /// The redrive dialog: preview, progress, outcome.
     Redrive,
+    /// The Topics pane's list.
+    Topics,
+    /// One topic described.
+    TopicDetail,
+    /// The Groups pane's list.
+    Groups,
+    /// One group described.
+    GroupDetail,
+    /// The Audit view.
+    Audit,
+    /// Typing a name to confirm a destructive action.
+    TypeConfirm,
+    /// The offset-reset plan preview.
+    ResetPlan,
     /// The Flows pane's edge list.
     Flows,
     /// A correlation trace.
@@ -51,7 +65,7 @@ pub enum Mode {
 
 impl Mode {
     /// Every mode, in help order.
-    pub const ALL: [Mode; 17] = [
+    pub const ALL: [Mode; 24] = [
         Mode::Global,
         Mode::Streams,
         Mode::Detail,
@@ -66,6 +80,13 @@ impl Mode {
         Mode::DlqRecords,
         Mode::DlqDetail,
         Mode::Redrive,
+        Mode::Topics,
+        Mode::TopicDetail,
+        Mode::Groups,
+        Mode::GroupDetail,
+        Mode::Audit,
+        Mode::TypeConfirm,
+        Mode::ResetPlan,
         Mode::Flows,
         Mode::Trace,
         Mode::Replay,
@@ -88,6 +109,13 @@ impl Mode {
             Mode::DlqRecords => "dlq_records",
             Mode::DlqDetail => "dlq_detail",
             Mode::Redrive => "redrive",
+            Mode::Topics => "topics",
+            Mode::TopicDetail => "topic",
+            Mode::Groups => "groups",
+            Mode::GroupDetail => "group",
+            Mode::Audit => "audit",
+            Mode::TypeConfirm => "type_confirm",
+            Mode::ResetPlan => "reset_plan",
             Mode::Flows => "flows",
             Mode::Trace => "trace",
             Mode::Replay => "replay",
@@ -100,12 +128,18 @@ impl Mode {
 
     /// True for overlays that take every key (global keys do not apply).
     pub fn is_modal(self) -> bool {
-        matches!(self, Mode::Help | Mode::Redrive | Mode::Replay)
+        matches!(
+            self,
+            Mode::Help | Mode::Redrive | Mode::ResetPlan | Mode::Replay
+        )
     }
 
     /// True when unbound keys are typed into a text field.
     pub fn is_text(self) -> bool {
-        matches!(self, Mode::Edit | Mode::Filter | Mode::Palette)
+        matches!(
+            self,
+            Mode::Edit | Mode::Filter | Mode::Palette | Mode::TypeConfirm
+        )
     }
 }
 
@@ -408,6 +442,67 @@ const DEFAULTS: &[(Mode, &str, Action, bool)] = &[
     (Mode::Redrive, "enter", Action::Confirm, false),
     (Mode::Redrive, "n", Action::Back, true),
     (Mode::Redrive, "esc", Action::Back, false),
+    (Mode::Global, "6", Action::TabTopics, false),
+    (Mode::Global, "7", Action::TabGroups, false),
+    (Mode::Global, "8", Action::TabAudit, false),
+    (Mode::Topics, "k", Action::Up, false),
+    (Mode::Topics, "up", Action::Up, false),
+    (Mode::Topics, "j", Action::Down, false),
+    (Mode::Topics, "down", Action::Down, false),
+    (Mode::Topics, "pgup", Action::PageUp, false),
+    (Mode::Topics, "pgdn", Action::PageDown, false),
+    (Mode::Topics, "enter", Action::Open, true),
+    (Mode::Topics, "r", Action::Refresh, true),
+    (Mode::Topics, "n", Action::CreateTopic, true),
+    (Mode::Topics, "D", Action::Delete, true),
+    (Mode::Topics, "E", Action::EmptyTopic, true),
+    (Mode::Topics, "P", Action::AddPartitions, false),
+    (Mode::Topics, "c", Action::EditConfig, false),
+    (Mode::TopicDetail, "esc", Action::Back, true),
+    (Mode::TopicDetail, "k", Action::Up, false),
+    (Mode::TopicDetail, "up", Action::Up, false),
+    (Mode::TopicDetail, "j", Action::Down, false),
+    (Mode::TopicDetail, "down", Action::Down, false),
+    (Mode::TopicDetail, "pgup", Action::PageUp, false),
+    (Mode::TopicDetail, "pgdn", Action::PageDown, false),
+    (Mode::TopicDetail, "r", Action::Refresh, true),
+    (Mode::TopicDetail, "D", Action::Delete, true),
+    (Mode::TopicDetail, "E", Action::EmptyTopic, true),
+    (Mode::TopicDetail, "P", Action::AddPartitions, true),
+    (Mode::TopicDetail, "c", Action::EditConfig, true),
+    (Mode::Groups, "k", Action::Up, false),
+    (Mode::Groups, "up", Action::Up, false),
+    (Mode::Groups, "j", Action::Down, false),
+    (Mode::Groups, "down", Action::Down, false),
+    (Mode::Groups, "pgup", Action::PageUp, false),
+    (Mode::Groups, "pgdn", Action::PageDown, false),
+    (Mode::Groups, "enter", Action::Open, true),
+    (Mode::Groups, "r", Action::Refresh, true),
+    (Mode::Groups, "R", Action::ResetOffsets, true),
+    (Mode::Groups, "D", Action::Delete, true),
+    (Mode::GroupDetail, "esc", Action::Back, true),
+    (Mode::GroupDetail, "k", Action::Up, false),
+    (Mode::GroupDetail, "up", Action::Up, false),
+    (Mode::GroupDetail, "j", Action::Down, false),
+    (Mode::GroupDetail, "down", Action::Down, false),
+    (Mode::GroupDetail, "pgup", Action::PageUp, false),
+    (Mode::GroupDetail, "pgdn", Action::PageDown, false),
+    (Mode::GroupDetail, "r", Action::Refresh, true),
+    (Mode::GroupDetail, "R", Action::ResetOffsets, true),
+    (Mode::GroupDetail, "D", Action::Delete, true),
+    (Mode::Audit, "k", Action::Up, false),
+    (Mode::Audit, "up", Action::Up, false),
+    (Mode::Audit, "j", Action::Down, false),
+    (Mode::Audit, "down", Action::Down, false),
+    (Mode::Audit, "pgup", Action::PageUp, false),
+    (Mode::Audit, "pgdn", Action::PageDown, false),
+    (Mode::Audit, "r", Action::Refresh, true),
+    (Mode::TypeConfirm, "enter", Action::Confirm, true),
+    (Mode::TypeConfirm, "esc", Action::Back, true),
+    (Mode::ResetPlan, "y", Action::Confirm, true),
+    (Mode::ResetPlan, "enter", Action::Confirm, false),
+    (Mode::ResetPlan, "n", Action::Back, true),
+    (Mode::ResetPlan, "esc", Action::Back, false),
     (Mode::Streams, "t", Action::Trace, true),
     (Mode::Detail, "t", Action::Trace, true),
     (Mode::Flows, "k", Action::Up, false),

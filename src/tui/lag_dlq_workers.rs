@@ -178,7 +178,7 @@ async fn redrive(
     req: RedriveRequest,
     tx: &mpsc::Sender<WorkerMsg>,
 ) -> Result<Outcome, String> {
-    audit::authorize(settings, "dlq redrive").map_err(|e| e.to_string())?;
+    audit::authorize(settings, audit::action::DLQ_REDRIVE).map_err(|e| e.to_string())?;
     let producer =
         EventProducer::new(settings, DEFAULT_DELIVERY_TIMEOUT).map_err(|e| e.to_string())?;
     let outcome = execute(&producer, &req.plan, req.rate, |done, total| {
@@ -188,7 +188,7 @@ async fn redrive(
     })
     .await;
     let result = json!({"delivered": outcome.delivered, "failed": outcome.failed.len()});
-    audit::record(settings, "dlq.redrive", req.params, result).map_err(|e| {
+    audit::record(settings, audit::action::DLQ_REDRIVE, req.params, result).map_err(|e| {
         format!(
             "{} delivered, but the audit entry could not be written: {e}",
             outcome.delivered

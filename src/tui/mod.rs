@@ -13,6 +13,7 @@ pub mod event;
 pub mod json;
 pub mod keymap;
 pub mod lag_dlq_workers;
+pub mod ops_workers;
 pub mod panes;
 pub mod runtime;
 pub mod strings;

@@ -320,6 +320,13 @@ pub async fn run(services: AppServices) -> Result<()> {
                         let _ = tx.send(r);
                     }
                 }
+                Command::Ops(req) => {
+                    spawn_watched(
+                        "admin request",
+                        super::ops_workers::run(services.settings.clone(), *req, worker_tx.clone()),
+                        worker_tx.clone(),
+                    );
+                }
                 Command::Redrive(req) => {
                     spawn_watched(
                         "redrive",

@@ -54,8 +54,6 @@ pub const REPLAY_DONE: &str = "Replayed:";
 pub const REPLAY_FAILED: &str = "Replay failed:";
 /// The popup closed while a replay runs.
 pub const REPLAY_BACKGROUND: &str = "The replay goes on; its outcome will show here";
-/// Read-only refusal.
-pub const REPLAY_READ_ONLY: &str = "Read-only mode: replay is refused";
 /// No local handlers in this console.
 pub const REPLAY_NO_HANDLERS: &str = "No local handlers run in this console (the demo has them); \
      use `eventdeck replay --to-handlers` or to-topic=";
@@ -91,7 +89,7 @@ pub const FILTER_HELP: &str =
 /// Palette prompt.
 pub const PALETTE_PROMPT: &str = ":";
 /// Palette help.
-pub const PALETTE_HELP: &str = "seek beginning|end|OFFSET|-N|TIME · filter EXPR · replay ctx=C from=T to-topic=T|to-handlers · theme dark|light · tab NAME · export · any action name";
+pub const PALETTE_HELP: &str = "seek beginning|end|OFFSET|-N|TIME · filter EXPR · replay ctx=C from=T to-topic=T|to-handlers · topic … · reset … · group delete … · audit · theme dark|light · tab NAME · export · any action name";
 
 /// Detail view section titles.
 pub const DETAIL_TITLE: &str = "Record";
@@ -139,8 +137,6 @@ pub const SENDING: &str = "sending…";
 
 /// Toasts.
 pub const SEND_DISABLED: &str = "Not sent: the data is not valid JSON";
-/// Read-only refusal.
-pub const READ_ONLY_REFUSED: &str = "Read-only mode: sending events is refused";
 /// Nothing selected.
 pub const NOTHING_SELECTED: &str = "No record selected";
 /// No scenario.
@@ -277,8 +273,6 @@ pub const REDRIVE_RUNNING_KEYS: &str =
 pub const REDRIVE_CLOSE_KEYS: &str = "enter / esc: close";
 /// Outcome: audited.
 pub const REDRIVE_AUDITED: &str = "Audit entry written (audit.jsonl in the data dir).";
-/// Toast: read-only refusal of a redrive.
-pub const REDRIVE_REFUSED: &str = "Read-only mode: redrive is a mutating action and is refused";
 /// Toast: nothing to redrive.
 pub const REDRIVE_NONE: &str =
     "Nothing to redrive here (select a record, mark some with space, or A for all matching)";
@@ -433,6 +427,16 @@ pub fn describe(action: Action) -> &'static str {
         Action::RedriveAll => "redrive all matching",
         Action::OpenOriginal => "original in Streams",
         Action::ToggleStack => "toggle stack trace",
+        Action::TabTopics => "Topics tab",
+        Action::TabGroups => "Groups tab",
+        Action::TabAudit => "Audit tab",
+        Action::Refresh => "refresh",
+        Action::CreateTopic => "create a topic",
+        Action::Delete => "delete (type the name)",
+        Action::EmptyTopic => "empty (type the name)",
+        Action::AddPartitions => "add partitions",
+        Action::EditConfig => "edit a config",
+        Action::ResetOffsets => "reset offsets (dry run first)",
         Action::ShowInStreams => "show the edge in Streams",
         Action::Trace => "trace correlation",
         Action::RunReplay => "run the replay",
@@ -456,9 +460,144 @@ pub fn hint(action: Action) -> &'static str {
         Action::RedriveAll => "redrive all",
         Action::OpenOriginal => "original",
         Action::ToggleStack => "stack trace",
+        Action::CreateTopic => "create",
+        Action::Delete => "delete",
+        Action::EmptyTopic => "empty",
+        Action::AddPartitions => "partitions",
+        Action::EditConfig => "config",
+        Action::ResetOffsets => "reset",
         Action::ShowInStreams => "show in Streams",
         Action::Trace => "trace",
         Action::RunReplay => "replay",
         other => describe(other),
     }
+}
+
+// ------------------------------------------------ Topics, Groups, Audit (issue 6)
+
+/// Tab title.
+pub const TAB_TOPICS: &str = "Topics";
+/// Tab title.
+pub const TAB_GROUPS: &str = "Groups";
+/// Tab title.
+pub const TAB_AUDIT: &str = "Audit";
+/// Topic list columns.
+pub const TOPIC_COLUMNS: [&str; 5] = ["TOPIC", "PARTITIONS", "RF", "EST. RECORDS", "UNDER-REPL"];
+/// Group list columns.
+pub const GROUP_COLUMNS: [&str; 4] = ["GROUP", "STATE", "MEMBERS", "PROTOCOL"];
+/// Audit columns.
+pub const AUDIT_COLUMNS: [&str; 6] = [
+    "TIME (UTC)",
+    "USER",
+    "PRINCIPAL",
+    "ACTION",
+    "PARAMS",
+    "OUTCOME",
+];
+/// Audit columns on narrow screens.
+pub const AUDIT_COLUMNS_SHORT: [&str; 6] =
+    ["TIME", "USER", "PRINCIPAL", "ACTION", "PARAMS", "OUTCOME"];
+/// A request is in flight.
+pub const OPS_LOADING: &str = "loading…";
+/// The broker has no admin APIs.
+pub const NO_ADMIN_API: &str = "ⓘ This broker has no admin APIs (the demo's embedded broker): \
+topic and consumer-group administration needs a real Kafka cluster (eventdeck --brokers HOST:PORT).";
+/// Configs cannot be read on this broker.
+pub const NO_ADMIN_CONFIGS: &str =
+    "Configs: this broker has no DescribeConfigs (the demo's embedded broker).";
+/// No topics.
+pub const TOPICS_EMPTY: &str = "No topics on this cluster (n creates one).";
+/// No groups.
+pub const GROUPS_EMPTY: &str = "No consumer groups on this cluster.";
+/// No audit entries.
+pub const AUDIT_EMPTY: &str =
+    "No audited mutations yet (audit.jsonl in the data dir is empty or missing).";
+/// Group describe: members heading.
+pub const GROUP_MEMBERS: &str = "MEMBERS (CONSUMER-ID, HOST, CLIENT-ID, ASSIGNMENT)";
+/// Group describe: no members.
+pub const GROUP_NO_MEMBERS: &str = "none (inactive: offsets can be reset)";
+/// Typed confirmation: not yet.
+pub const CONFIRM_DISABLED: &str = "enter is disabled until the name matches · esc cancels";
+/// Typed confirmation: ready.
+pub const CONFIRM_READY: &str = "enter: do it now (cannot be undone) · esc cancels";
+/// Reset preview: what it is.
+pub const RESET_DRY_RUN: &str = "Dry run: nothing is committed until you confirm.";
+/// Reset preview: keys.
+pub const RESET_CONFIRM_KEYS: &str = "y / enter: commit these offsets    n / esc: cancel";
+/// Toast: the typed name does not match.
+pub const CONFIRM_MISMATCH: &str = "The name does not match: nothing done (esc cancels)";
+/// Toast: nothing selected in Topics.
+pub const NO_TOPIC_SELECTED: &str = "No topic selected";
+/// Toast: nothing selected in Groups.
+pub const NO_GROUP_SELECTED: &str = "No group selected";
+/// Palette help for the ops verbs.
+pub const OPS_PALETTE_HELP: &str = "topic create NAME [partitions=N] [rf=R] [k=v…] · topic delete|empty NAME · \
+topic partitions NAME N · topic config NAME k=v|k= · reset GROUP --to-earliest|--to-latest|--to-offset N|--shift-by N|--to-datetime T|--by-duration D [TOPIC[:P,…]] · group delete NAME · audit";
+
+/// Topics pane title.
+pub fn topics_title(n: usize) -> String {
+    format!(" Topics ({n}) ")
+}
+
+/// Topic describe title.
+pub fn topic_title(name: &str) -> String {
+    format!(" Topic {name} (esc back) ")
+}
+
+/// Topic describe: the summary line.
+pub fn topic_summary(d: &crate::kafka::admin::TopicDetail) -> String {
+    format!(
+        "{} partition(s) · replication factor {} · ~{} record(s) between the watermarks",
+        d.partitions.len(),
+        d.replication_factor,
+        d.estimated_count
+    )
+}
+
+/// Topic describe: the configs heading.
+pub fn topic_configs_head(n: usize, overrides: usize) -> String {
+    format!("CONFIGS ({n}; {overrides} set on the topic, marked *; c edits)")
+}
+
+/// Groups pane title.
+pub fn groups_title(n: usize) -> String {
+    format!(" Consumer groups ({n}) ")
+}
+
+/// Group describe title.
+pub fn group_title(name: &str) -> String {
+    format!(" Group {name} (esc back) ")
+}
+
+/// Group describe: the summary line.
+pub fn group_summary(state: &str, members: usize, protocol: &str) -> String {
+    format!("state {state} · {members} member(s) · protocol {protocol}")
+}
+
+/// Audit title.
+pub fn audit_title(n: usize) -> String {
+    format!(" Audit log ({n}, newest first) ")
+}
+
+/// Typed confirmation: the instruction.
+pub fn type_to_confirm(name: &str) -> String {
+    format!("Type the name to confirm: {name}")
+}
+
+/// Reset dialog title.
+pub fn reset_title(group: &str) -> String {
+    format!(" Reset offsets of {group} ")
+}
+
+/// Toast: a request is on its way.
+pub fn ops_started(what: &str) -> String {
+    format!("{what}…")
+}
+
+/// Toast: a mutating action refused by the read-only gate (`audit::authorize`).
+pub fn read_only_refused(e: &crate::audit::ReadOnly) -> String {
+    format!(
+        "Read-only mode: {} is a mutating action and is refused",
+        e.action
+    )
 }

@@ -28,6 +28,7 @@ impl App {
             WorkerMsg::DlqTopics(topics) => self.dlq.set_topics(topics),
             WorkerMsg::RedriveProgress { done, total } => self.dlq.progress(done, total),
             WorkerMsg::RedriveDone(result) => {
+                self.audit_changed();
                 match &result {
                     Ok(o) if o.failed.is_empty() => {
                         self.toast_info(strings::redrive_outcome(o.delivered, 0));
@@ -116,9 +117,8 @@ impl App {
             self.dlq.redrive(),
             Some(crate::tui::panes::dlq::RedriveStage::Preview(_))
         );
-        if previewing && self.read_only {
+        if previewing && !self.gate(crate::audit::action::DLQ_REDRIVE) {
             self.dlq.cancel();
-            self.toast_error(strings::REDRIVE_REFUSED);
             return;
         }
         if let Some(req) = self.dlq.confirm() {

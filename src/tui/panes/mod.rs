@@ -1,13 +1,17 @@
 //! The panes, one file each, behind one trait so adding a pane (Topics, Groups) is
 //! a new file, a tab entry and nothing else.
 
+pub mod audit;
 pub mod dlq;
 pub mod flows;
+pub mod groups;
 pub mod inject;
 pub mod lag;
+pub mod opsview;
 pub mod placeholder;
 pub mod replay;
 pub mod streams;
+pub mod topics;
 pub mod trace;
 
 use ratatui::Frame;

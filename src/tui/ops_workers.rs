@@ -1,0 +1,343 @@
+//! The worker behind the Topics, Groups and Audit panes: each [`OpsRequest`] runs
+//! on its own task (admin calls are async or `spawn_blocking` in `kafka::admin`),
+//! and its [`OpsReply`] comes back over the worker channel. Mutations pass the
+//! one gate (`audit::authorize`) here again and leave one audit line each, as the
+//! headless `topics`/`groups` commands do.
+
+use serde_json::{Value, json};
+use tokio::sync::mpsc;
+
+use super::event::WorkerMsg;
+use crate::audit::{self, AuditEntry, action};
+use crate::config::Settings;
+use crate::kafka::admin::{
+    self, ConfigValue, GroupDetail, GroupSummary, NewTopicSpec, TopicDetail,
+};
+use crate::kafka::client::KafkaError;
+use crate::ops::{ResetPlan, ResetScope, ResetSpec};
+
+/// An admin request from the console.
+#[derive(Debug, Clone, PartialEq)]
+pub enum OpsRequest {
+    /// Every topic with partitions and watermarks.
+    ListTopics,
+    /// One topic: partitions and configs.
+    DescribeTopic(String),
+    /// Create a topic.
+    CreateTopic(NewTopicSpec),
+    /// Delete a topic.
+    DeleteTopic(String),
+    /// Delete every record of a topic.
+    EmptyTopic(String),
+    /// Grow a topic to `total` partitions.
+    AddPartitions {
+        /// The topic.
+        topic: String,
+        /// The new partition count.
+        total: usize,
+    },
+    /// Set (`Some`) or remove (`None`) a topic config override.
+    SetConfig {
+        /// The topic.
+        topic: String,
+        /// Config name.
+        key: String,
+        /// New value; `None` removes the override.
+        value: Option<String>,
+    },
+    /// Every consumer group.
+    ListGroups,
+    /// One group: members, assignments, offsets.
+    DescribeGroup(String),
+    /// Compute a reset plan (a dry run: nothing is committed).
+    PlanReset {
+        /// The group.
+        group: String,
+        /// Where to.
+        spec: ResetSpec,
+        /// Which partitions.
+        scope: ResetScope,
+    },
+    /// Commit a plan's offsets.
+    ExecuteReset(ResetPlan),
+    /// Delete a consumer group.
+    DeleteGroup(String),
+    /// Read the audit log.
+    ReadAudit,
+    /// Ask whether this broker has admin APIs at all (the demo's embedded
+    /// broker has none, and times out on some instead of refusing them).
+    ProbeAdmin,
+    /// One topic's partitions only, for a broker without DescribeConfigs.
+    DescribeTopicMetadata(String),
+}
+
+impl OpsRequest {
+    /// The audit action name of a mutating request; `None` for reads.
+    pub fn mutation(&self) -> Option<&'static str> {
+        Some(match self {
+            OpsRequest::CreateTopic(_) => action::TOPIC_CREATE,
+            OpsRequest::DeleteTopic(_) => action::TOPIC_DELETE,
+            OpsRequest::EmptyTopic(_) => action::TOPIC_EMPTY,
+            OpsRequest::AddPartitions { .. } => action::TOPIC_ADD_PARTITIONS,
+            OpsRequest::SetConfig { .. } => action::TOPIC_CONFIG,
+            OpsRequest::ExecuteReset(_) => action::GROUP_RESET_OFFSETS,
+            OpsRequest::DeleteGroup(_) => action::GROUP_DELETE,
+            _ => return None,
+        })
+    }
+}
+
+/// A topic as the describe view shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TopicView {
+    /// Partitions and watermarks.
+    pub detail: TopicDetail,
+    /// Its configs, or why they could not be read (the embedded broker has no
+    /// DescribeConfigs).
+    pub configs: Result<Vec<ConfigValue>, String>,
+}
+
+/// What a request produced.
+#[derive(Debug, Clone)]
+pub enum OpsReply {
+    /// The topic list.
+    Topics(Result<Vec<TopicDetail>, String>),
+    /// One topic, for the describe view.
+    Topic {
+        /// The topic asked for (a reply for another one is stale).
+        name: String,
+        /// What was found.
+        result: Result<Box<TopicView>, String>,
+    },
+    /// The group list.
+    Groups(Result<Vec<GroupSummary>, String>),
+    /// One group, for the describe view.
+    Group {
+        /// The group asked for.
+        name: String,
+        /// What was found.
+        result: Result<Box<GroupDetail>, String>,
+    },
+    /// A reset plan to preview.
+    Plan(Result<ResetPlan, String>),
+    /// A mutation finished (its audit line is written), or was refused.
+    Done {
+        /// The audit action name.
+        action: &'static str,
+        /// What the user reads: what was done, or why not.
+        result: Result<String, String>,
+    },
+    /// The audit log, oldest first as stored.
+    Audit(Result<Vec<AuditEntry>, String>),
+    /// Whether the broker has admin APIs (`false` only when it said so).
+    AdminApis(bool),
+}
+
+/// Runs one request and sends its reply.
+pub async fn run(settings: Settings, req: OpsRequest, tx: mpsc::Sender<WorkerMsg>) {
+    let reply = answer(&settings, req).await;
+    let _ = tx.send(WorkerMsg::Ops(Box::new(reply))).await;
+}
+
+fn text(e: KafkaError) -> String {
+    e.to_string()
+}
+
+/// What the embedded broker says to requests it has no API for.
+const EMBEDDED_NO_API: &str = "not supported by the embedded broker (it has no admin APIs)";
+
+/// The reply to one request.
+pub async fn answer(settings: &Settings, req: OpsRequest) -> OpsReply {
+    if crate::kafka::embedded::is_embedded(&settings.brokers) {
+        if let Some(reply) = embedded(&req) {
+            return reply;
+        }
+        if let OpsRequest::DescribeTopic(name) = req {
+            return Box::pin(answer(settings, OpsRequest::DescribeTopicMetadata(name))).await;
+        }
+    }
+    match req {
+        OpsRequest::ListTopics => {
+            OpsReply::Topics(admin::list_topics(settings, false).await.map_err(text))
+        }
+        OpsRequest::DescribeTopic(name) => {
+            let result = match admin::describe_topic(settings, &name).await {
+                Ok(detail) => {
+                    let configs = admin::topic_configs(settings, &name).await.map_err(text);
+                    Ok(Box::new(TopicView { detail, configs }))
+                }
+                Err(e) => Err(text(e)),
+            };
+            OpsReply::Topic { name, result }
+        }
+        OpsRequest::ListGroups => {
+            OpsReply::Groups(admin::list_consumer_groups(settings).await.map_err(text))
+        }
+        OpsRequest::DescribeGroup(name) => {
+            let result = admin::describe_consumer_group(settings, &name)
+                .await
+                .map(Box::new)
+                .map_err(text);
+            OpsReply::Group { name, result }
+        }
+        OpsRequest::PlanReset { group, spec, scope } => OpsReply::Plan(
+            admin::plan_reset(settings, &group, spec, &scope)
+                .await
+                .map_err(text),
+        ),
+        OpsRequest::ProbeAdmin => OpsReply::AdminApis(
+            // The embedded broker refuses ListGroups ("not supported"); any
+            // other answer, errors included, does not prove anything.
+            match admin::list_consumer_groups(settings).await {
+                Err(e) => !super::panes::opsview::no_admin_api(&e.to_string()),
+                Ok(_) => true,
+            },
+        ),
+        OpsRequest::DescribeTopicMetadata(name) => {
+            let result = admin::describe_topic(settings, &name)
+                .await
+                .map(|detail| {
+                    Box::new(TopicView {
+                        detail,
+                        configs: Err(EMBEDDED_NO_API.into()),
+                    })
+                })
+                .map_err(text);
+            OpsReply::Topic { name, result }
+        }
+        OpsRequest::ReadAudit => OpsReply::Audit(audit::read(settings).map_err(|e| e.to_string())),
+        mutation => {
+            let Some(name) = mutation.mutation() else {
+                return OpsReply::Done {
+                    action: "",
+                    result: Err("not a mutation".into()),
+                };
+            };
+            OpsReply::Done {
+                action: name,
+                result: mutate(settings, name, mutation).await,
+            }
+        }
+    }
+}
+
+/// The answer of the embedded broker (no admin APIs) without asking it:
+/// `None` for the requests it can serve (metadata, watermarks, the audit log).
+fn embedded(req: &OpsRequest) -> Option<OpsReply> {
+    Some(match req {
+        OpsRequest::ProbeAdmin => OpsReply::AdminApis(false),
+        OpsRequest::ListGroups => OpsReply::Groups(Err(EMBEDDED_NO_API.into())),
+        OpsRequest::DescribeGroup(name) => OpsReply::Group {
+            name: name.clone(),
+            result: Err(EMBEDDED_NO_API.into()),
+        },
+        OpsRequest::PlanReset { .. } => OpsReply::Plan(Err(EMBEDDED_NO_API.into())),
+        other => match other.mutation() {
+            Some(action) => OpsReply::Done {
+                action,
+                result: Err(EMBEDDED_NO_API.into()),
+            },
+            None => return None,
+        },
+    })
+}
+
+/// Passes the gate, runs the mutation, writes its audit line.
+async fn mutate(settings: &Settings, name: &str, req: OpsRequest) -> Result<String, String> {
+    audit::authorize(settings, name).map_err(|e| e.to_string())?;
+    let (params, result): (Value, Result<(String, Value), String>) = match req {
+        OpsRequest::CreateTopic(spec) => {
+            let configs: serde_json::Map<String, Value> = spec
+                .configs
+                .iter()
+                .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+                .collect();
+            let params = json!({"topic": spec.name, "partitions": spec.partitions,
+                "replication_factor": spec.replication_factor, "configs": configs});
+            let r = admin::create_topic(settings, &spec).await.map(|_| {
+                (
+                    format!(
+                        "created topic {} ({} partition(s), RF {})",
+                        spec.name, spec.partitions, spec.replication_factor
+                    ),
+                    json!("ok"),
+                )
+            });
+            (params, r.map_err(text))
+        }
+        OpsRequest::DeleteTopic(topic) => {
+            let r = admin::delete_topic(settings, &topic)
+                .await
+                .map(|_| (format!("deleted topic {topic}"), json!("ok")));
+            (json!({"topic": topic}), r.map_err(text))
+        }
+        OpsRequest::EmptyTopic(topic) => {
+            let r = admin::empty_topic(settings, &topic).await.map(|parts| {
+                let n: i64 = parts.iter().map(|p| p.deleted).sum();
+                (
+                    format!("emptied topic {topic}: {n} record(s) deleted"),
+                    json!({"deleted": n}),
+                )
+            });
+            (json!({"topic": topic}), r.map_err(text))
+        }
+        OpsRequest::AddPartitions { topic, total } => {
+            let r = admin::add_partitions(settings, &topic, total)
+                .await
+                .map(|before| {
+                    (
+                        format!("topic {topic}: {before} → {total} partitions"),
+                        json!({"before": before}),
+                    )
+                });
+            (json!({"topic": topic, "count": total}), r.map_err(text))
+        }
+        OpsRequest::SetConfig { topic, key, value } => {
+            let (set, delete) = match &value {
+                Some(v) => (vec![(key.clone(), v.clone())], Vec::new()),
+                None => (Vec::new(), vec![key.clone()]),
+            };
+            let r = admin::alter_topic_configs(settings, &topic, &set, &delete)
+                .await
+                .map(|_| {
+                    let what = match &value {
+                        Some(v) => format!("topic {topic}: {key}={v}"),
+                        None => format!("topic {topic}: {key} override removed"),
+                    };
+                    (what, json!("ok"))
+                });
+            (
+                json!({"topic": topic, "set": set.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>(), "delete": delete}),
+                r.map_err(text),
+            )
+        }
+        OpsRequest::ExecuteReset(plan) => {
+            let params = json!({"group": plan.group, "rows": plan.rows});
+            let r = admin::execute_reset(settings, &plan).await.map(|after| {
+                (
+                    format!(
+                        "group {}: offsets reset on {} partition(s)",
+                        plan.group,
+                        after.len()
+                    ),
+                    json!("ok"),
+                )
+            });
+            (params, r.map_err(text))
+        }
+        OpsRequest::DeleteGroup(group) => {
+            let r = admin::delete_consumer_group(settings, &group)
+                .await
+                .map(|_| (format!("deleted consumer group {group}"), json!("ok")));
+            (json!({"group": group}), r.map_err(text))
+        }
+        _ => return Err("not a mutation".into()),
+    };
+    let outcome = match &result {
+        Ok((_, v)) => v.clone(),
+        Err(e) => json!({"error": e}),
+    };
+    audit::record(settings, name, params, outcome)
+        .map_err(|e| format!("the audit entry could not be written: {e}"))?;
+    result.map(|(msg, _)| msg)
+}

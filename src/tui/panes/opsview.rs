@@ -1,0 +1,341 @@
+//! Parts the Topics, Groups and Audit panes share: a selectable table whose
+//! cells are formatted when data arrives ([`ListView`]), a scrolled text view
+//! ([`TextView`]), and the dialogs that guard their mutations ([`OpsDialog`]):
+//! type-the-name confirmation and the offset-reset plan preview.
+
+use std::cell::Cell;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Cell as TableCell, Clear, Paragraph, Row, Table, Wrap};
+
+use crate::ops::ResetPlan;
+use crate::tui::keymap::Mode;
+use crate::tui::ops_workers::OpsRequest;
+use crate::tui::strings;
+use crate::tui::theme::Theme;
+
+/// Rows of pre-formatted cells with a cursor.
+#[derive(Debug, Clone, Default)]
+pub struct ListView {
+    rows: Vec<Vec<String>>,
+    selected: usize,
+    page: Cell<usize>,
+}
+
+impl ListView {
+    /// Replaces the rows, keeping the cursor in range.
+    pub fn set_rows(&mut self, rows: Vec<Vec<String>>) {
+        self.rows = rows;
+        self.selected = self.selected.min(self.rows.len().saturating_sub(1));
+    }
+
+    /// The rows.
+    pub fn rows(&self) -> &[Vec<String>] {
+        &self.rows
+    }
+
+    /// Moves the cursor, clamped.
+    pub fn move_by(&mut self, d: isize) {
+        let last = self.rows.len().saturating_sub(1) as isize;
+        self.selected = (self.selected as isize).saturating_add(d).clamp(0, last) as usize;
+    }
+
+    /// The cursor's row, if there are rows.
+    pub fn selected(&self) -> Option<usize> {
+        (!self.rows.is_empty()).then_some(self.selected)
+    }
+
+    /// Rows on one screen (as last drawn).
+    pub fn page(&self) -> usize {
+        self.page.get().max(1)
+    }
+
+    /// Draws the visible rows with `header` over them.
+    pub(crate) fn render(
+        &self,
+        frame: &mut Frame<'_>,
+        area: Rect,
+        header: &[&str],
+        widths: &[Constraint],
+        t: &Theme,
+    ) {
+        let height = usize::from(area.height.saturating_sub(1)).max(1);
+        self.page.set(height);
+        let start = self.selected.saturating_sub(height - 1);
+        let rows = self
+            .rows
+            .iter()
+            .enumerate()
+            .skip(start)
+            .take(height)
+            .map(|(i, cells)| {
+                let style = if i == self.selected {
+                    Style::new()
+                        .fg(t.bar)
+                        .bg(t.accent)
+                        .add_modifier(Modifier::BOLD)
+                } else {
+                    t.text()
+                };
+                Row::new(cells.iter().map(|c| TableCell::from(c.clone()))).style(style)
+            });
+        let head = Row::new(header.iter().map(|h| TableCell::from(*h))).style(t.strong());
+        frame.render_widget(
+            Table::new(rows, widths.to_vec())
+                .header(head)
+                .column_spacing(1),
+            area,
+        );
+    }
+}
+
+/// Lines built when data arrives, scrolled.
+#[derive(Debug, Clone, Default)]
+pub struct TextView {
+    lines: Vec<Line<'static>>,
+    scroll: usize,
+    page: Cell<usize>,
+}
+
+impl TextView {
+    /// A view of `lines` from the top.
+    pub fn new(lines: Vec<Line<'static>>) -> Self {
+        Self {
+            lines,
+            scroll: 0,
+            page: Cell::new(1),
+        }
+    }
+
+    /// Scrolls by `d` lines, clamped.
+    pub fn scroll_by(&mut self, d: isize) {
+        let last = self.lines.len().saturating_sub(1) as isize;
+        self.scroll = (self.scroll as isize).saturating_add(d).clamp(0, last) as usize;
+    }
+
+    /// Lines on one screen (as last drawn).
+    pub fn page(&self) -> usize {
+        self.page.get().max(1)
+    }
+
+    /// Draws the lines from the scroll position.
+    pub(crate) fn render(&self, frame: &mut Frame<'_>, area: Rect) {
+        self.page.set(usize::from(area.height));
+        let visible: Vec<Line<'static>> = self
+            .lines
+            .iter()
+            .skip(self.scroll)
+            .take(usize::from(area.height))
+            .cloned()
+            .collect();
+        frame.render_widget(Paragraph::new(visible), area);
+    }
+}
+
+/// A mutation that asks the user to type a name before it runs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TypedConfirm {
+    /// Dialog title.
+    pub title: String,
+    /// What will happen, one line each.
+    pub lines: Vec<String>,
+    /// The name to type.
+    pub expected: String,
+    /// What was typed so far.
+    pub typed: String,
+    /// What runs once the name matches.
+    pub request: OpsRequest,
+}
+
+impl TypedConfirm {
+    /// True when the typed text is exactly the name.
+    pub fn matches(&self) -> bool {
+        self.typed == self.expected
+    }
+}
+
+/// A dialog over the panes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum OpsDialog {
+    /// Type the name to confirm.
+    Typed(TypedConfirm),
+    /// An offset-reset plan (dry run) awaiting confirmation.
+    Plan(ResetPlan),
+}
+
+impl OpsDialog {
+    /// The key mode while it is open.
+    pub fn mode(&self) -> Mode {
+        match self {
+            OpsDialog::Typed(_) => Mode::TypeConfirm,
+            OpsDialog::Plan(_) => Mode::ResetPlan,
+        }
+    }
+
+    /// Draws the dialog centred over `area`.
+    pub(crate) fn render(&self, frame: &mut Frame<'_>, area: Rect, t: &Theme) {
+        let mut lines: Vec<Line<'static>> = Vec::new();
+        let title = match self {
+            OpsDialog::Typed(c) => {
+                for l in &c.lines {
+                    lines.push(Line::styled(l.clone(), t.text()));
+                }
+                lines.push(Line::raw(""));
+                lines.push(Line::styled(
+                    strings::type_to_confirm(&c.expected),
+                    t.strong(),
+                ));
+                lines.push(Line::from(vec![
+                    Span::styled("> ", Style::new().fg(t.accent)),
+                    Span::styled(c.typed.clone(), t.text()),
+                    Span::styled("█", Style::new().fg(t.accent)),
+                ]));
+                lines.push(Line::raw(""));
+                if c.matches() {
+                    lines.push(Line::styled(
+                        strings::CONFIRM_READY,
+                        Style::new().fg(t.error).add_modifier(Modifier::BOLD),
+                    ));
+                } else {
+                    lines.push(Line::styled(strings::CONFIRM_DISABLED, t.dimmed()));
+                }
+                c.title.clone()
+            }
+            OpsDialog::Plan(plan) => {
+                lines.push(Line::styled(strings::RESET_DRY_RUN, t.text()));
+                lines.push(Line::raw(""));
+                lines.push(Line::styled(
+                    format!(
+                        "{:<16} {:<18} {:>9} {:>14} {:>10}",
+                        "GROUP", "TOPIC", "PARTITION", "CURRENT-OFFSET", "NEW-OFFSET"
+                    ),
+                    t.strong(),
+                ));
+                for r in &plan.rows {
+                    lines.push(Line::styled(
+                        format!(
+                            "{:<16} {:<18} {:>9} {:>14} {:>10}",
+                            clip(&plan.group, 16),
+                            clip(&r.topic, 18),
+                            r.partition,
+                            r.current_offset
+                                .map_or_else(|| "-".to_string(), |o| o.to_string()),
+                            r.new_offset
+                        ),
+                        t.text(),
+                    ));
+                }
+                lines.push(Line::raw(""));
+                lines.push(Line::styled(strings::RESET_CONFIRM_KEYS, t.dimmed()));
+                strings::reset_title(&plan.group)
+            }
+        };
+        let width = area.width.saturating_sub(4).min(84);
+        let height = (lines.len() as u16 + 2).min(area.height.saturating_sub(2));
+        let popup = Rect {
+            x: area.x + (area.width.saturating_sub(width)) / 2,
+            y: area.y + (area.height.saturating_sub(height)) / 2,
+            width,
+            height,
+        };
+        frame.render_widget(Clear, popup);
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .border_style(Style::new().fg(t.warn))
+            .title(Span::styled(title, t.strong()));
+        // The plan is a table: cut, never wrapped, so its columns stay aligned.
+        let para = Paragraph::new(lines).block(block);
+        let para = match self {
+            OpsDialog::Typed(_) => para.wrap(Wrap { trim: false }),
+            OpsDialog::Plan(_) => para,
+        };
+        frame.render_widget(para, popup);
+    }
+}
+
+/// `s` cut to `n` characters (an ellipsis marks the cut).
+pub(crate) fn clip(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        return s.to_string();
+    }
+    let mut out: String = s.chars().take(n.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
+/// The pane's frame with its title; returns the inside.
+pub(crate) fn frame_block(frame: &mut Frame<'_>, area: Rect, title: String, t: &Theme) -> Rect {
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(t.dimmed())
+        .title(Span::styled(title, t.strong()));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    inner
+}
+
+/// A status note above a list: loading, an error, or why the pane cannot work.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Note {
+    /// Nothing asked yet.
+    #[default]
+    Idle,
+    /// A request is in flight.
+    Loading,
+    /// The data on screen is current.
+    Ready,
+    /// The last request failed; the last data stays.
+    Failed(String),
+    /// This broker has no admin APIs (the demo's embedded one).
+    NoAdmin,
+}
+
+impl Note {
+    /// The line shown for it, if any.
+    pub(crate) fn line(&self, t: &Theme) -> Option<Line<'static>> {
+        match self {
+            Note::Idle | Note::Ready => None,
+            Note::Loading => Some(Line::styled(strings::OPS_LOADING, t.dimmed())),
+            Note::Failed(e) => Some(Line::styled(format!("✗ {e}"), Style::new().fg(t.error))),
+            Note::NoAdmin => Some(Line::styled(strings::NO_ADMIN_API, Style::new().fg(t.warn))),
+        }
+    }
+
+    /// The note for a failed request: errors that mean "this broker has no admin
+    /// APIs" become [`Note::NoAdmin`], said once and plainly.
+    pub(crate) fn failed(e: &str) -> Self {
+        if no_admin_api(e) {
+            Note::NoAdmin
+        } else {
+            Note::Failed(e.to_string())
+        }
+    }
+}
+
+/// True for the errors a broker without admin APIs gives (librdkafka's mock
+/// cluster, which backs `eventdeck demo`, does not implement them).
+pub(crate) fn no_admin_api(e: &str) -> bool {
+    let e = e.to_ascii_lowercase();
+    e.contains("unsupported") || e.contains("not supported") || e.contains("not implemented")
+}
+
+/// Draws `note` (if any) at the top of `inner`; returns the rest.
+pub(crate) fn with_note(frame: &mut Frame<'_>, inner: Rect, note: &Note, t: &Theme) -> Rect {
+    let Some(line) = note.line(t) else {
+        return inner;
+    };
+    let h = (line.width() as u16)
+        .div_ceil(inner.width.max(1))
+        .clamp(1, 3)
+        .min(inner.height);
+    let top = Rect { height: h, ..inner };
+    frame.render_widget(Paragraph::new(line).wrap(Wrap { trim: true }), top);
+    Rect {
+        y: inner.y + h,
+        height: inner.height.saturating_sub(h),
+        ..inner
+    }
+}
