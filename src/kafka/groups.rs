@@ -444,9 +444,19 @@ impl GroupPoller {
                         members: Vec::new(),
                     })
                     .collect(),
-                Some(format!(
-                    "this broker cannot list groups ({e}); showing the groups eventdeck knows"
-                )),
+                Some(match &e {
+                    KafkaError::Client { source, .. }
+                        if source.rdkafka_error_code()
+                            == Some(RDKafkaErrorCode::UnsupportedFeature) =>
+                    {
+                        "this broker has no ListGroups/DescribeGroups (the demo's embedded \
+                         broker has none); showing the groups eventdeck knows"
+                            .to_string()
+                    }
+                    _ => format!(
+                        "this broker cannot list groups ({e}); showing the groups eventdeck knows"
+                    ),
+                }),
             ),
             Err(e) => return Err(e),
         };
