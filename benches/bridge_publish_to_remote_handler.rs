@@ -6,6 +6,11 @@
 //! Two bridges in this process: A publishes (outbox → Kafka), B consumes in its
 //! own group and runs the handler that measures.
 
+// The binary's allocator, so the bench measures what `eventdeck bridge` runs
+// (perf showed glibc malloc/free at ~40% of this process without it).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};

@@ -65,6 +65,19 @@ fn metric(port: u16, name: &str) -> u64 {
         .sum::<f64>() as u64
 }
 
+/// Kills the bridge process if the test ends (or panics) before it was
+/// terminated, so a failed run leaves no bridge behind on the cluster.
+struct Reaped(Child);
+
+impl Drop for Reaped {
+    fn drop(&mut self) {
+        if let Ok(None) = self.0.try_wait() {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+}
+
 fn terminate(child: &mut Child) -> Option<i32> {
     let _ = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
@@ -99,8 +112,8 @@ async fn two_bridge_processes_in_one_group_split_partitions_and_handle_each_even
     let (da, db) = (root.path().join("a"), root.path().join("b"));
     std::fs::create_dir_all(&da).expect("dir a");
     std::fs::create_dir_all(&db).expect("dir b");
-    let mut a = bridge(&da, &group, pa);
-    let mut b = bridge(&db, &group, pb);
+    let mut a = Reaped(bridge(&da, &group, pa));
+    let mut b = Reaped(bridge(&db, &group, pb));
 
     // Wait until Kafka's own tool sees two members owning partitions.
     let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/kafka");
@@ -251,6 +264,6 @@ async fn two_bridge_processes_in_one_group_split_partitions_and_handle_each_even
         EVENTS as u64,
         "together each event once: a={ha} b={hb}"
     );
-    assert_eq!(terminate(&mut a), Some(0), "bridge a exits 0 on SIGTERM");
-    assert_eq!(terminate(&mut b), Some(0), "bridge b exits 0 on SIGTERM");
+    assert_eq!(terminate(&mut a.0), Some(0), "bridge a exits 0 on SIGTERM");
+    assert_eq!(terminate(&mut b.0), Some(0), "bridge b exits 0 on SIGTERM");
 }
