@@ -3,10 +3,11 @@
 //! a partition that never committed, and a commit below the log-start offset
 //! after DeleteRecords (flagged by eventdeck).
 
+#[path = "common/admin.rs"]
+mod admin;
 mod common;
 
 use std::collections::BTreeMap;
-use std::process::Command;
 use std::time::Duration;
 
 use common::*;
@@ -43,43 +44,10 @@ fn commit(group: &str, offsets: &[(&str, i32, i64)]) {
 }
 
 fn kafka_tool(group: &str) -> Rows {
-    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/kafka");
-    let out = Command::new(script)
-        .args([
-            "tool",
-            "consumer-groups",
-            "--bootstrap-server",
-            &bootstrap(),
-            "--describe",
-            "--group",
-            group,
-        ])
-        .output()
-        .expect("scripts/kafka tool");
-    assert!(
-        out.status.success(),
-        "kafka-consumer-groups: {}",
-        stderr(&out)
-    );
-    let mut rows = Rows::new();
-    for line in stdout(&out).lines() {
-        let cols: Vec<&str> = line.split_whitespace().collect();
-        if cols.len() < 6 || cols[0] != group {
-            continue;
-        }
-        let Ok(partition) = cols[2].parse::<i32>() else {
-            continue;
-        };
-        rows.insert(
-            (cols[1].to_string(), partition),
-            (
-                cols[3].to_string(),
-                cols[4].to_string(),
-                cols[5].to_string(),
-            ),
-        );
-    }
-    rows
+    admin::tool_describe(&[group.to_string()])
+        .into_iter()
+        .map(|((_, topic, partition), row)| ((topic, partition), row))
+        .collect()
 }
 
 fn eventdeck_lag(group: &str) -> (Rows, Value) {
@@ -289,50 +257,6 @@ async fn a_stalled_consumer_shows_stall_or_stop_and_lag_in_seconds() {
     assert!(secs > 0.5, "the committed record is seconds old: {secs}");
 }
 
-/// Kafka's tool over several groups at once: (group, topic, partition) →
-/// (current, log-end, lag).
-fn kafka_tool_groups(
-    groups: &[String],
-) -> BTreeMap<(String, String, i32), (String, String, String)> {
-    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/kafka");
-    let mut cmd = Command::new(script);
-    cmd.args([
-        "tool",
-        "consumer-groups",
-        "--bootstrap-server",
-        &bootstrap(),
-        "--describe",
-    ]);
-    for g in groups {
-        cmd.args(["--group", g]);
-    }
-    let out = cmd.output().expect("scripts/kafka tool");
-    assert!(
-        out.status.success(),
-        "kafka-consumer-groups: {}",
-        stderr(&out)
-    );
-    let mut rows = BTreeMap::new();
-    for line in stdout(&out).lines() {
-        let cols: Vec<&str> = line.split_whitespace().collect();
-        if cols.len() < 6 || !groups.iter().any(|g| g == cols[0]) {
-            continue;
-        }
-        let Ok(partition) = cols[2].parse::<i32>() else {
-            continue;
-        };
-        rows.insert(
-            (cols[0].to_string(), cols[1].to_string(), partition),
-            (
-                cols[3].to_string(),
-                cols[4].to_string(),
-                cols[5].to_string(),
-            ),
-        );
-    }
-    rows
-}
-
 /// More groups than OffsetFetch-per-group serves: committed offsets come from
 /// `__consumer_offsets` (the 1,000-group budget's path), and must still equal
 /// what Kafka's tool prints; a deleted group's commits disappear on the next
@@ -361,7 +285,7 @@ async fn lag_of_many_groups_read_from_the_offsets_topic_matches_the_tool() {
         commit(g, &offsets);
     }
 
-    let tool = kafka_tool_groups(&groups);
+    let tool = admin::tool_describe(&groups);
     let mut settings = eventdeck::config::Settings::load_with_env(
         &eventdeck::config::CliOverrides {
             config: Some("/dev/null".into()),

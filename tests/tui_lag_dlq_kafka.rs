@@ -7,12 +7,13 @@
 //! key, value and headers to the original topic (read back with kcat), leaves an
 //! audit entry, and is refused by the worker in read-only mode.
 
+#[path = "common/admin.rs"]
+mod admin;
 mod common;
 #[path = "common/tui.rs"]
 mod fixtures;
 
 use std::collections::BTreeMap;
-use std::process::Command as Process;
 use std::time::Duration;
 
 use common::*;
@@ -51,39 +52,10 @@ fn produce(topic: &str, partition: i32, n: usize) {
 }
 
 fn kafka_tool(group: &str) -> Rows {
-    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/kafka");
-    let out = Process::new(script)
-        .args([
-            "tool",
-            "consumer-groups",
-            "--bootstrap-server",
-            &bootstrap(),
-            "--describe",
-            "--group",
-            group,
-        ])
-        .output()
-        .expect("scripts/kafka tool");
-    assert!(
-        out.status.success(),
-        "kafka-consumer-groups: {}",
-        stderr(&out)
-    );
-    let mut rows = Rows::new();
-    for line in stdout(&out).lines() {
-        let cols: Vec<&str> = line.split_whitespace().collect();
-        if cols.len() < 6 || cols[0] != group {
-            continue;
-        }
-        let Ok(partition) = cols[2].parse::<i32>() else {
-            continue;
-        };
-        rows.insert(
-            (cols[1].to_string(), partition),
-            (cols[3].into(), cols[4].into(), cols[5].into()),
-        );
-    }
-    rows
+    admin::tool_describe(&[group.to_string()])
+        .into_iter()
+        .map(|((_, topic, partition), row)| ((topic, partition), row))
+        .collect()
 }
 
 #[tokio::test]

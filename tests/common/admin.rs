@@ -152,3 +152,34 @@ pub fn eventdeck(sandbox: &Sandbox, args: &[&str]) -> Output {
     cmd.args(args);
     run(cmd)
 }
+
+/// `kafka-consumer-groups --describe` for `groups`, as (group, topic,
+/// partition) → (CURRENT-OFFSET, LOG-END-OFFSET, LAG), `-` where the tool
+/// prints one.
+pub fn tool_describe(
+    groups: &[String],
+) -> BTreeMap<(String, String, i32), (String, String, String)> {
+    let mut args = vec!["--describe"];
+    for g in groups {
+        args.extend(["--group", g.as_str()]);
+    }
+    let mut rows = BTreeMap::new();
+    for line in kafka_tool("consumer-groups", &args).lines() {
+        let cols: Vec<&str> = line.split_whitespace().collect();
+        if cols.len() < 6 || !groups.iter().any(|g| g == cols[0]) {
+            continue;
+        }
+        let Ok(partition) = cols[2].parse::<i32>() else {
+            continue;
+        };
+        rows.insert(
+            (cols[0].to_string(), cols[1].to_string(), partition),
+            (
+                cols[3].to_string(),
+                cols[4].to_string(),
+                cols[5].to_string(),
+            ),
+        );
+    }
+    rows
+}
