@@ -15,7 +15,7 @@ use super::cloudevent::{
     looks_structured,
 };
 use super::envelope::Envelope;
-use super::lenient::{envelope_from_object, looks_like_envelope};
+use super::lenient::{canonical_envelope, envelope_from_object, looks_like_envelope};
 
 /// A Kafka record header: key and nullable value.
 pub type Header = (String, Option<Vec<u8>>);
@@ -231,6 +231,10 @@ pub fn decode(value: Option<&[u8]>, headers: &[Header]) -> DecodeOutcome {
     if !structured_by_header && let Some(attrs) = binary_attributes(headers) {
         let (event, error) = decode_binary(bytes, attrs, headers);
         return DecodeOutcome::with_error(Decoded::CloudEvent(event), error);
+    }
+    // Most records on an event bus are our own envelopes: read those in one pass.
+    if !structured_by_header && let Some(env) = canonical_envelope(bytes, headers) {
+        return DecodeOutcome::ok(Decoded::Envelope(env));
     }
     let json = match parse_json(bytes) {
         Ok(json) => json,

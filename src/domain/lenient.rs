@@ -61,6 +61,67 @@ pub(crate) fn envelope_from_object(
     })
 }
 
+/// The canonical envelope as we (and the seed) write it, read in one pass with no
+/// intermediate JSON tree: every field present under its canonical name, ids and
+/// time already in canonical form. `None` whenever the body is anything else
+/// (other names, a missing field, a number where text was expected, an escaped
+/// id, a `specversion`, a duplicate key …), and then the lenient path decides.
+/// Where this answers, it answers exactly what [`envelope_from_object`] would
+/// (`tests/domain_props.rs` checks that on generated bodies).
+pub(crate) fn canonical_envelope(bytes: &[u8], headers: &[Header]) -> Option<Envelope> {
+    let wire: Canonical<'_> = serde_json::from_slice(bytes).ok()?;
+    if wire.specversion.is_some() {
+        return None;
+    }
+    let causation_id = match wire.causation_id {
+        Some(text) => Some(Uuid::parse_str(text).ok()?),
+        // A missing or null body field falls back to the header in the lenient path.
+        None if header_text(headers, HEADER_CAUSATION_ID).is_some() => return None,
+        None => None,
+    };
+    Some(Envelope {
+        event_id: Uuid::parse_str(wire.event_id?).ok()?,
+        event_type: wire.event_type?.to_string(),
+        schema_version: wire.schema_version?,
+        context: wire.context?.to_string(),
+        aggregate_id: wire.aggregate_id?.to_string(),
+        occurred_at: DateTime::parse_from_rfc3339(wire.occurred_at?)
+            .ok()?
+            .with_timezone(&Utc),
+        correlation_id: Uuid::parse_str(wire.correlation_id?).ok()?,
+        causation_id,
+        data: wire.data?,
+    })
+}
+
+/// The canonical field names only; strings borrowed from the record (an escaped
+/// one fails to borrow, and the lenient path takes over).
+#[derive(serde::Deserialize)]
+struct Canonical<'a> {
+    event_id: Option<&'a str>,
+    event_type: Option<&'a str>,
+    schema_version: Option<u32>,
+    context: Option<&'a str>,
+    aggregate_id: Option<&'a str>,
+    occurred_at: Option<&'a str>,
+    correlation_id: Option<&'a str>,
+    causation_id: Option<&'a str>,
+    /// `Some(Value::Null)` for `"data": null`, `None` when missing.
+    #[serde(default, deserialize_with = "present")]
+    data: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    specversion: Option<serde::de::IgnoredAny>,
+}
+
+/// Tells a present field (even `null`) from a missing one.
+fn present<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    T::deserialize(d).map(Some)
+}
+
 struct Metadata {
     event_id: Uuid,
     event_type: String,
@@ -275,4 +336,112 @@ fn optional_uuid(
     Uuid::parse_str(&text)
         .map(Some)
         .map_err(|_| format!("{header} header {} is not a UUID", quoted(&text)))
+}
+#[cfg(test)]
+mod canonical_tests {
+    use proptest::prelude::*;
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn our_encoding_takes_the_fast_path() {
+        let mut env = Envelope::new("debate", "DecisionMade", "a-1", json!({"n": 1}));
+        env.causation_id = Some(Uuid::new_v4());
+        let enc = crate::domain::encode(&env);
+        let headers: Vec<Header> = enc
+            .headers
+            .iter()
+            .map(|(k, v)| (k.clone(), Some(v.clone())))
+            .collect();
+        assert_eq!(canonical_envelope(&enc.value, &headers), Some(env));
+    }
+
+    /// The canonical body, then up to three of its fields replaced by
+    /// something else: missing, null, a number, text that is no id or time, a
+    /// naive time, text with escapes; also aliases and a `specversion` added.
+    fn body() -> impl Strategy<Value = Value> {
+        const FIELDS: [&str; 12] = [
+            "event_id",
+            "event_type",
+            "schema_version",
+            "context",
+            "aggregate_id",
+            "occurred_at",
+            "correlation_id",
+            "causation_id",
+            "data",
+            "id",
+            "payload",
+            "specversion",
+        ];
+        let odd = || {
+            prop_oneof![
+                Just(None),
+                Just(Some(Value::Null)),
+                Just(Some(json!(42))),
+                Just(Some(json!("not an id or time"))),
+                Just(Some(json!("2026-11-27 10:00:00"))),
+                Just(Some(json!("an \"escaped\" text"))),
+                Just(Some(json!("c2f6a8b1-2f2e-4a8e-9a1e-3b5d2c1e0f00"))),
+            ]
+        };
+        prop::collection::vec((0..FIELDS.len(), odd()), 0..=3).prop_map(|changes| {
+            let mut map = match json!({
+                "event_id": "0f8fad5b-d9cb-469f-a165-70867728950e",
+                "event_type": "DecisionMade",
+                "schema_version": 2,
+                "context": "debate",
+                "aggregate_id": "agg-1",
+                "occurred_at": "2026-11-27T10:00:00.123456Z",
+                "correlation_id": "7c9e6679-7425-40de-944b-e07fc1f90ae7",
+                "causation_id": "16fd2706-8baf-433b-82eb-8c7fada847da",
+                "data": {"k": [1, "x"]},
+            }) {
+                Value::Object(map) => map,
+                _ => unreachable!("an object"),
+            };
+            for (field, value) in changes {
+                match value {
+                    Some(v) => map.insert(FIELDS[field].to_string(), v),
+                    None => map.remove(FIELDS[field]),
+                };
+            }
+            Value::Object(map)
+        })
+    }
+
+    fn headers() -> impl Strategy<Value = Vec<Header>> {
+        let header = |name: &'static str, value: &'static str| {
+            prop_oneof![
+                Just(None),
+                Just(Some((name.to_string(), Some(value.as_bytes().to_vec())))),
+            ]
+        };
+        (
+            header(HEADER_CAUSATION_ID, "16fd2706-8baf-433b-82eb-8c7fada847da"),
+            header(
+                HEADER_CORRELATION_ID,
+                "7c9e6679-7425-40de-944b-e07fc1f90ae7",
+            ),
+            header(HEADER_SCHEMA_VERSION, "3"),
+        )
+            .prop_map(|(a, b, c)| [a, b, c].into_iter().flatten().collect())
+    }
+
+    proptest! {
+        /// Wherever the one-pass reader answers, it answers what the lenient
+        /// reader would.
+        #[test]
+        fn fast_path_agrees_with_the_lenient_path(body in body(), headers in headers()) {
+            let bytes = serde_json::to_vec(&body).expect("json");
+            let Value::Object(map) = body else {
+                unreachable!("bodies are objects")
+            };
+            let lenient = envelope_from_object(map, &headers).ok();
+            if let Some(fast) = canonical_envelope(&bytes, &headers) {
+                prop_assert_eq!(Some(fast), lenient);
+            }
+        }
+    }
 }

@@ -319,15 +319,26 @@ pub fn fetch_metadata(
     brokers: &str,
     topic: Option<&str>,
 ) -> Result<ClusterInfo, KafkaError> {
-    let context = SecurityContext::default();
     let consumer: BaseConsumer<SecurityContext> = cfg
-        .create_with_context(context.clone())
+        .create_with_context(SecurityContext::default())
         .map_err(|e| KafkaError::client("creating a Kafka client", e))?;
+    metadata_of(&consumer, cfg, brokers, topic)
+}
+
+/// As [`fetch_metadata`], on a client that is kept: a consumer about to
+/// `assign()` should ask itself, so it knows the partition leaders at once
+/// (otherwise librdkafka retries its start-offset lookup after 500 ms).
+pub(crate) fn metadata_of(
+    consumer: &BaseConsumer<SecurityContext>,
+    cfg: &ClientConfig,
+    brokers: &str,
+    topic: Option<&str>,
+) -> Result<ClusterInfo, KafkaError> {
     let md = consumer
         .fetch_metadata(topic, METADATA_TIMEOUT)
         .map_err(|e| {
-            drain_events(&consumer);
-            context.explain(
+            drain_events(consumer);
+            consumer.context().explain(
                 cfg,
                 KafkaError::Unreachable {
                     brokers: brokers.to_string(),

@@ -14,7 +14,7 @@ use rdkafka::types::RDKafkaErrorCode;
 use rdkafka::{Offset, TopicPartitionList};
 use tokio::sync::mpsc;
 
-use super::client::{KafkaError, client_config, describe_error, fetch_metadata};
+use super::client::{KafkaError, SecurityContext, client_config, describe_error, metadata_of};
 use super::record::ConsumedRecord;
 use crate::config::Settings;
 
@@ -121,7 +121,7 @@ fn assigning_consumer(
     settings: &Settings,
     purpose: &str,
     partition_eof: bool,
-) -> Result<(rdkafka::ClientConfig, BaseConsumer), KafkaError> {
+) -> Result<(rdkafka::ClientConfig, BaseConsumer<SecurityContext>), KafkaError> {
     let mut cfg = client_config(settings);
     // A group id is required by librdkafka for a consumer, but with assign() and
     // no commits the group never registers with a coordinator.
@@ -133,12 +133,21 @@ fn assigning_consumer(
     cfg.set("enable.auto.offset.store", "false");
     cfg.set("enable.partition.eof", partition_eof.to_string());
     cfg.set("auto.offset.reset", "earliest");
-    cfg.set("fetch.wait.max.ms", "100");
+    // How long the broker holds a fetch when there is nothing new: what an idle
+    // tail costs, and how late the end of a partition is noticed.
+    cfg.set(
+        "fetch.wait.max.ms",
+        if partition_eof { "10" } else { "100" },
+    );
+    // librdkafka pauses fetching for fetch.queue.backoff.ms (1 s by default)
+    // whenever its prefetch queue is over queued.min.messages; a reader that
+    // drains fast then starves for most of that second.
+    cfg.set("fetch.queue.backoff.ms", "10");
     for (k, v) in &settings.properties {
         cfg.set(k, v.expose());
     }
     let consumer = cfg
-        .create()
+        .create_with_context(SecurityContext::default())
         .map_err(|e| KafkaError::client("creating the consumer", e))?;
     Ok((cfg, consumer))
 }
@@ -153,7 +162,7 @@ fn tail_blocking(
 
     let mut assignment = TopicPartitionList::new();
     for topic in &opts.topics {
-        let info = fetch_metadata(&cfg, &settings.brokers, Some(topic))?;
+        let info = metadata_of(&consumer, &cfg, &settings.brokers, Some(topic))?;
         let partitions = info
             .partitions(topic)
             .filter(|p| !p.is_empty())
@@ -305,7 +314,7 @@ pub fn read_time_range(
     let mut highs = std::collections::HashMap::new();
     let mut lows = std::collections::HashMap::new();
     for topic in topics {
-        let info = fetch_metadata(&cfg, &settings.brokers, Some(topic))?;
+        let info = metadata_of(&consumer, &cfg, &settings.brokers, Some(topic))?;
         let partitions = info
             .partitions(topic)
             .filter(|p| !p.is_empty())

@@ -17,7 +17,7 @@ use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::error::KafkaError as RdError;
 use rdkafka::{Offset, TopicPartitionList};
 
-use super::client::{KafkaError, client_config, fetch_metadata};
+use super::client::{KafkaError, SecurityContext, client_config, metadata_of};
 use crate::config::Settings;
 
 /// Kafka's internal topic of committed offsets.
@@ -35,7 +35,7 @@ pub type Commits = HashMap<String, BTreeMap<(String, i32), i64>>;
 
 /// A reader of `__consumer_offsets` that keeps every group's latest commit.
 pub struct OffsetsTopicReader {
-    consumer: BaseConsumer,
+    consumer: BaseConsumer<SecurityContext>,
     partitions: Vec<i32>,
     /// Next offset to read per offsets-topic partition.
     positions: HashMap<i32, i64>,
@@ -56,7 +56,11 @@ impl OffsetsTopicReader {
         cfg.set("enable.partition.eof", "true");
         cfg.set("auto.offset.reset", "earliest");
         cfg.set("fetch.wait.max.ms", "50");
-        let info = fetch_metadata(&cfg, &settings.brokers, Some(OFFSETS_TOPIC))?;
+        let consumer: BaseConsumer<SecurityContext> = cfg
+            .create_with_context(SecurityContext::default())
+            .map_err(|e| KafkaError::client("creating the offsets-topic reader", e))?;
+        // Asked on the reader itself, so it knows the leaders before assign().
+        let info = metadata_of(&consumer, &cfg, &settings.brokers, Some(OFFSETS_TOPIC))?;
         let partitions: Vec<i32> = info
             .partitions(OFFSETS_TOPIC)
             .map(<[i32]>::to_vec)
@@ -64,9 +68,6 @@ impl OffsetsTopicReader {
         if partitions.is_empty() {
             return Err(KafkaError::UnknownTopic(OFFSETS_TOPIC.into()));
         }
-        let consumer: BaseConsumer = cfg
-            .create()
-            .map_err(|e| KafkaError::client("creating the offsets-topic reader", e))?;
         let mut tpl = TopicPartitionList::with_capacity(partitions.len());
         for p in &partitions {
             tpl.add_partition_offset(OFFSETS_TOPIC, *p, Offset::Beginning)

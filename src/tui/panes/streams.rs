@@ -3,7 +3,7 @@
 //! topic has its own bounded ring with an evicted counter; the filter is applied on
 //! arrival and on each keystroke, never while drawing.
 
-use std::cell::Cell;
+use std::cell::{Cell, OnceCell};
 use std::collections::VecDeque;
 
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -29,29 +29,25 @@ const HEX_BYTES: usize = 4096;
 /// Characters of a raw value shown as text in the detail view.
 const RAW_TEXT_CHARS: usize = 4096;
 
-/// One record as the list shows it, decoded when it arrived.
+/// One record as the list shows it. What filtering needs is taken from the
+/// decode when it arrives; the rest is worked out when the row is drawn (most
+/// rows of a busy stream never are).
 #[derive(Debug, Clone)]
 pub struct Entry {
     /// Arrival order across every stream.
     pub seq: u64,
     /// The record as read.
     pub record: ConsumedRecord,
-    /// `HH:MM:SS.mmm` (UTC), or `-`.
-    pub time: String,
     /// The bounded context (from the envelope, else the topic's context), or `-`.
     pub context: String,
     /// The event type, or `(raw)`/`(json)`/`(tombstone)`.
     pub event_type: String,
-    /// The key as text, or `-`.
-    pub key: String,
-    /// `partition@offset`.
-    pub position: String,
-    /// A one-line summary of the value.
-    pub summary: String,
     /// The correlation id, when the record has one.
     pub correlation: Option<String>,
     /// True when the record did not decode as what it claimed to be.
     pub has_error: bool,
+    /// The one-line summary, made the first time the row is drawn.
+    summary: OnceCell<String>,
 }
 
 impl Entry {
@@ -69,7 +65,6 @@ impl Entry {
         decoded: &DecodeOutcome,
         topics: &TopicMap,
     ) -> Self {
-        let time = record.timestamp_ms.map_or_else(|| "-".into(), clock);
         let context = decoded
             .context()
             .or_else(|| topics.context_for_topic(&record.topic))
@@ -83,20 +78,38 @@ impl Entry {
         if topics.is_dlq(&record.topic) {
             event_type = format!("DLQ {event_type}");
         }
-        let key = record.key_text().unwrap_or_else(|| "-".into());
-        let key = key.replace(|c: char| c.is_control(), " ");
         Self {
             seq,
-            position: format!("{}@{}", record.partition, record.offset),
-            summary: decoded.summary(SUMMARY_CHARS),
             correlation: decoded.correlation_id(),
             has_error: decoded.error.is_some(),
-            time,
             context,
             event_type,
-            key,
             record,
+            summary: OnceCell::new(),
         }
+    }
+
+    /// `HH:MM:SS.mmm` (UTC), or `-`.
+    pub fn time(&self) -> String {
+        self.record.timestamp_ms.map_or_else(|| "-".into(), clock)
+    }
+
+    /// The key as text on one line, or `-`.
+    pub fn key(&self) -> String {
+        self.record
+            .key_text()
+            .map_or_else(|| "-".into(), |k| k.replace(|c: char| c.is_control(), " "))
+    }
+
+    /// `partition@offset`.
+    pub fn position(&self) -> String {
+        format!("{}@{}", self.record.partition, self.record.offset)
+    }
+
+    /// A one-line summary of the value (decoded again the first time it is asked for).
+    pub fn summary(&self) -> &str {
+        self.summary
+            .get_or_init(|| self.record.decode().summary(SUMMARY_CHARS))
     }
 
     /// The record as one `eventdeck tail --format json` line.
@@ -175,7 +188,7 @@ impl Filter {
                 .correlation
                 .as_deref()
                 .is_some_and(|c| c.to_ascii_lowercase().starts_with(v.as_str())),
-            Term::Key(v) => contains_ci(e.key.as_bytes(), v.as_bytes()),
+            Term::Key(v) => contains_ci(e.key().as_bytes(), v.as_bytes()),
             Term::Topic(v) => contains_ci(e.record.topic.as_bytes(), v.as_bytes()),
             Term::Text(v) => {
                 let n = v.as_bytes();
@@ -739,18 +752,19 @@ impl StreamsState {
             } else {
                 base
             };
+            let (time, key, position) = (e.time(), e.key(), e.position());
             let texts = [
-                (&e.time, base.fg(theme.dim)),
+                (time.as_str(), base.fg(theme.dim)),
                 (&e.context, ctx_style),
                 (&e.event_type, base.add_modifier(Modifier::BOLD)),
-                (&e.key, base),
-                (&e.position, base.fg(theme.dim)),
-                (&e.summary, summary_style),
+                (&key, base),
+                (&position, base.fg(theme.dim)),
+                (e.summary(), summary_style),
             ];
             for ((x, w, _), (text, style)) in
                 cols.cells(area.x, strings::STREAMS_COLUMNS).zip(texts)
             {
-                buf.set_stringn(x, y, text.as_str(), w, style);
+                buf.set_stringn(x, y, text, w, style);
             }
         }
     }
@@ -872,7 +886,7 @@ fn detail_lines(e: &Entry, theme: &Theme) -> Vec<Line<'static>> {
                     .unwrap_or_else(|| "-".into()),
             ),
             Span::styled("  key ", label),
-            Span::raw(e.key.clone()),
+            Span::raw(e.key()),
             Span::styled("  kind ", label),
             Span::raw(decoded.kind().as_str()),
         ]),
