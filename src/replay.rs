@@ -181,7 +181,7 @@ pub async fn execute(
         tick.tick().await;
         match (&sink, &plan.request.target) {
             (Sink::Producer(p), Target::Topic(to)) => {
-                let mut headers = r.headers.clone();
+                let mut headers = r.headers.to_pairs();
                 headers.push((
                     REPLAY_SOURCE_HEADER.to_string(),
                     Some(format!("{}[{}]@{}", r.topic, r.partition, r.offset).into_bytes()),

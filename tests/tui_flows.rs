@@ -60,7 +60,7 @@ impl Script {
             timestamp_ms: Some(env.occurred_at.timestamp_millis()),
             key: Some(env.aggregate_id.clone().into_bytes()),
             value: Some(enc.value),
-            headers,
+            headers: headers.into(),
         });
         self.offset += 1;
     }

@@ -138,7 +138,7 @@ fn dead_letter(
         timestamp_ms: Some(T0 + offset * 1000),
         key: Some(key.as_bytes().to_vec()),
         value: Some(value.as_bytes().to_vec()),
-        headers,
+        headers: headers.into(),
     };
     DlqRecord {
         letter: decode(&record.headers),

@@ -475,7 +475,7 @@ impl Failed {
             timestamp_ms: rec.timestamp_ms,
             key: rec.key.clone(),
             value: rec.value.clone(),
-            headers: rec.headers.clone(),
+            headers: rec.headers.to_pairs(),
         }
     }
 }
@@ -516,8 +516,7 @@ impl Core {
                 .headers
                 .iter()
                 .filter_map(|(k, v)| {
-                    v.as_ref()
-                        .map(|v| (k.clone(), String::from_utf8_lossy(v).into_owned()))
+                    v.map(|v| (k.to_string(), String::from_utf8_lossy(v).into_owned()))
                 })
                 .collect(),
             attempt: 1,

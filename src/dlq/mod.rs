@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::domain::Header;
+use crate::domain::HeaderView;
 
 /// Our own DLQ header family, written by the bridge (UTF-8 values).
 pub mod ours {
@@ -108,21 +108,21 @@ impl DeadLetter {
     }
 }
 
-fn get<'a>(headers: &'a [Header], name: &str) -> Option<&'a [u8]> {
+fn get<'a>(headers: &'a (impl HeaderView + ?Sized), name: &str) -> Option<&'a [u8]> {
     // The last header of a name wins, as Kafka clients read them.
     headers
-        .iter()
-        .rev()
-        .find(|(k, _)| k == name)
-        .and_then(|(_, v)| v.as_deref())
+        .pairs()
+        .filter(|(k, _)| *k == name)
+        .last()
+        .and_then(|(_, v)| v)
 }
 
-fn text(headers: &[Header], name: &str) -> Option<String> {
+fn text(headers: &(impl HeaderView + ?Sized), name: &str) -> Option<String> {
     get(headers, name).map(|v| String::from_utf8_lossy(v).into_owned())
 }
 
 /// A number written either as text or as a big-endian binary int/long (Spring).
-fn number(headers: &[Header], name: &str) -> Option<i64> {
+fn number(headers: &(impl HeaderView + ?Sized), name: &str) -> Option<i64> {
     let v = get(headers, name)?;
     if let Ok(s) = std::str::from_utf8(v)
         && let Ok(n) = s.trim().parse::<i64>()
@@ -138,13 +138,13 @@ fn number(headers: &[Header], name: &str) -> Option<i64> {
     }
 }
 
-fn has_prefix(headers: &[Header], prefix: &str) -> bool {
-    headers.iter().any(|(k, _)| k.starts_with(prefix))
+fn has_prefix(headers: &(impl HeaderView + ?Sized), prefix: &str) -> bool {
+    headers.pairs().any(|(k, _)| k.starts_with(prefix))
 }
 
 /// Decodes the dead-letter headers of a record; `family` is `None` when no known
 /// family's headers are present.
-pub fn decode(headers: &[Header]) -> DeadLetter {
+pub fn decode(headers: &(impl HeaderView + ?Sized)) -> DeadLetter {
     if has_prefix(headers, "eventdeck.dlq.") {
         return DeadLetter {
             family: Some(Family::Eventdeck),
@@ -275,7 +275,7 @@ pub fn group_by_cause<'a>(letters: impl IntoIterator<Item = &'a DeadLetter>) -> 
 mod tests {
     use super::*;
 
-    fn h(pairs: &[(&str, &[u8])]) -> Vec<Header> {
+    fn h(pairs: &[(&str, &[u8])]) -> Vec<crate::domain::Header> {
         pairs
             .iter()
             .map(|(k, v)| (k.to_string(), Some(v.to_vec())))

@@ -161,7 +161,7 @@ pub async fn execute(
             .headers
             .iter()
             .filter(|(k, _)| !is_dead_letter_header(k))
-            .cloned()
+            .map(|(k, v)| (k.to_string(), v.map(<[u8]>::to_vec)))
             .collect();
         match producer
             .send_raw(
@@ -196,7 +196,7 @@ mod tests {
                 timestamp_ms: None,
                 key: None,
                 value: Some(b"{}".to_vec()),
-                headers: vec![],
+                headers: crate::domain::Headers::default(),
             },
             letter: DeadLetter {
                 original_topic: original.map(str::to_string),

@@ -5,7 +5,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::codec::{HEADER_CONTENT_TYPE, Header, header_str, parse_json, short_json};
+use super::codec::{HEADER_CONTENT_TYPE, header_str, parse_json, short_json};
+use super::headers::HeaderView;
 
 /// `mode` of a CloudEvent read from `ce_*` headers with the value as `data`.
 pub const MODE_BINARY: &str = "binary";
@@ -74,9 +75,11 @@ fn media_type(content_type: &str) -> &str {
 
 /// The `ce_*` (or `ce-*`) attributes of a record, when they make it a binary-mode
 /// CloudEvent: `ce_specversion`, or at least `ce_id` and `ce_type`.
-pub(crate) fn binary_attributes(headers: &[Header]) -> Option<BTreeMap<String, String>> {
+pub(crate) fn binary_attributes(
+    headers: &(impl HeaderView + ?Sized),
+) -> Option<BTreeMap<String, String>> {
     let mut attrs = BTreeMap::new();
-    for (key, value) in headers {
+    for (key, value) in headers.pairs() {
         let Some(value) = value else { continue };
         let Some(name) = ce_attribute_name(key) else {
             continue;
@@ -104,7 +107,7 @@ fn ce_attribute_name(key: &str) -> Option<String> {
 pub(crate) fn decode_binary(
     value: &[u8],
     mut attrs: BTreeMap<String, String>,
-    headers: &[Header],
+    headers: &(impl HeaderView + ?Sized),
 ) -> (CloudEvent, Option<String>) {
     let mut problems = Vec::new();
     let mut missing = Vec::new();

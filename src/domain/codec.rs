@@ -15,6 +15,7 @@ use super::cloudevent::{
     looks_structured,
 };
 use super::envelope::Envelope;
+use super::headers::HeaderView;
 use super::lenient::{canonical_envelope, envelope_from_object, looks_like_envelope};
 
 /// A Kafka record header: key and nullable value.
@@ -222,7 +223,7 @@ fn non_empty(text: &str) -> Option<&str> {
 /// 6. a JSON object with an event id and an event type → our envelope if its ids
 ///    and time parse, else JSON with `error` naming each field that failed;
 /// 7. any other JSON → JSON.
-pub fn decode(value: Option<&[u8]>, headers: &[Header]) -> DecodeOutcome {
+pub fn decode(value: Option<&[u8]>, headers: &(impl HeaderView + ?Sized)) -> DecodeOutcome {
     let Some(bytes) = value else {
         return DecodeOutcome::ok(Decoded::Tombstone);
     };
@@ -315,16 +316,16 @@ fn header(key: &str, value: String) -> (String, Vec<u8>) {
 
 /// The value of the last header named `key` (ASCII case-insensitive, since stacks
 /// disagree on `content-type` vs `Content-Type`); `None` when absent or null.
-pub fn header_value<'a>(headers: &'a [Header], key: &str) -> Option<&'a [u8]> {
+pub fn header_value<'a>(headers: &'a (impl HeaderView + ?Sized), key: &str) -> Option<&'a [u8]> {
     headers
-        .iter()
-        .rev()
-        .find(|(k, _)| k.eq_ignore_ascii_case(key))
-        .and_then(|(_, v)| v.as_deref())
+        .pairs()
+        .filter(|(k, _)| k.eq_ignore_ascii_case(key))
+        .last()
+        .and_then(|(_, v)| v)
 }
 
 /// [`header_value`] as UTF-8-lossy text.
-pub fn header_str<'a>(headers: &'a [Header], key: &str) -> Option<Cow<'a, str>> {
+pub fn header_str<'a>(headers: &'a (impl HeaderView + ?Sized), key: &str) -> Option<Cow<'a, str>> {
     header_value(headers, key).map(String::from_utf8_lossy)
 }
 

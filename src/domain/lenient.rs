@@ -11,9 +11,10 @@ use uuid::Uuid;
 
 use super::codec::{
     HEADER_AGGREGATE_ID, HEADER_CAUSATION_ID, HEADER_CONTEXT, HEADER_CORRELATION_ID,
-    HEADER_OCCURRED_AT, HEADER_SCHEMA_VERSION, Header, header_str, short_json,
+    HEADER_OCCURRED_AT, HEADER_SCHEMA_VERSION, header_str, short_json,
 };
 use super::envelope::Envelope;
+use super::headers::HeaderView;
 
 const EVENT_ID: &[&str] = &["event_id", "eventId", "id"];
 const EVENT_TYPE: &[&str] = &["event_type", "eventType", "type"];
@@ -37,7 +38,7 @@ pub(crate) fn looks_like_envelope(map: &Map<String, Value>) -> bool {
 /// The envelope in `map`, or `map` back with the reasons it is not one.
 pub(crate) fn envelope_from_object(
     mut map: Map<String, Value>,
-    headers: &[Header],
+    headers: &(impl HeaderView + ?Sized),
 ) -> Result<Envelope, (Map<String, Value>, String)> {
     let meta = match read_metadata(&map, headers) {
         Ok(meta) => meta,
@@ -68,7 +69,10 @@ pub(crate) fn envelope_from_object(
 /// id, a `specversion`, a duplicate key …), and then the lenient path decides.
 /// Where this answers, it answers exactly what [`envelope_from_object`] would
 /// (`tests/domain_props.rs` checks that on generated bodies).
-pub(crate) fn canonical_envelope(bytes: &[u8], headers: &[Header]) -> Option<Envelope> {
+pub(crate) fn canonical_envelope(
+    bytes: &[u8],
+    headers: &(impl HeaderView + ?Sized),
+) -> Option<Envelope> {
     let wire: Canonical<'_> = serde_json::from_slice(bytes).ok()?;
     if wire.specversion.is_some() {
         return None;
@@ -134,7 +138,10 @@ struct Metadata {
 }
 
 /// Every field is checked, so the reason lists all that failed, not just the first.
-fn read_metadata(map: &Map<String, Value>, headers: &[Header]) -> Result<Metadata, Vec<String>> {
+fn read_metadata(
+    map: &Map<String, Value>,
+    headers: &(impl HeaderView + ?Sized),
+) -> Result<Metadata, Vec<String>> {
     let mut reasons = Vec::new();
     let r = &mut reasons;
     let event_id = check(
@@ -230,7 +237,7 @@ fn string_value(name: &str, value: &Value) -> Result<String, String> {
 }
 
 /// A header's text; an empty header counts as absent.
-fn header_text(headers: &[Header], key: &str) -> Option<String> {
+fn header_text(headers: &(impl HeaderView + ?Sized), key: &str) -> Option<String> {
     header_str(headers, key)
         .map(|text| text.trim().to_string())
         .filter(|text| !text.is_empty())
@@ -240,7 +247,10 @@ fn quoted(text: &str) -> String {
     short_json(&Value::String(text.to_string()))
 }
 
-fn occurred_at(map: &Map<String, Value>, headers: &[Header]) -> Result<DateTime<Utc>, String> {
+fn occurred_at(
+    map: &Map<String, Value>,
+    headers: &(impl HeaderView + ?Sized),
+) -> Result<DateTime<Utc>, String> {
     if let Some((name, value)) = field(map, OCCURRED_AT) {
         return parse_time(value).ok_or_else(|| {
             format!(
@@ -285,7 +295,10 @@ fn parse_time_text(text: &str) -> Option<DateTime<Utc>> {
         .map(|naive| naive.and_utc())
 }
 
-fn schema_version(map: &Map<String, Value>, headers: &[Header]) -> Result<u32, String> {
+fn schema_version(
+    map: &Map<String, Value>,
+    headers: &(impl HeaderView + ?Sized),
+) -> Result<u32, String> {
     if let Some((name, value)) = field(map, SCHEMA_VERSION) {
         let version = match value {
             Value::Number(n) => n.as_u64().and_then(|v| u32::try_from(v).ok()),
@@ -310,7 +323,7 @@ fn schema_version(map: &Map<String, Value>, headers: &[Header]) -> Result<u32, S
 fn text_or_header(
     map: &Map<String, Value>,
     names: &[&'static str],
-    headers: &[Header],
+    headers: &(impl HeaderView + ?Sized),
     header: &str,
 ) -> Result<String, String> {
     match field(map, names) {
@@ -324,7 +337,7 @@ fn text_or_header(
 fn optional_uuid(
     map: &Map<String, Value>,
     names: &[&'static str],
-    headers: &[Header],
+    headers: &(impl HeaderView + ?Sized),
     header: &str,
 ) -> Result<Option<Uuid>, String> {
     if let Some((name, value)) = field(map, names) {
@@ -343,6 +356,7 @@ mod canonical_tests {
     use serde_json::json;
 
     use super::*;
+    use crate::domain::Header;
 
     #[test]
     fn our_encoding_takes_the_fast_path() {

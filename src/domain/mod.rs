@@ -5,10 +5,12 @@ mod cloudevent;
 pub mod codec;
 pub mod contexts;
 pub mod envelope;
+pub mod headers;
 mod lenient;
 pub mod registry;
 
 pub use codec::{CloudEvent, DecodeOutcome, Decoded, Encoded, Header, RecordKind, decode, encode};
 pub use contexts::{DEFAULT_CONTEXTS, TopicMap};
 pub use envelope::Envelope;
+pub use headers::{HeaderView, Headers, NO_HEADERS};
 pub use registry::{EventTypeInfo, EventTypeRegistry, UpcastError};

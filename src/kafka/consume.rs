@@ -159,10 +159,23 @@ fn tail_blocking(
 ) -> Result<TailEnd, KafkaError> {
     // EOF events are only needed to know when to stop.
     let (cfg, consumer) = assigning_consumer(settings, "tail", opts.exit_at_end)?;
+    let result = tail_with(&cfg, &consumer, settings, opts, tx);
+    // Destroying a librdkafka client waits ~100 ms for its threads to wind
+    // down; the end of the read (and its channel closing) need not wait for it.
+    std::thread::spawn(move || drop(consumer));
+    result
+}
 
+fn tail_with(
+    cfg: &rdkafka::ClientConfig,
+    consumer: &BaseConsumer<SecurityContext>,
+    settings: &Settings,
+    opts: &TailOptions,
+    tx: &mpsc::Sender<TailEvent>,
+) -> Result<TailEnd, KafkaError> {
     let mut assignment = TopicPartitionList::new();
     for topic in &opts.topics {
-        let info = metadata_of(&consumer, &cfg, &settings.brokers, Some(topic))?;
+        let info = metadata_of(consumer, cfg, &settings.brokers, Some(topic))?;
         let partitions = info
             .partitions(topic)
             .filter(|p| !p.is_empty())

@@ -3,10 +3,10 @@
 
 use chrono::{DateTime, SecondsFormat, TimeZone, Utc};
 use rdkafka::Message;
-use rdkafka::message::Headers;
+use rdkafka::message::Headers as _;
 use serde_json::{Map, Value, json};
 
-use crate::domain::{self, DecodeOutcome, Header};
+use crate::domain::{self, DecodeOutcome, Headers};
 
 /// One record as read from Kafka.
 #[derive(Debug, Clone, PartialEq)]
@@ -24,8 +24,11 @@ pub struct ConsumedRecord {
     /// Value bytes; `None` is a tombstone.
     pub value: Option<Vec<u8>>,
     /// Headers in wire order.
-    pub headers: Vec<Header>,
+    pub headers: Headers,
 }
+
+/// Room reserved for header values (our envelope's eight come to ~230 bytes).
+const HEADER_BYTES_GUESS: usize = 256;
 
 impl ConsumedRecord {
     /// Copies what we need out of a borrowed rdkafka message.
@@ -33,9 +36,12 @@ impl ConsumedRecord {
         let headers = m
             .headers()
             .map(|hs| {
-                hs.iter()
-                    .map(|h| (h.key.to_string(), h.value.map(<[u8]>::to_vec)))
-                    .collect()
+                // One pass: each header read costs a call into librdkafka.
+                let mut headers = Headers::with_capacity(hs.count(), HEADER_BYTES_GUESS);
+                for h in hs.iter() {
+                    headers.push(h.key, h.value);
+                }
+                headers
             })
             .unwrap_or_default();
         Self {
@@ -70,9 +76,8 @@ impl ConsumedRecord {
     /// The first header with this name, as text.
     pub fn header(&self, name: &str) -> Option<String> {
         self.headers
-            .iter()
-            .find(|(k, _)| k == name)
-            .and_then(|(_, v)| v.as_ref())
+            .get(name)
+            .flatten()
             .map(|v| String::from_utf8_lossy(v).into_owned())
     }
 
@@ -80,13 +85,13 @@ impl ConsumedRecord {
     /// name that appears more than once becomes an array, in wire order).
     pub fn headers_json(&self) -> Value {
         let mut map = Map::new();
-        for (k, v) in &self.headers {
-            let v = v.as_ref().map_or(Value::Null, |v| {
+        for (k, v) in self.headers.iter() {
+            let v = v.map_or(Value::Null, |v| {
                 Value::String(String::from_utf8_lossy(v).into_owned())
             });
             match map.get_mut(k) {
                 None => {
-                    map.insert(k.clone(), v);
+                    map.insert(k.to_string(), v);
                 }
                 Some(Value::Array(items)) => items.push(v),
                 Some(existing) => {
@@ -118,7 +123,8 @@ impl ConsumedRecord {
 mod tests {
     use super::*;
 
-    fn record(headers: Vec<Header>) -> ConsumedRecord {
+    fn record(headers: Vec<crate::domain::Header>) -> ConsumedRecord {
+        let headers = headers.into();
         ConsumedRecord {
             topic: "t".into(),
             partition: 1,

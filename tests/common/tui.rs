@@ -125,7 +125,7 @@ pub fn raw(n: u64, topic: &str, bytes: &[u8]) -> ConsumedRecord {
         timestamp_ms: Some(at(n as i64).timestamp_millis()),
         key: Some(b"raw-key".to_vec()),
         value: Some(bytes.to_vec()),
-        headers: vec![("source".into(), Some(b"legacy".to_vec()))],
+        headers: vec![("source".into(), Some(b"legacy".to_vec()))].into(),
     }
 }
 
@@ -138,7 +138,7 @@ pub fn tombstone(n: u64, topic: &str) -> ConsumedRecord {
         timestamp_ms: Some(at(n as i64).timestamp_millis()),
         key: Some(b"gone".to_vec()),
         value: None,
-        headers: vec![],
+        headers: Default::default(),
     }
 }
 

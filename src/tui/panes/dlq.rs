@@ -997,11 +997,11 @@ fn detail_lines(r: &DlqRecord, stack_open: bool, t: &Theme) -> Vec<Line<'static>
         format!("{} ({})", strings::DETAIL_HEADERS, r.record.headers.len()),
         t.strong(),
     ));
-    for (k, v) in &r.record.headers {
+    for (k, v) in r.record.headers.iter() {
         out.push(Line::from(vec![
             Span::styled(format!("  {k}"), Style::new().fg(t.json_key)),
             Span::styled(" = ", t.dimmed()),
-            Span::styled(header_value(v.as_deref()), t.text()),
+            Span::styled(header_value(v), t.text()),
         ]));
     }
     out.push(Line::raw(""));

@@ -196,7 +196,7 @@ impl Filter {
                     || e.record.value.as_deref().is_some_and(|b| contains_ci(b, n))
                     || e.record.headers.iter().any(|(k, hv)| {
                         contains_ci(k.as_bytes(), n)
-                            || hv.as_deref().is_some_and(|b| contains_ci(b, n))
+                            || hv.is_some_and(|b| contains_ci(b, n))
                     })
             }
         })
@@ -914,8 +914,8 @@ fn detail_lines(e: &Entry, theme: &Theme) -> Vec<Line<'static>> {
     if r.headers.is_empty() {
         lines.push(Line::styled("  (none)", label));
     }
-    for (k, v) in &r.headers {
-        let v = v.as_deref().map_or_else(
+    for (k, v) in r.headers.iter() {
+        let v = v.map_or_else(
             || "null".to_string(),
             |b| String::from_utf8_lossy(b).into_owned(),
         );
@@ -958,7 +958,7 @@ mod tests {
             timestamp_ms: Some(1_700_000_000_000 + offset),
             key: Some(format!("k{offset}").into_bytes()),
             value: Some(value.as_bytes().to_vec()),
-            headers: vec![("source".into(), Some(b"test".to_vec()))],
+            headers: vec![("source".into(), Some(b"test".to_vec()))].into(),
         }
     }
 

@@ -1,0 +1,207 @@
+//! Record headers as read from Kafka, stored compactly.
+//!
+//! A consumed record carries about eight headers. As `(String, Option<Vec<u8>>)`
+//! pairs that is sixteen allocations per record, made on the reader thread and
+//! freed on the UI thread; copying them was half of the reader's CPU time.
+//! [`Headers`] keeps every name in one `String`, every value in one buffer, and
+//! one small span per header: three allocations whatever the count.
+//!
+//! The decoders read headers through [`HeaderView`], so they take both this and
+//! plain `[Header]` slices (what the encoder and the tests build).
+
+use std::fmt;
+
+use super::codec::Header;
+
+/// Read access to headers in wire order, however they are stored.
+pub trait HeaderView {
+    /// Every header, in wire order: name and value (`None` for a null value).
+    fn pairs(&self) -> impl Iterator<Item = (&str, Option<&[u8]>)>;
+}
+
+impl HeaderView for [Header] {
+    fn pairs(&self) -> impl Iterator<Item = (&str, Option<&[u8]>)> {
+        self.iter().map(|(k, v)| (k.as_str(), v.as_deref()))
+    }
+}
+
+impl<const N: usize> HeaderView for [Header; N] {
+    fn pairs(&self) -> impl Iterator<Item = (&str, Option<&[u8]>)> {
+        self.as_slice().pairs()
+    }
+}
+
+impl HeaderView for Vec<Header> {
+    fn pairs(&self) -> impl Iterator<Item = (&str, Option<&[u8]>)> {
+        self.as_slice().pairs()
+    }
+}
+
+impl HeaderView for Headers {
+    fn pairs(&self) -> impl Iterator<Item = (&str, Option<&[u8]>)> {
+        self.iter()
+    }
+}
+
+/// No headers, for callers that have none (`&[]` alone does not say its type).
+pub const NO_HEADERS: &[Header] = &[];
+
+/// Headers in wire order, in three allocations.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Headers {
+    /// Every name, back to back.
+    names: String,
+    /// Every non-null value, back to back.
+    values: Vec<u8>,
+    /// Per header, where its name and value end.
+    spans: Vec<Span>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Span {
+    name_end: usize,
+    value_end: usize,
+    null: bool,
+}
+
+impl Headers {
+    /// Empty, with room for `count` headers of `bytes` name and value bytes in all.
+    pub fn with_capacity(count: usize, bytes: usize) -> Self {
+        Self {
+            names: String::with_capacity(count * 16),
+            values: Vec::with_capacity(bytes),
+            spans: Vec::with_capacity(count),
+        }
+    }
+
+    /// Appends a header.
+    pub fn push(&mut self, name: &str, value: Option<&[u8]>) {
+        self.names.push_str(name);
+        if let Some(v) = value {
+            self.values.extend_from_slice(v);
+        }
+        self.spans.push(Span {
+            name_end: self.names.len(),
+            value_end: self.values.len(),
+            null: value.is_none(),
+        });
+    }
+
+    /// How many headers there are.
+    pub fn len(&self) -> usize {
+        self.spans.len()
+    }
+
+    /// True when there are none.
+    pub fn is_empty(&self) -> bool {
+        self.spans.is_empty()
+    }
+
+    /// Every header in wire order.
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = (&str, Option<&[u8]>)> + '_ {
+        self.spans.iter().enumerate().map(|(i, s)| {
+            let (name_start, value_start) = match i.checked_sub(1).map(|p| self.spans[p]) {
+                Some(prev) => (prev.name_end, prev.value_end),
+                None => (0, 0),
+            };
+            let name = self.names.get(name_start..s.name_end).unwrap_or_default();
+            let value = (!s.null).then(|| {
+                self.values
+                    .get(value_start..s.value_end)
+                    .unwrap_or_default()
+            });
+            (name, value)
+        })
+    }
+
+    /// The first header named exactly `name`: `Some(None)` when its value is null.
+    pub fn get(&self, name: &str) -> Option<Option<&[u8]>> {
+        self.iter().find(|(k, _)| *k == name).map(|(_, v)| v)
+    }
+
+    /// As owned pairs (for producing them again).
+    pub fn to_pairs(&self) -> Vec<Header> {
+        self.iter()
+            .map(|(k, v)| (k.to_string(), v.map(<[u8]>::to_vec)))
+            .collect()
+    }
+}
+
+impl<K: AsRef<str>, V: AsRef<[u8]>> FromIterator<(K, Option<V>)> for Headers {
+    fn from_iter<I: IntoIterator<Item = (K, Option<V>)>>(iter: I) -> Self {
+        let mut headers = Self::default();
+        for (k, v) in iter {
+            headers.push(k.as_ref(), v.as_ref().map(AsRef::as_ref));
+        }
+        headers
+    }
+}
+
+impl From<Vec<Header>> for Headers {
+    fn from(pairs: Vec<Header>) -> Self {
+        pairs.into_iter().collect()
+    }
+}
+
+impl From<&[Header]> for Headers {
+    fn from(pairs: &[Header]) -> Self {
+        pairs.pairs().collect()
+    }
+}
+
+impl fmt::Debug for Headers {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list()
+            .entries(
+                self.iter()
+                    .map(|(k, v)| (k, v.map(|v| String::from_utf8_lossy(v).into_owned()))),
+            )
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    #[test]
+    fn empty_names_and_values_and_nulls_keep_their_places() {
+        let pairs: Vec<Header> = vec![
+            ("a".into(), Some(b"1".to_vec())),
+            (String::new(), Some(Vec::new())),
+            ("b".into(), None),
+            ("a".into(), Some(b"2".to_vec())),
+        ];
+        let headers = Headers::from(pairs.clone());
+        assert_eq!(headers.len(), 4);
+        assert_eq!(headers.to_pairs(), pairs);
+        assert_eq!(headers.get("a"), Some(Some(&b"1"[..])));
+        assert_eq!(headers.get("b"), Some(None));
+        assert_eq!(headers.get("c"), None);
+        assert_eq!(
+            headers.iter().next_back(),
+            Some(("a", Some(&b"2"[..]))),
+            "reversible, for last-wins lookups"
+        );
+        assert_eq!(
+            format!("{headers:?}"),
+            r#"[("a", Some("1")), ("", Some("")), ("b", None), ("a", Some("2"))]"#
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn any_pairs_come_back_as_they_went_in(
+            pairs in prop::collection::vec(
+                (".{0,12}", prop::option::of(prop::collection::vec(any::<u8>(), 0..20))),
+                0..12,
+            )
+        ) {
+            let headers = Headers::from(pairs.clone());
+            prop_assert_eq!(headers.to_pairs(), pairs.clone());
+            prop_assert!(headers.pairs().eq(pairs.pairs()));
+        }
+    }
+}
