@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use eventdeck::domain::codec::{Header, hex_dump};
-use eventdeck::domain::{Decoded, Envelope, RecordKind, decode, encode};
+use eventdeck::domain::{Decoded, Envelope, Glance, Headers, RecordKind, decode, encode, glance};
 use proptest::prelude::*;
 use serde_json::{Map, Value};
 use uuid::Uuid;
@@ -171,6 +171,10 @@ fn suspicious_object() -> impl Strategy<Value = Value> {
 fn assert_consistent(value: Option<&[u8]>, headers: &[Header]) {
     let outcome = decode(value, headers);
     let kind = outcome.kind();
+    // The compact header store decodes the same, and the one-pass glance says
+    // what the full decode says.
+    assert_eq!(decode(value, &Headers::from(headers)), outcome);
+    assert_eq!(glance(value, headers), Glance::from(&outcome));
     // Every accessor is total too.
     let _ = (
         outcome.event_json(),
@@ -203,7 +207,10 @@ proptest! {
         let encoded = encode(&env);
         let headers: Vec<Header> = encoded.headers.iter().map(|(k, v)| (k.clone(), Some(v.clone()))).collect();
         let outcome = decode(Some(&encoded.value), &headers);
-        prop_assert_eq!(outcome.error, None);
+        prop_assert_eq!(outcome.error.clone(), None);
+        let glanced = glance(Some(&encoded.value), &headers);
+        prop_assert_eq!(&glanced, &Glance::from(&outcome));
+        prop_assert_eq!(glanced.kind, RecordKind::Envelope);
         prop_assert_eq!(outcome.decoded, Decoded::Envelope(env.clone()));
         // The value alone is enough.
         prop_assert_eq!(decode(Some(&encoded.value), &[]).decoded, Decoded::Envelope(env.clone()));

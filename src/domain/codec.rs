@@ -16,7 +16,7 @@ use super::cloudevent::{
 };
 use super::envelope::Envelope;
 use super::headers::HeaderView;
-use super::lenient::{canonical_envelope, envelope_from_object, looks_like_envelope};
+use super::lenient::{canonical, canonical_envelope, envelope_from_object, looks_like_envelope};
 
 /// A Kafka record header: key and nullable value.
 pub type Header = (String, Option<Vec<u8>>);
@@ -264,6 +264,70 @@ pub fn decode(value: Option<&[u8]>, headers: &(impl HeaderView + ?Sized)) -> Dec
             DecodeOutcome::with_error(Decoded::Json(Value::Object(map)), Some(reason))
         }
     }
+}
+
+/// What the Streams list and the Flows graph keep of every record: its identity,
+/// not its payload. [`glance`] gets it without building the payload's JSON tree.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Glance {
+    /// What the record is.
+    pub kind: RecordKind,
+    /// As [`DecodeOutcome::event_type`].
+    pub event_type: Option<String>,
+    /// As [`DecodeOutcome::context`].
+    pub context: Option<String>,
+    /// As [`DecodeOutcome::event_id`].
+    pub event_id: Option<String>,
+    /// As [`DecodeOutcome::correlation_id`].
+    pub correlation_id: Option<String>,
+    /// As [`DecodeOutcome::causation_id`].
+    pub causation_id: Option<String>,
+    /// An envelope's `occurred_at`, in milliseconds since the epoch.
+    pub occurred_ms: Option<i64>,
+    /// True when [`DecodeOutcome::error`] is set.
+    pub has_error: bool,
+}
+
+impl From<&DecodeOutcome> for Glance {
+    fn from(d: &DecodeOutcome) -> Self {
+        Self {
+            kind: d.kind(),
+            event_type: d.event_type().map(str::to_string),
+            context: d.context().map(str::to_string),
+            event_id: d.event_id(),
+            correlation_id: d.correlation_id(),
+            causation_id: d.causation_id(),
+            occurred_ms: match &d.decoded {
+                Decoded::Envelope(env) => Some(env.occurred_at.timestamp_millis()),
+                _ => None,
+            },
+            has_error: d.error.is_some(),
+        }
+    }
+}
+
+/// [`decode`] reduced to a [`Glance`]. Our canonical envelopes (most records on
+/// an event bus) are read in one pass that skips over `data`; anything else is
+/// decoded in full. Either way the answer is the same (`glance_is_decode_reduced`).
+pub fn glance(value: Option<&[u8]>, headers: &(impl HeaderView + ?Sized)) -> Glance {
+    if let Some(bytes) = value
+        && !header_str(headers, HEADER_CONTENT_TYPE)
+            .is_some_and(|ct| is_structured_content_type(&ct))
+        && binary_attributes(headers).is_none()
+        && let Some(m) = canonical::<serde::de::IgnoredAny>(bytes, headers)
+    {
+        return Glance {
+            kind: RecordKind::Envelope,
+            event_type: non_empty(m.event_type).map(str::to_string),
+            context: non_empty(m.context).map(str::to_string),
+            event_id: Some(m.event_id.to_string()),
+            correlation_id: Some(m.correlation_id.to_string()),
+            causation_id: m.causation_id.map(|id| id.to_string()),
+            occurred_ms: Some(m.occurred_at.timestamp_millis()),
+            has_error: false,
+        };
+    }
+    Glance::from(&decode(value, headers))
 }
 
 /// UTF-8 first, so non-text gets a clear error rather than one from deep in a JSON string.

@@ -73,7 +73,41 @@ pub(crate) fn canonical_envelope(
     bytes: &[u8],
     headers: &(impl HeaderView + ?Sized),
 ) -> Option<Envelope> {
-    let wire: Canonical<'_> = serde_json::from_slice(bytes).ok()?;
+    let m = canonical::<Value>(bytes, headers)?;
+    Some(Envelope {
+        event_id: m.event_id,
+        event_type: m.event_type.to_string(),
+        schema_version: m.schema_version,
+        context: m.context.to_string(),
+        aggregate_id: m.aggregate_id.to_string(),
+        occurred_at: m.occurred_at,
+        correlation_id: m.correlation_id,
+        causation_id: m.causation_id,
+        data: m.data,
+    })
+}
+
+/// A canonical envelope's fields, its strings still borrowed from the record
+/// and its `data` read as `D` (a [`Value`], or [`serde::de::IgnoredAny`] to
+/// skip it).
+pub(crate) struct CanonicalParts<'a, D> {
+    pub event_id: Uuid,
+    pub event_type: &'a str,
+    pub schema_version: u32,
+    pub context: &'a str,
+    pub aggregate_id: &'a str,
+    pub occurred_at: DateTime<Utc>,
+    pub correlation_id: Uuid,
+    pub causation_id: Option<Uuid>,
+    pub data: D,
+}
+
+/// [`canonical_envelope`] without building it (see there).
+pub(crate) fn canonical<'a, D: serde::Deserialize<'a>>(
+    bytes: &'a [u8],
+    headers: &(impl HeaderView + ?Sized),
+) -> Option<CanonicalParts<'a, D>> {
+    let wire: Canonical<'a, D> = serde_json::from_slice(bytes).ok()?;
     if wire.specversion.is_some() {
         return None;
     }
@@ -83,12 +117,12 @@ pub(crate) fn canonical_envelope(
         None if header_text(headers, HEADER_CAUSATION_ID).is_some() => return None,
         None => None,
     };
-    Some(Envelope {
+    Some(CanonicalParts {
         event_id: Uuid::parse_str(wire.event_id?).ok()?,
-        event_type: wire.event_type?.to_string(),
+        event_type: wire.event_type?,
         schema_version: wire.schema_version?,
-        context: wire.context?.to_string(),
-        aggregate_id: wire.aggregate_id?.to_string(),
+        context: wire.context?,
+        aggregate_id: wire.aggregate_id?,
         occurred_at: DateTime::parse_from_rfc3339(wire.occurred_at?)
             .ok()?
             .with_timezone(&Utc),
@@ -101,7 +135,8 @@ pub(crate) fn canonical_envelope(
 /// The canonical field names only; strings borrowed from the record (an escaped
 /// one fails to borrow, and the lenient path takes over).
 #[derive(serde::Deserialize)]
-struct Canonical<'a> {
+#[serde(bound(deserialize = "D: serde::Deserialize<'de>, 'de: 'a"))]
+struct Canonical<'a, D> {
     event_id: Option<&'a str>,
     event_type: Option<&'a str>,
     schema_version: Option<u32>,
@@ -110,11 +145,15 @@ struct Canonical<'a> {
     occurred_at: Option<&'a str>,
     correlation_id: Option<&'a str>,
     causation_id: Option<&'a str>,
-    /// `Some(Value::Null)` for `"data": null`, `None` when missing.
-    #[serde(default, deserialize_with = "present")]
-    data: Option<Value>,
+    /// `Some` even for `"data": null`; `None` when missing.
+    #[serde(default = "none", deserialize_with = "present")]
+    data: Option<D>,
     #[serde(default, deserialize_with = "present")]
     specversion: Option<serde::de::IgnoredAny>,
+}
+
+fn none<T>() -> Option<T> {
+    None
 }
 
 /// Tells a present field (even `null`) from a missing one.

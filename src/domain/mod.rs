@@ -9,7 +9,9 @@ pub mod headers;
 mod lenient;
 pub mod registry;
 
-pub use codec::{CloudEvent, DecodeOutcome, Decoded, Encoded, Header, RecordKind, decode, encode};
+pub use codec::{
+    CloudEvent, DecodeOutcome, Decoded, Encoded, Glance, Header, RecordKind, decode, encode, glance,
+};
 pub use contexts::{DEFAULT_CONTEXTS, TopicMap};
 pub use envelope::Envelope;
 pub use headers::{HeaderView, Headers, NO_HEADERS};

@@ -34,25 +34,19 @@ pub struct Observed {
 impl Observed {
     /// The graph's view of a decoded record; `None` for records that are not
     /// events (plain JSON, raw, tombstones) or carry no id.
-    pub fn from_record(
+    pub fn from_glance(
         rec: &crate::kafka::ConsumedRecord,
-        decoded: &crate::domain::DecodeOutcome,
+        glance: &crate::domain::Glance,
     ) -> Option<Self> {
-        let event_id = decoded.event_id()?;
-        let time_ms = match &decoded.decoded {
-            crate::domain::Decoded::Envelope(e) => e.occurred_at.timestamp_millis(),
-            _ => rec.timestamp_ms.unwrap_or_default(),
-        };
         Some(Self {
-            event_id,
-            context: decoded
-                .context()
-                .map(str::to_string)
-                .unwrap_or_else(|| rec.topic.clone()),
-            event_type: decoded.event_type().unwrap_or("-").to_string(),
-            correlation_id: decoded.correlation_id(),
-            causation_id: decoded.causation_id(),
-            time_ms,
+            event_id: glance.event_id.clone()?,
+            context: glance.context.clone().unwrap_or_else(|| rec.topic.clone()),
+            event_type: glance.event_type.as_deref().unwrap_or("-").to_string(),
+            correlation_id: glance.correlation_id.clone(),
+            causation_id: glance.causation_id.clone(),
+            time_ms: glance
+                .occurred_ms
+                .unwrap_or_else(|| rec.timestamp_ms.unwrap_or_default()),
             coordinates: Some((rec.topic.clone(), rec.partition, rec.offset)),
         })
     }

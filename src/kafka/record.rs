@@ -6,7 +6,7 @@ use rdkafka::Message;
 use rdkafka::message::Headers as _;
 use serde_json::{Map, Value, json};
 
-use crate::domain::{self, DecodeOutcome, Headers};
+use crate::domain::{self, DecodeOutcome, Glance, Headers};
 
 /// One record as read from Kafka.
 #[derive(Debug, Clone, PartialEq)]
@@ -58,6 +58,11 @@ impl ConsumedRecord {
     /// Decodes the value with the lenient codec.
     pub fn decode(&self) -> DecodeOutcome {
         domain::decode(self.value.as_deref(), &self.headers)
+    }
+
+    /// What lists and graphs keep of the record ([`domain::glance`]).
+    pub fn glance(&self) -> Glance {
+        domain::glance(self.value.as_deref(), &self.headers)
     }
 
     /// The record time as UTC, if any.

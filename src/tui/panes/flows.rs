@@ -17,7 +17,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Widget};
 
 use super::{Pane, View};
-use crate::domain::{DecodeOutcome, TopicMap};
+use crate::domain::{Glance, TopicMap};
 use crate::flows::{DeadMark, FlowGraph, Observed};
 use crate::kafka::ConsumedRecord;
 use crate::tui::keymap::Mode;
@@ -108,8 +108,8 @@ impl FlowsState {
     /// Feeds one decoded record: an event is observed; a dead letter (a record
     /// of a DLQ topic, carrying its original) marks that event dead too. Runs
     /// per record: no more work than building the [`Observed`].
-    pub fn observe(&mut self, rec: &ConsumedRecord, decoded: &DecodeOutcome) {
-        let Some(ev) = Observed::from_record(rec, decoded) else {
+    pub fn observe(&mut self, rec: &ConsumedRecord, glance: &Glance) {
+        let Some(ev) = Observed::from_glance(rec, glance) else {
             return;
         };
         if self.topics.is_dlq(&rec.topic) {

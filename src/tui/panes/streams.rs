@@ -15,7 +15,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
 use super::{Pane, View};
-use crate::domain::{DecodeOutcome, Decoded, TopicMap, codec::hex_dump};
+use crate::domain::{DecodeOutcome, Decoded, Glance, TopicMap, codec::hex_dump};
 use crate::kafka::ConsumedRecord;
 use crate::tui::json;
 use crate::tui::keymap::Mode;
@@ -53,35 +53,35 @@ pub struct Entry {
 impl Entry {
     /// Decodes a record into an entry.
     pub fn new(seq: u64, record: ConsumedRecord, topics: &TopicMap) -> Self {
-        let decoded = record.decode();
-        Self::from_decoded(seq, record, &decoded, topics)
+        let glance = record.glance();
+        Self::from_glance(seq, record, glance, topics)
     }
 
-    /// An entry from a record already decoded (the decode is the costly part,
-    /// so the Flows graph and the list share one).
-    pub fn from_decoded(
+    /// An entry from a record already glanced at (the decode is the costly
+    /// part, so the Flows graph and the list share one).
+    pub fn from_glance(
         seq: u64,
         record: ConsumedRecord,
-        decoded: &DecodeOutcome,
+        glance: Glance,
         topics: &TopicMap,
     ) -> Self {
-        let context = decoded
-            .context()
-            .or_else(|| topics.context_for_topic(&record.topic))
-            .unwrap_or("-")
-            .to_string();
-        let mut event_type = decoded
-            .event_type()
-            .map(str::to_string)
-            .unwrap_or_else(|| format!("({})", decoded.kind().as_str()));
+        let context = glance.context.unwrap_or_else(|| {
+            topics
+                .context_for_topic(&record.topic)
+                .unwrap_or("-")
+                .to_string()
+        });
+        let mut event_type = glance
+            .event_type
+            .unwrap_or_else(|| format!("({})", glance.kind.as_str()));
         // A dead letter carries its original's context and type: say so.
         if topics.is_dlq(&record.topic) {
             event_type = format!("DLQ {event_type}");
         }
         Self {
             seq,
-            correlation: decoded.correlation_id(),
-            has_error: decoded.error.is_some(),
+            correlation: glance.correlation_id,
+            has_error: glance.has_error,
             context,
             event_type,
             record,
@@ -195,8 +195,7 @@ impl Filter {
                 e.record.key.as_deref().is_some_and(|k| contains_ci(k, n))
                     || e.record.value.as_deref().is_some_and(|b| contains_ci(b, n))
                     || e.record.headers.iter().any(|(k, hv)| {
-                        contains_ci(k.as_bytes(), n)
-                            || hv.is_some_and(|b| contains_ci(b, n))
+                        contains_ci(k.as_bytes(), n) || hv.is_some_and(|b| contains_ci(b, n))
                     })
             }
         })
@@ -382,19 +381,19 @@ impl StreamsState {
         self.ingest_with(records, |_, _| {});
     }
 
-    /// [`StreamsState::ingest`], showing each record and its decoded form to
-    /// `also` first (one decode per record for every consumer of it).
+    /// [`StreamsState::ingest`], showing each record and its glance to `also`
+    /// first (one decode per record for every consumer of it).
     pub fn ingest_with<I, F>(&mut self, records: I, mut also: F)
     where
         I: IntoIterator<Item = ConsumedRecord>,
-        F: FnMut(&ConsumedRecord, &DecodeOutcome),
+        F: FnMut(&ConsumedRecord, &Glance),
     {
         for record in records {
             let seq = self.next_seq;
             self.next_seq += 1;
-            let decoded = record.decode();
-            also(&record, &decoded);
-            let entry = Entry::from_decoded(seq, record, &decoded, &self.topics);
+            let glance = record.glance();
+            also(&record, &glance);
+            let entry = Entry::from_glance(seq, record, glance, &self.topics);
             self.push(entry);
         }
     }
