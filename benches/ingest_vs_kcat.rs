@@ -21,6 +21,7 @@ use eventdeck::domain::{Envelope, encode};
 use eventdeck::kafka::consume::{TailEvent, tail};
 use eventdeck::kafka::{StartAt, TailOptions};
 use eventdeck::tui::panes::streams::StreamsState;
+use eventdeck::tui::runtime::{RECORD_CHANNEL_BATCHES, RECORD_DRAIN_BATCHES};
 use rdkafka::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::message::{Header, OwnedHeaders};
@@ -224,7 +225,8 @@ fn time_kcat(brokers: &str, topic: &str) -> Duration {
 /// reader alone.
 async fn ours(settings: &Settings, topic: &str, decode_and_append: bool) -> (Duration, u64) {
     let started = Instant::now();
-    let (tx, mut rx) = tokio::sync::mpsc::channel(8192);
+    // The console's channel and drain sizes (src/tui/runtime.rs).
+    let (tx, mut rx) = tokio::sync::mpsc::channel(RECORD_CHANNEL_BATCHES);
     let opts = TailOptions {
         topics: vec![topic.to_string()],
         start: StartAt::Beginning,
@@ -234,10 +236,11 @@ async fn ours(settings: &Settings, topic: &str, decode_and_append: bool) -> (Dur
     let s = settings.clone();
     let reader = tokio::spawn(async move { tail(&s, opts, tx).await });
     let mut state = StreamsState::new(&[topic.to_string()], RING, settings.topics.clone());
-    let mut batch = Vec::with_capacity(1024);
+    let mut batch = Vec::with_capacity(RECORD_DRAIN_BATCHES);
     let mut n = 0u64;
     let mut records = Vec::with_capacity(1024);
-    while rx.recv_many(&mut batch, 1024).await > 0 {
+    let mut busy = Duration::ZERO;
+    while rx.recv_many(&mut batch, RECORD_DRAIN_BATCHES).await > 0 {
         for ev in batch.drain(..) {
             if let TailEvent::Records(rs) = ev {
                 n += rs.len() as u64;
@@ -247,8 +250,13 @@ async fn ours(settings: &Settings, topic: &str, decode_and_append: bool) -> (Dur
             }
         }
         if decode_and_append {
+            let t = Instant::now();
             state.ingest(records.drain(..));
+            busy += t.elapsed();
         }
+    }
+    if decode_and_append {
+        eprintln!("  (decode + append busy {:.2} s)", busy.as_secs_f64());
     }
     reader.await.expect("join").expect("tail");
     (started.elapsed(), n)

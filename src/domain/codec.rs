@@ -311,9 +311,7 @@ impl From<&DecodeOutcome> for Glance {
 /// decoded in full. Either way the answer is the same (`glance_is_decode_reduced`).
 pub fn glance(value: Option<&[u8]>, headers: &(impl HeaderView + ?Sized)) -> Glance {
     if let Some(bytes) = value
-        && !header_str(headers, HEADER_CONTENT_TYPE)
-            .is_some_and(|ct| is_structured_content_type(&ct))
-        && binary_attributes(headers).is_none()
+        && plain_headers(headers)
         && let Some(m) = canonical::<serde::de::IgnoredAny>(bytes, headers)
     {
         return Glance {
@@ -328,6 +326,27 @@ pub fn glance(value: Option<&[u8]>, headers: &(impl HeaderView + ?Sized)) -> Gla
         };
     }
     Glance::from(&decode(value, headers))
+}
+
+/// True when the headers cannot make a record a CloudEvent: no `ce_`/`ce-`
+/// attribute, and the (last) content type is not CloudEvents JSON. One pass,
+/// for [`glance`]; [`decode`] asks the same in its own steps.
+fn plain_headers(headers: &(impl HeaderView + ?Sized)) -> bool {
+    let mut content_type = None;
+    for (k, v) in headers.pairs() {
+        if k.eq_ignore_ascii_case(HEADER_CONTENT_TYPE) {
+            content_type = Some(v);
+        } else if k
+            .as_bytes()
+            .get(..3)
+            .is_some_and(|p| p.eq_ignore_ascii_case(b"ce_") || p.eq_ignore_ascii_case(b"ce-"))
+        {
+            return false;
+        }
+    }
+    !content_type
+        .flatten()
+        .is_some_and(|ct| is_structured_content_type(&String::from_utf8_lossy(ct)))
 }
 
 /// UTF-8 first, so non-text gets a clear error rather than one from deep in a JSON string.
