@@ -454,3 +454,53 @@ fn q_quits_from_every_pane_but_is_typed_in_text_fields() {
     app.press("enter q");
     assert!(app.should_quit());
 }
+
+#[test]
+fn mouse_clicks_reach_the_help_overlay_and_close_the_palette() {
+    let mut app = app();
+    app.ingest(mixed(30));
+    let click = |col: u16, row: u16| {
+        Event::Mouse(MouseEvent {
+            kind: MouseEventKind::Down(MouseButton::Left),
+            column: col,
+            row,
+            modifiers: KeyModifiers::NONE,
+        })
+    };
+    // Where a text is on the screen (column in cells, row).
+    let find = |app: &eventdeck::tui::App, text: &str| -> (u16, u16) {
+        let s = screen(app, 120, 40);
+        s.lines()
+            .enumerate()
+            .find_map(|(y, line)| {
+                line.find(text)
+                    .map(|i| (line[..i].chars().count() as u16, y as u16))
+            })
+            .unwrap_or_else(|| panic!("{text:?} not on screen:\n{s}"))
+    };
+
+    // A click on a help line runs its action, as its key would.
+    app.press("?");
+    let (x, y) = find(&app, "pause/resume");
+    app.handle_event(click(x, y));
+    assert!(app.streams.paused, "the click paused the stream");
+    assert!(!screen(&app, 120, 40).contains("esc closes"), "help closed");
+
+    // A click on a section title does nothing; one outside the popup closes it.
+    app.press("?");
+    let (x, y) = find(&app, "— global —");
+    app.handle_event(click(x, y));
+    assert!(screen(&app, 120, 40).contains("esc closes"), "still open");
+    app.handle_event(click(0, 39));
+    assert!(!screen(&app, 120, 40).contains("esc closes"), "closed");
+
+    // A click away from the palette closes it (as Esc) and still acts: here
+    // it switches tab.
+    app.press(":");
+    app.press("s e e");
+    assert!(screen(&app, 120, 40).contains(":see"));
+    let (x, y) = find(&app, "2 Lag");
+    app.handle_event(click(x, y));
+    assert_eq!(app.tab(), Tab::Lag);
+    assert!(!screen(&app, 120, 40).contains(":see"), "palette closed");
+}

@@ -2,7 +2,7 @@
 //! become [`Action`]s and state changes; I/O leaves as [`Command`]s for the runtime;
 //! `render` only reads. Tests drive this directly (`app.press("j")`).
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 
 use chrono::Utc;
 use crossterm::event::{
@@ -110,7 +110,18 @@ enum Prompt {
 #[derive(Debug, Clone)]
 struct Help {
     mode: Mode,
-    entries: Vec<(String, String)>,
+    /// Keys, description, and the action a click on the line runs (none for
+    /// section titles).
+    entries: Vec<(String, String, Option<Action>)>,
+    /// Where the popup and each entry were last drawn, for mouse clicks.
+    layout: RefCell<HelpLayout>,
+}
+
+#[derive(Debug, Clone, Default)]
+struct HelpLayout {
+    popup: Rect,
+    /// Entry index by screen cell range.
+    lines: Vec<(Rect, usize)>,
 }
 
 /// The whole console state.
@@ -162,6 +173,8 @@ pub struct App {
     quit: bool,
     fatal: Option<String>,
     tabs_area: Cell<Rect>,
+    /// The status line's row (where the prompt is typed), as last drawn.
+    status_row: Cell<u16>,
 }
 
 impl App {
@@ -219,6 +232,7 @@ impl App {
             quit: false,
             fatal: None,
             tabs_area: Cell::new(Rect::default()),
+            status_row: Cell::new(u16::MAX),
         };
         app.no_admin_apis_if_embedded();
         let problems: Vec<String> = key_errors
@@ -466,6 +480,19 @@ impl App {
     }
 
     fn handle_mouse(&mut self, m: MouseEvent) {
+        if self.help.is_some() {
+            self.handle_mouse_help(m);
+            return;
+        }
+        // A click away from the prompt line closes the prompt, as Esc would,
+        // and then does what it does anywhere else.
+        if matches!(m.kind, MouseEventKind::Down(_))
+            && self.prompt.is_some()
+            && m.row != self.status_row.get()
+        {
+            self.back(self.mode());
+            self.dirty = true;
+        }
         if self.handle_mouse_lag_dlq(m) {
             return;
         }
@@ -512,6 +539,40 @@ impl App {
             }
             _ => {}
         }
+    }
+
+    /// The help overlay takes the mouse while it is open: a click on a line
+    /// runs that action (as its key would), a click outside closes it.
+    fn handle_mouse_help(&mut self, m: MouseEvent) {
+        if m.kind != MouseEventKind::Down(MouseButton::Left) {
+            return;
+        }
+        let Some(help) = &self.help else { return };
+        let (hit, inside) = {
+            let layout = help.layout.borrow();
+            let at = |r: &Rect| {
+                m.column >= r.x
+                    && m.column < r.x + r.width
+                    && m.row >= r.y
+                    && m.row < r.y + r.height
+            };
+            let hit = layout
+                .lines
+                .iter()
+                .find(|(r, _)| at(r))
+                .and_then(|(_, i)| help.entries.get(*i))
+                .and_then(|(_, _, a)| *a);
+            (hit, at(&layout.popup))
+        };
+        match (hit, inside) {
+            (Some(action), _) => {
+                self.help = None;
+                self.update(action);
+            }
+            (None, false) => self.help = None,
+            (None, true) => {}
+        }
+        self.dirty = true;
     }
 
     fn switch_tab(&mut self, tab: Tab) {
@@ -714,8 +775,8 @@ impl App {
     }
 
     fn open_help(&mut self, mode: Mode) {
-        let mut entries: Vec<(String, String)> = Vec::new();
-        let push_mode = |m: Mode, entries: &mut Vec<(String, String)>| {
+        let mut entries: Vec<(String, String, Option<Action>)> = Vec::new();
+        let push_mode = |m: Mode, entries: &mut Vec<(String, String, Option<Action>)>| {
             let mut by_action: Vec<(super::action::Action, Vec<String>)> = Vec::new();
             for b in self.keymap.bindings().filter(|b| b.mode == m) {
                 match by_action.iter_mut().find(|(a, _)| *a == b.action) {
@@ -725,7 +786,7 @@ impl App {
             }
             by_action.sort_by_key(|(a, _)| Action::ALL.iter().position(|x| x == a));
             for (a, keys) in by_action {
-                entries.push((keys.join("/"), strings::describe(a).to_string()));
+                entries.push((keys.join("/"), strings::describe(a).to_string(), Some(a)));
             }
         };
         let mode = if mode == Mode::Help {
@@ -734,14 +795,18 @@ impl App {
             mode
         };
         if mode != Mode::Global {
-            entries.push((String::new(), format!("— {} —", mode.name())));
+            entries.push((String::new(), format!("— {} —", mode.name()), None));
             push_mode(mode, &mut entries);
         }
         if !mode.is_text() {
-            entries.push((String::new(), "— global —".to_string()));
+            entries.push((String::new(), "— global —".to_string(), None));
             push_mode(Mode::Global, &mut entries);
         }
-        self.help = Some(Help { mode, entries });
+        self.help = Some(Help {
+            mode,
+            entries,
+            layout: RefCell::default(),
+        });
     }
 
     fn back(&mut self, mode: Mode) {
@@ -1192,6 +1257,7 @@ impl App {
     }
 
     fn render_status(&self, frame: &mut Frame<'_>, area: Rect) {
+        self.status_row.set(area.y);
         let t = &self.theme;
         let line = match &self.prompt {
             Some(Prompt::Filter { text, .. }) => Line::from(vec![
@@ -1267,7 +1333,10 @@ impl App {
         let inner = block.inner(popup);
         frame.render_widget(block, popup);
         let buf = frame.buffer_mut();
-        for (i, (keys, desc)) in help.entries.iter().enumerate() {
+        let mut layout = help.layout.borrow_mut();
+        layout.popup = popup;
+        layout.lines.clear();
+        for (i, (keys, desc, _)) in help.entries.iter().enumerate() {
             let col = (i / per_col.max(1)) as u16;
             let row = (i % per_col.max(1)) as u16;
             if row >= inner.height {
@@ -1279,6 +1348,8 @@ impl App {
             }
             let y = inner.y + row;
             let avail = usize::from((inner.x + inner.width).saturating_sub(x));
+            let width = (inner.x + inner.width).saturating_sub(x).min(COL);
+            layout.lines.push((Rect::new(x, y, width, 1), i));
             if keys.is_empty() {
                 buf.set_stringn(x, y, desc, avail, t.dimmed());
                 continue;
