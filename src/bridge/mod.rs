@@ -447,7 +447,7 @@ impl Redeliverer {
         let failed = report.failures().count();
         let ok = report.outcomes.len() - failed;
         self.core
-            .after_handlers(report, Failed::consumed(rec, context))
+            .after_handlers(report, &context, || Failed::consumed(rec, context.clone()))
             .await;
         Ok(Redelivered::Handled { ok, failed })
     }
@@ -566,7 +566,9 @@ impl Core {
                 headers,
                 enqueued_ms: chrono::Utc::now().timestamp_millis(),
             };
-            let failed = Failed {
+            // What a failing local handler's dead letter needs; nothing to keep
+            // when no local handler wants the event (most published events).
+            let failed = self.bus.wants(&env).then(|| Failed {
                 context: record.context.clone(),
                 topic: record.topic.clone(),
                 partition: None,
@@ -575,13 +577,16 @@ impl Core {
                 key: record.key.clone(),
                 value: record.value.clone(),
                 headers: record.headers.clone(),
-            };
+            });
             let (tx, rx) = oneshot::channel();
             self.outbox
                 .append(record, Some(tx))
                 .await
                 .map_err(|e| PublishError(e.to_string()))?;
             self.metrics.add(Count::Published, &env.context, 1);
+            let Some(failed) = failed else {
+                return Ok(rx);
+            };
             let report = self
                 .bus
                 .dispatch(env, HandlerCtx::local(extra_headers))
@@ -591,7 +596,8 @@ impl Core {
             let core = self.clone();
             tokio::spawn(async move {
                 if let Ok(report) = report.await {
-                    core.after_handlers(report, failed).await;
+                    let context = failed.context.clone();
+                    core.after_handlers(report, &context, move || failed).await;
                 }
                 core.in_flight.fetch_sub(1, Ordering::SeqCst);
             });
@@ -599,19 +605,27 @@ impl Core {
         })
     }
 
-    /// Counts the outcomes, publishes effects, dead-letters failures.
-    async fn after_handlers(self: &Arc<Self>, report: DispatchReport, src: Failed) {
+    /// Counts the outcomes, publishes effects, dead-letters failures. `failed`
+    /// makes the dead letter's source, only if a handler failed.
+    async fn after_handlers(
+        self: &Arc<Self>,
+        report: DispatchReport,
+        context: &str,
+        failed: impl FnOnce() -> Failed,
+    ) {
+        let mut failed = Some(failed);
+        let mut src: Option<Failed> = None;
         for outcome in &report.outcomes {
             let m = &self.metrics;
-            m.observe_latency(&src.context, outcome.latency);
+            m.observe_latency(context, outcome.latency);
             m.add(
                 Count::Retries,
-                &src.context,
+                context,
                 u64::from(outcome.attempts.saturating_sub(1)),
             );
             match &outcome.result {
                 Ok(emits) => {
-                    m.add(Count::Handled, &src.context, 1);
+                    m.add(Count::Handled, context, 1);
                     for Emit { envelope, headers } in emits.iter().cloned() {
                         let topic = self.topic_of(&envelope.context);
                         if let Err(e) = self
@@ -624,7 +638,11 @@ impl Core {
                     }
                 }
                 Err(err) => {
-                    m.add(Count::HandlerErrors, &src.context, 1);
+                    m.add(Count::HandlerErrors, context, 1);
+                    if src.is_none() {
+                        src = failed.take().map(|f| f());
+                    }
+                    let Some(src) = src.as_ref() else { continue };
                     tracing::warn!(handler = %outcome.handler, attempts = outcome.attempts, error = %err, "handler failed; dead-lettering");
                     let source = dlq::Source {
                         context: &src.context,
@@ -639,7 +657,7 @@ impl Core {
                     let dlq_topic = self.settings.topics.dlq_topic(&src.topic);
                     let rec = dlq::record(&source, &dlq_topic, &self.cfg.consumer_group, outcome);
                     match self.outbox.append(rec, None).await {
-                        Ok(_) => m.add(Count::DeadLettered, &src.context, 1),
+                        Ok(_) => m.add(Count::DeadLettered, context, 1),
                         Err(e) => {
                             tracing::error!(error = %e, "writing the DLQ record failed")
                         }
@@ -859,8 +877,10 @@ impl Core {
             }
             for (i, context, rx) in pending {
                 let Ok(report) = rx.await else { continue };
-                self.after_handlers(report, Failed::consumed(&batch[i], context))
-                    .await;
+                self.after_handlers(report, &context, || {
+                    Failed::consumed(&batch[i], context.clone())
+                })
+                .await;
             }
             if let Err(e) = consumer.commit(&batch, false) {
                 tracing::warn!(error = %e, "committing offsets");

@@ -374,6 +374,16 @@ impl Bus {
         }
     }
 
+    /// True when some subscribed handler wants this event (a publisher with
+    /// none can skip the dispatch and the bookkeeping for failures).
+    pub fn wants(&self, env: &Envelope) -> bool {
+        self.inner
+            .handlers
+            .read()
+            .map(|hs| hs.iter().any(|h| h.wants(env)))
+            .unwrap_or(false)
+    }
+
     fn handlers(&self) -> Vec<Arc<dyn Handler>> {
         self.inner
             .handlers
