@@ -15,6 +15,9 @@ use eventdeck::cli::{Cli, Command};
 use eventdeck::cmd;
 use eventdeck::config::Settings;
 
+/// How long leftover blocking work may delay the exit.
+const EXIT_GRACE: std::time::Duration = std::time::Duration::from_secs(2);
+
 fn main() -> ExitCode {
     eventdeck::logging::mark_process_start();
     // Hooks first, so a panic anywhere after this is reported (and, once the
@@ -33,7 +36,14 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(run(cli)) {
+    let outcome = runtime.block_on(run(cli));
+    // Dropping a runtime waits for every blocking task, with no limit; a
+    // librdkafka call still waiting on a broker that went away (a consumer's
+    // close, a metadata request) would keep the process alive after the
+    // terminal was restored. Everything that must be durable is flushed by
+    // now, so blocking work left over gets a short grace period.
+    runtime.shutdown_timeout(EXIT_GRACE);
+    match outcome {
         Ok(code) => code,
         Err(e) if e.downcast_ref::<cmd::NeedsConfirmation>().is_some() => {
             eprintln!("eventdeck: {e}");
