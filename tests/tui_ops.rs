@@ -684,3 +684,44 @@ async fn on_the_embedded_broker_the_worker_answers_at_once_and_plainly() {
     assert!(ops_requests(&mut app).is_empty(), "nothing asked");
     assert!(screen(&app, 120, 40).contains("no admin APIs"));
 }
+
+#[test]
+fn mouse_selects_and_opens_topics_and_the_wheel_moves_the_cursor() {
+    use crossterm::event::{KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+    use eventdeck::tui::event::Event;
+    let mouse = |kind, column: u16, row: u16| {
+        Event::Mouse(MouseEvent {
+            kind,
+            column,
+            row,
+            modifiers: KeyModifiers::NONE,
+        })
+    };
+    let mut app = topics_app();
+    let s = screen(&app, 120, 40);
+    let row = s
+        .lines()
+        .position(|l| l.contains("payments"))
+        .unwrap_or_else(|| panic!("payments not listed:\n{s}")) as u16;
+    let click = || mouse(MouseEventKind::Down(MouseButton::Left), 10, row);
+    app.handle_event(click());
+    assert!(
+        ops_requests(&mut app).is_empty(),
+        "a first click only selects"
+    );
+    app.handle_event(click());
+    assert_eq!(
+        ops_requests(&mut app),
+        vec![OpsRequest::DescribeTopic("payments".into())],
+        "a second click opens the selected topic"
+    );
+    app.press("esc");
+    // The wheel moves the cursor: three rows up from the last is the first.
+    let _ = screen(&app, 120, 40);
+    app.handle_event(mouse(MouseEventKind::ScrollUp, 10, row));
+    app.press("enter");
+    assert_eq!(
+        ops_requests(&mut app),
+        vec![OpsRequest::DescribeTopic("debate.events".into())]
+    );
+}

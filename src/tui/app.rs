@@ -493,7 +493,7 @@ impl App {
             self.back(self.mode());
             self.dirty = true;
         }
-        if self.handle_mouse_lag_dlq(m) {
+        if self.handle_mouse_lag_dlq(m) || self.handle_mouse_lists(m) {
             return;
         }
         match m.kind {
@@ -538,6 +538,56 @@ impl App {
                 }
             }
             _ => {}
+        }
+    }
+
+    /// Wheel and clicks in the Topics, Groups, Audit and Flows tabs: the wheel
+    /// moves the cursor (or scrolls an open item), a click selects a row and a
+    /// second click opens it. The tab line is left to the general handler.
+    fn handle_mouse_lists(&mut self, m: MouseEvent) -> bool {
+        let tab = self.tab;
+        if !matches!(tab, Tab::Topics | Tab::Groups | Tab::Audit | Tab::Flows)
+            || self.ops_dialog.is_some()
+        {
+            return false;
+        }
+        match m.kind {
+            MouseEventKind::ScrollUp | MouseEventKind::ScrollDown => {
+                let d = if m.kind == MouseEventKind::ScrollUp {
+                    -WHEEL_ROWS
+                } else {
+                    WHEEL_ROWS
+                };
+                match tab {
+                    Tab::Topics => self.topics.move_by(d),
+                    Tab::Groups => self.groups.move_by(d),
+                    Tab::Audit => self.audit.move_by(d),
+                    _ => self.flows.move_by(d),
+                }
+                self.dirty = true;
+                true
+            }
+            MouseEventKind::Down(MouseButton::Left) => {
+                let (hit, selected) = match tab {
+                    Tab::Topics => (self.topics.row_at(m.row), self.topics.selected_index()),
+                    Tab::Groups => (self.groups.row_at(m.row), self.groups.selected_index()),
+                    Tab::Audit => (self.audit.row_at(m.row), None),
+                    _ => (None, None),
+                };
+                let Some(i) = hit else { return false };
+                if selected == Some(i) {
+                    self.update(Action::Open);
+                } else {
+                    match tab {
+                        Tab::Topics => self.topics.select_index(i),
+                        Tab::Groups => self.groups.select_index(i),
+                        _ => self.audit.select_index(i),
+                    }
+                }
+                self.dirty = true;
+                true
+            }
+            _ => false,
         }
     }
 

@@ -69,6 +69,17 @@ impl AuditState {
     pub fn page(&self) -> usize {
         self.list.page()
     }
+
+    /// The row at screen line `y` (whichever of the wide or narrow tables was drawn).
+    pub fn row_at(&self, y: u16) -> Option<usize> {
+        self.list.row_at(y).or_else(|| self.narrow.row_at(y))
+    }
+
+    /// Moves the cursor to row `i`.
+    pub fn select_index(&mut self, i: usize) {
+        self.list.select_index(i);
+        self.narrow.select_index(i);
+    }
 }
 
 fn compact(v: &serde_json::Value) -> String {

@@ -23,6 +23,8 @@ pub struct ListView {
     rows: Vec<Vec<String>>,
     selected: usize,
     page: Cell<usize>,
+    /// Where the table was last drawn, and its first row's index (for clicks).
+    drawn: Cell<(Rect, usize)>,
 }
 
 impl ListView {
@@ -53,6 +55,21 @@ impl ListView {
         self.page.get().max(1)
     }
 
+    /// Moves the cursor to row `i` (clamped).
+    pub fn select_index(&mut self, i: usize) {
+        self.selected = i.min(self.rows.len().saturating_sub(1));
+    }
+
+    /// The row drawn at screen line `y`, if any (the header line is none).
+    pub fn row_at(&self, y: u16) -> Option<usize> {
+        let (area, start) = self.drawn.get();
+        if y <= area.y || y >= area.y + area.height {
+            return None;
+        }
+        let i = start + usize::from(y - area.y - 1);
+        (i < self.rows.len()).then_some(i)
+    }
+
     /// Draws the visible rows with `header` over them.
     pub(crate) fn render(
         &self,
@@ -65,6 +82,7 @@ impl ListView {
         let height = usize::from(area.height.saturating_sub(1)).max(1);
         self.page.set(height);
         let start = self.selected.saturating_sub(height - 1);
+        self.drawn.set((area, start));
         let rows = self
             .rows
             .iter()

@@ -117,6 +117,24 @@ impl TopicsState {
         }
     }
 
+    /// The list row at screen line `y` (none while one item is open).
+    pub fn row_at(&self, y: u16) -> Option<usize> {
+        if self.open.is_some() {
+            return None;
+        }
+        self.list.row_at(y)
+    }
+
+    /// The list's cursor row.
+    pub fn selected_index(&self) -> Option<usize> {
+        self.list.selected()
+    }
+
+    /// Moves the list's cursor to row `i`.
+    pub fn select_index(&mut self, i: usize) {
+        self.list.select_index(i);
+    }
+
     /// Moves the cursor, or scrolls the describe view.
     pub fn move_by(&mut self, d: isize) {
         match self.open.as_mut() {
