@@ -107,7 +107,7 @@ pub async fn tail(
     tx: mpsc::Sender<TailEvent>,
 ) -> Result<TailEnd, KafkaError> {
     let settings = settings.clone();
-    tokio::task::spawn_blocking(move || tail_blocking(&settings, &opts, &tx))
+    tokio::task::spawn_blocking(move || tail_blocking(&settings, &opts, tx))
         .await
         .map_err(|e| KafkaError::Delivery {
             topic: String::new(),
@@ -155,14 +155,17 @@ fn assigning_consumer(
 fn tail_blocking(
     settings: &Settings,
     opts: &TailOptions,
-    tx: &mpsc::Sender<TailEvent>,
+    tx: mpsc::Sender<TailEvent>,
 ) -> Result<TailEnd, KafkaError> {
     // EOF events are only needed to know when to stop.
     let (cfg, consumer) = assigning_consumer(settings, "tail", opts.exit_at_end)?;
-    let result = tail_with(&cfg, &consumer, settings, opts, tx);
+    let result = tail_with(&cfg, &consumer, settings, opts, &tx);
     // Destroying a librdkafka client waits ~100 ms for its threads to wind
-    // down; the end of the read (and its channel closing) need not wait for it.
-    std::thread::spawn(move || drop(consumer));
+    // down: close the channel first, so the reader's end is known at once.
+    // The client is still destroyed here, not on a detached thread: one
+    // winding down while the process exits can crash in OpenSSL's cleanup.
+    drop(tx);
+    drop(consumer);
     result
 }
 

@@ -261,8 +261,9 @@ pub fn committed_many(
         groups.iter().map(|_| Mutex::new(None)).collect();
     let workers = COMMITTED_CONCURRENCY.min(groups.len());
     std::thread::scope(|s| {
+        let (next, slots) = (&next, &slots);
         for _ in 0..workers {
-            s.spawn(|| {
+            s.spawn(move || {
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(group) = groups.get(i) else { break };
@@ -271,7 +272,10 @@ pub fn committed_many(
                         // Destroying a librdkafka client waits ~100 ms for its
                         // threads to wind down; let that happen beside the poll
                         // instead of in it (1,000 groups would add 100 s / workers).
-                        std::thread::spawn(move || drop(consumer));
+                        // Scoped, so none outlives the poll: a client still
+                        // winding down while the process exits can crash in
+                        // OpenSSL's exit-time cleanup.
+                        s.spawn(move || drop(consumer));
                         res
                     });
                     let failed = res.is_err();
