@@ -1361,12 +1361,7 @@ impl App {
         let cols = usize::from((width.saturating_sub(2) / COL).max(1));
         let per_col = help.entries.len().div_ceil(cols);
         let height = (per_col as u16 + 2).min(area.height.saturating_sub(2));
-        let popup = Rect {
-            x: area.x + (area.width.saturating_sub(width)) / 2,
-            y: area.y + (area.height.saturating_sub(height)) / 2,
-            width,
-            height,
-        };
+        let popup = super::panes::centered(area, width, height);
         frame.render_widget(Clear, popup);
         let t = &self.theme;
         let block = Block::default()

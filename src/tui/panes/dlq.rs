@@ -779,12 +779,7 @@ impl DlqState {
             .map(|l| (l.width() as u16).div_ceil(inner_w).max(1))
             .sum();
         let height = (text_h + 2).min(area.height);
-        let popup = Rect {
-            x: area.x + (area.width.saturating_sub(width)) / 2,
-            y: area.y + (area.height.saturating_sub(height)) / 2,
-            width,
-            height,
-        };
+        let popup = super::centered(area, width, height);
         frame.render_widget(Clear, popup);
         let block = Block::default()
             .borders(Borders::ALL)

@@ -37,3 +37,14 @@ pub trait Pane {
     /// Draws the pane. A view: no I/O, parsing or sorting here.
     fn render(&self, frame: &mut Frame<'_>, area: Rect, view: &View<'_>);
 }
+
+/// A `width` × `height` popup in the middle of `area` (any odd cell goes
+/// right and down). Every dialog and overlay opens here.
+pub(crate) fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    Rect {
+        x: area.x + (area.width.saturating_sub(width)) / 2,
+        y: area.y + (area.height.saturating_sub(height)) / 2,
+        width,
+        height,
+    }
+}

@@ -253,12 +253,7 @@ impl OpsDialog {
         };
         let width = area.width.saturating_sub(4).min(84);
         let height = (lines.len() as u16 + 2).min(area.height.saturating_sub(2));
-        let popup = Rect {
-            x: area.x + (area.width.saturating_sub(width)) / 2,
-            y: area.y + (area.height.saturating_sub(height)) / 2,
-            width,
-            height,
-        };
+        let popup = super::centered(area, width, height);
         frame.render_widget(Clear, popup);
         let block = Block::default()
             .borders(Borders::ALL)

@@ -212,12 +212,7 @@ impl ReplayState {
         let inner = usize::from(width.saturating_sub(2)).max(1);
         let rows: usize = lines.iter().map(|l| l.width().max(1).div_ceil(inner)).sum();
         let height = (rows as u16 + 2).min(area.height.saturating_sub(2));
-        let popup = Rect {
-            x: area.x + (area.width.saturating_sub(width)) / 2,
-            y: area.y + (area.height.saturating_sub(height)) / 2,
-            width,
-            height,
-        };
+        let popup = super::centered(area, width, height);
         frame.render_widget(Clear, popup);
         let block = Block::default()
             .borders(Borders::ALL)
