@@ -493,102 +493,89 @@ impl App {
             self.back(self.mode());
             self.dirty = true;
         }
-        if self.handle_mouse_lag_dlq(m) || self.handle_mouse_lists(m) {
+        if let Some(rows) = wheel_rows(m.kind) {
+            self.scroll(rows);
             return;
         }
-        match m.kind {
-            MouseEventKind::ScrollUp | MouseEventKind::ScrollDown => {
-                let delta = if m.kind == MouseEventKind::ScrollUp {
-                    -WHEEL_ROWS
-                } else {
-                    WHEEL_ROWS
-                };
-                if self.tab == Tab::Streams {
-                    if self.streams.detail.is_some() {
-                        self.streams.scroll_detail(delta);
-                    } else {
-                        self.streams.move_by(delta);
-                    }
-                    self.dirty = true;
-                }
+        if m.kind != MouseEventKind::Down(MouseButton::Left)
+            || self.click_lag_dlq(m)
+            || self.click_lists(m)
+        {
+            return;
+        }
+        let tabs = self.tabs_area.get();
+        if m.row == tabs.y {
+            if let Some(tab) = tab_at(m.column.saturating_sub(tabs.x)) {
+                self.switch_tab(tab);
             }
-            MouseEventKind::Down(MouseButton::Left) => {
-                let tabs = self.tabs_area.get();
-                if m.row == tabs.y {
-                    if let Some(tab) = tab_at(m.column.saturating_sub(tabs.x)) {
-                        self.switch_tab(tab);
-                    }
-                    return;
-                }
-                if self.tab == Tab::Inject && self.inject.click(m.row) {
-                    self.dirty = true;
-                    return;
-                }
-                if self.tab == Tab::Streams
-                    && self.streams.detail.is_none()
-                    && let Some(i) = self.streams.row_at(m.row)
-                {
-                    if self.streams.selected_index() == Some(i) {
-                        self.update(Action::Open);
-                    } else {
-                        self.streams.follow = false;
-                        self.streams.select_index(i);
-                    }
-                    self.dirty = true;
-                }
+            return;
+        }
+        if self.tab == Tab::Inject && self.inject.click(m.row) {
+            self.dirty = true;
+            return;
+        }
+        if self.tab == Tab::Streams
+            && self.streams.detail.is_none()
+            && let Some(i) = self.streams.row_at(m.row)
+        {
+            if self.streams.selected_index() == Some(i) {
+                self.update(Action::Open);
+            } else {
+                self.streams.follow = false;
+                self.streams.select_index(i);
             }
-            _ => {}
+            self.dirty = true;
         }
     }
 
-    /// Wheel and clicks in the Topics, Groups, Audit and Flows tabs: the wheel
-    /// moves the cursor (or scrolls an open item), a click selects a row and a
-    /// second click opens it. The tab line is left to the general handler.
-    fn handle_mouse_lists(&mut self, m: MouseEvent) -> bool {
+    /// The wheel in the current tab: moves its list's cursor, or scrolls what
+    /// is open. Not while a dialog of the Topics, Groups or DLQ tab is up.
+    fn scroll(&mut self, rows: isize) {
+        match self.tab {
+            Tab::Topics | Tab::Groups | Tab::Audit | Tab::Flows if self.ops_dialog.is_some() => {
+                return;
+            }
+            Tab::Dlq if self.dlq.dialog_open() => return,
+            Tab::Streams if self.streams.detail.is_some() => self.streams.scroll_detail(rows),
+            Tab::Streams => self.streams.move_by(rows),
+            Tab::Lag => self.lag.move_by(rows),
+            Tab::Dlq => self.dlq.move_by(rows),
+            Tab::Topics => self.topics.move_by(rows),
+            Tab::Groups => self.groups.move_by(rows),
+            Tab::Audit => self.audit.move_by(rows),
+            Tab::Flows => self.flows.move_by(rows),
+            Tab::Inject => return,
+        }
+        self.dirty = true;
+    }
+
+    /// A click in the Topics, Groups or Audit list selects a row; a click on
+    /// the selected row opens it. The tab line is left to the general handler.
+    fn click_lists(&mut self, m: MouseEvent) -> bool {
         let tab = self.tab;
-        if !matches!(tab, Tab::Topics | Tab::Groups | Tab::Audit | Tab::Flows)
+        if m.kind != MouseEventKind::Down(MouseButton::Left)
+            || !matches!(tab, Tab::Topics | Tab::Groups | Tab::Audit)
             || self.ops_dialog.is_some()
         {
             return false;
         }
-        match m.kind {
-            MouseEventKind::ScrollUp | MouseEventKind::ScrollDown => {
-                let d = if m.kind == MouseEventKind::ScrollUp {
-                    -WHEEL_ROWS
-                } else {
-                    WHEEL_ROWS
-                };
-                match tab {
-                    Tab::Topics => self.topics.move_by(d),
-                    Tab::Groups => self.groups.move_by(d),
-                    Tab::Audit => self.audit.move_by(d),
-                    _ => self.flows.move_by(d),
-                }
-                self.dirty = true;
-                true
+        let (hit, selected) = match tab {
+            Tab::Topics => (self.topics.row_at(m.row), self.topics.selected_index()),
+            Tab::Groups => (self.groups.row_at(m.row), self.groups.selected_index()),
+            _ => (self.audit.row_at(m.row), None),
+        };
+        let Some(i) = hit else { return false };
+        if selected == Some(i) {
+            self.update(Action::Open);
+        } else {
+            match tab {
+                Tab::Topics => self.topics.select_index(i),
+                Tab::Groups => self.groups.select_index(i),
+                _ => self.audit.select_index(i),
             }
-            MouseEventKind::Down(MouseButton::Left) => {
-                let (hit, selected) = match tab {
-                    Tab::Topics => (self.topics.row_at(m.row), self.topics.selected_index()),
-                    Tab::Groups => (self.groups.row_at(m.row), self.groups.selected_index()),
-                    Tab::Audit => (self.audit.row_at(m.row), None),
-                    _ => (None, None),
-                };
-                let Some(i) = hit else { return false };
-                if selected == Some(i) {
-                    self.update(Action::Open);
-                } else {
-                    match tab {
-                        Tab::Topics => self.topics.select_index(i),
-                        Tab::Groups => self.groups.select_index(i),
-                        _ => self.audit.select_index(i),
-                    }
-                }
-                self.dirty = true;
-                true
-            }
-            _ => false,
         }
+        self.dirty = true;
+        true
     }
 
     /// The help overlay takes the mouse while it is open: a click on a line
@@ -1410,6 +1397,15 @@ impl App {
                 buf.set_stringn(x + 13, y, desc, avail - 13, t.text());
             }
         }
+    }
+}
+
+/// Rows one notch of the mouse wheel moves (up negative); `None` for other events.
+fn wheel_rows(kind: MouseEventKind) -> Option<isize> {
+    match kind {
+        MouseEventKind::ScrollUp => Some(-WHEEL_ROWS),
+        MouseEventKind::ScrollDown => Some(WHEEL_ROWS),
+        _ => None,
     }
 }
 

@@ -4,7 +4,7 @@
 
 use crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
 
-use super::{App, Prompt, Tab, WHEEL_ROWS};
+use super::{App, Prompt, Tab};
 use crate::kafka::StartAt;
 use crate::tui::action::Action;
 use crate::tui::event::{Command, WorkerMsg};
@@ -160,9 +160,9 @@ impl App {
         }
     }
 
-    /// Mouse in the Lag and DLQ panes: the wheel moves the cursor, a click selects
-    /// a row and a click on the selected row opens it. True when handled.
-    pub(super) fn handle_mouse_lag_dlq(&mut self, m: MouseEvent) -> bool {
+    /// A click in the Lag or DLQ pane selects a row, and a click on the
+    /// selected row opens it. True when handled.
+    pub(super) fn click_lag_dlq(&mut self, m: MouseEvent) -> bool {
         if !matches!(self.tab, Tab::Lag | Tab::Dlq) || self.help.is_some() {
             return false;
         }
@@ -170,20 +170,6 @@ impl App {
             return false;
         }
         match m.kind {
-            MouseEventKind::ScrollUp | MouseEventKind::ScrollDown => {
-                let d = if m.kind == MouseEventKind::ScrollUp {
-                    -WHEEL_ROWS
-                } else {
-                    WHEEL_ROWS
-                };
-                if self.tab == Tab::Lag {
-                    self.lag.move_by(d);
-                } else {
-                    self.dlq.move_by(d);
-                }
-                self.dirty = true;
-                true
-            }
             MouseEventKind::Down(MouseButton::Left) => {
                 if self.tab == Tab::Lag {
                     let Some(i) = self.lag.row_at(m.row) else {
