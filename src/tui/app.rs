@@ -540,8 +540,8 @@ impl App {
             Tab::Streams => self.streams.move_by(rows),
             Tab::Lag => self.lag.move_by(rows),
             Tab::Dlq => self.dlq.move_by(rows),
-            Tab::Topics => self.topics.move_by(rows),
-            Tab::Groups => self.groups.move_by(rows),
+            Tab::Topics => self.topics.browse.move_by(rows),
+            Tab::Groups => self.groups.browse.move_by(rows),
             Tab::Audit => self.audit.move_by(rows),
             Tab::Flows => self.flows.move_by(rows),
             Tab::Inject => return,
@@ -560,8 +560,14 @@ impl App {
             return false;
         }
         let (hit, selected) = match tab {
-            Tab::Topics => (self.topics.row_at(m.row), self.topics.selected_index()),
-            Tab::Groups => (self.groups.row_at(m.row), self.groups.selected_index()),
+            Tab::Topics => (
+                self.topics.browse.row_at(m.row),
+                self.topics.browse.list.selected(),
+            ),
+            Tab::Groups => (
+                self.groups.browse.row_at(m.row),
+                self.groups.browse.list.selected(),
+            ),
             _ => (self.audit.row_at(m.row), None),
         };
         let Some(i) = hit else { return false };
@@ -569,8 +575,8 @@ impl App {
             self.update(Action::Open);
         } else {
             match tab {
-                Tab::Topics => self.topics.select_index(i),
-                Tab::Groups => self.groups.select_index(i),
+                Tab::Topics => self.topics.browse.list.select_index(i),
+                Tab::Groups => self.groups.browse.list.select_index(i),
                 _ => self.audit.select_index(i),
             }
         }
@@ -869,8 +875,8 @@ impl App {
             Mode::LagGroup => self.lag.close(),
             Mode::DlqRecords | Mode::DlqDetail => self.dlq.back(),
             Mode::Redrive => self.dlq.cancel(),
-            Mode::TopicDetail => self.topics.close(),
-            Mode::GroupDetail => self.groups.close(),
+            Mode::TopicDetail => self.topics.browse.close(),
+            Mode::GroupDetail => self.groups.browse.close(),
             Mode::TypeConfirm | Mode::ResetPlan => self.ops_dialog = None,
             _ => {}
         }

@@ -82,7 +82,7 @@ impl App {
             self.topics.note = Note::Loading;
         }
         self.ops(OpsRequest::ListTopics);
-        if let Some(name) = self.topics.open.as_ref().map(|o| o.name.clone()) {
+        if let Some(name) = self.topics.browse.open.as_ref().map(|o| o.name.clone()) {
             self.ops(OpsRequest::DescribeTopic(name));
         }
     }
@@ -94,7 +94,7 @@ impl App {
         }
         self.groups.note = Note::Loading;
         self.ops(OpsRequest::ListGroups);
-        if let Some(name) = self.groups.open.as_ref().map(|o| o.name.clone()) {
+        if let Some(name) = self.groups.browse.open.as_ref().map(|o| o.name.clone()) {
             self.ops(OpsRequest::DescribeGroup(name));
         }
     }
@@ -151,12 +151,12 @@ impl App {
                 // A deleted topic or group has nothing left to describe.
                 if action.starts_with("topics.") {
                     if ok && action == action::TOPIC_DELETE {
-                        self.topics.close();
+                        self.topics.browse.close();
                     }
                     self.refresh_topics();
                 } else if action.starts_with("groups.") {
                     if ok && action == action::GROUP_DELETE {
-                        self.groups.close();
+                        self.groups.browse.close();
                     }
                     self.refresh_groups();
                 }
@@ -217,16 +217,16 @@ impl App {
     }
 
     pub(super) fn update_topics(&mut self, action: Action) {
-        let page = self.topics.page() as isize;
+        let page = self.topics.browse.page() as isize;
         match action {
-            Action::Up => self.topics.move_by(-1),
-            Action::Down => self.topics.move_by(1),
-            Action::PageUp => self.topics.move_by(-page),
-            Action::PageDown => self.topics.move_by(page),
+            Action::Up => self.topics.browse.move_by(-1),
+            Action::Down => self.topics.browse.move_by(1),
+            Action::PageUp => self.topics.browse.move_by(-page),
+            Action::PageDown => self.topics.browse.move_by(page),
             Action::Refresh => self.refresh_topics(),
             Action::Open => match self.topics.selected().map(str::to_string) {
                 Some(name) => {
-                    self.topics.open(name.clone());
+                    self.topics.browse.open(name.clone());
                     self.ops(OpsRequest::DescribeTopic(name));
                 }
                 None => self.toast_info(strings::NO_TOPIC_SELECTED),
@@ -246,9 +246,10 @@ impl App {
                         if self.gate(action::TOPIC_ADD_PARTITIONS) {
                             let next = self
                                 .topics
+                                .browse
                                 .open
                                 .as_ref()
-                                .and_then(|o| o.partitions)
+                                .and_then(|o| o.extra)
                                 .map(|n| format!("{}", n + 1))
                                 .unwrap_or_default();
                             self.palette_with(format!("topic partitions {name} {next}"));
@@ -266,16 +267,16 @@ impl App {
     }
 
     pub(super) fn update_groups(&mut self, action: Action) {
-        let page = self.groups.page() as isize;
+        let page = self.groups.browse.page() as isize;
         match action {
-            Action::Up => self.groups.move_by(-1),
-            Action::Down => self.groups.move_by(1),
-            Action::PageUp => self.groups.move_by(-page),
-            Action::PageDown => self.groups.move_by(page),
+            Action::Up => self.groups.browse.move_by(-1),
+            Action::Down => self.groups.browse.move_by(1),
+            Action::PageUp => self.groups.browse.move_by(-page),
+            Action::PageDown => self.groups.browse.move_by(page),
             Action::Refresh => self.refresh_groups(),
             Action::Open => match self.groups.selected().map(str::to_string) {
                 Some(name) => {
-                    self.groups.open(name.clone());
+                    self.groups.browse.open(name.clone());
                     self.ops(OpsRequest::DescribeGroup(name));
                 }
                 None => self.toast_info(strings::NO_GROUP_SELECTED),

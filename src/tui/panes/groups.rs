@@ -9,35 +9,24 @@ use ratatui::style::Style;
 use ratatui::text::Line;
 use ratatui::widgets::Paragraph;
 
-use super::opsview::{ListView, Note, TextView, clip, frame_block, with_note};
+use super::opsview::{Browse, Note, clip, frame_block, with_note, with_problem};
 use super::{Pane, View};
 use crate::kafka::admin::{GroupDetail, GroupSummary};
 use crate::tui::keymap::Mode;
 use crate::tui::strings;
 use crate::tui::theme::Theme;
 
-/// The describe view of one group.
-#[derive(Debug, Clone)]
-pub struct GroupOpen {
-    /// The group.
-    pub name: String,
-    /// What the worker said (`None` while loading).
-    pub view: Option<TextView>,
-    note: Note,
-}
-
 /// The Groups pane's state.
 #[derive(Debug, Clone, Default)]
 pub struct GroupsState {
-    list: ListView,
+    /// The list, and the group being described.
+    pub browse: Browse<()>,
     names: Vec<String>,
     /// The list's status.
     pub note: Note,
     /// The last change that failed, in full (the toast line may cut it); shown
     /// until the next change or refresh.
     pub problem: Option<String>,
-    /// The group being described, if any.
-    pub open: Option<GroupOpen>,
 }
 
 /// The pane.
@@ -48,7 +37,7 @@ pub fn pane() -> GroupsState {
 impl GroupsState {
     /// The key mode.
     pub fn mode(&self) -> Mode {
-        if self.open.is_some() {
+        if self.browse.open.is_some() {
             Mode::GroupDetail
         } else {
             Mode::Groups
@@ -61,7 +50,7 @@ impl GroupsState {
             Ok(mut groups) => {
                 groups.sort_by(|a, b| a.name.cmp(&b.name));
                 self.names = groups.iter().map(|g| g.name.clone()).collect();
-                self.list.set_rows(
+                self.browse.list.set_rows(
                     groups
                         .iter()
                         .map(|g| {
@@ -86,76 +75,16 @@ impl GroupsState {
 
     /// The selected (or open) group's name.
     pub fn selected(&self) -> Option<&str> {
-        if let Some(o) = &self.open {
+        if let Some(o) = &self.browse.open {
             return Some(&o.name);
         }
-        self.list.selected().map(|i| self.names[i].as_str())
-    }
-
-    /// Opens the describe view of `name`.
-    pub fn open(&mut self, name: String) {
-        self.open = Some(GroupOpen {
-            name,
-            view: None,
-            note: Note::Loading,
-        });
-    }
-
-    /// Closes the describe view.
-    pub fn close(&mut self) {
-        self.open = None;
+        self.browse.list.selected().map(|i| self.names[i].as_str())
     }
 
     /// A describe reply; one for another group is stale.
     pub fn set_group(&mut self, name: &str, result: Result<Box<GroupDetail>, String>) {
-        let Some(open) = self.open.as_mut().filter(|o| o.name == name) else {
-            return;
-        };
-        match result {
-            Ok(d) => {
-                open.view = Some(TextView::new(describe_lines(&d)));
-                open.note = Note::Ready;
-            }
-            Err(e) => open.note = Note::failed(&e),
-        }
-    }
-
-    /// The list row at screen line `y` (none while one item is open).
-    pub fn row_at(&self, y: u16) -> Option<usize> {
-        if self.open.is_some() {
-            return None;
-        }
-        self.list.row_at(y)
-    }
-
-    /// The list's cursor row.
-    pub fn selected_index(&self) -> Option<usize> {
-        self.list.selected()
-    }
-
-    /// Moves the list's cursor to row `i`.
-    pub fn select_index(&mut self, i: usize) {
-        self.list.select_index(i);
-    }
-
-    /// Moves the cursor, or scrolls the describe view.
-    pub fn move_by(&mut self, d: isize) {
-        match self.open.as_mut() {
-            Some(o) => {
-                if let Some(v) = o.view.as_mut() {
-                    v.scroll_by(d);
-                }
-            }
-            None => self.list.move_by(d),
-        }
-    }
-
-    /// Rows (or lines) on one screen.
-    pub fn page(&self) -> usize {
-        match self.open.as_ref().and_then(|o| o.view.as_ref()) {
-            Some(v) => v.page(),
-            None => self.list.page(),
-        }
+        self.browse
+            .set_open(name, result.map(|d| (describe_lines(&d), ())));
     }
 }
 
@@ -221,15 +150,6 @@ const WIDTHS: [Constraint; 4] = [
     Constraint::Length(10),
 ];
 
-impl GroupsState {
-    fn with_problem(&self, frame: &mut Frame<'_>, inner: Rect, t: &Theme) -> Rect {
-        match &self.problem {
-            Some(p) => with_note(frame, inner, &Note::Failed(p.clone()), t),
-            None => inner,
-        }
-    }
-}
-
 impl Pane for GroupsState {
     fn title(&self) -> &'static str {
         strings::TAB_GROUPS
@@ -241,19 +161,17 @@ impl Pane for GroupsState {
 
     fn render(&self, frame: &mut Frame<'_>, area: Rect, view: &View<'_>) {
         let t: &Theme = view.theme;
-        if let Some(open) = &self.open {
-            let inner = frame_block(frame, area, strings::group_title(&open.name), t);
-            let inner = self.with_problem(frame, inner, t);
-            let body = with_note(frame, inner, &open.note, t);
-            if let Some(v) = &open.view {
-                v.render(frame, body);
-            }
+        let title = |name: &str| strings::group_title(name);
+        if self
+            .browse
+            .render_open(frame, area, title, self.problem.as_ref(), t)
+        {
             return;
         }
         let inner = frame_block(frame, area, strings::groups_title(self.names.len()), t);
-        let inner = self.with_problem(frame, inner, t);
+        let inner = with_problem(frame, inner, self.problem.as_ref(), t);
         let body = with_note(frame, inner, &self.note, t);
-        if self.list.rows().is_empty() {
+        if self.browse.list.rows().is_empty() {
             if self.note == Note::Ready {
                 frame.render_widget(
                     Paragraph::new(strings::GROUPS_EMPTY).style(Style::new().fg(t.dim)),
@@ -262,7 +180,8 @@ impl Pane for GroupsState {
             }
             return;
         }
-        self.list
+        self.browse
+            .list
             .render(frame, body, &strings::GROUP_COLUMNS, &WIDTHS, t);
     }
 }

@@ -110,6 +110,125 @@ impl ListView {
     }
 }
 
+/// One list item opened into a scrolled text view: loading until its lines
+/// arrive. `extra` is what the pane keeps of the item besides its lines.
+#[derive(Debug, Clone)]
+pub struct Opened<X> {
+    /// The item's name.
+    pub name: String,
+    /// Its lines (`None` while loading).
+    pub view: Option<TextView>,
+    /// What else the pane knows of it.
+    pub extra: X,
+    note: Note,
+}
+
+/// A list with at most one item open over it (the Topics and Groups tabs):
+/// the cursor and the wheel move in the list, or scroll the open item.
+#[derive(Debug, Clone, Default)]
+pub struct Browse<X> {
+    /// The rows.
+    pub list: ListView,
+    /// The item open over the list, if any.
+    pub open: Option<Opened<X>>,
+}
+
+impl<X: Default> Browse<X> {
+    /// Opens `name` (loading until [`Self::set_open`]).
+    pub fn open(&mut self, name: String) {
+        self.open = Some(Opened {
+            name,
+            view: None,
+            extra: X::default(),
+            note: Note::Loading,
+        });
+    }
+
+    /// Back to the list.
+    pub fn close(&mut self) {
+        self.open = None;
+    }
+
+    /// A reply for `name`: its lines and extra, or why there are none. A reply
+    /// for another item than the open one is stale and dropped.
+    pub fn set_open(&mut self, name: &str, result: Result<(Vec<Line<'static>>, X), String>) {
+        let Some(open) = self.open.as_mut().filter(|o| o.name == name) else {
+            return;
+        };
+        match result {
+            Ok((lines, extra)) => {
+                open.view = Some(TextView::new(lines));
+                open.extra = extra;
+                open.note = Note::Ready;
+            }
+            Err(e) => open.note = Note::failed(&e),
+        }
+    }
+
+    /// The list row at screen line `y` (none while an item is open).
+    pub fn row_at(&self, y: u16) -> Option<usize> {
+        if self.open.is_some() {
+            return None;
+        }
+        self.list.row_at(y)
+    }
+
+    /// Moves the cursor, or scrolls the open item.
+    pub fn move_by(&mut self, d: isize) {
+        match self.open.as_mut() {
+            Some(o) => {
+                if let Some(v) = o.view.as_mut() {
+                    v.scroll_by(d);
+                }
+            }
+            None => self.list.move_by(d),
+        }
+    }
+
+    /// Rows (or lines) on one screen.
+    pub fn page(&self) -> usize {
+        match self.open.as_ref().and_then(|o| o.view.as_ref()) {
+            Some(v) => v.page(),
+            None => self.list.page(),
+        }
+    }
+
+    /// Draws the open item framed with `title` (its name), `problem` above
+    /// it. False when nothing is open.
+    pub(crate) fn render_open(
+        &self,
+        frame: &mut Frame<'_>,
+        area: Rect,
+        title: impl FnOnce(&str) -> String,
+        problem: Option<&String>,
+        t: &Theme,
+    ) -> bool {
+        let Some(open) = &self.open else {
+            return false;
+        };
+        let inner = frame_block(frame, area, title(&open.name), t);
+        let inner = with_problem(frame, inner, problem, t);
+        let body = with_note(frame, inner, &open.note, t);
+        if let Some(v) = &open.view {
+            v.render(frame, body);
+        }
+        true
+    }
+}
+
+/// The last failed change, in full, above `inner`; what is left of it.
+pub(crate) fn with_problem(
+    frame: &mut Frame<'_>,
+    inner: Rect,
+    problem: Option<&String>,
+    t: &Theme,
+) -> Rect {
+    match problem {
+        Some(p) => with_note(frame, inner, &Note::Failed(p.clone()), t),
+        None => inner,
+    }
+}
+
 /// Lines built when data arrives, scrolled.
 #[derive(Debug, Clone, Default)]
 pub struct TextView {

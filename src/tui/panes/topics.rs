@@ -9,7 +9,7 @@ use ratatui::style::Style;
 use ratatui::text::Line;
 use ratatui::widgets::Paragraph;
 
-use super::opsview::{ListView, Note, TextView, clip, frame_block, with_note};
+use super::opsview::{Browse, Note, clip, frame_block, with_note, with_problem};
 use super::{Pane, View};
 use crate::kafka::admin::{ConfigValue, TopicDetail};
 use crate::tui::keymap::Mode;
@@ -17,30 +17,18 @@ use crate::tui::ops_workers::TopicView;
 use crate::tui::strings;
 use crate::tui::theme::Theme;
 
-/// The describe view of one topic.
-#[derive(Debug, Clone)]
-pub struct TopicOpen {
-    /// The topic.
-    pub name: String,
-    /// What the worker said (`None` while loading).
-    pub view: Option<TextView>,
-    /// Its partition count, once known (for `P`).
-    pub partitions: Option<usize>,
-    note: Note,
-}
-
 /// The Topics pane's state.
 #[derive(Debug, Clone, Default)]
 pub struct TopicsState {
-    list: ListView,
+    /// The list, and the topic being described (its extra: the partition
+    /// count once known, for `P`).
+    pub browse: Browse<Option<usize>>,
     names: Vec<String>,
     /// The list's status.
     pub note: Note,
     /// The last change that failed, in full (the toast line may cut it); shown
     /// until the next change or refresh.
     pub problem: Option<String>,
-    /// The topic being described, if any.
-    pub open: Option<TopicOpen>,
     /// The broker has no admin APIs: the list (metadata) still works; configs
     /// and changes do not.
     pub no_admin: bool,
@@ -54,7 +42,7 @@ pub fn pane() -> TopicsState {
 impl TopicsState {
     /// The key mode.
     pub fn mode(&self) -> Mode {
-        if self.open.is_some() {
+        if self.browse.open.is_some() {
             Mode::TopicDetail
         } else {
             Mode::Topics
@@ -67,7 +55,7 @@ impl TopicsState {
             Ok(mut topics) => {
                 topics.sort_by(|a, b| a.name.cmp(&b.name));
                 self.names = topics.iter().map(|t| t.name.clone()).collect();
-                self.list.set_rows(topics.iter().map(row).collect());
+                self.browse.list.set_rows(topics.iter().map(row).collect());
                 self.note = Note::Ready;
             }
             Err(e) => self.note = Note::failed(&e),
@@ -76,10 +64,10 @@ impl TopicsState {
 
     /// The selected topic's name.
     pub fn selected(&self) -> Option<&str> {
-        if let Some(o) = &self.open {
+        if let Some(o) = &self.browse.open {
             return Some(&o.name);
         }
-        self.list.selected().map(|i| self.names[i].as_str())
+        self.browse.list.selected().map(|i| self.names[i].as_str())
     }
 
     /// Topic names as listed.
@@ -87,72 +75,13 @@ impl TopicsState {
         &self.names
     }
 
-    /// Opens the describe view of `name` (loading until [`Self::set_topic`]).
-    pub fn open(&mut self, name: String) {
-        self.open = Some(TopicOpen {
-            name,
-            view: None,
-            partitions: None,
-            note: Note::Loading,
-        });
-    }
-
-    /// Closes the describe view.
-    pub fn close(&mut self) {
-        self.open = None;
-    }
-
     /// A describe reply; one for another topic than the open one is stale.
     pub fn set_topic(&mut self, name: &str, result: Result<Box<TopicView>, String>) {
-        let Some(open) = self.open.as_mut().filter(|o| o.name == name) else {
-            return;
-        };
-        match result {
-            Ok(v) => {
-                open.partitions = Some(v.detail.partitions.len());
-                open.view = Some(TextView::new(describe_lines(&v)));
-                open.note = Note::Ready;
-            }
-            Err(e) => open.note = Note::failed(&e),
-        }
-    }
-
-    /// The list row at screen line `y` (none while one item is open).
-    pub fn row_at(&self, y: u16) -> Option<usize> {
-        if self.open.is_some() {
-            return None;
-        }
-        self.list.row_at(y)
-    }
-
-    /// The list's cursor row.
-    pub fn selected_index(&self) -> Option<usize> {
-        self.list.selected()
-    }
-
-    /// Moves the list's cursor to row `i`.
-    pub fn select_index(&mut self, i: usize) {
-        self.list.select_index(i);
-    }
-
-    /// Moves the cursor, or scrolls the describe view.
-    pub fn move_by(&mut self, d: isize) {
-        match self.open.as_mut() {
-            Some(o) => {
-                if let Some(v) = o.view.as_mut() {
-                    v.scroll_by(d);
-                }
-            }
-            None => self.list.move_by(d),
-        }
-    }
-
-    /// Rows (or lines) on one screen.
-    pub fn page(&self) -> usize {
-        match self.open.as_ref().and_then(|o| o.view.as_ref()) {
-            Some(v) => v.page(),
-            None => self.list.page(),
-        }
+        // The extra is the partition count, once known (for `P`).
+        self.browse.set_open(
+            name,
+            result.map(|v| (describe_lines(&v), Some(v.detail.partitions.len()))),
+        );
     }
 }
 
@@ -237,15 +166,6 @@ const WIDTHS: [Constraint; 5] = [
     Constraint::Length(11),
 ];
 
-impl TopicsState {
-    fn with_problem(&self, frame: &mut Frame<'_>, inner: Rect, t: &Theme) -> Rect {
-        match &self.problem {
-            Some(p) => with_note(frame, inner, &Note::Failed(p.clone()), t),
-            None => inner,
-        }
-    }
-}
-
 impl Pane for TopicsState {
     fn title(&self) -> &'static str {
         strings::TAB_TOPICS
@@ -257,13 +177,11 @@ impl Pane for TopicsState {
 
     fn render(&self, frame: &mut Frame<'_>, area: Rect, view: &View<'_>) {
         let t: &Theme = view.theme;
-        if let Some(open) = &self.open {
-            let inner = frame_block(frame, area, strings::topic_title(&open.name), t);
-            let inner = self.with_problem(frame, inner, t);
-            let body = with_note(frame, inner, &open.note, t);
-            if let Some(v) = &open.view {
-                v.render(frame, body);
-            }
+        let title = |name: &str| strings::topic_title(name);
+        if self
+            .browse
+            .render_open(frame, area, title, self.problem.as_ref(), t)
+        {
             return;
         }
         let inner = frame_block(frame, area, strings::topics_title(self.names.len()), t);
@@ -272,9 +190,9 @@ impl Pane for TopicsState {
         } else {
             inner
         };
-        let inner = self.with_problem(frame, inner, t);
+        let inner = with_problem(frame, inner, self.problem.as_ref(), t);
         let body = with_note(frame, inner, &self.note, t);
-        if self.list.rows().is_empty() {
+        if self.browse.list.rows().is_empty() {
             if self.note == Note::Ready {
                 frame.render_widget(
                     Paragraph::new(strings::TOPICS_EMPTY).style(Style::new().fg(t.dim)),
@@ -283,7 +201,8 @@ impl Pane for TopicsState {
             }
             return;
         }
-        self.list
+        self.browse
+            .list
             .render(frame, body, &strings::TOPIC_COLUMNS, &WIDTHS, t);
     }
 }
