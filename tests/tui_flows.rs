@@ -12,23 +12,9 @@ use eventdeck::kafka::ConsumedRecord;
 use eventdeck::tui::App;
 use eventdeck::tui::app::Tab;
 use eventdeck::tui::keymap::Mode;
-use fixtures::{app, at, screen};
+use fixtures::{app, at, snap};
 use serde_json::json;
 use uuid::Uuid;
-
-const SIZES: [(u16, u16); 2] = [(120, 40), (80, 24)];
-
-fn snap(name: &str, app: &App) {
-    for (w, h) in SIZES {
-        let text = screen(app, w, h);
-        insta::with_settings!({
-            snapshot_suffix => format!("{w}x{h}"),
-            prepend_module_to_snapshot => false,
-        }, {
-            insta::assert_snapshot!(name, text);
-        });
-    }
-}
 
 /// Builds records with stable ids: `id(n)` is the n-th event's id.
 struct Script {

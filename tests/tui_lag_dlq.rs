@@ -16,21 +16,7 @@ use eventdeck::tui::app::Tab;
 use eventdeck::tui::event::{Command, Event, WorkerMsg};
 use eventdeck::tui::panes::dlq::{DlqView, RedriveRequest, RedriveStage};
 use eventdeck::tui::panes::lag::{LagUpdate, SortColumn};
-use fixtures::{app, screen};
-
-const SIZES: [(u16, u16); 2] = [(120, 40), (80, 24)];
-
-fn snap(name: &str, app: &App) {
-    for (w, h) in SIZES {
-        let text = screen(app, w, h);
-        insta::with_settings!({
-            snapshot_suffix => format!("{w}x{h}"),
-            prepend_module_to_snapshot => false,
-        }, {
-            insta::assert_snapshot!(name, text);
-        });
-    }
-}
+use fixtures::{app, screen, snap};
 
 // ---------------------------------------------------------------- lag fixtures
 

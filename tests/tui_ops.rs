@@ -20,22 +20,8 @@ use eventdeck::tui::app::Tab;
 use eventdeck::tui::event::{Command, WorkerMsg};
 use eventdeck::tui::keymap::Mode;
 use eventdeck::tui::ops_workers::{OpsReply, OpsRequest, TopicView};
-use fixtures::{app, screen, services_with, settings};
+use fixtures::{app, screen, services_with, settings, snap};
 use serde_json::json;
-
-const SIZES: [(u16, u16); 2] = [(120, 40), (80, 24)];
-
-fn snap(name: &str, app: &App) {
-    for (w, h) in SIZES {
-        let text = screen(app, w, h);
-        insta::with_settings!({
-            snapshot_suffix => format!("{w}x{h}"),
-            prepend_module_to_snapshot => false,
-        }, {
-            insta::assert_snapshot!(name, text);
-        });
-    }
-}
 
 fn ops_requests(app: &mut App) -> Vec<OpsRequest> {
     app.take_commands()

@@ -5,22 +5,15 @@
 mod fixtures;
 
 use eventdeck::tui::App;
-use fixtures::{app, mixed, screen};
-
-const SIZES: [(u16, u16); 2] = [(120, 40), (80, 24)];
+use fixtures::{app, mixed};
 
 /// Snapshots the app at both sizes, with send times blanked.
 fn snap(name: &str, app: &App) {
-    for (w, h) in SIZES {
-        let text = screen(app, w, h);
-        insta::with_settings!({
-            filters => vec![(r"([✓✗…] )\d\d:\d\d:\d\d ", "$1[hh:mm:ss] ")],
-            snapshot_suffix => format!("{w}x{h}"),
-            prepend_module_to_snapshot => false,
-        }, {
-            insta::assert_snapshot!(name, text);
-        });
-    }
+    fixtures::snap_filtered(
+        name,
+        app,
+        vec![(r"([✓✗…] )\d\d:\d\d:\d\d ", "$1[hh:mm:ss] ")],
+    );
 }
 
 #[test]

@@ -199,3 +199,29 @@ pub fn screen(app: &App, w: u16, h: u16) -> String {
     }
     out
 }
+
+/// Screen sizes every pane snapshot is taken at.
+pub const SIZES: [(u16, u16); 2] = [(120, 40), (80, 24)];
+
+/// Snapshots the app at each of [`SIZES`] as `{name}@{w}x{h}` in
+/// `tests/snapshots`; `filters` blank what changes from run to run.
+#[allow(dead_code)] // not every test binary that includes this module snapshots
+pub fn snap_filtered(name: &str, app: &App, filters: Vec<(&str, &str)>) {
+    for (w, h) in SIZES {
+        let text = screen(app, w, h);
+        insta::with_settings!({
+            filters => filters.clone(),
+            snapshot_path => "../snapshots",
+            snapshot_suffix => format!("{w}x{h}"),
+            prepend_module_to_snapshot => false,
+        }, {
+            insta::assert_snapshot!(name, text);
+        });
+    }
+}
+
+/// [`snap_filtered`] with nothing to blank.
+#[allow(dead_code)]
+pub fn snap(name: &str, app: &App) {
+    snap_filtered(name, app, Vec::new());
+}
