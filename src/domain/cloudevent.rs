@@ -92,10 +92,16 @@ pub(crate) fn binary_attributes(
     is_cloudevent.then_some(attrs)
 }
 
+/// True for a header named `ce_…` or `ce-…` (any case).
+pub(crate) fn has_ce_prefix(key: &str) -> bool {
+    key.as_bytes()
+        .get(..3)
+        .is_some_and(|p| p.eq_ignore_ascii_case(b"ce_") || p.eq_ignore_ascii_case(b"ce-"))
+}
+
 /// `ce_id` → `id`. The Kafka binding says `ce_`; some HTTP-minded stacks write `ce-`.
 fn ce_attribute_name(key: &str) -> Option<String> {
-    let prefix = key.as_bytes().get(..3)?;
-    if !(prefix.eq_ignore_ascii_case(b"ce_") || prefix.eq_ignore_ascii_case(b"ce-")) {
+    if !has_ce_prefix(key) {
         return None;
     }
     // The first three bytes are ASCII, so index 3 is a char boundary.

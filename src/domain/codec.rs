@@ -11,7 +11,7 @@ pub use super::cloudevent::{
     CONTENT_TYPE_CLOUDEVENTS_JSON, CloudEvent, MODE_BINARY, MODE_STRUCTURED,
 };
 use super::cloudevent::{
-    binary_attributes, decode_binary, decode_structured, is_structured_content_type,
+    binary_attributes, decode_binary, decode_structured, has_ce_prefix, is_structured_content_type,
     looks_structured,
 };
 use super::envelope::Envelope;
@@ -336,11 +336,7 @@ fn plain_headers(headers: &(impl HeaderView + ?Sized)) -> bool {
     for (k, v) in headers.pairs() {
         if k.eq_ignore_ascii_case(HEADER_CONTENT_TYPE) {
             content_type = Some(v);
-        } else if k
-            .as_bytes()
-            .get(..3)
-            .is_some_and(|p| p.eq_ignore_ascii_case(b"ce_") || p.eq_ignore_ascii_case(b"ce-"))
-        {
+        } else if has_ce_prefix(k) {
             return false;
         }
     }
