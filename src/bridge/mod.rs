@@ -438,7 +438,8 @@ impl Redeliverer {
     /// Runs the handlers for one record and waits until their outcomes are
     /// durable (effects and dead letters in the outbox).
     pub async fn deliver(&self, rec: &ConsumedRecord) -> Result<Redelivered, PublishError> {
-        let Some((context, rx)) = self.core.dispatch_consumed(rec, false).await? else {
+        let context = self.core.context_of_topic(&rec.topic);
+        let Some((context, rx)) = self.core.dispatch_consumed(rec, context, false).await? else {
             return Ok(Redelivered::Skipped("not an event"));
         };
         let report = rx
@@ -495,9 +496,9 @@ impl Core {
     async fn dispatch_consumed(
         &self,
         rec: &ConsumedRecord,
+        context: String,
         skip_own: bool,
     ) -> Result<Option<(String, oneshot::Receiver<DispatchReport>)>, PublishError> {
-        let context = self.context_of_topic(&rec.topic);
         if skip_own && rec.header(ORIGIN_HEADER).as_deref() == Some(self.bridge_id.as_str()) {
             return Ok(None);
         }
@@ -869,7 +870,7 @@ impl Core {
             for (i, rec) in batch.iter().enumerate() {
                 let context = self.context_of_topic(&rec.topic);
                 self.metrics.add(Count::Consumed, &context, 1);
-                match self.dispatch_consumed(rec, true).await {
+                match self.dispatch_consumed(rec, context, true).await {
                     Ok(Some((context, rx))) => pending.push((i, context, rx)),
                     Ok(None) => {}
                     Err(_) => return,
