@@ -203,6 +203,13 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(512))]
 
     #[test]
+    fn encode_writes_exactly_the_text_of_to_json(env in envelope()) {
+        // The encoder writes the envelope directly; `to_json` is the reference.
+        let text = String::from_utf8(encode(&env).value).unwrap();
+        prop_assert_eq!(text, env.to_json().to_string());
+    }
+
+    #[test]
     fn encode_then_decode_round_trips_any_envelope(env in envelope()) {
         let encoded = encode(&env);
         let headers: Vec<Header> = encoded.headers.iter().map(|(k, v)| (k.clone(), Some(v.clone()))).collect();

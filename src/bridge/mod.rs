@@ -724,10 +724,15 @@ impl Core {
                 break;
             }
             if in_flight.len() < RELAY_PIPELINE {
-                let ob = self.outbox.clone();
-                let window =
-                    match tokio::task::spawn_blocking(move || ob.read_from(cursor, RELAY_WINDOW))
-                        .await
+                // Fresh records from memory; older ones (a rewind, a restart, a
+                // backlog past the memory budget) from the log on disk.
+                let mut window = self.outbox.take_hot(cursor, RELAY_WINDOW);
+                if window.is_empty() {
+                    let ob = self.outbox.clone();
+                    window = match tokio::task::spawn_blocking(move || {
+                        ob.read_from(cursor, RELAY_WINDOW)
+                    })
+                    .await
                     {
                         Ok(Ok(w)) => w,
                         Ok(Err(e)) => {
@@ -736,6 +741,7 @@ impl Core {
                         }
                         Err(_) => break,
                     };
+                }
                 if let Some((last, _)) = window.last() {
                     cursor = last + 1;
                     in_flight.push_back(tokio::spawn(self.clone().send_window(window)));

@@ -43,12 +43,17 @@ pub const ACKED_FILE: &str = "acked";
 /// sequence number (u64), all little-endian, then the payload.
 const FRAME_HEADER: usize = 16;
 
+/// Bytes of committed records also kept in memory for the relay ([`Outbox::take_hot`]),
+/// so a record on its way to Kafka is not read back from disk and decoded again.
+/// Past this the relay reads from the log, as it does after a restart.
+const HOT_BYTES: usize = 32 << 20;
+
 /// Mixed into the acknowledged position's check word, so a zeroed or garbage
 /// `acked` file is not read as a position.
 const ACKED_MAGIC: u64 = 0x6576_656e_7464_6563;
 
 /// One record waiting for Kafka.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct OutboxRecord {
     /// Bounded context it counts against (metrics).
     pub context: String,
@@ -107,6 +112,38 @@ struct State {
     per_context: BTreeMap<String, u64>,
 }
 
+impl OutboxRecord {
+    /// Roughly what it holds in memory, for [`HOT_BYTES`].
+    fn weight(&self) -> usize {
+        let bytes = |b: &Option<Vec<u8>>| b.as_ref().map_or(0, Vec::len);
+        64 + self.context.len()
+            + self.topic.len()
+            + bytes(&self.key)
+            + bytes(&self.value)
+            + self
+                .headers
+                .iter()
+                .map(|(k, v)| 32 + k.len() + bytes(v))
+                .sum::<usize>()
+    }
+}
+
+/// Committed records not yet taken by the relay, by sequence number (a copy of
+/// the log's newest part, up to [`HOT_BYTES`]).
+#[derive(Default)]
+struct Hot {
+    records: BTreeMap<u64, OutboxRecord>,
+    bytes: usize,
+}
+
+impl Hot {
+    fn remove(&mut self, seq: u64) -> Option<OutboxRecord> {
+        let r = self.records.remove(&seq)?;
+        self.bytes -= r.weight();
+        Some(r)
+    }
+}
+
 /// Where a committed record's payload lies.
 #[derive(Debug, Clone, Copy)]
 struct Loc {
@@ -136,6 +173,9 @@ struct Shared {
     log: Mutex<Log>,
     acked: File,
     state: Mutex<State>,
+    hot: Mutex<Hot>,
+    /// [`HOT_BYTES`], smaller in tests.
+    hot_limit: std::sync::atomic::AtomicUsize,
     waiters: Mutex<HashMap<u64, oneshot::Sender<Delivery>>>,
     appended: Notify,
 }
@@ -246,6 +286,8 @@ impl Outbox {
             log: Mutex::new(log),
             acked,
             state: Mutex::new(state),
+            hot: Mutex::default(),
+            hot_limit: HOT_BYTES.into(),
             waiters: Mutex::default(),
             appended: Notify::new(),
         });
@@ -360,7 +402,33 @@ impl Outbox {
         Some(Duration::from_millis(age_ms.max(0) as u64))
     }
 
-    /// Up to `limit` waiting records with sequence number ≥ `from`, in order.
+    /// Like [`Outbox::read_from`] without touching the disk: the waiting records
+    /// from `from` on that are still in memory, up to `limit`, handed over (a
+    /// second call does not return them again). Stops at the first one that is
+    /// not in memory; empty when that is the first, and then `read_from` reads it.
+    pub(crate) fn take_hot(&self, from: u64, limit: usize) -> Vec<(u64, OutboxRecord)> {
+        let seqs: Vec<u64> = match self.shared.log.lock() {
+            Ok(log) => log
+                .pending
+                .range(from..)
+                .take(limit)
+                .map(|(s, _)| *s)
+                .collect(),
+            Err(_) => return Vec::new(),
+        };
+        let Ok(mut hot) = self.shared.hot.lock() else {
+            return Vec::new();
+        };
+        let mut out = Vec::with_capacity(seqs.len());
+        for seq in seqs {
+            let Some(r) = hot.remove(seq) else { break };
+            out.push((seq, r));
+        }
+        out
+    }
+
+    /// Up to `limit` waiting records with sequence number ≥ `from`, in order,
+    /// read from the log.
     pub(crate) fn read_from(
         &self,
         from: u64,
@@ -428,6 +496,14 @@ impl Outbox {
             for (seq, ctx, _) in delivered {
                 if log.pending.remove(seq).is_some() {
                     *removed.entry(ctx).or_default() += 1;
+                }
+            }
+            // Delivered after a read from disk while still in memory.
+            if let Ok(mut hot) = self.shared.hot.lock()
+                && !hot.records.is_empty()
+            {
+                for (seq, _, _) in delivered {
+                    hot.remove(*seq);
                 }
             }
             let position = log
@@ -529,7 +605,7 @@ impl Shared {
                 }
             }
             let first_seq = app.next_seq;
-            match self.commit_batch(&mut app, &batch, &mut buf) {
+            match self.commit_batch(&mut app, &mut batch, &mut buf) {
                 Ok(()) => {
                     for (i, req) in batch.drain(..).enumerate() {
                         let seq = first_seq + i as u64;
@@ -561,7 +637,7 @@ impl Shared {
     fn commit_batch(
         &self,
         app: &mut Appender,
-        batch: &[AppendReq],
+        batch: &mut [AppendReq],
         buf: &mut Vec<u8>,
     ) -> Result<(), String> {
         if app.len >= SEGMENT_BYTES {
@@ -606,6 +682,17 @@ impl Shared {
         }
         app.len += buf.len() as u64;
         app.next_seq += batch.len() as u64;
+        // In memory for the relay before it can see them in the index.
+        if let Ok(mut hot) = self.hot.lock() {
+            for ((seq, _), req) in locs.iter().zip(batch.iter_mut()) {
+                let weight = req.record.weight();
+                if hot.bytes + weight > self.hot_limit.load(std::sync::atomic::Ordering::Relaxed) {
+                    break;
+                }
+                hot.bytes += weight;
+                hot.records.insert(*seq, std::mem::take(&mut req.record));
+            }
+        }
         let mut log = self.log.lock().map_err(|_| "outbox index poisoned")?;
         log.pending.extend(locs);
         log.committed_next = app.next_seq;
@@ -847,6 +934,64 @@ mod tests {
         // The non-durable acknowledgement was made durable by close.
         let ob = Outbox::open(dir.path(), 100).unwrap();
         assert_eq!(ob.depth(), 4);
+    }
+
+    #[tokio::test]
+    async fn the_relay_takes_fresh_records_from_memory_once_and_the_log_still_has_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let ob = Outbox::open(dir.path(), 100).unwrap();
+        for n in 0..4 {
+            ob.append(rec("debate", n), None).await.unwrap();
+        }
+        let taken = ob.take_hot(0, 3);
+        assert_eq!(
+            taken,
+            (0..3)
+                .map(|n| (u64::from(n) + 1, rec("debate", n)))
+                .collect::<Vec<_>>()
+        );
+        // Handed over: not again, and the next call goes on after them.
+        assert!(
+            ob.take_hot(0, 3).is_empty(),
+            "the first is taken: read the log"
+        );
+        assert_eq!(ob.take_hot(4, 10), vec![(4, rec("debate", 3))]);
+        // Still waiting for Kafka, so still in the log (a rewind reads it there).
+        let on_disk = ob.read_from(0, 10).unwrap();
+        assert_eq!(on_disk.len(), 4);
+        assert_eq!(on_disk[2], (3, rec("debate", 2)));
+        assert_eq!(ob.shared.hot.lock().unwrap().bytes, 0);
+    }
+
+    #[tokio::test]
+    async fn past_the_memory_budget_records_come_from_the_log_and_acks_free_memory() {
+        let dir = tempfile::tempdir().unwrap();
+        let ob = Outbox::open(dir.path(), 100).unwrap();
+        // Room for two records.
+        let limit = rec("debate", 0).weight() * 2;
+        ob.shared
+            .hot_limit
+            .store(limit, std::sync::atomic::Ordering::Relaxed);
+        for n in 0..2 {
+            ob.append(rec("debate", n), None).await.unwrap();
+        }
+        ob.append(rec("debate", 2), None).await.unwrap();
+        assert_eq!(ob.shared.hot.lock().unwrap().records.len(), 2);
+        // The third was not kept: the relay stops there and reads the log.
+        assert_eq!(ob.take_hot(3, 10), vec![]);
+        assert_eq!(ob.read_from(3, 10).unwrap(), vec![(3, rec("debate", 2))]);
+        // Records delivered from the log are dropped from memory when acknowledged.
+        ob.acknowledge(
+            &[
+                (1, "debate".into(), delivery()),
+                (2, "debate".into(), delivery()),
+            ],
+            false,
+        )
+        .unwrap();
+        let hot = ob.shared.hot.lock().unwrap();
+        assert!(hot.records.is_empty());
+        assert_eq!(hot.bytes, 0);
     }
 
     #[tokio::test]

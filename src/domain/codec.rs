@@ -384,9 +384,40 @@ pub fn encode(env: &Envelope) -> Encoded {
     }
     headers.push(header(HEADER_CONTENT_TYPE, CONTENT_TYPE_JSON.to_string()));
     Encoded {
-        value: env.to_json().to_string().into_bytes(),
+        value: canonical_json(env),
         headers,
     }
+}
+
+/// The bytes of [`Envelope::to_json`] as text, written straight from the
+/// envelope: no JSON tree is built and `data` is not copied (encoding is on the
+/// bridge's per-event path). Fields in the order `to_json`'s map prints them.
+fn canonical_json(env: &Envelope) -> Vec<u8> {
+    #[derive(Serialize)]
+    struct Wire<'a> {
+        aggregate_id: &'a str,
+        causation_id: Option<uuid::Uuid>,
+        context: &'a str,
+        correlation_id: uuid::Uuid,
+        data: &'a Value,
+        event_id: uuid::Uuid,
+        event_type: &'a str,
+        occurred_at: String,
+        schema_version: u32,
+    }
+    let wire = Wire {
+        aggregate_id: &env.aggregate_id,
+        causation_id: env.causation_id,
+        context: &env.context,
+        correlation_id: env.correlation_id,
+        data: &env.data,
+        event_id: env.event_id,
+        event_type: &env.event_type,
+        occurred_at: env.occurred_at_rfc3339(),
+        schema_version: env.schema_version,
+    };
+    // Serializing borrowed strings, uuids and a `Value` into a Vec cannot fail.
+    serde_json::to_vec(&wire).unwrap_or_default()
 }
 
 fn header(key: &str, value: String) -> (String, Vec<u8>) {
