@@ -481,3 +481,81 @@ async fn two_bridges_in_one_group_split_the_partitions_and_handle_each_event_onc
         b.shutdown().await.unwrap();
     }
 }
+
+#[tokio::test]
+async fn a_window_of_records_gets_one_outcome_each_in_order_with_a_refused_one_in_its_place() {
+    // What the relay does with a window: send_all. One record is over the
+    // client's message.max.bytes, so librdkafka refuses it at once; the others
+    // still go, and every outcome stays in its record's place.
+    let dir = tempfile::tempdir().unwrap();
+    let s = settings(dir.path(), &tag());
+    let topic = common::unique_topic("send-all");
+    common::create_topic(&topic, 1).await;
+    let producer = EventProducer::new(&s, Duration::from_secs(30)).unwrap();
+    let values: Vec<Vec<u8>> = (0..20)
+        .map(|i| {
+            if i == 7 {
+                vec![b'x'; 2_000_000]
+            } else {
+                format!("record {i}").into_bytes()
+            }
+        })
+        .collect();
+    let headers = vec![("n".to_string(), Some(b"1".to_vec()))];
+    let records: Vec<eventdeck::kafka::RawRecord<'_>> = values
+        .iter()
+        .map(|v| eventdeck::kafka::RawRecord {
+            topic: &topic,
+            key: Some(b"k"),
+            value: Some(v),
+            headers: &headers,
+        })
+        .collect();
+    let outcomes = producer.send_all(records).await;
+    assert_eq!(outcomes.len(), 20);
+    let mut next_offset = 0;
+    for (i, outcome) in outcomes.iter().enumerate() {
+        if i == 7 {
+            let err = outcome
+                .as_ref()
+                .expect_err("the oversized record is refused");
+            let text = err.to_string();
+            assert!(text.contains(&topic), "{text}");
+            assert!(
+                text.to_lowercase().contains("size") || text.to_lowercase().contains("large"),
+                "{text}"
+            );
+            continue;
+        }
+        let d = outcome
+            .as_ref()
+            .unwrap_or_else(|e| panic!("record {i}: {e}"));
+        assert_eq!(
+            (d.topic.as_str(), d.partition, d.offset),
+            (topic.as_str(), 0, next_offset),
+            "record {i}"
+        );
+        next_offset += 1;
+    }
+    // kcat reads the 19 sent in order, the refused one absent.
+    let out = common::kcat(&[
+        "-C",
+        "-t",
+        &topic,
+        "-o",
+        "beginning",
+        "-e",
+        "-q",
+        "-f",
+        "%s\n",
+    ]);
+    let read: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_string)
+        .collect();
+    let want: Vec<String> = (0..20)
+        .filter(|&i| i != 7)
+        .map(|i| format!("record {i}"))
+        .collect();
+    assert_eq!(read, want);
+}

@@ -24,7 +24,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use futures::future::{BoxFuture, join_all};
+use futures::future::BoxFuture;
 use tokio::sync::{oneshot, watch};
 use tokio::task::JoinHandle;
 
@@ -34,7 +34,7 @@ use crate::bus::{Bus, DispatchReport, Emit, HandlerCtx, Origin, RetryPolicy};
 use crate::config::Settings;
 use crate::domain::{Decoded, Envelope, EventTypeRegistry};
 use crate::kafka::group::GroupConsumer;
-use crate::kafka::{ConsumedRecord, Delivery, EventProducer, KafkaError};
+use crate::kafka::{ConsumedRecord, Delivery, EventProducer, KafkaError, RawRecord};
 use crate::publish::{PublishError, PublishFuture, PublishRequest, Published, Publisher};
 
 /// Header naming the bridge that published a record (its id).
@@ -804,11 +804,16 @@ impl Core {
 
     /// Produces a window and waits for every delivery report.
     async fn send_window(self: Arc<Self>, window: Vec<(u64, OutboxRecord)>) -> Vec<Sent> {
-        let sends = window.iter().map(|(_, r)| {
-            self.producer
-                .send_raw(&r.topic, r.key.as_deref(), r.value.as_deref(), &r.headers)
-        });
-        let results = join_all(sends).await;
+        let records: Vec<RawRecord<'_>> = window
+            .iter()
+            .map(|(_, r)| RawRecord {
+                topic: &r.topic,
+                key: r.key.as_deref(),
+                value: r.value.as_deref(),
+                headers: &r.headers,
+            })
+            .collect();
+        let results = self.producer.send_all(records).await;
         window
             .into_iter()
             .zip(results)

@@ -15,5 +15,5 @@ pub mod record;
 
 pub use client::{KafkaError, check_reachable};
 pub use consume::{StartAt, TailOptions};
-pub use produce::{Delivery, EventProducer};
+pub use produce::{Delivery, EventProducer, RawRecord};
 pub use record::ConsumedRecord;

@@ -7,11 +7,28 @@ use std::time::Duration;
 use rdkafka::message::{Header as KafkaHeader, OwnedHeaders};
 use rdkafka::producer::{FutureProducer, FutureRecord, Producer};
 
+use rdkafka::error::KafkaError as RdError;
 use rdkafka::types::RDKafkaErrorCode;
 
 use super::client::{KafkaError, SecurityContext, client_config, describe_error};
 use crate::config::Settings;
 use crate::domain::{Envelope, Header, encode};
+
+/// How long a send waits before trying again while librdkafka's queue is full.
+const QUEUE_FULL_PAUSE: Duration = Duration::from_millis(10);
+
+/// A record to send as it is (see [`EventProducer::send_all`]).
+#[derive(Debug, Clone, Copy)]
+pub struct RawRecord<'a> {
+    /// Topic.
+    pub topic: &'a str,
+    /// Key bytes.
+    pub key: Option<&'a [u8]>,
+    /// Value bytes; `None` is a tombstone.
+    pub value: Option<&'a [u8]>,
+    /// Headers in order.
+    pub headers: &'a [(String, Option<Vec<u8>>)],
+}
 
 /// Where a record landed.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -121,27 +138,91 @@ impl EventProducer {
         value: Option<&[u8]>,
         headers: &[(String, Option<Vec<u8>>)],
     ) -> Result<Delivery, KafkaError> {
-        let mut owned = OwnedHeaders::new_with_capacity(headers.len());
-        for (k, v) in headers {
-            owned = owned.insert(KafkaHeader {
-                key: k,
-                value: v.as_deref(),
-            });
-        }
-        let mut record: FutureRecord<'_, [u8], [u8]> = FutureRecord::to(topic).headers(owned);
-        if let Some(k) = key {
-            record = record.key(k);
-        }
-        if let Some(v) = value {
-            record = record.payload(v);
-        }
-        match self.inner.send(record, self.delivery_timeout).await {
-            Ok(d) => Ok(Delivery {
+        let record = RawRecord {
+            topic,
+            key,
+            value,
+            headers,
+        };
+        let mut out = self.send_all(std::iter::once(record)).await;
+        out.pop().unwrap_or_else(|| {
+            Err(KafkaError::Delivery {
                 topic: topic.to_string(),
-                partition: d.partition,
-                offset: d.offset,
+                reason: "nothing was sent".into(),
+            })
+        })
+    }
+
+    /// Sends records in order and then waits for their delivery reports: one
+    /// outcome per record, in the same order. Everything is handed to librdkafka
+    /// first (waiting, up to the delivery timeout, while its queue is full),
+    /// so a window of records costs one small future per record rather than a
+    /// task each.
+    pub async fn send_all<'r>(
+        &self,
+        records: impl IntoIterator<Item = RawRecord<'r>>,
+    ) -> Vec<Result<Delivery, KafkaError>> {
+        let mut waiting = Vec::new();
+        for r in records {
+            let mut owned = OwnedHeaders::new_with_capacity(r.headers.len());
+            for (k, v) in r.headers {
+                owned = owned.insert(KafkaHeader {
+                    key: k,
+                    value: v.as_deref(),
+                });
+            }
+            let mut record: FutureRecord<'_, [u8], [u8]> = FutureRecord::to(r.topic).headers(owned);
+            if let Some(k) = r.key {
+                record = record.key(k);
+            }
+            if let Some(v) = r.value {
+                record = record.payload(v);
+            }
+            let deadline = std::time::Instant::now() + self.delivery_timeout;
+            let queued = loop {
+                match self.inner.send_result(record) {
+                    Ok(delivery) => break Ok(delivery),
+                    Err((RdError::MessageProduction(RDKafkaErrorCode::QueueFull), back))
+                        if std::time::Instant::now() < deadline =>
+                    {
+                        record = back;
+                        tokio::time::sleep(QUEUE_FULL_PAUSE).await;
+                    }
+                    Err((e, _)) => break Err(e),
+                }
+            };
+            waiting.push((r.topic, queued));
+        }
+        let mut out = Vec::with_capacity(waiting.len());
+        for (topic, queued) in waiting {
+            let reported = match queued {
+                Ok(delivery) => match delivery.await {
+                    Ok(Ok(d)) => Ok((d.partition, d.offset)),
+                    Ok(Err((e, _))) => Err(e),
+                    Err(_) => Err(RdError::Canceled),
+                },
+                Err(e) => Err(e),
+            };
+            out.push(self.outcome(topic, reported));
+        }
+        out
+    }
+
+    /// A delivery report as our result: where the record went, or why it did
+    /// not get there (with the security context's explanation when the cause
+    /// is a refused login or certificate).
+    fn outcome(
+        &self,
+        topic: &str,
+        reported: Result<(i32, i64), RdError>,
+    ) -> Result<Delivery, KafkaError> {
+        match reported {
+            Ok((partition, offset)) => Ok(Delivery {
+                topic: topic.to_string(),
+                partition,
+                offset,
             }),
-            Err((e, _)) => {
+            Err(e) => {
                 let failed = KafkaError::Delivery {
                     topic: topic.to_string(),
                     reason: describe_error(&e),
