@@ -519,7 +519,8 @@ impl Core {
                 .filter_map(|(k, v)| {
                     v.map(|v| (k.to_string(), String::from_utf8_lossy(v).into_owned()))
                 })
-                .collect(),
+                .collect::<Vec<_>>()
+                .into(),
             attempt: 1,
         };
         let rx = self

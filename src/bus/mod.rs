@@ -48,8 +48,9 @@ pub struct HandlerCtx {
     /// Where the event came from.
     pub origin: Origin,
     /// Record headers (UTF-8-lossy; null values left out) for a remote event,
-    /// the publish request's extra headers for a local one.
-    pub headers: Vec<(String, String)>,
+    /// the publish request's extra headers for a local one. Shared: each
+    /// handler and each retry gets the context without copying them.
+    pub headers: Arc<[(String, String)]>,
     /// 1 on the first try, 2 on the first retry, ...
     pub attempt: u32,
 }
@@ -59,7 +60,7 @@ impl HandlerCtx {
     pub fn local(headers: Vec<(String, String)>) -> Self {
         Self {
             origin: Origin::Local,
-            headers,
+            headers: headers.into(),
             attempt: 1,
         }
     }
@@ -398,11 +399,12 @@ impl Bus {
 
     async fn run_lane(&self, mut rx: mpsc::Receiver<Job>) {
         while let Some(job) = rx.recv().await {
-            let handlers: Vec<_> = self
-                .handlers()
-                .into_iter()
-                .filter(|h| h.wants(&job.env))
-                .collect();
+            let handlers: Vec<Arc<dyn Handler>> = self
+                .inner
+                .handlers
+                .read()
+                .map(|hs| hs.iter().filter(|h| h.wants(&job.env)).cloned().collect())
+                .unwrap_or_default();
             let policy = self.policy();
             let outcomes = join_all(
                 handlers

@@ -370,29 +370,28 @@ pub struct Encoded {
 /// Canonical JSON of the envelope as the value; headers mirroring its metadata
 /// (`causation_id` omitted for a root event) and `content-type: application/json`.
 pub fn encode(env: &Envelope) -> Encoded {
+    let occurred_at = env.occurred_at_rfc3339();
+    let value = canonical_json(env, &occurred_at);
     let mut headers = vec![
         header(HEADER_EVENT_ID, env.event_id.to_string()),
         header(HEADER_EVENT_TYPE, env.event_type.clone()),
         header(HEADER_SCHEMA_VERSION, env.schema_version.to_string()),
         header(HEADER_CONTEXT, env.context.clone()),
         header(HEADER_AGGREGATE_ID, env.aggregate_id.clone()),
-        header(HEADER_OCCURRED_AT, env.occurred_at_rfc3339()),
+        header(HEADER_OCCURRED_AT, occurred_at),
         header(HEADER_CORRELATION_ID, env.correlation_id.to_string()),
     ];
     if let Some(causation_id) = env.causation_id {
         headers.push(header(HEADER_CAUSATION_ID, causation_id.to_string()));
     }
     headers.push(header(HEADER_CONTENT_TYPE, CONTENT_TYPE_JSON.to_string()));
-    Encoded {
-        value: canonical_json(env),
-        headers,
-    }
+    Encoded { value, headers }
 }
 
 /// The bytes of [`Envelope::to_json`] as text, written straight from the
 /// envelope: no JSON tree is built and `data` is not copied (encoding is on the
 /// bridge's per-event path). Fields in the order `to_json`'s map prints them.
-fn canonical_json(env: &Envelope) -> Vec<u8> {
+fn canonical_json(env: &Envelope, occurred_at: &str) -> Vec<u8> {
     #[derive(Serialize)]
     struct Wire<'a> {
         aggregate_id: &'a str,
@@ -402,7 +401,7 @@ fn canonical_json(env: &Envelope) -> Vec<u8> {
         data: &'a Value,
         event_id: uuid::Uuid,
         event_type: &'a str,
-        occurred_at: String,
+        occurred_at: &'a str,
         schema_version: u32,
     }
     let wire = Wire {
@@ -413,7 +412,7 @@ fn canonical_json(env: &Envelope) -> Vec<u8> {
         data: &env.data,
         event_id: env.event_id,
         event_type: &env.event_type,
-        occurred_at: env.occurred_at_rfc3339(),
+        occurred_at,
         schema_version: env.schema_version,
     };
     // Serializing borrowed strings, uuids and a `Value` into a Vec cannot fail.
