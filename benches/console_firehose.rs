@@ -46,6 +46,8 @@ struct Run {
 }
 
 fn main() {
+    // As the binary does (src/main.rs), so this measures what it runs.
+    eventdeck::alloc::restart_with_allocator_settings();
     let memory_records: u64 = std::env::var("EVENTDECK_BENCH_MEMORY_RECORDS")
         .ok()
         .and_then(|v| v.parse().ok())

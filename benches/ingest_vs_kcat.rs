@@ -32,6 +32,8 @@ const PARTITIONS: i32 = 3;
 const RING: usize = 10_000;
 
 fn main() {
+    // As the binary does (src/main.rs), so this measures what it runs.
+    eventdeck::alloc::restart_with_allocator_settings();
     let brokers =
         std::env::var("KAFKA_BOOTSTRAP_SERVERS").unwrap_or_else(|_| "127.0.0.1:9092".into());
     let n: u64 = std::env::var("EVENTDECK_BENCH_RECORDS")

@@ -34,6 +34,8 @@ const SEED_THREADS: usize = 8;
 const RUNS: usize = 5;
 
 fn main() {
+    // As the binary does (src/main.rs), so this measures what it runs.
+    eventdeck::alloc::restart_with_allocator_settings();
     let brokers =
         std::env::var("KAFKA_BOOTSTRAP_SERVERS").unwrap_or_else(|_| "127.0.0.1:9092".into());
     let groups: usize = std::env::var("EVENTDECK_BENCH_GROUPS")

@@ -4,6 +4,7 @@
 //! Everything here is a library the console and the headless commands share.
 #![forbid(unsafe_code)]
 
+pub mod alloc;
 pub mod audit;
 pub mod bridge;
 pub mod bus;

@@ -19,6 +19,7 @@ use eventdeck::config::Settings;
 const EXIT_GRACE: std::time::Duration = std::time::Duration::from_secs(2);
 
 fn main() -> ExitCode {
+    eventdeck::alloc::restart_with_allocator_settings();
     eventdeck::logging::mark_process_start();
     // Hooks first, so a panic anywhere after this is reported (and, once the
     // console owns the terminal, the terminal is restored before the report).
