@@ -26,7 +26,11 @@ pub fn restart_with_allocator_settings() {
             return;
         }
         let mut args = std::env::args_os();
-        let mut cmd = std::process::Command::new("/proc/self/exe");
+        // The resolved path, not /proc/self/exe itself: the process is named
+        // after the file it runs (`ps`, `pgrep eventdeck`).
+        let exe =
+            std::env::current_exe().unwrap_or_else(|_| std::path::PathBuf::from("/proc/self/exe"));
+        let mut cmd = std::process::Command::new(exe);
         if let Some(argv0) = args.next() {
             cmd.arg0(argv0);
         }

@@ -85,7 +85,9 @@ fn the_binary_restarts_itself_in_place_with_the_allocator_setting_unless_the_use
                 break;
             }
         }
+        let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
         let out = child.wait_with_output().expect("wait");
+        assert_eq!(comm.trim(), "eventdeck", "the process keeps its name");
         assert!(out.status.success(), "demo failed: {}", stderr(&out));
         assert!(
             seen.contains(&format!("MIMALLOC_PURGE_DELAY={want}")),
