@@ -12,7 +12,7 @@ use eventdeck::kafka::ConsumedRecord;
 use eventdeck::tui::App;
 use eventdeck::tui::app::Tab;
 use eventdeck::tui::keymap::Mode;
-use fixtures::{app, at, snap};
+use fixtures::{app, at, screen, snap};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -269,6 +269,14 @@ fn replay_palette_previews_the_dry_run_then_confirms_and_shows_progress_and_outc
 
     app.apply(WorkerMsg::ReplayPlanned(Ok(Arc::new(debate_plan(req)))));
     snap("replay_preview", &app);
+    let hint_bar = |app: &App| {
+        screen(app, 120, 40)
+            .lines()
+            .last()
+            .unwrap_or("")
+            .to_string()
+    };
+    assert!(hint_bar(&app).contains("y replay"), "{}", hint_bar(&app));
     // Nothing runs before y.
     assert!(app.take_commands().is_empty());
     app.press("y");
@@ -279,6 +287,8 @@ fn replay_palette_previews_the_dry_run_then_confirms_and_shows_progress_and_outc
     assert_eq!(plan.records.len(), 3);
     app.apply(WorkerMsg::ReplayProgress { done: 2, total: 3 });
     snap("replay_progress", &app);
+    // Once it runs, y does nothing, and the hint bar no longer offers it.
+    assert!(!hint_bar(&app).contains("y replay"), "{}", hint_bar(&app));
     app.apply(WorkerMsg::ReplayDone(Ok(Outcome {
         delivered: 3,
         ..Outcome::default()

@@ -407,6 +407,43 @@ fn reset_from_the_palette_previews_the_plan_then_executes_it() {
 }
 
 #[test]
+fn a_reset_plan_taller_than_the_screen_counts_the_rest_and_keeps_its_keys_line() {
+    let mut app = groups_app();
+    app.press(":");
+    app.type_text("reset analytics --to-earliest orders\n");
+    let _ = ops_requests(&mut app);
+    let rows: Vec<ResetRow> = (0..60)
+        .map(|p| ResetRow {
+            topic: "orders".into(),
+            partition: p,
+            current_offset: Some(400),
+            new_offset: 10,
+        })
+        .collect();
+    let big = ResetPlan {
+        group: "analytics".into(),
+        rows,
+    };
+    reply(&mut app, OpsReply::Plan(Ok(big.clone())));
+    let text = screen(&app, 80, 24);
+    assert!(text.contains("y / enter: commit"), "{text}");
+    // The rows that fit, then a count of the rest: together, all 60.
+    let shown = text.matches("analytics        orders").count();
+    let more: usize = text
+        .split("… and ")
+        .nth(1)
+        .and_then(|r| r.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("a count of the rows not shown:\n{text}"));
+    assert!(shown >= 5, "{text}");
+    assert_eq!(shown + more, 60, "{text}");
+    assert!(text.contains("(60 partitions in all are reset)"), "{text}");
+    // Confirming still resets every partition of the plan.
+    app.press("y");
+    assert_eq!(ops_requests(&mut app), vec![OpsRequest::ExecuteReset(big)]);
+}
+
+#[test]
 fn a_reset_of_an_active_group_is_refused_with_a_clear_message() {
     let mut app = groups_app();
     app.press(":");

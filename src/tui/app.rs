@@ -1332,10 +1332,24 @@ impl App {
         frame.render_widget(Paragraph::new(line), area);
     }
 
+    /// False for a key that would do nothing now (the hint bar leaves it out):
+    /// `y` once a replay has started or has nothing to replay.
+    fn hint_applies(&self, action: Action) -> bool {
+        match action {
+            Action::RunReplay => {
+                matches!(&self.replay, Some(ReplayState::Preview(plan)) if !plan.records.is_empty())
+            }
+            _ => true,
+        }
+    }
+
     fn render_hints(&self, frame: &mut Frame<'_>, area: Rect) {
         let t = &self.theme;
         let mut spans = Vec::new();
         for (key, action) in self.keymap.hints(self.mode()) {
+            if !self.hint_applies(action) {
+                continue;
+            }
             spans.push(Span::styled(
                 key,
                 Style::new().fg(t.accent).add_modifier(Modifier::BOLD),

@@ -522,6 +522,11 @@ pub const CONFIRM_DISABLED: &str = "enter is disabled until the name matches · 
 pub const CONFIRM_READY: &str = "enter: do it now (cannot be undone) · esc cancels";
 /// Reset preview: what it is.
 pub const RESET_DRY_RUN: &str = "Dry run: nothing is committed until you confirm.";
+/// The line under a reset plan cut to the screen's height.
+pub fn reset_rows_not_shown(hidden: usize, total: usize) -> String {
+    format!("… and {hidden} more ({total} partitions in all are reset)")
+}
+
 /// Reset preview: keys.
 pub const RESET_CONFIRM_KEYS: &str = "y / enter: commit these offsets    n / esc: cancel";
 /// Toast: the typed name does not match.

@@ -351,7 +351,17 @@ impl OpsDialog {
                     ),
                     t.strong(),
                 ));
-                for r in &plan.rows {
+                // Lines around the rows: the dry-run note, a blank, the column
+                // heads, a blank, the keys; plus the borders and a margin. A plan
+                // taller than the screen shows what fits and counts the rest, so
+                // the keys line is always there.
+                let room = usize::from(area.height.saturating_sub(2 + 2)).saturating_sub(5);
+                let shown = if plan.rows.len() > room {
+                    room.saturating_sub(1)
+                } else {
+                    plan.rows.len()
+                };
+                for r in &plan.rows[..shown] {
                     lines.push(Line::styled(
                         format!(
                             "{:<16} {:<18} {:>9} {:>14} {:>10}",
@@ -363,6 +373,12 @@ impl OpsDialog {
                             r.new_offset
                         ),
                         t.text(),
+                    ));
+                }
+                if shown < plan.rows.len() {
+                    lines.push(Line::styled(
+                        strings::reset_rows_not_shown(plan.rows.len() - shown, plan.rows.len()),
+                        t.dimmed(),
                     ));
                 }
                 lines.push(Line::raw(""));
