@@ -427,6 +427,10 @@ fn a_reset_plan_taller_than_the_screen_counts_the_rest_and_keeps_its_keys_line()
     reply(&mut app, OpsReply::Plan(Ok(big.clone())));
     let text = screen(&app, 80, 24);
     assert!(text.contains("y / enter: commit"), "{text}");
+    assert!(
+        !text.contains("planning the reset"),
+        "the plan replaces the note:\n{text}"
+    );
     // The rows that fit, then a count of the rest: together, all 60.
     let shown = text.matches("analytics        orders").count();
     let more: usize = text

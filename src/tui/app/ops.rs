@@ -130,7 +130,11 @@ impl App {
                 self.topics.no_admin = true;
                 self.groups.note = Note::NoAdmin;
             }
-            OpsReply::Plan(Ok(plan)) => self.ops_dialog = Some(OpsDialog::Plan(plan)),
+            OpsReply::Plan(Ok(plan)) => {
+                // The plan answers the "planning…" note; it would only linger.
+                self.toast = None;
+                self.ops_dialog = Some(OpsDialog::Plan(plan));
+            }
             OpsReply::Plan(Err(e)) => {
                 self.toast_error(format!("✗ reset: {e}"));
                 self.groups.problem = Some(format!("reset: {e}"));
