@@ -34,6 +34,7 @@ use crate::bus::{Bus, DispatchReport, Emit, HandlerCtx, Origin, RetryPolicy};
 use crate::config::Settings;
 use crate::domain::{Decoded, Envelope, EventTypeRegistry};
 use crate::kafka::group::GroupConsumer;
+use crate::kafka::produce::Queued;
 use crate::kafka::{ConsumedRecord, Delivery, EventProducer, KafkaError, RawRecord};
 use crate::publish::{PublishError, PublishFuture, PublishRequest, Published, Publisher};
 
@@ -745,7 +746,36 @@ impl Core {
                 }
                 if let Some((last, _)) = window.last() {
                     cursor = last + 1;
-                    in_flight.push_back(tokio::spawn(self.clone().send_window(window)));
+                    // Queued here, window after window, so no window's records
+                    // reach librdkafka before an earlier one's (the idempotent
+                    // producer keeps each partition in the order it was given);
+                    // only the wait for the reports runs beside the relay.
+                    let records: Vec<RawRecord<'_>> = window
+                        .iter()
+                        .map(|(_, r)| RawRecord {
+                            topic: &r.topic,
+                            key: r.key.as_deref(),
+                            value: r.value.as_deref(),
+                            headers: &r.headers,
+                        })
+                        .collect();
+                    // Queuing waits only while librdkafka's queue is full (Kafka
+                    // away for long); a shutdown still ends within its budget.
+                    let flush_over = async {
+                        match flush_deadline {
+                            Some(d) => tokio::time::sleep_until(d).await,
+                            None => {
+                                let _ = shutdown.changed().await;
+                                tokio::time::sleep(self.cfg.shutdown_flush).await;
+                            }
+                        }
+                    };
+                    let queued = tokio::select! {
+                        q = self.producer.enqueue_all(records) => q,
+                        // What was not queued stays in the outbox for the next start.
+                        () = flush_over => break,
+                    };
+                    in_flight.push_back(tokio::spawn(self.clone().reports_of(window, queued)));
                     continue;
                 }
             }
@@ -803,18 +833,13 @@ impl Core {
         }
     }
 
-    /// Produces a window and waits for every delivery report.
-    async fn send_window(self: Arc<Self>, window: Vec<(u64, OutboxRecord)>) -> Vec<Sent> {
-        let records: Vec<RawRecord<'_>> = window
-            .iter()
-            .map(|(_, r)| RawRecord {
-                topic: &r.topic,
-                key: r.key.as_deref(),
-                value: r.value.as_deref(),
-                headers: &r.headers,
-            })
-            .collect();
-        let results = self.producer.send_all(records).await;
+    /// Waits for a queued window's delivery reports.
+    async fn reports_of(
+        self: Arc<Self>,
+        window: Vec<(u64, OutboxRecord)>,
+        queued: Queued,
+    ) -> Vec<Sent> {
+        let results = self.producer.reports(queued).await;
         window
             .into_iter()
             .zip(results)

@@ -30,6 +30,21 @@ pub struct RawRecord<'a> {
     pub headers: &'a [(String, Option<Vec<u8>>)],
 }
 
+/// Why a record after a refused one was held back.
+const NOT_SENT: &str = "not sent: an earlier record of the same batch could not be queued";
+
+/// Records handed to librdkafka by [`EventProducer::enqueue_all`], each with its
+/// topic and how its delivery will be reported.
+pub struct Queued {
+    items: Vec<(String, Pending)>,
+}
+
+enum Pending {
+    Queued(rdkafka::producer::DeliveryFuture),
+    Refused(RdError),
+    NotSent,
+}
+
 /// Where a record landed.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Delivery {
@@ -154,16 +169,34 @@ impl EventProducer {
     }
 
     /// Sends records in order and then waits for their delivery reports: one
-    /// outcome per record, in the same order. Everything is handed to librdkafka
-    /// first (waiting, up to the delivery timeout, while its queue is full),
-    /// so a window of records costs one small future per record rather than a
-    /// task each.
+    /// outcome per record, in the same order ([`EventProducer::enqueue_all`],
+    /// then [`EventProducer::reports`]).
     pub async fn send_all<'r>(
         &self,
         records: impl IntoIterator<Item = RawRecord<'r>>,
     ) -> Vec<Result<Delivery, KafkaError>> {
-        let mut waiting = Vec::new();
+        let queued = self.enqueue_all(records).await;
+        self.reports(queued).await
+    }
+
+    /// Hands records to librdkafka in order, waiting (up to the delivery
+    /// timeout in all) while its queue is full. Once one cannot be queued the
+    /// rest are not queued either, so nothing after it overtakes it: they are
+    /// reported as not sent, and a caller that retries from the first failure
+    /// keeps each partition in order. The records' bytes are copied; the
+    /// delivery reports are awaited with [`EventProducer::reports`].
+    pub async fn enqueue_all<'r>(
+        &self,
+        records: impl IntoIterator<Item = RawRecord<'r>>,
+    ) -> Queued {
+        let deadline = std::time::Instant::now() + self.delivery_timeout;
+        let mut items = Vec::new();
+        let mut stopped = false;
         for r in records {
+            if stopped {
+                items.push((r.topic.to_string(), Pending::NotSent));
+                continue;
+            }
             let mut owned = OwnedHeaders::new_with_capacity(r.headers.len());
             for (k, v) in r.headers {
                 owned = owned.insert(KafkaHeader {
@@ -178,32 +211,44 @@ impl EventProducer {
             if let Some(v) = r.value {
                 record = record.payload(v);
             }
-            let deadline = std::time::Instant::now() + self.delivery_timeout;
-            let queued = loop {
+            let pending = loop {
                 match self.inner.send_result(record) {
-                    Ok(delivery) => break Ok(delivery),
+                    Ok(delivery) => break Pending::Queued(delivery),
                     Err((RdError::MessageProduction(RDKafkaErrorCode::QueueFull), back))
                         if std::time::Instant::now() < deadline =>
                     {
                         record = back;
                         tokio::time::sleep(QUEUE_FULL_PAUSE).await;
                     }
-                    Err((e, _)) => break Err(e),
+                    Err((e, _)) => break Pending::Refused(e),
                 }
             };
-            waiting.push((r.topic, queued));
+            stopped = matches!(pending, Pending::Refused(_));
+            items.push((r.topic.to_string(), pending));
         }
-        let mut out = Vec::with_capacity(waiting.len());
-        for (topic, queued) in waiting {
-            let reported = match queued {
-                Ok(delivery) => match delivery.await {
+        Queued { items }
+    }
+
+    /// The delivery reports of queued records, in their order.
+    pub async fn reports(&self, queued: Queued) -> Vec<Result<Delivery, KafkaError>> {
+        let mut out = Vec::with_capacity(queued.items.len());
+        for (topic, pending) in queued.items {
+            let reported = match pending {
+                Pending::Queued(delivery) => match delivery.await {
                     Ok(Ok(d)) => Ok((d.partition, d.offset)),
                     Ok(Err((e, _))) => Err(e),
                     Err(_) => Err(RdError::Canceled),
                 },
-                Err(e) => Err(e),
+                Pending::Refused(e) => Err(e),
+                Pending::NotSent => {
+                    out.push(Err(KafkaError::Delivery {
+                        topic,
+                        reason: NOT_SENT.into(),
+                    }));
+                    continue;
+                }
             };
-            out.push(self.outcome(topic, reported));
+            out.push(self.outcome(&topic, reported));
         }
         out
     }
