@@ -544,21 +544,7 @@ async fn a_window_of_records_gets_one_outcome_each_in_order_and_nothing_overtake
         }
     }
     // kcat reads the 7 sent before it, in order, and nothing else.
-    let out = common::kcat(&[
-        "-C",
-        "-t",
-        &topic,
-        "-o",
-        "beginning",
-        "-e",
-        "-q",
-        "-f",
-        "%s\n",
-    ]);
-    let read: Vec<String> = String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(str::to_string)
-        .collect();
+    let read = common::kcat_values(&topic);
     let want: Vec<String> = (0..7).map(|i| format!("record {i}")).collect();
     assert_eq!(read, want);
 }

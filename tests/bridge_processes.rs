@@ -183,37 +183,15 @@ async fn two_bridge_processes_in_one_group_split_partitions_and_handle_each_even
     // Every decision becomes exactly one task.
     let deadline = Instant::now() + Duration::from_secs(90);
     let tasks: Vec<Value> = loop {
-        let out = kcat(&[
-            "-C",
-            "-t",
-            &implementation,
-            "-o",
-            "beginning",
-            "-e",
-            "-q",
-            "-f",
-            "%s\n",
-        ]);
-        let tasks: Vec<Value> = stdout(&out)
-            .lines()
+        let tasks: Vec<Value> = kcat_values(&implementation)
+            .iter()
             .filter_map(|l| serde_json::from_str(l).ok())
             .collect();
         if tasks.len() >= EVENTS {
             // A moment more, so a duplicate would have time to show.
             tokio::time::sleep(Duration::from_secs(2)).await;
-            let out = kcat(&[
-                "-C",
-                "-t",
-                &implementation,
-                "-o",
-                "beginning",
-                "-e",
-                "-q",
-                "-f",
-                "%s\n",
-            ]);
-            break stdout(&out)
-                .lines()
+            break kcat_values(&implementation)
+                .iter()
                 .filter_map(|l| serde_json::from_str(l).ok())
                 .collect();
         }

@@ -31,18 +31,7 @@ fn produce(topic: &str, partition: i32, prefix: &str, n: usize) {
 }
 
 fn values(topic: &str) -> Vec<String> {
-    let out = kcat(&[
-        "-C",
-        "-t",
-        topic,
-        "-o",
-        "beginning",
-        "-e",
-        "-q",
-        "-f",
-        "%s\n",
-    ]);
-    let mut v: Vec<String> = stdout(&out).lines().map(str::to_string).collect();
+    let mut v = kcat_values(topic);
     v.sort();
     v
 }

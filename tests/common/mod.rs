@@ -96,6 +96,26 @@ pub fn kcat(args: &[&str]) -> Output {
     kcat_with_stdin(args, None)
 }
 
+/// Every value of a topic as kcat reads it from the beginning, one string per
+/// record, in the order kcat prints them.
+pub fn kcat_values(topic: &str) -> Vec<String> {
+    let out = kcat(&[
+        "-C",
+        "-t",
+        topic,
+        "-o",
+        "beginning",
+        "-e",
+        "-q",
+        "-f",
+        "%s\n",
+    ]);
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
 /// Runs kcat with the given bytes on stdin.
 pub fn kcat_with_stdin(args: &[&str], stdin: Option<&[u8]>) -> Output {
     use std::io::Write;
