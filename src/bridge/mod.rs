@@ -520,8 +520,7 @@ impl Core {
                 .filter_map(|(k, v)| {
                     v.map(|v| (k.to_string(), String::from_utf8_lossy(v).into_owned()))
                 })
-                .collect::<Vec<_>>()
-                .into(),
+                .collect(),
             attempt: 1,
         };
         let rx = self

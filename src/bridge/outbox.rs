@@ -175,7 +175,7 @@ struct Shared {
     state: Mutex<State>,
     hot: Mutex<Hot>,
     /// [`HOT_BYTES`], smaller in tests.
-    hot_limit: std::sync::atomic::AtomicUsize,
+    hot_limit: usize,
     waiters: Mutex<HashMap<u64, oneshot::Sender<Delivery>>>,
     appended: Notify,
 }
@@ -195,6 +195,15 @@ impl Outbox {
     /// previous process left in it is kept, to be delivered first; a frame torn
     /// by a crash mid-write (never acknowledged to anyone) is cut off.
     pub fn open(dir: &Path, capacity: u64) -> Result<Self, OutboxError> {
+        Self::open_with_hot_limit(dir, capacity, HOT_BYTES)
+    }
+
+    /// [`Outbox::open`] keeping at most `hot_limit` bytes of records in memory.
+    fn open_with_hot_limit(
+        dir: &Path,
+        capacity: u64,
+        hot_limit: usize,
+    ) -> Result<Self, OutboxError> {
         let store_err = |path: &Path, e: std::io::Error| OutboxError::Store {
             path: path.to_path_buf(),
             reason: e.to_string(),
@@ -287,7 +296,7 @@ impl Outbox {
             acked,
             state: Mutex::new(state),
             hot: Mutex::default(),
-            hot_limit: HOT_BYTES.into(),
+            hot_limit,
             waiters: Mutex::default(),
             appended: Notify::new(),
         });
@@ -686,7 +695,7 @@ impl Shared {
         if let Ok(mut hot) = self.hot.lock() {
             for ((seq, _), req) in locs.iter().zip(batch.iter_mut()) {
                 let weight = req.record.weight();
-                if hot.bytes + weight > self.hot_limit.load(std::sync::atomic::Ordering::Relaxed) {
+                if hot.bytes + weight > self.hot_limit {
                     break;
                 }
                 hot.bytes += weight;
@@ -966,12 +975,9 @@ mod tests {
     #[tokio::test]
     async fn past_the_memory_budget_records_come_from_the_log_and_acks_free_memory() {
         let dir = tempfile::tempdir().unwrap();
-        let ob = Outbox::open(dir.path(), 100).unwrap();
         // Room for two records.
         let limit = rec("debate", 0).weight() * 2;
-        ob.shared
-            .hot_limit
-            .store(limit, std::sync::atomic::Ordering::Relaxed);
+        let ob = Outbox::open_with_hot_limit(dir.path(), 100, limit).unwrap();
         for n in 0..2 {
             ob.append(rec("debate", n), None).await.unwrap();
         }

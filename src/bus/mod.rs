@@ -311,7 +311,7 @@ impl Bus {
 
     /// Names of the subscribed handlers, in subscription order.
     pub fn handler_names(&self) -> Vec<String> {
-        self.handlers()
+        self.handlers_where(|_| true)
             .iter()
             .map(|h| h.name().to_string())
             .collect()
@@ -385,11 +385,12 @@ impl Bus {
             .unwrap_or(false)
     }
 
-    fn handlers(&self) -> Vec<Arc<dyn Handler>> {
+    /// The subscribed handlers that `keep`, in subscription order.
+    fn handlers_where(&self, keep: impl Fn(&dyn Handler) -> bool) -> Vec<Arc<dyn Handler>> {
         self.inner
             .handlers
             .read()
-            .map(|hs| hs.clone())
+            .map(|hs| hs.iter().filter(|h| keep(h.as_ref())).cloned().collect())
             .unwrap_or_default()
     }
 
@@ -399,12 +400,7 @@ impl Bus {
 
     async fn run_lane(&self, mut rx: mpsc::Receiver<Job>) {
         while let Some(job) = rx.recv().await {
-            let handlers: Vec<Arc<dyn Handler>> = self
-                .inner
-                .handlers
-                .read()
-                .map(|hs| hs.iter().filter(|h| h.wants(&job.env)).cloned().collect())
-                .unwrap_or_default();
+            let handlers = self.handlers_where(|h| h.wants(&job.env));
             let policy = self.policy();
             let outcomes = join_all(
                 handlers

@@ -96,9 +96,9 @@ pub fn kcat(args: &[&str]) -> Output {
     kcat_with_stdin(args, None)
 }
 
-/// Every value of a topic as kcat reads it from the beginning, one string per
-/// record, in the order kcat prints them.
-pub fn kcat_values(topic: &str) -> Vec<String> {
+/// A topic read by kcat from the beginning to its end, each record printed
+/// with `format` (kcat's `-f`).
+pub fn kcat_read(topic: &str, format: &str) -> String {
     let out = kcat(&[
         "-C",
         "-t",
@@ -108,9 +108,15 @@ pub fn kcat_values(topic: &str) -> Vec<String> {
         "-e",
         "-q",
         "-f",
-        "%s\n",
+        format,
     ]);
-    String::from_utf8_lossy(&out.stdout)
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Every value of a topic as kcat reads it from the beginning, one string per
+/// record, in the order kcat prints them.
+pub fn kcat_values(topic: &str) -> Vec<String> {
+    kcat_read(topic, "%s\n")
         .lines()
         .map(str::to_string)
         .collect()

@@ -351,11 +351,12 @@ impl OpsDialog {
                     ),
                     t.strong(),
                 ));
-                // Lines around the rows: the dry-run note, a blank, the column
-                // heads, a blank, the keys; plus the borders and a margin. A plan
-                // taller than the screen shows what fits and counts the rest, so
-                // the keys line is always there.
-                let room = usize::from(area.height.saturating_sub(2 + 2)).saturating_sub(5);
+                // A plan taller than the screen shows the rows that fit and
+                // counts the rest, so the keys line is always there. Around the
+                // rows: the lines so far, then a blank and the keys; outside,
+                // the borders and the margin the popup keeps.
+                let around = lines.len() + 2;
+                let room = usize::from(area.height.saturating_sub(2 + 2)).saturating_sub(around);
                 let shown = if plan.rows.len() > room {
                     room.saturating_sub(1)
                 } else {
