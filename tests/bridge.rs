@@ -555,3 +555,163 @@ async fn a_window_of_records_gets_one_outcome_each_in_order_and_nothing_overtake
     }
     assert_eq!(read, want);
 }
+
+/// `n` characters that zstd cannot shrink much, so a record stays as large on
+/// the wire as it is.
+fn incompressible(n: usize) -> String {
+    use rand::Rng as _;
+    let mut rng = rand::rng();
+    (0..n)
+        .map(|_| char::from(b"0123456789abcdefghijklmnopqrstuvwxyz"[rng.random_range(0..36)]))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_event_kafka_refuses_for_good_is_set_aside_and_the_events_behind_it_still_arrive() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = settings(dir.path(), &tag());
+    let topic = s.topics.resolve("debate");
+    // The broker takes at most 4 KiB per batch on this topic; the producer's
+    // own limit stays at librdkafka's 1 MB, so only the broker refuses.
+    let admin: rdkafka::admin::AdminClient<_> = rdkafka::ClientConfig::new()
+        .set("bootstrap.servers", &s.brokers)
+        .create()
+        .unwrap();
+    let created = admin
+        .create_topics(
+            &[
+                rdkafka::admin::NewTopic::new(
+                    &topic,
+                    1,
+                    rdkafka::admin::TopicReplication::Fixed(1),
+                )
+                .set("max.message.bytes", "4096"),
+            ],
+            &rdkafka::admin::AdminOptions::new().operation_timeout(Some(Duration::from_secs(10))),
+        )
+        .await
+        .unwrap();
+    assert!(created.iter().all(Result::is_ok), "{created:?}");
+    let mut cfg = config(&s, dir.path(), "a");
+    cfg.publish_wait = Duration::from_secs(20);
+    let outbox_dir = cfg.outbox_dir.clone();
+    let handle = bridge::start(&s, cfg, Bus::new(1024)).await.unwrap();
+    let publisher = handle.publisher();
+
+    // Published at once, so the big one shares batches with small ones.
+    let events: Vec<Envelope> = (0..6)
+        .map(|i| {
+            let data = if i == 2 {
+                json!({"i": i, "blob": incompressible(20_000)})
+            } else {
+                json!({"i": i})
+            };
+            Envelope::new("debate", "DecisionMade", format!("agg-{i}"), data)
+        })
+        .collect();
+    let results = futures::future::join_all(events.iter().map(|env| {
+        publisher.publish(PublishRequest {
+            topic: topic.clone(),
+            envelope: env.clone(),
+            key: None,
+            headers: vec![],
+        })
+    }))
+    .await;
+    for (i, r) in results.iter().enumerate() {
+        if i == 2 {
+            let err = r.as_ref().expect_err("the big event is refused").0.clone();
+            assert!(err.contains("for good"), "{err}");
+            assert!(
+                err.contains(eventdeck::bridge::outbox::SET_ASIDE_FILE),
+                "{err}"
+            );
+        } else {
+            assert!(
+                matches!(r, Ok(Published::Delivered(_))),
+                "event {i} delivered, not held up behind the refused one: {r:?}"
+            );
+        }
+    }
+    // Kafka has the other five, in the order they were published.
+    let ids: Vec<String> = common::kcat_read(&topic, "%h\n")
+        .lines()
+        .filter_map(|h| {
+            h.split(',')
+                .find_map(|kv| kv.strip_prefix("event_id="))
+                .map(str::to_string)
+        })
+        .collect();
+    let expected: Vec<String> = events
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != 2)
+        .map(|(_, e)| e.event_id.to_string())
+        .collect();
+    assert_eq!(ids, expected);
+    // The refused one is kept, whole, in the set-aside file.
+    let line = std::fs::read_to_string(outbox_dir.join(eventdeck::bridge::outbox::SET_ASIDE_FILE))
+        .expect("the set-aside file");
+    let lines: Vec<&str> = line.lines().collect();
+    assert_eq!(lines.len(), 1, "{line}");
+    let kept: serde_json::Value = serde_json::from_str(lines[0]).unwrap();
+    assert_eq!(kept["topic"], topic);
+    assert!(
+        kept["reason"]
+            .as_str()
+            .unwrap()
+            .to_lowercase()
+            .contains("too large"),
+        "{kept}"
+    );
+    let value: serde_json::Value = serde_json::from_str(kept["value"].as_str().unwrap()).unwrap();
+    assert_eq!(value["event_id"], events[2].event_id.to_string());
+    assert_eq!(value["data"], events[2].data);
+    assert_eq!(handle.outbox_depth(), 0);
+    let m = handle.metrics_now();
+    assert_eq!(m.contexts["debate"].set_aside, 1);
+    assert_eq!(m.contexts["debate"].delivered, 5);
+    handle.shutdown().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_event_larger_than_the_producer_takes_is_refused_when_published_and_never_accepted() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = settings(dir.path(), &tag());
+    s.properties.insert(
+        "message.max.bytes".into(),
+        eventdeck::config::PropertyValue::Plain("5000".into()),
+    );
+    let handle = bridge::start(&s, config(&s, dir.path(), "a"), Bus::new(1024))
+        .await
+        .unwrap();
+    let topic = s.topics.resolve("debate");
+    let publish = |env: Envelope| {
+        handle.publisher().publish(PublishRequest {
+            topic: topic.clone(),
+            envelope: env,
+            key: None,
+            headers: vec![],
+        })
+    };
+    let big = Envelope::new(
+        "debate",
+        "DecisionMade",
+        "agg-big",
+        json!({"blob": "x".repeat(6000)}),
+    );
+    let err = publish(big).await.expect_err("refused").0;
+    assert!(
+        err.contains("over the producer's message.max.bytes of 5000"),
+        "{err}"
+    );
+    assert_eq!(handle.outbox_depth(), 0, "nothing was accepted");
+    assert_eq!(handle.metrics_now().contexts["debate"].published, 0);
+    let small = Envelope::new("debate", "DecisionMade", "agg-small", json!({"ok": true}));
+    let id = small.event_id.to_string();
+    assert!(matches!(publish(small).await, Ok(Published::Delivered(_))));
+    let values = common::kcat_values(&topic);
+    assert_eq!(values.len(), 1, "{values:?}");
+    assert!(values[0].contains(&id));
+    handle.shutdown().await.unwrap();
+}

@@ -36,6 +36,9 @@ pub struct ContextMetrics {
     pub retries: u64,
     /// Records written to the DLQ.
     pub dead_lettered: u64,
+    /// Records Kafka refused for good (too large for the topic, say), moved
+    /// out of the outbox to its set-aside file.
+    pub set_aside: u64,
     /// Records of this context waiting in the outbox.
     pub outbox_depth: u64,
     /// Handler runs measured.
@@ -74,6 +77,7 @@ impl MetricsSnapshot {
             t.handler_errors += c.handler_errors;
             t.retries += c.retries;
             t.dead_lettered += c.dead_lettered;
+            t.set_aside += c.set_aside;
             t.outbox_depth += c.outbox_depth;
             t.latency_count += c.latency_count;
             t.latency_max = t.latency_max.max(c.latency_max);
@@ -108,9 +112,10 @@ pub(crate) enum Count {
     HandlerErrors,
     Retries,
     DeadLettered,
+    SetAside,
 }
 
-const COUNTS: [(Count, &str, &str); 8] = [
+const COUNTS: [(Count, &str, &str); 9] = [
     (Count::Published, "published", "Events published locally"),
     (
         Count::Delivered,
@@ -134,6 +139,11 @@ const COUNTS: [(Count, &str, &str); 8] = [
         Count::DeadLettered,
         "dead_lettered",
         "Records written to the DLQ",
+    ),
+    (
+        Count::SetAside,
+        "set_aside",
+        "Records Kafka refused for good, moved to the outbox's set-aside file",
     ),
 ];
 
@@ -291,6 +301,7 @@ impl Metrics {
                 handler_errors: get(Count::HandlerErrors),
                 retries: get(Count::Retries),
                 dead_lettered: get(Count::DeadLettered),
+                set_aside: get(Count::SetAside),
                 outbox_depth: per_context_depth.get(&name).copied().unwrap_or(0),
                 ..ContextMetrics::default()
             };

@@ -17,7 +17,7 @@ pub mod metrics;
 pub mod outbox;
 pub mod reactions;
 
-use std::collections::VecDeque;
+use std::collections::{BTreeSet, VecDeque};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -55,8 +55,20 @@ const BATCH_LINGER: Duration = Duration::from_millis(2);
 /// Windows in flight at once.
 const RELAY_PIPELINE: usize = 4;
 
-/// A record's sequence number, context, and how its delivery went.
-type Sent = (u64, String, Result<Delivery, KafkaError>);
+/// A record's sequence number, the record, and how its delivery went.
+type Sent = (u64, OutboxRecord, Result<Delivery, KafkaError>);
+
+/// A window's outcomes, sorted ([`Core::tally`]).
+struct Tally {
+    /// Acknowledged by Kafka: sequence number, context, where.
+    delivered: Vec<(u64, String, Delivery)>,
+    /// The first record to send again.
+    first_failed: Option<u64>,
+    /// Refused for good on their own: to set aside, with Kafka's reason.
+    refused: Vec<(u64, OutboxRecord, String)>,
+    /// True when every failure was a refusal for good (no backoff needed).
+    only_refusals: bool,
+}
 
 /// How often removals of delivered records are made durable at least.
 const DURABLE_ACK_INTERVAL: Duration = Duration::from_secs(1);
@@ -387,7 +399,8 @@ impl Publisher for BridgePublisher {
                 .publish_local(req.envelope, req.headers, req.topic, req.key)
                 .await?;
             match tokio::time::timeout(core.cfg.publish_wait, delivered).await {
-                Ok(Ok(d)) => Ok(Published::Delivered(d)),
+                Ok(Ok(Ok(d))) => Ok(Published::Delivered(d)),
+                Ok(Ok(Err(set_aside))) => Err(PublishError(set_aside)),
                 _ => Ok(Published::Queued {
                     outbox_depth: core.outbox.depth(),
                 }),
@@ -551,7 +564,7 @@ impl Core {
         extra_headers: Vec<(String, String)>,
         topic: String,
         key: Option<String>,
-    ) -> BoxFuture<'static, Result<oneshot::Receiver<Delivery>, PublishError>> {
+    ) -> BoxFuture<'static, Result<oneshot::Receiver<outbox::Outcome>, PublishError>> {
         Box::pin(async move {
             self.observe(&env);
             let (value, mut headers) = crate::kafka::produce::envelope_record(&env, &extra_headers);
@@ -568,6 +581,16 @@ impl Core {
                 headers,
                 enqueued_ms: chrono::Utc::now().timestamp_millis(),
             };
+            // Refused now, with both sizes, rather than accepted and then
+            // refused by librdkafka at every try.
+            self.producer
+                .check_size(&RawRecord {
+                    topic: &record.topic,
+                    key: record.key.as_deref(),
+                    value: record.value.as_deref(),
+                    headers: &record.headers,
+                })
+                .map_err(|e| PublishError(e.to_string()))?;
             // What a failing local handler's dead letter needs; nothing to keep
             // when no local handler wants the event (most published events).
             let failed = self.bus.wants(&env).then(|| Failed {
@@ -710,13 +733,22 @@ impl Core {
     /// Kafka is kept busy while acknowledged records are removed. A failed
     /// delivery drains the pipeline, keeps what succeeded, and rewinds to the
     /// first failed record; the idempotent producer keeps each partition in order.
+    ///
+    /// A record Kafka refuses for good (too large, invalid) must not hold up
+    /// everything behind it. The broker judges whole batches, so a small record
+    /// batched with a too-large one is refused with it: a refused record is
+    /// first sent again on its own (nothing else in flight), and set aside
+    /// ([`Outbox::set_aside`]) only when it is refused alone too.
     async fn run_relay(self: Arc<Self>, mut shutdown: watch::Receiver<bool>) {
         let mut cursor = 0u64;
         let mut backoff = Duration::from_millis(200);
         let mut flush_deadline: Option<tokio::time::Instant> = None;
         let mut last_durable = std::time::Instant::now();
-        let mut in_flight: VecDeque<JoinHandle<Vec<Sent>>> = VecDeque::new();
+        // Windows in flight; `true` for a suspect sent on its own.
+        let mut in_flight: VecDeque<(bool, JoinHandle<Vec<Sent>>)> = VecDeque::new();
         let mut removals: Vec<JoinHandle<()>> = Vec::new();
+        // Records refused for good alongside others, to be sent again alone.
+        let mut suspects: BTreeSet<u64> = BTreeSet::new();
         loop {
             if *shutdown.borrow() && flush_deadline.is_none() {
                 flush_deadline = Some(tokio::time::Instant::now() + self.cfg.shutdown_flush);
@@ -724,7 +756,8 @@ impl Core {
             if flush_deadline.is_some_and(|d| tokio::time::Instant::now() >= d) {
                 break;
             }
-            if in_flight.len() < RELAY_PIPELINE {
+            let solo_in_flight = in_flight.iter().any(|(solo, _)| *solo);
+            if in_flight.len() < RELAY_PIPELINE && !solo_in_flight {
                 // Fresh records from memory; older ones (a rewind, a restart, a
                 // backlog past the memory budget) from the log on disk.
                 let mut window = self.outbox.take_hot(cursor, RELAY_WINDOW);
@@ -743,7 +776,19 @@ impl Core {
                         Err(_) => break,
                     };
                 }
-                if let Some((last, _)) = window.last() {
+                // A suspect goes alone; a window otherwise ends before one.
+                // What is cut off is read from the log next time round.
+                let solo = window
+                    .first()
+                    .is_some_and(|(seq, _)| suspects.contains(seq));
+                if solo {
+                    window.truncate(1);
+                } else if let Some(at) = window.iter().position(|(seq, _)| suspects.contains(seq)) {
+                    window.truncate(at);
+                }
+                // Alone means alone: wait for what is in flight first.
+                let wait_first = solo && !in_flight.is_empty();
+                if let Some((last, _)) = window.last().filter(|_| !wait_first) {
                     cursor = last + 1;
                     // Queued here, window after window, so no window's records
                     // reach librdkafka before an earlier one's (the idempotent
@@ -774,11 +819,16 @@ impl Core {
                         // What was not queued stays in the outbox for the next start.
                         () = flush_over => break,
                     };
-                    in_flight.push_back(tokio::spawn(self.clone().reports_of(window, queued)));
+                    in_flight
+                        .push_back((solo, tokio::spawn(self.clone().reports_of(window, queued))));
                     continue;
                 }
+                if wait_first {
+                    // Read again once the pipeline is empty.
+                    cursor = window.first().map_or(cursor, |(seq, _)| *seq);
+                }
             }
-            let Some(oldest) = in_flight.pop_front() else {
+            let Some((solo, oldest)) = in_flight.pop_front() else {
                 if flush_deadline.is_some() {
                     break;
                 }
@@ -801,25 +851,36 @@ impl Core {
             if durable {
                 last_durable = std::time::Instant::now();
             }
-            let (remove, mut first_failed) = self.tally(sent);
+            let tally = self.tally(sent, solo, &mut suspects);
+            let mut first_failed = tally.first_failed;
             removals.retain(|h| !h.is_finished());
-            removals.push(self.remove(remove, durable));
+            removals.push(self.remove(tally.delivered, durable));
+            let first_refused = tally.refused.first().map(|(seq, _, _)| *seq);
+            if first_refused.is_some() && !self.set_aside(tally.refused).await {
+                // Could not be written down: still in the outbox, tried again.
+                first_failed = first_failed.min(first_refused).or(first_refused);
+            }
             let Some(_) = first_failed else {
                 backoff = Duration::from_millis(200);
                 continue;
             };
             // Drain the pipeline; keep its successes; rewind to the first failure.
-            for h in in_flight.drain(..) {
+            for (solo, h) in in_flight.drain(..) {
                 let Ok(sent) = h.await else { break };
-                let (remove, failed) = self.tally(sent);
+                let tally = self.tally(sent, solo, &mut suspects);
+                let failed = tally.first_failed;
                 first_failed = first_failed.min(failed).or(first_failed).or(failed);
-                removals.push(self.remove(remove, false));
+                removals.push(self.remove(tally.delivered, false));
             }
             for h in removals.drain(..) {
                 let _ = h.await;
             }
             if let Some(seq) = first_failed {
                 cursor = seq;
+            }
+            // Only a record refused for good: send it alone at once.
+            if suspects.first() == first_failed.as_ref() && tally.only_refusals {
+                continue;
             }
             tokio::select! {
                 _ = tokio::time::sleep(backoff) => {}
@@ -842,30 +903,79 @@ impl Core {
         window
             .into_iter()
             .zip(results)
-            .map(|((seq, r), res)| (seq, r.context, res))
+            .map(|((seq, r), res)| (seq, r, res))
             .collect()
     }
 
-    /// Counts a window's outcomes: the delivered records and the first failure.
-    fn tally(&self, sent: Vec<Sent>) -> (Vec<(u64, String, Delivery)>, Option<u64>) {
-        let mut delivered = Vec::with_capacity(sent.len());
-        let mut first_failed = None;
-        for (seq, context, res) in sent {
+    /// Sorts a window's outcomes: the delivered records, the first that must be
+    /// sent again, and those refused for good on their own (`solo`). A record
+    /// refused for good in company becomes a suspect, sent again alone.
+    fn tally(&self, sent: Vec<Sent>, solo: bool, suspects: &mut BTreeSet<u64>) -> Tally {
+        let mut t = Tally {
+            delivered: Vec::with_capacity(sent.len()),
+            first_failed: None,
+            refused: Vec::new(),
+            only_refusals: true,
+        };
+        for (seq, record, res) in sent {
             match res {
                 Ok(d) => {
-                    self.metrics.add(Count::Delivered, &context, 1);
-                    delivered.push((seq, context, d));
+                    self.metrics.add(Count::Delivered, &record.context, 1);
+                    suspects.remove(&seq);
+                    t.delivered.push((seq, record.context, d));
+                }
+                Err(KafkaError::Rejected { reason, .. }) if solo => {
+                    self.metrics
+                        .add(Count::DeliveryFailures, &record.context, 1);
+                    suspects.remove(&seq);
+                    t.refused.push((seq, record, reason));
                 }
                 Err(e) => {
-                    self.metrics.add(Count::DeliveryFailures, &context, 1);
-                    if first_failed.is_none() {
+                    self.metrics
+                        .add(Count::DeliveryFailures, &record.context, 1);
+                    let refused = matches!(e, KafkaError::Rejected { .. });
+                    if refused {
+                        suspects.insert(seq);
+                    } else {
+                        t.only_refusals = false;
+                    }
+                    if t.first_failed.is_none() {
                         tracing::warn!(error = %e, outbox_depth = self.outbox.depth(), "delivery failed; will retry from the outbox");
-                        first_failed = Some(seq);
+                        t.first_failed = Some(seq);
                     }
                 }
             }
         }
-        (delivered, first_failed)
+        t
+    }
+
+    /// Moves records Kafka refused for good, on their own, out of the outbox
+    /// into its set-aside file. False when one could not be written there (it
+    /// then stays in the outbox).
+    async fn set_aside(&self, refused: Vec<(u64, OutboxRecord, String)>) -> bool {
+        let ob = self.outbox.clone();
+        let metrics = self.metrics.clone();
+        let done = tokio::task::spawn_blocking(move || {
+            let mut all = true;
+            for (seq, record, reason) in refused {
+                match ob.set_aside(seq, &record, &reason) {
+                    Ok(path) => {
+                        metrics.add(Count::SetAside, &record.context, 1);
+                        tracing::error!(
+                            topic = %record.topic, context = %record.context, %reason, path = %path.display(),
+                            "Kafka refused an event for good; it was moved out of the outbox to the set-aside file"
+                        );
+                    }
+                    Err(e) => {
+                        tracing::error!(error = %e, "setting a refused record aside");
+                        all = false;
+                    }
+                }
+            }
+            all
+        })
+        .await;
+        done.unwrap_or(false)
     }
 
     /// Removes delivered records from the outbox in the background.

@@ -26,6 +26,10 @@ use tokio::sync::{Notify, mpsc, oneshot};
 
 use crate::kafka::Delivery;
 
+/// What a record's waiter learns: where Kafka put it, or why it was set aside
+/// instead ([`Outbox::set_aside`]).
+pub type Outcome = Result<Delivery, String>;
+
 /// Appends group-committed in one write and one fsync at most.
 const MAX_BATCH: usize = 4096;
 
@@ -38,6 +42,10 @@ const SEGMENT_SUFFIX: &str = "seg";
 
 /// The file holding the acknowledged position.
 pub const ACKED_FILE: &str = "acked";
+
+/// Records Kafka refused for good, one JSON object a line
+/// ([`Outbox::set_aside`]).
+pub const SET_ASIDE_FILE: &str = "set-aside.jsonl";
 
 /// A frame: payload length (u32), CRC-32 of sequence number and payload (u32),
 /// sequence number (u64), all little-endian, then the payload.
@@ -101,7 +109,7 @@ enum WriterMsg {
 
 struct AppendReq {
     record: OutboxRecord,
-    waiter: Option<oneshot::Sender<Delivery>>,
+    waiter: Option<oneshot::Sender<Outcome>>,
     reply: oneshot::Sender<Result<u64, OutboxError>>,
 }
 
@@ -176,7 +184,7 @@ struct Shared {
     hot: Mutex<Hot>,
     /// [`HOT_BYTES`], smaller in tests.
     hot_limit: usize,
-    waiters: Mutex<HashMap<u64, oneshot::Sender<Delivery>>>,
+    waiters: Mutex<HashMap<u64, oneshot::Sender<Outcome>>>,
     appended: Notify,
 }
 
@@ -219,6 +227,9 @@ impl Outbox {
             .map_err(|e| store_err(&acked_path, e))?;
         let watermark = read_acked(&acked);
 
+        // Set aside since the acknowledged position was last written: not to be
+        // sent (and set aside) again.
+        let set_aside = set_aside_seqs(&dir.join(SET_ASIDE_FILE), watermark);
         let mut state = State::default();
         let mut pending = BTreeMap::new();
         let mut max_seq = watermark;
@@ -258,7 +269,7 @@ impl Outbox {
             }
             for (seq, pos, payload) in frames {
                 max_seq = max_seq.max(seq);
-                if seq <= watermark {
+                if seq <= watermark || set_aside.contains(&seq) {
                     continue;
                 }
                 let Some(rec) = decode_record(payload) else {
@@ -353,7 +364,7 @@ impl Outbox {
     pub async fn append(
         &self,
         record: OutboxRecord,
-        waiter: Option<oneshot::Sender<Delivery>>,
+        waiter: Option<oneshot::Sender<Outcome>>,
     ) -> Result<u64, OutboxError> {
         {
             let mut st = self.shared.state.lock().map_err(|_| OutboxError::Closed)?;
@@ -499,20 +510,79 @@ impl Outbox {
         delivered: &[(u64, String, Delivery)],
         durable: bool,
     ) -> Result<(), OutboxError> {
+        self.retire(
+            delivered.iter().map(|(seq, ctx, _)| (*seq, ctx.as_str())),
+            durable,
+        )?;
+        if let Ok(mut ws) = self.shared.waiters.lock() {
+            for (seq, _, d) in delivered {
+                if let Some(w) = ws.remove(seq) {
+                    let _ = w.send(Ok(d.clone()));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Takes a record Kafka refused for good (too large for the topic, say)
+    /// out of the way, so the records behind it are not held up forever: it is
+    /// first appended, with `reason`, to [`SET_ASIDE_FILE`] in the outbox
+    /// directory (fsynced: nothing the outbox accepted is lost), then removed
+    /// from the log. Its waiter learns `reason`. Returns the file's path.
+    pub(crate) fn set_aside(
+        &self,
+        seq: u64,
+        record: &OutboxRecord,
+        reason: &str,
+    ) -> Result<PathBuf, OutboxError> {
+        let path = self.shared.dir.join(SET_ASIDE_FILE);
+        let store_error = |e: std::io::Error| OutboxError::Store {
+            path: path.clone(),
+            reason: e.to_string(),
+        };
+        let mut line = set_aside_line(seq, record, reason).to_string();
+        line.push('\n');
+        let mut file = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .map_err(store_error)?;
+        file.write_all(line.as_bytes()).map_err(store_error)?;
+        file.sync_data().map_err(store_error)?;
+        self.retire(std::iter::once((seq, record.context.as_str())), true)?;
+        if let Ok(mut ws) = self.shared.waiters.lock()
+            && let Some(w) = ws.remove(&seq)
+        {
+            let _ = w.send(Err(format!(
+                "Kafka refused the event for {} for good ({reason}); it was moved out of the outbox to {}",
+                record.topic,
+                path.display()
+            )));
+        }
+        Ok(path)
+    }
+
+    /// Removes records from the log and moves the acknowledged position past
+    /// them (see [`Outbox::acknowledge`] for `durable`).
+    fn retire<'a>(
+        &self,
+        done: impl Iterator<Item = (u64, &'a str)> + Clone,
+        durable: bool,
+    ) -> Result<(), OutboxError> {
         let mut removed: BTreeMap<&str, u64> = BTreeMap::new();
         {
             let mut log = self.shared.log.lock().map_err(|_| OutboxError::Closed)?;
-            for (seq, ctx, _) in delivered {
-                if log.pending.remove(seq).is_some() {
+            for (seq, ctx) in done.clone() {
+                if log.pending.remove(&seq).is_some() {
                     *removed.entry(ctx).or_default() += 1;
                 }
             }
-            // Delivered after a read from disk while still in memory.
+            // Done after a read from disk while still in memory.
             if let Ok(mut hot) = self.shared.hot.lock()
                 && !hot.records.is_empty()
             {
-                for (seq, _, _) in delivered {
-                    hot.remove(*seq);
+                for (seq, _) in done {
+                    hot.remove(seq);
                 }
             }
             let position = log
@@ -533,13 +603,6 @@ impl Outbox {
         }
         for (ctx, n) in removed {
             self.shared.release(ctx, n);
-        }
-        if let Ok(mut ws) = self.shared.waiters.lock() {
-            for (seq, _, d) in delivered {
-                if let Some(w) = ws.remove(seq) {
-                    let _ = w.send(d.clone());
-                }
-            }
         }
         Ok(())
     }
@@ -780,6 +843,65 @@ fn read_acked(file: &File) -> u64 {
 
 /// Writes the acknowledged position in place (16 bytes: within one sector, so
 /// never torn), fsynced when `durable`.
+/// The sequence numbers above `watermark` in the set-aside file (an unreadable
+/// line is skipped: at worst that record is sent, and set aside, again).
+fn set_aside_seqs(path: &Path, watermark: u64) -> std::collections::HashSet<u64> {
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return Default::default();
+    };
+    text.lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .filter_map(|v| v["seq"].as_u64())
+        .filter(|seq| *seq > watermark)
+        .collect()
+}
+
+/// A set-aside record as one JSON object that holds it exactly: bytes that are
+/// UTF-8 as text (`key`, `value`, each header's `value`), any others as
+/// base64 under `*_base64`; a missing key or value is `null`.
+fn set_aside_line(seq: u64, r: &OutboxRecord, reason: &str) -> serde_json::Value {
+    use base64::Engine as _;
+    use serde_json::{Map, Value};
+    fn put(obj: &mut Map<String, Value>, name: &str, bytes: Option<&[u8]>) {
+        match bytes.map(|b| (b, std::str::from_utf8(b))) {
+            None => {
+                obj.insert(name.to_string(), Value::Null);
+            }
+            Some((_, Ok(text))) => {
+                obj.insert(name.to_string(), Value::String(text.to_string()));
+            }
+            Some((b, Err(_))) => {
+                let encoded = base64::engine::general_purpose::STANDARD.encode(b);
+                obj.insert(format!("{name}_base64"), Value::String(encoded));
+            }
+        }
+    }
+    let mut obj = Map::new();
+    obj.insert(
+        "set_aside_at".into(),
+        Value::String(chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)),
+    );
+    obj.insert("reason".into(), reason.into());
+    obj.insert("seq".into(), seq.into());
+    obj.insert("context".into(), r.context.clone().into());
+    obj.insert("topic".into(), r.topic.clone().into());
+    put(&mut obj, "key", r.key.as_deref());
+    put(&mut obj, "value", r.value.as_deref());
+    let headers = r
+        .headers
+        .iter()
+        .map(|(k, v)| {
+            let mut h = Map::new();
+            h.insert("name".into(), k.clone().into());
+            put(&mut h, "value", v.as_deref());
+            Value::Object(h)
+        })
+        .collect();
+    obj.insert("headers".into(), Value::Array(headers));
+    obj.insert("enqueued_ms".into(), r.enqueued_ms.into());
+    Value::Object(obj)
+}
+
 fn write_acked(file: &File, position: u64, durable: bool) -> std::io::Result<()> {
     let mut buf = [0u8; 16];
     buf[..8].copy_from_slice(&position.to_le_bytes());
@@ -1010,6 +1132,57 @@ mod tests {
         assert!(matches!(err, OutboxError::Full { capacity: 2 }));
         assert!(err.to_string().contains("outbox is full"));
         assert_eq!(ob.depth(), 2);
+    }
+
+    #[tokio::test]
+    async fn a_record_set_aside_is_kept_exactly_in_the_file_and_leaves_the_log_for_good() {
+        use base64::Engine as _;
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let ob = Outbox::open(dir.path(), 100).unwrap();
+            let (tx, rx) = oneshot::channel();
+            ob.append(rec("debate", 0), None).await.unwrap();
+            // Key [1] and value [0xff, 2]: not UTF-8, so base64; a text header stays text.
+            let mut refused = rec("debate", 2);
+            refused.key = Some(b"agg-7".to_vec());
+            let seq = ob.append(refused.clone(), Some(tx)).await.unwrap();
+            ob.append(rec("debate", 4), None).await.unwrap();
+            let path = ob
+                .set_aside(seq, &refused, "Broker: Message size too large")
+                .unwrap();
+            assert_eq!(path, dir.path().join(SET_ASIDE_FILE));
+            let told = rx.await.unwrap().unwrap_err();
+            assert!(told.contains("Message size too large"), "{told}");
+            assert!(told.contains(SET_ASIDE_FILE), "{told}");
+            assert_eq!(ob.depth(), 2);
+            assert_eq!(ob.depth_per_context()["debate"], 2);
+            let line = std::fs::read_to_string(&path).unwrap();
+            assert_eq!(line.lines().count(), 1);
+            let v: serde_json::Value = serde_json::from_str(line.trim()).unwrap();
+            assert_eq!(v["seq"], seq);
+            assert_eq!(v["topic"], "debate.events");
+            assert_eq!(v["context"], "debate");
+            assert_eq!(v["reason"], "Broker: Message size too large");
+            assert_eq!(v["key"], "agg-7");
+            let value = base64::engine::general_purpose::STANDARD
+                .decode(v["value_base64"].as_str().unwrap())
+                .unwrap();
+            assert_eq!(Some(value), refused.value);
+            assert_eq!(
+                v["headers"],
+                serde_json::json!([{"name": "a", "value": "1"}, {"name": "b", "value": null}])
+            );
+            std::mem::forget(ob);
+        }
+        // After a crash the set-aside record is not sent again; the others are.
+        let ob = Outbox::open(dir.path(), 100).unwrap();
+        let left: Vec<u64> = ob
+            .read_from(0, 10)
+            .unwrap()
+            .iter()
+            .map(|(s, _)| *s)
+            .collect();
+        assert_eq!(left, vec![1, 3]);
     }
 
     fn delivery() -> Delivery {

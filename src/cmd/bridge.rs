@@ -77,12 +77,13 @@ pub async fn run(settings: &Settings, args: &BridgeArgs) -> Result<()> {
     let total = handle.metrics_now().total();
     let outbox = handle.shutdown_report().await?;
     eprintln!(
-        "eventdeck bridge: stopped (published {}, delivered {}, consumed {}, handled {}, dead-lettered {}; outbox {} → {} kept on disk)",
+        "eventdeck bridge: stopped (published {}, delivered {}, consumed {}, handled {}, dead-lettered {}, set aside {}; outbox {} → {} kept on disk)",
         total.published,
         total.delivered,
         total.consumed,
         total.handled,
         total.dead_lettered,
+        total.set_aside,
         depth_before,
         outbox
     );

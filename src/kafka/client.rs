@@ -112,6 +112,15 @@ pub enum KafkaError {
     /// A request that makes no sense for what the cluster holds.
     #[error("{0}")]
     Invalid(String),
+    /// Kafka refused the record itself (too large, invalid for the topic):
+    /// sending it again cannot succeed.
+    #[error("Kafka refused the record for {topic} for good: {reason}")]
+    Rejected {
+        /// Target topic.
+        topic: String,
+        /// Why.
+        reason: String,
+    },
     /// A record could not be delivered.
     #[error("delivery to {topic} failed: {reason}")]
     Delivery {

@@ -30,6 +30,27 @@ pub struct RawRecord<'a> {
     pub headers: &'a [(String, Option<Vec<u8>>)],
 }
 
+impl<'a> RawRecord<'a> {
+    /// As rdkafka takes it (the headers are copied).
+    fn to_future_record(self) -> FutureRecord<'a, [u8], [u8]> {
+        let mut headers = OwnedHeaders::new_with_capacity(self.headers.len());
+        for (k, v) in self.headers {
+            headers = headers.insert(KafkaHeader {
+                key: k,
+                value: v.as_deref(),
+            });
+        }
+        let mut record = FutureRecord::to(self.topic).headers(headers);
+        if let Some(k) = self.key {
+            record = record.key(k);
+        }
+        if let Some(v) = self.value {
+            record = record.payload(v);
+        }
+        record
+    }
+}
+
 /// Why a record after a refused one was held back.
 const NOT_SENT: &str = "not sent: an earlier record of the same batch could not be queued";
 
@@ -88,6 +109,57 @@ pub struct EventProducer {
     /// Shares its state with the producer's context (the wrapper rdkafka puts
     /// around it does not hand it back).
     security: SecurityContext,
+    /// `message.max.bytes`: the largest record librdkafka will queue.
+    max_message_bytes: usize,
+}
+
+/// librdkafka's `message.max.bytes` when it is not set.
+const DEFAULT_MAX_MESSAGE_BYTES: usize = 1_000_000;
+
+/// What librdkafka adds to a record's key, value and headers when it checks
+/// `message.max.bytes` (`RD_KAFKAP_MESSAGE_V2_MAX_OVERHEAD`: the length,
+/// attributes, timestamp and offset deltas, key and value lengths and header
+/// count, each at its widest varint).
+const RECORD_MAX_OVERHEAD: usize = 5 + 1 + 10 + 5 + 5 + 5 + 5;
+
+/// True for errors about the record itself, which no retry can mend: larger
+/// than the producer or the topic accepts, or invalid for the topic (a
+/// compacted topic refuses a record without a key).
+fn is_permanent(e: &RdError) -> bool {
+    matches!(
+        e.rdkafka_error_code(),
+        Some(
+            RDKafkaErrorCode::MessageSizeTooLarge
+                | RDKafkaErrorCode::InvalidMessageSize
+                | RDKafkaErrorCode::InvalidRecord
+        )
+    )
+}
+
+/// Bytes of a zigzag varint, as record headers encode their lengths.
+fn varint_len(n: i64) -> usize {
+    let mut z = ((n << 1) ^ (n >> 63)) as u64;
+    let mut len = 1;
+    while z >= 0x80 {
+        z >>= 7;
+        len += 1;
+    }
+    len
+}
+
+/// The size librdkafka compares with `message.max.bytes` before it queues a
+/// record: key, value, serialized headers and the widest record overhead.
+pub fn record_wire_size(record: &RawRecord<'_>) -> usize {
+    let len = |b: Option<&[u8]>| b.map_or(0, <[u8]>::len);
+    let headers: usize = record
+        .headers
+        .iter()
+        .map(|(k, v)| {
+            let v_len = v.as_deref().map_or(-1, |v| v.len() as i64);
+            varint_len(k.len() as i64) + k.len() + varint_len(v_len) + v_len.max(0) as usize
+        })
+        .sum();
+    RECORD_MAX_OVERHEAD + len(record.key) + len(record.value) + headers
 }
 
 /// How long librdkafka waits to fill a batch. Each millisecond is added to every
@@ -126,11 +198,34 @@ impl EventProducer {
             cfg.get("sasl.username").map(str::to_string),
             cfg.get("sasl.mechanism").map(str::to_string),
         );
+        let max_message_bytes = cfg
+            .get("message.max.bytes")
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(DEFAULT_MAX_MESSAGE_BYTES);
         Ok(Self {
             inner,
             delivery_timeout,
             sasl,
             security,
+            max_message_bytes,
+        })
+    }
+
+    /// Refuses a record this producer could never queue because it is larger
+    /// than `message.max.bytes`, with both sizes in the message; checked
+    /// before a record is accepted, so it is refused up front rather than
+    /// failing later.
+    pub fn check_size(&self, record: &RawRecord<'_>) -> Result<(), KafkaError> {
+        let size = record_wire_size(record);
+        if size <= self.max_message_bytes {
+            return Ok(());
+        }
+        Err(KafkaError::Rejected {
+            topic: record.topic.to_string(),
+            reason: format!(
+                "the record is {size} bytes (key, value and headers), over the producer's message.max.bytes of {} — send less, or raise message.max.bytes (-X) and the topic's max.message.bytes",
+                self.max_message_bytes
+            ),
         })
     }
 
@@ -201,20 +296,7 @@ impl EventProducer {
                 items.push((r.topic.to_string(), Pending::NotSent));
                 continue;
             }
-            let mut owned = OwnedHeaders::new_with_capacity(r.headers.len());
-            for (k, v) in r.headers {
-                owned = owned.insert(KafkaHeader {
-                    key: k,
-                    value: v.as_deref(),
-                });
-            }
-            let mut record: FutureRecord<'_, [u8], [u8]> = FutureRecord::to(r.topic).headers(owned);
-            if let Some(k) = r.key {
-                record = record.key(k);
-            }
-            if let Some(v) = r.value {
-                record = record.payload(v);
-            }
+            let mut record = r.to_future_record();
             let pending = loop {
                 match self.inner.send_result(record) {
                     Ok(delivery) => break Pending::Queued(delivery),
@@ -271,6 +353,10 @@ impl EventProducer {
                 partition,
                 offset,
             }),
+            Err(e) if is_permanent(&e) => Err(KafkaError::Rejected {
+                topic: topic.to_string(),
+                reason: describe_error(&e),
+            }),
             Err(e) => {
                 let failed = KafkaError::Delivery {
                     topic: topic.to_string(),
@@ -305,5 +391,67 @@ impl EventProducer {
         self.inner
             .flush(timeout)
             .map_err(|e| KafkaError::client("flushing the producer", e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use rdkafka::ClientConfig;
+
+    use super::*;
+
+    /// Whether librdkafka queues the record with `message.max.bytes` = `limit`
+    /// (queuing is local: no broker is needed).
+    fn librdkafka_queues(record: &RawRecord<'_>, limit: usize) -> bool {
+        let producer: FutureProducer = ClientConfig::new()
+            .set("bootstrap.servers", "127.0.0.1:1")
+            .set("message.max.bytes", limit.to_string())
+            .create()
+            .unwrap();
+        match producer.send_result(record.to_future_record()) {
+            Ok(_) => true,
+            Err((e, _)) => {
+                assert!(is_permanent(&e), "{e}");
+                false
+            }
+        }
+    }
+
+    #[test]
+    fn the_size_check_draws_the_line_where_librdkafka_does() {
+        let long = "v".repeat(1200);
+        // Key, value, headers.
+        type Case = (Option<&'static [u8]>, Option<Vec<u8>>, Vec<Header>);
+        let cases: Vec<Case> = vec![
+            (Some(b"agg-1"), Some(vec![b'x'; 2000]), vec![]),
+            (None, Some(vec![b'x'; 3000]), vec![("a".into(), None)]),
+            (
+                Some(b"k"),
+                None,
+                vec![
+                    ("event_id".into(), Some(long.clone().into_bytes())),
+                    ("b".into(), Some(Vec::new())),
+                ],
+            ),
+        ];
+        for (key, value, headers) in &cases {
+            let record = RawRecord {
+                topic: "t",
+                key: *key,
+                value: value.as_deref(),
+                headers,
+            };
+            let size = record_wire_size(&record);
+            // librdkafka refuses below 1000 whatever the record.
+            let limit = size.max(1000);
+            assert!(librdkafka_queues(&record, limit), "fits at {limit}");
+            if size > 1000 {
+                assert!(
+                    !librdkafka_queues(&record, size - 1),
+                    "too large at {}",
+                    size - 1
+                );
+            }
+        }
     }
 }
