@@ -258,6 +258,7 @@ impl EventProducer {
             value,
             headers,
         };
+        self.check_size(&record)?;
         let mut out = self.send_all(std::iter::once(record)).await;
         out.pop().unwrap_or_else(|| {
             Err(KafkaError::Delivery {
