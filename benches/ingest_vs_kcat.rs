@@ -65,15 +65,25 @@ fn main() {
         .build()
         .expect("runtime");
     let (mut kcat, mut full, mut consume_only) = (Vec::new(), Vec::new(), Vec::new());
+    // Reference points, to show where the time goes: kcat printing what the
+    // console keeps of each record, and librdkafka's poll loop alone, without
+    // and with reading each record's headers.
+    let (mut kcat_headers, mut poll_bare, mut poll_headers) = (Vec::new(), Vec::new(), Vec::new());
     for round in 0..rounds {
         kcat.push(time_kcat(&brokers, &topic));
         let (d, count) = rt.block_on(ours(&settings, &topic, true));
         assert_eq!(count, n, "ingest read every record");
         full.push(d);
-        if round == 0 {
+        if round == 0 || round + 1 == rounds {
             let (d, count) = rt.block_on(ours(&settings, &topic, false));
             assert_eq!(count, n, "consume-only read every record");
             consume_only.push(d);
+            kcat_headers.push(time_kcat_with(&brokers, &topic, &["-f", "%k %h %s\n"]));
+            for (runs, headers) in [(&mut poll_bare, false), (&mut poll_headers, true)] {
+                let (d, count) = poll_loop(&brokers, &topic, headers);
+                assert_eq!(count, n, "the poll loop read every record");
+                runs.push(d);
+            }
         }
         eprintln!(
             "round {}: kcat {:.2} s, eventdeck {:.2} s",
@@ -101,6 +111,13 @@ fn main() {
     let kcat_median = line("kcat -C -e -q -o beginning > /dev/null", &mut kcat);
     let full_median = line("eventdeck consume + decode + append", &mut full);
     line("eventdeck consume only", &mut consume_only);
+    println!("  reference points:");
+    line(
+        "kcat -f '%k %h %s\\n' (key, headers, value)",
+        &mut kcat_headers,
+    );
+    line("librdkafka poll loop, headers not read", &mut poll_bare);
+    line("librdkafka poll loop, headers read", &mut poll_headers);
     println!(
         "  budget (ingest <= kcat): {}  ({:.2}x kcat's time, medians)",
         if full_median <= kcat_median {
@@ -202,6 +219,10 @@ fn fill(brokers: &str, topic: &str, n: u64) {
 }
 
 fn time_kcat(brokers: &str, topic: &str) -> Duration {
+    time_kcat_with(brokers, topic, &[])
+}
+
+fn time_kcat_with(brokers: &str, topic: &str, extra: &[&str]) -> Duration {
     let started = Instant::now();
     let status = Command::new("kcat")
         .args([
@@ -215,6 +236,7 @@ fn time_kcat(brokers: &str, topic: &str) -> Duration {
             "-o",
             "beginning",
         ])
+        .args(extra)
         .stdout(Stdio::null())
         .status()
         .expect("kcat");
@@ -261,5 +283,49 @@ async fn ours(settings: &Settings, topic: &str, decode_and_append: bool) -> (Dur
         eprintln!("  (decode + append busy {:.2} s)", busy.as_secs_f64());
     }
     reader.await.expect("join").expect("tail");
+    (started.elapsed(), n)
+}
+
+/// librdkafka's poll loop with the reader's settings (`kafka::consume`) and
+/// nothing else: the floor under any reader built on rdkafka's safe API.
+/// `headers`: each record's headers are read too (librdkafka parses them
+/// only when asked, one allocation each), as the console must.
+fn poll_loop(brokers: &str, topic: &str, headers: bool) -> (Duration, u64) {
+    use rdkafka::message::Headers as _;
+    use rdkafka::{Message, Offset, TopicPartitionList};
+    let started = Instant::now();
+    let consumer: BaseConsumer = ClientConfig::new()
+        .set("bootstrap.servers", brokers)
+        .set("group.id", format!("bench-poll-{}", uuid::Uuid::new_v4()))
+        .set("enable.auto.commit", "false")
+        .set("enable.auto.offset.store", "false")
+        .set("enable.partition.eof", "true")
+        .set("fetch.wait.max.ms", "10")
+        .set("fetch.queue.backoff.ms", "10")
+        .create()
+        .expect("consumer");
+    let mut tpl = TopicPartitionList::new();
+    for p in 0..PARTITIONS {
+        tpl.add_partition_offset(topic, p, Offset::Beginning)
+            .expect("partition");
+    }
+    consumer.assign(&tpl).expect("assign");
+    let (mut n, mut eof, mut bytes) = (0u64, 0, 0usize);
+    while eof < PARTITIONS {
+        match consumer.poll(Duration::from_millis(100)) {
+            Some(Ok(m)) => {
+                n += 1;
+                if headers && let Some(hs) = m.headers() {
+                    for h in hs.iter() {
+                        bytes += h.key.len() + h.value.map_or(0, <[u8]>::len);
+                    }
+                }
+            }
+            Some(Err(rdkafka::error::KafkaError::PartitionEOF(_))) => eof += 1,
+            Some(Err(e)) => panic!("poll: {e}"),
+            None => {}
+        }
+    }
+    std::hint::black_box(bytes);
     (started.elapsed(), n)
 }

@@ -226,13 +226,18 @@ impl From<&MetricsSnapshot> for BridgeCounts {
     }
 }
 
-/// The header line: bridge throughput, outbox and DLQ.
+/// The header line: bridge throughput, outbox and DLQ, and events Kafka
+/// refused for good (only once there are any: the log says where they are).
 pub fn status_text(m: &MetricsSnapshot) -> String {
     let t = m.total();
-    format!(
+    let mut text = format!(
         "bridge: {} published · {} handled · outbox {} · DLQ {}",
         t.published, t.handled, m.outbox_depth, t.dead_lettered
-    )
+    );
+    if t.set_aside > 0 {
+        text.push_str(&format!(" · {} refused by Kafka, set aside", t.set_aside));
+    }
+    text
 }
 
 /// The demo's flaky handler: audits new tasks, and for one task in
@@ -355,4 +360,40 @@ pub async fn run_headless(base: &Settings, rate: u32, duration: Duration) -> Res
         slow_group_lag,
         bridge,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bridge::metrics::ContextMetrics;
+
+    #[test]
+    fn the_header_counts_events_kafka_refused_only_once_there_are_some() {
+        let mut m = MetricsSnapshot {
+            outbox_depth: 3,
+            ..MetricsSnapshot::default()
+        };
+        let debate = ContextMetrics {
+            published: 10,
+            handled: 7,
+            dead_lettered: 1,
+            ..ContextMetrics::default()
+        };
+        m.contexts.insert("debate".into(), debate.clone());
+        assert_eq!(
+            status_text(&m),
+            "bridge: 10 published · 7 handled · outbox 3 · DLQ 1"
+        );
+        m.contexts.insert(
+            "testing".into(),
+            ContextMetrics {
+                set_aside: 2,
+                ..ContextMetrics::default()
+            },
+        );
+        assert_eq!(
+            status_text(&m),
+            "bridge: 10 published · 7 handled · outbox 3 · DLQ 1 · 2 refused by Kafka, set aside"
+        );
+    }
 }
