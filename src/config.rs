@@ -519,8 +519,16 @@ fn read_config_file(explicit: Option<&Path>) -> Result<(ConfigFile, Option<PathB
 }
 
 /// Replaces what a parser message quotes between backticks (the offending value,
-/// which may be a secret) with `…`.
+/// which may be a secret) with `…`. A message about the file's keys (an
+/// unknown, missing or repeated field) quotes only key names, which the reader
+/// needs to mend the file: it is kept as it is.
 fn redact_quoted(message: &str) -> String {
+    if ["unknown field", "missing field", "duplicate field"]
+        .iter()
+        .any(|about_keys| message.starts_with(about_keys))
+    {
+        return message.to_string();
+    }
     let mut out = String::with_capacity(message.len());
     let mut parts = message.split('`');
     if let Some(first) = parts.next() {
@@ -743,6 +751,19 @@ ring_size = 500
         let props: HashMap<_, _> = s.librdkafka_properties().into_iter().collect();
         assert_eq!(props["sasl.password"], "pw-from-file-123");
         assert!(!format!("{s:?}").contains("pw-from-file-123"));
+    }
+
+    #[test]
+    fn an_unknown_key_is_named_with_the_keys_allowed_there() {
+        let f = write_file("[topics]\ntrial = \"trial.events\"\n");
+        let err = load(cli_with(&f), &[])
+            .expect_err("unknown key")
+            .to_string();
+        assert!(
+            err.contains("unknown field `trial`, expected `dlq_suffix` or `contexts`"),
+            "{err}"
+        );
+        assert!(err.contains("line 2"), "{err}");
     }
 
     #[test]
