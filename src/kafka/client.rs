@@ -112,6 +112,19 @@ pub enum KafkaError {
     /// A request that makes no sense for what the cluster holds.
     #[error("{0}")]
     Invalid(String),
+    /// A record larger than the producer's `message.max.bytes`: refused before
+    /// it is sent.
+    #[error(
+        "the record is {size} bytes, over message.max.bytes ({limit}) — send less, or raise message.max.bytes (-X) and the topic's max.message.bytes (for {topic})"
+    )]
+    TooLarge {
+        /// Target topic.
+        topic: String,
+        /// Key, value and headers as librdkafka counts them.
+        size: usize,
+        /// The producer's `message.max.bytes`.
+        limit: usize,
+    },
     /// Kafka refused the record itself (too large, invalid for the topic):
     /// sending it again cannot succeed.
     #[error("Kafka refused the record for {topic} for good: {reason}")]

@@ -220,12 +220,10 @@ impl EventProducer {
         if size <= self.max_message_bytes {
             return Ok(());
         }
-        Err(KafkaError::Rejected {
+        Err(KafkaError::TooLarge {
             topic: record.topic.to_string(),
-            reason: format!(
-                "the record is {size} bytes (key, value and headers), over the producer's message.max.bytes of {} — send less, or raise message.max.bytes (-X) and the topic's max.message.bytes",
-                self.max_message_bytes
-            ),
+            size,
+            limit: self.max_message_bytes,
         })
     }
 
