@@ -91,3 +91,23 @@ fn a_panic_in_a_background_task_restores_the_terminal_and_reports_it() {
         "{screen}"
     );
 }
+
+#[test]
+fn a_burst_of_typing_longer_than_the_terminal_reads_at_once_all_arrives() {
+    let sandbox = Sandbox::new();
+    let s = Session::spawn(&sandbox.eventdeck(), 120, 40);
+    s.wait_for("1 Streams", START);
+    // Into the form's Headers field (one line: the view follows the cursor).
+    s.keys(&["5"]);
+    s.wait_for("Context / topic", START);
+    s.keys(&["Down", "Down", "Down", "Enter"]);
+    // 3,000 characters in one write, as a paste without bracketed paste
+    // arrives: past the 1,024 bytes crossterm reads at once.
+    let text: String = (0..500).map(|i| format!("<{i:04}>")).collect();
+    s.type_text(&text);
+    // Every character is shown without another key to wake the console.
+    s.wait_for("<0497><0498><0499>", Duration::from_secs(20));
+    s.keys(&["Escape", "q"]);
+    assert_eq!(s.wait_exit(EXIT), 0);
+    s.assert_restored();
+}
