@@ -1176,13 +1176,17 @@ mod tests {
         }
         // After a crash the set-aside record is not sent again; the others are.
         let ob = Outbox::open(dir.path(), 100).unwrap();
-        let left: Vec<u64> = ob
-            .read_from(0, 10)
+        let left: Vec<u64> = waiting(&ob);
+        assert_eq!(left, vec![1, 3]);
+    }
+
+    /// The sequence numbers still waiting, as the relay would read them.
+    fn waiting(ob: &Outbox) -> Vec<u64> {
+        ob.read_from(0, 10)
             .unwrap()
             .iter()
             .map(|(s, _)| *s)
-            .collect();
-        assert_eq!(left, vec![1, 3]);
+            .collect()
     }
 
     fn delivery() -> Delivery {
@@ -1208,23 +1212,13 @@ mod tests {
                 .collect();
             ob.acknowledge(&acks, true).unwrap();
             assert_eq!(ob.depth(), 3);
-            let left: Vec<u64> = ob
-                .read_from(0, 10)
-                .unwrap()
-                .iter()
-                .map(|(s, _)| *s)
-                .collect();
+            let left: Vec<u64> = waiting(&ob);
             assert_eq!(left, vec![3, 4, 6]);
             // A crash: no close.
             std::mem::forget(ob);
         }
         let ob = Outbox::open(dir.path(), 100).unwrap();
-        let left: Vec<u64> = ob
-            .read_from(0, 10)
-            .unwrap()
-            .iter()
-            .map(|(s, _)| *s)
-            .collect();
+        let left: Vec<u64> = waiting(&ob);
         // 5 is sent again (a duplicate, allowed); 1 and 2 are not; nothing is lost.
         assert_eq!(left, vec![3, 4, 5, 6]);
         assert_eq!(ob.append(rec("debate", 7), None).await.unwrap(), 7);
@@ -1255,12 +1249,7 @@ mod tests {
             .set_len(full - 5)
             .unwrap();
         let ob = Outbox::open(dir.path(), 100).unwrap();
-        let left: Vec<u64> = ob
-            .read_from(0, 10)
-            .unwrap()
-            .iter()
-            .map(|(s, _)| *s)
-            .collect();
+        let left: Vec<u64> = waiting(&ob);
         assert_eq!(
             left,
             vec![1, 2],
