@@ -226,18 +226,19 @@ impl From<&MetricsSnapshot> for BridgeCounts {
     }
 }
 
-/// The header line: bridge throughput, outbox and DLQ, and events Kafka
-/// refused for good (only once there are any: the log says where they are).
+/// The header line: bridge throughput, outbox and DLQ. Events Kafka refused
+/// for good come first once there are any (the log says where they are): the
+/// end of the header is what a narrow terminal cuts off.
 pub fn status_text(m: &MetricsSnapshot) -> String {
     let t = m.total();
-    let mut text = format!(
+    let counts = format!(
         "bridge: {} published · {} handled · outbox {} · DLQ {}",
         t.published, t.handled, m.outbox_depth, t.dead_lettered
     );
-    if t.set_aside > 0 {
-        text.push_str(&format!(" · {} refused by Kafka, set aside", t.set_aside));
+    if t.set_aside == 0 {
+        return counts;
     }
-    text
+    format!("{} refused by Kafka, set aside · {counts}", t.set_aside)
 }
 
 /// The demo's flaky handler: audits new tasks, and for one task in
@@ -393,7 +394,7 @@ mod tests {
         );
         assert_eq!(
             status_text(&m),
-            "bridge: 10 published · 7 handled · outbox 3 · DLQ 1 · 2 refused by Kafka, set aside"
+            "2 refused by Kafka, set aside · bridge: 10 published · 7 handled · outbox 3 · DLQ 1"
         );
     }
 }
