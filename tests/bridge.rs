@@ -712,3 +712,55 @@ async fn an_event_larger_than_the_producer_takes_is_refused_when_published_and_n
     assert!(values[0].contains(&id));
     handle.shutdown().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_handlers_effect_too_large_to_send_is_set_aside_not_dropped() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = settings(dir.path(), &tag());
+    s.properties.insert(
+        "message.max.bytes".into(),
+        eventdeck::config::PropertyValue::Plain("5000".into()),
+    );
+    let bus = Bus::new(1024);
+    bus.subscribe(handler_fn(
+        "bloats",
+        Filter::any().event_type("Decided"),
+        |env: Envelope, ctx| async move {
+            let effect = Envelope::new(
+                "implementation",
+                "Bloated",
+                "agg-effect",
+                json!({"blob": "x".repeat(6000), "cause": env.event_id}),
+            );
+            Ok(vec![eventdeck::bus::Emit::following(effect, &ctx)])
+        },
+    ));
+    let cfg = config(&s, dir.path(), "a");
+    let outbox_dir = cfg.outbox_dir.clone();
+    let handle = bridge::start(&s, cfg, bus).await.unwrap();
+    let cause = Envelope::new("debate", "Decided", "agg-cause", json!({}));
+    assert!(matches!(
+        publish(&handle, &s, cause.clone(), vec![]).await,
+        Published::Delivered(_)
+    ));
+    let path = outbox_dir.join(eventdeck::bridge::outbox::SET_ASIDE_FILE);
+    wait_until(
+        Duration::from_secs(20),
+        "the effect to be set aside",
+        || path.exists(),
+    )
+    .await;
+    let line = std::fs::read_to_string(&path).unwrap();
+    let kept: serde_json::Value = serde_json::from_str(line.lines().next().unwrap()).unwrap();
+    let value: serde_json::Value = serde_json::from_str(kept["value"].as_str().unwrap()).unwrap();
+    assert_eq!(value["event_type"], "Bloated");
+    assert_eq!(value["data"]["cause"], cause.event_id.to_string());
+    assert!(
+        kept["reason"].as_str().unwrap().contains("too large"),
+        "{kept}"
+    );
+    let m = handle.metrics_now();
+    assert_eq!(m.contexts["implementation"].set_aside, 1);
+    assert_eq!(handle.outbox_depth(), 0);
+    handle.shutdown().await.unwrap();
+}

@@ -396,7 +396,7 @@ impl Publisher for BridgePublisher {
         Box::pin(async move {
             let delivered = core
                 .clone()
-                .publish_local(req.envelope, req.headers, req.topic, req.key)
+                .publish_local(req.envelope, req.headers, req.topic, req.key, true)
                 .await?;
             match tokio::time::timeout(core.cfg.publish_wait, delivered).await {
                 Ok(Ok(Ok(d))) => Ok(Published::Delivered(d)),
@@ -557,13 +557,17 @@ impl Core {
     }
 
     /// Outbox first (durable), then the local handlers; the receiver learns
-    /// where Kafka put the record.
+    /// where Kafka put the record. `refuse_oversized`: a record larger than the
+    /// producer takes is refused here, for a caller who can be told (a
+    /// publisher). A handler's effect is accepted all the same, so it is not
+    /// lost: the relay sets it aside when librdkafka refuses it.
     fn publish_local(
         self: Arc<Self>,
         env: Envelope,
         extra_headers: Vec<(String, String)>,
         topic: String,
         key: Option<String>,
+        refuse_oversized: bool,
     ) -> BoxFuture<'static, Result<oneshot::Receiver<outbox::Outcome>, PublishError>> {
         Box::pin(async move {
             self.observe(&env);
@@ -581,16 +585,18 @@ impl Core {
                 headers,
                 enqueued_ms: chrono::Utc::now().timestamp_millis(),
             };
-            // Refused now, with both sizes, rather than accepted and then
-            // refused by librdkafka at every try.
-            self.producer
-                .check_size(&RawRecord {
-                    topic: &record.topic,
-                    key: record.key.as_deref(),
-                    value: record.value.as_deref(),
-                    headers: &record.headers,
-                })
-                .map_err(|e| PublishError(e.to_string()))?;
+            // Refused now, with both sizes, rather than accepted only to be
+            // set aside.
+            if refuse_oversized {
+                self.producer
+                    .check_size(&RawRecord {
+                        topic: &record.topic,
+                        key: record.key.as_deref(),
+                        value: record.value.as_deref(),
+                        headers: &record.headers,
+                    })
+                    .map_err(|e| PublishError(e.to_string()))?;
+            }
             // What a failing local handler's dead letter needs; nothing to keep
             // when no local handler wants the event (most published events).
             let failed = self.bus.wants(&env).then(|| Failed {
@@ -655,7 +661,7 @@ impl Core {
                         let topic = self.topic_of(&envelope.context);
                         if let Err(e) = self
                             .clone()
-                            .publish_local(envelope, headers, topic, None)
+                            .publish_local(envelope, headers, topic, None, false)
                             .await
                         {
                             tracing::error!(handler = %outcome.handler, error = %e, "publishing an effect failed");

@@ -549,7 +549,16 @@ impl Outbox {
             .map_err(store_error)?;
         file.write_all(line.as_bytes()).map_err(store_error)?;
         file.sync_data().map_err(store_error)?;
-        self.retire(std::iter::once((seq, record.context.as_str())), true)?;
+        // The file's name too, or a power cut could lose a new file whose
+        // record has already left the log.
+        File::open(&self.shared.dir)
+            .and_then(|d| d.sync_all())
+            .map_err(store_error)?;
+        // Set aside from here on: reopening skips it (`set_aside_seqs`), so a
+        // failure to move the acknowledged position only delays that write.
+        if let Err(e) = self.retire(std::iter::once((seq, record.context.as_str())), true) {
+            tracing::warn!(error = %e, seq, "moving the acknowledged position past a set-aside record");
+        }
         if let Ok(mut ws) = self.shared.waiters.lock()
             && let Some(w) = ws.remove(&seq)
         {
@@ -841,8 +850,6 @@ fn read_acked(file: &File) -> u64 {
     if pos ^ ACKED_MAGIC == check { pos } else { 0 }
 }
 
-/// Writes the acknowledged position in place (16 bytes: within one sector, so
-/// never torn), fsynced when `durable`.
 /// The sequence numbers above `watermark` in the set-aside file (an unreadable
 /// line is skipped: at worst that record is sent, and set aside, again).
 fn set_aside_seqs(path: &Path, watermark: u64) -> std::collections::HashSet<u64> {
@@ -902,6 +909,8 @@ fn set_aside_line(seq: u64, r: &OutboxRecord, reason: &str) -> serde_json::Value
     Value::Object(obj)
 }
 
+/// Writes the acknowledged position in place (16 bytes: within one sector, so
+/// never torn), fsynced when `durable`.
 fn write_acked(file: &File, position: u64, durable: bool) -> std::io::Result<()> {
     let mut buf = [0u8; 16];
     buf[..8].copy_from_slice(&position.to_le_bytes());

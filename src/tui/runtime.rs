@@ -166,7 +166,7 @@ pub async fn run(services: AppServices) -> Result<()> {
         );
     }
 
-    let (mut input, _input_reader) = read_terminal_input();
+    let (mut input, input_reader) = read_terminal_input();
     let mut inputs = Vec::with_capacity(INPUT_BURST);
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(MissedTickBehavior::Skip);
@@ -352,6 +352,8 @@ pub async fn run(services: AppServices) -> Result<()> {
     lag_poller.abort();
     dlq_reader.abort();
     drop(streams);
+    // Input stops being read before the terminal is handed back.
+    drop(input_reader);
     drop(guard);
     if let Some(e) = app.fatal() {
         return Err(eyre!("{e}"));
