@@ -682,9 +682,11 @@ async fn an_event_larger_than_the_producer_takes_is_refused_when_published_and_n
         "message.max.bytes".into(),
         eventdeck::config::PropertyValue::Plain("5000".into()),
     );
-    let handle = bridge::start(&s, config(&s, dir.path(), "a"), Bus::new(1024))
-        .await
-        .unwrap();
+    // A busy machine (all tests at once, 3 brokers) can take longer than the
+    // default wait for the small event's delivery.
+    let mut cfg = config(&s, dir.path(), "a");
+    cfg.publish_wait = Duration::from_secs(20);
+    let handle = bridge::start(&s, cfg, Bus::new(1024)).await.unwrap();
     let topic = s.topics.resolve("debate");
     let publish = |env: Envelope| {
         handle.publisher().publish(PublishRequest {
@@ -739,13 +741,11 @@ async fn a_handlers_effect_too_large_to_send_is_set_aside_not_dropped() {
     let outbox_dir = cfg.outbox_dir.clone();
     let handle = bridge::start(&s, cfg, bus).await.unwrap();
     let cause = Envelope::new("debate", "Decided", "agg-cause", json!({}));
-    assert!(matches!(
-        publish(&handle, &s, cause.clone(), vec![]).await,
-        Published::Delivered(_)
-    ));
+    // Delivered, or still queued while a new topic gets its leaders (3 brokers).
+    publish(&handle, &s, cause.clone(), vec![]).await;
     let path = outbox_dir.join(eventdeck::bridge::outbox::SET_ASIDE_FILE);
     wait_until(
-        Duration::from_secs(20),
+        Duration::from_secs(30),
         "the effect to be set aside",
         || path.exists(),
     )
@@ -761,6 +761,13 @@ async fn a_handlers_effect_too_large_to_send_is_set_aside_not_dropped() {
     );
     let m = handle.metrics_now();
     assert_eq!(m.contexts["implementation"].set_aside, 1);
-    assert_eq!(handle.outbox_depth(), 0);
+    // The cause itself still reaches Kafka.
+    let read = read_at_least(&s.topics.resolve("debate"), 1, Duration::from_secs(30)).await;
+    assert!(
+        read[0]
+            .value
+            .to_string()
+            .contains(&cause.event_id.to_string())
+    );
     handle.shutdown().await.unwrap();
 }
