@@ -668,8 +668,12 @@ async fn an_event_kafka_refuses_for_good_is_set_aside_and_the_events_behind_it_s
     assert_eq!(value["event_id"], events[2].event_id.to_string());
     assert_eq!(value["data"], events[2].data);
     assert_eq!(handle.outbox_depth(), 0);
+    // Counted just after its publisher is told.
+    wait_until(Duration::from_secs(10), "set_aside to count 1", || {
+        handle.metrics_now().contexts["debate"].set_aside == 1
+    })
+    .await;
     let m = handle.metrics_now();
-    assert_eq!(m.contexts["debate"].set_aside, 1);
     assert_eq!(m.contexts["debate"].delivered, 5);
     handle.shutdown().await.unwrap();
 }
@@ -759,8 +763,11 @@ async fn a_handlers_effect_too_large_to_send_is_set_aside_not_dropped() {
         kept["reason"].as_str().unwrap().contains("too large"),
         "{kept}"
     );
-    let m = handle.metrics_now();
-    assert_eq!(m.contexts["implementation"].set_aside, 1);
+    // Counted just after the file is written.
+    wait_until(Duration::from_secs(10), "set_aside to count 1", || {
+        handle.metrics_now().contexts["implementation"].set_aside == 1
+    })
+    .await;
     // The cause itself still reaches Kafka.
     let read = read_at_least(&s.topics.resolve("debate"), 1, Duration::from_secs(30)).await;
     assert!(
