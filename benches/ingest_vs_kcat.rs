@@ -80,7 +80,7 @@ fn main() {
             consume_only.push(d);
             kcat_headers.push(time_kcat_with(&brokers, &topic, &["-f", "%k %h %s\n"]));
             for (runs, headers) in [(&mut poll_bare, false), (&mut poll_headers, true)] {
-                let (d, count) = poll_loop(&brokers, &topic, headers);
+                let (d, count) = poll_loop(&settings, &topic, headers);
                 assert_eq!(count, n, "the poll loop read every record");
                 runs.push(d);
             }
@@ -290,20 +290,14 @@ async fn ours(settings: &Settings, topic: &str, decode_and_append: bool) -> (Dur
 /// nothing else: the floor under any reader built on rdkafka's safe API.
 /// `headers`: each record's headers are read too (librdkafka parses them
 /// only when asked, one allocation each), as the console must.
-fn poll_loop(brokers: &str, topic: &str, headers: bool) -> (Duration, u64) {
+fn poll_loop(settings: &Settings, topic: &str, headers: bool) -> (Duration, u64) {
     use rdkafka::message::Headers as _;
     use rdkafka::{Message, Offset, TopicPartitionList};
     let started = Instant::now();
-    let consumer: BaseConsumer = ClientConfig::new()
-        .set("bootstrap.servers", brokers)
-        .set("group.id", format!("bench-poll-{}", uuid::Uuid::new_v4()))
-        .set("enable.auto.commit", "false")
-        .set("enable.auto.offset.store", "false")
-        .set("enable.partition.eof", "true")
-        .set("fetch.wait.max.ms", "10")
-        .set("fetch.queue.backoff.ms", "10")
-        .create()
-        .expect("consumer");
+    let consumer: BaseConsumer =
+        eventdeck::kafka::consume::assigning_config(settings, "bench-poll", true)
+            .create()
+            .expect("consumer");
     let mut tpl = TopicPartitionList::new();
     for p in 0..PARTITIONS {
         tpl.add_partition_offset(topic, p, Offset::Beginning)

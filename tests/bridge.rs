@@ -33,6 +33,16 @@ async fn publish(
     env: Envelope,
     headers: Vec<(String, String)>,
 ) -> Published {
+    try_publish(h, s, env, headers).await.expect("publish")
+}
+
+/// [`publish`], the refusal kept.
+async fn try_publish(
+    h: &BridgeHandle,
+    s: &Settings,
+    env: Envelope,
+    headers: Vec<(String, String)>,
+) -> Result<Published, eventdeck::publish::PublishError> {
     let topic = s.topics.resolve(&env.context);
     h.publisher()
         .publish(PublishRequest {
@@ -42,7 +52,16 @@ async fn publish(
             headers,
         })
         .await
-        .expect("publish")
+}
+
+/// Test settings whose producer takes records of at most `bytes`.
+fn settings_with_max_message_bytes(dir: &std::path::Path, bytes: usize) -> Settings {
+    let mut s = settings(dir, &tag());
+    s.properties.insert(
+        "message.max.bytes".into(),
+        eventdeck::config::PropertyValue::Plain(bytes.to_string()),
+    );
+    s
 }
 
 /// Another service: publishes straight to Kafka, no bridge, no origin header.
@@ -596,7 +615,6 @@ async fn an_event_kafka_refuses_for_good_is_set_aside_and_the_events_behind_it_s
     cfg.publish_wait = Duration::from_secs(20);
     let outbox_dir = cfg.outbox_dir.clone();
     let handle = bridge::start(&s, cfg, Bus::new(1024)).await.unwrap();
-    let publisher = handle.publisher();
 
     // Published at once, so the big one shares batches with small ones.
     let events: Vec<Envelope> = (0..6)
@@ -609,14 +627,11 @@ async fn an_event_kafka_refuses_for_good_is_set_aside_and_the_events_behind_it_s
             Envelope::new("debate", "DecisionMade", format!("agg-{i}"), data)
         })
         .collect();
-    let results = futures::future::join_all(events.iter().map(|env| {
-        publisher.publish(PublishRequest {
-            topic: topic.clone(),
-            envelope: env.clone(),
-            key: None,
-            headers: vec![],
-        })
-    }))
+    let results = futures::future::join_all(
+        events
+            .iter()
+            .map(|env| try_publish(&handle, &s, env.clone(), vec![])),
+    )
     .await;
     for (i, r) in results.iter().enumerate() {
         if i == 2 {
@@ -681,38 +696,32 @@ async fn an_event_kafka_refuses_for_good_is_set_aside_and_the_events_behind_it_s
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_event_larger_than_the_producer_takes_is_refused_when_published_and_never_accepted() {
     let dir = tempfile::tempdir().unwrap();
-    let mut s = settings(dir.path(), &tag());
-    s.properties.insert(
-        "message.max.bytes".into(),
-        eventdeck::config::PropertyValue::Plain("5000".into()),
-    );
+    let s = settings_with_max_message_bytes(dir.path(), 5000);
     // A busy machine (all tests at once, 3 brokers) can take longer than the
     // default wait for the small event's delivery.
     let mut cfg = config(&s, dir.path(), "a");
     cfg.publish_wait = Duration::from_secs(20);
     let handle = bridge::start(&s, cfg, Bus::new(1024)).await.unwrap();
     let topic = s.topics.resolve("debate");
-    let publish = |env: Envelope| {
-        handle.publisher().publish(PublishRequest {
-            topic: topic.clone(),
-            envelope: env,
-            key: None,
-            headers: vec![],
-        })
-    };
     let big = Envelope::new(
         "debate",
         "DecisionMade",
         "agg-big",
         json!({"blob": "x".repeat(6000)}),
     );
-    let err = publish(big).await.expect_err("refused").0;
+    let err = try_publish(&handle, &s, big, vec![])
+        .await
+        .expect_err("refused")
+        .0;
     assert!(err.contains("over message.max.bytes (5000)"), "{err}");
     assert_eq!(handle.outbox_depth(), 0, "nothing was accepted");
     assert_eq!(handle.metrics_now().contexts["debate"].published, 0);
     let small = Envelope::new("debate", "DecisionMade", "agg-small", json!({"ok": true}));
     let id = small.event_id.to_string();
-    assert!(matches!(publish(small).await, Ok(Published::Delivered(_))));
+    assert!(matches!(
+        try_publish(&handle, &s, small, vec![]).await,
+        Ok(Published::Delivered(_))
+    ));
     let values = common::kcat_values(&topic);
     assert_eq!(values.len(), 1, "{values:?}");
     assert!(values[0].contains(&id));
@@ -722,11 +731,7 @@ async fn an_event_larger_than_the_producer_takes_is_refused_when_published_and_n
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_handlers_effect_too_large_to_send_is_set_aside_not_dropped() {
     let dir = tempfile::tempdir().unwrap();
-    let mut s = settings(dir.path(), &tag());
-    s.properties.insert(
-        "message.max.bytes".into(),
-        eventdeck::config::PropertyValue::Plain("5000".into()),
-    );
+    let s = settings_with_max_message_bytes(dir.path(), 5000);
     let bus = Bus::new(1024);
     bus.subscribe(handler_fn(
         "bloats",

@@ -589,12 +589,7 @@ impl Core {
             // set aside.
             if refuse_oversized {
                 self.producer
-                    .check_size(&RawRecord {
-                        topic: &record.topic,
-                        key: record.key.as_deref(),
-                        value: record.value.as_deref(),
-                        headers: &record.headers,
-                    })
+                    .check_size(&record.as_raw())
                     .map_err(|e| PublishError(e.to_string()))?;
             }
             // What a failing local handler's dead letter needs; nothing to keep
@@ -800,15 +795,8 @@ impl Core {
                     // reach librdkafka before an earlier one's (the idempotent
                     // producer keeps each partition in the order it was given);
                     // only the wait for the reports runs beside the relay.
-                    let records: Vec<RawRecord<'_>> = window
-                        .iter()
-                        .map(|(_, r)| RawRecord {
-                            topic: &r.topic,
-                            key: r.key.as_deref(),
-                            value: r.value.as_deref(),
-                            headers: &r.headers,
-                        })
-                        .collect();
+                    let records: Vec<RawRecord<'_>> =
+                        window.iter().map(|(_, r)| r.as_raw()).collect();
                     // Queuing waits only while librdkafka's queue is full (Kafka
                     // away for long); a shutdown still ends within its budget.
                     let flush_over = async {
@@ -828,10 +816,6 @@ impl Core {
                     in_flight
                         .push_back((solo, tokio::spawn(self.clone().reports_of(window, queued))));
                     continue;
-                }
-                if wait_first {
-                    // Read again once the pipeline is empty.
-                    cursor = window.first().map_or(cursor, |(seq, _)| *seq);
                 }
             }
             let Some((solo, oldest)) = in_flight.pop_front() else {
@@ -924,23 +908,24 @@ impl Core {
             only_refusals: true,
         };
         for (seq, record, res) in sent {
-            match res {
+            let e = match res {
                 Ok(d) => {
                     self.metrics.add(Count::Delivered, &record.context, 1);
                     suspects.remove(&seq);
                     t.delivered.push((seq, record.context, d));
+                    continue;
                 }
-                Err(KafkaError::Rejected { reason, .. }) if solo => {
-                    self.metrics
-                        .add(Count::DeliveryFailures, &record.context, 1);
+                Err(e) => e,
+            };
+            self.metrics
+                .add(Count::DeliveryFailures, &record.context, 1);
+            match e {
+                KafkaError::Rejected { reason, .. } if solo => {
                     suspects.remove(&seq);
                     t.refused.push((seq, record, reason));
                 }
-                Err(e) => {
-                    self.metrics
-                        .add(Count::DeliveryFailures, &record.context, 1);
-                    let refused = matches!(e, KafkaError::Rejected { .. });
-                    if refused {
+                e => {
+                    if matches!(e, KafkaError::Rejected { .. }) {
                         suspects.insert(seq);
                     } else {
                         t.only_refusals = false;

@@ -121,6 +121,16 @@ struct State {
 }
 
 impl OutboxRecord {
+    /// The record as the producer sends it.
+    pub(crate) fn as_raw(&self) -> crate::kafka::RawRecord<'_> {
+        crate::kafka::RawRecord {
+            topic: &self.topic,
+            key: self.key.as_deref(),
+            value: self.value.as_deref(),
+            headers: &self.headers,
+        }
+    }
+
     /// Roughly what it holds in memory, for [`HOT_BYTES`].
     fn weight(&self) -> usize {
         let bytes = |b: &Option<Vec<u8>>| b.as_ref().map_or(0, Vec::len);
@@ -551,9 +561,7 @@ impl Outbox {
         file.sync_data().map_err(store_error)?;
         // The file's name too, or a power cut could lose a new file whose
         // record has already left the log.
-        File::open(&self.shared.dir)
-            .and_then(|d| d.sync_all())
-            .map_err(store_error)?;
+        sync_dir(&self.shared.dir).map_err(store_error)?;
         // Set aside from here on: reopening skips it (`set_aside_seqs`), so a
         // failure to move the acknowledged position only delays that write.
         if let Err(e) = self.retire(std::iter::once((seq, record.context.as_str())), true) {
@@ -799,9 +807,7 @@ fn open_segment(
         .open(&path)
         .map_err(store_err)?;
     let len = file.metadata().map_err(store_err)?.len();
-    File::open(dir)
-        .and_then(|d| d.sync_all())
-        .map_err(store_err)?;
+    sync_dir(dir).map_err(store_err)?;
     let reader = File::open(&path).map_err(store_err)?;
     segments.insert(first, (path.clone(), Arc::new(reader)));
     Ok((file, len))
@@ -848,6 +854,12 @@ fn read_acked(file: &File) -> u64 {
     b.copy_from_slice(&buf[8..]);
     let (pos, check) = (u64::from_le_bytes(a), u64::from_le_bytes(b));
     if pos ^ ACKED_MAGIC == check { pos } else { 0 }
+}
+
+/// Makes a directory's entries durable (a file created in it survives a power
+/// cut once this returns).
+fn sync_dir(dir: &Path) -> std::io::Result<()> {
+    File::open(dir).and_then(|d| d.sync_all())
 }
 
 /// The sequence numbers above `watermark` in the set-aside file (an unreadable
@@ -1185,8 +1197,7 @@ mod tests {
         }
         // After a crash the set-aside record is not sent again; the others are.
         let ob = Outbox::open(dir.path(), 100).unwrap();
-        let left: Vec<u64> = waiting(&ob);
-        assert_eq!(left, vec![1, 3]);
+        assert_eq!(waiting(&ob), vec![1, 3]);
     }
 
     /// The sequence numbers still waiting, as the relay would read them.
@@ -1221,8 +1232,7 @@ mod tests {
                 .collect();
             ob.acknowledge(&acks, true).unwrap();
             assert_eq!(ob.depth(), 3);
-            let left: Vec<u64> = waiting(&ob);
-            assert_eq!(left, vec![3, 4, 6]);
+            assert_eq!(waiting(&ob), vec![3, 4, 6]);
             // A crash: no close.
             std::mem::forget(ob);
         }

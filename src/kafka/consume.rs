@@ -115,13 +115,29 @@ pub async fn tail(
         })?
 }
 
-/// A consumer for assign()-based reading: no commits, no group membership,
-/// `-X` properties applied last. Returns its config too (for metadata calls).
+/// A consumer for assign()-based reading ([`assigning_config`]). Returns its
+/// config too (for metadata calls).
 fn assigning_consumer(
     settings: &Settings,
     purpose: &str,
     partition_eof: bool,
 ) -> Result<(rdkafka::ClientConfig, BaseConsumer<SecurityContext>), KafkaError> {
+    let cfg = assigning_config(settings, purpose, partition_eof);
+    let consumer = cfg
+        .create_with_context(SecurityContext::default())
+        .map_err(|e| KafkaError::client("creating the consumer", e))?;
+    Ok((cfg, consumer))
+}
+
+/// The reader's consumer settings: assign()-based, no commits, no group
+/// membership, `-X` properties applied last. `partition_eof`: end-of-partition
+/// events are wanted (and the broker holds an empty fetch only briefly).
+/// Public so the ingest bench's reference loop reads as the console does.
+pub fn assigning_config(
+    settings: &Settings,
+    purpose: &str,
+    partition_eof: bool,
+) -> rdkafka::ClientConfig {
     let mut cfg = client_config(settings);
     // A group id is required by librdkafka for a consumer, but with assign() and
     // no commits the group never registers with a coordinator.
@@ -146,10 +162,7 @@ fn assigning_consumer(
     for (k, v) in &settings.properties {
         cfg.set(k, v.expose());
     }
-    let consumer = cfg
-        .create_with_context(SecurityContext::default())
-        .map_err(|e| KafkaError::client("creating the consumer", e))?;
-    Ok((cfg, consumer))
+    cfg
 }
 
 fn tail_blocking(

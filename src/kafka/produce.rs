@@ -149,7 +149,7 @@ fn varint_len(n: i64) -> usize {
 
 /// The size librdkafka compares with `message.max.bytes` before it queues a
 /// record: key, value, serialized headers and the widest record overhead.
-pub fn record_wire_size(record: &RawRecord<'_>) -> usize {
+fn record_wire_size(record: &RawRecord<'_>) -> usize {
     let len = |b: Option<&[u8]>| b.map_or(0, <[u8]>::len);
     let headers: usize = record
         .headers
@@ -215,7 +215,7 @@ impl EventProducer {
     /// than `message.max.bytes`, with both sizes in the message; checked
     /// before a record is accepted, so it is refused up front rather than
     /// failing later.
-    pub fn check_size(&self, record: &RawRecord<'_>) -> Result<(), KafkaError> {
+    pub(crate) fn check_size(&self, record: &RawRecord<'_>) -> Result<(), KafkaError> {
         let size = record_wire_size(record);
         if size <= self.max_message_bytes {
             return Ok(());

@@ -166,7 +166,7 @@ pub async fn run(services: AppServices) -> Result<()> {
         );
     }
 
-    let (mut input, input_reader) = read_terminal_input();
+    let mut input = read_terminal_input();
     let mut inputs = Vec::with_capacity(INPUT_BURST);
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(MissedTickBehavior::Skip);
@@ -352,8 +352,9 @@ pub async fn run(services: AppServices) -> Result<()> {
     lag_poller.abort();
     dlq_reader.abort();
     drop(streams);
-    // Input stops being read before the terminal is handed back.
-    drop(input_reader);
+    // Input stops being read (the thread sees the channel closed) before the
+    // terminal is handed back.
+    drop(input);
     drop(guard);
     if let Some(e) = app.fatal() {
         return Err(eyre!("{e}"));
@@ -365,17 +366,8 @@ pub async fn run(services: AppServices) -> Result<()> {
 }
 
 /// How often the input thread looks up from waiting for input to see whether
-/// the console has ended.
+/// the console has ended (its receiver dropped).
 const INPUT_POLL: Duration = Duration::from_millis(100);
-
-/// Stops the input thread when dropped (within [`INPUT_POLL`]).
-struct InputReader(Arc<std::sync::atomic::AtomicBool>);
-
-impl Drop for InputReader {
-    fn drop(&mut self) {
-        self.0.store(true, std::sync::atomic::Ordering::Relaxed);
-    }
-}
 
 /// Terminal events, read on a thread of their own. crossterm reads the
 /// terminal through `/dev/tty` with level-triggered `poll` (its `use-dev-tty`
@@ -384,14 +376,12 @@ impl Drop for InputReader {
 /// (crossterm-rs/crossterm#1057). A blocking read on this thread takes each
 /// event the parser already holds without a wake-up per event, so the loop
 /// gets a burst in one go.
-fn read_terminal_input() -> (mpsc::Receiver<std::io::Result<TermEvent>>, InputReader) {
+fn read_terminal_input() -> mpsc::Receiver<std::io::Result<TermEvent>> {
     let (tx, rx) = mpsc::channel(INPUT_BURST);
-    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let stopped = stop.clone();
     let spawned = std::thread::Builder::new()
         .name("eventdeck-input".into())
         .spawn(move || {
-            while !stopped.load(std::sync::atomic::Ordering::Relaxed) {
+            while !tx.is_closed() {
                 let ev = match crossterm::event::poll(INPUT_POLL) {
                     Ok(false) => continue,
                     Ok(true) => crossterm::event::read(),
@@ -407,7 +397,7 @@ fn read_terminal_input() -> (mpsc::Receiver<std::io::Result<TermEvent>>, InputRe
         // The receiver then reports a closed channel and the console ends.
         tracing::error!(error = %e, "starting the terminal input thread");
     }
-    (rx, InputReader(stop))
+    rx
 }
 
 /// One terminal event into the app. Input is answered with a frame now, not
