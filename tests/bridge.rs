@@ -239,7 +239,7 @@ async fn the_four_cross_context_flows_link_correlation_causation_and_traceparent
         };
         assert_eq!(
             effect.value["correlation_id"],
-            cause.correlation_id.to_string(),
+            cause.correlation_id.expect("ours has one").to_string(),
             "{ty}"
         );
         assert_eq!(effect.value["context"], ctx);

@@ -75,7 +75,7 @@ fn envelope() -> impl Strategy<Value = Envelope> {
                     context,
                     aggregate_id,
                     occurred_at,
-                    correlation_id,
+                    correlation_id: Some(correlation_id),
                     causation_id,
                     data,
                 }

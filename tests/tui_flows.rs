@@ -56,7 +56,7 @@ impl Script {
         let mut env = Envelope::new(ctx, ty, format!("agg-{n}"), json!({"n": n as u64}))
             .with_occurred_at(at(0) + chrono::Duration::milliseconds(ms));
         env.event_id = id(n);
-        env.correlation_id = Uuid::from_u128(0xc000 + n);
+        env.correlation_id = Some(Uuid::from_u128(0xc000 + n));
         self.record(&env, format!("{ctx}.events"), vec![]);
         env
     }

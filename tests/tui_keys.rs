@@ -283,7 +283,10 @@ fn reinject_fills_the_form_from_a_record_and_reuses_its_correlation() {
     let env = &sent[0].request.envelope;
     assert_eq!(env.event_type, "DecisionMade");
     assert_eq!(sent[0].request.topic, "debate.events");
-    assert_eq!(env.correlation_id, uuid::Uuid::from_u128(0xc000 + 5 % 3));
+    assert_eq!(
+        env.correlation_id,
+        Some(uuid::Uuid::from_u128(0xc000 + 5 % 3))
+    );
     assert_eq!(env.data["votes"], 7);
     assert_ne!(
         env.event_id,

@@ -1,7 +1,9 @@
 //! The DLQ record the bridge writes when a handler still fails after its retries:
 //! the original key, value and headers, plus one documented header family
 //! (`eventdeck.dlq.*`, UTF-8 values) saying where the record came from and why it
-//! failed.
+//! failed. An event read from Kafka is named by its topic, partition, offset
+//! and timestamp; one that failed in a local handler as it was published has
+//! no Kafka position, and its `eventdeck.dlq.original.source` says `local`.
 
 use chrono::{SecondsFormat, Utc};
 
@@ -12,7 +14,8 @@ use crate::bus::HandlerOutcome;
 // cannot drift apart.
 pub use crate::dlq::ours::{
     ATTEMPTS, CONSUMER_GROUP, ERROR_KIND, ERROR_MESSAGE, FAILED_AT, HANDLER, ORIGINAL_OFFSET,
-    ORIGINAL_PARTITION, ORIGINAL_TIMESTAMP, ORIGINAL_TOPIC,
+    ORIGINAL_PARTITION, ORIGINAL_SOURCE, ORIGINAL_TIMESTAMP, ORIGINAL_TOPIC, SOURCE_KAFKA,
+    SOURCE_LOCAL,
 };
 
 /// Where the failed record came from.
@@ -20,12 +23,21 @@ pub use crate::dlq::ours::{
 pub(crate) struct Source<'a> {
     pub context: &'a str,
     pub topic: &'a str,
-    pub partition: Option<i32>,
-    pub offset: Option<i64>,
-    pub timestamp_ms: Option<i64>,
+    /// Where Kafka holds it; `None` for an event that failed in a local
+    /// handler as it was published.
+    pub position: Option<Position>,
+
     pub key: Option<&'a [u8]>,
     pub value: Option<&'a [u8]>,
     pub headers: &'a [(String, Option<Vec<u8>>)],
+}
+
+/// Where a record read from Kafka was.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Position {
+    pub partition: i32,
+    pub offset: i64,
+    pub timestamp_ms: Option<i64>,
 }
 
 /// The DLQ record for a failed handler outcome, bound for `dlq_topic`.
@@ -38,14 +50,18 @@ pub(crate) fn record(
     let mut headers = src.headers.to_vec();
     let mut add = |k: &str, v: String| headers.push((k.to_string(), Some(v.into_bytes())));
     add(ORIGINAL_TOPIC, src.topic.to_string());
-    if let Some(p) = src.partition {
-        add(ORIGINAL_PARTITION, p.to_string());
-    }
-    if let Some(o) = src.offset {
-        add(ORIGINAL_OFFSET, o.to_string());
-    }
-    if let Some(t) = src.timestamp_ms {
-        add(ORIGINAL_TIMESTAMP, t.to_string());
+    match src.position {
+        Some(p) => {
+            add(ORIGINAL_SOURCE, SOURCE_KAFKA.to_string());
+            add(ORIGINAL_PARTITION, p.partition.to_string());
+            add(ORIGINAL_OFFSET, p.offset.to_string());
+            // librdkafka reports no timestamp only for pre-0.10 message
+            // formats, which Kafka 4 no longer reads or writes.
+            if let Some(t) = p.timestamp_ms {
+                add(ORIGINAL_TIMESTAMP, t.to_string());
+            }
+        }
+        None => add(ORIGINAL_SOURCE, SOURCE_LOCAL.to_string()),
     }
     add(CONSUMER_GROUP, group.to_string());
     add(HANDLER, failed.handler.clone());
@@ -80,9 +96,11 @@ mod tests {
         let src = Source {
             context: "debate",
             topic: "debate.events",
-            partition: Some(2),
-            offset: Some(41),
-            timestamp_ms: None,
+            position: Some(Position {
+                partition: 2,
+                offset: 41,
+                timestamp_ms: Some(1_700_000_000_123),
+            }),
             key: Some(b"agg"),
             value: Some(b"{}"),
             headers: &headers,
@@ -110,7 +128,29 @@ mod tests {
         assert_eq!(h(HANDLER).as_deref(), Some("h"));
         assert_eq!(h(ERROR_KIND).as_deref(), Some("boom"));
         assert_eq!(h(ATTEMPTS).as_deref(), Some("4"));
-        assert!(h(ORIGINAL_TIMESTAMP).is_none());
+        assert_eq!(h(ORIGINAL_TIMESTAMP).as_deref(), Some("1700000000123"));
+        assert_eq!(h(ORIGINAL_SOURCE).as_deref(), Some("kafka"));
         assert!(h(FAILED_AT).is_some());
+        let letter = crate::dlq::decode(&r.headers);
+        assert_eq!(letter.original_timestamp, Some(1_700_000_000_123));
+        assert!(!letter.is_local());
+
+        // Failed in a local handler as it was published: no position, and says so.
+        let local = Source {
+            position: None,
+            ..src
+        };
+        let r = record(&local, "debate.events.dlq", "g", &failed);
+        let letter = crate::dlq::decode(&r.headers);
+        assert!(letter.is_local());
+        assert_eq!(letter.original_topic.as_deref(), Some("debate.events"));
+        assert_eq!(
+            (
+                letter.original_partition,
+                letter.original_offset,
+                letter.original_timestamp
+            ),
+            (None, None, None)
+        );
     }
 }

@@ -472,9 +472,8 @@ impl Redeliverer {
 struct Failed {
     context: String,
     topic: String,
-    partition: Option<i32>,
-    offset: Option<i64>,
-    timestamp_ms: Option<i64>,
+    /// `None` for an event that failed in a local handler as it was published.
+    position: Option<dlq::Position>,
     key: Option<Vec<u8>>,
     value: Option<Vec<u8>>,
     headers: Vec<(String, Option<Vec<u8>>)>,
@@ -485,9 +484,11 @@ impl Failed {
         Self {
             context,
             topic: rec.topic.clone(),
-            partition: Some(rec.partition),
-            offset: Some(rec.offset),
-            timestamp_ms: rec.timestamp_ms,
+            position: Some(dlq::Position {
+                partition: rec.partition,
+                offset: rec.offset,
+                timestamp_ms: rec.timestamp_ms,
+            }),
             key: rec.key.clone(),
             value: rec.value.clone(),
             headers: rec.headers.to_pairs(),
@@ -516,7 +517,9 @@ impl Core {
         if skip_own && rec.header(ORIGIN_HEADER).as_deref() == Some(self.bridge_id.as_str()) {
             return Ok(None);
         }
-        let Decoded::Envelope(env) = rec.decode().decoded else {
+        // An event from another producer that names no context gets the
+        // context of its topic (or its source), so its reactions run.
+        let Decoded::Envelope(env) = rec.decode_in(&self.settings.topics).decoded else {
             tracing::debug!(topic = %rec.topic, offset = rec.offset, "not an envelope; no handler for it");
             return Ok(None);
         };
@@ -597,9 +600,7 @@ impl Core {
             let failed = self.bus.wants(&env).then(|| Failed {
                 context: record.context.clone(),
                 topic: record.topic.clone(),
-                partition: None,
-                offset: None,
-                timestamp_ms: None,
+                position: None,
                 key: record.key.clone(),
                 value: record.value.clone(),
                 headers: record.headers.clone(),
@@ -673,9 +674,7 @@ impl Core {
                     let source = dlq::Source {
                         context: &src.context,
                         topic: &src.topic,
-                        partition: src.partition,
-                        offset: src.offset,
-                        timestamp_ms: src.timestamp_ms,
+                        position: src.position,
                         key: src.key.as_deref(),
                         value: src.value.as_deref(),
                         headers: &src.headers,

@@ -1,7 +1,8 @@
 //! The four cross-context reactions of DESIGN.md, written as ordinary bus
 //! handlers: each answers one event type of one context with an effect event in
-//! another, same `correlation_id`, `causation_id` = the cause's `event_id`, and
-//! the cause's `traceparent` passed on.
+//! another, same `correlation_id` (a new one, marked as such, when the cause
+//! carried none), `causation_id` = the cause's `event_id`, and the cause's
+//! `traceparent` passed on.
 
 use std::sync::Arc;
 
@@ -36,7 +37,7 @@ impl Handler for Reaction {
     ) -> BoxFuture<'a, Result<Vec<Emit>, HandlerError>> {
         let (aggregate_id, data) = (self.build)(env);
         let effect = Envelope::caused_by(env, self.to_context, self.to_type, aggregate_id, data);
-        Box::pin(async move { Ok(vec![Emit::following(effect, ctx)]) })
+        Box::pin(async move { Ok(vec![Emit::effect_of(env, effect, ctx)]) })
     }
 }
 
@@ -146,6 +147,29 @@ mod tests {
             assert_eq!(e.correlation_id, cause.correlation_id);
             assert_eq!(e.causation_id, Some(cause.event_id));
             assert_eq!(emits[0].headers[0].1, "00-t-s-01");
+            assert_eq!(emits[0].headers.len(), 1, "no new correlation to mark");
         }
+    }
+
+    #[tokio::test]
+    async fn an_effect_of_a_cause_without_correlation_marks_its_new_one() {
+        let cause = Envelope {
+            correlation_id: None,
+            ..Envelope::new("debate", "DecisionMade", "d-1", json!({}))
+        };
+        let ctx = HandlerCtx::local(Vec::new());
+        let reactions = all();
+        let r = reactions.iter().find(|r| r.wants(&cause)).unwrap();
+        let emits = r.handle(&cause, &ctx).await.unwrap();
+        let e = &emits[0].envelope;
+        assert!(e.correlation_id.is_some());
+        assert_eq!(e.causation_id, Some(cause.event_id));
+        assert_eq!(
+            emits[0].headers,
+            vec![(
+                crate::bus::CORRELATION_STARTED.to_string(),
+                format!("new: cause {} carried none", cause.event_id)
+            )]
+        );
     }
 }

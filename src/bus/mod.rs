@@ -26,6 +26,10 @@ pub const MAX_BACKOFF: Duration = Duration::from_secs(10);
 /// Record header a handler may carry over to its effects (W3C trace context).
 pub const TRACEPARENT: &str = "traceparent";
 
+/// Record header on an effect whose cause carried no correlation id: the
+/// effect's correlation id is new, and starts the flow as far as ids can tell.
+pub const CORRELATION_STARTED: &str = "eventdeck-correlation-started";
+
 /// Where an event being handled came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Origin {
@@ -93,6 +97,21 @@ impl Emit {
             .map(|tp| vec![(TRACEPARENT.to_string(), tp.to_string())])
             .unwrap_or_default();
         Self { envelope, headers }
+    }
+
+    /// [`Emit::following`] for an effect of `cause`; when the cause carried no
+    /// correlation id, the effect's new one is recorded as such in a
+    /// [`CORRELATION_STARTED`] header naming the cause.
+    pub fn effect_of(cause: &Envelope, envelope: Envelope, ctx: &HandlerCtx) -> Self {
+        let started = envelope.starts_correlation(cause);
+        let mut emit = Self::following(envelope, ctx);
+        if started {
+            emit.headers.push((
+                CORRELATION_STARTED.to_string(),
+                format!("new: cause {} carried none", cause.event_id),
+            ));
+        }
+        emit
     }
 }
 

@@ -8,6 +8,7 @@ use crate::cli::DlqCommand;
 use crate::config::Settings;
 use crate::dlq::redrive::{DlqRecord, execute, matches_filter, plan, read_all};
 use crate::dlq::{Family, group_by_cause};
+use crate::domain::TopicMap;
 use crate::kafka::EventProducer;
 use crate::kafka::groups::all_partitions;
 use crate::kafka::produce::DEFAULT_DELIVERY_TIMEOUT;
@@ -58,8 +59,8 @@ async fn dlq_topics(settings: &Settings, asked: &[String]) -> Result<Vec<String>
     Ok(topics)
 }
 
-fn record_json(r: &DlqRecord) -> serde_json::Value {
-    let decoded = r.record.decode();
+fn record_json(r: &DlqRecord, topics: &TopicMap) -> serde_json::Value {
+    let decoded = r.record.decode_in(topics);
     json!({
         "topic": r.record.topic,
         "partition": r.record.partition,
@@ -84,7 +85,10 @@ async fn list(settings: &Settings, asked: &[String], as_json: bool) -> Result<()
                 "topic": topic,
                 "count": records.len(),
                 "causes": causes,
-                "records": records.iter().map(record_json).collect::<Vec<_>>(),
+                "records": records
+                    .iter()
+                    .map(|r| record_json(r, &settings.topics))
+                    .collect::<Vec<_>>(),
             }));
             continue;
         }
@@ -121,7 +125,10 @@ async fn show(settings: &Settings, topic: &str, partition: i32, offset: i64) -> 
         .iter()
         .find(|r| r.record.partition == partition && r.record.offset == offset)
         .ok_or_else(|| eyre!("no record at {topic}[{partition}]@{offset}"))?;
-    println!("{}", serde_json::to_string_pretty(&record_json(r))?);
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&record_json(r, &settings.topics))?
+    );
     Ok(())
 }
 

@@ -8,6 +8,7 @@ use tokio::sync::mpsc;
 
 use crate::cli::{TailArgs, TailFormat};
 use crate::config::Settings;
+use crate::domain::TopicMap;
 use crate::kafka::consume::{TailEvent, tail};
 use crate::kafka::{ConsumedRecord, StartAt, TailOptions};
 
@@ -37,6 +38,7 @@ pub async fn run(settings: &Settings, args: &TailArgs) -> Result<()> {
         tokio::spawn(async move { tail(&settings, opts, tx).await })
     };
     let format = args.format;
+    let contexts = settings.topics.clone();
     let writer = tokio::task::spawn_blocking(move || -> std::io::Result<()> {
         let stdout = std::io::stdout();
         let mut out = std::io::BufWriter::new(stdout.lock());
@@ -44,7 +46,7 @@ pub async fn run(settings: &Settings, args: &TailArgs) -> Result<()> {
             match ev {
                 TailEvent::Records(recs) => {
                     for rec in &recs {
-                        write_record(&mut out, rec, format)?;
+                        write_record(&mut out, rec, &contexts, format)?;
                     }
                 }
                 TailEvent::Warning(w) => {
@@ -72,6 +74,7 @@ pub async fn run(settings: &Settings, args: &TailArgs) -> Result<()> {
 fn write_record(
     out: &mut impl Write,
     rec: &ConsumedRecord,
+    topics: &TopicMap,
     format: TailFormat,
 ) -> std::io::Result<()> {
     match format {
@@ -82,12 +85,12 @@ fn write_record(
             out.write_all(b"\n")
         }
         TailFormat::Json => {
-            let decoded = rec.decode();
+            let decoded = rec.decode_in(topics);
             serde_json::to_writer(&mut *out, &rec.to_json(&decoded))?;
             out.write_all(b"\n")
         }
         TailFormat::Pretty => {
-            let decoded = rec.decode();
+            let decoded = rec.decode_in(topics);
             let time = rec
                 .time()
                 .map(|t| t.format("%H:%M:%S%.3f").to_string())

@@ -21,6 +21,16 @@ pub mod ours {
     pub const ORIGINAL_OFFSET: &str = "eventdeck.dlq.original.offset";
     /// Its timestamp (ms since the epoch).
     pub const ORIGINAL_TIMESTAMP: &str = "eventdeck.dlq.original.timestamp";
+    /// How the failed event reached the handler: [`SOURCE_KAFKA`] or
+    /// [`SOURCE_LOCAL`].
+    pub const ORIGINAL_SOURCE: &str = "eventdeck.dlq.original.source";
+    /// Read from Kafka: topic, partition, offset and timestamp are those of the
+    /// record read.
+    pub const SOURCE_KAFKA: &str = "kafka";
+    /// Published through the bridge and failed in a local handler, which ran
+    /// on the publish itself, not on a record read from Kafka: there is no
+    /// partition, offset or timestamp to name.
+    pub const SOURCE_LOCAL: &str = "local";
     /// The consumer group that failed to handle it.
     pub const CONSUMER_GROUP: &str = "eventdeck.dlq.consumer.group";
     /// The handler that failed.
@@ -80,6 +90,10 @@ pub struct DeadLetter {
     pub original_offset: Option<i64>,
     /// Its timestamp (ms since the epoch).
     pub original_timestamp: Option<i64>,
+    /// eventdeck's bridge: `kafka` when the failed event was read from Kafka,
+    /// `local` when it failed in a local handler as it was published (so no
+    /// Kafka position names it).
+    pub original_source: Option<String>,
     /// The consumer group that failed.
     pub consumer_group: Option<String>,
     /// The handler, connector or listener that failed.
@@ -99,6 +113,12 @@ pub struct DeadLetter {
 }
 
 impl DeadLetter {
+    /// True when eventdeck's bridge wrote it for an event that failed in a
+    /// local handler as it was published, not for a record read from Kafka.
+    pub fn is_local(&self) -> bool {
+        self.original_source.as_deref() == Some(ours::SOURCE_LOCAL)
+    }
+
     /// The "cause" used to group dead letters: kind and message.
     pub fn cause(&self) -> (String, String) {
         (
@@ -152,6 +172,7 @@ pub fn decode(headers: &(impl HeaderView + ?Sized)) -> DeadLetter {
             original_partition: number(headers, ours::ORIGINAL_PARTITION).map(|n| n as i32),
             original_offset: number(headers, ours::ORIGINAL_OFFSET),
             original_timestamp: number(headers, ours::ORIGINAL_TIMESTAMP),
+            original_source: text(headers, ours::ORIGINAL_SOURCE),
             consumer_group: text(headers, ours::CONSUMER_GROUP),
             handler: text(headers, ours::HANDLER),
             error_kind: text(headers, ours::ERROR_KIND),

@@ -14,9 +14,12 @@ use super::cloudevent::{
     binary_attributes, decode_binary, decode_structured, has_ce_prefix, is_structured_content_type,
     looks_structured,
 };
+use super::contexts::TopicMap;
 use super::envelope::Envelope;
 use super::headers::HeaderView;
-use super::lenient::{canonical, canonical_envelope, envelope_from_object, looks_like_envelope};
+use super::lenient::{
+    canonical, canonical_envelope, envelope_from_object, looks_like_envelope, source_hint,
+};
 
 /// A Kafka record header: key and nullable value.
 pub type Header = (String, Option<Vec<u8>>);
@@ -33,12 +36,14 @@ pub const HEADER_CONTEXT: &str = "context";
 pub const HEADER_AGGREGATE_ID: &str = "aggregate_id";
 /// Header mirroring [`Envelope::occurred_at`] (RFC 3339, UTC, microseconds).
 pub const HEADER_OCCURRED_AT: &str = "occurred_at";
-/// Header mirroring [`Envelope::correlation_id`].
+/// Header mirroring [`Envelope::correlation_id`]; absent when there is none.
 pub const HEADER_CORRELATION_ID: &str = "correlation_id";
 /// Header mirroring [`Envelope::causation_id`]; absent for a root event.
 pub const HEADER_CAUSATION_ID: &str = "causation_id";
 /// The record's media type.
 pub const HEADER_CONTENT_TYPE: &str = "content-type";
+/// W3C trace context header (`00-<trace id>-<parent id>-<flags>`).
+pub const HEADER_TRACEPARENT: &str = "traceparent";
 /// Media type of our envelope.
 pub const CONTENT_TYPE_JSON: &str = "application/json";
 
@@ -103,18 +108,105 @@ pub struct DecodeOutcome {
     /// Why it is no more than that (e.g. invalid JSON for `Raw`, a bad id for `Json`),
     /// or a problem found in it (a CloudEvent missing required attributes).
     pub error: Option<String>,
+    /// The context of an event that did not carry one, and the rule that gave
+    /// it ([`DecodeOutcome::settle_context`]); `None` when the event names its
+    /// own context or none could be told.
+    pub context_rule: Option<ContextRule>,
+    /// An envelope's `metadata.source` or `source`: a hint for the context.
+    source_hint: Option<(&'static str, String)>,
+}
+
+/// Why an event that carried no `context` belongs to one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContextRule {
+    /// The context.
+    pub context: String,
+    /// Where it came from.
+    pub from: ContextFrom,
+}
+
+/// The rules that give an event without a `context` its context, in the order
+/// they are tried.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ContextFrom {
+    /// The record's topic belongs to the context in the topic map.
+    Topic(String),
+    /// A body field naming a known context (`metadata.source` or `source`).
+    Field(&'static str),
+    /// A CloudEvent's `source` naming a known context.
+    CloudEventSource,
+}
+
+impl std::fmt::Display for ContextRule {
+    /// `context from topic debate.events`, as the record view says it.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.from {
+            ContextFrom::Topic(topic) => write!(f, "context from topic {topic}"),
+            ContextFrom::Field(field) => write!(f, "context from {field} \"{}\"", self.context),
+            ContextFrom::CloudEventSource => {
+                write!(f, "context from the CloudEvent source \"{}\"", self.context)
+            }
+        }
+    }
 }
 
 impl DecodeOutcome {
     fn ok(decoded: Decoded) -> Self {
-        Self {
-            decoded,
-            error: None,
-        }
+        Self::with_error(decoded, None)
     }
 
     fn with_error(decoded: Decoded, error: Option<String>) -> Self {
-        Self { decoded, error }
+        Self {
+            decoded,
+            error,
+            context_rule: None,
+            source_hint: None,
+        }
+    }
+
+    /// Gives an event that carries no context its context, from the first rule
+    /// that answers: the topic map (`topic` belongs to a context, also as its
+    /// DLQ), then an envelope's `metadata.source` or `source`, then a
+    /// CloudEvent's `source`, when it names one of the map's contexts. An
+    /// envelope's `context` is filled in (so handlers and JSON output see it);
+    /// [`DecodeOutcome::context_rule`] says which rule gave it.
+    pub fn settle_context(&mut self, topic: &str, topics: &TopicMap) {
+        if self.context().is_some() {
+            return;
+        }
+        let known = |name: &str| {
+            let name = name.trim().trim_matches('/');
+            topics.contexts().find(|c| *c == name).map(str::to_string)
+        };
+        let rule = if let Some(context) = topics.context_for_topic(topic) {
+            Some(ContextRule {
+                context: context.to_string(),
+                from: ContextFrom::Topic(topic.to_string()),
+            })
+        } else if let Some((field, context)) = self
+            .source_hint
+            .as_ref()
+            .and_then(|(field, value)| Some((*field, known(value)?)))
+        {
+            Some(ContextRule {
+                context,
+                from: ContextFrom::Field(field),
+            })
+        } else if let Decoded::CloudEvent(event) = &self.decoded {
+            known(&event.source).map(|context| ContextRule {
+                context,
+                from: ContextFrom::CloudEventSource,
+            })
+        } else {
+            None
+        };
+        let Some(rule) = rule else {
+            return;
+        };
+        if let Decoded::Envelope(env) = &mut self.decoded {
+            env.context.clone_from(&rule.context);
+        }
+        self.context_rule = Some(rule);
     }
 
     /// What the record is.
@@ -148,11 +240,12 @@ impl DecodeOutcome {
     }
 
     /// The envelope's bounded context; `None` when empty. A CloudEvent's `source`
-    /// is a URI naming a producer, not a context, so it is never returned here.
+    /// is a URI naming a producer, not a context: a CloudEvent has a context
+    /// only from [`DecodeOutcome::settle_context`].
     pub fn context(&self) -> Option<&str> {
         match &self.decoded {
             Decoded::Envelope(env) => non_empty(&env.context),
-            _ => None,
+            _ => self.context_rule.as_ref().map(|r| r.context.as_str()),
         }
     }
 
@@ -165,10 +258,11 @@ impl DecodeOutcome {
         }
     }
 
-    /// The envelope's `correlation_id` or the CloudEvent's `correlationid` extension.
+    /// The envelope's `correlation_id` or the CloudEvent's `correlationid`
+    /// extension; `None` when the event carries none (never made up).
     pub fn correlation_id(&self) -> Option<String> {
         match &self.decoded {
-            Decoded::Envelope(env) => Some(env.correlation_id.to_string()),
+            Decoded::Envelope(env) => env.correlation_id.map(|id| id.to_string()),
             Decoded::CloudEvent(event) => event.correlationid.clone(),
             _ => None,
         }
@@ -258,12 +352,39 @@ pub fn decode(value: Option<&[u8]>, headers: &(impl HeaderView + ?Sized)) -> Dec
     if !looks_like_envelope(&map) {
         return DecodeOutcome::ok(Decoded::Json(Value::Object(map)));
     }
+    let hint = source_hint(&map);
     match envelope_from_object(map, headers) {
-        Ok(env) => DecodeOutcome::ok(Decoded::Envelope(env)),
+        Ok(env) => {
+            let mut outcome = DecodeOutcome::ok(Decoded::Envelope(env));
+            outcome.source_hint = hint;
+            outcome
+        }
         Err((map, reason)) => {
             DecodeOutcome::with_error(Decoded::Json(Value::Object(map)), Some(reason))
         }
     }
+}
+
+/// [`decode`] of a record read from `topic`, with the context of an event that
+/// carries none settled from the topic map ([`DecodeOutcome::settle_context`]).
+pub fn decode_on(
+    value: Option<&[u8]>,
+    headers: &(impl HeaderView + ?Sized),
+    topic: &str,
+    topics: &TopicMap,
+) -> DecodeOutcome {
+    let mut outcome = decode(value, headers);
+    outcome.settle_context(topic, topics);
+    outcome
+}
+
+/// The trace id of a W3C `traceparent` (`00-<32 hex>-<16 hex>-<2 hex>`):
+/// the link between events of one trace. `None` when it is not one.
+pub fn trace_id(traceparent: &str) -> Option<&str> {
+    let mut parts = traceparent.trim().split('-');
+    let (_version, trace, parent) = (parts.next()?, parts.next()?, parts.next()?);
+    let hex = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_hexdigit());
+    (hex(trace, 32) && hex(parent, 16) && trace.bytes().any(|b| b != b'0')).then_some(trace)
 }
 
 /// What the Streams list and the Flows graph keep of every record: its identity,
@@ -286,6 +407,18 @@ pub struct Glance {
     pub occurred_ms: Option<i64>,
     /// True when [`DecodeOutcome::error`] is set.
     pub has_error: bool,
+}
+
+impl Glance {
+    /// Settles the context of an event that carries none from the topic map
+    /// alone (what [`glance_on`] does when the record's body is not needed).
+    fn settle_from_topic(&mut self, topic: &str, topics: &TopicMap) -> bool {
+        if self.context.is_some() {
+            return true;
+        }
+        self.context = topics.context_for_topic(topic).map(str::to_string);
+        self.context.is_some()
+    }
 }
 
 impl From<&DecodeOutcome> for Glance {
@@ -326,6 +459,25 @@ pub fn glance(value: Option<&[u8]>, headers: &(impl HeaderView + ?Sized)) -> Gla
         };
     }
     Glance::from(&decode(value, headers))
+}
+
+/// [`glance`] of a record read from `topic`, its context settled as
+/// [`decode_on`] does.
+pub fn glance_on(
+    value: Option<&[u8]>,
+    headers: &(impl HeaderView + ?Sized),
+    topic: &str,
+    topics: &TopicMap,
+) -> Glance {
+    let mut g = glance(value, headers);
+    if g.kind == RecordKind::Envelope || g.kind == RecordKind::CloudEvent {
+        // The topic rule comes first, and needs no body: only when it does not
+        // answer is the record decoded again for its source.
+        if !g.settle_from_topic(topic, topics) {
+            g = Glance::from(&decode_on(value, headers, topic, topics));
+        }
+    }
+    g
 }
 
 /// True when the headers cannot make a record a CloudEvent: no `ce_`/`ce-`
@@ -379,8 +531,10 @@ pub fn encode(env: &Envelope) -> Encoded {
         header(HEADER_CONTEXT, env.context.clone()),
         header(HEADER_AGGREGATE_ID, env.aggregate_id.clone()),
         header(HEADER_OCCURRED_AT, occurred_at),
-        header(HEADER_CORRELATION_ID, env.correlation_id.to_string()),
     ];
+    if let Some(correlation_id) = env.correlation_id {
+        headers.push(header(HEADER_CORRELATION_ID, correlation_id.to_string()));
+    }
     if let Some(causation_id) = env.causation_id {
         headers.push(header(HEADER_CAUSATION_ID, causation_id.to_string()));
     }
@@ -397,7 +551,7 @@ fn canonical_json(env: &Envelope, occurred_at: &str) -> Vec<u8> {
         aggregate_id: &'a str,
         causation_id: Option<uuid::Uuid>,
         context: &'a str,
-        correlation_id: uuid::Uuid,
+        correlation_id: Option<uuid::Uuid>,
         data: &'a Value,
         event_id: uuid::Uuid,
         event_type: &'a str,
@@ -728,7 +882,7 @@ mod tests {
                 ("context", "implementation".to_string()),
                 ("aggregate_id", "task-1".to_string()),
                 ("occurred_at", "2023-11-14T22:13:20.000005Z".to_string()),
-                ("correlation_id", env.correlation_id.to_string()),
+                ("correlation_id", env.correlation_id.unwrap().to_string()),
                 ("causation_id", env.causation_id.unwrap().to_string()),
                 ("content-type", "application/json".to_string()),
             ]
@@ -774,7 +928,7 @@ mod tests {
         let env = envelope(&outcome);
         assert_eq!(env.schema_version, 2);
         assert_eq!(env.aggregate_id, "a");
-        assert_eq!(env.correlation_id.to_string(), OTHER);
+        assert_eq!(env.correlation_id.unwrap().to_string(), OTHER);
         assert_eq!(
             env.causation_id.map(|c| c.to_string()).as_deref(),
             Some(OTHER)
@@ -804,10 +958,208 @@ mod tests {
         assert_eq!(env.context, "");
         assert_eq!(env.aggregate_id, "");
         assert_eq!(env.schema_version, 1);
-        assert_eq!(env.correlation_id, env.event_id);
+        // None rather than the event id: a trace must not invent a chain.
+        assert_eq!(env.correlation_id, None);
+        assert_eq!(outcome.correlation_id(), None);
         assert_eq!(env.causation_id, None);
         assert_eq!(env.data, Value::Null);
         assert_eq!(outcome.context(), None);
+    }
+
+    // ---- events from other producers: context, correlation, causation ----
+
+    /// A DecisionMade as the Python system eventdeck grew out of writes it:
+    /// no `context`, the aggregate `version`, and the ids in `metadata`.
+    fn legacy(metadata: Value) -> Vec<u8> {
+        serde_json::to_vec(&json!({
+            "event_id": ID, "event_type": "DecisionMade",
+            "timestamp": "2026-12-01T22:01:00.123456", "aggregate_id": "debate-legacy-1",
+            "version": 1, "data": {"decision": "ship"}, "metadata": metadata,
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn legacy_event_reads_its_correlation_from_metadata_and_its_context_from_the_topic() {
+        let topics = TopicMap::default();
+        let bytes = legacy(json!({"correlation_id": OTHER, "source": "debate"}));
+        let plain = decode(Some(&bytes), &[]);
+        assert_eq!(plain.error, None);
+        assert_eq!(plain.context(), None, "the body names no context");
+        let outcome = decode_on(Some(&bytes), &[], "debate.events", &topics);
+        let env = envelope(&outcome);
+        assert_eq!(env.context, "debate");
+        assert_eq!(
+            env.correlation_id.map(|c| c.to_string()).as_deref(),
+            Some(OTHER)
+        );
+        assert_eq!(env.causation_id, None);
+        assert_eq!(
+            outcome
+                .context_rule
+                .as_ref()
+                .map(ToString::to_string)
+                .as_deref(),
+            Some("context from topic debate.events")
+        );
+        assert_eq!(outcome.event_json().unwrap()["context"], "debate");
+        // The same decision on a topic of no context: its source names one.
+        let elsewhere = decode_on(Some(&bytes), &[], "legacy.stream", &topics);
+        assert_eq!(elsewhere.context(), Some("debate"));
+        assert_eq!(
+            elsewhere.context_rule.unwrap().to_string(),
+            "context from metadata.source \"debate\""
+        );
+    }
+
+    #[test]
+    fn legacy_event_without_a_correlation_id_has_none() {
+        let bytes = legacy(json!({"source": "debate"}));
+        let outcome = decode_on(Some(&bytes), &[], "debate.events", &TopicMap::default());
+        assert_eq!(envelope(&outcome).correlation_id, None);
+        assert_eq!(outcome.correlation_id(), None);
+        assert_eq!(outcome.event_json().unwrap()["correlation_id"], Value::Null);
+        assert_eq!(Glance::from(&outcome).correlation_id, None);
+    }
+
+    #[test]
+    fn correlation_and_causation_come_from_where_other_stacks_put_them() {
+        let body = |meta: Value| legacy(meta);
+        let corr = |bytes: &[u8], headers: &[Header]| decode(Some(bytes), headers).correlation_id();
+        assert_eq!(
+            corr(&body(json!({"correlationId": OTHER})), &[]).as_deref(),
+            Some(OTHER)
+        );
+        for name in [
+            "correlation_id",
+            "X-Correlation-ID",
+            "x-correlation-id",
+            "ce_correlationid",
+        ] {
+            assert_eq!(
+                corr(&body(json!({})), &[h(name, OTHER)]).as_deref(),
+                Some(OTHER),
+                "{name}"
+            );
+        }
+        // The body's metadata wins over a header.
+        assert_eq!(
+            corr(
+                &body(json!({"correlation_id": OTHER})),
+                &[h("X-Correlation-ID", ID)]
+            )
+            .as_deref(),
+            Some(OTHER)
+        );
+        let bad = decode(Some(&body(json!({}))), &[h("X-Correlation-ID", "req-7")]);
+        assert_eq!(
+            bad.error.as_deref(),
+            Some("not an envelope: X-Correlation-ID header \"req-7\" is not a UUID")
+        );
+        for name in ["causation_id", "causationId"] {
+            let outcome = decode(Some(&body(json!({ name: OTHER }))), &[]);
+            assert_eq!(outcome.causation_id().as_deref(), Some(OTHER), "{name}");
+        }
+        let bad = decode(Some(&body(json!({"causation_id": 7}))), &[]);
+        assert_eq!(
+            bad.error.as_deref(),
+            Some("not an envelope: metadata.causation_id 7 is not a UUID")
+        );
+    }
+
+    #[test]
+    fn context_rules_apply_in_order_and_only_name_known_contexts() {
+        let topics = TopicMap::default();
+        let top_source = serde_json::to_vec(&json!({
+            "event_id": ID, "event_type": "X", "timestamp": 0, "source": "testing"
+        }))
+        .unwrap();
+        let outcome = decode_on(Some(&top_source), &[], "other", &topics);
+        assert_eq!(
+            outcome.context_rule,
+            Some(ContextRule {
+                context: "testing".into(),
+                from: ContextFrom::Field("source"),
+            })
+        );
+        // An unknown source gives nothing: no context is made up.
+        let unknown = legacy(json!({"source": "billing"}));
+        let outcome = decode_on(Some(&unknown), &[], "other", &topics);
+        assert_eq!((outcome.context(), &outcome.context_rule), (None, &None));
+        // The event's own context is never replaced.
+        let own = serde_json::to_vec(&json!({
+            "event_id": ID, "event_type": "X", "timestamp": 0, "context": "evolution",
+            "metadata": {"source": "debate"}
+        }))
+        .unwrap();
+        let outcome = decode_on(Some(&own), &[], "debate.events", &topics);
+        assert_eq!(
+            (outcome.context(), &outcome.context_rule),
+            (Some("evolution"), &None)
+        );
+        // A dead letter on a context's DLQ belongs to that context.
+        let on_dlq = decode_on(Some(&unknown), &[], "debate.events.dlq", &topics);
+        assert_eq!(on_dlq.context(), Some("debate"));
+    }
+
+    #[test]
+    fn a_cloudevent_gets_a_context_from_its_topic_or_a_source_naming_one() {
+        let topics = TopicMap::default();
+        let ce = |source: &str| {
+            serde_json::to_vec(&json!({
+                "specversion": "1.0", "id": "e-1", "type": "t", "source": source
+            }))
+            .unwrap()
+        };
+        let on_topic = decode_on(Some(&ce("/orders")), &[], "testing.events", &topics);
+        assert_eq!(on_topic.context(), Some("testing"));
+        let by_source = decode_on(Some(&ce("/performance")), &[], "ce.stream", &topics);
+        assert_eq!(by_source.context(), Some("performance"));
+        assert_eq!(
+            by_source.context_rule.unwrap().to_string(),
+            "context from the CloudEvent source \"performance\""
+        );
+        assert_eq!(
+            decode_on(Some(&ce("/orders")), &[], "ce.stream", &topics).context(),
+            None
+        );
+    }
+
+    #[test]
+    fn glance_on_settles_the_context_as_decode_on_does() {
+        let topics = TopicMap::default();
+        let canonical_without_context = {
+            let mut env = Envelope::new("", "DecisionMade", "a", json!({}));
+            env.context = String::new();
+            encode(&env).value
+        };
+        for (bytes, topic) in [
+            (legacy(json!({"source": "debate"})), "debate.events"),
+            (legacy(json!({"source": "debate"})), "nowhere"),
+            (legacy(json!({"source": "nobody"})), "nowhere"),
+            (canonical_without_context.clone(), "implementation.events"),
+            (canonical_without_context, "nowhere"),
+        ] {
+            let g = glance_on(Some(&bytes), &[], topic, &topics);
+            let d = decode_on(Some(&bytes), &[], topic, &topics);
+            assert_eq!(g, Glance::from(&d), "{topic}");
+        }
+    }
+
+    #[test]
+    fn trace_ids_come_from_w3c_traceparents_only() {
+        assert_eq!(
+            trace_id("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"),
+            Some("4bf92f3577b34da6a3ce929d0e0e4736")
+        );
+        for bad in [
+            "00-xyz-01",
+            "",
+            "00-00000000000000000000000000000000-00f067aa0ba902b7-01",
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-short-01",
+        ] {
+            assert_eq!(trace_id(bad), None, "{bad}");
+        }
     }
 
     #[test]
@@ -824,7 +1176,7 @@ mod tests {
         let env = envelope(&outcome);
         assert_eq!(env.context, "testing");
         assert_eq!(env.schema_version, 3);
-        assert_eq!(env.correlation_id.to_string(), OTHER);
+        assert_eq!(env.correlation_id.unwrap().to_string(), OTHER);
         assert_eq!(env.causation_id.map(|c| c.to_string()).as_deref(), Some(ID));
         assert_eq!(env.aggregate_id, "suite-9");
         assert_eq!(env.occurred_at_rfc3339(), "2024-05-01T10:00:00.500000Z");
@@ -881,7 +1233,7 @@ mod tests {
         );
         assert_eq!(envelope(&with("data", Value::Null)).data, Value::Null);
         let upper = with("correlation_id", json!(OTHER.to_uppercase()));
-        assert_eq!(envelope(&upper).correlation_id.to_string(), OTHER);
+        assert_eq!(envelope(&upper).correlation_id.unwrap().to_string(), OTHER);
     }
 
     #[test]
@@ -967,7 +1319,7 @@ mod tests {
         assert_eq!(outcome.event_id(), Some(env.event_id.to_string()));
         assert_eq!(
             outcome.correlation_id(),
-            Some(env.correlation_id.to_string())
+            env.correlation_id.map(|c| c.to_string())
         );
         assert_eq!(
             outcome.causation_id(),

@@ -15,8 +15,10 @@ pub const OCCURRED_AT_SUBSEC_DIGITS: u16 = 6;
 
 /// One domain event with its metadata: what happened, where, when, and why.
 ///
-/// `correlation_id` ties every event of one flow together; `causation_id` is the
-/// `event_id` of the event that caused this one (`None` for a root event).
+/// `correlation_id` ties every event of one flow together (`None` when an event
+/// read from another producer carried none: it is never made up from the event
+/// id); `causation_id` is the `event_id` of the event that caused this one
+/// (`None` for a root event).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Envelope {
     /// Unique id of this event.
@@ -32,8 +34,9 @@ pub struct Envelope {
     /// When the event happened; serialised as RFC 3339 UTC with microseconds.
     #[serde(with = "occurred_at_format")]
     pub occurred_at: DateTime<Utc>,
-    /// Id shared by every event of one flow.
-    pub correlation_id: Uuid,
+    /// Id shared by every event of one flow. Every event eventdeck writes has
+    /// one; `None` only for an event read from a producer that wrote none.
+    pub correlation_id: Option<Uuid>,
     /// `event_id` of the event that caused this one; `None` for a root event.
     pub causation_id: Option<Uuid>,
     /// The event's payload.
@@ -56,13 +59,15 @@ impl Envelope {
             context: context.into(),
             aggregate_id: aggregate_id.into(),
             occurred_at: now(),
-            correlation_id: Uuid::new_v4(),
+            correlation_id: Some(Uuid::new_v4()),
             causation_id: None,
             data,
         }
     }
 
-    /// An effect of `cause`: same `correlation_id`, `causation_id` = `cause.event_id`.
+    /// An effect of `cause`: same `correlation_id` (a new one when the cause
+    /// carried none: see [`Envelope::starts_correlation`]), `causation_id` =
+    /// `cause.event_id`.
     pub fn caused_by(
         cause: &Envelope,
         context: impl Into<String>,
@@ -71,16 +76,29 @@ impl Envelope {
         data: Value,
     ) -> Self {
         Self {
-            correlation_id: cause.correlation_id,
             causation_id: Some(cause.event_id),
             ..Self::new(context, event_type, aggregate_id, data)
+        }
+        .with_cause_correlation(cause)
+    }
+
+    /// True when this effect of `cause` got a correlation id of its own because
+    /// the cause had none (the flow starts here as far as ids can tell).
+    pub fn starts_correlation(&self, cause: &Envelope) -> bool {
+        cause.correlation_id.is_none() && self.correlation_id.is_some()
+    }
+
+    fn with_cause_correlation(self, cause: &Envelope) -> Self {
+        match cause.correlation_id {
+            Some(id) => self.with_correlation_id(id),
+            None => self,
         }
     }
 
     /// The same event with another `correlation_id`.
     pub fn with_correlation_id(self, id: Uuid) -> Self {
         Self {
-            correlation_id: id,
+            correlation_id: Some(id),
             ..self
         }
     }
@@ -124,7 +142,7 @@ impl Envelope {
             "context": self.context,
             "aggregate_id": self.aggregate_id,
             "occurred_at": self.occurred_at_rfc3339(),
-            "correlation_id": self.correlation_id.to_string(),
+            "correlation_id": self.correlation_id.map(|id| id.to_string()),
             "causation_id": self.causation_id.map(|id| id.to_string()),
             "data": self.data,
         })
@@ -177,7 +195,8 @@ mod tests {
         let env = sample();
         assert_eq!(env.schema_version, 1);
         assert!(env.is_root());
-        assert_ne!(env.correlation_id, env.event_id);
+        assert_ne!(env.correlation_id, Some(env.event_id));
+        assert!(env.correlation_id.is_some());
         assert_eq!(env.context, "debate");
         assert_eq!(env.event_type, "DecisionMade");
         assert_eq!(env.aggregate_id, "debate-1");
@@ -192,13 +211,28 @@ mod tests {
         assert_eq!(effect.causation_id, Some(cause.event_id));
         assert_ne!(effect.event_id, cause.event_id);
         assert!(!effect.is_root());
+        assert!(!effect.starts_correlation(&cause));
+    }
+
+    #[test]
+    fn an_effect_of_a_cause_without_correlation_starts_one() {
+        let cause = Envelope {
+            correlation_id: None,
+            ..sample()
+        };
+        let effect = Envelope::caused_by(&cause, "implementation", "TaskCreated", "t-1", json!({}));
+        assert!(effect.correlation_id.is_some());
+        assert_ne!(effect.correlation_id, Some(cause.event_id));
+        assert_eq!(effect.causation_id, Some(cause.event_id));
+        assert!(effect.starts_correlation(&cause));
+        assert_eq!(cause.to_json()["correlation_id"], Value::Null);
     }
 
     #[test]
     fn builders_replace_one_field() {
         let id = Uuid::new_v4();
         let env = sample().with_correlation_id(id).with_schema_version(3);
-        assert_eq!(env.correlation_id, id);
+        assert_eq!(env.correlation_id, Some(id));
         assert_eq!(env.schema_version, 3);
     }
 

@@ -1,9 +1,12 @@
 //! Reading our envelope leniently from JSON that other producers may have written.
 //!
 //! Accepts the canonical field names, common aliases (`id`, `type`, `timestamp`,
-//! camelCase, `payload`), and falls back to the mirrored record headers for any
-//! metadata the body leaves out. Ids and times must still parse: a body that only
-//! resembles an envelope is plain JSON, with the reason kept for display.
+//! camelCase, `payload`), a `metadata` object holding the correlation and
+//! causation ids (as the Python system eventdeck grew out of writes them), and
+//! falls back to the mirrored record headers, then to the correlation headers
+//! other stacks write, for any metadata the body leaves out. Ids and times must
+//! still parse: a body that only resembles an envelope is plain JSON, with the
+//! reason kept for display.
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use serde_json::{Map, Value};
@@ -25,6 +28,14 @@ const AGGREGATE_ID: &[&str] = &["aggregate_id", "aggregateId"];
 const CORRELATION_ID: &[&str] = &["correlation_id", "correlationId"];
 const CAUSATION_ID: &[&str] = &["causation_id", "causationId"];
 const DATA: &[&str] = &["data", "payload"];
+/// The object some producers keep correlation, causation and source in.
+const METADATA: &str = "metadata";
+/// Headers other stacks carry the correlation id in, after our own
+/// `correlation_id`: HTTP gateways' `X-Correlation-ID`, a binary CloudEvent's
+/// `ce_correlationid` extension (looked up case-insensitively).
+const FOREIGN_CORRELATION_HEADERS: [&str; 2] = ["X-Correlation-ID", "ce_correlationid"];
+/// Where an event without a `context` may name its producer, in order.
+const SOURCE_FIELDS: [(&str, &str); 2] = [("metadata.source", "source"), ("source", "source")];
 
 /// Naive ISO 8601 forms taken as UTC: Python's `datetime.utcnow().isoformat()`
 /// writes no offset, and the system eventdeck grew out of is Python.
@@ -56,7 +67,7 @@ pub(crate) fn envelope_from_object(
         context: meta.context,
         aggregate_id: meta.aggregate_id,
         occurred_at: meta.occurred_at,
-        correlation_id: meta.correlation_id.unwrap_or(meta.event_id),
+        correlation_id: meta.correlation_id,
         causation_id: meta.causation_id,
         data,
     })
@@ -81,7 +92,7 @@ pub(crate) fn canonical_envelope(
         context: m.context.to_string(),
         aggregate_id: m.aggregate_id.to_string(),
         occurred_at: m.occurred_at,
-        correlation_id: m.correlation_id,
+        correlation_id: Some(m.correlation_id),
         causation_id: m.causation_id,
         data: m.data,
     })
@@ -113,7 +124,9 @@ pub(crate) fn canonical<'a, D: serde::Deserialize<'a>>(
     }
     let causation_id = match wire.causation_id {
         Some(text) => Some(Uuid::parse_str(text).ok()?),
-        // A missing or null body field falls back to the header in the lenient path.
+        // A missing or null body field falls back to `metadata` and the header
+        // in the lenient path.
+        None if wire.metadata.is_some() => return None,
         None if header_text(headers, HEADER_CAUSATION_ID).is_some() => return None,
         None => None,
     };
@@ -150,6 +163,8 @@ struct Canonical<'a, D> {
     data: Option<D>,
     #[serde(default, deserialize_with = "present")]
     specversion: Option<serde::de::IgnoredAny>,
+    #[serde(default, deserialize_with = "present")]
+    metadata: Option<serde::de::IgnoredAny>,
 }
 
 fn none<T>() -> Option<T> {
@@ -200,11 +215,20 @@ fn read_metadata(
     );
     let correlation_id = check(
         r,
-        optional_uuid(map, CORRELATION_ID, headers, HEADER_CORRELATION_ID),
+        optional_uuid(
+            map,
+            CORRELATION_ID,
+            headers,
+            &[
+                HEADER_CORRELATION_ID,
+                FOREIGN_CORRELATION_HEADERS[0],
+                FOREIGN_CORRELATION_HEADERS[1],
+            ],
+        ),
     );
     let causation_id = check(
         r,
-        optional_uuid(map, CAUSATION_ID, headers, HEADER_CAUSATION_ID),
+        optional_uuid(map, CAUSATION_ID, headers, &[HEADER_CAUSATION_ID]),
     );
 
     match (
@@ -373,21 +397,53 @@ fn text_or_header(
     }
 }
 
+/// An id from the body (`names`), else from its `metadata` object (same names),
+/// else from the first of `headers` present; `None` when none has one.
 fn optional_uuid(
     map: &Map<String, Value>,
     names: &[&'static str],
     headers: &(impl HeaderView + ?Sized),
-    header: &str,
+    header_names: &[&str],
 ) -> Result<Option<Uuid>, String> {
     if let Some((name, value)) = field(map, names) {
         return uuid_value(name, value).map(Some);
     }
-    let Some(text) = header_text(headers, header) else {
+    if let Some(Value::Object(meta)) = map.get(METADATA)
+        && let Some((name, value)) = field(meta, names)
+    {
+        return uuid_value(&format!("{METADATA}.{name}"), value).map(Some);
+    }
+    let Some((header, text)) = header_names
+        .iter()
+        .find_map(|h| header_text(headers, h).map(|text| (h, text)))
+    else {
         return Ok(None);
     };
     Uuid::parse_str(&text)
         .map(Some)
         .map_err(|_| format!("{header} header {} is not a UUID", quoted(&text)))
+}
+
+/// What an event without a `context` says about its producer: the first text
+/// of `metadata.source` and `source`, with the name of the field it was in.
+/// Only a hint: it becomes the context when it names a known one.
+pub(crate) fn source_hint(map: &Map<String, Value>) -> Option<(&'static str, String)> {
+    SOURCE_FIELDS.iter().find_map(|&(label, name)| {
+        let holder = if label.starts_with(METADATA) {
+            match map.get(METADATA) {
+                Some(Value::Object(meta)) => meta,
+                _ => return None,
+            }
+        } else {
+            map
+        };
+        holder
+            .get(name)
+            .and_then(Value::as_str)
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|s| (label, s.to_string()))
+    })
 }
 #[cfg(test)]
 mod canonical_tests {
@@ -414,7 +470,7 @@ mod canonical_tests {
     /// something else: missing, null, a number, text that is no id or time, a
     /// naive time, text with escapes; also aliases and a `specversion` added.
     fn body() -> impl Strategy<Value = Value> {
-        const FIELDS: [&str; 12] = [
+        const FIELDS: [&str; 13] = [
             "event_id",
             "event_type",
             "schema_version",
@@ -427,6 +483,7 @@ mod canonical_tests {
             "id",
             "payload",
             "specversion",
+            "metadata",
         ];
         let odd = || {
             prop_oneof![
@@ -437,6 +494,11 @@ mod canonical_tests {
                 Just(Some(json!("2026-11-27 10:00:00"))),
                 Just(Some(json!("an \"escaped\" text"))),
                 Just(Some(json!("c2f6a8b1-2f2e-4a8e-9a1e-3b5d2c1e0f00"))),
+                Just(Some(
+                    json!({"causation_id": "c2f6a8b1-2f2e-4a8e-9a1e-3b5d2c1e0f00",
+                                 "correlation_id": "16fd2706-8baf-433b-82eb-8c7fada847da",
+                                 "source": "debate"})
+                )),
             ]
         };
         prop::collection::vec((0..FIELDS.len(), odd()), 0..=3).prop_map(|changes| {

@@ -10,7 +10,8 @@ mod lenient;
 pub mod registry;
 
 pub use codec::{
-    CloudEvent, DecodeOutcome, Decoded, Encoded, Glance, Header, RecordKind, decode, encode, glance,
+    CloudEvent, ContextFrom, ContextRule, DecodeOutcome, Decoded, Encoded, Glance, Header,
+    RecordKind, decode, decode_on, encode, glance, glance_on, trace_id,
 };
 pub use contexts::{DEFAULT_CONTEXTS, TopicMap};
 pub use envelope::Envelope;

@@ -6,7 +6,7 @@ use rdkafka::Message;
 use rdkafka::message::Headers as _;
 use serde_json::{Map, Value, json};
 
-use crate::domain::{self, DecodeOutcome, Glance, Headers};
+use crate::domain::{self, DecodeOutcome, Glance, Headers, TopicMap};
 
 /// One record as read from Kafka.
 #[derive(Debug, Clone, PartialEq)]
@@ -60,9 +60,21 @@ impl ConsumedRecord {
         domain::decode(self.value.as_deref(), &self.headers)
     }
 
+    /// Decodes the value, settling the context of an event that carries none
+    /// from `topics` ([`domain::decode_on`]).
+    pub fn decode_in(&self, topics: &TopicMap) -> DecodeOutcome {
+        domain::decode_on(self.value.as_deref(), &self.headers, &self.topic, topics)
+    }
+
     /// What lists and graphs keep of the record ([`domain::glance`]).
     pub fn glance(&self) -> Glance {
         domain::glance(self.value.as_deref(), &self.headers)
+    }
+
+    /// [`ConsumedRecord::glance`] with the context settled from `topics`
+    /// ([`domain::glance_on`]).
+    pub fn glance_in(&self, topics: &TopicMap) -> Glance {
+        domain::glance_on(self.value.as_deref(), &self.headers, &self.topic, topics)
     }
 
     /// The record time as UTC, if any.
@@ -108,7 +120,8 @@ impl ConsumedRecord {
         Value::Object(map)
     }
 
-    /// The `tail --format json` line for this record.
+    /// The `tail --format json` line for this record; `context_from` says
+    /// which rule gave an event that carried no context its context.
     pub fn to_json(&self, decoded: &DecodeOutcome) -> Value {
         json!({
             "topic": self.topic,
@@ -119,6 +132,7 @@ impl ConsumedRecord {
             "headers": self.headers_json(),
             "kind": decoded.kind(),
             "event": decoded.event_json(),
+            "context_from": decoded.context_rule.as_ref().map(ToString::to_string),
             "error": decoded.error,
         })
     }

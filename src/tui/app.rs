@@ -1110,7 +1110,7 @@ impl App {
         } else {
             self.streams.selected_entry()
         };
-        match entry.map(|e| e.to_json_line()) {
+        match entry.map(|e| e.to_json_line(self.streams.topic_map())) {
             Some(line) => {
                 self.commands.push(Command::Copy(line));
                 self.toast_info(strings::COPIED);

@@ -101,6 +101,8 @@ pub const DETAIL_EVENT: &str = "Event";
 pub const DETAIL_RAW: &str = "Raw value";
 /// Decode error label.
 pub const DETAIL_DECODE_ERROR: &str = "Decode error";
+/// An id or context the event does not carry (never made up from another).
+pub const DETAIL_NONE: &str = "none";
 
 /// Inject form labels.
 pub const FIELD_ROUTE: &str = "Send";
@@ -364,14 +366,35 @@ pub fn original_not_tailed(topic: &str) -> String {
 }
 
 /// Toast: no original offset, so Streams is filtered by topic and key.
-pub fn original_by_key(topic: &str, key: &str) -> String {
-    format!("No original offset in the headers: Streams filtered to {topic} and key {key}")
+pub fn original_by_key(topic: &str, key: &str, in_memory: bool) -> String {
+    format!(
+        "The dead letter names no offset of its original: Streams filtered to {topic} and key {key}{}",
+        not_in_memory_hint(in_memory)
+    )
+}
+
+/// Toast: the event failed in a local handler as it was published, so no
+/// Kafka position names it; Streams is filtered to its topic and event id.
+pub fn original_local(topic: &str, event_id: &str, in_memory: bool) -> String {
+    format!(
+        "This event failed in a local handler as it was published (it was not read from Kafka), so no offset names it: Streams filtered to {topic} and event {event_id}{}",
+        not_in_memory_hint(in_memory)
+    )
+}
+
+/// The hint after a filter that finds nothing among the records in memory.
+fn not_in_memory_hint(in_memory: bool) -> &'static str {
+    if in_memory {
+        ""
+    } else {
+        " · not among the records in memory: press b to read from the beginning"
+    }
 }
 
 /// Toast: jumped to the original.
 pub fn original_opened(topic: &str, partition: i32, offset: i64) -> String {
     format!(
-        "Streams: reading from offset {offset}, filtered to {topic} (the original is {topic}[{partition}]@{offset})"
+        "The handler failed on a record read from Kafka: Streams reads from offset {offset}, filtered to {topic} (the original is {topic}[{partition}]@{offset})"
     )
 }
 

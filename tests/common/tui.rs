@@ -103,7 +103,7 @@ pub fn at(secs: i64) -> chrono::DateTime<Utc> {
 pub fn envelope(n: u64, context: &str, event_type: &str, key: &str, data: Value) -> ConsumedRecord {
     let mut env = Envelope::new(context, event_type, key, data).with_occurred_at(at(n as i64));
     env.event_id = Uuid::from_u128(0x1000 + u128::from(n));
-    env.correlation_id = Uuid::from_u128(0xc000 + u128::from(n % 3));
+    env.correlation_id = Some(Uuid::from_u128(0xc000 + u128::from(n % 3)));
     let enc = encode(&env);
     ConsumedRecord {
         topic: format!("{context}.events"),

@@ -142,21 +142,40 @@ impl App {
         }
         let key = r.record.key_text();
         let partition = l.original_partition.unwrap_or(0);
-        match (l.original_offset, key) {
-            (Some(offset), _) => {
+        // Our bridge's local handlers run on the publish itself, so the dead
+        // letter names no offset; its event id (kept in the dead letter's
+        // body and headers) finds the original among what Streams read.
+        let event_id = l.is_local().then(|| r.record.decode().event_id()).flatten();
+        match (l.original_offset, event_id, key) {
+            (Some(offset), _, _) => {
                 self.switch_tab(Tab::Streams);
                 self.seek(StartAt::Offset(offset), &format!("offset {offset}"));
                 self.streams.set_filter(&format!("topic:{topic}"));
                 self.toast_info(strings::original_opened(&topic, partition, offset));
             }
-            // Our bridge's local handlers fail before the event has an offset;
-            // the key (the aggregate id) still finds it among what Streams read.
-            (None, Some(key)) => {
+            (None, Some(id), _) => {
+                // What the filter below matches, on the exact topic (the
+                // filter's `topic:` also matches the DLQ's longer name).
+                let in_memory = self.streams.holds(|e| {
+                    e.record.topic == topic
+                        && e.record
+                            .value
+                            .as_deref()
+                            .is_some_and(|v| v.windows(id.len()).any(|w| w == id.as_bytes()))
+                });
+                self.switch_tab(Tab::Streams);
+                self.streams.set_filter(&format!("topic:{topic} {id}"));
+                self.toast_info(strings::original_local(&topic, &id, in_memory));
+            }
+            (None, None, Some(key)) => {
+                let in_memory = self.streams.holds(|e| {
+                    e.record.topic == topic && e.record.key_text().as_deref() == Some(&key)
+                });
                 self.switch_tab(Tab::Streams);
                 self.streams.set_filter(&format!("topic:{topic} key:{key}"));
-                self.toast_info(strings::original_by_key(&topic, &key));
+                self.toast_info(strings::original_by_key(&topic, &key, in_memory));
             }
-            (None, None) => self.toast_error(strings::NO_ORIGINAL),
+            (None, None, None) => self.toast_error(strings::NO_ORIGINAL),
         }
     }
 

@@ -38,7 +38,9 @@ pub struct Entry {
     pub seq: u64,
     /// The record as read.
     pub record: ConsumedRecord,
-    /// The bounded context (from the envelope, else the topic's context), or `-`.
+    /// The bounded context (the event's own, else settled from the topic map or
+    /// its source: [`crate::domain::DecodeOutcome::settle_context`]), else the
+    /// topic's context, or `-`.
     pub context: String,
     /// The event type, or `(raw)`/`(json)`/`(tombstone)`.
     pub event_type: String,
@@ -53,7 +55,7 @@ pub struct Entry {
 impl Entry {
     /// Decodes a record into an entry.
     pub fn new(seq: u64, record: ConsumedRecord, topics: &TopicMap) -> Self {
-        let glance = record.glance();
+        let glance = record.glance_in(topics);
         Self::from_glance(seq, record, glance, topics)
     }
 
@@ -113,8 +115,10 @@ impl Entry {
     }
 
     /// The record as one `eventdeck tail --format json` line.
-    pub fn to_json_line(&self) -> String {
-        self.record.to_json(&self.record.decode()).to_string()
+    pub fn to_json_line(&self, topics: &TopicMap) -> String {
+        self.record
+            .to_json(&self.record.decode_in(topics))
+            .to_string()
     }
 }
 
@@ -391,7 +395,7 @@ impl StreamsState {
         for record in records {
             let seq = self.next_seq;
             self.next_seq += 1;
-            let glance = record.glance();
+            let glance = record.glance_in(&self.topics);
             also(&record, &glance);
             let entry = Entry::from_glance(seq, record, glance, &self.topics);
             self.push(entry);
@@ -606,7 +610,7 @@ impl StreamsState {
         };
         self.detail = Some(DetailState {
             seq: e.seq,
-            lines: detail_lines(e, theme),
+            lines: detail_lines(e, &self.topics, theme),
             scroll: 0,
         });
         true
@@ -619,7 +623,7 @@ impl StreamsState {
         };
         let scroll = self.detail.as_ref().map_or(0, |d| d.scroll);
         if let Some(e) = self.entry_by_seq(seq) {
-            let lines = detail_lines(e, theme);
+            let lines = detail_lines(e, &self.topics, theme);
             self.detail = Some(DetailState { seq, lines, scroll });
         }
     }
@@ -637,9 +641,22 @@ impl StreamsState {
         }
     }
 
+    /// True when any record in memory (in any stream, filtered or not)
+    /// satisfies `f`.
+    pub fn holds(&self, f: impl Fn(&Entry) -> bool) -> bool {
+        self.streams.iter().any(|s| s.entries.iter().any(&f))
+    }
+
+    /// The context → topic map the streams are read with.
+    pub fn topic_map(&self) -> &TopicMap {
+        &self.topics
+    }
+
     /// Every row the filter lets through, as JSON lines (for export).
     pub fn visible_json_lines(&self) -> Vec<String> {
-        self.rows_from(0).map(Entry::to_json_line).collect()
+        self.rows_from(0)
+            .map(|e| e.to_json_line(&self.topics))
+            .collect()
     }
 
     fn render_bar(&self, buf: &mut Buffer, area: Rect, theme: &Theme) {
@@ -863,9 +880,9 @@ impl RenderInto for Line<'_> {
 }
 
 /// The detail view's lines for an entry.
-fn detail_lines(e: &Entry, theme: &Theme) -> Vec<Line<'static>> {
+fn detail_lines(e: &Entry, topics: &TopicMap, theme: &Theme) -> Vec<Line<'static>> {
     let r = &e.record;
-    let decoded: DecodeOutcome = r.decode();
+    let decoded: DecodeOutcome = r.decode_in(topics);
     let label = theme.dimmed();
     let heading = theme.strong();
     let mut lines = vec![
@@ -890,6 +907,12 @@ fn detail_lines(e: &Entry, theme: &Theme) -> Vec<Line<'static>> {
             Span::raw(decoded.kind().as_str()),
         ]),
     ];
+    if matches!(
+        decoded.decoded,
+        Decoded::Envelope(_) | Decoded::CloudEvent(_)
+    ) {
+        lines.extend(links_lines(r, &decoded, theme));
+    }
     if let Some(err) = &decoded.error {
         lines.push(Line::from(vec![
             Span::styled(
@@ -943,6 +966,49 @@ fn detail_lines(e: &Entry, theme: &Theme) -> Vec<Line<'static>> {
         }
     }
     lines
+}
+
+/// An event's context (and the rule that gave it, when it carried none), and
+/// what links it to others: correlation (`none` when it has none: nothing is
+/// made up), causation, and the W3C trace it belongs to.
+fn links_lines(r: &ConsumedRecord, decoded: &DecodeOutcome, theme: &Theme) -> Vec<Line<'static>> {
+    let label = theme.dimmed();
+    let mut context = vec![
+        Span::styled("context ", label),
+        Span::raw(
+            decoded
+                .context()
+                .unwrap_or(strings::DETAIL_NONE)
+                .to_string(),
+        ),
+    ];
+    if let Some(rule) = &decoded.context_rule {
+        context.push(Span::styled(format!("  ({rule})"), label));
+    }
+    let traceparent = match &decoded.decoded {
+        Decoded::CloudEvent(ce) => ce.traceparent.clone(),
+        _ => r.header(crate::domain::codec::HEADER_TRACEPARENT),
+    };
+    let mut ids = vec![
+        Span::styled("correlation ", label),
+        Span::raw(
+            decoded
+                .correlation_id()
+                .unwrap_or_else(|| strings::DETAIL_NONE.to_string()),
+        ),
+        Span::styled("  causation ", label),
+        Span::raw(
+            decoded
+                .causation_id()
+                .unwrap_or_else(|| strings::DETAIL_NONE.to_string()),
+        ),
+    ];
+    if let Some(trace) = traceparent.as_deref().and_then(crate::domain::trace_id) {
+        ids.push(Span::styled("  trace ", label));
+        ids.push(Span::raw(trace.to_string()));
+        ids.push(Span::styled(" (traceparent)", label));
+    }
+    vec![Line::from(context), Line::from(ids)]
 }
 
 #[cfg(test)]
