@@ -507,3 +507,114 @@ fn mouse_clicks_reach_the_help_overlay_and_close_the_palette() {
     assert_eq!(app.tab(), Tab::Lag);
     assert!(!screen(&app, 120, 40).contains(":see"), "palette closed");
 }
+
+/// Dead-letter headers of one family, as (name, value).
+type Family<'a> = Vec<(&'a str, &'a [u8])>;
+
+/// A TaskCreated that failed and was dead-lettered to `topic` with `family`'s
+/// headers, carrying a trace context and the origin of the bridge that sent it.
+fn dead_task(topic: &str, family: &[(&str, &[u8])]) -> eventdeck::kafka::ConsumedRecord {
+    let mut rec = fixtures::envelope(
+        5,
+        "implementation",
+        "TaskCreated",
+        "task-9",
+        serde_json::json!({"task": "write the outbox"}),
+    );
+    rec.topic = topic.into();
+    let mut headers: Vec<(String, Option<Vec<u8>>)> = rec.headers.to_pairs();
+    headers.push((
+        "traceparent".into(),
+        Some(b"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01".to_vec()),
+    ));
+    headers.push(("eventdeck-origin".into(), Some(b"bridge-1".to_vec())));
+    for (k, v) in family {
+        headers.push(((*k).into(), Some(v.to_vec())));
+    }
+    rec.headers = headers.into();
+    rec
+}
+
+#[test]
+fn reinject_of_a_dead_letter_goes_to_its_original_topic_without_dead_letter_headers() {
+    let families: [(&str, Family<'_>, &str); 2] = [
+        (
+            "implementation.events.dlq",
+            vec![
+                ("eventdeck.dlq.original.topic", b"implementation.events"),
+                ("eventdeck.dlq.original.partition", b"1"),
+                ("eventdeck.dlq.error.kind", b"boom"),
+            ],
+            "implementation.events",
+        ),
+        // Spring Kafka's family, on a DLQ named its way: any family is read.
+        (
+            "tasks-dlt",
+            vec![
+                ("kafka_dlt-original-topic", b"testing.events"),
+                ("kafka_dlt-original-offset", &[0, 0, 0, 0, 0, 0, 0, 9]),
+                (
+                    "kafka_dlt-exception-fqcn",
+                    b"java.lang.IllegalStateException",
+                ),
+            ],
+            "testing.events",
+        ),
+    ];
+    for (dlq, family, original) in families {
+        let mut app = app();
+        app.ingest(vec![dead_task(dlq, &family)]);
+        app.press("/");
+        app.type_text(&format!("topic:{dlq}"));
+        app.press("enter enter r");
+        assert_eq!(app.tab(), Tab::Inject);
+        // The form says where it goes before anything is sent.
+        let text = screen(&app, 120, 40);
+        assert!(
+            text.contains(&format!("Goes to           {original}")),
+            "{text}"
+        );
+        assert!(text.contains(&format!("dead letter {dlq}[2]@5")), "{text}");
+        let toast = app.toast().expect("a toast");
+        assert!(
+            toast
+                .text
+                .contains(&format!("to its original topic {original}")),
+            "{}",
+            toast.text
+        );
+        app.press("s");
+        let sent = publishes(&mut app);
+        assert_eq!(sent.len(), 1, "{dlq}");
+        let req = &sent[0].request;
+        assert_eq!(req.topic, original);
+        assert_eq!(req.envelope.event_type, "TaskCreated");
+        let names: Vec<&str> = req.headers.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(
+            names,
+            ["traceparent"],
+            "{dlq}: only the original's own headers"
+        );
+    }
+}
+
+#[test]
+fn reinject_of_a_dead_letter_naming_no_original_says_so_and_warns_on_the_form() {
+    let mut app = app();
+    app.ingest(vec![dead_task("implementation.events.dlq", &[])]);
+    app.press("/");
+    app.type_text("topic:.dlq");
+    app.press("enter enter r");
+    let toast = app.toast().expect("a toast");
+    assert!(toast.error);
+    assert!(
+        toast.text.contains("names no original topic"),
+        "{}",
+        toast.text
+    );
+    let text = screen(&app, 120, 40);
+    assert!(
+        text.contains("Goes to           implementation.events.dlq (a dead-letter topic)"),
+        "{text}"
+    );
+}

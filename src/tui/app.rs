@@ -1129,12 +1129,18 @@ impl App {
             self.toast_info(strings::NOTHING_SELECTED);
             return;
         };
-        self.inject.fill_from(&e);
+        let filled = self.inject.fill_from(&e);
         self.switch_tab(Tab::Inject);
-        self.toast_info(format!(
-            "Re-inject {} from {}@{}: edit, then send",
-            e.event_type, e.record.topic, e.record.offset
-        ));
+        let from = format!(
+            "{}[{}]@{}",
+            e.record.topic, e.record.partition, e.record.offset
+        );
+        let text = strings::reinject_filled(&e.event_type, &filled, &from);
+        if filled.dead_letter && !filled.original_known {
+            self.toast_error(text);
+        } else {
+            self.toast_info(text);
+        }
     }
 
     fn update_inject(&mut self, action: Action) {

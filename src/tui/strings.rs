@@ -101,6 +101,50 @@ pub const DETAIL_EVENT: &str = "Event";
 pub const DETAIL_RAW: &str = "Raw value";
 /// Decode error label.
 pub const DETAIL_DECODE_ERROR: &str = "Decode error";
+/// Inject: the label of the line saying where a send goes.
+pub const FIELD_GOES_TO: &str = "Goes to";
+
+/// Inject: the target resolves to a dead-letter topic.
+pub const INJECT_TO_DLQ: &str = " (a dead-letter topic)";
+
+/// Inject: where a re-injected dead letter came from.
+pub fn inject_from_dead_letter(place: &str, to_dlq: bool) -> String {
+    if to_dlq {
+        format!(" · dead letter {place} names no original topic: say where it goes")
+    } else {
+        format!(" · the original topic of dead letter {place}, its DLQ headers stripped")
+    }
+}
+
+/// Toast after `r`: what the form was filled from and where it sends.
+pub fn reinject_filled(
+    event_type: &str,
+    r: &crate::tui::panes::inject::Reinject,
+    from: &str,
+) -> String {
+    let mut text = match (r.dead_letter, r.original_known) {
+        (true, true) => format!(
+            "Re-inject {event_type} from dead letter {from} to its original topic {}: edit, then send",
+            r.topic
+        ),
+        (true, false) => format!(
+            "Re-inject {event_type} from dead letter {from}: it names no original topic, so the form sends to {}; say where it goes",
+            r.topic
+        ),
+        (false, _) => format!(
+            "Re-inject {event_type} from {from} to {}: edit, then send",
+            r.topic
+        ),
+    };
+    if r.headers_left_out > 0 {
+        text.push_str(&format!(
+            " ({} header(s) the form cannot hold left out)",
+            r.headers_left_out
+        ));
+    }
+    text
+}
+
 /// An id or context the event does not carry (never made up from another).
 pub const DETAIL_NONE: &str = "none";
 

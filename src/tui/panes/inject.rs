@@ -16,8 +16,10 @@ use ratatui_textarea::TextArea;
 use serde_json::Value;
 use uuid::Uuid;
 
+use super::opsview::clip;
 use super::streams::Entry;
 use super::{Pane, View};
+use crate::dlq::redrive::is_dead_letter_header;
 use crate::domain::{Decoded, Envelope, EventTypeRegistry, TopicMap};
 use crate::publish::{PublishError, PublishRequest, Published};
 use crate::tui::keymap::Mode;
@@ -95,6 +97,19 @@ pub struct Sent {
     pub outcome: Option<Result<String, String>>,
 }
 
+/// What a re-inject filled the form with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reinject {
+    /// The topic the form sends to.
+    pub topic: String,
+    /// True when the record is a dead letter.
+    pub dead_letter: bool,
+    /// For a dead letter: true when its headers name the original topic.
+    pub original_known: bool,
+    /// Headers the one-line field cannot hold, not carried over.
+    pub headers_left_out: usize,
+}
+
 /// A send the runtime should perform.
 #[derive(Debug, Clone)]
 pub struct SendRequest {
@@ -125,10 +140,67 @@ pub struct InjectState {
     correlation: TextArea<'static>,
     data: TextArea<'static>,
     json_error: Option<JsonError>,
+    /// Where a re-injected record came from, shown beside the target until
+    /// the target is changed.
+    reinjected: Option<Reinjected>,
     history: VecDeque<Sent>,
     next_id: u64,
     /// Screen rows of the fields as last drawn (for mouse clicks).
     field_rows: Cell<[(u16, u16); 7]>,
+}
+
+/// The record a re-inject filled the form from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Reinjected {
+    /// The topic the form's target was set to.
+    target: String,
+    /// A dead letter's own place (`topic[partition]@offset`), when the record
+    /// is one.
+    dead_letter: Option<String>,
+}
+
+/// Headers a re-inject does not carry over: the envelope's mirrored metadata
+/// (written anew for the new event), the bridge's loop-prevention origin (it
+/// names the bridge that sent the original) and the marker of an effect's new
+/// correlation. Dead-letter headers of every family are dropped too
+/// ([`is_dead_letter_header`]), as a redrive drops them.
+const NOT_CARRIED: [&str; 11] = [
+    crate::domain::codec::HEADER_EVENT_ID,
+    crate::domain::codec::HEADER_EVENT_TYPE,
+    crate::domain::codec::HEADER_SCHEMA_VERSION,
+    crate::domain::codec::HEADER_CONTEXT,
+    crate::domain::codec::HEADER_AGGREGATE_ID,
+    crate::domain::codec::HEADER_OCCURRED_AT,
+    crate::domain::codec::HEADER_CORRELATION_ID,
+    crate::domain::codec::HEADER_CAUSATION_ID,
+    crate::domain::codec::HEADER_CONTENT_TYPE,
+    crate::bridge::ORIGIN_HEADER,
+    crate::bus::CORRELATION_STARTED,
+];
+
+/// The headers of `record` a re-inject sends again, as the form's
+/// `key=value, …` text. A value the one-line field cannot hold (not UTF-8, or
+/// with a comma or line break) is left out and counted.
+fn carried_headers(record: &crate::kafka::ConsumedRecord) -> (String, usize) {
+    let mut left_out = 0;
+    let pairs: Vec<String> = record
+        .headers
+        .iter()
+        .filter(|(k, _)| {
+            !is_dead_letter_header(k) && !NOT_CARRIED.iter().any(|n| n.eq_ignore_ascii_case(k))
+        })
+        .filter_map(|(k, v)| {
+            let text = std::str::from_utf8(v.unwrap_or_default()).ok();
+            match text.filter(|t| !t.contains([',', '\n', '\r']) && !k.contains([',', '='])) {
+                Some(t) => Some(format!("{k}={t}")),
+                None => {
+                    left_out += 1;
+                    None
+                }
+            }
+        })
+        .collect();
+    (pairs.join(", "), left_out)
 }
 
 fn single_line(text: &str, placeholder: &str) -> TextArea<'static> {
@@ -176,6 +248,7 @@ impl InjectState {
             correlation: single_line("", strings::CORRELATION_NEW),
             data: TextArea::new(vec!["{}".into()]),
             json_error: None,
+            reinjected: None,
             history: VecDeque::new(),
             next_id: 1,
             field_rows: Cell::new([(0, 0); 7]),
@@ -412,15 +485,37 @@ impl InjectState {
         set_text(&mut self.correlation, "", strings::CORRELATION_NEW);
     }
 
-    /// Fills the form from a record, to send it again.
-    pub fn fill_from(&mut self, e: &Entry) {
-        let decoded = e.record.decode();
+    /// Fills the form from a record, to send it again: to its own topic, or
+    /// for a dead letter (on a DLQ topic, or with dead-letter headers of any
+    /// family) to the original topic its headers name. The record's headers
+    /// come along without the dead-letter ones, as a redrive sends them.
+    /// Returns where the form now sends it and, for a dead letter, a note.
+    pub fn fill_from(&mut self, e: &Entry) -> Reinject {
+        let decoded = e.record.decode_in(&self.topics);
+        let letter = crate::dlq::decode(&e.record.headers);
+        let is_dead = letter.family.is_some() || self.topics.is_dlq(&e.record.topic);
+        let original = if is_dead {
+            letter.original_topic.clone()
+        } else {
+            None
+        };
+        let topic = original.clone().unwrap_or_else(|| e.record.topic.clone());
         let target = self
             .topics
-            .context_for_topic(&e.record.topic)
-            .filter(|c| self.topics.topic_for(c) == Some(e.record.topic.as_str()))
-            .map_or_else(|| e.record.topic.clone(), str::to_string);
+            .context_for_topic(&topic)
+            .filter(|c| self.topics.topic_for(c) == Some(topic.as_str()))
+            .map_or_else(|| topic.clone(), str::to_string);
         set_text(&mut self.target, &target, "");
+        let (headers, left_out) = carried_headers(&e.record);
+        set_text(&mut self.headers, &headers, "source=eventdeck");
+        let place = format!(
+            "{}[{}]@{}",
+            e.record.topic, e.record.partition, e.record.offset
+        );
+        self.reinjected = Some(Reinjected {
+            target: target.clone(),
+            dead_letter: is_dead.then(|| place.clone()),
+        });
         let key = e.record.key_text().unwrap_or_default();
         set_text(&mut self.key, &key, strings::KEY_DEFAULT);
         let (ty, data) = match &decoded.decoded {
@@ -443,6 +538,38 @@ impl InjectState {
         set_text(&mut self.correlation, &corr, strings::CORRELATION_NEW);
         self.focus = Field::Data;
         self.set_editing(false);
+        Reinject {
+            topic,
+            dead_letter: is_dead,
+            original_known: original.is_some(),
+            headers_left_out: left_out,
+        }
+    }
+
+    /// The topic a send goes to now, as the form resolves its target.
+    pub fn destination(&self) -> String {
+        self.topics.resolve(self.target_text().trim())
+    }
+
+    /// What the target line says after the value: the topic it resolves to,
+    /// a warning when that is a dead-letter topic, and where a re-injected
+    /// record came from.
+    fn destination_note(&self) -> (String, bool) {
+        let topic = self.destination();
+        let mut note = topic.clone();
+        let warn = self.topics.is_dlq(&topic);
+        if warn {
+            note.push_str(strings::INJECT_TO_DLQ);
+        }
+        if let Some(r) = self
+            .reinjected
+            .as_ref()
+            .filter(|r| r.target == self.target_text())
+            && let Some(place) = &r.dead_letter
+        {
+            note.push_str(&strings::inject_from_dead_letter(place, warn));
+        }
+        (note, warn)
     }
 
     /// Reuses a correlation id.
@@ -570,11 +697,13 @@ impl InjectState {
             Constraint::Length(1),
             Constraint::Length(1),
             Constraint::Length(1),
+            Constraint::Length(1),
             Constraint::Min(3),
             Constraint::Length(1),
             Constraint::Length(1),
         ])
         .split(area);
+        // rows[6] says where a send goes; it is not a field.
         self.field_rows.set([
             (rows[0].y, rows[0].height),
             (rows[1].y, rows[1].height),
@@ -582,7 +711,7 @@ impl InjectState {
             (rows[3].y, rows[3].height),
             (rows[4].y, rows[4].height),
             (rows[5].y, rows[5].height),
-            (rows[6].y, rows[6].height),
+            (rows[7].y, rows[7].height),
         ]);
         let fields: [(Field, &str); 6] = [
             (Field::Route, strings::FIELD_ROUTE),
@@ -654,6 +783,7 @@ impl InjectState {
             };
             frame.render_widget(Paragraph::new(line), value_area);
         }
+        self.render_destination(frame, rows[6], theme);
         // The JSON editor.
         let focused = self.focus == Field::Data;
         let border = if self.json_error.is_some() {
@@ -672,8 +802,8 @@ impl InjectState {
             .borders(Borders::ALL)
             .border_style(border)
             .title(title);
-        let inner = block.inner(rows[6]);
-        frame.render_widget(block, rows[6]);
+        let inner = block.inner(rows[7]);
+        frame.render_widget(block, rows[7]);
         frame.render_widget(&self.data, inner);
         let validation = match &self.json_error {
             None => Line::styled(strings::JSON_OK, Style::new().fg(theme.ok)),
@@ -682,7 +812,7 @@ impl InjectState {
                 Style::new().fg(theme.error),
             ),
         };
-        frame.render_widget(Paragraph::new(validation), rows[7]);
+        frame.render_widget(Paragraph::new(validation), rows[8]);
         let result = match self.history.back() {
             None => Line::raw(""),
             Some(s) => match &s.outcome {
@@ -697,7 +827,36 @@ impl InjectState {
                 ),
             },
         };
-        frame.render_widget(Paragraph::new(result), rows[8]);
+        frame.render_widget(Paragraph::new(result), rows[9]);
+    }
+
+    /// The "goes to" line: the topic a send goes to now, and where a
+    /// re-injected record came from.
+    fn render_destination(&self, frame: &mut Frame<'_>, row: Rect, theme: &Theme) {
+        let (note, warn) = self.destination_note();
+        let style = if warn {
+            Style::new().fg(theme.warn)
+        } else {
+            theme.text()
+        };
+        let label_width = LABEL_WIDTH.min(row.width);
+        frame.render_widget(
+            Paragraph::new(Line::styled(
+                format!("  {}", strings::FIELD_GOES_TO),
+                theme.dimmed(),
+            )),
+            Rect {
+                width: label_width,
+                ..row
+            },
+        );
+        let value = Rect {
+            x: row.x + label_width,
+            width: row.width - label_width,
+            ..row
+        };
+        let note = clip(&note, usize::from(value.width));
+        frame.render_widget(Paragraph::new(Line::styled(note, style)), value);
     }
 
     fn area(&self, f: Field) -> Option<&TextArea<'static>> {
