@@ -293,7 +293,11 @@ async fn a_failing_handlers_event_lands_in_the_dlq_with_its_headers_after_retrie
     assert_eq!(h(dlq::ORIGINAL_TOPIC), topic);
     assert_eq!(h(dlq::ORIGINAL_PARTITION), original.partition.to_string());
     assert_eq!(h(dlq::ORIGINAL_OFFSET), original.offset.to_string());
-    assert!(!h(dlq::ORIGINAL_TIMESTAMP).is_empty());
+    let ts = original
+        .timestamp
+        .expect("kcat prints the record's timestamp");
+    assert_eq!(h(dlq::ORIGINAL_TIMESTAMP), ts.to_string());
+    assert_eq!(h(dlq::ORIGINAL_SOURCE), dlq::SOURCE_KAFKA);
     assert_eq!(h(dlq::CONSUMER_GROUP), cfg.consumer_group);
     assert_eq!(h(dlq::HANDLER), "always-fails");
     assert_eq!(h(dlq::ERROR_KIND), "validation");
@@ -320,6 +324,46 @@ async fn a_failing_handlers_event_lands_in_the_dlq_with_its_headers_after_retrie
     );
     assert!(text.contains("eventdeck_bridge_retries_total{context=\"debate\"} 2"));
     assert!(text.contains("eventdeck_bridge_handler_latency_seconds_count{context=\"debate\"} 1"));
+    handle.shutdown().await.unwrap();
+}
+
+/// An event published through the bridge whose local handler fails: the
+/// handler ran on the publish, not on a record read from Kafka, so the dead
+/// letter names the topic but no partition, offset or timestamp, and says why.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_local_handlers_failure_is_dead_lettered_as_local_without_a_kafka_position() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = settings(dir.path(), &tag());
+    let bus = Bus::new(1024);
+    bus.subscribe(handler_fn(
+        "fails-locally",
+        Filter::any().event_type("DoomedHere"),
+        |_, _| async { Err(HandlerError::new("validation", "never here")) },
+    ));
+    let mut cfg = config(&s, dir.path(), "a");
+    cfg.max_retries = 0;
+    // Only the local side: no consumer hands the record back.
+    cfg.consume = false;
+    let handle = bridge::start(&s, cfg, bus).await.unwrap();
+    let env = Envelope::new("debate", "DoomedHere", "agg-local", json!({}));
+    publish(&handle, &s, env.clone(), vec![]).await;
+    let topic = s.topics.resolve("debate");
+    let recs = read_at_least(&s.topics.dlq_topic(&topic), 1, Duration::from_secs(30)).await;
+    assert_eq!(recs.len(), 1);
+    let h = &recs[0].headers;
+    assert_eq!(h.get(dlq::ORIGINAL_TOPIC), Some(&topic));
+    assert_eq!(
+        h.get(dlq::ORIGINAL_SOURCE).map(String::as_str),
+        Some(dlq::SOURCE_LOCAL)
+    );
+    for absent in [
+        dlq::ORIGINAL_PARTITION,
+        dlq::ORIGINAL_OFFSET,
+        dlq::ORIGINAL_TIMESTAMP,
+    ] {
+        assert!(!h.contains_key(absent), "{absent}: {h:?}");
+    }
+    assert_eq!(h.get("event_id"), Some(&env.event_id.to_string()));
     handle.shutdown().await.unwrap();
 }
 

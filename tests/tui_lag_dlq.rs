@@ -601,3 +601,53 @@ fn help_and_hints_list_the_new_keys_from_the_key_table() {
         assert!(help.contains(want), "lag help lacks {want:?}:\n{help}");
     }
 }
+
+/// A dead letter our bridge wrote for an event that failed in a local handler
+/// as it was published: no offset names the original, the header says so.
+#[test]
+fn open_original_of_a_local_dead_letter_says_so_and_hints_b_until_it_is_in_memory() {
+    let original = fixtures::envelope(
+        1,
+        "debate",
+        "DecisionMade",
+        "agg-local",
+        serde_json::json!({"decision": "adopt event sourcing"}),
+    );
+    let id = "00000000-0000-0000-0000-000000001001";
+    let mut headers: Vec<(&str, Vec<u8>)> = original
+        .headers
+        .iter()
+        .map(|(k, v)| (k, v.unwrap_or_default().to_vec()))
+        .collect();
+    headers.extend([
+        (ours::ORIGINAL_TOPIC, b"debate.events".to_vec()),
+        (
+            ours::ORIGINAL_SOURCE,
+            ours::SOURCE_LOCAL.as_bytes().to_vec(),
+        ),
+        (ours::HANDLER, b"audit-log".to_vec()),
+        (ours::ERROR_KIND, b"timeout".to_vec()),
+    ]);
+    let value = String::from_utf8(original.value.clone().unwrap_or_default()).unwrap();
+    let letter = dead_letter("debate.events.dlq", 0, "agg-local", &value, headers);
+    let mut app = app();
+    app.apply(WorkerMsg::DlqTopics(vec!["debate.events.dlq".into()]));
+    app.apply(WorkerMsg::DeadLetters(vec![letter]));
+    app.press("3 enter o");
+    assert_eq!(app.tab(), Tab::Streams);
+    assert_eq!(
+        app.streams.filter_text(),
+        format!("topic:debate.events {id}")
+    );
+    let toast = app.toast().expect("a toast").text.clone();
+    assert!(toast.contains("failed in a local handler"), "{toast}");
+    assert!(toast.contains("press b"), "not in memory yet: {toast}");
+
+    // Once Streams holds the original, the filter finds it and no hint is given.
+    app.ingest(vec![original]);
+    app.press("3 o");
+    let toast = app.toast().expect("a toast").text.clone();
+    assert!(toast.contains("failed in a local handler"), "{toast}");
+    assert!(!toast.contains("press b"), "{toast}");
+    assert_eq!(app.streams.visible_len(), 1);
+}

@@ -110,6 +110,8 @@ pub async fn wait_until(timeout: Duration, what: &str, mut cond: impl FnMut() ->
 pub struct Read {
     pub partition: i64,
     pub offset: i64,
+    /// The record's timestamp (ms since the epoch), as kcat prints it.
+    pub timestamp: Option<i64>,
     pub key: Option<String>,
     pub value: serde_json::Value,
     pub headers: BTreeMap<String, String>,
@@ -150,6 +152,7 @@ pub fn read_topic_at(brokers: &str, topic: &str) -> Vec<Read> {
             Read {
                 partition: j["partition"].as_i64().unwrap_or(-1),
                 offset: j["offset"].as_i64().unwrap_or(-1),
+                timestamp: j["ts"].as_i64(),
                 key: j["key"].as_str().map(str::to_string),
                 value: j["payload"]
                     .as_str()

@@ -899,12 +899,14 @@ pub fn short_kind(kind: &str) -> &str {
 }
 
 /// Where the original record was: `topic[p]@offset`, the parts the headers
-/// leave out omitted, `-` when not even the topic is known.
+/// leave out omitted, `-` when not even the topic is known; `(local)` after
+/// the topic of an event that failed in a local handler as it was published.
 pub fn original_label(l: &crate::dlq::DeadLetter) -> String {
     let Some(topic) = &l.original_topic else {
         return "-".into();
     };
     match (l.original_partition, l.original_offset) {
+        (None, None) if l.is_local() => format!("{topic} (local)"),
         (Some(p), Some(o)) => format!("{topic}[{p}]@{o}"),
         (None, Some(o)) => format!("{topic}@{o}"),
         (Some(p), None) => format!("{topic}[{p}]"),
