@@ -571,15 +571,16 @@ fn reinject_of_a_dead_letter_goes_to_its_original_topic_without_dead_letter_head
         // The form says where it goes before anything is sent.
         let text = screen(&app, 120, 40);
         assert!(
-            text.contains(&format!("Goes to           {original}")),
+            text.contains(&format!(
+                "Goes to           {original} · the dead letter's original"
+            )),
             "{text}"
         );
-        assert!(text.contains(&format!("dead letter {dlq}[2]@5")), "{text}");
         let toast = app.toast().expect("a toast");
         assert!(
-            toast
-                .text
-                .contains(&format!("to its original topic {original}")),
+            toast.text.contains(&format!(
+                "Dead letter {dlq}[2]@5 → its original topic {original}"
+            )),
             "{}",
             toast.text
         );

@@ -640,14 +640,14 @@ fn open_original_of_a_local_dead_letter_says_so_and_hints_b_until_it_is_in_memor
         format!("topic:debate.events {id}")
     );
     let toast = app.toast().expect("a toast").text.clone();
-    assert!(toast.contains("failed in a local handler"), "{toast}");
+    assert!(toast.contains("Failed in a local handler"), "{toast}");
     assert!(toast.contains("press b"), "not in memory yet: {toast}");
 
     // Once Streams holds the original, the filter finds it and no hint is given.
     app.ingest(vec![original]);
     app.press("3 o");
     let toast = app.toast().expect("a toast").text.clone();
-    assert!(toast.contains("failed in a local handler"), "{toast}");
+    assert!(toast.contains("Failed in a local handler"), "{toast}");
     assert!(!toast.contains("press b"), "{toast}");
     assert_eq!(app.streams.visible_len(), 1);
 }

@@ -107,14 +107,9 @@ pub const FIELD_GOES_TO: &str = "Goes to";
 /// Inject: the target resolves to a dead-letter topic.
 pub const INJECT_TO_DLQ: &str = " (a dead-letter topic)";
 
-/// Inject: where a re-injected dead letter came from.
-pub fn inject_from_dead_letter(place: &str, to_dlq: bool) -> String {
-    if to_dlq {
-        format!(" · dead letter {place} names no original topic: say where it goes")
-    } else {
-        format!(" · the original topic of dead letter {place}, its DLQ headers stripped")
-    }
-}
+/// Inject: after the topic a re-injected dead letter goes to (the toast
+/// names the dead letter).
+pub const INJECT_TO_ORIGINAL: &str = " · the dead letter's original";
 
 /// Toast after `r`: what the form was filled from and where it sends.
 pub fn reinject_filled(
@@ -124,21 +119,15 @@ pub fn reinject_filled(
 ) -> String {
     let mut text = match (r.dead_letter, r.original_known) {
         (true, true) => format!(
-            "Re-inject {event_type} from dead letter {from} to its original topic {}: edit, then send",
+            "Dead letter {from} → its original topic {}: edit, then send",
             r.topic
         ),
-        (true, false) => format!(
-            "Re-inject {event_type} from dead letter {from}: it names no original topic, so the form sends to {}; say where it goes",
-            r.topic
-        ),
-        (false, _) => format!(
-            "Re-inject {event_type} from {from} to {}: edit, then send",
-            r.topic
-        ),
+        (true, false) => format!("Dead letter {from} names no original topic: say where it goes"),
+        (false, _) => format!("Re-inject {event_type} from {from}: edit, then send"),
     };
     if r.headers_left_out > 0 {
         text.push_str(&format!(
-            " ({} header(s) the form cannot hold left out)",
+            " ({} header(s) left out: not one-line text)",
             r.headers_left_out
         ));
     }
@@ -412,16 +401,17 @@ pub fn original_not_tailed(topic: &str) -> String {
 /// Toast: no original offset, so Streams is filtered by topic and key.
 pub fn original_by_key(topic: &str, key: &str, in_memory: bool) -> String {
     format!(
-        "The dead letter names no offset of its original: Streams filtered to {topic} and key {key}{}",
+        "No original offset in the dead letter: filtered to {topic} and key {key}{}",
         not_in_memory_hint(in_memory)
     )
 }
 
 /// Toast: the event failed in a local handler as it was published, so no
-/// Kafka position names it; Streams is filtered to its topic and event id.
-pub fn original_local(topic: &str, event_id: &str, in_memory: bool) -> String {
+/// Kafka position names it; Streams is filtered to its topic and event id
+/// (the filter bar shows both).
+pub fn original_local(in_memory: bool) -> String {
     format!(
-        "This event failed in a local handler as it was published (it was not read from Kafka), so no offset names it: Streams filtered to {topic} and event {event_id}{}",
+        "Failed in a local handler as published (no offset): filtered by event id{}",
         not_in_memory_hint(in_memory)
     )
 }
@@ -431,14 +421,14 @@ fn not_in_memory_hint(in_memory: bool) -> &'static str {
     if in_memory {
         ""
     } else {
-        " · not among the records in memory: press b to read from the beginning"
+        " · not in memory: press b to read from the beginning"
     }
 }
 
 /// Toast: jumped to the original.
 pub fn original_opened(topic: &str, partition: i32, offset: i64) -> String {
     format!(
-        "The handler failed on a record read from Kafka: Streams reads from offset {offset}, filtered to {topic} (the original is {topic}[{partition}]@{offset})"
+        "Read from Kafka: the original is {topic}[{partition}]@{offset}; Streams reads from there"
     )
 }
 

@@ -165,7 +165,7 @@ impl App {
                 });
                 self.switch_tab(Tab::Streams);
                 self.streams.set_filter(&format!("topic:{topic} {id}"));
-                self.toast_info(strings::original_local(&topic, &id, in_memory));
+                self.toast_info(strings::original_local(in_memory));
             }
             (None, None, Some(key)) => {
                 let in_memory = self.streams.holds(|e| {

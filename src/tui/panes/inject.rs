@@ -154,9 +154,8 @@ pub struct InjectState {
 struct Reinjected {
     /// The topic the form's target was set to.
     target: String,
-    /// A dead letter's own place (`topic[partition]@offset`), when the record
-    /// is one.
-    dead_letter: Option<String>,
+    /// True when the record is a dead letter.
+    dead_letter: bool,
 }
 
 /// Headers a re-inject does not carry over: the envelope's mirrored metadata
@@ -508,13 +507,9 @@ impl InjectState {
         set_text(&mut self.target, &target, "");
         let (headers, left_out) = carried_headers(&e.record);
         set_text(&mut self.headers, &headers, "source=eventdeck");
-        let place = format!(
-            "{}[{}]@{}",
-            e.record.topic, e.record.partition, e.record.offset
-        );
         self.reinjected = Some(Reinjected {
             target: target.clone(),
-            dead_letter: is_dead.then(|| place.clone()),
+            dead_letter: is_dead,
         });
         let key = e.record.key_text().unwrap_or_default();
         set_text(&mut self.key, &key, strings::KEY_DEFAULT);
@@ -561,13 +556,15 @@ impl InjectState {
         if warn {
             note.push_str(strings::INJECT_TO_DLQ);
         }
-        if let Some(r) = self
-            .reinjected
-            .as_ref()
-            .filter(|r| r.target == self.target_text())
-            && let Some(place) = &r.dead_letter
+        // A dead letter sent back where it came from (while the target is
+        // the one the re-inject set).
+        if !warn
+            && self
+                .reinjected
+                .as_ref()
+                .is_some_and(|r| r.dead_letter && r.target == self.target_text())
         {
-            note.push_str(&strings::inject_from_dead_letter(place, warn));
+            note.push_str(strings::INJECT_TO_ORIGINAL);
         }
         (note, warn)
     }
