@@ -619,3 +619,50 @@ fn reinject_of_a_dead_letter_naming_no_original_says_so_and_warns_on_the_form() 
         "{text}"
     );
 }
+
+/// A DecisionMade as the Python system writes it: no `context`, ids in
+/// `metadata`, here without a correlation id.
+fn legacy_decision(correlation: Option<&str>) -> eventdeck::kafka::ConsumedRecord {
+    let mut metadata = serde_json::json!({"source": "debate"});
+    if let Some(c) = correlation {
+        metadata["correlation_id"] = c.into();
+    }
+    let value = serde_json::json!({
+        "event_id": "72b5fff2-1111-4a4a-8b8b-0123456789ab", "event_type": "DecisionMade",
+        "timestamp": "2026-11-27T10:00:01.000000", "aggregate_id": "debate-legacy-1",
+        "version": 1, "data": {"decision": "ship"}, "metadata": metadata,
+    });
+    let mut rec = fixtures::raw(1, "debate.events", value.to_string().as_bytes());
+    rec.headers = Vec::new().into();
+    rec
+}
+
+#[test]
+fn a_legacy_event_shows_its_context_rule_and_no_made_up_correlation() {
+    let mut app = app();
+    app.ingest(vec![legacy_decision(None)]);
+    let e = app.streams.selected_entry().expect("the row");
+    assert_eq!(e.context, "debate");
+    assert_eq!(e.correlation, None, "never the event id");
+    // t: nothing to trace, rather than a one-event chain made up from the event id.
+    app.press("t");
+    let toast = app.toast().expect("a toast");
+    assert!(toast.text.contains("no correlation id"), "{}", toast.text);
+    app.press("enter");
+    let text = screen(&app, 120, 40);
+    assert!(
+        text.contains("context debate  (context from topic debate.events)"),
+        "{text}"
+    );
+    assert!(text.contains("correlation none  causation none"), "{text}");
+
+    let mut app = fixtures::app();
+    app.ingest(vec![legacy_decision(Some(
+        "0b9c8d7e-6f5a-4b3c-8d2e-1f0a9b8c7d6e",
+    ))]);
+    let e = app.streams.selected_entry().expect("the row");
+    assert_eq!(
+        e.correlation.as_deref(),
+        Some("0b9c8d7e-6f5a-4b3c-8d2e-1f0a9b8c7d6e")
+    );
+}

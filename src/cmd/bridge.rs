@@ -99,8 +99,12 @@ async fn publish_stdin(publisher: Arc<dyn Publisher>, settings: Settings) {
             let settings = settings.clone();
             async move {
                 let out = match decode(Some(line.as_bytes()), &[]).decoded {
-                    Decoded::Envelope(env) => {
+                    Decoded::Envelope(mut env) => {
                         let id = env.event_id;
+                        // Published by us, so it starts a flow if it names none
+                        // (as `Envelope::new` does): every event eventdeck
+                        // writes has a correlation id.
+                        env.correlation_id.get_or_insert_with(uuid::Uuid::new_v4);
                         let topic = settings.topics.resolve(&env.context);
                         let r = publisher
                             .publish(PublishRequest {
