@@ -40,6 +40,7 @@ fn part(
         consumer_id: owner.map(|o| format!("{o}-7f3a")),
         host: owner.map(|_| "/10.0.0.7".to_string()),
         client_id: owner.map(str::to_string),
+        committed_record_ms: None,
     }
 }
 

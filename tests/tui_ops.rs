@@ -288,6 +288,7 @@ fn part(
         consumer_id: owner.map(str::to_string),
         host: owner.map(|_| "/10.0.0.7".into()),
         client_id: owner.map(|_| "orders-svc".into()),
+        committed_record_ms: None,
     }
 }
 

@@ -47,6 +47,15 @@ pub async fn run(settings: &Settings, args: &BridgeArgs) -> Result<()> {
     }
     let mut sigint = signal(SignalKind::interrupt())?;
     let mut sigterm = signal(SignalKind::terminate())?;
+    if args.create_topics {
+        let done = crate::provision::init_topics(settings, &Default::default()).await?;
+        for line in done.lines() {
+            eprintln!("eventdeck bridge: {line}");
+        }
+        if !done.failed.is_empty() {
+            return Err(eyre!("{}", done.summary()));
+        }
+    }
     let cfg = config(settings, args);
     let handle = bridge::start(settings, cfg.clone(), Bus::new(BUS_QUEUE)).await?;
     eprintln!(

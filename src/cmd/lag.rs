@@ -10,7 +10,7 @@ use crate::cli::LagArgs;
 use crate::config::Settings;
 use crate::kafka::check_reachable;
 use crate::kafka::groups::poll_groups;
-use crate::lag::{GroupLag, LagReport, LagTracker};
+use crate::lag::{GroupLag, LagReport, LagTracker, SecondsSource};
 
 /// Exit status when a `--fail-above-*` threshold is crossed.
 pub const THRESHOLD_EXIT: u8 = 3;
@@ -65,6 +65,14 @@ fn secs(v: Option<f64>) -> String {
     v.map_or_else(|| "-".to_string(), |s| format!("{s:.1}"))
 }
 
+/// Lag seconds, `~` in front when estimated (see the note under the table).
+fn age(v: Option<f64>, source: Option<SecondsSource>) -> String {
+    match source {
+        Some(SecondsSource::Interpolated) => format!("~{}", secs(v)),
+        _ => secs(v),
+    }
+}
+
 /// Writes the report as two tables: groups, then partitions.
 pub fn write_table(out: &mut impl Write, report: &LagReport) -> std::io::Result<()> {
     if let Some(note) = &report.note {
@@ -85,7 +93,7 @@ pub fn write_table(out: &mut impl Write, report: &LagReport) -> std::io::Result<
             g.status.label(),
             dash(&g.total_lag),
             dash(&g.max_lag),
-            secs(g.lag_seconds),
+            age(g.lag_seconds, g.lag_seconds_source),
             secs(g.drain_seconds),
         )?;
     }
@@ -118,12 +126,23 @@ pub fn write_table(out: &mut impl Write, report: &LagReport) -> std::io::Result<
                 dash(&p.current_offset),
                 p.log_end_offset,
                 lag,
-                secs(p.lag_seconds),
+                age(p.lag_seconds, p.lag_seconds_source),
                 dash(&p.consumer_id),
                 dash(&p.host),
                 dash(&p.client_id),
             )?;
         }
+    }
+    let estimated = report.groups.iter().any(|g| {
+        g.partitions
+            .iter()
+            .any(|p| p.lag_seconds_source == Some(SecondsSource::Interpolated))
+    });
+    if estimated {
+        writeln!(
+            out,
+            "\n~ estimated: the record at the committed offset is gone (deleted or compacted), so its age was interpolated from the log-end history"
+        )?;
     }
     Ok(())
 }

@@ -13,10 +13,37 @@ use crate::audit::{self, action};
 use crate::cli::TopicsCommand;
 use crate::config::Settings;
 use crate::kafka::admin::{self, ConfigValue, NewTopicSpec, TopicDetail};
+use crate::provision::{InitRequest, init_topics};
 
 /// Runs `eventdeck topics ...`.
 pub async fn run(settings: &Settings, cmd: &TopicsCommand) -> Result<()> {
     match cmd {
+        TopicsCommand::Init {
+            partitions,
+            replication_factor,
+            dry_run,
+            json,
+        } => {
+            let req = InitRequest {
+                partitions: *partitions,
+                replication_factor: *replication_factor,
+                dry_run: *dry_run,
+            };
+            let done = init_topics(settings, &req).await?;
+            let mut out = std::io::stdout().lock();
+            if *json {
+                serde_json::to_writer_pretty(&mut out, &done)?;
+                writeln!(out)?;
+            } else {
+                for line in done.lines() {
+                    writeln!(out, "{line}")?;
+                }
+                writeln!(out, "{}", done.summary())?;
+            }
+            if !done.failed.is_empty() {
+                return Err(color_eyre::eyre::eyre!("{}", done.summary()));
+            }
+        }
         TopicsCommand::List { internal, json } => {
             let topics = admin::list_topics(settings, *internal).await?;
             let mut out = std::io::stdout().lock();

@@ -30,7 +30,9 @@ pub enum KafkaError {
         reason: String,
     },
     /// A topic that does not exist.
-    #[error("topic '{0}' does not exist")]
+    #[error(
+        "topic '{0}' does not exist — `eventdeck topics init` creates every context topic and its DLQ (or `eventdeck topics create {0}`)"
+    )]
     UnknownTopic(String),
     /// A topic the principal may not access (ACL).
     #[error(

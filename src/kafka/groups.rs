@@ -13,6 +13,7 @@ use rdkafka::{Offset, TopicPartitionList};
 
 use super::client::{KafkaError, client_config};
 use super::offsets_topic::OffsetsTopicReader;
+use super::record_times::{Position, RecordTime, RecordTimes};
 use crate::config::Settings;
 use crate::lag::{GroupSnapshot, PartitionSnapshot, Poll};
 
@@ -357,6 +358,7 @@ pub fn group_snapshot(
     info: &GroupInfo,
     committed: &BTreeMap<(String, i32), i64>,
     marks: &Watermarks,
+    times: &HashMap<Position, RecordTime>,
 ) -> GroupSnapshot {
     let mut owner: BTreeMap<(String, i32), &Member> = BTreeMap::new();
     for m in &info.members {
@@ -376,8 +378,13 @@ pub fn group_snapshot(
                 .copied()
                 .unwrap_or((0, 0));
             let m = owner.get(&(topic.clone(), partition));
+            let current_offset = committed.get(&(topic.clone(), partition)).copied();
+            let committed_record_ms = current_offset
+                .and_then(|c| times.get(&(topic.clone(), partition, c)))
+                .map(|t| t.timestamp_ms);
             PartitionSnapshot {
-                current_offset: committed.get(&(topic.clone(), partition)).copied(),
+                current_offset,
+                committed_record_ms,
                 log_end_offset: high,
                 log_start_offset: low,
                 consumer_id: m.map(|m| m.id.clone()),
@@ -417,6 +424,8 @@ const OFFSET_FETCH_MAX_GROUPS: usize = 16;
 #[derive(Default)]
 pub struct GroupPoller {
     reader: Option<OffsetsTopicReader>,
+    /// Reads the record at each lagging committed offset (lag in seconds).
+    times: RecordTimes,
     /// The offsets topic could not be read (permissions, embedded broker): use
     /// OffsetFetch from now on.
     reader_unusable: bool,
@@ -430,7 +439,6 @@ impl GroupPoller {
         only: &[String],
         known: &[String],
     ) -> Result<Poll, KafkaError> {
-        let time_ms = chrono::Utc::now().timestamp_millis();
         let (infos, note) = match list_groups(settings) {
             Ok(list) => (
                 list.into_iter()
@@ -500,14 +508,49 @@ impl GroupPoller {
         used.sort();
         used.dedup();
         let marks = watermarks(settings, &used)?;
+        // Lag in seconds is measured from now, and now is when the log ends were read.
+        let time_ms = chrono::Utc::now().timestamp_millis();
+        let times = self.committed_record_times(settings, &commits, &marks);
         for (info, c) in infos.iter().zip(&commits) {
-            groups.push(group_snapshot(info, c, &marks));
+            groups.push(group_snapshot(info, c, &marks, &times));
         }
         Ok(Poll {
             time_ms,
             groups,
             note,
         })
+    }
+
+    /// The timestamps of the records at every committed offset that has lag
+    /// and still lies in the log (one batched fetch). A failure only costs the
+    /// exact figure: those partitions fall back to the interpolated one.
+    fn committed_record_times(
+        &mut self,
+        settings: &Settings,
+        commits: &[Committed],
+        marks: &Watermarks,
+    ) -> HashMap<Position, RecordTime> {
+        let mut wanted: Vec<Position> = commits
+            .iter()
+            .flat_map(|c| c.iter())
+            .filter(|((t, p), o)| {
+                marks
+                    .get(&(t.clone(), *p))
+                    .is_some_and(|&(low, high)| **o >= low && **o < high)
+            })
+            .map(|((t, p), o)| (t.clone(), *p, *o))
+            .collect();
+        wanted.sort();
+        wanted.dedup();
+        match self.times.lookup(settings, &wanted) {
+            Ok(found) => found,
+            Err(e) => {
+                tracing::warn!(
+                    "reading the records at committed offsets failed ({e}); lag in seconds is interpolated"
+                );
+                HashMap::new()
+            }
+        }
     }
 
     /// Committed offsets of `names` from the offsets topic, limited to

@@ -50,6 +50,8 @@ pub enum Action {
     Pause,
     /// Keep the newest record selected, or stop doing so.
     Follow,
+    /// Order the list by record time, or by arrival.
+    ToggleOrder,
     /// Type a filter.
     Filter,
     /// Remove the filter.
@@ -136,7 +138,7 @@ pub enum Action {
 
 impl Action {
     /// Every action, in the order the help overlay lists them.
-    pub const ALL: [Action; 62] = [
+    pub const ALL: [Action; 63] = [
         Action::Quit,
         Action::Help,
         Action::Palette,
@@ -158,6 +160,7 @@ impl Action {
         Action::Bottom,
         Action::Pause,
         Action::Follow,
+        Action::ToggleOrder,
         Action::Filter,
         Action::ClearFilter,
         Action::SeekBeginning,

@@ -26,7 +26,7 @@ use super::panes::inject::{InjectState, Route};
 use super::panes::lag::LagState;
 use super::panes::opsview::OpsDialog;
 use super::panes::replay::{ReplayState, parse_request};
-use super::panes::streams::StreamsState;
+use super::panes::streams::{Order, StreamsState};
 use super::panes::topics::TopicsState;
 use super::panes::trace::TraceState;
 use super::panes::{Pane, View, dlq, lag};
@@ -987,6 +987,14 @@ impl App {
             }
             Action::Bottom => self.streams.follow = true,
             Action::Follow => self.streams.follow = !self.streams.follow,
+            Action::ToggleOrder => {
+                let next = match self.streams.order() {
+                    Order::Time => Order::Arrival,
+                    Order::Arrival => Order::Time,
+                };
+                self.streams.set_order(next);
+                self.toast_info(format!("{}: {}", strings::STREAMS_ORDER, next.label()));
+            }
             Action::Pause => {
                 self.streams.paused = !self.streams.paused;
                 // Paused means the list stops moving, so following makes no sense.

@@ -78,7 +78,20 @@ pub const STREAMS_NO_MATCH: &str = "No record matches the filter (esc clears it)
 /// Column titles of the Streams list.
 pub const STREAMS_COLUMNS: [&str; 6] = ["time", "context", "type", "key", "p@off", "summary"];
 /// A stream whose topic does not exist (it retries).
-pub const STREAM_MISSING: &str = "no such topic";
+pub const STREAM_MISSING: &str = "no such topic (:topic init creates it)";
+/// The palette's `topic init` confirm dialog.
+pub const INIT_TOPICS_TITLE: &str = "Create the context topics";
+/// What `topic init` does.
+pub const INIT_TOPICS_WHAT: &str =
+    "Creates each of these topics that does not exist yet (the others stay as they are):";
+/// With what settings.
+pub const INIT_TOPICS_HOW: &str = "3 partitions each, replication factor 3 (or one per broker when there are fewer), as `eventdeck topics init` does.";
+/// Said when the order changes.
+pub const STREAMS_ORDER: &str = "Streams ordered";
+/// The stream bar while the list is ordered by record time.
+pub const STREAMS_BY_TIME: &str = "by time";
+/// The stream bar while the list is in arrival order.
+pub const STREAMS_BY_ARRIVAL: &str = "by arrival";
 /// A stream that failed otherwise and retries.
 pub const STREAM_RETRYING: &str = "retrying";
 /// Filter prompt.
@@ -207,7 +220,7 @@ pub fn lag_group_summary(g: &crate::lag::GroupLag) -> String {
         g.members,
         dash(g.total_lag),
         dash(g.max_lag),
-        crate::tui::panes::lag::duration(g.lag_seconds),
+        crate::tui::panes::lag::age(g.lag_seconds, g.lag_seconds_source),
         crate::tui::panes::lag::duration(g.drain_seconds),
     )
 }
@@ -399,6 +412,7 @@ pub fn describe(action: Action) -> &'static str {
         Action::Bottom => "newest, follow",
         Action::Pause => "pause/resume",
         Action::Follow => "follow",
+        Action::ToggleOrder => "time/arrival order",
         Action::Filter => "filter",
         Action::ClearFilter => "clear filter",
         Action::SeekBeginning => "from beginning",
@@ -536,7 +550,7 @@ pub const NO_TOPIC_SELECTED: &str = "No topic selected";
 /// Toast: nothing selected in Groups.
 pub const NO_GROUP_SELECTED: &str = "No group selected";
 /// Palette help for the ops verbs.
-pub const OPS_PALETTE_HELP: &str = "topic create NAME [partitions=N] [rf=R] [k=v…] · topic delete|empty NAME · \
+pub const OPS_PALETTE_HELP: &str = "topic init · topic create NAME [partitions=N] [rf=R] [k=v…] · topic delete|empty NAME · \
 topic partitions NAME N · topic config NAME k=v|k= · reset GROUP --to-earliest|--to-latest|--to-offset N|--shift-by N|--to-datetime T|--by-duration D [TOPIC[:P,…]] · group delete NAME · audit";
 
 /// Topics pane title.

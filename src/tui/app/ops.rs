@@ -392,6 +392,21 @@ impl App {
 
     fn palette_topic(&mut self, words: &[&str]) -> Result<(), String> {
         match words {
+            ["init"] => {
+                let topics = crate::provision::wanted_topics(&self.settings);
+                self.switch_tab(Tab::Topics);
+                self.ask(
+                    "init",
+                    strings::INIT_TOPICS_TITLE.to_string(),
+                    vec![
+                        strings::INIT_TOPICS_WHAT.to_string(),
+                        topics.join(" "),
+                        strings::INIT_TOPICS_HOW.to_string(),
+                    ],
+                    OpsRequest::InitTopics,
+                );
+                Ok(())
+            }
             ["create", name, rest @ ..] => {
                 let mut spec = NewTopicSpec {
                     name: name.to_string(),

@@ -18,7 +18,7 @@ use ratatui::widgets::{Block, Borders, Paragraph, Widget};
 
 use super::{Pane, View};
 use crate::domain::{Glance, TopicMap};
-use crate::flows::{DeadMark, FlowGraph, Observed};
+use crate::flows::{DeadMark, FlowGraph, Observed, SeenOffsets};
 use crate::kafka::ConsumedRecord;
 use crate::tui::keymap::Mode;
 use crate::tui::strings;
@@ -84,6 +84,8 @@ pub struct FlowsState {
     changed: bool,
     observed: u64,
     dead_seen: u64,
+    /// Records already fed, so a re-read does not count them again.
+    seen: SeenOffsets,
     clock: Option<i64>,
 }
 
@@ -99,6 +101,7 @@ impl FlowsState {
             changed: true,
             observed: 0,
             dead_seen: 0,
+            seen: SeenOffsets::default(),
             clock: None,
         };
         s.refresh(0);
@@ -112,6 +115,11 @@ impl FlowsState {
         let Some(ev) = Observed::from_glance(rec, glance) else {
             return;
         };
+        // A record is identified by where it sits: read again (`b`, a seek back),
+        // it is the same record and counts once.
+        if !self.seen.insert(&rec.topic, rec.partition, rec.offset) {
+            return;
+        }
         if self.topics.is_dlq(&rec.topic) {
             let dl = crate::dlq::decode(&rec.headers);
             let error = match (dl.error_kind, dl.error_message) {
@@ -132,6 +140,16 @@ impl FlowsState {
         }
         self.graph.observe(ev);
         self.changed = true;
+    }
+
+    /// Events counted (the title's figure).
+    pub fn events_seen(&self) -> u64 {
+        self.observed
+    }
+
+    /// Dead letters counted (the title's figure).
+    pub fn dead_letters_seen(&self) -> u64 {
+        self.dead_seen
     }
 
     /// The graph (for the trace view and tests).

@@ -616,6 +616,15 @@ pub fn duration(secs: Option<f64>) -> String {
     }
 }
 
+/// A lag in seconds as [`duration`], marked `~` when it is an estimate (the
+/// record at the committed offset is gone, so its age was interpolated).
+pub fn age(secs: Option<f64>, source: Option<crate::lag::SecondsSource>) -> String {
+    match source {
+        Some(crate::lag::SecondsSource::Interpolated) => format!("~{}", duration(secs)),
+        _ => duration(secs),
+    }
+}
+
 /// The trend as block characters, scaled to its own maximum (last points only).
 pub fn sparkline(points: &[u64], width: usize) -> String {
     const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
@@ -639,7 +648,7 @@ fn group_row(g: GroupLag) -> GroupRow {
         g.members.to_string(),
         dash(&g.total_lag),
         dash(&g.max_lag),
-        duration(g.lag_seconds),
+        age(g.lag_seconds, g.lag_seconds_source),
         g.status.label().to_string(),
         if g.total_lag == Some(0) {
             "0s".into()
@@ -667,7 +676,7 @@ fn partition_row(p: &PartitionLag) -> PartitionRow {
             dash(&p.current_offset),
             p.log_end_offset.to_string(),
             lag,
-            duration(p.lag_seconds),
+            age(p.lag_seconds, p.lag_seconds_source),
             dash(&p.consumer_id),
             dash(&p.host),
             dash(&p.client_id),
@@ -687,6 +696,12 @@ mod tests {
         assert_eq!(duration(Some(4.24)), "4.2s");
         assert_eq!(duration(Some(200.0)), "3m20s");
         assert_eq!(duration(Some(7500.0)), "2h05m");
+        let estimated = Some(crate::lag::SecondsSource::Interpolated);
+        assert_eq!(age(Some(200.0), estimated), "~3m20s");
+        assert_eq!(
+            age(Some(200.0), Some(crate::lag::SecondsSource::Record)),
+            "3m20s"
+        );
     }
 
     #[test]

@@ -34,8 +34,10 @@ const RAW_TEXT_CHARS: usize = 4096;
 /// rows of a busy stream never are).
 #[derive(Debug, Clone)]
 pub struct Entry {
-    /// Arrival order across every stream.
+    /// The list's sort key ([`Order`]): unique, and increasing down the list.
     pub seq: u64,
+    /// Arrival order across every stream.
+    pub arrival: u64,
     /// The record as read.
     pub record: ConsumedRecord,
     /// The bounded context (from the envelope, else the topic's context), or `-`.
@@ -51,7 +53,8 @@ pub struct Entry {
 }
 
 impl Entry {
-    /// Decodes a record into an entry.
+    /// Decodes a record into an entry; `seq` is its arrival number, and the
+    /// list key too (arrival order).
     pub fn new(seq: u64, record: ConsumedRecord, topics: &TopicMap) -> Self {
         let glance = record.glance();
         Self::from_glance(seq, record, glance, topics)
@@ -80,6 +83,7 @@ impl Entry {
         }
         Self {
             seq,
+            arrival: seq,
             correlation: glance.correlation_id,
             has_error: glance.has_error,
             context,
@@ -129,6 +133,44 @@ fn clock(ms: i64) -> String {
         (s / 60) % 60,
         s % 60
     )
+}
+
+/// How the list is ordered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Order {
+    /// By record timestamp: with several partitions records arrive out of
+    /// time order, and a late one is placed where it belongs (causes above
+    /// their effects). Equal timestamps keep arrival order.
+    #[default]
+    Time,
+    /// In the order the records arrived.
+    Arrival,
+}
+
+/// Low bits of a time key that hold the arrival number, so keys are unique
+/// and equal timestamps keep arrival order (4M records per millisecond).
+const TIE_BITS: u32 = 22;
+
+impl Order {
+    /// The list key of a record that arrived `arrival`th with this timestamp
+    /// (a record without one sorts at `now_ms`).
+    fn key(self, arrival: u64, timestamp_ms: Option<i64>, now_ms: i64) -> u64 {
+        match self {
+            Self::Arrival => arrival,
+            Self::Time => {
+                let ms = timestamp_ms.unwrap_or(now_ms).max(0) as u64;
+                (ms << TIE_BITS) | (arrival & ((1 << TIE_BITS) - 1))
+            }
+        }
+    }
+
+    /// What the stream bar says.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Time => strings::STREAMS_BY_TIME,
+            Self::Arrival => strings::STREAMS_BY_ARRIVAL,
+        }
+    }
 }
 
 /// One term of a filter. Every term must match.
@@ -273,6 +315,24 @@ impl StreamRing {
         }
     }
 
+    /// Places an entry by its key: a late record goes where it belongs (a
+    /// search from the back, since most arrive in order).
+    fn insert(&mut self, entry: Entry, matches: bool) {
+        if let Some(m) = self.matches.as_mut()
+            && matches
+        {
+            let at = m.partition_point(|s| *s < entry.seq);
+            m.insert(at, entry.seq);
+        }
+        match self.entries.back() {
+            Some(last) if last.seq > entry.seq => {
+                let at = self.entries.partition_point(|e| e.seq < entry.seq);
+                self.entries.insert(at, entry);
+            }
+            _ => self.entries.push_back(entry),
+        }
+    }
+
     /// How many of this ring's rows come before `seq`.
     fn view_rank(&self, seq: u64) -> usize {
         match &self.matches {
@@ -308,7 +368,11 @@ pub struct DetailState {
 pub struct StreamsState {
     capacity: usize,
     streams: Vec<StreamRing>,
+    /// Arrival number of the next record.
     next_seq: u64,
+    /// One past the largest list key given out.
+    key_end: u64,
+    order: Order,
     filter_text: String,
     filter: Filter,
     selected: Option<u64>,
@@ -341,6 +405,8 @@ impl StreamsState {
             capacity: capacity.max(1),
             streams: topics.iter().cloned().map(StreamRing::new).collect(),
             next_seq: 0,
+            key_end: 0,
+            order: Order::default(),
             filter_text: String::new(),
             filter: Filter::default(),
             selected: None,
@@ -388,14 +454,58 @@ impl StreamsState {
         I: IntoIterator<Item = ConsumedRecord>,
         F: FnMut(&ConsumedRecord, &Glance),
     {
+        let now_ms = chrono::Utc::now().timestamp_millis();
         for record in records {
-            let seq = self.next_seq;
+            let arrival = self.next_seq;
             self.next_seq += 1;
             let glance = record.glance();
             also(&record, &glance);
-            let entry = Entry::from_glance(seq, record, glance, &self.topics);
+            let mut entry = Entry::from_glance(arrival, record, glance, &self.topics);
+            entry.seq = self.order.key(arrival, entry.record.timestamp_ms, now_ms);
             self.push(entry);
         }
+    }
+
+    /// How the list is ordered now.
+    pub fn order(&self) -> Order {
+        self.order
+    }
+
+    /// Orders the list by time or by arrival; the selection and the open
+    /// record stay on the same records.
+    pub fn set_order(&mut self, order: Order) {
+        if order == self.order {
+            return;
+        }
+        let selected = self
+            .selected
+            .and_then(|s| self.entry_by_seq(s))
+            .map(|e| e.arrival);
+        let detail = self.detail_entry().map(|e| e.arrival);
+        self.order = order;
+        let now_ms = chrono::Utc::now().timestamp_millis();
+        let mut key_end = 0;
+        let mut rekeyed: std::collections::HashMap<u64, u64> = std::collections::HashMap::new();
+        for ring in &mut self.streams {
+            for e in ring.entries.iter_mut() {
+                e.seq = order.key(e.arrival, e.record.timestamp_ms, now_ms);
+                key_end = key_end.max(e.seq + 1);
+                if Some(e.arrival) == selected || Some(e.arrival) == detail {
+                    rekeyed.insert(e.arrival, e.seq);
+                }
+            }
+            ring.entries.make_contiguous().sort_by_key(|e| e.seq);
+        }
+        self.key_end = key_end;
+        self.selected = selected.and_then(|a| rekeyed.get(&a).copied());
+        if let Some(d) = self.detail.as_mut() {
+            match detail.and_then(|a| rekeyed.get(&a)) {
+                Some(&seq) => d.seq = seq,
+                None => self.detail = None,
+            }
+        }
+        let text = self.filter_text.clone();
+        self.set_filter(&text);
     }
 
     fn push(&mut self, entry: Entry) {
@@ -419,15 +529,11 @@ impl StreamsState {
         };
         let matches = !self.filter.is_empty() && self.filter.matches(&entry);
         let capacity = self.capacity;
+        self.key_end = self.key_end.max(entry.seq + 1);
         let ring = &mut self.streams[idx];
         ring.received += 1;
         ring.problem = None;
-        if let Some(m) = ring.matches.as_mut()
-            && matches
-        {
-            m.push_back(entry.seq);
-        }
-        ring.entries.push_back(entry);
+        ring.insert(entry, matches);
         if ring.entries.len() > capacity
             && let Some(old) = ring.entries.pop_front()
         {
@@ -498,7 +604,7 @@ impl StreamsState {
             return None;
         }
         let mut lo = self.streams.iter().filter_map(|r| r.view_seq(0)).min()?;
-        let mut hi = self.next_seq;
+        let mut hi = self.key_end;
         while lo < hi {
             let mid = lo + (hi - lo) / 2;
             if self.rank(mid + 1) > i {
@@ -654,7 +760,7 @@ impl StreamsState {
             spans.push(Span::styled("▼ follow ", Style::new().fg(theme.ok)));
         }
         spans.push(Span::styled(
-            format!("from {} ", self.start_label),
+            format!("from {} · {} ", self.start_label, self.order.label()),
             theme.dimmed(),
         ));
         if !self.filter_text.is_empty() {
@@ -978,7 +1084,63 @@ mod tests {
         assert_eq!(s.streams()[0].evicted, 7);
         assert_eq!(s.streams()[1].len(), 2);
         assert_eq!(s.len(), 5);
+        // By time, b's two records (stamped +0 and +1 ms) come before a's 7..9.
+        let first = s
+            .visible(0)
+            .map(|e| (e.record.topic.clone(), e.record.offset));
+        assert_eq!(first, Some(("b".into(), 0)));
+        s.set_order(Order::Arrival);
         assert_eq!(s.visible(0).map(|e| e.record.offset), Some(7));
+    }
+
+    #[test]
+    fn the_list_runs_by_record_time_a_late_record_goes_where_it_belongs_and_a_toggles() {
+        let mut s = state(100);
+        let at = |topic: &str, offset: i64, ms: i64| {
+            let mut r = rec(topic, offset, "x");
+            r.timestamp_ms = Some(ms);
+            r
+        };
+        // Partition 1's records arrive after partition 0's but are older.
+        s.ingest([at("a", 0, 1_000), at("a", 1, 3_000), at("b", 0, 5_000)]);
+        s.ingest([at("a", 2, 2_000), at("b", 1, 4_000), at("a", 3, 2_000)]);
+        let times: Vec<i64> = s
+            .rows_from(0)
+            .filter_map(|e| e.record.timestamp_ms)
+            .collect();
+        assert_eq!(times, [1_000, 2_000, 2_000, 3_000, 4_000, 5_000]);
+        // Equal times keep arrival order.
+        assert_eq!(s.visible(1).map(|e| e.record.offset), Some(2));
+        assert_eq!(s.visible(2).map(|e| e.record.offset), Some(3));
+        // The filter sees the same order.
+        s.set_filter("topic:a");
+        let filtered: Vec<i64> = (0..s.visible_len())
+            .filter_map(|i| s.visible(i).and_then(|e| e.record.timestamp_ms))
+            .collect();
+        assert_eq!(filtered, [1_000, 2_000, 2_000, 3_000]);
+        s.set_filter("");
+        // The selection stays on its record across the toggle.
+        s.select_index(1);
+        assert_eq!(
+            s.selected_entry().map(|e| e.record.timestamp_ms),
+            Some(Some(2_000))
+        );
+        s.set_order(Order::Arrival);
+        let arrival: Vec<i64> = s
+            .rows_from(0)
+            .filter_map(|e| e.record.timestamp_ms)
+            .collect();
+        assert_eq!(arrival, [1_000, 3_000, 5_000, 2_000, 4_000, 2_000]);
+        let sel = s
+            .selected_entry()
+            .map(|e| (e.record.topic.clone(), e.record.offset));
+        assert_eq!(sel, Some(("a".into(), 2)));
+        s.set_order(Order::Time);
+        let times: Vec<i64> = s
+            .rows_from(0)
+            .filter_map(|e| e.record.timestamp_ms)
+            .collect();
+        assert_eq!(times, [1_000, 2_000, 2_000, 3_000, 4_000, 5_000]);
     }
 
     #[test]
