@@ -4,7 +4,7 @@
 //! kept between polls; a record's timestamp never changes, so answers are cached
 //! for as long as some group still sits at that offset.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::time::{Duration, Instant};
 
 use rdkafka::Message;
@@ -91,8 +91,7 @@ impl RecordTimes {
             .ok_or_else(|| KafkaError::Invalid("no reader for record times".into()))
     }
 
-    /// Reads the first record at or after each position (at most one position
-    /// per partition in a round).
+    /// Reads the first record at or after each position of a round.
     fn fetch_round(
         &mut self,
         settings: &Settings,
@@ -101,32 +100,33 @@ impl RecordTimes {
         let consumer = self.consumer(settings)?;
         let asked: Vec<(&str, i32, i64)> =
             round.iter().map(|(t, p, o)| (t.as_str(), *p, *o)).collect();
-        let got = first_at_or_after(consumer, &asked, ROUND_TIMEOUT)?;
-        Ok(round
-            .iter()
-            .filter_map(|(t, p, o)| {
-                let found = got.get(&(t.clone(), *p))?;
-                Some(((t.clone(), *p, *o), *found))
-            })
-            .collect())
+        first_at_or_after(consumer, &asked, ROUND_TIMEOUT)
     }
 }
 
-/// The first record at or after each `(topic, partition, offset)` (one per
-/// partition), read with `consumer` by assigning it there; partitions that gave
-/// nothing within `timeout` (or have nothing there) are absent. The consumer is
-/// left unassigned. Blocking.
+/// The first record at or after each `(topic, partition, offset)`, read with
+/// `consumer` assigned at each partition's smallest asked offset and reading
+/// forward past the largest (so ask for offsets of a partition together only
+/// when they are close: [`rounds`] does that). Positions that gave nothing
+/// within `timeout` (or have nothing there) are absent. The consumer is left
+/// unassigned. Blocking.
 pub fn first_at_or_after<C: ConsumerContext>(
     consumer: &BaseConsumer<C>,
     asked: &[(&str, i32, i64)],
     timeout: Duration,
-) -> Result<HashMap<(String, i32), RecordTime>, KafkaError> {
-    let mut tpl = TopicPartitionList::with_capacity(asked.len());
-    let mut pending: HashMap<(String, i32), i64> = HashMap::with_capacity(asked.len());
+) -> Result<HashMap<Position, RecordTime>, KafkaError> {
+    // Per partition, the offsets still waiting for their record.
+    let mut pending: HashMap<(String, i32), BTreeSet<i64>> = HashMap::with_capacity(asked.len());
     for &(t, p, o) in asked {
-        tpl.add_partition_offset(t, p, Offset::Offset(o))
+        pending.entry((t.to_string(), p)).or_default().insert(o);
+    }
+    let mut tpl = TopicPartitionList::with_capacity(pending.len());
+    for ((t, p), offsets) in &pending {
+        let Some(&first) = offsets.first() else {
+            continue;
+        };
+        tpl.add_partition_offset(t, *p, Offset::Offset(first))
             .map_err(|e| KafkaError::client("building the partition list", e))?;
-        pending.insert((t.to_string(), p), o);
     }
     consumer
         .assign(&tpl)
@@ -146,28 +146,33 @@ pub fn first_at_or_after<C: ConsumerContext>(
             None => {}
             Some(Ok(m)) => {
                 let key = (m.topic().to_string(), m.partition());
-                let Some(&asked) = pending.get(&key) else {
+                let Some(offsets) = pending.get_mut(&key) else {
                     continue;
                 };
-                // A record before the asked offset is the head of a batch the
-                // broker returned whole.
-                if m.offset() < asked {
-                    continue;
+                // This record is the first at or after every waiting offset up
+                // to its own (offsets below it held no record: a transaction
+                // marker, a compacted record).
+                let answered: Vec<i64> = offsets.range(..=m.offset()).copied().collect();
+                for o in answered {
+                    offsets.remove(&o);
+                    if let Some(ts) = m.timestamp().to_millis() {
+                        out.insert(
+                            (key.0.clone(), key.1, o),
+                            RecordTime {
+                                timestamp_ms: ts,
+                                offset: m.offset(),
+                            },
+                        );
+                    }
                 }
-                pending.remove(&key);
-                if let Some(ts) = m.timestamp().to_millis() {
-                    out.insert(
-                        key,
-                        RecordTime {
-                            timestamp_ms: ts,
-                            offset: m.offset(),
-                        },
-                    );
+                if offsets.is_empty() {
+                    pending.remove(&key);
                 }
             }
             Some(Err(RdKafkaError::PartitionEOF(p))) => {
-                // Nothing at or after the offset. The event names only the
-                // partition: drop it only where that is unambiguous.
+                // Nothing at or after the offsets still waiting. The event
+                // names only the partition: drop it only where that is
+                // unambiguous.
                 let topics: Vec<&(String, i32)> =
                     pending.keys().filter(|(_, part)| *part == p).collect();
                 if let [only] = topics[..] {
@@ -220,7 +225,7 @@ pub fn offsets_for_time_by_search<C: ConsumerContext>(
             let Some(&(lo, hi)) = bounds.get(&key) else {
                 continue;
             };
-            let next = match got.get(&key) {
+            let next = match got.get(&(key.0.clone(), key.1, mid)) {
                 // Everything up to the record read (it may lie past `mid`, over
                 // a gap) is before the time.
                 Some(r) if r.timestamp_ms < at_ms => ((r.offset + 1).min(hi), hi),
@@ -237,8 +242,14 @@ pub fn offsets_for_time_by_search<C: ConsumerContext>(
     Ok(bounds.into_iter().map(|(k, (lo, _))| (k, lo)).collect())
 }
 
-/// Splits positions into rounds with one offset per partition each: several
-/// groups can sit at different offsets of one partition.
+/// Offsets of one partition this close to the first of a run are read in
+/// one pass (reading a few hundred records forward costs less than another
+/// round of fetches); farther ones wait for a later round.
+const MAX_SPAN: i64 = 500;
+
+/// Splits positions into rounds: in each, a partition's offsets lie within
+/// [`MAX_SPAN`] of each other (several groups can sit at different offsets of
+/// one partition).
 fn rounds<'a>(positions: &[&'a Position]) -> Vec<Vec<&'a Position>> {
     let mut per_partition: BTreeMap<(&str, i32), Vec<&'a Position>> = BTreeMap::new();
     for pos in positions {
@@ -248,18 +259,24 @@ fn rounds<'a>(positions: &[&'a Position]) -> Vec<Vec<&'a Position>> {
             .push(pos);
     }
     let mut out: Vec<Vec<&'a Position>> = Vec::new();
-    for list in per_partition.into_values() {
-        let mut seen = HashSet::new();
-        let mut i = 0;
+    for mut list in per_partition.into_values() {
+        list.sort_by_key(|p| p.2);
+        list.dedup_by_key(|p| p.2);
+        let mut round = 0;
+        let mut run_start: Option<i64> = None;
         for pos in list {
-            if !seen.insert(pos.2) {
-                continue;
+            match run_start {
+                Some(start) if pos.2 - start <= MAX_SPAN => {}
+                Some(_) => {
+                    round += 1;
+                    run_start = Some(pos.2);
+                }
+                None => run_start = Some(pos.2),
             }
-            if out.len() <= i {
+            if out.len() <= round {
                 out.push(Vec::new());
             }
-            out[i].push(pos);
-            i += 1;
+            out[round].push(pos);
         }
     }
     out
@@ -270,18 +287,24 @@ mod tests {
     use super::*;
 
     #[test]
-    fn rounds_take_one_offset_per_partition_and_skip_repeats() {
+    fn rounds_read_near_offsets_together_and_far_ones_later() {
+        let far = 5 + MAX_SPAN + 1;
         let a: Vec<Position> = vec![
             ("t".into(), 0, 5),
             ("t".into(), 0, 9),
             ("t".into(), 0, 5),
+            ("t".into(), 0, far),
             ("t".into(), 1, 3),
             ("u".into(), 0, 1),
         ];
         let refs: Vec<&Position> = a.iter().collect();
         let r = rounds(&refs);
-        assert_eq!(r.len(), 2);
-        assert_eq!(r[0].len(), 3, "{r:?}");
-        assert_eq!(r[1], vec![&("t".to_string(), 0, 9)]);
+        assert_eq!(r.len(), 2, "{r:?}");
+        assert_eq!(
+            r[0].len(),
+            4,
+            "5 and 9 of t[0] in one pass, t[1], u[0]: {r:?}"
+        );
+        assert_eq!(r[1], vec![&("t".to_string(), 0, far)]);
     }
 }
