@@ -230,6 +230,9 @@ pub struct Settings {
     pub profile: String,
     /// `bootstrap.servers`.
     pub brokers: String,
+    /// False when no broker was named anywhere (flag, environment, profile)
+    /// and `brokers` is the default guess.
+    pub brokers_configured: bool,
     /// `client.id`.
     pub client_id: String,
     /// The consumer group of the bridge.
@@ -414,14 +417,15 @@ impl Settings {
             topics = TopicMap::new(map, suffix.clone());
         }
 
+        let brokers = cli
+            .brokers
+            .clone()
+            .or_else(|| env(env::BOOTSTRAP_SERVERS))
+            .or(profile.brokers);
         Ok(Self {
             profile: profile_name.unwrap_or_else(|| "default".into()),
-            brokers: cli
-                .brokers
-                .clone()
-                .or_else(|| env(env::BOOTSTRAP_SERVERS))
-                .or(profile.brokers)
-                .unwrap_or_else(|| DEFAULT_BROKERS.into()),
+            brokers_configured: brokers.is_some(),
+            brokers: brokers.unwrap_or_else(|| DEFAULT_BROKERS.into()),
             client_id: env(env::CLIENT_ID)
                 .or(profile.client_id)
                 .unwrap_or_else(|| DEFAULT_CLIENT_ID.into()),

@@ -414,6 +414,22 @@ fn connection_state_and_the_bridge_status_reach_the_header() {
 }
 
 #[test]
+fn with_no_cluster_named_anywhere_the_status_line_says_so_and_suggests_the_demo() {
+    let mut settings = fixtures::settings();
+    settings.brokers = "localhost:9092".into();
+    settings.brokers_configured = false;
+    let mut app = App::new(&fixtures::services_with(settings).0);
+    app.apply(WorkerMsg::Connection(Err("Connection refused".into())));
+    let s = screen(&app, 120, 40);
+    assert!(
+        s.contains("No cluster configured (tried localhost:9092)"),
+        "{s}"
+    );
+    assert!(s.contains("`eventdeck demo`"), "{s}");
+    assert!(s.contains("--brokers HOST:PORT"), "{s}");
+}
+
+#[test]
 fn plus_and_minus_adjust_the_scenario_rate_when_there_is_one() {
     let (mut services, _) = fixtures::services_with(fixtures::settings());
     let (tx, _rx) = tokio::sync::watch::channel(100u32);

@@ -71,6 +71,20 @@ fn an_unreachable_cluster_is_shown_in_the_header_never_a_crash() {
 }
 
 #[test]
+fn a_refused_connection_is_named_with_its_reason_on_the_status_line() {
+    let sandbox = Sandbox::new();
+    let s = Session::spawn(&sandbox.eventdeck_at("127.0.0.1:1"), 120, 40);
+    s.wait_for("disconnected, reconnecting", Duration::from_secs(20));
+    s.wait_for(
+        "cannot reach Kafka at 127.0.0.1:1: connection refused: nothing listens there",
+        Duration::from_secs(20),
+    );
+    s.keys(&["q"]);
+    assert_eq!(s.wait_exit(EXIT), 0);
+    s.assert_restored();
+}
+
+#[test]
 fn a_panic_in_a_background_task_restores_the_terminal_and_reports_it() {
     let sandbox = Sandbox::new();
     let mut cmd = sandbox.eventdeck();

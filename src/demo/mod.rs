@@ -74,6 +74,7 @@ impl Demo {
         let broker = EmbeddedBroker::start(1, &topics).wrap_err("starting the embedded broker")?;
         let mut settings = base.clone();
         settings.brokers = broker.bootstrap_servers().to_string();
+        settings.brokers_configured = true;
         // The user's security settings and -X belong to their cluster, not this one.
         settings.security = Default::default();
         settings.properties.clear();

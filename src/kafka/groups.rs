@@ -11,7 +11,7 @@ use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::types::RDKafkaErrorCode;
 use rdkafka::{Offset, TopicPartitionList};
 
-use super::client::{KafkaError, client_config};
+use super::client::{KafkaError, SecurityContext, client_config, metadata_of};
 use super::offsets_topic::OffsetsTopicReader;
 use super::record_times::{Position, RecordTime, RecordTimes};
 use crate::config::Settings;
@@ -67,9 +67,14 @@ pub fn describe_group_info(settings: &Settings, group: &str) -> Result<GroupInfo
 }
 
 fn fetch_groups(settings: &Settings, group: Option<&str>) -> Result<Vec<GroupInfo>, KafkaError> {
-    let consumer: BaseConsumer = client_config(settings)
-        .create()
+    let cfg = client_config(settings);
+    let consumer: BaseConsumer<SecurityContext> = cfg
+        .create_with_context(SecurityContext::default())
         .map_err(|e| KafkaError::client("creating a client", e))?;
+    // Metadata first: an unreachable cluster or a refused login is then named
+    // (address and reason, within a second or two) instead of surfacing as a
+    // group-list timeout ten seconds later.
+    metadata_of(&consumer, &cfg, &settings.brokers, None)?;
     let list = consumer
         .fetch_group_list(group, REQUEST_TIMEOUT)
         .map_err(|e| KafkaError::client("listing consumer groups", e))?;

@@ -1329,6 +1329,12 @@ impl App {
                     Style::new().fg(if toast.error { t.error } else { t.ok }),
                 ),
                 None => match &self.connection {
+                    Connection::Disconnected(_) if !self.settings.brokers_configured => {
+                        Line::styled(
+                            strings::no_cluster(&self.settings.brokers),
+                            Style::new().fg(t.error),
+                        )
+                    }
                     Connection::Disconnected(e) => Line::styled(
                         format!("cluster unreachable: {e}"),
                         Style::new().fg(t.error),

@@ -79,6 +79,14 @@ pub const STREAMS_NO_MATCH: &str = "No record matches the filter (esc clears it)
 pub const STREAMS_COLUMNS: [&str; 6] = ["time", "context", "type", "key", "p@off", "summary"];
 /// A stream whose topic does not exist (it retries).
 pub const STREAM_MISSING: &str = "no such topic (:topic init creates it)";
+/// The status line when no cluster was named and the default is not there.
+pub fn no_cluster(tried: &str) -> String {
+    format!(
+        "No cluster configured (tried {tried}): `eventdeck demo` runs one built in; \
+         or --brokers HOST:PORT, KAFKA_BOOTSTRAP_SERVERS, or a profile in the config file"
+    )
+}
+
 /// The palette's `topic init` confirm dialog.
 pub const INIT_TOPICS_TITLE: &str = "Create the context topics";
 /// What `topic init` does.
