@@ -289,23 +289,34 @@ fn with_args(mut cmd: Command, args: &[&str]) -> Command {
     cmd
 }
 
-/// Every file under the data dir (log file, audit log, ...), as text.
+/// Every file under the data dir (log file, audit log, ...), as text. The data
+/// dir must be there with at least one file in it (the log file is always
+/// written): a check for secrets in an empty string would prove nothing.
 fn data_dir_text(sandbox: &Sandbox) -> String {
-    fn walk(dir: &Path, out: &mut String) {
-        let Ok(entries) = std::fs::read_dir(dir) else {
-            return;
-        };
-        for e in entries.flatten() {
-            let p = e.path();
+    fn walk(dir: &Path, out: &mut String, files: &mut usize) {
+        let entries =
+            std::fs::read_dir(dir).unwrap_or_else(|e| panic!("reading {}: {e}", dir.display()));
+        for e in entries {
+            let p = e
+                .unwrap_or_else(|e| panic!("listing {}: {e}", dir.display()))
+                .path();
             if p.is_dir() {
-                walk(&p, out);
-            } else if let Ok(bytes) = std::fs::read(&p) {
+                walk(&p, out, files);
+            } else {
+                let bytes =
+                    std::fs::read(&p).unwrap_or_else(|e| panic!("reading {}: {e}", p.display()));
                 out.push_str(&String::from_utf8_lossy(&bytes));
+                *files += 1;
             }
         }
     }
-    let mut out = String::new();
-    walk(&sandbox.data_dir(), &mut out);
+    let (mut out, mut files) = (String::new(), 0);
+    walk(&sandbox.data_dir(), &mut out, &mut files);
+    assert!(
+        files > 0,
+        "no file in the data dir {}",
+        sandbox.data_dir().display()
+    );
     out
 }
 
