@@ -434,6 +434,18 @@ pub struct GroupPoller {
     /// The offsets topic could not be read (permissions, embedded broker): use
     /// OffsetFetch from now on.
     reader_unusable: bool,
+    /// Where the last poll's committed offsets came from.
+    last_source: Option<CommitSource>,
+}
+
+/// Where a poll's committed offsets came from: both give the same numbers, so
+/// only this tells which path a poll took.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CommitSource {
+    /// One OffsetFetch request per group.
+    OffsetFetch,
+    /// The poller's reader of `__consumer_offsets`.
+    OffsetsTopic,
 }
 
 impl GroupPoller {
@@ -496,10 +508,14 @@ impl GroupPoller {
         infos.sort_by(|a, b| a.name.cmp(&b.name));
         let candidates = all_partitions(settings)?;
         let names: Vec<&str> = infos.iter().map(|i| i.name.as_str()).collect();
-        let commits = match self.read_offsets_topic(settings, &names, &candidates) {
-            Some(c) => c,
-            None => committed_many(settings, &names, &candidates)?,
+        let (commits, source) = match self.read_offsets_topic(settings, &names, &candidates) {
+            Some(c) => (c, CommitSource::OffsetsTopic),
+            None => (
+                committed_many(settings, &names, &candidates)?,
+                CommitSource::OffsetFetch,
+            ),
         };
+        self.last_source = Some(source);
         let mut groups = Vec::with_capacity(infos.len());
         let mut used: Vec<(String, i32)> = Vec::new();
         for (info, c) in infos.iter().zip(&commits) {
@@ -556,6 +572,12 @@ impl GroupPoller {
                 HashMap::new()
             }
         }
+    }
+
+    /// Where the last poll's committed offsets came from (`None` before any
+    /// were read).
+    pub fn last_source(&self) -> Option<CommitSource> {
+        self.last_source
     }
 
     /// Committed offsets of `names` from the offsets topic, limited to
