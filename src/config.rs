@@ -126,6 +126,9 @@ pub struct UiConfig {
     pub theme: String,
     /// Records kept per stream in the Streams pane (older ones are evicted and counted).
     pub ring_size: usize,
+    /// Memory for the records the Streams pane holds, across every stream, in
+    /// MiB: past it the oldest records are evicted (and counted).
+    pub memory_mb: u64,
     /// Frames per second at most.
     pub max_fps: u32,
     /// Lag poll interval in milliseconds.
@@ -143,6 +146,7 @@ impl Default for UiConfig {
         Self {
             theme: "dark".into(),
             ring_size: 10_000,
+            memory_mb: 256,
             max_fps: 30,
             lag_poll_ms: 2_000,
             redrive_rate: 100,

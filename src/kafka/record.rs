@@ -55,6 +55,15 @@ impl ConsumedRecord {
         }
     }
 
+    /// Bytes this record holds on the heap, and the struct itself.
+    pub fn heap_bytes(&self) -> usize {
+        std::mem::size_of::<Self>()
+            + self.topic.capacity()
+            + self.key.as_ref().map_or(0, Vec::capacity)
+            + self.value.as_ref().map_or(0, Vec::capacity)
+            + self.headers.heap_bytes()
+    }
+
     /// Decodes the value with the lenient codec.
     pub fn decode(&self) -> DecodeOutcome {
         domain::decode(self.value.as_deref(), &self.headers)

@@ -192,6 +192,7 @@ impl App {
             config_colors: ui.colors.clone(),
             tab: Tab::Streams,
             streams: StreamsState::new(&services.topics, ui.ring_size, topics.clone())
+                .with_memory_budget((ui.memory_mb as usize).saturating_mul(1024 * 1024))
                 .starting_at(start_label(services.start)),
             inject: InjectState::new(
                 topics,

@@ -48,6 +48,8 @@ pub struct Entry {
     pub correlation: Option<String>,
     /// True when the record did not decode as what it claimed to be.
     pub has_error: bool,
+    /// Bytes it holds, as counted against the memory budget.
+    bytes: usize,
     /// The one-line summary, made the first time the row is drawn.
     summary: OnceCell<String>,
 }
@@ -81,11 +83,20 @@ impl Entry {
         if topics.is_dlq(&record.topic) {
             event_type = format!("DLQ {event_type}");
         }
+        // The summary is made when first drawn, at most SUMMARY_CHARS long:
+        // counted up front so drawing never moves the total.
+        let bytes = std::mem::size_of::<Self>()
+            + record.heap_bytes()
+            + context.capacity()
+            + event_type.capacity()
+            + glance.correlation_id.as_ref().map_or(0, String::capacity)
+            + SUMMARY_CHARS;
         Self {
             seq,
             arrival: seq,
             correlation: glance.correlation_id,
             has_error: glance.has_error,
+            bytes,
             context,
             event_type,
             record,
@@ -370,6 +381,9 @@ pub struct StreamsState {
     streams: Vec<StreamRing>,
     /// Arrival number of the next record.
     next_seq: u64,
+    /// Bytes the kept records hold, and the most they may.
+    held_bytes: usize,
+    budget_bytes: usize,
     /// One past the largest list key given out.
     key_end: u64,
     order: Order,
@@ -405,6 +419,8 @@ impl StreamsState {
             capacity: capacity.max(1),
             streams: topics.iter().cloned().map(StreamRing::new).collect(),
             next_seq: 0,
+            held_bytes: 0,
+            budget_bytes: usize::MAX,
             key_end: 0,
             order: Order::default(),
             filter_text: String::new(),
@@ -420,6 +436,18 @@ impl StreamsState {
             page: Cell::new(20),
             list_area: Cell::new(Rect::default()),
         }
+    }
+
+    /// The same pane, holding at most `bytes` of records across every
+    /// stream (the oldest are evicted first, and counted).
+    pub fn with_memory_budget(mut self, bytes: usize) -> Self {
+        self.budget_bytes = bytes.max(1);
+        self
+    }
+
+    /// Bytes the kept records hold now.
+    pub fn held_bytes(&self) -> usize {
+        self.held_bytes
     }
 
     /// The streams, in the order they were asked for.
@@ -530,6 +558,7 @@ impl StreamsState {
         let matches = !self.filter.is_empty() && self.filter.matches(&entry);
         let capacity = self.capacity;
         self.key_end = self.key_end.max(entry.seq + 1);
+        self.held_bytes += entry.bytes;
         let ring = &mut self.streams[idx];
         ring.received += 1;
         ring.problem = None;
@@ -538,16 +567,43 @@ impl StreamsState {
             && let Some(old) = ring.entries.pop_front()
         {
             ring.evicted += 1;
+            self.held_bytes -= old.bytes;
             if let Some(m) = ring.matches.as_mut()
                 && m.front() == Some(&old.seq)
             {
                 m.pop_front();
             }
         }
+        while self.held_bytes > self.budget_bytes && self.len() > 1 {
+            self.evict_oldest();
+        }
+    }
+
+    /// Drops the oldest record kept in any stream (the smallest list key).
+    fn evict_oldest(&mut self) {
+        let Some(ring) = self
+            .streams
+            .iter_mut()
+            .filter(|r| !r.entries.is_empty())
+            .min_by_key(|r| r.entries.front().map_or(u64::MAX, |e| e.seq))
+        else {
+            return;
+        };
+        let Some(old) = ring.entries.pop_front() else {
+            return;
+        };
+        ring.evicted += 1;
+        self.held_bytes -= old.bytes;
+        if let Some(m) = ring.matches.as_mut()
+            && m.front() == Some(&old.seq)
+        {
+            m.pop_front();
+        }
     }
 
     /// Forgets every record (a seek starts over); counters restart too.
     pub fn clear(&mut self, start_label: impl Into<String>) {
+        self.held_bytes = 0;
         for s in &mut self.streams {
             s.entries.clear();
             if let Some(m) = s.matches.as_mut() {
@@ -1091,6 +1147,34 @@ mod tests {
         assert_eq!(first, Some(("b".into(), 0)));
         s.set_order(Order::Arrival);
         assert_eq!(s.visible(0).map(|e| e.record.offset), Some(7));
+    }
+
+    #[test]
+    fn one_byte_budget_across_every_stream_evicts_the_oldest_first_and_counts_it() {
+        let one = Entry::new(0, rec("a", 0, &"x".repeat(1_000)), &TopicMap::default()).bytes;
+        // Room for about ten records, whatever stream they are in.
+        let mut s = state(1_000).with_memory_budget(one * 10 + one / 2);
+        s.ingest((0..30).map(|i| rec("a", i, &"x".repeat(1_000))));
+        assert_eq!(s.len(), 10);
+        assert!(s.held_bytes() <= one * 10 + one / 2, "{}", s.held_bytes());
+        assert_eq!(s.streams()[0].evicted, 20);
+        // Newer records of another stream push out a's oldest, not their own.
+        s.ingest((100..105).map(|i| rec("b", i, &"y".repeat(1_000))));
+        assert_eq!((s.streams()[0].len(), s.streams()[1].len()), (5, 5));
+        assert_eq!(s.streams()[0].evicted, 25);
+        assert_eq!(s.visible(0).map(|e| e.record.offset), Some(25));
+        // A much larger record takes the room of several small ones.
+        s.ingest([rec("b", 200, &"z".repeat(5_000))]);
+        assert!(s.held_bytes() <= one * 10 + one / 2);
+        assert!(s.len() < 9, "{} kept", s.len());
+        let evicted = s.streams()[0].evicted + s.streams()[1].evicted;
+        assert_eq!(
+            evicted as usize + s.len(),
+            36,
+            "every record is kept or counted"
+        );
+        s.clear("beginning");
+        assert_eq!(s.held_bytes(), 0);
     }
 
     #[test]
