@@ -44,6 +44,9 @@ pub(crate) struct Col {
     pub priority: u8,
     /// Takes the cells left over once every column has what it wants.
     pub grow: bool,
+    /// Wants no more than this many cells (unless it grows): a long key does
+    /// not starve the columns after it.
+    pub cap: Option<u16>,
 }
 
 impl Col {
@@ -53,6 +56,7 @@ impl Col {
             kind: Kind::Whole,
             priority,
             grow: false,
+            cap: None,
         }
     }
 
@@ -62,6 +66,15 @@ impl Col {
             kind: Kind::Text { min },
             priority,
             grow: false,
+            cap: None,
+        }
+    }
+
+    /// The same column, wanting at most `cells` before the spare is shared.
+    pub(crate) const fn at_most(self, cells: u16) -> Self {
+        Self {
+            cap: Some(cells),
+            ..self
         }
     }
 
@@ -102,7 +115,15 @@ pub(crate) fn fit(
 ) -> Vec<Option<u16>> {
     let n = cols.len();
     let at = |v: &[usize], i: usize| v.get(i).copied().unwrap_or(0) as u16;
-    let want: Vec<u16> = (0..n).map(|i| at(titles, i).max(at(cells, i))).collect();
+    let want: Vec<u16> = (0..n)
+        .map(|i| {
+            let w = at(titles, i).max(at(cells, i));
+            match (cols[i].kind, cols[i].cap) {
+                (Kind::Text { .. }, Some(cap)) => w.min(cap),
+                _ => w,
+            }
+        })
+        .collect();
     let min: Vec<u16> = cols
         .iter()
         .enumerate()
@@ -432,6 +453,15 @@ mod tests {
         assert_eq!(title(t, 80), t);
         assert_eq!(title(t, 50), " Dead letters › timeout · 19628 record(s) ");
         assert_eq!(title(t, 20), " Dead letters › … ");
+    }
+
+    #[test]
+    fn a_capped_column_leaves_the_spare_to_the_growing_one() {
+        let cols = [Col::text(0, 4).at_most(10), Col::text(1, 4).grow()];
+        assert_eq!(
+            fit(&cols, &[3, 3], &[36, 20], 40, 1),
+            vec![Some(10), Some(29)]
+        );
     }
 
     #[test]

@@ -41,8 +41,8 @@ const RECORD_COLUMNS: [Col; 7] = [
     Col::whole(0),
     Col::whole(0),
     Col::text(1, 8).grow(),
-    Col::text(2, 6),
-    Col::text(4, 6),
+    Col::text(2, 6).at_most(24),
+    Col::text(4, 6).at_most(20),
     Col::whole(3),
     Col::whole(5),
 ];

@@ -36,7 +36,8 @@ const GROUP_COLUMNS: [Col; 9] = [
     Col::whole(1),
     Col::whole(4),
     Col::whole(2),
-    Col::text(3, 4),
+    // A status word (`STALL`): whole or not at all.
+    Col::whole(3),
     Col::whole(7),
     Col::whole(8),
 ];

@@ -851,8 +851,8 @@ struct Columns {
 const COLUMNS: [Col; 6] = [
     Col::whole(0),
     Col::text(4, 5),
-    Col::text(1, 8),
-    Col::text(2, 6),
+    Col::text(1, 8).at_most(20),
+    Col::text(2, 6).at_most(16),
     Col::whole(3),
     Col::text(5, 8).grow(),
 ];
