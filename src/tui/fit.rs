@@ -44,8 +44,9 @@ pub(crate) struct Col {
     pub priority: u8,
     /// Takes the cells left over once every column has what it wants.
     pub grow: bool,
-    /// Wants no more than this many cells (unless it grows): a long key does
-    /// not starve the columns after it.
+    /// Wants no more than this many cells on an 80-column table, and as many
+    /// more as the table is wider: a long key does not starve the columns
+    /// after it.
     pub cap: Option<u16>,
 }
 
@@ -70,7 +71,8 @@ impl Col {
         }
     }
 
-    /// The same column, wanting at most `cells` before the spare is shared.
+    /// The same column, wanting at most `cells` (at 80 columns, in proportion
+    /// on wider tables) before the spare is shared.
     pub(crate) const fn at_most(self, cells: u16) -> Self {
         Self {
             cap: Some(cells),
@@ -102,6 +104,9 @@ where
     out
 }
 
+/// The table width a column's cap is given for.
+const CAP_WIDTH: u16 = 80;
+
 /// The width of each column (`None`: dropped) so that the table fits `total`
 /// cells with `spacing` between columns. `titles` and `cells` are the widest
 /// title and the widest cell of each column: a number column needs its widest
@@ -119,7 +124,11 @@ pub(crate) fn fit(
         .map(|i| {
             let w = at(titles, i).max(at(cells, i));
             match (cols[i].kind, cols[i].cap) {
-                (Kind::Text { .. }, Some(cap)) => w.min(cap),
+                (Kind::Text { .. }, Some(cap)) => {
+                    let scaled =
+                        u32::from(cap) * u32::from(total.max(CAP_WIDTH)) / u32::from(CAP_WIDTH);
+                    w.min(u16::try_from(scaled).unwrap_or(u16::MAX))
+                }
                 _ => w,
             }
         })
