@@ -283,6 +283,15 @@ impl<'a> Field<'a> {
 /// a field drops whole, or a shrinking one is cut to its least width, until the
 /// line fits: a count is shown entire or not at all. Cut text ends in `…`.
 pub(crate) fn fields<'a>(fields: Vec<Field<'a>>, sep: &Span<'a>, total: usize) -> Line<'a> {
+    fields_counted(fields, sep, total).0
+}
+
+/// [`fields`], and how many fields were dropped.
+pub(crate) fn fields_counted<'a>(
+    fields: Vec<Field<'a>>,
+    sep: &Span<'a>,
+    total: usize,
+) -> (Line<'a>, usize) {
     let sep_w = width(&sep.content);
     let joined: Vec<bool> = fields.iter().map(|f| f.joined).collect();
     let full: Vec<usize> = fields.iter().map(Field::width).collect();
@@ -327,6 +336,7 @@ pub(crate) fn fields<'a>(fields: Vec<Field<'a>>, sep: &Span<'a>, total: usize) -
             spare -= more;
         }
     }
+    let dropped = now.iter().filter(|w| w.is_none()).count();
     let mut out: Vec<Span<'a>> = Vec::new();
     for (f, w) in fields.into_iter().zip(now) {
         let Some(w) = w else { continue };
@@ -336,7 +346,16 @@ pub(crate) fn fields<'a>(fields: Vec<Field<'a>>, sep: &Span<'a>, total: usize) -
         out.extend(cut_spans(f.spans, w));
     }
     // A single field wider than the line is cut too.
-    Line::from(cut_spans(out, total))
+    (Line::from(cut_spans(out, total)), dropped)
+}
+
+/// A line cut to `w` cells, the cut marked with `…` (the cell it would have
+/// run over says so).
+pub(crate) fn line(line: Line<'_>, w: usize) -> Line<'_> {
+    let style = line.style;
+    let mut out = Line::from(cut_spans(line.spans, w));
+    out.style = style;
+    out
 }
 
 /// A block title (` A · 3 record(s) · 0 marked `) fitted to a block `outer`

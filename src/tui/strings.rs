@@ -80,6 +80,10 @@ pub const STREAMS_EMPTY: &str = "No records yet. Waiting for new records on the 
 pub const STREAMS_NO_MATCH: &str = "No record matches the filter (esc clears it).";
 /// Column titles of the Streams list.
 pub const STREAMS_COLUMNS: [&str; 6] = ["time", "context", "type", "key", "p@off", "summary"];
+/// The end of the stream bar when a narrow screen leaves topics out.
+pub fn streams_not_shown(n: usize) -> String {
+    format!(" · +{n} more")
+}
 /// A stream whose topic does not exist (it retries).
 pub const STREAM_MISSING: &str = "no such topic";
 /// A stream that failed otherwise and retries.

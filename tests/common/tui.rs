@@ -208,8 +208,9 @@ pub const WIDE: u16 = 400;
 
 /// The pieces of `narrow` that carry a digit (`19628`, `40m25s`, `debate-12`,
 /// `2@41`) and are not on `wide`, the same screen drawn [`WIDE`] columns wide:
-/// a number cut short. Text cut and marked with `…` (`agg-1…`) is allowed; a
-/// number is never cut, marked or not.
+/// a number cut short. Text cut and marked with `…` (`agg-1…`) is allowed, and
+/// so is `+3 more` (a narrow screen counting what it leaves out); a number is
+/// never cut, marked or not.
 pub fn cut_numbers(narrow: &str, wide: &str) -> Vec<String> {
     fn tokens(s: &str) -> Vec<(String, Option<char>)> {
         let part = |c: char| c.is_alphanumeric() || "._:@[]-/+%".contains(c);
@@ -228,9 +229,16 @@ pub fn cut_numbers(narrow: &str, wide: &str) -> Vec<String> {
     }
     let whole: std::collections::HashSet<String> =
         tokens(wide).into_iter().map(|(t, _)| t).collect();
+    let counts_left_out: std::collections::HashSet<String> = narrow
+        .split(" more")
+        .filter_map(|before| before.rsplit(' ').next())
+        .filter(|t| t.starts_with('+'))
+        .map(str::to_string)
+        .collect();
     tokens(narrow)
         .into_iter()
         .filter(|(t, _)| t.chars().any(|c| c.is_ascii_digit()))
+        .filter(|(t, _)| !counts_left_out.contains(t))
         .filter(|(t, next)| {
             let text = t.chars().any(char::is_alphabetic);
             match next {

@@ -957,7 +957,7 @@ impl Pane for DlqState {
                     .iter()
                     .skip(self.detail_scroll)
                     .take(usize::from(body.height))
-                    .cloned()
+                    .map(|l| crate::tui::fit::line(l.clone(), usize::from(body.width)))
                     .collect();
                 frame.render_widget(Paragraph::new(lines), body);
             }

@@ -694,7 +694,7 @@ impl InjectState {
                     }
                 }
             };
-            let line = fit_line(line, usize::from(value_area.width));
+            let line = crate::tui::fit::line(line, usize::from(value_area.width));
             frame.render_widget(Paragraph::new(line), value_area);
         }
         // The JSON editor.
@@ -725,7 +725,7 @@ impl InjectState {
                 Style::new().fg(theme.error),
             ),
         };
-        let validation = fit_line(validation, usize::from(rows[7].width));
+        let validation = crate::tui::fit::line(validation, usize::from(rows[7].width));
         frame.render_widget(Paragraph::new(validation), rows[7]);
         let result = match self.history.back() {
             None => Line::raw(""),
@@ -741,7 +741,7 @@ impl InjectState {
                 ),
             },
         };
-        let result = fit_line(result, usize::from(rows[8].width));
+        let result = crate::tui::fit::line(result, usize::from(rows[8].width));
         frame.render_widget(Paragraph::new(result), rows[8]);
     }
 
@@ -788,7 +788,7 @@ impl InjectState {
                     Some(Err(e)) => e.as_str(),
                     None => strings::SENDING,
                 };
-                fit_line(
+                crate::tui::fit::line(
                     Line::from(vec![
                         Span::styled(format!("{mark} "), style),
                         Span::styled(format!("{} ", s.time), theme.dimmed()),
@@ -828,15 +828,6 @@ impl Pane for InjectState {
         self.render_form(frame, form, view.theme);
         self.render_history(frame, history, view.theme);
     }
-}
-
-/// A line cut to `w` cells, the cut marked with `…`.
-fn fit_line(line: Line<'_>, w: usize) -> Line<'_> {
-    crate::tui::fit::fields(
-        vec![crate::tui::fit::Field::new(0, line.spans)],
-        &Span::raw(""),
-        w,
-    )
 }
 
 #[cfg(test)]

@@ -279,7 +279,9 @@ impl TextView {
             .take(usize::from(area.height))
             .cloned()
             .collect();
-        frame.render_widget(Paragraph::new(visible), area);
+        // Describe tables are laid out for 80 columns: narrower, a line wraps
+        // rather than lose its last column's digits.
+        frame.render_widget(Paragraph::new(visible).wrap(Wrap { trim: false }), area);
     }
 }
 

@@ -742,7 +742,20 @@ impl StreamsState {
             let priority = 3u8.saturating_add(u8::try_from(i).unwrap_or(u8::MAX));
             fields.push(fit::Field::new(priority, spans));
         }
-        fit::fields(fields, &Span::raw(""), usize::from(area.width)).render_into(area, buf);
+        // Topics that do not fit are counted at the end, not left out unsaid.
+        let width = usize::from(area.width);
+        let sep = Span::raw("");
+        let (mut line, dropped) = fit::fields_counted(fields.clone(), &sep, width);
+        if dropped > 0 {
+            let room = fit::width(&strings::streams_not_shown(fields.len()));
+            let (fitted, dropped) = fit::fields_counted(fields, &sep, width.saturating_sub(room));
+            line = fitted;
+            line.spans.push(Span::styled(
+                strings::streams_not_shown(dropped),
+                theme.dimmed(),
+            ));
+        }
+        line.render_into(area, buf);
     }
 
     fn render_list(&self, buf: &mut Buffer, area: Rect, theme: &Theme) {
@@ -835,7 +848,14 @@ impl StreamsState {
         let inner = block.inner(area);
         frame.render_widget(block, area);
         let rows = usize::from(inner.height);
-        let lines: Vec<Line<'static>> = d.lines.iter().skip(d.scroll).take(rows).cloned().collect();
+        let w = usize::from(inner.width);
+        let lines: Vec<Line<'static>> = d
+            .lines
+            .iter()
+            .skip(d.scroll)
+            .take(rows)
+            .map(|l| fit::line(l.clone(), w))
+            .collect();
         frame.render_widget(Paragraph::new(lines), inner);
     }
 }
