@@ -134,12 +134,8 @@ async fn an_event_sent_from_the_form_is_read_back_by_kcat() {
     s.keys(&["Down", "Down", "Enter"]);
     s.type_text("from-the-form");
     s.keys(&["Enter"]);
-    // Data: the cursor starts at the top; ^K deletes to the end of the line and,
-    // at its end, joins the next, so a few of them clear the template.
-    s.keys(&["Down", "Down", "Down", "Enter"]);
-    for _ in 0..12 {
-        s.keys(&["C-k", "C-k"]);
-    }
+    // Data: editing starts at the end of the template; ^U clears the field.
+    s.keys(&["Down", "Down", "Down", "Enter", "C-u"]);
     s.type_text(r#"{"typed": "in tmux", "n": 3}"#);
     s.wait_for("✓ valid JSON", WAIT);
     s.keys(&["C-s"]);

@@ -764,3 +764,39 @@ fn mouse_selects_and_opens_topics_and_the_wheel_moves_the_cursor() {
         vec![OpsRequest::DescribeTopic("debate.events".into())]
     );
 }
+
+#[test]
+fn audit_rows_are_selected_with_j_g_and_end_and_open_in_full() {
+    let mut app = app();
+    app.press("8");
+    let entries: Vec<AuditEntry> = (1..=5)
+        .map(|i| {
+            entry(
+                i,
+                &format!("action.{i}"),
+                json!({"records": ["debate.events.dlq[0]@12345"], "n": i}),
+                json!("ok"),
+            )
+        })
+        .collect();
+    reply(&mut app, OpsReply::Audit(Ok(entries)));
+    // Newest first: action.5 is row 0.
+    app.press("G");
+    assert_eq!(app.audit.selected(), Some(4));
+    app.press("g j");
+    assert_eq!(app.audit.selected(), Some(1));
+    app.press("end");
+    assert_eq!(app.audit.selected(), Some(4));
+    app.press("home");
+    assert_eq!(app.audit.selected(), Some(0));
+    app.press("j enter");
+    assert!(app.audit.is_open());
+    let text = screen(&app, 80, 24);
+    // Every field, the parameters in full, of the entry selected (action.4).
+    assert!(text.contains("\"action.4\""), "{text}");
+    assert!(text.contains("debate.events.dlq[0]@12345"), "{text}");
+    assert!(text.contains("\"cluster\""), "{text}");
+    app.press("esc");
+    assert!(!app.audit.is_open());
+    assert_eq!(app.audit.selected(), Some(1));
+}

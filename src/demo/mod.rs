@@ -227,19 +227,23 @@ impl From<&MetricsSnapshot> for BridgeCounts {
     }
 }
 
-/// The header line: bridge throughput, outbox and DLQ. Events Kafka refused
-/// for good come first once there are any (the log says where they are): the
-/// end of the header is what a narrow terminal cuts off.
+/// The header's bridge fields, most important first, separated by ` · `:
+/// events Kafka refused for good once there are any (the log says where they
+/// are), the DLQ and the outbox, then throughput. A narrow header drops whole
+/// fields from the end.
 pub fn status_text(m: &MetricsSnapshot) -> String {
     let t = m.total();
     let counts = format!(
-        "bridge: {} published · {} handled · outbox {} · DLQ {}",
-        t.published, t.handled, m.outbox_depth, t.dead_lettered
+        "DLQ {} · outbox {} · {} published · {} handled",
+        t.dead_lettered, m.outbox_depth, t.published, t.handled
     );
     if t.set_aside == 0 {
-        return counts;
+        return format!("bridge: {counts}");
     }
-    format!("{} refused by Kafka, set aside · {counts}", t.set_aside)
+    format!(
+        "bridge: {} refused by Kafka, set aside · {counts}",
+        t.set_aside
+    )
 }
 
 /// The demo's flaky handler: audits new tasks, and for one task in
@@ -384,7 +388,7 @@ mod tests {
         m.contexts.insert("debate".into(), debate.clone());
         assert_eq!(
             status_text(&m),
-            "bridge: 10 published · 7 handled · outbox 3 · DLQ 1"
+            "bridge: DLQ 1 · outbox 3 · 10 published · 7 handled"
         );
         m.contexts.insert(
             "testing".into(),
@@ -395,7 +399,7 @@ mod tests {
         );
         assert_eq!(
             status_text(&m),
-            "2 refused by Kafka, set aside · bridge: 10 published · 7 handled · outbox 3 · DLQ 1"
+            "bridge: 2 refused by Kafka, set aside · DLQ 1 · outbox 3 · 10 published · 7 handled"
         );
     }
 }

@@ -134,11 +134,15 @@ pub enum Action {
     Trace,
     /// Run the replay previewed in the popup.
     RunReplay,
+    /// Empty the form field being edited.
+    ClearField,
+    /// Put the event type's template in `data`, replacing what is there.
+    Template,
 }
 
 impl Action {
     /// Every action, in the order the help overlay lists them.
-    pub const ALL: [Action; 63] = [
+    pub const ALL: [Action; 65] = [
         Action::Quit,
         Action::Help,
         Action::Palette,
@@ -202,6 +206,8 @@ impl Action {
         Action::ShowInStreams,
         Action::Trace,
         Action::RunReplay,
+        Action::ClearField,
+        Action::Template,
     ];
 
     /// The action's config and palette name (`pause`, `seek_beginning`, …).

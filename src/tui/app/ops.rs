@@ -305,6 +305,11 @@ impl App {
             Action::Down => self.audit.move_by(1),
             Action::PageUp => self.audit.move_by(-page),
             Action::PageDown => self.audit.move_by(page),
+            Action::Top => self.audit.top(),
+            Action::Bottom => self.audit.bottom(),
+            Action::Open if !self.audit.open(&self.theme) => {
+                self.toast_info(strings::NOTHING_SELECTED)
+            }
             Action::Refresh => self.refresh_audit(),
             _ => {}
         }

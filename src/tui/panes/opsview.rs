@@ -6,12 +6,13 @@
 use std::cell::Cell;
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Rect};
+use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Cell as TableCell, Clear, Paragraph, Row, Table, Wrap};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Table, Wrap};
 
 use crate::ops::ResetPlan;
+use crate::tui::fit::{Col, Fitted};
 use crate::tui::keymap::Mode;
 use crate::tui::ops_workers::OpsRequest;
 use crate::tui::strings;
@@ -70,19 +71,27 @@ impl ListView {
         (i < self.rows.len()).then_some(i)
     }
 
-    /// Draws the visible rows with `header` over them.
+    /// Draws the visible rows with `header` over them, the columns fitted to
+    /// the width (numbers whole, text cut with `…`, lowest priority dropped).
     pub(crate) fn render(
         &self,
         frame: &mut Frame<'_>,
         area: Rect,
         header: &[&str],
-        widths: &[Constraint],
+        cols: &[Col],
         t: &Theme,
     ) {
         let height = usize::from(area.height.saturating_sub(1)).max(1);
         self.page.set(height);
         let start = self.selected.saturating_sub(height - 1);
         self.drawn.set((area, start));
+        let shown = || self.rows.iter().skip(start).take(height);
+        let fitted = Fitted::new(
+            cols,
+            header,
+            shown().map(|r| r.iter().map(String::as_str)),
+            area.width,
+        );
         let rows = self
             .rows
             .iter()
@@ -98,11 +107,13 @@ impl ListView {
                 } else {
                     t.text()
                 };
-                Row::new(cells.iter().map(|c| TableCell::from(c.clone()))).style(style)
+                fitted
+                    .row(cells.iter().map(|c| (c.clone(), Style::new())))
+                    .style(style)
             });
-        let head = Row::new(header.iter().map(|h| TableCell::from(*h))).style(t.strong());
+        let head = fitted.header(header).style(t.strong());
         frame.render_widget(
-            Table::new(rows, widths.to_vec())
+            Table::new(rows, fitted.constraints())
                 .header(head)
                 .column_spacing(1),
             area,
@@ -268,7 +279,9 @@ impl TextView {
             .take(usize::from(area.height))
             .cloned()
             .collect();
-        frame.render_widget(Paragraph::new(visible), area);
+        // Describe tables are laid out for 80 columns: narrower, a line wraps
+        // rather than lose its last column's digits.
+        frame.render_widget(Paragraph::new(visible).wrap(Wrap { trim: false }), area);
     }
 }
 
@@ -405,14 +418,9 @@ impl OpsDialog {
     }
 }
 
-/// `s` cut to `n` characters (an ellipsis marks the cut).
+/// `s` cut to `n` cells (an ellipsis marks the cut).
 pub(crate) fn clip(s: &str, n: usize) -> String {
-    if s.chars().count() <= n {
-        return s.to_string();
-    }
-    let mut out: String = s.chars().take(n.saturating_sub(1)).collect();
-    out.push('…');
-    out
+    crate::tui::fit::cut(s, n)
 }
 
 /// The pane's frame with its title; returns the inside.
@@ -420,7 +428,10 @@ pub(crate) fn frame_block(frame: &mut Frame<'_>, area: Rect, title: String, t: &
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(t.dimmed())
-        .title(Span::styled(title, t.strong()));
+        .title(Span::styled(
+            crate::tui::fit::title(&title, area.width),
+            t.strong(),
+        ));
     let inner = block.inner(area);
     frame.render_widget(block, area);
     inner

@@ -17,6 +17,7 @@ use ratatui::widgets::{Block, Borders, Paragraph};
 use super::{Pane, View};
 use crate::domain::{DecodeOutcome, Decoded, Glance, TopicMap, codec::hex_dump};
 use crate::kafka::ConsumedRecord;
+use crate::tui::fit::{self, Col};
 use crate::tui::json;
 use crate::tui::keymap::Mode;
 use crate::tui::strings;
@@ -205,11 +206,14 @@ enum Term {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Filter {
     terms: Vec<Term>,
+    /// Field names typed that are not one of the above (`foo:bar`).
+    unknown: Vec<String>,
 }
 
 impl Filter {
     /// Parses a filter; an empty expression matches everything.
     pub fn parse(text: &str) -> Self {
+        let mut unknown = Vec::new();
         let terms = text
             .split_whitespace()
             .map(|word| {
@@ -220,11 +224,27 @@ impl Filter {
                     Some(("corr" | "correlation", v)) if !v.is_empty() => Term::Corr(v.into()),
                     Some(("key", v)) if !v.is_empty() => Term::Key(v.into()),
                     Some(("topic", v)) if !v.is_empty() => Term::Topic(v.into()),
+                    // A word, a colon and a value reads as a field: say it is not
+                    // one rather than search for it as text and find nothing.
+                    Some((f, v))
+                        if !v.is_empty()
+                            && !v.starts_with('/')
+                            && !f.is_empty()
+                            && f.chars().all(|c| c.is_ascii_alphabetic() || c == '_') =>
+                    {
+                        unknown.push(f.to_string());
+                        Term::Text(lower)
+                    }
                     _ => Term::Text(lower),
                 }
             })
             .collect();
-        Self { terms }
+        Self { terms, unknown }
+    }
+
+    /// Field names that are not filter fields (`foo` of `foo:bar`).
+    pub fn unknown_fields(&self) -> &[String] {
+        &self.unknown
     }
 
     /// True when the filter has no terms.
@@ -805,21 +825,41 @@ impl StreamsState {
     }
 
     fn render_bar(&self, buf: &mut Buffer, area: Rect, theme: &Theme) {
-        // State first, so a narrow screen cuts topic counts rather than it.
-        let mut spans = vec![];
+        // A narrow screen drops whole fields: the last topics' counts first,
+        // then where reading started; the state and the filter stay.
+        let mut fields: Vec<fit::Field<'_>> = Vec::new();
         if self.paused {
-            spans.push(Span::styled(
-                "⏸ PAUSED ",
-                Style::new().fg(theme.warn).add_modifier(Modifier::BOLD),
+            fields.push(fit::Field::new(
+                0,
+                vec![Span::styled(
+                    "⏸ PAUSED ",
+                    Style::new().fg(theme.warn).add_modifier(Modifier::BOLD),
+                )],
             ));
         } else if self.follow {
-            spans.push(Span::styled("▼ follow ", Style::new().fg(theme.ok)));
+            fields.push(fit::Field::new(
+                0,
+                vec![Span::styled("▼ follow ", Style::new().fg(theme.ok))],
+            ));
         }
-        spans.push(Span::styled(
-            format!("from {} · {} ", self.start_label, self.order.label()),
-            theme.dimmed(),
+        fields.push(fit::Field::new(
+            2,
+            vec![Span::styled(
+                format!("from {} · {} ", self.start_label, self.order.label()),
+                theme.dimmed(),
+            )],
         ));
-        if !self.filter_text.is_empty() {
+        let mut spans = Vec::new();
+        if !self.filter.unknown_fields().is_empty() {
+            spans.push(Span::styled(
+                format!(
+                    "filter: {} ({}) ",
+                    self.filter_text,
+                    strings::filter_unknown_fields(self.filter.unknown_fields())
+                ),
+                Style::new().fg(theme.error),
+            ));
+        } else if !self.filter_text.is_empty() {
             spans.push(Span::styled(
                 format!(
                     "filter: {} ({} match) ",
@@ -829,10 +869,15 @@ impl StreamsState {
                 Style::new().fg(theme.accent),
             ));
         }
-        spans.push(Span::styled("│ ", theme.dimmed()));
+        if !spans.is_empty() {
+            fields.push(fit::Field::shrinking(1, 12, std::mem::take(&mut spans)));
+        }
         for (i, s) in self.streams.iter().enumerate() {
+            let mut spans = Vec::new();
             if i > 0 {
                 spans.push(Span::styled(" · ", theme.dimmed()));
+            } else {
+                spans.push(Span::styled("│ ", theme.dimmed()));
             }
             let color = self
                 .topics
@@ -856,8 +901,23 @@ impl StreamsState {
                     Style::new().fg(theme.warn),
                 ));
             }
+            let priority = 3u8.saturating_add(u8::try_from(i).unwrap_or(u8::MAX));
+            fields.push(fit::Field::new(priority, spans));
         }
-        Line::from(spans).render_into(area, buf);
+        // Topics that do not fit are counted at the end, not left out unsaid.
+        let width = usize::from(area.width);
+        let sep = Span::raw("");
+        let (mut line, dropped) = fit::fields_counted(fields.clone(), &sep, width);
+        if dropped > 0 {
+            let room = fit::width(&strings::streams_not_shown(fields.len()));
+            let (fitted, dropped) = fit::fields_counted(fields, &sep, width.saturating_sub(room));
+            line = fitted;
+            line.spans.push(Span::styled(
+                strings::streams_not_shown(dropped),
+                theme.dimmed(),
+            ));
+        }
+        line.render_into(area, buf);
     }
 
     fn render_list(&self, buf: &mut Buffer, area: Rect, theme: &Theme) {
@@ -865,25 +925,11 @@ impl StreamsState {
         if area.height < 2 {
             return;
         }
-        let cols = Columns::for_width(area.width);
-        // Column titles.
         let title_style = theme.dimmed().add_modifier(Modifier::BOLD);
         let y = area.y;
-        for (x, w, text) in cols.cells(area.x, strings::STREAMS_COLUMNS) {
-            buf.set_stringn(x, y, text, w, title_style);
-        }
         let rows = usize::from(area.height - 1);
         self.page.set(rows);
         let n = self.visible_len();
-        if n == 0 {
-            let text = if self.is_empty() {
-                strings::STREAMS_EMPTY
-            } else {
-                strings::STREAMS_NO_MATCH
-            };
-            buf.set_stringn(area.x, y + 1, text, usize::from(area.width), theme.dimmed());
-            return;
-        }
         let selected = self.selected_index().unwrap_or(0);
         // Keep the selection on screen: the offset moves only when it must.
         let mut offset = self.offset.get().min(n.saturating_sub(1));
@@ -896,7 +942,35 @@ impl StreamsState {
             offset = n.saturating_sub(rows);
         }
         self.offset.set(offset);
-        for (row, e) in self.rows_from(offset).take(rows).enumerate() {
+        let shown: Vec<&Entry> = self.rows_from(offset).take(rows).collect();
+        let texts: Vec<[String; 6]> = shown
+            .iter()
+            .map(|e| {
+                [
+                    e.time(),
+                    e.context.clone(),
+                    e.event_type.clone(),
+                    e.key(),
+                    e.position(),
+                    e.summary().to_string(),
+                ]
+            })
+            .collect();
+        let cols = Columns::fit(&texts, area);
+        // Column titles.
+        for (x, w, text) in cols.cells(strings::STREAMS_COLUMNS) {
+            buf.set_string(x, y, fit::cut(text, w), title_style);
+        }
+        if n == 0 {
+            let text = if self.is_empty() {
+                strings::STREAMS_EMPTY
+            } else {
+                strings::STREAMS_NO_MATCH
+            };
+            buf.set_stringn(area.x, y + 1, text, usize::from(area.width), theme.dimmed());
+            return;
+        }
+        for (row, (e, cells)) in shown.iter().zip(&texts).enumerate() {
             let i = offset + row;
             let y = area.y + 1 + row as u16;
             let base = if i == selected {
@@ -913,19 +987,17 @@ impl StreamsState {
             } else {
                 base
             };
-            let (time, key, position) = (e.time(), e.key(), e.position());
-            let texts = [
-                (time.as_str(), base.fg(theme.dim)),
-                (&e.context, ctx_style),
-                (&e.event_type, base.add_modifier(Modifier::BOLD)),
-                (&key, base),
-                (&position, base.fg(theme.dim)),
-                (e.summary(), summary_style),
+            let styles = [
+                base.fg(theme.dim),
+                ctx_style,
+                base.add_modifier(Modifier::BOLD),
+                base,
+                base.fg(theme.dim),
+                summary_style,
             ];
-            for ((x, w, _), (text, style)) in
-                cols.cells(area.x, strings::STREAMS_COLUMNS).zip(texts)
-            {
-                buf.set_stringn(x, y, text, w, style);
+            let texts: [&str; 6] = std::array::from_fn(|k| cells[k].as_str());
+            for ((x, w, text), style) in cols.cells(texts).zip(styles) {
+                buf.set_string(x, y, fit::cut(text, w), style);
             }
         }
     }
@@ -938,47 +1010,65 @@ impl StreamsState {
         let inner = block.inner(area);
         frame.render_widget(block, area);
         let rows = usize::from(inner.height);
-        let lines: Vec<Line<'static>> = d.lines.iter().skip(d.scroll).take(rows).cloned().collect();
+        let w = usize::from(inner.width);
+        let lines: Vec<Line<'static>> = d
+            .lines
+            .iter()
+            .skip(d.scroll)
+            .take(rows)
+            .map(|l| fit::line(l.clone(), w))
+            .collect();
         frame.render_widget(Paragraph::new(lines), inner);
     }
 }
 
 /// Column layout of the list for a width: `(width of each fixed column)`.
 struct Columns {
-    widths: [u16; 5],
-    total: u16,
+    /// `(x, width)` of each kept column.
+    kept: [Option<(u16, usize)>; 6],
 }
 
+/// Time, context, type, key, partition@offset, summary: the time and the
+/// position are numbers (whole or dropped); the summary takes what is left.
+const COLUMNS: [Col; 6] = [
+    Col::whole(0),
+    Col::text(4, 5),
+    Col::text(1, 8).at_most(20),
+    Col::text(2, 6).at_most(16),
+    Col::whole(3),
+    Col::text(5, 8).grow(),
+];
+
 impl Columns {
-    fn for_width(width: u16) -> Self {
-        let widths = if width >= 110 {
-            [13, 15, 24, 18, 10]
-        } else {
-            [9, 12, 20, 9, 8]
-        };
-        Self {
-            widths,
-            total: width,
+    /// The columns fitted to `area` for the rows on screen.
+    fn fit(texts: &[[String; 6]], area: Rect) -> Self {
+        let titles: Vec<usize> = strings::STREAMS_COLUMNS
+            .iter()
+            .map(|t| fit::width(t))
+            .collect();
+        let cells =
+            fit::content_widths(&[""; 6], texts.iter().map(|r| r.iter().map(String::as_str)));
+        let widths = fit::fit(&COLUMNS, &titles, &cells, area.width, 1);
+        let mut kept = [None; 6];
+        let mut x = area.x;
+        for (k, w) in widths.iter().enumerate() {
+            if let Some(w) = w {
+                kept[k] = Some((x, usize::from(*w)));
+                x += w + 1;
+            }
         }
+        Self { kept }
     }
 
-    /// `(x, width, title)` of each column; the last takes what is left.
+    /// `(x, width, text)` of each kept column.
     fn cells<'a>(
         &'a self,
-        x0: u16,
-        titles: [&'a str; 6],
+        texts: [&'a str; 6],
     ) -> impl Iterator<Item = (u16, usize, &'a str)> + 'a {
-        let mut x = x0;
-        let end = x0 + self.total;
-        titles.into_iter().enumerate().map(move |(i, t)| {
-            let w = match self.widths.get(i) {
-                Some(w) => *w,
-                None => end.saturating_sub(x),
-            };
-            let cell = (x, usize::from(w.saturating_sub(1)), t);
-            x = (x + w).min(end);
-            cell
-        })
+        self.kept
+            .iter()
+            .zip(texts)
+            .filter_map(|(k, t)| k.map(|(x, w)| (x, w, t)))
     }
 }
 
