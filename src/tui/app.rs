@@ -348,9 +348,10 @@ impl App {
         }
     }
 
+    // Toasts quote names and broker errors: sanitized once, here.
     fn toast_info(&mut self, text: impl Into<String>) {
         self.toast = Some(Toast {
-            text: text.into(),
+            text: crate::domain::sanitize_owned(text.into()),
             error: false,
             ticks_left: TOAST_TICKS,
         });
@@ -358,7 +359,7 @@ impl App {
     }
 
     fn toast_error(&mut self, text: impl Into<String>) {
-        let text = text.into();
+        let text = crate::domain::sanitize_owned(text.into());
         tracing::warn!("{text}");
         self.toast = Some(Toast {
             text,
