@@ -2,9 +2,12 @@
 //! (`| head`) ends every command quietly with status 0; `demo` without a
 //! terminal, with `--brokers` or with `-X` says what to do instead; an unknown
 //! librdkafka property is named plainly; the headless demo's bridge counts add
-//! up; `tail --format json` carries every record's key and value exactly.
+//! up; `tail --format json` carries every record's key and value exactly;
+//! `tail --format raw` writes values as they are, warning once on a terminal.
 
 mod common;
+#[path = "common/pty.rs"]
+mod pty;
 
 use std::io::Write;
 use std::process::{Command, Stdio};
@@ -249,5 +252,49 @@ fn tail_json_carries_the_key_and_value_of_every_kind_exactly() {
             r#"{"a":[1,2.5,"x"],"b":null}"#.to_string(),
             "plain text, not json".to_string()
         ]
+    );
+}
+
+#[test]
+fn tail_raw_writes_values_as_they_are_and_warns_once_on_a_terminal() {
+    let sandbox = Sandbox::new();
+    let topic = unique_topic("tail-raw");
+    tokio::runtime::Runtime::new()
+        .expect("runtime")
+        .block_on(create_topic(&topic, 1));
+    let value: &[u8] = b"bell\x07 and \x1b[1mbold\x1b[0m \xff";
+    kcat_produce(&topic, b"k1", value);
+    kcat_produce(&topic, b"k2", b"second");
+    let args = [
+        "tail",
+        &topic,
+        "--from",
+        "beginning",
+        "-e",
+        "--format",
+        "raw",
+    ];
+
+    // Into a pipe: the bytes exactly, no warning.
+    let mut cmd = sandbox.eventdeck();
+    cmd.args(args);
+    let out = run(cmd);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(out.stdout, [value, b"\n", b"second\n"].concat());
+    assert_eq!(stderr(&out), "");
+
+    // On a terminal: one warning on stderr, whatever the record count.
+    let mut cmd = sandbox.eventdeck();
+    cmd.args(args);
+    let session = pty::Session::spawn(&cmd, 200, 20);
+    // Caps for a slow machine, not time budgets.
+    assert_eq!(session.wait_exit(Duration::from_secs(60)), 0);
+    let screen = session.wait_for("second", Duration::from_secs(10));
+    assert_eq!(
+        screen
+            .matches("may hold terminal control sequences")
+            .count(),
+        1,
+        "{screen}"
     );
 }

@@ -254,3 +254,35 @@ pub(crate) fn write_configs(out: &mut impl Write, configs: &[&ConfigValue]) -> s
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Real Kafka validates topic configs, so no control character reaches
+    // one there: the table is tested with what a broker could send.
+    #[test]
+    fn describe_shows_control_characters_in_configs_visibly() {
+        let detail = TopicDetail {
+            name: "t".into(),
+            partitions: Vec::new(),
+            replication_factor: 1,
+            estimated_count: 0,
+        };
+        let configs = [ConfigValue {
+            name: "x\u{1b}]0;n\u{7}".into(),
+            value: Some("v\u{1b}[2J\u{9b}\u{7f}\nz".into()),
+            source: "topic".into(),
+            is_default: false,
+            read_only: false,
+        }];
+        let mut out = Vec::new();
+        write_detail(&mut out, &detail, &configs).expect("write");
+        let text = String::from_utf8(out).expect("UTF-8");
+        assert!(text.contains("  x·]0;n·=v·[2J···z\n"), "{text}");
+        assert!(
+            !text.chars().any(|c| c.is_control() && c != '\n'),
+            "{text:?}"
+        );
+    }
+}
