@@ -1323,7 +1323,7 @@ impl App {
                 ),
                 None => match &self.connection {
                     Connection::Disconnected(e) => Line::styled(
-                        format!("cluster unreachable: {e}"),
+                        format!("cluster unreachable: {}", crate::domain::sanitize(e)),
                         Style::new().fg(t.error),
                     ),
                     _ => Line::raw(""),
