@@ -2,7 +2,8 @@
 //! replaced by a visible `·`: a record's key, headers and value, a group id, a
 //! member and client id, a dead letter's headers and an audit entry, each
 //! holding a clear-screen (`ESC[2J`), a window title (`ESC]0;x BEL`), an OSC 52
-//! clipboard write, the C1 CSI (U+009B) and DEL. Snapshots at 120×40 and 80×24;
+//! clipboard write, the C1 CSI (U+009B) and DEL; a topic config and an event
+//! type in the trace view too. Snapshots at 120×40 and 80×24;
 //! ratatui itself would drop the controls silently, so the marks are ours.
 
 #[path = "common/tui.rs"]
@@ -12,12 +13,12 @@ use eventdeck::audit::AuditEntry;
 use eventdeck::dlq::redrive::DlqRecord;
 use eventdeck::dlq::{decode, ours};
 use eventdeck::kafka::ConsumedRecord;
-use eventdeck::kafka::admin::{GroupDetail, GroupSummary};
+use eventdeck::kafka::admin::{ConfigValue, GroupDetail, GroupSummary, TopicDetail};
 use eventdeck::kafka::groups::{GroupInfo, Member};
 use eventdeck::lag::{GroupSnapshot, LagTracker, PartitionSnapshot, Poll};
 use eventdeck::tui::App;
 use eventdeck::tui::event::{Command, WorkerMsg};
-use eventdeck::tui::ops_workers::{OpsReply, OpsRequest};
+use eventdeck::tui::ops_workers::{OpsReply, OpsRequest, TopicView};
 use eventdeck::tui::panes::lag::LagUpdate;
 use fixtures::{app, at, screen, snap};
 
@@ -240,4 +241,58 @@ fn audit_shows_a_hostile_group_id_visibly() {
     );
     assert_visible(&app, &["failed: grp-·["]);
     snap("hostile_audit", &app);
+}
+
+#[test]
+fn trace_shows_a_hostile_event_type_visibly() {
+    let mut app = app();
+    let mut record = hostile_record();
+    record.headers.push("ce_correlationid", Some(b"corr-1"));
+    app.ingest(vec![record]);
+    app.press("t");
+    assert_eq!(app.mode(), eventdeck::tui::keymap::Mode::Trace);
+    assert_visible(&app, &["type-·[2J·]0;x"]);
+    snap("hostile_trace", &app);
+}
+
+#[test]
+fn topic_describe_shows_a_hostile_config_value_visibly() {
+    let mut app = app();
+    app.press("6");
+    assert_eq!(
+        ops_requests(&mut app),
+        vec![OpsRequest::ProbeAdmin, OpsRequest::ListTopics]
+    );
+    let detail = TopicDetail {
+        name: "orders".into(),
+        replication_factor: 1,
+        estimated_count: 0,
+        partitions: Vec::new(),
+    };
+    reply(&mut app, OpsReply::AdminApis(true));
+    reply(&mut app, OpsReply::Topics(Ok(vec![detail.clone()])));
+    app.press("enter");
+    assert_eq!(
+        ops_requests(&mut app),
+        vec![OpsRequest::DescribeTopic("orders".into())]
+    );
+    let view = TopicView {
+        detail,
+        configs: Ok(vec![ConfigValue {
+            name: format!("n-{HOSTILE}"),
+            value: Some(format!("v-{HOSTILE}")),
+            source: "topic".into(),
+            is_default: false,
+            read_only: false,
+        }]),
+    };
+    reply(
+        &mut app,
+        OpsReply::Topic {
+            name: "orders".into(),
+            result: Ok(Box::new(view)),
+        },
+    );
+    assert_visible(&app, &["n-·[2J", "v-·[2J"]);
+    snap("hostile_topic_describe", &app);
 }
