@@ -16,7 +16,7 @@ pub async fn run(settings: &Settings, args: &DemoArgs) -> Result<()> {
         if args.json {
             outln!("{}", crate::domain::text::json_string(&summary, true)?)?;
         } else {
-            print!("{}", summary.render());
+            std::io::Write::write_all(&mut std::io::stdout(), summary.render().as_bytes())?;
         }
         return Ok(());
     }
