@@ -92,9 +92,19 @@ fn produce(topic: &str, key: &[u8], value: &[u8], headers: &[(&[u8], &[u8])]) {
     assert!(out.status.success(), "kcat: {}", stderr(&out));
 }
 
-/// A kcat consumer in `group` with `client_id`, running until killed.
-fn member(group: &str, client_id: &str, topic: &str) -> Child {
-    Command::new("kcat")
+/// A process killed when the test ends, passed or not.
+struct KillOnDrop(Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A kcat consumer in `group` with `client_id`, running until dropped.
+fn member(group: &str, client_id: &str, topic: &str) -> KillOnDrop {
+    let child = Command::new("kcat")
         .arg("-b")
         .arg(bootstrap())
         .args(["-G", group, "-X"])
@@ -104,7 +114,8 @@ fn member(group: &str, client_id: &str, topic: &str) -> Child {
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
-        .expect("kcat")
+        .expect("kcat");
+    KillOnDrop(child)
 }
 
 /// Waits (up to a generous cap) until the group has a member with an
@@ -217,7 +228,7 @@ fn groups_list_describe_lag_and_audit_show_hostile_ids_visibly() {
     let group = format!("grp-{}-{HOSTILE}", uuid::Uuid::new_v4().simple());
     let shown_group = format!("{}{SHOWN}", &group[..group.len() - HOSTILE.len()]);
     let client_id = format!("cli-{HOSTILE}");
-    let mut kcat = member(&group, &client_id, &topic);
+    let kcat = member(&group, &client_id, &topic);
     wait_for_member(&sandbox, &group);
 
     let list = eventdeck_ok(&sandbox, &["groups", "list"]);
@@ -241,8 +252,7 @@ fn groups_list_describe_lag_and_audit_show_hostile_ids_visibly() {
     let v: Value = serde_json::from_slice(&json.stdout).expect("JSON");
     assert_eq!(v["info"]["name"], group.as_str());
 
-    let _ = kcat.kill();
-    let _ = kcat.wait();
+    drop(kcat);
     // The group empties once its member is gone; deleting it leaves an
     // audit line that quotes its id.
     let mut deleted = false;
