@@ -63,7 +63,7 @@ pub async fn run(settings: &Settings, cmd: &GroupsCommand) -> Result<()> {
                 outcome(&res, |_| "ok".into()),
             )?;
             res?;
-            outln!("deleted consumer group {group}")?;
+            outln!("deleted consumer group {}", crate::domain::sanitize(group))?;
         }
     }
     Ok(())
@@ -146,7 +146,7 @@ async fn reset(settings: &Settings, args: &ResetOffsetsArgs) -> Result<()> {
     eprintln!(
         "committed {} offset(s) for group {}",
         committed.len(),
-        plan.group
+        crate::domain::sanitize(&plan.group)
     );
     Ok(())
 }
