@@ -10,6 +10,7 @@ use serde_json::json;
 use tokio::io::AsyncBufReadExt;
 use tokio::signal::unix::{SignalKind, signal};
 
+use super::outln;
 use crate::bridge::{self, BridgeConfig};
 use crate::bus::Bus;
 use crate::cli::BridgeArgs;
@@ -131,7 +132,8 @@ async fn publish_stdin(publisher: Arc<dyn Publisher>, settings: Settings) {
                     }
                     _ => json!({"outcome": "error", "error": "not an eventdeck envelope"}),
                 };
-                println!("{out}");
+                // A reader gone from stdout does not stop the bridge.
+                let _ = outln!("{out}");
             }
         })
         .await;

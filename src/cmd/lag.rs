@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use color_eyre::eyre::Result;
 
+use super::put_line;
 use crate::cli::LagArgs;
 use crate::config::Settings;
 use crate::kafka::check_reachable;
@@ -36,7 +37,7 @@ pub async fn run(settings: &Settings, args: &LagArgs) -> Result<ExitCode> {
     };
     let mut out = std::io::stdout().lock();
     if args.json {
-        serde_json::to_writer_pretty(&mut out, &report)?;
+        crate::domain::text::write_json(&mut out, &report, true)?;
         writeln!(out)?;
     } else {
         write_table(&mut out, &report)?;
@@ -78,38 +79,44 @@ pub fn write_table(out: &mut impl Write, report: &LagReport) -> std::io::Result<
     if let Some(note) = &report.note {
         writeln!(out, "note: {note}")?;
     }
-    writeln!(
+    put_line(
         out,
-        "{:<32} {:<12} {:>7} {:<6} {:>10} {:>9} {:>11} {:>9}",
-        "GROUP", "STATE", "MEMBERS", "STATUS", "TOTAL-LAG", "MAX-LAG", "LAG-SECONDS", "DRAIN-S"
+        &format!(
+            "{:<32} {:<12} {:>7} {:<6} {:>10} {:>9} {:>11} {:>9}",
+            "GROUP", "STATE", "MEMBERS", "STATUS", "TOTAL-LAG", "MAX-LAG", "LAG-SECONDS", "DRAIN-S"
+        ),
     )?;
     for g in &report.groups {
-        writeln!(
+        put_line(
             out,
-            "{:<32} {:<12} {:>7} {:<6} {:>10} {:>9} {:>11} {:>9}",
-            g.group,
-            g.state,
-            g.members,
-            g.status.label(),
-            dash(&g.total_lag),
-            dash(&g.max_lag),
-            age(g.lag_seconds, g.lag_seconds_source),
-            secs(g.drain_seconds),
+            &format!(
+                "{:<32} {:<12} {:>7} {:<6} {:>10} {:>9} {:>11} {:>9}",
+                g.group,
+                g.state,
+                g.members,
+                g.status.label(),
+                dash(&g.total_lag),
+                dash(&g.max_lag),
+                age(g.lag_seconds, g.lag_seconds_source),
+                secs(g.drain_seconds),
+            ),
         )?;
     }
     writeln!(out)?;
-    writeln!(
+    put_line(
         out,
-        "{:<32} {:<24} {:>9} {:>14} {:>14} {:>8} {:>11} {:<40} {:<16} CLIENT-ID",
-        "GROUP",
-        "TOPIC",
-        "PARTITION",
-        "CURRENT-OFFSET",
-        "LOG-END-OFFSET",
-        "LAG",
-        "LAG-SECONDS",
-        "CONSUMER-ID",
-        "HOST",
+        &format!(
+            "{:<32} {:<24} {:>9} {:>14} {:>14} {:>8} {:>11} {:<40} {:<16} CLIENT-ID",
+            "GROUP",
+            "TOPIC",
+            "PARTITION",
+            "CURRENT-OFFSET",
+            "LOG-END-OFFSET",
+            "LAG",
+            "LAG-SECONDS",
+            "CONSUMER-ID",
+            "HOST",
+        ),
     )?;
     for g in &report.groups {
         for p in &g.partitions {
@@ -117,19 +124,21 @@ pub fn write_table(out: &mut impl Write, report: &LagReport) -> std::io::Result<
                 Some(n) => format!("{} ({n} deleted unread)", dash(&p.lag)),
                 None => dash(&p.lag),
             };
-            writeln!(
+            put_line(
                 out,
-                "{:<32} {:<24} {:>9} {:>14} {:>14} {:>8} {:>11} {:<40} {:<16} {}",
-                g.group,
-                p.topic,
-                p.partition,
-                dash(&p.current_offset),
-                p.log_end_offset,
-                lag,
-                age(p.lag_seconds, p.lag_seconds_source),
-                dash(&p.consumer_id),
-                dash(&p.host),
-                dash(&p.client_id),
+                &format!(
+                    "{:<32} {:<24} {:>9} {:>14} {:>14} {:>8} {:>11} {:<40} {:<16} {}",
+                    g.group,
+                    p.topic,
+                    p.partition,
+                    dash(&p.current_offset),
+                    p.log_end_offset,
+                    lag,
+                    age(p.lag_seconds, p.lag_seconds_source),
+                    dash(&p.consumer_id),
+                    dash(&p.host),
+                    dash(&p.client_id),
+                ),
             )?;
         }
     }

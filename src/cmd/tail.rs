@@ -1,7 +1,7 @@
 //! `eventdeck tail`: read topics or contexts and print each record decoded, as JSON
 //! lines, aligned text, or raw values. Undecodable records are printed too.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 
 use color_eyre::eyre::{Result, eyre};
 use tokio::sync::mpsc;
@@ -10,6 +10,10 @@ use crate::cli::{TailArgs, TailFormat};
 use crate::config::Settings;
 use crate::kafka::consume::{TailEvent, tail};
 use crate::kafka::{ConsumedRecord, StartAt, TailOptions};
+
+/// Said once when `--format raw` writes to a terminal.
+pub const RAW_ON_TERMINAL: &str = "eventdeck: warning: --format raw writes record values as they are; \
+they may hold terminal control sequences (redirect to a file or pipe, or use --format pretty)";
 
 /// Records buffered between the Kafka reader and stdout.
 const CHANNEL_CAPACITY: usize = 4096;
@@ -37,6 +41,9 @@ pub async fn run(settings: &Settings, args: &TailArgs) -> Result<()> {
         tokio::spawn(async move { tail(&settings, opts, tx).await })
     };
     let format = args.format;
+    if format == TailFormat::Raw && std::io::stdout().is_terminal() {
+        eprintln!("{RAW_ON_TERMINAL}");
+    }
     let writer = tokio::task::spawn_blocking(move || -> std::io::Result<()> {
         let stdout = std::io::stdout();
         let mut out = std::io::BufWriter::new(stdout.lock());
@@ -49,7 +56,7 @@ pub async fn run(settings: &Settings, args: &TailArgs) -> Result<()> {
                 }
                 TailEvent::Warning(w) => {
                     out.flush()?;
-                    eprintln!("eventdeck: warning: {w}");
+                    eprintln!("eventdeck: warning: {}", crate::domain::sanitize(&w));
                 }
             }
             if rx.is_empty() {
@@ -83,7 +90,7 @@ fn write_record(
         }
         TailFormat::Json => {
             let decoded = rec.decode();
-            serde_json::to_writer(&mut *out, &rec.to_json(&decoded))?;
+            crate::domain::text::write_json(&mut *out, &rec.to_json(&decoded), false)?;
             out.write_all(b"\n")
         }
         TailFormat::Pretty => {
@@ -97,8 +104,9 @@ fn write_record(
                 .event_type()
                 .map(str::to_string)
                 .unwrap_or_else(|| format!("({})", decoded.kind().as_str()));
-            writeln!(
-                out,
+            // Key, headers (context and type may come from them) and value
+            // are chosen by whoever produced the record: the line is sanitized.
+            let line = format!(
                 "{time} {:<24} {:<14} {:<22} {:<16} {}",
                 format!("{}[{}]@{}", rec.topic, rec.partition, rec.offset),
                 ctx,
@@ -108,7 +116,8 @@ fn write_record(
                     Some(e) => format!("{} !! {e}", decoded.summary(60)),
                     None => decoded.summary(100),
                 }
-            )
+            );
+            super::put_line(out, &line)
         }
     }
 }

@@ -71,6 +71,18 @@ pub enum KafkaError {
         /// librdkafka's reason (OpenSSL's words; no key material).
         reason: String,
     },
+    /// A `-X` (or config file) property librdkafka does not know.
+    #[error("unknown librdkafka property '{0}'")]
+    UnknownProperty(String),
+    /// A librdkafka property with a value it refuses. The value is not
+    /// repeated: it may be a secret.
+    #[error("librdkafka property '{name}': {reason}")]
+    BadProperty {
+        /// The property.
+        name: String,
+        /// librdkafka's words.
+        reason: String,
+    },
     /// Any other client error, with what we were doing.
     #[error("{action}: {source}")]
     Client {
@@ -148,6 +160,9 @@ pub enum KafkaError {
 
 impl KafkaError {
     pub(crate) fn client(action: impl Into<String>, source: rdkafka::error::KafkaError) -> Self {
+        if let Some(e) = Self::property(&source) {
+            return e;
+        }
         if let rdkafka::error::KafkaError::ClientCreation(reason) = &source
             && (reason.contains("ssl.key.location") || reason.contains("ssl.certificate.location"))
         {
@@ -160,6 +175,33 @@ impl KafkaError {
             source,
         }
     }
+}
+
+impl KafkaError {
+    /// The property error librdkafka reported while a config was applied.
+    fn property(source: &rdkafka::error::KafkaError) -> Option<Self> {
+        use rdkafka::types::RDKafkaConfRes;
+        let rdkafka::error::KafkaError::ClientConfig(code, reason, name, _value) = source else {
+            return None;
+        };
+        Some(match code {
+            RDKafkaConfRes::RD_KAFKA_CONF_UNKNOWN => Self::UnknownProperty(name.clone()),
+            _ => Self::BadProperty {
+                name: name.clone(),
+                reason: reason.clone(),
+            },
+        })
+    }
+}
+
+/// Applies every librdkafka property the settings carry (`-X`, the config
+/// file, the environment) without connecting, so a misspelt name or a bad
+/// value is reported before any command starts.
+pub fn check_properties(settings: &Settings) -> Result<(), KafkaError> {
+    client_config(settings)
+        .create_native_config()
+        .map(drop)
+        .map_err(|e| KafkaError::client("applying the librdkafka properties", e))
 }
 
 /// How long a metadata request may take before the cluster counts as unreachable.
@@ -518,6 +560,35 @@ pub fn describe_error(e: &rdkafka::error::KafkaError) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn properties_librdkafka_refuses_are_named_plainly() {
+        let empty = tempfile::NamedTempFile::new().expect("temp config");
+        let mut settings = crate::config::Settings::load_with_env(
+            &crate::config::CliOverrides {
+                config: Some(empty.path().to_path_buf()),
+                properties: vec![("foo".into(), "bar".into())],
+                ..Default::default()
+            },
+            &|_| None,
+        )
+        .expect("settings");
+        let err = check_properties(&settings).expect_err("foo is unknown");
+        assert_eq!(err.to_string(), "unknown librdkafka property 'foo'");
+        settings.properties.clear();
+        settings.properties.insert(
+            "socket.timeout.ms".into(),
+            crate::config::PropertyValue::Plain("abc".into()),
+        );
+        let err = check_properties(&settings).expect_err("not a number");
+        assert!(
+            err.to_string()
+                .starts_with("librdkafka property 'socket.timeout.ms': "),
+            "{err}"
+        );
+        settings.properties.clear();
+        check_properties(&settings).expect("the defaults apply");
+    }
 
     #[test]
     fn sasl_failure_is_recognised_with_its_broker() {

@@ -349,9 +349,10 @@ impl App {
         }
     }
 
+    // Toasts quote names and broker errors: sanitized once, here.
     fn toast_info(&mut self, text: impl Into<String>) {
         self.toast = Some(Toast {
-            text: text.into(),
+            text: crate::domain::sanitize_owned(text.into()),
             error: false,
             ticks_left: TOAST_TICKS,
         });
@@ -359,7 +360,7 @@ impl App {
     }
 
     fn toast_error(&mut self, text: impl Into<String>) {
-        let text = text.into();
+        let text = crate::domain::sanitize_owned(text.into());
         tracing::warn!("{text}");
         self.toast = Some(Toast {
             text,
@@ -1389,7 +1390,7 @@ impl App {
                     }
                     Connection::Disconnected(e) => Line::styled(
                         super::fit::cut(
-                            &format!("cluster unreachable: {e}"),
+                            &format!("cluster unreachable: {}", crate::domain::sanitize(e)),
                             usize::from(area.width),
                         ),
                         Style::new().fg(t.error),

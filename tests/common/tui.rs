@@ -241,8 +241,12 @@ pub fn cut_numbers(narrow: &str, wide: &str) -> Vec<String> {
         .filter(|(t, _)| !counts_left_out.contains(t))
         .filter(|(t, next)| {
             let text = t.chars().any(char::is_alphabetic);
+            // A number starts with a digit (or a sign): `]0…` is cut text.
+            let numeric = t
+                .trim_start_matches(['-', '+'])
+                .starts_with(|c: char| c.is_ascii_digit());
             match next {
-                Some('…') => !text,
+                Some('…') => !text && numeric,
                 _ => !whole.contains(t),
             }
         })

@@ -17,6 +17,7 @@ use ratatui::widgets::{Block, Borders, Clear, Gauge, Paragraph, Row, Table, Tabl
 use super::{Pane, View};
 use crate::dlq::Family;
 use crate::dlq::redrive::{DlqRecord, Outcome, Plan, matches_filter, plan};
+use crate::domain::{sanitize, sanitize_bytes, sanitize_owned};
 use crate::tui::fit::{Col, Fitted};
 use crate::tui::json;
 use crate::tui::keymap::Mode;
@@ -326,8 +327,8 @@ impl DlqState {
                 }
                 let cells = [
                     members.len().to_string(),
-                    short_kind(&kind).to_string(),
-                    message.clone(),
+                    sanitize(short_kind(&kind)).into_owned(),
+                    sanitize(&message).into_owned(),
                     topics.join(", "),
                     families.join(", "),
                 ];
@@ -659,14 +660,18 @@ impl DlqState {
                 [
                     mark.to_string(),
                     format!("{}@{}", r.record.partition, r.record.offset),
-                    original_label(l),
-                    r.record.key_text().unwrap_or_else(|| "-".into()),
-                    l.handler
-                        .clone()
-                        .or_else(|| l.consumer_group.clone())
-                        .unwrap_or_else(|| "-".into()),
+                    sanitize_owned(original_label(l)),
+                    r.record.key.as_deref().map_or("-".into(), sanitize_bytes),
+                    sanitize_owned(
+                        l.handler
+                            .clone()
+                            .or_else(|| l.consumer_group.clone())
+                            .unwrap_or_else(|| "-".into()),
+                    ),
                     l.attempts.map_or("-".into(), |a| a.to_string()),
-                    l.failed_at.clone().unwrap_or_else(|| "-".into()),
+                    l.failed_at
+                        .as_deref()
+                        .map_or("-".into(), |f| sanitize(f).into_owned()),
                 ]
             })
             .collect();
@@ -751,7 +756,7 @@ impl DlqState {
                         .count()
                 });
                 strings::dlq_cause_title(
-                    c.map_or("-", |c| short_kind(&c.kind)),
+                    &sanitize(c.map_or("-", |c| short_kind(&c.kind))),
                     c.map_or(0, |c| c.members.len()),
                     self.marks.len(),
                     redriven,
@@ -782,7 +787,10 @@ impl DlqState {
                 ));
                 for (target, n) in &plan.targets {
                     lines.push(Line::from(vec![
-                        Span::styled(format!("  → {target}"), Style::new().fg(t.accent)),
+                        Span::styled(
+                            format!("  → {}", sanitize(target)),
+                            Style::new().fg(t.accent),
+                        ),
                         Span::styled(format!("  {n}"), t.text()),
                     ]));
                 }
@@ -837,7 +845,10 @@ impl DlqState {
                     style,
                 ));
                 for f in o.failed.iter().take(FAILURES_SHOWN) {
-                    lines.push(Line::styled(format!("  ✗ {f}"), Style::new().fg(t.error)));
+                    lines.push(Line::styled(
+                        format!("  ✗ {}", sanitize(&f.to_string())),
+                        Style::new().fg(t.error),
+                    ));
                 }
                 lines.push(Line::styled(strings::REDRIVE_AUDITED, t.dimmed()));
                 lines.push(Line::raw(""));
@@ -846,7 +857,7 @@ impl DlqState {
             RedriveStage::Done(Err(e)) => {
                 title = strings::REDRIVE_DONE_TITLE;
                 lines.push(Line::styled(
-                    strings::redrive_failed(e),
+                    sanitize_owned(strings::redrive_failed(e)),
                     Style::new().fg(t.error).add_modifier(Modifier::BOLD),
                 ));
                 lines.push(Line::raw(""));
@@ -942,8 +953,11 @@ impl Pane for DlqState {
                 if let Some(c) = self.causes.get(self.cause_sel) {
                     frame.render_widget(
                         Paragraph::new(Line::from(vec![
-                            Span::styled(format!("{}: ", c.kind), Style::new().fg(t.warn)),
-                            Span::styled(c.message.clone(), t.text()),
+                            Span::styled(
+                                format!("{}: ", sanitize(&c.kind)),
+                                Style::new().fg(t.warn),
+                            ),
+                            Span::styled(sanitize_owned(c.message.clone()), t.text()),
                         ])),
                         head,
                     );
@@ -1004,7 +1018,7 @@ pub fn header_value(v: Option<&[u8]>) -> String {
     if let Ok(s) = std::str::from_utf8(v)
         && !s.chars().any(|c| c.is_control() && c != '\n' && c != '\t')
     {
-        return s.replace('\n', "⏎");
+        return sanitize_owned(s.replace('\n', "⏎"));
     }
     let hex: String = v.iter().map(|b| format!("{b:02x}")).collect();
     match v.len() {
@@ -1022,9 +1036,13 @@ pub fn header_value(v: Option<&[u8]>) -> String {
 
 fn detail_lines(r: &DlqRecord, stack_open: bool, t: &Theme) -> Vec<Line<'static>> {
     let l = &r.letter;
-    let label = |s: &str| Span::styled(format!("{s:<16}"), Style::new().fg(t.dim));
+    let label = |s: &str| Span::styled(format!("{:<16}", sanitize(s)), Style::new().fg(t.dim));
+    // Every value here may come from the cluster (headers, key).
     let field = |name: &str, value: String, style: Style| {
-        Line::from(vec![label(name), Span::styled(value, style)])
+        Line::from(vec![
+            label(name),
+            Span::styled(sanitize_owned(value), style),
+        ])
     };
     let dash = |v: Option<String>| v.unwrap_or_else(|| "-".into());
     let ms = |v: Option<i64>| {
@@ -1077,7 +1095,7 @@ fn detail_lines(r: &DlqRecord, stack_open: bool, t: &Theme) -> Vec<Line<'static>
     ));
     for (k, v) in r.record.headers.iter() {
         out.push(Line::from(vec![
-            Span::styled(format!("  {k}"), Style::new().fg(t.json_key)),
+            Span::styled(format!("  {}", sanitize(k)), Style::new().fg(t.json_key)),
             Span::styled(" = ", t.dimmed()),
             Span::styled(header_value(v), t.text()),
         ]));
@@ -1088,10 +1106,7 @@ fn detail_lines(r: &DlqRecord, stack_open: bool, t: &Theme) -> Vec<Line<'static>
         None => out.push(Line::styled("  (tombstone)", t.dimmed())),
         Some(v) => match serde_json::from_slice::<serde_json::Value>(v) {
             Ok(json) => out.extend(json::highlight(&json, t)),
-            Err(_) => out.push(Line::styled(
-                format!("  {}", String::from_utf8_lossy(v)),
-                t.text(),
-            )),
+            Err(_) => out.push(Line::styled(format!("  {}", sanitize_bytes(v)), t.text())),
         },
     }
     out.push(Line::raw(""));
@@ -1103,7 +1118,7 @@ fn detail_lines(r: &DlqRecord, stack_open: bool, t: &Theme) -> Vec<Line<'static>
             if stack_open {
                 for line in s.lines() {
                     out.push(Line::styled(
-                        format!("  {}", line.replace('\t', "    ")),
+                        format!("  {}", sanitize(&line.replace('\t', "    "))),
                         Style::new().fg(t.error),
                     ));
                 }

@@ -14,6 +14,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Row, Table, TableState, Wrap};
 
 use super::{Pane, View};
+use crate::domain::{sanitize, sanitize_owned};
 use crate::lag::{GroupLag, LagReport, PartitionLag, Status};
 use crate::tui::fit::{Col, Fitted};
 use crate::tui::keymap::Mode;
@@ -525,7 +526,7 @@ impl Pane for LagState {
     fn render(&self, frame: &mut Frame<'_>, area: Rect, view: &View<'_>) {
         let t = view.theme;
         let title = match &self.drill {
-            Some(g) => strings::lag_group_title(g),
+            Some(g) => strings::lag_group_title(&sanitize(g)),
             None => strings::lag_title(self.rows.len(), self.interval_ms),
         };
         let block = Block::default()
@@ -541,7 +542,7 @@ impl Pane for LagState {
         let mut top: Vec<Line> = Vec::new();
         if let Some(e) = &self.error {
             top.push(Line::styled(
-                strings::lag_error(e),
+                strings::lag_error(&sanitize(e)),
                 Style::new().fg(t.error),
             ));
         }
@@ -552,7 +553,7 @@ impl Pane for LagState {
             && let Some(r) = self.rows.iter().find(|r| &r.lag.group == name)
         {
             top.push(Line::from(vec![
-                Span::styled(strings::lag_group_summary(&r.lag), t.text()),
+                Span::styled(sanitize_owned(strings::lag_group_summary(&r.lag)), t.text()),
                 Span::styled(r.lag.status.label(), status_style(r.lag.status, t)),
             ]));
         }
@@ -684,7 +685,7 @@ fn group_row(g: GroupLag) -> GroupRow {
     GroupRow {
         trend: sparkline(&g.trend, SPARK_WIDTH),
         trend_narrow: sparkline(&g.trend, SPARK_NARROW),
-        cells,
+        cells: cells.map(sanitize_owned),
         lag: g,
     }
 }
@@ -695,6 +696,7 @@ fn partition_row(p: &PartitionLag) -> PartitionRow {
         None => dash(&p.lag),
     };
     PartitionRow {
+        // Consumer, host and client ids are chosen by whoever runs the consumer.
         cells: [
             p.topic.clone(),
             p.partition.to_string(),
@@ -705,7 +707,8 @@ fn partition_row(p: &PartitionLag) -> PartitionRow {
             dash(&p.consumer_id),
             dash(&p.host),
             dash(&p.client_id),
-        ],
+        ]
+        .map(sanitize_owned),
         status: p.status,
         flagged: p.deleted_unread.is_some(),
     }

@@ -11,6 +11,7 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Table, Wrap};
 
+use crate::domain::{sanitize, sanitize_owned};
 use crate::ops::ResetPlan;
 use crate::tui::fit::{Col, Fitted};
 use crate::tui::keymap::Mode;
@@ -29,9 +30,13 @@ pub struct ListView {
 }
 
 impl ListView {
-    /// Replaces the rows, keeping the cursor in range.
+    /// Replaces the rows, keeping the cursor in range. Cells name things in
+    /// the cluster, so they are sanitized.
     pub fn set_rows(&mut self, rows: Vec<Vec<String>>) {
-        self.rows = rows;
+        self.rows = rows
+            .into_iter()
+            .map(|cells| cells.into_iter().map(sanitize_owned).collect())
+            .collect();
         self.selected = self.selected.min(self.rows.len().saturating_sub(1));
     }
 
@@ -217,7 +222,7 @@ impl<X: Default> Browse<X> {
         let Some(open) = &self.open else {
             return false;
         };
-        let inner = frame_block(frame, area, title(&open.name), t);
+        let inner = frame_block(frame, area, title(&sanitize(&open.name)), t);
         let inner = with_problem(frame, inner, problem, t);
         let body = with_note(frame, inner, &open.note, t);
         if let Some(v) = &open.view {
@@ -249,8 +254,14 @@ pub struct TextView {
 }
 
 impl TextView {
-    /// A view of `lines` from the top.
-    pub fn new(lines: Vec<Line<'static>>) -> Self {
+    /// A view of `lines` from the top. The lines quote the cluster (group and
+    /// member ids, configs): each line's text is sanitized.
+    pub fn new(mut lines: Vec<Line<'static>>) -> Self {
+        for span in lines.iter_mut().flat_map(|l| l.spans.iter_mut()) {
+            if let std::borrow::Cow::Owned(clean) = sanitize(&span.content) {
+                span.content = clean.into();
+            }
+        }
         Self {
             lines,
             scroll: 0,
@@ -352,7 +363,7 @@ impl OpsDialog {
                 } else {
                     lines.push(Line::styled(strings::CONFIRM_DISABLED, t.dimmed()));
                 }
-                c.title.clone()
+                sanitize_owned(c.title.clone())
             }
             OpsDialog::Plan(plan) => {
                 lines.push(Line::styled(strings::RESET_DRY_RUN, t.text()));
@@ -379,7 +390,7 @@ impl OpsDialog {
                     lines.push(Line::styled(
                         format!(
                             "{:<16} {:<18} {:>9} {:>14} {:>10}",
-                            clip(&plan.group, 16),
+                            clip(&sanitize(&plan.group), 16),
                             clip(&r.topic, 18),
                             r.partition,
                             r.current_offset
@@ -397,7 +408,7 @@ impl OpsDialog {
                 }
                 lines.push(Line::raw(""));
                 lines.push(Line::styled(strings::RESET_CONFIRM_KEYS, t.dimmed()));
-                strings::reset_title(&plan.group)
+                strings::reset_title(&sanitize(&plan.group))
             }
         };
         let width = area.width.saturating_sub(4).min(84);
@@ -459,7 +470,10 @@ impl Note {
         match self {
             Note::Idle | Note::Ready => None,
             Note::Loading => Some(Line::styled(strings::OPS_LOADING, t.dimmed())),
-            Note::Failed(e) => Some(Line::styled(format!("✗ {e}"), Style::new().fg(t.error))),
+            Note::Failed(e) => Some(Line::styled(
+                format!("✗ {}", sanitize(e)),
+                Style::new().fg(t.error),
+            )),
             Note::NoAdmin => Some(Line::styled(strings::NO_ADMIN_API, Style::new().fg(t.warn))),
         }
     }

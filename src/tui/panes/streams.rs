@@ -15,7 +15,10 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
 use super::{Pane, View};
-use crate::domain::{DecodeOutcome, Decoded, Glance, TopicMap, codec::hex_dump};
+use crate::domain::{
+    DecodeOutcome, Decoded, Glance, TopicMap, codec::hex_dump, sanitize, sanitize_bytes,
+    sanitize_owned,
+};
 use crate::kafka::ConsumedRecord;
 use crate::tui::fit::{self, Col};
 use crate::tui::json;
@@ -71,6 +74,7 @@ impl Entry {
         glance: Glance,
         topics: &TopicMap,
     ) -> Self {
+        // The glance's text is sanitized already.
         let context = glance.context.unwrap_or_else(|| {
             topics
                 .context_for_topic(&record.topic)
@@ -110,11 +114,12 @@ impl Entry {
         self.record.timestamp_ms.map_or_else(|| "-".into(), clock)
     }
 
-    /// The key as text on one line, or `-`.
+    /// The key as text on one line, sanitized, or `-`.
     pub fn key(&self) -> String {
         self.record
-            .key_text()
-            .map_or_else(|| "-".into(), |k| k.replace(|c: char| c.is_control(), " "))
+            .key
+            .as_deref()
+            .map_or_else(|| "-".into(), sanitize_bytes)
     }
 
     /// `partition@offset`.
@@ -1148,7 +1153,7 @@ fn detail_lines(e: &Entry, theme: &Theme) -> Vec<Line<'static>> {
                 format!("{}: ", strings::DETAIL_DECODE_ERROR),
                 Style::new().fg(theme.error).add_modifier(Modifier::BOLD),
             ),
-            Span::styled(err.clone(), Style::new().fg(theme.error)),
+            Span::styled(sanitize_owned(err.clone()), Style::new().fg(theme.error)),
         ]));
     }
     lines.push(Line::raw(""));
@@ -1166,12 +1171,12 @@ fn detail_lines(e: &Entry, theme: &Theme) -> Vec<Line<'static>> {
         lines.push(Line::styled("  (none)", label));
     }
     for (k, v) in r.headers.iter() {
-        let v = v.map_or_else(
-            || "null".to_string(),
-            |b| String::from_utf8_lossy(b).into_owned(),
-        );
+        let v = v.map_or_else(|| "null".to_string(), sanitize_bytes);
         lines.push(Line::from(vec![
-            Span::styled(format!("  {k}: "), Style::new().fg(theme.json_key)),
+            Span::styled(
+                format!("  {}: ", sanitize(k)),
+                Style::new().fg(theme.json_key),
+            ),
             Span::raw(v),
         ]));
     }
@@ -1184,10 +1189,9 @@ fn detail_lines(e: &Entry, theme: &Theme) -> Vec<Line<'static>> {
         let text: String = String::from_utf8_lossy(bytes)
             .chars()
             .take(RAW_TEXT_CHARS)
-            .map(|c| if c.is_control() && c != '\n' { '·' } else { c })
             .collect();
-        for l in text.lines() {
-            lines.push(Line::raw(format!("  {l}")));
+        for l in text.split('\n') {
+            lines.push(Line::raw(format!("  {}", sanitize(l))));
         }
         lines.push(Line::raw(""));
         for l in hex_dump(bytes, HEX_BYTES).lines() {
