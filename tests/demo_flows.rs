@@ -53,7 +53,7 @@ async fn demo_shows_all_four_flows_in_the_flows_pane() {
     };
     let mut app = App::new(&services);
     let (tx, mut rx) = mpsc::channel(1024);
-    let reader = {
+    let mut reader = {
         let settings = demo.settings.clone();
         let opts = TailOptions {
             topics,
@@ -76,17 +76,33 @@ async fn demo_shows_all_four_flows_in_the_flows_pane() {
     };
     let started = Instant::now();
     let deadline = started + CAP;
+    let mut failure = None;
     while !missing(&app).is_empty() {
-        match tokio::time::timeout_at(deadline, rx.recv()).await {
-            Ok(Some(TailEvent::Records(rs))) => app.ingest(rs),
-            Ok(Some(TailEvent::Warning(_))) => {}
-            Ok(None) => panic!("the reader ended: {:?}", reader.await),
-            Err(_) => panic!(
+        // Checked on every pass, not only when a receive times out.
+        if Instant::now() >= deadline {
+            failure = Some(format!(
                 "after {CAP:?} these flows are still missing: {:?}\n{}",
                 missing(&app),
                 fixtures::screen(&app, 120, 40)
-            ),
+            ));
+            break;
         }
+        match tokio::time::timeout_at(deadline, rx.recv()).await {
+            Ok(Some(TailEvent::Records(rs))) => app.ingest(rs),
+            Ok(Some(TailEvent::Warning(_))) | Err(_) => {}
+            Ok(None) => {
+                failure = Some(format!("the reader ended: {:?}", (&mut reader).await));
+                break;
+            }
+        }
+    }
+    if let Some(failure) = failure {
+        // Stop the demo first: its tasks would keep the runtime (and the
+        // test) from ending.
+        drop(rx);
+        reader.abort();
+        demo.stop().await;
+        panic!("{failure}");
     }
     let took = started.elapsed();
     // And the pane draws them.
