@@ -23,6 +23,8 @@ pub mod action {
     pub const REPLAY: &str = "replay";
     /// `eventdeck topics create`.
     pub const TOPIC_CREATE: &str = "topics.create";
+    /// `eventdeck topics init` (and `bridge --create-topics`, the console's `init_topics`).
+    pub const TOPICS_INIT: &str = "topics.init";
     /// `eventdeck topics delete`.
     pub const TOPIC_DELETE: &str = "topics.delete";
     /// `eventdeck topics config --set/--delete`.

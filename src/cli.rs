@@ -108,6 +108,22 @@ pub struct AuditArgs {
 /// `eventdeck topics ...`.
 #[derive(Debug, Clone, Subcommand)]
 pub enum TopicsCommand {
+    /// Create every configured context topic and its DLQ that does not exist yet.
+    Init {
+        /// Partitions of each created topic.
+        #[arg(long, default_value_t = crate::provision::DEFAULT_PARTITIONS)]
+        partitions: i32,
+        /// Replication factor of each created topic (default: 3, or the
+        /// number of brokers when there are fewer).
+        #[arg(long)]
+        replication_factor: Option<i32>,
+        /// Only say what would be created.
+        #[arg(long)]
+        dry_run: bool,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Every topic: partitions, replication factor, estimated record count.
     List {
         /// Also Kafka's internal topics (`__consumer_offsets`, ...).
@@ -477,6 +493,10 @@ pub struct BridgeArgs {
     /// the bridge (local handlers, outbox, Kafka); prints one JSON result per line.
     #[arg(long)]
     pub stdin: bool,
+    /// First create every configured context topic and its DLQ that is
+    /// missing (as `eventdeck topics init` does, with its defaults).
+    #[arg(long)]
+    pub create_topics: bool,
 }
 
 #[cfg(test)]

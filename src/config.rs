@@ -126,6 +126,9 @@ pub struct UiConfig {
     pub theme: String,
     /// Records kept per stream in the Streams pane (older ones are evicted and counted).
     pub ring_size: usize,
+    /// Memory for the records the Streams pane holds, across every stream, in
+    /// MiB: past it the oldest records are evicted (and counted).
+    pub memory_mb: u64,
     /// Frames per second at most.
     pub max_fps: u32,
     /// Lag poll interval in milliseconds.
@@ -143,6 +146,7 @@ impl Default for UiConfig {
         Self {
             theme: "dark".into(),
             ring_size: 10_000,
+            memory_mb: 256,
             max_fps: 30,
             lag_poll_ms: 2_000,
             redrive_rate: 100,
@@ -230,6 +234,9 @@ pub struct Settings {
     pub profile: String,
     /// `bootstrap.servers`.
     pub brokers: String,
+    /// False when no broker was named anywhere (flag, environment, profile)
+    /// and `brokers` is the default guess.
+    pub brokers_configured: bool,
     /// `client.id`.
     pub client_id: String,
     /// The consumer group of the bridge.
@@ -414,14 +421,15 @@ impl Settings {
             topics = TopicMap::new(map, suffix.clone());
         }
 
+        let brokers = cli
+            .brokers
+            .clone()
+            .or_else(|| env(env::BOOTSTRAP_SERVERS))
+            .or(profile.brokers);
         Ok(Self {
             profile: profile_name.unwrap_or_else(|| "default".into()),
-            brokers: cli
-                .brokers
-                .clone()
-                .or_else(|| env(env::BOOTSTRAP_SERVERS))
-                .or(profile.brokers)
-                .unwrap_or_else(|| DEFAULT_BROKERS.into()),
+            brokers_configured: brokers.is_some(),
+            brokers: brokers.unwrap_or_else(|| DEFAULT_BROKERS.into()),
             client_id: env(env::CLIENT_ID)
                 .or(profile.client_id)
                 .unwrap_or_else(|| DEFAULT_CLIENT_ID.into()),

@@ -46,6 +46,8 @@ fn main() -> ExitCode {
     runtime.shutdown_timeout(EXIT_GRACE);
     match outcome {
         Ok(code) => code,
+        // The reader went away (`| head`): nothing is left to say to anyone.
+        Err(e) if cmd::is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) if e.downcast_ref::<cmd::NeedsConfirmation>().is_some() => {
             eprintln!("eventdeck: {e}");
             ExitCode::from(cmd::NEEDS_CONFIRMATION_EXIT)
@@ -63,14 +65,22 @@ fn main() -> ExitCode {
                 }
                 line.push_str(&cause);
             }
-            eprintln!("eventdeck: error: {line}");
+            // Broker errors can quote names chosen by others (groups, topics).
+            eprintln!("eventdeck: error: {}", eventdeck::domain::sanitize(&line));
             ExitCode::FAILURE
         }
     }
 }
 
 async fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
+    if let Some(Command::Demo(_)) = &cli.command {
+        cmd::demo::refuse_cluster_flags(&cli.global)?;
+    }
     let mut settings = Settings::load(&cli.global.overrides()?)?;
+    // The demo runs on its own broker, without the user's properties.
+    if !matches!(cli.command, Some(Command::Demo(_))) {
+        eventdeck::kafka::client::check_properties(&settings)?;
+    }
     if settings.security.wants_prompt(cli.global.ask_password) {
         settings.security.sasl_password = Some(ask_password(&settings)?);
     }
@@ -87,7 +97,12 @@ async fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
         Some(Command::Topics { action }) => cmd::topics::run(&settings, &action).await?,
         Some(Command::Groups { action }) => cmd::groups::run(&settings, &action).await?,
         Some(Command::Audit(args)) => cmd::audit::run(&settings, &args)?,
-        None => eventdeck::tui::run(console_services(settings)?).await?,
+        None => {
+            eventdeck::tui::terminal::require_terminal(
+                "the console needs one; the subcommands (eventdeck --help) work without",
+            )?;
+            eventdeck::tui::run(console_services(settings)?).await?
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -94,9 +94,9 @@ async fn local_events_run_local_handlers_reach_their_topic_and_are_not_handled_t
     let bus = Bus::new(1024);
     let (h, seen) = recorder("debate-recorder", Filter::any().context("debate"));
     bus.subscribe(h);
-    let handle = bridge::start(&s, config(&s, dir.path(), "a"), bus)
-        .await
-        .unwrap();
+    let cfg = config(&s, dir.path(), "a");
+    let group = cfg.consumer_group.clone();
+    let handle = bridge::start(&s, cfg, bus).await.unwrap();
 
     let env = Envelope::new(
         "debate",
@@ -122,17 +122,19 @@ async fn local_events_run_local_handlers_reach_their_topic_and_are_not_handled_t
     );
     assert_eq!(recs[0].value["event_id"], env.event_id.to_string());
 
-    // The bridge reads its own record back but does not hand it to the handler again.
-    let mut m = handle.metrics();
-    wait_until(
-        Duration::from_secs(30),
-        "the bridge to consume its own record",
-        || m.borrow_and_update().contexts["debate"].consumed >= 1,
-    )
-    .await;
+    // The bridge reads its own record back but does not hand it to the handler
+    // again. It commits a batch only once its handlers are done, so once its
+    // group has committed the record, a second handling would have happened.
+    let topic = s.topics.resolve("debate");
+    common::wait_committed_to_end(&group, &topic, Duration::from_secs(60)).await;
     assert_eq!(seen.len(), 1, "local handler ran once, for the local event");
     assert_eq!(seen.0.lock().unwrap()[0].1.origin, Origin::Local);
     let snap = handle.metrics_now();
+    assert_eq!(
+        snap.contexts["debate"].consumed, 1,
+        "its own record read back"
+    );
+    assert_eq!(snap.contexts["debate"].handled, 1, "and handled once");
     assert_eq!(snap.contexts["debate"].published, 1);
     assert_eq!(snap.contexts["debate"].delivered, 1);
     assert_eq!(snap.outbox_depth, 0);
@@ -515,14 +517,20 @@ async fn two_bridges_in_one_group_split_the_partitions_and_handle_each_event_onc
             )
         })
         .collect();
-    futures::future::join_all(events.iter().map(|e| p.send_envelope(&topic, e, None, &[]))).await;
+    let sent =
+        futures::future::join_all(events.iter().map(|e| p.send_envelope(&topic, e, None, &[])))
+            .await;
+    for (i, r) in sent.iter().enumerate() {
+        assert!(r.is_ok(), "event {i} was not produced: {r:?}");
+    }
     wait_until(
         Duration::from_secs(60),
         "both bridges together to handle every event",
         || seens.iter().map(Seen::len).sum::<usize>() >= N,
     )
     .await;
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    // A duplicate handling would come before the group commits past it.
+    common::wait_committed_to_end(&group, &topic, Duration::from_secs(60)).await;
     let (one, two) = (seens[0].ids(), seens[1].ids());
     assert!(
         !one.is_empty() && !two.is_empty(),

@@ -67,6 +67,10 @@ async fn under_fault_broker_sigkilled_while_publishing_10k_then_restarted_loses_
     let mut cfg = BridgeConfig::new(&s);
     cfg.outbox_dir = dir.path().join("outbox");
     cfg.consume = false;
+    // Shorter than the outage (3 s, then the broker's restart): sends to
+    // broker 2's partitions fail and the bridge must send them again from its
+    // outbox. With the default, librdkafka's own retries could hide the fault.
+    cfg.delivery_timeout = Duration::from_secs(2);
     let handle = bridge::start(&s, cfg, Bus::new(4096)).await.unwrap();
     let publisher = handle.publisher();
     let events: Vec<Envelope> = (0..N)
@@ -106,6 +110,14 @@ async fn under_fault_broker_sigkilled_while_publishing_10k_then_restarted_loses_
     )
     .await;
     let mut broker = KilledBroker::kill(2);
+    // The kill must land while events are still on their way: some not yet
+    // acknowledged (counted after the kill, so they were out when it came).
+    let at_kill = handle.metrics_now().contexts["debate"].clone();
+    assert!(
+        at_kill.delivered < N as u64 && !publishing.is_finished(),
+        "broker 2 was killed after the run: {} of {N} already acknowledged",
+        at_kill.delivered
+    );
     tokio::time::sleep(Duration::from_secs(3)).await;
     broker.restart();
     let results = publishing.await.unwrap();
@@ -127,6 +139,13 @@ async fn under_fault_broker_sigkilled_while_publishing_10k_then_restarted_loses_
         start.elapsed()
     );
     assert_eq!(missing, 0, "every event_id reached Kafka");
+    // The fault was met, not slipped past: deliveries failed while the broker
+    // was down, and were sent again from the outbox (nothing is missing).
+    assert!(
+        snap.contexts["debate"].delivery_failures > 0,
+        "no delivery failed although broker 2 was down mid-run ({} acknowledged at the kill)",
+        at_kill.delivered
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

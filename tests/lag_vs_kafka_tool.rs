@@ -263,7 +263,8 @@ async fn a_stalled_consumer_shows_stall_or_stop_and_lag_in_seconds() {
 /// poll of the same poller (the tombstones are read).
 #[tokio::test]
 async fn lag_of_many_groups_read_from_the_offsets_topic_matches_the_tool() {
-    use eventdeck::kafka::groups::GroupPoller;
+    use eventdeck::kafka::groups::{CommitSource, GroupPoller};
+    use eventdeck::lag::LagTracker;
 
     let topic = unique_topic("lag-many");
     create_topic(&topic, 3).await;
@@ -304,16 +305,24 @@ async fn lag_of_many_groups_read_from_the_offsets_topic_matches_the_tool() {
     })
     .await
     .expect("join");
+    assert_eq!(
+        poller.last_source(),
+        Some(CommitSource::OffsetsTopic),
+        "20 groups are read from __consumer_offsets, not OffsetFetch per group"
+    );
+    // eventdeck's own LAG column: the report the lag command and pane show.
+    let report = LagTracker::default().apply(&poll);
     let mut ours = BTreeMap::new();
-    for g in &poll.groups {
+    for g in &report.groups {
         for p in &g.partitions {
-            let current = p.current_offset.map_or("-".to_string(), |o| o.to_string());
-            let lag = p
-                .current_offset
-                .map_or("-".to_string(), |o| (p.log_end_offset - o).to_string());
+            let dash = |v: Option<i64>| v.map_or("-".to_string(), |v| v.to_string());
             ours.insert(
                 (g.group.clone(), p.topic.clone(), p.partition),
-                (current, p.log_end_offset.to_string(), lag),
+                (
+                    dash(p.current_offset),
+                    p.log_end_offset.to_string(),
+                    dash(p.lag),
+                ),
             );
         }
     }
@@ -336,10 +345,17 @@ async fn lag_of_many_groups_read_from_the_offsets_topic_matches_the_tool() {
         .expect("delete group");
     assert!(res.iter().all(|r| r.is_ok()), "{res:?}");
     let only = groups.clone();
-    let poll =
-        tokio::task::spawn_blocking(move || poller.poll(&settings, &only, &[]).expect("poll"))
-            .await
-            .expect("join");
+    let (poll, poller) = tokio::task::spawn_blocking(move || {
+        let poll = poller.poll(&settings, &only, &[]).expect("poll");
+        (poll, poller)
+    })
+    .await
+    .expect("join");
+    assert_eq!(
+        poller.last_source(),
+        Some(CommitSource::OffsetsTopic),
+        "the second poll reads the offsets topic too"
+    );
     let gone = poll
         .groups
         .iter()

@@ -14,9 +14,8 @@ use common::*;
 use eventdeck::bridge;
 use eventdeck::bus::{Bus, Filter, handler_fn};
 use eventdeck::config::{CliOverrides, Settings};
-use eventdeck::domain::{Decoded, Envelope};
+use eventdeck::domain::Envelope;
 use eventdeck::kafka::EventProducer;
-use eventdeck::kafka::consume::read_time_range;
 use eventdeck::kafka::produce::DEFAULT_DELIVERY_TIMEOUT;
 use eventdeck::publish::{DirectPublisher, PublishRequest, Publisher};
 use eventdeck::replay::{self, Request, Sink, Target};
@@ -107,29 +106,24 @@ async fn three_periods(
     (from, to, inside)
 }
 
-/// Causation ids of the TaskCreated effects on `topic`, sorted.
-fn task_causes(s: &Settings, topic: &str) -> Vec<String> {
-    let epoch = DateTime::<Utc>::from_timestamp(0, 0).expect("epoch");
-    let mut causes: Vec<String> = read_time_range(s, &[topic.to_string()], epoch, None)
-        .expect("read effects")
+/// Causation ids of the TaskCreated effects on `topic`, sorted, as kcat reads
+/// them (not eventdeck's own reader).
+fn task_causes(topic: &str) -> Vec<String> {
+    let mut causes: Vec<String> = kcat_values(topic)
         .iter()
-        .filter_map(|r| match r.decode().decoded {
-            Decoded::Envelope(e) if e.event_type == "TaskCreated" => {
-                e.causation_id.map(|c| c.to_string())
-            }
-            _ => None,
-        })
+        .filter_map(|v| serde_json::from_str::<serde_json::Value>(v).ok())
+        .filter(|e| e["event_type"] == "TaskCreated")
+        .filter_map(|e| e["causation_id"].as_str().map(str::to_string))
         .collect();
     causes.sort();
     causes
 }
 
-async fn wait_for_tasks(s: &Settings, topic: &str, n: usize) -> Vec<String> {
+async fn wait_for_tasks(topic: &str, n: usize) -> Vec<String> {
     let start = std::time::Instant::now();
     loop {
-        let s2 = s.clone();
         let t = topic.to_string();
-        let causes = tokio::task::spawn_blocking(move || task_causes(&s2, &t))
+        let causes = tokio::task::spawn_blocking(move || task_causes(&t))
             .await
             .expect("join");
         if causes.len() >= n || start.elapsed() > Duration::from_secs(20) {
@@ -206,7 +200,7 @@ async fn replay_to_handlers_hands_exactly_the_range_to_the_handlers_and_reaction
     assert!(handle.shutdown_report().await.expect("shutdown") == 0);
     let mut twice: Vec<String> = inside.iter().chain(&inside).cloned().collect();
     twice.sort();
-    assert_eq!(wait_for_tasks(&s, &effects, 10).await, twice);
+    assert_eq!(wait_for_tasks(&effects, 10).await, twice);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -251,7 +245,7 @@ async fn replay_command_to_handlers_dry_run_then_effects_audit_and_read_only() {
         stdout(&out)
     );
     assert!(
-        task_causes(&s, &effects).is_empty(),
+        task_causes(&effects).is_empty(),
         "a dry run changes nothing"
     );
 
@@ -272,7 +266,7 @@ async fn replay_command_to_handlers_dry_run_then_effects_audit_and_read_only() {
         "{}",
         stdout(&out)
     );
-    assert_eq!(wait_for_tasks(&s, &effects, 5).await, inside);
+    assert_eq!(wait_for_tasks(&effects, 5).await, inside);
     let audit = std::fs::read_to_string(sandbox.data_dir().join("audit.jsonl")).expect("audit");
     let last: serde_json::Value =
         serde_json::from_str(audit.lines().last().expect("an entry")).expect("json");

@@ -339,3 +339,108 @@ async fn each_topic_change_writes_one_audit_line_that_audit_json_reads_back() {
         lines[5]
     );
 }
+
+#[tokio::test]
+async fn topics_init_creates_each_context_topic_and_dlq_once_names_itself_when_one_is_missing_and_is_refused_read_only()
+ {
+    let sandbox = Sandbox::new();
+    let prefix = unique_topic("init");
+    let contexts = [
+        "debate",
+        "implementation",
+        "performance",
+        "testing",
+        "evolution",
+    ];
+    let config_dir = sandbox.dir.path().join("config").join("eventdeck");
+    std::fs::create_dir_all(&config_dir).expect("config dir");
+    let mut config = String::from("[topics.contexts]\n");
+    for c in contexts {
+        config.push_str(&format!("{c} = \"{prefix}-{c}\"\n"));
+    }
+    std::fs::write(config_dir.join("config.toml"), config).expect("config");
+    let mut wanted: Vec<String> = contexts
+        .iter()
+        .flat_map(|c| [format!("{prefix}-{c}"), format!("{prefix}-{c}.dlq")])
+        .collect();
+    wanted.sort();
+
+    // A fresh cluster: injecting says what to run.
+    let out = eventdeck(
+        &sandbox,
+        &[
+            "inject",
+            "--context",
+            "debate",
+            "--type",
+            "DecisionMade",
+            "--data",
+            "{}",
+        ],
+    );
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("eventdeck topics init"),
+        "the missing-topic error names the command: {}",
+        stderr(&out)
+    );
+
+    // A dry run changes nothing, and says what it would create.
+    let dry = json(&eventdeck_ok(
+        &sandbox,
+        &["topics", "init", "--dry-run", "--json"],
+    ));
+    assert_eq!(dry["created"], serde_json::json!(wanted));
+    assert_eq!(dry["dry_run"], true);
+    assert!(!topic_listed(&wanted[0]), "a dry run creates nothing");
+
+    // Read-only: refused, nothing created, nothing audited.
+    let refused = eventdeck(&sandbox, &["--read-only", "topics", "init"]);
+    assert!(!refused.status.success());
+    assert!(
+        stderr(&refused).contains("read-only"),
+        "{}",
+        stderr(&refused)
+    );
+    assert!(!topic_listed(&wanted[0]));
+
+    let out = eventdeck_ok(&sandbox, &["topics", "init", "--partitions", "2"]);
+    let text = stdout(&out);
+    assert!(
+        text.contains("created 10 topic(s), 0 already existed"),
+        "{text}"
+    );
+    for t in &wanted {
+        assert!(topic_listed(t), "kafka-topics lists {t}");
+        assert_eq!(kcat_partitions(t).len(), 2, "{t} has 2 partitions");
+    }
+    // Idempotent: a second run creates nothing.
+    let again = json(&eventdeck_ok(&sandbox, &["topics", "init", "--json"]));
+    assert_eq!(again["created"], serde_json::json!([]));
+    assert_eq!(again["existing"], serde_json::json!(wanted));
+    let audited: Vec<Value> = audit_lines(&sandbox)
+        .into_iter()
+        .filter(|l| l["action"] == "topics.init")
+        .collect();
+    assert_eq!(
+        audited.len(),
+        2,
+        "one audit line per run that could change something"
+    );
+    assert_eq!(audited[0]["params"]["created"], serde_json::json!(wanted));
+    assert_eq!(audited[1]["params"]["existing"], serde_json::json!(wanted));
+
+    // And now the first command works.
+    eventdeck_ok(
+        &sandbox,
+        &[
+            "inject",
+            "--context",
+            "debate",
+            "--type",
+            "DecisionMade",
+            "--data",
+            "{}",
+        ],
+    );
+}

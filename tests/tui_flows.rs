@@ -7,10 +7,12 @@
 mod fixtures;
 
 use eventdeck::dlq::ours;
+use eventdeck::dlq::redrive::DlqRecord;
 use eventdeck::domain::{Envelope, encode};
 use eventdeck::kafka::ConsumedRecord;
 use eventdeck::tui::App;
 use eventdeck::tui::app::Tab;
+use eventdeck::tui::event::WorkerMsg;
 use eventdeck::tui::keymap::Mode;
 use fixtures::{app, at, screen, snap};
 use serde_json::json;
@@ -152,6 +154,52 @@ fn flows_populated_shows_all_four_edges_with_counts_rates_and_dead_letters() {
     // Three effects per edge within the ten seconds before the frozen clock.
     assert!((rows[1].rate - 0.3).abs() < 1e-9, "{}", rows[1].rate);
     snap("flows_populated", &app);
+}
+
+#[test]
+fn re_reading_from_the_beginning_counts_each_record_once_in_title_edges_and_dlq() {
+    let mut app = flows_app(3);
+    let dead: Vec<DlqRecord> = scripted(3)
+        .into_iter()
+        .filter(|r| r.topic.ends_with(".dlq"))
+        .map(|record| DlqRecord {
+            letter: eventdeck::dlq::decode(&record.headers),
+            record,
+        })
+        .collect();
+    app.apply(WorkerMsg::DeadLetters(dead));
+    let counts = |app: &App| {
+        let rows = app.flows.rows();
+        (
+            app.flows.events_seen(),
+            app.flows.dead_letters_seen(),
+            rows.iter().map(|r| r.count).sum::<u64>(),
+            rows.iter().map(|r| r.dead_letters).sum::<u64>(),
+            app.dlq.len() as u64,
+        )
+    };
+    app.press("4");
+    let first = counts(&app);
+    // `b` twice: the same records come again from offset 0.
+    for _ in 0..2 {
+        app.ingest(scripted(3));
+        app.flows.refresh_now(true);
+    }
+    assert_eq!(
+        counts(&app),
+        first,
+        "(events, dead letters, edge effects, edge ✗, DLQ tab)"
+    );
+    let (_, title_dead, _, edge_dead, dlq_tab) = first;
+    assert_eq!((title_dead, edge_dead, dlq_tab), (1, 1, 1));
+    let events = scripted(3)
+        .iter()
+        .filter(|r| !r.topic.ends_with(".dlq"))
+        .count();
+    assert_eq!(first.0, events as u64);
+    let text = screen(&app, 120, 40);
+    assert!(text.contains(&format!("{events} events")), "{text}");
+    assert!(text.contains("1 dead-lettered"), "{text}");
 }
 
 #[test]

@@ -31,14 +31,53 @@ async fn sandbox_with_topics() -> (Sandbox, String, String) {
     (sandbox, debate, testing)
 }
 
+/// Waits until the console reads new records of every topic: writes a small
+/// JSON probe to each topic not yet shown, every half second, until the screen
+/// shows a probe of each (the first may come before the reader is positioned;
+/// a later one cannot be missed then). Fails after a generous cap.
+fn wait_until_reading(s: &Session, topics: &[&str]) {
+    const CAP: Duration = Duration::from_secs(60);
+    let start = std::time::Instant::now();
+    let mut waiting: Vec<(&str, String)> = topics
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (*t, format!("probe-{i}-")))
+        .collect();
+    for n in 0.. {
+        let screen = s.screen();
+        waiting.retain(|(_, mark)| !screen.contains(mark.as_str()));
+        if waiting.is_empty() {
+            return;
+        }
+        assert!(
+            start.elapsed() < CAP,
+            "no probe of {:?} shown after {CAP:?}; the screen:\n{screen}",
+            waiting.iter().map(|(t, _)| t).collect::<Vec<_>>()
+        );
+        if n % 10 == 0 {
+            for (topic, mark) in &waiting {
+                let probe = format!("{{\"probe\":\"{mark}{n}\"}}");
+                let out = kcat_with_stdin(&["-P", "-t", topic], Some(probe.as_bytes()));
+                assert!(
+                    out.status.success(),
+                    "{}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
+            }
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn records_written_by_kcat_appear_in_streams() {
     let (sandbox, debate, testing) = sandbox_with_topics().await;
     let s = Session::spawn(&sandbox.eventdeck(), 140, 40);
     s.wait_for(&debate, WAIT);
     s.wait_for("● connected", WAIT);
-    // Streams start at the end: give the readers a moment to be assigned.
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    // Streams start at the end, so a record is shown only if it was written
+    // after its reader was assigned the partition and found its end.
+    wait_until_reading(&s, &[&debate, &testing]);
     let envelope = serde_json::json!({
         "event_id": "6f1c1a52-8f0e-4a55-9d2c-2b4d1f3e0a01",
         "event_type": "DecisionMade",
@@ -95,12 +134,8 @@ async fn an_event_sent_from_the_form_is_read_back_by_kcat() {
     s.keys(&["Down", "Down", "Enter"]);
     s.type_text("from-the-form");
     s.keys(&["Enter"]);
-    // Data: the cursor starts at the top; ^K deletes to the end of the line and,
-    // at its end, joins the next, so a few of them clear the template.
-    s.keys(&["Down", "Down", "Down", "Enter"]);
-    for _ in 0..12 {
-        s.keys(&["C-k", "C-k"]);
-    }
+    // Data: editing starts at the end of the template; ^U clears the field.
+    s.keys(&["Down", "Down", "Down", "Enter", "C-u"]);
     s.type_text(r#"{"typed": "in tmux", "n": 3}"#);
     s.wait_for("✓ valid JSON", WAIT);
     s.keys(&["C-s"]);

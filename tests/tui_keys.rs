@@ -355,7 +355,13 @@ fn keys_and_colours_come_from_the_config_and_help_shows_them() {
     assert!(app.streams.paused);
     assert!(screen(&app, 120, 40).contains("space pause/resume"));
     app.press("?");
-    assert!(screen(&app, 120, 40).contains("space        pause/resume"));
+    let help = screen(&app, 120, 40);
+    assert!(
+        help.lines().any(|l| l
+            .split_once("space ")
+            .is_some_and(|(_, rest)| rest.trim_start().starts_with("pause/resume"))),
+        "{help}"
+    );
     assert_eq!(
         app.theme().accent,
         ratatui::style::Color::Rgb(0xff, 0x88, 0)
@@ -414,6 +420,22 @@ fn connection_state_and_the_bridge_status_reach_the_header() {
     let s = screen(&app, 120, 40);
     assert!(s.contains("● connected"));
     assert!(s.contains("bridge: 120 ev/s · outbox 0 · DLQ 3"));
+}
+
+#[test]
+fn with_no_cluster_named_anywhere_the_status_line_says_so_and_suggests_the_demo() {
+    let mut settings = fixtures::settings();
+    settings.brokers = "localhost:9092".into();
+    settings.brokers_configured = false;
+    let mut app = App::new(&fixtures::services_with(settings).0);
+    app.apply(WorkerMsg::Connection(Err("Connection refused".into())));
+    let s = screen(&app, 120, 40);
+    assert!(
+        s.contains("No cluster configured (tried localhost:9092)"),
+        "{s}"
+    );
+    assert!(s.contains("`eventdeck demo`"), "{s}");
+    assert!(s.contains("--brokers HOST:PORT"), "{s}");
 }
 
 #[test]
@@ -665,4 +687,189 @@ fn a_legacy_event_shows_its_context_rule_and_no_made_up_correlation() {
         e.correlation.as_deref(),
         Some("0b9c8d7e-6f5a-4b3c-8d2e-1f0a9b8c7d6e")
     );
+}
+
+// ------------------------------------------------------- the Inject form's fields
+
+#[test]
+fn editing_a_field_starts_at_its_end_so_typing_adds_to_it() {
+    let mut app = app();
+    // The context was put there by the form, not typed: the cursor was at 0.
+    app.press("5 enter");
+    app.type_text("-x");
+    app.press("esc");
+    assert_eq!(app.inject.target_text(), "debate-x");
+    // The data editor starts after the last line of the template.
+    app.press("down down down down down enter");
+    app.type_text("\n");
+    let data = app.inject.data_text();
+    assert!(data.starts_with('{') && data.ends_with("}\n"), "{data:?}");
+}
+
+#[test]
+fn ctrl_u_clears_the_field_being_edited() {
+    let mut app = app();
+    app.press("5 enter ctrl+u");
+    assert_eq!(app.inject.target_text(), "");
+    app.type_text("testing");
+    app.press("esc");
+    assert_eq!(app.inject.target_text(), "testing");
+    // The hint bar, made from the key table, says so while editing.
+    app.press("enter");
+    let text = screen(&app, 120, 40);
+    assert!(text.contains("^U clear"), "{text}");
+}
+
+#[test]
+fn ctrl_c_quits_while_typing_in_a_field_a_filter_or_the_palette() {
+    for keys in ["5 enter ctrl+c", "/ ctrl+c", ": ctrl+c", "? ctrl+c"] {
+        let mut app = app();
+        app.press(keys);
+        assert!(app.should_quit(), "{keys}");
+    }
+}
+
+#[test]
+fn another_event_type_keeps_edited_data_and_t_brings_the_template() {
+    let mut app = app();
+    app.press("5");
+    let template = app.inject.data_text();
+    // Untouched data follows the event type.
+    app.press("down right");
+    let second = app.inject.data_text();
+    assert_ne!(second, template, "the next type has its own template");
+    // Edited data stays when the type changes again, and the user is told.
+    app.press("down down down down enter");
+    app.press("ctrl+u");
+    app.type_text(r#"{"mine": true}"#);
+    app.press("esc up up up up right");
+    assert_eq!(app.inject.data_text(), r#"{"mine": true}"#);
+    let toast = app.toast().map(|t| t.text.clone()).unwrap_or_default();
+    assert!(toast.contains("kept") && toast.contains(" t "), "{toast}");
+    // `t` puts the template of the type now chosen in its place.
+    app.press("t");
+    assert_ne!(app.inject.data_text(), r#"{"mine": true}"#);
+    assert!(app.inject.json_error().is_none());
+}
+
+#[test]
+fn a_header_without_a_name_is_refused_with_a_message() {
+    let mut app = app();
+    app.press("5 down down down enter");
+    app.type_text("=nokey");
+    app.press("esc s");
+    assert!(publishes(&mut app).is_empty(), "sent a header with no name");
+    let toast = app.toast().expect("a message");
+    assert!(
+        toast.error && toast.text.contains("no name"),
+        "{}",
+        toast.text
+    );
+}
+
+// ------------------------------------------------------------ lists and views
+
+#[test]
+fn g_and_end_jump_to_the_top_and_the_last_page_of_a_record() {
+    let mut app = app();
+    let big: serde_json::Map<String, serde_json::Value> = (0..200)
+        .map(|i| (format!("field{i:03}"), serde_json::json!(i)))
+        .collect();
+    app.ingest([fixtures::envelope(
+        1,
+        "debate",
+        "DecisionMade",
+        "big",
+        serde_json::Value::Object(big),
+    )]);
+    // The list is drawn once, so a page is known (18 rows at 80×24).
+    let _ = screen(&app, 80, 24);
+    app.press("enter");
+    app.press("G");
+    let d = app.streams.detail.as_ref().expect("open");
+    assert!(d.lines.len() > 200);
+    assert_eq!(d.scroll, d.lines.len() - 18, "the last page");
+    let end = Some(d.scroll);
+    app.press("g");
+    assert_eq!(app.streams.detail.as_ref().map(|d| d.scroll), Some(0));
+    app.press("end");
+    assert_eq!(app.streams.detail.as_ref().map(|d| d.scroll), end);
+    app.press("home");
+    assert_eq!(app.streams.detail.as_ref().map(|d| d.scroll), Some(0));
+}
+
+#[test]
+fn an_unknown_filter_field_is_named_instead_of_zero_matches() {
+    let mut app = app();
+    app.ingest(mixed(22));
+    app.press("/");
+    app.type_text("foo:bar");
+    app.press("enter");
+    let text = screen(&app, 120, 40);
+    assert!(text.contains("unknown filter field 'foo:'"), "{text}");
+    assert!(!text.contains("(0 match)"), "{text}");
+    // Known fields still count their matches.
+    app.streams.set_filter("ctx:debate");
+    assert!(screen(&app, 120, 40).contains("match)"));
+}
+
+#[test]
+fn a_narrow_header_drops_whole_fields_least_important_first() {
+    let mut app = app();
+    app.apply(WorkerMsg::Connection(Ok(())));
+    app.ingest(mixed(30));
+    app.set_status_text(
+        "bridge: 2 refused by Kafka, set aside · DLQ 19628 · outbox 1234 · 173 published · 1570 handled"
+            .into(),
+    );
+    let header = |w: u16| {
+        screen(&app, w, 24)
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .to_string()
+    };
+    // Wide enough: every field.
+    let wide = header(200);
+    assert!(
+        wide.contains("1570 handled") && wide.contains("30 read"),
+        "{wide}"
+    );
+    for w in [60u16, 80, 90, 120] {
+        let h = header(w);
+        assert!(h.contains("● connected"), "{w}: {h}");
+        // Every count on screen is entire: the fields are whole or absent.
+        let cut = fixtures::cut_numbers(&h, &wide);
+        assert!(cut.is_empty(), "{w}: cut {cut:?} in {h}");
+    }
+    // At 120 columns the DLQ and the outbox are there, ahead of throughput.
+    let h = header(120);
+    assert!(h.contains("DLQ 19628 · outbox 1234"), "{h}");
+    // At 80 the errors still are (the cluster's name is cut for them).
+    let h = header(80);
+    assert!(h.contains("bridge: 2 refused by Kafka, set aside"), "{h}");
+    assert!(!h.contains("DLQ"), "{h}");
+}
+
+#[test]
+fn streams_keys_that_differ_in_their_last_digit_stay_apart() {
+    let mut app = app();
+    app.ingest((12..=16).map(|n| {
+        fixtures::envelope(
+            n,
+            "debate",
+            "DecisionMade",
+            &format!("debate-{n}"),
+            serde_json::json!({"votes": n}),
+        )
+    }));
+    for (w, h) in [(80, 24), (90, 30), (120, 40)] {
+        let text = screen(&app, w, h);
+        for n in 12..=16 {
+            assert!(text.contains(&format!("debate-{n} ")), "{w}x{h}:\n{text}");
+        }
+    }
+    let text = screen(&app, 60, 15);
+    let cut = fixtures::cut_numbers(&text, &screen(&app, fixtures::WIDE, 15));
+    assert!(cut.is_empty(), "cut {cut:?}\n{text}");
 }

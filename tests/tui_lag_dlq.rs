@@ -40,6 +40,7 @@ fn part(
         consumer_id: owner.map(|o| format!("{o}-7f3a")),
         host: owner.map(|_| "/10.0.0.7".to_string()),
         client_id: owner.map(str::to_string),
+        committed_record_ms: None,
     }
 }
 
@@ -589,7 +590,7 @@ fn help_and_hints_list_the_new_keys_from_the_key_table() {
     let help = screen(&app, 120, 40);
     for want in [
         "dlq_records",
-        "mark/unmark record",
+        "mark/unmark, move down",
         "redrive selection",
         "original in Streams",
     ] {
@@ -650,4 +651,156 @@ fn open_original_of_a_local_dead_letter_says_so_and_hints_b_until_it_is_in_memor
     assert!(toast.contains("Failed in a local handler"), "{toast}");
     assert!(!toast.contains("press b"), "{toast}");
     assert_eq!(app.streams.visible_len(), 1);
+}
+
+// ------------------------------------------------- jumps, marks and redriven
+
+#[test]
+fn g_and_end_jump_in_a_causes_dead_letters_and_in_one_dead_letter() {
+    let mut app = dlq_app();
+    app.press("enter");
+    assert_eq!(app.dlq.selected_index(), 0);
+    app.press("G");
+    assert_eq!(app.dlq.selected_index(), 2, "the last of the 3 timeouts");
+    app.press("g");
+    assert_eq!(app.dlq.selected_index(), 0);
+    app.press("end");
+    assert_eq!(app.dlq.selected_index(), 2);
+    app.press("home");
+    assert_eq!(app.dlq.selected_index(), 0);
+    // The causes list too.
+    app.press("esc G");
+    assert_eq!(app.dlq.selected_index(), app.dlq.causes().len() - 1);
+    // One dead letter: G shows its end (the stack trace line is the last line).
+    app.press("g j enter enter t");
+    let _ = screen(&app, 80, 24);
+    app.press("G");
+    let text = screen(&app, 80, 24);
+    assert!(text.contains("Listener.onMessage"), "{text}");
+    app.press("g");
+    assert!(screen(&app, 80, 24).contains("DLQ record"));
+}
+
+#[test]
+fn t_on_a_dead_letter_without_a_stack_trace_says_so() {
+    let mut app = dlq_app();
+    app.press("enter enter t");
+    assert!(!app.dlq.stack_open());
+    let toast = app.toast().map(|t| t.text.clone()).unwrap_or_default();
+    assert!(toast.contains("no stack trace"), "{toast:?}");
+}
+
+#[test]
+fn space_marks_and_moves_down_and_the_help_says_so() {
+    let mut app = dlq_app();
+    app.press("enter space");
+    assert_eq!(app.dlq.selected_index(), 1);
+    app.press("?");
+    let text = screen(&app, 120, 40);
+    assert!(text.contains("mark/unmark, move down"), "{text}");
+}
+
+#[test]
+fn redriven_dead_letters_are_marked_as_redriven() {
+    let mut app = dlq_app();
+    app.press("enter space space R y");
+    assert_eq!(redrives(&mut app).len(), 1);
+    app.apply(WorkerMsg::RedriveDone(Ok(Outcome {
+        delivered: 1,
+        failed: vec!["debate.events.dlq[0]@1: Broker: Message size too large".into()],
+    })));
+    app.press("enter");
+    let records: Vec<bool> = (0..3)
+        .map(|i| {
+            app.dlq.select_index(i);
+            app.dlq.current().is_some_and(|r| app.dlq.is_redriven(r))
+        })
+        .collect();
+    assert_eq!(
+        records,
+        [true, false, false],
+        "the failed one is not redriven"
+    );
+    let text = screen(&app, 120, 40);
+    assert!(text.contains("1 redriven (↻)"), "{text}");
+    assert!(text.contains("↻ 0@0"), "{text}");
+    // The dead letter itself says so.
+    app.dlq.select_index(0);
+    app.press("enter");
+    assert!(screen(&app, 120, 40).contains("redriven from this console"));
+}
+
+// ------------------------------------------------------ numbers at every size
+
+#[test]
+fn lag_and_dead_letter_numbers_are_never_cut_at_any_size() {
+    let mut app = app();
+    let mut tracker = LagTracker::default();
+    for i in 0..4 {
+        let groups = vec![
+            GroupSnapshot {
+                group: "debate-projector-of-decisions".into(),
+                state: "Stable".into(),
+                members: 1,
+                partitions: vec![
+                    part(
+                        "debate.events",
+                        0,
+                        Some(100 + i),
+                        19_628 + 100 + 40 * i,
+                        0,
+                        Some("p-1"),
+                    ),
+                    part("debate.events", 1, Some(7), 8, 0, Some("p-1")),
+                ],
+            },
+            GroupSnapshot {
+                group: "implementation-reactions".into(),
+                state: "Stable".into(),
+                members: 3,
+                partitions: vec![part("implementation.events", 0, Some(5), 5, 0, Some("r-1"))],
+            },
+        ];
+        let poll = Poll {
+            time_ms: T0 + 5_000 * i,
+            groups,
+            note: None,
+        };
+        app.apply_lag(LagUpdate::Report(tracker.apply(&poll)));
+    }
+    app.press("2");
+    for (w, h) in [(60, 15), (80, 24), (90, 30), (120, 40)] {
+        let text = screen(&app, w, h);
+        assert!(text.contains("19746"), "{w}x{h}:\n{text}");
+        let cut = fixtures::cut_numbers(&text, &screen(&app, fixtures::WIDE, h));
+        assert!(cut.is_empty(), "{w}x{h}: cut {cut:?}\n{text}");
+    }
+    app.press("enter");
+    for (w, h) in [(60, 15), (80, 24), (90, 30), (120, 40)] {
+        let text = screen(&app, w, h);
+        let cut = fixtures::cut_numbers(&text, &screen(&app, fixtures::WIDE, h));
+        assert!(cut.is_empty(), "{w}x{h}: cut {cut:?}\n{text}");
+    }
+    // Keys that differ only in their last digits stay apart at 80–90 columns.
+    let mut app = fixtures::app();
+    app.apply(WorkerMsg::DeadLetters(
+        (12..=16)
+            .map(|n| {
+                let mut r = ours_letter(n, "timeout", "audit store did not answer within 200 ms");
+                r.record.key = Some(format!("debate-{n}").into_bytes());
+                r
+            })
+            .collect(),
+    ));
+    app.press("3 enter");
+    for (w, h) in [(60, 15), (80, 24), (90, 30), (120, 40)] {
+        let text = screen(&app, w, h);
+        if w >= 80 {
+            for n in 12..=16 {
+                assert!(text.contains(&format!("debate-{n}")), "{w}x{h}:\n{text}");
+            }
+        }
+        let cut = fixtures::cut_numbers(&text, &screen(&app, fixtures::WIDE, h));
+        assert!(cut.is_empty(), "{w}x{h}: cut {cut:?}\n{text}");
+    }
 }

@@ -288,6 +288,7 @@ fn part(
         consumer_id: owner.map(str::to_string),
         host: owner.map(|_| "/10.0.0.7".into()),
         client_id: owner.map(|_| "orders-svc".into()),
+        committed_record_ms: None,
     }
 }
 
@@ -662,48 +663,59 @@ fn read_only_shows_the_badge_and_refuses_every_ops_mutation() {
     assert!(ops_requests(&mut app).is_empty(), "nothing was sent");
 }
 
-/// The demo's embedded broker: the worker answers at once (no request times
-/// out), topics still list and describe from metadata, the rest says "not
-/// supported", and the app built over it shows the note from the start.
+/// The demo's embedded broker: the worker answers what it has no API for
+/// itself, without asking the broker (so nothing waits for a request to time
+/// out), topics still list and describe from metadata, and the app built over
+/// it shows the note from the start.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn on_the_embedded_broker_the_worker_answers_at_once_and_plainly() {
+async fn on_the_embedded_broker_the_worker_answers_without_asking_and_plainly() {
     use eventdeck::kafka::admin::NewTopicSpec;
     use eventdeck::kafka::embedded::EmbeddedBroker;
     use eventdeck::tui::ops_workers::answer;
+    /// The worker's own answer; an answer from the broker would say something
+    /// else (a timeout, or the mock cluster's error code).
+    const ITSELF: &str = "not supported by the embedded broker (it has no admin APIs)";
+    /// A cap on each answer, so a request that went to the broker and hangs
+    /// fails here with its name instead of stalling the run.
+    const CAP: std::time::Duration = std::time::Duration::from_secs(120);
     let broker = EmbeddedBroker::start(1, &[("debate.events".into(), 3)]).expect("broker");
     let mut s = settings();
     s.brokers = broker.bootstrap_servers().to_string();
-    let started = std::time::Instant::now();
+    let ask = |req: OpsRequest| {
+        let s = s.clone();
+        async move {
+            let what = format!("{req:?}");
+            tokio::time::timeout(CAP, answer(&s, req))
+                .await
+                .unwrap_or_else(|_| panic!("no answer to {what} within {CAP:?}"))
+        }
+    };
     assert!(matches!(
-        answer(&s, OpsRequest::ProbeAdmin).await,
+        ask(OpsRequest::ProbeAdmin).await,
         OpsReply::AdminApis(false)
     ));
     let OpsReply::Topic { result, .. } =
-        answer(&s, OpsRequest::DescribeTopic("debate.events".into())).await
+        ask(OpsRequest::DescribeTopic("debate.events".into())).await
     else {
         panic!("a topic reply");
     };
     let view = result.expect("metadata works");
     assert_eq!(view.detail.partitions.len(), 3);
-    assert!(view.configs.is_err_and(|e| e.contains("not supported")));
-    let OpsReply::Groups(groups) = answer(&s, OpsRequest::ListGroups).await else {
+    assert_eq!(view.configs.err().as_deref(), Some(ITSELF));
+    let OpsReply::Groups(groups) = ask(OpsRequest::ListGroups).await else {
         panic!("a groups reply");
     };
-    assert!(groups.is_err_and(|e| e.contains("not supported")));
+    assert_eq!(groups.err().as_deref(), Some(ITSELF));
     let spec = NewTopicSpec {
         name: "x".into(),
         partitions: 1,
         replication_factor: 1,
         configs: vec![],
     };
-    assert!(matches!(
-        answer(&s, OpsRequest::CreateTopic(spec)).await,
-        OpsReply::Done { result: Err(_), .. }
-    ));
+    let reply = ask(OpsRequest::CreateTopic(spec)).await;
     assert!(
-        started.elapsed() < std::time::Duration::from_secs(5),
-        "{:?}",
-        started.elapsed()
+        matches!(&reply, OpsReply::Done { result: Err(e), .. } if e == ITSELF),
+        "{reply:?}"
     );
     let (services, _) = services_with(s);
     let mut app = App::new(&services);
@@ -751,4 +763,40 @@ fn mouse_selects_and_opens_topics_and_the_wheel_moves_the_cursor() {
         ops_requests(&mut app),
         vec![OpsRequest::DescribeTopic("debate.events".into())]
     );
+}
+
+#[test]
+fn audit_rows_are_selected_with_j_g_and_end_and_open_in_full() {
+    let mut app = app();
+    app.press("8");
+    let entries: Vec<AuditEntry> = (1..=5)
+        .map(|i| {
+            entry(
+                i,
+                &format!("action.{i}"),
+                json!({"records": ["debate.events.dlq[0]@12345"], "n": i}),
+                json!("ok"),
+            )
+        })
+        .collect();
+    reply(&mut app, OpsReply::Audit(Ok(entries)));
+    // Newest first: action.5 is row 0.
+    app.press("G");
+    assert_eq!(app.audit.selected(), Some(4));
+    app.press("g j");
+    assert_eq!(app.audit.selected(), Some(1));
+    app.press("end");
+    assert_eq!(app.audit.selected(), Some(4));
+    app.press("home");
+    assert_eq!(app.audit.selected(), Some(0));
+    app.press("j enter");
+    assert!(app.audit.is_open());
+    let text = screen(&app, 80, 24);
+    // Every field, the parameters in full, of the entry selected (action.4).
+    assert!(text.contains("\"action.4\""), "{text}");
+    assert!(text.contains("debate.events.dlq[0]@12345"), "{text}");
+    assert!(text.contains("\"cluster\""), "{text}");
+    app.press("esc");
+    assert!(!app.audit.is_open());
+    assert_eq!(app.audit.selected(), Some(1));
 }

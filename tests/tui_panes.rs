@@ -120,3 +120,166 @@ fn palette_prompt() {
     app.type_text("seek 2026-11-27T10:00:00Z");
     snap("palette", &app);
 }
+
+// ------------------------------------------------------------- the help overlay
+
+/// Every help line in `text` is whole, or cut and ending in `…`: a description
+/// never runs into the next column (`record's5correlation`).
+fn help_lines_are_whole_or_marked(text: &str, descriptions: &[&str]) -> Result<(), String> {
+    for d in descriptions.iter().filter(|d| d.chars().count() >= 4) {
+        let chars: Vec<char> = d.chars().collect();
+        // The longest start of `d` (4 characters at least) on screen, and the
+        // character after each place it is found.
+        let found = (4..=chars.len()).rev().find_map(|n| {
+            let head: String = chars[..n].iter().collect();
+            let nexts: Vec<Option<char>> = text
+                .lines()
+                .flat_map(|line| {
+                    line.match_indices(&head)
+                        .map(|(at, _)| line[at + head.len()..].chars().next())
+                        .collect::<Vec<_>>()
+                })
+                .collect();
+            (!nexts.is_empty()).then_some((n, nexts))
+        });
+        let Some((n, nexts)) = found else {
+            // Not shown: only allowed when the overlay says how many are not.
+            if text
+                .lines()
+                .any(|l| l.contains("… ") && l.contains(" more"))
+            {
+                continue;
+            }
+            return Err(format!("'{d}' is missing"));
+        };
+        let whole = n == chars.len();
+        let ok = nexts.iter().any(|next| {
+            if whole {
+                matches!(next, None | Some(' ') | Some('│'))
+            } else {
+                *next == Some('…')
+            }
+        });
+        if !ok {
+            return Err(format!("'{d}' is cut without a mark (next: {nexts:?})"));
+        }
+    }
+    Ok(())
+}
+
+#[test]
+fn help_entries_never_overlap_at_any_size() {
+    use eventdeck::tui::keymap::{KeyMap, Mode};
+    use eventdeck::tui::strings::describe;
+    let map = KeyMap::defaults();
+    for (tab_keys, mode) in [("5", Mode::Inject), ("1", Mode::Streams), ("3", Mode::Dlq)] {
+        let mut app = app();
+        app.press(tab_keys);
+        app.press("?");
+        let mut descriptions: Vec<&str> = map
+            .bindings()
+            .filter(|b| b.mode == mode || b.mode == Mode::Global)
+            .map(|b| describe(b.action))
+            .collect();
+        descriptions.sort();
+        descriptions.dedup();
+        for (w, h) in [(60, 15), (80, 24), (90, 30), (120, 40)] {
+            let text = fixtures::screen(&app, w, h);
+            if let Err(e) = help_lines_are_whole_or_marked(&text, &descriptions) {
+                panic!("{mode:?} at {w}x{h}: {e}\n{text}");
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------- colours
+
+/// The app drawn at `w`×`h`: the buffer, cell styles included.
+fn buffer(app: &App, w: u16, h: u16) -> ratatui::buffer::Buffer {
+    let mut terminal =
+        ratatui::Terminal::new(ratatui::backend::TestBackend::new(w, h)).expect("terminal");
+    terminal.draw(|f| app.render(f)).expect("draw");
+    terminal.backend().buffer().clone()
+}
+
+/// Each row as runs of `fg/bg×cells`: what colours the screen is made of.
+fn style_runs(buf: &ratatui::buffer::Buffer) -> String {
+    let mut out = String::new();
+    for y in 0..buf.area.height {
+        let mut runs: Vec<(String, usize)> = Vec::new();
+        for x in 0..buf.area.width {
+            let c = &buf[(x, y)];
+            let style = format!("{:?}/{:?}", c.fg, c.bg);
+            match runs.last_mut() {
+                Some((s, n)) if *s == style => *n += 1,
+                _ => runs.push((style, 1)),
+            }
+        }
+        let line: Vec<String> = runs.iter().map(|(s, n)| format!("{s}×{n}")).collect();
+        out.push_str(&line.join(" "));
+        out.push('\n');
+    }
+    out
+}
+
+#[test]
+fn the_light_theme_paints_its_background_so_dark_text_reads_on_a_dark_terminal() {
+    let screens: [(&str, &str); 10] = [
+        ("streams", "1"),
+        ("detail", "1 enter"),
+        ("lag", "2"),
+        ("dlq", "3"),
+        ("flows", "4"),
+        ("inject", "5"),
+        ("editing", "5 enter"),
+        ("audit", "8"),
+        ("help", "1 ?"),
+        ("palette", "1 :"),
+    ];
+    for (name, keys) in screens {
+        let mut app = app();
+        app.ingest(mixed(30));
+        app.press("T");
+        assert_eq!(app.theme().name, "light");
+        app.press(keys);
+        for (w, h) in [(60, 15), (80, 24), (120, 40)] {
+            let buf = buffer(&app, w, h);
+            for y in 0..h {
+                for x in 0..w {
+                    let c = &buf[(x, y)];
+                    let at = format!("{name} at {w}x{h}, cell ({x},{y}) {:?}", c.symbol());
+                    // The terminal's own background (dark, say) never shows through.
+                    assert_ne!(c.bg, ratatui::style::Color::Reset, "{at}");
+                    assert_ne!(c.fg, ratatui::style::Color::Reset, "{at}");
+                    if c.symbol().trim().is_empty() {
+                        continue;
+                    }
+                    assert_ne!(c.fg, c.bg, "{at}: text in its background's colour");
+                }
+            }
+        }
+    }
+    // The colours of one screen, cell by cell.
+    let mut app = app();
+    app.ingest(mixed(30));
+    app.press("T");
+    insta::with_settings!({ prepend_module_to_snapshot => false }, {
+        insta::assert_snapshot!("light_theme_styles@80x24", style_runs(&buffer(&app, 80, 24)));
+    });
+}
+
+#[test]
+fn the_dark_theme_uses_the_terminals_own_colours_for_body_text() {
+    let mut app = app();
+    app.ingest(mixed(30));
+    let buf = buffer(&app, 80, 24);
+    // A row of the list that is not selected: its key cell is in the terminal's colours.
+    let theme = app.theme();
+    assert_eq!(theme.fg, ratatui::style::Color::Reset);
+    assert_eq!(theme.bg, ratatui::style::Color::Reset);
+    let text_cells = (0..80)
+        .map(|x| &buf[(x, 5)])
+        .filter(|c| c.fg == ratatui::style::Color::Reset)
+        .count();
+    assert!(text_cells > 0);
+}

@@ -266,13 +266,30 @@ async fn tail_count_and_offset_and_time_positions() {
     assert_eq!(tail("2999-01-01T00:00:00Z", None), Vec::<i64>::new());
 }
 
-#[test]
-fn inject_rejects_bad_input_with_one_line_and_writes_nothing() {
+#[tokio::test]
+async fn inject_rejects_bad_input_with_one_line_and_writes_nothing() {
+    // debate points at a fresh topic, so no other test's records count.
+    let debate = unique_topic("wire-reject");
+    create_topic(&debate, 1).await;
     let sandbox = Sandbox::new();
+    let dir = sandbox.dir.path().join("config").join("eventdeck");
+    std::fs::create_dir_all(&dir).expect("config dir");
+    std::fs::write(
+        dir.join("config.toml"),
+        format!("[topics.contexts]\ndebate = \"{debate}\"\n"),
+    )
+    .expect("config");
     let check = |args: &[&str], expect: &str| {
+        let before = end_offsets(&debate);
         let mut cmd = sandbox.eventdeck();
         cmd.arg("inject").args(args);
         let out = run(cmd);
+        assert_eq!(
+            end_offsets(&debate),
+            before,
+            "{args:?} wrote to {debate} (end offsets per partition); stderr: {}",
+            stderr(&out)
+        );
         assert!(!out.status.success(), "{args:?} should fail");
         let err = stderr(&out);
         assert_eq!(err.trim().lines().count(), 1, "one line: {err}");

@@ -483,6 +483,7 @@ fn panic_text(panic: &Box<dyn std::any::Any + Send>) -> String {
 mod tests {
     use super::*;
     use serde_json::json;
+    use std::collections::HashMap;
     use std::sync::atomic::{AtomicU32, Ordering};
 
     fn event(ctx: &str, ty: &str, agg: &str) -> Envelope {
@@ -567,27 +568,57 @@ mod tests {
         assert_eq!(err, HandlerError::new("panic", "bad input"));
     }
 
-    #[tokio::test]
+    /// On a multi-threaded runtime, with handlers that sleep (each event of an
+    /// aggregate longer than the next, so a later one would overtake an
+    /// earlier one if a lane ran its jobs side by side), every aggregate's
+    /// events are still handled one at a time and in order.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
     async fn one_aggregate_is_handled_in_order() {
-        let bus = Bus::new(8);
-        let order = Arc::new(Mutex::new(Vec::new()));
-        let o = order.clone();
+        const AGGREGATES: usize = 4;
+        const EVENTS: u64 = 40;
+        #[derive(Default)]
+        struct Seen {
+            order: Vec<u64>,
+            running: u32,
+            most_at_once: u32,
+        }
+        let bus = Bus::new(256);
+        let seen: Arc<Mutex<HashMap<String, Seen>>> = Arc::default();
+        let s = seen.clone();
         bus.subscribe(handler_fn("order", Filter::any(), move |env, _| {
-            let o = o.clone();
+            let s = s.clone();
             async move {
-                o.lock().unwrap().push(env.data["n"].as_u64().unwrap());
+                let n = env.data["n"].as_u64().unwrap();
+                {
+                    let mut all = s.lock().unwrap();
+                    let a = all.entry(env.aggregate_id.clone()).or_default();
+                    a.running += 1;
+                    a.most_at_once = a.most_at_once.max(a.running);
+                }
+                tokio::time::sleep(Duration::from_micros((EVENTS - n) * 100)).await;
+                let mut all = s.lock().unwrap();
+                let a = all.entry(env.aggregate_id.clone()).or_default();
+                a.running -= 1;
+                a.order.push(n);
                 Ok(vec![])
             }
         }));
         let mut rxs = Vec::new();
-        for n in 0..100u64 {
-            let env = Envelope::new("debate", "X", "agg-1", json!({ "n": n }));
-            rxs.push(bus.dispatch(env, HandlerCtx::local(vec![])).await.unwrap());
+        for n in 0..EVENTS {
+            for agg in 0..AGGREGATES {
+                let env = Envelope::new("debate", "X", format!("agg-{agg}"), json!({ "n": n }));
+                rxs.push(bus.dispatch(env, HandlerCtx::local(vec![])).await.unwrap());
+            }
         }
         for rx in rxs {
             rx.await.unwrap();
         }
-        assert_eq!(*order.lock().unwrap(), (0..100).collect::<Vec<_>>());
+        let all = seen.lock().unwrap();
+        assert_eq!(all.len(), AGGREGATES);
+        for (agg, a) in all.iter() {
+            assert_eq!(a.order, (0..EVENTS).collect::<Vec<_>>(), "{agg}: order");
+            assert_eq!(a.most_at_once, 1, "{agg}: handled one at a time");
+        }
     }
 
     #[test]

@@ -4,6 +4,7 @@ use std::io::Write;
 
 use color_eyre::eyre::Result;
 
+use super::put_line;
 use crate::audit::{self, AuditEntry};
 use crate::cli::AuditArgs;
 use crate::config::Settings;
@@ -13,7 +14,7 @@ pub fn run(settings: &Settings, args: &AuditArgs) -> Result<()> {
     let entries = audit::read(settings)?;
     let mut out = std::io::stdout().lock();
     if args.json {
-        serde_json::to_writer_pretty(&mut out, &entries)?;
+        crate::domain::text::write_json(&mut out, &entries, true)?;
         writeln!(out)?;
         return Ok(());
     }
@@ -26,20 +27,24 @@ pub fn run(settings: &Settings, args: &AuditArgs) -> Result<()> {
 
 /// One line per entry: time, who, where, what, how it went.
 pub(crate) fn write_table(out: &mut impl Write, entries: &[AuditEntry]) -> std::io::Result<()> {
-    writeln!(
+    put_line(
         out,
-        "{:<24} {:<12} {:<20} {:<10} {:<22} {:<22} {:<28} PARAMS",
-        "TIME", "OS-USER", "PRINCIPAL", "PROFILE", "CLUSTER", "ACTION", "OUTCOME"
+        &format!(
+            "{:<24} {:<12} {:<20} {:<10} {:<22} {:<22} {:<28} PARAMS",
+            "TIME", "OS-USER", "PRINCIPAL", "PROFILE", "CLUSTER", "ACTION", "OUTCOME"
+        ),
     )?;
     for e in entries {
         let outcome = match &e.outcome {
             serde_json::Value::String(s) => s.clone(),
             v => v.to_string(),
         };
-        writeln!(
+        put_line(
             out,
-            "{:<24} {:<12} {:<20} {:<10} {:<22} {:<22} {:<28} {}",
-            e.time, e.os_user, e.principal, e.profile, e.cluster, e.action, outcome, e.params
+            &format!(
+                "{:<24} {:<12} {:<20} {:<10} {:<22} {:<22} {:<28} {}",
+                e.time, e.os_user, e.principal, e.profile, e.cluster, e.action, outcome, e.params
+            ),
         )?;
     }
     Ok(())

@@ -10,6 +10,7 @@ use serde_json::json;
 use tokio::io::AsyncBufReadExt;
 use tokio::signal::unix::{SignalKind, signal};
 
+use super::outln;
 use crate::bridge::{self, BridgeConfig};
 use crate::bus::Bus;
 use crate::cli::BridgeArgs;
@@ -47,6 +48,15 @@ pub async fn run(settings: &Settings, args: &BridgeArgs) -> Result<()> {
     }
     let mut sigint = signal(SignalKind::interrupt())?;
     let mut sigterm = signal(SignalKind::terminate())?;
+    if args.create_topics {
+        let done = crate::provision::init_topics(settings, &Default::default()).await?;
+        for line in done.lines() {
+            eprintln!("eventdeck bridge: {line}");
+        }
+        if !done.failed.is_empty() {
+            return Err(eyre!("{}", done.summary()));
+        }
+    }
     let cfg = config(settings, args);
     let handle = bridge::start(settings, cfg.clone(), Bus::new(BUS_QUEUE)).await?;
     eprintln!(
@@ -126,7 +136,8 @@ async fn publish_stdin(publisher: Arc<dyn Publisher>, settings: Settings) {
                     }
                     _ => json!({"outcome": "error", "error": "not an eventdeck envelope"}),
                 };
-                println!("{out}");
+                // A reader gone from stdout does not stop the bridge.
+                let _ = outln!("{out}");
             }
         })
         .await;

@@ -3,7 +3,8 @@
 
 use color_eyre::eyre::Result;
 
-use crate::cli::DemoArgs;
+use super::{UserError, outln};
+use crate::cli::{DemoArgs, GlobalArgs};
 use crate::config::Settings;
 use crate::demo::{self, Demo};
 use crate::tui::{self, AppServices};
@@ -13,12 +14,13 @@ pub async fn run(settings: &Settings, args: &DemoArgs) -> Result<()> {
     if args.headless {
         let summary = demo::run_headless(settings, args.rate, args.duration).await?;
         if args.json {
-            println!("{}", serde_json::to_string_pretty(&summary)?);
+            outln!("{}", crate::domain::text::json_string(&summary, true)?)?;
         } else {
-            print!("{}", summary.render());
+            std::io::Write::write_all(&mut std::io::stdout(), summary.render().as_bytes())?;
         }
         return Ok(());
     }
+    crate::tui::terminal::require_terminal("use --headless")?;
     let mut demo = Demo::start(settings, args.rate).await?;
     let mut topics: Vec<String> = demo.settings.topics.topics().map(str::to_string).collect();
     let dlqs: Vec<String> = topics
@@ -41,4 +43,44 @@ pub async fn run(settings: &Settings, args: &DemoArgs) -> Result<()> {
     let result = tui::run(services).await;
     demo.stop().await;
     result
+}
+
+/// The demo runs its own embedded broker: connection flags meant for a
+/// cluster would be ignored, so they are refused instead.
+pub fn refuse_cluster_flags(global: &GlobalArgs) -> Result<(), UserError> {
+    let mut given = Vec::new();
+    if let Some(b) = &global.brokers {
+        given.push(format!("--brokers {b}"));
+    }
+    if !global.property.is_empty() {
+        given.push("-X".to_string());
+    }
+    if given.is_empty() {
+        return Ok(());
+    }
+    Err(UserError(format!(
+        "demo runs its own embedded broker and does not use {}; \
+         drop it, or run the console against your cluster: eventdeck --brokers HOST:PORT",
+        given.join(" or ")
+    )))
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+    use crate::cli::Cli;
+
+    #[test]
+    fn cluster_flags_are_refused_with_the_reason() {
+        let cli = Cli::parse_from(["eventdeck", "demo", "--headless", "--brokers", "k:9092"]);
+        let err = refuse_cluster_flags(&cli.global).expect_err("refused");
+        assert!(err.0.contains("--brokers k:9092"), "{err}");
+        assert!(err.0.contains("embedded broker"), "{err}");
+        let cli = Cli::parse_from(["eventdeck", "-X", "acks=1", "demo"]);
+        assert!(refuse_cluster_flags(&cli.global).is_err());
+        let cli = Cli::parse_from(["eventdeck", "demo", "--headless"]);
+        assert!(refuse_cluster_flags(&cli.global).is_ok());
+    }
 }

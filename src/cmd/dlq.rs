@@ -3,6 +3,7 @@
 use color_eyre::eyre::{Result, eyre};
 use serde_json::json;
 
+use super::{outln, put_line};
 use crate::audit;
 use crate::cli::DlqCommand;
 use crate::config::Settings;
@@ -92,13 +93,22 @@ async fn list(settings: &Settings, asked: &[String], as_json: bool) -> Result<()
             }));
             continue;
         }
-        println!("{topic}: {} dead letters", records.len());
+        // Kinds, messages and original topics come from the dead letters'
+        // headers: each line is sanitized.
+        let mut stdout = std::io::stdout().lock();
+        put_line(
+            &mut stdout,
+            &format!("{topic}: {} dead letters", records.len()),
+        )?;
         for c in &causes {
-            println!("  {:>6}  {}: {}", c.count, c.kind, c.message);
+            put_line(
+                &mut stdout,
+                &format!("  {:>6}  {}: {}", c.count, c.kind, c.message),
+            )?;
         }
         for r in &records {
             let l = &r.letter;
-            println!(
+            let line = format!(
                 "    [{}]@{:<6} {:<14} from {}[{}]@{}  {}",
                 r.record.partition,
                 r.record.offset,
@@ -108,13 +118,14 @@ async fn list(settings: &Settings, asked: &[String], as_json: bool) -> Result<()
                 l.original_offset.map_or("-".into(), |o| o.to_string()),
                 l.error_kind.as_deref().unwrap_or("-"),
             );
+            put_line(&mut stdout, &line)?;
         }
     }
     if as_json {
-        println!(
+        outln!(
             "{}",
-            serde_json::to_string_pretty(&json!({ "topics": out }))?
-        );
+            crate::domain::text::json_string(&json!({ "topics": out }), true)?
+        )?;
     }
     Ok(())
 }
@@ -125,10 +136,10 @@ async fn show(settings: &Settings, topic: &str, partition: i32, offset: i64) -> 
         .iter()
         .find(|r| r.record.partition == partition && r.record.offset == offset)
         .ok_or_else(|| eyre!("no record at {topic}[{partition}]@{offset}"))?;
-    println!(
+    outln!(
         "{}",
-        serde_json::to_string_pretty(&record_json(r, &settings.topics))?
-    );
+        crate::domain::text::json_string(&record_json(r, &settings.topics), true)?
+    )?;
     Ok(())
 }
 
@@ -165,7 +176,7 @@ async fn redrive(
         .filter(|r| matches(r, filter, &picks))
         .collect();
     let plan = plan(records, to_topic);
-    println!(
+    outln!(
         "{} {} record(s) from {topic}{}",
         if dry_run {
             "would redrive"
@@ -181,9 +192,9 @@ async fn redrive(
         } else {
             String::new()
         }
-    );
+    )?;
     for (target, n) in &plan.targets {
-        println!("  {n:>6} -> {target}");
+        outln!("  {n:>6} -> {}", crate::domain::sanitize(target))?;
     }
     if dry_run || plan.items.is_empty() {
         return Ok(());
@@ -201,13 +212,13 @@ async fn redrive(
     });
     let result = json!({"delivered": outcome.delivered, "failed": outcome.failed.len()});
     audit::record(settings, audit::action::DLQ_REDRIVE, params, result)?;
-    println!(
+    outln!(
         "delivered {}, failed {}",
         outcome.delivered,
         outcome.failed.len()
-    );
+    )?;
     for f in &outcome.failed {
-        eprintln!("  failed: {f}");
+        eprintln!("  failed: {}", crate::domain::sanitize(&f.to_string()));
     }
     if outcome.failed.is_empty() {
         Ok(())

@@ -8,7 +8,7 @@ use std::io::Write;
 use color_eyre::eyre::Result;
 use serde_json::json;
 
-use super::{UserError, confirm, dash, outcome};
+use super::{UserError, confirm, dash, outcome, outln, put_line};
 use crate::audit::{self, action};
 use crate::cli::{GroupsCommand, ResetOffsetsArgs};
 use crate::config::Settings;
@@ -29,7 +29,7 @@ pub async fn run(settings: &Settings, cmd: &GroupsCommand) -> Result<()> {
             let groups = admin::list_consumer_groups(settings).await?;
             let mut out = std::io::stdout().lock();
             if *json {
-                serde_json::to_writer_pretty(&mut out, &groups)?;
+                crate::domain::text::write_json(&mut out, &groups, true)?;
                 writeln!(out)?;
             } else {
                 write_list(&mut out, &groups)?;
@@ -42,7 +42,7 @@ pub async fn run(settings: &Settings, cmd: &GroupsCommand) -> Result<()> {
             let detail = admin::describe_consumer_group(settings, group).await?;
             let mut out = std::io::stdout().lock();
             if *json {
-                serde_json::to_writer_pretty(&mut out, &detail)?;
+                crate::domain::text::write_json(&mut out, &detail, true)?;
                 writeln!(out)?;
             } else {
                 write_detail(&mut out, &detail)?;
@@ -63,7 +63,7 @@ pub async fn run(settings: &Settings, cmd: &GroupsCommand) -> Result<()> {
                 outcome(&res, |_| "ok".into()),
             )?;
             res?;
-            println!("deleted consumer group {group}");
+            outln!("deleted consumer group {}", crate::domain::sanitize(group))?;
         }
     }
     Ok(())
@@ -125,7 +125,7 @@ async fn reset(settings: &Settings, args: &ResetOffsetsArgs) -> Result<()> {
     let plan = admin::plan_reset(settings, &args.group, spec, &scope).await?;
     let mut out = std::io::stdout().lock();
     if args.json {
-        serde_json::to_writer_pretty(&mut out, &plan)?;
+        crate::domain::text::write_json(&mut out, &plan, true)?;
         writeln!(out)?;
     } else {
         write_plan(&mut out, &plan)?;
@@ -146,27 +146,31 @@ async fn reset(settings: &Settings, args: &ResetOffsetsArgs) -> Result<()> {
     eprintln!(
         "committed {} offset(s) for group {}",
         committed.len(),
-        plan.group
+        crate::domain::sanitize(&plan.group)
     );
     Ok(())
 }
 
 /// `GROUP TOPIC PARTITION CURRENT-OFFSET NEW-OFFSET`.
 pub(crate) fn write_plan(out: &mut impl Write, plan: &ResetPlan) -> std::io::Result<()> {
-    writeln!(
+    put_line(
         out,
-        "{:<32} {:<40} {:>9} {:>14} {:>14}",
-        "GROUP", "TOPIC", "PARTITION", "CURRENT-OFFSET", "NEW-OFFSET"
+        &format!(
+            "{:<32} {:<40} {:>9} {:>14} {:>14}",
+            "GROUP", "TOPIC", "PARTITION", "CURRENT-OFFSET", "NEW-OFFSET"
+        ),
     )?;
     for r in &plan.rows {
-        writeln!(
+        put_line(
             out,
-            "{:<32} {:<40} {:>9} {:>14} {:>14}",
-            plan.group,
-            r.topic,
-            r.partition,
-            dash(&r.current_offset),
-            r.new_offset
+            &format!(
+                "{:<32} {:<40} {:>9} {:>14} {:>14}",
+                plan.group,
+                r.topic,
+                r.partition,
+                dash(&r.current_offset),
+                r.new_offset
+            ),
         )?;
     }
     Ok(())
@@ -174,23 +178,24 @@ pub(crate) fn write_plan(out: &mut impl Write, plan: &ResetPlan) -> std::io::Res
 
 /// `GROUP STATE MEMBERS PROTOCOL`.
 pub(crate) fn write_list(out: &mut impl Write, groups: &[GroupSummary]) -> std::io::Result<()> {
-    writeln!(
+    put_line(
         out,
-        "{:<48} {:<20} {:>7} PROTOCOL",
-        "GROUP", "STATE", "MEMBERS"
+        &format!("{:<48} {:<20} {:>7} PROTOCOL", "GROUP", "STATE", "MEMBERS"),
     )?;
     for g in groups {
-        writeln!(
+        put_line(
             out,
-            "{:<48} {:<20} {:>7} {}",
-            g.name,
-            g.state,
-            g.members,
-            if g.protocol_type.is_empty() {
-                "-"
-            } else {
-                &g.protocol_type
-            }
+            &format!(
+                "{:<48} {:<20} {:>7} {}",
+                g.name,
+                g.state,
+                g.members,
+                if g.protocol_type.is_empty() {
+                    "-"
+                } else {
+                    &g.protocol_type
+                }
+            ),
         )?;
     }
     Ok(())
@@ -199,19 +204,23 @@ pub(crate) fn write_list(out: &mut impl Write, groups: &[GroupSummary]) -> std::
 /// Members with assignments, then offsets with lag, in the vocabulary of
 /// `kafka-consumer-groups --describe`.
 pub(crate) fn write_detail(out: &mut impl Write, d: &GroupDetail) -> std::io::Result<()> {
-    writeln!(
+    put_line(
         out,
-        "Group: {}  State: {}  Members: {}",
-        d.info.name,
-        d.info.state,
-        d.info.members.len()
+        &format!(
+            "Group: {}  State: {}  Members: {}",
+            d.info.name,
+            d.info.state,
+            d.info.members.len()
+        ),
     )?;
     if !d.info.members.is_empty() {
         writeln!(out)?;
-        writeln!(
+        put_line(
             out,
-            "{:<56} {:<16} {:<24} ASSIGNMENT",
-            "CONSUMER-ID", "HOST", "CLIENT-ID"
+            &format!(
+                "{:<56} {:<16} {:<24} ASSIGNMENT",
+                "CONSUMER-ID", "HOST", "CLIENT-ID"
+            ),
         )?;
         for m in &d.info.members {
             let assignment = m
@@ -220,40 +229,46 @@ pub(crate) fn write_detail(out: &mut impl Write, d: &GroupDetail) -> std::io::Re
                 .map(|(t, p)| format!("{t}:{p}"))
                 .collect::<Vec<_>>()
                 .join(",");
-            writeln!(
+            put_line(
                 out,
-                "{:<56} {:<16} {:<24} {}",
-                m.id,
-                m.host,
-                m.client_id,
-                if assignment.is_empty() {
-                    "-".to_string()
-                } else {
-                    assignment
-                }
+                &format!(
+                    "{:<56} {:<16} {:<24} {}",
+                    m.id,
+                    m.host,
+                    m.client_id,
+                    if assignment.is_empty() {
+                        "-".to_string()
+                    } else {
+                        assignment
+                    }
+                ),
             )?;
         }
     }
     writeln!(out)?;
-    writeln!(
+    put_line(
         out,
-        "{:<40} {:>9} {:>14} {:>14} {:>8} {:<56} {:<16} CLIENT-ID",
-        "TOPIC", "PARTITION", "CURRENT-OFFSET", "LOG-END-OFFSET", "LAG", "CONSUMER-ID", "HOST"
+        &format!(
+            "{:<40} {:>9} {:>14} {:>14} {:>8} {:<56} {:<16} CLIENT-ID",
+            "TOPIC", "PARTITION", "CURRENT-OFFSET", "LOG-END-OFFSET", "LAG", "CONSUMER-ID", "HOST"
+        ),
     )?;
     for p in &d.offsets.partitions {
         // LAG as Kafka's tool computes it: log end minus committed.
         let lag = p.current_offset.map(|c| p.log_end_offset - c);
-        writeln!(
+        put_line(
             out,
-            "{:<40} {:>9} {:>14} {:>14} {:>8} {:<56} {:<16} {}",
-            p.topic,
-            p.partition,
-            dash(&p.current_offset),
-            p.log_end_offset,
-            dash(&lag),
-            dash(&p.consumer_id),
-            dash(&p.host),
-            dash(&p.client_id)
+            &format!(
+                "{:<40} {:>9} {:>14} {:>14} {:>8} {:<56} {:<16} {}",
+                p.topic,
+                p.partition,
+                dash(&p.current_offset),
+                p.log_end_offset,
+                dash(&lag),
+                dash(&p.consumer_id),
+                dash(&p.host),
+                dash(&p.client_id)
+            ),
         )?;
     }
     Ok(())

@@ -3,6 +3,7 @@
 use color_eyre::eyre::{Result, eyre};
 use uuid::Uuid;
 
+use super::outln;
 use crate::cli::InjectArgs;
 use crate::config::Settings;
 use crate::domain::Envelope;
@@ -114,7 +115,7 @@ pub async fn run(settings: &Settings, args: &InjectArgs) -> Result<()> {
         return Err(eyre!("the event was queued instead of delivered"));
     };
     if args.json {
-        println!(
+        outln!(
             "{}",
             serde_json::json!({
                 "event_id": req.envelope.event_id,
@@ -123,12 +124,15 @@ pub async fn run(settings: &Settings, args: &InjectArgs) -> Result<()> {
                 "partition": delivery.partition,
                 "offset": delivery.offset,
             })
-        );
+        )?;
     } else {
-        println!(
+        outln!(
             "event_id={} topic={} partition={} offset={}",
-            req.envelope.event_id, delivery.topic, delivery.partition, delivery.offset
-        );
+            req.envelope.event_id,
+            delivery.topic,
+            delivery.partition,
+            delivery.offset
+        )?;
     }
     Ok(())
 }

@@ -6,11 +6,12 @@ use std::process::ExitCode;
 
 use color_eyre::eyre::Result;
 
+use super::put_line;
 use crate::cli::LagArgs;
 use crate::config::Settings;
 use crate::kafka::check_reachable;
 use crate::kafka::groups::poll_groups;
-use crate::lag::{GroupLag, LagReport, LagTracker};
+use crate::lag::{GroupLag, LagReport, LagTracker, SecondsSource};
 
 /// Exit status when a `--fail-above-*` threshold is crossed.
 pub const THRESHOLD_EXIT: u8 = 3;
@@ -36,7 +37,7 @@ pub async fn run(settings: &Settings, args: &LagArgs) -> Result<ExitCode> {
     };
     let mut out = std::io::stdout().lock();
     if args.json {
-        serde_json::to_writer_pretty(&mut out, &report)?;
+        crate::domain::text::write_json(&mut out, &report, true)?;
         writeln!(out)?;
     } else {
         write_table(&mut out, &report)?;
@@ -65,43 +66,57 @@ fn secs(v: Option<f64>) -> String {
     v.map_or_else(|| "-".to_string(), |s| format!("{s:.1}"))
 }
 
+/// Lag seconds, `~` in front when estimated (see the note under the table).
+fn age(v: Option<f64>, source: Option<SecondsSource>) -> String {
+    match source {
+        Some(SecondsSource::Interpolated) => format!("~{}", secs(v)),
+        _ => secs(v),
+    }
+}
+
 /// Writes the report as two tables: groups, then partitions.
 pub fn write_table(out: &mut impl Write, report: &LagReport) -> std::io::Result<()> {
     if let Some(note) = &report.note {
         writeln!(out, "note: {note}")?;
     }
-    writeln!(
+    put_line(
         out,
-        "{:<32} {:<12} {:>7} {:<6} {:>10} {:>9} {:>11} {:>9}",
-        "GROUP", "STATE", "MEMBERS", "STATUS", "TOTAL-LAG", "MAX-LAG", "LAG-SECONDS", "DRAIN-S"
+        &format!(
+            "{:<32} {:<12} {:>7} {:<6} {:>10} {:>9} {:>11} {:>9}",
+            "GROUP", "STATE", "MEMBERS", "STATUS", "TOTAL-LAG", "MAX-LAG", "LAG-SECONDS", "DRAIN-S"
+        ),
     )?;
     for g in &report.groups {
-        writeln!(
+        put_line(
             out,
-            "{:<32} {:<12} {:>7} {:<6} {:>10} {:>9} {:>11} {:>9}",
-            g.group,
-            g.state,
-            g.members,
-            g.status.label(),
-            dash(&g.total_lag),
-            dash(&g.max_lag),
-            secs(g.lag_seconds),
-            secs(g.drain_seconds),
+            &format!(
+                "{:<32} {:<12} {:>7} {:<6} {:>10} {:>9} {:>11} {:>9}",
+                g.group,
+                g.state,
+                g.members,
+                g.status.label(),
+                dash(&g.total_lag),
+                dash(&g.max_lag),
+                age(g.lag_seconds, g.lag_seconds_source),
+                secs(g.drain_seconds),
+            ),
         )?;
     }
     writeln!(out)?;
-    writeln!(
+    put_line(
         out,
-        "{:<32} {:<24} {:>9} {:>14} {:>14} {:>8} {:>11} {:<40} {:<16} CLIENT-ID",
-        "GROUP",
-        "TOPIC",
-        "PARTITION",
-        "CURRENT-OFFSET",
-        "LOG-END-OFFSET",
-        "LAG",
-        "LAG-SECONDS",
-        "CONSUMER-ID",
-        "HOST",
+        &format!(
+            "{:<32} {:<24} {:>9} {:>14} {:>14} {:>8} {:>11} {:<40} {:<16} CLIENT-ID",
+            "GROUP",
+            "TOPIC",
+            "PARTITION",
+            "CURRENT-OFFSET",
+            "LOG-END-OFFSET",
+            "LAG",
+            "LAG-SECONDS",
+            "CONSUMER-ID",
+            "HOST",
+        ),
     )?;
     for g in &report.groups {
         for p in &g.partitions {
@@ -109,21 +124,34 @@ pub fn write_table(out: &mut impl Write, report: &LagReport) -> std::io::Result<
                 Some(n) => format!("{} ({n} deleted unread)", dash(&p.lag)),
                 None => dash(&p.lag),
             };
-            writeln!(
+            put_line(
                 out,
-                "{:<32} {:<24} {:>9} {:>14} {:>14} {:>8} {:>11} {:<40} {:<16} {}",
-                g.group,
-                p.topic,
-                p.partition,
-                dash(&p.current_offset),
-                p.log_end_offset,
-                lag,
-                secs(p.lag_seconds),
-                dash(&p.consumer_id),
-                dash(&p.host),
-                dash(&p.client_id),
+                &format!(
+                    "{:<32} {:<24} {:>9} {:>14} {:>14} {:>8} {:>11} {:<40} {:<16} {}",
+                    g.group,
+                    p.topic,
+                    p.partition,
+                    dash(&p.current_offset),
+                    p.log_end_offset,
+                    lag,
+                    age(p.lag_seconds, p.lag_seconds_source),
+                    dash(&p.consumer_id),
+                    dash(&p.host),
+                    dash(&p.client_id),
+                ),
             )?;
         }
+    }
+    let estimated = report.groups.iter().any(|g| {
+        g.partitions
+            .iter()
+            .any(|p| p.lag_seconds_source == Some(SecondsSource::Interpolated))
+    });
+    if estimated {
+        writeln!(
+            out,
+            "\n~ estimated: the record at the committed offset is gone (deleted or compacted), so its age was interpolated from the log-end history"
+        )?;
     }
     Ok(())
 }

@@ -65,3 +65,32 @@ pub(crate) fn dash<T: ToString>(v: &Option<T>) -> String {
     v.as_ref()
         .map_or_else(|| "-".to_string(), ToString::to_string)
 }
+
+/// Writes one line of human-readable output: `text` with every control
+/// character shown visibly ([`crate::domain::sanitize`]: group ids, keys and
+/// broker errors are chosen by others), then a newline.
+pub(crate) fn put_line(out: &mut impl std::io::Write, text: &str) -> std::io::Result<()> {
+    writeln!(out, "{}", crate::domain::sanitize(text))
+}
+
+/// True when `e` is, or was caused by, a write to a closed pipe: the reader
+/// (`| head`) has all it wanted, so the command ends quietly and successfully.
+pub fn is_broken_pipe(e: &color_eyre::Report) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            || c.downcast_ref::<serde_json::Error>()
+                .and_then(|j| j.io_error_kind())
+                .is_some_and(|k| k == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// `println!` that returns the write's error instead of panicking on a
+/// closed pipe.
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        writeln!(std::io::stdout(), $($arg)*)
+    }};
+}
+pub(crate) use outln;

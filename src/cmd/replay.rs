@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use color_eyre::eyre::{Result, eyre};
 
+use super::outln;
 use crate::audit;
 use crate::bridge::{self, BridgeConfig};
 use crate::bus::Bus;
@@ -63,7 +64,7 @@ pub async fn run(settings: &Settings, args: &ReplayArgs) -> Result<()> {
         let s = settings.clone();
         tokio::task::spawn_blocking(move || replay::plan(&s, request)).await??
     };
-    println!(
+    outln!(
         "{} {}",
         if args.dry_run {
             "would replay"
@@ -71,9 +72,9 @@ pub async fn run(settings: &Settings, args: &ReplayArgs) -> Result<()> {
             "replaying"
         },
         plan.summary()
-    );
+    )?;
     for line in plan.partition_lines() {
-        println!("  {line}");
+        outln!("  {line}")?;
     }
     if args.dry_run || plan.records.is_empty() {
         return Ok(());
@@ -98,7 +99,7 @@ pub async fn run(settings: &Settings, args: &ReplayArgs) -> Result<()> {
             let out = replay::execute(&plan, Sink::Handlers(&handle.redeliverer()), progress).await;
             let effects = handle.metrics_now().total();
             let left = handle.shutdown_report().await?;
-            println!(
+            outln!(
                 "handlers: {} effect(s) published, {} dead-lettered{}",
                 effects.published,
                 effects.dead_lettered,
@@ -107,12 +108,12 @@ pub async fn run(settings: &Settings, args: &ReplayArgs) -> Result<()> {
                 } else {
                     String::new()
                 }
-            );
+            )?;
             out
         }
     };
     replay::audit(settings, &plan, &outcome)?;
-    println!("{}", outcome.summary());
+    outln!("{}", outcome.summary())?;
     match &outcome.first_error {
         None => Ok(()),
         Some(e) => Err(eyre!(

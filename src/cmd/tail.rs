@@ -1,7 +1,7 @@
 //! `eventdeck tail`: read topics or contexts and print each record decoded, as JSON
 //! lines, aligned text, or raw values. Undecodable records are printed too.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 
 use color_eyre::eyre::{Result, eyre};
 use tokio::sync::mpsc;
@@ -11,6 +11,10 @@ use crate::config::Settings;
 use crate::domain::TopicMap;
 use crate::kafka::consume::{TailEvent, tail};
 use crate::kafka::{ConsumedRecord, StartAt, TailOptions};
+
+/// Said once when `--format raw` writes to a terminal.
+pub const RAW_ON_TERMINAL: &str = "eventdeck: warning: --format raw writes record values as they are; \
+they may hold terminal control sequences (redirect to a file or pipe, or use --format pretty)";
 
 /// Records buffered between the Kafka reader and stdout.
 const CHANNEL_CAPACITY: usize = 4096;
@@ -39,6 +43,9 @@ pub async fn run(settings: &Settings, args: &TailArgs) -> Result<()> {
     };
     let format = args.format;
     let contexts = settings.topics.clone();
+    if format == TailFormat::Raw && std::io::stdout().is_terminal() {
+        eprintln!("{RAW_ON_TERMINAL}");
+    }
     let writer = tokio::task::spawn_blocking(move || -> std::io::Result<()> {
         let stdout = std::io::stdout();
         let mut out = std::io::BufWriter::new(stdout.lock());
@@ -51,7 +58,7 @@ pub async fn run(settings: &Settings, args: &TailArgs) -> Result<()> {
                 }
                 TailEvent::Warning(w) => {
                     out.flush()?;
-                    eprintln!("eventdeck: warning: {w}");
+                    eprintln!("eventdeck: warning: {}", crate::domain::sanitize(&w));
                 }
             }
             if rx.is_empty() {
@@ -86,7 +93,7 @@ fn write_record(
         }
         TailFormat::Json => {
             let decoded = rec.decode_in(topics);
-            serde_json::to_writer(&mut *out, &rec.to_json(&decoded))?;
+            crate::domain::text::write_json(&mut *out, &rec.to_json(&decoded), false)?;
             out.write_all(b"\n")
         }
         TailFormat::Pretty => {
@@ -100,8 +107,9 @@ fn write_record(
                 .event_type()
                 .map(str::to_string)
                 .unwrap_or_else(|| format!("({})", decoded.kind().as_str()));
-            writeln!(
-                out,
+            // Key, headers (context and type may come from them) and value
+            // are chosen by whoever produced the record: the line is sanitized.
+            let line = format!(
                 "{time} {:<24} {:<14} {:<22} {:<16} {}",
                 format!("{}[{}]@{}", rec.topic, rec.partition, rec.offset),
                 ctx,
@@ -111,7 +119,8 @@ fn write_record(
                     Some(e) => format!("{} !! {e}", decoded.summary(60)),
                     None => decoded.summary(100),
                 }
-            )
+            );
+            super::put_line(out, &line)
         }
     }
 }

@@ -8,20 +8,47 @@ use color_eyre::eyre::Result;
 use serde::Serialize;
 use serde_json::json;
 
-use super::{confirm, key_values, outcome};
+use super::{confirm, key_values, outcome, outln, put_line};
 use crate::audit::{self, action};
 use crate::cli::TopicsCommand;
 use crate::config::Settings;
 use crate::kafka::admin::{self, ConfigValue, NewTopicSpec, TopicDetail};
+use crate::provision::{InitRequest, init_topics};
 
 /// Runs `eventdeck topics ...`.
 pub async fn run(settings: &Settings, cmd: &TopicsCommand) -> Result<()> {
     match cmd {
+        TopicsCommand::Init {
+            partitions,
+            replication_factor,
+            dry_run,
+            json,
+        } => {
+            let req = InitRequest {
+                partitions: *partitions,
+                replication_factor: *replication_factor,
+                dry_run: *dry_run,
+            };
+            let done = init_topics(settings, &req).await?;
+            let mut out = std::io::stdout().lock();
+            if *json {
+                serde_json::to_writer_pretty(&mut out, &done)?;
+                writeln!(out)?;
+            } else {
+                for line in done.lines() {
+                    writeln!(out, "{line}")?;
+                }
+                writeln!(out, "{}", done.summary())?;
+            }
+            if !done.failed.is_empty() {
+                return Err(color_eyre::eyre::eyre!("{}", done.summary()));
+            }
+        }
         TopicsCommand::List { internal, json } => {
             let topics = admin::list_topics(settings, *internal).await?;
             let mut out = std::io::stdout().lock();
             if *json {
-                serde_json::to_writer_pretty(&mut out, &topics)?;
+                crate::domain::text::write_json(&mut out, &topics, true)?;
                 writeln!(out)?;
             } else {
                 write_list(&mut out, &topics)?;
@@ -46,7 +73,7 @@ pub async fn run(settings: &Settings, cmd: &TopicsCommand) -> Result<()> {
                     detail: &detail,
                     configs: &configs,
                 };
-                serde_json::to_writer_pretty(&mut out, &d)?;
+                crate::domain::text::write_json(&mut out, &d, true)?;
                 writeln!(out)?;
             } else {
                 write_detail(&mut out, &detail, &configs)?;
@@ -76,9 +103,9 @@ pub async fn run(settings: &Settings, cmd: &TopicsCommand) -> Result<()> {
                 outcome(&res, |_| "ok".into()),
             )?;
             res?;
-            println!(
+            outln!(
                 "created topic {topic}: {partitions} partition(s), replication factor {replication_factor}"
-            );
+            )?;
         }
         TopicsCommand::Delete { topic, yes } => {
             audit::authorize(settings, action::TOPIC_DELETE)?;
@@ -91,7 +118,7 @@ pub async fn run(settings: &Settings, cmd: &TopicsCommand) -> Result<()> {
                 outcome(&res, |_| "ok".into()),
             )?;
             res?;
-            println!("deleted topic {topic}");
+            outln!("deleted topic {topic}")?;
         }
         TopicsCommand::Config {
             topic,
@@ -118,7 +145,7 @@ pub async fn run(settings: &Settings, cmd: &TopicsCommand) -> Result<()> {
                 configs.iter().filter(|c| *all || c.is_override()).collect();
             let mut out = std::io::stdout().lock();
             if *json {
-                serde_json::to_writer_pretty(&mut out, &shown)?;
+                crate::domain::text::write_json(&mut out, &shown, true)?;
                 writeln!(out)?;
             } else {
                 write_configs(&mut out, &shown)?;
@@ -134,7 +161,7 @@ pub async fn run(settings: &Settings, cmd: &TopicsCommand) -> Result<()> {
                 outcome(&res, |before| json!({ "before": before, "after": count })),
             )?;
             let before = res?;
-            println!("topic {topic}: {before} -> {count} partition(s)");
+            outln!("topic {topic}: {before} -> {count} partition(s)")?;
         }
         TopicsCommand::Empty { topic, yes } => {
             audit::authorize(settings, action::TOPIC_EMPTY)?;
@@ -151,12 +178,14 @@ pub async fn run(settings: &Settings, cmd: &TopicsCommand) -> Result<()> {
             )?;
             let parts = res?;
             let total: i64 = parts.iter().map(|p| p.deleted).sum();
-            println!("emptied topic {topic}: {total} record(s) deleted");
+            outln!("emptied topic {topic}: {total} record(s) deleted")?;
             for p in &parts {
-                println!(
+                outln!(
                     "  partition {}: {} deleted, log start now {}",
-                    p.partition, p.deleted, p.low
-                );
+                    p.partition,
+                    p.deleted,
+                    p.low
+                )?;
             }
         }
     }
@@ -165,20 +194,24 @@ pub async fn run(settings: &Settings, cmd: &TopicsCommand) -> Result<()> {
 
 /// `TOPIC PARTITIONS RF EST-COUNT UNDER-REPLICATED`.
 pub(crate) fn write_list(out: &mut impl Write, topics: &[TopicDetail]) -> std::io::Result<()> {
-    writeln!(
+    put_line(
         out,
-        "{:<48} {:>10} {:>3} {:>12} {:>16}",
-        "TOPIC", "PARTITIONS", "RF", "EST-COUNT", "UNDER-REPLICATED"
+        &format!(
+            "{:<48} {:>10} {:>3} {:>12} {:>16}",
+            "TOPIC", "PARTITIONS", "RF", "EST-COUNT", "UNDER-REPLICATED"
+        ),
     )?;
     for t in topics {
-        writeln!(
+        put_line(
             out,
-            "{:<48} {:>10} {:>3} {:>12} {:>16}",
-            t.name,
-            t.partitions.len(),
-            t.replication_factor,
-            t.estimated_count,
-            t.under_replicated()
+            &format!(
+                "{:<48} {:>10} {:>3} {:>12} {:>16}",
+                t.name,
+                t.partitions.len(),
+                t.replication_factor,
+                t.estimated_count,
+                t.under_replicated()
+            ),
         )?;
     }
     Ok(())
@@ -194,30 +227,36 @@ pub(crate) fn write_detail(
     t: &TopicDetail,
     configs: &[ConfigValue],
 ) -> std::io::Result<()> {
-    writeln!(
+    put_line(
         out,
-        "Topic: {}  Partitions: {}  ReplicationFactor: {}  EstimatedCount: {}",
-        t.name,
-        t.partitions.len(),
-        t.replication_factor,
-        t.estimated_count
+        &format!(
+            "Topic: {}  Partitions: {}  ReplicationFactor: {}  EstimatedCount: {}",
+            t.name,
+            t.partitions.len(),
+            t.replication_factor,
+            t.estimated_count
+        ),
     )?;
-    writeln!(
+    put_line(
         out,
-        "{:>9} {:>6} {:<12} {:<12} {:>12} {:>12} {:>10}",
-        "PARTITION", "LEADER", "REPLICAS", "ISR", "LOW", "HIGH", "COUNT"
+        &format!(
+            "{:>9} {:>6} {:<12} {:<12} {:>12} {:>12} {:>10}",
+            "PARTITION", "LEADER", "REPLICAS", "ISR", "LOW", "HIGH", "COUNT"
+        ),
     )?;
     for p in &t.partitions {
-        writeln!(
+        put_line(
             out,
-            "{:>9} {:>6} {:<12} {:<12} {:>12} {:>12} {:>10}",
-            p.partition,
-            p.leader,
-            ids(&p.replicas),
-            ids(&p.isr),
-            p.low,
-            p.high,
-            (p.high - p.low).max(0)
+            &format!(
+                "{:>9} {:>6} {:<12} {:<12} {:>12} {:>12} {:>10}",
+                p.partition,
+                p.leader,
+                ids(&p.replicas),
+                ids(&p.isr),
+                p.low,
+                p.high,
+                (p.high - p.low).max(0)
+            ),
         )?;
     }
     if configs.is_empty() {
@@ -225,7 +264,7 @@ pub(crate) fn write_detail(
     } else {
         writeln!(out, "Configs:")?;
         for c in configs {
-            writeln!(out, "  {}={}", c.name, super::dash(&c.value))?;
+            put_line(out, &format!("  {}={}", c.name, super::dash(&c.value)))?;
         }
     }
     Ok(())
@@ -233,15 +272,44 @@ pub(crate) fn write_detail(
 
 /// `NAME VALUE SOURCE`.
 pub(crate) fn write_configs(out: &mut impl Write, configs: &[&ConfigValue]) -> std::io::Result<()> {
-    writeln!(out, "{:<44} {:<32} SOURCE", "NAME", "VALUE")?;
+    put_line(out, &format!("{:<44} {:<32} SOURCE", "NAME", "VALUE"))?;
     for c in configs {
-        writeln!(
+        put_line(
             out,
-            "{:<44} {:<32} {}",
-            c.name,
-            super::dash(&c.value),
-            c.source
+            &format!("{:<44} {:<32} {}", c.name, super::dash(&c.value), c.source),
         )?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Real Kafka validates topic configs, so no control character reaches
+    // one there: the table is tested with what a broker could send.
+    #[test]
+    fn describe_shows_control_characters_in_configs_visibly() {
+        let detail = TopicDetail {
+            name: "t".into(),
+            partitions: Vec::new(),
+            replication_factor: 1,
+            estimated_count: 0,
+        };
+        let configs = [ConfigValue {
+            name: "x\u{1b}]0;n\u{7}".into(),
+            value: Some("v\u{1b}[2J\u{9b}\u{7f}\nz".into()),
+            source: "topic".into(),
+            is_default: false,
+            read_only: false,
+        }];
+        let mut out = Vec::new();
+        write_detail(&mut out, &detail, &configs).expect("write");
+        let text = String::from_utf8(out).expect("UTF-8");
+        assert!(text.contains("  x·]0;n·=v·[2J···z\n"), "{text}");
+        assert!(
+            !text.chars().any(|c| c.is_control() && c != '\n'),
+            "{text:?}"
+        );
+    }
 }

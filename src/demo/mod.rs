@@ -74,6 +74,7 @@ impl Demo {
         let broker = EmbeddedBroker::start(1, &topics).wrap_err("starting the embedded broker")?;
         let mut settings = base.clone();
         settings.brokers = broker.bootstrap_servers().to_string();
+        settings.brokers_configured = true;
         // The user's security settings and -X belong to their cluster, not this one.
         settings.security = Default::default();
         settings.properties.clear();
@@ -163,20 +164,55 @@ impl Demo {
     }
 
     /// Stops the scenario and the slow consumer, then the bridge and the broker.
-    pub async fn stop(mut self) {
+    pub async fn stop(self) {
+        self.stop_by(tokio::time::Instant::now() + CONSOLE_STOP)
+            .await;
+    }
+
+    /// [`Self::stop`], giving up on what is not done by `deadline` (the demo's
+    /// outbox is a temporary directory: nothing is lost that anyone keeps).
+    pub async fn stop_by(mut self, deadline: tokio::time::Instant) {
         let _ = self.stop.send(true);
-        if let Some(bridge) = self.bridge.take()
-            && let Err(e) = bridge.shutdown().await
-        {
-            tracing::warn!(error = %e, "demo bridge shutdown");
+        if let Some(bridge) = self.bridge.take() {
+            match tokio::time::timeout_at(deadline, bridge.shutdown()).await {
+                Ok(Err(e)) => tracing::warn!(error = %e, "demo bridge shutdown"),
+                Err(_) => tracing::warn!("demo bridge shutdown cut short"),
+                Ok(Ok(())) => {}
+            }
         }
-        let _ = tokio::time::timeout(Duration::from_secs(5), async {
+        let _ = tokio::time::timeout_at(deadline, async {
             while self.tasks.join_next().await.is_some() {}
         })
         .await;
         self.tasks.abort_all();
     }
+
+    /// Stops the scenario, waits (until `deadline`) for the bridge to deliver
+    /// what it holds, and returns its counts, which then add up: every event
+    /// and dead letter is delivered, still in the outbox, or set aside.
+    async fn settle(&self, deadline: tokio::time::Instant) -> BridgeCounts {
+        let _ = self.stop.send(true);
+        let Some(bridge) = &self.bridge else {
+            return BridgeCounts::default();
+        };
+        loop {
+            let counts = BridgeCounts::from(&bridge.metrics_now());
+            if counts.settled() || tokio::time::Instant::now() >= deadline {
+                return counts;
+            }
+            tokio::time::sleep(SETTLE_POLL).await;
+        }
+    }
 }
+
+/// How long the console's demo may take to stop.
+const CONSOLE_STOP: Duration = Duration::from_secs(5);
+/// What a headless demo may spend stopping, after the time it was asked to
+/// run: the reader, the lag poll, the bridge's last deliveries and its
+/// shutdown share it, so the command ends within a second of that time.
+pub const HEADLESS_STOP_BUDGET: Duration = Duration::from_millis(500);
+/// How often [`Demo::settle`] looks at the bridge's counts.
+const SETTLE_POLL: Duration = Duration::from_millis(10);
 
 /// What `eventdeck demo --headless` prints at the end.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -195,12 +231,14 @@ pub struct Summary {
     pub bridge: BridgeCounts,
 }
 
-/// The bridge's totals at the end of a headless demo.
-#[derive(Debug, Clone, Default, serde::Serialize)]
+/// The bridge's totals at the end of a headless demo. Every event published
+/// and every dead letter written is a record for Kafka:
+/// `published + dead_lettered = delivered + outbox_depth + set_aside`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct BridgeCounts {
-    /// Published through the bridge.
+    /// Events published through the bridge (the scenario's and the reactions').
     pub published: u64,
-    /// Delivered to Kafka.
+    /// Records Kafka acknowledged: events and dead letters.
     pub delivered: u64,
     /// Handled by local handlers (reactions included).
     pub handled: u64,
@@ -210,6 +248,20 @@ pub struct BridgeCounts {
     pub dead_lettered: u64,
     /// Left in the outbox.
     pub outbox_depth: u64,
+    /// Refused by Kafka for good and set aside.
+    pub set_aside: u64,
+}
+
+impl BridgeCounts {
+    /// Records the bridge had for Kafka: its events and its dead letters.
+    pub fn records_for_kafka(&self) -> u64 {
+        self.published + self.dead_lettered
+    }
+
+    /// True when every record for Kafka is accounted for: nothing in flight.
+    pub fn settled(&self) -> bool {
+        self.outbox_depth == 0 && self.records_for_kafka() == self.delivered + self.set_aside
+    }
 }
 
 impl From<&MetricsSnapshot> for BridgeCounts {
@@ -222,23 +274,28 @@ impl From<&MetricsSnapshot> for BridgeCounts {
             handler_errors: t.handler_errors,
             dead_lettered: t.dead_lettered,
             outbox_depth: m.outbox_depth,
+            set_aside: t.set_aside,
         }
     }
 }
 
-/// The header line: bridge throughput, outbox and DLQ. Events Kafka refused
-/// for good come first once there are any (the log says where they are): the
-/// end of the header is what a narrow terminal cuts off.
+/// The header's bridge fields, most important first, separated by ` · `:
+/// events Kafka refused for good once there are any (the log says where they
+/// are), the DLQ and the outbox, then throughput. A narrow header drops whole
+/// fields from the end.
 pub fn status_text(m: &MetricsSnapshot) -> String {
     let t = m.total();
     let counts = format!(
-        "bridge: {} published · {} handled · outbox {} · DLQ {}",
-        t.published, t.handled, m.outbox_depth, t.dead_lettered
+        "DLQ {} · outbox {} · {} published · {} handled",
+        t.dead_lettered, m.outbox_depth, t.published, t.handled
     );
     if t.set_aside == 0 {
-        return counts;
+        return format!("bridge: {counts}");
     }
-    format!("{} refused by Kafka, set aside · {counts}", t.set_aside)
+    format!(
+        "bridge: {} refused by Kafka, set aside · {counts}",
+        t.set_aside
+    )
 }
 
 /// The demo's flaky handler: audits new tasks, and for one task in
@@ -259,6 +316,28 @@ fn flaky_handler() -> Arc<dyn crate::bus::Handler> {
     )
 }
 
+impl BridgeCounts {
+    /// Two lines: where the records for Kafka came from and where they are,
+    /// then the handlers' work.
+    pub fn render(&self) -> String {
+        let mut whereabouts = vec![format!("{} delivered", self.delivered)];
+        if self.set_aside > 0 {
+            whereabouts.push(format!("{} set aside", self.set_aside));
+        }
+        whereabouts.push(format!("{} still in the outbox", self.outbox_depth));
+        format!(
+            "bridge: {} events published + {} dead letters = {} records for Kafka: {}\n\
+             handlers: {} runs succeeded, {} failed after retries\n",
+            self.published,
+            self.dead_lettered,
+            self.records_for_kafka(),
+            whereabouts.join(", "),
+            self.handled,
+            self.handler_errors,
+        )
+    }
+}
+
 impl Summary {
     /// Human-readable lines.
     pub fn render(&self) -> String {
@@ -275,11 +354,7 @@ impl Summary {
         for (t, n) in &self.records_by_topic {
             out.push_str(&format!("  {t:<24} {n}\n"));
         }
-        let b = &self.bridge;
-        out.push_str(&format!(
-            "bridge: published {} delivered {} handled {} handler errors {} dead-lettered {} outbox {}\n",
-            b.published, b.delivered, b.handled, b.handler_errors, b.dead_lettered, b.outbox_depth
-        ));
+        out.push_str(&self.bridge.render());
         out.push_str(&format!(
             "slow group {SLOW_GROUP} lag: {}\n",
             self.slow_group_lag
@@ -291,7 +366,10 @@ impl Summary {
 
 /// Runs the demo without a terminal for `duration` and returns its summary.
 pub async fn run_headless(base: &Settings, rate: u32, duration: Duration) -> Result<Summary> {
-    let started = std::time::Instant::now();
+    let started = tokio::time::Instant::now();
+    // The time asked for counts from now: starting the broker and the bridge
+    // is part of it (it took up to 4 s on a busy machine).
+    let end = started + duration;
     let demo = Demo::start(base, rate).await?;
     let mut all_topics: Vec<String> = Vec::new();
     for t in demo.settings.topics.topics() {
@@ -309,11 +387,62 @@ pub async fn run_headless(base: &Settings, rate: u32, duration: Duration) -> Res
         };
         tokio::spawn(async move { tail(&settings, opts, tx).await })
     };
+    let records_by_topic = count_until(&mut rx, end).await;
+    let stop_by = tokio::time::Instant::now() + HEADLESS_STOP_BUDGET;
+    drop(rx);
+    let _ = tokio::time::timeout_at(stop_by, reader).await;
+    let slow_group_lag = {
+        let settings = demo.settings.clone();
+        let group = vec![SLOW_GROUP.to_string()];
+        tokio::time::timeout_at(
+            stop_by,
+            tokio::task::spawn_blocking(move || {
+                crate::kafka::groups::poll_groups(&settings, &group, &group)
+            }),
+        )
+        .await
+        .ok()
+        .and_then(Result::ok)
+        .and_then(|r| {
+            r.map_err(|e| tracing::warn!(error = %e, "demo lag poll failed"))
+                .ok()
+        })
+        .and_then(|poll| {
+            let mut report = crate::lag::LagTracker::default().apply(&poll);
+            report.groups.pop().and_then(|g| g.total_lag)
+        })
+    };
+    let bridge = demo.settle(stop_by).await;
+    let published = demo.stats.published_by_type();
+    let publish_errors = demo.stats.errors();
+    demo.stop_by(stop_by).await;
+    tracing::info!(
+        seconds = started.elapsed().as_secs_f64(),
+        "headless demo done"
+    );
+    Ok(Summary {
+        seconds: started.elapsed().as_secs_f64(),
+        published,
+        publish_errors,
+        records_by_topic,
+        slow_group_lag,
+        bridge,
+    })
+}
+
+/// Counts the records read back per topic until `end`, or until the reader
+/// stops. Records still arriving do not keep it past `end`.
+async fn count_until(
+    rx: &mut mpsc::Receiver<TailEvent>,
+    end: tokio::time::Instant,
+) -> BTreeMap<String, u64> {
     let mut records_by_topic: BTreeMap<String, u64> = BTreeMap::new();
-    let deadline = tokio::time::sleep(duration);
+    let deadline = tokio::time::sleep_until(end);
     tokio::pin!(deadline);
     loop {
         tokio::select! {
+            // First: a reader that always has records must not win every time.
+            biased;
             _ = &mut deadline => break,
             ev = rx.recv() => match ev {
                 Some(TailEvent::Records(rs)) => {
@@ -326,47 +455,97 @@ pub async fn run_headless(base: &Settings, rate: u32, duration: Duration) -> Res
             },
         }
     }
-    drop(rx);
-    let _ = reader.await;
-    let slow_group_lag = {
-        let settings = demo.settings.clone();
-        let group = vec![SLOW_GROUP.to_string()];
-        tokio::task::spawn_blocking(move || {
-            crate::kafka::groups::poll_groups(&settings, &group, &group)
-        })
-        .await
-        .ok()
-        .and_then(|r| {
-            r.map_err(|e| tracing::warn!(error = %e, "demo lag poll failed"))
-                .ok()
-        })
-        .and_then(|poll| {
-            let mut report = crate::lag::LagTracker::default().apply(&poll);
-            report.groups.pop().and_then(|g| g.total_lag)
-        })
-    };
-    let published = demo.stats.published_by_type();
-    let publish_errors = demo.stats.errors();
-    let bridge = demo
-        .bridge
-        .as_ref()
-        .map(|b| BridgeCounts::from(&*b.metrics().borrow()))
-        .unwrap_or_default();
-    demo.stop().await;
-    Ok(Summary {
-        seconds: started.elapsed().as_secs_f64(),
-        published,
-        publish_errors,
-        records_by_topic,
-        slow_group_lag,
-        bridge,
-    })
+    records_by_topic
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::bridge::metrics::ContextMetrics;
+
+    fn record(topic: &str) -> crate::kafka::ConsumedRecord {
+        crate::kafka::ConsumedRecord {
+            topic: topic.into(),
+            partition: 0,
+            offset: 0,
+            timestamp_ms: None,
+            key: None,
+            value: None,
+            headers: Default::default(),
+        }
+    }
+
+    #[tokio::test]
+    async fn counting_ends_at_the_deadline_while_records_keep_coming() {
+        let (tx, mut rx) = mpsc::channel(4);
+        let feeder = tokio::spawn(async move {
+            while tx
+                .send(TailEvent::Records(vec![record("debate.events")]))
+                .await
+                .is_ok()
+            {
+                tokio::task::yield_now().await;
+            }
+        });
+        let end = tokio::time::Instant::now() + Duration::from_millis(200);
+        // A cap for a hung loop, not a time budget.
+        let counts = tokio::time::timeout(Duration::from_secs(60), count_until(&mut rx, end))
+            .await
+            .expect("counting ended although records kept coming");
+        assert!(tokio::time::Instant::now() >= end);
+        assert!(counts["debate.events"] > 0, "{counts:?}");
+        drop(rx);
+        feeder.await.expect("feeder");
+    }
+
+    #[tokio::test]
+    async fn a_deadline_already_passed_ends_counting_before_any_record() {
+        // The start took longer than the run asked for: stop, even though
+        // records are waiting.
+        let (tx, mut rx) = mpsc::channel(4);
+        for _ in 0..4 {
+            tx.send(TailEvent::Records(vec![record("t")]))
+                .await
+                .expect("send");
+        }
+        let past = tokio::time::Instant::now() - Duration::from_millis(1);
+        let counts = count_until(&mut rx, past).await;
+        assert!(counts.is_empty(), "{counts:?}");
+    }
+
+    #[test]
+    fn the_summary_says_how_published_and_delivered_add_up() {
+        let counts = BridgeCounts {
+            published: 72,
+            delivered: 76,
+            handled: 40,
+            handler_errors: 4,
+            dead_lettered: 4,
+            outbox_depth: 0,
+            set_aside: 0,
+        };
+        assert!(counts.settled());
+        assert_eq!(
+            counts.render(),
+            "bridge: 72 events published + 4 dead letters = 76 records for Kafka: \
+             76 delivered, 0 still in the outbox\n\
+             handlers: 40 runs succeeded, 4 failed after retries\n"
+        );
+        let in_flight = BridgeCounts {
+            delivered: 70,
+            outbox_depth: 4,
+            set_aside: 2,
+            ..counts
+        };
+        assert!(!in_flight.settled());
+        assert!(
+            in_flight.render().contains(
+                "= 76 records for Kafka: 70 delivered, 2 set aside, 4 still in the outbox"
+            ),
+            "{}",
+            in_flight.render()
+        );
+    }
 
     #[test]
     fn the_header_counts_events_kafka_refused_only_once_there_are_some() {
@@ -383,7 +562,7 @@ mod tests {
         m.contexts.insert("debate".into(), debate.clone());
         assert_eq!(
             status_text(&m),
-            "bridge: 10 published · 7 handled · outbox 3 · DLQ 1"
+            "bridge: DLQ 1 · outbox 3 · 10 published · 7 handled"
         );
         m.contexts.insert(
             "testing".into(),
@@ -394,7 +573,7 @@ mod tests {
         );
         assert_eq!(
             status_text(&m),
-            "2 refused by Kafka, set aside · bridge: 10 published · 7 handled · outbox 3 · DLQ 1"
+            "bridge: 2 refused by Kafka, set aside · DLQ 1 · outbox 3 · 10 published · 7 handled"
         );
     }
 }

@@ -388,7 +388,8 @@ pub fn trace_id(traceparent: &str) -> Option<&str> {
 }
 
 /// What the Streams list and the Flows graph keep of every record: its identity,
-/// not its payload. [`glance`] gets it without building the payload's JSON tree.
+/// not its payload, its text fields sanitized for display. [`glance`] gets it
+/// without building the payload's JSON tree.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Glance {
     /// What the record is.
@@ -422,14 +423,18 @@ impl Glance {
 }
 
 impl From<&DecodeOutcome> for Glance {
+    /// The text fields are what lists and graphs show: sanitized
+    /// ([`super::text::sanitize`]).
     fn from(d: &DecodeOutcome) -> Self {
+        let shown = |s: &str| super::text::sanitize(s).into_owned();
+        let shown_owned = |s: Option<String>| s.map(super::text::sanitize_owned);
         Self {
             kind: d.kind(),
-            event_type: d.event_type().map(str::to_string),
-            context: d.context().map(str::to_string),
-            event_id: d.event_id(),
-            correlation_id: d.correlation_id(),
-            causation_id: d.causation_id(),
+            event_type: d.event_type().map(shown),
+            context: d.context().map(shown),
+            event_id: shown_owned(d.event_id()),
+            correlation_id: shown_owned(d.correlation_id()),
+            causation_id: shown_owned(d.causation_id()),
             occurred_ms: match &d.decoded {
                 Decoded::Envelope(env) => Some(env.occurred_at.timestamp_millis()),
                 _ => None,
@@ -449,8 +454,8 @@ pub fn glance(value: Option<&[u8]>, headers: &(impl HeaderView + ?Sized)) -> Gla
     {
         return Glance {
             kind: RecordKind::Envelope,
-            event_type: non_empty(m.event_type).map(str::to_string),
-            context: non_empty(m.context).map(str::to_string),
+            event_type: non_empty(m.event_type).map(|s| super::text::sanitize(s).into_owned()),
+            context: non_empty(m.context).map(|s| super::text::sanitize(s).into_owned()),
             event_id: Some(m.event_id.to_string()),
             correlation_id: Some(m.correlation_id.to_string()),
             causation_id: m.causation_id.map(|id| id.to_string()),
@@ -640,26 +645,27 @@ pub(crate) fn short_json(value: &Value) -> String {
     compact_json(value, ERROR_VALUE_CHARS)
 }
 
-/// Compact JSON of `value`, cut to `max_chars`.
+/// Compact JSON of `value`, cut to `max_chars`. serde escapes C0 controls in
+/// strings but writes DEL and C1 as they are: those are sanitized.
 fn compact_json(value: &Value, max_chars: usize) -> String {
     let mut out = CappedWriter::new(byte_budget(max_chars));
     // Running out of budget is the expected way for a long value to stop.
     let _ = serde_json::to_writer(&mut out, value);
-    truncate_chars(&String::from_utf8_lossy(&out.buf), max_chars)
+    truncate_chars(&super::text::sanitize_bytes(&out.buf), max_chars)
 }
 
-/// UTF-8-lossy text of raw bytes on one line, cut to `max_chars`.
+/// UTF-8-lossy text of raw bytes on one line, cut to `max_chars`: line breaks
+/// and tabs read as spaces, other control characters are sanitized.
 fn raw_text(bytes: &[u8], max_chars: usize) -> String {
     let head = &bytes[..bytes.len().min(byte_budget(max_chars))];
     let text: String = String::from_utf8_lossy(head)
         .chars()
         .map(|c| match c {
             '\n' | '\r' | '\t' => ' ',
-            c if c.is_control() => '\u{fffd}',
             c => c,
         })
         .collect();
-    truncate_chars(&text, max_chars)
+    truncate_chars(&super::text::sanitize_owned(text), max_chars)
 }
 
 /// Enough bytes to hold `max_chars + 1` whole characters (up to 4 bytes each), so
@@ -805,7 +811,7 @@ mod tests {
             outcome.error.as_deref(),
             Some("not UTF-8: invalid utf-8 sequence of 1 bytes from index 1")
         );
-        assert_eq!(outcome.summary(10), "{\u{fffd}\u{fffd}\u{fffd}");
+        assert_eq!(outcome.summary(10), "{\u{fffd}\u{fffd}·");
     }
 
     #[test]

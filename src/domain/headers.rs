@@ -87,6 +87,13 @@ impl Headers {
         });
     }
 
+    /// Heap bytes held (capacity, not length: what the allocator gave).
+    pub fn heap_bytes(&self) -> usize {
+        self.names.capacity()
+            + self.values.capacity()
+            + self.spans.capacity() * std::mem::size_of::<Span>()
+    }
+
     /// How many headers there are.
     pub fn len(&self) -> usize {
         self.spans.len()

@@ -8,6 +8,7 @@ pub mod envelope;
 pub mod headers;
 mod lenient;
 pub mod registry;
+pub mod text;
 
 pub use codec::{
     CloudEvent, ContextFrom, ContextRule, DecodeOutcome, Decoded, Encoded, Glance, Header,
@@ -17,3 +18,4 @@ pub use contexts::{DEFAULT_CONTEXTS, TopicMap};
 pub use envelope::Envelope;
 pub use headers::{HeaderView, Headers, NO_HEADERS};
 pub use registry::{EventTypeInfo, EventTypeRegistry, UpcastError};
+pub use text::{sanitize, sanitize_bytes, sanitize_multiline, sanitize_owned};

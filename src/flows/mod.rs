@@ -386,8 +386,89 @@ impl TraceNode {
     }
 }
 
+/// The `(topic, partition, offset)`s already counted, as runs of consecutive
+/// offsets per partition: re-reading a topic (from the beginning, or a seek
+/// back) must not count a record twice, and a reader goes through a partition
+/// in offset order, so a handful of runs covers everything read.
+#[derive(Debug, Default)]
+pub struct SeenOffsets {
+    /// Per topic and partition: run start → run end (inclusive).
+    runs: std::collections::HashMap<String, std::collections::HashMap<i32, BTreeMap<i64, i64>>>,
+}
+
+impl SeenOffsets {
+    /// Records the offset; true when it was not seen before.
+    pub fn insert(&mut self, topic: &str, partition: i32, offset: i64) -> bool {
+        let runs = match self.runs.get_mut(topic) {
+            Some(parts) => parts.entry(partition).or_default(),
+            None => self
+                .runs
+                .entry(topic.to_string())
+                .or_default()
+                .entry(partition)
+                .or_default(),
+        };
+        let before = runs.range(..=offset).next_back().map(|(&s, &e)| (s, e));
+        if let Some((_, end)) = before
+            && end >= offset
+        {
+            return false;
+        }
+        let after = offset
+            .checked_add(1)
+            .and_then(|next| runs.get(&next).copied());
+        match (before, after) {
+            (Some((start, end)), Some(after_end)) if end + 1 == offset => {
+                runs.remove(&(offset + 1));
+                runs.insert(start, after_end);
+            }
+            (Some((start, end)), None) if end + 1 == offset => {
+                runs.insert(start, offset);
+            }
+            (_, Some(after_end)) => {
+                runs.remove(&(offset + 1));
+                runs.insert(offset, after_end);
+            }
+            _ => {
+                runs.insert(offset, offset);
+            }
+        }
+        true
+    }
+
+    /// Runs kept in all (for tests: reading in order keeps one per partition).
+    pub fn runs(&self) -> usize {
+        self.runs
+            .values()
+            .flat_map(|parts| parts.values())
+            .map(BTreeMap::len)
+            .sum()
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn seen_offsets_count_each_record_once_whatever_the_order() {
+        let mut seen = SeenOffsets::default();
+        for o in 10..20 {
+            assert!(seen.insert("t", 0, o));
+        }
+        assert_eq!(seen.runs(), 1);
+        // Re-read from the beginning: older records are new, the rest are not.
+        for o in 0..20 {
+            assert_eq!(seen.insert("t", 0, o), o < 10, "offset {o}");
+        }
+        assert_eq!(seen.runs(), 1, "the two runs merged");
+        assert!(seen.insert("t", 1, 15), "another partition is its own");
+        assert!(seen.insert("u", 0, 15), "another topic is its own");
+        assert!(seen.insert("t", 0, 30));
+        assert!(seen.insert("t", 0, 28));
+        assert!(seen.insert("t", 0, 29), "fills the gap between two runs");
+        assert!(!seen.insert("t", 0, 28));
+        assert_eq!(seen.runs(), 4);
+    }
+
     use super::*;
 
     fn ev(id: &str, ctx: &str, ty: &str, cause: Option<&str>, t: i64) -> Observed {

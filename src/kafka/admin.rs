@@ -287,6 +287,24 @@ pub(crate) async fn list_topics(
     .await
 }
 
+/// How many brokers the cluster's metadata names.
+pub(crate) async fn broker_count(settings: &Settings) -> Result<i32, KafkaError> {
+    let s = settings.clone();
+    blocking(move || {
+        let consumer: BaseConsumer = client_config(&s)
+            .create()
+            .map_err(|e| KafkaError::client("creating a Kafka client", e))?;
+        let md = consumer
+            .fetch_metadata(None, METADATA_TIMEOUT)
+            .map_err(|e| KafkaError::Unreachable {
+                brokers: s.brokers.clone(),
+                reason: describe_error(&e),
+            })?;
+        Ok(i32::try_from(md.brokers().len()).unwrap_or(i32::MAX))
+    })
+    .await
+}
+
 /// One topic: partitions with leader, replicas, ISR and watermarks.
 pub(crate) async fn describe_topic(
     settings: &Settings,
@@ -577,7 +595,8 @@ pub(crate) async fn describe_consumer_group(
         used.sort();
         used.dedup();
         let marks = watermarks(&s, &used)?;
-        let offsets = group_snapshot(&info, &commits, &marks);
+        // Describe shows offsets only, no lag in seconds: no records to read.
+        let offsets = group_snapshot(&info, &commits, &marks, &Default::default());
         Ok(GroupDetail { info, offsets })
     })
     .await

@@ -30,7 +30,9 @@ pub enum KafkaError {
         reason: String,
     },
     /// A topic that does not exist.
-    #[error("topic '{0}' does not exist")]
+    #[error(
+        "topic '{0}' does not exist — `eventdeck topics init` creates every context topic and its DLQ (or `eventdeck topics create {0}`)"
+    )]
     UnknownTopic(String),
     /// A topic the principal may not access (ACL).
     #[error(
@@ -67,6 +69,18 @@ pub enum KafkaError {
     )]
     ClientKey {
         /// librdkafka's reason (OpenSSL's words; no key material).
+        reason: String,
+    },
+    /// A `-X` (or config file) property librdkafka does not know.
+    #[error("unknown librdkafka property '{0}'")]
+    UnknownProperty(String),
+    /// A librdkafka property with a value it refuses. The value is not
+    /// repeated: it may be a secret.
+    #[error("librdkafka property '{name}': {reason}")]
+    BadProperty {
+        /// The property.
+        name: String,
+        /// librdkafka's words.
         reason: String,
     },
     /// Any other client error, with what we were doing.
@@ -146,6 +160,9 @@ pub enum KafkaError {
 
 impl KafkaError {
     pub(crate) fn client(action: impl Into<String>, source: rdkafka::error::KafkaError) -> Self {
+        if let Some(e) = Self::property(&source) {
+            return e;
+        }
         if let rdkafka::error::KafkaError::ClientCreation(reason) = &source
             && (reason.contains("ssl.key.location") || reason.contains("ssl.certificate.location"))
         {
@@ -160,8 +177,40 @@ impl KafkaError {
     }
 }
 
+impl KafkaError {
+    /// The property error librdkafka reported while a config was applied.
+    fn property(source: &rdkafka::error::KafkaError) -> Option<Self> {
+        use rdkafka::types::RDKafkaConfRes;
+        let rdkafka::error::KafkaError::ClientConfig(code, reason, name, _value) = source else {
+            return None;
+        };
+        Some(match code {
+            RDKafkaConfRes::RD_KAFKA_CONF_UNKNOWN => Self::UnknownProperty(name.clone()),
+            _ => Self::BadProperty {
+                name: name.clone(),
+                reason: reason.clone(),
+            },
+        })
+    }
+}
+
+/// Applies every librdkafka property the settings carry (`-X`, the config
+/// file, the environment) without connecting, so a misspelt name or a bad
+/// value is reported before any command starts.
+pub fn check_properties(settings: &Settings) -> Result<(), KafkaError> {
+    client_config(settings)
+        .create_native_config()
+        .map(drop)
+        .map_err(|e| KafkaError::client("applying the librdkafka properties", e))
+}
+
 /// How long a metadata request may take before the cluster counts as unreachable.
 pub const METADATA_TIMEOUT: Duration = Duration::from_secs(8);
+/// One metadata attempt within [`METADATA_TIMEOUT`].
+const METADATA_SLICE: Duration = Duration::from_millis(250);
+/// How long refused connections are retried before they are the answer: long
+/// enough for librdkafka to try each bootstrap address (it may reach another).
+const FAIL_FAST: Duration = Duration::from_millis(1000);
 
 /// A security problem librdkafka reported through its log or error callback.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -176,6 +225,13 @@ pub(crate) enum SecurityFailure {
         /// The broker, as host:port.
         broker: String,
         /// What OpenSSL or the broker said.
+        reason: String,
+    },
+    /// No connection at all: refused, the name does not resolve, no route.
+    Transport {
+        /// The broker, as host:port.
+        broker: String,
+        /// Why, in a few words.
         reason: String,
     },
 }
@@ -196,6 +252,27 @@ impl SecurityFailure {
             "certificate verify failed",
             "alert bad certificate",
         ];
+        let transport = [
+            (
+                "Connection refused",
+                "connection refused: nothing listens there",
+            ),
+            ("Failed to resolve", "the host name does not resolve"),
+            (
+                "Name or service not known",
+                "the host name does not resolve",
+            ),
+            ("No route to host", "no route to host"),
+            ("Network is unreachable", "network unreachable"),
+        ];
+        if let Some((_, reason)) = transport.iter().find(|(t, _)| message.contains(t)) {
+            return Some(Self::Transport {
+                broker: connect_target(message)
+                    .or_else(|| resolve_target(message))
+                    .or_else(broker)?,
+                reason: (*reason).to_string(),
+            });
+        }
         if tls.iter().any(|t| message.contains(t)) {
             // The log line is `[thrd:URL]: URL: reason`: the reason follows the last URL.
             let after = message
@@ -211,6 +288,21 @@ impl SecurityFailure {
         }
         None
     }
+}
+
+/// `host:port` from librdkafka's `Connect to ipv4#host:port failed: …`.
+fn connect_target(message: &str) -> Option<String> {
+    let (_, rest) = message.split_once("Connect to ")?;
+    let addr = rest.split(' ').next()?;
+    let hp = addr.split_once('#').map_or(addr, |(_, hp)| hp);
+    (!hp.is_empty()).then(|| hp.to_string())
+}
+
+/// `host:port` from librdkafka's `Failed to resolve 'host:port': …`.
+fn resolve_target(message: &str) -> Option<String> {
+    let (_, rest) = message.split_once("resolve '")?;
+    let hp = rest.split('\'').next()?;
+    (!hp.is_empty()).then(|| hp.to_string())
 }
 
 /// `host:port` from `proto://host:port/name: message`.
@@ -232,7 +324,16 @@ impl SecurityContext {
         if let Some(f) = SecurityFailure::parse(message)
             && let Ok(mut slot) = self.failure.lock()
         {
-            *slot = Some(f);
+            // A refused connection to one broker says less than a refused
+            // password from another: keep the security failure.
+            let keep = matches!(f, SecurityFailure::Transport { .. })
+                && matches!(
+                    *slot,
+                    Some(SecurityFailure::Authentication { .. } | SecurityFailure::Tls { .. })
+                );
+            if !keep {
+                *slot = Some(f);
+            }
         }
     }
 
@@ -266,6 +367,17 @@ impl SecurityContext {
                 broker,
             },
             Some(SecurityFailure::Tls { broker, reason }) => KafkaError::Tls { broker, reason },
+            Some(SecurityFailure::Transport { broker, reason }) => match otherwise {
+                KafkaError::Unreachable { brokers, .. } => KafkaError::Unreachable {
+                    reason: if brokers == broker {
+                        reason
+                    } else {
+                        format!("{broker}: {reason}")
+                    },
+                    brokers,
+                },
+                other => other,
+            },
             None => otherwise,
         }
     }
@@ -356,19 +468,35 @@ pub(crate) fn metadata_of(
     brokers: &str,
     topic: Option<&str>,
 ) -> Result<ClusterInfo, KafkaError> {
-    let md = consumer
-        .fetch_metadata(topic, METADATA_TIMEOUT)
-        .map_err(|e| {
-            drain_events(consumer);
-            consumer.context().explain(
-                cfg,
-                KafkaError::Unreachable {
-                    brokers: brokers.to_string(),
-                    reason: describe_error(&e),
-                },
-            )
-        })?;
-    cluster_info(&md, topic)
+    // Asked in slices, so a cluster that refuses outright (nothing listening,
+    // a name that does not resolve, a TLS or SASL failure) is reported as such
+    // within about FAIL_FAST instead of after the whole timeout.
+    let start = std::time::Instant::now();
+    loop {
+        let slice = METADATA_SLICE.min(METADATA_TIMEOUT.saturating_sub(start.elapsed()));
+        match consumer.fetch_metadata(topic, slice) {
+            Ok(md) => return cluster_info(&md, topic),
+            Err(e) => {
+                drain_events(consumer);
+                let failure = consumer.context().failure();
+                let give_up = start.elapsed() >= METADATA_TIMEOUT
+                    || match failure {
+                        Some(SecurityFailure::Transport { .. }) => start.elapsed() >= FAIL_FAST,
+                        Some(_) => true,
+                        None => false,
+                    };
+                if give_up {
+                    return Err(consumer.context().explain(
+                        cfg,
+                        KafkaError::Unreachable {
+                            brokers: brokers.to_string(),
+                            reason: describe_error(&e),
+                        },
+                    ));
+                }
+            }
+        }
+    }
 }
 
 /// Log and error events wait in the client's queue until it is polled; their
@@ -434,6 +562,35 @@ mod tests {
     use super::*;
 
     #[test]
+    fn properties_librdkafka_refuses_are_named_plainly() {
+        let empty = tempfile::NamedTempFile::new().expect("temp config");
+        let mut settings = crate::config::Settings::load_with_env(
+            &crate::config::CliOverrides {
+                config: Some(empty.path().to_path_buf()),
+                properties: vec![("foo".into(), "bar".into())],
+                ..Default::default()
+            },
+            &|_| None,
+        )
+        .expect("settings");
+        let err = check_properties(&settings).expect_err("foo is unknown");
+        assert_eq!(err.to_string(), "unknown librdkafka property 'foo'");
+        settings.properties.clear();
+        settings.properties.insert(
+            "socket.timeout.ms".into(),
+            crate::config::PropertyValue::Plain("abc".into()),
+        );
+        let err = check_properties(&settings).expect_err("not a number");
+        assert!(
+            err.to_string()
+                .starts_with("librdkafka property 'socket.timeout.ms': "),
+            "{err}"
+        );
+        settings.properties.clear();
+        check_properties(&settings).expect("the defaults apply");
+    }
+
+    #[test]
     fn sasl_failure_is_recognised_with_its_broker() {
         let msg = "sasl_ssl://127.0.0.1:23093/bootstrap: SASL authentication error: \
                    Authentication failed during authentication due to invalid credentials \
@@ -444,6 +601,37 @@ mod tests {
                 broker: "127.0.0.1:23093".into()
             })
         );
+    }
+
+    #[test]
+    fn refused_and_unresolvable_brokers_are_recognised_with_their_address() {
+        let refused = "127.0.0.1:1/bootstrap: Connect to ipv4#127.0.0.1:1 failed: \
+                       Connection refused (after 0ms in state CONNECT)";
+        assert_eq!(
+            SecurityFailure::parse(refused),
+            Some(SecurityFailure::Transport {
+                broker: "127.0.0.1:1".into(),
+                reason: "connection refused: nothing listens there".into(),
+            })
+        );
+        let unresolved = "nosuch.invalid:9092/bootstrap: Failed to resolve \
+                          'nosuch.invalid:9092': Name or service not known (after 2ms in state CONNECT)";
+        assert!(matches!(
+            SecurityFailure::parse(unresolved),
+            Some(SecurityFailure::Transport { broker, reason })
+                if broker == "nosuch.invalid:9092" && reason.contains("does not resolve")
+        ));
+        // A refused connection does not hide a refused password.
+        let ctx = SecurityContext::default();
+        ctx.observe(
+            "sasl_ssl://127.0.0.1:23093/bootstrap: SASL authentication error: Authentication \
+             failed during authentication due to invalid credentials with SASL mechanism SCRAM-SHA-512",
+        );
+        ctx.observe(refused);
+        assert!(matches!(
+            ctx.failure(),
+            Some(SecurityFailure::Authentication { .. })
+        ));
     }
 
     #[test]

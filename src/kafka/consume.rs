@@ -209,7 +209,13 @@ fn tail_with(
                 .map_err(|e| KafkaError::client("building the assignment", e))?;
         }
     }
-    if let StartAt::Time(_) = opts.start {
+    if let StartAt::Time(t) = opts.start
+        && super::embedded::is_embedded(&settings.brokers)
+    {
+        // The embedded broker has no time index (its ListOffsets by time
+        // answers the end): find the offsets from the records' own timestamps.
+        assignment = offsets_by_record_time(consumer, &assignment, t.timestamp_millis())?;
+    } else if let StartAt::Time(_) = opts.start {
         // offsets_for_times takes the timestamps in the offset slots.
         assignment = consumer
             .offsets_for_times(assignment, super::client::METADATA_TIMEOUT)
@@ -321,6 +327,32 @@ fn tail_with(
             }
         }
     }
+}
+
+/// `assignment` with each partition's offset replaced by the first offset at
+/// or after `at_ms` by the records' timestamps
+/// ([`super::record_times::offsets_for_time_by_search`]).
+fn offsets_by_record_time(
+    consumer: &BaseConsumer<SecurityContext>,
+    assignment: &TopicPartitionList,
+    at_ms: i64,
+) -> Result<TopicPartitionList, KafkaError> {
+    let timeout = super::client::METADATA_TIMEOUT;
+    let mut parts = Vec::with_capacity(assignment.count());
+    for e in assignment.elements() {
+        let (low, high) = consumer
+            .fetch_watermarks(e.topic(), e.partition(), timeout)
+            .map_err(|err| KafkaError::client("reading watermarks", err))?;
+        parts.push((e.topic().to_string(), e.partition(), low, high));
+    }
+    let found = super::record_times::offsets_for_time_by_search(consumer, &parts, at_ms)?;
+    let mut out = TopicPartitionList::with_capacity(parts.len());
+    for (t, p, _, high) in &parts {
+        let at = found.get(&(t.clone(), *p)).copied().unwrap_or(*high);
+        out.add_partition_offset(t, *p, Offset::Offset(at))
+            .map_err(|e| KafkaError::client("building the assignment", e))?;
+    }
+    Ok(out)
 }
 
 /// Reads exactly the records of `topics` whose broker time index places them in

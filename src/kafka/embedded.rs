@@ -52,12 +52,14 @@ impl EmbeddedBroker {
                         return;
                     }
                 };
+                let waker = Waker::start(&cluster.bootstrap_servers());
                 for (name, partitions) in &topics {
                     if let Err(e) = cluster.create_topic(name, *partitions, 1) {
                         let _ = ready_tx.send(Err(format!("creating topic {name}: {e}")));
                         return;
                     }
                 }
+                drop(waker);
                 let _ = ready_tx.send(Ok(cluster.bootstrap_servers()));
                 // Park until told to stop (or the owner is gone); dropping the
                 // cluster here closes its listeners.
@@ -89,6 +91,55 @@ impl EmbeddedBroker {
     /// The `bootstrap.servers` of the embedded cluster.
     pub fn bootstrap_servers(&self) -> &str {
         &self.bootstrap
+    }
+}
+
+/// Keeps the mock cluster's thread awake while it is sent commands. The
+/// thread polls its sockets with a 1 s timeout and is meant to be woken when a
+/// command is queued, but that wake-up is often lost: creating the demo's ten
+/// topics then took 1 to 5 s instead of milliseconds. A connection to its
+/// listener wakes the poll, after which the queued command is served.
+struct Waker {
+    running: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+/// How often [`Waker`] connects.
+const WAKE_EVERY: std::time::Duration = std::time::Duration::from_millis(5);
+
+impl Waker {
+    fn start(bootstrap: &str) -> Self {
+        use std::net::ToSocketAddrs;
+        use std::sync::atomic::{AtomicBool, Ordering};
+        let running = std::sync::Arc::new(AtomicBool::new(true));
+        let addr = bootstrap
+            .split(',')
+            .next()
+            .and_then(|a| a.to_socket_addrs().ok())
+            .and_then(|mut a| a.next());
+        let thread = addr.and_then(|addr| {
+            let running = running.clone();
+            std::thread::Builder::new()
+                .name("embedded-waker".into())
+                .spawn(move || {
+                    while running.load(Ordering::SeqCst) {
+                        let _ = std::net::TcpStream::connect_timeout(&addr, WAKE_EVERY);
+                        std::thread::sleep(WAKE_EVERY);
+                    }
+                })
+                .ok()
+        });
+        Self { running, thread }
+    }
+}
+
+impl Drop for Waker {
+    fn drop(&mut self) {
+        self.running
+            .store(false, std::sync::atomic::Ordering::SeqCst);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
     }
 }
 

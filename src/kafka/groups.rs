@@ -11,8 +11,9 @@ use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::types::RDKafkaErrorCode;
 use rdkafka::{Offset, TopicPartitionList};
 
-use super::client::{KafkaError, client_config};
+use super::client::{KafkaError, SecurityContext, client_config, metadata_of};
 use super::offsets_topic::OffsetsTopicReader;
+use super::record_times::{Position, RecordTime, RecordTimes};
 use crate::config::Settings;
 use crate::lag::{GroupSnapshot, PartitionSnapshot, Poll};
 
@@ -66,9 +67,14 @@ pub fn describe_group_info(settings: &Settings, group: &str) -> Result<GroupInfo
 }
 
 fn fetch_groups(settings: &Settings, group: Option<&str>) -> Result<Vec<GroupInfo>, KafkaError> {
-    let consumer: BaseConsumer = client_config(settings)
-        .create()
+    let cfg = client_config(settings);
+    let consumer: BaseConsumer<SecurityContext> = cfg
+        .create_with_context(SecurityContext::default())
         .map_err(|e| KafkaError::client("creating a client", e))?;
+    // Metadata first: an unreachable cluster or a refused login is then named
+    // (address and reason, within a second or two) instead of surfacing as a
+    // group-list timeout ten seconds later.
+    metadata_of(&consumer, &cfg, &settings.brokers, None)?;
     let list = consumer
         .fetch_group_list(group, REQUEST_TIMEOUT)
         .map_err(|e| KafkaError::client("listing consumer groups", e))?;
@@ -357,6 +363,7 @@ pub fn group_snapshot(
     info: &GroupInfo,
     committed: &BTreeMap<(String, i32), i64>,
     marks: &Watermarks,
+    times: &HashMap<Position, RecordTime>,
 ) -> GroupSnapshot {
     let mut owner: BTreeMap<(String, i32), &Member> = BTreeMap::new();
     for m in &info.members {
@@ -376,8 +383,13 @@ pub fn group_snapshot(
                 .copied()
                 .unwrap_or((0, 0));
             let m = owner.get(&(topic.clone(), partition));
+            let current_offset = committed.get(&(topic.clone(), partition)).copied();
+            let committed_record_ms = current_offset
+                .and_then(|c| times.get(&(topic.clone(), partition, c)))
+                .map(|t| t.timestamp_ms);
             PartitionSnapshot {
-                current_offset: committed.get(&(topic.clone(), partition)).copied(),
+                current_offset,
+                committed_record_ms,
                 log_end_offset: high,
                 log_start_offset: low,
                 consumer_id: m.map(|m| m.id.clone()),
@@ -417,9 +429,23 @@ const OFFSET_FETCH_MAX_GROUPS: usize = 16;
 #[derive(Default)]
 pub struct GroupPoller {
     reader: Option<OffsetsTopicReader>,
+    /// Reads the record at each lagging committed offset (lag in seconds).
+    times: RecordTimes,
     /// The offsets topic could not be read (permissions, embedded broker): use
     /// OffsetFetch from now on.
     reader_unusable: bool,
+    /// Where the last poll's committed offsets came from.
+    last_source: Option<CommitSource>,
+}
+
+/// Where a poll's committed offsets came from: both give the same numbers, so
+/// only this tells which path a poll took.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CommitSource {
+    /// One OffsetFetch request per group.
+    OffsetFetch,
+    /// The poller's reader of `__consumer_offsets`.
+    OffsetsTopic,
 }
 
 impl GroupPoller {
@@ -430,7 +456,6 @@ impl GroupPoller {
         only: &[String],
         known: &[String],
     ) -> Result<Poll, KafkaError> {
-        let time_ms = chrono::Utc::now().timestamp_millis();
         let (infos, note) = match list_groups(settings) {
             Ok(list) => (
                 list.into_iter()
@@ -483,10 +508,14 @@ impl GroupPoller {
         infos.sort_by(|a, b| a.name.cmp(&b.name));
         let candidates = all_partitions(settings)?;
         let names: Vec<&str> = infos.iter().map(|i| i.name.as_str()).collect();
-        let commits = match self.read_offsets_topic(settings, &names, &candidates) {
-            Some(c) => c,
-            None => committed_many(settings, &names, &candidates)?,
+        let (commits, source) = match self.read_offsets_topic(settings, &names, &candidates) {
+            Some(c) => (c, CommitSource::OffsetsTopic),
+            None => (
+                committed_many(settings, &names, &candidates)?,
+                CommitSource::OffsetFetch,
+            ),
         };
+        self.last_source = Some(source);
         let mut groups = Vec::with_capacity(infos.len());
         let mut used: Vec<(String, i32)> = Vec::new();
         for (info, c) in infos.iter().zip(&commits) {
@@ -500,14 +529,55 @@ impl GroupPoller {
         used.sort();
         used.dedup();
         let marks = watermarks(settings, &used)?;
+        // Lag in seconds is measured from now, and now is when the log ends were read.
+        let time_ms = chrono::Utc::now().timestamp_millis();
+        let times = self.committed_record_times(settings, &commits, &marks);
         for (info, c) in infos.iter().zip(&commits) {
-            groups.push(group_snapshot(info, c, &marks));
+            groups.push(group_snapshot(info, c, &marks, &times));
         }
         Ok(Poll {
             time_ms,
             groups,
             note,
         })
+    }
+
+    /// The timestamps of the records at every committed offset that has lag
+    /// and still lies in the log (one batched fetch). A failure only costs the
+    /// exact figure: those partitions fall back to the interpolated one.
+    fn committed_record_times(
+        &mut self,
+        settings: &Settings,
+        commits: &[Committed],
+        marks: &Watermarks,
+    ) -> HashMap<Position, RecordTime> {
+        let mut wanted: Vec<Position> = commits
+            .iter()
+            .flat_map(|c| c.iter())
+            .filter(|((t, p), o)| {
+                marks
+                    .get(&(t.clone(), *p))
+                    .is_some_and(|&(low, high)| **o >= low && **o < high)
+            })
+            .map(|((t, p), o)| (t.clone(), *p, *o))
+            .collect();
+        wanted.sort();
+        wanted.dedup();
+        match self.times.lookup(settings, &wanted) {
+            Ok(found) => found,
+            Err(e) => {
+                tracing::warn!(
+                    "reading the records at committed offsets failed ({e}); lag in seconds is interpolated"
+                );
+                HashMap::new()
+            }
+        }
+    }
+
+    /// Where the last poll's committed offsets came from (`None` before any
+    /// were read).
+    pub fn last_source(&self) -> Option<CommitSource> {
+        self.last_source
     }
 
     /// Committed offsets of `names` from the offsets topic, limited to

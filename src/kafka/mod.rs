@@ -12,6 +12,7 @@ pub mod offsets_topic;
 pub mod paced;
 pub mod produce;
 pub mod record;
+pub mod record_times;
 
 pub use client::{KafkaError, check_reachable};
 pub use consume::{StartAt, TailOptions};

@@ -6,7 +6,7 @@ use rdkafka::Message;
 use rdkafka::message::Headers as _;
 use serde_json::{Map, Value, json};
 
-use crate::domain::{self, DecodeOutcome, Glance, Headers, TopicMap};
+use crate::domain::{self, DecodeOutcome, Decoded, Glance, Headers, TopicMap};
 
 /// One record as read from Kafka.
 #[derive(Debug, Clone, PartialEq)]
@@ -53,6 +53,15 @@ impl ConsumedRecord {
             value: m.payload().map(<[u8]>::to_vec),
             headers,
         }
+    }
+
+    /// Bytes this record holds on the heap, and the struct itself.
+    pub fn heap_bytes(&self) -> usize {
+        std::mem::size_of::<Self>()
+            + self.topic.capacity()
+            + self.key.as_ref().map_or(0, Vec::capacity)
+            + self.value.as_ref().map_or(0, Vec::capacity)
+            + self.headers.heap_bytes()
     }
 
     /// Decodes the value with the lenient codec.
@@ -120,21 +129,61 @@ impl ConsumedRecord {
         Value::Object(map)
     }
 
-    /// The `tail --format json` line for this record; `context_from` says
-    /// which rule gave an event that carried no context its context.
+    /// The `tail --format json` line for this record. It holds the record
+    /// exactly: `key` as text, or `key_base64` when the key is not UTF-8;
+    /// `value` as JSON when it parses, else as text, or `value_base64` when it
+    /// is not UTF-8; a missing key or value (a tombstone) is `null`.
+    /// `context_from` says which rule gave an event that carried no context
+    /// its context.
     pub fn to_json(&self, decoded: &DecodeOutcome) -> Value {
-        json!({
+        let mut line = json!({
             "topic": self.topic,
             "partition": self.partition,
             "offset": self.offset,
             "timestamp": self.time().map(|t| t.to_rfc3339_opts(SecondsFormat::Millis, true)),
-            "key": self.key_text(),
             "headers": self.headers_json(),
             "kind": decoded.kind(),
             "event": decoded.event_json(),
             "context_from": decoded.context_rule.as_ref().map(ToString::to_string),
             "error": decoded.error,
-        })
+        });
+        let Value::Object(obj) = &mut line else {
+            return line;
+        };
+        put_bytes(obj, "key", self.key.as_deref());
+        match (&decoded.decoded, self.value.as_deref()) {
+            (Decoded::Json(v), _) => {
+                obj.insert("value".into(), v.clone());
+            }
+            // Raw: the bytes did not parse as JSON already.
+            (Decoded::Raw(_), bytes) | (_, bytes @ None) => put_bytes(obj, "value", bytes),
+            (_, Some(bytes)) => match domain::codec::parse_json(bytes) {
+                Ok(v) => {
+                    obj.insert("value".into(), v);
+                }
+                Err(_) => put_bytes(obj, "value", Some(bytes)),
+            },
+        }
+        line
+    }
+}
+
+/// `name`: the bytes as text, or `name_base64` when they are not UTF-8;
+/// `null` when there are none (the set-aside file's convention, in
+/// `bridge::outbox`).
+fn put_bytes(obj: &mut Map<String, Value>, name: &str, bytes: Option<&[u8]>) {
+    use base64::Engine as _;
+    match bytes.map(|b| (b, std::str::from_utf8(b))) {
+        None => {
+            obj.insert(name.to_string(), Value::Null);
+        }
+        Some((_, Ok(text))) => {
+            obj.insert(name.to_string(), Value::String(text.to_string()));
+        }
+        Some((b, Err(_))) => {
+            let encoded = base64::engine::general_purpose::STANDARD.encode(b);
+            obj.insert(format!("{name}_base64"), Value::String(encoded));
+        }
     }
 }
 
@@ -180,5 +229,42 @@ mod tests {
         assert_eq!(line["offset"], 7);
         assert!(line["event"].is_null());
         assert!(line.get("error").is_some());
+        assert!(line["value"].is_null() && line.get("value_base64").is_none());
+    }
+
+    #[test]
+    fn json_line_carries_the_value_and_key_of_every_kind() {
+        let line_of = |key: Option<&[u8]>, value: &[u8]| {
+            let r = ConsumedRecord {
+                key: key.map(<[u8]>::to_vec),
+                value: Some(value.to_vec()),
+                ..record(vec![])
+            };
+            r.to_json(&r.decode())
+        };
+        let json = line_of(Some(b"k"), br#"{"a":[1,2.5,"x"]}"#);
+        assert_eq!(json["kind"], "json");
+        assert_eq!(json["value"], json!({"a": [1, 2.5, "x"]}));
+        assert_eq!(json["key"], "k");
+        let text = line_of(None, b"plain, not json");
+        assert_eq!(text["kind"], "raw");
+        assert_eq!(text["value"], "plain, not json");
+        assert!(text["key"].is_null() && text.get("key_base64").is_none());
+        let binary = line_of(Some(&[0xff, 0x00]), &[0x00, 0xff, 0x10]);
+        assert_eq!(binary["value_base64"], "AP8Q");
+        assert_eq!(binary["key_base64"], "/wA=");
+        assert!(binary.get("value").is_none() && binary.get("key").is_none());
+        let env = crate::domain::Envelope::new("debate", "DecisionMade", "a-1", json!({"n": 1}));
+        let enc = crate::domain::encode(&env);
+        let r = ConsumedRecord {
+            value: Some(enc.value.clone()),
+            ..record(vec![])
+        };
+        let line = r.to_json(&r.decode());
+        assert_eq!(line["kind"], "envelope");
+        assert_eq!(
+            line["value"],
+            serde_json::from_slice::<Value>(&enc.value).unwrap()
+        );
     }
 }

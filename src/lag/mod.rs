@@ -33,6 +33,10 @@ pub struct PartitionSnapshot {
     pub host: Option<String>,
     /// That member's client id.
     pub client_id: Option<String>,
+    /// Timestamp (ms since the epoch) of the first unconsumed record, the one
+    /// at the committed offset, when it was read; `None` when there is no lag,
+    /// no commit, or the record could not be read (deleted, compacted away).
+    pub committed_record_ms: Option<i64>,
 }
 
 /// One group, as one poll saw it.
@@ -59,6 +63,18 @@ pub struct Poll {
     pub note: Option<String>,
 }
 
+/// Where a lag in seconds came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SecondsSource {
+    /// Exact: now − the timestamp of the record at the committed offset (or
+    /// zero, with nothing left to read).
+    Record,
+    /// Estimated from the log-end history, because the record at the committed
+    /// offset could not be read (deleted by retention, compacted, unreadable).
+    Interpolated,
+}
+
 /// A partition's line in the report.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PartitionLag {
@@ -74,8 +90,10 @@ pub struct PartitionLag {
     pub log_start_offset: i64,
     /// LAG = log-end − committed; `None` without a commit.
     pub lag: Option<i64>,
-    /// Lag in seconds; `None` when unknown.
+    /// Lag in seconds: the age of the first unconsumed record; `None` when unknown.
     pub lag_seconds: Option<f64>,
+    /// How `lag_seconds` was found; `None` when it is unknown.
+    pub lag_seconds_source: Option<SecondsSource>,
     /// Records retention deleted before the group read them (committed < log start).
     pub deleted_unread: Option<i64>,
     /// CONSUMER-ID.
@@ -103,6 +121,8 @@ pub struct GroupLag {
     pub max_lag: Option<i64>,
     /// Largest partition lag in seconds.
     pub lag_seconds: Option<f64>,
+    /// How the partition that gives `lag_seconds` found it.
+    pub lag_seconds_source: Option<SecondsSource>,
     /// The worst partition's status.
     pub status: Status,
     /// Total lag over the last polls, oldest first (for a sparkline).
@@ -117,6 +137,9 @@ pub struct GroupLag {
 /// The whole report.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct LagReport {
+    /// When the log ends were read: lag in seconds is measured from here (ms
+    /// since the epoch).
+    pub polled_at_ms: i64,
     /// Groups, in poll order.
     pub groups: Vec<GroupLag>,
     /// A note for the user.
@@ -153,6 +176,7 @@ impl LagTracker {
             .map(|g| self.group_report(g, now))
             .collect();
         LagReport {
+            polled_at_ms: now,
             groups,
             note: poll.note.clone(),
         }
@@ -162,11 +186,22 @@ impl LagTracker {
         let mut partitions = Vec::with_capacity(g.partitions.len());
         for p in &g.partitions {
             let lag = p.current_offset.map(|c| (p.log_end_offset - c).max(0));
-            let lag_seconds = p.current_offset.and_then(|c| {
-                self.tables
-                    .get(&(p.topic.clone(), p.partition))
-                    .and_then(|t| t.lag_seconds(c, p.log_end_offset, now))
-            });
+            let (lag_seconds, lag_seconds_source) = match (p.current_offset, p.committed_record_ms)
+            {
+                (None, _) => (None, None),
+                (Some(c), _) if c >= p.log_end_offset => (Some(0.0), Some(SecondsSource::Record)),
+                (Some(_), Some(ts)) => (
+                    Some(((now - ts) as f64 / 1000.0).max(0.0)),
+                    Some(SecondsSource::Record),
+                ),
+                (Some(c), None) => {
+                    let estimate = self
+                        .tables
+                        .get(&(p.topic.clone(), p.partition))
+                        .and_then(|t| t.lag_seconds(c, p.log_end_offset, now));
+                    (estimate, estimate.map(|_| SecondsSource::Interpolated))
+                }
+            };
             let status = match (p.current_offset, lag) {
                 (Some(offset), Some(lag)) => {
                     let w = self
@@ -190,6 +225,7 @@ impl LagTracker {
                 log_start_offset: p.log_start_offset,
                 lag,
                 lag_seconds,
+                lag_seconds_source,
                 deleted_unread: p
                     .current_offset
                     .filter(|&c| c < p.log_start_offset)
@@ -210,16 +246,18 @@ impl LagTracker {
             }
         }
         let drain_seconds = drain_time(trend);
+        let oldest = partitions
+            .iter()
+            .filter_map(|p| Some((p.lag_seconds?, p.lag_seconds_source)))
+            .max_by(|a, b| a.0.total_cmp(&b.0));
         GroupLag {
             group: g.group.clone(),
             state: g.state.clone(),
             members: g.members,
             total_lag,
             max_lag: lags.iter().copied().max(),
-            lag_seconds: partitions
-                .iter()
-                .filter_map(|p| p.lag_seconds)
-                .fold(None, |m: Option<f64>, s| Some(m.map_or(s, |m| m.max(s)))),
+            lag_seconds: oldest.map(|(s, _)| s),
+            lag_seconds_source: oldest.and_then(|(_, src)| src),
             status: partitions
                 .iter()
                 .map(|p| p.status)
@@ -259,6 +297,7 @@ mod tests {
             consumer_id: None,
             host: None,
             client_id: None,
+            committed_record_ms: None,
         }
     }
 
@@ -317,6 +356,57 @@ mod tests {
         // Shrinking 50/s: 15 s to drain.
         assert!((g.drain_seconds.expect("draining") - 15.0).abs() < 1e-6);
         assert_eq!(g.status, Status::Ok);
+    }
+
+    #[test]
+    fn lag_seconds_is_the_age_of_the_record_at_the_committed_offset() {
+        let mut t = LagTracker::default();
+        let mut p = snap(Some(40), 100, 0);
+        // The record at offset 40 was written at 10 s; polled at 75.5 s.
+        p.committed_record_ms = Some(10_000);
+        let r = t.apply(&poll(75_500, vec![p.clone()]));
+        let g = &r.groups[0];
+        assert_eq!(
+            g.partitions[0].lag_seconds,
+            Some(65.5),
+            "exact on the first poll"
+        );
+        assert_eq!(
+            g.partitions[0].lag_seconds_source,
+            Some(SecondsSource::Record)
+        );
+        assert_eq!(g.lag_seconds_source, Some(SecondsSource::Record));
+        assert_eq!(r.polled_at_ms, 75_500);
+        let json = serde_json::to_value(&r).expect("json");
+        assert_eq!(
+            json["groups"][0]["partitions"][0]["lag_seconds_source"],
+            "record"
+        );
+        // The record is gone (no timestamp read): the log-end history answers,
+        // marked as an estimate.
+        let mut gone = p.clone();
+        gone.committed_record_ms = None;
+        gone.log_end_offset = 200;
+        let r = t.apply(&poll(85_500, vec![gone]));
+        let part = &r.groups[0].partitions[0];
+        assert_eq!(part.lag_seconds_source, Some(SecondsSource::Interpolated));
+        assert!(part.lag_seconds.is_some());
+        // At the end: zero, and exact.
+        let r = t.apply(&poll(90_000, vec![snap(Some(200), 200, 0)]));
+        assert_eq!(r.groups[0].partitions[0].lag_seconds, Some(0.0));
+        assert_eq!(r.groups[0].lag_seconds_source, Some(SecondsSource::Record));
+    }
+
+    #[test]
+    fn the_group_figure_is_its_oldest_partition_with_that_partitions_source() {
+        let mut t = LagTracker::default();
+        let mut a = snap(Some(10), 20, 0);
+        a.committed_record_ms = Some(50_000);
+        let mut b = snap(Some(10), 20, 0);
+        b.partition = 1;
+        b.committed_record_ms = Some(20_000);
+        let r = t.apply(&poll(60_000, vec![a, b]));
+        assert_eq!(r.groups[0].lag_seconds, Some(40.0));
     }
 
     #[test]

@@ -200,13 +200,53 @@ mod tests {
         assert_eq!(win.commits().count(), WINDOW);
     }
 
+    /// Through [`crate::lag::LagTracker`], the rollup the reports use: one
+    /// group whose three partitions end in three different states.
     #[test]
     fn group_status_is_the_worst_partition() {
-        let worst = [Status::Ok, Status::Stall, Status::Warn]
-            .into_iter()
-            .max()
-            .unwrap_or(Status::Unknown);
-        assert_eq!(worst, Status::Stall);
-        assert!(Status::Stop > Status::Stall && Status::Warn > Status::Ok);
+        use crate::lag::{GroupSnapshot, LagTracker, PartitionSnapshot, Poll};
+        let part = |partition, current, end| PartitionSnapshot {
+            topic: "orders".into(),
+            partition,
+            current_offset: Some(current),
+            log_end_offset: end,
+            log_start_offset: 0,
+            consumer_id: None,
+            host: None,
+            client_id: None,
+            committed_record_ms: None,
+        };
+        // (committed, log end) of partitions 0, 1, 2 at each poll: 0 catches up
+        // (OK), 1 never moves while its lag grows (STALL), 2 advances but its
+        // lag never shrinks (WARN). The worst is in the middle, neither the
+        // first partition nor the last.
+        let polls: [[(i64, i64); 3]; 3] = [
+            [(10, 15), (10, 15), (10, 15)],
+            [(20, 20), (10, 19), (20, 25)],
+            [(30, 30), (10, 24), (30, 38)],
+        ];
+        let mut tracker = LagTracker::default();
+        let mut report = None;
+        for (i, offsets) in polls.iter().enumerate() {
+            let poll = Poll {
+                time_ms: i as i64 * 1_000,
+                groups: vec![GroupSnapshot {
+                    group: "g".into(),
+                    state: "Stable".into(),
+                    members: 1,
+                    partitions: offsets
+                        .iter()
+                        .enumerate()
+                        .map(|(p, &(c, e))| part(p as i32, c, e))
+                        .collect(),
+                }],
+                note: None,
+            };
+            report = Some(tracker.apply(&poll));
+        }
+        let group = report.and_then(|r| r.groups.into_iter().next()).unwrap();
+        let each: Vec<Status> = group.partitions.iter().map(|p| p.status).collect();
+        assert_eq!(each, [Status::Ok, Status::Stall, Status::Warn]);
+        assert_eq!(group.status, Status::Stall, "the worst partition's");
     }
 }

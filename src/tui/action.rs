@@ -50,6 +50,8 @@ pub enum Action {
     Pause,
     /// Keep the newest record selected, or stop doing so.
     Follow,
+    /// Order the list by record time, or by arrival.
+    ToggleOrder,
     /// Type a filter.
     Filter,
     /// Remove the filter.
@@ -132,11 +134,15 @@ pub enum Action {
     Trace,
     /// Run the replay previewed in the popup.
     RunReplay,
+    /// Empty the form field being edited.
+    ClearField,
+    /// Put the event type's template in `data`, replacing what is there.
+    Template,
 }
 
 impl Action {
     /// Every action, in the order the help overlay lists them.
-    pub const ALL: [Action; 62] = [
+    pub const ALL: [Action; 65] = [
         Action::Quit,
         Action::Help,
         Action::Palette,
@@ -158,6 +164,7 @@ impl Action {
         Action::Bottom,
         Action::Pause,
         Action::Follow,
+        Action::ToggleOrder,
         Action::Filter,
         Action::ClearFilter,
         Action::SeekBeginning,
@@ -199,6 +206,8 @@ impl Action {
         Action::ShowInStreams,
         Action::Trace,
         Action::RunReplay,
+        Action::ClearField,
+        Action::Template,
     ];
 
     /// The action's config and palette name (`pause`, `seek_beginning`, …).

@@ -26,7 +26,7 @@ use super::panes::inject::{InjectState, Route};
 use super::panes::lag::LagState;
 use super::panes::opsview::OpsDialog;
 use super::panes::replay::{ReplayState, parse_request};
-use super::panes::streams::StreamsState;
+use super::panes::streams::{Order, StreamsState};
 use super::panes::topics::TopicsState;
 use super::panes::trace::TraceState;
 use super::panes::{Pane, View, dlq, lag};
@@ -192,6 +192,7 @@ impl App {
             config_colors: ui.colors.clone(),
             tab: Tab::Streams,
             streams: StreamsState::new(&services.topics, ui.ring_size, topics.clone())
+                .with_memory_budget((ui.memory_mb as usize).saturating_mul(1024 * 1024))
                 .starting_at(start_label(services.start)),
             inject: InjectState::new(
                 topics,
@@ -348,9 +349,10 @@ impl App {
         }
     }
 
+    // Toasts quote names and broker errors: sanitized once, here.
     fn toast_info(&mut self, text: impl Into<String>) {
         self.toast = Some(Toast {
-            text: text.into(),
+            text: crate::domain::sanitize_owned(text.into()),
             error: false,
             ticks_left: TOAST_TICKS,
         });
@@ -358,7 +360,7 @@ impl App {
     }
 
     fn toast_error(&mut self, text: impl Into<String>) {
-        let text = text.into();
+        let text = crate::domain::sanitize_owned(text.into());
         tracing::warn!("{text}");
         self.toast = Some(Toast {
             text,
@@ -781,7 +783,7 @@ impl App {
                 Mode::Trace => self.update_trace(action),
                 Mode::Topics | Mode::TopicDetail => self.update_topics(action),
                 Mode::Groups | Mode::GroupDetail => self.update_groups(action),
-                Mode::Audit => self.update_audit(action),
+                Mode::Audit | Mode::AuditEntry => self.update_audit(action),
                 _ => {}
             },
         }
@@ -878,6 +880,7 @@ impl App {
             Mode::TopicDetail => self.topics.browse.close(),
             Mode::GroupDetail => self.groups.browse.close(),
             Mode::TypeConfirm | Mode::ResetPlan => self.ops_dialog = None,
+            Mode::AuditEntry => self.audit.close(),
             _ => {}
         }
     }
@@ -987,6 +990,14 @@ impl App {
             }
             Action::Bottom => self.streams.follow = true,
             Action::Follow => self.streams.follow = !self.streams.follow,
+            Action::ToggleOrder => {
+                let next = match self.streams.order() {
+                    Order::Time => Order::Arrival,
+                    Order::Arrival => Order::Time,
+                };
+                self.streams.set_order(next);
+                self.toast_info(format!("{}: {}", strings::STREAMS_ORDER, next.label()));
+            }
             Action::Pause => {
                 self.streams.paused = !self.streams.paused;
                 // Paused means the list stops moving, so following makes no sense.
@@ -1097,6 +1108,12 @@ impl App {
             Action::Down => self.streams.scroll_detail(1),
             Action::PageUp => self.streams.scroll_detail(-page),
             Action::PageDown => self.streams.scroll_detail(page),
+            Action::Top => self.streams.scroll_detail(isize::MIN / 2),
+            Action::Bottom => {
+                // The last page, not the last line alone.
+                self.streams.scroll_detail(isize::MAX / 2);
+                self.streams.scroll_detail(1 - page);
+            }
             Action::Copy => self.copy_selected(true),
             Action::Reinject => self.reinject(true),
             Action::Trace => self.open_trace(true),
@@ -1148,8 +1165,14 @@ impl App {
             Action::NextField => self.inject.move_focus(1),
             Action::PrevField => self.inject.move_focus(-1),
             Action::Edit => self.inject.set_editing(true),
-            Action::PrevChoice => self.inject.choose(-1),
-            Action::NextChoice => self.inject.choose(1),
+            Action::PrevChoice | Action::NextChoice => {
+                let delta = if action == Action::NextChoice { 1 } else { -1 };
+                if let Some(notice) = self.inject.choose(delta) {
+                    self.toast_info(notice);
+                }
+            }
+            Action::ClearField => self.inject.clear_field(),
+            Action::Template => self.inject.load_template(),
             Action::Route => {
                 if self.has_raw {
                     self.inject.toggle_route();
@@ -1229,9 +1252,14 @@ impl App {
         if let Some(help) = &self.help {
             self.render_help(frame, area, help);
         }
+        self.theme.paint_defaults(frame.buffer_mut());
     }
 
+    /// The header: what matters most survives a narrow screen. Fields drop
+    /// whole, least important first (a count is never cut); the cluster's name
+    /// is cut with `…` before a count drops.
     fn render_header(&self, frame: &mut Frame<'_>, area: Rect) {
+        use super::fit::{Field, fields};
         let t = &self.theme;
         let bar = Style::new().bg(t.bar).fg(t.fg);
         let sep = Span::styled(" │ ", Style::new().bg(t.bar).fg(t.dim));
@@ -1240,49 +1268,81 @@ impl App {
             Connection::Connected => ("●", strings::CONN_CONNECTED.to_string(), t.ok),
             Connection::Disconnected(_) => ("●", strings::CONN_DISCONNECTED.to_string(), t.error),
         };
-        let mut spans = vec![
-            Span::styled(
-                format!(" {} ", strings::APP),
-                Style::new()
-                    .bg(t.bar)
-                    .fg(t.accent)
-                    .add_modifier(Modifier::BOLD),
+        let mut row = vec![
+            Field::new(
+                HEADER_ESSENTIAL,
+                vec![Span::styled(
+                    format!(" {} ", strings::APP),
+                    Style::new()
+                        .bg(t.bar)
+                        .fg(t.accent)
+                        .add_modifier(Modifier::BOLD),
+                )],
             ),
-            sep.clone(),
-            Span::styled(self.title.clone(), bar),
+            Field::shrinking(
+                HEADER_CLUSTER,
+                HEADER_CLUSTER_MIN,
+                vec![Span::styled(self.title.clone(), bar)],
+            ),
         ];
-        // Right after the cluster's name, so narrow screens never cut it off.
         if self.read_only {
-            spans.push(sep.clone());
-            spans.push(Span::styled(
-                strings::READ_ONLY,
-                Style::new()
-                    .bg(t.warn)
-                    .fg(t.bar)
-                    .add_modifier(Modifier::BOLD),
+            row.push(Field::new(
+                HEADER_ESSENTIAL,
+                vec![Span::styled(
+                    strings::READ_ONLY,
+                    Style::new()
+                        .bg(t.warn)
+                        .fg(t.bar)
+                        .add_modifier(Modifier::BOLD),
+                )],
             ));
         }
-        spans.extend([
-            sep.clone(),
-            Span::styled(
+        row.push(Field::new(
+            HEADER_ESSENTIAL,
+            vec![Span::styled(
                 format!("{dot} {conn_text}"),
                 Style::new().bg(t.bar).fg(conn_color),
-            ),
-            sep.clone(),
-            Span::styled(
+            )],
+        ));
+        // The bridge's fields come most important first (errors, then the DLQ
+        // and the outbox); each drops whole, from the last.
+        for (i, part) in self
+            .status_text
+            .split(strings::STATUS_SEPARATOR)
+            .filter(|p| !p.is_empty())
+            .enumerate()
+        {
+            let priority = HEADER_STATUS.saturating_add(u8::try_from(i).unwrap_or(u8::MAX));
+            if i == 0 {
+                row.push(Field::new(
+                    priority,
+                    vec![Span::styled(part.to_string(), bar)],
+                ));
+            } else {
+                row.push(Field::joined(
+                    priority,
+                    vec![Span::styled(
+                        format!("{}{part}", strings::STATUS_SEPARATOR),
+                        bar,
+                    )],
+                ));
+            }
+        }
+        row.push(Field::new(
+            HEADER_RATE,
+            vec![Span::styled(
                 format!("{} ev/s · {} read", self.rate, self.streams.total_received),
                 bar,
-            ),
-        ]);
+            )],
+        ));
         if let Some(r) = self.scenario_rate {
-            spans.push(sep.clone());
-            spans.push(Span::styled(format!("scenario {r}/s (+/-)"), bar));
+            row.push(Field::new(
+                HEADER_SCENARIO,
+                vec![Span::styled(format!("scenario {r}/s (+/-)"), bar)],
+            ));
         }
-        if !self.status_text.is_empty() {
-            spans.push(sep);
-            spans.push(Span::styled(self.status_text.clone(), bar));
-        }
-        frame.render_widget(Paragraph::new(Line::from(spans)).style(bar), area);
+        let line = fields(row, &sep, usize::from(area.width));
+        frame.render_widget(Paragraph::new(line).style(bar), area);
     }
 
     fn render_tabs(&self, frame: &mut Frame<'_>, area: Rect) {
@@ -1321,14 +1381,24 @@ impl App {
                 Span::styled("█", Style::new().fg(t.accent)),
                 Span::styled(format!("   {}", strings::PALETTE_HELP), t.dimmed()),
             ]),
+            // A message longer than the line ends in `…` (errors are logged whole).
             None => match &self.toast {
                 Some(toast) => Line::styled(
-                    toast.text.clone(),
+                    super::fit::cut(&toast.text, usize::from(area.width)),
                     Style::new().fg(if toast.error { t.error } else { t.ok }),
                 ),
                 None => match &self.connection {
+                    Connection::Disconnected(_) if !self.settings.brokers_configured => {
+                        Line::styled(
+                            strings::no_cluster(&self.settings.brokers),
+                            Style::new().fg(t.error),
+                        )
+                    }
                     Connection::Disconnected(e) => Line::styled(
-                        format!("cluster unreachable: {e}"),
+                        super::fit::cut(
+                            &format!("cluster unreachable: {}", crate::domain::sanitize(e)),
+                            usize::from(area.width),
+                        ),
                         Style::new().fg(t.error),
                     ),
                     _ => Line::raw(""),
@@ -1349,82 +1419,138 @@ impl App {
         }
     }
 
+    /// The hint bar: the mode's keys first; what does not fit drops whole,
+    /// from the end (`?` lists every key).
     fn render_hints(&self, frame: &mut Frame<'_>, area: Rect) {
+        use super::fit::{Field, fields};
         let t = &self.theme;
-        let mut spans = Vec::new();
-        for (key, action) in self.keymap.hints(self.mode()) {
+        let mut row = Vec::new();
+        for (i, (key, action)) in self.keymap.hints(self.mode()).into_iter().enumerate() {
             if !self.hint_applies(action) {
                 continue;
             }
-            spans.push(Span::styled(
-                key,
-                Style::new().fg(t.accent).add_modifier(Modifier::BOLD),
-            ));
-            spans.push(Span::styled(
-                format!(" {}  ", strings::hint(action)),
-                t.dimmed(),
+            let priority = u8::try_from(i).unwrap_or(u8::MAX);
+            row.push(Field::new(
+                priority,
+                vec![
+                    Span::styled(key, Style::new().fg(t.accent).add_modifier(Modifier::BOLD)),
+                    Span::styled(format!(" {}", strings::hint(action)), t.dimmed()),
+                ],
             ));
         }
-        frame.render_widget(Paragraph::new(Line::from(spans)), area);
+        let line = fields(row, &Span::raw("  "), usize::from(area.width));
+        frame.render_widget(Paragraph::new(line), area);
     }
 
+    /// The help overlay: entries in as many columns as the screen needs to show
+    /// them all, each cut with `…` to its column (never into the next one).
     fn render_help(&self, frame: &mut Frame<'_>, area: Rect, help: &Help) {
-        const COL: u16 = 36;
-        let width = area.width.saturating_sub(4).min(3 * COL + 2);
-        let cols = usize::from((width.saturating_sub(2) / COL).max(1));
-        let per_col = help.entries.len().div_ceil(cols);
-        let height = (per_col as u16 + 2).min(area.height.saturating_sub(2));
-        let popup = super::panes::centered(area, width, height);
-        frame.render_widget(Clear, popup);
+        use super::fit::{cut, width};
+        const GAP: usize = 2;
+        const MAX_COLS: usize = 3;
         let t = &self.theme;
+        let title = format!(" help: {} (esc closes) ", help.mode.name());
+        let bottom = strings::HELP_REBIND;
+        let n = help.entries.len().max(1);
+        let key_w = help
+            .entries
+            .iter()
+            .map(|(k, _, _)| width(k))
+            .max()
+            .unwrap_or(0)
+            .min(HELP_KEYS_MAX);
+        let entry_w = help
+            .entries
+            .iter()
+            .map(|(k, d, _)| {
+                if k.is_empty() {
+                    width(d)
+                } else {
+                    key_w + 1 + width(d)
+                }
+            })
+            .max()
+            .unwrap_or(1);
+        // Inside the border, with a margin of one cell on each side of the popup.
+        let max_inner = usize::from(area.width.saturating_sub(4)).max(1);
+        let max_rows = usize::from(area.height.saturating_sub(4)).max(1);
+        let fit_cols = ((max_inner + GAP) / (entry_w + GAP)).clamp(1, MAX_COLS);
+        let need_cols = n.div_ceil(max_rows);
+        // More columns than fit whole only when the rows would not fit otherwise;
+        // each keeps room for its keys and a few cells of description.
+        let room_cols = ((max_inner + GAP) / (key_w + 1 + 8 + GAP)).max(1);
+        let cols = fit_cols
+            .max(need_cols.min(room_cols))
+            .min(MAX_COLS.max(fit_cols));
+        let col_w = if cols == fit_cols {
+            entry_w.min(max_inner)
+        } else {
+            ((max_inner + GAP) / cols).saturating_sub(GAP).max(1)
+        };
+        let per_col = n.div_ceil(cols);
+        let rows = per_col.min(max_rows);
+        let inner_w = (cols * (col_w + GAP) - GAP)
+            .max(width(&title).min(max_inner))
+            .max(width(bottom).min(max_inner));
+        let popup = super::panes::centered(area, inner_w as u16 + 2, rows as u16 + 2);
+        frame.render_widget(Clear, popup);
         let block = Block::default()
             .borders(Borders::ALL)
             .border_style(Style::new().fg(t.accent))
-            .title(Span::styled(
-                format!(" help: {} (esc closes) ", help.mode.name()),
-                t.strong(),
-            ))
-            .title_bottom(Span::styled(
-                " rebind in config: [ui.keys] \"streams.p\" = \"pause\" ",
-                t.dimmed(),
-            ));
+            .title(Span::styled(cut(&title, inner_w), t.strong()))
+            .title_bottom(Span::styled(cut(bottom, inner_w), t.dimmed()));
         let inner = block.inner(popup);
         frame.render_widget(block, popup);
         let buf = frame.buffer_mut();
         let mut layout = help.layout.borrow_mut();
         layout.popup = popup;
         layout.lines.clear();
-        for (i, (keys, desc, _)) in help.entries.iter().enumerate() {
-            let col = (i / per_col.max(1)) as u16;
-            let row = (i % per_col.max(1)) as u16;
-            if row >= inner.height {
-                continue;
-            }
-            let x = inner.x + col * COL;
-            if x + 4 > inner.x + inner.width {
-                continue;
-            }
-            let y = inner.y + row;
-            let avail = usize::from((inner.x + inner.width).saturating_sub(x));
-            let width = (inner.x + inner.width).saturating_sub(x).min(COL);
-            layout.lines.push((Rect::new(x, y, width, 1), i));
+        // What does not fit is said in the last cell, never dropped silently.
+        let shown = if help.entries.len() > cols * rows {
+            cols * rows - 1
+        } else {
+            help.entries.len()
+        };
+        let key_style = Style::new().fg(t.accent).add_modifier(Modifier::BOLD);
+        for (i, (keys, desc, _)) in help.entries.iter().enumerate().take(shown) {
+            let x = inner.x + ((i / rows) * (col_w + GAP)) as u16;
+            let y = inner.y + (i % rows) as u16;
+            layout.lines.push((Rect::new(x, y, col_w as u16, 1), i));
             if keys.is_empty() {
-                buf.set_stringn(x, y, desc, avail, t.dimmed());
+                buf.set_string(x, y, cut(desc, col_w), t.dimmed());
                 continue;
             }
-            buf.set_stringn(
-                x,
-                y,
-                keys,
-                12.min(avail),
-                Style::new().fg(t.accent).add_modifier(Modifier::BOLD),
-            );
-            if avail > 13 {
-                buf.set_stringn(x + 13, y, desc, avail - 13, t.text());
+            let kw = key_w.min(col_w);
+            buf.set_string(x, y, cut(keys, kw), key_style);
+            let dw = col_w.saturating_sub(key_w + 1);
+            if dw > 0 {
+                buf.set_string(x + key_w as u16 + 1, y, cut(desc, dw), t.text());
             }
+        }
+        if shown < help.entries.len() {
+            let i = shown;
+            let x = inner.x + ((i / rows) * (col_w + GAP)) as u16;
+            let y = inner.y + (i % rows) as u16;
+            let more = strings::help_more(help.entries.len() - shown);
+            buf.set_string(x, y, cut(&more, col_w), t.dimmed());
         }
     }
 }
+
+/// Header field priorities (0 is kept longest): the app, the connection and
+/// the read-only badge; then the bridge's fields in the order it gives them
+/// (errors, the DLQ and the outbox first); the cluster's name is cut to
+/// [`HEADER_CLUSTER_MIN`] cells after the bridge's third field drops, ahead of
+/// the read rate and the demo's scenario rate.
+const HEADER_ESSENTIAL: u8 = 0;
+const HEADER_STATUS: u8 = 1;
+const HEADER_CLUSTER: u8 = 4;
+const HEADER_CLUSTER_MIN: usize = 12;
+const HEADER_RATE: u8 = 8;
+const HEADER_SCENARIO: u8 = 9;
+
+/// Widest key list the help overlay gives its own column (`g/home` fits).
+const HELP_KEYS_MAX: usize = 12;
 
 /// Rows one notch of the mouse wheel moves (up negative); `None` for other events.
 fn wheel_rows(kind: MouseEventKind) -> Option<isize> {

@@ -6,6 +6,7 @@ use ratatui::text::{Line, Span};
 use serde_json::Value;
 
 use super::theme::Theme;
+use crate::domain::sanitize_owned;
 
 /// Indentation per level, in spaces.
 const INDENT: usize = 2;
@@ -44,8 +45,9 @@ fn write_value(
             value.to_string(),
             Style::new().fg(theme.json_literal),
         )),
+        // serde escapes C0 controls in strings but not DEL and C1.
         Value::String(_) => current.push(Span::styled(
-            value.to_string(),
+            sanitize_owned(value.to_string()),
             Style::new().fg(theme.json_string),
         )),
         Value::Array(items) if items.is_empty() => current.push(punct(theme, "[]")),
@@ -68,7 +70,7 @@ fn write_value(
             for (i, (k, v)) in map.iter().enumerate() {
                 newline(current, out, depth + 1);
                 current.push(Span::styled(
-                    Value::String(k.clone()).to_string(),
+                    sanitize_owned(Value::String(k.clone()).to_string()),
                     Style::new().fg(theme.json_key),
                 ));
                 current.push(punct(theme, ": "));
@@ -96,5 +98,17 @@ mod tests {
             .collect();
         let theirs = serde_json::to_string_pretty(&v).unwrap_or_default();
         assert_eq!(ours.join("\n"), theirs);
+    }
+
+    #[test]
+    fn strings_and_keys_show_every_control_character_visibly() {
+        let v = serde_json::json!({"k\u{7f}": "a\u{1b}[2J\u{9b}b"});
+        let text: String = highlight(&v, &Theme::dark())
+            .iter()
+            .flat_map(|l| l.spans.iter().map(|s| s.content.to_string()))
+            .collect();
+        assert!(text.contains(r#""k·""#), "{text}");
+        assert!(text.contains(r#""a\u001b[2J·b""#), "{text}");
+        assert!(!text.chars().any(char::is_control), "{text:?}");
     }
 }

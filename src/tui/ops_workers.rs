@@ -25,6 +25,8 @@ pub enum OpsRequest {
     DescribeTopic(String),
     /// Create a topic.
     CreateTopic(NewTopicSpec),
+    /// Create every configured context topic and its DLQ that is missing.
+    InitTopics,
     /// Delete a topic.
     DeleteTopic(String),
     /// Delete every record of a topic.
@@ -76,6 +78,7 @@ impl OpsRequest {
     pub fn mutation(&self) -> Option<&'static str> {
         Some(match self {
             OpsRequest::CreateTopic(_) => action::TOPIC_CREATE,
+            OpsRequest::InitTopics => action::TOPICS_INIT,
             OpsRequest::DeleteTopic(_) => action::TOPIC_DELETE,
             OpsRequest::EmptyTopic(_) => action::TOPIC_EMPTY,
             OpsRequest::AddPartitions { .. } => action::TOPIC_ADD_PARTITIONS,
@@ -206,6 +209,20 @@ pub async fn answer(settings: &Settings, req: OpsRequest) -> OpsReply {
             OpsReply::Topic { name, result }
         }
         OpsRequest::ReadAudit => OpsReply::Audit(audit::read(settings).map_err(|e| e.to_string())),
+        // Gate and audit line are init_topics' own, as for the headless command.
+        OpsRequest::InitTopics => OpsReply::Done {
+            action: action::TOPICS_INIT,
+            result: crate::provision::init_topics(settings, &Default::default())
+                .await
+                .map_err(|e| e.to_string())
+                .and_then(|done| {
+                    if done.failed.is_empty() {
+                        Ok(done.summary())
+                    } else {
+                        Err(done.lines().join("; "))
+                    }
+                }),
+        },
         mutation => {
             let Some(name) = mutation.mutation() else {
                 return OpsReply::Done {

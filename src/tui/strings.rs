@@ -67,6 +67,9 @@ pub const CONN_CONNECTING: &str = "connecting";
 pub const CONN_CONNECTED: &str = "connected";
 /// Disconnected; the client keeps retrying.
 pub const CONN_DISCONNECTED: &str = "disconnected, reconnecting";
+/// Between the fields of the header's status text (the bridge's figures): the
+/// header drops them whole, from the last, when the screen is narrow.
+pub const STATUS_SEPARATOR: &str = " · ";
 /// Read-only badge.
 pub const READ_ONLY: &str = "READ-ONLY";
 
@@ -77,12 +80,48 @@ pub const STREAMS_EMPTY: &str = "No records yet. Waiting for new records on the 
 pub const STREAMS_NO_MATCH: &str = "No record matches the filter (esc clears it).";
 /// Column titles of the Streams list.
 pub const STREAMS_COLUMNS: [&str; 6] = ["time", "context", "type", "key", "p@off", "summary"];
+/// The end of the stream bar when a narrow screen leaves topics out.
+pub fn streams_not_shown(n: usize) -> String {
+    format!(" · +{n} more")
+}
 /// A stream whose topic does not exist (it retries).
-pub const STREAM_MISSING: &str = "no such topic";
+pub const STREAM_MISSING: &str = "no such topic (:topic init creates it)";
+/// The status line when no cluster was named and the default is not there.
+pub fn no_cluster(tried: &str) -> String {
+    format!(
+        "No cluster configured (tried {tried}): `eventdeck demo` runs one built in; \
+         or --brokers HOST:PORT, KAFKA_BOOTSTRAP_SERVERS, or a profile in the config file"
+    )
+}
+
+/// The palette's `topic init` confirm dialog.
+pub const INIT_TOPICS_TITLE: &str = "Create the context topics";
+/// What `topic init` does.
+pub const INIT_TOPICS_WHAT: &str =
+    "Creates each of these topics that does not exist yet (the others stay as they are):";
+/// With what settings.
+pub const INIT_TOPICS_HOW: &str = "3 partitions each, replication factor 3 (or one per broker when there are fewer), as `eventdeck topics init` does.";
+/// Said when the order changes.
+pub const STREAMS_ORDER: &str = "Streams ordered";
+/// The stream bar while the list is ordered by record time.
+pub const STREAMS_BY_TIME: &str = "by time";
+/// The stream bar while the list is in arrival order.
+pub const STREAMS_BY_ARRIVAL: &str = "by arrival";
 /// A stream that failed otherwise and retries.
 pub const STREAM_RETRYING: &str = "retrying";
 /// Filter prompt.
 pub const FILTER_PROMPT: &str = "filter: ";
+/// The Streams bar when the filter names a field there is not.
+pub fn filter_unknown_fields(fields: &[String]) -> String {
+    format!(
+        "unknown filter field {}: use type: ctx: corr: key: topic: or free text",
+        fields
+            .iter()
+            .map(|f| format!("'{f}:'"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    )
+}
 /// Filter syntax help shown while typing.
 pub const FILTER_HELP: &str =
     "free text over key, value, headers · type:T ctx:C corr:ID key:K topic:T";
@@ -170,6 +209,16 @@ pub const HISTORY_EMPTY: &str = "Nothing sent yet.";
 /// Sending in progress.
 pub const SENDING: &str = "sending…";
 
+/// Toast: another event type was chosen but `data` was edited, so it stays.
+pub fn inject_data_kept(event_type: &str) -> String {
+    format!("Your edited data is kept; t puts the {event_type} template in its place")
+}
+
+/// A header with nothing before the `=`.
+pub fn inject_header_no_name(h: &str) -> String {
+    format!("Not sent: header '{h}' has no name (write name=value)")
+}
+
 /// Toasts.
 pub const SEND_DISABLED: &str = "Not sent: the data is not valid JSON";
 /// Nothing selected.
@@ -242,7 +291,7 @@ pub fn lag_group_summary(g: &crate::lag::GroupLag) -> String {
         g.members,
         dash(g.total_lag),
         dash(g.max_lag),
-        crate::tui::panes::lag::duration(g.lag_seconds),
+        crate::tui::panes::lag::age(g.lag_seconds, g.lag_seconds_source),
         crate::tui::panes::lag::duration(g.drain_seconds),
     )
 }
@@ -288,6 +337,10 @@ pub const DLQ_NO_MATCH: &str = "No dead letter matches the filter (esc clears it
 pub const DLQ_VALUE: &str = "Value";
 /// DLQ detail: no stack trace header.
 pub const DLQ_NO_STACK: &str = "Stack trace: none in the headers";
+/// Toast: `t` on a dead letter whose headers carry no stack trace.
+pub const DLQ_NO_STACK_TO_TOGGLE: &str = "This dead letter has no stack trace in its headers";
+/// Marks a dead letter redriven from this console.
+pub const DLQ_REDRIVEN_MARK: &str = "↻";
 /// Redrive dialog titles.
 pub const REDRIVE_PREVIEW_TITLE: &str = " Redrive: dry run (nothing sent yet) ";
 /// While sending.
@@ -327,9 +380,17 @@ pub fn dlq_title(records: usize, topics: &[String], filter: &str, matching: usiz
 }
 
 /// DLQ pane title over one cause.
-pub fn dlq_cause_title(kind: &str, n: usize, marked: usize) -> String {
-    format!(" Dead letters › {kind} · {n} record(s) · {marked} marked ")
+pub fn dlq_cause_title(kind: &str, n: usize, marked: usize, redriven: usize) -> String {
+    if redriven == 0 {
+        return format!(" Dead letters › {kind} · {n} record(s) · {marked} marked ");
+    }
+    format!(
+        " Dead letters › {kind} · {n} record(s) · {marked} marked · {redriven} redriven ({DLQ_REDRIVEN_MARK}) "
+    )
 }
+
+/// DLQ detail: the record was redriven from this console.
+pub const DLQ_REDRIVEN: &str = "redriven from this console to its original topic";
 
 /// DLQ pane: nothing yet.
 pub fn dlq_empty(topics: &[String]) -> String {
@@ -432,6 +493,14 @@ pub fn original_opened(topic: &str, partition: i32, offset: i64) -> String {
     )
 }
 
+/// Under the help overlay.
+pub const HELP_REBIND: &str = " rebind in config: [ui.keys] \"streams.p\" = \"pause\" ";
+
+/// The help overlay's last line when the screen is too small for every entry.
+pub fn help_more(n: usize) -> String {
+    format!("… {n} more")
+}
+
 /// One line saying what an action does, for the help overlay.
 pub fn describe(action: Action) -> &'static str {
     match action {
@@ -452,10 +521,11 @@ pub fn describe(action: Action) -> &'static str {
         Action::Down => "down",
         Action::PageUp => "page up",
         Action::PageDown => "page down",
-        Action::Top => "oldest kept",
-        Action::Bottom => "newest, follow",
+        Action::Top => "top (oldest kept)",
+        Action::Bottom => "bottom (newest, follow)",
         Action::Pause => "pause/resume",
         Action::Follow => "follow",
+        Action::ToggleOrder => "time/arrival order",
         Action::Filter => "filter",
         Action::ClearFilter => "clear filter",
         Action::SeekBeginning => "from beginning",
@@ -474,12 +544,12 @@ pub fn describe(action: Action) -> &'static str {
         Action::Send => "send",
         Action::Route => "bridge/raw",
         Action::NewCorrelation => "new correlation id",
-        Action::ReuseCorrelation => "reuse selected record's correlation",
+        Action::ReuseCorrelation => "reuse selected correlation id",
         Action::Confirm => "apply",
         Action::SortNext => "sort by next column",
         Action::SortPrev => "sort: previous column",
         Action::SortReverse => "reverse sort order",
-        Action::Mark => "mark/unmark record",
+        Action::Mark => "mark/unmark, move down",
         Action::Redrive => "redrive selection",
         Action::RedriveAll => "redrive all matching",
         Action::OpenOriginal => "original in Streams",
@@ -497,6 +567,8 @@ pub fn describe(action: Action) -> &'static str {
         Action::ShowInStreams => "show the edge in Streams",
         Action::Trace => "trace correlation",
         Action::RunReplay => "run the replay",
+        Action::ClearField => "clear the field",
+        Action::Template => "data from the type's template",
     }
 }
 
@@ -526,6 +598,8 @@ pub fn hint(action: Action) -> &'static str {
         Action::ShowInStreams => "show in Streams",
         Action::Trace => "trace",
         Action::RunReplay => "replay",
+        Action::ClearField => "clear",
+        Action::Template => "template",
         other => describe(other),
     }
 }
@@ -551,6 +625,8 @@ pub const AUDIT_COLUMNS: [&str; 6] = [
     "PARAMS",
     "OUTCOME",
 ];
+/// An audit entry opened.
+pub const AUDIT_ENTRY_TITLE: &str = " Audit entry (esc back) ";
 /// Audit columns on narrow screens.
 pub const AUDIT_COLUMNS_SHORT: [&str; 6] =
     ["TIME", "USER", "PRINCIPAL", "ACTION", "PARAMS", "OUTCOME"];
@@ -593,7 +669,7 @@ pub const NO_TOPIC_SELECTED: &str = "No topic selected";
 /// Toast: nothing selected in Groups.
 pub const NO_GROUP_SELECTED: &str = "No group selected";
 /// Palette help for the ops verbs.
-pub const OPS_PALETTE_HELP: &str = "topic create NAME [partitions=N] [rf=R] [k=v…] · topic delete|empty NAME · \
+pub const OPS_PALETTE_HELP: &str = "topic init · topic create NAME [partitions=N] [rf=R] [k=v…] · topic delete|empty NAME · \
 topic partitions NAME N · topic config NAME k=v|k= · reset GROUP --to-earliest|--to-latest|--to-offset N|--shift-by N|--to-datetime T|--by-duration D [TOPIC[:P,…]] · group delete NAME · audit";
 
 /// Topics pane title.

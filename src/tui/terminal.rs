@@ -30,6 +30,16 @@ pub fn panicked() -> bool {
     PANICKED.load(Ordering::SeqCst)
 }
 
+/// Refuses to start the console when stdout is not a terminal (a pipe, a
+/// file, or no controlling terminal at all), saying `hint`.
+pub fn require_terminal(hint: &str) -> Result<(), crate::cmd::UserError> {
+    use std::io::IsTerminal;
+    if std::io::stdout().is_terminal() {
+        return Ok(());
+    }
+    Err(crate::cmd::UserError(format!("no terminal; {hint}")))
+}
+
 /// Owns the terminal while the console runs; dropping it restores the terminal.
 pub struct TerminalGuard {
     /// The ratatui terminal the app loop draws on.

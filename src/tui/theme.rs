@@ -11,7 +11,11 @@ use ratatui::style::{Color, Modifier, Style};
 pub struct Theme {
     /// `dark` or `light`.
     pub name: &'static str,
-    /// Normal text.
+    /// The background the theme is made for. `Reset` is the terminal's own;
+    /// a theme that needs a light one paints it, so its dark text is readable
+    /// on a dark terminal too.
+    pub bg: Color,
+    /// Normal text (`Reset`: the terminal's own text colour).
     pub fg: Color,
     /// Secondary text (column titles, counts).
     pub dim: Color,
@@ -44,7 +48,9 @@ impl Theme {
     pub fn dark() -> Self {
         Self {
             name: "dark",
-            fg: Color::Gray,
+            // The terminal's own colours: readable whatever its background.
+            bg: Color::Reset,
+            fg: Color::Reset,
             dim: Color::DarkGray,
             accent: Color::Cyan,
             selection: Color::Indexed(237),
@@ -69,26 +75,30 @@ impl Theme {
 
     /// The light theme.
     pub fn light() -> Self {
+        // Every colour a 256-colour entry: terminal palettes remap the 16 ANSI
+        // colours (a dark palette's "blue" is often too light for white).
         Self {
             name: "light",
-            fg: Color::Black,
+            // Dark text needs a light background: the theme paints its own.
+            bg: Color::Indexed(231),
+            fg: Color::Indexed(235),
             dim: Color::Indexed(244),
-            accent: Color::Blue,
+            accent: Color::Indexed(25),
             selection: Color::Indexed(253),
-            error: Color::Red,
+            error: Color::Indexed(160),
             warn: Color::Indexed(130),
-            ok: Color::Green,
+            ok: Color::Indexed(28),
             bar: Color::Indexed(254),
-            json_key: Color::Blue,
-            json_string: Color::Green,
-            json_literal: Color::Magenta,
+            json_key: Color::Indexed(25),
+            json_string: Color::Indexed(28),
+            json_literal: Color::Indexed(90),
             context_palette: vec![
-                Color::Magenta,
+                Color::Indexed(90),
                 Color::Indexed(30),
                 Color::Indexed(130),
-                Color::Green,
-                Color::Blue,
-                Color::Red,
+                Color::Indexed(28),
+                Color::Indexed(25),
+                Color::Indexed(160),
             ],
             contexts: BTreeMap::new(),
         }
@@ -119,6 +129,7 @@ impl Theme {
                 continue;
             }
             let slot = match k.as_str() {
+                "bg" => &mut self.bg,
                 "fg" => &mut self.fg,
                 "dim" => &mut self.dim,
                 "accent" => &mut self.accent,
@@ -158,6 +169,23 @@ impl Theme {
             other => other.bytes().map(usize::from).sum::<usize>(),
         };
         self.context_palette[slot % self.context_palette.len()]
+    }
+
+    /// Gives every cell that nothing coloured the theme's background and text
+    /// colour: widgets that clear their area (popups, editors) and plain text
+    /// included. A no-op for a theme that uses the terminal's own colours.
+    pub fn paint_defaults(&self, buf: &mut ratatui::buffer::Buffer) {
+        if self.bg == Color::Reset && self.fg == Color::Reset {
+            return;
+        }
+        for cell in &mut buf.content {
+            if cell.bg == Color::Reset {
+                cell.bg = self.bg;
+            }
+            if cell.fg == Color::Reset {
+                cell.fg = self.fg;
+            }
+        }
     }
 
     /// Base text style.

@@ -197,3 +197,91 @@ pub fn stdout(o: &Output) -> String {
 pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
+
+/// The end offset (high watermark) of each partition of `topic`, as Kafka
+/// reports it to a plain librdkafka client, in partition order.
+pub fn end_offsets(topic: &str) -> Vec<(i32, i64)> {
+    use rdkafka::consumer::{BaseConsumer, Consumer};
+    let consumer: BaseConsumer = ClientConfig::new()
+        .set("bootstrap.servers", bootstrap())
+        .create()
+        .expect("consumer");
+    let timeout = Duration::from_secs(10);
+    let md = consumer
+        .fetch_metadata(Some(topic), timeout)
+        .expect("topic metadata");
+    let mut partitions: Vec<i32> = md
+        .topics()
+        .iter()
+        .flat_map(|t| t.partitions().iter().map(|p| p.id()))
+        .collect();
+    partitions.sort();
+    partitions
+        .into_iter()
+        .map(|p| {
+            let (_, end) = consumer
+                .fetch_watermarks(topic, p, timeout)
+                .expect("watermarks");
+            (p, end)
+        })
+        .collect()
+}
+
+/// `group`'s committed offset and the end offset of each partition of `topic`,
+/// as Kafka reports them to a plain librdkafka client (OffsetFetch and
+/// ListOffsets; the client joins no group): (partition, committed, end).
+pub fn committed_and_end(group: &str, topic: &str) -> Vec<(i32, Option<i64>, i64)> {
+    use rdkafka::consumer::{BaseConsumer, Consumer};
+    use rdkafka::{Offset, TopicPartitionList};
+    let ends = end_offsets(topic);
+    let consumer: BaseConsumer = ClientConfig::new()
+        .set("bootstrap.servers", bootstrap())
+        .set("group.id", group)
+        .create()
+        .expect("consumer");
+    let mut tpl = TopicPartitionList::new();
+    for (p, _) in &ends {
+        tpl.add_partition(topic, *p);
+    }
+    let committed = consumer
+        .committed_offsets(tpl, Duration::from_secs(10))
+        .expect("committed offsets");
+    ends.into_iter()
+        .map(|(p, end)| {
+            let current = committed
+                .find_partition(topic, p)
+                .and_then(|e| match e.offset() {
+                    Offset::Offset(o) => Some(o),
+                    _ => None,
+                });
+            (p, current, end)
+        })
+        .collect()
+}
+
+/// Waits until `group` has committed the end of every partition of `topic`
+/// that holds records, as Kafka reports it: a consumer commits a batch only
+/// after handling it, so everything it will ever handle of what is there now
+/// has been handled. Fails with the offsets after `timeout`.
+pub async fn wait_committed_to_end(group: &str, topic: &str, timeout: Duration) {
+    let start = std::time::Instant::now();
+    loop {
+        let (g, t) = (group.to_string(), topic.to_string());
+        let offsets = tokio::task::spawn_blocking(move || committed_and_end(&g, &t))
+            .await
+            .expect("join");
+        if !offsets.is_empty()
+            && offsets
+                .iter()
+                .all(|&(_, current, end)| end == 0 || current == Some(end))
+        {
+            return;
+        }
+        assert!(
+            start.elapsed() < timeout,
+            "group {group} had not committed the end of {topic} after {timeout:?}: \
+             (partition, committed, end) {offsets:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}

@@ -77,6 +77,14 @@ impl App {
             Action::Down => self.dlq.move_by(1),
             Action::PageUp => self.dlq.move_by(-page),
             Action::PageDown => self.dlq.move_by(page),
+            Action::Top => self.dlq.move_by(isize::MIN / 2),
+            Action::Bottom => {
+                self.dlq.move_by(isize::MAX / 2);
+                // A dead letter's last page, not its last line alone.
+                if self.dlq.view() == DlqView::Detail {
+                    self.dlq.move_by(1 - page);
+                }
+            }
             Action::Open if !self.dlq.open(&self.theme) => {
                 self.toast_info(strings::NOTHING_SELECTED)
             }
@@ -89,7 +97,12 @@ impl App {
             }
             Action::ClearFilter => self.dlq.set_filter(""),
             Action::Mark if !self.dlq.toggle_mark() => self.toast_info(strings::NOTHING_SELECTED),
-            Action::ToggleStack => self.dlq.toggle_stack(&self.theme),
+            Action::ToggleStack => match self.dlq.current() {
+                Some(r) if r.letter.stacktrace.is_none() => {
+                    self.toast_info(strings::DLQ_NO_STACK_TO_TOGGLE)
+                }
+                _ => self.dlq.toggle_stack(&self.theme),
+            },
             Action::Redrive => {
                 let picked = self.dlq.selection();
                 if !self.dlq.preview(picked) {

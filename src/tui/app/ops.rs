@@ -305,6 +305,11 @@ impl App {
             Action::Down => self.audit.move_by(1),
             Action::PageUp => self.audit.move_by(-page),
             Action::PageDown => self.audit.move_by(page),
+            Action::Top => self.audit.top(),
+            Action::Bottom => self.audit.bottom(),
+            Action::Open if !self.audit.open(&self.theme) => {
+                self.toast_info(strings::NOTHING_SELECTED)
+            }
             Action::Refresh => self.refresh_audit(),
             _ => {}
         }
@@ -392,6 +397,21 @@ impl App {
 
     fn palette_topic(&mut self, words: &[&str]) -> Result<(), String> {
         match words {
+            ["init"] => {
+                let topics = crate::provision::wanted_topics(&self.settings);
+                self.switch_tab(Tab::Topics);
+                self.ask(
+                    "init",
+                    strings::INIT_TOPICS_TITLE.to_string(),
+                    vec![
+                        strings::INIT_TOPICS_WHAT.to_string(),
+                        topics.join(" "),
+                        strings::INIT_TOPICS_HOW.to_string(),
+                    ],
+                    OpsRequest::InitTopics,
+                );
+                Ok(())
+            }
             ["create", name, rest @ ..] => {
                 let mut spec = NewTopicSpec {
                     name: name.to_string(),

@@ -2,13 +2,14 @@
 //! outcome), newest first, re-read whenever the console makes a mutation.
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Rect};
+use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::widgets::Paragraph;
 
-use super::opsview::{ListView, Note, frame_block, with_note};
+use super::opsview::{ListView, Note, TextView, frame_block, with_note};
 use super::{Pane, View};
 use crate::audit::AuditEntry;
+use crate::tui::fit::Col;
 use crate::tui::keymap::Mode;
 use crate::tui::strings;
 
@@ -20,6 +21,10 @@ pub struct AuditState {
     narrow: ListView,
     /// The log's status.
     pub note: Note,
+    /// The entries, newest first, as the rows show them.
+    entries: Vec<AuditEntry>,
+    /// The entry opened with Enter: every field, parameters in full.
+    open: Option<TextView>,
 }
 
 /// The pane.
@@ -31,8 +36,9 @@ impl AuditState {
     /// The log arrived (oldest first, as stored), or could not be read.
     pub fn set_entries(&mut self, result: Result<Vec<AuditEntry>, String>) {
         match result {
-            Ok(entries) => {
-                let rows: Vec<Vec<String>> = entries.iter().rev().map(row).collect();
+            Ok(mut entries) => {
+                entries.reverse();
+                let rows: Vec<Vec<String>> = entries.iter().map(row).collect();
                 self.narrow.set_rows(
                     rows.iter()
                         .map(|r| {
@@ -43,6 +49,7 @@ impl AuditState {
                         .collect(),
                 );
                 self.list.set_rows(rows);
+                self.entries = entries;
                 self.note = Note::Ready;
             }
             Err(e) => self.note = Note::Failed(e),
@@ -59,19 +66,64 @@ impl AuditState {
         self.list.rows().is_empty()
     }
 
-    /// Moves the cursor.
+    /// Moves the cursor, or scrolls the open entry.
     pub fn move_by(&mut self, d: isize) {
+        if let Some(v) = self.open.as_mut() {
+            v.scroll_by(d);
+            return;
+        }
         self.list.move_by(d);
         self.narrow.move_by(d);
     }
 
-    /// Rows on one screen.
+    /// To the first row (or line of the open entry).
+    pub fn top(&mut self) {
+        self.move_by(isize::MIN / 2);
+    }
+
+    /// To the last row (or line of the open entry).
+    pub fn bottom(&mut self) {
+        self.move_by(isize::MAX / 2);
+    }
+
+    /// Rows (or lines) on one screen.
     pub fn page(&self) -> usize {
-        self.list.page()
+        match &self.open {
+            Some(v) => v.page(),
+            None => self.list.page(),
+        }
+    }
+
+    /// The selected row, if there are rows.
+    pub fn selected(&self) -> Option<usize> {
+        self.list.selected()
+    }
+
+    /// Opens the selected entry; false when there is none.
+    pub fn open(&mut self, theme: &crate::tui::theme::Theme) -> bool {
+        let Some(e) = self.list.selected().and_then(|i| self.entries.get(i)) else {
+            return false;
+        };
+        let value = serde_json::to_value(e).unwrap_or_default();
+        self.open = Some(TextView::new(crate::tui::json::highlight(&value, theme)));
+        true
+    }
+
+    /// Back to the list.
+    pub fn close(&mut self) {
+        self.open = None;
+    }
+
+    /// True while an entry is open.
+    pub fn is_open(&self) -> bool {
+        self.open.is_some()
     }
 
     /// The row at screen line `y` (whichever of the wide or narrow tables was drawn).
     pub fn row_at(&self, y: u16) -> Option<usize> {
+        if self.open.is_some() {
+            return None;
+        }
         self.list.row_at(y).or_else(|| self.narrow.row_at(y))
     }
 
@@ -105,22 +157,15 @@ fn row(e: &AuditEntry) -> Vec<String> {
 /// Below this width the time column shows the time of day only.
 const WIDE: u16 = 110;
 
-const WIDTHS: [Constraint; 6] = [
-    Constraint::Length(19),
-    Constraint::Length(10),
-    Constraint::Length(16),
-    Constraint::Length(21),
-    Constraint::Fill(1),
-    Constraint::Length(14),
-];
-
-const NARROW_WIDTHS: [Constraint; 6] = [
-    Constraint::Length(8),
-    Constraint::Length(8),
-    Constraint::Length(14),
-    Constraint::Length(16),
-    Constraint::Fill(1),
-    Constraint::Length(10),
+/// Time, user, principal, action, parameters, outcome: the time and the
+/// action last to go; parameters take the room left (enter shows them whole).
+const COLUMNS: [Col; 6] = [
+    Col::whole(0),
+    Col::text(3, 6),
+    Col::text(4, 8),
+    Col::text(1, 10),
+    Col::text(5, 8).grow(),
+    Col::text(2, 6),
 ];
 
 impl Pane for AuditState {
@@ -129,11 +174,20 @@ impl Pane for AuditState {
     }
 
     fn mode(&self) -> Mode {
-        Mode::Audit
+        if self.open.is_some() {
+            Mode::AuditEntry
+        } else {
+            Mode::Audit
+        }
     }
 
     fn render(&self, frame: &mut Frame<'_>, area: Rect, view: &View<'_>) {
         let t = view.theme;
+        if let Some(v) = &self.open {
+            let inner = frame_block(frame, area, strings::AUDIT_ENTRY_TITLE.to_string(), t);
+            v.render(frame, inner);
+            return;
+        }
         let inner = frame_block(frame, area, strings::audit_title(self.len()), t);
         let body = with_note(frame, inner, &self.note, t);
         if self.list.rows().is_empty() {
@@ -147,15 +201,10 @@ impl Pane for AuditState {
         }
         if area.width >= WIDE {
             self.list
-                .render(frame, body, &strings::AUDIT_COLUMNS, &WIDTHS, t);
+                .render(frame, body, &strings::AUDIT_COLUMNS, &COLUMNS, t);
         } else {
-            self.narrow.render(
-                frame,
-                body,
-                &strings::AUDIT_COLUMNS_SHORT,
-                &NARROW_WIDTHS,
-                t,
-            );
+            self.narrow
+                .render(frame, body, &strings::AUDIT_COLUMNS_SHORT, &COLUMNS, t);
         }
     }
 }

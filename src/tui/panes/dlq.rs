@@ -12,13 +12,13 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{
-    Block, Borders, Cell as TableCell, Clear, Gauge, Paragraph, Row, Table, TableState, Wrap,
-};
+use ratatui::widgets::{Block, Borders, Clear, Gauge, Paragraph, Row, Table, TableState, Wrap};
 
 use super::{Pane, View};
 use crate::dlq::Family;
 use crate::dlq::redrive::{DlqRecord, Outcome, Plan, matches_filter, plan};
+use crate::domain::{sanitize, sanitize_bytes, sanitize_owned};
+use crate::tui::fit::{Col, Fitted};
 use crate::tui::json;
 use crate::tui::keymap::Mode;
 use crate::tui::strings;
@@ -27,6 +27,27 @@ use crate::tui::theme::Theme;
 /// Dead letters kept; older ones are evicted and counted. A DLQ that grows past
 /// this is a fire to put out elsewhere; the pane stays bounded.
 pub const MAX_DEAD_LETTERS: usize = 50_000;
+/// The cause list's columns: the count is never cut and goes last.
+const CAUSE_COLUMNS: [Col; 5] = [
+    Col::whole(0),
+    Col::text(1, 6),
+    Col::text(2, 8).grow(),
+    Col::text(3, 6),
+    Col::text(4, 4),
+];
+
+/// A cause's records: mark, where it is, where it came from, key, handler,
+/// attempts, when it failed (a time is a number: whole or dropped).
+const RECORD_COLUMNS: [Col; 7] = [
+    Col::whole(0),
+    Col::whole(0),
+    Col::text(1, 8).grow(),
+    Col::text(2, 6).at_most(24),
+    Col::text(4, 6).at_most(20),
+    Col::whole(3),
+    Col::whole(5),
+];
+
 /// Failures listed in the outcome dialog.
 const FAILURES_SHOWN: usize = 5;
 
@@ -97,6 +118,10 @@ pub struct DlqState {
     cause_sel: usize,
     rec_sel: usize,
     marks: BTreeSet<Coords>,
+    /// Records a redrive from this console delivered.
+    redriven: HashSet<Coords>,
+    /// The records of the redrive running now.
+    in_flight: Vec<Coords>,
     open: Option<Coords>,
     stack_open: bool,
     detail: Vec<Line<'static>>,
@@ -125,6 +150,8 @@ pub fn pane(rate: u32, read_only: bool) -> DlqState {
         cause_sel: 0,
         rec_sel: 0,
         marks: BTreeSet::new(),
+        redriven: HashSet::new(),
+        in_flight: Vec::new(),
         open: None,
         stack_open: false,
         detail: Vec::new(),
@@ -217,6 +244,11 @@ impl DlqState {
         &self.marks
     }
 
+    /// True when a redrive from this console delivered the record.
+    pub fn is_redriven(&self, r: &DlqRecord) -> bool {
+        self.redriven.contains(&coords(r))
+    }
+
     /// The redrive dialog's stage, if one is open or running.
     pub fn redrive(&self) -> Option<&RedriveStage> {
         self.redrive.as_ref()
@@ -295,8 +327,8 @@ impl DlqState {
                 }
                 let cells = [
                     members.len().to_string(),
-                    short_kind(&kind).to_string(),
-                    message.clone(),
+                    sanitize(short_kind(&kind)).into_owned(),
+                    sanitize(&message).into_owned(),
                     topics.join(", "),
                     families.join(", "),
                 ];
@@ -447,7 +479,20 @@ impl DlqState {
             self.detail.clear();
             return;
         };
-        self.detail = detail_lines(r, self.stack_open, theme);
+        let mut lines = detail_lines(r, self.stack_open, theme);
+        if self.redriven.contains(&coords(r)) {
+            lines.insert(
+                1,
+                Line::from(vec![
+                    Span::styled(format!("{:<16}", "Redriven"), Style::new().fg(theme.dim)),
+                    Span::styled(
+                        format!("{} {}", strings::DLQ_REDRIVEN_MARK, strings::DLQ_REDRIVEN),
+                        Style::new().fg(theme.ok),
+                    ),
+                ]),
+            );
+        }
+        self.detail = lines;
     }
 
     /// The records a redrive of "the selection" means: the marked ones if any,
@@ -498,6 +543,7 @@ impl DlqState {
         match self.redrive.take() {
             Some(RedriveStage::Preview(plan)) if !plan.items.is_empty() => {
                 let total = plan.items.len();
+                self.in_flight = plan.items.iter().map(|(r, _)| coords(r)).collect();
                 let params = serde_json::json!({
                     "source": "console",
                     "filter": self.filter,
@@ -541,92 +587,123 @@ impl DlqState {
 
     /// A redrive ended; the outcome dialog opens and the marks are cleared.
     pub fn finish(&mut self, result: Result<Outcome, String>) {
-        if result.is_ok() {
+        let sent = std::mem::take(&mut self.in_flight);
+        if let Ok(o) = &result {
             self.marks.clear();
+            // A failure is reported as `topic[p]@offset: why`.
+            for c in sent {
+                let at = format!("{}[{}]@{}:", c.0, c.1, c.2);
+                if !o.failed.iter().any(|f| f.starts_with(&at)) {
+                    self.redriven.insert(c);
+                }
+            }
         }
         self.redrive = Some(RedriveStage::Done(result));
         self.dialog = true;
     }
 
     fn render_causes(&self, frame: &mut Frame<'_>, area: Rect, t: &Theme) {
-        let header = Row::new(
-            strings::DLQ_CAUSE_COLUMNS
+        let titles = strings::DLQ_CAUSE_COLUMNS;
+        let fitted = Fitted::new(
+            &CAUSE_COLUMNS,
+            &titles,
+            self.causes
                 .iter()
-                .map(|s| TableCell::from(*s)),
-        )
-        .style(t.strong());
+                .map(|c| c.cells.iter().map(String::as_str)),
+            area.width,
+        );
+        let header = fitted.header(&titles).style(t.strong());
         let rows: Vec<Row> = self
             .causes
             .iter()
             .map(|c| {
-                let mut cells: Vec<TableCell> =
-                    c.cells.iter().cloned().map(TableCell::from).collect();
-                cells[0] = TableCell::from(Span::styled(
-                    c.cells[0].clone(),
-                    Style::new().fg(t.error).add_modifier(Modifier::BOLD),
-                ));
-                cells[1] =
-                    TableCell::from(Span::styled(c.cells[1].clone(), Style::new().fg(t.warn)));
-                Row::new(cells)
+                fitted.row(c.cells.iter().enumerate().map(|(i, text)| {
+                    let style = match i {
+                        0 => Style::new().fg(t.error).add_modifier(Modifier::BOLD),
+                        1 => Style::new().fg(t.warn),
+                        _ => Style::new(),
+                    };
+                    (text.clone(), style)
+                }))
             })
             .collect();
-        let widths = [
-            Constraint::Length(6),
-            Constraint::Fill(2),
-            Constraint::Fill(4),
-            Constraint::Fill(2),
-            Constraint::Length(14),
-        ];
-        self.render_table(frame, area, t, header, rows, &widths, self.cause_sel);
+        self.render_table(
+            frame,
+            area,
+            t,
+            header,
+            rows,
+            &fitted.constraints(),
+            self.cause_sel,
+        );
     }
 
     fn render_records(&self, frame: &mut Frame<'_>, area: Rect, t: &Theme) {
         let Some(cause) = self.causes.get(self.cause_sel) else {
             return;
         };
-        let header = Row::new(
-            strings::DLQ_RECORD_COLUMNS
-                .iter()
-                .map(|s| TableCell::from(*s)),
-        )
-        .style(t.strong());
-        let rows: Vec<Row> = cause
+        let titles = strings::DLQ_RECORD_COLUMNS;
+        let cells: Vec<[String; 7]> = cause
             .members
             .iter()
             .filter_map(|&i| self.records.get(i))
             .map(|r| {
                 let l = &r.letter;
-                let mark = if self.marks.contains(&coords(r)) {
+                let c = coords(r);
+                let mark = if self.marks.contains(&c) {
                     "✓"
+                } else if self.redriven.contains(&c) {
+                    strings::DLQ_REDRIVEN_MARK
                 } else {
                     " "
                 };
-                Row::new(vec![
-                    TableCell::from(Span::styled(mark, Style::new().fg(t.accent))),
-                    TableCell::from(format!("{}@{}", r.record.partition, r.record.offset)),
-                    TableCell::from(original_label(l)),
-                    TableCell::from(r.record.key_text().unwrap_or_else(|| "-".into())),
-                    TableCell::from(
+                [
+                    mark.to_string(),
+                    format!("{}@{}", r.record.partition, r.record.offset),
+                    sanitize_owned(original_label(l)),
+                    r.record.key.as_deref().map_or("-".into(), sanitize_bytes),
+                    sanitize_owned(
                         l.handler
                             .clone()
                             .or_else(|| l.consumer_group.clone())
                             .unwrap_or_else(|| "-".into()),
                     ),
-                    TableCell::from(l.attempts.map_or("-".into(), |a| a.to_string())),
-                    TableCell::from(l.failed_at.clone().unwrap_or_else(|| "-".into())),
-                ])
+                    l.attempts.map_or("-".into(), |a| a.to_string()),
+                    l.failed_at
+                        .as_deref()
+                        .map_or("-".into(), |f| sanitize(f).into_owned()),
+                ]
             })
             .collect();
-        let widths = [
-            Constraint::Length(1),
-            Constraint::Length(9),
-            Constraint::Fill(4),
-            Constraint::Fill(2),
-            Constraint::Fill(2),
-            Constraint::Length(3),
-            Constraint::Fill(2),
-        ];
-        self.render_table(frame, area, t, header, rows, &widths, self.rec_sel);
+        let fitted = Fitted::new(
+            &RECORD_COLUMNS,
+            &titles,
+            cells.iter().map(|r| r.iter().map(String::as_str)),
+            area.width,
+        );
+        let header = fitted.header(&titles).style(t.strong());
+        let rows: Vec<Row> = cells
+            .into_iter()
+            .map(|r| {
+                fitted.row(r.into_iter().enumerate().map(|(i, text)| {
+                    let style = if i == 0 {
+                        Style::new().fg(t.accent)
+                    } else {
+                        Style::new()
+                    };
+                    (text, style)
+                }))
+            })
+            .collect();
+        self.render_table(
+            frame,
+            area,
+            t,
+            header,
+            rows,
+            &fitted.constraints(),
+            self.rec_sel,
+        );
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -671,10 +748,18 @@ impl DlqState {
             ),
             DlqView::Records | DlqView::Detail => {
                 let c = self.causes.get(self.cause_sel);
+                let redriven = c.map_or(0, |c| {
+                    c.members
+                        .iter()
+                        .filter_map(|&i| self.records.get(i))
+                        .filter(|r| self.redriven.contains(&coords(r)))
+                        .count()
+                });
                 strings::dlq_cause_title(
-                    c.map_or("-", |c| short_kind(&c.kind)),
+                    &sanitize(c.map_or("-", |c| short_kind(&c.kind))),
                     c.map_or(0, |c| c.members.len()),
                     self.marks.len(),
+                    redriven,
                 )
             }
         };
@@ -702,7 +787,10 @@ impl DlqState {
                 ));
                 for (target, n) in &plan.targets {
                     lines.push(Line::from(vec![
-                        Span::styled(format!("  → {target}"), Style::new().fg(t.accent)),
+                        Span::styled(
+                            format!("  → {}", sanitize(target)),
+                            Style::new().fg(t.accent),
+                        ),
                         Span::styled(format!("  {n}"), t.text()),
                     ]));
                 }
@@ -757,7 +845,10 @@ impl DlqState {
                     style,
                 ));
                 for f in o.failed.iter().take(FAILURES_SHOWN) {
-                    lines.push(Line::styled(format!("  ✗ {f}"), Style::new().fg(t.error)));
+                    lines.push(Line::styled(
+                        format!("  ✗ {}", sanitize(&f.to_string())),
+                        Style::new().fg(t.error),
+                    ));
                 }
                 lines.push(Line::styled(strings::REDRIVE_AUDITED, t.dimmed()));
                 lines.push(Line::raw(""));
@@ -766,7 +857,7 @@ impl DlqState {
             RedriveStage::Done(Err(e)) => {
                 title = strings::REDRIVE_DONE_TITLE;
                 lines.push(Line::styled(
-                    strings::redrive_failed(e),
+                    sanitize_owned(strings::redrive_failed(e)),
                     Style::new().fg(t.error).add_modifier(Modifier::BOLD),
                 ));
                 lines.push(Line::raw(""));
@@ -826,7 +917,10 @@ impl Pane for DlqState {
         let block = Block::default()
             .borders(Borders::ALL)
             .border_style(t.dimmed())
-            .title(Span::styled(self.title(), t.strong()));
+            .title(Span::styled(
+                crate::tui::fit::title(&self.title(), area.width),
+                t.strong(),
+            ));
         let inner = block.inner(area);
         frame.render_widget(block, area);
         let problem: Vec<Line> = self
@@ -859,8 +953,11 @@ impl Pane for DlqState {
                 if let Some(c) = self.causes.get(self.cause_sel) {
                     frame.render_widget(
                         Paragraph::new(Line::from(vec![
-                            Span::styled(format!("{}: ", c.kind), Style::new().fg(t.warn)),
-                            Span::styled(c.message.clone(), t.text()),
+                            Span::styled(
+                                format!("{}: ", sanitize(&c.kind)),
+                                Style::new().fg(t.warn),
+                            ),
+                            Span::styled(sanitize_owned(c.message.clone()), t.text()),
                         ])),
                         head,
                     );
@@ -874,7 +971,7 @@ impl Pane for DlqState {
                     .iter()
                     .skip(self.detail_scroll)
                     .take(usize::from(body.height))
-                    .cloned()
+                    .map(|l| crate::tui::fit::line(l.clone(), usize::from(body.width)))
                     .collect();
                 frame.render_widget(Paragraph::new(lines), body);
             }
@@ -923,7 +1020,7 @@ pub fn header_value(v: Option<&[u8]>) -> String {
     if let Ok(s) = std::str::from_utf8(v)
         && !s.chars().any(|c| c.is_control() && c != '\n' && c != '\t')
     {
-        return s.replace('\n', "⏎");
+        return sanitize_owned(s.replace('\n', "⏎"));
     }
     let hex: String = v.iter().map(|b| format!("{b:02x}")).collect();
     match v.len() {
@@ -941,9 +1038,13 @@ pub fn header_value(v: Option<&[u8]>) -> String {
 
 fn detail_lines(r: &DlqRecord, stack_open: bool, t: &Theme) -> Vec<Line<'static>> {
     let l = &r.letter;
-    let label = |s: &str| Span::styled(format!("{s:<16}"), Style::new().fg(t.dim));
+    let label = |s: &str| Span::styled(format!("{:<16}", sanitize(s)), Style::new().fg(t.dim));
+    // Every value here may come from the cluster (headers, key).
     let field = |name: &str, value: String, style: Style| {
-        Line::from(vec![label(name), Span::styled(value, style)])
+        Line::from(vec![
+            label(name),
+            Span::styled(sanitize_owned(value), style),
+        ])
     };
     let dash = |v: Option<String>| v.unwrap_or_else(|| "-".into());
     let ms = |v: Option<i64>| {
@@ -996,7 +1097,7 @@ fn detail_lines(r: &DlqRecord, stack_open: bool, t: &Theme) -> Vec<Line<'static>
     ));
     for (k, v) in r.record.headers.iter() {
         out.push(Line::from(vec![
-            Span::styled(format!("  {k}"), Style::new().fg(t.json_key)),
+            Span::styled(format!("  {}", sanitize(k)), Style::new().fg(t.json_key)),
             Span::styled(" = ", t.dimmed()),
             Span::styled(header_value(v), t.text()),
         ]));
@@ -1007,10 +1108,7 @@ fn detail_lines(r: &DlqRecord, stack_open: bool, t: &Theme) -> Vec<Line<'static>
         None => out.push(Line::styled("  (tombstone)", t.dimmed())),
         Some(v) => match serde_json::from_slice::<serde_json::Value>(v) {
             Ok(json) => out.extend(json::highlight(&json, t)),
-            Err(_) => out.push(Line::styled(
-                format!("  {}", String::from_utf8_lossy(v)),
-                t.text(),
-            )),
+            Err(_) => out.push(Line::styled(format!("  {}", sanitize_bytes(v)), t.text())),
         },
     }
     out.push(Line::raw(""));
@@ -1022,7 +1120,7 @@ fn detail_lines(r: &DlqRecord, stack_open: bool, t: &Theme) -> Vec<Line<'static>
             if stack_open {
                 for line in s.lines() {
                     out.push(Line::styled(
-                        format!("  {}", line.replace('\t', "    ")),
+                        format!("  {}", sanitize(&line.replace('\t', "    "))),
                         Style::new().fg(t.error),
                     ));
                 }

@@ -18,8 +18,9 @@ use ratatui::widgets::{Block, Borders, Paragraph, Widget};
 
 use super::{Pane, View};
 use crate::domain::{Glance, TopicMap};
-use crate::flows::{DeadMark, FlowGraph, Observed};
+use crate::flows::{DeadMark, FlowGraph, Observed, SeenOffsets};
 use crate::kafka::ConsumedRecord;
+use crate::tui::fit::{self, Col};
 use crate::tui::keymap::Mode;
 use crate::tui::strings;
 use crate::tui::theme::Theme;
@@ -37,6 +38,15 @@ pub const KNOWN_CONTEXTS: [&str; 5] = [
 /// become straight lines (debate → implementation along the top, testing →
 /// performance → evolution along the bottom, evolution → implementation up).
 const KNOWN_SLOTS: [(u16, u16); 5] = [(0, 0), (2, 0), (0, 1), (1, 1), (2, 1)];
+/// The edge table: route, event types, count, rate, dead letters (numbers
+/// whole or dropped; the types take what is left).
+const EDGE_COLUMNS: [Col; 5] = [
+    Col::text(0, 10),
+    Col::text(4, 6).grow(),
+    Col::whole(1),
+    Col::whole(3),
+    Col::whole(2),
+];
 /// Columns of the node grid.
 const GRID_COLUMNS: u16 = 3;
 /// Height of a node box.
@@ -84,6 +94,8 @@ pub struct FlowsState {
     changed: bool,
     observed: u64,
     dead_seen: u64,
+    /// Records already fed, so a re-read does not count them again.
+    seen: SeenOffsets,
     clock: Option<i64>,
 }
 
@@ -99,6 +111,7 @@ impl FlowsState {
             changed: true,
             observed: 0,
             dead_seen: 0,
+            seen: SeenOffsets::default(),
             clock: None,
         };
         s.refresh(0);
@@ -112,6 +125,11 @@ impl FlowsState {
         let Some(ev) = Observed::from_glance(rec, glance) else {
             return;
         };
+        // A record is identified by where it sits: read again (`b`, a seek back),
+        // it is the same record and counts once.
+        if !self.seen.insert(&rec.topic, rec.partition, rec.offset) {
+            return;
+        }
         if self.topics.is_dlq(&rec.topic) {
             let dl = crate::dlq::decode(&rec.headers);
             let error = match (dl.error_kind, dl.error_message) {
@@ -132,6 +150,16 @@ impl FlowsState {
         }
         self.graph.observe(ev);
         self.changed = true;
+    }
+
+    /// Events counted (the title's figure).
+    pub fn events_seen(&self) -> u64 {
+        self.observed
+    }
+
+    /// Dead letters counted (the title's figure).
+    pub fn dead_letters_seen(&self) -> u64 {
+        self.dead_seen
     }
 
     /// The graph (for the trace view and tests).
@@ -305,12 +333,15 @@ impl FlowsState {
             let block = Block::default().borders(Borders::ALL).border_style(style);
             let inner = block.inner(*r);
             block.render(*r, buf);
+            // The count stays whole; a name too long for the box is cut.
+            let count = format!(" {}", n.count);
+            let room = usize::from(inner.width).saturating_sub(fit::width(&count));
             let label = Line::from(vec![
                 Span::styled(
-                    n.name.clone(),
+                    fit::cut(&n.name, room),
                     Style::new().fg(color).add_modifier(Modifier::BOLD),
                 ),
-                Span::styled(format!(" {}", n.count), theme.dimmed()),
+                Span::styled(count, theme.dimmed()),
             ]);
             Paragraph::new(label).centered().render(inner, buf);
         }
@@ -322,26 +353,49 @@ impl FlowsState {
         }
         let w = usize::from(area.width);
         let title_style = theme.dimmed().add_modifier(Modifier::BOLD);
-        // Wide enough for "performance → implementation" at 80 columns.
-        let route_w = 30usize.min(w * 2 / 5);
-        let (count_w, rate_w, dlq_w) = (8usize, 9usize, 7usize);
-        let types_w = w.saturating_sub(route_w + count_w + rate_w + dlq_w + 1);
-        let cols = [
-            (0, route_w),
-            (route_w, types_w),
-            (route_w + types_w, count_w),
-            (route_w + types_w + count_w, rate_w),
-            (route_w + types_w + count_w + rate_w, dlq_w),
-        ];
+        let visible = usize::from(area.height.saturating_sub(1));
+        let offset = (self.selected + 1).saturating_sub(visible);
+        let cells: Vec<[String; 5]> = self
+            .rows
+            .iter()
+            .skip(offset)
+            .take(visible)
+            .map(|row| {
+                [
+                    format!(" {} → {}", row.from, row.to),
+                    row.types.clone(),
+                    row.count.to_string(),
+                    format!("{:.1}/s", row.rate),
+                    if row.dead_letters > 0 {
+                        format!("✗ {}", row.dead_letters)
+                    } else {
+                        "0".to_string()
+                    },
+                ]
+            })
+            .collect();
+        let titles = strings::FLOWS_COLUMNS;
+        let title_w: Vec<usize> = titles.iter().map(|t| fit::width(t)).collect();
+        let cell_w =
+            fit::content_widths(&[""; 5], cells.iter().map(|r| r.iter().map(String::as_str)));
+        let widths = fit::fit(&EDGE_COLUMNS, &title_w, &cell_w, area.width, 1);
+        let mut cols = [(0usize, 0usize); 5];
+        let mut x = 0usize;
+        for (c, wd) in widths.iter().enumerate() {
+            if let Some(wd) = wd {
+                cols[c] = (x, usize::from(*wd));
+                x += usize::from(*wd) + 1;
+            }
+        }
         let put = |buf: &mut Buffer, y: u16, c: usize, text: &str, style: Style, right: bool| {
             let (x, width) = cols[c];
             if width == 0 || x >= w {
                 return;
             }
-            let width = width.min(w - x) - 1;
-            let len = text.chars().count().min(width);
-            let pad = if right { width - len } else { 0 };
-            buf.set_stringn(area.x + (x + pad) as u16, y, text, width, style);
+            let width = width.min(w - x);
+            let text = fit::cut(text, width);
+            let pad = if right { width - fit::width(&text) } else { 0 };
+            buf.set_string(area.x + (x + pad) as u16, y, text, style);
         };
         for (c, t) in strings::FLOWS_COLUMNS.iter().enumerate() {
             put(buf, area.y, c, t, title_style, c >= 2);
@@ -352,8 +406,6 @@ impl FlowsState {
             }
             return;
         }
-        let visible = usize::from(area.height - 1);
-        let offset = (self.selected + 1).saturating_sub(visible);
         for (k, row) in self.rows.iter().enumerate().skip(offset).take(visible) {
             let y = area.y + 1 + (k - offset) as u16;
             let selected = k == self.selected;
@@ -374,7 +426,8 @@ impl FlowsState {
             }
             let marker = if selected { "▸" } else { " " };
             let route = format!("{marker}{} → {}", row.from, row.to);
-            put(buf, y, 0, &route, base.add_modifier(Modifier::BOLD), false);
+            let route = route.as_str();
+            put(buf, y, 0, route, base.add_modifier(Modifier::BOLD), false);
             put(buf, y, 1, &row.types, base, false);
             put(buf, y, 2, &row.count.to_string(), base, true);
             put(buf, y, 3, &format!("{:.1}/s", row.rate), base, true);
@@ -530,7 +583,7 @@ impl Pane for FlowsState {
         let block = Block::default()
             .borders(Borders::ALL)
             .border_style(theme.dimmed())
-            .title(Span::styled(title, theme.strong()));
+            .title(Span::styled(fit::title(&title, area.width), theme.strong()));
         let inner = block.inner(graph_area);
         frame.render_widget(block, graph_area);
         self.render_graph(frame.buffer_mut(), inner, theme);

@@ -4,7 +4,7 @@
 //! and deletes go through the dialogs in [`super::opsview`].
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Rect};
+use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::Line;
 use ratatui::widgets::Paragraph;
@@ -12,6 +12,7 @@ use ratatui::widgets::Paragraph;
 use super::opsview::{Browse, Note, clip, frame_block, with_note, with_problem};
 use super::{Pane, View};
 use crate::kafka::admin::{GroupDetail, GroupSummary};
+use crate::tui::fit::Col;
 use crate::tui::keymap::Mode;
 use crate::tui::strings;
 use crate::tui::theme::Theme;
@@ -143,11 +144,12 @@ fn describe_lines(d: &GroupDetail) -> Vec<Line<'static>> {
     out
 }
 
-const WIDTHS: [Constraint; 4] = [
-    Constraint::Min(24),
-    Constraint::Length(20),
-    Constraint::Length(8),
-    Constraint::Length(10),
+/// Group, state, members, protocol.
+const COLUMNS: [Col; 4] = [
+    Col::text(0, 10).grow(),
+    Col::text(1, 6),
+    Col::whole(2),
+    Col::text(3, 6),
 ];
 
 impl Pane for GroupsState {
@@ -182,6 +184,6 @@ impl Pane for GroupsState {
         }
         self.browse
             .list
-            .render(frame, body, &strings::GROUP_COLUMNS, &WIDTHS, t);
+            .render(frame, body, &strings::GROUP_COLUMNS, &COLUMNS, t);
     }
 }

@@ -143,6 +143,9 @@ pub struct InjectState {
     /// Where a re-injected record came from, shown beside the target until
     /// the target is changed.
     reinjected: Option<Reinjected>,
+    /// The template last put in `data`; while `data` still reads the same, a
+    /// new event type may replace it. Anything else is the user's and stays.
+    template: Option<String>,
     history: VecDeque<Sent>,
     next_id: u64,
     /// Screen rows of the fields as last drawn (for mouse clicks).
@@ -248,6 +251,7 @@ impl InjectState {
             data: TextArea::new(vec!["{}".into()]),
             json_error: None,
             reinjected: None,
+            template: Some("{}".into()),
             history: VecDeque::new(),
             next_id: 1,
             field_rows: Cell::new([(0, 0); 7]),
@@ -297,10 +301,16 @@ impl InjectState {
         }
     }
 
-    /// Starts or stops typing into the focused field.
+    /// Starts or stops typing into the focused field. Typing starts at the end
+    /// of what is there, so it adds to it.
     pub fn set_editing(&mut self, editing: bool) {
         self.editing = editing && self.focus != Field::Route;
         let on = Style::new().add_modifier(Modifier::REVERSED);
+        let (focus, editing) = (self.focus, self.editing);
+        if editing && let Some(t) = self.area_mut(focus) {
+            t.move_cursor(ratatui_textarea::CursorMove::Bottom);
+            t.move_cursor(ratatui_textarea::CursorMove::End);
+        }
         for f in FIELDS {
             let style = if self.editing && f == self.focus {
                 on
@@ -365,6 +375,18 @@ impl InjectState {
         }
     }
 
+    /// Empties the field being edited (undo brings it back).
+    pub fn clear_field(&mut self) {
+        let focus = self.focus;
+        if let Some(t) = self.area_mut(focus) {
+            t.select_all();
+            t.cut();
+        }
+        if focus == Field::Data {
+            self.validate();
+        }
+    }
+
     /// Pasted text into the focused field.
     pub fn handle_paste(&mut self, text: &str) {
         let focus = self.focus;
@@ -400,7 +422,9 @@ impl InjectState {
     }
 
     /// Cycles the choice of a selector field (route, context, event type).
-    pub fn choose(&mut self, delta: isize) {
+    /// Returns a notice when `data` was edited and so kept, not replaced by
+    /// the new type's template.
+    pub fn choose(&mut self, delta: isize) -> Option<String> {
         match self.focus {
             Field::Route if self.has_raw => {
                 self.route = match self.route {
@@ -411,7 +435,7 @@ impl InjectState {
             Field::Target => {
                 let contexts: Vec<String> = self.topics.contexts().map(str::to_string).collect();
                 if contexts.is_empty() {
-                    return;
+                    return None;
                 }
                 let cur = self.target_text();
                 let i = contexts.iter().position(|c| *c == cur);
@@ -420,12 +444,12 @@ impl InjectState {
                     None => 0,
                 };
                 set_text(&mut self.target, &contexts[next], "");
-                self.choose_type_index(0);
+                return self.choose_type_index(0);
             }
             Field::Type => {
                 let types = self.types();
                 if types.is_empty() {
-                    return;
+                    return None;
                 }
                 let cur = text_of(&self.event_type);
                 let i = types.iter().position(|t| *t == cur);
@@ -433,17 +457,18 @@ impl InjectState {
                     Some(i) => (i as isize + delta).rem_euclid(types.len() as isize) as usize,
                     None => 0,
                 };
-                self.choose_type_index(next);
+                return self.choose_type_index(next);
             }
             _ => {}
         }
+        None
     }
 
     /// Toggles the route.
     pub fn toggle_route(&mut self) {
         let focus = self.focus;
         self.focus = Field::Route;
-        self.choose(1);
+        let _ = self.choose(1);
         self.focus = focus;
     }
 
@@ -464,19 +489,34 @@ impl InjectState {
             .collect()
     }
 
-    fn choose_type_index(&mut self, i: usize) {
+    /// Picks the `i`th event type of the context. Its template replaces `data`
+    /// only while `data` is untouched; an edit is kept and a notice returned.
+    fn choose_type_index(&mut self, i: usize) -> Option<String> {
         let types = self.types();
-        let Some(t) = types.get(i) else {
-            return;
-        };
+        let t = types.get(i)?;
         set_text(&mut self.event_type, t, "");
+        let untouched = match &self.template {
+            Some(tpl) => *tpl == self.data_text(),
+            None => self.data_text().trim().is_empty(),
+        };
+        if untouched {
+            self.load_template();
+            return None;
+        }
+        Some(strings::inject_data_kept(t))
+    }
+
+    /// Puts the chosen event type's template in `data`, replacing it.
+    pub fn load_template(&mut self) {
+        let t = text_of(&self.event_type);
         let template = self
             .registry
-            .get(t)
+            .get(t.trim())
             .map(|info| info.template.clone())
             .unwrap_or(Value::Object(Default::default()));
         let pretty = serde_json::to_string_pretty(&template).unwrap_or_else(|_| "{}".into());
         self.set_data(&pretty);
+        self.template = Some(pretty);
     }
 
     /// A fresh correlation id (the field is cleared; one is made at send).
@@ -529,6 +569,8 @@ impl InjectState {
         set_text(&mut self.event_type, &ty, "");
         let pretty = serde_json::to_string_pretty(&data).unwrap_or_default();
         self.set_data(&pretty);
+        // The record's data is not a template: another type keeps it.
+        self.template = None;
         let corr = decoded.correlation_id().unwrap_or_default();
         set_text(&mut self.correlation, &corr, strings::CORRELATION_NEW);
         self.focus = Field::Data;
@@ -627,10 +669,10 @@ impl InjectState {
             .split([',', '\n'])
             .map(str::trim)
             .filter(|h| !h.is_empty())
-            .map(|h| {
-                h.split_once('=')
-                    .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
-                    .ok_or_else(|| format!("Header '{h}' is not key=value"))
+            .map(|h| match h.split_once('=') {
+                Some((k, _)) if k.trim().is_empty() => Err(strings::inject_header_no_name(h)),
+                Some((k, v)) => Ok((k.trim().to_string(), v.trim().to_string())),
+                None => Err(format!("Header '{h}' is not key=value")),
             })
             .collect::<Result<Vec<_>, _>>()?;
         Ok(PublishRequest {
@@ -778,6 +820,7 @@ impl InjectState {
                     }
                 }
             };
+            let line = crate::tui::fit::line(line, usize::from(value_area.width));
             frame.render_widget(Paragraph::new(line), value_area);
         }
         self.render_destination(frame, rows[6], theme);
@@ -809,6 +852,7 @@ impl InjectState {
                 Style::new().fg(theme.error),
             ),
         };
+        let validation = crate::tui::fit::line(validation, usize::from(rows[8].width));
         frame.render_widget(Paragraph::new(validation), rows[8]);
         let result = match self.history.back() {
             None => Line::raw(""),
@@ -824,6 +868,7 @@ impl InjectState {
                 ),
             },
         };
+        let result = crate::tui::fit::line(result, usize::from(rows[9].width));
         frame.render_widget(Paragraph::new(result), rows[9]);
     }
 
@@ -899,12 +944,15 @@ impl InjectState {
                     Some(Err(e)) => e.as_str(),
                     None => strings::SENDING,
                 };
-                Line::from(vec![
-                    Span::styled(format!("{mark} "), style),
-                    Span::styled(format!("{} ", s.time), theme.dimmed()),
-                    Span::styled(format!("{} ", s.event_type), theme.text()),
-                    Span::styled(format!("{} · {detail}", s.route), theme.dimmed()),
-                ])
+                crate::tui::fit::line(
+                    Line::from(vec![
+                        Span::styled(format!("{mark} "), style),
+                        Span::styled(format!("{} ", s.time), theme.dimmed()),
+                        Span::styled(format!("{} ", s.event_type), theme.text()),
+                        Span::styled(format!("{} · {detail}", s.route), theme.dimmed()),
+                    ]),
+                    usize::from(inner.width),
+                )
             })
             .collect();
         frame.render_widget(Paragraph::new(lines), inner);

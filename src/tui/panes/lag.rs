@@ -11,12 +11,12 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{
-    Block, Borders, Cell as TableCell, Paragraph, Row, Table, TableState, Wrap,
-};
+use ratatui::widgets::{Block, Borders, Paragraph, Row, Table, TableState, Wrap};
 
 use super::{Pane, View};
+use crate::domain::{sanitize, sanitize_owned};
 use crate::lag::{GroupLag, LagReport, PartitionLag, Status};
+use crate::tui::fit::{Col, Fitted};
 use crate::tui::keymap::Mode;
 use crate::tui::strings;
 use crate::tui::theme::Theme;
@@ -25,8 +25,37 @@ use crate::tui::theme::Theme;
 const SPARK_WIDTH: usize = 16;
 /// Trend points drawn per row on narrow screens.
 const SPARK_NARROW: usize = 8;
-/// Below this width the partition table uses short column titles.
+/// Below this width the tables use short column titles.
 const WIDE: u16 = 110;
+
+/// The group list's columns, in [`SortColumn`] order then the trend: the
+/// group, its lag and its status last to go; numbers are never cut.
+const GROUP_COLUMNS: [Col; 9] = [
+    Col::text(0, 8).grow(),
+    Col::text(5, 5),
+    Col::whole(6),
+    Col::whole(1),
+    Col::whole(4),
+    Col::whole(2),
+    // A status word (`STALL`): whole or not at all.
+    Col::whole(3),
+    Col::whole(7),
+    Col::whole(8),
+];
+
+/// The partition table's columns, as `kafka-consumer-groups --describe`.
+const PARTITION_COLUMNS: [Col; 9] = [
+    Col::text(0, 8),
+    Col::whole(0),
+    Col::whole(3),
+    Col::whole(2),
+    Col::whole(1),
+    Col::whole(2),
+    Col::text(5, 8).grow(),
+    // An address: whole or not at all.
+    Col::whole(6),
+    Col::text(7, 6),
+];
 
 /// What the lag worker sends after each poll.
 #[derive(Debug, Clone)]
@@ -349,66 +378,60 @@ impl LagState {
     fn render_list(&self, frame: &mut Frame<'_>, area: Rect, t: &Theme) {
         let arrow = if self.descending { "▼" } else { "▲" };
         let wide = area.width >= WIDE;
-        let header = Row::new(
-            SortColumn::ALL
-                .iter()
-                .map(|c| {
-                    let title = if *c == self.sort {
-                        format!("{}{arrow}", c.title(wide))
-                    } else {
-                        c.title(wide).to_string()
-                    };
-                    TableCell::from(title)
-                })
-                .chain(std::iter::once(TableCell::from(strings::LAG_TREND))),
-        )
-        .style(t.strong());
-        let rows = self.rows.iter().map(|r| {
-            let mut cells: Vec<TableCell> = r.cells.iter().cloned().map(TableCell::from).collect();
-            cells[SortColumn::Status as usize] = TableCell::from(Span::styled(
-                r.cells[SortColumn::Status as usize].clone(),
-                status_style(r.lag.status, t),
-            ));
-            let trend = if wide { &r.trend } else { &r.trend_narrow };
-            cells.push(TableCell::from(Span::styled(
-                trend.clone(),
-                Style::new().fg(t.accent),
-            )));
-            Row::new(cells)
-        });
-        let widths = if wide {
-            [
-                Constraint::Fill(3),
-                Constraint::Length(11),
-                Constraint::Length(7),
-                Constraint::Length(10),
-                Constraint::Length(9),
-                Constraint::Length(8),
-                Constraint::Length(7),
-                Constraint::Length(8),
-                Constraint::Length(SPARK_WIDTH as u16),
-            ]
-        } else {
-            // 80 columns: the group id keeps at least 16 of them.
-            [
-                Constraint::Min(16),
-                Constraint::Length(7),
-                Constraint::Length(4),
-                Constraint::Length(7),
-                Constraint::Length(6),
-                Constraint::Length(6),
-                Constraint::Length(6),
-                Constraint::Length(6),
-                Constraint::Length(SPARK_NARROW as u16),
-            ]
+        let titles: Vec<String> = SortColumn::ALL
+            .iter()
+            .map(|c| {
+                if *c == self.sort {
+                    format!("{}{arrow}", c.title(wide))
+                } else {
+                    c.title(wide).to_string()
+                }
+            })
+            .chain(std::iter::once(strings::LAG_TREND.to_string()))
+            .collect();
+        let titles: Vec<&str> = titles.iter().map(String::as_str).collect();
+        let trend = |r: &GroupRow| {
+            if wide {
+                r.trend.clone()
+            } else {
+                r.trend_narrow.clone()
+            }
         };
+        let cells = |r: &GroupRow| -> Vec<String> {
+            r.cells
+                .iter()
+                .cloned()
+                .chain(std::iter::once(trend(r)))
+                .collect()
+        };
+        let all: Vec<Vec<String>> = self.rows.iter().map(cells).collect();
+        let fitted = Fitted::new(
+            &GROUP_COLUMNS,
+            &titles,
+            all.iter().map(|r| r.iter().map(String::as_str)),
+            area.width,
+        );
+        let header = fitted.header(&titles).style(t.strong());
+        let rows = self.rows.iter().zip(all).map(|(r, cells)| {
+            let styled = cells.into_iter().enumerate().map(|(i, c)| {
+                let style = if i == SortColumn::Status as usize {
+                    status_style(r.lag.status, t)
+                } else if i == SortColumn::ALL.len() {
+                    Style::new().fg(t.accent)
+                } else {
+                    Style::new()
+                };
+                (c, style)
+            });
+            fitted.row(styled)
+        });
         self.render_table(
             frame,
             area,
             t,
             header,
             rows.collect(),
-            &widths,
+            &fitted.constraints(),
             self.selected,
         );
     }
@@ -419,35 +442,35 @@ impl LagState {
         } else {
             strings::LAG_PARTITION_COLUMNS_SHORT
         };
-        let header = Row::new(titles.iter().map(|s| TableCell::from(*s))).style(t.strong());
+        let fitted = Fitted::new(
+            &PARTITION_COLUMNS,
+            &titles,
+            self.partitions
+                .iter()
+                .map(|p| p.cells.iter().map(String::as_str)),
+            area.width,
+        );
+        let header = fitted.header(&titles).style(t.strong());
         let rows = self.partitions.iter().map(|p| {
-            let mut cells: Vec<TableCell> = p.cells.iter().cloned().map(TableCell::from).collect();
             let lag_style = if p.flagged {
                 Style::new().fg(t.error).add_modifier(Modifier::BOLD)
             } else {
                 status_style(p.status, t)
             };
-            cells[4] = TableCell::from(Span::styled(p.cells[4].clone(), lag_style));
-            Row::new(cells)
+            fitted.row(
+                p.cells
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| (c.clone(), if i == 4 { lag_style } else { Style::new() })),
+            )
         });
-        let widths = [
-            Constraint::Fill(2),
-            Constraint::Length(5),
-            Constraint::Length(if area.width >= WIDE { 14 } else { 8 }),
-            Constraint::Length(if area.width >= WIDE { 14 } else { 8 }),
-            Constraint::Length(9),
-            Constraint::Length(7),
-            Constraint::Fill(2),
-            Constraint::Fill(1),
-            Constraint::Fill(1),
-        ];
         self.render_table(
             frame,
             area,
             t,
             header,
             rows.collect(),
-            &widths,
+            &fitted.constraints(),
             self.part_selected,
         );
     }
@@ -503,20 +526,23 @@ impl Pane for LagState {
     fn render(&self, frame: &mut Frame<'_>, area: Rect, view: &View<'_>) {
         let t = view.theme;
         let title = match &self.drill {
-            Some(g) => strings::lag_group_title(g),
+            Some(g) => strings::lag_group_title(&sanitize(g)),
             None => strings::lag_title(self.rows.len(), self.interval_ms),
         };
         let block = Block::default()
             .borders(Borders::ALL)
             .border_style(t.dimmed())
-            .title(Span::styled(title, t.strong()));
+            .title(Span::styled(
+                crate::tui::fit::title(&title, area.width),
+                t.strong(),
+            ));
         let inner = block.inner(area);
         frame.render_widget(block, area);
 
         let mut top: Vec<Line> = Vec::new();
         if let Some(e) = &self.error {
             top.push(Line::styled(
-                strings::lag_error(e),
+                strings::lag_error(&sanitize(e)),
                 Style::new().fg(t.error),
             ));
         }
@@ -527,7 +553,7 @@ impl Pane for LagState {
             && let Some(r) = self.rows.iter().find(|r| &r.lag.group == name)
         {
             top.push(Line::from(vec![
-                Span::styled(strings::lag_group_summary(&r.lag), t.text()),
+                Span::styled(sanitize_owned(strings::lag_group_summary(&r.lag)), t.text()),
                 Span::styled(r.lag.status.label(), status_style(r.lag.status, t)),
             ]));
         }
@@ -616,6 +642,15 @@ pub fn duration(secs: Option<f64>) -> String {
     }
 }
 
+/// A lag in seconds as [`duration`], marked `~` when it is an estimate (the
+/// record at the committed offset is gone, so its age was interpolated).
+pub fn age(secs: Option<f64>, source: Option<crate::lag::SecondsSource>) -> String {
+    match source {
+        Some(crate::lag::SecondsSource::Interpolated) => format!("~{}", duration(secs)),
+        _ => duration(secs),
+    }
+}
+
 /// The trend as block characters, scaled to its own maximum (last points only).
 pub fn sparkline(points: &[u64], width: usize) -> String {
     const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
@@ -639,7 +674,7 @@ fn group_row(g: GroupLag) -> GroupRow {
         g.members.to_string(),
         dash(&g.total_lag),
         dash(&g.max_lag),
-        duration(g.lag_seconds),
+        age(g.lag_seconds, g.lag_seconds_source),
         g.status.label().to_string(),
         if g.total_lag == Some(0) {
             "0s".into()
@@ -650,7 +685,7 @@ fn group_row(g: GroupLag) -> GroupRow {
     GroupRow {
         trend: sparkline(&g.trend, SPARK_WIDTH),
         trend_narrow: sparkline(&g.trend, SPARK_NARROW),
-        cells,
+        cells: cells.map(sanitize_owned),
         lag: g,
     }
 }
@@ -661,17 +696,19 @@ fn partition_row(p: &PartitionLag) -> PartitionRow {
         None => dash(&p.lag),
     };
     PartitionRow {
+        // Consumer, host and client ids are chosen by whoever runs the consumer.
         cells: [
             p.topic.clone(),
             p.partition.to_string(),
             dash(&p.current_offset),
             p.log_end_offset.to_string(),
             lag,
-            duration(p.lag_seconds),
+            age(p.lag_seconds, p.lag_seconds_source),
             dash(&p.consumer_id),
             dash(&p.host),
             dash(&p.client_id),
-        ],
+        ]
+        .map(sanitize_owned),
         status: p.status,
         flagged: p.deleted_unread.is_some(),
     }
@@ -687,6 +724,12 @@ mod tests {
         assert_eq!(duration(Some(4.24)), "4.2s");
         assert_eq!(duration(Some(200.0)), "3m20s");
         assert_eq!(duration(Some(7500.0)), "2h05m");
+        let estimated = Some(crate::lag::SecondsSource::Interpolated);
+        assert_eq!(age(Some(200.0), estimated), "~3m20s");
+        assert_eq!(
+            age(Some(200.0), Some(crate::lag::SecondsSource::Record)),
+            "3m20s"
+        );
     }
 
     #[test]

@@ -6,12 +6,14 @@
 use std::cell::Cell;
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Rect};
+use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Cell as TableCell, Clear, Paragraph, Row, Table, Wrap};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Table, Wrap};
 
+use crate::domain::{sanitize, sanitize_owned};
 use crate::ops::ResetPlan;
+use crate::tui::fit::{Col, Fitted};
 use crate::tui::keymap::Mode;
 use crate::tui::ops_workers::OpsRequest;
 use crate::tui::strings;
@@ -28,9 +30,13 @@ pub struct ListView {
 }
 
 impl ListView {
-    /// Replaces the rows, keeping the cursor in range.
+    /// Replaces the rows, keeping the cursor in range. Cells name things in
+    /// the cluster, so they are sanitized.
     pub fn set_rows(&mut self, rows: Vec<Vec<String>>) {
-        self.rows = rows;
+        self.rows = rows
+            .into_iter()
+            .map(|cells| cells.into_iter().map(sanitize_owned).collect())
+            .collect();
         self.selected = self.selected.min(self.rows.len().saturating_sub(1));
     }
 
@@ -70,19 +76,27 @@ impl ListView {
         (i < self.rows.len()).then_some(i)
     }
 
-    /// Draws the visible rows with `header` over them.
+    /// Draws the visible rows with `header` over them, the columns fitted to
+    /// the width (numbers whole, text cut with `…`, lowest priority dropped).
     pub(crate) fn render(
         &self,
         frame: &mut Frame<'_>,
         area: Rect,
         header: &[&str],
-        widths: &[Constraint],
+        cols: &[Col],
         t: &Theme,
     ) {
         let height = usize::from(area.height.saturating_sub(1)).max(1);
         self.page.set(height);
         let start = self.selected.saturating_sub(height - 1);
         self.drawn.set((area, start));
+        let shown = || self.rows.iter().skip(start).take(height);
+        let fitted = Fitted::new(
+            cols,
+            header,
+            shown().map(|r| r.iter().map(String::as_str)),
+            area.width,
+        );
         let rows = self
             .rows
             .iter()
@@ -98,11 +112,13 @@ impl ListView {
                 } else {
                     t.text()
                 };
-                Row::new(cells.iter().map(|c| TableCell::from(c.clone()))).style(style)
+                fitted
+                    .row(cells.iter().map(|c| (c.clone(), Style::new())))
+                    .style(style)
             });
-        let head = Row::new(header.iter().map(|h| TableCell::from(*h))).style(t.strong());
+        let head = fitted.header(header).style(t.strong());
         frame.render_widget(
-            Table::new(rows, widths.to_vec())
+            Table::new(rows, fitted.constraints())
                 .header(head)
                 .column_spacing(1),
             area,
@@ -206,7 +222,7 @@ impl<X: Default> Browse<X> {
         let Some(open) = &self.open else {
             return false;
         };
-        let inner = frame_block(frame, area, title(&open.name), t);
+        let inner = frame_block(frame, area, title(&sanitize(&open.name)), t);
         let inner = with_problem(frame, inner, problem, t);
         let body = with_note(frame, inner, &open.note, t);
         if let Some(v) = &open.view {
@@ -238,8 +254,14 @@ pub struct TextView {
 }
 
 impl TextView {
-    /// A view of `lines` from the top.
-    pub fn new(lines: Vec<Line<'static>>) -> Self {
+    /// A view of `lines` from the top. The lines quote the cluster (group and
+    /// member ids, configs): each line's text is sanitized.
+    pub fn new(mut lines: Vec<Line<'static>>) -> Self {
+        for span in lines.iter_mut().flat_map(|l| l.spans.iter_mut()) {
+            if let std::borrow::Cow::Owned(clean) = sanitize(&span.content) {
+                span.content = clean.into();
+            }
+        }
         Self {
             lines,
             scroll: 0,
@@ -268,7 +290,9 @@ impl TextView {
             .take(usize::from(area.height))
             .cloned()
             .collect();
-        frame.render_widget(Paragraph::new(visible), area);
+        // Describe tables are laid out for 80 columns: narrower, a line wraps
+        // rather than lose its last column's digits.
+        frame.render_widget(Paragraph::new(visible).wrap(Wrap { trim: false }), area);
     }
 }
 
@@ -339,7 +363,7 @@ impl OpsDialog {
                 } else {
                     lines.push(Line::styled(strings::CONFIRM_DISABLED, t.dimmed()));
                 }
-                c.title.clone()
+                sanitize_owned(c.title.clone())
             }
             OpsDialog::Plan(plan) => {
                 lines.push(Line::styled(strings::RESET_DRY_RUN, t.text()));
@@ -366,7 +390,7 @@ impl OpsDialog {
                     lines.push(Line::styled(
                         format!(
                             "{:<16} {:<18} {:>9} {:>14} {:>10}",
-                            clip(&plan.group, 16),
+                            clip(&sanitize(&plan.group), 16),
                             clip(&r.topic, 18),
                             r.partition,
                             r.current_offset
@@ -384,7 +408,7 @@ impl OpsDialog {
                 }
                 lines.push(Line::raw(""));
                 lines.push(Line::styled(strings::RESET_CONFIRM_KEYS, t.dimmed()));
-                strings::reset_title(&plan.group)
+                strings::reset_title(&sanitize(&plan.group))
             }
         };
         let width = area.width.saturating_sub(4).min(84);
@@ -405,14 +429,9 @@ impl OpsDialog {
     }
 }
 
-/// `s` cut to `n` characters (an ellipsis marks the cut).
+/// `s` cut to `n` cells (an ellipsis marks the cut).
 pub(crate) fn clip(s: &str, n: usize) -> String {
-    if s.chars().count() <= n {
-        return s.to_string();
-    }
-    let mut out: String = s.chars().take(n.saturating_sub(1)).collect();
-    out.push('…');
-    out
+    crate::tui::fit::cut(s, n)
 }
 
 /// The pane's frame with its title; returns the inside.
@@ -420,7 +439,10 @@ pub(crate) fn frame_block(frame: &mut Frame<'_>, area: Rect, title: String, t: &
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(t.dimmed())
-        .title(Span::styled(title, t.strong()));
+        .title(Span::styled(
+            crate::tui::fit::title(&title, area.width),
+            t.strong(),
+        ));
     let inner = block.inner(area);
     frame.render_widget(block, area);
     inner
@@ -448,7 +470,10 @@ impl Note {
         match self {
             Note::Idle | Note::Ready => None,
             Note::Loading => Some(Line::styled(strings::OPS_LOADING, t.dimmed())),
-            Note::Failed(e) => Some(Line::styled(format!("✗ {e}"), Style::new().fg(t.error))),
+            Note::Failed(e) => Some(Line::styled(
+                format!("✗ {}", sanitize(e)),
+                Style::new().fg(t.error),
+            )),
             Note::NoAdmin => Some(Line::styled(strings::NO_ADMIN_API, Style::new().fg(t.warn))),
         }
     }

@@ -202,7 +202,7 @@ impl ReplayState {
                     Style::new().fg(if o.failed == 0 { t.ok } else { t.error }),
                 )),
                 Err(e) => lines.push(Line::styled(
-                    format!("{} {e}", strings::REPLAY_FAILED),
+                    format!("{} {}", strings::REPLAY_FAILED, crate::domain::sanitize(e)),
                     Style::new().fg(t.error),
                 )),
             },

@@ -15,8 +15,12 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
 use super::{Pane, View};
-use crate::domain::{DecodeOutcome, Decoded, Glance, TopicMap, codec::hex_dump};
+use crate::domain::{
+    DecodeOutcome, Decoded, Glance, TopicMap, codec::hex_dump, sanitize, sanitize_bytes,
+    sanitize_owned,
+};
 use crate::kafka::ConsumedRecord;
+use crate::tui::fit::{self, Col};
 use crate::tui::json;
 use crate::tui::keymap::Mode;
 use crate::tui::strings;
@@ -34,8 +38,10 @@ const RAW_TEXT_CHARS: usize = 4096;
 /// rows of a busy stream never are).
 #[derive(Debug, Clone)]
 pub struct Entry {
-    /// Arrival order across every stream.
+    /// The list's sort key ([`Order`]): unique, and increasing down the list.
     pub seq: u64,
+    /// Arrival order across every stream.
+    pub arrival: u64,
     /// The record as read.
     pub record: ConsumedRecord,
     /// The bounded context (the event's own, else settled from the topic map or
@@ -48,12 +54,15 @@ pub struct Entry {
     pub correlation: Option<String>,
     /// True when the record did not decode as what it claimed to be.
     pub has_error: bool,
+    /// Bytes it holds, as counted against the memory budget.
+    bytes: usize,
     /// The one-line summary, made the first time the row is drawn.
     summary: OnceCell<String>,
 }
 
 impl Entry {
-    /// Decodes a record into an entry.
+    /// Decodes a record into an entry; `seq` is its arrival number, and the
+    /// list key too (arrival order).
     pub fn new(seq: u64, record: ConsumedRecord, topics: &TopicMap) -> Self {
         let glance = record.glance_in(topics);
         Self::from_glance(seq, record, glance, topics)
@@ -67,6 +76,7 @@ impl Entry {
         glance: Glance,
         topics: &TopicMap,
     ) -> Self {
+        // The glance's text is sanitized already.
         let context = glance.context.unwrap_or_else(|| {
             topics
                 .context_for_topic(&record.topic)
@@ -80,10 +90,20 @@ impl Entry {
         if topics.is_dlq(&record.topic) {
             event_type = format!("DLQ {event_type}");
         }
+        // The summary is made when first drawn, at most SUMMARY_CHARS long:
+        // counted up front so drawing never moves the total.
+        let bytes = std::mem::size_of::<Self>()
+            + record.heap_bytes()
+            + context.capacity()
+            + event_type.capacity()
+            + glance.correlation_id.as_ref().map_or(0, String::capacity)
+            + SUMMARY_CHARS;
         Self {
             seq,
+            arrival: seq,
             correlation: glance.correlation_id,
             has_error: glance.has_error,
+            bytes,
             context,
             event_type,
             record,
@@ -96,11 +116,12 @@ impl Entry {
         self.record.timestamp_ms.map_or_else(|| "-".into(), clock)
     }
 
-    /// The key as text on one line, or `-`.
+    /// The key as text on one line, sanitized, or `-`.
     pub fn key(&self) -> String {
         self.record
-            .key_text()
-            .map_or_else(|| "-".into(), |k| k.replace(|c: char| c.is_control(), " "))
+            .key
+            .as_deref()
+            .map_or_else(|| "-".into(), sanitize_bytes)
     }
 
     /// `partition@offset`.
@@ -135,6 +156,44 @@ fn clock(ms: i64) -> String {
     )
 }
 
+/// How the list is ordered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Order {
+    /// By record timestamp: with several partitions records arrive out of
+    /// time order, and a late one is placed where it belongs (causes above
+    /// their effects). Equal timestamps keep arrival order.
+    #[default]
+    Time,
+    /// In the order the records arrived.
+    Arrival,
+}
+
+/// Low bits of a time key that hold the arrival number, so keys are unique
+/// and equal timestamps keep arrival order (4M records per millisecond).
+const TIE_BITS: u32 = 22;
+
+impl Order {
+    /// The list key of a record that arrived `arrival`th with this timestamp
+    /// (a record without one sorts at `now_ms`).
+    fn key(self, arrival: u64, timestamp_ms: Option<i64>, now_ms: i64) -> u64 {
+        match self {
+            Self::Arrival => arrival,
+            Self::Time => {
+                let ms = timestamp_ms.unwrap_or(now_ms).max(0) as u64;
+                (ms << TIE_BITS) | (arrival & ((1 << TIE_BITS) - 1))
+            }
+        }
+    }
+
+    /// What the stream bar says.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Time => strings::STREAMS_BY_TIME,
+            Self::Arrival => strings::STREAMS_BY_ARRIVAL,
+        }
+    }
+}
+
 /// One term of a filter. Every term must match.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Term {
@@ -156,11 +215,14 @@ enum Term {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Filter {
     terms: Vec<Term>,
+    /// Field names typed that are not one of the above (`foo:bar`).
+    unknown: Vec<String>,
 }
 
 impl Filter {
     /// Parses a filter; an empty expression matches everything.
     pub fn parse(text: &str) -> Self {
+        let mut unknown = Vec::new();
         let terms = text
             .split_whitespace()
             .map(|word| {
@@ -171,11 +233,27 @@ impl Filter {
                     Some(("corr" | "correlation", v)) if !v.is_empty() => Term::Corr(v.into()),
                     Some(("key", v)) if !v.is_empty() => Term::Key(v.into()),
                     Some(("topic", v)) if !v.is_empty() => Term::Topic(v.into()),
+                    // A word, a colon and a value reads as a field: say it is not
+                    // one rather than search for it as text and find nothing.
+                    Some((f, v))
+                        if !v.is_empty()
+                            && !v.starts_with('/')
+                            && !f.is_empty()
+                            && f.chars().all(|c| c.is_ascii_alphabetic() || c == '_') =>
+                    {
+                        unknown.push(f.to_string());
+                        Term::Text(lower)
+                    }
                     _ => Term::Text(lower),
                 }
             })
             .collect();
-        Self { terms }
+        Self { terms, unknown }
+    }
+
+    /// Field names that are not filter fields (`foo` of `foo:bar`).
+    pub fn unknown_fields(&self) -> &[String] {
+        &self.unknown
     }
 
     /// True when the filter has no terms.
@@ -277,6 +355,24 @@ impl StreamRing {
         }
     }
 
+    /// Places an entry by its key: a late record goes where it belongs (a
+    /// search from the back, since most arrive in order).
+    fn insert(&mut self, entry: Entry, matches: bool) {
+        if let Some(m) = self.matches.as_mut()
+            && matches
+        {
+            let at = m.partition_point(|s| *s < entry.seq);
+            m.insert(at, entry.seq);
+        }
+        match self.entries.back() {
+            Some(last) if last.seq > entry.seq => {
+                let at = self.entries.partition_point(|e| e.seq < entry.seq);
+                self.entries.insert(at, entry);
+            }
+            _ => self.entries.push_back(entry),
+        }
+    }
+
     /// How many of this ring's rows come before `seq`.
     fn view_rank(&self, seq: u64) -> usize {
         match &self.matches {
@@ -312,7 +408,14 @@ pub struct DetailState {
 pub struct StreamsState {
     capacity: usize,
     streams: Vec<StreamRing>,
+    /// Arrival number of the next record.
     next_seq: u64,
+    /// Bytes the kept records hold, and the most they may.
+    held_bytes: usize,
+    budget_bytes: usize,
+    /// One past the largest list key given out.
+    key_end: u64,
+    order: Order,
     filter_text: String,
     filter: Filter,
     selected: Option<u64>,
@@ -345,6 +448,10 @@ impl StreamsState {
             capacity: capacity.max(1),
             streams: topics.iter().cloned().map(StreamRing::new).collect(),
             next_seq: 0,
+            held_bytes: 0,
+            budget_bytes: usize::MAX,
+            key_end: 0,
+            order: Order::default(),
             filter_text: String::new(),
             filter: Filter::default(),
             selected: None,
@@ -358,6 +465,18 @@ impl StreamsState {
             page: Cell::new(20),
             list_area: Cell::new(Rect::default()),
         }
+    }
+
+    /// The same pane, holding at most `bytes` of records across every
+    /// stream (the oldest are evicted first, and counted).
+    pub fn with_memory_budget(mut self, bytes: usize) -> Self {
+        self.budget_bytes = bytes.max(1);
+        self
+    }
+
+    /// Bytes the kept records hold now.
+    pub fn held_bytes(&self) -> usize {
+        self.held_bytes
     }
 
     /// The streams, in the order they were asked for.
@@ -392,14 +511,58 @@ impl StreamsState {
         I: IntoIterator<Item = ConsumedRecord>,
         F: FnMut(&ConsumedRecord, &Glance),
     {
+        let now_ms = chrono::Utc::now().timestamp_millis();
         for record in records {
-            let seq = self.next_seq;
+            let arrival = self.next_seq;
             self.next_seq += 1;
             let glance = record.glance_in(&self.topics);
             also(&record, &glance);
-            let entry = Entry::from_glance(seq, record, glance, &self.topics);
+            let mut entry = Entry::from_glance(arrival, record, glance, &self.topics);
+            entry.seq = self.order.key(arrival, entry.record.timestamp_ms, now_ms);
             self.push(entry);
         }
+    }
+
+    /// How the list is ordered now.
+    pub fn order(&self) -> Order {
+        self.order
+    }
+
+    /// Orders the list by time or by arrival; the selection and the open
+    /// record stay on the same records.
+    pub fn set_order(&mut self, order: Order) {
+        if order == self.order {
+            return;
+        }
+        let selected = self
+            .selected
+            .and_then(|s| self.entry_by_seq(s))
+            .map(|e| e.arrival);
+        let detail = self.detail_entry().map(|e| e.arrival);
+        self.order = order;
+        let now_ms = chrono::Utc::now().timestamp_millis();
+        let mut key_end = 0;
+        let mut rekeyed: std::collections::HashMap<u64, u64> = std::collections::HashMap::new();
+        for ring in &mut self.streams {
+            for e in ring.entries.iter_mut() {
+                e.seq = order.key(e.arrival, e.record.timestamp_ms, now_ms);
+                key_end = key_end.max(e.seq + 1);
+                if Some(e.arrival) == selected || Some(e.arrival) == detail {
+                    rekeyed.insert(e.arrival, e.seq);
+                }
+            }
+            ring.entries.make_contiguous().sort_by_key(|e| e.seq);
+        }
+        self.key_end = key_end;
+        self.selected = selected.and_then(|a| rekeyed.get(&a).copied());
+        if let Some(d) = self.detail.as_mut() {
+            match detail.and_then(|a| rekeyed.get(&a)) {
+                Some(&seq) => d.seq = seq,
+                None => self.detail = None,
+            }
+        }
+        let text = self.filter_text.clone();
+        self.set_filter(&text);
     }
 
     fn push(&mut self, entry: Entry) {
@@ -423,29 +586,53 @@ impl StreamsState {
         };
         let matches = !self.filter.is_empty() && self.filter.matches(&entry);
         let capacity = self.capacity;
+        self.key_end = self.key_end.max(entry.seq + 1);
+        self.held_bytes += entry.bytes;
         let ring = &mut self.streams[idx];
         ring.received += 1;
         ring.problem = None;
-        if let Some(m) = ring.matches.as_mut()
-            && matches
-        {
-            m.push_back(entry.seq);
-        }
-        ring.entries.push_back(entry);
+        ring.insert(entry, matches);
         if ring.entries.len() > capacity
             && let Some(old) = ring.entries.pop_front()
         {
             ring.evicted += 1;
+            self.held_bytes -= old.bytes;
             if let Some(m) = ring.matches.as_mut()
                 && m.front() == Some(&old.seq)
             {
                 m.pop_front();
             }
         }
+        while self.held_bytes > self.budget_bytes && self.len() > 1 {
+            self.evict_oldest();
+        }
+    }
+
+    /// Drops the oldest record kept in any stream (the smallest list key).
+    fn evict_oldest(&mut self) {
+        let Some(ring) = self
+            .streams
+            .iter_mut()
+            .filter(|r| !r.entries.is_empty())
+            .min_by_key(|r| r.entries.front().map_or(u64::MAX, |e| e.seq))
+        else {
+            return;
+        };
+        let Some(old) = ring.entries.pop_front() else {
+            return;
+        };
+        ring.evicted += 1;
+        self.held_bytes -= old.bytes;
+        if let Some(m) = ring.matches.as_mut()
+            && m.front() == Some(&old.seq)
+        {
+            m.pop_front();
+        }
     }
 
     /// Forgets every record (a seek starts over); counters restart too.
     pub fn clear(&mut self, start_label: impl Into<String>) {
+        self.held_bytes = 0;
         for s in &mut self.streams {
             s.entries.clear();
             if let Some(m) = s.matches.as_mut() {
@@ -502,7 +689,7 @@ impl StreamsState {
             return None;
         }
         let mut lo = self.streams.iter().filter_map(|r| r.view_seq(0)).min()?;
-        let mut hi = self.next_seq;
+        let mut hi = self.key_end;
         while lo < hi {
             let mid = lo + (hi - lo) / 2;
             if self.rank(mid + 1) > i {
@@ -660,21 +847,41 @@ impl StreamsState {
     }
 
     fn render_bar(&self, buf: &mut Buffer, area: Rect, theme: &Theme) {
-        // State first, so a narrow screen cuts topic counts rather than it.
-        let mut spans = vec![];
+        // A narrow screen drops whole fields: the last topics' counts first,
+        // then where reading started; the state and the filter stay.
+        let mut fields: Vec<fit::Field<'_>> = Vec::new();
         if self.paused {
-            spans.push(Span::styled(
-                "⏸ PAUSED ",
-                Style::new().fg(theme.warn).add_modifier(Modifier::BOLD),
+            fields.push(fit::Field::new(
+                0,
+                vec![Span::styled(
+                    "⏸ PAUSED ",
+                    Style::new().fg(theme.warn).add_modifier(Modifier::BOLD),
+                )],
             ));
         } else if self.follow {
-            spans.push(Span::styled("▼ follow ", Style::new().fg(theme.ok)));
+            fields.push(fit::Field::new(
+                0,
+                vec![Span::styled("▼ follow ", Style::new().fg(theme.ok))],
+            ));
         }
-        spans.push(Span::styled(
-            format!("from {} ", self.start_label),
-            theme.dimmed(),
+        fields.push(fit::Field::new(
+            2,
+            vec![Span::styled(
+                format!("from {} · {} ", self.start_label, self.order.label()),
+                theme.dimmed(),
+            )],
         ));
-        if !self.filter_text.is_empty() {
+        let mut spans = Vec::new();
+        if !self.filter.unknown_fields().is_empty() {
+            spans.push(Span::styled(
+                format!(
+                    "filter: {} ({}) ",
+                    self.filter_text,
+                    strings::filter_unknown_fields(self.filter.unknown_fields())
+                ),
+                Style::new().fg(theme.error),
+            ));
+        } else if !self.filter_text.is_empty() {
             spans.push(Span::styled(
                 format!(
                     "filter: {} ({} match) ",
@@ -684,10 +891,15 @@ impl StreamsState {
                 Style::new().fg(theme.accent),
             ));
         }
-        spans.push(Span::styled("│ ", theme.dimmed()));
+        if !spans.is_empty() {
+            fields.push(fit::Field::shrinking(1, 12, std::mem::take(&mut spans)));
+        }
         for (i, s) in self.streams.iter().enumerate() {
+            let mut spans = Vec::new();
             if i > 0 {
                 spans.push(Span::styled(" · ", theme.dimmed()));
+            } else {
+                spans.push(Span::styled("│ ", theme.dimmed()));
             }
             let color = self
                 .topics
@@ -711,8 +923,23 @@ impl StreamsState {
                     Style::new().fg(theme.warn),
                 ));
             }
+            let priority = 3u8.saturating_add(u8::try_from(i).unwrap_or(u8::MAX));
+            fields.push(fit::Field::new(priority, spans));
         }
-        Line::from(spans).render_into(area, buf);
+        // Topics that do not fit are counted at the end, not left out unsaid.
+        let width = usize::from(area.width);
+        let sep = Span::raw("");
+        let (mut line, dropped) = fit::fields_counted(fields.clone(), &sep, width);
+        if dropped > 0 {
+            let room = fit::width(&strings::streams_not_shown(fields.len()));
+            let (fitted, dropped) = fit::fields_counted(fields, &sep, width.saturating_sub(room));
+            line = fitted;
+            line.spans.push(Span::styled(
+                strings::streams_not_shown(dropped),
+                theme.dimmed(),
+            ));
+        }
+        line.render_into(area, buf);
     }
 
     fn render_list(&self, buf: &mut Buffer, area: Rect, theme: &Theme) {
@@ -720,25 +947,11 @@ impl StreamsState {
         if area.height < 2 {
             return;
         }
-        let cols = Columns::for_width(area.width);
-        // Column titles.
         let title_style = theme.dimmed().add_modifier(Modifier::BOLD);
         let y = area.y;
-        for (x, w, text) in cols.cells(area.x, strings::STREAMS_COLUMNS) {
-            buf.set_stringn(x, y, text, w, title_style);
-        }
         let rows = usize::from(area.height - 1);
         self.page.set(rows);
         let n = self.visible_len();
-        if n == 0 {
-            let text = if self.is_empty() {
-                strings::STREAMS_EMPTY
-            } else {
-                strings::STREAMS_NO_MATCH
-            };
-            buf.set_stringn(area.x, y + 1, text, usize::from(area.width), theme.dimmed());
-            return;
-        }
         let selected = self.selected_index().unwrap_or(0);
         // Keep the selection on screen: the offset moves only when it must.
         let mut offset = self.offset.get().min(n.saturating_sub(1));
@@ -751,7 +964,35 @@ impl StreamsState {
             offset = n.saturating_sub(rows);
         }
         self.offset.set(offset);
-        for (row, e) in self.rows_from(offset).take(rows).enumerate() {
+        let shown: Vec<&Entry> = self.rows_from(offset).take(rows).collect();
+        let texts: Vec<[String; 6]> = shown
+            .iter()
+            .map(|e| {
+                [
+                    e.time(),
+                    e.context.clone(),
+                    e.event_type.clone(),
+                    e.key(),
+                    e.position(),
+                    e.summary().to_string(),
+                ]
+            })
+            .collect();
+        let cols = Columns::fit(&texts, area);
+        // Column titles.
+        for (x, w, text) in cols.cells(strings::STREAMS_COLUMNS) {
+            buf.set_string(x, y, fit::cut(text, w), title_style);
+        }
+        if n == 0 {
+            let text = if self.is_empty() {
+                strings::STREAMS_EMPTY
+            } else {
+                strings::STREAMS_NO_MATCH
+            };
+            buf.set_stringn(area.x, y + 1, text, usize::from(area.width), theme.dimmed());
+            return;
+        }
+        for (row, (e, cells)) in shown.iter().zip(&texts).enumerate() {
             let i = offset + row;
             let y = area.y + 1 + row as u16;
             let base = if i == selected {
@@ -768,19 +1009,17 @@ impl StreamsState {
             } else {
                 base
             };
-            let (time, key, position) = (e.time(), e.key(), e.position());
-            let texts = [
-                (time.as_str(), base.fg(theme.dim)),
-                (&e.context, ctx_style),
-                (&e.event_type, base.add_modifier(Modifier::BOLD)),
-                (&key, base),
-                (&position, base.fg(theme.dim)),
-                (e.summary(), summary_style),
+            let styles = [
+                base.fg(theme.dim),
+                ctx_style,
+                base.add_modifier(Modifier::BOLD),
+                base,
+                base.fg(theme.dim),
+                summary_style,
             ];
-            for ((x, w, _), (text, style)) in
-                cols.cells(area.x, strings::STREAMS_COLUMNS).zip(texts)
-            {
-                buf.set_stringn(x, y, text, w, style);
+            let texts: [&str; 6] = std::array::from_fn(|k| cells[k].as_str());
+            for ((x, w, text), style) in cols.cells(texts).zip(styles) {
+                buf.set_string(x, y, fit::cut(text, w), style);
             }
         }
     }
@@ -793,47 +1032,65 @@ impl StreamsState {
         let inner = block.inner(area);
         frame.render_widget(block, area);
         let rows = usize::from(inner.height);
-        let lines: Vec<Line<'static>> = d.lines.iter().skip(d.scroll).take(rows).cloned().collect();
+        let w = usize::from(inner.width);
+        let lines: Vec<Line<'static>> = d
+            .lines
+            .iter()
+            .skip(d.scroll)
+            .take(rows)
+            .map(|l| fit::line(l.clone(), w))
+            .collect();
         frame.render_widget(Paragraph::new(lines), inner);
     }
 }
 
 /// Column layout of the list for a width: `(width of each fixed column)`.
 struct Columns {
-    widths: [u16; 5],
-    total: u16,
+    /// `(x, width)` of each kept column.
+    kept: [Option<(u16, usize)>; 6],
 }
 
+/// Time, context, type, key, partition@offset, summary: the time and the
+/// position are numbers (whole or dropped); the summary takes what is left.
+const COLUMNS: [Col; 6] = [
+    Col::whole(0),
+    Col::text(4, 5),
+    Col::text(1, 8).at_most(20),
+    Col::text(2, 6).at_most(16),
+    Col::whole(3),
+    Col::text(5, 8).grow(),
+];
+
 impl Columns {
-    fn for_width(width: u16) -> Self {
-        let widths = if width >= 110 {
-            [13, 15, 24, 18, 10]
-        } else {
-            [9, 12, 20, 9, 8]
-        };
-        Self {
-            widths,
-            total: width,
+    /// The columns fitted to `area` for the rows on screen.
+    fn fit(texts: &[[String; 6]], area: Rect) -> Self {
+        let titles: Vec<usize> = strings::STREAMS_COLUMNS
+            .iter()
+            .map(|t| fit::width(t))
+            .collect();
+        let cells =
+            fit::content_widths(&[""; 6], texts.iter().map(|r| r.iter().map(String::as_str)));
+        let widths = fit::fit(&COLUMNS, &titles, &cells, area.width, 1);
+        let mut kept = [None; 6];
+        let mut x = area.x;
+        for (k, w) in widths.iter().enumerate() {
+            if let Some(w) = w {
+                kept[k] = Some((x, usize::from(*w)));
+                x += w + 1;
+            }
         }
+        Self { kept }
     }
 
-    /// `(x, width, title)` of each column; the last takes what is left.
+    /// `(x, width, text)` of each kept column.
     fn cells<'a>(
         &'a self,
-        x0: u16,
-        titles: [&'a str; 6],
+        texts: [&'a str; 6],
     ) -> impl Iterator<Item = (u16, usize, &'a str)> + 'a {
-        let mut x = x0;
-        let end = x0 + self.total;
-        titles.into_iter().enumerate().map(move |(i, t)| {
-            let w = match self.widths.get(i) {
-                Some(w) => *w,
-                None => end.saturating_sub(x),
-            };
-            let cell = (x, usize::from(w.saturating_sub(1)), t);
-            x = (x + w).min(end);
-            cell
-        })
+        self.kept
+            .iter()
+            .zip(texts)
+            .filter_map(|(k, t)| k.map(|(x, w)| (x, w, t)))
     }
 }
 
@@ -919,7 +1176,7 @@ fn detail_lines(e: &Entry, topics: &TopicMap, theme: &Theme) -> Vec<Line<'static
                 format!("{}: ", strings::DETAIL_DECODE_ERROR),
                 Style::new().fg(theme.error).add_modifier(Modifier::BOLD),
             ),
-            Span::styled(err.clone(), Style::new().fg(theme.error)),
+            Span::styled(sanitize_owned(err.clone()), Style::new().fg(theme.error)),
         ]));
     }
     lines.push(Line::raw(""));
@@ -937,12 +1194,12 @@ fn detail_lines(e: &Entry, topics: &TopicMap, theme: &Theme) -> Vec<Line<'static
         lines.push(Line::styled("  (none)", label));
     }
     for (k, v) in r.headers.iter() {
-        let v = v.map_or_else(
-            || "null".to_string(),
-            |b| String::from_utf8_lossy(b).into_owned(),
-        );
+        let v = v.map_or_else(|| "null".to_string(), sanitize_bytes);
         lines.push(Line::from(vec![
-            Span::styled(format!("  {k}: "), Style::new().fg(theme.json_key)),
+            Span::styled(
+                format!("  {}: ", sanitize(k)),
+                Style::new().fg(theme.json_key),
+            ),
             Span::raw(v),
         ]));
     }
@@ -955,10 +1212,9 @@ fn detail_lines(e: &Entry, topics: &TopicMap, theme: &Theme) -> Vec<Line<'static
         let text: String = String::from_utf8_lossy(bytes)
             .chars()
             .take(RAW_TEXT_CHARS)
-            .map(|c| if c.is_control() && c != '\n' { '·' } else { c })
             .collect();
-        for l in text.lines() {
-            lines.push(Line::raw(format!("  {l}")));
+        for l in text.split('\n') {
+            lines.push(Line::raw(format!("  {}", sanitize(l))));
         }
         lines.push(Line::raw(""));
         for l in hex_dump(bytes, HEX_BYTES).lines() {
@@ -1044,7 +1300,91 @@ mod tests {
         assert_eq!(s.streams()[0].evicted, 7);
         assert_eq!(s.streams()[1].len(), 2);
         assert_eq!(s.len(), 5);
+        // By time, b's two records (stamped +0 and +1 ms) come before a's 7..9.
+        let first = s
+            .visible(0)
+            .map(|e| (e.record.topic.clone(), e.record.offset));
+        assert_eq!(first, Some(("b".into(), 0)));
+        s.set_order(Order::Arrival);
         assert_eq!(s.visible(0).map(|e| e.record.offset), Some(7));
+    }
+
+    #[test]
+    fn one_byte_budget_across_every_stream_evicts_the_oldest_first_and_counts_it() {
+        let one = Entry::new(0, rec("a", 0, &"x".repeat(1_000)), &TopicMap::default()).bytes;
+        // Room for about ten records, whatever stream they are in.
+        let mut s = state(1_000).with_memory_budget(one * 10 + one / 2);
+        s.ingest((0..30).map(|i| rec("a", i, &"x".repeat(1_000))));
+        assert_eq!(s.len(), 10);
+        assert!(s.held_bytes() <= one * 10 + one / 2, "{}", s.held_bytes());
+        assert_eq!(s.streams()[0].evicted, 20);
+        // Newer records of another stream push out a's oldest, not their own.
+        s.ingest((100..105).map(|i| rec("b", i, &"y".repeat(1_000))));
+        assert_eq!((s.streams()[0].len(), s.streams()[1].len()), (5, 5));
+        assert_eq!(s.streams()[0].evicted, 25);
+        assert_eq!(s.visible(0).map(|e| e.record.offset), Some(25));
+        // A much larger record takes the room of several small ones.
+        s.ingest([rec("b", 200, &"z".repeat(5_000))]);
+        assert!(s.held_bytes() <= one * 10 + one / 2);
+        assert!(s.len() < 9, "{} kept", s.len());
+        let evicted = s.streams()[0].evicted + s.streams()[1].evicted;
+        assert_eq!(
+            evicted as usize + s.len(),
+            36,
+            "every record is kept or counted"
+        );
+        s.clear("beginning");
+        assert_eq!(s.held_bytes(), 0);
+    }
+
+    #[test]
+    fn the_list_runs_by_record_time_a_late_record_goes_where_it_belongs_and_a_toggles() {
+        let mut s = state(100);
+        let at = |topic: &str, offset: i64, ms: i64| {
+            let mut r = rec(topic, offset, "x");
+            r.timestamp_ms = Some(ms);
+            r
+        };
+        // Partition 1's records arrive after partition 0's but are older.
+        s.ingest([at("a", 0, 1_000), at("a", 1, 3_000), at("b", 0, 5_000)]);
+        s.ingest([at("a", 2, 2_000), at("b", 1, 4_000), at("a", 3, 2_000)]);
+        let times: Vec<i64> = s
+            .rows_from(0)
+            .filter_map(|e| e.record.timestamp_ms)
+            .collect();
+        assert_eq!(times, [1_000, 2_000, 2_000, 3_000, 4_000, 5_000]);
+        // Equal times keep arrival order.
+        assert_eq!(s.visible(1).map(|e| e.record.offset), Some(2));
+        assert_eq!(s.visible(2).map(|e| e.record.offset), Some(3));
+        // The filter sees the same order.
+        s.set_filter("topic:a");
+        let filtered: Vec<i64> = (0..s.visible_len())
+            .filter_map(|i| s.visible(i).and_then(|e| e.record.timestamp_ms))
+            .collect();
+        assert_eq!(filtered, [1_000, 2_000, 2_000, 3_000]);
+        s.set_filter("");
+        // The selection stays on its record across the toggle.
+        s.select_index(1);
+        assert_eq!(
+            s.selected_entry().map(|e| e.record.timestamp_ms),
+            Some(Some(2_000))
+        );
+        s.set_order(Order::Arrival);
+        let arrival: Vec<i64> = s
+            .rows_from(0)
+            .filter_map(|e| e.record.timestamp_ms)
+            .collect();
+        assert_eq!(arrival, [1_000, 3_000, 5_000, 2_000, 4_000, 2_000]);
+        let sel = s
+            .selected_entry()
+            .map(|e| (e.record.topic.clone(), e.record.offset));
+        assert_eq!(sel, Some(("a".into(), 2)));
+        s.set_order(Order::Time);
+        let times: Vec<i64> = s
+            .rows_from(0)
+            .filter_map(|e| e.record.timestamp_ms)
+            .collect();
+        assert_eq!(times, [1_000, 2_000, 2_000, 3_000, 4_000, 5_000]);
     }
 
     #[test]

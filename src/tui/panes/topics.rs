@@ -4,7 +4,7 @@
 //! arrive from the ops worker and are formatted then, so `render` only draws.
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Rect};
+use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::Line;
 use ratatui::widgets::Paragraph;
@@ -12,6 +12,7 @@ use ratatui::widgets::Paragraph;
 use super::opsview::{Browse, Note, clip, frame_block, with_note, with_problem};
 use super::{Pane, View};
 use crate::kafka::admin::{ConfigValue, TopicDetail};
+use crate::tui::fit::Col;
 use crate::tui::keymap::Mode;
 use crate::tui::ops_workers::TopicView;
 use crate::tui::strings;
@@ -158,12 +159,13 @@ fn ids(v: &[i32]) -> String {
     s.join(",")
 }
 
-const WIDTHS: [Constraint; 5] = [
-    Constraint::Min(20),
-    Constraint::Length(10),
-    Constraint::Length(4),
-    Constraint::Length(13),
-    Constraint::Length(11),
+/// Topic, partitions, replication factor, estimated records, under-replicated.
+const COLUMNS: [Col; 5] = [
+    Col::text(0, 10).grow(),
+    Col::whole(1),
+    Col::whole(3),
+    Col::whole(2),
+    Col::whole(4),
 ];
 
 impl Pane for TopicsState {
@@ -203,6 +205,6 @@ impl Pane for TopicsState {
         }
         self.browse
             .list
-            .render(frame, body, &strings::TOPIC_COLUMNS, &WIDTHS, t);
+            .render(frame, body, &strings::TOPIC_COLUMNS, &COLUMNS, t);
     }
 }
