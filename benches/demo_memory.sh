@@ -18,7 +18,7 @@ interval="${3:-10}"
 command -v tmux >/dev/null || { echo "needs tmux (apt-get install -y tmux)" >&2; exit 2; }
 
 cargo build --release --quiet
-bin="$PWD/target/release/eventdeck"
+bin="${CARGO_TARGET_DIR:-$PWD/target}/release/eventdeck"
 home="$(mktemp -d)"
 session="eventdeck-memory-$$"
 cleanup() {
@@ -43,15 +43,14 @@ pid="$(pgrep -n -f "$bin demo --rate $rate")"
 
 samples=$(( minutes * 60 / interval ))
 echo "eventdeck demo --rate $rate, pid $pid: RSS every ${interval}s for ${minutes} min"
-echo "seconds  rss_mb  records_read"
+echo "seconds  rss_mb"
 rss=()
 for i in $(seq 1 "$samples"); do
   sleep "$interval"
   kb="$(awk '/^VmRSS/ {print $2}' "/proc/$pid/status" 2>/dev/null || echo 0)"
   mb=$(( kb / 1024 ))
   rss+=("$mb")
-  read_count="$(tmux capture-pane -p -t "$session" | head -1 | grep -o '[0-9]* read' | head -1 || true)"
-  printf '%7d  %6d  %s\n' $(( i * interval )) "$mb" "${read_count:-?}"
+  printf '%7d  %6d\n' $(( i * interval )) "$mb"
 done
 third=$(( samples * 2 / 3 ))
 plateau=0

@@ -70,6 +70,7 @@ fn the_binary_restarts_itself_in_place_with_the_allocator_setting_unless_the_use
         cmd.env("XDG_CONFIG_HOME", sandbox.dir.path().join("config"))
             .env("XDG_DATA_HOME", sandbox.dir.path().join("data"))
             .env_remove("MIMALLOC_PURGE_DELAY")
+            .env_remove("MIMALLOC_ARENA_EAGER_COMMIT")
             .args(["demo", "--headless", "--for", "2s", "--json"])
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped());
@@ -93,6 +94,10 @@ fn the_binary_restarts_itself_in_place_with_the_allocator_setting_unless_the_use
         assert!(
             seen.contains(&format!("MIMALLOC_PURGE_DELAY={want}")),
             "pid {pid} environment: {seen:?}"
+        );
+        assert!(
+            seen.contains(&"MIMALLOC_ARENA_EAGER_COMMIT=0".to_string()),
+            "the arena is committed as used, not eagerly: {seen:?}"
         );
         let summary: Value = serde_json::from_str(&stdout(&out)).expect("summary is JSON");
         assert_eq!(summary["publish_errors"], 0, "{summary:#}");

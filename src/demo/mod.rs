@@ -27,6 +27,11 @@ use scenario::ScenarioStats;
 
 /// Partitions of each context topic in the demo.
 pub const CONTEXT_PARTITIONS: i32 = 3;
+/// What librdkafka's mock cluster keeps of one partition at most (5 MiB;
+/// older records are dropped).
+pub const EMBEDDED_PARTITION_MB: u64 = 5;
+/// The console's records get at least this much in the demo.
+const MIN_CONSOLE_MB: u64 = 64;
 /// The demo's slow consumer group: it reads every context topic at [`SLOW_PACE`].
 pub const SLOW_GROUP: &str = "demo-slow-analytics";
 /// One record per this much time: slower than the scenario, so lag grows.
@@ -73,6 +78,17 @@ impl Demo {
         }
         let broker = EmbeddedBroker::start(1, &topics).wrap_err("starting the embedded broker")?;
         let mut settings = base.clone();
+        // The embedded broker lives in this process and keeps up to
+        // EMBEDDED_PARTITION_MB per partition (librdkafka's mock cluster, not
+        // configurable): that much of the memory budget is the broker's, the
+        // rest the console's records'.
+        let partitions: u64 = topics.iter().map(|(_, p)| *p as u64).sum();
+        let broker_mb = partitions * EMBEDDED_PARTITION_MB;
+        settings.ui.memory_mb = settings
+            .ui
+            .memory_mb
+            .saturating_sub(broker_mb)
+            .max(MIN_CONSOLE_MB);
         settings.brokers = broker.bootstrap_servers().to_string();
         settings.brokers_configured = true;
         // The user's security settings and -X belong to their cluster, not this one.
