@@ -17,6 +17,11 @@ use super::record_times::{Position, RecordTime, RecordTimes};
 use crate::config::Settings;
 use crate::lag::{GroupSnapshot, PartitionSnapshot, Poll};
 
+/// Retries of a group listing while a coordinator loads (40 × 250 ms: 10 s).
+const COORDINATOR_RETRIES: u32 = 40;
+/// Pause between those retries.
+const COORDINATOR_RETRY_PAUSE: Duration = Duration::from_millis(250);
+
 /// How long one group-coordinator or listing request may take.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -75,9 +80,30 @@ fn fetch_groups(settings: &Settings, group: Option<&str>) -> Result<Vec<GroupInf
     // (address and reason, within a second or two) instead of surfacing as a
     // group-list timeout ten seconds later.
     metadata_of(&consumer, &cfg, &settings.brokers, None)?;
-    let list = consumer
-        .fetch_group_list(group, REQUEST_TIMEOUT)
-        .map_err(|e| KafkaError::client("listing consumer groups", e))?;
+    // A coordinator still loading its groups (just after a broker started or
+    // took over partitions of __consumer_offsets) answers with a retriable
+    // error: ask again for a while, as Kafka's own tools do.
+    let mut tries = 0;
+    let list = loop {
+        match consumer.fetch_group_list(group, REQUEST_TIMEOUT) {
+            Ok(list) => break list,
+            Err(e)
+                if tries < COORDINATOR_RETRIES
+                    && matches!(
+                        e.rdkafka_error_code(),
+                        Some(
+                            RDKafkaErrorCode::CoordinatorLoadInProgress
+                                | RDKafkaErrorCode::CoordinatorNotAvailable
+                                | RDKafkaErrorCode::NotCoordinator
+                        )
+                    ) =>
+            {
+                tries += 1;
+                std::thread::sleep(COORDINATOR_RETRY_PAUSE);
+            }
+            Err(e) => return Err(KafkaError::client("listing consumer groups", e)),
+        }
+    };
     Ok(list
         .groups()
         .iter()
