@@ -879,22 +879,8 @@ fn set_aside_seqs(path: &Path, watermark: u64) -> std::collections::HashSet<u64>
 /// UTF-8 as text (`key`, `value`, each header's `value`), any others as
 /// base64 under `*_base64`; a missing key or value is `null`.
 fn set_aside_line(seq: u64, r: &OutboxRecord, reason: &str) -> serde_json::Value {
-    use base64::Engine as _;
+    use crate::kafka::record::put_bytes as put;
     use serde_json::{Map, Value};
-    fn put(obj: &mut Map<String, Value>, name: &str, bytes: Option<&[u8]>) {
-        match bytes.map(|b| (b, std::str::from_utf8(b))) {
-            None => {
-                obj.insert(name.to_string(), Value::Null);
-            }
-            Some((_, Ok(text))) => {
-                obj.insert(name.to_string(), Value::String(text.to_string()));
-            }
-            Some((b, Err(_))) => {
-                let encoded = base64::engine::general_purpose::STANDARD.encode(b);
-                obj.insert(format!("{name}_base64"), Value::String(encoded));
-            }
-        }
-    }
     let mut obj = Map::new();
     obj.insert(
         "set_aside_at".into(),

@@ -169,9 +169,9 @@ impl ConsumedRecord {
 }
 
 /// `name`: the bytes as text, or `name_base64` when they are not UTF-8;
-/// `null` when there are none (the set-aside file's convention, in
-/// `bridge::outbox`).
-fn put_bytes(obj: &mut Map<String, Value>, name: &str, bytes: Option<&[u8]>) {
+/// `null` when there are none. The one convention for bytes in JSON: tail
+/// lines and the bridge's set-aside file both write it.
+pub(crate) fn put_bytes(obj: &mut Map<String, Value>, name: &str, bytes: Option<&[u8]>) {
     use base64::Engine as _;
     match bytes.map(|b| (b, std::str::from_utf8(b))) {
         None => {
