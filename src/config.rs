@@ -126,8 +126,9 @@ pub struct UiConfig {
     pub theme: String,
     /// Records kept per stream in the Streams pane (older ones are evicted and counted).
     pub ring_size: usize,
-    /// Memory for the records the Streams pane holds, across every stream, in
-    /// MiB: past it the oldest records are evicted (and counted).
+    /// Memory for the records the console holds (the Streams pane, across every
+    /// stream, and the DLQ pane, which takes at most a quarter), in MiB: past it
+    /// the oldest records are evicted (and counted).
     pub memory_mb: u64,
     /// Frames per second at most.
     pub max_fps: u32,

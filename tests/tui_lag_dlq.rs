@@ -804,3 +804,60 @@ fn lag_and_dead_letter_numbers_are_never_cut_at_any_size() {
         assert!(cut.is_empty(), "{w}x{h}: cut {cut:?}\n{text}");
     }
 }
+
+/// One byte budget (`ui.memory_mb`) covers the dead letters and the streams:
+/// the DLQ pane keeps at most a quarter of it, evicting its oldest and saying
+/// so, and the streams get what the dead letters leave.
+#[test]
+fn dead_letters_and_streams_share_one_byte_budget() {
+    let mut settings = fixtures::settings();
+    settings.ui.memory_mb = 1;
+    let mut app = App::new(&fixtures::services_with(settings).0);
+    let budget = 1024 * 1024;
+    let big = "x".repeat(4_000);
+    let letters: Vec<DlqRecord> = (0..200)
+        .map(|i| {
+            dead_letter(
+                "debate.events.dlq",
+                i,
+                &format!("agg-{i}"),
+                &big,
+                vec![(ours::ERROR_KIND, b"Boom".to_vec())],
+            )
+        })
+        .collect();
+    app.apply(WorkerMsg::DeadLetters(letters));
+    let dlq_held = app.dlq.held_bytes();
+    assert!(dlq_held <= budget / 4, "the DLQ holds {dlq_held} bytes");
+    assert!(dlq_held > budget / 8, "the DLQ holds only {dlq_held} bytes");
+    let kept = app.dlq.len();
+    assert!((40..200).contains(&kept), "{kept} dead letters kept");
+    app.press("3");
+    let s = screen(&app, 120, 40);
+    assert!(
+        s.contains(&format!("{} evicted", 200 - kept)),
+        "the pane says what it evicted:\n{s}"
+    );
+
+    // The streams fill what is left, and no more.
+    app.ingest((0..400u64).map(|n| {
+        let mut r = fixtures::envelope(
+            n,
+            "debate",
+            "DecisionMade",
+            "k",
+            serde_json::json!({ "pad": big }),
+        );
+        r.offset = n as i64;
+        r
+    }));
+    let streams_held = app.streams.held_bytes();
+    assert!(
+        streams_held + dlq_held <= budget,
+        "streams {streams_held} + dead letters {dlq_held} > {budget}"
+    );
+    assert!(
+        streams_held > budget / 2,
+        "the streams hold only {streams_held}"
+    );
+}

@@ -113,6 +113,24 @@ pub struct DeadLetter {
 }
 
 impl DeadLetter {
+    /// Bytes its strings hold on the heap (for memory budgets).
+    pub fn heap_bytes(&self) -> usize {
+        let opt = |s: &Option<String>| s.as_ref().map_or(0, String::capacity);
+        opt(&self.original_topic)
+            + opt(&self.original_source)
+            + opt(&self.consumer_group)
+            + opt(&self.handler)
+            + opt(&self.error_kind)
+            + opt(&self.error_message)
+            + opt(&self.stacktrace)
+            + opt(&self.failed_at)
+            + self
+                .extra
+                .iter()
+                .map(|(k, v)| k.capacity() + v.capacity() + 3 * std::mem::size_of::<usize>())
+                .sum::<usize>()
+    }
+
     /// True when eventdeck's bridge wrote it for an event that failed in a
     /// local handler as it was published, not for a record read from Kafka.
     pub fn is_local(&self) -> bool {

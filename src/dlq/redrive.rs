@@ -22,6 +22,13 @@ pub struct DlqRecord {
     pub letter: DeadLetter,
 }
 
+impl DlqRecord {
+    /// Bytes it holds, itself included (for memory budgets).
+    pub fn heap_bytes(&self) -> usize {
+        std::mem::size_of::<Self>() + self.record.heap_bytes() + self.letter.heap_bytes()
+    }
+}
+
 /// Reads every record of the DLQ topics, from the beginning to the current end.
 pub async fn read_all(
     settings: &Settings,

@@ -125,6 +125,9 @@ pub struct FlowGraph {
     nodes: BTreeMap<String, u64>,
     edges: BTreeMap<(String, String), EdgeStats>,
     dead: HashMap<String, DeadMark>,
+    /// `dead`'s keys in the order they were marked: marks for events never
+    /// seen (or already forgotten) go, oldest first, past [`REMEMBERED_EVENTS`].
+    dead_order: VecDeque<String>,
 }
 
 impl FlowGraph {
@@ -242,6 +245,12 @@ impl FlowGraph {
     pub fn mark_dead(&mut self, event_id: &str, mark: DeadMark) {
         if self.dead.insert(event_id.to_string(), mark).is_some() {
             return;
+        }
+        self.dead_order.push_back(event_id.to_string());
+        while self.dead_order.len() > REMEMBERED_EVENTS {
+            if let Some(old) = self.dead_order.pop_front() {
+                self.dead.remove(&old);
+            }
         }
         let Some(ev) = self.events.get(event_id) else {
             return;
@@ -641,5 +650,22 @@ mod tests {
         assert_eq!(g.events.len(), REMEMBERED_EVENTS);
         assert_eq!(g.by_correlation.len(), REMEMBERED_EVENTS);
         assert!(g.trace("c0").is_empty(), "the oldest is forgotten");
+    }
+
+    #[test]
+    fn dead_marks_for_events_never_seen_stay_bounded() {
+        // A DLQ whose events this console never reads (another topic, or
+        // older than the streams): the marks must not pile up forever.
+        let mut g = FlowGraph::default();
+        let mark = DeadMark {
+            handler: None,
+            error: Some("boom".into()),
+        };
+        for i in 0..REMEMBERED_EVENTS + 500 {
+            g.mark_dead(&format!("never-seen-{i}"), mark.clone());
+        }
+        assert_eq!(g.dead.len(), REMEMBERED_EVENTS);
+        assert!(!g.dead.contains_key("never-seen-0"), "the oldest mark goes");
+        assert!(g.dead.contains_key(&format!("never-seen-{}", REMEMBERED_EVENTS + 499)));
     }
 }

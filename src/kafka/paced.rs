@@ -23,6 +23,11 @@ pub async fn run_paced_consumer(
     cfg.set("group.id", group);
     cfg.set("enable.auto.commit", "false");
     cfg.set("auto.offset.reset", "earliest");
+    // It reads one record per `pace`: librdkafka's default prefetch (up to
+    // 100,000 records or 64 MiB) would only hold, in memory, records it reaches
+    // minutes later. A few hundred are plenty.
+    cfg.set("queued.min.messages", "100");
+    cfg.set("queued.max.messages.kbytes", "256");
     let consumer: StreamConsumer = cfg
         .create()
         .map_err(|e| KafkaError::client(format!("creating consumer of group {group}"), e))?;

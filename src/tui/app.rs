@@ -42,6 +42,8 @@ mod ops;
 const TOAST_TICKS: u8 = 6;
 /// Rows the mouse wheel scrolls.
 const WHEEL_ROWS: isize = 3;
+/// The DLQ pane holds at most this fraction (1/N) of the record memory.
+const DLQ_SHARE_OF_MEMORY: usize = 4;
 
 /// The tabs, in number-key order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -126,6 +128,8 @@ struct HelpLayout {
 
 /// The whole console state.
 pub struct App {
+    /// The console's record memory (`ui.memory_mb`), shared by Streams and DLQ.
+    memory_bytes: usize,
     keymap: KeyMap,
     theme: Theme,
     config_theme: String,
@@ -185,14 +189,16 @@ impl App {
         let (theme, color_errors) = Theme::from_config(&ui.theme, &ui.colors);
         let registry = EventTypeRegistry::with_defaults();
         let topics = services.settings.topics.clone();
+        let memory_bytes = (ui.memory_mb as usize).saturating_mul(1024 * 1024);
         let mut app = Self {
+            memory_bytes,
             keymap,
             theme,
             config_theme: ui.theme.clone(),
             config_colors: ui.colors.clone(),
             tab: Tab::Streams,
             streams: StreamsState::new(&services.topics, ui.ring_size, topics.clone())
-                .with_memory_budget((ui.memory_mb as usize).saturating_mul(1024 * 1024))
+                .with_memory_budget(memory_bytes)
                 .starting_at(start_label(services.start)),
             inject: InjectState::new(
                 topics,
@@ -201,7 +207,8 @@ impl App {
                 services.raw_publisher.is_some(),
             ),
             lag: lag::pane(ui.lag_poll_ms),
-            dlq: dlq::pane(ui.redrive_rate, services.settings.read_only),
+            dlq: dlq::pane(ui.redrive_rate, services.settings.read_only)
+                .with_memory_budget(memory_bytes / DLQ_SHARE_OF_MEMORY),
             flows: FlowsState::new(services.settings.topics.clone()),
             trace: None,
             replay: None,

@@ -23,7 +23,12 @@ impl App {
 
     pub(super) fn apply_dlq(&mut self, msg: WorkerMsg) {
         match msg {
-            WorkerMsg::DeadLetters(batch) => self.dlq.ingest(batch),
+            WorkerMsg::DeadLetters(batch) => {
+                self.dlq.ingest(batch);
+                // One budget: the streams get what the dead letters leave.
+                self.streams
+                    .set_memory_budget(self.memory_bytes.saturating_sub(self.dlq.held_bytes()));
+            }
             WorkerMsg::DlqProblem(p) => self.dlq.set_problem(Some(p)),
             WorkerMsg::DlqTopics(topics) => self.dlq.set_topics(topics),
             WorkerMsg::RedriveProgress { done, total } => self.dlq.progress(done, total),

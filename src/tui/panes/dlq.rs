@@ -110,6 +110,9 @@ pub struct DlqState {
     /// after an error does not duplicate what is already shown.
     seen: HashSet<Coords>,
     evicted: u64,
+    /// Bytes `records` and `seen` hold, and the most they may.
+    held_bytes: usize,
+    budget_bytes: usize,
     topics: Vec<String>,
     filter: String,
     causes: Vec<Cause>,
@@ -142,6 +145,8 @@ pub fn pane(rate: u32, read_only: bool) -> DlqState {
         records: VecDeque::new(),
         seen: HashSet::new(),
         evicted: 0,
+        held_bytes: 0,
+        budget_bytes: usize::MAX,
         topics: Vec::new(),
         filter: String::new(),
         causes: Vec::new(),
@@ -171,7 +176,25 @@ fn coords(r: &DlqRecord) -> Coords {
     (r.record.topic.clone(), r.record.partition, r.record.offset)
 }
 
+/// What one kept dead letter costs: the record, its entry in `seen` (a copy of
+/// its coordinates plus the set's slot) and its index in a cause.
+fn held_by(r: &DlqRecord) -> usize {
+    r.heap_bytes() + r.record.topic.capacity() + std::mem::size_of::<Coords>() * 2 + 8
+}
+
 impl DlqState {
+    /// The same pane, holding at most `bytes` of dead letters (the oldest are
+    /// evicted first, and counted).
+    pub fn with_memory_budget(mut self, bytes: usize) -> Self {
+        self.budget_bytes = bytes.max(1);
+        self
+    }
+
+    /// Bytes the kept dead letters hold now.
+    pub fn held_bytes(&self) -> usize {
+        self.held_bytes
+    }
+
     /// Adds dead letters read from the DLQ topics.
     pub fn ingest(&mut self, batch: Vec<DlqRecord>) {
         if batch.is_empty() {
@@ -183,13 +206,18 @@ impl DlqState {
                 self.topics.sort();
             }
             if self.seen.insert(coords(&r)) {
+                self.held_bytes += held_by(&r);
                 self.records.push_back(r);
             }
         }
-        while self.records.len() > MAX_DEAD_LETTERS {
-            if let Some(old) = self.records.pop_front() {
-                self.seen.remove(&coords(&old));
-            }
+        while self.records.len() > MAX_DEAD_LETTERS
+            || (self.held_bytes > self.budget_bytes && self.records.len() > 1)
+        {
+            let Some(old) = self.records.pop_front() else {
+                break;
+            };
+            self.seen.remove(&coords(&old));
+            self.held_bytes = self.held_bytes.saturating_sub(held_by(&old));
             self.evicted += 1;
         }
         self.problem = None;

@@ -474,6 +474,15 @@ impl StreamsState {
         self
     }
 
+    /// Changes the budget (the console's budget less what other panes hold),
+    /// evicting the oldest records at once when they are over it.
+    pub fn set_memory_budget(&mut self, bytes: usize) {
+        self.budget_bytes = bytes.max(1);
+        while self.held_bytes > self.budget_bytes && self.len() > 1 {
+            self.evict_oldest();
+        }
+    }
+
     /// Bytes the kept records hold now.
     pub fn held_bytes(&self) -> usize {
         self.held_bytes
