@@ -8,7 +8,8 @@
 #   benches/demo_memory.sh [MINUTES] [RATE] [INTERVAL]
 #   benches/demo_memory.sh 10 100          # 10 minutes at 100 events/s
 #
-# Builds the release binary first. Needs tmux.
+# Builds the release binary first (or runs the one named by EVENTDECK_BIN).
+# Needs tmux.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,8 +18,12 @@ rate="${2:-8}"
 interval="${3:-10}"
 command -v tmux >/dev/null || { echo "needs tmux (apt-get install -y tmux)" >&2; exit 2; }
 
-cargo build --release --quiet
-bin="${CARGO_TARGET_DIR:-$PWD/target}/release/eventdeck"
+if [ -n "${EVENTDECK_BIN:-}" ]; then
+  bin="$EVENTDECK_BIN"
+else
+  cargo build --release --quiet
+  bin="${CARGO_TARGET_DIR:-$PWD/target}/release/eventdeck"
+fi
 home="$(mktemp -d)"
 session="eventdeck-memory-$$"
 cleanup() {

@@ -255,6 +255,46 @@ fn tail_json_carries_the_key_and_value_of_every_kind_exactly() {
     );
 }
 
+/// `tail -e` over several topics ends when every partition is at its end,
+/// empty partitions too (it used to wait forever: an empty partition's EOF
+/// names only its number, and its position is never known).
+#[test]
+fn tail_exit_over_several_topics_ends_with_empty_partitions() {
+    let sandbox = Sandbox::new();
+    let (a, b) = (unique_topic("tail-exit-a"), unique_topic("tail-exit-b"));
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    rt.block_on(create_topic(&a, 2));
+    rt.block_on(create_topic(&b, 2));
+    // One record in a's partition 0; a's partition 1 and all of b are empty.
+    let out = kcat_with_stdin(&["-P", "-t", &a, "-p", "0"], Some(b"only one\n"));
+    assert!(out.status.success(), "kcat: {}", stderr(&out));
+    let mut cmd = sandbox.eventdeck();
+    cmd.args([
+        "tail",
+        &a,
+        &b,
+        "--from",
+        "beginning",
+        "-e",
+        "--format",
+        "json",
+    ]);
+    let out = run_capped(cmd, Duration::from_secs(60));
+    assert!(out.status.success(), "{}", stderr(&out));
+    let lines: Vec<Value> = stdout(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON line"))
+        .collect();
+    assert_eq!(lines.len(), 1, "{}", stdout(&out));
+    assert_eq!(lines[0]["value"], "only one");
+    // From the end, nothing is read and it ends all the same.
+    let mut cmd = sandbox.eventdeck();
+    cmd.args(["tail", &a, &b, "--from", "end", "-e", "--format", "json"]);
+    let out = run_capped(cmd, Duration::from_secs(60));
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "");
+}
+
 #[test]
 fn tail_raw_writes_values_as_they_are_and_warns_once_on_a_terminal() {
     let sandbox = Sandbox::new();

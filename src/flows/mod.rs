@@ -666,6 +666,9 @@ mod tests {
         }
         assert_eq!(g.dead.len(), REMEMBERED_EVENTS);
         assert!(!g.dead.contains_key("never-seen-0"), "the oldest mark goes");
-        assert!(g.dead.contains_key(&format!("never-seen-{}", REMEMBERED_EVENTS + 499)));
+        assert!(
+            g.dead
+                .contains_key(&format!("never-seen-{}", REMEMBERED_EVENTS + 499))
+        );
     }
 }

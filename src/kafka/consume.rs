@@ -294,15 +294,30 @@ fn tail_with(
                     at_end.insert((candidates[0].clone(), p));
                 } else if let Ok(pos) = consumer.position() {
                     for topic in candidates {
-                        let high = consumer
-                            .fetch_watermarks(&topic, p, Duration::from_secs(2))
-                            .map(|w| w.1);
+                        let Ok((low, high)) =
+                            consumer.fetch_watermarks(&topic, p, Duration::from_secs(2))
+                        else {
+                            continue;
+                        };
+                        // A partition that has delivered nothing (empty, or
+                        // read from its end) has no position yet: it is where
+                        // it was assigned.
+                        let assigned =
+                            assignment
+                                .find_partition(&topic, p)
+                                .and_then(|e| match e.offset() {
+                                    Offset::Beginning => Some(low),
+                                    Offset::End => Some(high),
+                                    Offset::Offset(n) => Some(n),
+                                    Offset::OffsetTail(n) => Some((high - n).max(low)),
+                                    _ => None,
+                                });
                         let here = pos
                             .find_partition(&topic, p)
-                            .and_then(|e| e.offset().to_raw());
-                        if let (Ok(high), Some(here)) = (high, here)
-                            && here >= high
-                        {
+                            .and_then(|e| e.offset().to_raw())
+                            .filter(|&o| o >= 0)
+                            .or(assigned);
+                        if here.is_some_and(|here| here >= high) {
                             at_end.insert((topic, p));
                         }
                     }

@@ -188,6 +188,31 @@ pub fn run(mut cmd: Command) -> Output {
     cmd.output().expect("run eventdeck")
 }
 
+/// Runs a command that must end by itself: past `cap` it is killed and the
+/// test fails, saying what it had printed (instead of hanging the suite).
+pub fn run_capped(mut cmd: Command, cap: Duration) -> Output {
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("run eventdeck");
+    let deadline = std::time::Instant::now() + cap;
+    loop {
+        if child.try_wait().expect("wait for eventdeck").is_some() {
+            return child.wait_with_output().expect("eventdeck's output");
+        }
+        if std::time::Instant::now() >= deadline {
+            let _ = child.kill();
+            let out = child.wait_with_output().expect("eventdeck's output");
+            panic!(
+                "{cmd:?} did not end within {cap:?}\nstdout:\n{}\nstderr:\n{}",
+                stdout(&out),
+                stderr(&out)
+            );
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
 /// stdout as text.
 pub fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
