@@ -147,11 +147,8 @@ pub fn record(
         params,
         outcome,
     };
-    std::fs::create_dir_all(&settings.data_dir)?;
-    let mut f = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path(settings))?;
+    crate::private::create_dir_all(&settings.data_dir)?;
+    let mut f = crate::private::open_append(&path(settings))?;
     let mut line = serde_json::to_vec(&entry)?;
     line.push(b'\n');
     f.write_all(&line)?;

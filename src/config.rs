@@ -256,6 +256,10 @@ pub struct Settings {
     pub data_dir: PathBuf,
     /// The config file that was read, if any.
     pub config_path: Option<PathBuf>,
+    /// What others could read or see of these settings' secrets and files (an
+    /// open data dir, a readable config file with a password, a password given
+    /// with `-X`), each with its fix: said on stderr and in the console.
+    pub warnings: Vec<String>,
 }
 
 /// A passed-through librdkafka property value; secret ones are redacted in `Debug`.
@@ -336,7 +340,7 @@ impl Settings {
         cli: &CliOverrides,
         env: &dyn Fn(&str) -> Option<String>,
     ) -> Result<Self, ConfigError> {
-        let (file, config_path) = read_config_file(cli.config.as_deref())?;
+        let (file, config_path, file_holds_secret) = read_config_file(cli.config.as_deref())?;
         let profile_name = cli
             .profile
             .clone()
@@ -427,6 +431,7 @@ impl Settings {
             .clone()
             .or_else(|| env(env::BOOTSTRAP_SERVERS))
             .or(profile.brokers);
+        let data_dir = file.data_dir.clone().unwrap_or_else(default_data_dir);
         Ok(Self {
             profile: profile_name.unwrap_or_else(|| "default".into()),
             brokers_configured: brokers.is_some(),
@@ -442,7 +447,18 @@ impl Settings {
             properties,
             topics,
             ui: file.ui,
-            data_dir: file.data_dir.unwrap_or_else(default_data_dir),
+            data_dir: data_dir.clone(),
+            warnings: crate::private::data_dir_warning(&data_dir)
+                .into_iter()
+                .chain(
+                    config_path
+                        .as_deref()
+                        .and_then(|p| crate::private::config_file_warning(p, file_holds_secret)),
+                )
+                .chain(crate::private::command_line_warnings(
+                    cli.properties.iter().map(|(k, _)| k.as_str()),
+                ))
+                .collect(),
             config_path,
         })
     }
@@ -494,12 +510,30 @@ impl Settings {
     }
 }
 
-fn read_config_file(explicit: Option<&Path>) -> Result<(ConfigFile, Option<PathBuf>), ConfigError> {
+/// True when a config file's text sets a password or another secret.
+fn holds_secret(text: &str) -> bool {
+    text.lines().any(|line| {
+        let key = line
+            .split('=')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .trim_matches('"');
+        ["sasl_password", "ssl_key_password"].contains(&key)
+            || crate::private::SECRET_PROPERTIES.contains(&key)
+    })
+}
+
+/// The config file (default when none exists), its path, and whether it holds
+/// a secret.
+fn read_config_file(
+    explicit: Option<&Path>,
+) -> Result<(ConfigFile, Option<PathBuf>, bool), ConfigError> {
     let path = match explicit {
         Some(p) => p.to_path_buf(),
         None => match default_config_path() {
             Some(p) if p.exists() => p,
-            _ => return Ok((ConfigFile::default(), None)),
+            _ => return Ok((ConfigFile::default(), None, false)),
         },
     };
     let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read {
@@ -524,7 +558,7 @@ fn read_config_file(explicit: Option<&Path>) -> Result<(ConfigFile, Option<PathB
             ),
         }
     })?;
-    Ok((file, Some(path)))
+    Ok((file, Some(path), holds_secret(&text)))
 }
 
 /// Replaces what a parser message quotes between backticks (the offending value,

@@ -19,6 +19,7 @@ pub mod kafka;
 pub mod lag;
 pub mod logging;
 pub mod ops;
+pub mod private;
 pub mod provision;
 pub mod publish;
 pub mod replay;

@@ -84,6 +84,11 @@ async fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
     if settings.security.wants_prompt(cli.global.ask_password) {
         settings.security.sasl_password = Some(ask_password(&settings)?);
     }
+    // Said before anything else (the console shows them too, and they are on
+    // the terminal again when it ends).
+    for w in &settings.warnings {
+        eprintln!("eventdeck: warning: {}", eventdeck::domain::sanitize(w));
+    }
     let _log = eventdeck::logging::init(&settings.data_dir);
     tracing::info!(profile = %settings.profile, brokers = %settings.brokers, "starting");
     match cli.command {

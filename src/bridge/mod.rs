@@ -283,7 +283,7 @@ fn load_or_create_id(dir: &std::path::Path) -> Result<String, BridgeError> {
         Ok(s) if !s.trim().is_empty() => Ok(s.trim().to_string()),
         Ok(_) | Err(_) => {
             let id = uuid::Uuid::new_v4().to_string();
-            std::fs::write(&path, &id).map_err(id_err)?;
+            crate::private::write(&path, id.as_bytes()).map_err(id_err)?;
             Ok(id)
         }
     }

@@ -226,9 +226,9 @@ impl Outbox {
             path: path.to_path_buf(),
             reason: e.to_string(),
         };
-        std::fs::create_dir_all(dir).map_err(|e| store_err(dir, e))?;
+        crate::private::create_dir_all(dir).map_err(|e| store_err(dir, e))?;
         let acked_path = dir.join(ACKED_FILE);
-        let acked = OpenOptions::new()
+        let acked = crate::private::options()
             .read(true)
             .write(true)
             .create(true)
@@ -552,11 +552,7 @@ impl Outbox {
         };
         let mut line = set_aside_line(seq, record, reason).to_string();
         line.push('\n');
-        let mut file = OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&path)
-            .map_err(store_error)?;
+        let mut file = crate::private::open_append(&path).map_err(store_error)?;
         file.write_all(line.as_bytes()).map_err(store_error)?;
         file.sync_data().map_err(store_error)?;
         // The file's name too, or a power cut could lose a new file whose
@@ -801,11 +797,7 @@ fn open_segment(
         path: path.clone(),
         reason: e.to_string(),
     };
-    let file = OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&path)
-        .map_err(store_err)?;
+    let file = crate::private::open_append(&path).map_err(store_err)?;
     let len = file.metadata().map_err(store_err)?.len();
     sync_dir(dir).map_err(store_err)?;
     let reader = File::open(&path).map_err(store_err)?;

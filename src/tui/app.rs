@@ -247,6 +247,7 @@ impl App {
             .into_iter()
             .map(|e| e.0)
             .chain(color_errors)
+            .chain(services.settings.warnings.iter().cloned())
             .collect();
         if !problems.is_empty() {
             for p in &problems {

@@ -530,13 +530,13 @@ fn convert(ev: TermEvent) -> Option<Event> {
 /// Writes JSON lines to a new file in `dir`; returns its path and the line count.
 fn export(dir: &Path, lines: &[String]) -> std::io::Result<(PathBuf, usize)> {
     use std::io::Write;
-    std::fs::create_dir_all(dir)?;
+    crate::private::create_dir_all(dir)?;
     let name = format!(
         "eventdeck-export-{}.jsonl",
         chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ")
     );
     let path = dir.join(name);
-    let mut f = std::io::BufWriter::new(std::fs::File::create(&path)?);
+    let mut f = std::io::BufWriter::new(crate::private::create(&path)?);
     for l in lines {
         f.write_all(l.as_bytes())?;
         f.write_all(b"\n")?;
