@@ -32,6 +32,10 @@ pub const CONTEXT_PARTITIONS: i32 = 3;
 pub const EMBEDDED_PARTITION_MB: u64 = 5;
 /// The console's records get at least this much in the demo.
 const MIN_CONSOLE_MB: u64 = 64;
+/// What the demo process holds besides the records and the broker's log, at
+/// most: measured with `benches/demo_memory.sh` (RSS at 100 events/s, less
+/// the two budgets).
+const DEMO_PROCESS_MB: u64 = 64;
 /// The demo's slow consumer group: it reads every context topic at [`SLOW_PACE`].
 pub const SLOW_GROUP: &str = "demo-slow-analytics";
 /// One record per this much time: slower than the scenario, so lag grows.
@@ -82,12 +86,14 @@ impl Demo {
         // EMBEDDED_PARTITION_MB per partition (librdkafka's mock cluster, not
         // configurable): that much of the memory budget is the broker's, the
         // rest the console's records'.
+        // The rest of the process (the bridge, the Flows graph, the clients'
+        // queues, the allocator's slack) takes DEMO_PROCESS_MB besides.
         let partitions: u64 = topics.iter().map(|(_, p)| *p as u64).sum();
         let broker_mb = partitions * EMBEDDED_PARTITION_MB;
         settings.ui.memory_mb = settings
             .ui
             .memory_mb
-            .saturating_sub(broker_mb)
+            .saturating_sub(broker_mb + DEMO_PROCESS_MB)
             .max(MIN_CONSOLE_MB);
         settings.brokers = broker.bootstrap_servers().to_string();
         settings.brokers_configured = true;
