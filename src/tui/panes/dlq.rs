@@ -17,6 +17,7 @@ use ratatui::widgets::{Block, Borders, Clear, Gauge, Paragraph, Row, Table, Tabl
 use super::{Pane, View};
 use crate::dlq::Family;
 use crate::dlq::redrive::{DlqRecord, Outcome, Plan, matches_filter, plan};
+use crate::domain::codec::Parsed;
 use crate::domain::{sanitize, sanitize_bytes, sanitize_owned};
 use crate::tui::fit::{Col, Fitted};
 use crate::tui::json;
@@ -1106,8 +1107,9 @@ fn detail_lines(r: &DlqRecord, stack_open: bool, t: &Theme) -> Vec<Line<'static>
     out.push(Line::styled(strings::DLQ_VALUE, t.strong()));
     match r.record.value.as_deref() {
         None => out.push(Line::styled("  (tombstone)", t.dimmed())),
-        Some(v) => match serde_json::from_slice::<serde_json::Value>(v) {
-            Ok(json) => out.extend(json::highlight(&json, t)),
+        Some(v) => match crate::domain::codec::parse_any_json(v) {
+            Ok(Parsed::Tree(json)) => out.extend(json::highlight(&json, t)),
+            Ok(Parsed::Deep(deep)) => out.extend(json::highlight_deep(&deep, t)),
             Err(_) => out.push(Line::styled(format!("  {}", sanitize_bytes(v)), t.text())),
         },
     }

@@ -1182,6 +1182,15 @@ fn detail_lines(e: &Entry, topics: &TopicMap, theme: &Theme) -> Vec<Line<'static
     lines.push(Line::raw(""));
     let body = match &decoded.decoded {
         Decoded::Json(v) => Some(v.clone()),
+        Decoded::DeepJson(deep) => {
+            lines.push(Line::from(vec![
+                Span::styled(strings::DETAIL_EVENT, heading),
+                Span::styled(strings::detail_deep_json(deep.depth()), label),
+            ]));
+            lines.extend(json::highlight_deep(deep, theme));
+            lines.push(Line::raw(""));
+            None
+        }
         _ => decoded.event_json(),
     };
     if let Some(v) = body {
