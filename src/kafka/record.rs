@@ -284,6 +284,30 @@ mod tests {
     }
 
     #[test]
+    fn a_json_line_carries_json_100_000_levels_deep_as_it_is_on_a_small_stack() {
+        for object in [false, true] {
+            crate::domain::deep::on_small_stack(move || {
+                let source = crate::domain::deep::nested(100_000, object);
+                let r = ConsumedRecord {
+                    value: Some(source.clone().into_bytes()),
+                    ..record(vec![])
+                };
+                let line = r.to_json(&r.decode());
+                assert_eq!(line["kind"], "json");
+                assert!(line["error"].is_null());
+                let mut out = Vec::new();
+                crate::domain::text::write_json(&mut out, &line, false).unwrap();
+                let text = String::from_utf8(out).unwrap();
+                assert!(text.starts_with(r#"{"context_from":null,"error":null,"#));
+                assert!(text.ends_with(&format!(r#""topic":"t","value":{source}}}"#)));
+                assert_eq!(text, line.to_string());
+                // The line reads back as JSON, without building a tree.
+                serde_json::from_str::<&RawValue>(&text).unwrap();
+            });
+        }
+    }
+
+    #[test]
     fn tombstone_json_line_has_every_field() {
         let r = record(vec![]);
         let line = r.to_json(&r.decode());

@@ -1137,6 +1137,34 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_dead_letter_100_000_levels_deep_shows_its_value_as_json_on_a_small_stack() {
+        for object in [false, true] {
+            crate::domain::deep::on_small_stack(move || {
+                let source = crate::domain::deep::nested(100_000, object);
+                let record = crate::kafka::ConsumedRecord {
+                    topic: "x.dlq".into(),
+                    partition: 0,
+                    offset: 3,
+                    timestamp_ms: None,
+                    key: None,
+                    value: Some(source.into_bytes()),
+                    headers: crate::domain::Headers::default(),
+                };
+                let letter = crate::dlq::decode(&record.headers);
+                let r = DlqRecord { record, letter };
+                let lines = detail_lines(&r, false, &Theme::dark());
+                let text: Vec<String> = lines
+                    .iter()
+                    .map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect())
+                    .collect();
+                let at = text.iter().position(|l| l == strings::DLQ_VALUE).unwrap();
+                assert_eq!(text[at + 1], if object { "{" } else { "[" });
+                assert!(text.len() > 200_000, "pretty-printed, one level a line");
+            });
+        }
+    }
+
+    #[test]
     fn java_class_names_shorten_to_their_last_segment() {
         assert_eq!(
             short_kind("java.lang.NullPointerException"),
