@@ -1501,6 +1501,15 @@ mod tests {
                 "data is not valid JSON: invalid JSON: EOF while parsing a value at line 1 column 5"
             )
         );
+        // Data too deep for a `Value` is kept as text, and the error says why.
+        let deep = crate::domain::deep::nested(200, true);
+        let outcome = decode(Some(deep.as_bytes()), &headers);
+        assert_eq!(cloudevent(&outcome).data, Some(json!(deep)));
+        let error = outcome.error.unwrap();
+        assert!(
+            error.starts_with("data is JSON nested 200 levels deep"),
+            "{error}"
+        );
         headers.push(h("Content-Type", "text/plain; charset=utf-8"));
         let text = decode(Some(b"42"), &headers);
         assert_eq!(cloudevent(&text).data, Some(json!("42")));
