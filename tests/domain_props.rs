@@ -202,7 +202,7 @@ fn assert_consistent(value: Option<&[u8]>, headers: &[Header]) {
         }
         (Decoded::Envelope(_), RecordKind::Envelope)
         | (Decoded::CloudEvent(_), RecordKind::CloudEvent)
-        | (Decoded::Json(_), RecordKind::Json) => {}
+        | (Decoded::Json(_) | Decoded::DeepJson(_), RecordKind::Json) => {}
         (decoded, kind) => panic!("kind {kind:?} does not match {decoded:?}"),
     }
 }

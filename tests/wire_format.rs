@@ -219,6 +219,60 @@ async fn tail_json_decodes_every_kind_kcat_writes() {
     assert!(lines[6]["event"].is_null());
 }
 
+/// `[[[…]]]` or `{"a":{"a":…}}` nested `depth` levels around `0`.
+fn nested(depth: usize, object: bool) -> String {
+    let (open, close) = if object {
+        (r#"{"a":"#, "}")
+    } else {
+        ("[", "]")
+    };
+    format!("{}0{}", open.repeat(depth), close.repeat(depth))
+}
+
+#[tokio::test]
+async fn tail_json_carries_json_nested_200_and_100_000_levels_deep_as_json() {
+    let topic = unique_topic("wire-deep");
+    create_topic(&topic, 1).await;
+    let documents = [
+        nested(200, true),
+        nested(100_000, false),
+        nested(100_000, true),
+    ];
+    for doc in &documents {
+        // One record each: kcat splits its input at newlines, and these have none.
+        let out = kcat_with_stdin(&["-P", "-t", &topic, "-k", "deep"], Some(doc.as_bytes()));
+        assert!(out.status.success(), "kcat -P: {}", stderr(&out));
+    }
+    let sandbox = Sandbox::new();
+    let mut cmd = sandbox.eventdeck();
+    cmd.args([
+        "tail",
+        &topic,
+        "--from",
+        "beginning",
+        "--exit",
+        "--format",
+        "json",
+    ]);
+    let out = run(cmd);
+    assert!(out.status.success(), "tail failed: {}", stderr(&out));
+    let text = stdout(&out);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), documents.len(), "one line per record");
+    for (line, doc) in lines.iter().zip(&documents) {
+        // Read back without building a tree (which would stop at 128 levels).
+        serde_json::from_str::<&serde_json::value::RawValue>(line).expect("each line is JSON");
+        assert!(line.contains(r#""kind":"json""#), "{}", &line[..200]);
+        assert!(line.contains(r#""error":null"#), "{}", &line[..200]);
+        // The value is the document, byte for byte, not text or base64.
+        assert!(
+            line.ends_with(&format!(r#""value":{doc}}}"#)),
+            "{}",
+            &line[..200]
+        );
+    }
+}
+
 #[tokio::test]
 async fn tail_count_and_offset_and_time_positions() {
     let topic = unique_topic("wire-seek");

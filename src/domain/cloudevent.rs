@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::codec::{HEADER_CONTENT_TYPE, header_str, parse_json, short_json};
+use super::codec::{HEADER_CONTENT_TYPE, Parsed, header_str, parse_any_json, short_json};
 use super::headers::HeaderView;
 
 /// `mode` of a CloudEvent read from `ce_*` headers with the value as `data`.
@@ -173,8 +173,15 @@ fn binary_data(
     if content_type.is_some() && !declared_json {
         return Some(lossy_text());
     }
-    match parse_json(value) {
-        Ok(json) => Some(json),
+    match parse_any_json(value) {
+        Ok(Parsed::Tree(json)) => Some(json),
+        Ok(Parsed::Deep(deep)) => {
+            problems.push(format!(
+                "data is JSON nested {} levels deep, deeper than an event's data is read (128): kept as text",
+                deep.depth()
+            ));
+            Some(lossy_text())
+        }
         Err(error) => {
             if declared_json {
                 problems.push(format!("data is not valid JSON: {error}"));

@@ -15,6 +15,7 @@ use super::cloudevent::{
     looks_structured,
 };
 use super::contexts::TopicMap;
+use super::deep::{DeepJson, is_depth_error};
 use super::envelope::Envelope;
 use super::headers::HeaderView;
 use super::lenient::{
@@ -94,6 +95,9 @@ pub enum Decoded {
     CloudEvent(CloudEvent),
     /// Any other JSON.
     Json(Value),
+    /// JSON nested deeper than a `Value` is built for (serde_json's 128
+    /// levels), kept as text; its kind is [`RecordKind::Json`].
+    DeepJson(DeepJson),
     /// Bytes that are not JSON (or not UTF-8).
     Raw(Vec<u8>),
     /// A null value (a delete marker on a compacted topic).
@@ -214,7 +218,7 @@ impl DecodeOutcome {
         match self.decoded {
             Decoded::Envelope(_) => RecordKind::Envelope,
             Decoded::CloudEvent(_) => RecordKind::CloudEvent,
-            Decoded::Json(_) => RecordKind::Json,
+            Decoded::Json(_) | Decoded::DeepJson(_) => RecordKind::Json,
             Decoded::Raw(_) => RecordKind::Raw,
             Decoded::Tombstone => RecordKind::Tombstone,
         }
@@ -291,6 +295,11 @@ impl DecodeOutcome {
                 None => truncate_chars(NO_DATA, max_chars),
             },
             Decoded::Json(value) => compact_json(value, max_chars),
+            Decoded::DeepJson(deep) => {
+                let text = deep.as_str().as_bytes();
+                let head = &text[..text.len().min(byte_budget(max_chars))];
+                truncate_chars(&super::text::sanitize_bytes(head), max_chars)
+            }
             Decoded::Raw(bytes) => raw_text(bytes, max_chars),
             Decoded::Tombstone => truncate_chars(TOMBSTONE, max_chars),
         }
@@ -331,8 +340,9 @@ pub fn decode(value: Option<&[u8]>, headers: &(impl HeaderView + ?Sized)) -> Dec
     if !structured_by_header && let Some(env) = canonical_envelope(bytes, headers) {
         return DecodeOutcome::ok(Decoded::Envelope(env));
     }
-    let json = match parse_json(bytes) {
-        Ok(json) => json,
+    let json = match parse_any_json(bytes) {
+        Ok(Parsed::Tree(json)) => json,
+        Ok(Parsed::Deep(deep)) => return deep_outcome(deep, structured_by_header),
         Err(error) => return DecodeOutcome::with_error(Decoded::Raw(bytes.to_vec()), Some(error)),
     };
     let map = match json {
@@ -364,6 +374,27 @@ pub fn decode(value: Option<&[u8]>, headers: &(impl HeaderView + ?Sized)) -> Dec
         }
     }
 }
+
+/// A document too deep for a `Value` is JSON. When it has an event's shape
+/// (a CloudEvent's or an envelope's fields, or a CloudEvents content type),
+/// the error says why it is shown as plain JSON rather than as that event.
+fn deep_outcome(deep: DeepJson, structured_by_header: bool) -> DecodeOutcome {
+    let event_like = structured_by_header
+        || deep
+            .top_level()
+            .is_some_and(|map| looks_structured(map) || looks_like_envelope(map));
+    let error = event_like.then(|| {
+        format!(
+            "nested {} levels deep: an event is read up to {} levels, so this one is shown as plain JSON",
+            deep.depth(),
+            SERDE_DEPTH
+        )
+    });
+    DecodeOutcome::with_error(Decoded::DeepJson(deep), error)
+}
+
+/// How deep serde_json reads a document into a `Value`.
+const SERDE_DEPTH: usize = 128;
 
 /// [`decode`] of a record read from `topic`, with the context of an event that
 /// carries none settled from the topic map ([`DecodeOutcome::settle_context`]).
@@ -502,8 +533,31 @@ fn plain_headers(headers: &(impl HeaderView + ?Sized)) -> bool {
         .is_some_and(|ct| is_structured_content_type(&String::from_utf8_lossy(ct)))
 }
 
-/// UTF-8 first, so non-text gets a clear error rather than one from deep in a JSON string.
+/// UTF-8 first, so non-text gets a clear error rather than one from deep in a
+/// JSON string. A valid document deeper than a `Value` goes is refused too
+/// (the error says so); [`parse_any_json`] reads it.
 pub(crate) fn parse_json(bytes: &[u8]) -> Result<Value, String> {
+    match parse_any_json(bytes)? {
+        Parsed::Tree(json) => Ok(json),
+        Parsed::Deep(deep) => Err(format!(
+            "nested {} levels deep, deeper than the {SERDE_DEPTH} levels read here",
+            deep.depth()
+        )),
+    }
+}
+
+/// A JSON document, as a tree when serde_json can build one.
+pub(crate) enum Parsed {
+    /// Nested at most 128 levels.
+    Tree(Value),
+    /// Deeper: read as events, kept as text.
+    Deep(DeepJson),
+}
+
+/// [`parse_json`] at any depth. serde_json reads every document it can (the
+/// fast path, as before); only one it refused for its depth alone is read
+/// again as a stream of events.
+pub(crate) fn parse_any_json(bytes: &[u8]) -> Result<Parsed, String> {
     let text = std::str::from_utf8(bytes).map_err(|e| format!("not UTF-8: {e}"))?;
     if text.trim().is_empty() {
         return Err(if text.is_empty() {
@@ -512,7 +566,11 @@ pub(crate) fn parse_json(bytes: &[u8]) -> Result<Value, String> {
             "blank value (only whitespace)".to_string()
         });
     }
-    serde_json::from_str(text).map_err(|e| format!("invalid JSON: {e}"))
+    match serde_json::from_str(text) {
+        Ok(json) => Ok(Parsed::Tree(json)),
+        Err(e) if is_depth_error(&e) => DeepJson::parse(bytes).map(Parsed::Deep),
+        Err(e) => Err(format!("invalid JSON: {e}")),
+    }
 }
 
 /// A record value and headers ready to produce.
@@ -1443,6 +1501,15 @@ mod tests {
                 "data is not valid JSON: invalid JSON: EOF while parsing a value at line 1 column 5"
             )
         );
+        // Data too deep for a `Value` is kept as text, and the error says why.
+        let deep = crate::domain::deep::nested(200, true);
+        let outcome = decode(Some(deep.as_bytes()), &headers);
+        assert_eq!(cloudevent(&outcome).data, Some(json!(deep)));
+        let error = outcome.error.unwrap();
+        assert!(
+            error.starts_with("data is JSON nested 200 levels deep"),
+            "{error}"
+        );
         headers.push(h("Content-Type", "text/plain; charset=utf-8"));
         let text = decode(Some(b"42"), &headers);
         assert_eq!(cloudevent(&text).data, Some(json!("42")));
@@ -1683,10 +1750,46 @@ mod tests {
     }
 
     #[test]
-    fn deeply_nested_json_is_raw_not_a_crash() {
-        let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
-        let outcome = decode(Some(deep.as_bytes()), &[]);
+    fn json_deeper_than_128_levels_is_json() {
+        for object in [false, true] {
+            let text = crate::domain::deep::nested(200, object);
+            let outcome = decode(Some(text.as_bytes()), &[]);
+            assert_eq!(outcome.kind(), RecordKind::Json, "{:?}", outcome.error);
+            assert_eq!(outcome.error, None);
+            assert_eq!(outcome.summary(12), format!("{}…", &text[..11]));
+            let glance = glance(Some(text.as_bytes()), &[]);
+            assert_eq!((glance.kind, glance.has_error), (RecordKind::Json, false));
+        }
+        // Invalid deep JSON is still raw, with the reason.
+        let unclosed = "[".repeat(300);
+        let outcome = decode(Some(unclosed.as_bytes()), &[]);
         assert_eq!(outcome.kind(), RecordKind::Raw);
-        assert!(outcome.error.unwrap().contains("recursion limit"));
+        assert!(outcome.error.unwrap().starts_with("invalid JSON"));
+    }
+
+    #[test]
+    fn a_deep_event_is_json_that_says_why() {
+        let data = crate::domain::deep::nested(300, true);
+        let text = format!(r#"{{"event_id":"{ID}","event_type":"T","data":{data}}}"#);
+        let outcome = decode(Some(text.as_bytes()), &[]);
+        assert_eq!(outcome.kind(), RecordKind::Json);
+        let error = outcome.error.unwrap();
+        assert!(error.contains("nested 301 levels deep"), "{error}");
+    }
+
+    #[test]
+    fn json_100_000_levels_deep_decodes_on_a_small_stack() {
+        for object in [false, true] {
+            crate::domain::deep::on_small_stack(move || {
+                let text = crate::domain::deep::nested(100_000, object);
+                let outcome = decode(Some(text.as_bytes()), &[]);
+                assert_eq!(outcome.kind(), RecordKind::Json);
+                assert_eq!(outcome.summary(8).chars().count(), 8);
+                let copy = outcome.clone();
+                assert_eq!(copy, outcome);
+                let glance = glance(Some(text.as_bytes()), &[]);
+                assert_eq!(glance.kind, RecordKind::Json);
+            });
+        }
     }
 }

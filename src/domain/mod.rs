@@ -4,6 +4,7 @@
 mod cloudevent;
 pub mod codec;
 pub mod contexts;
+pub mod deep;
 pub mod envelope;
 pub mod headers;
 mod lenient;

@@ -4,6 +4,8 @@
 use chrono::{DateTime, SecondsFormat, TimeZone, Utc};
 use rdkafka::Message;
 use rdkafka::message::Headers as _;
+use serde::ser::{Serialize, SerializeMap, Serializer};
+use serde_json::value::RawValue;
 use serde_json::{Map, Value, json};
 
 use crate::domain::{self, DecodeOutcome, Decoded, Glance, Headers, TopicMap};
@@ -135,7 +137,10 @@ impl ConsumedRecord {
     /// is not UTF-8; a missing key or value (a tombstone) is `null`.
     /// `context_from` says which rule gave an event that carried no context
     /// its context.
-    pub fn to_json(&self, decoded: &DecodeOutcome) -> Value {
+    ///
+    /// A value nested deeper than a `Value` is built for is written as its
+    /// text ([`JsonLine::deep_value`]), so a line holds JSON at any depth.
+    pub fn to_json(&self, decoded: &DecodeOutcome) -> JsonLine {
         let mut line = json!({
             "topic": self.topic,
             "partition": self.partition,
@@ -147,24 +152,84 @@ impl ConsumedRecord {
             "context_from": decoded.context_rule.as_ref().map(ToString::to_string),
             "error": decoded.error,
         });
-        let Value::Object(obj) = &mut line else {
-            return line;
+        let Value::Object(mut obj) = line.take() else {
+            return JsonLine::default();
         };
-        put_bytes(obj, "key", self.key.as_deref());
+        put_bytes(&mut obj, "key", self.key.as_deref());
+        let mut deep_value = None;
         match (&decoded.decoded, self.value.as_deref()) {
             (Decoded::Json(v), _) => {
                 obj.insert("value".into(), v.clone());
             }
+            (Decoded::DeepJson(deep), bytes) => match deep.to_raw_value() {
+                Some(raw) => deep_value = Some(raw),
+                None => put_bytes(&mut obj, "value", bytes),
+            },
             // Raw: the bytes did not parse as JSON already.
-            (Decoded::Raw(_), bytes) | (_, bytes @ None) => put_bytes(obj, "value", bytes),
+            (Decoded::Raw(_), bytes) | (_, bytes @ None) => put_bytes(&mut obj, "value", bytes),
             (_, Some(bytes)) => match domain::codec::parse_json(bytes) {
                 Ok(v) => {
                     obj.insert("value".into(), v);
                 }
-                Err(_) => put_bytes(obj, "value", Some(bytes)),
+                Err(_) => put_bytes(&mut obj, "value", Some(bytes)),
             },
         }
-        line
+        JsonLine {
+            fields: obj,
+            deep_value,
+        }
+    }
+}
+
+/// One `eventdeck tail --format json` line ([`ConsumedRecord::to_json`]).
+#[derive(Debug, Clone, Default)]
+pub struct JsonLine {
+    /// Every field, in serde_json's (sorted) key order; `value` is here
+    /// unless it is [`JsonLine::deep_value`].
+    pub fields: Map<String, Value>,
+    /// `value` when it is JSON nested deeper than a `Value` goes (128
+    /// levels): its compact text, written into the line as it is.
+    pub deep_value: Option<Box<RawValue>>,
+}
+
+static NULL: Value = Value::Null;
+
+impl JsonLine {
+    /// The field `name`, if the line has it as a `Value`.
+    pub fn get(&self, name: &str) -> Option<&Value> {
+        self.fields.get(name)
+    }
+}
+
+impl std::ops::Index<&str> for JsonLine {
+    type Output = Value;
+
+    /// The field `name`, or `null` (as `Value` indexing answers).
+    fn index(&self, name: &str) -> &Value {
+        self.fields.get(name).unwrap_or(&NULL)
+    }
+}
+
+impl Serialize for JsonLine {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let extra = usize::from(self.deep_value.is_some());
+        let mut map = serializer.serialize_map(Some(self.fields.len() + extra))?;
+        for (k, v) in &self.fields {
+            map.serialize_entry(k, v)?;
+        }
+        // `value` sorts after every other field, as it would in `fields`.
+        if let Some(raw) = &self.deep_value {
+            map.serialize_entry("value", raw)?;
+        }
+        map.end()
+    }
+}
+
+impl std::fmt::Display for JsonLine {
+    /// The line as compact JSON.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let text = serde_json::to_string(self).map_err(|_| std::fmt::Error)?;
+        f.write_str(&text)
     }
 }
 
@@ -216,6 +281,30 @@ mod tests {
             r.headers_json(),
             json!({"a": ["1", "2", "\u{fffd}"], "b": null})
         );
+    }
+
+    #[test]
+    fn a_json_line_carries_json_100_000_levels_deep_as_it_is_on_a_small_stack() {
+        for object in [false, true] {
+            crate::domain::deep::on_small_stack(move || {
+                let source = crate::domain::deep::nested(100_000, object);
+                let r = ConsumedRecord {
+                    value: Some(source.clone().into_bytes()),
+                    ..record(vec![])
+                };
+                let line = r.to_json(&r.decode());
+                assert_eq!(line["kind"], "json");
+                assert!(line["error"].is_null());
+                let mut out = Vec::new();
+                crate::domain::text::write_json(&mut out, &line, false).unwrap();
+                let text = String::from_utf8(out).unwrap();
+                assert!(text.starts_with(r#"{"context_from":null,"error":null,"#));
+                assert!(text.ends_with(&format!(r#""topic":"t","value":{source}}}"#)));
+                assert_eq!(text, line.to_string());
+                // The line reads back as JSON, without building a tree.
+                serde_json::from_str::<&RawValue>(&text).unwrap();
+            });
+        }
     }
 
     #[test]

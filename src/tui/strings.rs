@@ -136,6 +136,13 @@ pub const DETAIL_TITLE: &str = "Record";
 pub const DETAIL_HEADERS: &str = "Headers";
 /// Event section.
 pub const DETAIL_EVENT: &str = "Event";
+/// After [`DETAIL_EVENT`] for JSON nested deeper than a tree is built for.
+pub fn detail_deep_json(depth: usize) -> String {
+    format!(
+        "  nested {depth} levels; indentation stops at level {}",
+        crate::tui::json::DEEP_INDENT_LEVELS
+    )
+}
 /// Raw section.
 pub const DETAIL_RAW: &str = "Raw value";
 /// Decode error label.

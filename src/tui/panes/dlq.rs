@@ -17,6 +17,7 @@ use ratatui::widgets::{Block, Borders, Clear, Gauge, Paragraph, Row, Table, Tabl
 use super::{Pane, View};
 use crate::dlq::Family;
 use crate::dlq::redrive::{DlqRecord, Outcome, Plan, matches_filter, plan};
+use crate::domain::codec::Parsed;
 use crate::domain::{sanitize, sanitize_bytes, sanitize_owned};
 use crate::tui::fit::{Col, Fitted};
 use crate::tui::json;
@@ -1134,8 +1135,9 @@ fn detail_lines(r: &DlqRecord, stack_open: bool, t: &Theme) -> Vec<Line<'static>
     out.push(Line::styled(strings::DLQ_VALUE, t.strong()));
     match r.record.value.as_deref() {
         None => out.push(Line::styled("  (tombstone)", t.dimmed())),
-        Some(v) => match serde_json::from_slice::<serde_json::Value>(v) {
-            Ok(json) => out.extend(json::highlight(&json, t)),
+        Some(v) => match crate::domain::codec::parse_any_json(v) {
+            Ok(Parsed::Tree(json)) => out.extend(json::highlight(&json, t)),
+            Ok(Parsed::Deep(deep)) => out.extend(json::highlight_deep(&deep, t)),
             Err(_) => out.push(Line::styled(format!("  {}", sanitize_bytes(v)), t.text())),
         },
     }
@@ -1161,6 +1163,34 @@ fn detail_lines(r: &DlqRecord, stack_open: bool, t: &Theme) -> Vec<Line<'static>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_dead_letter_100_000_levels_deep_shows_its_value_as_json_on_a_small_stack() {
+        for object in [false, true] {
+            crate::domain::deep::on_small_stack(move || {
+                let source = crate::domain::deep::nested(100_000, object);
+                let record = crate::kafka::ConsumedRecord {
+                    topic: "x.dlq".into(),
+                    partition: 0,
+                    offset: 3,
+                    timestamp_ms: None,
+                    key: None,
+                    value: Some(source.into_bytes()),
+                    headers: crate::domain::Headers::default(),
+                };
+                let letter = crate::dlq::decode(&record.headers);
+                let r = DlqRecord { record, letter };
+                let lines = detail_lines(&r, false, &Theme::dark());
+                let text: Vec<String> = lines
+                    .iter()
+                    .map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect())
+                    .collect();
+                let at = text.iter().position(|l| l == strings::DLQ_VALUE).unwrap();
+                assert_eq!(text[at + 1], if object { "{" } else { "[" });
+                assert!(text.len() > 200_000, "pretty-printed, one level a line");
+            });
+        }
+    }
 
     #[test]
     fn java_class_names_shorten_to_their_last_segment() {

@@ -553,22 +553,25 @@ impl InjectState {
         });
         let key = e.record.key_text().unwrap_or_default();
         set_text(&mut self.key, &key, strings::KEY_DEFAULT);
+        let pretty = |data: &Value| serde_json::to_string_pretty(data).unwrap_or_default();
         let (ty, data) = match &decoded.decoded {
-            Decoded::Envelope(env) => (env.event_type.clone(), env.data.clone()),
+            Decoded::Envelope(env) => (env.event_type.clone(), pretty(&env.data)),
             Decoded::CloudEvent(ce) => (
                 ce.event_type.clone(),
-                ce.data.clone().unwrap_or(Value::Null),
+                pretty(ce.data.as_ref().unwrap_or(&Value::Null)),
             ),
-            Decoded::Json(v) => (String::new(), v.clone()),
+            Decoded::Json(v) => (String::new(), pretty(v)),
+            // Too deep for an event's data (a `Value`): its compact text, as
+            // it is; sending it says why it cannot be sent.
+            Decoded::DeepJson(deep) => (String::new(), deep.as_str().to_string()),
             Decoded::Raw(b) => (
                 String::new(),
-                Value::String(String::from_utf8_lossy(b).into_owned()),
+                pretty(&Value::String(String::from_utf8_lossy(b).into_owned())),
             ),
-            Decoded::Tombstone => (String::new(), Value::Null),
+            Decoded::Tombstone => (String::new(), pretty(&Value::Null)),
         };
         set_text(&mut self.event_type, &ty, "");
-        let pretty = serde_json::to_string_pretty(&data).unwrap_or_default();
-        self.set_data(&pretty);
+        self.set_data(&data);
         // The record's data is not a template: another type keeps it.
         self.template = None;
         let corr = decoded.correlation_id().unwrap_or_default();

@@ -1191,6 +1191,15 @@ fn detail_lines(e: &Entry, topics: &TopicMap, theme: &Theme) -> Vec<Line<'static
     lines.push(Line::raw(""));
     let body = match &decoded.decoded {
         Decoded::Json(v) => Some(v.clone()),
+        Decoded::DeepJson(deep) => {
+            lines.push(Line::from(vec![
+                Span::styled(strings::DETAIL_EVENT, heading),
+                Span::styled(strings::detail_deep_json(deep.depth()), label),
+            ]));
+            lines.extend(json::highlight_deep(deep, theme));
+            lines.push(Line::raw(""));
+            None
+        }
         _ => decoded.event_json(),
     };
     if let Some(v) = body {
@@ -1298,6 +1307,74 @@ mod tests {
             cap,
             TopicMap::default(),
         )
+    }
+
+    /// The pane drawn at `w`×`h`, as text.
+    fn screen(s: &StreamsState, w: u16, h: u16) -> String {
+        let mut terminal =
+            ratatui::Terminal::new(ratatui::backend::TestBackend::new(w, h)).expect("terminal");
+        let theme = Theme::dark();
+        terminal
+            .draw(|f| s.render(f, f.area(), &View { theme: &theme }))
+            .expect("draw");
+        let buf = terminal.backend().buffer();
+        (0..buf.area.height)
+            .map(|y| {
+                (0..buf.area.width)
+                    .map(|x| buf[(x, y)].symbol())
+                    .collect::<String>()
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    #[test]
+    fn json_100_000_levels_deep_passes_through_every_view_on_a_small_stack() {
+        for object in [false, true] {
+            crate::domain::deep::on_small_stack(move || {
+                let source = crate::domain::deep::nested(100_000, object);
+                let opening = if object {
+                    r#"{"a":{"a":{"a":"#
+                } else {
+                    "[[[[[["
+                };
+                let mut s = state(10);
+                s.ingest([rec("a", 0, &source), rec("b", 1, "{\"n\":1}")]);
+                // The list: its summary is the JSON's start.
+                assert!(s.visible(0).unwrap().summary().starts_with(opening));
+                let list = screen(&s, 120, 8);
+                assert!(list.contains(opening), "{list}");
+                // The filter: fields from the glance, text from the bytes.
+                for (filter, rows) in [("topic:a", 1), (opening, 1), ("type:x", 0), ("", 2)] {
+                    s.set_filter(filter);
+                    assert_eq!(s.visible_len(), rows, "{filter}");
+                }
+                // Copy and export: the line carries the document as it is.
+                s.set_filter("topic:a");
+                let lines = s.visible_json_lines();
+                assert!(lines[0].ends_with(&format!(r#""value":{source}}}"#)));
+                assert!(lines[0].contains(r#""kind":"json""#));
+                let line = s.selected_entry().unwrap().to_json_line(s.topic_map());
+                assert_eq!(line, lines[0]);
+                // The record view, at the top and at the bottom.
+                assert!(s.open_detail(&Theme::dark()));
+                let top = screen(&s, 120, 20);
+                assert!(top.contains("kind json"), "{top}");
+                assert!(top.contains("nested 100000 levels"), "{top}");
+                let nested_line = if object { r#"  "a": {"# } else { "  [" };
+                assert!(top.contains(nested_line), "{top}");
+                s.scroll_detail(isize::MAX / 2);
+                let bottom = screen(&s, 120, 20);
+                assert!(bottom.contains("source: test"), "{bottom}");
+                s.scroll_detail(-30);
+                let closing = screen(&s, 120, 20);
+                assert!(
+                    closing.contains(if object { "}" } else { "]" }),
+                    "{closing}"
+                );
+                drop(s);
+            });
+        }
     }
 
     #[test]
