@@ -84,8 +84,8 @@ async fn run_replay(
     plan: &crate::replay::Plan,
     tx: &mpsc::Sender<WorkerMsg>,
 ) -> Result<crate::replay::Outcome, String> {
+    use crate::audit::Source;
     use crate::replay::{Sink, Target};
-    crate::audit::authorize(settings, "replay").map_err(|e| e.to_string())?;
     let every = Duration::from_secs(1) / REPLAY_PROGRESS_PER_SECOND;
     let mut last = Instant::now();
     let progress = |done: usize, total: usize| {
@@ -98,15 +98,28 @@ async fn run_replay(
     let outcome = match &plan.request.target {
         Target::Topic(_) => {
             let producer = crate::replay::producer(settings).map_err(|e| e.to_string())?;
-            crate::replay::execute(plan, Sink::Producer(&producer), progress).await
+            crate::replay::replay(
+                settings,
+                Source::Console,
+                plan,
+                Sink::Producer(&producer),
+                progress,
+            )
+            .await
         }
         Target::Handlers => {
             let h = handlers.ok_or_else(|| super::strings::REPLAY_NO_HANDLERS.to_string())?;
-            crate::replay::execute(plan, Sink::Handlers(&h), progress).await
+            crate::replay::replay(
+                settings,
+                Source::Console,
+                plan,
+                Sink::Handlers(&h),
+                progress,
+            )
+            .await
         }
     };
-    crate::replay::audit(settings, plan, &outcome).map_err(|e| format!("audit log: {e}"))?;
-    Ok(outcome)
+    outcome.map_err(|e| e.to_string())
 }
 
 /// Runs the console until the user quits, a signal arrives, or a task fails.
@@ -289,9 +302,13 @@ pub async fn run(services: AppServices) -> Result<()> {
                     spawn_watched(
                         "publish",
                         async move {
-                            let result =
-                                crate::publish::inject(&settings, publisher.as_ref(), req.request)
-                                    .await;
+                            let result = crate::publish::inject(
+                                &settings,
+                                crate::audit::Source::Console,
+                                publisher.as_ref(),
+                                req.request,
+                            )
+                            .await;
                             let _ = tx.send(WorkerMsg::Published { id, result }).await;
                         },
                         worker_tx.clone(),
