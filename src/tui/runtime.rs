@@ -50,6 +50,27 @@ const PROBE_EVERY: Duration = Duration::from_secs(5);
 /// Progress reports a replay sends at most per second (each is one redraw).
 const REPLAY_PROGRESS_PER_SECOND: u32 = 10;
 
+/// Publishes what the inject form sent ([`Command::Publish`]) with the
+/// publisher of the route it chose, through the function `eventdeck inject`
+/// uses (gate, publish, audit line), and reports to `tx`. Public so tests
+/// drive it exactly as the app loop does.
+pub async fn perform_publish(
+    settings: Settings,
+    publisher: Arc<dyn Publisher>,
+    req: super::panes::inject::SendRequest,
+    tx: mpsc::Sender<WorkerMsg>,
+) {
+    let id = req.id;
+    let result = crate::publish::inject(
+        &settings,
+        crate::audit::Source::Console,
+        publisher.as_ref(),
+        req.request,
+    )
+    .await;
+    let _ = tx.send(WorkerMsg::Published { id, result }).await;
+}
+
 /// Performs a replay step the app asked for — reading the range
 /// ([`Command::ReplayPlan`]) or replaying it ([`Command::ReplayRun`]) — with
 /// the same functions `eventdeck replay` uses, reporting to `tx`. Public so
@@ -296,21 +317,14 @@ pub async fn run(services: AppServices) -> Result<()> {
                             None => services.publisher.clone(),
                         },
                     };
-                    let tx = worker_tx.clone();
-                    let id = req.id;
-                    let settings = services.settings.clone();
                     spawn_watched(
                         "publish",
-                        async move {
-                            let result = crate::publish::inject(
-                                &settings,
-                                crate::audit::Source::Console,
-                                publisher.as_ref(),
-                                req.request,
-                            )
-                            .await;
-                            let _ = tx.send(WorkerMsg::Published { id, result }).await;
-                        },
+                        perform_publish(
+                            services.settings.clone(),
+                            publisher,
+                            req,
+                            worker_tx.clone(),
+                        ),
                         worker_tx.clone(),
                     );
                 }
