@@ -48,10 +48,17 @@ impl ResetRequest {
     /// `reset`) with the clap grammar of [`PaletteResetArgs`].
     pub fn from_palette(words: &[&str]) -> Result<Self, String> {
         let args = PaletteResetArgs::try_parse_from(words).map_err(|e| {
-            // clap's message is several lines (usage, a hint); the first says it.
+            // clap's message is several lines: what is wrong (the missing
+            // arguments on the lines after it), then usage and hints. A toast
+            // is one line, and the palette's help follows it.
             let text = e.to_string();
-            let first = text.lines().next().unwrap_or_default();
-            first.strip_prefix("error: ").unwrap_or(first).to_string()
+            let said: Vec<&str> = text
+                .lines()
+                .map(str::trim)
+                .take_while(|l| !l.is_empty() && !l.starts_with("Usage:"))
+                .collect();
+            let said = said.join(" ");
+            said.strip_prefix("error: ").unwrap_or(&said).to_string()
         })?;
         Self::from_args(&args.group, &args.target, &args.bare_topics)
     }
@@ -186,7 +193,7 @@ mod tests {
             &[][..],
         ] {
             let e = ResetRequest::from_palette(bad).expect_err("refused");
-            assert!(!e.contains('\n'), "one line: {e}");
+            assert!(!e.contains('\n') && !e.contains("Usage"), "one line: {e}");
         }
     }
 }
