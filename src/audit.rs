@@ -39,6 +39,17 @@ pub mod action {
     pub const GROUP_DELETE: &str = "groups.delete";
 }
 
+/// Where a mutation was asked for: the same function runs it either way, and
+/// the audit line says which.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Source {
+    /// A headless command (`eventdeck topics …`, `groups …`, `dlq redrive`, …).
+    Headless,
+    /// The console (a pane, a dialog or the palette).
+    Console,
+}
+
 /// A mutation refused because the session is read-only.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("read-only mode: {action} is a mutating action and is refused")]
@@ -72,6 +83,9 @@ pub struct AuditEntry {
     pub profile: String,
     /// Bootstrap servers.
     pub cluster: String,
+    /// Headless command or console; absent in lines written before it was recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<Source>,
     /// What was done, e.g. `dlq.redrive`.
     pub action: String,
     /// Its parameters.
@@ -133,6 +147,7 @@ pub fn path(settings: &Settings) -> PathBuf {
 /// that cannot be audited should be reported.
 pub fn record(
     settings: &Settings,
+    source: Source,
     action: &str,
     params: Value,
     outcome: Value,
@@ -143,6 +158,7 @@ pub fn record(
         principal: principal(settings),
         profile: settings.profile.clone(),
         cluster: settings.brokers.clone(),
+        source: Some(source),
         action: action.to_string(),
         params,
         outcome,
@@ -196,13 +212,29 @@ mod tests {
         assert!(err.to_string().contains("read-only"));
         let rw = settings(dir.path(), false);
         authorize(&rw, "dlq.redrive").expect("allowed");
-        record(&rw, "dlq.redrive", serde_json::json!({"n": 2}), "ok".into()).expect("write");
-        record(&rw, "inject", serde_json::json!({}), "boom".into()).expect("write");
+        record(
+            &rw,
+            Source::Headless,
+            "dlq.redrive",
+            serde_json::json!({"n": 2}),
+            "ok".into(),
+        )
+        .expect("write");
+        record(
+            &rw,
+            Source::Console,
+            "inject",
+            serde_json::json!({}),
+            "boom".into(),
+        )
+        .expect("write");
         let entries = read(&rw).expect("read");
         assert_eq!(entries.len(), 2);
         assert_eq!(entries[0].action, "dlq.redrive");
         assert_eq!(entries[0].params["n"], 2);
         assert_eq!(entries[1].outcome, "boom");
         assert_eq!(entries[0].principal, "User:ANONYMOUS");
+        assert_eq!(entries[0].source, Some(Source::Headless));
+        assert_eq!(entries[1].source, Some(Source::Console));
     }
 }

@@ -231,14 +231,32 @@ pub enum GroupsCommand {
 /// `eventdeck groups reset-offsets`: the options of
 /// `kafka-consumer-groups --reset-offsets`.
 #[derive(Debug, Clone, Args)]
-#[command(group(clap::ArgGroup::new("spec").required(true).args(
-    ["to_earliest", "to_latest", "to_datetime", "by_duration", "shift_by", "to_offset"]
-)))]
 #[command(group(clap::ArgGroup::new("scope").required(true).args(["topics", "all_topics"])))]
 pub struct ResetOffsetsArgs {
     /// Group id.
     #[arg(short, long)]
     pub group: String,
+    /// Where to and which partitions (shared with the console's `:reset`).
+    #[command(flatten)]
+    pub target: ResetTargetArgs,
+    /// Commit the new offsets (without it, only the plan is printed).
+    #[arg(long, conflicts_with = "dry_run")]
+    pub execute: bool,
+    /// Only print the plan (the default).
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Print the plan as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Where a reset moves the offsets and which partitions it touches: the
+/// grammar of `eventdeck groups reset-offsets` and of the console's `:reset`.
+#[derive(Debug, Clone, Args)]
+#[command(group(clap::ArgGroup::new("spec").required(true).args(
+    ["to_earliest", "to_latest", "to_datetime", "by_duration", "shift_by", "to_offset"]
+)))]
+pub struct ResetTargetArgs {
     /// Topic, or TOPIC:0,1 for some partitions; repeatable.
     #[arg(long = "topic", value_name = "TOPIC[:P,...]")]
     pub topics: Vec<String>,
@@ -263,15 +281,23 @@ pub struct ResetOffsetsArgs {
     /// To offset N, clamped to the log.
     #[arg(long, value_name = "N")]
     pub to_offset: Option<i64>,
-    /// Commit the new offsets (without it, only the plan is printed).
-    #[arg(long, conflicts_with = "dry_run")]
-    pub execute: bool,
-    /// Only print the plan (the default).
-    #[arg(long)]
-    pub dry_run: bool,
-    /// Print the plan as JSON.
-    #[arg(long)]
-    pub json: bool,
+}
+
+/// The console palette's `:reset GROUP [TOPIC[:P,...]]... OPTIONS`: the group
+/// and topics may be written bare, every option is the headless command's
+/// ([`ResetTargetArgs`]), and without a topic the reset covers every topic
+/// the group has offsets on (it is planned and shown before anything is committed).
+#[derive(Debug, Clone, Parser)]
+#[command(name = "reset", no_binary_name = true)]
+pub struct PaletteResetArgs {
+    /// Group id.
+    pub group: String,
+    /// Topics, as `--topic` takes them.
+    #[arg(value_name = "TOPIC[:P,...]")]
+    pub bare_topics: Vec<String>,
+    /// Where to and which partitions.
+    #[command(flatten)]
+    pub target: ResetTargetArgs,
 }
 
 /// `eventdeck replay`.
@@ -529,8 +555,8 @@ mod tests {
         else {
             panic!("not reset-offsets");
         };
-        assert_eq!(a.shift_by, Some(-3));
-        assert_eq!(a.topics, vec!["t:0,1".to_string()]);
+        assert_eq!(a.target.shift_by, Some(-3));
+        assert_eq!(a.target.topics, vec!["t:0,1".to_string()]);
         assert!(!a.execute);
         for bad in [
             &[

@@ -18,6 +18,7 @@ pub mod flows;
 pub mod kafka;
 pub mod lag;
 pub mod logging;
+pub mod mutate;
 pub mod ops;
 pub mod private;
 pub mod provision;

@@ -91,6 +91,10 @@ pub struct ResetRow {
 pub struct ResetPlan {
     /// The group.
     pub group: String,
+    /// Where to, as asked.
+    pub spec: ResetSpec,
+    /// Which partitions, as asked.
+    pub scope: ResetScope,
     /// Rows sorted by topic and partition.
     pub rows: Vec<ResetRow>,
 }

@@ -113,6 +113,7 @@ pub fn wanted_topics(settings: &Settings) -> Vec<String> {
 /// gate applies first and the outcome is audited, failures included.
 pub async fn init_topics(
     settings: &Settings,
+    source: audit::Source,
     req: &InitRequest,
 ) -> Result<InitOutcome, color_eyre::eyre::Report> {
     if !req.dry_run {
@@ -168,6 +169,6 @@ pub async fn init_topics(
     } else {
         json!({ "error": outcome.failed.iter().map(|(t, e)| format!("{t}: {e}")).collect::<Vec<_>>() })
     };
-    audit::record(settings, action::TOPICS_INIT, audited, result)?;
+    audit::record(settings, source, action::TOPICS_INIT, audited, result)?;
     Ok(outcome)
 }

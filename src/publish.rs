@@ -66,6 +66,7 @@ pub trait Publisher: Send + Sync {
 /// bridge publish through [`Publisher`] directly: they are not user actions.)
 pub async fn inject(
     settings: &Settings,
+    source: audit::Source,
     publisher: &dyn Publisher,
     req: PublishRequest,
 ) -> Result<Published, PublishError> {
@@ -81,7 +82,7 @@ pub async fn inject(
         Ok(Published::Queued { outbox_depth }) => json!({"queued": outbox_depth}),
         Err(e) => json!({"error": e.0}),
     };
-    if let Err(e) = audit::record(settings, action::INJECT, params, outcome) {
+    if let Err(e) = audit::record(settings, source, action::INJECT, params, outcome) {
         let done = if result.is_ok() {
             "published"
         } else {
@@ -178,7 +179,7 @@ mod tests {
         let publisher = Counting(calls.clone());
 
         let ro = settings(dir.path(), true);
-        let err = inject(&ro, &publisher, request())
+        let err = inject(&ro, audit::Source::Headless, &publisher, request())
             .await
             .expect_err("refused");
         assert!(err.0.contains("read-only mode"), "{err}");
@@ -186,7 +187,9 @@ mod tests {
         assert!(audit::read(&ro).expect("read").is_empty());
 
         let rw = settings(dir.path(), false);
-        inject(&rw, &publisher, request()).await.expect("published");
+        inject(&rw, audit::Source::Headless, &publisher, request())
+            .await
+            .expect("published");
         assert_eq!(calls.load(Ordering::SeqCst), 1);
         let lines = audit::read(&rw).expect("read");
         assert_eq!(lines.len(), 1);

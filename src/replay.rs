@@ -2,7 +2,7 @@
 //! offsets-for-times) either to a topic or to the local handlers through the
 //! bridge. `eventdeck replay` and the console's `:replay` call these same
 //! functions: [`plan`] (the dry run: what would be replayed), then
-//! [`execute`] with a progress callback, then [`audit`].
+//! [`replay`]: the gate, [`execute`] with a progress callback, the audit line.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -214,8 +214,34 @@ pub fn producer(settings: &Settings) -> Result<EventProducer, KafkaError> {
     EventProducer::new(settings, DEFAULT_DELIVERY_TIMEOUT)
 }
 
+/// Replays a planned range on a person's behalf — `eventdeck replay` and the
+/// console's `:replay` both call this: the read-only gate, then the records
+/// at the plan's rate ([`execute`]), then one audit line with the outcome.
+pub async fn replay(
+    settings: &Settings,
+    source: crate::audit::Source,
+    plan: &Plan,
+    sink: Sink<'_>,
+    progress: impl FnMut(usize, usize),
+) -> Result<Outcome, crate::mutate::MutationError> {
+    crate::audit::authorize(settings, crate::audit::action::REPLAY)?;
+    let outcome = execute(plan, sink, progress).await;
+    audit(settings, source, plan, &outcome).map_err(|error| {
+        crate::mutate::MutationError::NotAudited {
+            what: format!("replayed: {}", outcome.summary()),
+            error,
+        }
+    })?;
+    Ok(outcome)
+}
+
 /// Writes the audit entry of a replay that ran.
-pub fn audit(settings: &Settings, plan: &Plan, outcome: &Outcome) -> std::io::Result<()> {
+fn audit(
+    settings: &Settings,
+    source: crate::audit::Source,
+    plan: &Plan,
+    outcome: &Outcome,
+) -> std::io::Result<()> {
     let r = &plan.request;
     let (to_topic, to_handlers) = match &r.target {
         Target::Topic(t) => (Some(t.clone()), false),
@@ -223,6 +249,7 @@ pub fn audit(settings: &Settings, plan: &Plan, outcome: &Outcome) -> std::io::Re
     };
     crate::audit::record(
         settings,
+        source,
         crate::audit::action::REPLAY,
         json!({"topic": r.topic, "from": r.from, "to": r.to, "to_topic": to_topic,
                "to_handlers": to_handlers, "rate": r.rate, "records": plan.records.len()}),

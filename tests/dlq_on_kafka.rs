@@ -250,5 +250,6 @@ async fn foreign_families_decode_and_redrive_restores_the_originals() {
     let last: Value = serde_json::from_str(audit.lines().last().expect("a line")).expect("json");
     assert_eq!(last["action"], "dlq.redrive");
     assert_eq!(last["outcome"]["delivered"], 2);
-    assert_eq!(last["params"]["dlq_topic"], dlq.as_str());
+    assert_eq!(last["params"]["dlq_topics"], serde_json::json!([dlq]));
+    assert_eq!(last["source"], "headless");
 }

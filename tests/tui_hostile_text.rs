@@ -236,6 +236,7 @@ fn audit_shows_a_hostile_group_id_visibly() {
             principal: "User:ANONYMOUS".into(),
             profile: "default".into(),
             cluster: "127.0.0.1:9092".into(),
+            source: None,
             action: "groups.delete".into(),
             params: serde_json::json!({ "group": format!("grp-{HOSTILE}") }),
             outcome: serde_json::json!(format!("failed: grp-{HOSTILE}")),

@@ -380,6 +380,6 @@ async fn redrive_from_the_pane_delivers_key_value_and_headers_to_the_original_to
     let last = entries.last().expect("an audit entry");
     assert_eq!(last.action, "dlq.redrive");
     assert_eq!(last.outcome["delivered"], 1);
-    assert_eq!(last.params["source"], "console");
+    assert_eq!(last.source, Some(audit::Source::Console));
     assert_eq!(last.params["records"][0], format!("{dlq}[0]@0"));
 }

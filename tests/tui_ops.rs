@@ -346,6 +346,11 @@ fn groups_list_and_describe_show_members_assignments_and_offsets() {
 fn plan() -> ResetPlan {
     ResetPlan {
         group: "analytics".into(),
+        spec: ResetSpec::Earliest,
+        scope: ResetScope::Topics(vec![TopicScope {
+            topic: "orders".into(),
+            partitions: vec![0, 1],
+        }]),
         rows: vec![
             ResetRow {
                 topic: "orders".into(),
@@ -423,6 +428,11 @@ fn a_reset_plan_taller_than_the_screen_counts_the_rest_and_keeps_its_keys_line()
         .collect();
     let big = ResetPlan {
         group: "analytics".into(),
+        spec: ResetSpec::Earliest,
+        scope: ResetScope::Topics(vec![TopicScope {
+            topic: "orders".into(),
+            partitions: vec![],
+        }]),
         rows,
     };
     reply(&mut app, OpsReply::Plan(Ok(big.clone())));
@@ -546,6 +556,7 @@ fn entry(
         principal: "User:ANONYMOUS".into(),
         profile: "default".into(),
         cluster: "127.0.0.1:9092".into(),
+        source: None,
         action: action.into(),
         params,
         outcome,

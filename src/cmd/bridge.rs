@@ -49,7 +49,12 @@ pub async fn run(settings: &Settings, args: &BridgeArgs) -> Result<()> {
     let mut sigint = signal(SignalKind::interrupt())?;
     let mut sigterm = signal(SignalKind::terminate())?;
     if args.create_topics {
-        let done = crate::provision::init_topics(settings, &Default::default()).await?;
+        let done = crate::provision::init_topics(
+            settings,
+            crate::audit::Source::Headless,
+            &Default::default(),
+        )
+        .await?;
         for line in done.lines() {
             eprintln!("eventdeck bridge: {line}");
         }

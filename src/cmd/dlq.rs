@@ -4,15 +4,13 @@ use color_eyre::eyre::{Result, eyre};
 use serde_json::json;
 
 use super::{outln, put_line};
-use crate::audit;
+use crate::audit::{self, Source};
 use crate::cli::DlqCommand;
 use crate::config::Settings;
-use crate::dlq::redrive::{DlqRecord, execute, matches_filter, plan, read_all};
+use crate::dlq::redrive::{self, DlqRecord, matches_filter, plan, read_all};
 use crate::dlq::{Family, group_by_cause};
 use crate::domain::TopicMap;
-use crate::kafka::EventProducer;
 use crate::kafka::groups::all_partitions;
-use crate::kafka::produce::DEFAULT_DELIVERY_TIMEOUT;
 
 /// Runs `eventdeck dlq ...`.
 pub async fn run(settings: &Settings, action: &DlqCommand) -> Result<()> {
@@ -199,19 +197,19 @@ async fn redrive(
     if dry_run || plan.items.is_empty() {
         return Ok(());
     }
-    let producer = EventProducer::new(settings, DEFAULT_DELIVERY_TIMEOUT)?;
-    let outcome = execute(&producer, &plan, rate, |done, total| {
-        if done == total || done % 100 == 0 {
-            eprintln!("redrive: {done}/{total}");
-        }
-    })
-    .await;
-    let params = json!({
-        "dlq_topic": topic, "filter": filter, "records": picks, "to_topic": to_topic,
-        "rate": rate, "targets": plan.targets,
-    });
-    let result = json!({"delivered": outcome.delivered, "failed": outcome.failed.len()});
-    audit::record(settings, audit::action::DLQ_REDRIVE, params, result)?;
+    let outcome = redrive::redrive(
+        settings,
+        Source::Headless,
+        &plan,
+        filter,
+        rate,
+        |done, total| {
+            if done == total || done % 100 == 0 {
+                eprintln!("redrive: {done}/{total}");
+            }
+        },
+    )
+    .await?;
     outln!(
         "delivered {}, failed {}",
         outcome.delivered,

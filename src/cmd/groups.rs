@@ -6,16 +6,14 @@
 use std::io::Write;
 
 use color_eyre::eyre::Result;
-use serde_json::json;
 
-use super::{UserError, confirm, dash, outcome, outln, put_line};
-use crate::audit::{self, action};
+use super::{UserError, dash, outln, put_line, report};
+use crate::audit::{self, Source, action};
 use crate::cli::{GroupsCommand, ResetOffsetsArgs};
 use crate::config::Settings;
 use crate::kafka::admin::{self, GroupDetail, GroupSummary};
-use crate::ops::{
-    ResetPlan, ResetScope, ResetSpec, TopicScope, parse_datetime, parse_iso_duration,
-};
+use crate::mutate::{self, groups::ResetRequest};
+use crate::ops::ResetPlan;
 
 /// Why a listed group can read as Dead: the broker listed it, but the classic
 /// DescribeGroups request (the only one rdkafka 0.39 offers) cannot describe it.
@@ -53,76 +51,22 @@ pub async fn run(settings: &Settings, cmd: &GroupsCommand) -> Result<()> {
         }
         GroupsCommand::ResetOffsets(args) => reset(settings, args).await?,
         GroupsCommand::Delete { group, yes } => {
-            audit::authorize(settings, action::GROUP_DELETE)?;
-            confirm(*yes, format!("deleting consumer group '{group}'"))?;
-            let res = admin::delete_consumer_group(settings, group).await;
-            audit::record(
-                settings,
-                action::GROUP_DELETE,
-                json!({ "group": group }),
-                outcome(&res, |_| "ok".into()),
-            )?;
-            res?;
+            mutate::groups::delete(settings, Source::Headless, group, *yes)
+                .await
+                .map_err(report)?;
             outln!("deleted consumer group {}", crate::domain::sanitize(group))?;
         }
     }
     Ok(())
 }
 
-/// The reset spec the flags ask for.
-fn spec(args: &ResetOffsetsArgs) -> Result<ResetSpec, UserError> {
-    if args.to_earliest {
-        return Ok(ResetSpec::Earliest);
-    }
-    if args.to_latest {
-        return Ok(ResetSpec::Latest);
-    }
-    if let Some(t) = &args.to_datetime {
-        return parse_datetime(t)
-            .map(ResetSpec::Timestamp)
-            .map_err(|e| UserError(format!("--to-datetime: {e}")));
-    }
-    if let Some(d) = &args.by_duration {
-        let ms = parse_iso_duration(d).map_err(|e| UserError(format!("--by-duration: {e}")))?;
-        return Ok(ResetSpec::Timestamp(
-            chrono::Utc::now().timestamp_millis() - ms,
-        ));
-    }
-    if let Some(n) = args.shift_by {
-        return Ok(ResetSpec::ShiftBy(n));
-    }
-    if let Some(n) = args.to_offset {
-        return Ok(ResetSpec::Offset(n));
-    }
-    Err(UserError(
-        "say where to: --to-earliest, --to-latest, --to-datetime, --by-duration, --shift-by or --to-offset".into(),
-    ))
-}
-
-/// The partitions the flags select.
-fn scope(args: &ResetOffsetsArgs) -> Result<ResetScope, UserError> {
-    if args.all_topics {
-        return Ok(ResetScope::AllTopics);
-    }
-    if args.topics.is_empty() {
-        return Err(UserError(
-            "say which partitions: --topic T[:P,...] or --all-topics".into(),
-        ));
-    }
-    args.topics
-        .iter()
-        .map(|t| TopicScope::parse(t).map_err(|e| UserError(format!("--topic: {e}"))))
-        .collect::<Result<_, _>>()
-        .map(ResetScope::Topics)
-}
-
 async fn reset(settings: &Settings, args: &ResetOffsetsArgs) -> Result<()> {
     if args.execute {
+        // Fails fast, before the plan is read; `reset_offsets` passes it again.
         audit::authorize(settings, action::GROUP_RESET_OFFSETS)?;
     }
-    let spec = spec(args)?;
-    let scope = scope(args)?;
-    let plan = admin::plan_reset(settings, &args.group, spec, &scope).await?;
+    let req = ResetRequest::from_args(&args.group, &args.target, &[]).map_err(UserError)?;
+    let plan = mutate::groups::plan_reset(settings, &req).await?;
     let mut out = std::io::stdout().lock();
     if args.json {
         crate::domain::text::write_json(&mut out, &plan, true)?;
@@ -135,14 +79,9 @@ async fn reset(settings: &Settings, args: &ResetOffsetsArgs) -> Result<()> {
         eprintln!("dry run: nothing committed; add --execute to commit these offsets");
         return Ok(());
     }
-    let res = admin::execute_reset(settings, &plan).await;
-    audit::record(
-        settings,
-        action::GROUP_RESET_OFFSETS,
-        json!({ "group": plan.group, "spec": spec, "scope": scope, "plan": plan.rows }),
-        outcome(&res, |c| json!({ "committed": c.len() })),
-    )?;
-    let committed = res?;
+    let committed = mutate::groups::reset_offsets(settings, Source::Headless, &plan)
+        .await
+        .map_err(report)?;
     eprintln!(
         "committed {} offset(s) for group {}",
         committed.len(),

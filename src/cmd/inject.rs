@@ -102,6 +102,7 @@ pub async fn run(settings: &Settings, args: &InjectArgs) -> Result<()> {
     let publisher = DirectPublisher::new(producer);
     let published = publish::inject(
         settings,
+        crate::audit::Source::Headless,
         &publisher,
         PublishRequest {
             topic: req.topic.clone(),

@@ -17,35 +17,19 @@ pub mod topics;
 #[error("{0}")]
 pub struct UserError(pub String);
 
-/// A destructive command run without `--yes`: nothing was changed. Exit code
-/// [`NEEDS_CONFIRMATION_EXIT`].
-#[derive(Debug, thiserror::Error)]
-#[error("{what} is destructive and cannot be undone; nothing was changed. Add --yes to do it")]
-pub struct NeedsConfirmation {
-    /// What would have been done, e.g. "deleting topic 'orders'".
-    pub what: String,
-}
+pub use crate::mutate::NeedsConfirmation;
 
 /// Exit status of a destructive command without `--yes` (the status clap uses
 /// for usage errors).
 pub const NEEDS_CONFIRMATION_EXIT: u8 = 2;
 
-/// Refuses a destructive action unless the user said `--yes`.
-pub(crate) fn confirm(yes: bool, what: impl Into<String>) -> Result<(), NeedsConfirmation> {
-    if yes {
-        return Ok(());
-    }
-    Err(NeedsConfirmation { what: what.into() })
-}
-
-/// The audit outcome of a result: `"ok"` or the result's details, else the error text.
-pub(crate) fn outcome<T, E: std::fmt::Display>(
-    r: &Result<T, E>,
-    ok: impl FnOnce(&T) -> serde_json::Value,
-) -> serde_json::Value {
-    match r {
-        Ok(v) => ok(v),
-        Err(e) => serde_json::json!({ "error": e.to_string() }),
+/// A mutation's error as the command reports it: a change refused for want of
+/// `--yes` stays a [`NeedsConfirmation`], so it exits with
+/// [`NEEDS_CONFIRMATION_EXIT`].
+pub(crate) fn report(e: crate::mutate::MutationError) -> color_eyre::Report {
+    match e {
+        crate::mutate::MutationError::Unconfirmed(n) => n.into(),
+        other => other.into(),
     }
 }
 

@@ -8,7 +8,7 @@ use std::time::Duration;
 use color_eyre::eyre::{Result, eyre};
 
 use super::outln;
-use crate::audit;
+use crate::audit::{self, Source};
 use crate::bridge::{self, BridgeConfig};
 use crate::bus::Bus;
 use crate::cli::ReplayArgs;
@@ -87,7 +87,14 @@ pub async fn run(settings: &Settings, args: &ReplayArgs) -> Result<()> {
     let outcome = match &plan.request.target {
         Target::Topic(_) => {
             let producer = replay::producer(settings)?;
-            replay::execute(&plan, Sink::Producer(&producer), progress).await
+            replay::replay(
+                settings,
+                Source::Headless,
+                &plan,
+                Sink::Producer(&producer),
+                progress,
+            )
+            .await?
         }
         Target::Handlers => {
             let handle = bridge::start(
@@ -96,7 +103,14 @@ pub async fn run(settings: &Settings, args: &ReplayArgs) -> Result<()> {
                 Bus::new(BUS_QUEUE),
             )
             .await?;
-            let out = replay::execute(&plan, Sink::Handlers(&handle.redeliverer()), progress).await;
+            let out = replay::replay(
+                settings,
+                Source::Headless,
+                &plan,
+                Sink::Handlers(&handle.redeliverer()),
+                progress,
+            )
+            .await;
             let effects = handle.metrics_now().total();
             let left = handle.shutdown_report().await?;
             outln!(
@@ -109,10 +123,9 @@ pub async fn run(settings: &Settings, args: &ReplayArgs) -> Result<()> {
                     String::new()
                 }
             )?;
-            out
+            out?
         }
     };
-    replay::audit(settings, &plan, &outcome)?;
     outln!("{}", outcome.summary())?;
     match &outcome.first_error {
         None => Ok(()),

@@ -4,16 +4,15 @@
 
 use std::io::Write;
 
-use color_eyre::eyre::Result;
-use serde::Serialize;
-use serde_json::json;
-
-use super::{confirm, key_values, outcome, outln, put_line};
-use crate::audit::{self, action};
+use super::{key_values, outln, put_line, report};
+use crate::audit::{self, Source, action};
 use crate::cli::TopicsCommand;
 use crate::config::Settings;
 use crate::kafka::admin::{self, ConfigValue, NewTopicSpec, TopicDetail};
+use crate::mutate;
 use crate::provision::{InitRequest, init_topics};
+use color_eyre::eyre::Result;
+use serde::Serialize;
 
 /// Runs `eventdeck topics ...`.
 pub async fn run(settings: &Settings, cmd: &TopicsCommand) -> Result<()> {
@@ -29,7 +28,7 @@ pub async fn run(settings: &Settings, cmd: &TopicsCommand) -> Result<()> {
                 replication_factor: *replication_factor,
                 dry_run: *dry_run,
             };
-            let done = init_topics(settings, &req).await?;
+            let done = init_topics(settings, Source::Headless, &req).await?;
             let mut out = std::io::stdout().lock();
             if *json {
                 serde_json::to_writer_pretty(&mut out, &done)?;
@@ -85,6 +84,7 @@ pub async fn run(settings: &Settings, cmd: &TopicsCommand) -> Result<()> {
             replication_factor,
             configs,
         } => {
+            // The gate first, so a read-only session is refused before a bad argument is.
             audit::authorize(settings, action::TOPIC_CREATE)?;
             let spec = NewTopicSpec {
                 name: topic.clone(),
@@ -92,32 +92,17 @@ pub async fn run(settings: &Settings, cmd: &TopicsCommand) -> Result<()> {
                 replication_factor: *replication_factor,
                 configs: key_values("--config", configs)?,
             };
-            let res = admin::create_topic(settings, &spec).await;
-            audit::record(
-                settings,
-                action::TOPIC_CREATE,
-                json!({
-                    "topic": spec.name, "partitions": spec.partitions,
-                    "replication_factor": spec.replication_factor, "configs": spec.configs,
-                }),
-                outcome(&res, |_| "ok".into()),
-            )?;
-            res?;
+            mutate::topics::create(settings, Source::Headless, &spec)
+                .await
+                .map_err(report)?;
             outln!(
                 "created topic {topic}: {partitions} partition(s), replication factor {replication_factor}"
             )?;
         }
         TopicsCommand::Delete { topic, yes } => {
-            audit::authorize(settings, action::TOPIC_DELETE)?;
-            confirm(*yes, format!("deleting topic '{topic}'"))?;
-            let res = admin::delete_topic(settings, topic).await;
-            audit::record(
-                settings,
-                action::TOPIC_DELETE,
-                json!({ "topic": topic }),
-                outcome(&res, |_| "ok".into()),
-            )?;
-            res?;
+            mutate::topics::delete(settings, Source::Headless, topic, *yes)
+                .await
+                .map_err(report)?;
             outln!("deleted topic {topic}")?;
         }
         TopicsCommand::Config {
@@ -130,16 +115,12 @@ pub async fn run(settings: &Settings, cmd: &TopicsCommand) -> Result<()> {
             let configs = if set.is_empty() && delete.is_empty() {
                 admin::topic_configs(settings, topic).await?
             } else {
+                // The gate first, so a read-only session is refused before a bad argument is.
                 audit::authorize(settings, action::TOPIC_CONFIG)?;
                 let set = key_values("--set", set)?;
-                let res = admin::alter_topic_configs(settings, topic, &set, delete).await;
-                audit::record(
-                    settings,
-                    action::TOPIC_CONFIG,
-                    json!({ "topic": topic, "set": set, "delete": delete }),
-                    outcome(&res, |_| "ok".into()),
-                )?;
-                res?
+                mutate::topics::set_configs(settings, Source::Headless, topic, &set, delete)
+                    .await
+                    .map_err(report)?
             };
             let shown: Vec<&ConfigValue> =
                 configs.iter().filter(|c| *all || c.is_override()).collect();
@@ -152,31 +133,15 @@ pub async fn run(settings: &Settings, cmd: &TopicsCommand) -> Result<()> {
             }
         }
         TopicsCommand::AddPartitions { topic, count } => {
-            audit::authorize(settings, action::TOPIC_ADD_PARTITIONS)?;
-            let res = admin::add_partitions(settings, topic, *count).await;
-            audit::record(
-                settings,
-                action::TOPIC_ADD_PARTITIONS,
-                json!({ "topic": topic, "count": count }),
-                outcome(&res, |before| json!({ "before": before, "after": count })),
-            )?;
-            let before = res?;
+            let before = mutate::topics::add_partitions(settings, Source::Headless, topic, *count)
+                .await
+                .map_err(report)?;
             outln!("topic {topic}: {before} -> {count} partition(s)")?;
         }
         TopicsCommand::Empty { topic, yes } => {
-            audit::authorize(settings, action::TOPIC_EMPTY)?;
-            confirm(*yes, format!("deleting every record of topic '{topic}'"))?;
-            let res = admin::empty_topic(settings, topic).await;
-            audit::record(
-                settings,
-                action::TOPIC_EMPTY,
-                json!({ "topic": topic }),
-                outcome(
-                    &res,
-                    |parts| json!({ "deleted": parts.iter().map(|p| p.deleted).sum::<i64>() }),
-                ),
-            )?;
-            let parts = res?;
+            let parts = mutate::topics::empty(settings, Source::Headless, topic, *yes)
+                .await
+                .map_err(report)?;
             let total: i64 = parts.iter().map(|p| p.deleted).sum();
             outln!("emptied topic {topic}: {total} record(s) deleted")?;
             for p in &parts {

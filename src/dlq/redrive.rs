@@ -2,16 +2,20 @@
 //! where, a dry run changes nothing), then delivery at a rate limit with the
 //! original key, value and headers (our DLQ headers stripped), and an audit entry.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use serde::Serialize;
+use serde_json::json;
 use tokio::sync::mpsc;
 
 use super::{DeadLetter, decode};
+use crate::audit::{self, Source, action};
 use crate::config::Settings;
 use crate::kafka::consume::{TailEvent, tail};
+use crate::kafka::produce::DEFAULT_DELIVERY_TIMEOUT;
 use crate::kafka::{ConsumedRecord, EventProducer, KafkaError, StartAt, TailOptions};
+use crate::mutate::MutationError;
 
 /// A DLQ record with its dead-letter information decoded.
 #[derive(Debug, Clone)]
@@ -96,6 +100,8 @@ pub struct Plan {
     pub targets: BTreeMap<String, usize>,
     /// Records that cannot be redriven (no original topic and no `--to-topic`).
     pub skipped: usize,
+    /// The one target asked for instead of each record's original topic.
+    pub to_topic: Option<String>,
     /// The records, as (DLQ topic, partition, offset, target).
     #[serde(skip)]
     pub items: Vec<(DlqRecord, String)>,
@@ -121,6 +127,7 @@ pub fn plan(records: Vec<DlqRecord>, to_topic: Option<&str>) -> Plan {
     Plan {
         targets,
         skipped,
+        to_topic: to_topic.map(str::to_string),
         items,
     }
 }
@@ -147,6 +154,49 @@ pub struct Outcome {
     pub delivered: usize,
     /// Records that failed, with why.
     pub failed: Vec<String>,
+}
+
+/// Redrives a planned set of dead letters on a person's behalf — `eventdeck
+/// dlq redrive` and the DLQ pane both call this: the read-only gate, then
+/// delivery at `rate` ([`execute`]), then one audit line. Audit params: the
+/// DLQ topics, the filter the records were chosen with (if any), the target
+/// override, the rate, the count per target, the records skipped and every
+/// record redriven as `topic[partition]@offset`; outcome `{delivered, failed}`.
+pub async fn redrive(
+    settings: &Settings,
+    source: Source,
+    plan: &Plan,
+    filter: Option<&str>,
+    rate: u32,
+    progress: impl FnMut(usize, usize),
+) -> Result<Outcome, MutationError> {
+    audit::authorize(settings, action::DLQ_REDRIVE)?;
+    let producer = EventProducer::new(settings, DEFAULT_DELIVERY_TIMEOUT)?;
+    let outcome = execute(&producer, plan, rate, progress).await;
+    let dlq_topics: BTreeSet<&str> = plan
+        .items
+        .iter()
+        .map(|(r, _)| r.record.topic.as_str())
+        .collect();
+    let params = json!({
+        "dlq_topics": dlq_topics,
+        "filter": filter.filter(|f| !f.trim().is_empty()),
+        "to_topic": plan.to_topic,
+        "rate": rate,
+        "targets": plan.targets,
+        "skipped": plan.skipped,
+        "records": plan.items.iter().map(|(r, _)| format!(
+            "{}[{}]@{}", r.record.topic, r.record.partition, r.record.offset
+        )).collect::<Vec<_>>(),
+    });
+    let result = json!({"delivered": outcome.delivered, "failed": outcome.failed.len()});
+    audit::record(settings, source, action::DLQ_REDRIVE, params, result).map_err(|error| {
+        MutationError::NotAudited {
+            what: format!("{} delivered", outcome.delivered),
+            error,
+        }
+    })?;
+    Ok(outcome)
 }
 
 /// Delivers the plan at most `rate` records per second, calling `progress`

@@ -713,7 +713,12 @@ pub(crate) async fn plan_reset(
                 new_offset: new,
             });
         }
-        Ok(ResetPlan { group: g, rows })
+        Ok(ResetPlan {
+            group: g,
+            spec,
+            scope,
+            rows,
+        })
     })
     .await
 }

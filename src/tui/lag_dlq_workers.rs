@@ -7,20 +7,18 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use serde_json::json;
 use tokio::sync::{mpsc, watch};
 
 use super::event::WorkerMsg;
 use super::panes::dlq::RedriveRequest;
 use super::panes::lag::LagUpdate;
-use crate::audit;
+use crate::audit::Source;
 use crate::config::Settings;
 use crate::dlq::decode;
-use crate::dlq::redrive::{DlqRecord, Outcome, execute};
+use crate::dlq::redrive::{DlqRecord, Outcome};
 use crate::kafka::consume::{TailEvent, tail};
 use crate::kafka::groups::{GroupPoller, all_partitions};
-use crate::kafka::produce::DEFAULT_DELIVERY_TIMEOUT;
-use crate::kafka::{EventProducer, StartAt, TailOptions};
+use crate::kafka::{StartAt, TailOptions};
 use crate::lag::LagTracker;
 
 /// How often the DLQ reader looks for new dead-letter topics.
@@ -178,21 +176,19 @@ async fn redrive(
     req: RedriveRequest,
     tx: &mpsc::Sender<WorkerMsg>,
 ) -> Result<Outcome, String> {
-    audit::authorize(settings, audit::action::DLQ_REDRIVE).map_err(|e| e.to_string())?;
-    let producer =
-        EventProducer::new(settings, DEFAULT_DELIVERY_TIMEOUT).map_err(|e| e.to_string())?;
-    let outcome = execute(&producer, &req.plan, req.rate, |done, total| {
-        // Progress is latest-wins: a report dropped on a full channel is
-        // superseded by the next one, and the outcome is always sent.
-        let _ = tx.try_send(WorkerMsg::RedriveProgress { done, total });
-    })
-    .await;
-    let result = json!({"delivered": outcome.delivered, "failed": outcome.failed.len()});
-    audit::record(settings, audit::action::DLQ_REDRIVE, req.params, result).map_err(|e| {
-        format!(
-            "{} delivered, but the audit entry could not be written: {e}",
-            outcome.delivered
-        )
-    })?;
-    Ok(outcome)
+    let filter = req.filter.as_deref();
+    crate::dlq::redrive::redrive(
+        settings,
+        Source::Console,
+        &req.plan,
+        filter,
+        req.rate,
+        |done, total| {
+            // Progress is latest-wins: a report dropped on a full channel is
+            // superseded by the next one, and the outcome is always sent.
+            let _ = tx.try_send(WorkerMsg::RedriveProgress { done, total });
+        },
+    )
+    .await
+    .map_err(|e| e.to_string())
 }

@@ -1,19 +1,19 @@
 //! The worker behind the Topics, Groups and Audit panes: each [`OpsRequest`] runs
 //! on its own task (admin calls are async or `spawn_blocking` in `kafka::admin`),
-//! and its [`OpsReply`] comes back over the worker channel. Mutations pass the
-//! one gate (`audit::authorize`) here again and leave one audit line each, as the
-//! headless `topics`/`groups` commands do.
+//! and its [`OpsReply`] comes back over the worker channel. Mutations run
+//! through the same functions as the headless `topics`/`groups` commands
+//! ([`crate::mutate`]): the gate, the action and one audit line each.
 
-use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
 use super::event::WorkerMsg;
-use crate::audit::{self, AuditEntry, action};
+use crate::audit::{self, AuditEntry, Source, action};
 use crate::config::Settings;
 use crate::kafka::admin::{
     self, ConfigValue, GroupDetail, GroupSummary, NewTopicSpec, TopicDetail,
 };
 use crate::kafka::client::KafkaError;
+use crate::mutate::groups::ResetRequest;
 use crate::ops::{ResetPlan, ResetScope, ResetSpec};
 
 /// An admin request from the console.
@@ -184,7 +184,7 @@ pub async fn answer(settings: &Settings, req: OpsRequest) -> OpsReply {
             OpsReply::Group { name, result }
         }
         OpsRequest::PlanReset { group, spec, scope } => OpsReply::Plan(
-            admin::plan_reset(settings, &group, spec, &scope)
+            crate::mutate::groups::plan_reset(settings, &ResetRequest { group, spec, scope })
                 .await
                 .map_err(text),
         ),
@@ -212,7 +212,7 @@ pub async fn answer(settings: &Settings, req: OpsRequest) -> OpsReply {
         // Gate and audit line are init_topics' own, as for the headless command.
         OpsRequest::InitTopics => OpsReply::Done {
             action: action::TOPICS_INIT,
-            result: crate::provision::init_topics(settings, &Default::default())
+            result: crate::provision::init_topics(settings, Source::Console, &Default::default())
                 .await
                 .map_err(|e| e.to_string())
                 .and_then(|done| {
@@ -232,7 +232,7 @@ pub async fn answer(settings: &Settings, req: OpsRequest) -> OpsReply {
             };
             OpsReply::Done {
                 action: name,
-                result: mutate(settings, name, mutation).await,
+                result: mutate(settings, mutation).await,
             }
         }
     }
@@ -259,102 +259,62 @@ fn embedded(req: &OpsRequest) -> Option<OpsReply> {
     })
 }
 
-/// Passes the gate, runs the mutation, writes its audit line.
-async fn mutate(settings: &Settings, name: &str, req: OpsRequest) -> Result<String, String> {
-    audit::authorize(settings, name).map_err(|e| e.to_string())?;
-    let (params, result): (Value, Result<(String, Value), String>) = match req {
-        OpsRequest::CreateTopic(spec) => {
-            let configs: serde_json::Map<String, Value> = spec
-                .configs
-                .iter()
-                .map(|(k, v)| (k.clone(), Value::String(v.clone())))
-                .collect();
-            let params = json!({"topic": spec.name, "partitions": spec.partitions,
-                "replication_factor": spec.replication_factor, "configs": configs});
-            let r = admin::create_topic(settings, &spec).await.map(|_| {
-                (
-                    format!(
-                        "created topic {} ({} partition(s), RF {})",
-                        spec.name, spec.partitions, spec.replication_factor
-                    ),
-                    json!("ok"),
-                )
-            });
-            (params, r.map_err(text))
-        }
-        OpsRequest::DeleteTopic(topic) => {
-            let r = admin::delete_topic(settings, &topic)
-                .await
-                .map(|_| (format!("deleted topic {topic}"), json!("ok")));
-            (json!({"topic": topic}), r.map_err(text))
-        }
+/// Runs a mutation through its one function in [`crate::mutate`] (gate,
+/// action, audit line, as for the headless command), and words the result.
+/// Requests reach here confirmed: the console asked in a dialog first.
+async fn mutate(settings: &Settings, req: OpsRequest) -> Result<String, String> {
+    use crate::mutate::{groups, topics};
+    const BY: Source = Source::Console;
+    let done = match req {
+        OpsRequest::CreateTopic(spec) => topics::create(settings, BY, &spec).await.map(|()| {
+            format!(
+                "created topic {} ({} partition(s), RF {})",
+                spec.name, spec.partitions, spec.replication_factor
+            )
+        }),
+        OpsRequest::DeleteTopic(topic) => topics::delete(settings, BY, &topic, true)
+            .await
+            .map(|()| format!("deleted topic {topic}")),
         OpsRequest::EmptyTopic(topic) => {
-            let r = admin::empty_topic(settings, &topic).await.map(|parts| {
-                let n: i64 = parts.iter().map(|p| p.deleted).sum();
-                (
-                    format!("emptied topic {topic}: {n} record(s) deleted"),
-                    json!({"deleted": n}),
-                )
-            });
-            (json!({"topic": topic}), r.map_err(text))
+            topics::empty(settings, BY, &topic, true)
+                .await
+                .map(|parts| {
+                    let n: i64 = parts.iter().map(|p| p.deleted).sum();
+                    format!("emptied topic {topic}: {n} record(s) deleted")
+                })
         }
         OpsRequest::AddPartitions { topic, total } => {
-            let r = admin::add_partitions(settings, &topic, total)
+            topics::add_partitions(settings, BY, &topic, total)
                 .await
-                .map(|before| {
-                    (
-                        format!("topic {topic}: {before} → {total} partitions"),
-                        json!({"before": before}),
-                    )
-                });
-            (json!({"topic": topic, "count": total}), r.map_err(text))
+                .map(|before| format!("topic {topic}: {before} → {total} partitions"))
         }
         OpsRequest::SetConfig { topic, key, value } => {
             let (set, delete) = match &value {
                 Some(v) => (vec![(key.clone(), v.clone())], Vec::new()),
                 None => (Vec::new(), vec![key.clone()]),
             };
-            let r = admin::alter_topic_configs(settings, &topic, &set, &delete)
+            topics::set_configs(settings, BY, &topic, &set, &delete)
                 .await
-                .map(|_| {
-                    let what = match &value {
-                        Some(v) => format!("topic {topic}: {key}={v}"),
-                        None => format!("topic {topic}: {key} override removed"),
-                    };
-                    (what, json!("ok"))
-                });
-            (
-                json!({"topic": topic, "set": set.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>(), "delete": delete}),
-                r.map_err(text),
-            )
+                .map(|_| match &value {
+                    Some(v) => format!("topic {topic}: {key}={v}"),
+                    None => format!("topic {topic}: {key} override removed"),
+                })
         }
         OpsRequest::ExecuteReset(plan) => {
-            let params = json!({"group": plan.group, "rows": plan.rows});
-            let r = admin::execute_reset(settings, &plan).await.map(|after| {
-                (
+            groups::reset_offsets(settings, BY, &plan)
+                .await
+                .map(|after| {
                     format!(
                         "group {}: offsets reset on {} partition(s)",
                         plan.group,
                         after.len()
-                    ),
-                    json!("ok"),
-                )
-            });
-            (params, r.map_err(text))
+                    )
+                })
         }
-        OpsRequest::DeleteGroup(group) => {
-            let r = admin::delete_consumer_group(settings, &group)
-                .await
-                .map(|_| (format!("deleted consumer group {group}"), json!("ok")));
-            (json!({"group": group}), r.map_err(text))
-        }
+        OpsRequest::DeleteGroup(group) => groups::delete(settings, BY, &group, true)
+            .await
+            .map(|()| format!("deleted consumer group {group}")),
         _ => return Err("not a mutation".into()),
     };
-    let outcome = match &result {
-        Ok((_, v)) => v.clone(),
-        Err(e) => json!({"error": e}),
-    };
-    audit::record(settings, name, params, outcome)
-        .map_err(|e| format!("the audit entry could not be written: {e}"))?;
-    result.map(|(msg, _)| msg)
+    done.map_err(|e| e.to_string())
 }

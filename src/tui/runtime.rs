@@ -50,6 +50,27 @@ const PROBE_EVERY: Duration = Duration::from_secs(5);
 /// Progress reports a replay sends at most per second (each is one redraw).
 const REPLAY_PROGRESS_PER_SECOND: u32 = 10;
 
+/// Publishes what the inject form sent ([`Command::Publish`]) with the
+/// publisher of the route it chose, through the function `eventdeck inject`
+/// uses (gate, publish, audit line), and reports to `tx`. Public so tests
+/// drive it exactly as the app loop does.
+pub async fn perform_publish(
+    settings: Settings,
+    publisher: Arc<dyn Publisher>,
+    req: super::panes::inject::SendRequest,
+    tx: mpsc::Sender<WorkerMsg>,
+) {
+    let id = req.id;
+    let result = crate::publish::inject(
+        &settings,
+        crate::audit::Source::Console,
+        publisher.as_ref(),
+        req.request,
+    )
+    .await;
+    let _ = tx.send(WorkerMsg::Published { id, result }).await;
+}
+
 /// Performs a replay step the app asked for — reading the range
 /// ([`Command::ReplayPlan`]) or replaying it ([`Command::ReplayRun`]) — with
 /// the same functions `eventdeck replay` uses, reporting to `tx`. Public so
@@ -84,8 +105,8 @@ async fn run_replay(
     plan: &crate::replay::Plan,
     tx: &mpsc::Sender<WorkerMsg>,
 ) -> Result<crate::replay::Outcome, String> {
+    use crate::audit::Source;
     use crate::replay::{Sink, Target};
-    crate::audit::authorize(settings, "replay").map_err(|e| e.to_string())?;
     let every = Duration::from_secs(1) / REPLAY_PROGRESS_PER_SECOND;
     let mut last = Instant::now();
     let progress = |done: usize, total: usize| {
@@ -98,15 +119,28 @@ async fn run_replay(
     let outcome = match &plan.request.target {
         Target::Topic(_) => {
             let producer = crate::replay::producer(settings).map_err(|e| e.to_string())?;
-            crate::replay::execute(plan, Sink::Producer(&producer), progress).await
+            crate::replay::replay(
+                settings,
+                Source::Console,
+                plan,
+                Sink::Producer(&producer),
+                progress,
+            )
+            .await
         }
         Target::Handlers => {
             let h = handlers.ok_or_else(|| super::strings::REPLAY_NO_HANDLERS.to_string())?;
-            crate::replay::execute(plan, Sink::Handlers(&h), progress).await
+            crate::replay::replay(
+                settings,
+                Source::Console,
+                plan,
+                Sink::Handlers(&h),
+                progress,
+            )
+            .await
         }
     };
-    crate::replay::audit(settings, plan, &outcome).map_err(|e| format!("audit log: {e}"))?;
-    Ok(outcome)
+    outcome.map_err(|e| e.to_string())
 }
 
 /// Runs the console until the user quits, a signal arrives, or a task fails.
@@ -283,17 +317,14 @@ pub async fn run(services: AppServices) -> Result<()> {
                             None => services.publisher.clone(),
                         },
                     };
-                    let tx = worker_tx.clone();
-                    let id = req.id;
-                    let settings = services.settings.clone();
                     spawn_watched(
                         "publish",
-                        async move {
-                            let result =
-                                crate::publish::inject(&settings, publisher.as_ref(), req.request)
-                                    .await;
-                            let _ = tx.send(WorkerMsg::Published { id, result }).await;
-                        },
+                        perform_publish(
+                            services.settings.clone(),
+                            publisher,
+                            req,
+                            worker_tx.clone(),
+                        ),
                         worker_tx.clone(),
                     );
                 }

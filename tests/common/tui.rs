@@ -10,6 +10,8 @@ use eventdeck::config::{CliOverrides, Settings};
 use eventdeck::domain::{Envelope, encode};
 use eventdeck::kafka::{ConsumedRecord, Delivery};
 use eventdeck::publish::{PublishFuture, PublishRequest, Published, Publisher};
+use eventdeck::tui::event::{Command, WorkerMsg};
+use eventdeck::tui::ops_workers::{OpsReply, OpsRequest, answer};
 use eventdeck::tui::{App, AppServices};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -284,4 +286,30 @@ pub fn snap_filtered(name: &str, app: &App, filters: Vec<(&str, &str)>) {
 #[allow(dead_code)]
 pub fn snap(name: &str, app: &App) {
     snap_filtered(name, app, Vec::new());
+}
+
+/// Answers every admin request the app asked for with the worker the console
+/// runs (`ops_workers::answer`) and applies the replies, until the app asks
+/// for nothing more; returns the replies.
+pub async fn drive_ops(app: &mut App, settings: &Settings) -> Vec<OpsReply> {
+    let mut replies = Vec::new();
+    for _ in 0..10 {
+        let reqs: Vec<OpsRequest> = app
+            .take_commands()
+            .into_iter()
+            .filter_map(|c| match c {
+                Command::Ops(r) => Some(*r),
+                _ => None,
+            })
+            .collect();
+        if reqs.is_empty() {
+            return replies;
+        }
+        for r in reqs {
+            let reply = answer(settings, r).await;
+            replies.push(reply.clone());
+            app.apply(WorkerMsg::Ops(Box::new(reply)));
+        }
+    }
+    replies
 }

@@ -8,7 +8,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use super::{App, Prompt, Tab};
 use crate::audit::{self, action};
 use crate::kafka::admin::NewTopicSpec;
-use crate::ops::{ResetScope, ResetSpec, TopicScope, parse_datetime, parse_iso_duration};
+use crate::mutate::groups::ResetRequest;
 use crate::tui::action::Action;
 use crate::tui::event::Command;
 use crate::tui::ops_workers::{OpsReply, OpsRequest};
@@ -491,65 +491,16 @@ impl App {
     }
 
     fn palette_reset(&mut self, words: &[&str]) -> Result<(), String> {
-        let Some((group, rest)) = words.split_first() else {
-            return Err("name the group".into());
-        };
-        let mut spec = None;
-        let mut topics = Vec::new();
-        let mut all = false;
-        let mut it = rest.iter();
-        while let Some(w) = it.next() {
-            let mut value = |flag: &str| {
-                it.next()
-                    .map(|v| v.to_string())
-                    .ok_or_else(|| format!("{flag} needs a value"))
-            };
-            let num = |flag: &str, v: String| {
-                v.parse::<i64>()
-                    .map_err(|_| format!("{flag}: '{v}' is not a number"))
-            };
-            spec = Some(match *w {
-                "--to-earliest" => ResetSpec::Earliest,
-                "--to-latest" => ResetSpec::Latest,
-                "--to-offset" => ResetSpec::Offset(num(w, value(w)?)?),
-                "--shift-by" => ResetSpec::ShiftBy(num(w, value(w)?)?),
-                "--to-datetime" => ResetSpec::Timestamp(
-                    parse_datetime(&value(w)?).map_err(|e| format!("--to-datetime: {e}"))?,
-                ),
-                "--by-duration" => ResetSpec::Timestamp(
-                    chrono::Utc::now().timestamp_millis()
-                        - parse_iso_duration(&value(w)?)
-                            .map_err(|e| format!("--by-duration: {e}"))?,
-                ),
-                "--all-topics" => {
-                    all = true;
-                    continue;
-                }
-                "--topic" => {
-                    topics.push(TopicScope::parse(&value(w)?)?);
-                    continue;
-                }
-                t if !t.starts_with("--") => {
-                    topics.push(TopicScope::parse(t)?);
-                    continue;
-                }
-                other => return Err(format!("unknown option {other}")),
-            });
-        }
-        let spec = spec.ok_or("say where to: --to-earliest, --to-latest, --to-offset N, --shift-by N, --to-datetime T or --by-duration D")?;
-        let scope = if all || topics.is_empty() {
-            ResetScope::AllTopics
-        } else {
-            ResetScope::Topics(topics)
-        };
+        let req = ResetRequest::from_palette(words)?;
         self.switch_tab(Tab::Groups);
         self.toast_info(strings::ops_started(&format!(
-            "planning the reset of {group}"
+            "planning the reset of {}",
+            req.group
         )));
         self.ops(OpsRequest::PlanReset {
-            group: group.to_string(),
-            spec,
-            scope,
+            group: req.group,
+            spec: req.spec,
+            scope: req.scope,
         });
         Ok(())
     }

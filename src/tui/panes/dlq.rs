@@ -62,8 +62,8 @@ pub struct RedriveRequest {
     pub plan: Plan,
     /// Records per second at most.
     pub rate: u32,
-    /// What the audit entry records as parameters.
-    pub params: serde_json::Value,
+    /// The filter the records were chosen with, if any.
+    pub filter: Option<String>,
 }
 
 /// The redrive dialog's stage.
@@ -573,20 +573,11 @@ impl DlqState {
             Some(RedriveStage::Preview(plan)) if !plan.items.is_empty() => {
                 let total = plan.items.len();
                 self.in_flight = plan.items.iter().map(|(r, _)| coords(r)).collect();
-                let params = serde_json::json!({
-                    "source": "console",
-                    "filter": self.filter,
-                    "records": plan.items.iter().map(|(r, _)| format!(
-                        "{}[{}]@{}", r.record.topic, r.record.partition, r.record.offset
-                    )).collect::<Vec<_>>(),
-                    "rate": self.rate,
-                    "targets": plan.targets,
-                });
                 self.redrive = Some(RedriveStage::Running { done: 0, total });
                 Some(RedriveRequest {
                     plan,
                     rate: self.rate,
-                    params,
+                    filter: Some(self.filter.clone()).filter(|f| !f.trim().is_empty()),
                 })
             }
             Some(RedriveStage::Running { done, total }) => {
