@@ -53,12 +53,21 @@ impl Publisher for FakePublisher {
     }
 }
 
-/// Settings from an empty config file and no environment.
+/// `s` as a TOML basic string.
+fn toml_string(s: &str) -> String {
+    format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+/// Settings from a config file that only names a data dir of the test's own,
+/// and no environment.
 pub fn settings() -> Settings {
     let dir = std::env::temp_dir().join(format!("eventdeck-tui-test-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
     let path = dir.join("empty.toml");
-    std::fs::write(&path, "").expect("write config");
+    // The data dir is the test's own, not the user's (whose mode may draw a
+    // warning on the screen).
+    let data = toml_string(&dir.join("data").display().to_string());
+    std::fs::write(&path, format!("data_dir = {data}\n")).expect("write config");
     let cli = CliOverrides {
         config: Some(path),
         brokers: Some("127.0.0.1:9092".into()),
