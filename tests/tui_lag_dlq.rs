@@ -863,3 +863,26 @@ fn dead_letters_and_streams_share_one_byte_budget() {
         "the streams hold only {streams_held}"
     );
 }
+
+/// Start-up warnings (here: a password given with -X) stay on the bottom line
+/// while the first errors of a cluster arrive, until a key is pressed.
+#[test]
+fn start_up_warnings_stay_until_a_key_is_pressed() {
+    let mut settings = fixtures::settings();
+    settings.warnings = vec!["-X sasl.password=… on the command line is visible".into()];
+    let mut app = App::new(&fixtures::services_with(settings).0);
+    app.apply_lag(LagUpdate::Failed("cannot reach Kafka".into()));
+    let s = screen(&app, 120, 40);
+    assert!(s.contains("sasl.password=… on the command line"), "{s}");
+    assert!(!s.contains("cannot reach Kafka"), "{s}");
+    // A key: what the user does next is said again.
+    app.press("2");
+    app.apply_lag(LagUpdate::Failed("cannot reach Kafka".into()));
+    app.apply_lag(LagUpdate::Report(
+        LagTracker::default().apply(&poll(0, None)),
+    ));
+    app.apply_lag(LagUpdate::Failed("denied by ACL".into()));
+    let s = screen(&app, 120, 40);
+    assert!(s.contains("denied by ACL"), "{s}");
+    assert!(!s.contains("sasl.password"), "{s}");
+}

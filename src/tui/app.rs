@@ -40,6 +40,8 @@ mod ops;
 
 /// Seconds a toast stays up.
 const TOAST_TICKS: u8 = 6;
+/// Ticks the start-up problems stay unless a key is pressed.
+const STARTUP_TOAST_TICKS: u8 = 15;
 /// Rows the mouse wheel scrolls.
 const WHEEL_ROWS: isize = 3;
 /// The DLQ pane holds at most this fraction (1/N) of the record memory.
@@ -97,6 +99,9 @@ pub struct Toast {
     /// Shown as an error.
     pub error: bool,
     ticks_left: u8,
+    /// Start-up problems: not replaced by other toasts until a key is pressed
+    /// or it times out (they are logged all the same).
+    pinned: bool,
 }
 
 /// A prompt typed in the bottom line.
@@ -250,10 +255,7 @@ impl App {
             .chain(services.settings.warnings.iter().cloned())
             .collect();
         if !problems.is_empty() {
-            for p in &problems {
-                tracing::warn!("{p}");
-            }
-            app.toast_error(problems.join("; "));
+            app.toast_startup(problems.join("; "));
         }
         app
     }
@@ -359,10 +361,14 @@ impl App {
 
     // Toasts quote names and broker errors: sanitized once, here.
     fn toast_info(&mut self, text: impl Into<String>) {
+        if self.toast_pinned() {
+            return;
+        }
         self.toast = Some(Toast {
             text: crate::domain::sanitize_owned(text.into()),
             error: false,
             ticks_left: TOAST_TICKS,
+            pinned: false,
         });
         self.dirty = true;
     }
@@ -370,12 +376,33 @@ impl App {
     fn toast_error(&mut self, text: impl Into<String>) {
         let text = crate::domain::sanitize_owned(text.into());
         tracing::warn!("{text}");
+        if self.toast_pinned() {
+            return;
+        }
         self.toast = Some(Toast {
             text,
             error: true,
             ticks_left: TOAST_TICKS,
+            pinned: false,
         });
         self.dirty = true;
+    }
+
+    /// Start-up problems (config, keys, files others can read): they stay
+    /// until a key is pressed, or for [`STARTUP_TOAST_TICKS`].
+    fn toast_startup(&mut self, text: String) {
+        tracing::warn!("{text}");
+        self.toast = Some(Toast {
+            text: crate::domain::sanitize_owned(text),
+            error: true,
+            ticks_left: STARTUP_TOAST_TICKS,
+            pinned: true,
+        });
+        self.dirty = true;
+    }
+
+    fn toast_pinned(&self) -> bool {
+        self.toast.as_ref().is_some_and(|t| t.pinned)
     }
 
     /// Appends records read from Kafka (already a drained batch).
@@ -432,6 +459,11 @@ impl App {
     }
 
     fn handle_key(&mut self, ev: KeyEvent) {
+        // A key press: what the user does next is said, even over start-up
+        // problems.
+        if let Some(t) = self.toast.as_mut() {
+            t.pinned = false;
+        }
         if ev.kind == KeyEventKind::Release {
             return;
         }
