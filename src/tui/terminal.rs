@@ -2,9 +2,10 @@
 //! mouse capture and bracketed paste on entry; all of it undone by the guard's
 //! `Drop`, by the panic hook (before the report prints) and by [`restore`].
 
+use std::future::Future;
 use std::io::{Stdout, Write, stdout};
-use std::sync::Once;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Once, OnceLock};
 
 use crossterm::event::{
     DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
@@ -25,9 +26,42 @@ static PANICKED: AtomicBool = AtomicBool::new(false);
 /// terminals jump the cursor back to where it was saved, over the error report.
 static ACTIVE: AtomicBool = AtomicBool::new(false);
 
+/// Who panicked first ("the NAME task", or the thread): set by the panic hook
+/// before [`PANICKED`], so whoever sees the flag can name the culprit.
+static PANICKED_IN: OnceLock<String> = OnceLock::new();
+
+tokio::task_local! {
+    /// The name of the background task being polled ([`named_task`]).
+    static TASK_NAME: &'static str;
+}
+
 /// True after a panic anywhere in the process.
 pub fn panicked() -> bool {
     PANICKED.load(Ordering::SeqCst)
+}
+
+/// Where the first panic happened: "the NAME task" for a future run by
+/// [`named_task`], else the thread ("thread 'NAME'"). `None` before any panic.
+pub fn panicked_in() -> Option<&'static str> {
+    PANICKED_IN.get().map(String::as_str)
+}
+
+/// Runs `fut` under `name`: a panic inside it is reported by the panic hook
+/// as "the NAME task" ([`panicked_in`]), whichever path notices it first.
+pub fn named_task<F: Future>(name: &'static str, fut: F) -> impl Future<Output = F::Output> {
+    TASK_NAME.scope(name, fut)
+}
+
+/// The panicking task's or thread's name, as [`panicked_in`] gives it.
+fn panic_origin() -> String {
+    if let Ok(name) = TASK_NAME.try_with(|n| *n) {
+        return format!("the {name} task");
+    }
+    let thread = std::thread::current();
+    match thread.name() {
+        Some(name) => format!("thread '{name}'"),
+        None => format!("thread {:?}", thread.id()),
+    }
 }
 
 /// Refuses to start the console when stdout is not a terminal (a pipe, a
@@ -110,6 +144,7 @@ fn install_panic_hook() {
     ONCE.call_once(|| {
         let previous = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
+            let _ = PANICKED_IN.set(panic_origin());
             PANICKED.store(true, Ordering::SeqCst);
             restore();
             previous(info);
