@@ -22,4 +22,5 @@ pub mod ops;
 pub mod provision;
 pub mod publish;
 pub mod replay;
+pub mod task_name;
 pub mod tui;

@@ -19,7 +19,7 @@ use super::app::App;
 use super::event::{Command, Event, WorkerMsg};
 use super::lag_dlq_workers;
 use super::panes::inject::Route;
-use super::terminal::{TerminalGuard, named_task, panicked, panicked_in};
+use super::terminal::{TerminalGuard, panicked, panicked_in};
 use crate::config::Settings;
 use crate::kafka::consume::{SEND_BATCH, TailEvent, tail};
 use crate::kafka::{StartAt, TailOptions, check_reachable};
@@ -506,7 +506,7 @@ fn spawn_watched<F>(
 where
     F: Future<Output = ()> + Send + 'static,
 {
-    let inner = tokio::spawn(named_task(name, fut));
+    let inner = tokio::spawn(crate::task_name::scope(name, fut));
     let abort = inner.abort_handle();
     tokio::spawn(async move {
         if let Err(e) = inner.await

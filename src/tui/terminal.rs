@@ -2,7 +2,6 @@
 //! mouse capture and bracketed paste on entry; all of it undone by the guard's
 //! `Drop`, by the panic hook (before the report prints) and by [`restore`].
 
-use std::future::Future;
 use std::io::{Stdout, Write, stdout};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Once, OnceLock};
@@ -30,31 +29,21 @@ static ACTIVE: AtomicBool = AtomicBool::new(false);
 /// before [`PANICKED`], so whoever sees the flag can name the culprit.
 static PANICKED_IN: OnceLock<String> = OnceLock::new();
 
-tokio::task_local! {
-    /// The name of the background task being polled ([`named_task`]).
-    static TASK_NAME: &'static str;
-}
-
 /// True after a panic anywhere in the process.
 pub fn panicked() -> bool {
     PANICKED.load(Ordering::SeqCst)
 }
 
-/// Where the first panic happened: "the NAME task" for a future run by
-/// [`named_task`], else the thread ("thread 'NAME'"). `None` before any panic.
+/// Where the first panic happened: "the NAME task" for work run under a
+/// name ([`crate::task_name`]), else the thread ("thread 'NAME'"). `None`
+/// before any panic.
 pub fn panicked_in() -> Option<&'static str> {
     PANICKED_IN.get().map(String::as_str)
 }
 
-/// Runs `fut` under `name`: a panic inside it is reported by the panic hook
-/// as "the NAME task" ([`panicked_in`]), whichever path notices it first.
-pub fn named_task<F: Future>(name: &'static str, fut: F) -> impl Future<Output = F::Output> {
-    TASK_NAME.scope(name, fut)
-}
-
 /// The panicking task's or thread's name, as [`panicked_in`] gives it.
 fn panic_origin() -> String {
-    if let Ok(name) = TASK_NAME.try_with(|n| *n) {
+    if let Some(name) = crate::task_name::current() {
         return format!("the {name} task");
     }
     let thread = std::thread::current();
