@@ -66,8 +66,13 @@ impl GroupConsumer {
         // librdkafka looks for a subscribed topic that did not exist when the
         // group was joined only at its periodic metadata refresh (every 5 min
         // by default): a context topic created after the bridge started (by
-        // the first publish to it) went unread for up to 5 minutes.
-        cfg.set("topic.metadata.refresh.interval.ms", NEW_TOPIC_CHECK_MS);
+        // the first publish to it) went unread for up to 5 minutes. Not on
+        // the embedded broker: the demo creates every topic before its bridge
+        // starts, and the mock cluster's group coordinator left a JoinGroup
+        // unanswered (30 s and more) when a refresh landed inside a join.
+        if !super::embedded::is_embedded(&settings.brokers) {
+            cfg.set("topic.metadata.refresh.interval.ms", NEW_TOPIC_CHECK_MS);
+        }
         for (k, v) in &settings.properties {
             cfg.set(k, v.expose());
         }
