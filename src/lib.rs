@@ -24,4 +24,5 @@ pub mod private;
 pub mod provision;
 pub mod publish;
 pub mod replay;
+pub mod task_name;
 pub mod tui;

@@ -26,6 +26,14 @@ fn main() -> ExitCode {
     if let Err(e) = color_eyre::install() {
         eprintln!("eventdeck: cannot install error hooks: {e}");
     }
+    // rdkafka panics on a header name that is not UTF-8; the reader catches
+    // it and keeps the record, so it is no crash to report.
+    let report = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if !eventdeck::kafka::record::reading_header() {
+            report(info);
+        }
+    }));
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -181,6 +181,60 @@ async fn consumers_read_from_kafka_and_new_event_types_register_on_first_sight()
     handle.shutdown().await.unwrap();
 }
 
+/// Members of `group` while it is Stable (0 otherwise), as Kafka's
+/// ListGroups/DescribeGroups answer a plain librdkafka client.
+fn stable_members(group: &str) -> usize {
+    use rdkafka::consumer::{BaseConsumer, Consumer};
+    let consumer: BaseConsumer = rdkafka::ClientConfig::new()
+        .set("bootstrap.servers", common::bootstrap())
+        .create()
+        .unwrap();
+    consumer
+        .fetch_group_list(Some(group), Duration::from_secs(10))
+        .ok()
+        .and_then(|l| {
+            l.groups()
+                .iter()
+                .find(|g| g.name() == group && g.state() == "Stable")
+                .map(|g| g.members().len())
+        })
+        .unwrap_or(0)
+}
+
+/// A context topic that did not exist when the bridge joined its group (the
+/// first publish of another service creates it) is read too, and soon:
+/// librdkafka alone looks for it again only at its 5-minute metadata refresh.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_topic_created_after_the_bridge_joined_its_group_is_consumed_soon() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = settings(dir.path(), &tag());
+    // One of its topics exists, so the bridge joins its group with that one.
+    common::create_topic(&s.topics.resolve("evolution"), 1).await;
+    let bus = Bus::new(1024);
+    let (h, seen) = recorder("late-topic", Filter::any().context("testing"));
+    bus.subscribe(h);
+    let cfg = config(&s, dir.path(), "a");
+    let group = cfg.consumer_group.clone();
+    let handle = bridge::start(&s, cfg, bus).await.unwrap();
+    wait_until(
+        Duration::from_secs(60),
+        "the bridge to join its group",
+        || stable_members(&group) == 1,
+    )
+    .await;
+
+    let env = Envelope::new("testing", "LateTopic", "suite-9", json!({"n": 1}));
+    external(&s, &env, &[]).await;
+    wait_until(
+        Duration::from_secs(30),
+        "the handler to see the event on the topic created after the join",
+        || seen.len() == 1,
+    )
+    .await;
+    assert_eq!(seen.events(), vec![env]);
+    handle.shutdown().await.unwrap();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_four_cross_context_flows_link_correlation_causation_and_traceparent() {
     let dir = tempfile::tempdir().unwrap();

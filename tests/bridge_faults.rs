@@ -260,9 +260,15 @@ fn eventdeck(dir: &std::path::Path, brokers: &str, args: &[&str]) -> Child {
         .env("XDG_CONFIG_HOME", dir.join("xdg-config"))
         .env("XDG_DATA_HOME", dir.join("xdg-data"))
         .env("HOME", dir)
+        // The same group for both runs of a test (one data dir), another for
+        // every test run: it was the length of the temp dir's path, the same
+        // for every run, so runs side by side on one cluster shared a group.
         .env(
             "KAFKA_CONSUMER_GROUP",
-            format!("kill9-{}", dir.display().to_string().len()),
+            format!(
+                "kill9-{}",
+                dir.file_name().unwrap_or_default().to_string_lossy()
+            ),
         )
         .env_remove("KAFKA_BOOTSTRAP_SERVERS")
         .env_remove("EVENTDECK_PROFILE")

@@ -218,6 +218,71 @@ fn tail_pretty_shows_hostile_keys_headers_and_values_visibly_and_json_exactly() 
     );
 }
 
+/// Any producer can write a header whose *name* is not UTF-8 (kcat here).
+/// rdkafka 0.39 panics reading one; `tail` used to crash on it (exit 134).
+/// Now the record is printed, the header named `\u{fffd}` with no value,
+/// the headers around it intact, and no crash report.
+#[test]
+fn a_header_name_that_is_not_utf8_neither_crashes_tail_nor_hides_the_record() {
+    let sandbox = Sandbox::new();
+    let topic = unique_topic("bad-header-name");
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    rt.block_on(create_topic(&topic, 1));
+    produce(
+        &topic,
+        b"k1",
+        br#"{"n":1}"#,
+        &[(b"before", b"1"), (b"\xff\xfename", b"v"), (b"after", b"2")],
+    );
+    produce(&topic, b"k2", br#"{"n":2}"#, &[]);
+    let kcat_saw = kcat(&[
+        "-C",
+        "-t",
+        &topic,
+        "-o",
+        "beginning",
+        "-e",
+        "-q",
+        "-f",
+        "%h\n",
+    ])
+    .stdout;
+    assert!(
+        kcat_saw.starts_with(b"before=1,\xff\xfename=v,after=2\n"),
+        "kcat reads the header back: {}",
+        String::from_utf8_lossy(&kcat_saw)
+    );
+
+    let out = eventdeck_ok(
+        &sandbox,
+        &[
+            "tail",
+            &topic,
+            "--from",
+            "beginning",
+            "-e",
+            "--format",
+            "json",
+        ],
+    );
+    assert!(!stderr(&out).contains("panicked"), "{}", stderr(&out));
+    let lines: Vec<Value> = stdout(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON line"))
+        .collect();
+    assert_eq!(lines.len(), 2, "{}", stdout(&out));
+    assert_eq!(lines[0]["value"], serde_json::json!({"n": 1}));
+    assert_eq!(
+        lines[0]["headers"],
+        serde_json::json!({"before": "1", "\u{fffd}": null, "after": "2"})
+    );
+    assert_eq!(lines[1]["value"], serde_json::json!({"n": 2}));
+
+    let out = eventdeck_ok(&sandbox, &["tail", &topic, "--from", "beginning", "-e"]);
+    assert!(!stderr(&out).contains("panicked"), "{}", stderr(&out));
+    assert_eq!(stdout(&out).lines().count(), 2, "{}", stdout(&out));
+}
+
 #[test]
 fn groups_list_describe_lag_and_audit_show_hostile_ids_visibly() {
     let sandbox = Sandbox::new();

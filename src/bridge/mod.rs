@@ -1044,7 +1044,7 @@ mod tests {
     use super::*;
     use crate::bus::{Filter, handler_fn};
     use crate::config::CliOverrides;
-    use rdkafka::mocking::MockCluster;
+    use crate::kafka::embedded::EmbeddedBroker;
     use serde_json::json;
 
     fn settings(brokers: &str, dir: &std::path::Path) -> Settings {
@@ -1068,9 +1068,9 @@ mod tests {
     /// producing work.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn runs_on_the_mock_cluster_without_admin_apis() {
-        let mock = MockCluster::new(3).unwrap();
+        let mock = EmbeddedBroker::start(3, &[]).unwrap();
         let dir = tempfile::tempdir().unwrap();
-        let s = settings(&mock.bootstrap_servers(), dir.path());
+        let s = settings(mock.bootstrap_servers(), dir.path());
 
         let bus_b = Bus::new(64);
         let seen = Arc::new(Mutex::new(Vec::new()));

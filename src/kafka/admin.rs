@@ -164,7 +164,7 @@ fn options() -> AdminOptions {
 async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, KafkaError> + Send + 'static,
 ) -> Result<T, KafkaError> {
-    tokio::task::spawn_blocking(f)
+    crate::task_name::spawn_blocking(f)
         .await
         .map_err(|e| KafkaError::Invalid(format!("a background Kafka task failed: {e}")))?
 }

@@ -420,7 +420,7 @@ pub async fn check_reachable(
     let cfg = client_config(settings);
     let brokers = settings.brokers.clone();
     let topic = topic.map(str::to_string);
-    tokio::task::spawn_blocking(move || fetch_metadata(&cfg, &brokers, topic.as_deref()))
+    crate::task_name::spawn_blocking(move || fetch_metadata(&cfg, &brokers, topic.as_deref()))
         .await
         .map_err(|e| KafkaError::Unreachable {
             brokers: settings.brokers.clone(),

@@ -107,7 +107,7 @@ pub async fn tail(
     tx: mpsc::Sender<TailEvent>,
 ) -> Result<TailEnd, KafkaError> {
     let settings = settings.clone();
-    tokio::task::spawn_blocking(move || tail_blocking(&settings, &opts, tx))
+    crate::task_name::spawn_blocking(move || tail_blocking(&settings, &opts, tx))
         .await
         .map_err(|e| KafkaError::Delivery {
             topic: String::new(),

@@ -42,6 +42,11 @@ impl ConsumerContext for RebalanceCounter {
     }
 }
 
+/// How often the group consumer asks for its topics' metadata, and so how
+/// long a subscribed topic created after the group was joined waits at most
+/// before it is assigned and read (`-X topic.metadata.refresh.interval.ms`).
+pub const NEW_TOPIC_CHECK_MS: &str = "5000";
+
 /// A consumer-group member.
 pub struct GroupConsumer {
     inner: StreamConsumer<RebalanceCounter>,
@@ -58,6 +63,16 @@ impl GroupConsumer {
         cfg.set("auto.offset.reset", "earliest");
         // Missing topics auto-create on first produce; do not fail the subscription.
         cfg.set("allow.auto.create.topics", "true");
+        // librdkafka looks for a subscribed topic that did not exist when the
+        // group was joined only at its periodic metadata refresh (every 5 min
+        // by default): a context topic created after the bridge started (by
+        // the first publish to it) went unread for up to 5 minutes. Not on
+        // the embedded broker: the demo creates every topic before its bridge
+        // starts, and the mock cluster's group coordinator left a JoinGroup
+        // unanswered (30 s and more) when a refresh landed inside a join.
+        if !super::embedded::is_embedded(&settings.brokers) {
+            cfg.set("topic.metadata.refresh.interval.ms", NEW_TOPIC_CHECK_MS);
+        }
         for (k, v) in &settings.properties {
             cfg.set(k, v.expose());
         }

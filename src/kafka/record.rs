@@ -1,6 +1,9 @@
 //! An owned copy of a consumed Kafka record, detached from librdkafka's buffers so
 //! it can cross channels to the UI and the headless commands.
 
+use std::cell::Cell;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
 use chrono::{DateTime, SecondsFormat, TimeZone, Utc};
 use rdkafka::Message;
 use rdkafka::message::Headers as _;
@@ -32,6 +35,37 @@ pub struct ConsumedRecord {
 /// Room reserved for header values (our envelope's eight come to ~230 bytes).
 const HEADER_BYTES_GUESS: usize = 256;
 
+/// The name a header gets when its name is not UTF-8: rdkafka 0.39 cannot
+/// give such a name (or its value) to safe code, it panics instead
+/// (`BorrowedHeaders::try_get` unwraps `CStr::to_str`). The replacement
+/// character, as for any text that is not UTF-8; the value is unknown (null).
+pub const UNREADABLE_HEADER_NAME: &str = "\u{fffd}";
+
+thread_local! {
+    /// True while this thread reads a header under `catch_unwind`.
+    static READING_HEADER: Cell<bool> = const { Cell::new(false) };
+}
+
+/// True on a thread that is reading a record's header: a panic there is
+/// rdkafka's on a header name that is not UTF-8, caught and turned into an
+/// [`UNREADABLE_HEADER_NAME`] header. Panic hooks stay silent for it (no
+/// crash report, the console does not end).
+pub fn reading_header() -> bool {
+    READING_HEADER.with(Cell::get)
+}
+
+/// Header `idx`, or `Err` when rdkafka panicked reading it (a name that is
+/// not UTF-8).
+fn read_header<H: rdkafka::message::Headers>(
+    hs: &H,
+    idx: usize,
+) -> Result<Option<rdkafka::message::Header<'_, &[u8]>>, ()> {
+    READING_HEADER.with(|r| r.set(true));
+    let header = catch_unwind(AssertUnwindSafe(|| hs.try_get(idx)));
+    READING_HEADER.with(|r| r.set(false));
+    header.map_err(|_| ())
+}
+
 impl ConsumedRecord {
     /// Copies what we need out of a borrowed rdkafka message.
     pub(crate) fn from_message<M: Message>(m: &M) -> Self {
@@ -39,9 +73,23 @@ impl ConsumedRecord {
             .headers()
             .map(|hs| {
                 // One pass: each header read costs a call into librdkafka.
-                let mut headers = Headers::with_capacity(hs.count(), HEADER_BYTES_GUESS);
-                for h in hs.iter() {
-                    headers.push(h.key, h.value);
+                let count = hs.count();
+                let mut headers = Headers::with_capacity(count, HEADER_BYTES_GUESS);
+                for idx in 0..count {
+                    match read_header(hs, idx) {
+                        Ok(Some(h)) => headers.push(h.key, h.value),
+                        Ok(None) => break,
+                        Err(()) => {
+                            tracing::warn!(
+                                topic = m.topic(),
+                                partition = m.partition(),
+                                offset = m.offset(),
+                                header = idx,
+                                "a header name is not UTF-8; shown as {UNREADABLE_HEADER_NAME} without its value"
+                            );
+                            headers.push(UNREADABLE_HEADER_NAME, None);
+                        }
+                    }
                 }
                 headers
             })

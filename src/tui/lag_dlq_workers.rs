@@ -61,7 +61,7 @@ pub async fn poll_once(
     let s = settings.clone();
     let k = known.to_vec();
     let mut p = std::mem::take(poller);
-    let res = tokio::task::spawn_blocking(move || {
+    let res = crate::task_name::spawn_blocking(move || {
         let poll = p.poll(&s, &[], &k);
         (poll, p)
     })
@@ -85,7 +85,7 @@ pub async fn dlq_reader(settings: Settings, tx: mpsc::Sender<WorkerMsg>) {
     let mut reading: BTreeSet<String> = BTreeSet::new();
     loop {
         let s = settings.clone();
-        match tokio::task::spawn_blocking(move || all_partitions(&s)).await {
+        match crate::task_name::spawn_blocking(move || all_partitions(&s)).await {
             Ok(Ok(parts)) => {
                 let found: BTreeSet<String> = parts
                     .into_iter()

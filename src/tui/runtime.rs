@@ -19,7 +19,7 @@ use super::app::App;
 use super::event::{Command, Event, WorkerMsg};
 use super::lag_dlq_workers;
 use super::panes::inject::Route;
-use super::terminal::{TerminalGuard, panicked};
+use super::terminal::{TerminalGuard, panicked, panicked_in};
 use crate::config::Settings;
 use crate::kafka::consume::{SEND_BATCH, TailEvent, tail};
 use crate::kafka::{StartAt, TailOptions, check_reachable};
@@ -387,11 +387,14 @@ pub async fn run(services: AppServices) -> Result<()> {
     // terminal is handed back.
     drop(input);
     drop(guard);
+    // A panic is named by the panic hook itself, so the error says which task
+    // panicked whether the loop saw the hook's flag or the task's end first.
+    if panicked() {
+        let who = panicked_in().unwrap_or("a background task");
+        return Err(eyre!("{who} panicked (see the report above)"));
+    }
     if let Some(e) = app.fatal() {
         return Err(eyre!("{e}"));
-    }
-    if panicked() {
-        return Err(eyre!("a background task panicked (see the report above)"));
     }
     result
 }
@@ -534,7 +537,7 @@ fn spawn_watched<F>(
 where
     F: Future<Output = ()> + Send + 'static,
 {
-    let inner = tokio::spawn(fut);
+    let inner = tokio::spawn(crate::task_name::scope(name, fut));
     let abort = inner.abort_handle();
     tokio::spawn(async move {
         if let Err(e) = inner.await

@@ -3,8 +3,8 @@
 //! `Drop`, by the panic hook (before the report prints) and by [`restore`].
 
 use std::io::{Stdout, Write, stdout};
-use std::sync::Once;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Once, OnceLock};
 
 use crossterm::event::{
     DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
@@ -25,9 +25,32 @@ static PANICKED: AtomicBool = AtomicBool::new(false);
 /// terminals jump the cursor back to where it was saved, over the error report.
 static ACTIVE: AtomicBool = AtomicBool::new(false);
 
+/// Who panicked first ("the NAME task", or the thread): set by the panic hook
+/// before [`PANICKED`], so whoever sees the flag can name the culprit.
+static PANICKED_IN: OnceLock<String> = OnceLock::new();
+
 /// True after a panic anywhere in the process.
 pub fn panicked() -> bool {
     PANICKED.load(Ordering::SeqCst)
+}
+
+/// Where the first panic happened: "the NAME task" for work run under a
+/// name ([`crate::task_name`]), else the thread ("thread 'NAME'"). `None`
+/// before any panic.
+pub fn panicked_in() -> Option<&'static str> {
+    PANICKED_IN.get().map(String::as_str)
+}
+
+/// The panicking task's or thread's name, as [`panicked_in`] gives it.
+fn panic_origin() -> String {
+    if let Some(name) = crate::task_name::current() {
+        return format!("the {name} task");
+    }
+    let thread = std::thread::current();
+    match thread.name() {
+        Some(name) => format!("thread '{name}'"),
+        None => format!("thread {:?}", thread.id()),
+    }
 }
 
 /// Refuses to start the console when stdout is not a terminal (a pipe, a
@@ -110,6 +133,12 @@ fn install_panic_hook() {
     ONCE.call_once(|| {
         let previous = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
+            // rdkafka's panic on a header name that is not UTF-8, caught
+            // where the record is read: not a crash.
+            if crate::kafka::record::reading_header() {
+                return;
+            }
+            let _ = PANICKED_IN.set(panic_origin());
             PANICKED.store(true, Ordering::SeqCst);
             restore();
             previous(info);

@@ -214,8 +214,11 @@ pub fn cluster_state() -> Option<PathBuf> {
     std::env::var_os("EVENTDECK_KAFKA_STATE").map(PathBuf::from)
 }
 
-/// Kills broker `n` of the test cluster; starts it again when dropped, so a
-/// failing test still leaves the cluster whole.
+/// Kills broker `n` of the test cluster. When dropped, starts it again (if
+/// the test did not) and waits until the cluster is settled
+/// ([`crate::common::settle_cluster`]), so the tests after it, even after a
+/// failing one, meet all brokers up, every partition led by its preferred
+/// replica with a full ISR, and coordinators that answer.
 pub struct KilledBroker {
     n: u32,
     restarted: bool,
@@ -244,10 +247,27 @@ impl KilledBroker {
 
 impl Drop for KilledBroker {
     fn drop(&mut self) {
-        if !self.restarted {
-            let _ = std::panic::catch_unwind(|| {
-                scripts_kafka(cluster_state().as_deref(), &["start", &self.n.to_string()])
-            });
+        let n = self.n.to_string();
+        let restarted = self.restarted;
+        let settle = move || {
+            if !restarted {
+                scripts_kafka(cluster_state().as_deref(), &["start", &n]);
+            }
+            crate::common::settle_cluster();
+        };
+        if std::thread::panicking() {
+            // The test failed already: a second panic would abort; say it instead.
+            if let Err(e) = std::panic::catch_unwind(settle) {
+                let why = e
+                    .downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
+                    .unwrap_or_default();
+                eprintln!("the cluster was left unsettled after a failed fault test: {why}");
+            }
+        } else {
+            // A cluster that does not settle fails the test.
+            settle();
         }
     }
 }

@@ -310,3 +310,105 @@ pub async fn wait_committed_to_end(group: &str, topic: &str, timeout: Duration) 
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
+
+/// What keeps the test cluster from being settled, per the metadata of every
+/// topic: brokers missing (one is expected per bootstrap address), partitions
+/// without a leader, with a shrunk ISR, or led by another replica than their
+/// preferred one (the first of their replicas). Empty when settled.
+pub fn cluster_unsettled() -> Vec<String> {
+    use rdkafka::consumer::{BaseConsumer, Consumer};
+    let consumer: BaseConsumer = match ClientConfig::new()
+        .set("bootstrap.servers", bootstrap())
+        .create()
+    {
+        Ok(c) => c,
+        Err(e) => return vec![format!("no client: {e}")],
+    };
+    let md = match consumer.fetch_metadata(None, Duration::from_secs(10)) {
+        Ok(md) => md,
+        Err(e) => return vec![format!("no metadata: {e}")],
+    };
+    let mut problems = Vec::new();
+    let expected = bootstrap().split(',').count();
+    if md.brokers().len() < expected {
+        let ids: Vec<i32> = md.brokers().iter().map(|b| b.id()).collect();
+        problems.push(format!("brokers {ids:?}, expected {expected}"));
+    }
+    for t in md.topics() {
+        for p in t.partitions() {
+            let at = format!("{}/{}", t.name(), p.id());
+            let replicas = p.replicas();
+            if p.leader() < 0 {
+                problems.push(format!("{at}: no leader"));
+            } else if p.isr().len() < replicas.len() {
+                problems.push(format!("{at}: ISR {:?} of replicas {replicas:?}", p.isr()));
+            } else if replicas.first().is_some_and(|&r| r != p.leader()) {
+                problems.push(format!(
+                    "{at}: led by {}, preferred {replicas:?}",
+                    p.leader()
+                ));
+            }
+        }
+    }
+    problems
+}
+
+/// Waits (3 min at most) until the test cluster is settled again after a
+/// broker was stopped and started: every broker up, every partition of every
+/// topic with a leader and its full ISR, led by its preferred replica, and the
+/// group coordinators answering. Leadership is moved back to the preferred
+/// replicas at once (Kafka's own `kafka-leader-election --election-type
+/// PREFERRED`) rather than by the controller's imbalance check minutes later,
+/// in the middle of whatever test runs then: coordinators moving under a test's
+/// consumer group made later tests flaky.
+pub fn settle_cluster() {
+    use rdkafka::consumer::{BaseConsumer, Consumer};
+    const CAP: Duration = Duration::from_secs(180);
+    let start = std::time::Instant::now();
+    let mut last_election: Option<std::time::Instant> = None;
+    loop {
+        let problems = cluster_unsettled();
+        if problems.is_empty() {
+            break;
+        }
+        assert!(
+            start.elapsed() < CAP,
+            "the cluster did not settle within {CAP:?}: {}",
+            problems.join("; ")
+        );
+        let only_leaders = problems.iter().all(|p| p.contains("preferred"));
+        if only_leaders && last_election.is_none_or(|t| t.elapsed() > Duration::from_secs(5)) {
+            last_election = Some(std::time::Instant::now());
+            // Non-zero while a partition's preferred replica is not yet in
+            // its ISR: the metadata says so next time round.
+            let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/kafka");
+            let _ = Command::new(script)
+                .args([
+                    "tool",
+                    "leader-election",
+                    "--bootstrap-server",
+                    &bootstrap(),
+                ])
+                .args(["--election-type", "PREFERRED", "--all-topic-partitions"])
+                .stdin(Stdio::null())
+                .output();
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    // Coordinators load their share of __consumer_offsets after a move; a
+    // ListGroups to every broker fails while one is still loading.
+    let consumer: BaseConsumer = ClientConfig::new()
+        .set("bootstrap.servers", bootstrap())
+        .create()
+        .expect("client");
+    loop {
+        match consumer.fetch_group_list(None, Duration::from_secs(10)) {
+            Ok(_) => return,
+            Err(e) => assert!(
+                start.elapsed() < CAP,
+                "the group coordinators did not answer within {CAP:?}: {e}"
+            ),
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    }
+}
