@@ -429,10 +429,9 @@ pub fn verify_text(text: &str) -> Verdict {
         }
         if link.prev.as_deref() != Some(last_hash.as_str()) {
             let next_prev = links.get(i + 1).and_then(|l| l.as_ref()?.prev.as_deref());
-            verdict.broken = if seq > last_seq + 1 {
-                let k = seq - last_seq - 1;
-                brk(BreakKind::Removed, format!("{k} line(s) missing before it"))
-            } else if next_prev == Some(last_hash.as_str()) {
+            // An inserted line is the one its neighbours skip: checked
+            // before the seq, since a copied line brings its own.
+            verdict.broken = if next_prev == Some(last_hash.as_str()) {
                 brk(
                     BreakKind::Inserted,
                     "the next line follows the one before it".into(),
@@ -443,6 +442,9 @@ pub fn verify_text(text: &str) -> Verdict {
                     kind: BreakKind::Inserted,
                     detail: "the line after it follows the one before it".into(),
                 })
+            } else if seq > last_seq + 1 {
+                let k = seq - last_seq - 1;
+                brk(BreakKind::Removed, format!("{k} line(s) missing before it"))
             } else {
                 brk(
                     BreakKind::Changed,
@@ -625,7 +627,12 @@ mod tests {
 
     #[test]
     fn an_inserted_line_is_caught_at_its_line() {
-        // A copy of another line.
+        // A copy of a later line.
+        let (_d, s, mut lines) = chained_log(5);
+        let copy = lines[3].clone();
+        lines.insert(2, copy);
+        assert_eq!(broken_at(&rewrite(&s, &lines)), (3, BreakKind::Inserted));
+        // A copy of the genesis line.
         let (_d, s, mut lines) = chained_log(5);
         let copy = lines[0].clone();
         lines.insert(2, copy);

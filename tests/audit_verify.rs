@@ -86,9 +86,9 @@ fn audit_verify_names_the_edited_deleted_or_inserted_line() {
     assert_eq!(code, Some(1), "{out}");
     assert!(out.starts_with("✗ line 4: removed"), "{out}");
 
-    // Inserted: a copy of line 1 between lines 3 and 4.
+    // Inserted: a copy of line 2 between lines 3 and 4.
     let mut inserted: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
-    inserted.insert(3, lines[0].to_string());
+    inserted.insert(3, lines[1].to_string());
     write(&inserted);
     let (code, out) = verify(&sandbox, &[]);
     assert_eq!(code, Some(1), "{out}");
