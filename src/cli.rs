@@ -103,6 +103,10 @@ pub struct AuditArgs {
     /// Print JSON (an array of entries) instead of a table.
     #[arg(long)]
     pub json: bool,
+    /// Check the log's hash chain: report the first line that was changed,
+    /// removed or inserted, and exit 1 when there is one.
+    #[arg(long)]
+    pub verify: bool,
 }
 
 /// `eventdeck topics ...`.

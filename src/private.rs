@@ -41,6 +41,14 @@ pub fn open_append(path: &Path) -> io::Result<File> {
     Ok(f)
 }
 
+/// Opens `path` for reading and appending, creating it 0600 (and narrowing
+/// it, as [`open_append`]).
+pub fn open_read_append(path: &Path) -> io::Result<File> {
+    let f = options().create(true).read(true).append(true).open(path)?;
+    narrow(&f)?;
+    Ok(f)
+}
+
 /// Creates `path` 0600, truncating it if it exists.
 pub fn create(path: &Path) -> io::Result<File> {
     let f = options()

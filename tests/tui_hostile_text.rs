@@ -240,6 +240,7 @@ fn audit_shows_a_hostile_group_id_visibly() {
             action: "groups.delete".into(),
             params: serde_json::json!({ "group": format!("grp-{HOSTILE}") }),
             outcome: serde_json::json!(format!("failed: grp-{HOSTILE}")),
+            chain: None,
         }])),
     );
     assert_visible(&app, &["failed: grp-·["]);

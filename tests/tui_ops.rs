@@ -560,6 +560,7 @@ fn entry(
         action: action.into(),
         params,
         outcome,
+        chain: None,
     }
 }
 
@@ -773,6 +774,54 @@ fn mouse_selects_and_opens_topics_and_the_wheel_moves_the_cursor() {
     assert_eq!(
         ops_requests(&mut app),
         vec![OpsRequest::DescribeTopic("debate.events".into())]
+    );
+}
+
+#[test]
+fn audit_title_marks_the_chain_intact_then_names_the_edited_line_on_reload() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut settings = eventdeck::config::Settings::load_with_env(
+        &eventdeck::config::CliOverrides {
+            config: Some("/dev/null".into()),
+            ..Default::default()
+        },
+        &|_| None,
+    )
+    .expect("settings");
+    settings.data_dir = dir.path().to_path_buf();
+    for i in 0..3 {
+        eventdeck::audit::record(
+            &settings,
+            eventdeck::audit::Source::Console,
+            "topics.create",
+            json!({"topic": format!("t-{i}")}),
+            json!("ok"),
+        )
+        .expect("record");
+    }
+    let mut app = app();
+    app.press("8");
+    assert_eq!(ops_requests(&mut app), vec![OpsRequest::ReadAudit]);
+    reply(
+        &mut app,
+        OpsReply::Audit(eventdeck::audit::read(&settings).map_err(|e| e.to_string())),
+    );
+    let text = screen(&app, 120, 40);
+    assert!(
+        text.contains("Audit log (3, newest first) · chain ✓"),
+        "{text}"
+    );
+    let path = eventdeck::audit::path(&settings);
+    let log = std::fs::read_to_string(&path).expect("log");
+    std::fs::write(&path, log.replacen("t-1", "t-7", 1)).expect("edit");
+    reply(
+        &mut app,
+        OpsReply::Audit(eventdeck::audit::read(&settings).map_err(|e| e.to_string())),
+    );
+    let text = screen(&app, 120, 40);
+    assert!(
+        text.contains("Audit log (3, newest first) · chain ✗ line 2"),
+        "{text}"
     );
 }
 

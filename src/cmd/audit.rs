@@ -1,6 +1,8 @@
-//! `eventdeck audit`: the audit log read back, as a table or JSON.
+//! `eventdeck audit`: the audit log read back, as a table or JSON, or its
+//! hash chain checked (`--verify`).
 
 use std::io::Write;
+use std::process::ExitCode;
 
 use color_eyre::eyre::Result;
 
@@ -10,19 +12,63 @@ use crate::cli::AuditArgs;
 use crate::config::Settings;
 
 /// Runs `eventdeck audit`.
-pub fn run(settings: &Settings, args: &AuditArgs) -> Result<()> {
+pub fn run(settings: &Settings, args: &AuditArgs) -> Result<ExitCode> {
+    if args.verify {
+        return verify(settings, args.json);
+    }
     let entries = audit::read(settings)?;
     let mut out = std::io::stdout().lock();
     if args.json {
         crate::domain::text::write_json(&mut out, &entries, true)?;
         writeln!(out)?;
-        return Ok(());
+        return Ok(ExitCode::SUCCESS);
     }
     write_table(&mut out, &entries)?;
     if entries.is_empty() {
         eprintln!("no audit entries in {}", audit::path(settings).display());
     }
-    Ok(())
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `eventdeck audit --verify`: one line, exit 1 when the chain is broken.
+fn verify(settings: &Settings, json: bool) -> Result<ExitCode> {
+    let verdict = audit::verify(settings)?;
+    let mut out = std::io::stdout().lock();
+    if json {
+        crate::domain::text::write_json(&mut out, &verdict, true)?;
+        writeln!(out)?;
+    } else {
+        put_line(&mut out, &verdict_line(&verdict))?;
+    }
+    Ok(if verdict.intact() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+/// The verdict in one line.
+pub(crate) fn verdict_line(v: &audit::Verdict) -> String {
+    let n = v.lines;
+    match (&v.broken, v.chained_from) {
+        (Some(b), _) => format!(
+            "✗ line {}: {} ({}); lines before it are intact",
+            b.line,
+            match b.kind {
+                audit::BreakKind::Changed => "changed",
+                audit::BreakKind::Removed => "removed",
+                audit::BreakKind::Inserted => "inserted",
+            },
+            b.detail
+        ),
+        (None, None) if n > 0 => {
+            format!("✓ {n} lines, none chained yet (written before the chain)")
+        }
+        (None, Some(from)) if from > 1 => format!(
+            "✓ {n} lines, chain intact from line {from} (lines before it predate the chain)"
+        ),
+        (None, _) => format!("✓ {n} lines, chain intact"),
+    }
 }
 
 /// One line per entry: time, who, where, what, how it went.

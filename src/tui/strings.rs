@@ -719,9 +719,18 @@ pub fn group_summary(state: &str, members: usize, protocol: &str) -> String {
     format!("state {state} · {members} member(s) · protocol {protocol}")
 }
 
-/// Audit title.
-pub fn audit_title(n: usize) -> String {
-    format!(" Audit log ({n}, newest first) ")
+/// Audit title, with the hash chain's mark: ✓ intact, ✗ and the first
+/// broken line, nothing while no line is chained.
+pub fn audit_title(n: usize, chain: Option<&crate::audit::Verdict>) -> String {
+    let mark = match chain {
+        Some(v) => match &v.broken {
+            Some(b) => format!(" · chain ✗ line {}", b.line),
+            None if v.chained_from.is_some() => " · chain ✓".to_string(),
+            None => String::new(),
+        },
+        None => String::new(),
+    };
+    format!(" Audit log ({n}, newest first){mark} ")
 }
 
 /// Typed confirmation: the instruction.

@@ -1,5 +1,6 @@
 //! The Audit view: the audit log (time, user, principal, action, parameters,
-//! outcome), newest first, re-read whenever the console makes a mutation.
+//! outcome), newest first, re-read whenever the console makes a mutation;
+//! its title marks the log's hash chain ✓ or ✗.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -8,7 +9,7 @@ use ratatui::widgets::Paragraph;
 
 use super::opsview::{ListView, Note, TextView, frame_block, with_note};
 use super::{Pane, View};
-use crate::audit::AuditEntry;
+use crate::audit::{AuditEntry, Verdict};
 use crate::tui::fit::Col;
 use crate::tui::keymap::Mode;
 use crate::tui::strings;
@@ -25,6 +26,8 @@ pub struct AuditState {
     entries: Vec<AuditEntry>,
     /// The entry opened with Enter: every field, parameters in full.
     open: Option<TextView>,
+    /// The hash chain's verdict as of the last read.
+    chain: Option<Verdict>,
 }
 
 /// The pane.
@@ -37,6 +40,7 @@ impl AuditState {
     pub fn set_entries(&mut self, result: Result<Vec<AuditEntry>, String>) {
         match result {
             Ok(mut entries) => {
+                self.chain = entries.last().and_then(|e| e.chain.clone());
                 entries.reverse();
                 let rows: Vec<Vec<String>> = entries.iter().map(row).collect();
                 self.narrow.set_rows(
@@ -59,6 +63,11 @@ impl AuditState {
     /// Entries shown.
     pub fn len(&self) -> usize {
         self.list.rows().len()
+    }
+
+    /// The hash chain's verdict as of the last read.
+    pub fn chain(&self) -> Option<&Verdict> {
+        self.chain.as_ref()
     }
 
     /// True with no entries.
@@ -188,7 +197,12 @@ impl Pane for AuditState {
             v.render(frame, inner);
             return;
         }
-        let inner = frame_block(frame, area, strings::audit_title(self.len()), t);
+        let inner = frame_block(
+            frame,
+            area,
+            strings::audit_title(self.len(), self.chain.as_ref()),
+            t,
+        );
         let body = with_note(frame, inner, &self.note, t);
         if self.list.rows().is_empty() {
             if self.note == Note::Ready {
