@@ -238,6 +238,9 @@ pub struct Settings {
     /// False when no broker was named anywhere (flag, environment, profile)
     /// and `brokers` is the default guess.
     pub brokers_configured: bool,
+    /// What the brokers can do: a Kafka cluster's by default; whoever starts
+    /// an embedded broker and points `brokers` at it sets its caps here.
+    pub caps: crate::kafka::BrokerCaps,
     /// `client.id`.
     pub client_id: String,
     /// The consumer group of the bridge.
@@ -436,6 +439,7 @@ impl Settings {
             profile: profile_name.unwrap_or_else(|| "default".into()),
             brokers_configured: brokers.is_some(),
             brokers: brokers.unwrap_or_else(|| DEFAULT_BROKERS.into()),
+            caps: crate::kafka::BrokerCaps::KAFKA,
             client_id: env(env::CLIENT_ID)
                 .or(profile.client_id)
                 .unwrap_or_else(|| DEFAULT_CLIENT_ID.into()),

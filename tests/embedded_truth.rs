@@ -25,7 +25,7 @@ fn settings_for(broker: &EmbeddedBroker) -> Settings {
         &|_| None,
     )
     .expect("settings");
-    settings.brokers = broker.bootstrap_servers().to_string();
+    broker.connect(&mut settings);
     settings
 }
 

@@ -19,7 +19,7 @@ use eventdeck::tui::App;
 use eventdeck::tui::app::Tab;
 use eventdeck::tui::event::{Command, WorkerMsg};
 use eventdeck::tui::keymap::Mode;
-use eventdeck::tui::ops_workers::{OpsReply, OpsRequest, TopicView};
+use eventdeck::tui::ops_workers::{NoConfigs, OpsReply, OpsRequest, TopicView};
 use fixtures::{app, screen, services_with, settings, snap};
 use serde_json::json;
 
@@ -76,16 +76,22 @@ fn config(name: &str, value: &str, source: &str) -> ConfigValue {
 }
 
 fn topics_app() -> App {
-    let mut app = app();
+    topics_app_over(app())
+}
+
+fn topics_app_over(mut app: App) -> App {
     app.press("6");
     assert_eq!(app.tab(), Tab::Topics);
-    assert_eq!(
-        ops_requests(&mut app),
-        vec![OpsRequest::ProbeAdmin, OpsRequest::ListTopics]
-    );
-    reply(&mut app, OpsReply::AdminApis(true));
+    assert_eq!(ops_requests(&mut app), vec![OpsRequest::ListTopics]);
     reply(&mut app, OpsReply::Topics(Ok(topics())));
     app
+}
+
+/// An app over a broker without admin APIs (the embedded broker's caps).
+fn no_admin_app() -> App {
+    let mut s = settings();
+    s.caps = eventdeck::kafka::BrokerCaps::EMBEDDED;
+    App::new(&services_with(s).0)
 }
 
 fn describe_orders(app: &mut App) {
@@ -501,22 +507,38 @@ fn delete_group_asks_for_its_name() {
 
 #[test]
 fn a_broker_without_admin_apis_is_named_plainly_once() {
-    let mut app = groups_app();
-    reply(
-        &mut app,
-        OpsReply::Groups(Err("listing groups: Broker: Unsupported version".into())),
-    );
+    let mut app = no_admin_app();
+    app.press("7");
+    assert!(ops_requests(&mut app).is_empty(), "nothing asked");
     let text = screen(&app, 120, 40);
     assert!(text.contains("no admin APIs"), "{text}");
-    assert!(!text.contains("Unsupported version"), "{text}");
     app.press("r");
     assert!(ops_requests(&mut app).is_empty(), "no retry spam");
 }
 
 #[test]
+fn an_unsupported_answer_from_a_broker_with_admin_apis_is_a_plain_failure() {
+    let mut app = groups_app();
+    reply(
+        &mut app,
+        OpsReply::Groups(Err(
+            "listing consumer groups: not supported by this broker".into()
+        )),
+    );
+    let text = screen(&app, 120, 40);
+    assert!(
+        text.contains("✗ listing consumer groups: not supported"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("no admin APIs"),
+        "no guessing from the text: {text}"
+    );
+}
+
+#[test]
 fn without_admin_apis_topics_still_list_but_configs_and_changes_are_not_tried() {
-    let mut app = topics_app();
-    reply(&mut app, OpsReply::AdminApis(false));
+    let mut app = topics_app_over(no_admin_app());
     let text = screen(&app, 120, 40);
     assert!(
         text.contains("no admin APIs") && text.contains("orders"),
@@ -526,7 +548,22 @@ fn without_admin_apis_topics_still_list_but_configs_and_changes_are_not_tried() 
     app.press("enter");
     assert_eq!(
         ops_requests(&mut app),
-        vec![OpsRequest::DescribeTopicMetadata("debate.events".into())]
+        vec![OpsRequest::DescribeTopic("debate.events".into())]
+    );
+    reply(
+        &mut app,
+        OpsReply::Topic {
+            name: "debate.events".into(),
+            result: Ok(Box::new(TopicView {
+                detail: topic("debate.events", 1, 1, 42),
+                configs: Err(NoConfigs::Unsupported),
+            })),
+        },
+    );
+    let text = screen(&app, 120, 40);
+    assert!(
+        text.contains(eventdeck::tui::strings::NO_ADMIN_CONFIGS.trim()),
+        "{text}"
     );
     app.press("esc D");
     assert_eq!(app.mode(), Mode::Topics, "no dialog");
@@ -675,24 +712,25 @@ fn read_only_shows_the_badge_and_refuses_every_ops_mutation() {
     assert!(ops_requests(&mut app).is_empty(), "nothing was sent");
 }
 
-/// The demo's embedded broker: the worker answers what it has no API for
-/// itself, without asking the broker (so nothing waits for a request to time
-/// out), topics still list and describe from metadata, and the app built over
-/// it shows the note from the start.
+/// The demo's embedded broker: its caps say it has no admin APIs, so the
+/// worker refuses those requests with the typed error without asking the
+/// broker (nothing waits for a request to time out), topics still list and
+/// describe from metadata, and the app built over it shows the note from the
+/// start.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn on_the_embedded_broker_the_worker_answers_without_asking_and_plainly() {
     use eventdeck::kafka::admin::NewTopicSpec;
     use eventdeck::kafka::embedded::EmbeddedBroker;
     use eventdeck::tui::ops_workers::answer;
-    /// The worker's own answer; an answer from the broker would say something
-    /// else (a timeout, or the mock cluster's error code).
-    const ITSELF: &str = "not supported by the embedded broker (it has no admin APIs)";
+    /// `KafkaError::Unsupported`'s words; a request that reached the broker
+    /// would say something else (a timeout).
+    const UNSUPPORTED: &str = "not supported by this broker";
     /// A cap on each answer, so a request that went to the broker and hangs
     /// fails here with its name instead of stalling the run.
     const CAP: std::time::Duration = std::time::Duration::from_secs(120);
     let broker = EmbeddedBroker::start(1, &[("debate.events".into(), 3)]).expect("broker");
     let mut s = settings();
-    s.brokers = broker.bootstrap_servers().to_string();
+    broker.connect(&mut s);
     let ask = |req: OpsRequest| {
         let s = s.clone();
         async move {
@@ -702,10 +740,7 @@ async fn on_the_embedded_broker_the_worker_answers_without_asking_and_plainly() 
                 .unwrap_or_else(|_| panic!("no answer to {what} within {CAP:?}"))
         }
     };
-    assert!(matches!(
-        ask(OpsRequest::ProbeAdmin).await,
-        OpsReply::AdminApis(false)
-    ));
+    assert_eq!(s.caps, eventdeck::kafka::BrokerCaps::EMBEDDED);
     let OpsReply::Topic { result, .. } =
         ask(OpsRequest::DescribeTopic("debate.events".into())).await
     else {
@@ -713,11 +748,14 @@ async fn on_the_embedded_broker_the_worker_answers_without_asking_and_plainly() 
     };
     let view = result.expect("metadata works");
     assert_eq!(view.detail.partitions.len(), 3);
-    assert_eq!(view.configs.err().as_deref(), Some(ITSELF));
+    assert_eq!(view.configs, Err(NoConfigs::Unsupported));
     let OpsReply::Groups(groups) = ask(OpsRequest::ListGroups).await else {
         panic!("a groups reply");
     };
-    assert_eq!(groups.err().as_deref(), Some(ITSELF));
+    assert_eq!(
+        groups.err().as_deref(),
+        Some("listing consumer groups: not supported by this broker")
+    );
     let spec = NewTopicSpec {
         name: "x".into(),
         partitions: 1,
@@ -726,7 +764,7 @@ async fn on_the_embedded_broker_the_worker_answers_without_asking_and_plainly() 
     };
     let reply = ask(OpsRequest::CreateTopic(spec)).await;
     assert!(
-        matches!(&reply, OpsReply::Done { result: Err(e), .. } if e == ITSELF),
+        matches!(&reply, OpsReply::Done { result: Err(e), .. } if e.contains(UNSUPPORTED)),
         "{reply:?}"
     );
     let (services, _) = services_with(s);

@@ -95,7 +95,7 @@ impl Demo {
             .memory_mb
             .saturating_sub(broker_mb + DEMO_PROCESS_MB)
             .max(MIN_CONSOLE_MB);
-        settings.brokers = broker.bootstrap_servers().to_string();
+        broker.connect(&mut settings);
         settings.brokers_configured = true;
         // The user's security settings and -X belong to their cluster, not this one.
         settings.security = Default::default();

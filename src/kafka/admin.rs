@@ -148,7 +148,13 @@ pub struct GroupDetail {
     pub offsets: GroupSnapshot,
 }
 
-fn admin(settings: &Settings) -> Result<AdminClient<DefaultClientContext>, KafkaError> {
+/// An admin client for `action`, or [`KafkaError::Unsupported`] (without
+/// asking the broker) when its caps say it has no admin APIs.
+fn admin(
+    settings: &Settings,
+    action: &str,
+) -> Result<AdminClient<DefaultClientContext>, KafkaError> {
+    settings.caps.admin(action)?;
     client_config(settings)
         .create()
         .map_err(|e| KafkaError::client("creating an admin client", e))
@@ -171,6 +177,9 @@ async fn blocking<T: Send + 'static>(
 
 fn refused(action: String, code: RDKafkaErrorCode) -> KafkaError {
     use RDKafkaErrorCode as C;
+    if super::client::unsupported_code(code) {
+        return KafkaError::Unsupported { api: action };
+    }
     let hint = match code {
         C::TopicAlreadyExists => " (it already exists)",
         C::UnknownTopicOrPartition => " (no such topic)",
@@ -367,7 +376,7 @@ pub(crate) async fn create_topic(
         topic = topic.set(k, v);
     }
     let action = format!("creating topic '{}'", spec.name);
-    let res = admin(settings)?
+    let res = admin(settings, &action)?
         .create_topics(&[topic], &options())
         .await
         .map_err(|e| KafkaError::client(action.clone(), e))?;
@@ -380,7 +389,7 @@ pub(crate) async fn create_topic(
 /// Deletes a topic.
 pub(crate) async fn delete_topic(settings: &Settings, topic: &str) -> Result<(), KafkaError> {
     let action = format!("deleting topic '{topic}'");
-    let res = admin(settings)?
+    let res = admin(settings, &action)?
         .delete_topics(&[topic], &options())
         .await
         .map_err(|e| KafkaError::client(action.clone(), e))?;
@@ -414,9 +423,10 @@ pub(crate) async fn topic_configs(
     settings: &Settings,
     topic: &str,
 ) -> Result<Vec<ConfigValue>, KafkaError> {
-    ensure_topic(settings, topic).await?;
     let action = format!("reading the configs of topic '{topic}'");
-    let res = admin(settings)?
+    settings.caps.admin(&action)?;
+    ensure_topic(settings, topic).await?;
+    let res = admin(settings, &action)?
         .describe_configs(&[ResourceSpecifier::Topic(topic)], &options())
         .await
         .map_err(|e| KafkaError::client(action.clone(), e))?;
@@ -466,7 +476,7 @@ pub(crate) async fn alter_topic_configs(
         alter = alter.set(k, v);
     }
     let action = format!("changing the configs of topic '{topic}'");
-    let res = admin(settings)?
+    let res = admin(settings, &action)?
         .alter_configs(&[alter], &options())
         .await
         .map_err(|e| KafkaError::client(action.clone(), e))?;
@@ -486,14 +496,15 @@ pub(crate) async fn add_partitions(
     topic: &str,
     total: usize,
 ) -> Result<usize, KafkaError> {
+    let action = format!("adding partitions to topic '{topic}'");
+    settings.caps.admin(&action)?;
     let before = describe_topic(settings, topic).await?.partitions.len();
     if total <= before {
         return Err(KafkaError::Invalid(format!(
             "topic '{topic}' already has {before} partition(s); --count is the new total and must be more (Kafka cannot remove partitions)"
         )));
     }
-    let action = format!("adding partitions to topic '{topic}'");
-    let res = admin(settings)?
+    let res = admin(settings, &action)?
         .create_partitions(&[NewPartitions::new(topic, total)], &options())
         .await
         .map_err(|e| KafkaError::client(action.clone(), e))?;
@@ -509,6 +520,8 @@ pub(crate) async fn empty_topic(
     settings: &Settings,
     topic: &str,
 ) -> Result<Vec<EmptiedPartition>, KafkaError> {
+    let action = format!("deleting the records of topic '{topic}'");
+    settings.caps.admin(&action)?;
     let detail = describe_topic(settings, topic).await?;
     let mut tpl = TopicPartitionList::new();
     let mut deleted = BTreeMap::new();
@@ -531,8 +544,7 @@ pub(crate) async fn empty_topic(
     if tpl.count() == 0 {
         return Ok(out);
     }
-    let action = format!("deleting the records of topic '{topic}'");
-    let res = admin(settings)?
+    let res = admin(settings, &action)?
         .delete_records(&tpl, &options())
         .await
         .map_err(|e| KafkaError::client(action.clone(), e))?;
@@ -608,7 +620,7 @@ pub(crate) async fn delete_consumer_group(
     group: &str,
 ) -> Result<(), KafkaError> {
     let action = format!("deleting consumer group '{group}'");
-    let res = admin(settings)?
+    let res = admin(settings, &action)?
         .delete_groups(&[group], &options())
         .await
         .map_err(|e| KafkaError::client(action.clone(), e))?;

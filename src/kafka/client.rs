@@ -91,6 +91,14 @@ pub enum KafkaError {
         /// librdkafka's error.
         source: rdkafka::error::KafkaError,
     },
+    /// An API this broker does not have (the demo's embedded broker has no
+    /// admin APIs): refused without asking when its caps say so, or named so
+    /// when the broker answered with an unsupported-API error code.
+    #[error("{api}: not supported by this broker")]
+    Unsupported {
+        /// What was asked for.
+        api: String,
+    },
     /// An admin request the broker refused for one resource.
     #[error("{action}: {reason}")]
     Admin {
@@ -170,11 +178,21 @@ impl KafkaError {
                 reason: reason.clone(),
             };
         }
-        Self::Client {
-            action: action.into(),
-            source,
+        let action = action.into();
+        if source.rdkafka_error_code().is_some_and(unsupported_code) {
+            return Self::Unsupported { api: action };
         }
+        Self::Client { action, source }
     }
+}
+
+/// The error codes with which librdkafka or a broker says "no such API".
+pub(crate) fn unsupported_code(code: rdkafka::types::RDKafkaErrorCode) -> bool {
+    use rdkafka::types::RDKafkaErrorCode as C;
+    matches!(
+        code,
+        C::UnsupportedFeature | C::UnsupportedVersion | C::NotImplemented
+    )
 }
 
 impl KafkaError {

@@ -210,9 +210,9 @@ fn tail_with(
         }
     }
     if let StartAt::Time(t) = opts.start
-        && super::embedded::is_embedded(&settings.brokers)
+        && !settings.caps.time_index
     {
-        // The embedded broker has no time index (its ListOffsets by time
+        // A broker without a time index (the embedded one) (its ListOffsets by time
         // answers the end): find the offsets from the records' own timestamps.
         assignment = offsets_by_record_time(consumer, &assignment, t.timestamp_millis())?;
     } else if let StartAt::Time(_) = opts.start {
@@ -382,9 +382,10 @@ pub fn read_time_range(
 ) -> Result<Vec<ConsumedRecord>, KafkaError> {
     let (cfg, consumer) = assigning_consumer(settings, "range", false)?;
     let timeout = super::client::METADATA_TIMEOUT;
-    // The embedded (mock) broker has no time index: read everything and keep
-    // the records whose timestamp is in the range. Its partitions are small.
-    let scan = super::embedded::is_embedded(&settings.brokers);
+    // A broker without a time index (the embedded one) is scanned: read
+    // everything and keep the records whose timestamp is in the range. Its
+    // partitions are small.
+    let scan = !settings.caps.time_index;
     let mut starts = TopicPartitionList::new();
     let mut ends = TopicPartitionList::new();
     let mut highs = std::collections::HashMap::new();

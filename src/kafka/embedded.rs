@@ -7,30 +7,20 @@
 //! The mock cluster's handle is not `Send`, so it lives on a thread of its own
 //! and is torn down when the [`EmbeddedBroker`] is dropped.
 
-use std::collections::BTreeSet;
-use std::sync::Mutex;
 use std::sync::mpsc as std_mpsc;
 use std::thread::JoinHandle;
 
 use rdkafka::mocking::MockCluster;
 
+use super::caps::BrokerCaps;
 use super::client::KafkaError;
+use crate::config::Settings;
 
 /// A running embedded broker.
 pub struct EmbeddedBroker {
     bootstrap: String,
     stop: Option<std_mpsc::Sender<()>>,
     thread: Option<JoinHandle<()>>,
-}
-
-/// Bootstrap addresses of the embedded brokers running in this process.
-static RUNNING: Mutex<BTreeSet<String>> = Mutex::new(BTreeSet::new());
-
-/// True when `brokers` is an embedded broker of this process. The mock cluster
-/// answers offsets-for-times with "no offset" for every timestamp, so readers
-/// of a time range scan it instead.
-pub fn is_embedded(brokers: &str) -> bool {
-    RUNNING.lock().is_ok_and(|r| r.contains(brokers))
 }
 
 /// A topic to create at start: name and partition count.
@@ -78,9 +68,6 @@ impl EmbeddedBroker {
                 brokers: "embedded".into(),
                 reason,
             })?;
-        if let Ok(mut r) = RUNNING.lock() {
-            r.insert(bootstrap.clone());
-        }
         Ok(Self {
             bootstrap,
             stop: Some(stop_tx),
@@ -91,6 +78,19 @@ impl EmbeddedBroker {
     /// The `bootstrap.servers` of the embedded cluster.
     pub fn bootstrap_servers(&self) -> &str {
         &self.bootstrap
+    }
+
+    /// What the mock cluster can do: no admin APIs (CreateTopics, ListGroups,
+    /// DescribeGroups, DescribeConfigs…) and no time index (it answers
+    /// offsets-for-times with "no offset" for every timestamp).
+    pub fn caps(&self) -> BrokerCaps {
+        BrokerCaps::EMBEDDED
+    }
+
+    /// Points `settings` at this broker: its addresses and its caps.
+    pub fn connect(&self, settings: &mut Settings) {
+        settings.brokers = self.bootstrap.clone();
+        settings.caps = self.caps();
     }
 }
 
@@ -145,9 +145,6 @@ impl Drop for Waker {
 
 impl Drop for EmbeddedBroker {
     fn drop(&mut self) {
-        if let Ok(mut r) = RUNNING.lock() {
-            r.remove(&self.bootstrap);
-        }
         drop(self.stop.take());
         if let Some(t) = self.thread.take() {
             let _ = t.join();
@@ -175,7 +172,7 @@ mod tests {
             &|_| None,
         )
         .expect("settings");
-        settings.brokers = broker.bootstrap_servers().to_string();
+        broker.connect(&mut settings);
         let producer = EventProducer::new(&settings, Duration::from_secs(10)).expect("producer");
         let env = Envelope::new(
             "debate",
@@ -214,7 +211,6 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_time_range_is_read_by_timestamp_on_the_embedded_broker() {
         let broker = EmbeddedBroker::start(1, &[("r1".into(), 2)]).expect("mock cluster");
-        assert!(is_embedded(broker.bootstrap_servers()));
         let mut settings = Settings::load_with_env(
             &CliOverrides {
                 config: Some("/dev/null".into()),
@@ -223,7 +219,12 @@ mod tests {
             &|_| None,
         )
         .expect("settings");
-        settings.brokers = broker.bootstrap_servers().to_string();
+        broker.connect(&mut settings);
+        assert_eq!(
+            (settings.caps.admin_apis, settings.caps.time_index),
+            (false, false),
+            "the embedded broker has neither"
+        );
         let producer = EventProducer::new(&settings, Duration::from_secs(10)).expect("producer");
         let send = |label: &'static str| {
             let producer = producer.clone();
@@ -252,8 +253,5 @@ mod tests {
         .expect("range");
         let values: Vec<&[u8]> = got.iter().filter_map(|r| r.value.as_deref()).collect();
         assert_eq!(values, [b"inside"; 3]);
-        let bootstrap = broker.bootstrap_servers().to_string();
-        drop(broker);
-        assert!(!is_embedded(&bootstrap));
     }
 }

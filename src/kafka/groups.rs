@@ -72,6 +72,10 @@ pub fn describe_group_info(settings: &Settings, group: &str) -> Result<GroupInfo
 }
 
 fn fetch_groups(settings: &Settings, group: Option<&str>) -> Result<Vec<GroupInfo>, KafkaError> {
+    settings.caps.admin(match group {
+        Some(_) => "describing a consumer group",
+        None => "listing consumer groups",
+    })?;
     let cfg = client_config(settings);
     let consumer: BaseConsumer<SecurityContext> = cfg
         .create_with_context(SecurityContext::default())
@@ -500,10 +504,7 @@ impl GroupPoller {
                     })
                     .collect(),
                 Some(match &e {
-                    KafkaError::Client { source, .. }
-                        if source.rdkafka_error_code()
-                            == Some(RDKafkaErrorCode::UnsupportedFeature) =>
-                    {
+                    KafkaError::Unsupported { .. } => {
                         "this broker has no ListGroups/DescribeGroups (the demo's embedded \
                          broker has none); showing the groups eventdeck knows"
                             .to_string()

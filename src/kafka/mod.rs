@@ -3,6 +3,7 @@
 //! before anything else sees them.
 
 pub mod admin;
+pub mod caps;
 pub mod client;
 pub mod consume;
 pub mod embedded;
@@ -14,6 +15,7 @@ pub mod produce;
 pub mod record;
 pub mod record_times;
 
+pub use caps::BrokerCaps;
 pub use client::{KafkaError, check_reachable};
 pub use consume::{StartAt, TailOptions};
 pub use produce::{Delivery, EventProducer, RawRecord};

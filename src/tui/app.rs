@@ -247,7 +247,6 @@ impl App {
             tabs_area: Cell::new(Rect::default()),
             status_row: Cell::new(u16::MAX),
         };
-        app.no_admin_apis_if_embedded();
         let problems: Vec<String> = key_errors
             .into_iter()
             .map(|e| e.0)
@@ -1267,7 +1266,10 @@ impl App {
         .split(area);
         self.render_header(frame, rows[0]);
         self.render_tabs(frame, rows[1]);
-        let view = View { theme: &self.theme };
+        let view = View {
+            theme: &self.theme,
+            caps: self.settings.caps,
+        };
         match self.tab {
             Tab::Streams => match &self.trace {
                 Some(trace) => trace.render(frame, rows[2], &view),

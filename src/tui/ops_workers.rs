@@ -66,11 +66,6 @@ pub enum OpsRequest {
     DeleteGroup(String),
     /// Read the audit log.
     ReadAudit,
-    /// Ask whether this broker has admin APIs at all (the demo's embedded
-    /// broker has none, and times out on some instead of refusing them).
-    ProbeAdmin,
-    /// One topic's partitions only, for a broker without DescribeConfigs.
-    DescribeTopicMetadata(String),
 }
 
 impl OpsRequest {
@@ -95,9 +90,17 @@ impl OpsRequest {
 pub struct TopicView {
     /// Partitions and watermarks.
     pub detail: TopicDetail,
-    /// Its configs, or why they could not be read (the embedded broker has no
-    /// DescribeConfigs).
-    pub configs: Result<Vec<ConfigValue>, String>,
+    /// Its configs, or why they could not be read.
+    pub configs: Result<Vec<ConfigValue>, NoConfigs>,
+}
+
+/// Why a topic's configs are not shown.
+#[derive(Debug, Clone, PartialEq)]
+pub enum NoConfigs {
+    /// The broker has no DescribeConfigs (the demo's embedded broker).
+    Unsupported,
+    /// Reading them failed.
+    Failed(String),
 }
 
 /// What a request produced.
@@ -132,8 +135,6 @@ pub enum OpsReply {
     },
     /// The audit log, oldest first as stored.
     Audit(Result<Vec<AuditEntry>, String>),
-    /// Whether the broker has admin APIs (`false` only when it said so).
-    AdminApis(bool),
 }
 
 /// Runs one request and sends its reply.
@@ -146,19 +147,10 @@ fn text(e: KafkaError) -> String {
     e.to_string()
 }
 
-/// What the embedded broker says to requests it has no API for.
-const EMBEDDED_NO_API: &str = "not supported by the embedded broker (it has no admin APIs)";
-
-/// The reply to one request.
+/// The reply to one request. A broker without admin APIs (its caps in
+/// `settings`) is not asked for them: those requests fail at once with
+/// [`KafkaError::Unsupported`].
 pub async fn answer(settings: &Settings, req: OpsRequest) -> OpsReply {
-    if crate::kafka::embedded::is_embedded(&settings.brokers) {
-        if let Some(reply) = embedded(&req) {
-            return reply;
-        }
-        if let OpsRequest::DescribeTopic(name) = req {
-            return Box::pin(answer(settings, OpsRequest::DescribeTopicMetadata(name))).await;
-        }
-    }
     match req {
         OpsRequest::ListTopics => {
             OpsReply::Topics(admin::list_topics(settings, false).await.map_err(text))
@@ -166,7 +158,13 @@ pub async fn answer(settings: &Settings, req: OpsRequest) -> OpsReply {
         OpsRequest::DescribeTopic(name) => {
             let result = match admin::describe_topic(settings, &name).await {
                 Ok(detail) => {
-                    let configs = admin::topic_configs(settings, &name).await.map_err(text);
+                    let configs =
+                        admin::topic_configs(settings, &name)
+                            .await
+                            .map_err(|e| match e {
+                                KafkaError::Unsupported { .. } => NoConfigs::Unsupported,
+                                e => NoConfigs::Failed(text(e)),
+                            });
                     Ok(Box::new(TopicView { detail, configs }))
                 }
                 Err(e) => Err(text(e)),
@@ -188,26 +186,6 @@ pub async fn answer(settings: &Settings, req: OpsRequest) -> OpsReply {
                 .await
                 .map_err(text),
         ),
-        OpsRequest::ProbeAdmin => OpsReply::AdminApis(
-            // The embedded broker refuses ListGroups ("not supported"); any
-            // other answer, errors included, does not prove anything.
-            match admin::list_consumer_groups(settings).await {
-                Err(e) => !super::panes::opsview::no_admin_api(&e.to_string()),
-                Ok(_) => true,
-            },
-        ),
-        OpsRequest::DescribeTopicMetadata(name) => {
-            let result = admin::describe_topic(settings, &name)
-                .await
-                .map(|detail| {
-                    Box::new(TopicView {
-                        detail,
-                        configs: Err(EMBEDDED_NO_API.into()),
-                    })
-                })
-                .map_err(text);
-            OpsReply::Topic { name, result }
-        }
         OpsRequest::ReadAudit => OpsReply::Audit(audit::read(settings).map_err(|e| e.to_string())),
         // Gate and audit line are init_topics' own, as for the headless command.
         OpsRequest::InitTopics => OpsReply::Done {
@@ -236,27 +214,6 @@ pub async fn answer(settings: &Settings, req: OpsRequest) -> OpsReply {
             }
         }
     }
-}
-
-/// The answer of the embedded broker (no admin APIs) without asking it:
-/// `None` for the requests it can serve (metadata, watermarks, the audit log).
-fn embedded(req: &OpsRequest) -> Option<OpsReply> {
-    Some(match req {
-        OpsRequest::ProbeAdmin => OpsReply::AdminApis(false),
-        OpsRequest::ListGroups => OpsReply::Groups(Err(EMBEDDED_NO_API.into())),
-        OpsRequest::DescribeGroup(name) => OpsReply::Group {
-            name: name.clone(),
-            result: Err(EMBEDDED_NO_API.into()),
-        },
-        OpsRequest::PlanReset { .. } => OpsReply::Plan(Err(EMBEDDED_NO_API.into())),
-        other => match other.mutation() {
-            Some(action) => OpsReply::Done {
-                action,
-                result: Err(EMBEDDED_NO_API.into()),
-            },
-            None => return None,
-        },
-    })
 }
 
 /// Runs a mutation through its one function in [`crate::mutate`] (gate,

@@ -29,15 +29,6 @@ impl App {
         }
     }
 
-    /// The demo's embedded broker has no admin APIs: the panes say so from the
-    /// start instead of waiting for requests to time out.
-    pub(super) fn no_admin_apis_if_embedded(&mut self) {
-        if crate::kafka::embedded::is_embedded(&self.settings.brokers) {
-            self.topics.no_admin = true;
-            self.groups.note = Note::NoAdmin;
-        }
-    }
-
     fn ops(&mut self, req: OpsRequest) {
         if req.mutation().is_some() && !self.admin_apis() {
             return;
@@ -46,18 +37,13 @@ impl App {
             self.topics.problem = None;
             self.groups.problem = None;
         }
-        let req = match req {
-            OpsRequest::DescribeTopic(name) if self.topics.no_admin => {
-                OpsRequest::DescribeTopicMetadata(name)
-            }
-            other => other,
-        };
         self.commands.push(Command::Ops(Box::new(req)));
     }
 
-    /// False (with a plain toast) when the broker has no admin APIs.
+    /// False (with a plain toast) when the broker has no admin APIs (its
+    /// caps, decided when the brokers were chosen, say so).
     fn admin_apis(&mut self) -> bool {
-        if self.topics.no_admin {
+        if !self.settings.caps.admin_apis {
             self.toast_error(strings::NO_ADMIN_API);
             return false;
         }
@@ -67,10 +53,7 @@ impl App {
     /// The first visit to an ops tab loads it.
     pub(super) fn on_ops_tab(&mut self, tab: Tab) {
         match tab {
-            Tab::Topics if self.topics.note == Note::Idle => {
-                self.ops(OpsRequest::ProbeAdmin);
-                self.refresh_topics();
-            }
+            Tab::Topics if self.topics.note == Note::Idle => self.refresh_topics(),
             Tab::Groups if self.groups.note == Note::Idle => self.refresh_groups(),
             Tab::Audit => self.refresh_audit(),
             _ => {}
@@ -78,9 +61,7 @@ impl App {
     }
 
     fn refresh_topics(&mut self) {
-        if self.topics.note != Note::NoAdmin {
-            self.topics.note = Note::Loading;
-        }
+        self.topics.note = Note::Loading;
         self.ops(OpsRequest::ListTopics);
         if let Some(name) = self.topics.browse.open.as_ref().map(|o| o.name.clone()) {
             self.ops(OpsRequest::DescribeTopic(name));
@@ -89,7 +70,7 @@ impl App {
 
     fn refresh_groups(&mut self) {
         // Without admin APIs there is nothing to ask; say so once, do not retry.
-        if self.groups.note == Note::NoAdmin {
+        if !self.settings.caps.admin_apis {
             return;
         }
         self.groups.note = Note::Loading;
@@ -117,19 +98,9 @@ impl App {
         match reply {
             OpsReply::Topics(r) => self.topics.set_topics(r),
             OpsReply::Topic { name, result } => self.topics.set_topic(&name, result),
-            OpsReply::Groups(r) => {
-                self.groups.set_groups(r);
-                if self.groups.note == Note::NoAdmin {
-                    self.topics.no_admin = true;
-                }
-            }
+            OpsReply::Groups(r) => self.groups.set_groups(r),
             OpsReply::Group { name, result } => self.groups.set_group(&name, result),
             OpsReply::Audit(r) => self.audit.set_entries(r),
-            OpsReply::AdminApis(true) => {}
-            OpsReply::AdminApis(false) => {
-                self.topics.no_admin = true;
-                self.groups.note = Note::NoAdmin;
-            }
             OpsReply::Plan(Ok(plan)) => {
                 // The plan answers the "planning…" note; it would only linger.
                 self.toast = None;

@@ -70,7 +70,7 @@ impl GroupsState {
                 );
                 self.note = Note::Ready;
             }
-            Err(e) => self.note = Note::failed(&e),
+            Err(e) => self.note = Note::Failed(e),
         }
     }
 
@@ -172,7 +172,13 @@ impl Pane for GroupsState {
         }
         let inner = frame_block(frame, area, strings::groups_title(self.names.len()), t);
         let inner = with_problem(frame, inner, self.problem.as_ref(), t);
-        let body = with_note(frame, inner, &self.note, t);
+        // Without admin APIs nothing is asked: the caps say why, once.
+        let note = if view.caps.admin_apis {
+            &self.note
+        } else {
+            &Note::NoAdmin
+        };
+        let body = with_note(frame, inner, note, t);
         if self.browse.list.rows().is_empty() {
             if self.note == Note::Ready {
                 frame.render_widget(

@@ -24,6 +24,8 @@ use super::theme::Theme;
 pub struct View<'a> {
     /// The colours.
     pub theme: &'a Theme,
+    /// What the brokers can do (a pane without them says so).
+    pub caps: crate::kafka::BrokerCaps,
 }
 
 /// A tab's content.

@@ -177,7 +177,7 @@ impl<X: Default> Browse<X> {
                 open.extra = extra;
                 open.note = Note::Ready;
             }
-            Err(e) => open.note = Note::failed(&e),
+            Err(e) => open.note = Note::Failed(e),
         }
     }
 
@@ -477,23 +477,6 @@ impl Note {
             Note::NoAdmin => Some(Line::styled(strings::NO_ADMIN_API, Style::new().fg(t.warn))),
         }
     }
-
-    /// The note for a failed request: errors that mean "this broker has no admin
-    /// APIs" become [`Note::NoAdmin`], said once and plainly.
-    pub(crate) fn failed(e: &str) -> Self {
-        if no_admin_api(e) {
-            Note::NoAdmin
-        } else {
-            Note::Failed(e.to_string())
-        }
-    }
-}
-
-/// True for the errors a broker without admin APIs gives (librdkafka's mock
-/// cluster, which backs `eventdeck demo`, does not implement them).
-pub(crate) fn no_admin_api(e: &str) -> bool {
-    let e = e.to_ascii_lowercase();
-    e.contains("unsupported") || e.contains("not supported") || e.contains("not implemented")
 }
 
 /// Draws `note` (if any) at the top of `inner`; returns the rest.

@@ -1315,7 +1315,16 @@ mod tests {
             ratatui::Terminal::new(ratatui::backend::TestBackend::new(w, h)).expect("terminal");
         let theme = Theme::dark();
         terminal
-            .draw(|f| s.render(f, f.area(), &View { theme: &theme }))
+            .draw(|f| {
+                s.render(
+                    f,
+                    f.area(),
+                    &View {
+                        theme: &theme,
+                        caps: Default::default(),
+                    },
+                )
+            })
             .expect("draw");
         let buf = terminal.backend().buffer();
         (0..buf.area.height)

@@ -14,7 +14,7 @@ use super::{Pane, View};
 use crate::kafka::admin::{ConfigValue, TopicDetail};
 use crate::tui::fit::Col;
 use crate::tui::keymap::Mode;
-use crate::tui::ops_workers::TopicView;
+use crate::tui::ops_workers::{NoConfigs, TopicView};
 use crate::tui::strings;
 use crate::tui::theme::Theme;
 
@@ -30,9 +30,6 @@ pub struct TopicsState {
     /// The last change that failed, in full (the toast line may cut it); shown
     /// until the next change or refresh.
     pub problem: Option<String>,
-    /// The broker has no admin APIs: the list (metadata) still works; configs
-    /// and changes do not.
-    pub no_admin: bool,
 }
 
 /// The pane.
@@ -59,7 +56,7 @@ impl TopicsState {
                 self.browse.list.set_rows(topics.iter().map(row).collect());
                 self.note = Note::Ready;
             }
-            Err(e) => self.note = Note::failed(&e),
+            Err(e) => self.note = Note::Failed(e),
         }
     }
 
@@ -146,10 +143,8 @@ fn describe_lines(v: &TopicView) -> Vec<Line<'static>> {
                 )));
             }
         }
-        Err(e) if super::opsview::no_admin_api(e) => {
-            out.push(Line::raw(strings::NO_ADMIN_CONFIGS.to_string()))
-        }
-        Err(e) => out.push(Line::raw(format!("✗ configs: {e}"))),
+        Err(NoConfigs::Unsupported) => out.push(Line::raw(strings::NO_ADMIN_CONFIGS.to_string())),
+        Err(NoConfigs::Failed(e)) => out.push(Line::raw(format!("✗ configs: {e}"))),
     }
     out
 }
@@ -187,7 +182,7 @@ impl Pane for TopicsState {
             return;
         }
         let inner = frame_block(frame, area, strings::topics_title(self.names.len()), t);
-        let inner = if self.no_admin {
+        let inner = if !view.caps.admin_apis {
             with_note(frame, inner, &Note::NoAdmin, t)
         } else {
             inner
