@@ -1070,7 +1070,8 @@ mod tests {
     async fn runs_on_the_mock_cluster_without_admin_apis() {
         let mock = EmbeddedBroker::start(3, &[]).unwrap();
         let dir = tempfile::tempdir().unwrap();
-        let s = settings(mock.bootstrap_servers(), dir.path());
+        let mut s = settings(mock.bootstrap_servers(), dir.path());
+        mock.connect(&mut s);
 
         let bus_b = Bus::new(64);
         let seen = Arc::new(Mutex::new(Vec::new()));

@@ -17,6 +17,10 @@ pub struct BrokerCaps {
     /// ListOffsets by timestamp (offsets-for-times) finds the first record at
     /// or after a time; without it, readers of a time range scan the records.
     pub time_index: bool,
+    /// The group coordinator answers a JoinGroup while the member refreshes
+    /// its metadata; the mock cluster's left such joins unanswered, so group
+    /// members there keep librdkafka's default (rare) refresh.
+    pub refresh_during_join: bool,
 }
 
 impl BrokerCaps {
@@ -24,12 +28,15 @@ impl BrokerCaps {
     pub const KAFKA: Self = Self {
         admin_apis: true,
         time_index: true,
+        refresh_during_join: true,
     };
 
-    /// The embedded (mock) broker: no admin APIs, no time index.
+    /// The embedded (mock) broker: no admin APIs, no time index, no metadata
+    /// refresh during a join.
     pub const EMBEDDED: Self = Self {
         admin_apis: false,
         time_index: false,
+        refresh_during_join: false,
     };
 
     /// `Ok` when the admin APIs may be asked; otherwise the typed refusal,

@@ -70,7 +70,7 @@ impl GroupConsumer {
         // the embedded broker: the demo creates every topic before its bridge
         // starts, and the mock cluster's group coordinator left a JoinGroup
         // unanswered (30 s and more) when a refresh landed inside a join.
-        if !super::embedded::is_embedded(&settings.brokers) {
+        if settings.caps.refresh_during_join {
             cfg.set("topic.metadata.refresh.interval.ms", NEW_TOPIC_CHECK_MS);
         }
         for (k, v) in &settings.properties {
