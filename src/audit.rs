@@ -477,6 +477,16 @@ fn read_text(settings: &Settings) -> std::io::Result<String> {
     }
 }
 
+/// Every entry as written, its place in the hash chain (`seq`, `genesis`,
+/// `prev`, `hash`) included, for `audit --json`: the lines [`read`] parses.
+pub fn read_lines(settings: &Settings) -> std::io::Result<Vec<Value>> {
+    Ok(read_text(settings)?
+        .lines()
+        .filter(|l| serde_json::from_str::<AuditEntry>(l).is_ok())
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect())
+}
+
 /// Reads every entry (unparseable lines are skipped); the newest carries the
 /// chain's verdict ([`AuditEntry::chain`]).
 pub fn read(settings: &Settings) -> std::io::Result<Vec<AuditEntry>> {

@@ -16,13 +16,15 @@ pub fn run(settings: &Settings, args: &AuditArgs) -> Result<ExitCode> {
     if args.verify {
         return verify(settings, args.json);
     }
-    let entries = audit::read(settings)?;
     let mut out = std::io::stdout().lock();
     if args.json {
-        crate::domain::text::write_json(&mut out, &entries, true)?;
+        // As written, with each line's place in the hash chain, so a script
+        // can check the chain itself.
+        crate::domain::text::write_json(&mut out, &audit::read_lines(settings)?, true)?;
         writeln!(out)?;
         return Ok(ExitCode::SUCCESS);
     }
+    let entries = audit::read(settings)?;
     write_table(&mut out, &entries)?;
     if entries.is_empty() {
         eprintln!("no audit entries in {}", audit::path(settings).display());

@@ -63,7 +63,11 @@ fn toml_string(s: &str) -> String {
 pub fn settings() -> Settings {
     let dir = std::env::temp_dir().join(format!("eventdeck-tui-test-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
-    let path = dir.join("empty.toml");
+    // One file per call: tests run in parallel threads of one process, and a
+    // file being rewritten reads as empty.
+    static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    let path = dir.join(format!("config-{n}.toml"));
     // The data dir is the test's own, not the user's (whose mode may draw a
     // warning on the screen).
     let data = toml_string(&dir.join("data").display().to_string());
