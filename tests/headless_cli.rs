@@ -205,22 +205,8 @@ fn tail_json_carries_the_key_and_value_of_every_kind_exactly() {
     kcat_produce(&topic, &[0xff, 0x00, 0x02], &[0x00, 0xff, 0xfe, 0x10]);
     kcat_produce(&topic, b"k-gone", b"");
     kcat_produce(&topic, b"k-env", envelope.as_bytes());
-    let mut cmd = sandbox.eventdeck();
-    cmd.args([
-        "tail",
-        &topic,
-        "--from",
-        "beginning",
-        "-e",
-        "--format",
-        "json",
-    ]);
-    let out = run(cmd);
-    assert!(out.status.success(), "{}", stderr(&out));
-    let lines: Vec<Value> = stdout(&out)
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("a JSON line"))
-        .collect();
+    let out = tail_json(&sandbox, &[&topic], "beginning");
+    let lines = json_lines(&out);
     assert_eq!(lines.len(), 5, "{}", stdout(&out));
     let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
 
@@ -269,30 +255,12 @@ fn tail_exit_over_several_topics_ends_with_empty_partitions() {
     // One record in a's partition 0; a's partition 1 and all of b are empty.
     let out = kcat_with_stdin(&["-P", "-t", &a, "-p", "0"], Some(b"only one\n"));
     assert!(out.status.success(), "kcat: {}", stderr(&out));
-    let mut cmd = sandbox.eventdeck();
-    cmd.args([
-        "tail",
-        &a,
-        &b,
-        "--from",
-        "beginning",
-        "-e",
-        "--format",
-        "json",
-    ]);
-    let out = run_capped(cmd, Duration::from_secs(60));
-    assert!(out.status.success(), "{}", stderr(&out));
-    let lines: Vec<Value> = stdout(&out)
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("a JSON line"))
-        .collect();
+    let out = tail_json(&sandbox, &[&a, &b], "beginning");
+    let lines = json_lines(&out);
     assert_eq!(lines.len(), 1, "{}", stdout(&out));
     assert_eq!(lines[0]["value"], "only one");
     // From the end, nothing is read and it ends all the same.
-    let mut cmd = sandbox.eventdeck();
-    cmd.args(["tail", &a, &b, "--from", "end", "-e", "--format", "json"]);
-    let out = run_capped(cmd, Duration::from_secs(60));
-    assert!(out.status.success(), "{}", stderr(&out));
+    let out = tail_json(&sandbox, &[&a, &b], "end");
     assert_eq!(stdout(&out), "");
 }
 

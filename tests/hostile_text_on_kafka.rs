@@ -184,22 +184,7 @@ fn tail_pretty_shows_hostile_keys_headers_and_values_visibly_and_json_exactly() 
     assert!(text.contains("t-[2J]0;x]52;c;Zm9v··"), "{text}");
 
     // JSON is exact: what kcat wrote comes back, escaped by serde.
-    let out = eventdeck_ok(
-        &sandbox,
-        &[
-            "tail",
-            &topic,
-            "--from",
-            "beginning",
-            "-e",
-            "--format",
-            "json",
-        ],
-    );
-    let lines: Vec<Value> = stdout(&out)
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("JSON line"))
-        .collect();
+    let lines = json_lines(&tail_json(&sandbox, &[&topic], "beginning"));
     assert_eq!(lines.len(), 2);
     // The raw 0x9B byte makes the key and value not UTF-8: base64, exact.
     use base64::Engine as _;
@@ -253,23 +238,9 @@ fn a_header_name_that_is_not_utf8_neither_crashes_tail_nor_hides_the_record() {
         String::from_utf8_lossy(&kcat_saw)
     );
 
-    let out = eventdeck_ok(
-        &sandbox,
-        &[
-            "tail",
-            &topic,
-            "--from",
-            "beginning",
-            "-e",
-            "--format",
-            "json",
-        ],
-    );
+    let out = tail_json(&sandbox, &[&topic], "beginning");
     assert!(!stderr(&out).contains("panicked"), "{}", stderr(&out));
-    let lines: Vec<Value> = stdout(&out)
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("JSON line"))
-        .collect();
+    let lines = json_lines(&out);
     assert_eq!(lines.len(), 2, "{}", stdout(&out));
     assert_eq!(lines[0]["value"], serde_json::json!({"n": 1}));
     assert_eq!(

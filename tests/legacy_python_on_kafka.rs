@@ -18,7 +18,10 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{Sandbox, bootstrap, create_topic, kcat_read, run, stderr, stdout, unique_topic};
+use common::{
+    Sandbox, bootstrap, create_topic, json_lines, kcat_read, stderr, stdout, tail_json,
+    unique_topic,
+};
 use eventdeck::kafka::consume::{TailEvent, tail};
 use eventdeck::kafka::{StartAt, TailOptions};
 use eventdeck::tui::App;
@@ -176,22 +179,8 @@ async fn legacy_python_events_react_trace_and_count_like_our_own() {
     );
 
     // tail shows the context debate, which rule gave it, and no made-up correlation.
-    let mut cmd = sandbox.eventdeck();
-    cmd.args([
-        "tail",
-        &debate,
-        "--from",
-        "beginning",
-        "--exit",
-        "--format",
-        "json",
-    ]);
-    let out = run(cmd);
-    assert!(out.status.success(), "{}", stderr(&out));
-    let lines: Vec<Value> = stdout(&out)
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("a JSON line"))
-        .collect();
+    let out = tail_json(&sandbox, &[&debate], "beginning");
+    let lines = json_lines(&out);
     assert_eq!(lines.len(), 2, "{}", stdout(&out));
     for line in &lines {
         assert_eq!(line["event"]["context"], "debate", "{line}");

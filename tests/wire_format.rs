@@ -244,19 +244,7 @@ async fn tail_json_carries_json_nested_200_and_100_000_levels_deep_as_json() {
         assert!(out.status.success(), "kcat -P: {}", stderr(&out));
     }
     let sandbox = Sandbox::new();
-    let mut cmd = sandbox.eventdeck();
-    cmd.args([
-        "tail",
-        &topic,
-        "--from",
-        "beginning",
-        "--exit",
-        "--format",
-        "json",
-    ]);
-    let out = run(cmd);
-    assert!(out.status.success(), "tail failed: {}", stderr(&out));
-    let text = stdout(&out);
+    let text = stdout(&tail_json(&sandbox, &[&topic], "beginning"));
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), documents.len(), "one line per record");
     for (line, doc) in lines.iter().zip(&documents) {

@@ -191,26 +191,77 @@ pub fn run(mut cmd: Command) -> Output {
 /// Runs a command that must end by itself: past `cap` it is killed and the
 /// test fails, saying what it had printed (instead of hanging the suite).
 pub fn run_capped(mut cmd: Command, cap: Duration) -> Output {
+    use std::io::Read;
     cmd.stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     let mut child = cmd.spawn().expect("run eventdeck");
+    // Read both pipes while it runs: a full pipe would stop it mid-write.
+    let drain = |pipe: Option<Box<dyn Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            if let Some(mut p) = pipe {
+                let _ = p.read_to_end(&mut bytes);
+            }
+            bytes
+        })
+    };
+    let out = drain(
+        child
+            .stdout
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
+    let err = drain(
+        child
+            .stderr
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
     let deadline = std::time::Instant::now() + cap;
-    loop {
-        if child.try_wait().expect("wait for eventdeck").is_some() {
-            return child.wait_with_output().expect("eventdeck's output");
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait for eventdeck") {
+            break Some(status);
         }
         if std::time::Instant::now() >= deadline {
             let _ = child.kill();
-            let out = child.wait_with_output().expect("eventdeck's output");
-            panic!(
-                "{cmd:?} did not end within {cap:?}\nstdout:\n{}\nstderr:\n{}",
-                stdout(&out),
-                stderr(&out)
-            );
+            let _ = child.wait();
+            break None;
         }
         std::thread::sleep(Duration::from_millis(50));
-    }
+    };
+    let output = Output {
+        status: status.unwrap_or_else(|| child.wait().expect("eventdeck's status")),
+        stdout: out.join().expect("stdout reader"),
+        stderr: err.join().expect("stderr reader"),
+    };
+    assert!(
+        status.is_some(),
+        "{cmd:?} did not end within {cap:?}\nstdout:\n{}\nstderr:\n{}",
+        stdout(&output),
+        stderr(&output)
+    );
+    output
+}
+
+/// `eventdeck tail TOPICS --from FROM -e --format json` in `sandbox`: it must
+/// end by itself (capped at two minutes) and succeed; its output is returned.
+pub fn tail_json(sandbox: &Sandbox, topics: &[&str], from: &str) -> Output {
+    let mut cmd = sandbox.eventdeck();
+    cmd.arg("tail")
+        .args(topics)
+        .args(["--from", from, "-e", "--format", "json"]);
+    let out = run_capped(cmd, Duration::from_secs(120));
+    assert!(out.status.success(), "tail failed: {}", stderr(&out));
+    out
+}
+
+/// Each stdout line parsed as JSON (serde_json: documents up to 128 levels).
+pub fn json_lines(out: &Output) -> Vec<serde_json::Value> {
+    stdout(out)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON line"))
+        .collect()
 }
 
 /// stdout as text.
