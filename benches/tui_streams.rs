@@ -78,7 +78,7 @@ fn render(c: &mut Criterion) {
         })
     });
     let mut filtered = busy_app();
-    filtered.streams.set_filter("ctx:debate agg-1");
+    filtered.panes.streams.set_filter("ctx:debate agg-1");
     c.bench_function("render_streams_filtered_200x60", |b| {
         b.iter(|| {
             terminal.draw(|f| filtered.render(f)).expect("draw");

@@ -24,8 +24,8 @@ use eventdeck::publish::DirectPublisher;
 use eventdeck::tui::App;
 use eventdeck::tui::event::{Command, WorkerMsg};
 use eventdeck::tui::keymap::Mode;
-use eventdeck::tui::lag_dlq_workers::{dlq_reader, run_redrive};
 use eventdeck::tui::runtime::{perform_publish, perform_replay};
+use eventdeck::tui::workers::dlq::{dlq_reader, run_redrive};
 use serde_json::Value;
 use tokio::sync::mpsc;
 

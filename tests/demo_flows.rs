@@ -67,7 +67,8 @@ async fn demo_shows_all_four_flows_in_the_flows_pane() {
         FLOWS
             .into_iter()
             .filter(|(a, b)| {
-                !app.flows
+                !app.panes
+                    .flows
                     .rows()
                     .iter()
                     .any(|r| r.from == *a && r.to == *b && r.count > 0)

@@ -225,6 +225,7 @@ async fn legacy_python_events_react_trace_and_count_like_our_own() {
     app.ingest(records);
     app.press("4");
     let edges: Vec<(&str, &str, u64)> = app
+        .panes
         .flows
         .rows()
         .iter()

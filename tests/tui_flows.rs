@@ -11,9 +11,9 @@ use eventdeck::dlq::redrive::DlqRecord;
 use eventdeck::domain::{Envelope, encode};
 use eventdeck::kafka::ConsumedRecord;
 use eventdeck::tui::App;
-use eventdeck::tui::app::Tab;
 use eventdeck::tui::event::WorkerMsg;
 use eventdeck::tui::keymap::Mode;
+use eventdeck::tui::tabs::Tab;
 use fixtures::{app, at, screen, snap};
 use serde_json::json;
 use uuid::Uuid;
@@ -120,7 +120,7 @@ fn scripted(rounds: u128) -> Vec<ConsumedRecord> {
 fn flows_app(rounds: u128) -> App {
     let mut app = app();
     // Rates are counted over the ten seconds before this clock.
-    app.flows.freeze_clock(at(5).timestamp_millis());
+    app.panes.flows.freeze_clock(at(5).timestamp_millis());
     app.ingest(scripted(rounds));
     app
 }
@@ -137,7 +137,7 @@ fn flows_empty_shows_the_five_contexts_and_says_what_makes_an_edge() {
 fn flows_populated_shows_all_four_edges_with_counts_rates_and_dead_letters() {
     let mut app = flows_app(3);
     app.press("4");
-    let rows = app.flows.rows();
+    let rows = app.panes.flows.rows();
     let edges: Vec<(&str, &str, u64, u64)> = rows
         .iter()
         .map(|r| (r.from.as_str(), r.to.as_str(), r.count, r.dead_letters))
@@ -169,13 +169,13 @@ fn re_reading_from_the_beginning_counts_each_record_once_in_title_edges_and_dlq(
         .collect();
     app.apply(WorkerMsg::DeadLetters(dead));
     let counts = |app: &App| {
-        let rows = app.flows.rows();
+        let rows = app.panes.flows.rows();
         (
-            app.flows.events_seen(),
-            app.flows.dead_letters_seen(),
+            app.panes.flows.events_seen(),
+            app.panes.flows.dead_letters_seen(),
             rows.iter().map(|r| r.count).sum::<u64>(),
             rows.iter().map(|r| r.dead_letters).sum::<u64>(),
-            app.dlq.len() as u64,
+            app.panes.dlq.len() as u64,
         )
     };
     app.press("4");
@@ -183,7 +183,7 @@ fn re_reading_from_the_beginning_counts_each_record_once_in_title_edges_and_dlq(
     // `b` twice: the same records come again from offset 0.
     for _ in 0..2 {
         app.ingest(scripted(3));
-        app.flows.refresh_now(true);
+        app.panes.flows.refresh_now(true);
     }
     assert_eq!(
         counts(&app),
@@ -206,7 +206,7 @@ fn re_reading_from_the_beginning_counts_each_record_once_in_title_edges_and_dlq(
 fn flows_selected_edge_is_highlighted_in_graph_and_table() {
     let mut app = flows_app(2);
     app.press("4 j j");
-    let sel = app.flows.selected().expect("an edge");
+    let sel = app.panes.flows.selected().expect("an edge");
     assert_eq!(
         (sel.from.as_str(), sel.to.as_str()),
         ("performance", "evolution")
@@ -220,10 +220,11 @@ fn enter_on_an_edge_shows_its_effects_in_streams() {
     app.press("4 j enter");
     assert_eq!(app.tab(), Tab::Streams);
     assert_eq!(
-        app.streams.filter_text(),
+        app.panes.streams.filter_text(),
         "ctx:implementation type:PullRequestOpened"
     );
     let shown: Vec<String> = app
+        .panes
         .streams
         .rows_from(0)
         .map(|e| e.event_type.clone())
@@ -232,10 +233,14 @@ fn enter_on_an_edge_shows_its_effects_in_streams() {
     // k moves back up; the first edge's effects include the dead letter's row.
     app.press("4 k enter");
     assert_eq!(
-        app.streams.filter_text(),
+        app.panes.streams.filter_text(),
         "ctx:implementation type:TaskCreated"
     );
-    assert_eq!(app.streams.visible_len(), 5, "4 tasks and 1 dead letter");
+    assert_eq!(
+        app.panes.streams.visible_len(),
+        5,
+        "4 tasks and 1 dead letter"
+    );
 }
 
 #[test]
@@ -244,12 +249,12 @@ fn t_on_a_record_opens_its_trace_and_esc_goes_back() {
     // Follow mode: the newest record (PullRequestOpened, correlation of e1).
     app.press("t");
     assert_eq!(app.mode(), Mode::Trace);
-    let trace = app.trace.as_ref().expect("trace open");
+    let trace = app.panes.streams.trace.as_ref().expect("trace open");
     assert_eq!(trace.correlation, Uuid::from_u128(0xc000 + 30).to_string());
     assert_eq!(trace.events, 2);
     app.press("esc");
     assert_eq!(app.mode(), Mode::Streams);
-    assert!(app.trace.is_none());
+    assert!(app.panes.streams.trace.is_none());
 }
 
 #[test]
@@ -259,7 +264,7 @@ fn trace_of_a_dead_lettered_branch_from_the_detail_view() {
     app.press("g j j j enter");
     assert_eq!(app.mode(), Mode::Detail);
     app.press("t");
-    let trace = app.trace.as_ref().expect("trace open");
+    let trace = app.panes.streams.trace.as_ref().expect("trace open");
     assert_eq!(trace.correlation, Uuid::from_u128(0xc000 + 1).to_string());
     assert_eq!((trace.events, trace.dead), (3, 1));
     snap("trace_dead_letter", &app);

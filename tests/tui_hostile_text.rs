@@ -17,9 +17,9 @@ use eventdeck::kafka::admin::{ConfigValue, GroupDetail, GroupSummary, TopicDetai
 use eventdeck::kafka::groups::{GroupInfo, Member};
 use eventdeck::lag::{GroupSnapshot, LagTracker, PartitionSnapshot, Poll};
 use eventdeck::tui::App;
+use eventdeck::tui::event::LagUpdate;
+use eventdeck::tui::event::{AdminReply, AdminRequest, TopicView};
 use eventdeck::tui::event::{Command, WorkerMsg};
-use eventdeck::tui::ops_workers::{OpsReply, OpsRequest, TopicView};
-use eventdeck::tui::panes::lag::LagUpdate;
 use fixtures::{app, at, screen, snap};
 
 /// Every attack.
@@ -75,18 +75,18 @@ fn streams_row_and_detail_show_a_hostile_record_visibly() {
     snap("hostile_streams_detail", &app);
 }
 
-fn ops_requests(app: &mut App) -> Vec<OpsRequest> {
+fn ops_requests(app: &mut App) -> Vec<AdminRequest> {
     app.take_commands()
         .into_iter()
         .filter_map(|c| match c {
-            Command::Ops(r) => Some(*r),
+            Command::Admin(r) => Some(*r),
             _ => None,
         })
         .collect()
 }
 
-fn reply(app: &mut App, r: OpsReply) {
-    app.apply(WorkerMsg::Ops(Box::new(r)));
+fn reply(app: &mut App, r: AdminReply) {
+    app.apply(WorkerMsg::Admin(Box::new(r)));
 }
 
 #[test]
@@ -94,10 +94,10 @@ fn groups_list_and_describe_show_hostile_group_member_and_client_ids_visibly() {
     let group = format!("grp-{HOSTILE}");
     let mut app = app();
     app.press("7");
-    assert_eq!(ops_requests(&mut app), vec![OpsRequest::ListGroups]);
+    assert_eq!(ops_requests(&mut app), vec![AdminRequest::ListGroups]);
     reply(
         &mut app,
-        OpsReply::Groups(Ok(vec![GroupSummary {
+        AdminReply::Groups(Ok(vec![GroupSummary {
             name: group.clone(),
             state: "Stable".into(),
             protocol_type: "consumer".into(),
@@ -109,7 +109,7 @@ fn groups_list_and_describe_show_hostile_group_member_and_client_ids_visibly() {
     app.press("enter");
     assert_eq!(
         ops_requests(&mut app),
-        vec![OpsRequest::DescribeGroup(group.clone())]
+        vec![AdminRequest::DescribeGroup(group.clone())]
     );
     let detail = GroupDetail {
         info: GroupInfo {
@@ -142,7 +142,7 @@ fn groups_list_and_describe_show_hostile_group_member_and_client_ids_visibly() {
     };
     reply(
         &mut app,
-        OpsReply::Group {
+        AdminReply::Group {
             name: group,
             result: Ok(Box::new(detail)),
         },
@@ -227,10 +227,10 @@ fn dlq_detail_shows_hostile_dead_letter_headers_visibly() {
 fn audit_shows_a_hostile_group_id_visibly() {
     let mut app = app();
     app.press("8");
-    assert_eq!(ops_requests(&mut app), vec![OpsRequest::ReadAudit]);
+    assert_eq!(ops_requests(&mut app), vec![AdminRequest::ReadAudit]);
     reply(
         &mut app,
-        OpsReply::Audit(Ok(vec![AuditEntry {
+        AdminReply::Audit(Ok(vec![AuditEntry {
             time: "2026-11-27T10:00:00.000Z".into(),
             os_user: "oncall".into(),
             principal: "User:ANONYMOUS".into(),
@@ -263,18 +263,18 @@ fn trace_shows_a_hostile_event_type_visibly() {
 fn topic_describe_shows_a_hostile_config_value_visibly() {
     let mut app = app();
     app.press("6");
-    assert_eq!(ops_requests(&mut app), vec![OpsRequest::ListTopics]);
+    assert_eq!(ops_requests(&mut app), vec![AdminRequest::ListTopics]);
     let detail = TopicDetail {
         name: "orders".into(),
         replication_factor: 1,
         estimated_count: 0,
         partitions: Vec::new(),
     };
-    reply(&mut app, OpsReply::Topics(Ok(vec![detail.clone()])));
+    reply(&mut app, AdminReply::Topics(Ok(vec![detail.clone()])));
     app.press("enter");
     assert_eq!(
         ops_requests(&mut app),
-        vec![OpsRequest::DescribeTopic("orders".into())]
+        vec![AdminRequest::DescribeTopic("orders".into())]
     );
     let view = TopicView {
         detail,
@@ -288,7 +288,7 @@ fn topic_describe_shows_a_hostile_config_value_visibly() {
     };
     reply(
         &mut app,
-        OpsReply::Topic {
+        AdminReply::Topic {
             name: "orders".into(),
             result: Ok(Box::new(view)),
         },

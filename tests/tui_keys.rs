@@ -8,9 +8,10 @@ use crossterm::event::{KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 use eventdeck::kafka::{Delivery, StartAt};
 use eventdeck::publish::{PublishError, Published};
 use eventdeck::tui::App;
-use eventdeck::tui::app::{Connection, Tab};
+use eventdeck::tui::app::Connection;
 use eventdeck::tui::event::{Command, Event, WorkerMsg};
-use eventdeck::tui::panes::inject::{Route, SendRequest};
+use eventdeck::tui::event::{Route, SendRequest};
+use eventdeck::tui::tabs::Tab;
 use fixtures::{app, mixed, screen};
 
 fn publishes(app: &mut App) -> Vec<SendRequest> {
@@ -37,50 +38,62 @@ fn seeks(app: &mut App) -> Vec<StartAt> {
 fn filter_as_you_type_narrows_live_and_enter_keeps_it() {
     let mut app = app();
     app.ingest(mixed(55));
-    let all = app.streams.visible_len();
+    let all = app.panes.streams.visible_len();
     app.press("/");
     app.type_text("type:Decision");
-    let decisions = app.streams.visible_len();
+    let decisions = app.panes.streams.visible_len();
     assert!(decisions > 0 && decisions < all);
     for i in 0..decisions {
-        let e = app.streams.visible(i).expect("row");
+        let e = app.panes.streams.visible(i).expect("row");
         assert_eq!(e.event_type, "DecisionMade");
     }
     app.type_text(" key:agg-1");
-    assert!(app.streams.visible_len() < decisions);
+    assert!(app.panes.streams.visible_len() < decisions);
     app.press("enter");
-    assert_eq!(app.streams.filter_text(), "type:Decision key:agg-1");
+    assert_eq!(app.panes.streams.filter_text(), "type:Decision key:agg-1");
     // New records are filtered on arrival.
-    let before = app.streams.visible_len();
+    let before = app.panes.streams.visible_len();
     app.ingest(fixtures::mixed(55).into_iter().take(1).map(|mut r| {
         r.key = Some(b"agg-1".to_vec());
         r
     }));
-    assert_eq!(app.streams.visible_len(), before + 1);
+    assert_eq!(app.panes.streams.visible_len(), before + 1);
     // Esc in the list clears the filter.
     app.press("esc");
-    assert_eq!(app.streams.visible_len(), app.streams.len());
+    assert_eq!(app.panes.streams.visible_len(), app.panes.streams.len());
 }
 
 #[test]
 fn filter_terms_cover_context_correlation_and_free_text_in_headers() {
     let mut app = app();
     app.ingest(mixed(22));
-    app.streams.set_filter("ctx:testing");
+    app.panes.streams.set_filter("ctx:testing");
     assert!(
-        (0..app.streams.visible_len())
-            .all(|i| app.streams.visible(i).expect("row").context == "testing")
+        (0..app.panes.streams.visible_len()).all(|i| app
+            .panes
+            .streams
+            .visible(i)
+            .expect("row")
+            .context
+            == "testing")
     );
     let corr = format!("{}", uuid::Uuid::from_u128(0xc001));
-    app.streams
+    app.panes
+        .streams
         .set_filter(&format!("corr:{}", corr.to_uppercase()));
-    assert!(app.streams.visible_len() > 0);
-    assert!((0..app.streams.visible_len()).all(|i| {
-        app.streams.visible(i).expect("row").correlation.as_deref() == Some(corr.as_str())
+    assert!(app.panes.streams.visible_len() > 0);
+    assert!((0..app.panes.streams.visible_len()).all(|i| {
+        app.panes
+            .streams
+            .visible(i)
+            .expect("row")
+            .correlation
+            .as_deref()
+            == Some(corr.as_str())
     }));
     // "legacy" is only in the raw records' header and value.
-    app.streams.set_filter("LEGACY");
-    assert_eq!(app.streams.visible_len(), 2);
+    app.panes.streams.set_filter("LEGACY");
+    assert_eq!(app.panes.streams.visible_len(), 2);
 }
 
 #[test]
@@ -90,32 +103,32 @@ fn esc_while_typing_a_filter_restores_the_previous_one() {
     app.press("/");
     app.type_text("ctx:debate");
     app.press("enter / x y z");
-    assert_eq!(app.streams.visible_len(), 0);
+    assert_eq!(app.panes.streams.visible_len(), 0);
     app.press("esc");
-    assert_eq!(app.streams.filter_text(), "ctx:debate");
-    assert!(app.streams.visible_len() > 0);
+    assert_eq!(app.panes.streams.filter_text(), "ctx:debate");
+    assert!(app.panes.streams.visible_len() > 0);
 }
 
 #[test]
 fn pause_freezes_the_selection_and_resume_continues() {
     let mut app = app();
     app.ingest(mixed(10));
-    assert!(app.streams.follow);
+    assert!(app.panes.streams.follow);
     app.press("p");
-    assert!(app.streams.paused);
-    assert!(!app.streams.follow);
-    let selected = app.streams.selected_entry().map(|e| e.seq);
+    assert!(app.panes.streams.paused);
+    assert!(!app.panes.streams.follow);
+    let selected = app.panes.streams.selected_entry().map(|e| e.seq);
     assert!(screen(&app, 120, 40).contains("PAUSED"));
     // (The runtime stops draining the record channel while paused; a batch that
     // was already drained still lands without moving the selection.)
     app.ingest(mixed(3));
-    assert_eq!(app.streams.selected_entry().map(|e| e.seq), selected);
+    assert_eq!(app.panes.streams.selected_entry().map(|e| e.seq), selected);
     app.press("p G");
-    assert!(!app.streams.paused);
-    assert!(app.streams.follow);
+    assert!(!app.panes.streams.paused);
+    assert!(app.panes.streams.follow);
     assert_eq!(
-        app.streams.selected_index(),
-        Some(app.streams.visible_len() - 1)
+        app.panes.streams.selected_index(),
+        Some(app.panes.streams.visible_len() - 1)
     );
 }
 
@@ -124,14 +137,14 @@ fn scrolling_leaves_follow_mode_and_g_returns_to_it() {
     let mut app = app();
     app.ingest(mixed(100));
     app.press("k k k");
-    assert!(!app.streams.follow);
-    assert_eq!(app.streams.selected_index(), Some(96));
+    assert!(!app.panes.streams.follow);
+    assert_eq!(app.panes.streams.selected_index(), Some(96));
     app.press("g");
-    assert_eq!(app.streams.selected_index(), Some(0));
+    assert_eq!(app.panes.streams.selected_index(), Some(0));
     app.press("pgdn");
-    assert!(app.streams.selected_index() > Some(0));
+    assert!(app.panes.streams.selected_index() > Some(0));
     app.press("G");
-    assert!(app.streams.follow);
+    assert!(app.panes.streams.follow);
 }
 
 #[test]
@@ -141,16 +154,22 @@ fn seeking_restarts_every_stream_and_ignores_stale_reports() {
     let generation = app.generation();
     app.press("b");
     assert_eq!(seeks(&mut app), vec![StartAt::Beginning]);
-    assert_eq!(app.streams.len(), 0);
+    assert_eq!(app.panes.streams.len(), 0);
     assert_eq!(app.generation(), generation + 1);
-    assert_eq!(app.streams.start_label, "beginning");
+    assert_eq!(app.panes.streams.start_label, "beginning");
     // A problem from the readers before the seek is ignored.
     app.apply(WorkerMsg::StreamProblem {
         generation,
         topic: "debate.events".into(),
         problem: "old".into(),
     });
-    assert!(app.streams.streams().iter().all(|s| s.problem.is_none()));
+    assert!(
+        app.panes
+            .streams
+            .streams()
+            .iter()
+            .all(|s| s.problem.is_none())
+    );
     app.press("e");
     assert_eq!(seeks(&mut app), vec![StartAt::End]);
     app.press("o");
@@ -193,9 +212,9 @@ fn a_good_inject_sends_what_the_form_says_and_shows_where_it_landed() {
     // Data: replace everything.
     app.press("down down enter");
     app.press("ctrl+a");
-    app.inject.set_data("");
+    app.panes.inject.set_data("");
     app.type_text("{\"answer\": 42}");
-    assert!(app.inject.json_error().is_none());
+    assert!(app.panes.inject.json_error().is_none());
     app.press("ctrl+s");
     let sent = publishes(&mut app);
     assert_eq!(sent.len(), 1);
@@ -223,7 +242,7 @@ fn a_good_inject_sends_what_the_form_says_and_shows_where_it_landed() {
         })),
     });
     assert!(screen(&app, 120, 40).contains("delivered to evolution.events partition 1 offset 7"));
-    assert_eq!(app.inject.history().len(), 1);
+    assert_eq!(app.panes.inject.history().len(), 1);
 }
 
 #[test]
@@ -244,8 +263,8 @@ fn raw_route_and_failures_are_shown_in_the_form() {
 fn an_invalid_inject_is_not_sent_and_says_where_the_json_breaks() {
     let mut app = app();
     app.press("5 up enter");
-    app.inject.set_data("{\n  \"a\": 1,\n  \"b\": ]\n}");
-    let e = app.inject.json_error().expect("invalid JSON");
+    app.panes.inject.set_data("{\n  \"a\": 1,\n  \"b\": ]\n}");
+    let e = app.panes.inject.json_error().expect("invalid JSON");
     assert_eq!(e.line, 3);
     app.press("ctrl+s");
     assert!(publishes(&mut app).is_empty());
@@ -255,7 +274,7 @@ fn an_invalid_inject_is_not_sent_and_says_where_the_json_breaks() {
     );
     assert!(screen(&app, 80, 24).contains("✗ line 3, column"));
     // Fixing it enables sending again.
-    app.inject.set_data("{\"a\": 1}");
+    app.panes.inject.set_data("{\"a\": 1}");
     app.press("ctrl+s");
     assert_eq!(publishes(&mut app).len(), 1);
 }
@@ -300,9 +319,9 @@ fn detail_view_opens_scrolls_copies_and_closes() {
     let mut app = app();
     app.ingest(mixed(3));
     app.press("enter");
-    assert!(app.streams.detail.is_some());
+    assert!(app.panes.streams.detail.is_some());
     app.press("j j y");
-    assert_eq!(app.streams.detail.as_ref().map(|d| d.scroll), Some(2));
+    assert_eq!(app.panes.streams.detail.as_ref().map(|d| d.scroll), Some(2));
     let copied: Vec<String> = app
         .take_commands()
         .into_iter()
@@ -314,14 +333,14 @@ fn detail_view_opens_scrolls_copies_and_closes() {
     let line: serde_json::Value = serde_json::from_str(&copied[0]).expect("JSON line");
     assert_eq!(line["offset"], 2);
     app.press("esc");
-    assert!(app.streams.detail.is_none());
+    assert!(app.panes.streams.detail.is_none());
 }
 
 #[test]
 fn export_writes_the_filtered_records_as_json_lines() {
     let mut app = app();
     app.ingest(mixed(22));
-    app.streams.set_filter("ctx:debate");
+    app.panes.streams.set_filter("ctx:debate");
     app.press("x");
     let lines = app
         .take_commands()
@@ -331,7 +350,7 @@ fn export_writes_the_filtered_records_as_json_lines() {
             _ => None,
         })
         .expect("export");
-    assert_eq!(lines.len(), app.streams.visible_len());
+    assert_eq!(lines.len(), app.panes.streams.visible_len());
     for l in lines {
         let v: serde_json::Value = serde_json::from_str(&l).expect("JSON");
         assert_eq!(v["event"]["context"], "debate");
@@ -350,9 +369,9 @@ fn keys_and_colours_come_from_the_config_and_help_shows_them() {
     let mut app = App::new(&fixtures::services_with(settings).0);
     app.ingest(mixed(3));
     app.press("p");
-    assert!(!app.streams.paused);
+    assert!(!app.panes.streams.paused);
     app.press("space");
-    assert!(app.streams.paused);
+    assert!(app.panes.streams.paused);
     assert!(screen(&app, 120, 40).contains("space pause/resume"));
     app.press("?");
     let help = screen(&app, 120, 40);
@@ -389,13 +408,16 @@ fn mouse_clicks_switch_tabs_and_select_rows_and_the_wheel_scrolls() {
         row: 10,
         modifiers: KeyModifiers::NONE,
     }));
-    assert_eq!(app.streams.selected_index(), Some(26));
+    assert_eq!(app.panes.streams.selected_index(), Some(26));
     app.handle_event(click(5, 5));
     let _ = screen(&app, 120, 40);
-    assert!(!app.streams.follow);
-    let picked = app.streams.selected_index();
+    assert!(!app.panes.streams.follow);
+    let picked = app.panes.streams.selected_index();
     app.handle_event(click(5, 5));
-    assert!(app.streams.detail.is_some(), "a second click opens it");
+    assert!(
+        app.panes.streams.detail.is_some(),
+        "a second click opens it"
+    );
     assert!(picked.is_some());
     // " 1 Streams " " 2 Lag " …: column 13 is in " 2 Lag ".
     app.handle_event(click(13, 1));
@@ -404,7 +426,10 @@ fn mouse_clicks_switch_tabs_and_select_rows_and_the_wheel_scrolls() {
     app.press("5");
     let _ = screen(&app, 120, 40);
     app.handle_event(click(30, 5));
-    assert_eq!(app.inject.focus, eventdeck::tui::panes::inject::Field::Key);
+    assert_eq!(
+        app.panes.inject.focus,
+        eventdeck::tui::panes::inject::Field::Key
+    );
 }
 
 #[test]
@@ -508,7 +533,7 @@ fn mouse_clicks_reach_the_help_overlay_and_close_the_palette() {
     app.press("?");
     let (x, y) = find(&app, "pause/resume");
     app.handle_event(click(x, y));
-    assert!(app.streams.paused, "the click paused the stream");
+    assert!(app.panes.streams.paused, "the click paused the stream");
     assert!(!screen(&app, 120, 40).contains("esc closes"), "help closed");
 
     // A click on a section title does nothing; one outside the popup closes it.
@@ -663,7 +688,7 @@ fn legacy_decision(correlation: Option<&str>) -> eventdeck::kafka::ConsumedRecor
 fn a_legacy_event_shows_its_context_rule_and_no_made_up_correlation() {
     let mut app = app();
     app.ingest(vec![legacy_decision(None)]);
-    let e = app.streams.selected_entry().expect("the row");
+    let e = app.panes.streams.selected_entry().expect("the row");
     assert_eq!(e.context, "debate");
     assert_eq!(e.correlation, None, "never the event id");
     // t: nothing to trace, rather than a one-event chain made up from the event id.
@@ -682,7 +707,7 @@ fn a_legacy_event_shows_its_context_rule_and_no_made_up_correlation() {
     app.ingest(vec![legacy_decision(Some(
         "0b9c8d7e-6f5a-4b3c-8d2e-1f0a9b8c7d6e",
     ))]);
-    let e = app.streams.selected_entry().expect("the row");
+    let e = app.panes.streams.selected_entry().expect("the row");
     assert_eq!(
         e.correlation.as_deref(),
         Some("0b9c8d7e-6f5a-4b3c-8d2e-1f0a9b8c7d6e")
@@ -698,11 +723,11 @@ fn editing_a_field_starts_at_its_end_so_typing_adds_to_it() {
     app.press("5 enter");
     app.type_text("-x");
     app.press("esc");
-    assert_eq!(app.inject.target_text(), "debate-x");
+    assert_eq!(app.panes.inject.target_text(), "debate-x");
     // The data editor starts after the last line of the template.
     app.press("down down down down down enter");
     app.type_text("\n");
-    let data = app.inject.data_text();
+    let data = app.panes.inject.data_text();
     assert!(data.starts_with('{') && data.ends_with("}\n"), "{data:?}");
 }
 
@@ -710,10 +735,10 @@ fn editing_a_field_starts_at_its_end_so_typing_adds_to_it() {
 fn ctrl_u_clears_the_field_being_edited() {
     let mut app = app();
     app.press("5 enter ctrl+u");
-    assert_eq!(app.inject.target_text(), "");
+    assert_eq!(app.panes.inject.target_text(), "");
     app.type_text("testing");
     app.press("esc");
-    assert_eq!(app.inject.target_text(), "testing");
+    assert_eq!(app.panes.inject.target_text(), "testing");
     // The hint bar, made from the key table, says so while editing.
     app.press("enter");
     let text = screen(&app, 120, 40);
@@ -733,23 +758,23 @@ fn ctrl_c_quits_while_typing_in_a_field_a_filter_or_the_palette() {
 fn another_event_type_keeps_edited_data_and_t_brings_the_template() {
     let mut app = app();
     app.press("5");
-    let template = app.inject.data_text();
+    let template = app.panes.inject.data_text();
     // Untouched data follows the event type.
     app.press("down right");
-    let second = app.inject.data_text();
+    let second = app.panes.inject.data_text();
     assert_ne!(second, template, "the next type has its own template");
     // Edited data stays when the type changes again, and the user is told.
     app.press("down down down down enter");
     app.press("ctrl+u");
     app.type_text(r#"{"mine": true}"#);
     app.press("esc up up up up right");
-    assert_eq!(app.inject.data_text(), r#"{"mine": true}"#);
+    assert_eq!(app.panes.inject.data_text(), r#"{"mine": true}"#);
     let toast = app.toast().map(|t| t.text.clone()).unwrap_or_default();
     assert!(toast.contains("kept") && toast.contains(" t "), "{toast}");
     // `t` puts the template of the type now chosen in its place.
     app.press("t");
-    assert_ne!(app.inject.data_text(), r#"{"mine": true}"#);
-    assert!(app.inject.json_error().is_none());
+    assert_ne!(app.panes.inject.data_text(), r#"{"mine": true}"#);
+    assert!(app.panes.inject.json_error().is_none());
 }
 
 #[test]
@@ -786,16 +811,16 @@ fn g_and_end_jump_to_the_top_and_the_last_page_of_a_record() {
     let _ = screen(&app, 80, 24);
     app.press("enter");
     app.press("G");
-    let d = app.streams.detail.as_ref().expect("open");
+    let d = app.panes.streams.detail.as_ref().expect("open");
     assert!(d.lines.len() > 200);
     assert_eq!(d.scroll, d.lines.len() - 18, "the last page");
     let end = Some(d.scroll);
     app.press("g");
-    assert_eq!(app.streams.detail.as_ref().map(|d| d.scroll), Some(0));
+    assert_eq!(app.panes.streams.detail.as_ref().map(|d| d.scroll), Some(0));
     app.press("end");
-    assert_eq!(app.streams.detail.as_ref().map(|d| d.scroll), end);
+    assert_eq!(app.panes.streams.detail.as_ref().map(|d| d.scroll), end);
     app.press("home");
-    assert_eq!(app.streams.detail.as_ref().map(|d| d.scroll), Some(0));
+    assert_eq!(app.panes.streams.detail.as_ref().map(|d| d.scroll), Some(0));
 }
 
 #[test]
@@ -809,7 +834,7 @@ fn an_unknown_filter_field_is_named_instead_of_zero_matches() {
     assert!(text.contains("unknown filter field 'foo:'"), "{text}");
     assert!(!text.contains("(0 match)"), "{text}");
     // Known fields still count their matches.
-    app.streams.set_filter("ctx:debate");
+    app.panes.streams.set_filter("ctx:debate");
     assert!(screen(&app, 120, 40).contains("match)"));
 }
 

@@ -12,10 +12,11 @@ use eventdeck::dlq::{decode, ours};
 use eventdeck::kafka::{ConsumedRecord, StartAt};
 use eventdeck::lag::{GroupSnapshot, LagTracker, PartitionSnapshot, Poll};
 use eventdeck::tui::App;
-use eventdeck::tui::app::Tab;
 use eventdeck::tui::event::{Command, Event, WorkerMsg};
-use eventdeck::tui::panes::dlq::{DlqView, RedriveRequest, RedriveStage};
-use eventdeck::tui::panes::lag::{LagUpdate, SortColumn};
+use eventdeck::tui::event::{LagUpdate, RedriveRequest};
+use eventdeck::tui::panes::dlq::{DlqView, RedriveStage};
+use eventdeck::tui::panes::lag::SortColumn;
+use eventdeck::tui::tabs::Tab;
 use fixtures::{app, screen, snap};
 
 // ---------------------------------------------------------------- lag fixtures
@@ -265,7 +266,7 @@ fn lag_populated_lists_groups_with_status_trend_and_drain() {
 fn lag_drill_down_shows_dashes_and_the_deleted_unread_flag() {
     let mut app = lag_app(6, None);
     // Sorted by total lag (largest first): audit is the largest.
-    assert_eq!(app.lag.selected_group(), Some("audit"));
+    assert_eq!(app.panes.lag.selected_group(), Some("audit"));
     app.press("enter");
     snap("lag_drill_down", &app);
 }
@@ -292,7 +293,7 @@ fn lag_poll_error_is_shown_in_the_pane_and_the_status_line() {
     );
     assert!(app.toast().is_some_and(|t| t.error));
     // The last figures stay.
-    assert_eq!(app.lag.len(), 4);
+    assert_eq!(app.panes.lag.len(), 4);
 }
 
 #[test]
@@ -320,11 +321,11 @@ fn dlq_detail_with_the_stack_trace_collapsed_then_expanded() {
     let mut app = dlq_app();
     // Causes by count: timeout (3), NullPointerException (2), ...
     app.press("j enter enter");
-    assert_eq!(app.dlq.view(), DlqView::Detail);
-    assert!(!app.dlq.stack_open());
+    assert_eq!(app.panes.dlq.view(), DlqView::Detail);
+    assert!(!app.panes.dlq.stack_open());
     snap("dlq_detail_stack_collapsed", &app);
     app.press("t");
-    assert!(app.dlq.stack_open());
+    assert!(app.panes.dlq.stack_open());
     snap("dlq_detail_stack_expanded", &app);
 }
 
@@ -349,32 +350,32 @@ fn dlq_redrive_preview_progress_and_outcome() {
 #[test]
 fn s_cycles_the_sort_column_and_r_reverses_it() {
     let mut app = lag_app(6, None);
-    assert_eq!(app.lag.sort(), (SortColumn::TotalLag, true));
-    let totals = app.lag.groups();
+    assert_eq!(app.panes.lag.sort(), (SortColumn::TotalLag, true));
+    let totals = app.panes.lag.groups();
     assert_eq!(totals, ["audit", "analytics", "billing", "orders-service"]);
     app.press("s");
-    assert_eq!(app.lag.sort(), (SortColumn::MaxLag, true));
+    assert_eq!(app.panes.lag.sort(), (SortColumn::MaxLag, true));
     app.press("S S S S");
-    assert_eq!(app.lag.sort(), (SortColumn::Group, false));
+    assert_eq!(app.panes.lag.sort(), (SortColumn::Group, false));
     assert_eq!(
-        app.lag.groups(),
+        app.panes.lag.groups(),
         ["analytics", "audit", "billing", "orders-service"]
     );
     app.press("r");
     assert_eq!(
-        app.lag.groups(),
+        app.panes.lag.groups(),
         ["orders-service", "billing", "audit", "analytics"]
     );
     // The selection follows its group through re-sorting.
     app.press("g j");
-    assert_eq!(app.lag.selected_group(), Some("billing"));
+    assert_eq!(app.panes.lag.selected_group(), Some("billing"));
     app.press("r");
-    assert_eq!(app.lag.selected_group(), Some("billing"));
+    assert_eq!(app.panes.lag.selected_group(), Some("billing"));
     // Sorting by status puts STALL/STOP first.
-    while app.lag.sort().0 != SortColumn::Status {
+    while app.panes.lag.sort().0 != SortColumn::Status {
         app.press("s");
     }
-    let first = app.lag.groups()[0].to_string();
+    let first = app.panes.lag.groups()[0].to_string();
     assert_eq!(first, "analytics", "the stuck group sorts first");
 }
 
@@ -382,22 +383,22 @@ fn s_cycles_the_sort_column_and_r_reverses_it() {
 fn enter_drills_into_a_group_and_esc_comes_back() {
     let mut app = lag_app(6, None);
     app.press("enter");
-    assert_eq!(app.lag.drilled(), Some("audit"));
-    let cells = app.lag.partition_cells();
+    assert_eq!(app.panes.lag.drilled(), Some("audit"));
+    let cells = app.panes.lag.partition_cells();
     // payments[0]: committed 100 below log start 250 → flagged; payments[1]:
     // never committed → `-` for CURRENT-OFFSET, LAG and LAG (s).
     assert_eq!(cells[0][..5], ["payments", "0", "100", "1000", "900 ⚠"]);
     assert_eq!(cells[1][..6], ["payments", "1", "-", "300", "-", "-"]);
     assert_eq!(
-        app.lag.flags(),
+        app.panes.lag.flags(),
         ["payments[0]: 150 records deleted by retention before this group read them"]
     );
     // A new poll keeps the drill-down and refreshes it.
     let mut tracker = LagTracker::default();
     app.apply_lag(LagUpdate::Report(tracker.apply(&poll(9, None))));
-    assert_eq!(app.lag.drilled(), Some("audit"));
+    assert_eq!(app.panes.lag.drilled(), Some("audit"));
     app.press("esc");
-    assert_eq!(app.lag.drilled(), None);
+    assert_eq!(app.panes.lag.drilled(), None);
     assert_eq!(app.tab(), Tab::Lag);
 }
 
@@ -416,21 +417,21 @@ fn a_click_selects_a_group_and_a_second_click_opens_it() {
         })
     };
     app.handle_event(click(6));
-    assert_eq!(app.lag.selected_group(), Some("billing"));
+    assert_eq!(app.panes.lag.selected_group(), Some("billing"));
     app.handle_event(click(6));
-    assert_eq!(app.lag.drilled(), Some("billing"));
+    assert_eq!(app.panes.lag.drilled(), Some("billing"));
 }
 
 #[test]
 fn redrive_dry_run_then_confirm_then_outcome() {
     let mut app = dlq_app();
     app.press("enter");
-    assert_eq!(app.dlq.view(), DlqView::Records);
+    assert_eq!(app.panes.dlq.view(), DlqView::Records);
     app.press("space space");
-    assert_eq!(app.dlq.marks().len(), 2);
+    assert_eq!(app.panes.dlq.marks().len(), 2);
     app.press("R");
-    let Some(RedriveStage::Preview(plan)) = app.dlq.redrive() else {
-        panic!("no preview: {:?}", app.dlq.redrive());
+    let Some(RedriveStage::Preview(plan)) = app.panes.dlq.redrive() else {
+        panic!("no preview: {:?}", app.panes.dlq.redrive());
     };
     assert_eq!(plan.items.len(), 2);
     assert_eq!(plan.targets.get("debate.events"), Some(&2));
@@ -451,28 +452,34 @@ fn redrive_dry_run_then_confirm_then_outcome() {
     // function the headless command calls too) records none.
     assert_eq!(reqs[0].filter, None);
     assert!(matches!(
-        app.dlq.redrive(),
+        app.panes.dlq.redrive(),
         Some(RedriveStage::Running { done: 0, total: 2 })
     ));
     app.apply(WorkerMsg::RedriveDone(Ok(Outcome {
         delivered: 2,
         failed: vec![],
     })));
-    assert!(matches!(app.dlq.redrive(), Some(RedriveStage::Done(Ok(_)))));
-    assert!(app.dlq.marks().is_empty(), "marks cleared after a redrive");
+    assert!(matches!(
+        app.panes.dlq.redrive(),
+        Some(RedriveStage::Done(Ok(_)))
+    ));
+    assert!(
+        app.panes.dlq.marks().is_empty(),
+        "marks cleared after a redrive"
+    );
     assert!(app.toast().is_some_and(|t| !t.error));
     app.press("enter");
-    assert!(app.dlq.redrive().is_none());
-    assert_eq!(app.dlq.view(), DlqView::Records);
+    assert!(app.panes.dlq.redrive().is_none());
+    assert_eq!(app.panes.dlq.view(), DlqView::Records);
 }
 
 #[test]
 fn n_cancels_the_preview_and_sends_nothing() {
     let mut app = dlq_app();
     app.press("enter R");
-    assert!(app.dlq.redrive().is_some());
+    assert!(app.panes.dlq.redrive().is_some());
     app.press("n");
-    assert!(app.dlq.redrive().is_none());
+    assert!(app.panes.dlq.redrive().is_none());
     assert!(redrives(&mut app).is_empty());
     // The dialog took the keys: `q` in it would not have quit.
     app.press("R q");
@@ -485,20 +492,20 @@ fn redrive_all_takes_everything_matching_the_filter() {
     app.press("/");
     app.type_text("nullpointer");
     app.press("enter");
-    assert_eq!(app.dlq.causes().len(), 1);
+    assert_eq!(app.panes.dlq.causes().len(), 1);
     app.press("A");
-    let Some(RedriveStage::Preview(plan)) = app.dlq.redrive() else {
+    let Some(RedriveStage::Preview(plan)) = app.panes.dlq.redrive() else {
         panic!("no preview");
     };
     assert_eq!(plan.items.len(), 2);
     assert_eq!(plan.targets.get("testing.events"), Some(&2));
     app.press("esc esc");
     assert_eq!(
-        app.dlq.filter_text(),
+        app.panes.dlq.filter_text(),
         "",
         "esc in the list clears the filter"
     );
-    assert_eq!(app.dlq.causes().len(), 4);
+    assert_eq!(app.panes.dlq.causes().len(), 4);
 }
 
 #[test]
@@ -514,7 +521,7 @@ fn read_only_refuses_a_redrive_with_a_clear_toast() {
     let toast = app.toast().expect("toast");
     assert!(toast.error);
     assert!(toast.text.contains("Read-only"), "{}", toast.text);
-    assert!(app.dlq.redrive().is_none());
+    assert!(app.panes.dlq.redrive().is_none());
 }
 
 #[test]
@@ -533,20 +540,21 @@ fn open_original_seeks_streams_to_the_original_offset() {
         })
         .collect();
     assert_eq!(seeks, [StartAt::Offset(77)]);
-    assert_eq!(app.streams.filter_text(), "topic:testing.events");
+    assert_eq!(app.panes.streams.filter_text(), "topic:testing.events");
 }
 
 #[test]
 fn new_dead_letters_appear_live_and_duplicates_are_dropped() {
     let mut app = dlq_app();
-    assert_eq!(app.dlq.len(), 7);
+    assert_eq!(app.panes.dlq.len(), 7);
     app.apply(WorkerMsg::DeadLetters(vec![
         ours_letter(3, "rejected", "decision has no votes"),
         ours_letter(4, "rejected", "decision has no votes"),
     ]));
-    assert_eq!(app.dlq.len(), 8, "offset 3 was already there");
+    assert_eq!(app.panes.dlq.len(), 8, "offset 3 was already there");
     assert!(
-        app.dlq
+        app.panes
+            .dlq
             .causes()
             .iter()
             .any(|(k, _, n)| k == "rejected" && *n == 2)
@@ -566,16 +574,20 @@ fn wheel_and_clicks_move_through_dead_letters() {
         })
     };
     app.handle_event(mouse(MouseEventKind::ScrollDown, 10));
-    assert_eq!(app.dlq.selected_index(), 3, "the wheel moves three rows");
+    assert_eq!(
+        app.panes.dlq.selected_index(),
+        3,
+        "the wheel moves three rows"
+    );
     app.handle_event(mouse(MouseEventKind::ScrollUp, 10));
-    assert_eq!(app.dlq.selected_index(), 0);
+    assert_eq!(app.panes.dlq.selected_index(), 0);
     // Row 4 is the first cause (header, tabs, border, column titles above it).
     app.handle_event(mouse(MouseEventKind::Down(MouseButton::Left), 5));
-    assert_eq!(app.dlq.selected_index(), 1);
-    assert_eq!(app.dlq.view(), DlqView::Causes);
+    assert_eq!(app.panes.dlq.selected_index(), 1);
+    assert_eq!(app.panes.dlq.view(), DlqView::Causes);
     app.handle_event(mouse(MouseEventKind::Down(MouseButton::Left), 5));
-    assert_eq!(app.dlq.view(), DlqView::Records);
-    let r = app.dlq.current().expect("a record");
+    assert_eq!(app.panes.dlq.view(), DlqView::Records);
+    let r = app.panes.dlq.current().expect("a record");
     assert_eq!(r.record.topic, "testing.events.dlq");
 }
 
@@ -639,7 +651,7 @@ fn open_original_of_a_local_dead_letter_says_so_and_hints_b_until_it_is_in_memor
     app.press("3 enter o");
     assert_eq!(app.tab(), Tab::Streams);
     assert_eq!(
-        app.streams.filter_text(),
+        app.panes.streams.filter_text(),
         format!("topic:debate.events {id}")
     );
     let toast = app.toast().expect("a toast").text.clone();
@@ -652,7 +664,7 @@ fn open_original_of_a_local_dead_letter_says_so_and_hints_b_until_it_is_in_memor
     let toast = app.toast().expect("a toast").text.clone();
     assert!(toast.contains("Failed in a local handler"), "{toast}");
     assert!(!toast.contains("press b"), "{toast}");
-    assert_eq!(app.streams.visible_len(), 1);
+    assert_eq!(app.panes.streams.visible_len(), 1);
 }
 
 // ------------------------------------------------- jumps, marks and redriven
@@ -661,18 +673,25 @@ fn open_original_of_a_local_dead_letter_says_so_and_hints_b_until_it_is_in_memor
 fn g_and_end_jump_in_a_causes_dead_letters_and_in_one_dead_letter() {
     let mut app = dlq_app();
     app.press("enter");
-    assert_eq!(app.dlq.selected_index(), 0);
+    assert_eq!(app.panes.dlq.selected_index(), 0);
     app.press("G");
-    assert_eq!(app.dlq.selected_index(), 2, "the last of the 3 timeouts");
+    assert_eq!(
+        app.panes.dlq.selected_index(),
+        2,
+        "the last of the 3 timeouts"
+    );
     app.press("g");
-    assert_eq!(app.dlq.selected_index(), 0);
+    assert_eq!(app.panes.dlq.selected_index(), 0);
     app.press("end");
-    assert_eq!(app.dlq.selected_index(), 2);
+    assert_eq!(app.panes.dlq.selected_index(), 2);
     app.press("home");
-    assert_eq!(app.dlq.selected_index(), 0);
+    assert_eq!(app.panes.dlq.selected_index(), 0);
     // The causes list too.
     app.press("esc G");
-    assert_eq!(app.dlq.selected_index(), app.dlq.causes().len() - 1);
+    assert_eq!(
+        app.panes.dlq.selected_index(),
+        app.panes.dlq.causes().len() - 1
+    );
     // One dead letter: G shows its end (the stack trace line is the last line).
     app.press("g j enter enter t");
     let _ = screen(&app, 80, 24);
@@ -687,7 +706,7 @@ fn g_and_end_jump_in_a_causes_dead_letters_and_in_one_dead_letter() {
 fn t_on_a_dead_letter_without_a_stack_trace_says_so() {
     let mut app = dlq_app();
     app.press("enter enter t");
-    assert!(!app.dlq.stack_open());
+    assert!(!app.panes.dlq.stack_open());
     let toast = app.toast().map(|t| t.text.clone()).unwrap_or_default();
     assert!(toast.contains("no stack trace"), "{toast:?}");
 }
@@ -696,7 +715,7 @@ fn t_on_a_dead_letter_without_a_stack_trace_says_so() {
 fn space_marks_and_moves_down_and_the_help_says_so() {
     let mut app = dlq_app();
     app.press("enter space");
-    assert_eq!(app.dlq.selected_index(), 1);
+    assert_eq!(app.panes.dlq.selected_index(), 1);
     app.press("?");
     let text = screen(&app, 120, 40);
     assert!(text.contains("mark/unmark, move down"), "{text}");
@@ -714,8 +733,11 @@ fn redriven_dead_letters_are_marked_as_redriven() {
     app.press("enter");
     let records: Vec<bool> = (0..3)
         .map(|i| {
-            app.dlq.select_index(i);
-            app.dlq.current().is_some_and(|r| app.dlq.is_redriven(r))
+            app.panes.dlq.select_index(i);
+            app.panes
+                .dlq
+                .current()
+                .is_some_and(|r| app.panes.dlq.is_redriven(r))
         })
         .collect();
     assert_eq!(
@@ -727,7 +749,7 @@ fn redriven_dead_letters_are_marked_as_redriven() {
     assert!(text.contains("1 redriven (↻)"), "{text}");
     assert!(text.contains("↻ 0@0"), "{text}");
     // The dead letter itself says so.
-    app.dlq.select_index(0);
+    app.panes.dlq.select_index(0);
     app.press("enter");
     assert!(screen(&app, 120, 40).contains("redriven from this console"));
 }
@@ -829,10 +851,10 @@ fn dead_letters_and_streams_share_one_byte_budget() {
         })
         .collect();
     app.apply(WorkerMsg::DeadLetters(letters));
-    let dlq_held = app.dlq.held_bytes();
+    let dlq_held = app.panes.dlq.held_bytes();
     assert!(dlq_held <= budget / 4, "the DLQ holds {dlq_held} bytes");
     assert!(dlq_held > budget / 8, "the DLQ holds only {dlq_held} bytes");
-    let kept = app.dlq.len();
+    let kept = app.panes.dlq.len();
     assert!((40..200).contains(&kept), "{kept} dead letters kept");
     app.press("3");
     let s = screen(&app, 120, 40);
@@ -853,7 +875,7 @@ fn dead_letters_and_streams_share_one_byte_budget() {
         r.offset = n as i64;
         r
     }));
-    let streams_held = app.streams.held_bytes();
+    let streams_held = app.panes.streams.held_bytes();
     assert!(
         streams_held + dlq_held <= budget,
         "streams {streams_held} + dead letters {dlq_held} > {budget}"

@@ -21,10 +21,12 @@ use eventdeck::audit;
 use eventdeck::config::Settings;
 use eventdeck::lag::LagTracker;
 use eventdeck::tui::App;
+use eventdeck::tui::event::RedriveRequest;
 use eventdeck::tui::event::{Command, WorkerMsg};
-use eventdeck::tui::lag_dlq_workers::{dlq_reader, poll_once, run_redrive};
-use eventdeck::tui::panes::dlq::{DlqView, RedriveRequest, RedriveStage};
+use eventdeck::tui::panes::dlq::{DlqView, RedriveStage};
 use eventdeck::tui::panes::lag::SortColumn;
+use eventdeck::tui::workers::dlq::{dlq_reader, run_redrive};
+use eventdeck::tui::workers::lag::poll_once;
 use rdkafka::admin::{AdminClient, AdminOptions};
 use rdkafka::client::DefaultClientContext;
 use rdkafka::consumer::{CommitMode, Consumer, StreamConsumer};
@@ -120,25 +122,26 @@ async fn lag_pane_numbers_equal_kafka_consumer_groups_describe() {
         .await,
     );
     app.press("2");
-    while app.lag.sort().0 != SortColumn::Group {
+    while app.panes.lag.sort().0 != SortColumn::Group {
         app.press("s");
     }
     let index = app
+        .panes
         .lag
         .groups()
         .iter()
         .position(|g| *g == group)
-        .unwrap_or_else(|| panic!("{group} not in {:?}", app.lag.groups()));
+        .unwrap_or_else(|| panic!("{group} not in {:?}", app.panes.lag.groups()));
     app.press("g");
     for _ in 0..index {
         app.press("j");
     }
-    assert_eq!(app.lag.selected_group(), Some(group.as_str()));
+    assert_eq!(app.panes.lag.selected_group(), Some(group.as_str()));
     app.press("enter");
-    assert_eq!(app.lag.drilled(), Some(group.as_str()));
+    assert_eq!(app.panes.lag.drilled(), Some(group.as_str()));
 
     let mut ours = Rows::new();
-    for cells in app.lag.partition_cells() {
+    for cells in app.panes.lag.partition_cells() {
         let lag = cells[4].trim_end_matches(" ⚠").to_string();
         ours.insert(
             (cells[0].clone(), cells[1].parse().expect("partition")),
@@ -249,9 +252,9 @@ async fn a_kafka_connect_dead_letter_written_by_kcat_shows_decoded_with_its_stac
     app.press("3 /");
     app.type_text(&marker);
     app.press("enter");
-    assert_eq!(app.dlq.causes().len(), 1);
+    assert_eq!(app.panes.dlq.causes().len(), 1);
     app.press("enter enter");
-    assert_eq!(app.dlq.view(), DlqView::Detail);
+    assert_eq!(app.panes.dlq.view(), DlqView::Detail);
     let text = fixtures::screen(&app, 140, 60);
     for want in [
         "kafka-connect",
@@ -308,10 +311,10 @@ async fn redrive_from_the_pane_delivers_key_value_and_headers_to_the_original_to
     app.press("3 /");
     app.type_text(&marker);
     app.press("enter enter enter");
-    assert_eq!(app.dlq.view(), DlqView::Detail);
+    assert_eq!(app.panes.dlq.view(), DlqView::Detail);
     app.press("R");
-    let Some(RedriveStage::Preview(plan)) = app.dlq.redrive() else {
-        panic!("no preview: {:?}", app.dlq.redrive());
+    let Some(RedriveStage::Preview(plan)) = app.panes.dlq.redrive() else {
+        panic!("no preview: {:?}", app.panes.dlq.redrive());
     };
     assert_eq!(plan.targets.get(&original), Some(&1));
     let out = kcat(&["-Q", "-t", &format!("{original}:0:-1")]);
@@ -352,8 +355,8 @@ async fn redrive_from_the_pane_delivers_key_value_and_headers_to_the_original_to
     while let Ok(m) = rx.try_recv() {
         app.apply(m);
     }
-    let Some(RedriveStage::Done(Ok(outcome))) = app.dlq.redrive() else {
-        panic!("no outcome: {:?}", app.dlq.redrive());
+    let Some(RedriveStage::Done(Ok(outcome))) = app.panes.dlq.redrive() else {
+        panic!("no outcome: {:?}", app.panes.dlq.redrive());
     };
     assert_eq!((outcome.delivered, outcome.failed.len()), (1, 0));
     let text = fixtures::screen(&app, 120, 40);

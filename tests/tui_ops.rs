@@ -14,27 +14,27 @@ use eventdeck::kafka::admin::{
 };
 use eventdeck::kafka::groups::{GroupInfo, Member};
 use eventdeck::lag::{GroupSnapshot, PartitionSnapshot};
-use eventdeck::ops::{ResetPlan, ResetRow, ResetScope, ResetSpec, TopicScope};
+use eventdeck::reset::{ResetPlan, ResetRow, ResetScope, ResetSpec, TopicScope};
 use eventdeck::tui::App;
-use eventdeck::tui::app::Tab;
+use eventdeck::tui::event::{AdminReply, AdminRequest, NoConfigs, TopicView};
 use eventdeck::tui::event::{Command, WorkerMsg};
 use eventdeck::tui::keymap::Mode;
-use eventdeck::tui::ops_workers::{NoConfigs, OpsReply, OpsRequest, TopicView};
+use eventdeck::tui::tabs::Tab;
 use fixtures::{app, screen, services_with, settings, snap};
 use serde_json::json;
 
-fn ops_requests(app: &mut App) -> Vec<OpsRequest> {
+fn ops_requests(app: &mut App) -> Vec<AdminRequest> {
     app.take_commands()
         .into_iter()
         .filter_map(|c| match c {
-            Command::Ops(r) => Some(*r),
+            Command::Admin(r) => Some(*r),
             _ => None,
         })
         .collect()
 }
 
-fn reply(app: &mut App, r: OpsReply) {
-    app.apply(WorkerMsg::Ops(Box::new(r)));
+fn reply(app: &mut App, r: AdminReply) {
+    app.apply(WorkerMsg::Admin(Box::new(r)));
 }
 
 fn topic(name: &str, parts: i32, rf: usize, per_part: i64) -> TopicDetail {
@@ -82,8 +82,8 @@ fn topics_app() -> App {
 fn topics_app_over(mut app: App) -> App {
     app.press("6");
     assert_eq!(app.tab(), Tab::Topics);
-    assert_eq!(ops_requests(&mut app), vec![OpsRequest::ListTopics]);
-    reply(&mut app, OpsReply::Topics(Ok(topics())));
+    assert_eq!(ops_requests(&mut app), vec![AdminRequest::ListTopics]);
+    reply(&mut app, AdminReply::Topics(Ok(topics())));
     app
 }
 
@@ -98,7 +98,7 @@ fn describe_orders(app: &mut App) {
     app.press("enter");
     assert_eq!(
         ops_requests(app),
-        vec![OpsRequest::DescribeTopic("orders".into())]
+        vec![AdminRequest::DescribeTopic("orders".into())]
     );
     let view = TopicView {
         detail: topic("orders", 3, 3, 1_200),
@@ -111,7 +111,7 @@ fn describe_orders(app: &mut App) {
     };
     reply(
         app,
-        OpsReply::Topic {
+        AdminReply::Topic {
             name: "orders".into(),
             result: Ok(Box::new(view)),
         },
@@ -169,19 +169,19 @@ fn a_wrong_name_keeps_the_delete_disabled_and_the_right_one_sends_it() {
     app.press("enter");
     assert_eq!(
         ops_requests(&mut app),
-        vec![OpsRequest::DeleteTopic("orders".into())]
+        vec![AdminRequest::DeleteTopic("orders".into())]
     );
     assert_eq!(app.mode(), Mode::TopicDetail);
     // The outcome refreshes the list (the describe view closes on delete).
     reply(
         &mut app,
-        OpsReply::Done {
+        AdminReply::Done {
             action: "topics.delete",
             result: Ok("deleted topic orders".into()),
         },
     );
     assert_eq!(app.mode(), Mode::Topics);
-    assert!(ops_requests(&mut app).contains(&OpsRequest::ListTopics));
+    assert!(ops_requests(&mut app).contains(&AdminRequest::ListTopics));
     assert!(
         app.toast()
             .is_some_and(|t| t.text.contains("deleted topic orders"))
@@ -200,7 +200,7 @@ fn empty_asks_for_the_name_and_esc_cancels() {
     app.press("enter");
     assert_eq!(
         ops_requests(&mut app),
-        vec![OpsRequest::EmptyTopic("debate.events".into())]
+        vec![AdminRequest::EmptyTopic("debate.events".into())]
     );
 }
 
@@ -210,7 +210,7 @@ fn palette_creates_grows_and_configures_topics() {
     app.press(":");
     app.type_text("topic create ledger partitions=4 rf=1 cleanup.policy=compact\n");
     let reqs = ops_requests(&mut app);
-    let OpsRequest::CreateTopic(spec) = &reqs[0] else {
+    let AdminRequest::CreateTopic(spec) = &reqs[0] else {
         panic!("{reqs:?}");
     };
     assert_eq!(
@@ -230,16 +230,16 @@ fn palette_creates_grows_and_configures_topics() {
     assert_eq!(
         ops_requests(&mut app),
         vec![
-            OpsRequest::AddPartitions {
+            AdminRequest::AddPartitions {
                 topic: "ledger".into(),
                 total: 8
             },
-            OpsRequest::SetConfig {
+            AdminRequest::SetConfig {
                 topic: "ledger".into(),
                 key: "retention.ms".into(),
                 value: Some("1000".into())
             },
-            OpsRequest::SetConfig {
+            AdminRequest::SetConfig {
                 topic: "ledger".into(),
                 key: "retention.ms".into(),
                 value: None
@@ -260,7 +260,7 @@ fn palette_creates_grows_and_configures_topics() {
 fn groups_app() -> App {
     let mut app = app();
     app.press("7");
-    assert_eq!(ops_requests(&mut app), vec![OpsRequest::ListGroups]);
+    assert_eq!(ops_requests(&mut app), vec![AdminRequest::ListGroups]);
     let g = |name: &str, state: &str, members: usize| GroupSummary {
         name: name.into(),
         state: state.into(),
@@ -269,7 +269,7 @@ fn groups_app() -> App {
     };
     reply(
         &mut app,
-        OpsReply::Groups(Ok(vec![
+        AdminReply::Groups(Ok(vec![
             g("orders-service", "Stable", 2),
             g("analytics", "Empty", 0),
             g("billing", "Stable", 1),
@@ -306,7 +306,7 @@ fn groups_list_and_describe_show_members_assignments_and_offsets() {
     app.press("j j enter");
     assert_eq!(
         ops_requests(&mut app),
-        vec![OpsRequest::DescribeGroup("orders-service".into())]
+        vec![AdminRequest::DescribeGroup("orders-service".into())]
     );
     let member = |id: &str, parts: &[i32]| Member {
         id: id.into(),
@@ -337,7 +337,7 @@ fn groups_list_and_describe_show_members_assignments_and_offsets() {
     };
     reply(
         &mut app,
-        OpsReply::Group {
+        AdminReply::Group {
             name: "orders-service".into(),
             result: Ok(Box::new(detail)),
         },
@@ -388,7 +388,7 @@ fn reset_from_the_palette_previews_the_plan_then_executes_it() {
     app.type_text("reset analytics --to-earliest orders:0,1\n");
     assert_eq!(
         ops_requests(&mut app),
-        vec![OpsRequest::PlanReset {
+        vec![AdminRequest::PlanReset {
             group: "analytics".into(),
             spec: ResetSpec::Earliest,
             scope: ResetScope::Topics(vec![TopicScope {
@@ -397,7 +397,7 @@ fn reset_from_the_palette_previews_the_plan_then_executes_it() {
             }]),
         }]
     );
-    reply(&mut app, OpsReply::Plan(Ok(plan())));
+    reply(&mut app, AdminReply::Plan(Ok(plan())));
     assert_eq!(app.mode(), Mode::ResetPlan);
     let text = screen(&app, 120, 40);
     for col in [
@@ -413,7 +413,7 @@ fn reset_from_the_palette_previews_the_plan_then_executes_it() {
     app.press("y");
     assert_eq!(
         ops_requests(&mut app),
-        vec![OpsRequest::ExecuteReset(plan())]
+        vec![AdminRequest::ExecuteReset(plan())]
     );
     assert_eq!(app.mode(), Mode::Groups);
 }
@@ -441,7 +441,7 @@ fn a_reset_plan_taller_than_the_screen_counts_the_rest_and_keeps_its_keys_line()
         }]),
         rows,
     };
-    reply(&mut app, OpsReply::Plan(Ok(big.clone())));
+    reply(&mut app, AdminReply::Plan(Ok(big.clone())));
     let text = screen(&app, 80, 24);
     assert!(text.contains("y / enter: commit"), "{text}");
     assert!(
@@ -461,7 +461,10 @@ fn a_reset_plan_taller_than_the_screen_counts_the_rest_and_keeps_its_keys_line()
     assert!(text.contains("(60 partitions in all are reset)"), "{text}");
     // Confirming still resets every partition of the plan.
     app.press("y");
-    assert_eq!(ops_requests(&mut app), vec![OpsRequest::ExecuteReset(big)]);
+    assert_eq!(
+        ops_requests(&mut app),
+        vec![AdminRequest::ExecuteReset(big)]
+    );
 }
 
 #[test]
@@ -471,7 +474,7 @@ fn a_reset_of_an_active_group_is_refused_with_a_clear_message() {
     app.type_text("reset billing --shift-by -5\n");
     assert!(matches!(
         &ops_requests(&mut app)[..],
-        [OpsRequest::PlanReset {
+        [AdminRequest::PlanReset {
             spec: ResetSpec::ShiftBy(-5),
             scope: ResetScope::AllTopics,
             ..
@@ -479,7 +482,7 @@ fn a_reset_of_an_active_group_is_refused_with_a_clear_message() {
     ));
     reply(
         &mut app,
-        OpsReply::Plan(Err("group 'billing' has 1 active member(s) (state Stable); offsets can only be reset when the group is inactive: stop its consumers first".into())),
+        AdminReply::Plan(Err("group 'billing' has 1 active member(s) (state Stable); offsets can only be reset when the group is inactive: stop its consumers first".into())),
     );
     assert_eq!(app.mode(), Mode::Groups, "no dialog");
     assert!(
@@ -501,7 +504,7 @@ fn delete_group_asks_for_its_name() {
     app.type_text("s\n");
     assert_eq!(
         ops_requests(&mut app),
-        vec![OpsRequest::DeleteGroup("analytics".into())]
+        vec![AdminRequest::DeleteGroup("analytics".into())]
     );
 }
 
@@ -521,7 +524,7 @@ fn an_unsupported_answer_from_a_broker_with_admin_apis_is_a_plain_failure() {
     let mut app = groups_app();
     reply(
         &mut app,
-        OpsReply::Groups(Err(
+        AdminReply::Groups(Err(
             "listing consumer groups: not supported by this broker".into()
         )),
     );
@@ -548,11 +551,11 @@ fn without_admin_apis_topics_still_list_but_configs_and_changes_are_not_tried() 
     app.press("enter");
     assert_eq!(
         ops_requests(&mut app),
-        vec![OpsRequest::DescribeTopic("debate.events".into())]
+        vec![AdminRequest::DescribeTopic("debate.events".into())]
     );
     reply(
         &mut app,
-        OpsReply::Topic {
+        AdminReply::Topic {
             name: "debate.events".into(),
             result: Ok(Box::new(TopicView {
                 detail: topic("debate.events", 1, 1, 42),
@@ -605,10 +608,10 @@ fn entry(
 fn audit_view_lists_entries_newest_first_and_rereads_after_a_mutation() {
     let mut app = app();
     app.press("8");
-    assert_eq!(ops_requests(&mut app), vec![OpsRequest::ReadAudit]);
+    assert_eq!(ops_requests(&mut app), vec![AdminRequest::ReadAudit]);
     reply(
         &mut app,
-        OpsReply::Audit(Ok(vec![
+        AdminReply::Audit(Ok(vec![
             entry(
                 1,
                 "topics.create",
@@ -636,12 +639,12 @@ fn audit_view_lists_entries_newest_first_and_rereads_after_a_mutation() {
     snap("ops_audit", &app);
     reply(
         &mut app,
-        OpsReply::Done {
+        AdminReply::Done {
             action: "groups.delete",
             result: Ok("deleted consumer group x".into()),
         },
     );
-    assert!(ops_requests(&mut app).contains(&OpsRequest::ReadAudit));
+    assert!(ops_requests(&mut app).contains(&AdminRequest::ReadAudit));
 }
 
 // ---------------------------------------------------------------- read-only
@@ -657,7 +660,7 @@ fn read_only_shows_the_badge_and_refuses_every_ops_mutation() {
     let mut app = read_only_app();
     app.press("6");
     ops_requests(&mut app);
-    reply(&mut app, OpsReply::Topics(Ok(topics())));
+    reply(&mut app, AdminReply::Topics(Ok(topics())));
     app.press("D");
     assert_eq!(app.mode(), Mode::Topics, "no dialog opens");
     snap("ops_read_only", &app);
@@ -706,7 +709,7 @@ fn read_only_shows_the_badge_and_refuses_every_ops_mutation() {
     app.press(":");
     app.type_text("reset analytics --to-latest\n");
     ops_requests(&mut app);
-    reply(&mut app, OpsReply::Plan(Ok(plan())));
+    reply(&mut app, AdminReply::Plan(Ok(plan())));
     app.press("y");
     assert!(refused(&app, "groups.reset-offsets"));
     assert!(ops_requests(&mut app).is_empty(), "nothing was sent");
@@ -721,7 +724,7 @@ fn read_only_shows_the_badge_and_refuses_every_ops_mutation() {
 async fn on_the_embedded_broker_the_worker_answers_without_asking_and_plainly() {
     use eventdeck::kafka::admin::NewTopicSpec;
     use eventdeck::kafka::embedded::EmbeddedBroker;
-    use eventdeck::tui::ops_workers::answer;
+    use eventdeck::tui::workers::admin::answer;
     /// `KafkaError::Unsupported`'s words; a request that reached the broker
     /// would say something else (a timeout).
     const UNSUPPORTED: &str = "not supported by this broker";
@@ -731,7 +734,7 @@ async fn on_the_embedded_broker_the_worker_answers_without_asking_and_plainly() 
     let broker = EmbeddedBroker::start(1, &[("debate.events".into(), 3)]).expect("broker");
     let mut s = settings();
     broker.connect(&mut s);
-    let ask = |req: OpsRequest| {
+    let ask = |req: AdminRequest| {
         let s = s.clone();
         async move {
             let what = format!("{req:?}");
@@ -741,15 +744,15 @@ async fn on_the_embedded_broker_the_worker_answers_without_asking_and_plainly() 
         }
     };
     assert_eq!(s.caps, eventdeck::kafka::BrokerCaps::EMBEDDED);
-    let OpsReply::Topic { result, .. } =
-        ask(OpsRequest::DescribeTopic("debate.events".into())).await
+    let AdminReply::Topic { result, .. } =
+        ask(AdminRequest::DescribeTopic("debate.events".into())).await
     else {
         panic!("a topic reply");
     };
     let view = result.expect("metadata works");
     assert_eq!(view.detail.partitions.len(), 3);
     assert_eq!(view.configs, Err(NoConfigs::Unsupported));
-    let OpsReply::Groups(groups) = ask(OpsRequest::ListGroups).await else {
+    let AdminReply::Groups(groups) = ask(AdminRequest::ListGroups).await else {
         panic!("a groups reply");
     };
     assert_eq!(
@@ -762,9 +765,9 @@ async fn on_the_embedded_broker_the_worker_answers_without_asking_and_plainly() 
         replication_factor: 1,
         configs: vec![],
     };
-    let reply = ask(OpsRequest::CreateTopic(spec)).await;
+    let reply = ask(AdminRequest::CreateTopic(spec)).await;
     assert!(
-        matches!(&reply, OpsReply::Done { result: Err(e), .. } if e.contains(UNSUPPORTED)),
+        matches!(&reply, AdminReply::Done { result: Err(e), .. } if e.contains(UNSUPPORTED)),
         "{reply:?}"
     );
     let (services, _) = services_with(s);
@@ -801,7 +804,7 @@ fn mouse_selects_and_opens_topics_and_the_wheel_moves_the_cursor() {
     app.handle_event(click());
     assert_eq!(
         ops_requests(&mut app),
-        vec![OpsRequest::DescribeTopic("payments".into())],
+        vec![AdminRequest::DescribeTopic("payments".into())],
         "a second click opens the selected topic"
     );
     app.press("esc");
@@ -811,7 +814,7 @@ fn mouse_selects_and_opens_topics_and_the_wheel_moves_the_cursor() {
     app.press("enter");
     assert_eq!(
         ops_requests(&mut app),
-        vec![OpsRequest::DescribeTopic("debate.events".into())]
+        vec![AdminRequest::DescribeTopic("debate.events".into())]
     );
 }
 
@@ -839,10 +842,10 @@ fn audit_title_marks_the_chain_intact_then_names_the_edited_line_on_reload() {
     }
     let mut app = app();
     app.press("8");
-    assert_eq!(ops_requests(&mut app), vec![OpsRequest::ReadAudit]);
+    assert_eq!(ops_requests(&mut app), vec![AdminRequest::ReadAudit]);
     reply(
         &mut app,
-        OpsReply::Audit(eventdeck::audit::read(&settings).map_err(|e| e.to_string())),
+        AdminReply::Audit(eventdeck::audit::read(&settings).map_err(|e| e.to_string())),
     );
     let text = screen(&app, 120, 40);
     assert!(
@@ -854,7 +857,7 @@ fn audit_title_marks_the_chain_intact_then_names_the_edited_line_on_reload() {
     std::fs::write(&path, log.replacen("t-1", "t-7", 1)).expect("edit");
     reply(
         &mut app,
-        OpsReply::Audit(eventdeck::audit::read(&settings).map_err(|e| e.to_string())),
+        AdminReply::Audit(eventdeck::audit::read(&settings).map_err(|e| e.to_string())),
     );
     let text = screen(&app, 120, 40);
     assert!(
@@ -877,24 +880,24 @@ fn audit_rows_are_selected_with_j_g_and_end_and_open_in_full() {
             )
         })
         .collect();
-    reply(&mut app, OpsReply::Audit(Ok(entries)));
+    reply(&mut app, AdminReply::Audit(Ok(entries)));
     // Newest first: action.5 is row 0.
     app.press("G");
-    assert_eq!(app.audit.selected(), Some(4));
+    assert_eq!(app.panes.audit.selected(), Some(4));
     app.press("g j");
-    assert_eq!(app.audit.selected(), Some(1));
+    assert_eq!(app.panes.audit.selected(), Some(1));
     app.press("end");
-    assert_eq!(app.audit.selected(), Some(4));
+    assert_eq!(app.panes.audit.selected(), Some(4));
     app.press("home");
-    assert_eq!(app.audit.selected(), Some(0));
+    assert_eq!(app.panes.audit.selected(), Some(0));
     app.press("j enter");
-    assert!(app.audit.is_open());
+    assert!(app.panes.audit.is_open());
     let text = screen(&app, 80, 24);
     // Every field, the parameters in full, of the entry selected (action.4).
     assert!(text.contains("\"action.4\""), "{text}");
     assert!(text.contains("debate.events.dlq[0]@12345"), "{text}");
     assert!(text.contains("\"cluster\""), "{text}");
     app.press("esc");
-    assert!(!app.audit.is_open());
-    assert_eq!(app.audit.selected(), Some(1));
+    assert!(!app.panes.audit.is_open());
+    assert_eq!(app.panes.audit.selected(), Some(1));
 }

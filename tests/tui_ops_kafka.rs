@@ -1,6 +1,6 @@
 //! The Topics, Groups and Audit tabs on real Apache Kafka, driven by keys and the
 //! palette with every admin request answered by the worker the console runs
-//! (`ops_workers::answer`): a topic created from the console shows in `kcat -L`
+//! (`workers::admin::answer`): a topic created from the console shows in `kcat -L`
 //! with its partitions, and is gone after a delete confirmed by typing its name;
 //! an offset reset planned and confirmed in the console leaves exactly the plan's
 //! offsets, as Kafka's own `kafka-consumer-groups --describe` reads them; each
@@ -19,8 +19,9 @@ use common::*;
 use eventdeck::audit;
 use eventdeck::config::Settings;
 use eventdeck::tui::App;
+use eventdeck::tui::event::{AdminReply, AdminRequest};
 use eventdeck::tui::keymap::Mode;
-use eventdeck::tui::ops_workers::{OpsReply, OpsRequest, answer};
+use eventdeck::tui::workers::admin::answer;
 use fixtures::drive_ops as drive;
 use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer};
 use rdkafka::{ClientConfig, Offset, TopicPartitionList};
@@ -99,7 +100,7 @@ async fn a_topic_created_and_deleted_from_the_console_is_seen_by_kcat() {
     assert!(
         replies
             .iter()
-            .any(|r| matches!(r, OpsReply::Done { result: Ok(_), .. })),
+            .any(|r| matches!(r, AdminReply::Done { result: Ok(_), .. })),
         "{replies:?}"
     );
     assert_eq!(
@@ -108,12 +109,13 @@ async fn a_topic_created_and_deleted_from_the_console_is_seen_by_kcat() {
         "kcat -L sees 3 partitions"
     );
     assert!(
-        app.topics.names().contains(&topic),
+        app.panes.topics.names().contains(&topic),
         "the list was refreshed"
     );
 
     // Describe it: the override set at creation is shown.
     let i = app
+        .panes
         .topics
         .names()
         .iter()
@@ -143,7 +145,7 @@ async fn a_topic_created_and_deleted_from_the_console_is_seen_by_kcat() {
     assert!(
         replies.iter().any(|r| matches!(
             r,
-            OpsReply::Done {
+            AdminReply::Done {
                 action: "topics.delete",
                 result: Ok(_)
             }
@@ -218,7 +220,7 @@ async fn a_reset_from_the_console_equals_kafka_consumer_groups_describe_afterwar
     let plan = replies
         .iter()
         .find_map(|r| match r {
-            OpsReply::Plan(Ok(p)) => Some(p.clone()),
+            AdminReply::Plan(Ok(p)) => Some(p.clone()),
             _ => None,
         })
         .unwrap_or_else(|| panic!("a plan: {replies:?}"));
@@ -241,7 +243,7 @@ async fn a_reset_from_the_console_equals_kafka_consumer_groups_describe_afterwar
     assert!(
         replies.iter().any(|r| matches!(
             r,
-            OpsReply::Done {
+            AdminReply::Done {
                 action: "groups.reset-offsets",
                 result: Ok(_)
             }
@@ -275,7 +277,7 @@ async fn a_reset_from_the_console_equals_kafka_consumer_groups_describe_afterwar
     assert!(
         replies.iter().any(|r| matches!(
             r,
-            OpsReply::Done {
+            AdminReply::Done {
                 action: "groups.delete",
                 result: Ok(_)
             }
@@ -293,13 +295,13 @@ async fn the_worker_refuses_mutations_in_read_only_mode_and_nothing_changes() {
     let mut ro = settings(dir.path());
     ro.read_only = true;
     for req in [
-        OpsRequest::DeleteTopic(topic.clone()),
-        OpsRequest::AddPartitions {
+        AdminRequest::DeleteTopic(topic.clone()),
+        AdminRequest::AddPartitions {
             topic: topic.clone(),
             total: 4,
         },
     ] {
-        let OpsReply::Done { result, .. } = answer(&ro, req).await else {
+        let AdminReply::Done { result, .. } = answer(&ro, req).await else {
             panic!("a Done reply");
         };
         assert!(result.is_err_and(|e| e.contains("read-only")));

@@ -177,8 +177,9 @@ fn help_entries_never_overlap_at_any_size() {
         app.press(tab_keys);
         app.press("?");
         let mut descriptions: Vec<&str> = map
-            .bindings()
-            .filter(|b| b.mode == mode || b.mode == Mode::Global)
+            .bindings_of(mode)
+            .into_iter()
+            .chain(map.bindings_of(Mode::Global))
             .map(|b| describe(b.action))
             .collect();
         descriptions.sort();

@@ -13,7 +13,7 @@ use crate::cli::{GroupsCommand, ResetOffsetsArgs};
 use crate::config::Settings;
 use crate::kafka::admin::{self, GroupDetail, GroupSummary};
 use crate::mutate::{self, groups::ResetRequest};
-use crate::ops::ResetPlan;
+use crate::reset::ResetPlan;
 
 /// Why a listed group can read as Dead: the broker listed it, but the classic
 /// DescribeGroups request (the only one rdkafka 0.39 offers) cannot describe it.

@@ -28,7 +28,7 @@ use super::groups::{
 };
 use crate::config::Settings;
 use crate::lag::GroupSnapshot;
-use crate::ops::{PartitionOffsets, ResetPlan, ResetRow, ResetScope, ResetSpec, new_offset};
+use crate::reset::{PartitionOffsets, ResetPlan, ResetRow, ResetScope, ResetSpec, new_offset};
 
 /// How long one admin operation may take on the broker side.
 const ADMIN_TIMEOUT: Duration = Duration::from_secs(30);
@@ -90,6 +90,39 @@ pub struct NewTopicSpec {
     pub replication_factor: i32,
     /// Topic configs, e.g. `cleanup.policy=compact`.
     pub configs: Vec<(String, String)>,
+}
+
+impl NewTopicSpec {
+    /// A spec from the palette's words after the name: `partitions=N` (`p=`),
+    /// `rf=N` (`replication-factor=`), anything else a topic config
+    /// `KEY=VALUE`. One partition and replication factor 1 by default.
+    pub fn from_words(name: &str, words: &[&str]) -> Result<Self, String> {
+        let mut spec = NewTopicSpec {
+            name: name.to_string(),
+            partitions: 1,
+            replication_factor: 1,
+            configs: Vec::new(),
+        };
+        for w in words {
+            let (k, v) = w
+                .split_once('=')
+                .ok_or_else(|| format!("'{w}' is not KEY=VALUE"))?;
+            let n = || {
+                v.parse::<i32>()
+                    .ok()
+                    .filter(|n| *n > 0)
+                    .ok_or_else(|| format!("{k}: '{v}' is not a positive number"))
+            };
+            match k {
+                "partitions" | "p" => spec.partitions = n()?,
+                "rf" | "replication-factor" | "replication_factor" => {
+                    spec.replication_factor = n()?
+                }
+                _ => spec.configs.push((k.to_string(), v.to_string())),
+            }
+        }
+        Ok(spec)
+    }
 }
 
 /// One topic config entry as DescribeConfigs reports it.

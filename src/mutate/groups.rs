@@ -13,7 +13,7 @@ use crate::cli::{PaletteResetArgs, ResetTargetArgs};
 use crate::config::Settings;
 use crate::kafka::KafkaError;
 use crate::kafka::admin;
-use crate::ops::{
+use crate::reset::{
     ResetPlan, ResetScope, ResetSpec, TopicScope, parse_datetime, parse_iso_duration,
 };
 

@@ -1,16 +1,22 @@
 //! The messages the app loop applies: terminal input and timers ([`Event`]), what
 //! background workers report ([`WorkerMsg`]), and what the app asks the runtime to
-//! do ([`Command`]) — the only way state changes turn into I/O.
+//! do ([`Command`]) — the only way state changes turn into I/O — with the
+//! requests and replies they carry. Panes and workers both import from here,
+//! never from each other.
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use crossterm::event::{KeyEvent, MouseEvent};
 
-use super::panes::inject::SendRequest;
+use crate::audit::{AuditEntry, action};
+use crate::dlq::redrive::Plan as RedrivePlan;
 use crate::kafka::StartAt;
-use crate::publish::{PublishError, Published};
+use crate::kafka::admin::{ConfigValue, GroupDetail, GroupSummary, NewTopicSpec, TopicDetail};
+use crate::lag::LagReport;
+use crate::publish::{PublishError, PublishRequest, Published};
 use crate::replay::{Outcome, Plan, Request};
+use crate::reset::{ResetPlan, ResetScope, ResetSpec};
 
 /// Terminal input and timers.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -70,8 +76,8 @@ pub enum WorkerMsg {
     },
     /// A redrive finished (the audit entry is written), or could not start.
     RedriveDone(Result<crate::dlq::redrive::Outcome, String>),
-    /// The ops worker's answer (Topics, Groups, Audit).
-    Ops(Box<super::ops_workers::OpsReply>),
+    /// The admin worker's answer (Topics, Groups, Audit).
+    Admin(Box<AdminReply>),
     /// A replay's range was read (the dry run), or could not be.
     ReplayPlanned(Result<Arc<Plan>, String>),
     /// Records replayed so far.
@@ -99,11 +105,172 @@ pub enum Command {
     /// Set the demo scenario's events per second.
     SetRate(u32),
     /// Redrive these dead letters at most `rate` per second, then audit it.
-    Redrive(Box<super::panes::dlq::RedriveRequest>),
+    Redrive(Box<RedriveRequest>),
     /// Run an admin request (Topics, Groups, Audit) off the UI task.
-    Ops(Box<super::ops_workers::OpsRequest>),
+    Admin(Box<AdminRequest>),
     /// Read a replay's range (the dry run).
     ReplayPlan(Request),
     /// Run a previewed replay.
     ReplayRun(Arc<Plan>),
+}
+
+/// An admin request from the console.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AdminRequest {
+    /// Every topic with partitions and watermarks.
+    ListTopics,
+    /// One topic: partitions and configs.
+    DescribeTopic(String),
+    /// Create a topic.
+    CreateTopic(NewTopicSpec),
+    /// Create every configured context topic and its DLQ that is missing.
+    InitTopics,
+    /// Delete a topic.
+    DeleteTopic(String),
+    /// Delete every record of a topic.
+    EmptyTopic(String),
+    /// Grow a topic to `total` partitions.
+    AddPartitions {
+        /// The topic.
+        topic: String,
+        /// The new partition count.
+        total: usize,
+    },
+    /// Set (`Some`) or remove (`None`) a topic config override.
+    SetConfig {
+        /// The topic.
+        topic: String,
+        /// Config name.
+        key: String,
+        /// New value; `None` removes the override.
+        value: Option<String>,
+    },
+    /// Every consumer group.
+    ListGroups,
+    /// One group: members, assignments, offsets.
+    DescribeGroup(String),
+    /// Compute a reset plan (a dry run: nothing is committed).
+    PlanReset {
+        /// The group.
+        group: String,
+        /// Where to.
+        spec: ResetSpec,
+        /// Which partitions.
+        scope: ResetScope,
+    },
+    /// Commit a plan's offsets.
+    ExecuteReset(ResetPlan),
+    /// Delete a consumer group.
+    DeleteGroup(String),
+    /// Read the audit log.
+    ReadAudit,
+}
+
+impl AdminRequest {
+    /// The audit action name of a mutating request; `None` for reads.
+    pub fn mutation(&self) -> Option<&'static str> {
+        Some(match self {
+            AdminRequest::CreateTopic(_) => action::TOPIC_CREATE,
+            AdminRequest::InitTopics => action::TOPICS_INIT,
+            AdminRequest::DeleteTopic(_) => action::TOPIC_DELETE,
+            AdminRequest::EmptyTopic(_) => action::TOPIC_EMPTY,
+            AdminRequest::AddPartitions { .. } => action::TOPIC_ADD_PARTITIONS,
+            AdminRequest::SetConfig { .. } => action::TOPIC_CONFIG,
+            AdminRequest::ExecuteReset(_) => action::GROUP_RESET_OFFSETS,
+            AdminRequest::DeleteGroup(_) => action::GROUP_DELETE,
+            _ => return None,
+        })
+    }
+}
+
+/// A topic as the describe view shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TopicView {
+    /// Partitions and watermarks.
+    pub detail: TopicDetail,
+    /// Its configs, or why they could not be read.
+    pub configs: Result<Vec<ConfigValue>, NoConfigs>,
+}
+
+/// Why a topic's configs are not shown.
+#[derive(Debug, Clone, PartialEq)]
+pub enum NoConfigs {
+    /// The broker has no DescribeConfigs (the demo's embedded broker).
+    Unsupported,
+    /// Reading them failed.
+    Failed(String),
+}
+
+/// What a request produced.
+#[derive(Debug, Clone)]
+pub enum AdminReply {
+    /// The topic list.
+    Topics(Result<Vec<TopicDetail>, String>),
+    /// One topic, for the describe view.
+    Topic {
+        /// The topic asked for (a reply for another one is stale).
+        name: String,
+        /// What was found.
+        result: Result<Box<TopicView>, String>,
+    },
+    /// The group list.
+    Groups(Result<Vec<GroupSummary>, String>),
+    /// One group, for the describe view.
+    Group {
+        /// The group asked for.
+        name: String,
+        /// What was found.
+        result: Result<Box<GroupDetail>, String>,
+    },
+    /// A reset plan to preview.
+    Plan(Result<ResetPlan, String>),
+    /// A mutation finished (its audit line is written), or was refused.
+    Done {
+        /// The audit action name.
+        action: &'static str,
+        /// What the user reads: what was done, or why not.
+        result: Result<String, String>,
+    },
+    /// The audit log, oldest first as stored.
+    Audit(Result<Vec<AuditEntry>, String>),
+}
+
+/// What the lag worker sends after each poll.
+#[derive(Debug, Clone)]
+pub enum LagUpdate {
+    /// A fresh report.
+    Report(LagReport),
+    /// The poll failed (unreachable, denied); the last report stays on screen.
+    Failed(String),
+}
+
+/// What the runtime needs to run a confirmed redrive.
+#[derive(Debug, Clone)]
+pub struct RedriveRequest {
+    /// What goes where.
+    pub plan: RedrivePlan,
+    /// Records per second at most.
+    pub rate: u32,
+    /// The filter the records were chosen with, if any.
+    pub filter: Option<String>,
+}
+
+/// Where a send goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Route {
+    /// The main publisher (the bridge when there is one).
+    Main,
+    /// The raw publisher: straight to the topic.
+    Raw,
+}
+
+/// A send the runtime should perform.
+#[derive(Debug, Clone)]
+pub struct SendRequest {
+    /// Request id, echoed in the reply.
+    pub id: u64,
+    /// Which publisher.
+    pub route: Route,
+    /// What to publish.
+    pub request: PublishRequest,
 }

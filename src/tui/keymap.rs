@@ -15,6 +15,9 @@ use super::action::Action;
 pub enum Mode {
     /// Bindings that apply in every non-text mode.
     Global,
+    /// Moving in a list or a scrolled view: every list mode inherits these
+    /// (`list.j = "down"` rebinds them everywhere at once).
+    List,
     /// The Streams list.
     Streams,
     /// A record's detail view.
@@ -67,8 +70,9 @@ pub enum Mode {
 
 impl Mode {
     /// Every mode, in help order.
-    pub const ALL: [Mode; 25] = [
+    pub const ALL: [Mode; 26] = [
         Mode::Global,
+        Mode::List,
         Mode::Streams,
         Mode::Detail,
         Mode::Inject,
@@ -99,6 +103,7 @@ impl Mode {
     pub fn name(self) -> &'static str {
         match self {
             Mode::Global => "global",
+            Mode::List => "list",
             Mode::Streams => "streams",
             Mode::Detail => "detail",
             Mode::Inject => "inject",
@@ -136,6 +141,40 @@ impl Mode {
             self,
             Mode::Help | Mode::Redrive | Mode::ResetPlan | Mode::Replay
         )
+    }
+
+    /// True for the modes that move in a list or a scrolled view: they
+    /// inherit the [`Mode::List`] keys.
+    pub fn is_list(self) -> bool {
+        matches!(
+            self,
+            Mode::Streams
+                | Mode::Detail
+                | Mode::Lag
+                | Mode::LagGroup
+                | Mode::Dlq
+                | Mode::DlqRecords
+                | Mode::DlqDetail
+                | Mode::Topics
+                | Mode::TopicDetail
+                | Mode::Groups
+                | Mode::GroupDetail
+                | Mode::Audit
+                | Mode::AuditEntry
+                | Mode::Flows
+                | Mode::Trace
+        )
+    }
+
+    /// The modes a lookup in this one falls back to, nearest first.
+    fn parents(self) -> &'static [Mode] {
+        if self.is_list() {
+            &[Mode::List, Mode::Global]
+        } else if self.is_text() || self.is_modal() || self == Mode::Global {
+            &[]
+        } else {
+            &[Mode::Global]
+        }
     }
 
     /// True when unbound keys are typed into a text field.
@@ -336,16 +375,17 @@ const DEFAULTS: &[(Mode, &str, Action, bool)] = &[
     (Mode::Global, "T", Action::Theme, false),
     (Mode::Global, "+", Action::RateUp, false),
     (Mode::Global, "-", Action::RateDown, false),
-    (Mode::Streams, "k", Action::Up, false),
-    (Mode::Streams, "up", Action::Up, false),
-    (Mode::Streams, "j", Action::Down, false),
-    (Mode::Streams, "down", Action::Down, false),
-    (Mode::Streams, "pgup", Action::PageUp, false),
-    (Mode::Streams, "pgdn", Action::PageDown, false),
-    (Mode::Streams, "g", Action::Top, false),
-    (Mode::Streams, "home", Action::Top, false),
-    (Mode::Streams, "G", Action::Bottom, false),
-    (Mode::Streams, "end", Action::Bottom, false),
+    // Every list mode inherits these (`Mode::is_list`).
+    (Mode::List, "k", Action::Up, false),
+    (Mode::List, "up", Action::Up, false),
+    (Mode::List, "j", Action::Down, false),
+    (Mode::List, "down", Action::Down, false),
+    (Mode::List, "pgup", Action::PageUp, false),
+    (Mode::List, "pgdn", Action::PageDown, false),
+    (Mode::List, "g", Action::Top, false),
+    (Mode::List, "home", Action::Top, false),
+    (Mode::List, "G", Action::Bottom, false),
+    (Mode::List, "end", Action::Bottom, false),
     (Mode::Streams, "enter", Action::Open, true),
     (Mode::Streams, "/", Action::Filter, true),
     (Mode::Streams, "esc", Action::ClearFilter, false),
@@ -359,16 +399,6 @@ const DEFAULTS: &[(Mode, &str, Action, bool)] = &[
     (Mode::Streams, "x", Action::Export, false),
     (Mode::Streams, "r", Action::Reinject, true),
     (Mode::Detail, "esc", Action::Back, true),
-    (Mode::Detail, "k", Action::Up, false),
-    (Mode::Detail, "up", Action::Up, false),
-    (Mode::Detail, "j", Action::Down, false),
-    (Mode::Detail, "down", Action::Down, false),
-    (Mode::Detail, "pgup", Action::PageUp, false),
-    (Mode::Detail, "pgdn", Action::PageDown, false),
-    (Mode::Detail, "g", Action::Top, false),
-    (Mode::Detail, "home", Action::Top, false),
-    (Mode::Detail, "G", Action::Bottom, false),
-    (Mode::Detail, "end", Action::Bottom, false),
     (Mode::Detail, "y", Action::Copy, true),
     (Mode::Detail, "r", Action::Reinject, true),
     (Mode::Inject, "down", Action::NextField, true),
@@ -396,72 +426,22 @@ const DEFAULTS: &[(Mode, &str, Action, bool)] = &[
     (Mode::Help, "esc", Action::Back, true),
     (Mode::Help, "?", Action::Back, false),
     (Mode::Help, "q", Action::Back, false),
-    (Mode::Lag, "k", Action::Up, false),
-    (Mode::Lag, "up", Action::Up, false),
-    (Mode::Lag, "j", Action::Down, false),
-    (Mode::Lag, "down", Action::Down, false),
-    (Mode::Lag, "pgup", Action::PageUp, false),
-    (Mode::Lag, "pgdn", Action::PageDown, false),
-    (Mode::Lag, "g", Action::Top, false),
-    (Mode::Lag, "home", Action::Top, false),
-    (Mode::Lag, "G", Action::Bottom, false),
-    (Mode::Lag, "end", Action::Bottom, false),
     (Mode::Lag, "enter", Action::Open, true),
     (Mode::Lag, "s", Action::SortNext, true),
     (Mode::Lag, "S", Action::SortPrev, false),
     (Mode::Lag, "r", Action::SortReverse, true),
     (Mode::LagGroup, "esc", Action::Back, true),
-    (Mode::LagGroup, "k", Action::Up, false),
-    (Mode::LagGroup, "up", Action::Up, false),
-    (Mode::LagGroup, "j", Action::Down, false),
-    (Mode::LagGroup, "down", Action::Down, false),
-    (Mode::LagGroup, "pgup", Action::PageUp, false),
-    (Mode::LagGroup, "pgdn", Action::PageDown, false),
-    (Mode::LagGroup, "g", Action::Top, false),
-    (Mode::LagGroup, "home", Action::Top, false),
-    (Mode::LagGroup, "G", Action::Bottom, false),
-    (Mode::LagGroup, "end", Action::Bottom, false),
-    (Mode::Dlq, "k", Action::Up, false),
-    (Mode::Dlq, "up", Action::Up, false),
-    (Mode::Dlq, "j", Action::Down, false),
-    (Mode::Dlq, "down", Action::Down, false),
-    (Mode::Dlq, "pgup", Action::PageUp, false),
-    (Mode::Dlq, "pgdn", Action::PageDown, false),
-    (Mode::Dlq, "g", Action::Top, false),
-    (Mode::Dlq, "home", Action::Top, false),
-    (Mode::Dlq, "G", Action::Bottom, false),
-    (Mode::Dlq, "end", Action::Bottom, false),
     (Mode::Dlq, "enter", Action::Open, true),
     (Mode::Dlq, "/", Action::Filter, true),
     (Mode::Dlq, "esc", Action::ClearFilter, false),
     (Mode::Dlq, "A", Action::RedriveAll, true),
     (Mode::DlqRecords, "esc", Action::Back, true),
-    (Mode::DlqRecords, "k", Action::Up, false),
-    (Mode::DlqRecords, "up", Action::Up, false),
-    (Mode::DlqRecords, "j", Action::Down, false),
-    (Mode::DlqRecords, "down", Action::Down, false),
-    (Mode::DlqRecords, "pgup", Action::PageUp, false),
-    (Mode::DlqRecords, "pgdn", Action::PageDown, false),
-    (Mode::DlqRecords, "g", Action::Top, false),
-    (Mode::DlqRecords, "home", Action::Top, false),
-    (Mode::DlqRecords, "G", Action::Bottom, false),
-    (Mode::DlqRecords, "end", Action::Bottom, false),
     (Mode::DlqRecords, "enter", Action::Open, true),
     (Mode::DlqRecords, "space", Action::Mark, true),
     (Mode::DlqRecords, "R", Action::Redrive, true),
     (Mode::DlqRecords, "A", Action::RedriveAll, false),
     (Mode::DlqRecords, "o", Action::OpenOriginal, true),
     (Mode::DlqDetail, "esc", Action::Back, true),
-    (Mode::DlqDetail, "k", Action::Up, false),
-    (Mode::DlqDetail, "up", Action::Up, false),
-    (Mode::DlqDetail, "j", Action::Down, false),
-    (Mode::DlqDetail, "down", Action::Down, false),
-    (Mode::DlqDetail, "pgup", Action::PageUp, false),
-    (Mode::DlqDetail, "pgdn", Action::PageDown, false),
-    (Mode::DlqDetail, "g", Action::Top, false),
-    (Mode::DlqDetail, "home", Action::Top, false),
-    (Mode::DlqDetail, "G", Action::Bottom, false),
-    (Mode::DlqDetail, "end", Action::Bottom, false),
     (Mode::DlqDetail, "t", Action::ToggleStack, true),
     (Mode::DlqDetail, "R", Action::Redrive, true),
     (Mode::DlqDetail, "o", Action::OpenOriginal, true),
@@ -472,12 +452,6 @@ const DEFAULTS: &[(Mode, &str, Action, bool)] = &[
     (Mode::Global, "6", Action::TabTopics, false),
     (Mode::Global, "7", Action::TabGroups, false),
     (Mode::Global, "8", Action::TabAudit, false),
-    (Mode::Topics, "k", Action::Up, false),
-    (Mode::Topics, "up", Action::Up, false),
-    (Mode::Topics, "j", Action::Down, false),
-    (Mode::Topics, "down", Action::Down, false),
-    (Mode::Topics, "pgup", Action::PageUp, false),
-    (Mode::Topics, "pgdn", Action::PageDown, false),
     (Mode::Topics, "enter", Action::Open, true),
     (Mode::Topics, "r", Action::Refresh, true),
     (Mode::Topics, "n", Action::CreateTopic, true),
@@ -486,60 +460,22 @@ const DEFAULTS: &[(Mode, &str, Action, bool)] = &[
     (Mode::Topics, "P", Action::AddPartitions, false),
     (Mode::Topics, "c", Action::EditConfig, false),
     (Mode::TopicDetail, "esc", Action::Back, true),
-    (Mode::TopicDetail, "k", Action::Up, false),
-    (Mode::TopicDetail, "up", Action::Up, false),
-    (Mode::TopicDetail, "j", Action::Down, false),
-    (Mode::TopicDetail, "down", Action::Down, false),
-    (Mode::TopicDetail, "pgup", Action::PageUp, false),
-    (Mode::TopicDetail, "pgdn", Action::PageDown, false),
     (Mode::TopicDetail, "r", Action::Refresh, true),
     (Mode::TopicDetail, "D", Action::Delete, true),
     (Mode::TopicDetail, "E", Action::EmptyTopic, true),
     (Mode::TopicDetail, "P", Action::AddPartitions, true),
     (Mode::TopicDetail, "c", Action::EditConfig, true),
-    (Mode::Groups, "k", Action::Up, false),
-    (Mode::Groups, "up", Action::Up, false),
-    (Mode::Groups, "j", Action::Down, false),
-    (Mode::Groups, "down", Action::Down, false),
-    (Mode::Groups, "pgup", Action::PageUp, false),
-    (Mode::Groups, "pgdn", Action::PageDown, false),
     (Mode::Groups, "enter", Action::Open, true),
     (Mode::Groups, "r", Action::Refresh, true),
     (Mode::Groups, "R", Action::ResetOffsets, true),
     (Mode::Groups, "D", Action::Delete, true),
     (Mode::GroupDetail, "esc", Action::Back, true),
-    (Mode::GroupDetail, "k", Action::Up, false),
-    (Mode::GroupDetail, "up", Action::Up, false),
-    (Mode::GroupDetail, "j", Action::Down, false),
-    (Mode::GroupDetail, "down", Action::Down, false),
-    (Mode::GroupDetail, "pgup", Action::PageUp, false),
-    (Mode::GroupDetail, "pgdn", Action::PageDown, false),
     (Mode::GroupDetail, "r", Action::Refresh, true),
     (Mode::GroupDetail, "R", Action::ResetOffsets, true),
     (Mode::GroupDetail, "D", Action::Delete, true),
-    (Mode::Audit, "k", Action::Up, false),
-    (Mode::Audit, "up", Action::Up, false),
-    (Mode::Audit, "j", Action::Down, false),
-    (Mode::Audit, "down", Action::Down, false),
-    (Mode::Audit, "pgup", Action::PageUp, false),
-    (Mode::Audit, "pgdn", Action::PageDown, false),
-    (Mode::Audit, "g", Action::Top, false),
-    (Mode::Audit, "home", Action::Top, false),
-    (Mode::Audit, "G", Action::Bottom, false),
-    (Mode::Audit, "end", Action::Bottom, false),
     (Mode::Audit, "enter", Action::Open, true),
     (Mode::Audit, "r", Action::Refresh, true),
     (Mode::AuditEntry, "esc", Action::Back, true),
-    (Mode::AuditEntry, "k", Action::Up, false),
-    (Mode::AuditEntry, "up", Action::Up, false),
-    (Mode::AuditEntry, "j", Action::Down, false),
-    (Mode::AuditEntry, "down", Action::Down, false),
-    (Mode::AuditEntry, "pgup", Action::PageUp, false),
-    (Mode::AuditEntry, "pgdn", Action::PageDown, false),
-    (Mode::AuditEntry, "g", Action::Top, false),
-    (Mode::AuditEntry, "home", Action::Top, false),
-    (Mode::AuditEntry, "G", Action::Bottom, false),
-    (Mode::AuditEntry, "end", Action::Bottom, false),
     (Mode::TypeConfirm, "enter", Action::Confirm, true),
     (Mode::TypeConfirm, "esc", Action::Back, true),
     (Mode::ResetPlan, "y", Action::Confirm, true),
@@ -548,18 +484,9 @@ const DEFAULTS: &[(Mode, &str, Action, bool)] = &[
     (Mode::ResetPlan, "esc", Action::Back, false),
     (Mode::Streams, "t", Action::Trace, true),
     (Mode::Detail, "t", Action::Trace, true),
-    (Mode::Flows, "k", Action::Up, false),
-    (Mode::Flows, "up", Action::Up, false),
     (Mode::Flows, "j", Action::Down, true),
-    (Mode::Flows, "down", Action::Down, false),
     (Mode::Flows, "enter", Action::ShowInStreams, true),
     (Mode::Trace, "esc", Action::Back, true),
-    (Mode::Trace, "k", Action::Up, false),
-    (Mode::Trace, "up", Action::Up, false),
-    (Mode::Trace, "j", Action::Down, false),
-    (Mode::Trace, "down", Action::Down, false),
-    (Mode::Trace, "pgup", Action::PageUp, false),
-    (Mode::Trace, "pgdn", Action::PageDown, false),
     (Mode::Replay, "y", Action::RunReplay, true),
     (Mode::Replay, "esc", Action::Back, true),
     // Ctrl-C quits wherever the keyboard is, typing included: the global
@@ -582,6 +509,8 @@ pub struct KeymapError(pub String);
 #[derive(Debug, Clone)]
 pub struct KeyMap {
     table: BTreeMap<(Mode, Key), (Action, bool)>,
+    /// Keys a mode unbinds (`"streams.k" = "none"`), inherited ones included.
+    unbound: std::collections::BTreeSet<(Mode, Key)>,
 }
 
 impl KeyMap {
@@ -593,7 +522,10 @@ impl KeyMap {
                 table.insert((mode, k), (action, hint));
             }
         }
-        Self { table }
+        Self {
+            table,
+            unbound: Default::default(),
+        }
     }
 
     /// Defaults overlaid by `[ui.keys]` (`"streams.p" = "pause"`; `"none"` unbinds).
@@ -612,6 +544,7 @@ impl KeyMap {
             };
             if rhs == "none" || rhs.is_empty() {
                 map.table.remove(&(mode, key));
+                map.unbound.insert((mode, key));
                 continue;
             }
             let Some(action) = Action::from_name(rhs) else {
@@ -624,21 +557,53 @@ impl KeyMap {
             let hint = DEFAULTS
                 .iter()
                 .any(|&(m, _, a, h)| m == mode && a == action && h);
+            map.unbound.remove(&(mode, key));
             map.table.insert((mode, key), (action, hint));
         }
         (map, errors)
     }
 
-    /// The action for a key in a mode: the mode's own binding, else (outside text
-    /// modes) the global one.
+    /// The action for a key in a mode: the mode's own binding, else the
+    /// inherited ones (the list keys, then outside text modes and dialogs the
+    /// global ones), unless the mode unbinds the key.
     pub fn lookup(&self, mode: Mode, key: Key) -> Option<Action> {
-        if let Some((a, _)) = self.table.get(&(mode, key)) {
-            return Some(*a);
-        }
-        if mode.is_text() || mode.is_modal() {
+        self.binding(mode, key).map(|(a, _)| a)
+    }
+
+    fn binding(&self, mode: Mode, key: Key) -> Option<(Action, bool)> {
+        if self.unbound.contains(&(mode, key)) {
             return None;
         }
-        self.table.get(&(Mode::Global, key)).map(|(a, _)| *a)
+        std::iter::once(mode)
+            .chain(mode.parents().iter().copied())
+            .find_map(|m| self.table.get(&(m, key)).copied())
+    }
+
+    /// The bindings that apply in `mode` apart from the global ones: its own
+    /// and the inherited list keys, by key.
+    pub fn bindings_of(&self, mode: Mode) -> Vec<Binding> {
+        let mut keys: Vec<Key> = self
+            .table
+            .keys()
+            .filter(|(m, _)| *m == mode || (mode.is_list() && *m == Mode::List))
+            .map(|(_, k)| *k)
+            .collect();
+        keys.sort();
+        keys.dedup();
+        keys.into_iter()
+            .filter_map(|key| {
+                let own = self.table.get(&(mode, key)).copied();
+                let inherited = (mode.is_list() && !self.unbound.contains(&(mode, key)))
+                    .then(|| self.table.get(&(Mode::List, key)).copied())
+                    .flatten();
+                own.or(inherited).map(|(action, hint)| Binding {
+                    mode,
+                    key,
+                    action,
+                    hint,
+                })
+            })
+            .collect()
     }
 
     /// Every binding, by mode then key.
@@ -661,23 +626,26 @@ impl KeyMap {
                 .find(|((mm, _), (a, _))| *mm == m && *a == action)
                 .map(|((_, k), _)| *k)
         };
-        find(mode).or_else(|| find(Mode::Global))
+        find(mode)
+            .or_else(|| mode.is_list().then(|| find(Mode::List)).flatten())
+            .or_else(|| find(Mode::Global))
     }
 
     /// The hint bar entries for a mode: `(keys, action)`, keys of one action joined.
     pub fn hints(&self, mode: Mode) -> Vec<(String, Action)> {
         let mut out: Vec<(String, Action)> = Vec::new();
         let mut modes = vec![mode];
-        if !mode.is_text() && !mode.is_modal() {
-            modes.push(Mode::Global);
-        }
+        modes.extend(mode.parents());
         for m in modes {
             for ((mm, key), (action, hint)) in &self.table {
                 if *mm != m || !hint {
                     continue;
                 }
-                // A key the mode rebinds hides the global one.
-                if m == Mode::Global && m != mode && self.table.contains_key(&(mode, *key)) {
+                // A key the mode rebinds (or unbinds) hides the inherited one.
+                if m != mode
+                    && (self.table.contains_key(&(mode, *key))
+                        || self.unbound.contains(&(mode, *key)))
+                {
                     continue;
                 }
                 if out.iter().any(|(_, a)| a == action) {
@@ -705,6 +673,63 @@ impl KeyMap {
         out.sort_by_key(|(_, a)| (!mode_keys.contains(a), rank(a)));
         out
     }
+}
+
+/// The key event of typing `c` (uppercase with shift, as terminals send it).
+pub fn char_key(c: char) -> KeyEvent {
+    let mods = if c.is_ascii_uppercase() {
+        KeyModifiers::SHIFT
+    } else {
+        KeyModifiers::NONE
+    };
+    KeyEvent::new(KeyCode::Char(c), mods)
+}
+
+/// A key event from `[ui.keys]` notation (`j`, `ctrl+s`, `enter`, `shift+tab`).
+pub fn key_event(spec: &str) -> Option<KeyEvent> {
+    let lower = spec.to_ascii_lowercase();
+    let mut mods = KeyModifiers::NONE;
+    let mut rest = spec;
+    for (p, m) in [
+        ("ctrl+", KeyModifiers::CONTROL),
+        ("alt+", KeyModifiers::ALT),
+        ("shift+", KeyModifiers::SHIFT),
+    ] {
+        if lower[spec.len() - rest.len()..].starts_with(p) {
+            mods |= m;
+            rest = &rest[p.len()..];
+        }
+    }
+    let code = match rest.to_ascii_lowercase().as_str() {
+        "enter" => KeyCode::Enter,
+        "esc" => KeyCode::Esc,
+        "tab" if mods.contains(KeyModifiers::SHIFT) => KeyCode::BackTab,
+        "tab" => KeyCode::Tab,
+        "backtab" => KeyCode::BackTab,
+        "backspace" => KeyCode::Backspace,
+        "up" => KeyCode::Up,
+        "down" => KeyCode::Down,
+        "left" => KeyCode::Left,
+        "right" => KeyCode::Right,
+        "pgup" => KeyCode::PageUp,
+        "pgdn" => KeyCode::PageDown,
+        "home" => KeyCode::Home,
+        "end" => KeyCode::End,
+        "space" => KeyCode::Char(' '),
+        _ => {
+            let mut cs = rest.chars();
+            let c = cs.next()?;
+            if cs.next().is_some() {
+                return None;
+            }
+            return Some(if mods.is_empty() {
+                char_key(c)
+            } else {
+                KeyEvent::new(KeyCode::Char(c), mods)
+            });
+        }
+    };
+    Some(KeyEvent::new(code, mods))
 }
 
 #[cfg(test)]

@@ -2,24 +2,31 @@
 //! record batches arrive over channels, change state, and a frame is drawn at most
 //! every `1 / max_fps` and only when something changed.
 //!
-//! Map: [`runtime`] (the loop and the workers it starts), [`app`] (state and
-//! handlers), [`action`] and [`keymap`] (what keys mean), [`event`] (messages),
-//! [`panes`] (one file per tab), [`theme`], [`strings`], [`json`] (coloured JSON),
-//! [`terminal`] (the only code that touches terminal modes).
+//! Map: [`runtime`] (the loop, starting the [`workers`]), [`app`] (the router
+//! and the global parts: header, prompt, palette, toasts), [`tabs`] (the one
+//! registration of the panes), [`panes`] (one component per tab),
+//! [`action`] and [`keymap`] (what keys mean), [`event`] (every message that
+//! crosses between the app, the panes and the workers), [`dialog`] and
+//! [`help`] (overlays), [`widgets`] (lists and text views the panes share),
+//! [`theme`], [`strings`], [`json`] (coloured JSON), [`terminal`] (the only
+//! code that touches terminal modes).
 
 pub mod action;
 pub mod app;
+pub mod dialog;
 pub mod event;
 pub(crate) mod fit;
+pub mod help;
 pub mod json;
 pub mod keymap;
-pub mod lag_dlq_workers;
-pub mod ops_workers;
 pub mod panes;
 pub mod runtime;
 pub mod strings;
+pub mod tabs;
 pub mod terminal;
 pub mod theme;
+pub mod widgets;
+pub mod workers;
 
 use std::sync::Arc;
 

@@ -16,10 +16,10 @@ use tokio::time::{Instant, MissedTickBehavior};
 
 use super::AppServices;
 use super::app::App;
+use super::event::Route;
 use super::event::{Command, Event, WorkerMsg};
-use super::lag_dlq_workers;
-use super::panes::inject::Route;
 use super::terminal::{TerminalGuard, panicked, panicked_in};
+use super::workers;
 use crate::config::Settings;
 use crate::kafka::consume::{SEND_BATCH, TailEvent, tail};
 use crate::kafka::{StartAt, TailOptions, check_reachable};
@@ -57,7 +57,7 @@ const REPLAY_PROGRESS_PER_SECOND: u32 = 10;
 pub async fn perform_publish(
     settings: Settings,
     publisher: Arc<dyn Publisher>,
-    req: super::panes::inject::SendRequest,
+    req: super::event::SendRequest,
     tx: mpsc::Sender<WorkerMsg>,
 ) {
     let id = req.id;
@@ -170,7 +170,7 @@ pub async fn run(services: AppServices) -> Result<()> {
     let mut lag_rx = Some(lag_rx);
     let lag_poller = spawn_watched(
         "lag poller",
-        lag_dlq_workers::lag_poller(
+        workers::lag::lag_poller(
             services.settings.clone(),
             services.known_groups.clone(),
             Duration::from_millis(services.settings.ui.lag_poll_ms),
@@ -180,7 +180,7 @@ pub async fn run(services: AppServices) -> Result<()> {
     );
     let dlq_reader = spawn_watched(
         "DLQ reader",
-        lag_dlq_workers::dlq_reader(services.settings.clone(), worker_tx.clone()),
+        workers::dlq::dlq_reader(services.settings.clone(), worker_tx.clone()),
         worker_tx.clone(),
     );
 
@@ -226,7 +226,7 @@ pub async fn run(services: AppServices) -> Result<()> {
             next_frame = next_frame_after(next_frame, now, frame_interval);
         }
         let dirty = app.is_dirty();
-        let paused = app.streams.paused;
+        let paused = app.panes.streams.paused;
         tokio::select! {
             biased;
             _ = sigterm.recv() => app.request_quit(),
@@ -355,17 +355,21 @@ pub async fn run(services: AppServices) -> Result<()> {
                         let _ = tx.send(r);
                     }
                 }
-                Command::Ops(req) => {
+                Command::Admin(req) => {
                     spawn_watched(
                         "admin request",
-                        super::ops_workers::run(services.settings.clone(), *req, worker_tx.clone()),
+                        super::workers::admin::run(
+                            services.settings.clone(),
+                            *req,
+                            worker_tx.clone(),
+                        ),
                         worker_tx.clone(),
                     );
                 }
                 Command::Redrive(req) => {
                     spawn_watched(
                         "redrive",
-                        lag_dlq_workers::run_redrive(
+                        workers::dlq::run_redrive(
                             services.settings.clone(),
                             *req,
                             worker_tx.clone(),

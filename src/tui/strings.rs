@@ -15,9 +15,10 @@ pub const TAB_FLOWS: &str = "Flows";
 /// Inject tab title.
 pub const TAB_INJECT: &str = "Inject";
 
-/// What the Flows pane says until it is built.
-pub const FLOWS_PLACEHOLDER: &str = "Flows between bounded contexts arrive with the next release: \
-     the causation graph built from what is observed on the wire.";
+/// The toast when Flows shows an edge's effects in Streams.
+pub fn flows_show_in_streams(from: &str, to: &str, filter: &str) -> String {
+    format!("Streams: effects of {from} → {to} ({filter})")
+}
 /// The Flows graph's title.
 pub const FLOWS_TITLE: &str = "Flows between contexts";
 /// The Flows edge table's title.

@@ -10,8 +10,9 @@ use eventdeck::config::{CliOverrides, Settings};
 use eventdeck::domain::{Envelope, encode};
 use eventdeck::kafka::{ConsumedRecord, Delivery};
 use eventdeck::publish::{PublishFuture, PublishRequest, Published, Publisher};
+use eventdeck::tui::event::{AdminReply, AdminRequest};
 use eventdeck::tui::event::{Command, WorkerMsg};
-use eventdeck::tui::ops_workers::{OpsReply, OpsRequest, answer};
+use eventdeck::tui::workers::admin::answer;
 use eventdeck::tui::{App, AppServices};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -302,16 +303,16 @@ pub fn snap(name: &str, app: &App) {
 }
 
 /// Answers every admin request the app asked for with the worker the console
-/// runs (`ops_workers::answer`) and applies the replies, until the app asks
+/// runs (`workers::admin::answer`) and applies the replies, until the app asks
 /// for nothing more; returns the replies.
-pub async fn drive_ops(app: &mut App, settings: &Settings) -> Vec<OpsReply> {
+pub async fn drive_ops(app: &mut App, settings: &Settings) -> Vec<AdminReply> {
     let mut replies = Vec::new();
     for _ in 0..10 {
-        let reqs: Vec<OpsRequest> = app
+        let reqs: Vec<AdminRequest> = app
             .take_commands()
             .into_iter()
             .filter_map(|c| match c {
-                Command::Ops(r) => Some(*r),
+                Command::Admin(r) => Some(*r),
                 _ => None,
             })
             .collect();
@@ -321,7 +322,7 @@ pub async fn drive_ops(app: &mut App, settings: &Settings) -> Vec<OpsReply> {
         for r in reqs {
             let reply = answer(settings, r).await;
             replies.push(reply.clone());
-            app.apply(WorkerMsg::Ops(Box::new(reply)));
+            app.apply(WorkerMsg::Admin(Box::new(reply)));
         }
     }
     replies

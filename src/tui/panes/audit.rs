@@ -7,12 +7,17 @@ use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::widgets::Paragraph;
 
-use super::opsview::{ListView, Note, TextView, frame_block, with_note};
-use super::{Pane, View};
+use crate::tui::widgets::{ListView, Note, TextView, frame_block, with_note};
+use crossterm::event::MouseEvent;
+
+use super::{Cx, Pane, View};
 use crate::audit::{AuditEntry, Verdict};
+use crate::tui::action::Action;
+use crate::tui::event::{AdminReply, AdminRequest, Command, WorkerMsg};
 use crate::tui::fit::Col;
 use crate::tui::keymap::Mode;
 use crate::tui::strings;
+use crate::tui::tabs::Tab;
 
 /// The Audit view's state.
 #[derive(Debug, Clone, Default)]
@@ -190,6 +195,62 @@ impl Pane for AuditState {
         }
     }
 
+    fn handle(&mut self, action: Action, cx: &mut Cx<'_>) {
+        let page = self.page() as isize;
+        match action {
+            Action::Back => self.close(),
+            Action::Up => self.move_by(-1),
+            Action::Down => self.move_by(1),
+            Action::PageUp => self.move_by(-page),
+            Action::PageDown => self.move_by(page),
+            Action::Top => self.top(),
+            Action::Bottom => self.bottom(),
+            Action::Open if !self.open(cx.theme) => cx.info(strings::NOTHING_SELECTED),
+            Action::Refresh => self.refresh(cx),
+            _ => {}
+        }
+    }
+
+    fn apply(&mut self, msg: WorkerMsg, _cx: &mut Cx<'_>) -> Option<WorkerMsg> {
+        let WorkerMsg::Admin(reply) = msg else {
+            return Some(msg);
+        };
+        match *reply {
+            AdminReply::Audit(r) => self.set_entries(r),
+            other => return Some(WorkerMsg::Admin(Box::new(other))),
+        }
+        None
+    }
+
+    fn focus(&mut self, cx: &mut Cx<'_>) {
+        self.refresh(cx);
+    }
+
+    fn scroll(&mut self, rows: isize) -> bool {
+        self.move_by(rows);
+        true
+    }
+
+    fn click(&mut self, m: MouseEvent, cx: &mut Cx<'_>) -> bool {
+        let Some(i) = self.row_at(m.row) else {
+            return false;
+        };
+        if self.selected() == Some(i) {
+            self.handle(Action::Open, cx);
+        } else {
+            self.select_index(i);
+        }
+        true
+    }
+
+    fn palette(&mut self, verb: &str, _arg: &str, cx: &mut Cx<'_>) -> bool {
+        if verb != "audit" {
+            return false;
+        }
+        cx.go(Tab::Audit);
+        true
+    }
+
     fn render(&self, frame: &mut Frame<'_>, area: Rect, view: &View<'_>) {
         let t = view.theme;
         if let Some(v) = &self.open {
@@ -219,6 +280,21 @@ impl Pane for AuditState {
         } else {
             self.narrow
                 .render(frame, body, &strings::AUDIT_COLUMNS_SHORT, &COLUMNS, t);
+        }
+    }
+}
+
+impl AuditState {
+    fn refresh(&mut self, cx: &mut Cx<'_>) {
+        self.note = Note::Loading;
+        cx.command(Command::Admin(Box::new(AdminRequest::ReadAudit)));
+    }
+
+    /// A mutation happened somewhere (inject, redrive, admin): the view, once
+    /// loaded, reads the log again.
+    pub fn changed(&mut self, cx: &mut Cx<'_>) {
+        if self.note != Note::Idle {
+            cx.command(Command::Admin(Box::new(AdminRequest::ReadAudit)));
         }
     }
 }

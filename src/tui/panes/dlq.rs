@@ -14,11 +14,15 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Gauge, Paragraph, Row, Table, TableState, Wrap};
 
-use super::{Pane, View};
+use crossterm::event::MouseEvent;
+
+use super::{Cx, Effect, Original, Pane, View};
 use crate::dlq::Family;
 use crate::dlq::redrive::{DlqRecord, Outcome, Plan, matches_filter, plan};
 use crate::domain::codec::Parsed;
 use crate::domain::{sanitize, sanitize_bytes, sanitize_owned};
+use crate::tui::action::Action;
+use crate::tui::event::{Command, RedriveRequest, WorkerMsg};
 use crate::tui::fit::{Col, Fitted};
 use crate::tui::json;
 use crate::tui::keymap::Mode;
@@ -54,17 +58,6 @@ const FAILURES_SHOWN: usize = 5;
 
 /// A record's place: (DLQ topic, partition, offset).
 pub type Coords = (String, i32, i64);
-
-/// What the runtime needs to run a confirmed redrive.
-#[derive(Debug, Clone)]
-pub struct RedriveRequest {
-    /// What goes where.
-    pub plan: Plan,
-    /// Records per second at most.
-    pub rate: u32,
-    /// The filter the records were chosen with, if any.
-    pub filter: Option<String>,
-}
 
 /// The redrive dialog's stage.
 #[derive(Debug, Clone)]
@@ -932,6 +925,109 @@ impl Pane for DlqState {
         }
     }
 
+    fn handle(&mut self, action: Action, cx: &mut Cx<'_>) {
+        if self.mode() == Mode::Redrive {
+            return match action {
+                Action::Confirm => self.confirm_redrive(cx),
+                Action::Back => self.cancel(),
+                _ => {}
+            };
+        }
+        let page = self.page() as isize;
+        match action {
+            Action::Back => self.back(),
+            Action::Up => self.move_by(-1),
+            Action::Down => self.move_by(1),
+            Action::PageUp => self.move_by(-page),
+            Action::PageDown => self.move_by(page),
+            Action::Top => self.move_by(isize::MIN / 2),
+            Action::Bottom => {
+                self.move_by(isize::MAX / 2);
+                // A dead letter's last page, not its last line alone.
+                if self.view() == DlqView::Detail {
+                    self.move_by(1 - page);
+                }
+            }
+            Action::Open if !self.open(cx.theme) => cx.info(strings::NOTHING_SELECTED),
+            Action::Filter => cx.effect(Effect::FilterPrompt(self.filter_text().to_string())),
+            Action::ClearFilter => DlqState::set_filter(self, ""),
+            Action::Mark if !self.toggle_mark() => cx.info(strings::NOTHING_SELECTED),
+            Action::ToggleStack => match self.current() {
+                Some(r) if r.letter.stacktrace.is_none() => {
+                    cx.info(strings::DLQ_NO_STACK_TO_TOGGLE)
+                }
+                _ => self.toggle_stack(cx.theme),
+            },
+            Action::Redrive => {
+                let picked = self.selection();
+                if !self.preview(picked) {
+                    cx.info(strings::REDRIVE_NONE);
+                }
+            }
+            Action::RedriveAll => {
+                let all = self.matching();
+                if !self.preview(all) {
+                    cx.info(strings::REDRIVE_NONE);
+                }
+            }
+            Action::OpenOriginal => self.open_original(cx),
+            _ => {}
+        }
+    }
+
+    fn apply(&mut self, msg: WorkerMsg, cx: &mut Cx<'_>) -> Option<WorkerMsg> {
+        match msg {
+            WorkerMsg::DeadLetters(batch) => {
+                self.ingest(batch);
+                cx.effect(Effect::DlqHeld(self.held_bytes()));
+            }
+            WorkerMsg::DlqProblem(p) => self.set_problem(Some(p)),
+            WorkerMsg::DlqTopics(topics) => self.set_topics(topics),
+            WorkerMsg::RedriveProgress { done, total } => self.progress(done, total),
+            WorkerMsg::RedriveDone(result) => {
+                cx.effect(Effect::AuditChanged);
+                match &result {
+                    Ok(o) if o.failed.is_empty() => {
+                        cx.info(strings::redrive_outcome(o.delivered, 0))
+                    }
+                    Ok(o) => cx.error(strings::redrive_outcome(o.delivered, o.failed.len())),
+                    Err(e) => cx.error(strings::redrive_failed(e)),
+                }
+                self.finish(result);
+            }
+            other => return Some(other),
+        }
+        None
+    }
+
+    fn scroll(&mut self, rows: isize) -> bool {
+        if self.dialog_open() {
+            return false;
+        }
+        self.move_by(rows);
+        true
+    }
+
+    fn click(&mut self, m: MouseEvent, cx: &mut Cx<'_>) -> bool {
+        if self.dialog_open() || self.view() == DlqView::Detail {
+            return false;
+        }
+        let Some(i) = self.row_at(m.row) else {
+            return false;
+        };
+        if self.selected_index() == i {
+            self.handle(Action::Open, cx);
+        } else {
+            self.select_index(i);
+        }
+        true
+    }
+
+    fn set_filter(&mut self, text: &str) -> bool {
+        DlqState::set_filter(self, text);
+        true
+    }
+
     fn render(&self, frame: &mut Frame<'_>, area: Rect, view: &View<'_>) {
         let t = view.theme;
         let block = Block::default()
@@ -1149,6 +1245,47 @@ fn detail_lines(r: &DlqRecord, stack_open: bool, t: &Theme) -> Vec<Line<'static>
         }
     }
     out
+}
+
+/// The DLQ pane's handlers that reach outside it.
+impl DlqState {
+    /// Confirm in the redrive dialog: refused in read-only mode (the redrive
+    /// function refuses too), else the request goes to the runtime.
+    fn confirm_redrive(&mut self, cx: &mut Cx<'_>) {
+        if !self.dialog_open() {
+            return;
+        }
+        let previewing = matches!(self.redrive(), Some(RedriveStage::Preview(_)));
+        if previewing && !cx.gate(crate::audit::action::DLQ_REDRIVE) {
+            self.cancel();
+            return;
+        }
+        if let Some(req) = self.confirm() {
+            cx.command(Command::Redrive(Box::new(req)));
+        }
+    }
+
+    /// `o`: the dead letter's original, in Streams.
+    fn open_original(&self, cx: &mut Cx<'_>) {
+        let Some(r) = self.current() else {
+            return cx.info(strings::NOTHING_SELECTED);
+        };
+        let l = &r.letter;
+        let Some(topic) = l.original_topic.clone() else {
+            return cx.error(strings::NO_ORIGINAL);
+        };
+        // Our bridge's local handlers run on the publish itself, so the dead
+        // letter names no offset; its event id (kept in the dead letter's
+        // body and headers) finds the original among what Streams read.
+        let event_id = l.is_local().then(|| r.record.decode().event_id()).flatten();
+        cx.effect(Effect::OpenOriginal(Original {
+            topic,
+            partition: l.original_partition.unwrap_or(0),
+            offset: l.original_offset,
+            event_id,
+            key: r.record.key_text(),
+        }));
+    }
 }
 
 #[cfg(test)]

@@ -16,10 +16,11 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Widget};
 
-use super::{Pane, View};
+use super::{Cx, Effect, Pane, View};
 use crate::domain::{Glance, TopicMap};
 use crate::flows::{DeadMark, FlowGraph, Observed, SeenOffsets};
 use crate::kafka::ConsumedRecord;
+use crate::tui::action::Action;
 use crate::tui::fit::{self, Col};
 use crate::tui::keymap::Mode;
 use crate::tui::strings;
@@ -566,6 +567,31 @@ impl Pane for FlowsState {
 
     fn mode(&self) -> Mode {
         Mode::Flows
+    }
+
+    fn handle(&mut self, action: Action, cx: &mut Cx<'_>) {
+        let page = 10;
+        match action {
+            Action::Up => self.move_by(-1),
+            Action::Down => self.move_by(1),
+            Action::PageUp => self.move_by(-page),
+            Action::PageDown => self.move_by(page),
+            Action::Top => self.move_by(isize::MIN / 2),
+            Action::Bottom => self.move_by(isize::MAX / 2),
+            Action::ShowInStreams => {
+                let (Some(filter), Some(row)) = (self.selected_filter(), self.selected()) else {
+                    return cx.info(strings::FLOWS_NO_EDGE);
+                };
+                let note = strings::flows_show_in_streams(&row.from, &row.to, &filter);
+                cx.effect(Effect::ShowInStreams { filter, note });
+            }
+            _ => {}
+        }
+    }
+
+    fn scroll(&mut self, rows: isize) -> bool {
+        self.move_by(rows);
+        true
     }
 
     fn render(&self, frame: &mut Frame<'_>, area: Rect, view: &View<'_>) {

@@ -1,7 +1,7 @@
 //! The Groups pane: consumer groups with state and members; Enter describes one
 //! (members with their assignments, then per partition the committed offset,
 //! log end and lag, in `kafka-consumer-groups --describe` vocabulary). Resets
-//! and deletes go through the dialogs in [`super::opsview`].
+//! and deletes go through the dialogs in [`crate::tui::dialog`].
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -9,12 +9,20 @@ use ratatui::style::Style;
 use ratatui::text::Line;
 use ratatui::widgets::Paragraph;
 
-use super::opsview::{Browse, Note, clip, frame_block, with_note, with_problem};
-use super::{Pane, View};
+use crate::tui::widgets::{Browse, Note, clip, frame_block, with_note, with_problem};
+use crossterm::event::MouseEvent;
+
+use super::{Cx, Effect, Pane, View};
+use crate::audit::action;
 use crate::kafka::admin::{GroupDetail, GroupSummary};
+use crate::mutate::groups::ResetRequest;
+use crate::tui::action::Action;
+use crate::tui::dialog::{self, Dialog};
+use crate::tui::event::{AdminReply, AdminRequest, WorkerMsg};
 use crate::tui::fit::Col;
 use crate::tui::keymap::Mode;
 use crate::tui::strings;
+use crate::tui::tabs::Tab;
 use crate::tui::theme::Theme;
 
 /// The Groups pane's state.
@@ -161,6 +169,134 @@ impl Pane for GroupsState {
         GroupsState::mode(self)
     }
 
+    fn handle(&mut self, action: Action, cx: &mut Cx<'_>) {
+        let page = self.browse.page() as isize;
+        match action {
+            Action::Back => self.browse.close(),
+            Action::Up => self.browse.move_by(-1),
+            Action::Down => self.browse.move_by(1),
+            Action::PageUp => self.browse.move_by(-page),
+            Action::PageDown => self.browse.move_by(page),
+            Action::Top => self.browse.move_by(isize::MIN / 2),
+            Action::Bottom => self.browse.move_by(isize::MAX / 2),
+            Action::Refresh => self.refresh(cx),
+            Action::Open => match self.selected().map(str::to_string) {
+                Some(name) => {
+                    self.browse.open(name.clone());
+                    dialog::send(cx, AdminRequest::DescribeGroup(name));
+                }
+                None => cx.info(strings::NO_GROUP_SELECTED),
+            },
+            Action::ResetOffsets => match self.selected() {
+                // The plan itself is a dry run, allowed read-only; confirming it is gated.
+                Some(name) => cx.effect(Effect::Palette(format!("reset {name} --to-earliest"))),
+                None => cx.info(strings::NO_GROUP_SELECTED),
+            },
+            Action::Delete => match self.selected().map(str::to_string) {
+                Some(name) => ask_delete(cx, &name),
+                None => cx.info(strings::NO_GROUP_SELECTED),
+            },
+            _ => {}
+        }
+    }
+
+    fn apply(&mut self, msg: WorkerMsg, cx: &mut Cx<'_>) -> Option<WorkerMsg> {
+        let WorkerMsg::Admin(reply) = msg else {
+            return Some(msg);
+        };
+        match *reply {
+            AdminReply::Groups(r) => self.set_groups(r),
+            AdminReply::Group { name, result } => self.set_group(&name, result),
+            AdminReply::Plan(Ok(plan)) => {
+                // The plan answers the "planning…" note; it would only linger.
+                cx.effect(Effect::ClearToast);
+                cx.effect(Effect::Dialog(Dialog::Plan(plan)));
+            }
+            AdminReply::Plan(Err(e)) => {
+                cx.error(format!("✗ reset: {e}"));
+                self.problem = Some(format!("reset: {e}"));
+            }
+            AdminReply::Done { action, result } if action.starts_with("groups.") => {
+                match result {
+                    Ok(msg) => {
+                        cx.info(format!("✓ {msg}"));
+                        self.problem = None;
+                        // A deleted group has nothing left to describe.
+                        if action == action::GROUP_DELETE {
+                            self.browse.close();
+                        }
+                    }
+                    Err(e) => {
+                        cx.error(format!("✗ {e}"));
+                        self.problem = Some(e);
+                    }
+                }
+                self.refresh(cx);
+                cx.effect(Effect::AuditChanged);
+            }
+            other => return Some(WorkerMsg::Admin(Box::new(other))),
+        }
+        None
+    }
+
+    fn focus(&mut self, cx: &mut Cx<'_>) {
+        if self.note == Note::Idle {
+            self.refresh(cx);
+        }
+    }
+
+    fn scroll(&mut self, rows: isize) -> bool {
+        self.browse.move_by(rows);
+        true
+    }
+
+    fn click(&mut self, m: MouseEvent, cx: &mut Cx<'_>) -> bool {
+        let Some(i) = self.browse.row_at(m.row) else {
+            return false;
+        };
+        if self.browse.list.selected() == Some(i) {
+            self.handle(Action::Open, cx);
+        } else {
+            self.browse.list.select_index(i);
+        }
+        true
+    }
+
+    fn palette(&mut self, verb: &str, arg: &str, cx: &mut Cx<'_>) -> bool {
+        let words: Vec<&str> = arg.split_whitespace().collect();
+        let result = match verb {
+            "reset" => ResetRequest::from_palette(&words).map(|req| {
+                self.problem = None;
+                cx.go(Tab::Groups);
+                cx.info(strings::ops_started(&format!(
+                    "planning the reset of {}",
+                    req.group
+                )));
+                dialog::send(
+                    cx,
+                    AdminRequest::PlanReset {
+                        group: req.group,
+                        spec: req.spec,
+                        scope: req.scope,
+                    },
+                );
+            }),
+            "group" | "groups" => match words.as_slice() {
+                ["delete", name] => {
+                    cx.go(Tab::Groups);
+                    ask_delete(cx, name);
+                    Ok(())
+                }
+                _ => Err("use: group delete NAME".to_string()),
+            },
+            _ => return false,
+        };
+        if let Err(e) = result {
+            cx.error(format!("{e} ({})", strings::OPS_PALETTE_HELP));
+        }
+        true
+    }
+
     fn render(&self, frame: &mut Frame<'_>, area: Rect, view: &View<'_>) {
         let t: &Theme = view.theme;
         let title = |name: &str| strings::group_title(name);
@@ -192,4 +328,31 @@ impl Pane for GroupsState {
             .list
             .render(frame, body, &strings::GROUP_COLUMNS, &COLUMNS, t);
     }
+}
+
+impl GroupsState {
+    fn refresh(&mut self, cx: &mut Cx<'_>) {
+        // Without admin APIs there is nothing to ask; say so once, do not retry.
+        if !cx.settings.caps.admin_apis {
+            return;
+        }
+        self.note = Note::Loading;
+        dialog::send(cx, AdminRequest::ListGroups);
+        if let Some(name) = self.browse.open.as_ref().map(|o| o.name.clone()) {
+            dialog::send(cx, AdminRequest::DescribeGroup(name));
+        }
+    }
+}
+
+fn ask_delete(cx: &mut Cx<'_>, name: &str) {
+    dialog::ask(
+        cx,
+        name,
+        format!("Delete group {name}"),
+        vec![
+            format!("Consumer group {name} and its committed offsets will be deleted."),
+            "Kafka refuses this while the group has active members.".into(),
+        ],
+        AdminRequest::DeleteGroup(name.to_string()),
+    );
 }

@@ -6,7 +6,7 @@
 use std::cell::Cell;
 use std::collections::VecDeque;
 
-use crossterm::event::{KeyCode, KeyEvent};
+use crossterm::event::{KeyCode, KeyEvent, MouseEvent};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
@@ -16,15 +16,18 @@ use ratatui_textarea::TextArea;
 use serde_json::Value;
 use uuid::Uuid;
 
-use super::opsview::clip;
 use super::streams::Entry;
-use super::{Pane, View};
+use super::{Cx, Effect, Pane, View};
 use crate::dlq::redrive::is_dead_letter_header;
 use crate::domain::{Decoded, Envelope, EventTypeRegistry, TopicMap};
 use crate::publish::{PublishError, PublishRequest, Published};
+use crate::tui::action::Action;
+use crate::tui::event::{Command, WorkerMsg};
+use crate::tui::event::{Route, SendRequest};
 use crate::tui::keymap::Mode;
 use crate::tui::strings;
 use crate::tui::theme::Theme;
+use crate::tui::widgets::clip;
 
 /// Sent events remembered in the history.
 const HISTORY_LEN: usize = 100;
@@ -59,15 +62,6 @@ const FIELDS: [Field; 7] = [
     Field::Correlation,
     Field::Data,
 ];
-
-/// Where a send goes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Route {
-    /// The main publisher (the bridge when there is one).
-    Main,
-    /// The raw publisher: straight to the topic.
-    Raw,
-}
 
 /// Where the JSON stops being valid (1-based, like editors count).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -108,17 +102,6 @@ pub struct Reinject {
     pub original_known: bool,
     /// Headers the one-line field cannot hold, not carried over.
     pub headers_left_out: usize,
-}
-
-/// A send the runtime should perform.
-#[derive(Debug, Clone)]
-pub struct SendRequest {
-    /// Request id, echoed in the reply.
-    pub id: u64,
-    /// Which publisher.
-    pub route: Route,
-    /// What to publish.
-    pub request: PublishRequest,
 }
 
 /// The form's state.
@@ -975,6 +958,60 @@ impl Pane for InjectState {
         }
     }
 
+    fn handle(&mut self, action: Action, cx: &mut Cx<'_>) {
+        match action {
+            Action::Back => self.set_editing(false),
+            Action::NextField => self.move_focus(1),
+            Action::PrevField => self.move_focus(-1),
+            Action::Edit => self.set_editing(true),
+            Action::PrevChoice | Action::NextChoice => {
+                let delta = if action == Action::NextChoice { 1 } else { -1 };
+                if let Some(notice) = self.choose(delta) {
+                    cx.info(notice);
+                }
+            }
+            Action::ClearField => self.clear_field(),
+            Action::Template => self.load_template(),
+            Action::Route => {
+                if self.has_raw {
+                    self.toggle_route();
+                } else {
+                    cx.info(strings::NO_RAW);
+                }
+            }
+            Action::NewCorrelation => self.new_correlation(),
+            Action::ReuseCorrelation => cx.effect(Effect::ReuseCorrelation),
+            Action::Send => self.send(cx),
+            _ => {}
+        }
+    }
+
+    fn apply(&mut self, msg: WorkerMsg, cx: &mut Cx<'_>) -> Option<WorkerMsg> {
+        let WorkerMsg::Published { id, result } = msg else {
+            return Some(msg);
+        };
+        cx.effect(Effect::AuditChanged);
+        let line = self.finish(id, &result);
+        if result.is_err() {
+            cx.error(line);
+        } else {
+            cx.info(line);
+        }
+        None
+    }
+
+    fn click(&mut self, m: MouseEvent, _cx: &mut Cx<'_>) -> bool {
+        InjectState::click(self, m.row)
+    }
+
+    fn key(&mut self, ev: KeyEvent) {
+        self.handle_key(ev);
+    }
+
+    fn paste(&mut self, text: &str) {
+        self.handle_paste(text);
+    }
+
     fn render(&self, frame: &mut Frame<'_>, area: Rect, view: &View<'_>) {
         let (form, history) = if area.width >= 110 {
             let cols = Layout::horizontal([Constraint::Percentage(62), Constraint::Percentage(38)])
@@ -986,6 +1023,27 @@ impl Pane for InjectState {
         };
         self.render_form(frame, form, view.theme);
         self.render_history(frame, history, view.theme);
+    }
+}
+
+impl InjectState {
+    /// `s`: the form becomes a publish request for the runtime (after the
+    /// read-only gate), or the toast says what is wrong with it.
+    fn send(&mut self, cx: &mut Cx<'_>) {
+        if !cx.gate(crate::audit::action::INJECT) {
+            return;
+        }
+        if self.route == Route::Raw && !self.has_raw {
+            return cx.error(strings::NO_RAW);
+        }
+        let now = chrono::Utc::now().format("%H:%M:%S").to_string();
+        match self.begin_send(&now) {
+            Ok(req) => {
+                self.set_editing(false);
+                cx.command(Command::Publish(Box::new(req)));
+            }
+            Err(e) => cx.error(e),
+        }
     }
 }
 

@@ -13,9 +13,13 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Row, Table, TableState, Wrap};
 
-use super::{Pane, View};
+use crossterm::event::MouseEvent;
+
+use super::{Cx, Pane, View};
 use crate::domain::{sanitize, sanitize_owned};
-use crate::lag::{GroupLag, LagReport, PartitionLag, Status};
+use crate::lag::{GroupLag, PartitionLag, Status};
+use crate::tui::action::Action;
+use crate::tui::event::LagUpdate;
 use crate::tui::fit::{Col, Fitted};
 use crate::tui::keymap::Mode;
 use crate::tui::strings;
@@ -56,15 +60,6 @@ const PARTITION_COLUMNS: [Col; 9] = [
     Col::whole(6),
     Col::text(7, 6),
 ];
-
-/// What the lag worker sends after each poll.
-#[derive(Debug, Clone)]
-pub enum LagUpdate {
-    /// A fresh report.
-    Report(LagReport),
-    /// The poll failed (unreachable, denied); the last report stays on screen.
-    Failed(String),
-}
 
 /// A column of the group list, in display order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -521,6 +516,44 @@ impl Pane for LagState {
         } else {
             Mode::Lag
         }
+    }
+
+    fn handle(&mut self, action: Action, cx: &mut Cx<'_>) {
+        let page = self.page() as isize;
+        match action {
+            Action::Back => self.close(),
+            Action::Up => self.move_by(-1),
+            Action::Down => self.move_by(1),
+            Action::PageUp => self.move_by(-page),
+            Action::PageDown => self.move_by(page),
+            Action::Top => self.move_by(isize::MIN / 2),
+            Action::Bottom => self.move_by(isize::MAX / 2),
+            Action::SortNext => self.cycle_sort(1),
+            Action::SortPrev => self.cycle_sort(-1),
+            Action::SortReverse => self.reverse(),
+            Action::Open if !self.open() => cx.info(strings::LAG_NOTHING_SELECTED),
+            _ => {}
+        }
+    }
+
+    fn scroll(&mut self, rows: isize) -> bool {
+        self.move_by(rows);
+        true
+    }
+
+    fn click(&mut self, m: MouseEvent, cx: &mut Cx<'_>) -> bool {
+        let Some(i) = self.row_at(m.row) else {
+            return false;
+        };
+        if self.drilled().is_some() {
+            let cur = self.part_selected();
+            self.move_by(i as isize - cur as isize);
+        } else if self.selected_index() == i {
+            self.handle(Action::Open, cx);
+        } else {
+            self.select_index(i);
+        }
+        true
     }
 
     fn render(&self, frame: &mut Frame<'_>, area: Rect, view: &View<'_>) {

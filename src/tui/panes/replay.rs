@@ -13,9 +13,10 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
-use super::View;
+use super::{Cx, View};
 use crate::domain::TopicMap;
 use crate::replay::{DEFAULT_RATE, Outcome, Plan, Request, Target};
+use crate::tui::event::{Command, WorkerMsg};
 use crate::tui::strings;
 
 /// Partitions listed in the popup before "+N more".
@@ -44,6 +45,84 @@ pub enum ReplayState {
         /// How it went.
         outcome: Result<Outcome, String>,
     },
+}
+
+/// `:replay …`: the request read (after the gate) and its dry run asked for;
+/// `None` (with the toast saying why) when it cannot start.
+pub fn start(
+    args: &str,
+    topics: &TopicMap,
+    has_handlers: bool,
+    cx: &mut Cx<'_>,
+) -> Option<ReplayState> {
+    if !cx.gate(crate::audit::action::REPLAY) {
+        return None;
+    }
+    let request = match parse_request(args, topics, Utc::now()) {
+        Ok(r) => r,
+        Err(e) => {
+            cx.error(e);
+            return None;
+        }
+    };
+    if request.target == Target::Handlers && !has_handlers {
+        cx.error(strings::REPLAY_NO_HANDLERS);
+        return None;
+    }
+    cx.command(Command::ReplayPlan(request.clone()));
+    Some(ReplayState::Planning(request))
+}
+
+/// `y` on the preview: the replay runs (after the gate); an empty preview
+/// just closes.
+pub fn confirm(state: &mut Option<ReplayState>, cx: &mut Cx<'_>) {
+    let Some(ReplayState::Preview(plan)) = state else {
+        return;
+    };
+    if plan.records.is_empty() {
+        *state = None;
+        return;
+    }
+    let plan = plan.clone();
+    if cx.gate(crate::audit::action::REPLAY) {
+        cx.command(Command::ReplayRun(plan.clone()));
+        *state = Some(ReplayState::Running { plan, done: 0 });
+    }
+}
+
+/// The replay worker's reports: the preview, progress, the outcome (which
+/// opens the popup again if it was closed).
+pub fn apply(state: &mut Option<ReplayState>, msg: WorkerMsg, cx: &mut Cx<'_>) {
+    match msg {
+        WorkerMsg::ReplayPlanned(Ok(plan)) => *state = Some(ReplayState::Preview(plan)),
+        WorkerMsg::ReplayPlanned(Err(e)) => {
+            cx.error(format!("{} {e}", strings::REPLAY_FAILED));
+            *state = Some(ReplayState::Done {
+                plan: None,
+                outcome: Err(e),
+            });
+        }
+        WorkerMsg::ReplayProgress { done, .. } => {
+            if let Some(ReplayState::Running { done: d, .. }) = state.as_mut() {
+                *d = done;
+            }
+        }
+        WorkerMsg::ReplayDone(outcome) => {
+            let plan = match state.take() {
+                Some(ReplayState::Running { plan, .. } | ReplayState::Preview(plan)) => Some(plan),
+                _ => None,
+            };
+            match &outcome {
+                Ok(o) if o.failed == 0 => {
+                    cx.info(format!("{} {}", strings::REPLAY_DONE, o.summary()))
+                }
+                Ok(o) => cx.error(format!("{} {}", strings::REPLAY_DONE, o.summary())),
+                Err(e) => cx.error(format!("{} {e}", strings::REPLAY_FAILED)),
+            }
+            *state = Some(ReplayState::Done { plan, outcome });
+        }
+        _ => {}
+    }
 }
 
 /// Parses the palette's arguments into a request (rate defaults to

@@ -14,16 +14,22 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
-use super::{Pane, View};
+use crossterm::event::MouseEvent;
+
+use super::{Cx, Effect, Pane, View};
 use crate::domain::{
     DecodeOutcome, Decoded, Glance, TopicMap, codec::hex_dump, sanitize, sanitize_bytes,
     sanitize_owned,
 };
 use crate::kafka::ConsumedRecord;
+use crate::kafka::StartAt;
+use crate::tui::action::Action;
+use crate::tui::event::Command;
 use crate::tui::fit::{self, Col};
 use crate::tui::json;
 use crate::tui::keymap::Mode;
 use crate::tui::strings;
+use crate::tui::tabs::Tab;
 use crate::tui::theme::Theme;
 
 /// Characters of the summary kept per entry: wider than any row we draw.
@@ -429,6 +435,8 @@ pub struct StreamsState {
     pub detail: Option<DetailState>,
     /// Records received in total.
     pub total_received: u64,
+    /// The open correlation trace, over the list.
+    pub trace: Option<super::trace::TraceState>,
     topics: TopicMap,
     offset: Cell<usize>,
     page: Cell<usize>,
@@ -460,6 +468,7 @@ impl StreamsState {
             start_label: "end".into(),
             detail: None,
             total_received: 0,
+            trace: None,
             topics: topic_map,
             offset: Cell::new(0),
             page: Cell::new(20),
@@ -1109,15 +1118,77 @@ impl Pane for StreamsState {
     }
 
     fn mode(&self) -> Mode {
-        if self.detail.is_some() {
+        if self.trace.is_some() {
+            Mode::Trace
+        } else if self.detail.is_some() {
             Mode::Detail
         } else {
             Mode::Streams
         }
     }
 
+    fn handle(&mut self, action: Action, cx: &mut Cx<'_>) {
+        match self.mode() {
+            Mode::Trace => self.handle_trace(action),
+            Mode::Detail => self.handle_detail(action, cx),
+            _ => self.handle_list(action, cx),
+        }
+    }
+
+    fn scroll(&mut self, rows: isize) -> bool {
+        match (&mut self.trace, &self.detail) {
+            (Some(t), _) => t.scroll_by(rows),
+            (None, Some(_)) => self.scroll_detail(rows),
+            (None, None) => self.move_by(rows),
+        }
+        true
+    }
+
+    fn click(&mut self, m: MouseEvent, cx: &mut Cx<'_>) -> bool {
+        if self.trace.is_some() || self.detail.is_some() {
+            return false;
+        }
+        let Some(i) = self.row_at(m.row) else {
+            return false;
+        };
+        if self.selected_index() == Some(i) {
+            self.handle(Action::Open, cx);
+        } else {
+            self.follow = false;
+            self.select_index(i);
+        }
+        true
+    }
+
+    fn set_filter(&mut self, text: &str) -> bool {
+        StreamsState::set_filter(self, text);
+        true
+    }
+
+    fn palette(&mut self, verb: &str, arg: &str, cx: &mut Cx<'_>) -> bool {
+        match verb {
+            "seek" => match arg.parse::<StartAt>() {
+                Ok(start) => cx.effect(Effect::Seek {
+                    start,
+                    label: arg.to_string(),
+                }),
+                Err(e) => cx.error(e),
+            },
+            "filter" => {
+                StreamsState::set_filter(self, arg);
+                cx.go(Tab::Streams);
+            }
+            _ => return false,
+        }
+        true
+    }
+
     fn render(&self, frame: &mut Frame<'_>, area: Rect, view: &View<'_>) {
         if area.height == 0 {
+            return;
+        }
+        if let Some(trace) = &self.trace {
+            trace.render(frame, area, view);
             return;
         }
         if let Some(d) = &self.detail {
@@ -1283,6 +1354,125 @@ fn links_lines(r: &ConsumedRecord, decoded: &DecodeOutcome, theme: &Theme) -> Ve
         ids.push(Span::styled(" (traceparent)", label));
     }
     vec![Line::from(context), Line::from(ids)]
+}
+
+/// The Streams pane's handlers: the list, an opened record, the trace.
+impl StreamsState {
+    /// The selected row's record, or the opened one's.
+    pub fn entry(&self, detail: bool) -> Option<&Entry> {
+        if detail {
+            self.detail_entry()
+        } else {
+            self.selected_entry()
+        }
+    }
+
+    fn handle_list(&mut self, action: Action, cx: &mut Cx<'_>) {
+        let page = self.page() as isize;
+        match action {
+            Action::Up => self.move_by(-1),
+            Action::Down => self.move_by(1),
+            Action::PageUp => self.move_by(-page),
+            Action::PageDown => self.move_by(page),
+            Action::Top => {
+                self.follow = false;
+                self.select_index(0);
+            }
+            Action::Bottom => self.follow = true,
+            Action::Follow => self.follow = !self.follow,
+            Action::ToggleOrder => {
+                let next = match self.order() {
+                    Order::Time => Order::Arrival,
+                    Order::Arrival => Order::Time,
+                };
+                self.set_order(next);
+                cx.info(format!("{}: {}", strings::STREAMS_ORDER, next.label()));
+            }
+            Action::Pause => {
+                self.paused = !self.paused;
+                // Paused means the list stops moving, so following makes no sense.
+                if self.paused {
+                    let i = self.selected_index();
+                    self.follow = false;
+                    if let Some(i) = i {
+                        self.select_index(i);
+                    }
+                }
+            }
+            Action::Filter => cx.effect(Effect::FilterPrompt(self.filter_text().to_string())),
+            Action::ClearFilter => StreamsState::set_filter(self, ""),
+            Action::SeekBeginning => cx.effect(Effect::Seek {
+                start: StartAt::Beginning,
+                label: "beginning".into(),
+            }),
+            Action::SeekEnd => cx.effect(Effect::Seek {
+                start: StartAt::End,
+                label: "end".into(),
+            }),
+            Action::Seek => cx.effect(Effect::Palette("seek ".into())),
+            Action::Open if !self.open_detail(cx.theme) => cx.info(strings::NOTHING_SELECTED),
+            Action::Copy => self.copy(false, cx),
+            Action::Export => {
+                let lines = self.visible_json_lines();
+                if lines.is_empty() {
+                    cx.info(strings::NOTHING_SELECTED);
+                } else {
+                    cx.command(Command::Export(lines));
+                }
+            }
+            Action::Reinject => cx.effect(Effect::Reinject { detail: false }),
+            Action::Trace => cx.effect(Effect::Trace { detail: false }),
+            _ => {}
+        }
+    }
+
+    fn handle_detail(&mut self, action: Action, cx: &mut Cx<'_>) {
+        let page = self.page() as isize;
+        match action {
+            Action::Back => self.detail = None,
+            Action::Up => self.scroll_detail(-1),
+            Action::Down => self.scroll_detail(1),
+            Action::PageUp => self.scroll_detail(-page),
+            Action::PageDown => self.scroll_detail(page),
+            Action::Top => self.scroll_detail(isize::MIN / 2),
+            Action::Bottom => {
+                // The last page, not the last line alone.
+                self.scroll_detail(isize::MAX / 2);
+                self.scroll_detail(1 - page);
+            }
+            Action::Copy => self.copy(true, cx),
+            Action::Reinject => cx.effect(Effect::Reinject { detail: true }),
+            Action::Trace => cx.effect(Effect::Trace { detail: true }),
+            _ => {}
+        }
+    }
+
+    fn handle_trace(&mut self, action: Action) {
+        let page = self.page() as isize;
+        let Some(trace) = self.trace.as_mut() else {
+            return;
+        };
+        match action {
+            Action::Back => self.trace = None,
+            Action::Up => trace.scroll_by(-1),
+            Action::Down => trace.scroll_by(1),
+            Action::PageUp => trace.scroll_by(-page),
+            Action::PageDown => trace.scroll_by(page),
+            Action::Top => trace.scroll_by(isize::MIN / 2),
+            Action::Bottom => trace.scroll_by(isize::MAX / 2),
+            _ => {}
+        }
+    }
+
+    fn copy(&self, detail: bool, cx: &mut Cx<'_>) {
+        match self.entry(detail).map(|e| e.to_json_line(self.topic_map())) {
+            Some(line) => {
+                cx.command(Command::Copy(line));
+                cx.info(strings::COPIED);
+            }
+            None => cx.info(strings::NOTHING_SELECTED),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -9,13 +9,21 @@ use ratatui::style::Style;
 use ratatui::text::Line;
 use ratatui::widgets::Paragraph;
 
-use super::opsview::{Browse, Note, clip, frame_block, with_note, with_problem};
-use super::{Pane, View};
+use crate::tui::widgets::{Browse, Note, clip, frame_block, with_note, with_problem};
+use crossterm::event::MouseEvent;
+
+use super::{Cx, Effect, Pane, View};
+use crate::audit::action;
+use crate::kafka::admin::NewTopicSpec;
 use crate::kafka::admin::{ConfigValue, TopicDetail};
+use crate::tui::action::Action;
+use crate::tui::dialog;
+use crate::tui::event::{AdminReply, AdminRequest, WorkerMsg};
+use crate::tui::event::{NoConfigs, TopicView};
 use crate::tui::fit::Col;
 use crate::tui::keymap::Mode;
-use crate::tui::ops_workers::{NoConfigs, TopicView};
 use crate::tui::strings;
+use crate::tui::tabs::Tab;
 use crate::tui::theme::Theme;
 
 /// The Topics pane's state.
@@ -172,6 +180,121 @@ impl Pane for TopicsState {
         TopicsState::mode(self)
     }
 
+    fn handle(&mut self, action: Action, cx: &mut Cx<'_>) {
+        let page = self.browse.page() as isize;
+        match action {
+            Action::Back => self.browse.close(),
+            Action::Up => self.browse.move_by(-1),
+            Action::Down => self.browse.move_by(1),
+            Action::PageUp => self.browse.move_by(-page),
+            Action::PageDown => self.browse.move_by(page),
+            Action::Top => self.browse.move_by(isize::MIN / 2),
+            Action::Bottom => self.browse.move_by(isize::MAX / 2),
+            Action::Refresh => self.refresh(cx),
+            Action::Open => match self.selected().map(str::to_string) {
+                Some(name) => {
+                    self.browse.open(name.clone());
+                    dialog::send(cx, AdminRequest::DescribeTopic(name));
+                }
+                None => cx.info(strings::NO_TOPIC_SELECTED),
+            },
+            Action::CreateTopic if cx.gate(action::TOPIC_CREATE) => {
+                cx.effect(Effect::Palette("topic create ".into()));
+            }
+            Action::Delete | Action::EmptyTopic | Action::AddPartitions | Action::EditConfig => {
+                let Some(name) = self.selected().map(str::to_string) else {
+                    return cx.info(strings::NO_TOPIC_SELECTED);
+                };
+                match action {
+                    Action::Delete => ask_delete(cx, &name),
+                    Action::EmptyTopic => ask_empty(cx, &name),
+                    Action::AddPartitions => {
+                        if cx.gate(action::TOPIC_ADD_PARTITIONS) {
+                            let next = self
+                                .browse
+                                .open
+                                .as_ref()
+                                .and_then(|o| o.extra)
+                                .map(|n| format!("{}", n + 1))
+                                .unwrap_or_default();
+                            cx.effect(Effect::Palette(format!("topic partitions {name} {next}")));
+                        }
+                    }
+                    _ => {
+                        if cx.gate(action::TOPIC_CONFIG) {
+                            cx.effect(Effect::Palette(format!("topic config {name} ")));
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn apply(&mut self, msg: WorkerMsg, cx: &mut Cx<'_>) -> Option<WorkerMsg> {
+        let WorkerMsg::Admin(reply) = msg else {
+            return Some(msg);
+        };
+        match *reply {
+            AdminReply::Topics(r) => self.set_topics(r),
+            AdminReply::Topic { name, result } => self.set_topic(&name, result),
+            AdminReply::Done { action, result } if action.starts_with("topics.") => {
+                match result {
+                    Ok(msg) => {
+                        cx.info(format!("✓ {msg}"));
+                        self.problem = None;
+                        // A deleted topic has nothing left to describe.
+                        if action == action::TOPIC_DELETE {
+                            self.browse.close();
+                        }
+                    }
+                    Err(e) => {
+                        cx.error(format!("✗ {e}"));
+                        self.problem = Some(e);
+                    }
+                }
+                self.refresh(cx);
+                cx.effect(Effect::AuditChanged);
+            }
+            other => return Some(WorkerMsg::Admin(Box::new(other))),
+        }
+        None
+    }
+
+    fn focus(&mut self, cx: &mut Cx<'_>) {
+        if self.note == Note::Idle {
+            self.refresh(cx);
+        }
+    }
+
+    fn scroll(&mut self, rows: isize) -> bool {
+        self.browse.move_by(rows);
+        true
+    }
+
+    fn click(&mut self, m: MouseEvent, cx: &mut Cx<'_>) -> bool {
+        let Some(i) = self.browse.row_at(m.row) else {
+            return false;
+        };
+        if self.browse.list.selected() == Some(i) {
+            self.handle(Action::Open, cx);
+        } else {
+            self.browse.list.select_index(i);
+        }
+        true
+    }
+
+    fn palette(&mut self, verb: &str, arg: &str, cx: &mut Cx<'_>) -> bool {
+        if verb != "topic" && verb != "topics" {
+            return false;
+        }
+        let words: Vec<&str> = arg.split_whitespace().collect();
+        if let Err(e) = self.palette_topic(&words, cx) {
+            cx.error(format!("{e} ({})", strings::OPS_PALETTE_HELP));
+        }
+        true
+    }
+
     fn render(&self, frame: &mut Frame<'_>, area: Rect, view: &View<'_>) {
         let t: &Theme = view.theme;
         let title = |name: &str| strings::topic_title(name);
@@ -202,4 +325,121 @@ impl Pane for TopicsState {
             .list
             .render(frame, body, &strings::TOPIC_COLUMNS, &COLUMNS, t);
     }
+}
+
+/// The Topics pane's requests and palette commands.
+impl TopicsState {
+    fn refresh(&mut self, cx: &mut Cx<'_>) {
+        self.note = Note::Loading;
+        dialog::send(cx, AdminRequest::ListTopics);
+        if let Some(name) = self.browse.open.as_ref().map(|o| o.name.clone()) {
+            dialog::send(cx, AdminRequest::DescribeTopic(name));
+        }
+    }
+
+    /// A change: its last failure is no longer the news.
+    fn change(&mut self, cx: &mut Cx<'_>, started: String, req: AdminRequest) {
+        self.problem = None;
+        cx.go(Tab::Topics);
+        cx.info(strings::ops_started(&started));
+        dialog::send(cx, req);
+    }
+
+    /// `:topic init|create|delete|empty|partitions|config …`.
+    fn palette_topic(&mut self, words: &[&str], cx: &mut Cx<'_>) -> Result<(), String> {
+        match words {
+            ["init"] => {
+                let topics = crate::provision::wanted_topics(cx.settings);
+                cx.go(Tab::Topics);
+                dialog::ask(
+                    cx,
+                    "init",
+                    strings::INIT_TOPICS_TITLE.to_string(),
+                    vec![
+                        strings::INIT_TOPICS_WHAT.to_string(),
+                        topics.join(" "),
+                        strings::INIT_TOPICS_HOW.to_string(),
+                    ],
+                    AdminRequest::InitTopics,
+                );
+            }
+            ["create", name, rest @ ..] => {
+                let spec = NewTopicSpec::from_words(name, rest)?;
+                if cx.gate(action::TOPIC_CREATE) {
+                    self.change(
+                        cx,
+                        format!("creating topic {name}"),
+                        AdminRequest::CreateTopic(spec),
+                    );
+                }
+            }
+            ["delete", name] => {
+                cx.go(Tab::Topics);
+                ask_delete(cx, name);
+            }
+            ["empty", name] => {
+                cx.go(Tab::Topics);
+                ask_empty(cx, name);
+            }
+            ["partitions", name, total] => {
+                let total = total
+                    .parse::<usize>()
+                    .map_err(|_| format!("'{total}' is not a partition count"))?;
+                if cx.gate(action::TOPIC_ADD_PARTITIONS) {
+                    self.change(
+                        cx,
+                        format!("growing {name} to {total} partitions"),
+                        AdminRequest::AddPartitions {
+                            topic: name.to_string(),
+                            total,
+                        },
+                    );
+                }
+            }
+            ["config", name, kv] => {
+                let (k, v) = kv
+                    .split_once('=')
+                    .ok_or_else(|| format!("'{kv}' is not KEY=VALUE (KEY= removes it)"))?;
+                if cx.gate(action::TOPIC_CONFIG) {
+                    self.change(
+                        cx,
+                        format!("setting {k} on {name}"),
+                        AdminRequest::SetConfig {
+                            topic: name.to_string(),
+                            key: k.to_string(),
+                            value: (!v.is_empty()).then(|| v.to_string()),
+                        },
+                    );
+                }
+            }
+            _ => return Err("unknown topic command".into()),
+        }
+        Ok(())
+    }
+}
+
+fn ask_delete(cx: &mut Cx<'_>, name: &str) {
+    dialog::ask(
+        cx,
+        name,
+        format!("Delete topic {name}"),
+        vec![
+            format!("Topic {name} and every record in it will be deleted."),
+            "Consumers and producers of it will see it vanish.".into(),
+        ],
+        AdminRequest::DeleteTopic(name.to_string()),
+    );
+}
+
+fn ask_empty(cx: &mut Cx<'_>, name: &str) {
+    dialog::ask(
+        cx,
+        name,
+        format!("Empty topic {name}"),
+        vec![
+            format!("Every record of {name} will be deleted (DeleteRecords up to the log end)."),
+            "The topic and its configs stay.".into(),
+        ],
+        AdminRequest::EmptyTopic(name.to_string()),
+    );
 }

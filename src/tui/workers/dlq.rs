@@ -1,83 +1,26 @@
-//! The workers behind the Lag and DLQ panes, off the UI task: the lag poller
-//! (one poll in flight at a time, on a blocking thread, snapshots over `watch`),
-//! the DLQ reader (finds `*.dlq` topics, tails each from the beginning, decodes
-//! dead letters before they reach the app loop) and the redrive runner (authorize,
-//! send at the rate limit with progress, audit).
+//! The DLQ pane's workers, off the UI task: the DLQ reader (finds `*.dlq`
+//! topics, tails each from the beginning, decodes dead letters before they
+//! reach the app loop) and the redrive runner (authorize, send at the rate
+//! limit with progress, audit).
 
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use tokio::sync::{mpsc, watch};
+use tokio::sync::mpsc;
 
-use super::event::WorkerMsg;
-use super::panes::dlq::RedriveRequest;
-use super::panes::lag::LagUpdate;
 use crate::audit::Source;
 use crate::config::Settings;
 use crate::dlq::decode;
 use crate::dlq::redrive::{DlqRecord, Outcome};
 use crate::kafka::consume::{TailEvent, tail};
-use crate::kafka::groups::{GroupPoller, all_partitions};
+use crate::kafka::groups::all_partitions;
 use crate::kafka::{StartAt, TailOptions};
-use crate::lag::LagTracker;
+use crate::tui::event::{RedriveRequest, WorkerMsg};
 
 /// How often the DLQ reader looks for new dead-letter topics.
 const DISCOVER_EVERY: Duration = Duration::from_secs(15);
 /// Pause before a failed DLQ topic reader tries again.
 const RETRY_AFTER: Duration = Duration::from_secs(3);
-/// The shortest lag poll interval accepted from the config: polling describes
-/// every group, and a cluster with thousands of them should not be hammered.
-const MIN_LAG_INTERVAL: Duration = Duration::from_millis(500);
-
-/// Polls consumer groups every `every` until the receiver is dropped. `known`
-/// groups are polled instead when the broker cannot list groups (the demo's).
-/// Polls never overlap: the next starts `every` after the previous ended.
-pub async fn lag_poller(
-    settings: Settings,
-    known: Vec<String>,
-    every: Duration,
-    tx: watch::Sender<Option<LagUpdate>>,
-) {
-    let every = every.max(MIN_LAG_INTERVAL);
-    let mut tracker = LagTracker::default();
-    // Kept between polls: with many groups it reads only new commits.
-    let mut poller = GroupPoller::default();
-    loop {
-        let update = poll_once(&settings, &known, &mut tracker, &mut poller).await;
-        if tx.send(Some(update)).is_err() {
-            return;
-        }
-        tokio::time::sleep(every).await;
-    }
-}
-
-/// One poll folded into `tracker`, as the pane receives it.
-pub async fn poll_once(
-    settings: &Settings,
-    known: &[String],
-    tracker: &mut LagTracker,
-    poller: &mut GroupPoller,
-) -> LagUpdate {
-    let s = settings.clone();
-    let k = known.to_vec();
-    let mut p = std::mem::take(poller);
-    let res = crate::task_name::spawn_blocking(move || {
-        let poll = p.poll(&s, &[], &k);
-        (poll, p)
-    })
-    .await;
-    match res {
-        Ok((Ok(poll), p)) => {
-            *poller = p;
-            LagUpdate::Report(tracker.apply(&poll))
-        }
-        Ok((Err(e), p)) => {
-            *poller = p;
-            LagUpdate::Failed(e.to_string())
-        }
-        Err(e) => LagUpdate::Failed(format!("the lag poll stopped: {e}")),
-    }
-}
 
 /// Finds dead-letter topics now and then and reads each one, live, from the
 /// beginning; records reach the app decoded, as [`WorkerMsg::DeadLetters`].

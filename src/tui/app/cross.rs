@@ -1,0 +1,107 @@
+//! What crosses between panes: a seek (every stream restarts), the trace of
+//! a Streams record (built from the Flows graph), re-injecting a record
+//! (Streams into the Inject form) and a dead letter's original (DLQ into
+//! Streams). The panes ask with an `Effect`; the app has both panes at hand.
+
+use super::App;
+use crate::kafka::StartAt;
+use crate::tui::event::Command;
+use crate::tui::panes::Original;
+use crate::tui::panes::trace::TraceState;
+use crate::tui::strings;
+use crate::tui::tabs::Tab;
+
+impl App {
+    /// Every stream restarts at `start` (a new generation: reports of the old
+    /// one are ignored).
+    pub(super) fn seek(&mut self, start: StartAt, label: &str) {
+        self.generation += 1;
+        let streams = &mut self.panes.streams;
+        streams.clear(label.to_string());
+        streams.paused = false;
+        self.commands.push(Command::Seek(start));
+        self.toast_info(format!("Reading every stream from {label}"));
+    }
+
+    pub(super) fn open_trace(&mut self, detail: bool) {
+        let streams = &self.panes.streams;
+        let Some(e) = streams.entry(detail) else {
+            return self.toast_info(strings::NOTHING_SELECTED);
+        };
+        let Some(corr) = e.correlation.clone() else {
+            return self.toast_info(strings::TRACE_NO_CORRELATION);
+        };
+        let focus = e.record.decode().event_id();
+        let trace = TraceState::open(self.panes.flows.graph(), &corr, focus, &self.theme);
+        self.panes.streams.trace = Some(trace);
+    }
+
+    pub(super) fn reinject(&mut self, detail: bool) {
+        let Some(e) = self.panes.streams.entry(detail).cloned() else {
+            return self.toast_info(strings::NOTHING_SELECTED);
+        };
+        let filled = self.panes.inject.fill_from(&e);
+        self.switch_tab(Tab::Inject);
+        let from = format!(
+            "{}[{}]@{}",
+            e.record.topic, e.record.partition, e.record.offset
+        );
+        let text = strings::reinject_filled(&e.event_type, &filled, &from);
+        if filled.dead_letter && !filled.original_known {
+            self.toast_error(text);
+        } else {
+            self.toast_info(text);
+        }
+    }
+
+    /// A dead letter's original in Streams: read from its offset when the
+    /// dead letter names one, else filtered by event id or key among what
+    /// Streams holds.
+    pub(super) fn open_original(&mut self, o: Original) {
+        let topic = o.topic;
+        if !self
+            .panes
+            .streams
+            .streams()
+            .iter()
+            .any(|s| s.topic == topic)
+        {
+            return self.toast_error(strings::original_not_tailed(&topic));
+        }
+        match (o.offset, o.event_id, o.key) {
+            (Some(offset), _, _) => {
+                self.switch_tab(Tab::Streams);
+                self.seek(StartAt::Offset(offset), &format!("offset {offset}"));
+                self.panes.streams.set_filter(&format!("topic:{topic}"));
+                self.toast_info(strings::original_opened(&topic, o.partition, offset));
+            }
+            (None, Some(id), _) => {
+                // What the filter below matches, on the exact topic (the
+                // filter's `topic:` also matches the DLQ's longer name).
+                let in_memory = self.panes.streams.holds(|e| {
+                    e.record.topic == topic
+                        && e.record
+                            .value
+                            .as_deref()
+                            .is_some_and(|v| v.windows(id.len()).any(|w| w == id.as_bytes()))
+                });
+                self.switch_tab(Tab::Streams);
+                self.panes
+                    .streams
+                    .set_filter(&format!("topic:{topic} {id}"));
+                self.toast_info(strings::original_local(in_memory));
+            }
+            (None, None, Some(key)) => {
+                let in_memory = self.panes.streams.holds(|e| {
+                    e.record.topic == topic && e.record.key_text().as_deref() == Some(&key)
+                });
+                self.switch_tab(Tab::Streams);
+                self.panes
+                    .streams
+                    .set_filter(&format!("topic:{topic} key:{key}"));
+                self.toast_info(strings::original_by_key(&topic, &key, in_memory));
+            }
+            (None, None, None) => self.toast_error(strings::NO_ORIGINAL),
+        }
+    }
+}

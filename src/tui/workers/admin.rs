@@ -1,0 +1,155 @@
+//! The admin worker behind the Topics, Groups and Audit panes: each
+//! [`AdminRequest`] runs on its own task (admin calls are async or `spawn_blocking` in `kafka::admin`),
+//! and its [`AdminReply`] comes back over the worker channel. Mutations run
+//! through the same functions as the headless `topics`/`groups` commands
+//! ([`crate::mutate`]): the gate, the action and one audit line each.
+
+use tokio::sync::mpsc;
+
+use crate::audit::{self, Source, action};
+use crate::config::Settings;
+use crate::kafka::admin;
+use crate::kafka::client::KafkaError;
+use crate::mutate::groups::ResetRequest;
+use crate::tui::event::{AdminReply, AdminRequest, NoConfigs, TopicView, WorkerMsg};
+
+/// Runs one request and sends its reply.
+pub async fn run(settings: Settings, req: AdminRequest, tx: mpsc::Sender<WorkerMsg>) {
+    let reply = answer(&settings, req).await;
+    let _ = tx.send(WorkerMsg::Admin(Box::new(reply))).await;
+}
+
+fn text(e: KafkaError) -> String {
+    e.to_string()
+}
+
+/// The reply to one request. A broker without admin APIs (its caps in
+/// `settings`) is not asked for them: those requests fail at once with
+/// [`KafkaError::Unsupported`].
+pub async fn answer(settings: &Settings, req: AdminRequest) -> AdminReply {
+    match req {
+        AdminRequest::ListTopics => {
+            AdminReply::Topics(admin::list_topics(settings, false).await.map_err(text))
+        }
+        AdminRequest::DescribeTopic(name) => {
+            let result = match admin::describe_topic(settings, &name).await {
+                Ok(detail) => {
+                    let configs =
+                        admin::topic_configs(settings, &name)
+                            .await
+                            .map_err(|e| match e {
+                                KafkaError::Unsupported { .. } => NoConfigs::Unsupported,
+                                e => NoConfigs::Failed(text(e)),
+                            });
+                    Ok(Box::new(TopicView { detail, configs }))
+                }
+                Err(e) => Err(text(e)),
+            };
+            AdminReply::Topic { name, result }
+        }
+        AdminRequest::ListGroups => {
+            AdminReply::Groups(admin::list_consumer_groups(settings).await.map_err(text))
+        }
+        AdminRequest::DescribeGroup(name) => {
+            let result = admin::describe_consumer_group(settings, &name)
+                .await
+                .map(Box::new)
+                .map_err(text);
+            AdminReply::Group { name, result }
+        }
+        AdminRequest::PlanReset { group, spec, scope } => AdminReply::Plan(
+            crate::mutate::groups::plan_reset(settings, &ResetRequest { group, spec, scope })
+                .await
+                .map_err(text),
+        ),
+        AdminRequest::ReadAudit => {
+            AdminReply::Audit(audit::read(settings).map_err(|e| e.to_string()))
+        }
+        // Gate and audit line are init_topics' own, as for the headless command.
+        AdminRequest::InitTopics => AdminReply::Done {
+            action: action::TOPICS_INIT,
+            result: crate::provision::init_topics(settings, Source::Console, &Default::default())
+                .await
+                .map_err(|e| e.to_string())
+                .and_then(|done| {
+                    if done.failed.is_empty() {
+                        Ok(done.summary())
+                    } else {
+                        Err(done.lines().join("; "))
+                    }
+                }),
+        },
+        mutation => {
+            let Some(name) = mutation.mutation() else {
+                return AdminReply::Done {
+                    action: "",
+                    result: Err("not a mutation".into()),
+                };
+            };
+            AdminReply::Done {
+                action: name,
+                result: mutate(settings, mutation).await,
+            }
+        }
+    }
+}
+
+/// Runs a mutation through its one function in [`crate::mutate`] (gate,
+/// action, audit line, as for the headless command), and words the result.
+/// Requests reach here confirmed: the console asked in a dialog first.
+async fn mutate(settings: &Settings, req: AdminRequest) -> Result<String, String> {
+    use crate::mutate::{groups, topics};
+    const BY: Source = Source::Console;
+    let done = match req {
+        AdminRequest::CreateTopic(spec) => topics::create(settings, BY, &spec).await.map(|()| {
+            format!(
+                "created topic {} ({} partition(s), RF {})",
+                spec.name, spec.partitions, spec.replication_factor
+            )
+        }),
+        AdminRequest::DeleteTopic(topic) => topics::delete(settings, BY, &topic, true)
+            .await
+            .map(|()| format!("deleted topic {topic}")),
+        AdminRequest::EmptyTopic(topic) => {
+            topics::empty(settings, BY, &topic, true)
+                .await
+                .map(|parts| {
+                    let n: i64 = parts.iter().map(|p| p.deleted).sum();
+                    format!("emptied topic {topic}: {n} record(s) deleted")
+                })
+        }
+        AdminRequest::AddPartitions { topic, total } => {
+            topics::add_partitions(settings, BY, &topic, total)
+                .await
+                .map(|before| format!("topic {topic}: {before} → {total} partitions"))
+        }
+        AdminRequest::SetConfig { topic, key, value } => {
+            let (set, delete) = match &value {
+                Some(v) => (vec![(key.clone(), v.clone())], Vec::new()),
+                None => (Vec::new(), vec![key.clone()]),
+            };
+            topics::set_configs(settings, BY, &topic, &set, &delete)
+                .await
+                .map(|_| match &value {
+                    Some(v) => format!("topic {topic}: {key}={v}"),
+                    None => format!("topic {topic}: {key} override removed"),
+                })
+        }
+        AdminRequest::ExecuteReset(plan) => {
+            groups::reset_offsets(settings, BY, &plan)
+                .await
+                .map(|after| {
+                    format!(
+                        "group {}: offsets reset on {} partition(s)",
+                        plan.group,
+                        after.len()
+                    )
+                })
+        }
+        AdminRequest::DeleteGroup(group) => groups::delete(settings, BY, &group, true)
+            .await
+            .map(|()| format!("deleted consumer group {group}")),
+        _ => return Err("not a mutation".into()),
+    };
+    done.map_err(|e| e.to_string())
+}
