@@ -5,8 +5,9 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::codec::{HEADER_CONTENT_TYPE, Parsed, header_str, parse_any_json, short_json};
 use super::headers::HeaderView;
+use super::headers::{HEADER_CONTENT_TYPE, header_str};
+use super::json_text::{Parsed, parse_any_json, short_json};
 
 /// `mode` of a CloudEvent read from `ce_*` headers with the value as `data`.
 pub const MODE_BINARY: &str = "binary";

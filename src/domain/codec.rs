@@ -1,9 +1,6 @@
 //! Turning Kafka records into events and back: lenient decoding of any record,
 //! canonical encoding of our envelope, and the one-line and hex views of a record.
 
-use std::borrow::Cow;
-use std::io;
-
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -15,41 +12,22 @@ use super::cloudevent::{
     looks_structured,
 };
 use super::contexts::TopicMap;
-use super::deep::{DeepJson, is_depth_error};
+use super::deep::DeepJson;
 use super::envelope::Envelope;
 use super::headers::HeaderView;
+pub use super::headers::{
+    HEADER_AGGREGATE_ID, HEADER_CAUSATION_ID, HEADER_CONTENT_TYPE, HEADER_CONTEXT,
+    HEADER_CORRELATION_ID, HEADER_EVENT_ID, HEADER_EVENT_TYPE, HEADER_OCCURRED_AT,
+    HEADER_SCHEMA_VERSION, HEADER_TRACEPARENT, Header, header_str, header_value,
+};
+pub(crate) use super::json_text::{Parsed, parse_any_json};
+use super::json_text::{byte_budget, compact_json, truncate_chars};
 use super::lenient::{
     canonical, canonical_envelope, envelope_from_object, looks_like_envelope, source_hint,
 };
 
-/// A Kafka record header: key and nullable value.
-pub type Header = (String, Option<Vec<u8>>);
-
-/// Header mirroring [`Envelope::event_id`].
-pub const HEADER_EVENT_ID: &str = "event_id";
-/// Header mirroring [`Envelope::event_type`].
-pub const HEADER_EVENT_TYPE: &str = "event_type";
-/// Header mirroring [`Envelope::schema_version`] (decimal text).
-pub const HEADER_SCHEMA_VERSION: &str = "schema_version";
-/// Header mirroring [`Envelope::context`].
-pub const HEADER_CONTEXT: &str = "context";
-/// Header mirroring [`Envelope::aggregate_id`].
-pub const HEADER_AGGREGATE_ID: &str = "aggregate_id";
-/// Header mirroring [`Envelope::occurred_at`] (RFC 3339, UTC, microseconds).
-pub const HEADER_OCCURRED_AT: &str = "occurred_at";
-/// Header mirroring [`Envelope::correlation_id`]; absent when there is none.
-pub const HEADER_CORRELATION_ID: &str = "correlation_id";
-/// Header mirroring [`Envelope::causation_id`]; absent for a root event.
-pub const HEADER_CAUSATION_ID: &str = "causation_id";
-/// The record's media type.
-pub const HEADER_CONTENT_TYPE: &str = "content-type";
-/// W3C trace context header (`00-<trace id>-<parent id>-<flags>`).
-pub const HEADER_TRACEPARENT: &str = "traceparent";
 /// Media type of our envelope.
 pub const CONTENT_TYPE_JSON: &str = "application/json";
-
-/// How long a value is quoted inside an error message before it is cut.
-const ERROR_VALUE_CHARS: usize = 64;
 
 /// What a record turned out to be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -546,33 +524,6 @@ pub(crate) fn parse_json(bytes: &[u8]) -> Result<Value, String> {
     }
 }
 
-/// A JSON document, as a tree when serde_json can build one.
-pub(crate) enum Parsed {
-    /// Nested at most 128 levels.
-    Tree(Value),
-    /// Deeper: read as events, kept as text.
-    Deep(DeepJson),
-}
-
-/// [`parse_json`] at any depth. serde_json reads every document it can (the
-/// fast path, as before); only one it refused for its depth alone is read
-/// again as a stream of events.
-pub(crate) fn parse_any_json(bytes: &[u8]) -> Result<Parsed, String> {
-    let text = std::str::from_utf8(bytes).map_err(|e| format!("not UTF-8: {e}"))?;
-    if text.trim().is_empty() {
-        return Err(if text.is_empty() {
-            "empty value".to_string()
-        } else {
-            "blank value (only whitespace)".to_string()
-        });
-    }
-    match serde_json::from_str(text) {
-        Ok(json) => Ok(Parsed::Tree(json)),
-        Err(e) if is_depth_error(&e) => DeepJson::parse(bytes).map(Parsed::Deep),
-        Err(e) => Err(format!("invalid JSON: {e}")),
-    }
-}
-
 /// A record value and headers ready to produce.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Encoded {
@@ -640,21 +591,6 @@ fn header(key: &str, value: String) -> (String, Vec<u8>) {
     (key.to_string(), value.into_bytes())
 }
 
-/// The value of the last header named `key` (ASCII case-insensitive, since stacks
-/// disagree on `content-type` vs `Content-Type`); `None` when absent or null.
-pub fn header_value<'a>(headers: &'a (impl HeaderView + ?Sized), key: &str) -> Option<&'a [u8]> {
-    headers
-        .pairs()
-        .filter(|(k, _)| k.eq_ignore_ascii_case(key))
-        .last()
-        .and_then(|(_, v)| v)
-}
-
-/// [`header_value`] as UTF-8-lossy text.
-pub fn header_str<'a>(headers: &'a (impl HeaderView + ?Sized), key: &str) -> Option<Cow<'a, str>> {
-    header_value(headers, key).map(String::from_utf8_lossy)
-}
-
 /// Classic hex dump, 16 bytes a line: `offset  hex (8 + 8)  |ascii|`, like
 /// `hexdump -C`. At most `max_bytes` are shown; a last line counts the rest.
 /// Lines are joined with `\n`, no trailing newline; empty input gives "".
@@ -698,20 +634,6 @@ pub fn hex_dump(bytes: &[u8], max_bytes: usize) -> String {
     lines.join("\n")
 }
 
-/// Compact JSON for an error message, cut to a readable length.
-pub(crate) fn short_json(value: &Value) -> String {
-    compact_json(value, ERROR_VALUE_CHARS)
-}
-
-/// Compact JSON of `value`, cut to `max_chars`. serde escapes C0 controls in
-/// strings but writes DEL and C1 as they are: those are sanitized.
-fn compact_json(value: &Value, max_chars: usize) -> String {
-    let mut out = CappedWriter::new(byte_budget(max_chars));
-    // Running out of budget is the expected way for a long value to stop.
-    let _ = serde_json::to_writer(&mut out, value);
-    truncate_chars(&super::text::sanitize_bytes(&out.buf), max_chars)
-}
-
 /// UTF-8-lossy text of raw bytes on one line, cut to `max_chars`: line breaks
 /// and tabs read as spaces, other control characters are sanitized.
 fn raw_text(bytes: &[u8], max_chars: usize) -> String {
@@ -724,58 +646,6 @@ fn raw_text(bytes: &[u8], max_chars: usize) -> String {
         })
         .collect();
     truncate_chars(&super::text::sanitize_owned(text), max_chars)
-}
-
-/// Enough bytes to hold `max_chars + 1` whole characters (up to 4 bytes each), so
-/// whether to cut is always decided on real characters, never a split one.
-fn byte_budget(max_chars: usize) -> usize {
-    max_chars.saturating_add(2).saturating_mul(4)
-}
-
-/// `text` if it fits in `max_chars` characters, else its first `max_chars - 1` and `…`.
-fn truncate_chars(text: &str, max_chars: usize) -> String {
-    match text.char_indices().nth(max_chars) {
-        None => text.to_string(),
-        Some(_) if max_chars == 0 => String::new(),
-        Some(_) => {
-            let keep = text
-                .char_indices()
-                .nth(max_chars - 1)
-                .map_or(text.len(), |(i, _)| i);
-            format!("{}…", &text[..keep])
-        }
-    }
-}
-
-/// A writer that accepts up to `cap` bytes, then refuses, ending serialisation early.
-struct CappedWriter {
-    buf: Vec<u8>,
-    cap: usize,
-}
-
-impl CappedWriter {
-    fn new(cap: usize) -> Self {
-        Self {
-            buf: Vec::with_capacity(cap.min(4096)),
-            cap,
-        }
-    }
-}
-
-impl io::Write for CappedWriter {
-    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
-        let room = self.cap.saturating_sub(self.buf.len());
-        if room == 0 {
-            return Err(io::Error::other("summary budget reached"));
-        }
-        let taken = data.len().min(room);
-        self.buf.extend_from_slice(&data[..taken]);
-        Ok(taken)
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
 }
 
 #[cfg(test)]

@@ -9,9 +9,32 @@
 //! The decoders read headers through [`HeaderView`], so they take both this and
 //! plain `[Header]` slices (what the encoder and the tests build).
 
+use std::borrow::Cow;
 use std::fmt;
 
-use super::codec::Header;
+/// A Kafka record header: key and nullable value.
+pub type Header = (String, Option<Vec<u8>>);
+
+/// Header mirroring [`Envelope::event_id`].
+pub const HEADER_EVENT_ID: &str = "event_id";
+/// Header mirroring [`Envelope::event_type`].
+pub const HEADER_EVENT_TYPE: &str = "event_type";
+/// Header mirroring [`Envelope::schema_version`] (decimal text).
+pub const HEADER_SCHEMA_VERSION: &str = "schema_version";
+/// Header mirroring [`Envelope::context`].
+pub const HEADER_CONTEXT: &str = "context";
+/// Header mirroring [`Envelope::aggregate_id`].
+pub const HEADER_AGGREGATE_ID: &str = "aggregate_id";
+/// Header mirroring [`Envelope::occurred_at`] (RFC 3339, UTC, microseconds).
+pub const HEADER_OCCURRED_AT: &str = "occurred_at";
+/// Header mirroring [`Envelope::correlation_id`]; absent when there is none.
+pub const HEADER_CORRELATION_ID: &str = "correlation_id";
+/// Header mirroring [`Envelope::causation_id`]; absent for a root event.
+pub const HEADER_CAUSATION_ID: &str = "causation_id";
+/// The record's media type.
+pub const HEADER_CONTENT_TYPE: &str = "content-type";
+/// W3C trace context header (`00-<trace id>-<parent id>-<flags>`).
+pub const HEADER_TRACEPARENT: &str = "traceparent";
 
 /// Read access to headers in wire order, however they are stored.
 pub trait HeaderView {
@@ -165,6 +188,21 @@ impl fmt::Debug for Headers {
             )
             .finish()
     }
+}
+
+/// The value of the last header named `key` (ASCII case-insensitive, since stacks
+/// disagree on `content-type` vs `Content-Type`); `None` when absent or null.
+pub fn header_value<'a>(headers: &'a (impl HeaderView + ?Sized), key: &str) -> Option<&'a [u8]> {
+    headers
+        .pairs()
+        .filter(|(k, _)| k.eq_ignore_ascii_case(key))
+        .last()
+        .and_then(|(_, v)| v)
+}
+
+/// [`header_value`] as UTF-8-lossy text.
+pub fn header_str<'a>(headers: &'a (impl HeaderView + ?Sized), key: &str) -> Option<Cow<'a, str>> {
+    header_value(headers, key).map(String::from_utf8_lossy)
 }
 
 #[cfg(test)]

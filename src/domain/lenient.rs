@@ -12,12 +12,13 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
-use super::codec::{
-    HEADER_AGGREGATE_ID, HEADER_CAUSATION_ID, HEADER_CONTEXT, HEADER_CORRELATION_ID,
-    HEADER_OCCURRED_AT, HEADER_SCHEMA_VERSION, header_str, short_json,
-};
 use super::envelope::Envelope;
 use super::headers::HeaderView;
+use super::headers::{
+    HEADER_AGGREGATE_ID, HEADER_CAUSATION_ID, HEADER_CONTEXT, HEADER_CORRELATION_ID,
+    HEADER_OCCURRED_AT, HEADER_SCHEMA_VERSION, header_str,
+};
+use super::json_text::short_json;
 
 const EVENT_ID: &[&str] = &["event_id", "eventId", "id"];
 const EVENT_TYPE: &[&str] = &["event_type", "eventType", "type"];

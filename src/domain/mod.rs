@@ -7,6 +7,7 @@ pub mod contexts;
 pub mod deep;
 pub mod envelope;
 pub mod headers;
+pub mod json_text;
 mod lenient;
 pub mod registry;
 pub mod text;

@@ -14,7 +14,8 @@ use rdkafka::types::RDKafkaErrorCode;
 use rdkafka::{Offset, TopicPartitionList};
 use tokio::sync::mpsc;
 
-use super::client::{KafkaError, SecurityContext, client_config, describe_error, metadata_of};
+pub use super::client::assigning_config;
+use super::client::{KafkaError, SecurityContext, describe_error, metadata_of};
 use super::record::ConsumedRecord;
 use crate::config::Settings;
 
@@ -127,42 +128,6 @@ fn assigning_consumer(
         .create_with_context(SecurityContext::default())
         .map_err(|e| KafkaError::client("creating the consumer", e))?;
     Ok((cfg, consumer))
-}
-
-/// The reader's consumer settings: assign()-based, no commits, no group
-/// membership, `-X` properties applied last. `partition_eof`: end-of-partition
-/// events are wanted (and the broker holds an empty fetch only briefly).
-/// Public so the ingest bench's reference loop reads as the console does.
-pub fn assigning_config(
-    settings: &Settings,
-    purpose: &str,
-    partition_eof: bool,
-) -> rdkafka::ClientConfig {
-    let mut cfg = client_config(settings);
-    // A group id is required by librdkafka for a consumer, but with assign() and
-    // no commits the group never registers with a coordinator.
-    cfg.set(
-        "group.id",
-        format!("eventdeck-{purpose}-{}", uuid::Uuid::new_v4()),
-    );
-    cfg.set("enable.auto.commit", "false");
-    cfg.set("enable.auto.offset.store", "false");
-    cfg.set("enable.partition.eof", partition_eof.to_string());
-    cfg.set("auto.offset.reset", "earliest");
-    // How long the broker holds a fetch when there is nothing new: what an idle
-    // tail costs, and how late the end of a partition is noticed.
-    cfg.set(
-        "fetch.wait.max.ms",
-        if partition_eof { "10" } else { "100" },
-    );
-    // librdkafka pauses fetching for fetch.queue.backoff.ms (1 s by default)
-    // whenever its prefetch queue is over queued.min.messages; a reader that
-    // drains fast then starves for most of that second.
-    cfg.set("fetch.queue.backoff.ms", "10");
-    for (k, v) in &settings.properties {
-        cfg.set(k, v.expose());
-    }
-    cfg
 }
 
 fn tail_blocking(

@@ -13,7 +13,7 @@ use rdkafka::error::KafkaError as RdKafkaError;
 use rdkafka::{Offset, TopicPartitionList};
 
 use super::client::KafkaError;
-use super::consume::assigning_config;
+use super::client::assigning_config;
 use crate::config::Settings;
 
 /// How long one round of fetches may take before the partitions still without

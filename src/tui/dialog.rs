@@ -9,13 +9,12 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
-use super::event::{AdminRequest, Command};
+use super::event::AdminRequest;
 use super::fit::cut as clip;
 use super::keymap::Mode;
-use super::panes::Cx;
-use super::panes::centered;
 use super::strings;
 use super::theme::Theme;
+use super::widgets::centered;
 use crate::domain::{sanitize, sanitize_owned};
 use crate::reset::ResetPlan;
 
@@ -64,38 +63,6 @@ impl Dialog {
             }
             _ => {}
         }
-    }
-
-    /// Enter (or `y`): runs the request once the typed name matches / the
-    /// plan is confirmed, after the gate. The dialog stays open (returned)
-    /// while the name does not match.
-    pub fn confirm(self, cx: &mut Cx<'_>) -> Option<Dialog> {
-        match self {
-            Dialog::Typed(c) => {
-                if !c.matches() {
-                    cx.error(strings::CONFIRM_MISMATCH);
-                    return Some(Dialog::Typed(c));
-                }
-                if let Some(name) = c.request.mutation()
-                    && !cx.gate(name)
-                {
-                    return None;
-                }
-                cx.info(strings::ops_started(&c.title));
-                send(cx, c.request);
-            }
-            Dialog::Plan(plan) => {
-                if !cx.gate(crate::audit::action::GROUP_RESET_OFFSETS) {
-                    return None;
-                }
-                cx.info(strings::ops_started(&format!(
-                    "committing the new offsets of {}",
-                    plan.group
-                )));
-                send(cx, AdminRequest::ExecuteReset(plan));
-            }
-        }
-        None
     }
 
     /// The key mode while it is open.
@@ -197,33 +164,4 @@ impl Dialog {
         };
         frame.render_widget(para, popup);
     }
-}
-
-/// Sends an admin request to the worker; a mutation only when the brokers
-/// have admin APIs (else the toast says so).
-pub fn send(cx: &mut Cx<'_>, req: AdminRequest) {
-    if req.mutation().is_some() && !cx.admin_apis() {
-        return;
-    }
-    cx.command(Command::Admin(Box::new(req)));
-}
-
-/// Opens the type-the-name dialog for a mutation, after the gate (and only
-/// when the brokers have admin APIs).
-pub fn ask(cx: &mut Cx<'_>, name: &str, title: String, lines: Vec<String>, request: AdminRequest) {
-    if let Some(a) = request.mutation()
-        && !cx.gate(a)
-    {
-        return;
-    }
-    if !cx.admin_apis() {
-        return;
-    }
-    cx.effect(super::panes::Effect::Dialog(Dialog::Typed(TypedConfirm {
-        title: format!(" {title} "),
-        lines,
-        expected: name.to_string(),
-        typed: String::new(),
-        request,
-    })));
 }

@@ -22,6 +22,7 @@ pub mod keymap;
 pub mod panes;
 pub mod runtime;
 pub mod strings;
+pub mod tab;
 pub mod tabs;
 pub mod terminal;
 pub mod theme;

@@ -159,23 +159,26 @@ pub const INJECT_TO_DLQ: &str = " (a dead-letter topic)";
 pub const INJECT_TO_ORIGINAL: &str = " · the dead letter's original";
 
 /// Toast after `r`: what the form was filled from and where it sends.
+/// `original` is the original topic of a dead letter when its headers name
+/// one (`None` for a dead letter that does not), `dead_letter` false for any
+/// other record.
 pub fn reinject_filled(
     event_type: &str,
-    r: &crate::tui::panes::inject::Reinject,
     from: &str,
+    dead_letter: bool,
+    original: Option<&str>,
+    headers_left_out: usize,
 ) -> String {
-    let mut text = match (r.dead_letter, r.original_known) {
-        (true, true) => format!(
-            "Dead letter {from} → its original topic {}: edit, then send",
-            r.topic
-        ),
-        (true, false) => format!("Dead letter {from} names no original topic: say where it goes"),
+    let mut text = match (dead_letter, original) {
+        (true, Some(topic)) => {
+            format!("Dead letter {from} → its original topic {topic}: edit, then send")
+        }
+        (true, None) => format!("Dead letter {from} names no original topic: say where it goes"),
         (false, _) => format!("Re-inject {event_type} from {from}: edit, then send"),
     };
-    if r.headers_left_out > 0 {
+    if headers_left_out > 0 {
         text.push_str(&format!(
-            " ({} header(s) left out: not one-line text)",
-            r.headers_left_out
+            " ({headers_left_out} header(s) left out: not one-line text)"
         ));
     }
     text
@@ -281,7 +284,7 @@ pub const LAG_GROUP_GONE: &str = "This group has no partitions in the last poll 
 pub fn lag_title(groups: usize, interval_ms: u64) -> String {
     format!(
         " Consumer lag · {groups} group(s) · polled every {} ",
-        crate::tui::panes::lag::duration(Some(interval_ms as f64 / 1000.0))
+        duration(Some(interval_ms as f64 / 1000.0))
     )
 }
 
@@ -299,8 +302,8 @@ pub fn lag_group_summary(g: &crate::lag::GroupLag) -> String {
         g.members,
         dash(g.total_lag),
         dash(g.max_lag),
-        crate::tui::panes::lag::age(g.lag_seconds, g.lag_seconds_source),
-        crate::tui::panes::lag::duration(g.drain_seconds),
+        age(g.lag_seconds, g.lag_seconds_source),
+        duration(g.drain_seconds),
     )
 }
 
@@ -308,7 +311,7 @@ pub fn lag_group_summary(g: &crate::lag::GroupLag) -> String {
 pub fn lag_waiting(interval_ms: u64) -> String {
     format!(
         "Polling consumer groups (every {})… lag in seconds needs two polls.",
-        crate::tui::panes::lag::duration(Some(interval_ms as f64 / 1000.0))
+        duration(Some(interval_ms as f64 / 1000.0))
     )
 }
 
@@ -755,4 +758,31 @@ pub fn read_only_refused(e: &crate::audit::ReadOnly) -> String {
         "Read-only mode: {} is a mutating action and is refused",
         e.action
     )
+}
+
+/// Seconds as a short duration: `4.2s`, `3m20s`, `2h05m`; `-` when unknown.
+pub fn duration(secs: Option<f64>) -> String {
+    let Some(s) = secs else {
+        return "-".into();
+    };
+    if s < 60.0 {
+        return format!("{s:.1}s");
+    }
+    let s = s.round() as u64;
+    if s < 3600 {
+        format!("{}m{:02}s", s / 60, s % 60)
+    } else if s < 100 * 3600 {
+        format!("{}h{:02}m", s / 3600, (s % 3600) / 60)
+    } else {
+        format!("{}d", s / 86_400)
+    }
+}
+
+/// A lag in seconds as [`duration`], marked `~` when it is an estimate (the
+/// record at the committed offset is gone, so its age was interpolated).
+pub fn age(secs: Option<f64>, source: Option<crate::lag::SecondsSource>) -> String {
+    match source {
+        Some(crate::lag::SecondsSource::Interpolated) => format!("~{}", duration(secs)),
+        _ => duration(secs),
+    }
 }

@@ -1,9 +1,6 @@
-//! The one registration of the panes: each line names a tab, the action that
-//! brings it on screen, the field that holds its pane and the pane's type. The
-//! tab order is the number-key order. This is the only place a tab is matched
-//! to its pane.
+//! Every pane, built from the one list in [`super::tab`]: the [`Panes`]
+//! struct (a field per tab) and the only place a tab is matched to its pane.
 
-use super::action::Action;
 use super::panes::Pane;
 use super::panes::audit::AuditState;
 use super::panes::dlq::DlqState;
@@ -13,31 +10,14 @@ use super::panes::inject::InjectState;
 use super::panes::lag::LagState;
 use super::panes::streams::StreamsState;
 use super::panes::topics::TopicsState;
+use super::tab::with_panes;
+pub use super::tab::{TABS, Tab};
 
-macro_rules! panes {
+macro_rules! define_panes {
     ($($(#[$doc:meta])* $tab:ident ($action:ident) => $field:ident: $ty:ty),* $(,)?) => {
-        /// The tabs, in number-key order.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-        pub enum Tab {
-            $($(#[$doc])* $tab),*
-        }
-
-        /// Every tab, in order.
-        pub const TABS: &[Tab] = &[$(Tab::$tab),*];
-
         /// Every pane, one per tab.
         pub struct Panes {
             $($(#[$doc])* pub $field: $ty),*
-        }
-
-        impl Tab {
-            /// The tab an action brings on screen (`TabStreams` → Streams).
-            pub fn for_action(action: Action) -> Option<Tab> {
-                match action {
-                    $(Action::$action => Some(Tab::$tab),)*
-                    _ => None,
-                }
-            }
         }
 
         impl Panes {
@@ -63,24 +43,7 @@ macro_rules! panes {
     };
 }
 
-panes! {
-    /// Live records.
-    Streams(TabStreams) => streams: StreamsState,
-    /// Consumer lag.
-    Lag(TabLag) => lag: LagState,
-    /// Dead-letter queues.
-    Dlq(TabDlq) => dlq: DlqState,
-    /// Flows between contexts.
-    Flows(TabFlows) => flows: FlowsState,
-    /// The inject form.
-    Inject(TabInject) => inject: InjectState,
-    /// Topic administration.
-    Topics(TabTopics) => topics: TopicsState,
-    /// Consumer-group administration.
-    Groups(TabGroups) => groups: GroupsState,
-    /// The audit log.
-    Audit(TabAudit) => audit: AuditState,
-}
+with_panes!(define_panes);
 
 impl Panes {
     /// The tab whose title is `name` (any case).

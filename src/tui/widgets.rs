@@ -360,3 +360,14 @@ pub(crate) fn with_note(frame: &mut Frame<'_>, inner: Rect, note: &Note, t: &The
         ..inner
     }
 }
+
+/// A `width` × `height` popup in the middle of `area` (any odd cell goes
+/// right and down). Every dialog and overlay opens here.
+pub(crate) fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    Rect {
+        x: area.x + (area.width.saturating_sub(width)) / 2,
+        y: area.y + (area.height.saturating_sub(height)) / 2,
+        width,
+        height,
+    }
+}

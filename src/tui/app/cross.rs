@@ -9,7 +9,7 @@ use crate::tui::event::Command;
 use crate::tui::panes::Original;
 use crate::tui::panes::trace::TraceState;
 use crate::tui::strings;
-use crate::tui::tabs::Tab;
+use crate::tui::tab::Tab;
 
 impl App {
     /// Every stream restarts at `start` (a new generation: reports of the old
@@ -46,7 +46,14 @@ impl App {
             "{}[{}]@{}",
             e.record.topic, e.record.partition, e.record.offset
         );
-        let text = strings::reinject_filled(&e.event_type, &filled, &from);
+        let original = filled.original_known.then_some(filled.topic.as_str());
+        let text = strings::reinject_filled(
+            &e.event_type,
+            &from,
+            filled.dead_letter,
+            original,
+            filled.headers_left_out,
+        );
         if filled.dead_letter && !filled.original_known {
             self.toast_error(text);
         } else {

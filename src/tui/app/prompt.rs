@@ -6,6 +6,8 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::{App, Prompt};
 use crate::tui::action::Action;
+use crate::tui::dialog::Dialog;
+use crate::tui::event::AdminRequest;
 use crate::tui::keymap::Mode;
 use crate::tui::panes::Cx;
 use crate::tui::panes::replay::{self, ReplayState};
@@ -76,7 +78,7 @@ impl App {
             None => {
                 if let Some(d) = self.dialog.take() {
                     let mut cx = Cx::new(&self.theme, &self.settings);
-                    self.dialog = d.confirm(&mut cx);
+                    self.dialog = confirm_dialog(d, &mut cx);
                     let effects = cx.take();
                     self.run(effects);
                 }
@@ -129,4 +131,36 @@ impl App {
             )),
         }
     }
+}
+
+/// Enter (or `y`) in a dialog: runs its request once the typed name matches
+/// / the plan is confirmed, after the gate. The dialog stays open (returned)
+/// while the name does not match.
+fn confirm_dialog(dialog: Dialog, cx: &mut Cx<'_>) -> Option<Dialog> {
+    match dialog {
+        Dialog::Typed(c) => {
+            if !c.matches() {
+                cx.error(strings::CONFIRM_MISMATCH);
+                return Some(Dialog::Typed(c));
+            }
+            if let Some(name) = c.request.mutation()
+                && !cx.gate(name)
+            {
+                return None;
+            }
+            cx.info(strings::ops_started(&c.title));
+            cx.admin(c.request);
+        }
+        Dialog::Plan(plan) => {
+            if !cx.gate(crate::audit::action::GROUP_RESET_OFFSETS) {
+                return None;
+            }
+            cx.info(strings::ops_started(&format!(
+                "committing the new offsets of {}",
+                plan.group
+            )));
+            cx.admin(AdminRequest::ExecuteReset(plan));
+        }
+    }
+    None
 }

@@ -17,7 +17,7 @@ use crate::tui::event::{AdminReply, AdminRequest, Command, WorkerMsg};
 use crate::tui::fit::Col;
 use crate::tui::keymap::Mode;
 use crate::tui::strings;
-use crate::tui::tabs::Tab;
+use crate::tui::tab::Tab;
 
 /// The Audit view's state.
 #[derive(Debug, Clone, Default)]

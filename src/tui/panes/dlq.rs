@@ -19,7 +19,7 @@ use crossterm::event::MouseEvent;
 use super::{Cx, Effect, Original, Pane, View};
 use crate::dlq::Family;
 use crate::dlq::redrive::{DlqRecord, Outcome, Plan, matches_filter, plan};
-use crate::domain::codec::Parsed;
+use crate::domain::json_text::Parsed;
 use crate::domain::{sanitize, sanitize_bytes, sanitize_owned};
 use crate::tui::action::Action;
 use crate::tui::event::{Command, RedriveRequest, WorkerMsg};
@@ -1222,7 +1222,7 @@ fn detail_lines(r: &DlqRecord, stack_open: bool, t: &Theme) -> Vec<Line<'static>
     out.push(Line::styled(strings::DLQ_VALUE, t.strong()));
     match r.record.value.as_deref() {
         None => out.push(Line::styled("  (tombstone)", t.dimmed())),
-        Some(v) => match crate::domain::codec::parse_any_json(v) {
+        Some(v) => match crate::domain::json_text::parse_any_json(v) {
             Ok(Parsed::Tree(json)) => out.extend(json::highlight(&json, t)),
             Ok(Parsed::Deep(deep)) => out.extend(json::highlight_deep(&deep, t)),
             Err(_) => out.push(Line::styled(format!("  {}", sanitize_bytes(v)), t.text())),

@@ -17,12 +17,12 @@ use crate::audit::action;
 use crate::kafka::admin::{GroupDetail, GroupSummary};
 use crate::mutate::groups::ResetRequest;
 use crate::tui::action::Action;
-use crate::tui::dialog::{self, Dialog};
+use crate::tui::dialog::Dialog;
 use crate::tui::event::{AdminReply, AdminRequest, WorkerMsg};
 use crate::tui::fit::Col;
 use crate::tui::keymap::Mode;
 use crate::tui::strings;
-use crate::tui::tabs::Tab;
+use crate::tui::tab::Tab;
 use crate::tui::theme::Theme;
 
 /// The Groups pane's state.
@@ -183,7 +183,7 @@ impl Pane for GroupsState {
             Action::Open => match self.selected().map(str::to_string) {
                 Some(name) => {
                     self.browse.open(name.clone());
-                    dialog::send(cx, AdminRequest::DescribeGroup(name));
+                    cx.admin(AdminRequest::DescribeGroup(name));
                 }
                 None => cx.info(strings::NO_GROUP_SELECTED),
             },
@@ -272,14 +272,11 @@ impl Pane for GroupsState {
                     "planning the reset of {}",
                     req.group
                 )));
-                dialog::send(
-                    cx,
-                    AdminRequest::PlanReset {
-                        group: req.group,
-                        spec: req.spec,
-                        scope: req.scope,
-                    },
-                );
+                cx.admin(AdminRequest::PlanReset {
+                    group: req.group,
+                    spec: req.spec,
+                    scope: req.scope,
+                });
             }),
             "group" | "groups" => match words.as_slice() {
                 ["delete", name] => {
@@ -337,16 +334,15 @@ impl GroupsState {
             return;
         }
         self.note = Note::Loading;
-        dialog::send(cx, AdminRequest::ListGroups);
+        cx.admin(AdminRequest::ListGroups);
         if let Some(name) = self.browse.open.as_ref().map(|o| o.name.clone()) {
-            dialog::send(cx, AdminRequest::DescribeGroup(name));
+            cx.admin(AdminRequest::DescribeGroup(name));
         }
     }
 }
 
 fn ask_delete(cx: &mut Cx<'_>, name: &str) {
-    dialog::ask(
-        cx,
+    cx.ask(
         name,
         format!("Delete group {name}"),
         vec![

@@ -22,7 +22,7 @@ use crate::tui::action::Action;
 use crate::tui::event::LagUpdate;
 use crate::tui::fit::{Col, Fitted};
 use crate::tui::keymap::Mode;
-use crate::tui::strings;
+use crate::tui::strings::{self, age, duration};
 use crate::tui::theme::Theme;
 
 /// Trend points drawn per row.
@@ -655,33 +655,6 @@ fn status_style(s: Status, t: &Theme) -> Style {
 fn dash<T: ToString>(v: &Option<T>) -> String {
     v.as_ref()
         .map_or_else(|| "-".to_string(), ToString::to_string)
-}
-
-/// Seconds as a short duration: `4.2s`, `3m20s`, `2h05m`; `-` when unknown.
-pub fn duration(secs: Option<f64>) -> String {
-    let Some(s) = secs else {
-        return "-".into();
-    };
-    if s < 60.0 {
-        return format!("{s:.1}s");
-    }
-    let s = s.round() as u64;
-    if s < 3600 {
-        format!("{}m{:02}s", s / 60, s % 60)
-    } else if s < 100 * 3600 {
-        format!("{}h{:02}m", s / 3600, (s % 3600) / 60)
-    } else {
-        format!("{}d", s / 86_400)
-    }
-}
-
-/// A lag in seconds as [`duration`], marked `~` when it is an estimate (the
-/// record at the committed offset is gone, so its age was interpolated).
-pub fn age(secs: Option<f64>, source: Option<crate::lag::SecondsSource>) -> String {
-    match source {
-        Some(crate::lag::SecondsSource::Interpolated) => format!("~{}", duration(secs)),
-        _ => duration(secs),
-    }
 }
 
 /// The trend as block characters, scaled to its own maximum (last points only).

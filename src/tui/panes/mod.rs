@@ -5,7 +5,7 @@
 //!
 //! Adding a pane:
 //! 1. a file here with its state and `impl Pane for …`;
-//! 2. one line in `tui::tabs::panes!` (the tab's name, field and type);
+//! 2. one line in `tui::tab::with_panes!` (its tab, key action, field and type);
 //! 3. its key mode(s) in `keymap::Mode` with their bindings (list modes
 //!    inherit the navigation keys), its strings in `strings.rs`;
 //! 4. messages it needs from a worker in `tui::event`, the worker in `tui::workers`.
@@ -26,11 +26,11 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 
 use super::action::Action;
-use super::dialog::Dialog;
-use super::event::{Command, WorkerMsg};
+use super::dialog::{Dialog, TypedConfirm};
+use super::event::{AdminRequest, Command, WorkerMsg};
 use super::keymap::Mode;
 use super::strings;
-use super::tabs::Tab;
+use super::tab::Tab;
 use super::theme::Theme;
 use crate::config::Settings;
 
@@ -241,19 +241,39 @@ impl<'a> Cx<'a> {
         true
     }
 
+    /// Sends an admin request to the worker; a mutation only when the brokers
+    /// have admin APIs (else the toast says so).
+    pub fn admin(&mut self, req: AdminRequest) {
+        if req.mutation().is_some() && !self.admin_apis() {
+            return;
+        }
+        self.command(Command::Admin(Box::new(req)));
+    }
+
+    /// Opens the type-the-name dialog for a mutation, after the gate (and
+    /// only when the brokers have admin APIs).
+    pub fn ask(&mut self, name: &str, title: String, lines: Vec<String>, request: AdminRequest) {
+        if let Some(a) = request.mutation()
+            && !self.gate(a)
+        {
+            return;
+        }
+        if !self.admin_apis() {
+            return;
+        }
+        self.effect(Effect::Dialog(Dialog::Typed(TypedConfirm {
+            title: format!(" {title} "),
+            lines,
+            expected: name.to_string(),
+            typed: String::new(),
+            request,
+        })));
+    }
+
     /// The effects asked for, in order.
     pub fn take(&mut self) -> Vec<Effect> {
         std::mem::take(&mut self.effects)
     }
 }
 
-/// A `width` × `height` popup in the middle of `area` (any odd cell goes
-/// right and down). Every dialog and overlay opens here.
-pub(crate) fn centered(area: Rect, width: u16, height: u16) -> Rect {
-    Rect {
-        x: area.x + (area.width.saturating_sub(width)) / 2,
-        y: area.y + (area.height.saturating_sub(height)) / 2,
-        width,
-        height,
-    }
-}
+pub(crate) use super::widgets::centered;

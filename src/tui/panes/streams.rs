@@ -29,7 +29,7 @@ use crate::tui::fit::{self, Col};
 use crate::tui::json;
 use crate::tui::keymap::Mode;
 use crate::tui::strings;
-use crate::tui::tabs::Tab;
+use crate::tui::tab::Tab;
 use crate::tui::theme::Theme;
 
 /// Characters of the summary kept per entry: wider than any row we draw.

@@ -17,13 +17,12 @@ use crate::audit::action;
 use crate::kafka::admin::NewTopicSpec;
 use crate::kafka::admin::{ConfigValue, TopicDetail};
 use crate::tui::action::Action;
-use crate::tui::dialog;
 use crate::tui::event::{AdminReply, AdminRequest, WorkerMsg};
 use crate::tui::event::{NoConfigs, TopicView};
 use crate::tui::fit::Col;
 use crate::tui::keymap::Mode;
 use crate::tui::strings;
-use crate::tui::tabs::Tab;
+use crate::tui::tab::Tab;
 use crate::tui::theme::Theme;
 
 /// The Topics pane's state.
@@ -194,7 +193,7 @@ impl Pane for TopicsState {
             Action::Open => match self.selected().map(str::to_string) {
                 Some(name) => {
                     self.browse.open(name.clone());
-                    dialog::send(cx, AdminRequest::DescribeTopic(name));
+                    cx.admin(AdminRequest::DescribeTopic(name));
                 }
                 None => cx.info(strings::NO_TOPIC_SELECTED),
             },
@@ -331,9 +330,9 @@ impl Pane for TopicsState {
 impl TopicsState {
     fn refresh(&mut self, cx: &mut Cx<'_>) {
         self.note = Note::Loading;
-        dialog::send(cx, AdminRequest::ListTopics);
+        cx.admin(AdminRequest::ListTopics);
         if let Some(name) = self.browse.open.as_ref().map(|o| o.name.clone()) {
-            dialog::send(cx, AdminRequest::DescribeTopic(name));
+            cx.admin(AdminRequest::DescribeTopic(name));
         }
     }
 
@@ -342,7 +341,7 @@ impl TopicsState {
         self.problem = None;
         cx.go(Tab::Topics);
         cx.info(strings::ops_started(&started));
-        dialog::send(cx, req);
+        cx.admin(req);
     }
 
     /// `:topic init|create|delete|empty|partitions|config …`.
@@ -351,8 +350,7 @@ impl TopicsState {
             ["init"] => {
                 let topics = crate::provision::wanted_topics(cx.settings);
                 cx.go(Tab::Topics);
-                dialog::ask(
-                    cx,
+                cx.ask(
                     "init",
                     strings::INIT_TOPICS_TITLE.to_string(),
                     vec![
@@ -419,8 +417,7 @@ impl TopicsState {
 }
 
 fn ask_delete(cx: &mut Cx<'_>, name: &str) {
-    dialog::ask(
-        cx,
+    cx.ask(
         name,
         format!("Delete topic {name}"),
         vec![
@@ -432,8 +429,7 @@ fn ask_delete(cx: &mut Cx<'_>, name: &str) {
 }
 
 fn ask_empty(cx: &mut Cx<'_>, name: &str) {
-    dialog::ask(
-        cx,
+    cx.ask(
         name,
         format!("Empty topic {name}"),
         vec![
