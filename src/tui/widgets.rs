@@ -6,12 +6,13 @@
 use std::cell::Cell;
 
 use ratatui::Frame;
-use ratatui::layout::Rect;
+use ratatui::layout::{Constraint, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Table, Wrap};
+use ratatui::widgets::{Block, Borders, Paragraph, Row, Table, TableState, Wrap};
 
 use crate::domain::{sanitize, sanitize_owned};
+use crate::tui::action::Action;
 use crate::tui::fit::{Col, Fitted};
 use crate::tui::strings;
 use crate::tui::theme::Theme;
@@ -20,10 +21,7 @@ use crate::tui::theme::Theme;
 #[derive(Debug, Clone, Default)]
 pub struct ListView {
     rows: Vec<Vec<String>>,
-    selected: usize,
-    page: Cell<usize>,
-    /// Where the table was last drawn, and its first row's index (for clicks).
-    drawn: Cell<(Rect, usize)>,
+    cursor: TableCursor,
 }
 
 impl ListView {
@@ -34,7 +32,8 @@ impl ListView {
             .into_iter()
             .map(|cells| cells.into_iter().map(sanitize_owned).collect())
             .collect();
-        self.selected = self.selected.min(self.rows.len().saturating_sub(1));
+        let (i, n) = (self.cursor.selected(), self.rows.len());
+        self.cursor.select(i, n);
     }
 
     /// The rows.
@@ -44,33 +43,27 @@ impl ListView {
 
     /// Moves the cursor, clamped.
     pub fn move_by(&mut self, d: isize) {
-        let last = self.rows.len().saturating_sub(1) as isize;
-        self.selected = (self.selected as isize).saturating_add(d).clamp(0, last) as usize;
+        self.cursor.move_by(d, self.rows.len());
     }
 
     /// The cursor's row, if there are rows.
     pub fn selected(&self) -> Option<usize> {
-        (!self.rows.is_empty()).then_some(self.selected)
+        (!self.rows.is_empty()).then_some(self.cursor.selected())
     }
 
     /// Rows on one screen (as last drawn).
     pub fn page(&self) -> usize {
-        self.page.get().max(1)
+        self.cursor.page()
     }
 
     /// Moves the cursor to row `i` (clamped).
     pub fn select_index(&mut self, i: usize) {
-        self.selected = i.min(self.rows.len().saturating_sub(1));
+        self.cursor.select(i, self.rows.len());
     }
 
     /// The row drawn at screen line `y`, if any (the header line is none).
     pub fn row_at(&self, y: u16) -> Option<usize> {
-        let (area, start) = self.drawn.get();
-        if y <= area.y || y >= area.y + area.height {
-            return None;
-        }
-        let i = start + usize::from(y - area.y - 1);
-        (i < self.rows.len()).then_some(i)
+        self.cursor.row_at(y, self.rows.len())
     }
 
     /// Draws the visible rows with `header` over them, the columns fitted to
@@ -84,9 +77,8 @@ impl ListView {
         t: &Theme,
     ) {
         let height = usize::from(area.height.saturating_sub(1)).max(1);
-        self.page.set(height);
-        let start = self.selected.saturating_sub(height - 1);
-        self.drawn.set((area, start));
+        let start = self.cursor.window(area, 1, self.rows.len());
+        let selected = self.cursor.selected();
         let shown = || self.rows.iter().skip(start).take(height);
         let fitted = Fitted::new(
             cols,
@@ -101,7 +93,7 @@ impl ListView {
             .skip(start)
             .take(height)
             .map(|(i, cells)| {
-                let style = if i == self.selected {
+                let style = if i == selected {
                     Style::new()
                         .fg(t.bar)
                         .bg(t.accent)
@@ -121,6 +113,144 @@ impl ListView {
             area,
         );
     }
+}
+
+/// A list's cursor and the window it is drawn through: the selected row, the
+/// first row shown, the rows that fit, and where the table was drawn (for
+/// mouse clicks). Every list in the console moves with one of these, and the
+/// navigation keys mean the same everywhere ([`TableCursor::navigate`]).
+#[derive(Debug, Clone, Default)]
+pub struct TableCursor {
+    selected: usize,
+    offset: Cell<usize>,
+    page: Cell<usize>,
+    /// The table's area as last drawn, its header line included.
+    area: Cell<Rect>,
+}
+
+impl TableCursor {
+    /// The selected row (0 in an empty list).
+    pub fn selected(&self) -> usize {
+        self.selected
+    }
+
+    /// Selects row `i` of `len` (clamped).
+    pub fn select(&mut self, i: usize, len: usize) {
+        self.selected = i.min(len.saturating_sub(1));
+    }
+
+    /// Moves the selection by `delta` rows of `len` (clamped).
+    pub fn move_by(&mut self, delta: isize, len: usize) {
+        let last = len.saturating_sub(1) as isize;
+        self.selected = (self.selected as isize)
+            .saturating_add(delta)
+            .clamp(0, last) as usize;
+    }
+
+    /// Up, Down, PageUp, PageDown, Top and Bottom over `len` rows; false for
+    /// any other action.
+    pub fn navigate(&mut self, action: Action, len: usize) -> bool {
+        match step(action, self.page()) {
+            Some(delta) => {
+                self.move_by(delta, len);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Rows that fit on one screen, as last drawn.
+    pub fn page(&self) -> usize {
+        self.page.get().max(1)
+    }
+
+    /// Back to the first row, drawn from the top.
+    pub fn reset(&mut self) {
+        self.selected = 0;
+        self.offset.set(0);
+    }
+
+    /// The first of `len` rows to draw in `area` under `header` lines, with
+    /// the selection in view. The previous window is kept while the selection
+    /// stays on screen, so rows do not jump under the mouse.
+    pub fn window(&self, area: Rect, header: u16, len: usize) -> usize {
+        self.window_for(area, header, self.selected, len)
+    }
+
+    /// [`Self::window`] for a list that keeps its selection itself.
+    pub fn window_for(&self, area: Rect, header: u16, selected: usize, len: usize) -> usize {
+        self.area.set(Rect {
+            y: area.y + header.saturating_sub(1),
+            height: area.height.saturating_sub(header.saturating_sub(1)),
+            ..area
+        });
+        let visible = usize::from(area.height.saturating_sub(header)).max(1);
+        self.page.set(visible);
+        let mut offset = self.offset.get();
+        if selected < offset {
+            offset = selected;
+        } else if selected >= offset + visible {
+            offset = selected + 1 - visible;
+        }
+        offset = offset.min(len.saturating_sub(visible));
+        self.offset.set(offset);
+        offset
+    }
+
+    /// The first row drawn, as last drawn.
+    pub fn offset(&self) -> usize {
+        self.offset.get()
+    }
+
+    /// The row of `len` drawn at screen line `y`, if any (the header line is none).
+    pub fn row_at(&self, y: u16, len: usize) -> Option<usize> {
+        let a = self.area.get();
+        if y <= a.y || y >= a.y + a.height {
+            return None;
+        }
+        let i = self.offset.get() + usize::from(y - a.y - 1);
+        (i < len).then_some(i)
+    }
+}
+
+/// The rows a navigation key moves (Top and Bottom: as far as there is), with
+/// `page` rows on screen; `None` for any other action. Every list and
+/// scrolled view reads its keys through this.
+pub fn step(action: Action, page: usize) -> Option<isize> {
+    let page = page.max(1) as isize;
+    Some(match action {
+        Action::Up => -1,
+        Action::Down => 1,
+        Action::PageUp => -page,
+        Action::PageDown => page,
+        Action::Top => isize::MIN / 2,
+        Action::Bottom => isize::MAX / 2,
+        _ => return None,
+    })
+}
+
+/// A table of `rows` under `header` with the cursor's row highlighted, drawn
+/// through the cursor's window.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn render_table(
+    frame: &mut Frame<'_>,
+    area: Rect,
+    t: &Theme,
+    header: Row<'_>,
+    rows: Vec<Row<'_>>,
+    widths: &[Constraint],
+    cursor: &TableCursor,
+    selected: usize,
+) {
+    let offset = cursor.window_for(area, 1, selected, rows.len());
+    let table = Table::new(rows, widths.to_vec())
+        .header(header)
+        .column_spacing(1)
+        .row_highlight_style(Style::new().bg(t.selection).add_modifier(Modifier::BOLD));
+    let mut state = TableState::default()
+        .with_offset(offset)
+        .with_selected(Some(selected));
+    frame.render_stateful_widget(table, area, &mut state);
 }
 
 /// One list item opened into a scrolled text view: loading until its lines
@@ -369,5 +499,52 @@ pub(crate) fn centered(area: Rect, width: u16, height: u16) -> Rect {
         y: area.y + (area.height.saturating_sub(height)) / 2,
         width,
         height,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_cursor_keeps_its_window_while_the_selection_is_on_screen() {
+        let mut c = TableCursor::default();
+        // A table of 100 rows drawn at y = 5, 11 lines high: a header and 10 rows.
+        let area = Rect::new(0, 5, 40, 11);
+        assert_eq!(c.window(area, 1, 100), 0);
+        assert_eq!(c.page(), 10);
+        assert!(c.navigate(Action::PageDown, 100));
+        assert_eq!(c.selected(), 10);
+        // Row 10 is off the first screen: the window follows it down by one.
+        assert_eq!(c.window(area, 1, 100), 1);
+        // Back up three: still on screen, so the window stays.
+        c.move_by(-3, 100);
+        assert_eq!(c.window(area, 1, 100), 1);
+        // A click on the first row line is row 1 (the header line is none).
+        assert_eq!(c.row_at(6, 100), Some(1));
+        assert_eq!(c.row_at(5, 100), None);
+        assert_eq!(c.row_at(16, 100), None);
+        assert!(c.navigate(Action::Bottom, 100));
+        assert_eq!(c.selected(), 99);
+        assert_eq!(c.window(area, 1, 100), 90);
+        assert!(c.navigate(Action::Top, 100));
+        assert_eq!(c.selected(), 0);
+        assert!(!c.navigate(Action::Open, 100));
+        // A list that shrinks under the cursor keeps it in range.
+        c.select(50, 3);
+        assert_eq!(c.selected(), 2);
+        assert_eq!(c.row_at(9, 3), None, "past the last row");
+    }
+
+    #[test]
+    fn every_navigation_key_is_one_step() {
+        assert_eq!(step(Action::Up, 10), Some(-1));
+        assert_eq!(step(Action::PageDown, 10), Some(10));
+        assert_eq!(
+            step(Action::PageUp, 0),
+            Some(-1),
+            "a page is at least a row"
+        );
+        assert_eq!(step(Action::Filter, 10), None);
     }
 }

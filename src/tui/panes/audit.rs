@@ -7,7 +7,7 @@ use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::widgets::Paragraph;
 
-use crate::tui::widgets::{ListView, Note, TextView, frame_block, with_note};
+use crate::tui::widgets::{ListView, Note, TextView, frame_block, step, with_note};
 use crossterm::event::MouseEvent;
 
 use super::{Cx, Pane, View};
@@ -196,15 +196,11 @@ impl Pane for AuditState {
     }
 
     fn handle(&mut self, action: Action, cx: &mut Cx<'_>) {
-        let page = self.page() as isize;
+        if let Some(rows) = step(action, self.page()) {
+            return self.move_by(rows);
+        }
         match action {
             Action::Back => self.close(),
-            Action::Up => self.move_by(-1),
-            Action::Down => self.move_by(1),
-            Action::PageUp => self.move_by(-page),
-            Action::PageDown => self.move_by(page),
-            Action::Top => self.top(),
-            Action::Bottom => self.bottom(),
             Action::Open if !self.open(cx.theme) => cx.info(strings::NOTHING_SELECTED),
             Action::Refresh => self.refresh(cx),
             _ => {}

@@ -12,7 +12,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Gauge, Paragraph, Row, Table, TableState, Wrap};
+use ratatui::widgets::{Block, Borders, Clear, Gauge, Paragraph, Row, Wrap};
 
 use crossterm::event::MouseEvent;
 
@@ -28,6 +28,7 @@ use crate::tui::json;
 use crate::tui::keymap::Mode;
 use crate::tui::strings;
 use crate::tui::theme::Theme;
+use crate::tui::widgets::{TableCursor, render_table, step};
 
 /// Dead letters kept; older ones are evicted and counted. A DLQ that grows past
 /// this is a fire to put out elsewhere; the pane stays bounded.
@@ -112,8 +113,10 @@ pub struct DlqState {
     causes: Vec<Cause>,
     matching: usize,
     view: DlqView,
-    cause_sel: usize,
-    rec_sel: usize,
+    /// The cursor in the causes.
+    cause_cur: TableCursor,
+    /// The cursor in one cause's records.
+    rec_cur: TableCursor,
     marks: BTreeSet<Coords>,
     /// Records a redrive from this console delivered.
     redriven: HashSet<Coords>,
@@ -128,9 +131,8 @@ pub struct DlqState {
     problem: Option<String>,
     rate: u32,
     read_only: bool,
-    offset: Cell<usize>,
-    page: Cell<usize>,
-    list_area: Cell<Rect>,
+    /// Lines of the opened dead letter on one screen, as last drawn.
+    detail_page: Cell<usize>,
 }
 
 /// The DLQ pane before any dead letter; `rate` is the redrive rate limit.
@@ -146,8 +148,8 @@ pub fn pane(rate: u32, read_only: bool) -> DlqState {
         causes: Vec::new(),
         matching: 0,
         view: DlqView::Causes,
-        cause_sel: 0,
-        rec_sel: 0,
+        cause_cur: TableCursor::default(),
+        rec_cur: TableCursor::default(),
         marks: BTreeSet::new(),
         redriven: HashSet::new(),
         in_flight: Vec::new(),
@@ -160,9 +162,7 @@ pub fn pane(rate: u32, read_only: bool) -> DlqState {
         problem: None,
         rate: rate.max(1),
         read_only,
-        offset: Cell::new(0),
-        page: Cell::new(10),
-        list_area: Cell::new(Rect::default()),
+        detail_page: Cell::new(10),
     }
 }
 
@@ -286,9 +286,9 @@ impl DlqState {
         match self.view {
             DlqView::Causes => None,
             DlqView::Records => {
-                let c = self.causes.get(self.cause_sel)?;
+                let c = self.causes.get(self.cause_cur.selected())?;
                 c.members
-                    .get(self.rec_sel)
+                    .get(self.rec_cur.selected())
                     .and_then(|&i| self.records.get(i))
             }
             DlqView::Detail => {
@@ -300,7 +300,11 @@ impl DlqState {
 
     /// Rows per page, as last drawn.
     pub fn page(&self) -> usize {
-        self.page.get().max(1)
+        match self.view {
+            DlqView::Causes => self.cause_cur.page(),
+            DlqView::Records => self.rec_cur.page(),
+            DlqView::Detail => self.detail_page.get().max(1),
+        }
     }
 
     /// Sets the filter (the `/` prompt, typed live).
@@ -309,8 +313,8 @@ impl DlqState {
             return;
         }
         self.filter = text.to_string();
-        self.cause_sel = 0;
-        self.rec_sel = 0;
+        self.cause_cur.reset();
+        self.rec_cur.reset();
         if self.view != DlqView::Causes {
             self.view = DlqView::Causes;
         }
@@ -320,7 +324,7 @@ impl DlqState {
     fn regroup(&mut self) {
         let keep = self
             .causes
-            .get(self.cause_sel)
+            .get(self.cause_cur.selected())
             .map(|c| (c.kind.clone(), c.message.clone()));
         let mut by_cause: BTreeMap<(String, String), Vec<usize>> = BTreeMap::new();
         let mut matching = 0;
@@ -376,66 +380,66 @@ impl DlqState {
                 .iter()
                 .position(|c| c.kind == k.0 && c.message == k.1)
         {
-            self.cause_sel = i;
+            self.cause_cur.select(i, self.causes.len());
         }
-        self.cause_sel = self.cause_sel.min(self.causes.len().saturating_sub(1));
+        let i = self.cause_cur.selected();
+        self.cause_cur.select(i, self.causes.len());
         let n = self
             .causes
-            .get(self.cause_sel)
+            .get(self.cause_cur.selected())
             .map_or(0, |c| c.members.len());
-        self.rec_sel = self.rec_sel.min(n.saturating_sub(1));
+        let i = self.rec_cur.selected();
+        self.rec_cur.select(i, n);
+    }
+
+    /// The records of the selected cause.
+    fn cause_len(&self) -> usize {
+        self.causes
+            .get(self.cause_cur.selected())
+            .map_or(0, |c| c.members.len())
     }
 
     /// Moves the cursor (or scrolls the detail) by `delta`.
     pub fn move_by(&mut self, delta: isize) {
-        let clamp = |v: usize, len: usize| {
-            (v as isize + delta).clamp(0, len.saturating_sub(1) as isize) as usize
-        };
         match self.view {
-            DlqView::Causes => self.cause_sel = clamp(self.cause_sel, self.causes.len()),
+            DlqView::Causes => self.cause_cur.move_by(delta, self.causes.len()),
             DlqView::Records => {
-                let n = self
-                    .causes
-                    .get(self.cause_sel)
-                    .map_or(0, |c| c.members.len());
-                self.rec_sel = clamp(self.rec_sel, n);
+                let n = self.cause_len();
+                self.rec_cur.move_by(delta, n);
             }
-            DlqView::Detail => self.detail_scroll = clamp(self.detail_scroll, self.detail.len()),
+            DlqView::Detail => {
+                let last = self.detail.len().saturating_sub(1) as isize;
+                self.detail_scroll = (self.detail_scroll as isize + delta).clamp(0, last) as usize;
+            }
         }
     }
 
     /// Selects row `i` of the list shown.
     pub fn select_index(&mut self, i: usize) {
         match self.view {
-            DlqView::Causes => self.cause_sel = i.min(self.causes.len().saturating_sub(1)),
-            DlqView::Records => self.rec_sel = i,
+            DlqView::Causes => self.cause_cur.select(i, self.causes.len()),
+            DlqView::Records => {
+                let n = self.cause_len();
+                self.rec_cur.select(i, n);
+            }
             DlqView::Detail => {}
         }
-        self.move_by(0);
     }
 
     /// The list row at screen line `y`, if any.
     pub fn row_at(&self, y: u16) -> Option<usize> {
-        let a = self.list_area.get();
-        if self.view == DlqView::Detail || y <= a.y || y >= a.y + a.height {
-            return None;
+        match self.view {
+            DlqView::Causes => self.cause_cur.row_at(y, self.causes.len()),
+            DlqView::Records => self.rec_cur.row_at(y, self.cause_len()),
+            DlqView::Detail => None,
         }
-        let i = self.offset.get() + usize::from(y - a.y - 1);
-        let len = match self.view {
-            DlqView::Causes => self.causes.len(),
-            _ => self
-                .causes
-                .get(self.cause_sel)
-                .map_or(0, |c| c.members.len()),
-        };
-        (i < len).then_some(i)
     }
 
     /// The selected row's index in the list shown.
     pub fn selected_index(&self) -> usize {
         match self.view {
-            DlqView::Causes => self.cause_sel,
-            _ => self.rec_sel,
+            DlqView::Causes => self.cause_cur.selected(),
+            _ => self.rec_cur.selected(),
         }
     }
 
@@ -443,11 +447,11 @@ impl DlqState {
     pub fn open(&mut self, theme: &Theme) -> bool {
         match self.view {
             DlqView::Causes => {
-                if self.causes.get(self.cause_sel).is_none() {
+                if self.causes.get(self.cause_cur.selected()).is_none() {
                     return false;
                 }
                 self.view = DlqView::Records;
-                self.rec_sel = 0;
+                self.rec_cur.reset();
                 true
             }
             DlqView::Records => {
@@ -640,19 +644,20 @@ impl DlqState {
                 }))
             })
             .collect();
-        self.render_table(
+        render_table(
             frame,
             area,
             t,
             header,
             rows,
             &fitted.constraints(),
-            self.cause_sel,
+            &self.cause_cur,
+            self.cause_cur.selected(),
         );
     }
 
     fn render_records(&self, frame: &mut Frame<'_>, area: Rect, t: &Theme) {
-        let Some(cause) = self.causes.get(self.cause_sel) else {
+        let Some(cause) = self.causes.get(self.cause_cur.selected()) else {
             return;
         };
         let titles = strings::DLQ_RECORD_COLUMNS;
@@ -708,47 +713,16 @@ impl DlqState {
                 }))
             })
             .collect();
-        self.render_table(
+        render_table(
             frame,
             area,
             t,
             header,
             rows,
             &fitted.constraints(),
-            self.rec_sel,
+            &self.rec_cur,
+            self.rec_cur.selected(),
         );
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn render_table(
-        &self,
-        frame: &mut Frame<'_>,
-        area: Rect,
-        t: &Theme,
-        header: Row<'_>,
-        rows: Vec<Row<'_>>,
-        widths: &[Constraint],
-        selected: usize,
-    ) {
-        self.list_area.set(area);
-        let visible = usize::from(area.height.saturating_sub(1)).max(1);
-        self.page.set(visible);
-        let mut offset = self.offset.get();
-        if selected < offset {
-            offset = selected;
-        } else if selected >= offset + visible {
-            offset = selected + 1 - visible;
-        }
-        offset = offset.min(rows.len().saturating_sub(visible));
-        self.offset.set(offset);
-        let table = Table::new(rows, widths.to_vec())
-            .header(header)
-            .column_spacing(1)
-            .row_highlight_style(Style::new().bg(t.selection).add_modifier(Modifier::BOLD));
-        let mut state = TableState::default()
-            .with_offset(offset)
-            .with_selected(Some(selected));
-        frame.render_stateful_widget(table, area, &mut state);
     }
 
     fn title(&self) -> String {
@@ -760,7 +734,7 @@ impl DlqState {
                 self.matching,
             ),
             DlqView::Records | DlqView::Detail => {
-                let c = self.causes.get(self.cause_sel);
+                let c = self.causes.get(self.cause_cur.selected());
                 let redriven = c.map_or(0, |c| {
                     c.members
                         .iter()
@@ -933,21 +907,17 @@ impl Pane for DlqState {
                 _ => {}
             };
         }
-        let page = self.page() as isize;
+        let page = self.page();
+        if let Some(rows) = step(action, page) {
+            self.move_by(rows);
+            // A dead letter's last page, not its last line alone.
+            if action == Action::Bottom && self.view() == DlqView::Detail {
+                self.move_by(1 - page as isize);
+            }
+            return;
+        }
         match action {
             Action::Back => self.back(),
-            Action::Up => self.move_by(-1),
-            Action::Down => self.move_by(1),
-            Action::PageUp => self.move_by(-page),
-            Action::PageDown => self.move_by(page),
-            Action::Top => self.move_by(isize::MIN / 2),
-            Action::Bottom => {
-                self.move_by(isize::MAX / 2);
-                // A dead letter's last page, not its last line alone.
-                if self.view() == DlqView::Detail {
-                    self.move_by(1 - page);
-                }
-            }
             Action::Open if !self.open(cx.theme) => cx.info(strings::NOTHING_SELECTED),
             Action::Filter => cx.effect(Effect::FilterPrompt(self.filter_text().to_string())),
             Action::ClearFilter => DlqState::set_filter(self, ""),
@@ -1066,7 +1036,7 @@ impl Pane for DlqState {
             DlqView::Records => {
                 let [head, list] =
                     Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(body);
-                if let Some(c) = self.causes.get(self.cause_sel) {
+                if let Some(c) = self.causes.get(self.cause_cur.selected()) {
                     frame.render_widget(
                         Paragraph::new(Line::from(vec![
                             Span::styled(
@@ -1081,7 +1051,7 @@ impl Pane for DlqState {
                 self.render_records(frame, list, t);
             }
             DlqView::Detail => {
-                self.page.set(usize::from(body.height).max(1));
+                self.detail_page.set(usize::from(body.height).max(1));
                 let lines: Vec<Line> = self
                     .detail
                     .iter()

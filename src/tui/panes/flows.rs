@@ -25,6 +25,7 @@ use crate::tui::fit::{self, Col};
 use crate::tui::keymap::Mode;
 use crate::tui::strings;
 use crate::tui::theme::Theme;
+use crate::tui::widgets::TableCursor;
 
 /// The contexts of DESIGN.md, in the order the layout places them.
 pub const KNOWN_CONTEXTS: [&str; 5] = [
@@ -91,7 +92,7 @@ pub struct FlowsState {
     topics: TopicMap,
     rows: Vec<EdgeRow>,
     nodes: Vec<NodeView>,
-    selected: usize,
+    cursor: TableCursor,
     changed: bool,
     observed: u64,
     dead_seen: u64,
@@ -108,7 +109,7 @@ impl FlowsState {
             topics,
             rows: Vec::new(),
             nodes: Vec::new(),
-            selected: 0,
+            cursor: TableCursor::default(),
             changed: true,
             observed: 0,
             dead_seen: 0,
@@ -241,7 +242,8 @@ impl FlowsState {
             });
         }
         self.nodes = nodes;
-        self.selected = self.selected.min(self.rows.len().saturating_sub(1));
+        let i = self.cursor.selected();
+        self.cursor.select(i, self.rows.len());
     }
 
     /// The edges as the table lists them.
@@ -251,13 +253,12 @@ impl FlowsState {
 
     /// The selected edge, if there is one.
     pub fn selected(&self) -> Option<&EdgeRow> {
-        self.rows.get(self.selected)
+        self.rows.get(self.cursor.selected())
     }
 
     /// Moves the selection by `delta` rows (clamped).
     pub fn move_by(&mut self, delta: isize) {
-        let last = self.rows.len().saturating_sub(1);
-        self.selected = self.selected.saturating_add_signed(delta).min(last);
+        self.cursor.move_by(delta, self.rows.len());
     }
 
     /// The Streams filter showing the selected edge's effects.
@@ -310,14 +311,15 @@ impl FlowsState {
         let rect_for = |name: &str| placed.iter().find(|(n, _)| n.name == name).map(|(_, r)| *r);
         let boxes: Vec<Rect> = placed.iter().map(|(_, r)| *r).collect();
         // Edges first, the selected one last so it is drawn on top.
-        let others = (0..self.rows.len()).filter(|i| *i != self.selected);
-        let selected = (self.selected < self.rows.len()).then_some(self.selected);
+        let sel = self.cursor.selected();
+        let others = (0..self.rows.len()).filter(|i| *i != sel);
+        let selected = (sel < self.rows.len()).then_some(sel);
         for i in others.chain(selected) {
             let row = &self.rows[i];
             let (Some(a), Some(b)) = (rect_for(&row.from), rect_for(&row.to)) else {
                 continue;
             };
-            let style = if i == self.selected {
+            let style = if i == sel {
                 Style::new().fg(theme.accent).add_modifier(Modifier::BOLD)
             } else {
                 theme.dimmed()
@@ -355,7 +357,7 @@ impl FlowsState {
         let w = usize::from(area.width);
         let title_style = theme.dimmed().add_modifier(Modifier::BOLD);
         let visible = usize::from(area.height.saturating_sub(1));
-        let offset = (self.selected + 1).saturating_sub(visible);
+        let offset = self.cursor.window(area, 1, self.rows.len());
         let cells: Vec<[String; 5]> = self
             .rows
             .iter()
@@ -409,7 +411,7 @@ impl FlowsState {
         }
         for (k, row) in self.rows.iter().enumerate().skip(offset).take(visible) {
             let y = area.y + 1 + (k - offset) as u16;
-            let selected = k == self.selected;
+            let selected = k == self.cursor.selected();
             let base = if selected {
                 Style::new().bg(theme.selection).fg(theme.fg)
             } else {
@@ -570,14 +572,8 @@ impl Pane for FlowsState {
     }
 
     fn handle(&mut self, action: Action, cx: &mut Cx<'_>) {
-        let page = 10;
         match action {
-            Action::Up => self.move_by(-1),
-            Action::Down => self.move_by(1),
-            Action::PageUp => self.move_by(-page),
-            Action::PageDown => self.move_by(page),
-            Action::Top => self.move_by(isize::MIN / 2),
-            Action::Bottom => self.move_by(isize::MAX / 2),
+            a if self.cursor.navigate(a, self.rows.len()) => {}
             Action::ShowInStreams => {
                 let (Some(filter), Some(row)) = (self.selected_filter(), self.selected()) else {
                     return cx.info(strings::FLOWS_NO_EDGE);

@@ -9,7 +9,7 @@ use ratatui::style::Style;
 use ratatui::text::Line;
 use ratatui::widgets::Paragraph;
 
-use crate::tui::widgets::{Browse, Note, clip, frame_block, with_note, with_problem};
+use crate::tui::widgets::{Browse, Note, clip, frame_block, step, with_note, with_problem};
 use crossterm::event::MouseEvent;
 
 use super::{Cx, Effect, Pane, View};
@@ -170,15 +170,11 @@ impl Pane for GroupsState {
     }
 
     fn handle(&mut self, action: Action, cx: &mut Cx<'_>) {
-        let page = self.browse.page() as isize;
+        if let Some(rows) = step(action, self.browse.page()) {
+            return self.browse.move_by(rows);
+        }
         match action {
             Action::Back => self.browse.close(),
-            Action::Up => self.browse.move_by(-1),
-            Action::Down => self.browse.move_by(1),
-            Action::PageUp => self.browse.move_by(-page),
-            Action::PageDown => self.browse.move_by(page),
-            Action::Top => self.browse.move_by(isize::MIN / 2),
-            Action::Bottom => self.browse.move_by(isize::MAX / 2),
             Action::Refresh => self.refresh(cx),
             Action::Open => match self.selected().map(str::to_string) {
                 Some(name) => {

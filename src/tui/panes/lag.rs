@@ -4,14 +4,13 @@
 //! Reports arrive from the lag worker ([`LagUpdate`]); sorting and formatting
 //! happen then, so `render` only draws.
 
-use std::cell::Cell;
 use std::cmp::Ordering;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Row, Table, TableState, Wrap};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 use crossterm::event::MouseEvent;
 
@@ -24,6 +23,7 @@ use crate::tui::fit::{Col, Fitted};
 use crate::tui::keymap::Mode;
 use crate::tui::strings::{self, age, duration};
 use crate::tui::theme::Theme;
+use crate::tui::widgets::{TableCursor, render_table};
 
 /// Trend points drawn per row.
 const SPARK_WIDTH: usize = 16;
@@ -154,15 +154,14 @@ pub struct LagState {
     rows: Vec<GroupRow>,
     sort: SortColumn,
     descending: bool,
-    selected: usize,
+    /// The cursor in the group list.
+    groups: TableCursor,
     /// The group drilled into, by id (it survives re-sorting).
     drill: Option<String>,
     partitions: Vec<PartitionRow>,
     flags: Vec<String>,
-    part_selected: usize,
-    offset: Cell<usize>,
-    page: Cell<usize>,
-    list_area: Cell<Rect>,
+    /// The cursor in the drilled group's partitions.
+    parts: TableCursor,
 }
 
 /// The Lag pane before its first report; `interval_ms` is the poll interval.
@@ -175,14 +174,11 @@ pub fn pane(interval_ms: u64) -> LagState {
         rows: Vec::new(),
         sort: SortColumn::TotalLag,
         descending: true,
-        selected: 0,
+        groups: TableCursor::default(),
         drill: None,
         partitions: Vec::new(),
         flags: Vec::new(),
-        part_selected: 0,
-        offset: Cell::new(0),
-        page: Cell::new(10),
-        list_area: Cell::new(Rect::default()),
+        parts: TableCursor::default(),
     }
 }
 
@@ -225,7 +221,9 @@ impl LagState {
 
     /// The group under the cursor.
     pub fn selected_group(&self) -> Option<&str> {
-        self.rows.get(self.selected).map(|r| r.lag.group.as_str())
+        self.rows
+            .get(self.groups.selected())
+            .map(|r| r.lag.group.as_str())
     }
 
     /// The group drilled into.
@@ -248,51 +246,53 @@ impl LagState {
         &self.flags
     }
 
+    /// The list on screen (groups, or the drilled group's partitions), its
+    /// cursor and its length.
+    fn cursor(&mut self) -> (&mut TableCursor, usize) {
+        if self.drill.is_some() {
+            (&mut self.parts, self.partitions.len())
+        } else {
+            (&mut self.groups, self.rows.len())
+        }
+    }
+
     /// Rows per page, as last drawn.
     pub fn page(&self) -> usize {
-        self.page.get().max(1)
+        if self.drill.is_some() {
+            self.parts.page()
+        } else {
+            self.groups.page()
+        }
     }
 
     /// Moves the cursor by `delta` rows (list or partitions).
     pub fn move_by(&mut self, delta: isize) {
-        let (sel, len) = if self.drill.is_some() {
-            (&mut self.part_selected, self.partitions.len())
-        } else {
-            (&mut self.selected, self.rows.len())
-        };
-        let max = len.saturating_sub(1) as isize;
-        *sel = (*sel as isize + delta).clamp(0, max) as usize;
+        let (c, len) = self.cursor();
+        c.move_by(delta, len);
     }
 
     /// The selected row of the group list.
     pub fn selected_index(&self) -> usize {
-        self.selected
+        self.groups.selected()
     }
 
     /// The selected partition row.
     pub fn part_selected(&self) -> usize {
-        self.part_selected
+        self.parts.selected()
     }
 
     /// Selects a row of the group list.
     pub fn select_index(&mut self, i: usize) {
-        self.selected = i.min(self.rows.len().saturating_sub(1));
+        self.groups.select(i, self.rows.len());
     }
 
     /// The list row at screen line `y`, if any.
     pub fn row_at(&self, y: u16) -> Option<usize> {
-        let a = self.list_area.get();
-        // Line 0 of the table is its header.
-        if y <= a.y || y >= a.y + a.height {
-            return None;
-        }
-        let i = self.offset.get() + usize::from(y - a.y - 1);
-        let len = if self.drill.is_some() {
-            self.partitions.len()
+        if self.drill.is_some() {
+            self.parts.row_at(y, self.partitions.len())
         } else {
-            self.rows.len()
-        };
-        (i < len).then_some(i)
+            self.groups.row_at(y, self.rows.len())
+        }
     }
 
     /// Sorts by the next (`step` 1) or previous (-1) column.
@@ -321,7 +321,7 @@ impl LagState {
             return false;
         };
         self.drill = Some(g);
-        self.part_selected = 0;
+        self.parts.reset();
         self.refresh_drill();
         true
     }
@@ -343,9 +343,10 @@ impl LagState {
         if let Some(k) = keep
             && let Some(i) = self.rows.iter().position(|r| r.lag.group == k)
         {
-            self.selected = i;
+            self.groups.select(i, self.rows.len());
         }
-        self.selected = self.selected.min(self.rows.len().saturating_sub(1));
+        let i = self.groups.selected();
+        self.groups.select(i, self.rows.len());
     }
 
     fn refresh_drill(&mut self) {
@@ -365,9 +366,8 @@ impl LagState {
                     .map(|n| strings::lag_deleted_unread(&p.topic, p.partition, n))
             })
             .collect();
-        self.part_selected = self
-            .part_selected
-            .min(self.partitions.len().saturating_sub(1));
+        let i = self.parts.selected();
+        self.parts.select(i, self.partitions.len());
     }
 
     fn render_list(&self, frame: &mut Frame<'_>, area: Rect, t: &Theme) {
@@ -420,14 +420,15 @@ impl LagState {
             });
             fitted.row(styled)
         });
-        self.render_table(
+        render_table(
             frame,
             area,
             t,
             header,
             rows.collect(),
             &fitted.constraints(),
-            self.selected,
+            &self.groups,
+            self.groups.selected(),
         );
     }
 
@@ -459,49 +460,16 @@ impl LagState {
                     .map(|(i, c)| (c.clone(), if i == 4 { lag_style } else { Style::new() })),
             )
         });
-        self.render_table(
+        render_table(
             frame,
             area,
             t,
             header,
             rows.collect(),
             &fitted.constraints(),
-            self.part_selected,
+            &self.parts,
+            self.parts.selected(),
         );
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn render_table(
-        &self,
-        frame: &mut Frame<'_>,
-        area: Rect,
-        t: &Theme,
-        header: Row<'_>,
-        rows: Vec<Row<'_>>,
-        widths: &[Constraint],
-        selected: usize,
-    ) {
-        self.list_area.set(area);
-        let visible = usize::from(area.height.saturating_sub(1)).max(1);
-        self.page.set(visible);
-        // Keep the previous offset while the cursor stays on screen, so rows do
-        // not jump under the mouse.
-        let mut offset = self.offset.get();
-        if selected < offset {
-            offset = selected;
-        } else if selected >= offset + visible {
-            offset = selected + 1 - visible;
-        }
-        offset = offset.min(rows.len().saturating_sub(visible));
-        self.offset.set(offset);
-        let table = Table::new(rows, widths.to_vec())
-            .header(header)
-            .column_spacing(1)
-            .row_highlight_style(Style::new().bg(t.selection).add_modifier(Modifier::BOLD));
-        let mut state = TableState::default()
-            .with_offset(offset)
-            .with_selected(Some(selected));
-        frame.render_stateful_widget(table, area, &mut state);
     }
 }
 
@@ -519,15 +487,12 @@ impl Pane for LagState {
     }
 
     fn handle(&mut self, action: Action, cx: &mut Cx<'_>) {
-        let page = self.page() as isize;
         match action {
             Action::Back => self.close(),
-            Action::Up => self.move_by(-1),
-            Action::Down => self.move_by(1),
-            Action::PageUp => self.move_by(-page),
-            Action::PageDown => self.move_by(page),
-            Action::Top => self.move_by(isize::MIN / 2),
-            Action::Bottom => self.move_by(isize::MAX / 2),
+            a if {
+                let (c, len) = self.cursor();
+                c.navigate(a, len)
+            } => {}
             Action::SortNext => self.cycle_sort(1),
             Action::SortPrev => self.cycle_sort(-1),
             Action::SortReverse => self.reverse(),

@@ -31,6 +31,7 @@ use crate::tui::keymap::Mode;
 use crate::tui::strings;
 use crate::tui::tab::Tab;
 use crate::tui::theme::Theme;
+use crate::tui::widgets::step;
 
 /// Characters of the summary kept per entry: wider than any row we draw.
 const SUMMARY_CHARS: usize = 160;
@@ -1368,12 +1369,12 @@ impl StreamsState {
     }
 
     fn handle_list(&mut self, action: Action, cx: &mut Cx<'_>) {
-        let page = self.page() as isize;
         match action {
-            Action::Up => self.move_by(-1),
-            Action::Down => self.move_by(1),
-            Action::PageUp => self.move_by(-page),
-            Action::PageDown => self.move_by(page),
+            Action::Up | Action::Down | Action::PageUp | Action::PageDown => {
+                if let Some(rows) = step(action, self.page()) {
+                    self.move_by(rows);
+                }
+            }
             Action::Top => {
                 self.follow = false;
                 self.select_index(0);
@@ -1427,19 +1428,17 @@ impl StreamsState {
     }
 
     fn handle_detail(&mut self, action: Action, cx: &mut Cx<'_>) {
-        let page = self.page() as isize;
+        let page = self.page();
+        if let Some(rows) = step(action, page) {
+            self.scroll_detail(rows);
+            // The last page, not the last line alone.
+            if action == Action::Bottom {
+                self.scroll_detail(1 - page as isize);
+            }
+            return;
+        }
         match action {
             Action::Back => self.detail = None,
-            Action::Up => self.scroll_detail(-1),
-            Action::Down => self.scroll_detail(1),
-            Action::PageUp => self.scroll_detail(-page),
-            Action::PageDown => self.scroll_detail(page),
-            Action::Top => self.scroll_detail(isize::MIN / 2),
-            Action::Bottom => {
-                // The last page, not the last line alone.
-                self.scroll_detail(isize::MAX / 2);
-                self.scroll_detail(1 - page);
-            }
             Action::Copy => self.copy(true, cx),
             Action::Reinject => cx.effect(Effect::Reinject { detail: true }),
             Action::Trace => cx.effect(Effect::Trace { detail: true }),
@@ -1448,19 +1447,14 @@ impl StreamsState {
     }
 
     fn handle_trace(&mut self, action: Action) {
-        let page = self.page() as isize;
+        let page = self.page();
         let Some(trace) = self.trace.as_mut() else {
             return;
         };
-        match action {
-            Action::Back => self.trace = None,
-            Action::Up => trace.scroll_by(-1),
-            Action::Down => trace.scroll_by(1),
-            Action::PageUp => trace.scroll_by(-page),
-            Action::PageDown => trace.scroll_by(page),
-            Action::Top => trace.scroll_by(isize::MIN / 2),
-            Action::Bottom => trace.scroll_by(isize::MAX / 2),
-            _ => {}
+        match step(action, page) {
+            Some(rows) => trace.scroll_by(rows),
+            None if action == Action::Back => self.trace = None,
+            None => {}
         }
     }
 
