@@ -33,7 +33,7 @@ use self::outbox::{Outbox, OutboxError, OutboxRecord};
 use crate::bus::{Bus, DispatchReport, Emit, HandlerCtx, Origin, RetryPolicy};
 use crate::config::Settings;
 use crate::domain::{Decoded, Envelope, EventTypeRegistry};
-use crate::kafka::group::GroupConsumer;
+use crate::kafka::member::GroupConsumer;
 use crate::kafka::produce::Queued;
 use crate::kafka::{ConsumedRecord, Delivery, EventProducer, KafkaError, RawRecord};
 use crate::publish::{PublishError, PublishFuture, PublishRequest, Published, Publisher};

@@ -488,9 +488,9 @@ impl App {
                 return;
             }
             WorkerMsg::Exported(Ok((path, n))) => {
-                return self.toast_info(format!("Exported {n} records to {}", path.display()));
+                return self.toast_info(strings::exported(n, &path));
             }
-            WorkerMsg::Exported(Err(e)) => return self.toast_error(format!("Export failed: {e}")),
+            WorkerMsg::Exported(Err(e)) => return self.toast_error(strings::export_failed(&e)),
             WorkerMsg::TaskFailed(e) => {
                 tracing::error!("{e}");
                 self.fatal = Some(e);

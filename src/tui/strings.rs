@@ -680,7 +680,7 @@ pub const NO_TOPIC_SELECTED: &str = "No topic selected";
 /// Toast: nothing selected in Groups.
 pub const NO_GROUP_SELECTED: &str = "No group selected";
 /// Palette help for the ops verbs.
-pub const OPS_PALETTE_HELP: &str = "topic init · topic create NAME [partitions=N] [rf=R] [k=v…] · topic delete|empty NAME · \
+pub const ADMIN_PALETTE_HELP: &str = "topic init · topic create NAME [partitions=N] [rf=R] [k=v…] · topic delete|empty NAME · \
 topic partitions NAME N · topic config NAME k=v|k= · reset GROUP --to-earliest|--to-latest|--to-offset N|--shift-by N|--to-datetime T|--by-duration D [TOPIC[:P,…]] · group delete NAME · audit";
 
 /// Topics pane title.
@@ -748,7 +748,7 @@ pub fn reset_title(group: &str) -> String {
 }
 
 /// Toast: a request is on its way.
-pub fn ops_started(what: &str) -> String {
+pub fn admin_started(what: &str) -> String {
     format!("{what}…")
 }
 
@@ -785,4 +785,249 @@ pub fn age(secs: Option<f64>, source: Option<crate::lag::SecondsSource>) -> Stri
         Some(crate::lag::SecondsSource::Interpolated) => format!("~{}", duration(secs)),
         _ => duration(secs),
     }
+}
+
+/// The toast after `x`.
+pub fn exported(n: usize, path: &std::path::Path) -> String {
+    format!("Exported {n} records to {}", path.display())
+}
+
+/// The toast when an export could not be written.
+pub fn export_failed(e: &str) -> String {
+    format!("Export failed: {e}")
+}
+
+/// The toast after a seek.
+pub fn seeking(label: &str) -> String {
+    format!("Reading every stream from {label}")
+}
+
+/// `:tab NAME` with no such tab.
+pub fn no_such_tab(name: &str) -> String {
+    format!("No tab called '{name}'")
+}
+
+/// A palette command nobody answers.
+pub fn unknown_command(verb: &str) -> String {
+    format!("Unknown command '{verb}' ({PALETTE_HELP})")
+}
+
+/// What a confirmed offset reset is doing.
+pub fn committing_reset(group: &str) -> String {
+    format!("committing the new offsets of {group}")
+}
+
+/// What a reset plan is doing.
+pub fn planning_reset(group: &str) -> String {
+    format!("planning the reset of {group}")
+}
+
+/// The status line while the cluster does not answer.
+pub fn cluster_unreachable(e: &str) -> String {
+    format!("cluster unreachable: {e}")
+}
+
+/// `:group` with anything but `delete NAME`.
+pub const GROUP_PALETTE_USAGE: &str = "use: group delete NAME";
+
+/// The delete-group dialog's title.
+pub fn delete_group_title(name: &str) -> String {
+    format!("Delete group {name}")
+}
+
+/// What deleting a group does, one line each.
+pub fn delete_group_lines(name: &str) -> Vec<String> {
+    vec![
+        format!("Consumer group {name} and its committed offsets will be deleted."),
+        "Kafka refuses this while the group has active members.".into(),
+    ]
+}
+
+/// The delete-topic dialog's title.
+pub fn delete_topic_title(name: &str) -> String {
+    format!("Delete topic {name}")
+}
+
+/// What deleting a topic does, one line each.
+pub fn delete_topic_lines(name: &str) -> Vec<String> {
+    vec![
+        format!("Topic {name} and every record in it will be deleted."),
+        "Consumers and producers of it will see it vanish.".into(),
+    ]
+}
+
+/// The empty-topic dialog's title.
+pub fn empty_topic_title(name: &str) -> String {
+    format!("Empty topic {name}")
+}
+
+/// What emptying a topic does, one line each.
+pub fn empty_topic_lines(name: &str) -> Vec<String> {
+    vec![
+        format!("Every record of {name} will be deleted (DeleteRecords up to the log end)."),
+        "The topic and its configs stay.".into(),
+    ]
+}
+
+/// What `:topic create` is doing.
+pub fn creating_topic(name: &str) -> String {
+    format!("creating topic {name}")
+}
+
+/// What `:topic partitions` is doing.
+pub fn growing_topic(name: &str, total: usize) -> String {
+    format!("growing {name} to {total} partitions")
+}
+
+/// What `:topic config` is doing.
+pub fn setting_config(key: &str, topic: &str) -> String {
+    format!("setting {key} on {topic}")
+}
+
+/// `:topic partitions NAME X` with X not a count.
+pub fn not_a_partition_count(text: &str) -> String {
+    format!("'{text}' is not a partition count")
+}
+
+/// `:topic config NAME X` with X not `KEY=VALUE`.
+pub fn not_a_config(text: &str) -> String {
+    format!("'{text}' is not KEY=VALUE (KEY= removes it)")
+}
+
+/// `:topic` with a verb it does not know.
+pub const TOPIC_PALETTE_UNKNOWN: &str = "unknown topic command";
+
+/// The inject form with neither a context nor a topic.
+pub const INJECT_NO_TARGET: &str = "Say where the event goes: a context or a topic";
+/// The inject form with no event type.
+pub const INJECT_NO_TYPE: &str = "The event type is empty";
+
+/// A correlation id that is not a UUID.
+pub fn correlation_not_uuid(text: &str, e: &dyn std::fmt::Display) -> String {
+    format!("Correlation id '{text}' is not a UUID: {e}")
+}
+
+/// A header the form cannot read.
+pub fn header_not_key_value(text: &str) -> String {
+    format!("Header '{text}' is not key=value")
+}
+
+/// Where a send landed.
+pub fn delivered(topic: &str, partition: i32, offset: i64) -> String {
+    format!("delivered to {topic} partition {partition} offset {offset}")
+}
+
+/// A send kept in the bridge's outbox.
+pub fn queued(outbox_depth: u64) -> String {
+    format!("queued in the outbox (Kafka unreachable; {outbox_depth} waiting)")
+}
+
+/// The trace's last line when events are left out.
+pub fn trace_more(n: usize) -> String {
+    format!("… {n} more events not shown")
+}
+
+/// The replay popup's line when partitions are left out.
+pub fn replay_more_partitions(n: usize) -> String {
+    format!("  +{n} more partitions")
+}
+
+/// A topic created from the console.
+pub fn created_topic(name: &str, partitions: i32, rf: i32) -> String {
+    format!("created topic {name} ({partitions} partition(s), RF {rf})")
+}
+
+/// A topic deleted from the console.
+pub fn deleted_topic(name: &str) -> String {
+    format!("deleted topic {name}")
+}
+
+/// A topic emptied from the console.
+pub fn emptied_topic(name: &str, deleted: i64) -> String {
+    format!("emptied topic {name}: {deleted} record(s) deleted")
+}
+
+/// A topic grown from the console.
+pub fn grew_topic(name: &str, before: usize, total: usize) -> String {
+    format!("topic {name}: {before} → {total} partitions")
+}
+
+/// A topic config set (`Some`) or its override removed (`None`).
+pub fn config_set(topic: &str, key: &str, value: Option<&str>) -> String {
+    match value {
+        Some(v) => format!("topic {topic}: {key}={v}"),
+        None => format!("topic {topic}: {key} override removed"),
+    }
+}
+
+/// An offset reset committed from the console.
+pub fn reset_done(group: &str, partitions: usize) -> String {
+    format!("group {group}: offsets reset on {partitions} partition(s)")
+}
+
+/// A consumer group deleted from the console.
+pub fn deleted_group(name: &str) -> String {
+    format!("deleted consumer group {name}")
+}
+
+// The labels of a dead letter's fields in its detail view.
+/// The dead letter's "DLQ record" field.
+pub const DLQ_FIELD_DLQ_RECORD: &str = "DLQ record";
+/// The dead letter's "Family" field.
+pub const DLQ_FIELD_FAMILY: &str = "Family";
+/// The dead letter's "Original" field.
+pub const DLQ_FIELD_ORIGINAL: &str = "Original";
+/// The dead letter's "Original time" field.
+pub const DLQ_FIELD_ORIGINAL_TIME: &str = "Original time";
+/// The dead letter's "Consumer group" field.
+pub const DLQ_FIELD_CONSUMER_GROUP: &str = "Consumer group";
+/// The dead letter's "Handler" field.
+pub const DLQ_FIELD_HANDLER: &str = "Handler";
+/// The dead letter's "Error kind" field.
+pub const DLQ_FIELD_ERROR_KIND: &str = "Error kind";
+/// The dead letter's "Message" field.
+pub const DLQ_FIELD_MESSAGE: &str = "Message";
+/// The dead letter's "Attempts" field.
+pub const DLQ_FIELD_ATTEMPTS: &str = "Attempts";
+/// The dead letter's "Failed at" field.
+pub const DLQ_FIELD_FAILED_AT: &str = "Failed at";
+/// The dead letter's "Key" field.
+pub const DLQ_FIELD_KEY: &str = "Key";
+
+/// `ctx=` naming no configured context.
+pub fn unknown_context(name: &str) -> String {
+    format!("unknown context '{name}'")
+}
+
+/// `:replay … rate=N` with N not a positive number.
+pub fn replay_bad_rate(text: &str) -> String {
+    format!("rate={text}: not a positive number")
+}
+
+/// A `:replay` word it does not know.
+pub fn replay_not_understood(word: &str) -> String {
+    format!("'{word}' is not understood ({REPLAY_USAGE})")
+}
+
+/// `:replay` without what, from when or where to.
+pub fn replay_missing(what: &str) -> String {
+    format!("{what} ({REPLAY_USAGE})")
+}
+/// `:replay` without a context or topic.
+pub const REPLAY_NO_WHAT: &str = "say what to replay: ctx= or topic=";
+/// `:replay` without `from=`.
+pub const REPLAY_NO_FROM: &str = "say from when: from=";
+/// `:replay` without a target.
+pub const REPLAY_NO_WHERE: &str = "say where to: to-topic= or to-handlers";
+/// `:replay` with `to=` not after `from=`.
+pub const REPLAY_TO_BEFORE_FROM: &str = "to= must be after from=";
+
+/// A relative time that is not `-Ns`, `-Nm` or `-Nh`.
+pub fn not_relative_time(text: &str) -> String {
+    format!("'{text}': not -Ns, -Nm or -Nh")
+}
+
+/// A time that is neither RFC 3339 nor relative.
+pub fn not_a_time(text: &str, e: &dyn std::fmt::Display) -> String {
+    format!("'{text}' is not an RFC 3339 time or -15m: {e}")
 }

@@ -159,7 +159,7 @@ impl App {
                     }
                     Connection::Disconnected(e) => Line::styled(
                         crate::tui::fit::cut(
-                            &format!("cluster unreachable: {}", crate::domain::sanitize(e)),
+                            &strings::cluster_unreachable(&crate::domain::sanitize(e)),
                             usize::from(area.width),
                         ),
                         Style::new().fg(t.error),

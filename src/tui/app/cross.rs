@@ -20,7 +20,7 @@ impl App {
         streams.clear(label.to_string());
         streams.paused = false;
         self.commands.push(Command::Seek(start));
-        self.toast_info(format!("Reading every stream from {label}"));
+        self.toast_info(strings::seeking(label));
     }
 
     pub(super) fn open_trace(&mut self, detail: bool) {

@@ -98,7 +98,7 @@ impl App {
             "tab" => {
                 return match self.panes.tab_named(arg) {
                     Some(t) => self.switch_tab(t),
-                    None => self.toast_error(format!("No tab called '{arg}'")),
+                    None => self.toast_error(strings::no_such_tab(arg)),
                 };
             }
             "replay" => {
@@ -125,10 +125,7 @@ impl App {
         }
         match Action::from_name(verb) {
             Some(a) => self.update(a),
-            None => self.toast_error(format!(
-                "Unknown command '{verb}' ({})",
-                strings::PALETTE_HELP
-            )),
+            None => self.toast_error(strings::unknown_command(verb)),
         }
     }
 }
@@ -148,16 +145,15 @@ fn confirm_dialog(dialog: Dialog, cx: &mut Cx<'_>) -> Option<Dialog> {
             {
                 return None;
             }
-            cx.info(strings::ops_started(&c.title));
+            cx.info(strings::admin_started(&c.title));
             cx.admin(c.request);
         }
         Dialog::Plan(plan) => {
             if !cx.gate(crate::audit::action::GROUP_RESET_OFFSETS) {
                 return None;
             }
-            cx.info(strings::ops_started(&format!(
-                "committing the new offsets of {}",
-                plan.group
+            cx.info(strings::admin_started(&strings::committing_reset(
+                &plan.group,
             )));
             cx.admin(AdminRequest::ExecuteReset(plan));
         }

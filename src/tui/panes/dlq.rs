@@ -1139,7 +1139,7 @@ fn detail_lines(r: &DlqRecord, stack_open: bool, t: &Theme) -> Vec<Line<'static>
     };
     let mut out = vec![
         field(
-            "DLQ record",
+            strings::DLQ_FIELD_DLQ_RECORD,
             format!(
                 "{}[{}]@{}",
                 r.record.topic, r.record.partition, r.record.offset
@@ -1147,31 +1147,47 @@ fn detail_lines(r: &DlqRecord, stack_open: bool, t: &Theme) -> Vec<Line<'static>
             t.strong(),
         ),
         field(
-            "Family",
+            strings::DLQ_FIELD_FAMILY,
             l.family.unwrap_or(Family::Unknown).label().to_string(),
             Style::new().fg(t.accent),
         ),
-        field("Original", original_label(l), t.strong()),
-        field("Original time", ms(l.original_timestamp), t.text()),
-        field("Consumer group", dash(l.consumer_group.clone()), t.text()),
-        field("Handler", dash(l.handler.clone()), t.text()),
+        field(strings::DLQ_FIELD_ORIGINAL, original_label(l), t.strong()),
         field(
-            "Error kind",
+            strings::DLQ_FIELD_ORIGINAL_TIME,
+            ms(l.original_timestamp),
+            t.text(),
+        ),
+        field(
+            strings::DLQ_FIELD_CONSUMER_GROUP,
+            dash(l.consumer_group.clone()),
+            t.text(),
+        ),
+        field(
+            strings::DLQ_FIELD_HANDLER,
+            dash(l.handler.clone()),
+            t.text(),
+        ),
+        field(
+            strings::DLQ_FIELD_ERROR_KIND,
             dash(l.error_kind.clone()),
             Style::new().fg(t.warn),
         ),
         field(
-            "Message",
+            strings::DLQ_FIELD_MESSAGE,
             dash(l.error_message.clone()),
             Style::new().fg(t.error),
         ),
         field(
-            "Attempts",
+            strings::DLQ_FIELD_ATTEMPTS,
             dash(l.attempts.map(|a| a.to_string())),
             t.text(),
         ),
-        field("Failed at", dash(l.failed_at.clone()), t.text()),
-        field("Key", dash(r.record.key_text()), t.text()),
+        field(
+            strings::DLQ_FIELD_FAILED_AT,
+            dash(l.failed_at.clone()),
+            t.text(),
+        ),
+        field(strings::DLQ_FIELD_KEY, dash(r.record.key_text()), t.text()),
     ];
     for (k, v) in &l.extra {
         out.push(field(k, v.clone(), t.text()));

@@ -264,10 +264,7 @@ impl Pane for GroupsState {
             "reset" => ResetRequest::from_palette(&words).map(|req| {
                 self.problem = None;
                 cx.go(Tab::Groups);
-                cx.info(strings::ops_started(&format!(
-                    "planning the reset of {}",
-                    req.group
-                )));
+                cx.info(strings::admin_started(&strings::planning_reset(&req.group)));
                 cx.admin(AdminRequest::PlanReset {
                     group: req.group,
                     spec: req.spec,
@@ -280,12 +277,12 @@ impl Pane for GroupsState {
                     ask_delete(cx, name);
                     Ok(())
                 }
-                _ => Err("use: group delete NAME".to_string()),
+                _ => Err(strings::GROUP_PALETTE_USAGE.to_string()),
             },
             _ => return false,
         };
         if let Err(e) = result {
-            cx.error(format!("{e} ({})", strings::OPS_PALETTE_HELP));
+            cx.error(format!("{e} ({})", strings::ADMIN_PALETTE_HELP));
         }
         true
     }
@@ -340,11 +337,8 @@ impl GroupsState {
 fn ask_delete(cx: &mut Cx<'_>, name: &str) {
     cx.ask(
         name,
-        format!("Delete group {name}"),
-        vec![
-            format!("Consumer group {name} and its committed offsets will be deleted."),
-            "Kafka refuses this while the group has active members.".into(),
-        ],
+        strings::delete_group_title(name),
+        strings::delete_group_lines(name),
         AdminRequest::DeleteGroup(name.to_string()),
     );
 }

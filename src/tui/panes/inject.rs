@@ -631,13 +631,13 @@ impl InjectState {
         }
         let target = self.target_text().trim().to_string();
         if target.is_empty() {
-            return Err("Say where the event goes: a context or a topic".into());
+            return Err(strings::INJECT_NO_TARGET.into());
         }
         let topic = self.topics.resolve(&target);
         let context = self.context();
         let event_type = text_of(&self.event_type).trim().to_string();
         if event_type.is_empty() {
-            return Err("The event type is empty".into());
+            return Err(strings::INJECT_NO_TYPE.into());
         }
         let data: Value = serde_json::from_str(&self.data_text())
             .map_err(|e| format!("{}: {e}", strings::SEND_DISABLED))?;
@@ -647,8 +647,8 @@ impl InjectState {
         let mut envelope = Envelope::new(context, event_type, aggregate, data);
         let corr = text_of(&self.correlation).trim().to_string();
         if !corr.is_empty() {
-            let id = Uuid::parse_str(&corr)
-                .map_err(|e| format!("Correlation id '{corr}' is not a UUID: {e}"))?;
+            let id =
+                Uuid::parse_str(&corr).map_err(|e| strings::correlation_not_uuid(&corr, &e))?;
             envelope = envelope.with_correlation_id(id);
         }
         let headers = text_of(&self.headers)
@@ -658,7 +658,7 @@ impl InjectState {
             .map(|h| match h.split_once('=') {
                 Some((k, _)) if k.trim().is_empty() => Err(strings::inject_header_no_name(h)),
                 Some((k, v)) => Ok((k.trim().to_string(), v.trim().to_string())),
-                None => Err(format!("Header '{h}' is not key=value")),
+                None => Err(strings::header_not_key_value(h)),
             })
             .collect::<Result<Vec<_>, _>>()?;
         Ok(PublishRequest {
@@ -695,13 +695,8 @@ impl InjectState {
     /// Records a send's outcome; returns its one-line description.
     pub fn finish(&mut self, id: u64, result: &Result<Published, PublishError>) -> String {
         let text = match result {
-            Ok(Published::Delivered(d)) => Ok(format!(
-                "delivered to {} partition {} offset {}",
-                d.topic, d.partition, d.offset
-            )),
-            Ok(Published::Queued { outbox_depth }) => Ok(format!(
-                "queued in the outbox (Kafka unreachable; {outbox_depth} waiting)"
-            )),
+            Ok(Published::Delivered(d)) => Ok(strings::delivered(&d.topic, d.partition, d.offset)),
+            Ok(Published::Queued { outbox_depth }) => Ok(strings::queued(*outbox_depth)),
             Err(e) => Err(e.to_string()),
         };
         let line = match &text {

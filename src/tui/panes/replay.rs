@@ -138,7 +138,7 @@ pub fn parse_request(args: &str, topics: &TopicMap, now: DateTime<Utc>) -> Resul
                 topic = Some(
                     topics
                         .topic_for(c)
-                        .ok_or_else(|| format!("unknown context '{c}'"))?
+                        .ok_or_else(|| strings::unknown_context(c))?
                         .to_string(),
                 );
             }
@@ -152,31 +152,18 @@ pub fn parse_request(args: &str, topics: &TopicMap, now: DateTime<Utc>) -> Resul
                     .parse::<u32>()
                     .ok()
                     .filter(|n| *n > 0)
-                    .ok_or_else(|| format!("rate={n}: not a positive number"))?;
+                    .ok_or_else(|| strings::replay_bad_rate(n))?;
             }
             _ => {
-                return Err(format!(
-                    "'{word}' is not understood ({})",
-                    strings::REPLAY_USAGE
-                ));
+                return Err(strings::replay_not_understood(word));
             }
         }
     }
-    let topic = topic.ok_or_else(|| {
-        format!(
-            "say what to replay: ctx= or topic= ({})",
-            strings::REPLAY_USAGE
-        )
-    })?;
-    let from = from.ok_or_else(|| format!("say from when: from= ({})", strings::REPLAY_USAGE))?;
-    let target = target.ok_or_else(|| {
-        format!(
-            "say where to: to-topic= or to-handlers ({})",
-            strings::REPLAY_USAGE
-        )
-    })?;
+    let topic = topic.ok_or_else(|| strings::replay_missing(strings::REPLAY_NO_WHAT))?;
+    let from = from.ok_or_else(|| strings::replay_missing(strings::REPLAY_NO_FROM))?;
+    let target = target.ok_or_else(|| strings::replay_missing(strings::REPLAY_NO_WHERE))?;
     if to.is_some_and(|t| t <= from) {
-        return Err("to= must be after from=".into());
+        return Err(strings::REPLAY_TO_BEFORE_FROM.into());
     }
     Ok(Request {
         topic,
@@ -190,20 +177,18 @@ pub fn parse_request(args: &str, topics: &TopicMap, now: DateTime<Utc>) -> Resul
 fn parse_time(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
     if let Some(rel) = text.strip_prefix('-') {
         let (n, unit) = rel.split_at(rel.len().saturating_sub(1));
-        let n: i64 = n
-            .parse()
-            .map_err(|_| format!("'{text}': not -Ns, -Nm or -Nh"))?;
+        let n: i64 = n.parse().map_err(|_| strings::not_relative_time(text))?;
         let secs = match unit {
             "s" => n,
             "m" => n * 60,
             "h" => n * 3600,
-            _ => return Err(format!("'{text}': not -Ns, -Nm or -Nh")),
+            _ => return Err(strings::not_relative_time(text)),
         };
         return Ok(now - chrono::Duration::seconds(secs));
     }
     DateTime::parse_from_rfc3339(text)
         .map(|t| t.with_timezone(&Utc))
-        .map_err(|e| format!("'{text}' is not an RFC 3339 time or -15m: {e}"))
+        .map_err(|e| strings::not_a_time(text, &e))
 }
 
 impl ReplayState {
@@ -228,7 +213,7 @@ impl ReplayState {
                 }
                 if parts.len() > PARTITIONS_SHOWN {
                     lines.push(Line::styled(
-                        format!("  +{} more partitions", parts.len() - PARTITIONS_SHOWN),
+                        strings::replay_more_partitions(parts.len() - PARTITIONS_SHOWN),
                         t.dimmed(),
                     ));
                 }

@@ -285,7 +285,7 @@ impl Pane for TopicsState {
         }
         let words: Vec<&str> = arg.split_whitespace().collect();
         if let Err(e) = self.palette_topic(&words, cx) {
-            cx.error(format!("{e} ({})", strings::OPS_PALETTE_HELP));
+            cx.error(format!("{e} ({})", strings::ADMIN_PALETTE_HELP));
         }
         true
     }
@@ -336,7 +336,7 @@ impl TopicsState {
     fn change(&mut self, cx: &mut Cx<'_>, started: String, req: AdminRequest) {
         self.problem = None;
         cx.go(Tab::Topics);
-        cx.info(strings::ops_started(&started));
+        cx.info(strings::admin_started(&started));
         cx.admin(req);
     }
 
@@ -362,7 +362,7 @@ impl TopicsState {
                 if cx.gate(action::TOPIC_CREATE) {
                     self.change(
                         cx,
-                        format!("creating topic {name}"),
+                        strings::creating_topic(name),
                         AdminRequest::CreateTopic(spec),
                     );
                 }
@@ -378,11 +378,11 @@ impl TopicsState {
             ["partitions", name, total] => {
                 let total = total
                     .parse::<usize>()
-                    .map_err(|_| format!("'{total}' is not a partition count"))?;
+                    .map_err(|_| strings::not_a_partition_count(total))?;
                 if cx.gate(action::TOPIC_ADD_PARTITIONS) {
                     self.change(
                         cx,
-                        format!("growing {name} to {total} partitions"),
+                        strings::growing_topic(name, total),
                         AdminRequest::AddPartitions {
                             topic: name.to_string(),
                             total,
@@ -393,11 +393,11 @@ impl TopicsState {
             ["config", name, kv] => {
                 let (k, v) = kv
                     .split_once('=')
-                    .ok_or_else(|| format!("'{kv}' is not KEY=VALUE (KEY= removes it)"))?;
+                    .ok_or_else(|| strings::not_a_config(kv))?;
                 if cx.gate(action::TOPIC_CONFIG) {
                     self.change(
                         cx,
-                        format!("setting {k} on {name}"),
+                        strings::setting_config(k, name),
                         AdminRequest::SetConfig {
                             topic: name.to_string(),
                             key: k.to_string(),
@@ -406,7 +406,7 @@ impl TopicsState {
                     );
                 }
             }
-            _ => return Err("unknown topic command".into()),
+            _ => return Err(strings::TOPIC_PALETTE_UNKNOWN.into()),
         }
         Ok(())
     }
@@ -415,11 +415,8 @@ impl TopicsState {
 fn ask_delete(cx: &mut Cx<'_>, name: &str) {
     cx.ask(
         name,
-        format!("Delete topic {name}"),
-        vec![
-            format!("Topic {name} and every record in it will be deleted."),
-            "Consumers and producers of it will see it vanish.".into(),
-        ],
+        strings::delete_topic_title(name),
+        strings::delete_topic_lines(name),
         AdminRequest::DeleteTopic(name.to_string()),
     );
 }
@@ -427,11 +424,8 @@ fn ask_delete(cx: &mut Cx<'_>, name: &str) {
 fn ask_empty(cx: &mut Cx<'_>, name: &str) {
     cx.ask(
         name,
-        format!("Empty topic {name}"),
-        vec![
-            format!("Every record of {name} will be deleted (DeleteRecords up to the log end)."),
-            "The topic and its configs stay.".into(),
-        ],
+        strings::empty_topic_title(name),
+        strings::empty_topic_lines(name),
         AdminRequest::EmptyTopic(name.to_string()),
     );
 }

@@ -176,7 +176,7 @@ impl TraceState {
         };
         if self.events > self.lines.len() && !self.lines.is_empty() {
             lines.push(Line::styled(
-                format!("… {} more events not shown", self.events - self.lines.len()),
+                strings::trace_more(self.events - self.lines.len()),
                 theme.dimmed(),
             ));
         }

@@ -12,6 +12,7 @@ use crate::kafka::admin;
 use crate::kafka::client::KafkaError;
 use crate::mutate::groups::ResetRequest;
 use crate::tui::event::{AdminReply, AdminRequest, NoConfigs, TopicView, WorkerMsg};
+use crate::tui::strings;
 
 /// Runs one request and sends its reply.
 pub async fn run(settings: Settings, req: AdminRequest, tx: mpsc::Sender<WorkerMsg>) {
@@ -101,27 +102,24 @@ async fn mutate(settings: &Settings, req: AdminRequest) -> Result<String, String
     use crate::mutate::{groups, topics};
     const BY: Source = Source::Console;
     let done = match req {
-        AdminRequest::CreateTopic(spec) => topics::create(settings, BY, &spec).await.map(|()| {
-            format!(
-                "created topic {} ({} partition(s), RF {})",
-                spec.name, spec.partitions, spec.replication_factor
-            )
-        }),
+        AdminRequest::CreateTopic(spec) => topics::create(settings, BY, &spec)
+            .await
+            .map(|()| strings::created_topic(&spec.name, spec.partitions, spec.replication_factor)),
         AdminRequest::DeleteTopic(topic) => topics::delete(settings, BY, &topic, true)
             .await
-            .map(|()| format!("deleted topic {topic}")),
+            .map(|()| strings::deleted_topic(&topic)),
         AdminRequest::EmptyTopic(topic) => {
             topics::empty(settings, BY, &topic, true)
                 .await
                 .map(|parts| {
                     let n: i64 = parts.iter().map(|p| p.deleted).sum();
-                    format!("emptied topic {topic}: {n} record(s) deleted")
+                    strings::emptied_topic(&topic, n)
                 })
         }
         AdminRequest::AddPartitions { topic, total } => {
             topics::add_partitions(settings, BY, &topic, total)
                 .await
-                .map(|before| format!("topic {topic}: {before} → {total} partitions"))
+                .map(|before| strings::grew_topic(&topic, before, total))
         }
         AdminRequest::SetConfig { topic, key, value } => {
             let (set, delete) = match &value {
@@ -130,25 +128,14 @@ async fn mutate(settings: &Settings, req: AdminRequest) -> Result<String, String
             };
             topics::set_configs(settings, BY, &topic, &set, &delete)
                 .await
-                .map(|_| match &value {
-                    Some(v) => format!("topic {topic}: {key}={v}"),
-                    None => format!("topic {topic}: {key} override removed"),
-                })
+                .map(|_| strings::config_set(&topic, &key, value.as_deref()))
         }
-        AdminRequest::ExecuteReset(plan) => {
-            groups::reset_offsets(settings, BY, &plan)
-                .await
-                .map(|after| {
-                    format!(
-                        "group {}: offsets reset on {} partition(s)",
-                        plan.group,
-                        after.len()
-                    )
-                })
-        }
+        AdminRequest::ExecuteReset(plan) => groups::reset_offsets(settings, BY, &plan)
+            .await
+            .map(|after| strings::reset_done(&plan.group, after.len())),
         AdminRequest::DeleteGroup(group) => groups::delete(settings, BY, &group, true)
             .await
-            .map(|()| format!("deleted consumer group {group}")),
+            .map(|()| strings::deleted_group(&group)),
         _ => return Err("not a mutation".into()),
     };
     done.map_err(|e| e.to_string())
