@@ -11,6 +11,7 @@ pub mod action;
 pub mod app;
 pub mod event;
 pub(crate) mod fit;
+pub mod frame_stats;
 pub mod json;
 pub mod keymap;
 pub mod lag_dlq_workers;
