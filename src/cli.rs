@@ -527,6 +527,11 @@ pub struct BridgeArgs {
     /// missing (as `eventdeck topics init` does, with its defaults).
     #[arg(long)]
     pub create_topics: bool,
+    /// Also run the demo's flaky `audit-log` handler on TaskCreated events: it
+    /// fails every attempt for one task in 6, so those go to the DLQ (for soak
+    /// and fault runs).
+    #[arg(long)]
+    pub flaky_handler: bool,
 }
 
 #[cfg(test)]

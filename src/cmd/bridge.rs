@@ -63,7 +63,11 @@ pub async fn run(settings: &Settings, args: &BridgeArgs) -> Result<()> {
         }
     }
     let cfg = config(settings, args);
-    let handle = bridge::start(settings, cfg.clone(), Bus::new(BUS_QUEUE)).await?;
+    let bus = Bus::new(BUS_QUEUE);
+    if args.flaky_handler {
+        bus.subscribe(crate::demo::flaky_handler());
+    }
+    let handle = bridge::start(settings, cfg.clone(), bus).await?;
     eprintln!(
         "eventdeck bridge: running (id {}, group {}, outbox {} with {} waiting{})",
         handle.bridge_id(),

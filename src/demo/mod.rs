@@ -322,7 +322,7 @@ pub fn status_text(m: &MetricsSnapshot) -> String {
 
 /// The demo's flaky handler: audits new tasks, and for one task in
 /// [`FLAKY_ONE_IN`] the audit store "times out" on every attempt.
-fn flaky_handler() -> Arc<dyn crate::bus::Handler> {
+pub(crate) fn flaky_handler() -> Arc<dyn crate::bus::Handler> {
     handler_fn(
         FLAKY_HANDLER,
         Filter::any().event_type("TaskCreated"),

@@ -16,6 +16,7 @@ pub mod app;
 pub mod dialog;
 pub mod event;
 pub(crate) mod fit;
+pub mod frame_stats;
 pub mod help;
 pub mod json;
 pub mod keymap;

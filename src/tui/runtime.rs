@@ -211,11 +211,15 @@ pub async fn run(services: AppServices) -> Result<()> {
     let mut msgs = Vec::with_capacity(WORKER_BATCH);
     let mut result: Result<()> = Ok(());
     let mut first_frame_logged = false;
+    let mut frame_stats = super::frame_stats::FrameStats::from_env();
 
     loop {
         let now = Instant::now();
         if app.is_dirty() && !panicked() && now >= next_frame {
             guard.terminal.draw(|f| app.render(f))?;
+            if let Some(stats) = frame_stats.as_mut() {
+                stats.record(now.elapsed(), std::time::Instant::now());
+            }
             if !first_frame_logged {
                 first_frame_logged = true;
                 if let Some(t) = crate::logging::since_process_start() {
