@@ -506,12 +506,12 @@ pub fn glance_on(
     topics: &TopicMap,
 ) -> Glance {
     let mut g = glance(value, headers);
-    if g.kind == RecordKind::Envelope || g.kind == RecordKind::CloudEvent {
-        // The topic rule comes first, and needs no body: only when it does not
-        // answer is the record decoded again for its source.
-        if !g.settle_from_topic(topic, topics) {
-            g = Glance::from(&decode_on(value, headers, topic, topics));
-        }
+    // The topic rule comes first, and needs no body; it gives any record on a
+    // context's topic that context, as decode_on does. Only an event it does
+    // not answer for is decoded again for its source.
+    let is_event = g.kind == RecordKind::Envelope || g.kind == RecordKind::CloudEvent;
+    if !g.settle_from_topic(topic, topics) && is_event {
+        g = Glance::from(&decode_on(value, headers, topic, topics));
     }
     g
 }
@@ -1206,6 +1206,27 @@ mod tests {
         ] {
             let g = glance_on(Some(&bytes), &[], topic, &topics);
             let d = decode_on(Some(&bytes), &[], topic, &topics);
+            assert_eq!(g, Glance::from(&d), "{topic}");
+        }
+    }
+
+    /// Found by the record fuzz target (its seed `tombstone`): a record that
+    /// is not an event, on a context's topic, got the context from decode_on
+    /// but none from glance_on.
+    #[test]
+    fn glance_on_settles_records_that_are_not_events_as_decode_on_does() {
+        let topics = TopicMap::default();
+        for (value, topic) in [
+            (None, "debate.events"),
+            (Some(b"\xff raw".as_slice()), "debate.events"),
+            (
+                Some(br#"{"plain":"json"}"#.as_slice()),
+                "testing.events.dlq",
+            ),
+            (Some(b"[1]".as_slice()), "nowhere"),
+        ] {
+            let g = glance_on(value, &[], topic, &topics);
+            let d = decode_on(value, &[], topic, &topics);
             assert_eq!(g, Glance::from(&d), "{topic}");
         }
     }
