@@ -476,12 +476,12 @@ impl From<&DecodeOutcome> for Glance {
 }
 
 /// [`decode`] reduced to a [`Glance`]. Our canonical envelopes (most records on
-/// an event bus) are read in one pass that skips over `data`; anything else is
-/// decoded in full. Either way the answer is the same (`glance_is_decode_reduced`).
+/// an event bus) are read in one pass that checks `data` without building its
+/// tree; anything else is decoded in full. Either way the answer is the same (`glance_is_decode_reduced`).
 pub fn glance(value: Option<&[u8]>, headers: &(impl HeaderView + ?Sized)) -> Glance {
     if let Some(bytes) = value
         && plain_headers(headers)
-        && let Some(m) = canonical::<serde::de::IgnoredAny>(bytes, headers)
+        && let Some(m) = canonical::<CheckedAny>(bytes, headers)
     {
         return Glance {
             kind: RecordKind::Envelope,
@@ -495,6 +495,54 @@ pub fn glance(value: Option<&[u8]>, headers: &(impl HeaderView + ?Sized)) -> Gla
         };
     }
     Glance::from(&decode(value, headers))
+}
+
+/// Any JSON value, read as a [`Value`] would be read and then dropped: every
+/// string UTF-8 with whole surrogate pairs, every number in range, at most
+/// 128 levels deep. The glance's `data`: checked, so the glance refuses what
+/// [`decode`] refuses, without building the tree. (`IgnoredAny` skips strings
+/// without checking them, numbers without reading them and any depth: a
+/// record the decode shows as raw bytes was glanced at as an envelope.)
+struct CheckedAny;
+
+impl<'de> Deserialize<'de> for CheckedAny {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(CheckedAny)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for CheckedAny {
+    type Value = CheckedAny;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<Self, E> {
+        Ok(self)
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<Self, E> {
+        Ok(self)
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<Self, E> {
+        Ok(self)
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<Self, E> {
+        Ok(self)
+    }
+    fn visit_str<E>(self, _: &str) -> Result<Self, E> {
+        Ok(self)
+    }
+    fn visit_unit<E>(self) -> Result<Self, E> {
+        Ok(self)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self, A::Error> {
+        while seq.next_element::<CheckedAny>()?.is_some() {}
+        Ok(self)
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self, A::Error> {
+        while map.next_entry::<CheckedAny, CheckedAny>()?.is_some() {}
+        Ok(self)
+    }
 }
 
 /// [`glance`] of a record read from `topic`, its context settled as
@@ -1207,6 +1255,42 @@ mod tests {
             let g = glance_on(Some(&bytes), &[], topic, &topics);
             let d = decode_on(Some(&bytes), &[], topic, &topics);
             assert_eq!(g, Glance::from(&d), "{topic}");
+        }
+    }
+
+    /// Found by the record fuzz target: a canonical envelope whose `data`
+    /// holds a key that is not UTF-8 was glanced at as an envelope and
+    /// decoded as raw bytes. The same for what else a `Value` refuses: a lone
+    /// surrogate, a number out of range, more than 128 levels.
+    #[test]
+    fn glance_refuses_the_data_decode_refuses() {
+        let value = encode(&Envelope::new(
+            "debate",
+            "DecisionMade",
+            "a",
+            json!({"outcome": 1}),
+        ))
+        .value;
+        let text = String::from_utf8(value).unwrap();
+        let deep = format!("{}1{}", "[".repeat(200), "]".repeat(200));
+        for data in [
+            "{\"\u{fffd}utcome\":1}",
+            r#"{"a":"\ud800"}"#,
+            r#"{"a":1e400}"#,
+            deep.as_str(),
+        ] {
+            let mut bytes = text.replace(r#"{"outcome":1}"#, data).into_bytes();
+            if data.starts_with('{') && data.contains('\u{fffd}') {
+                // The key's first character as a lone continuation byte.
+                let at = bytes
+                    .windows(3)
+                    .position(|w| w == "\u{fffd}".as_bytes())
+                    .unwrap();
+                bytes.splice(at..at + 3, [0x98]);
+            }
+            let decoded = decode(Some(&bytes), &[]);
+            assert_ne!(decoded.kind(), RecordKind::Envelope, "{data}");
+            assert_eq!(glance(Some(&bytes), &[]), Glance::from(&decoded), "{data}");
         }
     }
 
