@@ -288,6 +288,13 @@ impl Outbox {
                 if seq <= watermark || set_aside.contains(&seq) {
                     continue;
                 }
+                if pending.contains_key(&seq) {
+                    // The writer numbers each record once: a number met again
+                    // is damage. The first frame keeps it, so the waiting
+                    // count is the records waiting.
+                    tracing::warn!(seq, "skipping an outbox record numbered twice");
+                    continue;
+                }
                 let Some(rec) = decode_record(payload) else {
                     // Checksummed, so a format from another version; skip
                     // rather than wedge the relay.
@@ -1335,6 +1342,33 @@ mod tests {
         let ob = Outbox::open(dir.path(), 100).unwrap();
         assert_eq!(waiting(&ob), vec![1]);
         assert_eq!(ob.append(rec("debate", 3), None).await.unwrap(), 2);
+        ob.close();
+    }
+
+    /// Found by the outbox fuzz target: two checksummed frames with one
+    /// sequence number counted twice in the depth but waited as one, so the
+    /// outbox never emptied (depth 1 after every record was acknowledged).
+    #[test]
+    fn a_sequence_number_met_twice_waits_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut segment = frame(1, &encode_record(&rec("debate", 1)));
+        segment.extend(frame(1, &encode_record(&rec("testing", 2))));
+        segment.extend(frame(2, &encode_record(&rec("debate", 3))));
+        std::fs::write(dir.path().join(format!("{:020}.seg", 1)), segment).unwrap();
+        let ob = Outbox::open(dir.path(), 100).unwrap();
+        let read = ob.read_from(0, 10).unwrap();
+        assert_eq!(read, vec![(1, rec("debate", 1)), (2, rec("debate", 3))]);
+        assert_eq!(ob.depth(), 2);
+        assert_eq!(
+            ob.depth_per_context(),
+            BTreeMap::from([("debate".to_string(), 2)])
+        );
+        let done: Vec<_> = read
+            .into_iter()
+            .map(|(seq, r)| (seq, r.context, delivery()))
+            .collect();
+        ob.acknowledge(&done, true).unwrap();
+        assert_eq!(ob.depth(), 0);
         ob.close();
     }
 
