@@ -23,6 +23,7 @@ fn main() -> std::io::Result<()> {
     dlq(&root.join("dlq"))?;
     config(&root.join("config"))?;
     outbox(&root.join("outbox"))?;
+    filter(&root.join("filter"))?;
     Ok(())
 }
 
@@ -502,5 +503,72 @@ fn outbox(dir: &Path) -> std::io::Result<()> {
         "frames-reversed",
         &OutboxInput::frames_bytes(1, 0, &frames),
     )?;
+    Ok(())
+}
+
+fn filter(dir: &Path) -> std::io::Result<()> {
+    let env = envelope();
+    let enc = encode(&env);
+    let headers: Vec<(&str, &[u8])> = enc
+        .headers
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_slice()))
+        .collect();
+    let envelope = rec(
+        "decision.events",
+        Some(b"debate-7"),
+        &headers,
+        Some(&enc.value),
+    );
+    let corr = env
+        .correlation_id
+        .map(|c| c.to_string())
+        .unwrap_or_default();
+    let binary = rec(
+        "orders",
+        Some(b"Order-7"),
+        &[
+            ("ce_id", b"1"),
+            ("ce_type", b"com.example.order.created"),
+            ("ce_specversion", b"1.0"),
+            ("ce_correlationid", b"CORR-9"),
+        ],
+        Some(br#"{"order":7}"#),
+    );
+    let raw = rec(
+        "misc",
+        Some(&[0xff, b'K']),
+        &[("h\u{e9}", b"V\xc3\xa9")],
+        Some(&[0xde, 0xad, b'x']),
+    );
+    let cases: [(&str, String, &[u8]); 9] = [
+        (
+            "type-ctx",
+            "type:DecisionMade ctx:decision".into(),
+            &envelope,
+        ),
+        ("corr", format!("corr:{}", &corr[..8]), &envelope),
+        (
+            "key-topic",
+            "key:debate topic:EVENTS accepted".into(),
+            &envelope,
+        ),
+        ("unknown-field", "foo:bar http://x words".into(), &envelope),
+        (
+            "context-correlation",
+            "context:decision correlation:corr-9 ORDER".into(),
+            &binary,
+        ),
+        ("empty-values", "type: ctx: :x".into(), &binary),
+        ("unicode", "\u{130}stanbul caf\u{e9} \u{1f600}".into(), &raw),
+        ("bytes", "k v\u{e9} xde".into(), &raw),
+        ("empty", String::new(), &raw),
+    ];
+    for (name, text, record) in cases {
+        let mut bytes = text.into_bytes();
+        bytes.push(eventdeck_fuzz::PART);
+        bytes.extend_from_slice(record);
+        write(dir, name, &bytes)?;
+    }
     Ok(())
 }
