@@ -15,6 +15,8 @@ pub mod demo;
 pub mod dlq;
 pub mod domain;
 pub mod flows;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod kafka;
 pub mod lag;
 pub mod logging;

@@ -56,6 +56,12 @@ const FRAME_HEADER: usize = 16;
 /// Past this the relay reads from the log, as it does after a restart.
 const HOT_BYTES: usize = 32 << 20;
 
+/// The highest sequence number a frame or the acknowledged position may
+/// hold. The writer starts at 1 and counts up by one a record, so it never gets
+/// near (at a million records a second, in 292,000 years); a larger one is
+/// damage, and would leave the writer no room to count on.
+const MAX_SEQ: u64 = i64::MAX as u64;
+
 /// Mixed into the acknowledged position's check word, so a zeroed or garbage
 /// `acked` file is not read as a position.
 const ACKED_MAGIC: u64 = 0x6576_656e_7464_6563;
@@ -280,6 +286,13 @@ impl Outbox {
             for (seq, pos, payload) in frames {
                 max_seq = max_seq.max(seq);
                 if seq <= watermark || set_aside.contains(&seq) {
+                    continue;
+                }
+                if pending.contains_key(&seq) {
+                    // The writer numbers each record once: a number met again
+                    // is damage. The first frame keeps it, so the waiting
+                    // count is the records waiting.
+                    tracing::warn!(seq, "skipping an outbox record numbered twice");
                     continue;
                 }
                 let Some(rec) = decode_record(payload) else {
@@ -806,7 +819,8 @@ fn open_segment(
 }
 
 /// The frames of a segment as (seq, payload offset, payload), and how many
-/// bytes of it are whole, checksum-correct frames.
+/// bytes of it are whole, checksum-correct frames with a sequence number up
+/// to [`MAX_SEQ`].
 fn parse_frames(bytes: &[u8]) -> (Vec<Frame<'_>>, usize) {
     let mut out = Vec::new();
     let mut pos = 0;
@@ -822,19 +836,20 @@ fn parse_frames(bytes: &[u8]) -> (Vec<Frame<'_>>, usize) {
         let mut h = crc32fast::Hasher::new();
         h.update(seq_bytes);
         h.update(payload);
-        if h.finalize() != crc {
-            break;
-        }
         let mut seq = [0u8; 8];
         seq.copy_from_slice(seq_bytes);
-        out.push((u64::from_le_bytes(seq), start, payload));
+        let seq = u64::from_le_bytes(seq);
+        if h.finalize() != crc || seq > MAX_SEQ {
+            break;
+        }
+        out.push((seq, start, payload));
         pos = start + len;
     }
     (out, pos)
 }
 
 /// Reads the acknowledged position; 0 (everything is sent again) when the file
-/// is new, short or does not check out.
+/// is new, short or does not check out, or names a position past [`MAX_SEQ`].
 fn read_acked(file: &File) -> u64 {
     let mut buf = [0u8; 16];
     if file.read_exact_at(&mut buf, 0).is_err() {
@@ -845,7 +860,11 @@ fn read_acked(file: &File) -> u64 {
     a.copy_from_slice(&buf[..8]);
     b.copy_from_slice(&buf[8..]);
     let (pos, check) = (u64::from_le_bytes(a), u64::from_le_bytes(b));
-    if pos ^ ACKED_MAGIC == check { pos } else { 0 }
+    if pos ^ ACKED_MAGIC == check && pos <= MAX_SEQ {
+        pos
+    } else {
+        0
+    }
 }
 
 /// Makes a directory's entries durable (a file created in it survives a power
@@ -1283,6 +1302,74 @@ mod tests {
         std::fs::write(&seg, bytes).unwrap();
         let ob = Outbox::open(dir.path(), 100).unwrap();
         assert_eq!(ob.depth(), 0);
+    }
+
+    /// A whole, checksummed frame, as the writer makes it.
+    fn frame(seq: u64, payload: &[u8]) -> Vec<u8> {
+        let mut crc = crc32fast::Hasher::new();
+        crc.update(&seq.to_le_bytes());
+        crc.update(payload);
+        let mut out = (payload.len() as u32).to_le_bytes().to_vec();
+        out.extend_from_slice(&crc.finalize().to_le_bytes());
+        out.extend_from_slice(&seq.to_le_bytes());
+        out.extend_from_slice(payload);
+        out
+    }
+
+    /// Found by the outbox fuzz target: an `acked` file that checks out but
+    /// names position u64::MAX overflowed the next sequence number (a panic
+    /// with overflow checks, a wrap to 0 without).
+    #[tokio::test]
+    async fn an_acknowledged_position_past_max_seq_is_not_read_as_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut acked = u64::MAX.to_le_bytes().to_vec();
+        acked.extend_from_slice(&(u64::MAX ^ ACKED_MAGIC).to_le_bytes());
+        std::fs::write(dir.path().join(ACKED_FILE), acked).unwrap();
+        let ob = Outbox::open(dir.path(), 100).unwrap();
+        assert_eq!(ob.append(rec("debate", 1), None).await.unwrap(), 1);
+        ob.close();
+    }
+
+    /// The same through a segment: a checksummed frame numbered u64::MAX
+    /// (which the writer cannot have written) is damage, cut off like a
+    /// torn frame; the records before it wait, and appends go on after them.
+    #[tokio::test]
+    async fn a_frame_numbered_past_max_seq_is_damage() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut segment = frame(1, &encode_record(&rec("debate", 1)));
+        segment.extend(frame(u64::MAX, &encode_record(&rec("debate", 2))));
+        std::fs::write(dir.path().join(format!("{:020}.seg", 1)), segment).unwrap();
+        let ob = Outbox::open(dir.path(), 100).unwrap();
+        assert_eq!(waiting(&ob), vec![1]);
+        assert_eq!(ob.append(rec("debate", 3), None).await.unwrap(), 2);
+        ob.close();
+    }
+
+    /// Found by the outbox fuzz target: two checksummed frames with one
+    /// sequence number counted twice in the depth but waited as one, so the
+    /// outbox never emptied (depth 1 after every record was acknowledged).
+    #[test]
+    fn a_sequence_number_met_twice_waits_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut segment = frame(1, &encode_record(&rec("debate", 1)));
+        segment.extend(frame(1, &encode_record(&rec("testing", 2))));
+        segment.extend(frame(2, &encode_record(&rec("debate", 3))));
+        std::fs::write(dir.path().join(format!("{:020}.seg", 1)), segment).unwrap();
+        let ob = Outbox::open(dir.path(), 100).unwrap();
+        let read = ob.read_from(0, 10).unwrap();
+        assert_eq!(read, vec![(1, rec("debate", 1)), (2, rec("debate", 3))]);
+        assert_eq!(ob.depth(), 2);
+        assert_eq!(
+            ob.depth_per_context(),
+            BTreeMap::from([("debate".to_string(), 2)])
+        );
+        let done: Vec<_> = read
+            .into_iter()
+            .map(|(seq, r)| (seq, r.context, delivery()))
+            .collect();
+        ob.acknowledge(&done, true).unwrap();
+        assert_eq!(ob.depth(), 0);
+        ob.close();
     }
 
     #[test]

@@ -454,12 +454,12 @@ impl From<&DecodeOutcome> for Glance {
 }
 
 /// [`decode`] reduced to a [`Glance`]. Our canonical envelopes (most records on
-/// an event bus) are read in one pass that skips over `data`; anything else is
-/// decoded in full. Either way the answer is the same (`glance_is_decode_reduced`).
+/// an event bus) are read in one pass that checks `data` without building its
+/// tree; anything else is decoded in full. Either way the answer is the same (`glance_is_decode_reduced`).
 pub fn glance(value: Option<&[u8]>, headers: &(impl HeaderView + ?Sized)) -> Glance {
     if let Some(bytes) = value
         && plain_headers(headers)
-        && let Some(m) = canonical::<serde::de::IgnoredAny>(bytes, headers)
+        && let Some(m) = canonical::<CheckedAny>(bytes, headers)
     {
         return Glance {
             kind: RecordKind::Envelope,
@@ -475,6 +475,54 @@ pub fn glance(value: Option<&[u8]>, headers: &(impl HeaderView + ?Sized)) -> Gla
     Glance::from(&decode(value, headers))
 }
 
+/// Any JSON value, read as a [`Value`] would be read and then dropped: every
+/// string UTF-8 with whole surrogate pairs, every number in range, at most
+/// 128 levels deep. The glance's `data`: checked, so the glance refuses what
+/// [`decode`] refuses, without building the tree. (`IgnoredAny` skips strings
+/// without checking them, numbers without reading them and any depth: a
+/// record the decode shows as raw bytes was glanced at as an envelope.)
+struct CheckedAny;
+
+impl<'de> Deserialize<'de> for CheckedAny {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(CheckedAny)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for CheckedAny {
+    type Value = CheckedAny;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<Self, E> {
+        Ok(self)
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<Self, E> {
+        Ok(self)
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<Self, E> {
+        Ok(self)
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<Self, E> {
+        Ok(self)
+    }
+    fn visit_str<E>(self, _: &str) -> Result<Self, E> {
+        Ok(self)
+    }
+    fn visit_unit<E>(self) -> Result<Self, E> {
+        Ok(self)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self, A::Error> {
+        while seq.next_element::<CheckedAny>()?.is_some() {}
+        Ok(self)
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self, A::Error> {
+        while map.next_entry::<CheckedAny, CheckedAny>()?.is_some() {}
+        Ok(self)
+    }
+}
+
 /// [`glance`] of a record read from `topic`, its context settled as
 /// [`decode_on`] does.
 pub fn glance_on(
@@ -484,12 +532,12 @@ pub fn glance_on(
     topics: &TopicMap,
 ) -> Glance {
     let mut g = glance(value, headers);
-    if g.kind == RecordKind::Envelope || g.kind == RecordKind::CloudEvent {
-        // The topic rule comes first, and needs no body: only when it does not
-        // answer is the record decoded again for its source.
-        if !g.settle_from_topic(topic, topics) {
-            g = Glance::from(&decode_on(value, headers, topic, topics));
-        }
+    // The topic rule comes first, and needs no body; it gives any record on a
+    // context's topic that context, as decode_on does. Only an event it does
+    // not answer for is decoded again for its source.
+    let is_event = g.kind == RecordKind::Envelope || g.kind == RecordKind::CloudEvent;
+    if !g.settle_from_topic(topic, topics) && is_event {
+        g = Glance::from(&decode_on(value, headers, topic, topics));
     }
     g
 }
@@ -1076,6 +1124,63 @@ mod tests {
         ] {
             let g = glance_on(Some(&bytes), &[], topic, &topics);
             let d = decode_on(Some(&bytes), &[], topic, &topics);
+            assert_eq!(g, Glance::from(&d), "{topic}");
+        }
+    }
+
+    /// Found by the record fuzz target: a canonical envelope whose `data`
+    /// holds a key that is not UTF-8 was glanced at as an envelope and
+    /// decoded as raw bytes. The same for what else a `Value` refuses: a lone
+    /// surrogate, a number out of range, more than 128 levels.
+    #[test]
+    fn glance_refuses_the_data_decode_refuses() {
+        let value = encode(&Envelope::new(
+            "debate",
+            "DecisionMade",
+            "a",
+            json!({"outcome": 1}),
+        ))
+        .value;
+        let text = String::from_utf8(value).unwrap();
+        let deep = format!("{}1{}", "[".repeat(200), "]".repeat(200));
+        for data in [
+            "{\"\u{fffd}utcome\":1}",
+            r#"{"a":"\ud800"}"#,
+            r#"{"a":1e400}"#,
+            deep.as_str(),
+        ] {
+            let mut bytes = text.replace(r#"{"outcome":1}"#, data).into_bytes();
+            if data.starts_with('{') && data.contains('\u{fffd}') {
+                // The key's first character as a lone continuation byte.
+                let at = bytes
+                    .windows(3)
+                    .position(|w| w == "\u{fffd}".as_bytes())
+                    .unwrap();
+                bytes.splice(at..at + 3, [0x98]);
+            }
+            let decoded = decode(Some(&bytes), &[]);
+            assert_ne!(decoded.kind(), RecordKind::Envelope, "{data}");
+            assert_eq!(glance(Some(&bytes), &[]), Glance::from(&decoded), "{data}");
+        }
+    }
+
+    /// Found by the record fuzz target (its seed `tombstone`): a record that
+    /// is not an event, on a context's topic, got the context from decode_on
+    /// but none from glance_on.
+    #[test]
+    fn glance_on_settles_records_that_are_not_events_as_decode_on_does() {
+        let topics = TopicMap::default();
+        for (value, topic) in [
+            (None, "debate.events"),
+            (Some(b"\xff raw".as_slice()), "debate.events"),
+            (
+                Some(br#"{"plain":"json"}"#.as_slice()),
+                "testing.events.dlq",
+            ),
+            (Some(b"[1]".as_slice()), "nowhere"),
+        ] {
+            let g = glance_on(value, &[], topic, &topics);
+            let d = decode_on(value, &[], topic, &topics);
             assert_eq!(g, Glance::from(&d), "{topic}");
         }
     }

@@ -100,8 +100,8 @@ pub(crate) fn canonical_envelope(
 }
 
 /// A canonical envelope's fields, its strings still borrowed from the record
-/// and its `data` read as `D` (a [`Value`], or [`serde::de::IgnoredAny`] to
-/// skip it).
+/// and its `data` read as `D` (a [`Value`], or the glance's `CheckedAny` to
+/// check it without building it).
 pub(crate) struct CanonicalParts<'a, D> {
     pub event_id: Uuid,
     pub event_type: &'a str,
