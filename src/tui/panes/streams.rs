@@ -19,6 +19,7 @@ use crate::domain::{
     DecodeOutcome, Decoded, Glance, TopicMap, codec::hex_dump, sanitize, sanitize_bytes,
     sanitize_owned,
 };
+use crate::filter::{Filter, Subject};
 use crate::kafka::ConsumedRecord;
 use crate::tui::fit::{self, Col};
 use crate::tui::json;
@@ -135,6 +136,16 @@ impl Entry {
             .get_or_init(|| self.record.decode().summary(SUMMARY_CHARS))
     }
 
+    /// What the filter looks at.
+    fn subject(&self) -> Subject<'_> {
+        Subject {
+            record: &self.record,
+            event_type: &self.event_type,
+            context: &self.context,
+            correlation: self.correlation.as_deref(),
+        }
+    }
+
     /// The record as one `eventdeck tail --format json` line.
     pub fn to_json_line(&self, topics: &TopicMap) -> String {
         self.record
@@ -192,112 +203,6 @@ impl Order {
             Self::Arrival => strings::STREAMS_BY_ARRIVAL,
         }
     }
-}
-
-/// One term of a filter. Every term must match.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Term {
-    /// `type:` — substring of the event type, any case.
-    Type(String),
-    /// `ctx:` — substring of the context, any case.
-    Ctx(String),
-    /// `corr:` — prefix of the correlation id.
-    Corr(String),
-    /// `key:` — substring of the key, any case.
-    Key(String),
-    /// `topic:` — substring of the topic, any case.
-    Topic(String),
-    /// Free text: substring of the key, the value or a header, any case.
-    Text(String),
-}
-
-/// A parsed filter expression: `type:DecisionMade ctx:debate corr:<id> key:<k> words`.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Filter {
-    terms: Vec<Term>,
-    /// Field names typed that are not one of the above (`foo:bar`).
-    unknown: Vec<String>,
-}
-
-impl Filter {
-    /// Parses a filter; an empty expression matches everything.
-    pub fn parse(text: &str) -> Self {
-        let mut unknown = Vec::new();
-        let terms = text
-            .split_whitespace()
-            .map(|word| {
-                let lower = word.to_lowercase();
-                match lower.split_once(':') {
-                    Some(("type", v)) if !v.is_empty() => Term::Type(v.into()),
-                    Some(("ctx" | "context", v)) if !v.is_empty() => Term::Ctx(v.into()),
-                    Some(("corr" | "correlation", v)) if !v.is_empty() => Term::Corr(v.into()),
-                    Some(("key", v)) if !v.is_empty() => Term::Key(v.into()),
-                    Some(("topic", v)) if !v.is_empty() => Term::Topic(v.into()),
-                    // A word, a colon and a value reads as a field: say it is not
-                    // one rather than search for it as text and find nothing.
-                    Some((f, v))
-                        if !v.is_empty()
-                            && !v.starts_with('/')
-                            && !f.is_empty()
-                            && f.chars().all(|c| c.is_ascii_alphabetic() || c == '_') =>
-                    {
-                        unknown.push(f.to_string());
-                        Term::Text(lower)
-                    }
-                    _ => Term::Text(lower),
-                }
-            })
-            .collect();
-        Self { terms, unknown }
-    }
-
-    /// Field names that are not filter fields (`foo` of `foo:bar`).
-    pub fn unknown_fields(&self) -> &[String] {
-        &self.unknown
-    }
-
-    /// True when the filter has no terms.
-    pub fn is_empty(&self) -> bool {
-        self.terms.is_empty()
-    }
-
-    /// True when the entry matches every term.
-    pub fn matches(&self, e: &Entry) -> bool {
-        self.terms.iter().all(|t| match t {
-            Term::Type(v) => contains_ci(e.event_type.as_bytes(), v.as_bytes()),
-            Term::Ctx(v) => contains_ci(e.context.as_bytes(), v.as_bytes()),
-            Term::Corr(v) => e
-                .correlation
-                .as_deref()
-                .is_some_and(|c| c.to_ascii_lowercase().starts_with(v.as_str())),
-            Term::Key(v) => contains_ci(e.key().as_bytes(), v.as_bytes()),
-            Term::Topic(v) => contains_ci(e.record.topic.as_bytes(), v.as_bytes()),
-            Term::Text(v) => {
-                let n = v.as_bytes();
-                e.record.key.as_deref().is_some_and(|k| contains_ci(k, n))
-                    || e.record.value.as_deref().is_some_and(|b| contains_ci(b, n))
-                    || e.record.headers.iter().any(|(k, hv)| {
-                        contains_ci(k.as_bytes(), n) || hv.is_some_and(|b| contains_ci(b, n))
-                    })
-            }
-        })
-    }
-}
-
-/// ASCII-case-insensitive substring search; `needle` is already lower case.
-/// Non-ASCII bytes compare exactly, which is right for UTF-8 needles typed as is.
-fn contains_ci(hay: &[u8], needle: &[u8]) -> bool {
-    if needle.is_empty() {
-        return true;
-    }
-    if needle.len() > hay.len() {
-        return false;
-    }
-    hay.windows(needle.len()).any(|w| {
-        w.iter()
-            .zip(needle)
-            .all(|(a, b)| a.to_ascii_lowercase() == *b)
-    })
 }
 
 /// One topic's ring: its newest records, how many it evicted, and (while a
@@ -593,7 +498,7 @@ impl StreamsState {
                 self.streams.len() - 1
             }
         };
-        let matches = !self.filter.is_empty() && self.filter.matches(&entry);
+        let matches = !self.filter.is_empty() && self.filter.matches(&entry.subject());
         let capacity = self.capacity;
         self.key_end = self.key_end.max(entry.seq + 1);
         self.held_bytes += entry.bytes;
@@ -674,7 +579,7 @@ impl StreamsState {
             ring.matches = (!filter.is_empty()).then(|| {
                 ring.entries
                     .iter()
-                    .filter(|e| filter.matches(e))
+                    .filter(|e| filter.matches(&e.subject()))
                     .map(|e| e.seq)
                     .collect()
             });
@@ -1538,11 +1443,5 @@ mod tests {
     fn clock_formats_utc_time_of_day() {
         assert_eq!(clock(1_795_773_600_123), "10:00:00.123");
         assert_eq!(clock(-1), "23:59:59.999");
-    }
-
-    #[test]
-    fn contains_ci_is_case_insensitive() {
-        assert!(contains_ci(b"DecisionMade", b"decision"));
-        assert!(!contains_ci(b"abc", b"abcd"));
     }
 }
