@@ -404,12 +404,19 @@ impl App {
         self.toast.as_ref().is_some_and(|t| t.pinned)
     }
 
-    /// Appends records read from Kafka (already a drained batch).
+    /// Appends records read from Kafka, decoding them here (tests; the
+    /// console's readers decode: [`App::ingest_arrived`]).
     pub fn ingest<I: IntoIterator<Item = crate::kafka::ConsumedRecord>>(&mut self, records: I) {
+        let arrived = self.streams.arrive(records);
+        self.ingest_arrived(arrived);
+    }
+
+    /// Appends records their readers decoded (already a drained batch).
+    pub fn ingest_arrived<I: IntoIterator<Item = crate::kafka::Arrived>>(&mut self, arrived: I) {
         let before = self.streams.total_received;
         let flows = &mut self.flows;
         self.streams
-            .ingest_with(records, |rec, decoded| flows.observe(rec, decoded));
+            .append_with(arrived, |rec, glance| flows.observe(rec, glance));
         self.flows.refresh_now(false);
         if self.streams.total_received != before {
             self.connection = Connection::Connected;
@@ -1125,7 +1132,7 @@ impl App {
             self.toast_info(strings::TRACE_NO_CORRELATION);
             return;
         };
-        let focus = e.record.decode().event_id();
+        let focus = e.event_id.clone();
         self.trace = Some(TraceState::open(
             self.flows.graph(),
             &corr,

@@ -1,9 +1,12 @@
-//! The Streams pane: a live tail of several topics at once. Each record is decoded
-//! once, when it arrives, into a ring entry holding the row's display text; each
-//! topic has its own bounded ring with an evicted counter; the filter is applied on
-//! arrival and on each keystroke, never while drawing.
+//! The Streams pane: a live tail of several topics at once. Each record arrives
+//! decoded by its reader ([`Arrived`]: its glance and one-line summary, made on
+//! the reader's thread) and becomes a ring entry holding the row's display text;
+//! each topic has its own bounded ring with an evicted counter; the filter is
+//! applied on arrival and on each keystroke, never while drawing. Only the
+//! record view, copy and export read a record's whole document again, for the
+//! records they show.
 
-use std::cell::{Cell, OnceCell};
+use std::cell::Cell;
 use std::collections::VecDeque;
 
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -20,23 +23,22 @@ use crate::domain::{
     sanitize_owned,
 };
 use crate::filter::{Filter, Subject};
-use crate::kafka::ConsumedRecord;
+use crate::kafka::{Arrived, ConsumedRecord};
 use crate::tui::fit::{self, Col};
 use crate::tui::json;
 use crate::tui::keymap::Mode;
 use crate::tui::strings;
 use crate::tui::theme::Theme;
 
-/// Characters of the summary kept per entry: wider than any row we draw.
-const SUMMARY_CHARS: usize = 160;
 /// Bytes of a raw value shown as hex in the detail view.
 const HEX_BYTES: usize = 4096;
 /// Characters of a raw value shown as text in the detail view.
 const RAW_TEXT_CHARS: usize = 4096;
 
-/// One record as the list shows it. What filtering needs is taken from the
-/// decode when it arrives; the rest is worked out when the row is drawn (most
-/// rows of a busy stream never are).
+/// One record as the list, the filter and the trace use it, taken from what
+/// its reader worked out ([`Arrived`]); the time, key and position texts are
+/// made from the record when the row is drawn (most rows of a busy stream
+/// never are).
 #[derive(Debug, Clone)]
 pub struct Entry {
     /// The list's sort key ([`Order`]): unique, and increasing down the list.
@@ -53,30 +55,32 @@ pub struct Entry {
     pub event_type: String,
     /// The correlation id, when the record has one.
     pub correlation: Option<String>,
+    /// The event id, when the record is an event (the trace starts there).
+    pub event_id: Option<String>,
     /// True when the record did not decode as what it claimed to be.
     pub has_error: bool,
     /// Bytes it holds, as counted against the memory budget.
     bytes: usize,
-    /// The one-line summary, made the first time the row is drawn.
-    summary: OnceCell<String>,
+    /// The value on one line, as the reader made it.
+    summary: String,
 }
 
 impl Entry {
     /// Decodes a record into an entry; `seq` is its arrival number, and the
     /// list key too (arrival order).
     pub fn new(seq: u64, record: ConsumedRecord, topics: &TopicMap) -> Self {
-        let glance = record.glance_in(topics);
-        Self::from_glance(seq, record, glance, topics)
+        Self::arrived(seq, Arrived::read(record, topics), topics)
     }
 
-    /// An entry from a record already glanced at (the decode is the costly
-    /// part, so the Flows graph and the list share one).
-    pub fn from_glance(
-        seq: u64,
-        record: ConsumedRecord,
-        glance: Glance,
-        topics: &TopicMap,
-    ) -> Self {
+    /// An entry from a record its reader decoded (the decode is the costly
+    /// part, so the reader does it once, and the Flows graph and the list
+    /// share it).
+    pub fn arrived(seq: u64, arrived: Arrived, topics: &TopicMap) -> Self {
+        let Arrived {
+            record,
+            glance,
+            summary,
+        } = arrived;
         // The glance's text is sanitized already.
         let context = glance.context.unwrap_or_else(|| {
             topics
@@ -91,24 +95,25 @@ impl Entry {
         if topics.is_dlq(&record.topic) {
             event_type = format!("DLQ {event_type}");
         }
-        // The summary is made when first drawn, at most SUMMARY_CHARS long:
-        // counted up front so drawing never moves the total.
+        // Every string the entry keeps, at the size it was allocated.
         let bytes = std::mem::size_of::<Self>()
             + record.heap_bytes()
             + context.capacity()
             + event_type.capacity()
             + glance.correlation_id.as_ref().map_or(0, String::capacity)
-            + SUMMARY_CHARS;
+            + glance.event_id.as_ref().map_or(0, String::capacity)
+            + summary.capacity();
         Self {
             seq,
             arrival: seq,
             correlation: glance.correlation_id,
+            event_id: glance.event_id,
             has_error: glance.has_error,
             bytes,
             context,
             event_type,
             record,
-            summary: OnceCell::new(),
+            summary,
         }
     }
 
@@ -130,10 +135,9 @@ impl Entry {
         format!("{}@{}", self.record.partition, self.record.offset)
     }
 
-    /// A one-line summary of the value (decoded again the first time it is asked for).
+    /// A one-line summary of the value.
     pub fn summary(&self) -> &str {
-        self.summary
-            .get_or_init(|| self.record.decode().summary(SUMMARY_CHARS))
+        &self.summary
     }
 
     /// What the filter looks at.
@@ -413,25 +417,41 @@ impl StreamsState {
         &self.filter_text
     }
 
-    /// Decodes and appends records, evicting the oldest of a full stream.
+    /// Decodes records here and appends them (tests, and callers without a
+    /// reader of their own: the console's readers decode, [`Self::append`]).
     pub fn ingest<I: IntoIterator<Item = ConsumedRecord>>(&mut self, records: I) {
-        self.ingest_with(records, |_, _| {});
+        let arrived: Vec<Arrived> = self.arrive(records);
+        self.append(arrived);
     }
 
-    /// [`StreamsState::ingest`], showing each record and its glance to `also`
-    /// first (one decode per record for every consumer of it).
-    pub fn ingest_with<I, F>(&mut self, records: I, mut also: F)
+    /// What a reader would hand on for these records ([`Arrived::read`] with
+    /// the pane's topic map).
+    pub fn arrive<I: IntoIterator<Item = ConsumedRecord>>(&self, records: I) -> Vec<Arrived> {
+        records
+            .into_iter()
+            .map(|r| Arrived::read(r, &self.topics))
+            .collect()
+    }
+
+    /// Appends records their reader decoded, evicting the oldest of a full
+    /// stream. No decoding happens here.
+    pub fn append<I: IntoIterator<Item = Arrived>>(&mut self, arrived: I) {
+        self.append_with(arrived, |_, _| {});
+    }
+
+    /// [`StreamsState::append`], showing each record and its glance to `also`
+    /// first (the Flows graph reads the same decode).
+    pub fn append_with<I, F>(&mut self, arrived: I, mut also: F)
     where
-        I: IntoIterator<Item = ConsumedRecord>,
+        I: IntoIterator<Item = Arrived>,
         F: FnMut(&ConsumedRecord, &Glance),
     {
         let now_ms = chrono::Utc::now().timestamp_millis();
-        for record in records {
+        for a in arrived {
             let arrival = self.next_seq;
             self.next_seq += 1;
-            let glance = record.glance_in(&self.topics);
-            also(&record, &glance);
-            let mut entry = Entry::from_glance(arrival, record, glance, &self.topics);
+            also(&a.record, &a.glance);
+            let mut entry = Entry::arrived(arrival, a, &self.topics);
             entry.seq = self.order.key(arrival, entry.record.timestamp_ms, now_ms);
             self.push(entry);
         }
@@ -1437,6 +1457,63 @@ mod tests {
         s.set_filter("");
         assert_eq!(s.visible(0).map(|e| e.record.offset), Some(20));
         assert_eq!(s.len(), 10);
+    }
+
+    /// An arrival as a reader would send it, saying other things than the
+    /// record's bytes would decode to: what the pane shows then can only have
+    /// come from the reader.
+    fn arrived_from_reader(offset: i64, summary: &str) -> Arrived {
+        let mut a = Arrived::read(rec("a", offset, "{\"n\":1}"), &TopicMap::default());
+        a.glance.event_type = Some("FromReader".into());
+        a.glance.context = Some("readers".into());
+        a.glance.event_id = Some("e-reader".into());
+        a.glance.correlation_id = Some("c-reader".into());
+        a.summary = summary.into();
+        a
+    }
+
+    #[test]
+    fn rows_filter_and_trace_use_what_the_reader_worked_out_without_decoding_again() {
+        let mut s = state(10);
+        s.append([arrived_from_reader(0, "summary from the reader")]);
+        let e = s.visible(0).unwrap();
+        assert_eq!(e.summary(), "summary from the reader");
+        assert_eq!(
+            (e.event_type.as_str(), e.context.as_str()),
+            ("FromReader", "readers")
+        );
+        assert_eq!(e.event_id.as_deref(), Some("e-reader"));
+        let screen = screen(&s, 120, 6);
+        assert!(screen.contains("summary from the reader"), "{screen}");
+        assert!(screen.contains("FromReader"), "{screen}");
+        for (filter, rows) in [
+            ("type:fromreader", 1),
+            ("ctx:readers corr:c-rea", 1),
+            ("type:x", 0),
+        ] {
+            s.set_filter(filter);
+            assert_eq!(s.visible_len(), rows, "{filter}");
+        }
+    }
+
+    #[test]
+    fn the_summary_counts_against_the_byte_budget_at_its_size() {
+        let mut short = state(10);
+        short.append([arrived_from_reader(0, "x")]);
+        let mut long = state(10);
+        let text = "y".repeat(150);
+        long.append([arrived_from_reader(0, &text)]);
+        assert_eq!(long.held_bytes() - short.held_bytes(), text.capacity() - 1);
+        // Every part the entry keeps is counted.
+        let e = short.visible(0).unwrap();
+        let parts = std::mem::size_of::<Entry>()
+            + e.record.heap_bytes()
+            + e.context.capacity()
+            + e.event_type.capacity()
+            + e.correlation.as_ref().map_or(0, String::capacity)
+            + e.event_id.as_ref().map_or(0, String::capacity)
+            + e.summary.capacity();
+        assert_eq!(short.held_bytes(), parts);
     }
 
     #[test]
