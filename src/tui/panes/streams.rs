@@ -95,8 +95,10 @@ impl Entry {
         if topics.is_dlq(&record.topic) {
             event_type = format!("DLQ {event_type}");
         }
-        // Every string the entry keeps, at the size it was allocated.
-        let bytes = std::mem::size_of::<Self>()
+        // The entry (boxed in its ring) and every string it keeps, at the
+        // size it was allocated.
+        let bytes = std::mem::size_of::<Box<Self>>()
+            + std::mem::size_of::<Self>()
             + record.heap_bytes()
             + context.capacity()
             + event_type.capacity()
@@ -215,7 +217,10 @@ impl Order {
 pub struct StreamRing {
     /// The topic.
     pub topic: String,
-    entries: VecDeque<Entry>,
+    /// Boxed: a late record is inserted mid-ring (by time), and moving
+    /// pointers there instead of whole entries made reading a backlog of
+    /// several partitions from the beginning many times faster.
+    entries: VecDeque<Box<Entry>>,
     /// Sequence numbers of the matching entries (`None`: no filter).
     matches: Option<VecDeque<u64>>,
     /// Records dropped from this ring to stay within its size.
@@ -273,6 +278,7 @@ impl StreamRing {
             let at = m.partition_point(|s| *s < entry.seq);
             m.insert(at, entry.seq);
         }
+        let entry = Box::new(entry);
         match self.entries.back() {
             Some(last) if last.seq > entry.seq => {
                 let at = self.entries.partition_point(|e| e.seq < entry.seq);
@@ -292,7 +298,7 @@ impl StreamRing {
 
     fn entry(&self, seq: u64) -> Option<&Entry> {
         let i = self.entries.binary_search_by_key(&seq, |e| e.seq).ok()?;
-        self.entries.get(i)
+        self.entries.get(i).map(|e| &**e)
     }
 }
 
@@ -765,7 +771,7 @@ impl StreamsState {
     /// True when any record in memory (in any stream, filtered or not)
     /// satisfies `f`.
     pub fn holds(&self, f: impl Fn(&Entry) -> bool) -> bool {
-        self.streams.iter().any(|s| s.entries.iter().any(&f))
+        self.streams.iter().any(|s| s.entries.iter().any(|e| f(e)))
     }
 
     /// The context → topic map the streams are read with.
@@ -1506,7 +1512,8 @@ mod tests {
         assert_eq!(long.held_bytes() - short.held_bytes(), text.capacity() - 1);
         // Every part the entry keeps is counted.
         let e = short.visible(0).unwrap();
-        let parts = std::mem::size_of::<Entry>()
+        let parts = std::mem::size_of::<Box<Entry>>()
+            + std::mem::size_of::<Entry>()
             + e.record.heap_bytes()
             + e.context.capacity()
             + e.event_type.capacity()
