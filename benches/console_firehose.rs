@@ -4,7 +4,8 @@
 //! - memory is bounded by configuration, not by how many events went by
 //!   (10M events: RSS < 200 MB).
 //!
-//! The app loop here is the runtime's: readers' record batches (`SEND_BATCH`)
+//! The app loop here is the runtime's: readers' record batches (`SEND_BATCH`,
+//! each record decoded by the reader: `Arrived::read`)
 //! through a channel of `RECORD_CHANNEL_BATCHES`, drained `RECORD_DRAIN_BATCHES`
 //! at a time, keys first (`biased`) and answered with a frame at once, other
 //! frames on the `next_frame_after` grid at the default 30 fps cap, drawn on a 200×60 `TestBackend` (no terminal I/O). Keys
@@ -23,8 +24,8 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use std::time::{Duration, Instant};
 
-use eventdeck::kafka::ConsumedRecord;
 use eventdeck::kafka::consume::SEND_BATCH;
+use eventdeck::kafka::{Arrived, ConsumedRecord};
 use eventdeck::tui::App;
 use eventdeck::tui::runtime::{RECORD_CHANNEL_BATCHES, RECORD_DRAIN_BATCHES, next_frame_after};
 use hdrhistogram::Histogram;
@@ -92,7 +93,10 @@ fn main() {
 /// them) through the runtime's loop, pressing keys when `keys`.
 async fn drive(total: u64, rate: Option<u64>, keys: bool) -> Run {
     let template: Vec<ConsumedRecord> = fixtures::mixed(4_096);
-    let (tx, mut rx) = mpsc::channel::<Vec<ConsumedRecord>>(RECORD_CHANNEL_BATCHES);
+    let (tx, mut rx) = mpsc::channel::<Vec<Arrived>>(RECORD_CHANNEL_BATCHES);
+    let topics = fixtures::settings().topics;
+    // The producer decodes each record (`Arrived::read`), as the console's
+    // readers do on their own threads.
     let producer = tokio::task::spawn_blocking(move || {
         let start = Instant::now();
         let mut sent = 0u64;
@@ -105,7 +109,7 @@ async fn drive(total: u64, rate: Option<u64>, keys: bool) -> Run {
                     std::thread::sleep(wait);
                 }
             }
-            let batch: Vec<ConsumedRecord> = (0..n)
+            let batch: Vec<Arrived> = (0..n)
                 .map(|i| {
                     let mut r = template[((sent + i) % template.len() as u64) as usize].clone();
                     r.offset = offset;
@@ -116,7 +120,7 @@ async fn drive(total: u64, rate: Option<u64>, keys: bool) -> Run {
                         fresh_id(v, b"\"event_id\":\"");
                         fresh_id(v, b"\"correlation_id\":\"");
                     }
-                    r
+                    Arrived::read(r, &topics)
                 })
                 .collect();
             if tx.blocking_send(batch).is_err() {
@@ -182,7 +186,7 @@ async fn drive(total: u64, rate: Option<u64>, keys: bool) -> Run {
                     batch.extend(b);
                 }
                 records += batch.len() as u64;
-                app.ingest(batch);
+                app.ingest_arrived(batch);
                 if records >= next_sample {
                     rss_samples.push((records, proc_status("VmRSS:")));
                     next_sample += 1_000_000;

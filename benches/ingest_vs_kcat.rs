@@ -18,7 +18,8 @@ use std::time::{Duration, Instant};
 
 use eventdeck::config::{CliOverrides, Settings};
 use eventdeck::domain::{Envelope, encode};
-use eventdeck::kafka::consume::{TailEvent, tail};
+use eventdeck::kafka::Arrived;
+use eventdeck::kafka::consume::{TailEvent, tail, tail_map};
 use eventdeck::kafka::{StartAt, TailOptions};
 use eventdeck::tui::panes::streams::StreamsState;
 use eventdeck::tui::runtime::{RECORD_CHANNEL_BATCHES, RECORD_DRAIN_BATCHES};
@@ -244,21 +245,24 @@ fn time_kcat_with(brokers: &str, topic: &str, extra: &[&str]) -> Duration {
     started.elapsed()
 }
 
-/// Our side: the same reader the console uses (one per topic), into the same
-/// Streams state with its bounded rings; `decode_and_append` false measures the
-/// reader alone.
+/// Our side: the same reader the console uses (one per topic, decoding each
+/// record on its own thread: `tail_map` with `Arrived::read`, as
+/// src/tui/runtime.rs starts it), into the same Streams state with its bounded
+/// rings; `decode_and_append` false measures the reader alone, undecoded.
 async fn ours(settings: &Settings, topic: &str, decode_and_append: bool) -> (Duration, u64) {
+    if !decode_and_append {
+        return consume_only(settings, topic).await;
+    }
     let started = Instant::now();
     // The console's channel and drain sizes (src/tui/runtime.rs).
-    let (tx, mut rx) = tokio::sync::mpsc::channel(RECORD_CHANNEL_BATCHES);
-    let opts = TailOptions {
-        topics: vec![topic.to_string()],
-        start: StartAt::Beginning,
-        count: None,
-        exit_at_end: true,
-    };
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<TailEvent<Arrived>>(RECORD_CHANNEL_BATCHES);
     let s = settings.clone();
-    let reader = tokio::spawn(async move { tail(&s, opts, tx).await });
+    let topics = settings.topics.clone();
+    let opts = options(topic);
+    let reader =
+        tokio::spawn(
+            async move { tail_map(&s, opts, tx, move |r| Arrived::read(r, &topics)).await },
+        );
     let mut state = StreamsState::new(&[topic.to_string()], RING, settings.topics.clone());
     let mut batch = Vec::with_capacity(RECORD_DRAIN_BATCHES);
     let mut n = 0u64;
@@ -268,22 +272,48 @@ async fn ours(settings: &Settings, topic: &str, decode_and_append: bool) -> (Dur
         for ev in batch.drain(..) {
             if let TailEvent::Records(rs) = ev {
                 n += rs.len() as u64;
-                if decode_and_append {
-                    records.extend(rs);
-                }
+                records.extend(rs);
             }
         }
-        if decode_and_append {
-            let t = Instant::now();
-            state.ingest(records.drain(..));
-            busy += t.elapsed();
-        }
+        let t = Instant::now();
+        state.append(records.drain(..));
+        busy += t.elapsed();
     }
-    if decode_and_append {
-        eprintln!("  (decode + append busy {:.2} s)", busy.as_secs_f64());
+    eprintln!(
+        "  (append busy {:.2} s on the receiving task; decoding is on the reader's thread)",
+        busy.as_secs_f64()
+    );
+    reader.await.expect("join").expect("tail");
+    (started.elapsed(), n)
+}
+
+/// The reader alone: records counted as they arrive, not decoded.
+async fn consume_only(settings: &Settings, topic: &str) -> (Duration, u64) {
+    let started = Instant::now();
+    let (tx, mut rx) = tokio::sync::mpsc::channel(RECORD_CHANNEL_BATCHES);
+    let s = settings.clone();
+    let opts = options(topic);
+    let reader = tokio::spawn(async move { tail(&s, opts, tx).await });
+    let mut batch = Vec::with_capacity(RECORD_DRAIN_BATCHES);
+    let mut n = 0u64;
+    while rx.recv_many(&mut batch, RECORD_DRAIN_BATCHES).await > 0 {
+        for ev in batch.drain(..) {
+            if let TailEvent::Records(rs) = ev {
+                n += rs.len() as u64;
+            }
+        }
     }
     reader.await.expect("join").expect("tail");
     (started.elapsed(), n)
+}
+
+fn options(topic: &str) -> TailOptions {
+    TailOptions {
+        topics: vec![topic.to_string()],
+        start: StartAt::Beginning,
+        count: None,
+        exit_at_end: true,
+    }
 }
 
 /// librdkafka's poll loop with the reader's settings (`kafka::consume`) and

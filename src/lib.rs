@@ -14,6 +14,7 @@ pub mod config;
 pub mod demo;
 pub mod dlq;
 pub mod domain;
+pub mod filter;
 pub mod flows;
 #[doc(hidden)]
 pub mod fuzzing;

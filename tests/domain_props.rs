@@ -3,7 +3,10 @@
 
 use chrono::{DateTime, Utc};
 use eventdeck::domain::codec::{Header, hex_dump};
-use eventdeck::domain::{Decoded, Envelope, Glance, Headers, RecordKind, decode, encode, glance};
+use eventdeck::domain::{
+    Decoded, Envelope, Glance, Headers, RecordKind, TopicMap, decode, encode, glance, glance_on,
+    glance_with_summary_on,
+};
 use proptest::prelude::*;
 use serde_json::{Map, Value};
 use uuid::Uuid;
@@ -176,6 +179,21 @@ fn suspicious_object() -> impl Strategy<Value = Value> {
         .prop_map(|m| Value::Object(m.into_iter().collect::<Map<_, _>>()))
 }
 
+/// What a reader works out once per record (the glance and the summary, from
+/// one read) is what the separate calls say, on a topic of a context, on its
+/// dead-letter topic and on a topic of none.
+fn assert_read_once_is_glance_and_summary(value: Option<&[u8]>, headers: &[Header]) {
+    let topics = TopicMap::default();
+    let summary = decode(value, headers).summary(160);
+    for topic in ["debate.events", "debate.events.dlq", "nowhere"] {
+        assert_eq!(
+            glance_with_summary_on(value, headers, topic, &topics, 160),
+            (glance_on(value, headers, topic, &topics), summary.clone()),
+            "{topic}"
+        );
+    }
+}
+
 fn assert_consistent(value: Option<&[u8]>, headers: &[Header]) {
     let outcome = decode(value, headers);
     let kind = outcome.kind();
@@ -183,6 +201,7 @@ fn assert_consistent(value: Option<&[u8]>, headers: &[Header]) {
     // what the full decode says.
     assert_eq!(decode(value, &Headers::from(headers)), outcome);
     assert_eq!(glance(value, headers), Glance::from(&outcome));
+    assert_read_once_is_glance_and_summary(value, headers);
     // Every accessor is total too.
     let _ = (
         outcome.event_json(),
@@ -258,6 +277,8 @@ proptest! {
         let glanced = glance(Some(&encoded.value), &headers);
         prop_assert_eq!(&glanced, &Glance::from(&outcome));
         prop_assert_eq!(glanced.kind, RecordKind::Envelope);
+        assert_read_once_is_glance_and_summary(Some(&encoded.value), &headers);
+        assert_read_once_is_glance_and_summary(Some(&encoded.value), &[]);
         prop_assert_eq!(outcome.decoded, Decoded::Envelope(env.clone()));
         // The value alone is enough.
         prop_assert_eq!(decode(Some(&encoded.value), &[]).decoded, Decoded::Envelope(env.clone()));

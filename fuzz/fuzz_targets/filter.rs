@@ -1,4 +1,4 @@
-//! The Streams filter grammar (`type:… ctx:… corr:… key:… topic:… words`) on
+//! The filter grammar (`eventdeck::filter`, the Streams filter) (`type:… ctx:… corr:… key:… topic:… words`) on
 //! any text, matched against any record as the Streams pane holds it.
 //!
 //! Input: the filter text, a 0x1E byte, then a record
@@ -7,7 +7,8 @@
 
 use eventdeck::domain::{Headers, TopicMap};
 use eventdeck::kafka::ConsumedRecord;
-use eventdeck::tui::panes::streams::{Entry, Filter};
+use eventdeck::filter::Filter;
+use eventdeck::tui::panes::streams::Entry;
 use eventdeck_fuzz::{PART, RecordInput};
 use libfuzzer_sys::fuzz_target;
 
@@ -36,14 +37,14 @@ fuzz_target!(|data: &[u8]| {
     let entry = Entry::new(0, record, &TopicMap::default());
     let filter = Filter::parse(text);
     let _ = filter.unknown_fields();
-    let matched = filter.matches(&entry);
+    let matched = filter.matches(&entry.subject());
     if filter.is_empty() {
         assert!(matched, "an empty filter matches everything");
     }
     // Terms are ANDed: a filter repeated matches what it matched once.
     let twice = Filter::parse(&format!("{text} {text}"));
     assert_eq!(
-        twice.matches(&entry),
+        twice.matches(&entry.subject()),
         matched,
         "repeating the terms changes nothing"
     );

@@ -461,16 +461,7 @@ pub fn glance(value: Option<&[u8]>, headers: &(impl HeaderView + ?Sized)) -> Gla
         && plain_headers(headers)
         && let Some(m) = canonical::<CheckedAny>(bytes, headers)
     {
-        return Glance {
-            kind: RecordKind::Envelope,
-            event_type: non_empty(m.event_type).map(|s| super::text::sanitize(s).into_owned()),
-            context: non_empty(m.context).map(|s| super::text::sanitize(s).into_owned()),
-            event_id: Some(m.event_id.to_string()),
-            correlation_id: Some(m.correlation_id.to_string()),
-            causation_id: m.causation_id.map(|id| id.to_string()),
-            occurred_ms: Some(m.occurred_at.timestamp_millis()),
-            has_error: false,
-        };
+        return canonical_glance(&m);
     }
     Glance::from(&decode(value, headers))
 }
@@ -521,6 +512,55 @@ impl<'de> serde::de::Visitor<'de> for CheckedAny {
         while map.next_entry::<CheckedAny, CheckedAny>()?.is_some() {}
         Ok(self)
     }
+}
+
+/// The glance of a canonical envelope read in one pass.
+fn canonical_glance<D>(m: &super::lenient::CanonicalParts<'_, D>) -> Glance {
+    Glance {
+        kind: RecordKind::Envelope,
+        event_type: non_empty(m.event_type).map(|s| super::text::sanitize(s).into_owned()),
+        context: non_empty(m.context).map(|s| super::text::sanitize(s).into_owned()),
+        event_id: Some(m.event_id.to_string()),
+        correlation_id: Some(m.correlation_id.to_string()),
+        causation_id: m.causation_id.map(|id| id.to_string()),
+        occurred_ms: Some(m.occurred_at.timestamp_millis()),
+        has_error: false,
+    }
+}
+
+/// [`glance_on`] and the value's one-line [`DecodeOutcome::summary`] (at most
+/// `max_chars`), from one read of the record: what a list row shows of it.
+/// A canonical envelope is read in one pass with its `data` as a tree (the
+/// summary is made from it); anything else is decoded once, in full.
+pub fn glance_with_summary_on(
+    value: Option<&[u8]>,
+    headers: &(impl HeaderView + ?Sized),
+    topic: &str,
+    topics: &TopicMap,
+    max_chars: usize,
+) -> (Glance, String) {
+    if let Some(bytes) = value
+        && plain_headers(headers)
+        && let Some(m) = canonical::<Value>(bytes, headers)
+    {
+        let summary = compact_json(&m.data, max_chars);
+        let mut g = canonical_glance(&m);
+        // The topic rule is the only one for a canonical body: it has no
+        // `source` field read (that is the lenient path's), and it is no
+        // CloudEvent; so this is what decode_on settles.
+        g.settle_from_topic(topic, topics);
+        return (g, summary);
+    }
+    let mut outcome = decode(value, headers);
+    let summary = outcome.summary(max_chars);
+    // As glance_on: only events get a context settled.
+    if matches!(
+        outcome.kind(),
+        RecordKind::Envelope | RecordKind::CloudEvent
+    ) {
+        outcome.settle_context(topic, topics);
+    }
+    (Glance::from(&outcome), summary)
 }
 
 /// [`glance`] of a record read from `topic`, its context settled as
@@ -1115,16 +1155,26 @@ mod tests {
             env.context = String::new();
             encode(&env).value
         };
+        let with_source = {
+            let mut v: Value = serde_json::from_slice(&canonical_without_context).unwrap();
+            v["source"] = json!("debate");
+            serde_json::to_vec(&v).unwrap()
+        };
         for (bytes, topic) in [
             (legacy(json!({"source": "debate"})), "debate.events"),
             (legacy(json!({"source": "debate"})), "nowhere"),
             (legacy(json!({"source": "nobody"})), "nowhere"),
             (canonical_without_context.clone(), "implementation.events"),
-            (canonical_without_context, "nowhere"),
+            (canonical_without_context.clone(), "nowhere"),
+            // Canonical, but naming its producer in a field of its own.
+            (with_source, "nowhere"),
         ] {
             let g = glance_on(Some(&bytes), &[], topic, &topics);
             let d = decode_on(Some(&bytes), &[], topic, &topics);
             assert_eq!(g, Glance::from(&d), "{topic}");
+            // The reader's one read says the same, and the summary decode's.
+            let read = glance_with_summary_on(Some(&bytes), &[], topic, &topics, 80);
+            assert_eq!(read, (g, d.summary(80)), "{topic}");
         }
     }
 

@@ -14,7 +14,7 @@ pub mod text;
 
 pub use codec::{
     CloudEvent, ContextFrom, ContextRule, DecodeOutcome, Decoded, Encoded, Glance, Header,
-    RecordKind, decode, decode_on, encode, glance, glance_on, trace_id,
+    RecordKind, decode, decode_on, encode, glance, glance_on, glance_with_summary_on, trace_id,
 };
 pub use contexts::{DEFAULT_CONTEXTS, TopicMap};
 pub use envelope::Envelope;

@@ -74,11 +74,11 @@ pub struct TailOptions {
     pub exit_at_end: bool,
 }
 
-/// What the reader reports.
+/// What the reader reports: records as read, or as [`tail_map`] made them.
 #[derive(Debug, Clone, PartialEq)]
-pub enum TailEvent {
+pub enum TailEvent<R = ConsumedRecord> {
     /// Records, in the order read (at most [`SEND_BATCH`] at a time).
-    Records(Vec<ConsumedRecord>),
+    Records(Vec<R>),
     /// A problem that did not stop reading (the client retries by itself).
     Warning(String),
 }
@@ -107,8 +107,23 @@ pub async fn tail(
     opts: TailOptions,
     tx: mpsc::Sender<TailEvent>,
 ) -> Result<TailEnd, KafkaError> {
+    tail_map(settings, opts, tx, |record| record).await
+}
+
+/// [`tail`], each record passed through `map` on the reader's thread before it
+/// is sent: work done per record there (decoding it) stays off the receiver's.
+pub async fn tail_map<R, F>(
+    settings: &Settings,
+    opts: TailOptions,
+    tx: mpsc::Sender<TailEvent<R>>,
+    map: F,
+) -> Result<TailEnd, KafkaError>
+where
+    R: Send + 'static,
+    F: FnMut(ConsumedRecord) -> R + Send + 'static,
+{
     let settings = settings.clone();
-    crate::task_name::spawn_blocking(move || tail_blocking(&settings, &opts, tx))
+    crate::task_name::spawn_blocking(move || tail_blocking(&settings, &opts, tx, map))
         .await
         .map_err(|e| KafkaError::Delivery {
             topic: String::new(),
@@ -130,14 +145,15 @@ fn assigning_consumer(
     Ok((cfg, consumer))
 }
 
-fn tail_blocking(
+fn tail_blocking<R>(
     settings: &Settings,
     opts: &TailOptions,
-    tx: mpsc::Sender<TailEvent>,
+    tx: mpsc::Sender<TailEvent<R>>,
+    map: impl FnMut(ConsumedRecord) -> R,
 ) -> Result<TailEnd, KafkaError> {
     // EOF events are only needed to know when to stop.
     let (cfg, consumer) = assigning_consumer(settings, "tail", opts.exit_at_end)?;
-    let result = tail_with(&cfg, &consumer, settings, opts, &tx);
+    let result = tail_with(&cfg, &consumer, settings, opts, &tx, map);
     // Destroying a librdkafka client waits ~100 ms for its threads to wind
     // down: close the channel first, so the reader's end is known at once.
     // The client is still destroyed here, not on a detached thread: one
@@ -147,12 +163,13 @@ fn tail_blocking(
     result
 }
 
-fn tail_with(
+fn tail_with<R>(
     cfg: &rdkafka::ClientConfig,
     consumer: &BaseConsumer<SecurityContext>,
     settings: &Settings,
     opts: &TailOptions,
-    tx: &mpsc::Sender<TailEvent>,
+    tx: &mpsc::Sender<TailEvent<R>>,
+    mut map: impl FnMut(ConsumedRecord) -> R,
 ) -> Result<TailEnd, KafkaError> {
     let mut assignment = TopicPartitionList::new();
     for topic in &opts.topics {
@@ -203,8 +220,8 @@ fn tail_with(
     let mut read = 0u64;
     // Records go out in batches: one channel send (and one wake-up of the
     // reader) per batch instead of per record.
-    let mut pending: Vec<ConsumedRecord> = Vec::with_capacity(SEND_BATCH);
-    let flush = |pending: &mut Vec<ConsumedRecord>| -> bool {
+    let mut pending: Vec<R> = Vec::with_capacity(SEND_BATCH);
+    let flush = |pending: &mut Vec<R>| -> bool {
         if pending.is_empty() {
             return true;
         }
@@ -240,7 +257,7 @@ fn tail_with(
                     at_end.remove(&(rec.topic.clone(), rec.partition));
                 }
                 read += 1;
-                pending.push(rec);
+                pending.push(map(rec));
                 if pending.len() >= SEND_BATCH && !flush(&mut pending) {
                     return Ok(TailEnd::Closed);
                 }

@@ -19,4 +19,4 @@ pub use caps::BrokerCaps;
 pub use client::{KafkaError, check_reachable};
 pub use consume::{StartAt, TailOptions};
 pub use produce::{Delivery, EventProducer, RawRecord};
-pub use record::ConsumedRecord;
+pub use record::{Arrived, ConsumedRecord};

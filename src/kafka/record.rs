@@ -32,6 +32,41 @@ pub struct ConsumedRecord {
     pub headers: Headers,
 }
 
+/// Characters of a record's one-line summary ([`Arrived::summary`]): wider
+/// than any list row is drawn.
+pub const SUMMARY_CHARS: usize = 160;
+
+/// A record as its reader hands it on: the record, and what lists, filters,
+/// the trace and the flow graph use of it, worked out once where it was read
+/// (on the reader's thread, not the console's).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Arrived {
+    /// The record as read.
+    pub record: ConsumedRecord,
+    /// Its identity and context ([`domain::glance_on`]).
+    pub glance: Glance,
+    /// Its value on one line, at most [`SUMMARY_CHARS`] characters.
+    pub summary: String,
+}
+
+impl Arrived {
+    /// Reads `record`'s glance and summary, its context settled from `topics`.
+    pub fn read(record: ConsumedRecord, topics: &TopicMap) -> Self {
+        let (glance, summary) = domain::glance_with_summary_on(
+            record.value.as_deref(),
+            &record.headers,
+            &record.topic,
+            topics,
+            SUMMARY_CHARS,
+        );
+        Self {
+            record,
+            glance,
+            summary,
+        }
+    }
+}
+
 /// Room reserved for header values (our envelope's eight come to ~230 bytes).
 const HEADER_BYTES_GUESS: usize = 256;
 

@@ -288,12 +288,19 @@ impl App {
         )
     }
 
-    /// Appends records read from Kafka (already a drained batch).
+    /// Appends records read from Kafka, decoding them here (tests; the
+    /// console's readers decode: [`App::ingest_arrived`]).
     pub fn ingest<I: IntoIterator<Item = crate::kafka::ConsumedRecord>>(&mut self, records: I) {
+        let arrived = self.panes.streams.arrive(records);
+        self.ingest_arrived(arrived);
+    }
+
+    /// Appends records their readers decoded (already a drained batch).
+    pub fn ingest_arrived<I: IntoIterator<Item = crate::kafka::Arrived>>(&mut self, arrived: I) {
         let streams = &mut self.panes.streams;
         let flows = &mut self.panes.flows;
         let before = streams.total_received;
-        streams.ingest_with(records, |rec, decoded| flows.observe(rec, decoded));
+        streams.append_with(arrived, |rec, glance| flows.observe(rec, glance));
         flows.refresh_now(false);
         if streams.total_received != before {
             self.connection = Connection::Connected;

@@ -21,7 +21,8 @@ use super::event::{Command, Event, WorkerMsg};
 use super::terminal::{TerminalGuard, panicked, panicked_in};
 use super::workers;
 use crate::config::Settings;
-use crate::kafka::consume::{SEND_BATCH, TailEvent, tail};
+use crate::kafka::Arrived;
+use crate::kafka::consume::{SEND_BATCH, TailEvent, tail_map};
 use crate::kafka::{StartAt, TailOptions, check_reachable};
 use crate::publish::Publisher;
 
@@ -276,7 +277,7 @@ pub async fn run(services: AppServices) -> Result<()> {
                         TailEvent::Warning(w) => app.apply(WorkerMsg::StreamWarning(w)),
                     }
                 }
-                app.ingest(batch);
+                app.ingest_arrived(batch);
             }
             changed = async {
                 match status.as_mut() {
@@ -465,10 +466,11 @@ pub fn next_frame_after(scheduled: Instant, now: Instant, interval: Duration) ->
     }
 }
 
-/// The readers of one seek: one per topic, all feeding `rx`. Dropping the set
-/// closes the channel, and every reader stops at its next poll.
+/// The readers of one seek: one per topic, all feeding `rx` with records they
+/// decoded ([`Arrived`]), so the app loop does not. Dropping the set closes the
+/// channel, and every reader stops at its next poll.
 struct StreamSet {
-    rx: mpsc::Receiver<TailEvent>,
+    rx: mpsc::Receiver<TailEvent<Arrived>>,
 }
 
 impl StreamSet {
@@ -496,7 +498,9 @@ impl StreamSet {
                             count: None,
                             exit_at_end: false,
                         };
-                        match tail(&settings, opts, tx.clone()).await {
+                        let topics = settings.topics.clone();
+                        let read = move |r| Arrived::read(r, &topics);
+                        match tail_map(&settings, opts, tx.clone(), read).await {
                             Ok(_) => return,
                             Err(e) => {
                                 let _ = wtx

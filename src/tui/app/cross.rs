@@ -31,7 +31,7 @@ impl App {
         let Some(corr) = e.correlation.clone() else {
             return self.toast_info(strings::TRACE_NO_CORRELATION);
         };
-        let focus = e.record.decode().event_id();
+        let focus = e.event_id.clone();
         let trace = TraceState::open(self.panes.flows.graph(), &corr, focus, &self.theme);
         self.panes.streams.trace = Some(trace);
     }

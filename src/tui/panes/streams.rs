@@ -1,9 +1,12 @@
-//! The Streams pane: a live tail of several topics at once. Each record is decoded
-//! once, when it arrives, into a ring entry holding the row's display text; each
-//! topic has its own bounded ring with an evicted counter; the filter is applied on
-//! arrival and on each keystroke, never while drawing.
+//! The Streams pane: a live tail of several topics at once. Each record arrives
+//! decoded by its reader ([`Arrived`]: its glance and one-line summary, made on
+//! the reader's thread) and becomes a ring entry holding the row's display text;
+//! each topic has its own bounded ring with an evicted counter; the filter is
+//! applied on arrival and on each keystroke, never while drawing. Only the
+//! record view, copy and export read a record's whole document again, for the
+//! records they show.
 
-use std::cell::{Cell, OnceCell};
+use std::cell::Cell;
 use std::collections::VecDeque;
 
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -21,8 +24,8 @@ use crate::domain::{
     DecodeOutcome, Decoded, Glance, TopicMap, codec::hex_dump, sanitize, sanitize_bytes,
     sanitize_owned,
 };
-use crate::kafka::ConsumedRecord;
-use crate::kafka::StartAt;
+use crate::filter::{Filter, Subject};
+use crate::kafka::{Arrived, ConsumedRecord, StartAt};
 use crate::tui::action::Action;
 use crate::tui::event::Command;
 use crate::tui::fit::{self, Col};
@@ -33,16 +36,15 @@ use crate::tui::tab::Tab;
 use crate::tui::theme::Theme;
 use crate::tui::widgets::step;
 
-/// Characters of the summary kept per entry: wider than any row we draw.
-const SUMMARY_CHARS: usize = 160;
 /// Bytes of a raw value shown as hex in the detail view.
 const HEX_BYTES: usize = 4096;
 /// Characters of a raw value shown as text in the detail view.
 const RAW_TEXT_CHARS: usize = 4096;
 
-/// One record as the list shows it. What filtering needs is taken from the
-/// decode when it arrives; the rest is worked out when the row is drawn (most
-/// rows of a busy stream never are).
+/// One record as the list, the filter and the trace use it, taken from what
+/// its reader worked out ([`Arrived`]); the time, key and position texts are
+/// made from the record when the row is drawn (most rows of a busy stream
+/// never are).
 #[derive(Debug, Clone)]
 pub struct Entry {
     /// The list's sort key ([`Order`]): unique, and increasing down the list.
@@ -59,30 +61,32 @@ pub struct Entry {
     pub event_type: String,
     /// The correlation id, when the record has one.
     pub correlation: Option<String>,
+    /// The event id, when the record is an event (the trace starts there).
+    pub event_id: Option<String>,
     /// True when the record did not decode as what it claimed to be.
     pub has_error: bool,
     /// Bytes it holds, as counted against the memory budget.
     bytes: usize,
-    /// The one-line summary, made the first time the row is drawn.
-    summary: OnceCell<String>,
+    /// The value on one line, as the reader made it.
+    summary: String,
 }
 
 impl Entry {
     /// Decodes a record into an entry; `seq` is its arrival number, and the
     /// list key too (arrival order).
     pub fn new(seq: u64, record: ConsumedRecord, topics: &TopicMap) -> Self {
-        let glance = record.glance_in(topics);
-        Self::from_glance(seq, record, glance, topics)
+        Self::arrived(seq, Arrived::read(record, topics), topics)
     }
 
-    /// An entry from a record already glanced at (the decode is the costly
-    /// part, so the Flows graph and the list share one).
-    pub fn from_glance(
-        seq: u64,
-        record: ConsumedRecord,
-        glance: Glance,
-        topics: &TopicMap,
-    ) -> Self {
+    /// An entry from a record its reader decoded (the decode is the costly
+    /// part, so the reader does it once, and the Flows graph and the list
+    /// share it).
+    pub fn arrived(seq: u64, arrived: Arrived, topics: &TopicMap) -> Self {
+        let Arrived {
+            record,
+            glance,
+            summary,
+        } = arrived;
         // The glance's text is sanitized already.
         let context = glance.context.unwrap_or_else(|| {
             topics
@@ -97,24 +101,27 @@ impl Entry {
         if topics.is_dlq(&record.topic) {
             event_type = format!("DLQ {event_type}");
         }
-        // The summary is made when first drawn, at most SUMMARY_CHARS long:
-        // counted up front so drawing never moves the total.
-        let bytes = std::mem::size_of::<Self>()
+        // The entry (boxed in its ring) and every string it keeps, at the
+        // size it was allocated.
+        let bytes = std::mem::size_of::<Box<Self>>()
+            + std::mem::size_of::<Self>()
             + record.heap_bytes()
             + context.capacity()
             + event_type.capacity()
             + glance.correlation_id.as_ref().map_or(0, String::capacity)
-            + SUMMARY_CHARS;
+            + glance.event_id.as_ref().map_or(0, String::capacity)
+            + summary.capacity();
         Self {
             seq,
             arrival: seq,
             correlation: glance.correlation_id,
+            event_id: glance.event_id,
             has_error: glance.has_error,
             bytes,
             context,
             event_type,
             record,
-            summary: OnceCell::new(),
+            summary,
         }
     }
 
@@ -136,10 +143,19 @@ impl Entry {
         format!("{}@{}", self.record.partition, self.record.offset)
     }
 
-    /// A one-line summary of the value (decoded again the first time it is asked for).
+    /// A one-line summary of the value.
     pub fn summary(&self) -> &str {
-        self.summary
-            .get_or_init(|| self.record.decode().summary(SUMMARY_CHARS))
+        &self.summary
+    }
+
+    /// What the filter looks at.
+    pub fn subject(&self) -> Subject<'_> {
+        Subject {
+            record: &self.record,
+            event_type: &self.event_type,
+            context: &self.context,
+            correlation: self.correlation.as_deref(),
+        }
     }
 
     /// The record as one `eventdeck tail --format json` line.
@@ -201,119 +217,16 @@ impl Order {
     }
 }
 
-/// One term of a filter. Every term must match.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Term {
-    /// `type:` — substring of the event type, any case.
-    Type(String),
-    /// `ctx:` — substring of the context, any case.
-    Ctx(String),
-    /// `corr:` — prefix of the correlation id.
-    Corr(String),
-    /// `key:` — substring of the key, any case.
-    Key(String),
-    /// `topic:` — substring of the topic, any case.
-    Topic(String),
-    /// Free text: substring of the key, the value or a header, any case.
-    Text(String),
-}
-
-/// A parsed filter expression: `type:DecisionMade ctx:debate corr:<id> key:<k> words`.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Filter {
-    terms: Vec<Term>,
-    /// Field names typed that are not one of the above (`foo:bar`).
-    unknown: Vec<String>,
-}
-
-impl Filter {
-    /// Parses a filter; an empty expression matches everything.
-    pub fn parse(text: &str) -> Self {
-        let mut unknown = Vec::new();
-        let terms = text
-            .split_whitespace()
-            .map(|word| {
-                let lower = word.to_lowercase();
-                match lower.split_once(':') {
-                    Some(("type", v)) if !v.is_empty() => Term::Type(v.into()),
-                    Some(("ctx" | "context", v)) if !v.is_empty() => Term::Ctx(v.into()),
-                    Some(("corr" | "correlation", v)) if !v.is_empty() => Term::Corr(v.into()),
-                    Some(("key", v)) if !v.is_empty() => Term::Key(v.into()),
-                    Some(("topic", v)) if !v.is_empty() => Term::Topic(v.into()),
-                    // A word, a colon and a value reads as a field: say it is not
-                    // one rather than search for it as text and find nothing.
-                    Some((f, v))
-                        if !v.is_empty()
-                            && !v.starts_with('/')
-                            && !f.is_empty()
-                            && f.chars().all(|c| c.is_ascii_alphabetic() || c == '_') =>
-                    {
-                        unknown.push(f.to_string());
-                        Term::Text(lower)
-                    }
-                    _ => Term::Text(lower),
-                }
-            })
-            .collect();
-        Self { terms, unknown }
-    }
-
-    /// Field names that are not filter fields (`foo` of `foo:bar`).
-    pub fn unknown_fields(&self) -> &[String] {
-        &self.unknown
-    }
-
-    /// True when the filter has no terms.
-    pub fn is_empty(&self) -> bool {
-        self.terms.is_empty()
-    }
-
-    /// True when the entry matches every term.
-    pub fn matches(&self, e: &Entry) -> bool {
-        self.terms.iter().all(|t| match t {
-            Term::Type(v) => contains_ci(e.event_type.as_bytes(), v.as_bytes()),
-            Term::Ctx(v) => contains_ci(e.context.as_bytes(), v.as_bytes()),
-            Term::Corr(v) => e
-                .correlation
-                .as_deref()
-                .is_some_and(|c| c.to_ascii_lowercase().starts_with(v.as_str())),
-            Term::Key(v) => contains_ci(e.key().as_bytes(), v.as_bytes()),
-            Term::Topic(v) => contains_ci(e.record.topic.as_bytes(), v.as_bytes()),
-            Term::Text(v) => {
-                let n = v.as_bytes();
-                e.record.key.as_deref().is_some_and(|k| contains_ci(k, n))
-                    || e.record.value.as_deref().is_some_and(|b| contains_ci(b, n))
-                    || e.record.headers.iter().any(|(k, hv)| {
-                        contains_ci(k.as_bytes(), n) || hv.is_some_and(|b| contains_ci(b, n))
-                    })
-            }
-        })
-    }
-}
-
-/// ASCII-case-insensitive substring search; `needle` is already lower case.
-/// Non-ASCII bytes compare exactly, which is right for UTF-8 needles typed as is.
-fn contains_ci(hay: &[u8], needle: &[u8]) -> bool {
-    if needle.is_empty() {
-        return true;
-    }
-    if needle.len() > hay.len() {
-        return false;
-    }
-    hay.windows(needle.len()).any(|w| {
-        w.iter()
-            .zip(needle)
-            .all(|(a, b)| a.to_ascii_lowercase() == *b)
-    })
-}
-
 /// One topic's ring: its newest records, how many it evicted, and (while a
 /// filter is set) which of its records match.
 #[derive(Debug, Clone)]
 pub struct StreamRing {
     /// The topic.
     pub topic: String,
-    entries: VecDeque<Entry>,
+    /// Boxed: a late record is inserted mid-ring (by time), and moving
+    /// pointers there instead of whole entries made reading a backlog of
+    /// several partitions from the beginning many times faster.
+    entries: VecDeque<Box<Entry>>,
     /// Sequence numbers of the matching entries (`None`: no filter).
     matches: Option<VecDeque<u64>>,
     /// Records dropped from this ring to stay within its size.
@@ -371,6 +284,7 @@ impl StreamRing {
             let at = m.partition_point(|s| *s < entry.seq);
             m.insert(at, entry.seq);
         }
+        let entry = Box::new(entry);
         match self.entries.back() {
             Some(last) if last.seq > entry.seq => {
                 let at = self.entries.partition_point(|e| e.seq < entry.seq);
@@ -390,7 +304,7 @@ impl StreamRing {
 
     fn entry(&self, seq: u64) -> Option<&Entry> {
         let i = self.entries.binary_search_by_key(&seq, |e| e.seq).ok()?;
-        self.entries.get(i)
+        self.entries.get(i).map(|e| &**e)
     }
 }
 
@@ -518,25 +432,41 @@ impl StreamsState {
         &self.filter_text
     }
 
-    /// Decodes and appends records, evicting the oldest of a full stream.
+    /// Decodes records here and appends them (tests, and callers without a
+    /// reader of their own: the console's readers decode, [`Self::append`]).
     pub fn ingest<I: IntoIterator<Item = ConsumedRecord>>(&mut self, records: I) {
-        self.ingest_with(records, |_, _| {});
+        let arrived: Vec<Arrived> = self.arrive(records);
+        self.append(arrived);
     }
 
-    /// [`StreamsState::ingest`], showing each record and its glance to `also`
-    /// first (one decode per record for every consumer of it).
-    pub fn ingest_with<I, F>(&mut self, records: I, mut also: F)
+    /// What a reader would hand on for these records ([`Arrived::read`] with
+    /// the pane's topic map).
+    pub fn arrive<I: IntoIterator<Item = ConsumedRecord>>(&self, records: I) -> Vec<Arrived> {
+        records
+            .into_iter()
+            .map(|r| Arrived::read(r, &self.topics))
+            .collect()
+    }
+
+    /// Appends records their reader decoded, evicting the oldest of a full
+    /// stream. No decoding happens here.
+    pub fn append<I: IntoIterator<Item = Arrived>>(&mut self, arrived: I) {
+        self.append_with(arrived, |_, _| {});
+    }
+
+    /// [`StreamsState::append`], showing each record and its glance to `also`
+    /// first (the Flows graph reads the same decode).
+    pub fn append_with<I, F>(&mut self, arrived: I, mut also: F)
     where
-        I: IntoIterator<Item = ConsumedRecord>,
+        I: IntoIterator<Item = Arrived>,
         F: FnMut(&ConsumedRecord, &Glance),
     {
         let now_ms = chrono::Utc::now().timestamp_millis();
-        for record in records {
+        for a in arrived {
             let arrival = self.next_seq;
             self.next_seq += 1;
-            let glance = record.glance_in(&self.topics);
-            also(&record, &glance);
-            let mut entry = Entry::from_glance(arrival, record, glance, &self.topics);
+            also(&a.record, &a.glance);
+            let mut entry = Entry::arrived(arrival, a, &self.topics);
             entry.seq = self.order.key(arrival, entry.record.timestamp_ms, now_ms);
             self.push(entry);
         }
@@ -603,7 +533,7 @@ impl StreamsState {
                 self.streams.len() - 1
             }
         };
-        let matches = !self.filter.is_empty() && self.filter.matches(&entry);
+        let matches = !self.filter.is_empty() && self.filter.matches(&entry.subject());
         let capacity = self.capacity;
         self.key_end = self.key_end.max(entry.seq + 1);
         self.held_bytes += entry.bytes;
@@ -684,7 +614,7 @@ impl StreamsState {
             ring.matches = (!filter.is_empty()).then(|| {
                 ring.entries
                     .iter()
-                    .filter(|e| filter.matches(e))
+                    .filter(|e| filter.matches(&e.subject()))
                     .map(|e| e.seq)
                     .collect()
             });
@@ -850,7 +780,7 @@ impl StreamsState {
     /// True when any record in memory (in any stream, filtered or not)
     /// satisfies `f`.
     pub fn holds(&self, f: impl Fn(&Entry) -> bool) -> bool {
-        self.streams.iter().any(|s| s.entries.iter().any(&f))
+        self.streams.iter().any(|s| s.entries.iter().any(|e| f(e)))
     }
 
     /// The context → topic map the streams are read with.
@@ -1718,15 +1648,67 @@ mod tests {
         assert_eq!(s.len(), 10);
     }
 
+    /// An arrival as a reader would send it, saying other things than the
+    /// record's bytes would decode to: what the pane shows then can only have
+    /// come from the reader.
+    fn arrived_from_reader(offset: i64, summary: &str) -> Arrived {
+        let mut a = Arrived::read(rec("a", offset, "{\"n\":1}"), &TopicMap::default());
+        a.glance.event_type = Some("FromReader".into());
+        a.glance.context = Some("readers".into());
+        a.glance.event_id = Some("e-reader".into());
+        a.glance.correlation_id = Some("c-reader".into());
+        a.summary = summary.into();
+        a
+    }
+
+    #[test]
+    fn rows_filter_and_trace_use_what_the_reader_worked_out_without_decoding_again() {
+        let mut s = state(10);
+        s.append([arrived_from_reader(0, "summary from the reader")]);
+        let e = s.visible(0).unwrap();
+        assert_eq!(e.summary(), "summary from the reader");
+        assert_eq!(
+            (e.event_type.as_str(), e.context.as_str()),
+            ("FromReader", "readers")
+        );
+        assert_eq!(e.event_id.as_deref(), Some("e-reader"));
+        let screen = screen(&s, 120, 6);
+        assert!(screen.contains("summary from the reader"), "{screen}");
+        assert!(screen.contains("FromReader"), "{screen}");
+        for (filter, rows) in [
+            ("type:fromreader", 1),
+            ("ctx:readers corr:c-rea", 1),
+            ("type:x", 0),
+        ] {
+            s.set_filter(filter);
+            assert_eq!(s.visible_len(), rows, "{filter}");
+        }
+    }
+
+    #[test]
+    fn the_summary_counts_against_the_byte_budget_at_its_size() {
+        let mut short = state(10);
+        short.append([arrived_from_reader(0, "x")]);
+        let mut long = state(10);
+        let text = "y".repeat(150);
+        long.append([arrived_from_reader(0, &text)]);
+        assert_eq!(long.held_bytes() - short.held_bytes(), text.capacity() - 1);
+        // Every part the entry keeps is counted.
+        let e = short.visible(0).unwrap();
+        let parts = std::mem::size_of::<Box<Entry>>()
+            + std::mem::size_of::<Entry>()
+            + e.record.heap_bytes()
+            + e.context.capacity()
+            + e.event_type.capacity()
+            + e.correlation.as_ref().map_or(0, String::capacity)
+            + e.event_id.as_ref().map_or(0, String::capacity)
+            + e.summary.capacity();
+        assert_eq!(short.held_bytes(), parts);
+    }
+
     #[test]
     fn clock_formats_utc_time_of_day() {
         assert_eq!(clock(1_795_773_600_123), "10:00:00.123");
         assert_eq!(clock(-1), "23:59:59.999");
-    }
-
-    #[test]
-    fn contains_ci_is_case_insensitive() {
-        assert!(contains_ci(b"DecisionMade", b"decision"));
-        assert!(!contains_ci(b"abc", b"abcd"));
     }
 }
