@@ -553,13 +553,8 @@ pub fn glance_with_summary_on(
     }
     let mut outcome = decode(value, headers);
     let summary = outcome.summary(max_chars);
-    // As glance_on: only events get a context settled.
-    if matches!(
-        outcome.kind(),
-        RecordKind::Envelope | RecordKind::CloudEvent
-    ) {
-        outcome.settle_context(topic, topics);
-    }
+    // As glance_on and decode_on: every kind gets the topic's context.
+    outcome.settle_context(topic, topics);
     (Glance::from(&outcome), summary)
 }
 
