@@ -170,7 +170,7 @@ fn help_lines_are_whole_or_marked(text: &str, descriptions: &[&str]) -> Result<(
 #[test]
 fn help_entries_never_overlap_at_any_size() {
     use eventdeck::tui::keymap::{KeyMap, Mode};
-    use eventdeck::tui::strings::describe;
+    use eventdeck::tui::strings::describe_in;
     let map = KeyMap::defaults();
     for (tab_keys, mode) in [("5", Mode::Inject), ("1", Mode::Streams), ("3", Mode::Dlq)] {
         let mut app = app();
@@ -180,7 +180,7 @@ fn help_entries_never_overlap_at_any_size() {
             .bindings_of(mode)
             .into_iter()
             .chain(map.bindings_of(Mode::Global))
-            .map(|b| describe(b.action))
+            .map(|b| describe_in(mode, b.action))
             .collect();
         descriptions.sort();
         descriptions.dedup();

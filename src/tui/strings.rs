@@ -512,7 +512,20 @@ pub fn help_more(n: usize) -> String {
     format!("… {n} more")
 }
 
-/// One line saying what an action does, for the help overlay.
+/// What an action does in `mode`, for the help overlay: the list keys say
+/// first and last row outside Streams (where Bottom also follows).
+pub fn describe_in(mode: crate::tui::keymap::Mode, action: Action) -> &'static str {
+    use crate::tui::keymap::Mode;
+    match (mode, action) {
+        (Mode::Streams, _) => describe(action),
+        (_, Action::Top) => "first row",
+        (_, Action::Bottom) => "last row",
+        _ => describe(action),
+    }
+}
+
+/// What an action does, for the help overlay and the palette (in Streams;
+/// [`describe_in`] says it for the mode on screen).
 pub fn describe(action: Action) -> &'static str {
     match action {
         Action::Quit => "quit",
