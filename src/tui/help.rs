@@ -197,6 +197,10 @@ fn push_mode(keymap: &KeyMap, m: Mode, entries: &mut Vec<(String, String, Option
     }
     by_action.sort_by_key(|(a, _)| Action::ALL.iter().position(|x| x == a));
     for (a, keys) in by_action {
-        entries.push((keys.join("/"), strings::describe_in(m, a).to_string(), Some(a)));
+        entries.push((
+            keys.join("/"),
+            strings::describe_in(m, a).to_string(),
+            Some(a),
+        ));
     }
 }

@@ -776,4 +776,45 @@ mod tests {
         assert_eq!(map.lookup(Mode::Filter, key("q")), None);
         assert_eq!(map.lookup(Mode::Edit, key("5")), None);
     }
+
+    #[test]
+    fn list_modes_inherit_the_list_keys_and_can_unbind_them_one_by_one() {
+        let mut o = BTreeMap::new();
+        o.insert("list.ctrl+n".to_string(), "down".to_string());
+        o.insert("streams.g".to_string(), "none".to_string());
+        let (map, errors) = KeyMap::with_overrides(&o);
+        assert!(errors.is_empty(), "{errors:?}");
+        for mode in [
+            Mode::Streams,
+            Mode::Topics,
+            Mode::Lag,
+            Mode::DlqDetail,
+            Mode::Trace,
+        ] {
+            assert_eq!(map.lookup(mode, key("j")), Some(Action::Down), "{mode:?}");
+            assert_eq!(
+                map.lookup(mode, key("ctrl+n")),
+                Some(Action::Down),
+                "{mode:?}"
+            );
+        }
+        // Unbound in Streams only; still Top everywhere else.
+        assert_eq!(map.lookup(Mode::Streams, key("g")), None);
+        assert_eq!(map.lookup(Mode::Topics, key("g")), Some(Action::Top));
+        // Not a list: the inject form keeps its own j (next field), no list keys.
+        assert_eq!(map.lookup(Mode::Inject, key("j")), Some(Action::NextField));
+        assert_eq!(map.lookup(Mode::Inject, key("pgdn")), None);
+        // The help lists the inherited keys with the mode's own.
+        let of_topics: Vec<Action> = map
+            .bindings_of(Mode::Topics)
+            .iter()
+            .map(|b| b.action)
+            .collect();
+        assert!(of_topics.contains(&Action::Up) && of_topics.contains(&Action::Refresh));
+        assert!(
+            !map.bindings_of(Mode::Streams)
+                .iter()
+                .any(|b| b.key == key("g"))
+        );
+    }
 }
