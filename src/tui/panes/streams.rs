@@ -6,7 +6,6 @@
 //! record view, copy and export read a record's whole document again, for the
 //! records they show.
 
-use std::cell::Cell;
 use std::collections::VecDeque;
 
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -34,7 +33,7 @@ use crate::tui::keymap::Mode;
 use crate::tui::strings;
 use crate::tui::tab::Tab;
 use crate::tui::theme::Theme;
-use crate::tui::widgets::step;
+use crate::tui::widgets::{TableCursor, step};
 
 /// Bytes of a raw value shown as hex in the detail view.
 const HEX_BYTES: usize = 4096;
@@ -353,9 +352,9 @@ pub struct StreamsState {
     /// The open correlation trace, over the list.
     pub trace: Option<super::trace::TraceState>,
     topics: TopicMap,
-    offset: Cell<usize>,
-    page: Cell<usize>,
-    list_area: Cell<Rect>,
+    /// The window the list is drawn through (the selection is the pane's
+    /// own: a record, by sequence, so it survives records arriving).
+    view: TableCursor,
 }
 
 impl StreamsState {
@@ -385,9 +384,7 @@ impl StreamsState {
             total_received: 0,
             trace: None,
             topics: topic_map,
-            offset: Cell::new(0),
-            page: Cell::new(20),
-            list_area: Cell::new(Rect::default()),
+            view: TableCursor::default(),
         }
     }
 
@@ -594,7 +591,7 @@ impl StreamsState {
         self.selected = None;
         self.follow = true;
         self.detail = None;
-        self.offset.set(0);
+        self.view.reset();
         self.start_label = start_label.into();
     }
 
@@ -720,23 +717,12 @@ impl StreamsState {
 
     /// Rows in one page of the list, as last drawn.
     pub fn page(&self) -> usize {
-        self.page.get().max(1)
-    }
-
-    /// The list area as last drawn (for mouse clicks).
-    pub fn list_area(&self) -> Rect {
-        self.list_area.get()
+        self.view.page()
     }
 
     /// The list row under screen row `y`, if any.
     pub fn row_at(&self, y: u16) -> Option<usize> {
-        let area = self.list_area.get();
-        if y <= area.y || y >= area.y + area.height {
-            return None;
-        }
-        // The first list line is the column titles.
-        let i = self.offset.get() + usize::from(y - area.y - 1);
-        (i < self.visible_len()).then_some(i)
+        self.view.row_at(y, self.visible_len())
     }
 
     /// Opens the selected record's detail view.
@@ -892,27 +878,16 @@ impl StreamsState {
     }
 
     fn render_list(&self, buf: &mut Buffer, area: Rect, theme: &Theme) {
-        self.list_area.set(area);
+        let n = self.visible_len();
+        // Following, the selection is the newest row: the window ends there.
+        let selected = self.selected_index().unwrap_or(0);
+        let offset = self.view.window_for(area, 1, selected, n);
         if area.height < 2 {
             return;
         }
         let title_style = theme.dimmed().add_modifier(Modifier::BOLD);
         let y = area.y;
         let rows = usize::from(area.height - 1);
-        self.page.set(rows);
-        let n = self.visible_len();
-        let selected = self.selected_index().unwrap_or(0);
-        // Keep the selection on screen: the offset moves only when it must.
-        let mut offset = self.offset.get().min(n.saturating_sub(1));
-        if selected < offset {
-            offset = selected;
-        } else if selected >= offset + rows {
-            offset = selected + 1 - rows;
-        }
-        if self.follow {
-            offset = n.saturating_sub(rows);
-        }
-        self.offset.set(offset);
         let shown: Vec<&Entry> = self.rows_from(offset).take(rows).collect();
         let texts: Vec<[String; 6]> = shown
             .iter()
