@@ -106,23 +106,47 @@ def running_median3(ys):
     return [first] + mid + [last]
 
 
+def running_floor3(ys):
+    """Each point replaced by the least of it and the two before it. Whole
+    resources (fds, threads) only rise for a moment when a client is open at
+    the time of a sample (the DLQ reader's topic look-up, a tab's admin
+    request): a leak raises the floor, a passing client does not."""
+    return [min(ys[max(0, i - 2):i + 1]) for i in range(len(ys))]
+
+
+# Series judged by their floor rather than their running median.
+FLOORED = ("console_fds", "console_threads", "bridge_fds", "bridge_threads")
+
+
 def judge(rows, minutes):
     """(ok, lines): one line per series, after warm-up."""
     warm = warmup_minutes(minutes)
-    kept = [r for r in rows if float(r["minute"]) >= warm]
+    # The floor of a whole resource looks back across the end of the warm-up.
+    floors = {}
+    for name in FLOORED:
+        vals = [(i, float(r[name])) for i, r in enumerate(rows) if r.get(name) not in (None, "")]
+        if vals:
+            idx, ys = zip(*vals)
+            floors[name] = dict(zip(idx, running_floor3(list(ys))))
+    kept_idx = [i for i, r in enumerate(rows) if float(r["minute"]) >= warm]
+    kept = [rows[i] for i in kept_idx]
     lines = [f"warm-up: the first {warm:g} min ({len(rows) - len(kept)} samples) left out; "
              f"judging {len(kept)} samples"]
     if len(kept) < 3:
         return False, lines + ["FAIL: fewer than 3 samples after warm-up; run longer"]
     ok = True
     for name, tol in TOLERANCES.items():
-        pts = [(float(r["minute"]), float(r[name])) for r in kept if r.get(name) not in (None, "")]
+        pts = [(float(rows[i]["minute"]), float(rows[i][name]), i) for i in kept_idx
+               if rows[i].get(name) not in (None, "")]
         if len(pts) < 3:
             ok = False
             lines.append(f"FAIL {name}: only {len(pts)} samples (was it measured?)")
             continue
-        xs, raw = zip(*pts)
-        ys = running_median3(raw)
+        xs, raw, idx = zip(*pts)
+        if name in FLOORED:
+            ys = [floors[name][i] for i in idx]
+        else:
+            ys = running_median3(raw)
         s = slope(xs, ys) or 0.0
         per10 = s * 10
         rise = s * (xs[-1] - xs[0])
@@ -394,6 +418,22 @@ class VerdictTests(unittest.TestCase):
             return r
         ok, lines = judge(synthetic(60, f), 60)
         self.assertTrue(ok, "\n".join(lines))
+
+    def test_clients_open_at_the_last_samples_of_a_short_run_are_not_a_trend(self):
+        # CI's 2-minute run: a transient client (4 fds, 3 threads) open at the
+        # moment of the last two samples and of one in the middle.
+        def f(m, i):
+            r = healthy(m, i)
+            if i in (6, 11, 12):
+                r["console_fds"] += 4
+                r["console_threads"] += 3
+            return r
+        ok, lines = judge(synthetic(2, f), 2)
+        self.assertTrue(ok, "\n".join(lines))
+
+    def test_the_floor_keeps_a_lasting_rise_and_drops_passing_clients(self):
+        self.assertEqual(running_floor3([5, 5, 9, 9, 5, 5]), [5, 5, 5, 5, 5, 5])
+        self.assertEqual(running_floor3([5, 6, 7, 8, 9]), [5, 5, 5, 6, 7])
 
     def test_running_median_keeps_a_lasting_rise_and_drops_a_spike(self):
         self.assertEqual(running_median3([5, 5, 9, 5, 5]), [5, 5, 5, 5, 5])
