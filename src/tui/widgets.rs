@@ -316,6 +316,17 @@ impl<X: Default> Browse<X> {
         self.list.row_at(y)
     }
 
+    /// A click on screen line `y`: on the selected row, `Some(true)` (open
+    /// it); on another row, it is selected and `Some(false)`; elsewhere `None`.
+    pub fn click(&mut self, y: u16) -> Option<bool> {
+        let i = self.row_at(y)?;
+        if self.list.selected() == Some(i) {
+            return Some(true);
+        }
+        self.list.select_index(i);
+        Some(false)
+    }
+
     /// Moves the cursor, or scrolls the open item.
     pub fn move_by(&mut self, d: isize) {
         match self.open.as_mut() {

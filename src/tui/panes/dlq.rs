@@ -28,7 +28,7 @@ use crate::tui::json;
 use crate::tui::keymap::Mode;
 use crate::tui::strings;
 use crate::tui::theme::Theme;
-use crate::tui::widgets::{TableCursor, render_table, step};
+use crate::tui::widgets::{TableCursor, frame_block, render_table, step};
 
 /// Dead letters kept; older ones are evicted and counted. A DLQ that grows past
 /// this is a fire to put out elsewhere; the pane stays bounded.
@@ -1000,15 +1000,7 @@ impl Pane for DlqState {
 
     fn render(&self, frame: &mut Frame<'_>, area: Rect, view: &View<'_>) {
         let t = view.theme;
-        let block = Block::default()
-            .borders(Borders::ALL)
-            .border_style(t.dimmed())
-            .title(Span::styled(
-                crate::tui::fit::title(&self.title(), area.width),
-                t.strong(),
-            ));
-        let inner = block.inner(area);
-        frame.render_widget(block, area);
+        let inner = frame_block(frame, area, self.title(), t);
         let problem: Vec<Line> = self
             .problem
             .iter()

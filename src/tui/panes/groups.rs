@@ -247,13 +247,10 @@ impl Pane for GroupsState {
     }
 
     fn click(&mut self, m: MouseEvent, cx: &mut Cx<'_>) -> bool {
-        let Some(i) = self.browse.row_at(m.row) else {
-            return false;
-        };
-        if self.browse.list.selected() == Some(i) {
-            self.handle(Action::Open, cx);
-        } else {
-            self.browse.list.select_index(i);
+        match self.browse.click(m.row) {
+            Some(true) => self.handle(Action::Open, cx),
+            Some(false) => {}
+            None => return false,
         }
         true
     }

@@ -10,7 +10,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use ratatui::widgets::{Paragraph, Wrap};
 
 use crossterm::event::MouseEvent;
 
@@ -23,7 +23,7 @@ use crate::tui::fit::{Col, Fitted};
 use crate::tui::keymap::Mode;
 use crate::tui::strings::{self, age, duration};
 use crate::tui::theme::Theme;
-use crate::tui::widgets::{TableCursor, render_table};
+use crate::tui::widgets::{TableCursor, frame_block, render_table};
 
 /// Trend points drawn per row.
 const SPARK_WIDTH: usize = 16;
@@ -527,15 +527,7 @@ impl Pane for LagState {
             Some(g) => strings::lag_group_title(&sanitize(g)),
             None => strings::lag_title(self.rows.len(), self.interval_ms),
         };
-        let block = Block::default()
-            .borders(Borders::ALL)
-            .border_style(t.dimmed())
-            .title(Span::styled(
-                crate::tui::fit::title(&title, area.width),
-                t.strong(),
-            ));
-        let inner = block.inner(area);
-        frame.render_widget(block, area);
+        let inner = frame_block(frame, area, title, t);
 
         let mut top: Vec<Line> = Vec::new();
         if let Some(e) = &self.error {
