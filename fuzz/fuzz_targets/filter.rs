@@ -5,8 +5,7 @@
 //! ([`eventdeck_fuzz::RecordInput`]).
 #![no_main]
 
-use eventdeck::domain::{Headers, TopicMap};
-use eventdeck::kafka::ConsumedRecord;
+use eventdeck::domain::TopicMap;
 use eventdeck::filter::Filter;
 use eventdeck::tui::panes::streams::Entry;
 use eventdeck_fuzz::{PART, RecordInput};
@@ -21,19 +20,7 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let input = RecordInput::parse(record);
-    let mut headers = Headers::default();
-    for (name, value) in &input.headers {
-        headers.push(name, value.as_deref());
-    }
-    let record = ConsumedRecord {
-        topic: input.topic,
-        partition: 0,
-        offset: 0,
-        timestamp_ms: input.timestamp_ms,
-        key: input.key,
-        value: input.value,
-        headers,
-    };
+    let record = input.into_record();
     let entry = Entry::new(0, record, &TopicMap::default());
     let filter = Filter::parse(text);
     let _ = filter.unknown_fields();

@@ -9,8 +9,7 @@
 
 use std::sync::OnceLock;
 
-use eventdeck::domain::{self, Decoded, Glance, Headers, TopicMap};
-use eventdeck::kafka::ConsumedRecord;
+use eventdeck::domain::{self, Decoded, Glance, TopicMap};
 use eventdeck::tui::json::{highlight, highlight_deep};
 use eventdeck::tui::theme::Theme;
 use eventdeck_fuzz::RecordInput;
@@ -23,19 +22,7 @@ fn theme() -> &'static Theme {
 
 fuzz_target!(|data: &[u8]| {
     let input = RecordInput::parse(data);
-    let mut headers = Headers::default();
-    for (name, value) in &input.headers {
-        headers.push(name, value.as_deref());
-    }
-    let record = ConsumedRecord {
-        topic: input.topic,
-        partition: 0,
-        offset: 0,
-        timestamp_ms: input.timestamp_ms,
-        key: input.key,
-        value: input.value,
-        headers,
-    };
+    let record = input.into_record();
     // The default map: debate, ... with `<context>.events` topics and `.dlq`.
     let topics = TopicMap::default();
 

@@ -28,6 +28,23 @@ pub struct RecordInput {
 }
 
 impl RecordInput {
+    /// The record as a reader hands it on: partition 0, offset 0.
+    pub fn into_record(self) -> eventdeck::kafka::ConsumedRecord {
+        let mut headers = eventdeck::domain::Headers::default();
+        for (name, value) in &self.headers {
+            headers.push(name, value.as_deref());
+        }
+        eventdeck::kafka::ConsumedRecord {
+            topic: self.topic,
+            partition: 0,
+            offset: 0,
+            timestamp_ms: self.timestamp_ms,
+            key: self.key,
+            value: self.value,
+            headers,
+        }
+    }
+
     /// Reads any bytes as a record (missing parts are empty or absent).
     pub fn parse(data: &[u8]) -> Self {
         let mut parts = data.splitn(4, |b| *b == PART);
