@@ -230,9 +230,14 @@ impl Demo {
 /// How long the console's demo may take to stop.
 const CONSOLE_STOP: Duration = Duration::from_secs(5);
 /// What a headless demo may spend stopping, after the time it was asked to
-/// run: the reader, the lag poll, the bridge's last deliveries and its
-/// shutdown share it, so the command ends within a second of that time.
+/// run: the reader, the bridge's last deliveries and its shutdown share it
+/// (the lag poll has [`HEADLESS_LAG_BUDGET`] of its own), so the command ends
+/// within a second of that time when the broker answers the poll promptly.
 pub const HEADLESS_STOP_BUDGET: Duration = Duration::from_millis(500);
+/// What the slow group's lag poll may take on its own, after the reader
+/// stopped: on a loaded machine the embedded broker answers it in more than
+/// the stop budget, and the summary said `unknown` with no reason.
+const HEADLESS_LAG_BUDGET: Duration = Duration::from_secs(3);
 /// How often [`Demo::settle`] looks at the bridge's counts.
 const SETTLE_POLL: Duration = Duration::from_millis(10);
 
@@ -249,6 +254,9 @@ pub struct Summary {
     pub records_by_topic: BTreeMap<String, u64>,
     /// Total lag of the slow group.
     pub slow_group_lag: Option<i64>,
+    /// Why the slow group's lag is unknown, when it is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub slow_group_lag_error: Option<String>,
     /// What the bridge counted.
     pub bridge: BridgeCounts,
 }
@@ -379,8 +387,11 @@ impl Summary {
         out.push_str(&self.bridge.render());
         out.push_str(&format!(
             "slow group {SLOW_GROUP} lag: {}\n",
-            self.slow_group_lag
-                .map_or_else(|| "unknown".to_string(), |l| l.to_string())
+            match (self.slow_group_lag, &self.slow_group_lag_error) {
+                (Some(lag), _) => lag.to_string(),
+                (None, Some(why)) => format!("unknown ({why})"),
+                (None, None) => "unknown".to_string(),
+            }
         ));
         out
     }
@@ -413,27 +424,40 @@ pub async fn run_headless(base: &Settings, rate: u32, duration: Duration) -> Res
     let stop_by = tokio::time::Instant::now() + HEADLESS_STOP_BUDGET;
     drop(rx);
     let _ = tokio::time::timeout_at(stop_by, reader).await;
-    let slow_group_lag = {
+    let lag_by = tokio::time::Instant::now() + HEADLESS_LAG_BUDGET;
+    let (slow_group_lag, slow_group_lag_error) = {
         let settings = demo.settings.clone();
         let group = vec![SLOW_GROUP.to_string()];
-        tokio::time::timeout_at(
-            stop_by,
+        let polled = tokio::time::timeout_at(
+            lag_by,
             tokio::task::spawn_blocking(move || {
                 crate::kafka::groups::poll_groups(&settings, &group, &group)
             }),
         )
-        .await
-        .ok()
-        .and_then(Result::ok)
-        .and_then(|r| {
-            r.map_err(|e| tracing::warn!(error = %e, "demo lag poll failed"))
-                .ok()
-        })
-        .and_then(|poll| {
-            let mut report = crate::lag::LagTracker::default().apply(&poll);
-            report.groups.pop().and_then(|g| g.total_lag)
-        })
+        .await;
+        match polled {
+            Err(_) => (
+                None,
+                Some(format!(
+                    "the lag poll took longer than {}",
+                    humantime::format_duration(HEADLESS_LAG_BUDGET)
+                )),
+            ),
+            Ok(Err(e)) => (None, Some(format!("the lag poll stopped: {e}"))),
+            Ok(Ok(Err(e))) => {
+                tracing::warn!(error = %e, "demo lag poll failed");
+                (None, Some(format!("the lag poll failed: {e}")))
+            }
+            Ok(Ok(Ok(poll))) => {
+                let mut report = crate::lag::LagTracker::default().apply(&poll);
+                match report.groups.pop().and_then(|g| g.total_lag) {
+                    Some(lag) => (Some(lag), None),
+                    None => (None, Some("the group has no committed offsets yet".into())),
+                }
+            }
+        }
     };
+    let stop_by = stop_by.max(tokio::time::Instant::now() + HEADLESS_STOP_BUDGET / 2);
     let bridge = demo.settle(stop_by).await;
     let published = demo.stats.published_by_type();
     let publish_errors = demo.stats.errors();
@@ -448,6 +472,7 @@ pub async fn run_headless(base: &Settings, rate: u32, duration: Duration) -> Res
         publish_errors,
         records_by_topic,
         slow_group_lag,
+        slow_group_lag_error,
         bridge,
     })
 }
