@@ -16,7 +16,7 @@
 //!     cargo bench --bench console_firehose
 //!     EVENTDECK_BENCH_MEMORY_RECORDS=1000000 cargo bench --bench console_firehose
 
-#[path = "../tests/common/tui.rs"]
+#[path = "../tests/support/tui.rs"]
 mod fixtures;
 
 #[global_allocator]

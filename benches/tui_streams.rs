@@ -6,7 +6,7 @@
 //!   the frame cap (30 fps), through the same bounded channel and batch size as
 //!   the runtime.
 
-#[path = "../tests/common/tui.rs"]
+#[path = "../tests/support/tui.rs"]
 mod fixtures;
 
 use std::time::{Duration, Instant};

@@ -504,19 +504,10 @@ pub fn read(settings: &Settings) -> std::io::Result<Vec<AuditEntry>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::CliOverrides;
 
     fn settings(dir: &std::path::Path, read_only: bool) -> Settings {
-        let mut s = Settings::load_with_env(
-            &CliOverrides {
-                config: Some("/dev/null".into()),
-                read_only,
-                ..Default::default()
-            },
-            &|_| None,
-        )
-        .expect("settings");
-        s.data_dir = dir.to_path_buf();
+        let mut s = Settings::for_tests(None, dir);
+        s.read_only = read_only;
         s
     }
 

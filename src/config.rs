@@ -338,6 +338,24 @@ impl Settings {
         Self::load_with_env(cli, &|k| std::env::var(k).ok().filter(|v| !v.is_empty()))
     }
 
+    /// Settings for tests: the defaults, with no config file and no environment,
+    /// these brokers (the default's when `None`) and `dir` as the data
+    /// directory, so nothing a test writes lands in the user's own.
+    #[doc(hidden)]
+    pub fn for_tests(brokers: Option<&str>, dir: &Path) -> Self {
+        let mut settings = Self::load_with_env(
+            &CliOverrides {
+                config: Some("/dev/null".into()),
+                brokers: brokers.map(str::to_string),
+                ..CliOverrides::default()
+            },
+            &|_| None,
+        )
+        .expect("the defaults always load");
+        settings.data_dir = dir.to_path_buf();
+        settings
+    }
+
     /// Loads settings with an explicit environment lookup (for tests).
     pub fn load_with_env(
         cli: &CliOverrides,

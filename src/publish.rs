@@ -129,7 +129,6 @@ mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
 
     use super::*;
-    use crate::config::CliOverrides;
 
     struct Counting(Arc<AtomicUsize>);
 
@@ -150,16 +149,8 @@ mod tests {
     }
 
     fn settings(dir: &std::path::Path, read_only: bool) -> Settings {
-        let mut s = Settings::load_with_env(
-            &CliOverrides {
-                config: Some("/dev/null".into()),
-                read_only,
-                ..Default::default()
-            },
-            &|_| None,
-        )
-        .expect("settings");
-        s.data_dir = dir.to_path_buf();
+        let mut s = Settings::for_tests(None, dir);
+        s.read_only = read_only;
         s
     }
 

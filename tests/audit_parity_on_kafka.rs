@@ -5,19 +5,16 @@
 //! two audit lines of each change are equal field for field, apart from
 //! `time` and `source` (and an injected event's id: each inject is a new event).
 
-#[path = "common/admin.rs"]
-mod admin;
-mod common;
-#[path = "common/tui.rs"]
-mod fixtures;
+mod support;
+use support::admin;
+use support::tui as fixtures;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::*;
 use eventdeck::audit;
-use eventdeck::config::{CliOverrides, Settings};
+use eventdeck::config::Settings;
 use eventdeck::kafka::EventProducer;
 use eventdeck::kafka::produce::DEFAULT_DELIVERY_TIMEOUT;
 use eventdeck::publish::DirectPublisher;
@@ -27,6 +24,7 @@ use eventdeck::tui::keymap::Mode;
 use eventdeck::tui::runtime::{perform_publish, perform_replay};
 use eventdeck::tui::workers::dlq::{dlq_reader, run_redrive};
 use serde_json::Value;
+use support::*;
 use tokio::sync::mpsc;
 
 /// The five contexts, each mapped to a topic of this run, so `topics init`
@@ -127,17 +125,7 @@ impl Case {
 
     /// The console's settings: the same config file and brokers as the binary.
     fn settings(&self, data_dir: &Path) -> Settings {
-        let mut s = Settings::load_with_env(
-            &CliOverrides {
-                config: Some(self.config.clone()),
-                brokers: Some(bootstrap()),
-                ..Default::default()
-            },
-            &|_| None,
-        )
-        .expect("settings");
-        s.data_dir = data_dir.to_path_buf();
-        s
+        settings_from_config(&self.config, data_dir)
     }
 
     /// Records and committed offsets the reset and the empty act on; the

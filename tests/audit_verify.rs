@@ -3,24 +3,15 @@
 //! names that line and exits 1. The lines are written by the library's own
 //! `audit::record`, as every mutation writes them.
 
-mod common;
+mod support;
 
-use common::*;
 use eventdeck::audit::{self, Source};
-use eventdeck::config::{CliOverrides, Settings};
+use eventdeck::config::Settings;
+use support::*;
 
 /// Settings whose data dir is the sandbox's, for writing its audit log.
 fn sandbox_settings(sandbox: &Sandbox) -> Settings {
-    let mut s = Settings::load_with_env(
-        &CliOverrides {
-            config: Some("/dev/null".into()),
-            ..Default::default()
-        },
-        &|_| None,
-    )
-    .expect("settings");
-    s.data_dir = sandbox.data_dir();
-    s
+    Settings::for_tests(None, &sandbox.data_dir())
 }
 
 /// `eventdeck audit --verify [extra]`: status code and stdout. No broker is

@@ -1,15 +1,13 @@
 //! The bridge on real Apache Kafka: the seed's testing checklist, one test per
 //! line (the fault tests are in `bridge_faults.rs`).
 
-mod bridge_support;
-mod common;
+mod support;
 
 use std::collections::{HashMap, HashSet};
 use std::io::{Read as _, Write as _};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use bridge_support::*;
 use eventdeck::bridge::{self, BridgeConfig, BridgeHandle, ORIGIN_HEADER, dlq};
 use eventdeck::bus::{Bus, Filter, HandlerError, Origin, TRACEPARENT, handler_fn};
 use eventdeck::config::Settings;
@@ -18,6 +16,7 @@ use eventdeck::kafka::EventProducer;
 use eventdeck::publish::{PublishRequest, Published};
 use futures::StreamExt;
 use serde_json::json;
+use support::bridge::*;
 
 fn config(s: &Settings, dir: &std::path::Path, name: &str) -> BridgeConfig {
     let mut cfg = BridgeConfig::new(s);
@@ -126,7 +125,7 @@ async fn local_events_run_local_handlers_reach_their_topic_and_are_not_handled_t
     // again. It commits a batch only once its handlers are done, so once its
     // group has committed the record, a second handling would have happened.
     let topic = s.topics.resolve("debate");
-    common::wait_committed_to_end(&group, &topic, Duration::from_secs(60)).await;
+    support::wait_committed_to_end(&group, &topic, Duration::from_secs(60)).await;
     assert_eq!(seen.len(), 1, "local handler ran once, for the local event");
     assert_eq!(seen.0.lock().unwrap()[0].1.origin, Origin::Local);
     let snap = handle.metrics_now();
@@ -186,7 +185,7 @@ async fn consumers_read_from_kafka_and_new_event_types_register_on_first_sight()
 fn stable_members(group: &str) -> usize {
     use rdkafka::consumer::{BaseConsumer, Consumer};
     let consumer: BaseConsumer = rdkafka::ClientConfig::new()
-        .set("bootstrap.servers", common::bootstrap())
+        .set("bootstrap.servers", support::bootstrap())
         .create()
         .unwrap();
     consumer
@@ -209,7 +208,7 @@ async fn a_topic_created_after_the_bridge_joined_its_group_is_consumed_soon() {
     let dir = tempfile::tempdir().unwrap();
     let s = settings(dir.path(), &tag());
     // One of its topics exists, so the bridge joins its group with that one.
-    common::create_topic(&s.topics.resolve("evolution"), 1).await;
+    support::create_topic(&s.topics.resolve("evolution"), 1).await;
     let bus = Bus::new(1024);
     let (h, seen) = recorder("late-topic", Filter::any().context("testing"));
     bus.subscribe(h);
@@ -438,7 +437,7 @@ async fn high_volume_100k_events_through_the_bridge_none_lost() {
     let dir = tempfile::tempdir().unwrap();
     let s = settings(dir.path(), &tag());
     let topic = s.topics.resolve("performance");
-    common::create_topic(&topic, 6).await;
+    support::create_topic(&topic, 6).await;
 
     // The receiving side: another bridge, another group, counting event ids.
     let bus_b = Bus::new(10_000);
@@ -515,7 +514,7 @@ async fn two_bridges_in_one_group_split_the_partitions_and_handle_each_event_onc
     let dir = tempfile::tempdir().unwrap();
     let s = settings(dir.path(), &tag());
     let topic = s.topics.resolve("implementation");
-    common::create_topic(&topic, 6).await;
+    support::create_topic(&topic, 6).await;
     let group = format!("split-{}", tag());
     let mut bridges = Vec::new();
     let mut seens = Vec::new();
@@ -584,7 +583,7 @@ async fn two_bridges_in_one_group_split_the_partitions_and_handle_each_event_onc
     )
     .await;
     // A duplicate handling would come before the group commits past it.
-    common::wait_committed_to_end(&group, &topic, Duration::from_secs(60)).await;
+    support::wait_committed_to_end(&group, &topic, Duration::from_secs(60)).await;
     let (one, two) = (seens[0].ids(), seens[1].ids());
     assert!(
         !one.is_empty() && !two.is_empty(),
@@ -615,8 +614,8 @@ async fn a_window_of_records_gets_one_outcome_each_in_order_and_nothing_overtake
     // relay retries from the refused one, so nothing may overtake it).
     let dir = tempfile::tempdir().unwrap();
     let s = settings(dir.path(), &tag());
-    let topic = common::unique_topic("send-all");
-    common::create_topic(&topic, 1).await;
+    let topic = support::unique_topic("send-all");
+    support::create_topic(&topic, 1).await;
     let producer = EventProducer::new(&s, Duration::from_secs(30)).unwrap();
     let values: Vec<Vec<u8>> = (0..20)
         .map(|i| {
@@ -673,10 +672,10 @@ async fn a_window_of_records_gets_one_outcome_each_in_order_and_nothing_overtake
     // saw it once), so it reads again for a while before judging.
     let want: Vec<String> = (0..7).map(|i| format!("record {i}")).collect();
     let deadline = Instant::now() + Duration::from_secs(15);
-    let mut read = common::kcat_values(&topic);
+    let mut read = support::kcat_values(&topic);
     while read.len() < want.len() && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(250)).await;
-        read = common::kcat_values(&topic);
+        read = support::kcat_values(&topic);
     }
     assert_eq!(read, want);
 }
@@ -755,7 +754,7 @@ async fn an_event_kafka_refuses_for_good_is_set_aside_and_the_events_behind_it_s
         }
     }
     // Kafka has the other five, in the order they were published.
-    let ids: Vec<String> = common::kcat_read(&topic, "%h\n")
+    let ids: Vec<String> = support::kcat_read(&topic, "%h\n")
         .lines()
         .filter_map(|h| {
             h.split(',')
@@ -828,7 +827,7 @@ async fn an_event_larger_than_the_producer_takes_is_refused_when_published_and_n
         try_publish(&handle, &s, small, vec![]).await,
         Ok(Published::Delivered(_))
     ));
-    let values = common::kcat_values(&topic);
+    let values = support::kcat_values(&topic);
     assert_eq!(values.len(), 1, "{values:?}");
     assert!(values[0].contains(&id));
     handle.shutdown().await.unwrap();

@@ -4,8 +4,7 @@
 //! them (named `under_fault_*`) one at a time on a 3-broker cluster
 //! (`scripts/kafka up --brokers 3`), after the other integration tests.
 
-mod bridge_support;
-mod common;
+mod support;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::{BufRead, BufReader, Write};
@@ -13,14 +12,14 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use bridge_support::*;
-use common::create_topic_rf;
 use eventdeck::bridge::{self, BridgeConfig};
 use eventdeck::bus::{Bus, Filter};
 use eventdeck::domain::Envelope;
 use eventdeck::publish::{PublishRequest, Published};
 use futures::StreamExt;
 use serde_json::json;
+use support::bridge::*;
+use support::create_topic_rf;
 
 /// Counts `event_id`s in what was read: (missing, duplicates).
 fn tally(reads: &[Read], want: &HashSet<String>) -> (usize, usize) {
@@ -335,7 +334,7 @@ async fn under_fault_bridge_kill9_with_events_in_its_outbox_delivers_them_on_res
     first.wait().unwrap();
 
     // Second run: the real cluster, the same data dir.
-    let second = eventdeck(dir.path(), &common::bootstrap(), &["--contexts", "debate"]);
+    let second = eventdeck(dir.path(), &support::bootstrap(), &["--contexts", "debate"]);
     let reads = read_at_least(&topic, events.len(), Duration::from_secs(60)).await;
     let (missing, dups) = tally(&reads, &want);
     assert_eq!(

@@ -3,7 +3,7 @@
 //! another client, each turned into exactly one task by whichever process owns
 //! its partition, and both processes' /metrics show a share.
 
-mod common;
+mod support;
 
 use std::collections::HashMap;
 use std::io::{Read, Write};
@@ -11,12 +11,12 @@ use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::*;
 use eventdeck::domain::{Envelope, encode};
 use rdkafka::ClientConfig;
 use rdkafka::message::{Header, OwnedHeaders};
 use rdkafka::producer::{FutureProducer, FutureRecord};
 use serde_json::Value;
+use support::*;
 
 const EVENTS: usize = 1_200;
 

@@ -4,15 +4,14 @@
 //! frame is a budget measured on a release build, in the README's performance
 //! table, not here.)
 
-mod common;
-#[path = "common/pty.rs"]
-mod pty;
+mod support;
+use support::pty;
 
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::Sandbox;
 use pty::Session;
+use support::Sandbox;
 
 fn demo(sandbox: &Sandbox) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_eventdeck"));

@@ -5,10 +5,9 @@
 //! has a generous cap so a broken demo fails rather than hangs; how fast the
 //! flows appear is not measured.
 
-#[path = "common/tui.rs"]
-mod fixtures;
-
+mod support;
 use std::time::Duration;
+use support::tui as fixtures;
 
 use eventdeck::demo::{DEFAULT_RATE, Demo};
 use eventdeck::kafka::consume::{TailEvent, tail};

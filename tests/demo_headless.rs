@@ -1,9 +1,9 @@
 //! `eventdeck demo --headless` runs the embedded broker, the scenario and the slow
 //! group with nothing installed, and reports what went by.
 
-mod common;
+mod support;
 
-use common::*;
+use support::*;
 use serde_json::Value;
 
 #[test]

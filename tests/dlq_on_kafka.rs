@@ -3,15 +3,15 @@
 //! changes nothing; a redrive delivers the originals — key, value, headers — to
 //! the original topic, leaves an audit entry, and is refused in read-only mode.
 
-mod common;
+mod support;
 
 use std::time::Duration;
 
-use common::*;
 use rdkafka::ClientConfig;
 use rdkafka::message::{Header, OwnedHeaders};
 use rdkafka::producer::{FutureProducer, FutureRecord};
 use serde_json::Value;
+use support::*;
 
 fn kcat_dlq(topic: &str, key: &str, value: &str, headers: &[(&str, &str)]) {
     let mut args = vec![

@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use eventdeck::config::{CliOverrides, Settings};
+use eventdeck::config::Settings;
 use eventdeck::kafka::StartAt;
 use eventdeck::kafka::consume::{TailEvent, TailOptions, tail};
 use eventdeck::kafka::embedded::EmbeddedBroker;
@@ -16,15 +16,8 @@ use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer};
 use rdkafka::producer::{FutureProducer, FutureRecord};
 use rdkafka::{Offset, TopicPartitionList};
 
-fn settings_for(broker: &EmbeddedBroker) -> Settings {
-    let mut settings = Settings::load_with_env(
-        &CliOverrides {
-            config: Some("/dev/null".into()),
-            ..Default::default()
-        },
-        &|_| None,
-    )
-    .expect("settings");
+fn settings_for(broker: &EmbeddedBroker, dir: &std::path::Path) -> Settings {
+    let mut settings = Settings::for_tests(None, dir);
     broker.connect(&mut settings);
     settings
 }
@@ -55,7 +48,8 @@ async fn produce_stamped(bootstrap: &str, topic: &str, partitions: i32, n: i64, 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn lag_seconds_on_the_embedded_broker_is_the_age_of_the_record_at_the_committed_offset() {
     let broker = EmbeddedBroker::start(1, &[("lagsec".into(), 2)]).expect("mock cluster");
-    let settings = settings_for(&broker);
+    let dir = tempfile::tempdir().expect("dir");
+    let settings = settings_for(&broker, dir.path());
     let now = chrono::Utc::now().timestamp_millis();
     // 60 records per partition, one per second, the newest 1 s ago.
     let base = now - 60_000;
@@ -127,7 +121,8 @@ async fn lag_seconds_on_the_embedded_broker_is_the_age_of_the_record_at_the_comm
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_seek_to_a_time_on_the_embedded_broker_starts_at_the_first_record_at_or_after_it() {
     let broker = EmbeddedBroker::start(1, &[("seektime".into(), 3)]).expect("mock cluster");
-    let settings = settings_for(&broker);
+    let dir = tempfile::tempdir().expect("dir");
+    let settings = settings_for(&broker, dir.path());
     let base = chrono::Utc::now().timestamp_millis() - 100_000;
     produce_stamped(broker.bootstrap_servers(), "seektime", 3, 50, base).await;
     // Records 0..50 a second apart: from base + 20.5 s the first is record 21.

@@ -4,9 +4,8 @@
 //! shift-by both ways with clamping, to-offset), `--execute` commits what the
 //! tool then describes, a group with members is refused, delete needs `--yes`.
 
-#[path = "common/admin.rs"]
-mod admin;
-mod common;
+mod support;
+use support::admin;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -15,12 +14,12 @@ use std::time::Duration;
 
 use admin::*;
 use chrono::{SecondsFormat, Utc};
-use common::*;
 use rdkafka::admin::{AdminClient, AdminOptions};
 use rdkafka::client::DefaultClientContext;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::{ClientConfig, Offset, TopicPartitionList};
 use serde_json::Value;
+use support::*;
 
 type Plan = BTreeMap<(String, i32), i64>;
 

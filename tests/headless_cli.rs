@@ -5,16 +5,15 @@
 //! up; `tail --format json` carries every record's key and value exactly;
 //! `tail --format raw` writes values as they are, warning once on a terminal.
 
-mod common;
-#[path = "common/pty.rs"]
-mod pty;
+mod support;
+use support::pty;
 
 use std::io::Write;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use common::*;
 use serde_json::{Value, json};
+use support::*;
 
 /// Runs `cmd` with its stdout a pipe whose reader is closed before the
 /// command writes anything (it is closed as soon as the process starts).

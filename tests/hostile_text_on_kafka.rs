@@ -5,15 +5,15 @@
 //! DEL; every human-readable output of the real binary shows them as `·` and
 //! writes no control character but the newline. JSON output stays exact.
 
-mod common;
+mod support;
 
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use common::*;
 use serde_json::Value;
+use support::*;
 
 /// Every attack, as text (group ids and arguments must be UTF-8).
 const HOSTILE: &str = "\x1b[2J\x1b]0;x\x07\x1b]52;c;Zm9v\x07\u{9b}\x7f";
@@ -56,7 +56,7 @@ fn eventdeck_ok(sandbox: &Sandbox, args: &[&str]) -> std::process::Output {
 }
 
 /// Produces one record with kcat: key, value, headers as raw bytes.
-fn produce(topic: &str, key: &[u8], value: &[u8], headers: &[(&[u8], &[u8])]) {
+fn produce_raw(topic: &str, key: &[u8], value: &[u8], headers: &[(&[u8], &[u8])]) {
     let mut args: Vec<&OsStr> = vec![
         os(b"-P"),
         os(b"-t"),
@@ -146,7 +146,7 @@ fn tail_pretty_shows_hostile_keys_headers_and_values_visibly_and_json_exactly() 
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     rt.block_on(create_topic(&topic, 1));
     // A raw value, key and header full of control sequences.
-    produce(
+    produce_raw(
         &topic,
         &[b"key-", HOSTILE_BYTES].concat(),
         &[b"value-", HOSTILE_BYTES].concat(),
@@ -160,7 +160,7 @@ fn tail_pretty_shows_hostile_keys_headers_and_values_visibly_and_json_exactly() 
         "{{\"title\":\"t-{}\"}}",
         HOSTILE.replace(['\x1b', '\x07'], "")
     );
-    produce(
+    produce_raw(
         &topic,
         b"k2",
         json_value.as_bytes(),
@@ -213,13 +213,13 @@ fn a_header_name_that_is_not_utf8_neither_crashes_tail_nor_hides_the_record() {
     let topic = unique_topic("bad-header-name");
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     rt.block_on(create_topic(&topic, 1));
-    produce(
+    produce_raw(
         &topic,
         b"k1",
         br#"{"n":1}"#,
         &[(b"before", b"1"), (b"\xff\xfename", b"v"), (b"after", b"2")],
     );
-    produce(&topic, b"k2", br#"{"n":2}"#, &[]);
+    produce_raw(&topic, b"k2", br#"{"n":2}"#, &[]);
     let kcat_saw = kcat(&[
         "-C",
         "-t",
@@ -260,7 +260,7 @@ fn groups_list_describe_lag_and_audit_show_hostile_ids_visibly() {
     let topic = unique_topic("hostile-group");
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     rt.block_on(create_topic(&topic, 1));
-    produce(&topic, b"k", b"v", &[]);
+    produce_raw(&topic, b"k", b"v", &[]);
     let group = format!("grp-{}-{HOSTILE}", uuid::Uuid::new_v4().simple());
     let shown_group = format!("{}{SHOWN}", &group[..group.len() - HOSTILE.len()]);
     let client_id = format!("cli-{HOSTILE}");
@@ -318,7 +318,7 @@ fn dlq_list_and_show_show_hostile_dead_letter_headers_visibly() {
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     rt.block_on(create_topic(&topic, 1));
     let hostile = |s: &str| [s.as_bytes(), HOSTILE_BYTES].concat();
-    produce(
+    produce_raw(
         &topic,
         &hostile("key-"),
         &hostile("value-"),

@@ -3,19 +3,19 @@
 //! `eventdeck lag --json` gives each partition `now − timestamp of the record at
 //! its committed offset` (that record read back with kcat), within a second.
 
-mod common;
+mod support;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use common::*;
 use rdkafka::ClientConfig;
 use rdkafka::Message;
 use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer};
 use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
 use rdkafka::{Offset, TopicPartitionList};
 use serde_json::Value;
+use support::*;
 
 const PARTITIONS: i32 = 3;
 

@@ -3,52 +3,21 @@
 //! a partition that never committed, and a commit below the log-start offset
 //! after DeleteRecords (flagged by eventdeck).
 
-#[path = "common/admin.rs"]
-mod admin;
-mod common;
+mod support;
+use support::admin;
 
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use common::*;
 use rdkafka::admin::{AdminClient, AdminOptions};
 use rdkafka::client::DefaultClientContext;
-use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer};
+use rdkafka::consumer::{CommitMode, Consumer};
 use rdkafka::{ClientConfig, Offset, TopicPartitionList};
 use serde_json::Value;
+use support::*;
 
 /// (topic, partition) → (current, log-end, lag) as strings, "-" when missing.
-type Rows = BTreeMap<(String, i32), (String, String, String)>;
-
-fn produce(topic: &str, partition: i32, n: usize) {
-    let body: String = (0..n).map(|i| format!("{{\"n\":{i}}}\n")).collect();
-    let out = kcat_with_stdin(
-        &["-P", "-t", topic, "-p", &partition.to_string()],
-        Some(body.as_bytes()),
-    );
-    assert!(out.status.success(), "kcat -P: {}", stderr(&out));
-}
-
-fn commit(group: &str, offsets: &[(&str, i32, i64)]) {
-    let consumer: BaseConsumer = ClientConfig::new()
-        .set("bootstrap.servers", bootstrap())
-        .set("group.id", group)
-        .create()
-        .expect("consumer");
-    let mut tpl = TopicPartitionList::new();
-    for (t, p, o) in offsets {
-        tpl.add_partition_offset(t, *p, Offset::Offset(*o))
-            .expect("tpl");
-    }
-    consumer.commit(&tpl, CommitMode::Sync).expect("commit");
-}
-
-fn kafka_tool(group: &str) -> Rows {
-    admin::tool_describe(&[group.to_string()])
-        .into_iter()
-        .map(|((_, topic, partition), row)| ((topic, partition), row))
-        .collect()
-}
+type Rows = admin::GroupRows;
 
 fn eventdeck_lag(group: &str) -> (Rows, Value) {
     let sandbox = Sandbox::new();
@@ -90,9 +59,9 @@ fn eventdeck_lag(group: &str) -> (Rows, Value) {
 async fn lag_matches_kafka_consumer_groups_tool_with_a_never_committed_partition() {
     let topic = unique_topic("lag-eq");
     create_topic(&topic, 3).await;
-    produce(&topic, 0, 10);
-    produce(&topic, 1, 7);
-    produce(&topic, 2, 5);
+    admin::produce(&topic, 0, 10);
+    admin::produce(&topic, 1, 7);
+    admin::produce(&topic, 2, 5);
     let group = unique_topic("lag-eq-group");
     // A live member owns all three partitions but committed only two: the third
     // shows "-" in both tools. Nothing consumes, so the numbers hold still.
@@ -126,7 +95,7 @@ async fn lag_matches_kafka_consumer_groups_tool_with_a_never_committed_partition
         .expect("tpl");
     member.commit(&tpl, CommitMode::Sync).expect("commit");
 
-    let theirs = kafka_tool(&group);
+    let theirs = admin::tool_group_rows(&group);
     let (ours, g) = eventdeck_lag(&group);
     assert_eq!(theirs.len(), 3, "the tool lists all three: {theirs:?}");
     assert_eq!(ours, theirs, "eventdeck and kafka-consumer-groups disagree");
@@ -150,10 +119,10 @@ async fn lag_matches_kafka_consumer_groups_tool_with_a_never_committed_partition
 async fn lag_matches_the_tool_after_delete_records_and_flags_the_deleted_unread() {
     let topic = unique_topic("lag-del");
     create_topic(&topic, 2).await;
-    produce(&topic, 0, 10);
-    produce(&topic, 1, 4);
+    admin::produce(&topic, 0, 10);
+    admin::produce(&topic, 1, 4);
     let group = unique_topic("lag-del-group");
-    commit(&group, &[(&topic, 0, 2), (&topic, 1, 4)]);
+    admin::commit(&group, &[(&topic, 0, 2), (&topic, 1, 4)]);
     let admin: AdminClient<DefaultClientContext> = ClientConfig::new()
         .set("bootstrap.servers", bootstrap())
         .create()
@@ -167,7 +136,7 @@ async fn lag_matches_the_tool_after_delete_records_and_flags_the_deleted_unread(
         .await
         .expect("delete records");
 
-    let theirs = kafka_tool(&group);
+    let theirs = admin::tool_group_rows(&group);
     let (ours, g) = eventdeck_lag(&group);
     assert_eq!(ours, theirs, "eventdeck and kafka-consumer-groups disagree");
     assert_eq!(
@@ -199,9 +168,9 @@ async fn lag_matches_the_tool_after_delete_records_and_flags_the_deleted_unread(
 async fn lag_thresholds_set_the_exit_code() {
     let topic = unique_topic("lag-exit");
     create_topic(&topic, 1).await;
-    produce(&topic, 0, 20);
+    admin::produce(&topic, 0, 20);
     let group = unique_topic("lag-exit-group");
-    commit(&group, &[(&topic, 0, 5)]);
+    admin::commit(&group, &[(&topic, 0, 5)]);
     let sandbox = Sandbox::new();
     let code = |args: &[&str]| {
         let mut cmd = sandbox.eventdeck();
@@ -218,14 +187,14 @@ async fn lag_thresholds_set_the_exit_code() {
 async fn a_stalled_consumer_shows_stall_or_stop_and_lag_in_seconds() {
     let topic = unique_topic("lag-stall");
     create_topic(&topic, 1).await;
-    produce(&topic, 0, 5);
+    admin::produce(&topic, 0, 5);
     let group = unique_topic("lag-stall-group");
-    commit(&group, &[(&topic, 0, 2)]);
+    admin::commit(&group, &[(&topic, 0, 2)]);
     // Producers go on while the group's offset stays put.
     let t = topic.clone();
     let producer = std::thread::spawn(move || {
         for _ in 0..12 {
-            produce(&t, 0, 3);
+            admin::produce(&t, 0, 3);
             std::thread::sleep(Duration::from_millis(300));
         }
     });
@@ -269,7 +238,7 @@ async fn lag_of_many_groups_read_from_the_offsets_topic_matches_the_tool() {
     let topic = unique_topic("lag-many");
     create_topic(&topic, 3).await;
     for p in 0..3 {
-        produce(&topic, p, 10);
+        admin::produce(&topic, p, 10);
     }
     let prefix = unique_topic("lag-many-g");
     let groups: Vec<String> = (0..20).map(|i| format!("{prefix}-{i:02}")).collect();
@@ -283,19 +252,12 @@ async fn lag_of_many_groups_read_from_the_offsets_topic_matches_the_tool() {
             // Odd groups never commit partition 2.
             offsets.push((topic.as_str(), 2, 10 - i % 11));
         }
-        commit(g, &offsets);
+        admin::commit(g, &offsets);
     }
 
     let tool = admin::tool_describe(&groups);
-    let mut settings = eventdeck::config::Settings::load_with_env(
-        &eventdeck::config::CliOverrides {
-            config: Some("/dev/null".into()),
-            ..Default::default()
-        },
-        &|_| None,
-    )
-    .expect("settings");
-    settings.brokers = bootstrap();
+    let dir = tempfile::tempdir().expect("dir");
+    let settings = kafka_settings(dir.path());
     let mut poller = GroupPoller::default();
     let s = settings.clone();
     let only = groups.clone();

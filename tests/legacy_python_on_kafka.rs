@@ -9,23 +9,22 @@
 //! Needs the Python client: `scripts/py-venv` makes the venv (scripts/test runs
 //! it); `EVENTDECK_TEST_PYTHON` names another interpreter.
 
-mod common;
-#[path = "common/tui.rs"]
-mod fixtures;
+mod support;
+use support::tui as fixtures;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{
-    Sandbox, bootstrap, create_topic, json_lines, kcat_read, stderr, stdout, tail_json,
-    unique_topic,
-};
 use eventdeck::kafka::consume::{TailEvent, tail};
 use eventdeck::kafka::{StartAt, TailOptions};
 use eventdeck::tui::App;
 use serde_json::Value;
+use support::{
+    Sandbox, bootstrap, create_topic, json_lines, kcat_read, stderr, stdout, tail_json,
+    unique_topic,
+};
 
 /// The venv interpreter with confluent-kafka, or a failure naming the command
 /// that makes it.

@@ -3,14 +3,14 @@
 //! others could read or see of its secrets is warned about, with the fix.
 #![cfg(unix)]
 
-mod common;
+mod support;
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::*;
+use support::*;
 
 fn mode(p: &Path) -> u32 {
     std::fs::metadata(p)

@@ -2,13 +2,12 @@
 //! brokers are down for a minute writes each repeated librdkafka error once,
 //! then a count, not thousands of lines.
 
-mod common;
-#[path = "common/pty.rs"]
-mod pty;
+mod support;
+use support::pty;
 
 use std::time::Duration;
 
-use common::*;
+use support::*;
 
 #[test]
 fn a_console_with_its_brokers_down_for_60_s_writes_fewer_than_100_log_lines() {

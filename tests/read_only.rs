@@ -5,13 +5,12 @@
 //! tools, and in the audit log. Where it is cheap, the same command without
 //! `--read-only` is run too, to show the check would have seen the change.
 
-#[path = "common/admin.rs"]
-mod admin;
-mod common;
+mod support;
+use support::admin;
 
 use admin::*;
 use chrono::{SecondsFormat, Utc};
-use common::*;
+use support::*;
 
 /// Runs eventdeck `--read-only` and asserts the refusal: non-zero exit, the
 /// message naming read-only mode and the action, no audit line.

@@ -3,53 +3,23 @@
 //! preview shows the count, `y` replays, progress and the outcome come back —
 //! and the target topic then holds exactly the records of the range.
 
-mod common;
-#[path = "common/tui.rs"]
-mod fixtures;
+mod support;
+use support::tui as fixtures;
 
 use std::time::Duration;
 
 use chrono::{SecondsFormat, Utc};
-use common::*;
-use eventdeck::config::{CliOverrides, Settings};
+use eventdeck::config::Settings;
 use eventdeck::tui::App;
 use eventdeck::tui::event::{Command, WorkerMsg};
 use eventdeck::tui::keymap::Mode;
 use eventdeck::tui::panes::replay::ReplayState;
 use eventdeck::tui::runtime::perform_replay;
+use support::*;
 use tokio::sync::mpsc;
 
-fn produce(topic: &str, partition: i32, prefix: &str, n: usize) {
-    let body: String = (0..n)
-        .map(|i| format!("{prefix}-{partition}-{i}\n"))
-        .collect();
-    let out = kcat_with_stdin(
-        &["-P", "-t", topic, "-p", &partition.to_string()],
-        Some(body.as_bytes()),
-    );
-    assert!(out.status.success(), "{}", stderr(&out));
-}
-
-fn values(topic: &str) -> Vec<String> {
-    let mut v = kcat_values(topic);
-    v.sort();
-    v
-}
-
 fn settings(dir: &std::path::Path) -> Settings {
-    let config = dir.join("config.toml");
-    std::fs::write(&config, "").expect("config");
-    let mut s = Settings::load_with_env(
-        &CliOverrides {
-            config: Some(config),
-            brokers: Some(bootstrap()),
-            ..Default::default()
-        },
-        &|_| None,
-    )
-    .expect("settings");
-    s.data_dir = dir.join("data");
-    s
+    kafka_settings(&dir.join("data"))
 }
 
 /// Runs every command the app asked for through the runtime's replay worker
@@ -82,17 +52,17 @@ async fn console_replay_to_a_topic_previews_the_count_then_copies_exactly_the_ra
     create_topic(&topic, 2).await;
     create_topic(&target, 1).await;
     let now = || Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true);
-    produce(&topic, 0, "before", 3);
-    produce(&topic, 1, "before", 2);
+    produce_lines(&topic, 0, "before", 3);
+    produce_lines(&topic, 1, "before", 2);
     tokio::time::sleep(Duration::from_millis(1_200)).await;
     let from = now();
     tokio::time::sleep(Duration::from_millis(200)).await;
-    produce(&topic, 0, "inside", 4);
-    produce(&topic, 1, "inside", 3);
+    produce_lines(&topic, 0, "inside", 4);
+    produce_lines(&topic, 1, "inside", 3);
     tokio::time::sleep(Duration::from_millis(1_200)).await;
     let to = now();
     tokio::time::sleep(Duration::from_millis(200)).await;
-    produce(&topic, 0, "after", 2);
+    produce_lines(&topic, 0, "after", 2);
 
     let dir = tempfile::tempdir().expect("dir");
     let s = settings(dir.path());
@@ -113,7 +83,10 @@ async fn console_replay_to_a_topic_previews_the_count_then_copies_exactly_the_ra
         "{}",
         fixtures::screen(&app, 120, 40)
     );
-    assert!(values(&target).is_empty(), "the dry run writes nothing");
+    assert!(
+        sorted_values(&target).is_empty(),
+        "the dry run writes nothing"
+    );
 
     app.press("y");
     let msgs = pump(&mut app, &s).await;
@@ -135,7 +108,7 @@ async fn console_replay_to_a_topic_previews_the_count_then_copies_exactly_the_ra
     let mut want: Vec<String> = (0..4).map(|i| format!("inside-0-{i}")).collect();
     want.extend((0..3).map(|i| format!("inside-1-{i}")));
     want.sort();
-    assert_eq!(values(&target), want);
+    assert_eq!(sorted_values(&target), want);
     // Audited like the command.
     let audit = std::fs::read_to_string(s.data_dir.join("audit.jsonl")).expect("audit");
     assert!(audit.contains("\"action\":\"replay\""), "{audit}");

@@ -4,22 +4,22 @@
 //! `eventdeck replay --to-handlers` does the same from the command line, with a
 //! dry run that changes nothing, progress, an audit entry, and read-only refusal.
 
-mod common;
+mod support;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use common::*;
 use eventdeck::bridge;
 use eventdeck::bus::{Bus, Filter, handler_fn};
-use eventdeck::config::{CliOverrides, Settings};
+use eventdeck::config::Settings;
 use eventdeck::domain::Envelope;
 use eventdeck::kafka::EventProducer;
 use eventdeck::kafka::produce::DEFAULT_DELIVERY_TIMEOUT;
 use eventdeck::publish::{DirectPublisher, PublishRequest, Publisher};
 use eventdeck::replay::{self, Request, Sink, Target};
 use serde_json::json;
+use support::*;
 
 /// Settings for the test cluster, with `debate` and `implementation` mapped to
 /// fresh topics so nothing else's events count.
@@ -32,17 +32,7 @@ fn settings(dir: &std::path::Path, debate: &str, implementation: &str) -> Settin
         ),
     )
     .expect("config");
-    let mut s = Settings::load_with_env(
-        &CliOverrides {
-            config: Some(config),
-            brokers: Some(bootstrap()),
-            ..Default::default()
-        },
-        &|_| None,
-    )
-    .expect("settings");
-    s.data_dir = dir.join("data");
-    s
+    settings_from_config(&config, &dir.join("data"))
 }
 
 async fn publish_decisions(s: &Settings, topic: &str, label: &str, n: usize) -> Vec<String> {

@@ -1,30 +1,13 @@
 //! `eventdeck replay` re-delivers exactly the records of a time range, found with
 //! offsets-for-times, and a dry run changes nothing.
 
-mod common;
+mod support;
 
 use std::time::Duration;
 
 use chrono::{SecondsFormat, Utc};
-use common::*;
 use serde_json::Value;
-
-fn produce(topic: &str, partition: i32, prefix: &str, n: usize) {
-    let body: String = (0..n)
-        .map(|i| format!("{prefix}-{partition}-{i}\n"))
-        .collect();
-    let out = kcat_with_stdin(
-        &["-P", "-t", topic, "-p", &partition.to_string()],
-        Some(body.as_bytes()),
-    );
-    assert!(out.status.success(), "{}", stderr(&out));
-}
-
-fn values(topic: &str) -> Vec<String> {
-    let mut v = kcat_values(topic);
-    v.sort();
-    v
-}
+use support::*;
 
 #[tokio::test]
 async fn replay_of_a_time_range_redelivers_exactly_the_records_in_it() {
@@ -33,18 +16,18 @@ async fn replay_of_a_time_range_redelivers_exactly_the_records_in_it() {
     create_topic(&topic, 2).await;
     create_topic(&target, 1).await;
     let now = || Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true);
-    produce(&topic, 0, "before", 3);
-    produce(&topic, 1, "before", 2);
+    produce_lines(&topic, 0, "before", 3);
+    produce_lines(&topic, 1, "before", 2);
     tokio::time::sleep(Duration::from_millis(1_200)).await;
     let from = now();
     tokio::time::sleep(Duration::from_millis(200)).await;
-    produce(&topic, 0, "inside", 4);
-    produce(&topic, 1, "inside", 3);
+    produce_lines(&topic, 0, "inside", 4);
+    produce_lines(&topic, 1, "inside", 3);
     tokio::time::sleep(Duration::from_millis(1_200)).await;
     let to = now();
     tokio::time::sleep(Duration::from_millis(200)).await;
-    produce(&topic, 0, "after", 2);
-    produce(&topic, 1, "after", 2);
+    produce_lines(&topic, 0, "after", 2);
+    produce_lines(&topic, 1, "after", 2);
 
     let sandbox = Sandbox::new();
     let mut cmd = sandbox.eventdeck();
@@ -67,7 +50,10 @@ async fn replay_of_a_time_range_redelivers_exactly_the_records_in_it() {
         "{}",
         stdout(&out)
     );
-    assert!(values(&target).is_empty(), "a dry run writes nothing");
+    assert!(
+        sorted_values(&target).is_empty(),
+        "a dry run writes nothing"
+    );
 
     let mut cmd = sandbox.eventdeck();
     cmd.args([
@@ -86,7 +72,7 @@ async fn replay_of_a_time_range_redelivers_exactly_the_records_in_it() {
     let mut want: Vec<String> = (0..4).map(|i| format!("inside-0-{i}")).collect();
     want.extend((0..3).map(|i| format!("inside-1-{i}")));
     want.sort();
-    assert_eq!(values(&target), want);
+    assert_eq!(sorted_values(&target), want);
 
     // The copies say where they came from.
     let out = kcat(&["-C", "-t", &target, "-o", "beginning", "-e", "-q", "-J"]);
@@ -111,5 +97,5 @@ async fn replay_of_a_time_range_redelivers_exactly_the_records_in_it() {
     let out = run(cmd);
     assert!(!out.status.success());
     assert!(stderr(&out).contains("read-only"));
-    assert_eq!(values(&target).len(), 7);
+    assert_eq!(sorted_values(&target).len(), 7);
 }

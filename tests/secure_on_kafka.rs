@@ -8,9 +8,8 @@
 //! `scripts/kafka env --secure --export`. Without them every test fails with
 //! the command that starts the cluster.
 
-mod common;
-#[path = "common/pty.rs"]
-mod pty;
+mod support;
+use support::pty;
 
 use std::net::{TcpStream, ToSocketAddrs};
 use std::path::{Path, PathBuf};
@@ -18,12 +17,12 @@ use std::process::{Command, Output};
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use common::{Sandbox, run, stderr, stdout, unique_topic};
 use pty::Session;
 use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
 use rdkafka::client::DefaultClientContext;
 use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer};
 use rdkafka::{ClientConfig, Offset, TopicPartitionList};
+use support::{Sandbox, run, stderr, stdout, unique_topic};
 
 const START: Duration = Duration::from_secs(15);
 const EXIT: Duration = Duration::from_secs(15);

@@ -4,13 +4,12 @@
 //! exit 2; every change leaves exactly one audit line that `eventdeck audit
 //! --json` reads back.
 
-#[path = "common/admin.rs"]
-mod admin;
-mod common;
+mod support;
+use support::admin;
 
 use admin::*;
-use common::*;
 use serde_json::Value;
+use support::*;
 
 fn json(out: &std::process::Output) -> Value {
     serde_json::from_slice(&out.stdout)

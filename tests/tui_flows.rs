@@ -3,9 +3,7 @@
 //! sequences a user presses (select an edge → Enter → Streams filtered to it;
 //! `t` on a record → its trace).
 
-#[path = "common/tui.rs"]
-mod fixtures;
-
+mod support;
 use eventdeck::dlq::ours;
 use eventdeck::dlq::redrive::DlqRecord;
 use eventdeck::domain::{Envelope, encode};
@@ -16,6 +14,7 @@ use eventdeck::tui::keymap::Mode;
 use eventdeck::tui::tabs::Tab;
 use fixtures::{app, at, screen, snap};
 use serde_json::json;
+use support::tui as fixtures;
 use uuid::Uuid;
 
 /// Builds records with stable ids: `id(n)` is the n-th event's id.

@@ -6,9 +6,7 @@
 //! type in the trace view too. Snapshots at 120×40 and 80×24;
 //! ratatui itself would drop the controls silently, so the marks are ours.
 
-#[path = "common/tui.rs"]
-mod fixtures;
-
+mod support;
 use eventdeck::audit::AuditEntry;
 use eventdeck::dlq::redrive::DlqRecord;
 use eventdeck::dlq::{decode, ours};
@@ -21,6 +19,7 @@ use eventdeck::tui::event::LagUpdate;
 use eventdeck::tui::event::{AdminReply, AdminRequest, TopicView};
 use eventdeck::tui::event::{Command, WorkerMsg};
 use fixtures::{app, at, screen, snap};
+use support::tui as fixtures;
 
 /// Every attack.
 const HOSTILE: &str = "\x1b[2J\x1b]0;x\x07\x1b]52;c;Zm9v\x07\u{9b}\x7f";

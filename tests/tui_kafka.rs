@@ -2,14 +2,13 @@
 //! terminal: records written by kcat appear in Streams, and an event sent from the
 //! Inject form is read back by kcat.
 
-mod common;
-#[path = "common/pty.rs"]
-mod pty;
+mod support;
+use support::pty;
 
 use std::time::Duration;
 
-use common::{Sandbox, bootstrap, create_topic, kcat, kcat_with_stdin, unique_topic};
 use pty::Session;
+use support::{Sandbox, bootstrap, create_topic, kcat, kcat_with_stdin, unique_topic};
 
 const WAIT: Duration = Duration::from_secs(15);
 

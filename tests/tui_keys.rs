@@ -1,9 +1,7 @@
 //! Key-sequence tests: the app driven the way a user drives it (keys, mouse,
 //! worker replies), checking the state and the I/O it asks for.
 
-#[path = "common/tui.rs"]
-mod fixtures;
-
+mod support;
 use crossterm::event::{KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 use eventdeck::kafka::{Delivery, StartAt};
 use eventdeck::publish::{PublishError, Published};
@@ -13,6 +11,7 @@ use eventdeck::tui::event::{Command, Event, WorkerMsg};
 use eventdeck::tui::event::{Route, SendRequest};
 use eventdeck::tui::tabs::Tab;
 use fixtures::{app, mixed, screen};
+use support::tui as fixtures;
 
 fn publishes(app: &mut App) -> Vec<SendRequest> {
     app.take_commands()

@@ -3,9 +3,7 @@
 //! key-sequence tests (sort, drill-down, redrive dry run → confirm → outcome,
 //! read-only refusal), fed by scripted lag polls and dead letters.
 
-#[path = "common/tui.rs"]
-mod fixtures;
-
+mod support;
 use crossterm::event::{KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 use eventdeck::dlq::redrive::{DlqRecord, Outcome};
 use eventdeck::dlq::{decode, ours};
@@ -18,6 +16,7 @@ use eventdeck::tui::panes::dlq::{DlqView, RedriveStage};
 use eventdeck::tui::panes::lag::SortColumn;
 use eventdeck::tui::tabs::Tab;
 use fixtures::{app, screen, snap};
+use support::tui as fixtures;
 
 // ---------------------------------------------------------------- lag fixtures
 

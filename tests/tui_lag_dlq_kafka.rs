@@ -7,16 +7,12 @@
 //! key, value and headers to the original topic (read back with kcat), leaves an
 //! audit entry, and is refused by the worker in read-only mode.
 
-#[path = "common/admin.rs"]
-mod admin;
-mod common;
-#[path = "common/tui.rs"]
-mod fixtures;
+mod support;
+use support::admin;
+use support::tui as fixtures;
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
-use common::*;
 use eventdeck::audit;
 use eventdeck::config::Settings;
 use eventdeck::lag::LagTracker;
@@ -32,10 +28,11 @@ use rdkafka::client::DefaultClientContext;
 use rdkafka::consumer::{CommitMode, Consumer, StreamConsumer};
 use rdkafka::{ClientConfig, Offset, TopicPartitionList};
 use serde_json::Value;
+use support::*;
 use tokio::sync::mpsc;
 
 /// (topic, partition) → (current, log-end, lag), `-` when missing.
-type Rows = BTreeMap<(String, i32), (String, String, String)>;
+type Rows = admin::GroupRows;
 
 fn settings(data_dir: &std::path::Path) -> Settings {
     let mut s = fixtures::settings();
@@ -44,29 +41,13 @@ fn settings(data_dir: &std::path::Path) -> Settings {
     s
 }
 
-fn produce(topic: &str, partition: i32, n: usize) {
-    let body: String = (0..n).map(|i| format!("{{\"n\":{i}}}\n")).collect();
-    let out = kcat_with_stdin(
-        &["-P", "-t", topic, "-p", &partition.to_string()],
-        Some(body.as_bytes()),
-    );
-    assert!(out.status.success(), "kcat -P: {}", stderr(&out));
-}
-
-fn kafka_tool(group: &str) -> Rows {
-    admin::tool_describe(&[group.to_string()])
-        .into_iter()
-        .map(|((_, topic, partition), row)| ((topic, partition), row))
-        .collect()
-}
-
 #[tokio::test]
 async fn lag_pane_numbers_equal_kafka_consumer_groups_describe() {
     let topic = unique_topic("tui-lag");
     create_topic(&topic, 3).await;
-    produce(&topic, 0, 10);
-    produce(&topic, 1, 7);
-    produce(&topic, 2, 5);
+    admin::produce(&topic, 0, 10);
+    admin::produce(&topic, 1, 7);
+    admin::produce(&topic, 2, 5);
     let group = unique_topic("tui-lag-group");
     // A live member owns all three partitions and commits two: the third shows
     // `-` in both tools. It is paused, so the numbers hold still.
@@ -154,7 +135,7 @@ async fn lag_pane_numbers_equal_kafka_consumer_groups_describe() {
         );
         assert_eq!(cells[8], "tui-lag-member", "CLIENT-ID");
     }
-    let theirs = kafka_tool(&group);
+    let theirs = admin::tool_group_rows(&group);
     assert_eq!(theirs.len(), 3, "the tool lists all three: {theirs:?}");
     assert_eq!(
         ours, theirs,

@@ -5,9 +5,7 @@
 //! sends it; read-only refuses every mutation with a toast and sends nothing),
 //! fed by scripted ops-worker replies.
 
-#[path = "common/tui.rs"]
-mod fixtures;
-
+mod support;
 use eventdeck::audit::AuditEntry;
 use eventdeck::kafka::admin::{
     ConfigValue, GroupDetail, GroupSummary, PartitionDetail, TopicDetail,
@@ -22,6 +20,7 @@ use eventdeck::tui::keymap::Mode;
 use eventdeck::tui::tabs::Tab;
 use fixtures::{app, screen, services_with, settings, snap};
 use serde_json::json;
+use support::tui as fixtures;
 
 fn ops_requests(app: &mut App) -> Vec<AdminRequest> {
     app.take_commands()
@@ -821,15 +820,7 @@ fn mouse_selects_and_opens_topics_and_the_wheel_moves_the_cursor() {
 #[test]
 fn audit_title_marks_the_chain_intact_then_names_the_edited_line_on_reload() {
     let dir = tempfile::tempdir().expect("dir");
-    let mut settings = eventdeck::config::Settings::load_with_env(
-        &eventdeck::config::CliOverrides {
-            config: Some("/dev/null".into()),
-            ..Default::default()
-        },
-        &|_| None,
-    )
-    .expect("settings");
-    settings.data_dir = dir.path().to_path_buf();
+    let settings = eventdeck::config::Settings::for_tests(None, dir.path());
     for i in 0..3 {
         eventdeck::audit::record(
             &settings,

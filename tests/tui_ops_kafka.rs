@@ -7,15 +7,13 @@
 //! mutation leaves one audit line, shown in the Audit tab; and the worker refuses
 //! a mutation in read-only mode whatever the app did.
 
-mod common;
-#[path = "common/tui.rs"]
-mod fixtures;
+mod support;
+use support::tui as fixtures;
 
 use std::collections::BTreeMap;
 use std::process::Command as Process;
 use std::time::Duration;
 
-use common::*;
 use eventdeck::audit;
 use eventdeck::config::Settings;
 use eventdeck::tui::App;
@@ -25,6 +23,7 @@ use eventdeck::tui::workers::admin::answer;
 use fixtures::drive_ops as drive;
 use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer};
 use rdkafka::{ClientConfig, Offset, TopicPartitionList};
+use support::*;
 
 fn settings(data_dir: &std::path::Path) -> Settings {
     let mut s = fixtures::settings();

@@ -1,11 +1,10 @@
 //! Snapshots of every pane and overlay at 120×40 and 80×24, drawn on ratatui's
 //! `TestBackend`: what a user sees, character for character.
 
-#[path = "common/tui.rs"]
-mod fixtures;
-
+mod support;
 use eventdeck::tui::App;
 use fixtures::{app, mixed};
+use support::tui as fixtures;
 
 /// Snapshots the app at both sizes, with send times blanked.
 fn snap(name: &str, app: &App) {

@@ -2,14 +2,13 @@
 //! or on SIGTERM/SIGINT with status 0, and leaves the terminal as it found it —
 //! also when the cluster cannot be reached.
 
-mod common;
-#[path = "common/pty.rs"]
-mod pty;
+mod support;
+use support::pty;
 
 use std::time::Duration;
 
-use common::Sandbox;
 use pty::Session;
+use support::Sandbox;
 
 const START: Duration = Duration::from_secs(10);
 const EXIT: Duration = Duration::from_secs(10);

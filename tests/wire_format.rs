@@ -1,10 +1,10 @@
 //! The wire format end to end on real Kafka: what `eventdeck inject` writes, kcat
 //! reads; what kcat writes in every shape, `eventdeck tail --format json` decodes.
 
-mod common;
+mod support;
 
-use common::*;
 use serde_json::Value;
+use support::*;
 
 fn parse_kv(line: &str) -> std::collections::HashMap<String, String> {
     line.split_whitespace()

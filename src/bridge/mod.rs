@@ -1043,24 +1043,11 @@ impl Core {
 mod tests {
     use super::*;
     use crate::bus::{Filter, handler_fn};
-    use crate::config::CliOverrides;
     use crate::kafka::embedded::EmbeddedBroker;
     use serde_json::json;
 
     fn settings(brokers: &str, dir: &std::path::Path) -> Settings {
-        let config = dir.join("config.toml");
-        std::fs::write(&config, "").unwrap();
-        let mut s = Settings::load_with_env(
-            &CliOverrides {
-                config: Some(config),
-                brokers: Some(brokers.to_string()),
-                ..CliOverrides::default()
-            },
-            &|_| None,
-        )
-        .unwrap();
-        s.data_dir = dir.join("data");
-        s
+        Settings::for_tests(Some(brokers), &dir.join("data"))
     }
 
     /// The demo's embedded broker: librdkafka's mock cluster, which has no admin

@@ -70,14 +70,8 @@ mod tests {
 
     #[test]
     fn settings_start_with_a_real_clusters_caps() {
-        let s = crate::config::Settings::load_with_env(
-            &crate::config::CliOverrides {
-                config: Some("/dev/null".into()),
-                ..Default::default()
-            },
-            &|_| None,
-        )
-        .expect("settings");
+        let dir = tempfile::tempdir().expect("dir");
+        let s = crate::config::Settings::for_tests(None, dir.path());
         assert_eq!(
             (s.caps.admin_apis, s.caps.time_index),
             (true, true),
@@ -90,15 +84,8 @@ mod tests {
     #[tokio::test]
     async fn without_admin_apis_admin_calls_are_refused_without_asking() {
         use crate::kafka::admin;
-        let mut s = crate::config::Settings::load_with_env(
-            &crate::config::CliOverrides {
-                config: Some("/dev/null".into()),
-                brokers: Some("127.0.0.1:1".into()),
-                ..Default::default()
-            },
-            &|_| None,
-        )
-        .expect("settings");
+        let dir = tempfile::tempdir().expect("dir");
+        let mut s = crate::config::Settings::for_tests(Some("127.0.0.1:1"), dir.path());
         s.caps = BrokerCaps::EMBEDDED;
         let spec = admin::NewTopicSpec {
             name: "x".into(),

@@ -155,7 +155,7 @@ impl Drop for EmbeddedBroker {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::{CliOverrides, Settings};
+    use crate::config::Settings;
     use crate::domain::Envelope;
     use crate::kafka::consume::{TailEvent, tail};
     use crate::kafka::{EventProducer, StartAt, TailOptions};
@@ -164,14 +164,8 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn produce_and_tail_round_trip_on_the_embedded_broker() {
         let broker = EmbeddedBroker::start(1, &[("t1".into(), 2)]).expect("mock cluster");
-        let mut settings = Settings::load_with_env(
-            &CliOverrides {
-                config: Some("/dev/null".into()),
-                ..Default::default()
-            },
-            &|_| None,
-        )
-        .expect("settings");
+        let dir = tempfile::tempdir().expect("dir");
+        let mut settings = Settings::for_tests(None, dir.path());
         broker.connect(&mut settings);
         let producer = EventProducer::new(&settings, Duration::from_secs(10)).expect("producer");
         let env = Envelope::new(
@@ -211,14 +205,8 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_time_range_is_read_by_timestamp_on_the_embedded_broker() {
         let broker = EmbeddedBroker::start(1, &[("r1".into(), 2)]).expect("mock cluster");
-        let mut settings = Settings::load_with_env(
-            &CliOverrides {
-                config: Some("/dev/null".into()),
-                ..Default::default()
-            },
-            &|_| None,
-        )
-        .expect("settings");
+        let dir = tempfile::tempdir().expect("dir");
+        let mut settings = Settings::for_tests(None, dir.path());
         broker.connect(&mut settings);
         assert_eq!(
             (settings.caps.admin_apis, settings.caps.time_index),

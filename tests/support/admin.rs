@@ -1,6 +1,6 @@
 //! Helpers for the operations tests: Kafka's own tools, producing and
 //! committing with independent clients, and reading the audit log. Include
-//! with `mod common; #[path = "common/admin.rs"] mod admin;`.
+//! with `mod support;` (then `support::admin`).
 #![allow(dead_code)]
 
 use std::collections::BTreeMap;
@@ -10,7 +10,7 @@ use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer};
 use rdkafka::{ClientConfig, Offset, TopicPartitionList};
 use serde_json::Value;
 
-use crate::common::{Sandbox, bootstrap, kcat, kcat_read, kcat_with_stdin, run, stderr, stdout};
+use super::{Sandbox, bootstrap, kcat, kcat_read, kcat_with_stdin, run, stderr, stdout};
 
 /// Runs one of Kafka's CLI tools (`scripts/kafka tool NAME ARGS`) against the
 /// test cluster; fails the test when it exits non-zero.
@@ -141,6 +141,18 @@ pub fn eventdeck(sandbox: &Sandbox, args: &[&str]) -> Output {
     let mut cmd = sandbox.eventdeck();
     cmd.args(args);
     run(cmd)
+}
+
+/// One group's rows of `kafka-consumer-groups --describe`: (topic,
+/// partition) → (CURRENT-OFFSET, LOG-END-OFFSET, LAG).
+pub type GroupRows = BTreeMap<(String, i32), (String, String, String)>;
+
+/// [`tool_describe`] for one group, keyed by (topic, partition).
+pub fn tool_group_rows(group: &str) -> GroupRows {
+    tool_describe(&[group.to_string()])
+        .into_iter()
+        .map(|((_, topic, partition), row)| ((topic, partition), row))
+        .collect()
 }
 
 /// `kafka-consumer-groups --describe` for `groups`, as (group, topic,

@@ -14,7 +14,7 @@ use eventdeck::bus::{Emit, Filter, Handler, HandlerCtx, HandlerError, handler_fn
 use eventdeck::config::{CliOverrides, Settings};
 use eventdeck::domain::Envelope;
 
-use crate::common::bootstrap;
+use super::bootstrap;
 
 /// Settings for `brokers`, with no config file, the data dir in `dir`, and every
 /// default context mapped to a topic with a per-test `tag`.
@@ -216,7 +216,7 @@ pub fn cluster_state() -> Option<PathBuf> {
 
 /// Kills broker `n` of the test cluster. When dropped, starts it again (if
 /// the test did not) and waits until the cluster is settled
-/// ([`crate::common::settle_cluster`]), so the tests after it, even after a
+/// ([`super::settle_cluster`]), so the tests after it, even after a
 /// failing one, meet all brokers up, every partition led by its preferred
 /// replica with a full ISR, and coordinators that answer.
 pub struct KilledBroker {
@@ -253,7 +253,7 @@ impl Drop for KilledBroker {
             if !restarted {
                 scripts_kafka(cluster_state().as_deref(), &["start", &n]);
             }
-            crate::common::settle_cluster();
+            super::settle_cluster();
         };
         if std::thread::panicking() {
             // The test failed already: a second panic would abort; say it instead.

@@ -3,8 +3,13 @@
 //! command to start it; nothing passes by skipping.
 #![allow(dead_code)]
 
+pub mod admin;
+pub mod bridge;
+pub mod pty;
+pub mod tui;
+
 use std::net::{TcpStream, ToSocketAddrs};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
 use std::time::Duration;
@@ -40,6 +45,47 @@ pub fn bootstrap() -> String {
             servers
         })
         .clone()
+}
+
+/// Settings for the test cluster: the defaults (no config file, no
+/// environment), its brokers, and `dir` as the data directory.
+pub fn kafka_settings(dir: &Path) -> eventdeck::config::Settings {
+    eventdeck::config::Settings::for_tests(Some(&bootstrap()), dir)
+}
+
+/// Settings read from a config file the test wrote, with the test cluster's
+/// brokers and `dir` as the data directory (no environment).
+pub fn settings_from_config(config: &Path, dir: &Path) -> eventdeck::config::Settings {
+    let mut s = eventdeck::config::Settings::load_with_env(
+        &eventdeck::config::CliOverrides {
+            config: Some(config.to_path_buf()),
+            brokers: Some(bootstrap()),
+            ..Default::default()
+        },
+        &|_| None,
+    )
+    .expect("settings from the test's config file");
+    s.data_dir = dir.to_path_buf();
+    s
+}
+
+/// Produces `n` records `PREFIX-PARTITION-I` (no key) to one partition with kcat.
+pub fn produce_lines(topic: &str, partition: i32, prefix: &str, n: usize) {
+    let body: String = (0..n)
+        .map(|i| format!("{prefix}-{partition}-{i}\n"))
+        .collect();
+    let out = kcat_with_stdin(
+        &["-P", "-t", topic, "-p", &partition.to_string()],
+        Some(body.as_bytes()),
+    );
+    assert!(out.status.success(), "kcat -P: {}", stderr(&out));
+}
+
+/// A topic's values read with kcat, sorted.
+pub fn sorted_values(topic: &str) -> Vec<String> {
+    let mut v = kcat_values(topic);
+    v.sort();
+    v
 }
 
 /// A topic name no other test uses.
