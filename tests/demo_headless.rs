@@ -3,8 +3,8 @@
 
 mod support;
 
-use support::*;
 use serde_json::Value;
+use support::*;
 
 #[test]
 fn headless_demo_publishes_every_source_reads_it_back_and_the_slow_group_lags() {

@@ -522,6 +522,36 @@ mod tests {
         }
     }
 
+    #[test]
+    fn an_unknown_slow_group_lag_says_why_in_text_and_json() {
+        let mut summary = Summary {
+            seconds: 2.0,
+            published: BTreeMap::new(),
+            publish_errors: 0,
+            records_by_topic: BTreeMap::new(),
+            slow_group_lag: None,
+            slow_group_lag_error: Some("the group has no committed offsets yet".into()),
+            bridge: BridgeCounts::default(),
+        };
+        assert!(
+            summary.render().contains(
+                "slow group demo-slow-analytics lag: unknown (the group has no committed offsets yet)"
+            ),
+            "{}",
+            summary.render()
+        );
+        let json = serde_json::to_value(&summary).expect("json");
+        assert_eq!(
+            json["slow_group_lag_error"],
+            "the group has no committed offsets yet"
+        );
+        summary.slow_group_lag = Some(7);
+        summary.slow_group_lag_error = None;
+        assert!(summary.render().contains("lag: 7\n"));
+        let json = serde_json::to_value(&summary).expect("json");
+        assert!(json.get("slow_group_lag_error").is_none(), "{json}");
+    }
+
     #[tokio::test]
     async fn counting_ends_at_the_deadline_while_records_keep_coming() {
         let (tx, mut rx) = mpsc::channel(4);
