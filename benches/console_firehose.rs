@@ -98,9 +98,26 @@ async fn drive(total: u64, rate: Option<u64>, keys: bool) -> Run {
     // The producer decodes each record (`Arrived::read`), as the console's
     // readers do on their own threads.
     let producer = tokio::task::spawn_blocking(move || {
+        // Each partition's offsets run on one by one, as a reader reads them
+        // (the Flows pane keeps what it counted as runs of consecutive
+        // offsets; one global counter made every record a run of its own).
+        let mut partitions: Vec<(String, i32)> = Vec::new();
+        let slot: Vec<usize> = template
+            .iter()
+            .map(|r| {
+                let key = (r.topic.clone(), r.partition);
+                partitions
+                    .iter()
+                    .position(|k| *k == key)
+                    .unwrap_or_else(|| {
+                        partitions.push(key);
+                        partitions.len() - 1
+                    })
+            })
+            .collect();
+        let mut next_offset = vec![0i64; partitions.len()];
         let start = Instant::now();
         let mut sent = 0u64;
-        let mut offset = 0i64;
         while sent < total {
             let n = (SEND_BATCH as u64).min(total - sent);
             if let Some(rate) = rate {
@@ -111,9 +128,10 @@ async fn drive(total: u64, rate: Option<u64>, keys: bool) -> Run {
             }
             let batch: Vec<Arrived> = (0..n)
                 .map(|i| {
-                    let mut r = template[((sent + i) % template.len() as u64) as usize].clone();
-                    r.offset = offset;
-                    offset += 1;
+                    let at = ((sent + i) % template.len() as u64) as usize;
+                    let mut r = template[at].clone();
+                    r.offset = next_offset[slot[at]];
+                    next_offset[slot[at]] += 1;
                     // Fresh ids, as a real stream has: the flow graph and the
                     // trace remember events by id, so repeats would flatter memory.
                     if let Some(v) = r.value.as_mut() {

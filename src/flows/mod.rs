@@ -399,6 +399,13 @@ impl TraceNode {
 /// offsets per partition: re-reading a topic (from the beginning, or a seek
 /// back) must not count a record twice, and a reader goes through a partition
 /// in offset order, so a handful of runs covers everything read.
+///
+/// Offsets a partition does not have (compacted away, or taken by transaction
+/// markers) leave gaps a reader never fills, so a partition keeps at most
+/// [`SeenOffsets::MAX_RUNS`] runs: past that its two lowest runs become one,
+/// the gap between them counted as seen (a reader reading in order has passed
+/// it, and had it held records they were read then). Memory stays bounded
+/// whatever the topic looks like.
 #[derive(Debug, Default)]
 pub struct SeenOffsets {
     /// Per topic and partition: run start → run end (inclusive).
@@ -406,6 +413,9 @@ pub struct SeenOffsets {
 }
 
 impl SeenOffsets {
+    /// Runs kept per partition at most.
+    pub const MAX_RUNS: usize = 1024;
+
     /// Records the offset; true when it was not seen before.
     pub fn insert(&mut self, topic: &str, partition: i32, offset: i64) -> bool {
         let runs = match self.runs.get_mut(topic) {
@@ -440,6 +450,11 @@ impl SeenOffsets {
             }
             _ => {
                 runs.insert(offset, offset);
+                if runs.len() > Self::MAX_RUNS
+                    && let (Some((start, _)), Some((_, end))) = (runs.pop_first(), runs.pop_first())
+                {
+                    runs.insert(start, end);
+                }
             }
         }
         true
@@ -476,6 +491,25 @@ mod tests {
         assert!(seen.insert("t", 0, 29), "fills the gap between two runs");
         assert!(!seen.insert("t", 0, 28));
         assert_eq!(seen.runs(), 4);
+    }
+
+    #[test]
+    fn seen_offsets_stay_bounded_over_a_partition_full_of_gaps() {
+        // Every other offset, as a transactional topic's markers leave them.
+        let mut seen = SeenOffsets::default();
+        for o in (0..2_000_000i64).step_by(2) {
+            assert!(seen.insert("t", 0, o), "offset {o} is new");
+        }
+        assert_eq!(seen.runs(), SeenOffsets::MAX_RUNS);
+        // The newest records are still known, one by one, and so are the
+        // oldest (merged into one run).
+        assert!(!seen.insert("t", 0, 1_999_998));
+        assert!(!seen.insert("t", 0, 0));
+        assert!(
+            seen.insert("t", 0, 1_999_997),
+            "a gap among the newest runs is still a gap"
+        );
+        assert!(seen.runs() <= SeenOffsets::MAX_RUNS);
     }
 
     use super::*;
