@@ -208,6 +208,15 @@ async fn a_key_search_on_twelve_partitions_reads_a_twelfth_of_the_records() {
     let (_, every) = search(&all);
     assert_eq!(every.scanned, total as u64);
     assert_eq!(every.partitions, PARTITIONS as usize);
+    // --exhaustive stops at the key's partitions when they had a match;
+    // --all-partitions reads the rest after them all the same.
+    let mut found_first = request(&topic, query(Some(&key), &[], None));
+    found_first.key_scope = KeyScope::Exhaustive;
+    let (found, first_only) = search(&found_first);
+    assert_eq!((found.len(), first_only.scanned), (1, per_partition as u64));
+    found_first.key_scope = KeyScope::AllPartitions;
+    let (found, everything) = search(&found_first);
+    assert_eq!((found.len(), everything.scanned), (1, total as u64));
 }
 
 #[tokio::test]
@@ -333,19 +342,21 @@ async fn cancel_stops_a_search_at_once() {
     create_topic(&topic, 2).await;
     fill_evenly_two(&topic, 20_000);
     let cancel = AtomicBool::new(false);
-    let req = request(&topic, query(None, &[], Some("no such text anywhere")));
+    // Everything matches: the flag is set at the first match, and the
+    // search stops before it reads another record (no timing involved).
+    let req = request(&topic, query(None, &[], None));
+    let mut found = 0;
     let summary = find(&settings(), &req, &cancel, |ev| {
-        // Cancel as soon as reading has begun.
-        if let FindEvent::Progress(p) = ev
-            && p.scanned > 0
-        {
+        if let FindEvent::Found(_) = ev {
+            found += 1;
             cancel.store(true, Ordering::Relaxed);
         }
         true
     })
     .expect("search");
     assert!(summary.cancelled, "{summary:?}");
-    assert!(summary.scanned < summary.total, "{summary:?}");
+    assert_eq!((found, summary.scanned), (1, 1), "{summary:?}");
+    assert_eq!(summary.total, 40_000);
     // A receiver that goes away cancels too.
     let summary = find(&settings(), &req, &AtomicBool::new(false), |_| false).expect("search");
     assert!(summary.cancelled);
