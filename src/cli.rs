@@ -95,6 +95,9 @@ pub enum Command {
     },
     /// The audit log: every mutation, who did it, where, and how it went.
     Audit(AuditArgs),
+    /// Search whole topics or a range for a key, field values or text; exits
+    /// 0 when something matched, 1 when nothing did, 2 on an error (as grep).
+    Find(FindArgs),
 }
 
 /// `eventdeck audit`.
@@ -493,6 +496,67 @@ pub struct TailArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "pretty")]
     pub format: TailFormat,
+}
+
+/// Output format of `find`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FindFormat {
+    /// One JSON object per match (as `tail --format json`).
+    Json,
+    /// One aligned, human line per match (as `tail`).
+    Pretty,
+}
+
+/// `eventdeck find` (and the console's `:find`, which takes the same words).
+#[derive(Debug, Clone, Args)]
+pub struct FindArgs {
+    /// Topics or context names (default: every context's topic).
+    pub topics: Vec<String>,
+    /// Records with exactly this key; reads the partitions the key hashes to
+    /// (murmur2 and CRC32) first, and says which.
+    #[arg(short, long)]
+    pub key: Option<String>,
+    /// A condition, repeatable: type:, ctx:, corr:, key:, topic: (as the
+    /// Streams filter), or a JSON path into the decoded event compared with
+    /// =, !=, >, >=, <, <= (data.order.id=42, data.amount>100).
+    #[arg(short, long = "where", value_name = "PATH=VALUE")]
+    pub wheres: Vec<String>,
+    /// Text anywhere in the key, value or headers, any case.
+    #[arg(short, long)]
+    pub text: Option<String>,
+    /// Start of the range: an offset (in every partition) or an RFC 3339 time; default: the log start.
+    #[arg(long, value_name = "TIME|OFFSET")]
+    pub from: Option<String>,
+    /// End of the range, exclusive: an offset or an RFC 3339 time; default: the end when the search starts.
+    #[arg(long, value_name = "TIME|OFFSET")]
+    pub to: Option<String>,
+    /// Only this partition (repeatable).
+    #[arg(short = 'P', long = "partition", value_name = "P")]
+    pub partitions: Vec<i32>,
+    /// With --key: after the key's partitions, read every other one too.
+    #[arg(long)]
+    pub all_partitions: bool,
+    /// With --key: read the other partitions when the key's had no match.
+    #[arg(long, conflicts_with = "all_partitions")]
+    pub exhaustive: bool,
+    /// Matches printed at most; the search stops there and says so.
+    #[arg(short = 'n', long, default_value_t = crate::find::DEFAULT_LIMIT)]
+    pub limit: usize,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "pretty")]
+    pub format: FindFormat,
+    /// Say nothing on stderr (the plan and the summary).
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+/// The console palette's `:find …`: `eventdeck find`'s words.
+#[derive(Debug, Clone, Parser)]
+#[command(name = "find", no_binary_name = true)]
+pub struct PaletteFindArgs {
+    /// The search.
+    #[command(flatten)]
+    pub find: FindArgs,
 }
 
 /// `eventdeck bridge`.

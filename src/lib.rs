@@ -15,6 +15,7 @@ pub mod demo;
 pub mod dlq;
 pub mod domain;
 pub mod filter;
+pub mod find;
 pub mod flows;
 #[doc(hidden)]
 pub mod fuzzing;

@@ -35,6 +35,8 @@ fn main() -> ExitCode {
         }
     }));
     let cli = Cli::parse();
+    // `find` exits as grep does: 2 on any error, 1 is "nothing matched".
+    let grep_like = matches!(cli.command, Some(Command::Find(_)));
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -75,7 +77,11 @@ fn main() -> ExitCode {
             }
             // Broker errors can quote names chosen by others (groups, topics).
             eprintln!("eventdeck: error: {}", eventdeck::domain::sanitize(&line));
-            ExitCode::FAILURE
+            if grep_like {
+                ExitCode::from(cmd::find::ERROR_EXIT)
+            } else {
+                ExitCode::FAILURE
+            }
         }
     }
 }
@@ -110,6 +116,7 @@ async fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
         Some(Command::Topics { action }) => cmd::topics::run(&settings, &action).await?,
         Some(Command::Groups { action }) => cmd::groups::run(&settings, &action).await?,
         Some(Command::Audit(args)) => return cmd::audit::run(&settings, &args),
+        Some(Command::Find(args)) => return cmd::find::run(&settings, &args).await,
         None => {
             eventdeck::tui::terminal::require_terminal(
                 "the console needs one; the subcommands (eventdeck --help) work without",

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod bridge;
 pub mod demo;
 pub mod dlq;
+pub mod find;
 pub mod groups;
 pub mod inject;
 pub mod lag;

@@ -78,7 +78,8 @@ pub async fn run(settings: &Settings, args: &TailArgs) -> Result<()> {
     Ok(())
 }
 
-fn write_record(
+/// Writes one record as `tail` prints it (`find` prints its matches so too).
+pub(crate) fn write_record(
     out: &mut impl Write,
     rec: &ConsumedRecord,
     topics: &TopicMap,

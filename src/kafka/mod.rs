@@ -7,6 +7,7 @@ pub mod caps;
 pub mod client;
 pub mod consume;
 pub mod embedded;
+pub mod find;
 pub mod groups;
 pub mod member;
 pub mod offsets_topic;

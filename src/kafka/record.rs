@@ -91,7 +91,7 @@ pub fn reading_header() -> bool {
 
 /// Header `idx`, or `Err` when rdkafka panicked reading it (a name that is
 /// not UTF-8).
-fn read_header<H: rdkafka::message::Headers>(
+pub(crate) fn read_header<H: rdkafka::message::Headers>(
     hs: &H,
     idx: usize,
 ) -> Result<Option<rdkafka::message::Header<'_, &[u8]>>, ()> {

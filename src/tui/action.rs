@@ -138,11 +138,15 @@ pub enum Action {
     ClearField,
     /// Put the event type's template in `data`, replacing what is there.
     Template,
+    /// Switch to the Find tab.
+    TabFind,
+    /// Start a search (opens the palette with `find `).
+    Find,
 }
 
 impl Action {
     /// Every action, in the order the help overlay lists them.
-    pub const ALL: [Action; 65] = [
+    pub const ALL: [Action; 67] = [
         Action::Quit,
         Action::Help,
         Action::Palette,
@@ -208,6 +212,8 @@ impl Action {
         Action::RunReplay,
         Action::ClearField,
         Action::Template,
+        Action::TabFind,
+        Action::Find,
     ];
 
     /// The action's config and palette name (`pause`, `seek_beginning`, …).

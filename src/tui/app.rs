@@ -18,6 +18,7 @@ use super::event::{Command, LagUpdate, WorkerMsg};
 use super::help::Help;
 use super::keymap::{KeyMap, Mode};
 use super::panes::dlq;
+use super::panes::find::FindState;
 use super::panes::flows::FlowsState;
 use super::panes::inject::InjectState;
 use super::panes::replay::{self, ReplayState};
@@ -138,6 +139,7 @@ impl App {
             topics: topics::pane(),
             groups: groups::pane(),
             audit: audit::pane(),
+            find: FindState::new(topics.clone()),
         };
         let mut app = Self {
             memory_bytes,

@@ -89,6 +89,42 @@ pub enum WorkerMsg {
     },
     /// A replay finished.
     ReplayDone(Result<Outcome, String>),
+    /// A search's report.
+    Find {
+        /// The search it belongs to; stale ones are ignored.
+        generation: u64,
+        /// What it says.
+        update: FindUpdate,
+    },
+}
+
+/// What a running search reports to the Find pane.
+#[derive(Debug, Clone)]
+pub enum FindUpdate {
+    /// The partitions and total, before reading.
+    Planned(crate::kafka::find::Plan),
+    /// A second pass over the other partitions starts.
+    SecondPass {
+        /// Partitions in it.
+        partitions: usize,
+    },
+    /// How far it is.
+    Progress(crate::kafka::find::Progress),
+    /// Matches, decoded on the worker's thread.
+    Matches(Vec<crate::kafka::Arrived>),
+    /// A problem that did not stop it.
+    Warning(String),
+    /// It ended, or failed.
+    Done(Result<crate::kafka::find::FindSummary, String>),
+}
+
+/// A search for the find worker.
+#[derive(Debug, Clone)]
+pub struct FindJob {
+    /// Tags its reports.
+    pub generation: u64,
+    /// What to search.
+    pub request: crate::kafka::find::FindRequest,
 }
 
 /// I/O the app asks the runtime to perform after an update.
@@ -112,6 +148,10 @@ pub enum Command {
     ReplayPlan(Request),
     /// Run a previewed replay.
     ReplayRun(Arc<Plan>),
+    /// Start a search in the find worker.
+    Find(Box<FindJob>),
+    /// Cancel search `generation` at once.
+    CancelFind(u64),
 }
 
 /// An admin request from the console.

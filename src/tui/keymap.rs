@@ -66,11 +66,13 @@ pub enum Mode {
     Trace,
     /// The replay popup.
     Replay,
+    /// The Find pane's results.
+    Find,
 }
 
 impl Mode {
     /// Every mode, in help order.
-    pub const ALL: [Mode; 26] = [
+    pub const ALL: [Mode; 27] = [
         Mode::Global,
         Mode::List,
         Mode::Streams,
@@ -97,6 +99,7 @@ impl Mode {
         Mode::Flows,
         Mode::Trace,
         Mode::Replay,
+        Mode::Find,
     ];
 
     /// The name used in `[ui.keys]` (`streams.p`).
@@ -128,6 +131,7 @@ impl Mode {
             Mode::Flows => "flows",
             Mode::Trace => "trace",
             Mode::Replay => "replay",
+            Mode::Find => "find",
         }
     }
 
@@ -163,6 +167,7 @@ impl Mode {
                 | Mode::AuditEntry
                 | Mode::Flows
                 | Mode::Trace
+                | Mode::Find
         )
     }
 
@@ -398,6 +403,14 @@ const DEFAULTS: &[(Mode, &str, Action, bool)] = &[
     (Mode::Streams, "y", Action::Copy, false),
     (Mode::Streams, "x", Action::Export, false),
     (Mode::Streams, "r", Action::Reinject, true),
+    (Mode::Streams, "F", Action::Find, true),
+    (Mode::Global, "9", Action::TabFind, false),
+    (Mode::Find, "enter", Action::Open, true),
+    (Mode::Find, "esc", Action::Back, true),
+    (Mode::Find, "F", Action::Find, true),
+    (Mode::Find, "r", Action::Reinject, true),
+    (Mode::Find, "t", Action::Trace, true),
+    (Mode::Find, "y", Action::Copy, false),
     (Mode::Detail, "esc", Action::Back, true),
     (Mode::Detail, "y", Action::Copy, true),
     (Mode::Detail, "r", Action::Reinject, true),

@@ -162,6 +162,9 @@ pub async fn run(services: AppServices) -> Result<()> {
         app.generation(),
         &worker_tx,
     );
+    // The running search's cancel flag: dropping it (a new search, esc, the
+    // console ending) stops the search.
+    let mut find_cancel: Option<(u64, workers::find::CancelOnDrop)> = None;
     let probe = spawn_watched(
         "connection probe",
         probe(services.settings.clone(), worker_tx.clone()),
@@ -370,6 +373,27 @@ pub async fn run(services: AppServices) -> Result<()> {
                         ),
                         worker_tx.clone(),
                     );
+                }
+                Command::Find(job) => {
+                    // One search at a time: a new one ends the last.
+                    let cancel = Arc::new(std::sync::atomic::AtomicBool::new(false));
+                    find_cancel =
+                        Some((job.generation, workers::find::CancelOnDrop(cancel.clone())));
+                    spawn_watched(
+                        "find",
+                        workers::find::run(
+                            services.settings.clone(),
+                            *job,
+                            cancel,
+                            worker_tx.clone(),
+                        ),
+                        worker_tx.clone(),
+                    );
+                }
+                Command::CancelFind(generation) => {
+                    if find_cancel.as_ref().is_some_and(|(g, _)| *g == generation) {
+                        find_cancel = None;
+                    }
                 }
                 Command::Redrive(req) => {
                     spawn_watched(

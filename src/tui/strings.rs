@@ -518,6 +518,7 @@ pub fn describe_in(mode: crate::tui::keymap::Mode, action: Action) -> &'static s
     use crate::tui::keymap::Mode;
     match (mode, action) {
         (Mode::Streams, _) => describe(action),
+        (Mode::Find, Action::Back) => "cancel the search",
         (_, Action::Top) => "first row",
         (_, Action::Bottom) => "last row",
         _ => describe(action),
@@ -593,6 +594,8 @@ pub fn describe(action: Action) -> &'static str {
         Action::RunReplay => "run the replay",
         Action::ClearField => "clear the field",
         Action::Template => "data from the type's template",
+        Action::TabFind => "Find tab",
+        Action::Find => "search whole topics (:find)",
     }
 }
 
@@ -624,6 +627,7 @@ pub fn hint(action: Action) -> &'static str {
         Action::RunReplay => "replay",
         Action::ClearField => "clear",
         Action::Template => "template",
+        Action::Find => "find",
         other => describe(other),
     }
 }
@@ -1043,4 +1047,51 @@ pub fn not_relative_time(text: &str) -> String {
 /// A time that is neither RFC 3339 nor relative.
 pub fn not_a_time(text: &str, e: &dyn std::fmt::Display) -> String {
     format!("'{text}' is not an RFC 3339 time or -15m: {e}")
+}
+
+// ------------------------------------------------------------ Find (issue 17)
+
+/// Tab title.
+pub const TAB_FIND: &str = "Find";
+/// The Find pane before any search.
+pub const FIND_EMPTY: &str =
+    "No search yet. Type :find TOPIC --key K | --where PATH=VALUE | --text T (F in Streams).";
+/// The search's state, while it reads.
+pub const FIND_RUNNING: &str = "searching";
+/// The search's state, read to the end.
+pub const FIND_DONE: &str = "done";
+/// The search's state, cancelled.
+pub const FIND_CANCELLED: &str = "cancelled";
+/// The search's state, failed.
+pub const FIND_FAILED: &str = "failed";
+
+/// The progress line: records read of the total, rate, time left, matches.
+pub fn find_progress(
+    scanned: u64,
+    total: u64,
+    rate: u64,
+    eta_secs: Option<u64>,
+    matches: u64,
+) -> String {
+    let eta = eta_secs.map_or_else(|| "-".to_string(), |s| format!("{s}s"));
+    format!("{scanned} of {total} records · {rate}/s · ETA {eta} · {matches} matches")
+}
+
+/// Where a key lookup reads first.
+pub fn find_key_plan(parts: &str, others: usize) -> String {
+    if others == 0 {
+        format!("key read in {parts}")
+    } else {
+        format!("key read in {parts}; {others} other partitions not read")
+    }
+}
+
+/// The search stopped at its limit.
+pub fn find_capped(limit: usize) -> String {
+    format!("stopped at the limit of {limit} matches: more may match (--limit)")
+}
+
+/// A second pass starts.
+pub fn find_second_pass(partitions: usize) -> String {
+    format!("reading the other {partitions} partitions")
 }

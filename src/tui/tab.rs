@@ -25,6 +25,8 @@ macro_rules! with_panes {
             Groups(TabGroups) => groups: GroupsState,
             /// The audit log.
             Audit(TabAudit) => audit: AuditState,
+            /// Searches over whole topics.
+            Find(TabFind) => find: FindState,
         }
     };
 }

@@ -4,6 +4,7 @@
 use super::panes::Pane;
 use super::panes::audit::AuditState;
 use super::panes::dlq::DlqState;
+use super::panes::find::FindState;
 use super::panes::flows::FlowsState;
 use super::panes::groups::GroupsState;
 use super::panes::inject::InjectState;

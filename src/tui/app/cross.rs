@@ -23,8 +23,17 @@ impl App {
         self.toast_info(strings::seeking(label));
     }
 
+    /// The record list on screen: the Find pane's results, or Streams.
+    fn record_list(&mut self) -> &mut crate::tui::panes::streams::StreamsState {
+        if self.tab == Tab::Find {
+            &mut self.panes.find.results
+        } else {
+            &mut self.panes.streams
+        }
+    }
+
     pub(super) fn open_trace(&mut self, detail: bool) {
-        let streams = &self.panes.streams;
+        let streams = &*self.record_list();
         let Some(e) = streams.entry(detail) else {
             return self.toast_info(strings::NOTHING_SELECTED);
         };
@@ -33,11 +42,11 @@ impl App {
         };
         let focus = e.event_id.clone();
         let trace = TraceState::open(self.panes.flows.graph(), &corr, focus, &self.theme);
-        self.panes.streams.trace = Some(trace);
+        self.record_list().trace = Some(trace);
     }
 
     pub(super) fn reinject(&mut self, detail: bool) {
-        let Some(e) = self.panes.streams.entry(detail).cloned() else {
+        let Some(e) = self.record_list().entry(detail).cloned() else {
             return self.toast_info(strings::NOTHING_SELECTED);
         };
         let filled = self.panes.inject.fill_from(&e);

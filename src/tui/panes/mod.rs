@@ -12,6 +12,7 @@
 
 pub mod audit;
 pub mod dlq;
+pub mod find;
 pub mod flows;
 pub mod groups;
 pub mod inject;

@@ -1328,6 +1328,7 @@ impl StreamsState {
             }
             Action::Reinject => cx.effect(Effect::Reinject { detail: false }),
             Action::Trace => cx.effect(Effect::Trace { detail: false }),
+            Action::Find => cx.effect(Effect::Palette("find ".into())),
             _ => {}
         }
     }

@@ -4,4 +4,5 @@
 
 pub mod admin;
 pub mod dlq;
+pub mod find;
 pub mod lag;
