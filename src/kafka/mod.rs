@@ -5,6 +5,7 @@
 pub mod admin;
 pub mod caps;
 pub mod client;
+pub mod cluster;
 pub mod consume;
 pub mod embedded;
 // The one module allowed `unsafe` (the crate denies it everywhere else): the

@@ -1044,3 +1044,20 @@ pub fn not_relative_time(text: &str) -> String {
 pub fn not_a_time(text: &str, e: &dyn std::fmt::Display) -> String {
     format!("'{text}' is not an RFC 3339 time or -15m: {e}")
 }
+
+/// A group's summary line with its type: classic groups read as they always
+/// did; a consumer-protocol (KIP-848) group adds its type and assignor.
+pub fn group_summary_typed(
+    state: &str,
+    members: usize,
+    protocol: &str,
+    group_type: &str,
+    assignor: &str,
+) -> String {
+    let base = group_summary(state, members, protocol);
+    match group_type {
+        "consumer" if assignor.is_empty() => format!("{base} · type consumer (KIP-848)"),
+        "consumer" => format!("{base} · type consumer (KIP-848) · assignor {assignor}"),
+        _ => base,
+    }
+}

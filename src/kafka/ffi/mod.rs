@@ -78,6 +78,11 @@ impl AdminHandle {
         Ok(Self { consumer })
     }
 
+    /// The client itself, for the requests rust-rdkafka does wrap.
+    pub(crate) fn consumer(&self) -> &BaseConsumer<SecurityContext> {
+        &self.consumer
+    }
+
     fn client(&self) -> &Client<SecurityContext> {
         self.consumer.client()
     }
