@@ -93,6 +93,9 @@ pub enum Command {
         #[command(subcommand)]
         action: GroupsCommand,
     },
+    /// Cluster health: brokers, controller, offline, under-replicated and
+    /// under-min-ISR partitions, leader skew.
+    Cluster(ClusterArgs),
     /// The audit log: every mutation, who did it, where, and how it went.
     Audit(AuditArgs),
     /// Search whole topics or a range for a key, field values or text; exits
@@ -385,6 +388,18 @@ pub enum DlqCommand {
         #[arg(long, default_value_t = 100)]
         rate: u32,
     },
+}
+
+/// `eventdeck cluster`.
+#[derive(Debug, Clone, Args)]
+pub struct ClusterArgs {
+    /// Print JSON instead of a summary.
+    #[arg(long)]
+    pub json: bool,
+    /// Exit with status 3 when the cluster shows any of these (repeatable, or
+    /// comma-separated).
+    #[arg(long, value_name = "FAULT", value_delimiter = ',')]
+    pub fail_on: Vec<crate::kafka::cluster::Fault>,
 }
 
 /// `eventdeck lag`.

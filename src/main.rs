@@ -115,6 +115,7 @@ async fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
         Some(Command::Bridge(args)) => cmd::bridge::run(&settings, &args).await?,
         Some(Command::Topics { action }) => cmd::topics::run(&settings, &action).await?,
         Some(Command::Groups { action }) => cmd::groups::run(&settings, &action).await?,
+        Some(Command::Cluster(args)) => return cmd::cluster::run(&settings, &args).await,
         Some(Command::Audit(args)) => return cmd::audit::run(&settings, &args),
         Some(Command::Find(args)) => return cmd::find::run(&settings, &args).await,
         None => {

@@ -101,6 +101,7 @@ fn groups_list_and_describe_show_hostile_group_member_and_client_ids_visibly() {
             state: "Stable".into(),
             protocol_type: "consumer".into(),
             members: 1,
+            group_type: "classic".into(),
         }])),
     );
     assert_visible(&app, &["grp-·[2J·]0;x··]52;c;Zm9v··"]);
@@ -115,6 +116,8 @@ fn groups_list_and_describe_show_hostile_group_member_and_client_ids_visibly() {
             name: group.clone(),
             state: "Stable".into(),
             protocol_type: "consumer".into(),
+            group_type: "classic".into(),
+            assignor: String::new(),
             members: vec![Member {
                 id: format!("m-{HOSTILE}"),
                 client_id: format!("c-{HOSTILE}"),

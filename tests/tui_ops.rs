@@ -265,6 +265,7 @@ fn groups_app() -> App {
         state: state.into(),
         protocol_type: "consumer".into(),
         members,
+        group_type: "classic".into(),
     };
     reply(
         &mut app,
@@ -318,6 +319,8 @@ fn groups_list_and_describe_show_members_assignments_and_offsets() {
             name: "orders-service".into(),
             state: "Stable".into(),
             protocol_type: "consumer".into(),
+            group_type: "classic".into(),
+            assignor: String::new(),
             members: vec![
                 member("orders-svc-1-5b2c", &[0, 1]),
                 member("orders-svc-2-9d1e", &[2]),

@@ -15,11 +15,6 @@ use crate::kafka::admin::{self, GroupDetail, GroupSummary};
 use crate::mutate::{self, groups::ResetRequest};
 use crate::reset::ResetPlan;
 
-/// Why a listed group can read as Dead: the broker listed it, but the classic
-/// DescribeGroups request (the only one rdkafka 0.39 offers) cannot describe it.
-const DEAD_NOTE: &str = "note: a group shown as Dead was listed by the broker but could not be described; \
-consumer-protocol (KIP-848) groups look like this to this client: check them with kafka-consumer-groups --describe";
-
 /// Runs `eventdeck groups ...`.
 pub async fn run(settings: &Settings, cmd: &GroupsCommand) -> Result<()> {
     match cmd {
@@ -31,9 +26,6 @@ pub async fn run(settings: &Settings, cmd: &GroupsCommand) -> Result<()> {
                 writeln!(out)?;
             } else {
                 write_list(&mut out, &groups)?;
-                if groups.iter().any(|g| g.state == "Dead") {
-                    eprintln!("{DEAD_NOTE}");
-                }
             }
         }
         GroupsCommand::Describe { group, json } => {
@@ -44,9 +36,6 @@ pub async fn run(settings: &Settings, cmd: &GroupsCommand) -> Result<()> {
                 writeln!(out)?;
             } else {
                 write_detail(&mut out, &detail)?;
-                if detail.info.state == "Dead" {
-                    eprintln!("{DEAD_NOTE}");
-                }
             }
         }
         GroupsCommand::ResetOffsets(args) => reset(settings, args).await?,
@@ -115,17 +104,21 @@ pub(crate) fn write_plan(out: &mut impl Write, plan: &ResetPlan) -> std::io::Res
     Ok(())
 }
 
-/// `GROUP STATE MEMBERS PROTOCOL`.
+/// `GROUP STATE MEMBERS PROTOCOL TYPE` (TYPE last, so scripts that read the
+/// first four columns read what they did).
 pub(crate) fn write_list(out: &mut impl Write, groups: &[GroupSummary]) -> std::io::Result<()> {
     put_line(
         out,
-        &format!("{:<48} {:<20} {:>7} PROTOCOL", "GROUP", "STATE", "MEMBERS"),
+        &format!(
+            "{:<48} {:<20} {:>7} {:<8} TYPE",
+            "GROUP", "STATE", "MEMBERS", "PROTOCOL"
+        ),
     )?;
     for g in groups {
         put_line(
             out,
             &format!(
-                "{:<48} {:<20} {:>7} {}",
+                "{:<48} {:<20} {:>7} {:<8} {}",
                 g.name,
                 g.state,
                 g.members,
@@ -133,7 +126,8 @@ pub(crate) fn write_list(out: &mut impl Write, groups: &[GroupSummary]) -> std::
                     "-"
                 } else {
                     &g.protocol_type
-                }
+                },
+                g.group_type
             ),
         )?;
     }
@@ -143,15 +137,19 @@ pub(crate) fn write_list(out: &mut impl Write, groups: &[GroupSummary]) -> std::
 /// Members with assignments, then offsets with lag, in the vocabulary of
 /// `kafka-consumer-groups --describe`.
 pub(crate) fn write_detail(out: &mut impl Write, d: &GroupDetail) -> std::io::Result<()> {
-    put_line(
-        out,
-        &format!(
-            "Group: {}  State: {}  Members: {}",
-            d.info.name,
-            d.info.state,
-            d.info.members.len()
-        ),
-    )?;
+    // The type after what classic groups always showed; the assignor for
+    // the consumer protocol, whose assignment the coordinator makes.
+    let mut head = format!(
+        "Group: {}  State: {}  Members: {}  Type: {}",
+        d.info.name,
+        d.info.state,
+        d.info.members.len(),
+        d.info.group_type
+    );
+    if !d.info.assignor.is_empty() {
+        head.push_str(&format!("  Assignor: {}", d.info.assignor));
+    }
+    put_line(out, &head)?;
     if !d.info.members.is_empty() {
         writeln!(out)?;
         put_line(

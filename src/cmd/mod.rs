@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod bridge;
+pub mod cluster;
 pub mod demo;
 pub mod dlq;
 pub mod find;

@@ -169,6 +169,9 @@ pub struct GroupSummary {
     pub protocol_type: String,
     /// Number of members.
     pub members: usize,
+    /// `classic`, `consumer` (KIP-848) or `unknown` (see [`GroupInfo`]).
+    #[serde(rename = "type")]
+    pub group_type: String,
 }
 
 /// A group in full: members with their assignments, and per partition the
@@ -432,6 +435,40 @@ pub(crate) async fn delete_topic(settings: &Settings, topic: &str) -> Result<(),
     Ok(())
 }
 
+/// The effective `min.insync.replicas` of each of `topics` (one
+/// DescribeConfigs request for all); a topic the broker did not answer for is
+/// absent.
+pub(crate) async fn min_insync_replicas(
+    settings: &Settings,
+    topics: &[String],
+) -> Result<BTreeMap<String, i32>, KafkaError> {
+    if topics.is_empty() {
+        return Ok(BTreeMap::new());
+    }
+    let action = "reading min.insync.replicas".to_string();
+    let specs: Vec<ResourceSpecifier<'_>> =
+        topics.iter().map(|t| ResourceSpecifier::Topic(t)).collect();
+    let res = admin(settings, &action)?
+        .describe_configs(&specs, &options())
+        .await
+        .map_err(|e| KafkaError::client(action.clone(), e))?;
+    let mut out = BTreeMap::new();
+    for r in res.into_iter().flatten() {
+        let topic = match &r.specifier {
+            rdkafka::admin::OwnedResourceSpecifier::Topic(t) => t.clone(),
+            _ => continue,
+        };
+        if let Some(v) = r
+            .get("min.insync.replicas")
+            .and_then(|e| e.value.as_deref())
+            .and_then(|v| v.parse().ok())
+        {
+            out.insert(topic, v);
+        }
+    }
+    Ok(out)
+}
+
 fn source_label(s: &ConfigSource) -> &'static str {
     match s {
         ConfigSource::DynamicTopic => "topic",
@@ -609,6 +646,7 @@ pub(crate) async fn list_consumer_groups(
             name: g.name,
             state: g.state,
             protocol_type: g.protocol_type,
+            group_type: g.group_type,
         })
         .collect();
     out.sort_by(|a, b| a.name.cmp(&b.name));
@@ -665,10 +703,11 @@ pub(crate) async fn delete_consumer_group(
 
 fn refuse_if_active(info: &GroupInfo) -> Result<(), KafkaError> {
     // Kafka's tool resets only Empty or Dead groups: a member would overwrite
-    // the reset with its own next commit. A consumer-protocol (KIP-848) group
-    // reads as Dead here (classic DescribeGroups cannot see it); for those the
-    // coordinator refuses the commit itself while members are live, and
-    // `execute_reset` reports that as the same refusal.
+    // the reset with its own next commit. Consumer-protocol (KIP-848) groups
+    // are described by ConsumerGroupDescribe (kafka::ffi), so their members
+    // count here too; should one join between this check and the commit, the
+    // coordinator refuses the commit and `execute_reset` reports that as the
+    // same refusal.
     let inactive = matches!(info.state.as_str(), "Empty" | "Dead" | "");
     if info.members.is_empty() && inactive {
         return Ok(());

@@ -11,7 +11,8 @@ use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::types::RDKafkaErrorCode;
 use rdkafka::{Offset, TopicPartitionList};
 
-use super::client::{KafkaError, SecurityContext, client_config, metadata_of};
+use super::client::{KafkaError, client_config};
+use super::ffi::{self, AdminHandle, GroupType};
 use super::offsets_topic::OffsetsTopicReader;
 use super::record_times::{Position, RecordTime, RecordTimes};
 use crate::config::Settings;
@@ -38,7 +39,8 @@ pub struct Member {
     pub assignment: Vec<(String, i32)>,
 }
 
-/// A group as DescribeGroups reports it.
+/// A group as DescribeGroups (classic groups) or ConsumerGroupDescribe
+/// (consumer-protocol groups, through [`ffi`]) reports it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct GroupInfo {
     /// Group id.
@@ -49,41 +51,165 @@ pub struct GroupInfo {
     pub protocol_type: String,
     /// Members.
     pub members: Vec<Member>,
+    /// The group's protocol as the broker lists it: `classic`, `consumer`
+    /// (KIP-848), or `unknown` (a type librdkafka 2.12 does not know, such as
+    /// `share`, or a broker that lists no types).
+    #[serde(rename = "type")]
+    pub group_type: String,
+    /// For a consumer-protocol group, its server-side assignor (`uniform`,
+    /// `range`); empty otherwise.
+    pub assignor: String,
 }
 
-/// Lists and describes every group. Blocking.
-pub fn list_groups(settings: &Settings) -> Result<Vec<GroupInfo>, KafkaError> {
-    fetch_groups(settings, None)
-}
-
-/// Describes one group (DescribeGroups). A group the coordinator does not know
-/// comes back as state `Dead` with no members, as Kafka reports it. Blocking.
-pub fn describe_group_info(settings: &Settings, group: &str) -> Result<GroupInfo, KafkaError> {
-    let mut found = fetch_groups(settings, Some(group))?;
-    Ok(match found.iter().position(|g| g.name == group) {
-        Some(i) => found.swap_remove(i),
-        None => GroupInfo {
-            name: group.to_string(),
-            state: "Dead".into(),
-            protocol_type: String::new(),
+impl GroupInfo {
+    /// A group nobody has described: no members, type unknown.
+    pub fn bare(name: &str, state: &str) -> Self {
+        Self {
+            name: name.to_string(),
+            state: state.into(),
+            protocol_type: "consumer".into(),
             members: Vec::new(),
+            group_type: GroupType::Unknown.as_str().into(),
+            assignor: String::new(),
+        }
+    }
+}
+
+/// Lists and describes every group, of both protocols. Blocking.
+pub fn list_groups(settings: &Settings) -> Result<Vec<GroupInfo>, KafkaError> {
+    fetch_all_groups(settings)
+}
+
+/// Describes one group: a consumer-protocol (KIP-848) group through
+/// ConsumerGroupDescribe ([`ffi`]), a classic one through DescribeGroups as
+/// before. A group the coordinator does not know comes back as state `Dead`
+/// with no members, as Kafka reports it. Blocking.
+pub fn describe_group_info(settings: &Settings, group: &str) -> Result<GroupInfo, KafkaError> {
+    let handle = AdminHandle::connect(settings, "describing a consumer group")?;
+    let described = with_coordinator_retry("describing a consumer group", || {
+        ffi::describe_consumer_groups(&handle, &[group])
+    })?;
+    if let Some(d) = described
+        .into_iter()
+        .find(|d| d.group_id == group && d.group_type == GroupType::Consumer && d.error.is_none())
+    {
+        return Ok(from_consumer_protocol(d));
+    }
+    let mut found = fetch_groups(&handle, Some(group))?;
+    Ok(match found.iter().position(|g| g.name == group) {
+        Some(i) => {
+            let mut g = found.swap_remove(i);
+            g.group_type = GroupType::Classic.as_str().into();
+            g
+        }
+        None => GroupInfo {
+            protocol_type: String::new(),
+            ..GroupInfo::bare(group, "Dead")
         },
     })
 }
 
-fn fetch_groups(settings: &Settings, group: Option<&str>) -> Result<Vec<GroupInfo>, KafkaError> {
-    settings.caps.admin(match group {
-        Some(_) => "describing a consumer group",
-        None => "listing consumer groups",
+/// Lists and describes every group of both protocols: the classic listing
+/// (ListGroups + DescribeGroups) as before, the types from ListGroups through
+/// [`ffi`], and the consumer-protocol groups described by
+/// ConsumerGroupDescribe (to DescribeGroups they are `Dead` with no members).
+fn fetch_all_groups(settings: &Settings) -> Result<Vec<GroupInfo>, KafkaError> {
+    let handle = AdminHandle::connect(settings, "listing consumer groups")?;
+    let mut groups = fetch_groups(&handle, None)?;
+    let listed = with_coordinator_retry("listing consumer groups", || {
+        ffi::list_consumer_groups(&handle)
     })?;
-    let cfg = client_config(settings);
-    let consumer: BaseConsumer<SecurityContext> = cfg
-        .create_with_context(SecurityContext::default())
-        .map_err(|e| KafkaError::client("creating a client", e))?;
-    // Metadata first: an unreachable cluster or a refused login is then named
-    // (address and reason, within a second or two) instead of surfacing as a
-    // group-list timeout ten seconds later.
-    metadata_of(&consumer, &cfg, &settings.brokers, None)?;
+    if let Some((code, text)) = listed.errors.first() {
+        // A broker that could not list its groups: its groups would be missing
+        // from the types, so say so rather than show them as classic.
+        return Err(KafkaError::Admin {
+            action: "listing consumer groups".into(),
+            reason: format!("{code}: {text}"),
+        });
+    }
+    let types: HashMap<&str, GroupType> = listed
+        .groups
+        .iter()
+        .map(|l| (l.group_id.as_str(), l.group_type))
+        .collect();
+    let new_protocol: Vec<&str> = groups
+        .iter()
+        .filter(|g| types.get(g.name.as_str()) == Some(&GroupType::Consumer))
+        .map(|g| g.name.as_str())
+        .collect();
+    let described = with_coordinator_retry("describing consumer groups", || {
+        ffi::describe_consumer_groups(&handle, &new_protocol)
+    })?;
+    let mut described: HashMap<String, ffi::GroupDescription> = described
+        .into_iter()
+        .filter(|d| d.group_type == GroupType::Consumer && d.error.is_none())
+        .map(|d| (d.group_id.clone(), d))
+        .collect();
+    for g in &mut groups {
+        if let Some(d) = described.remove(&g.name) {
+            *g = from_consumer_protocol(d);
+        } else {
+            let t = types
+                .get(g.name.as_str())
+                .copied()
+                .unwrap_or(GroupType::Unknown);
+            g.group_type = t.as_str().into();
+        }
+    }
+    Ok(groups)
+}
+
+/// A consumer-protocol group in the shape the classic path gives.
+fn from_consumer_protocol(d: ffi::GroupDescription) -> GroupInfo {
+    GroupInfo {
+        name: d.group_id,
+        state: d.state,
+        // What ListGroups reports for these groups, and what the lag poller
+        // selects consumer groups by.
+        protocol_type: "consumer".into(),
+        members: d
+            .members
+            .into_iter()
+            .map(|m| Member {
+                id: m.consumer_id,
+                client_id: m.client_id,
+                // Kafka reports the host as `/127.0.0.1`; the tool shows it so,
+                // and eventdeck shows classic hosts without the slash.
+                host: m.host.trim_start_matches('/').to_string(),
+                assignment: m.assignment,
+            })
+            .collect(),
+        group_type: GroupType::Consumer.as_str().into(),
+        assignor: d.assignor,
+    }
+}
+
+/// Runs `f` again while the group coordinator is still loading (just after a
+/// broker started), as Kafka's own tools do.
+fn with_coordinator_retry<T>(
+    action: &str,
+    mut f: impl FnMut() -> Result<T, KafkaError>,
+) -> Result<T, KafkaError> {
+    let mut tries = 0;
+    loop {
+        match f() {
+            Err(KafkaError::Admin { reason, .. })
+                if tries < COORDINATOR_RETRIES
+                    && (reason.contains("CoordinatorLoadInProgress")
+                        || reason.contains("CoordinatorNotAvailable")
+                        || reason.contains("NotCoordinator")) =>
+            {
+                tries += 1;
+                tracing::debug!("{action}: coordinator not ready ({reason}); asking again");
+                std::thread::sleep(COORDINATOR_RETRY_PAUSE);
+            }
+            other => return other,
+        }
+    }
+}
+
+fn fetch_groups(handle: &AdminHandle, group: Option<&str>) -> Result<Vec<GroupInfo>, KafkaError> {
+    let consumer = handle.consumer();
     // A coordinator still loading its groups (just after a broker started or
     // took over partitions of __consumer_offsets) answers with a retriable
     // error: ask again for a while, as Kafka's own tools do.
@@ -115,6 +241,8 @@ fn fetch_groups(settings: &Settings, group: Option<&str>) -> Result<Vec<GroupInf
             name: g.name().to_string(),
             state: g.state().to_string(),
             protocol_type: g.protocol_type().to_string(),
+            group_type: GroupType::Classic.as_str().into(),
+            assignor: String::new(),
             members: g
                 .members()
                 .iter()
@@ -494,15 +622,7 @@ impl GroupPoller {
                 None,
             ),
             Err(e) if !known.is_empty() => (
-                known
-                    .iter()
-                    .map(|g| GroupInfo {
-                        name: g.clone(),
-                        state: "-".into(),
-                        protocol_type: "consumer".into(),
-                        members: Vec::new(),
-                    })
-                    .collect(),
+                known.iter().map(|g| GroupInfo::bare(g, "-")).collect(),
                 Some(match &e {
                     KafkaError::Unsupported { .. } => {
                         "this broker has no ListGroups/DescribeGroups (the demo's embedded \
@@ -524,12 +644,7 @@ impl GroupPoller {
         // committed-offset lookup.
         for g in only {
             if !infos.iter().any(|i| &i.name == g) {
-                infos.push(GroupInfo {
-                    name: g.clone(),
-                    state: "-".into(),
-                    protocol_type: "consumer".into(),
-                    members: Vec::new(),
-                });
+                infos.push(GroupInfo::bare(g, "-"));
             }
         }
         infos.sort_by(|a, b| a.name.cmp(&b.name));

@@ -5,9 +5,14 @@
 pub mod admin;
 pub mod caps;
 pub mod client;
+pub mod cluster;
 pub mod consume;
 pub mod embedded;
 pub mod find;
+// The one module allowed `unsafe` (the crate denies it everywhere else): the
+// librdkafka admin calls rust-rdkafka does not wrap. See its own header.
+#[allow(unsafe_code)]
+pub mod ffi;
 pub mod groups;
 pub mod member;
 pub mod offsets_topic;

@@ -1095,3 +1095,20 @@ pub fn find_capped(limit: usize) -> String {
 pub fn find_second_pass(partitions: usize) -> String {
     format!("reading the other {partitions} partitions")
 }
+
+/// A group's summary line with its type: classic groups read as they always
+/// did; a consumer-protocol (KIP-848) group adds its type and assignor.
+pub fn group_summary_typed(
+    state: &str,
+    members: usize,
+    protocol: &str,
+    group_type: &str,
+    assignor: &str,
+) -> String {
+    let base = group_summary(state, members, protocol);
+    match group_type {
+        "consumer" if assignor.is_empty() => format!("{base} · type consumer (KIP-848)"),
+        "consumer" => format!("{base} · type consumer (KIP-848) · assignor {assignor}"),
+        _ => base,
+    }
+}

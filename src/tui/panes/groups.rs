@@ -100,10 +100,12 @@ impl GroupsState {
 fn describe_lines(d: &GroupDetail) -> Vec<Line<'static>> {
     let info = &d.info;
     let mut out = vec![
-        Line::raw(strings::group_summary(
+        Line::raw(strings::group_summary_typed(
             &info.state,
             info.members.len(),
             &info.protocol_type,
+            &info.group_type,
+            &info.assignor,
         )),
         Line::raw(""),
         Line::raw(strings::GROUP_MEMBERS),

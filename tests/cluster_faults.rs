@@ -1,0 +1,127 @@
+//! `eventdeck cluster` under a broker fault, on a 3-broker cluster (the one
+//! named by EVENTDECK_KAFKA_STATE; scripts/test runs these after the others,
+//! one at a time): broker 2 killed, the RF-3 topic shows under-replicated and
+//! an RF-1 topic led by broker 2 offline, equal to `kafka-topics --describe
+//! --under-replicated-partitions` / `--unavailable-partitions` /
+//! `--under-min-isr-partitions`; `--fail-on`
+//! exits 3; after `start 2` it heals and exits 0.
+
+mod support;
+use support::admin;
+
+use std::collections::BTreeSet;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use support::bridge::KilledBroker;
+use support::*;
+
+type Parts = BTreeSet<(String, i32)>;
+
+/// `kafka-topics --describe` with `flag`, as (topic, partition), for `topics`.
+fn tool(flag: &str, topics: &[&str]) -> Parts {
+    let out = admin::kafka_tool_output("topics", &["--describe", flag]);
+    let text = stdout(&out);
+    let mut parts = Parts::new();
+    for line in text.lines() {
+        let c: Vec<&str> = line.split_whitespace().collect();
+        let at = |k: &str| c.iter().position(|x| *x == k).and_then(|i| c.get(i + 1));
+        if let (Some(t), Some(p)) = (at("Topic:"), at("Partition:"))
+            && topics.contains(t)
+            && let Ok(p) = p.parse()
+        {
+            parts.insert((t.to_string(), p));
+        }
+    }
+    parts
+}
+
+/// `eventdeck cluster --json --fail-on ...`: (status, report).
+fn cluster(sandbox: &Sandbox) -> (Option<i32>, Value) {
+    let mut cmd = sandbox.eventdeck();
+    cmd.args(["cluster", "--json", "--fail-on", "offline,under-replicated"]);
+    let out = run(cmd);
+    let v = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|_| panic!("cluster --json: {}{}", stdout(&out), stderr(&out)));
+    (out.status.code(), v)
+}
+
+fn ours(v: &Value, key: &str, topics: &[&str]) -> Parts {
+    v[key]
+        .as_array()
+        .expect(key)
+        .iter()
+        .map(|p| {
+            (
+                p["topic"].as_str().unwrap_or_default().to_string(),
+                p["partition"].as_i64().unwrap_or(-1) as i32,
+            )
+        })
+        .filter(|(t, _)| topics.contains(&t.as_str()))
+        .collect()
+}
+
+/// Polls until `done` holds for eventdeck's report (the controller fences a
+/// dead broker after its session times out), then returns the report.
+fn until(sandbox: &Sandbox, what: &str, done: impl Fn(&Value) -> bool) -> (Option<i32>, Value) {
+    let start = Instant::now();
+    loop {
+        let (code, v) = cluster(sandbox);
+        if done(&v) {
+            return (code, v);
+        }
+        assert!(start.elapsed() < Duration::from_secs(120), "{what}: {v:#}");
+        std::thread::sleep(Duration::from_millis(500));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn under_fault_a_killed_broker_shows_offline_and_under_replicated_partitions_then_heals() {
+    let rf3 = unique_topic("cluster-rf3");
+    let rf1 = unique_topic("cluster-rf1");
+    create_topic_rf(&rf3, 3, 3).await;
+    // Broker 2 leads the RF-1 topic's only partition.
+    admin::kafka_tool(
+        "topics",
+        &["--create", "--topic", &rf1, "--replica-assignment", "2"],
+    );
+    let topics = [rf3.as_str(), rf1.as_str()];
+    let sandbox = Sandbox::new();
+    let (code, v) = until(&sandbox, "a healthy start", |v| {
+        ours(v, "offline", &topics).is_empty() && ours(v, "under_replicated", &topics).is_empty()
+    });
+    assert_eq!(v["brokers"].as_array().map(Vec::len), Some(3), "{v:#}");
+    let _ = code;
+
+    let mut killed = KilledBroker::kill(2);
+    let all_rf3: Parts = (0..3).map(|p| (rf3.clone(), p)).collect();
+    let offline: Parts = [(rf1.clone(), 0)].into();
+    let (code, v) = until(&sandbox, "broker 2 fenced", |v| {
+        ours(v, "offline", &topics) == offline
+            && ours(v, "under_replicated", &topics).is_superset(&all_rf3)
+    });
+    assert_eq!(code, Some(3), "--fail-on with faults showing");
+    assert_eq!(v["brokers"].as_array().map(Vec::len), Some(2), "{v:#}");
+    // The RF-1 partition's ISR is empty now (Kafka 4 moves its replica to the
+    // ELR), so it is under-replicated and under min ISR too, for the tool as
+    // for eventdeck.
+    assert_eq!(tool("--unavailable-partitions", &topics), offline);
+    assert_eq!(
+        ours(&v, "under_replicated", &topics),
+        tool("--under-replicated-partitions", &topics)
+    );
+    assert_eq!(
+        ours(&v, "under_min_isr", &topics),
+        tool("--under-min-isr-partitions", &topics)
+    );
+
+    killed.restart();
+    let (_, v) = until(&sandbox, "healed after start 2", |v| {
+        ours(v, "offline", &topics).is_empty() && ours(v, "under_replicated", &topics).is_empty()
+    });
+    assert_eq!(v["brokers"].as_array().map(Vec::len), Some(3), "{v:#}");
+    assert!(tool("--unavailable-partitions", &topics).is_empty());
+    assert!(tool("--under-replicated-partitions", &topics).is_empty());
+    assert!(ours(&v, "under_min_isr", &topics).is_empty());
+    drop(killed);
+}
