@@ -9,6 +9,7 @@ use tokio::sync::mpsc;
 use crate::cli::{TailArgs, TailFormat};
 use crate::config::Settings;
 use crate::domain::TopicMap;
+use crate::domain::schema::{NoRegistry, SchemaSource};
 use crate::kafka::consume::{TailEvent, tail};
 use crate::kafka::{ConsumedRecord, StartAt, TailOptions};
 
@@ -43,6 +44,10 @@ pub async fn run(settings: &Settings, args: &TailArgs) -> Result<()> {
     };
     let format = args.format;
     let contexts = settings.topics.clone();
+    // Schema-framed records are decoded with their registry schema; the tail
+    // waits for a schema it has not fetched yet (it prints in order).
+    let schemas = crate::schema_registry::SchemaCache::from_config(&settings.schema_registry)
+        .map_err(|e| eyre!("schema registry: {e}"))?;
     if format == TailFormat::Raw && std::io::stdout().is_terminal() {
         eprintln!("{RAW_ON_TERMINAL}");
     }
@@ -53,7 +58,12 @@ pub async fn run(settings: &Settings, args: &TailArgs) -> Result<()> {
             match ev {
                 TailEvent::Records(recs) => {
                     for rec in &recs {
-                        write_record(&mut out, rec, &contexts, format)?;
+                        match &schemas {
+                            Some(cache) => {
+                                write_record(&mut out, rec, &contexts, format, &cache.waiting())?;
+                            }
+                            None => write_record(&mut out, rec, &contexts, format, &NoRegistry)?,
+                        }
                     }
                 }
                 TailEvent::Warning(w) => {
@@ -83,6 +93,7 @@ fn write_record(
     rec: &ConsumedRecord,
     topics: &TopicMap,
     format: TailFormat,
+    schemas: &dyn SchemaSource,
 ) -> std::io::Result<()> {
     match format {
         TailFormat::Raw => {
@@ -92,12 +103,12 @@ fn write_record(
             out.write_all(b"\n")
         }
         TailFormat::Json => {
-            let decoded = rec.decode_in(topics);
+            let decoded = rec.decode_with(topics, schemas);
             crate::domain::text::write_json(&mut *out, &rec.to_json(&decoded), false)?;
             out.write_all(b"\n")
         }
         TailFormat::Pretty => {
-            let decoded = rec.decode_in(topics);
+            let decoded = rec.decode_with(topics, schemas);
             let time = rec
                 .time()
                 .map(|t| t.format("%H:%M:%S%.3f").to_string())

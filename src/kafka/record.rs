@@ -160,6 +160,22 @@ impl ConsumedRecord {
         domain::decode_on(self.value.as_deref(), &self.headers, &self.topic, topics)
     }
 
+    /// [`ConsumedRecord::decode_in`] for a record that may be in a schema
+    /// registry's wire format ([`domain::decode_with_schemas`]).
+    pub fn decode_with(
+        &self,
+        topics: &TopicMap,
+        schemas: &dyn domain::schema::SchemaSource,
+    ) -> DecodeOutcome {
+        domain::decode_with_schemas(
+            self.value.as_deref(),
+            &self.headers,
+            &self.topic,
+            topics,
+            schemas,
+        )
+    }
+
     /// What lists and graphs keep of the record ([`domain::glance`]).
     pub fn glance(&self) -> Glance {
         domain::glance(self.value.as_deref(), &self.headers)
@@ -235,11 +251,22 @@ impl ConsumedRecord {
             "context_from": decoded.context_rule.as_ref().map(ToString::to_string),
             "error": decoded.error,
         });
+        if let (Some(schema), Value::Object(obj)) = (&decoded.schema, &mut line) {
+            obj.insert("schema".into(), json!(schema));
+        }
         let Value::Object(mut obj) = line.take() else {
             return JsonLine::default();
         };
         put_bytes(&mut obj, "key", self.key.as_deref());
         let mut deep_value = None;
+        if let Some(value) = &decoded.schema_value {
+            // Decoded with its registry schema: the value is what it decoded to.
+            obj.insert("value".into(), value.clone());
+            return JsonLine {
+                fields: obj,
+                deep_value,
+            };
+        }
         match (&decoded.decoded, self.value.as_deref()) {
             (Decoded::Json(v), _) => {
                 obj.insert("value".into(), v.clone());
