@@ -1,5 +1,5 @@
 //! Schema-registry records written by Confluent's own serializers
-//! (confluent-kafka's AvroSerializer, tests/python/schema_producer.py) against a
+//! (confluent-kafka's AvroSerializer and JSONSerializer, tests/python/schema_producer.py) against a
 //! real registry (Apicurio Registry 3.3.3's Confluent-compatible API, started by
 //! `scripts/schema-registry`) and real Apache Kafka: `eventdeck tail --format
 //! json` decodes each to exactly the producer's input, which is also what
@@ -150,6 +150,31 @@ async fn avro_records_from_confluents_serializer_decode_to_the_producers_input()
             .iter()
             .all(|l| l["kind"] == "raw" && l.get("schema").is_none())
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn json_schema_records_from_confluents_serializer_decode_to_the_producers_input() {
+    let url = registry_url();
+    let topic = unique_topic("sr-json");
+    create_topic(&topic, 1).await;
+    let report = python_writes(&topic, "json");
+    let lines = tail(&Sandbox::new(), &topic, Some(&url));
+    let values: Vec<&Value> = lines.iter().map(|l| &l["value"]).collect();
+    let written: Vec<&Value> = report["written"]
+        .as_array()
+        .expect("written")
+        .iter()
+        .collect();
+    assert_eq!(values, written);
+    for line in &lines {
+        assert_eq!(line["kind"], "json", "{line}");
+        assert_eq!(line["error"], Value::Null, "{line}");
+        assert_eq!(
+            line["schema"],
+            json!({"id": report["schema_id"], "format": "json", "subject": format!("{topic}-value"), "version": 1}),
+            "{line}"
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

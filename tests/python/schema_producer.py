@@ -1,6 +1,6 @@
 """Writes records with Confluent's own schema registry serializers
-(confluent-kafka's AvroSerializer), then reads them back with its
-AvroDeserializer: the reference eventdeck's schema decoding is checked against.
+(confluent-kafka's AvroSerializer, JSONSerializer), then reads them back with
+its deserializers: the reference eventdeck's schema decoding is checked against.
 
     python schema_producer.py BOOTSTRAP REGISTRY_URL TOPIC CASE
 
@@ -10,6 +10,7 @@ CASE is one of:
             types decimal, timestamp-millis, date and uuid; two records
   envelope  eventdeck's event envelope as an Avro record (occurred_at a
             timestamp-millis); one record
+  json      a JSON Schema record (nested object, array, nullable field); two
 
 Prints one JSON object: {"written": [...], "read_back": [...], "schema_id": N},
 every value made JSON by the rules eventdeck documents (domain::schema):
@@ -26,6 +27,7 @@ import uuid
 from confluent_kafka import Consumer, Producer, TopicPartition
 from confluent_kafka.schema_registry import SchemaRegistryClient
 from confluent_kafka.schema_registry.avro import AvroDeserializer, AvroSerializer
+from confluent_kafka.schema_registry.json_schema import JSONDeserializer, JSONSerializer
 from confluent_kafka.serialization import MessageField, SerializationContext
 
 ORDER_SCHEMA = """
@@ -66,6 +68,31 @@ ENVELOPE_SCHEMA = """
   ]
 }
 """
+
+
+JSON_SCHEMA = """
+{
+  "$schema": "http://json-schema.org/draft-07/schema#",
+  "title": "Shipment", "type": "object",
+  "properties": {
+    "id": {"type": "string"},
+    "weight": {"type": "number"},
+    "parcels": {"type": "array", "items": {"type": "object",
+      "properties": {"sku": {"type": "string"}, "qty": {"type": "integer"}}}},
+    "address": {"type": "object", "properties": {"city": {"type": "string"}}},
+    "note": {"type": ["string", "null"]}
+  },
+  "required": ["id", "weight"]
+}
+"""
+
+
+def shipments():
+    return [
+        {"id": "s-1", "weight": 2.5, "parcels": [{"sku": "a", "qty": 1}],
+         "address": {"city": "Lyon"}, "note": None},
+        {"id": "s-2", "weight": 10, "parcels": [], "address": {"city": "Zürich"}, "note": "fragile"},
+    ]
 
 
 def orders():
@@ -144,9 +171,18 @@ def as_json(value):
 
 def main() -> int:
     bootstrap, registry_url, topic, case = sys.argv[1:5]
-    schema, values = {"order": (ORDER_SCHEMA, orders), "envelope": (ENVELOPE_SCHEMA, envelopes)}[case]
+    schema, values = {
+        "order": (ORDER_SCHEMA, orders),
+        "envelope": (ENVELOPE_SCHEMA, envelopes),
+        "json": (JSON_SCHEMA, shipments),
+    }[case]
     registry = SchemaRegistryClient({"url": registry_url})
-    serializer = AvroSerializer(registry, schema)
+    if case == "json":
+        serializer = JSONSerializer(schema, registry)
+        deserializer = JSONDeserializer(schema)
+    else:
+        serializer = AvroSerializer(registry, schema)
+        deserializer = AvroDeserializer(registry)
     context = SerializationContext(topic, MessageField.VALUE)
     failed = []
 
@@ -167,7 +203,6 @@ def main() -> int:
         return 1
 
     # Read back with Confluent's deserializer, from Kafka.
-    deserializer = AvroDeserializer(registry)
     consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": f"schema-producer-{uuid.uuid4()}",
                          "enable.auto.commit": False})
     consumer.assign([TopicPartition(topic, p, 0) for p in range(
