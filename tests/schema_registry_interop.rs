@@ -177,6 +177,86 @@ async fn json_schema_records_from_confluents_serializer_decode_to_the_producers_
     }
 }
 
+/// Every record of `topic` as eventdeck's reader hands it on.
+async fn read_all(topic: &str) -> Vec<eventdeck::kafka::ConsumedRecord> {
+    use eventdeck::kafka::consume::{TailEvent, tail};
+    use eventdeck::kafka::{StartAt, TailOptions};
+    let dir = tempfile::tempdir().expect("temp dir");
+    let settings = support::kafka_settings(dir.path());
+    let (tx, mut rx) = tokio::sync::mpsc::channel(16);
+    let opts = TailOptions {
+        topics: vec![topic.to_string()],
+        start: StartAt::Beginning,
+        count: None,
+        exit_at_end: true,
+    };
+    let reader = tokio::spawn(async move { tail(&settings, opts, tx).await });
+    let mut records = Vec::new();
+    while let Some(event) = rx.recv().await {
+        if let TailEvent::Records(batch) = event {
+            records.extend(batch);
+        }
+    }
+    reader.await.expect("reader").expect("tail");
+    records
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_record_whose_schema_is_being_fetched_is_pending_then_decodes() {
+    use eventdeck::domain::schema::{Lookup, SchemaSource};
+    use eventdeck::domain::{RecordKind, SCHEMA_PENDING, TopicMap};
+    use eventdeck::kafka::Arrived;
+    let url = registry_url();
+    let topic = unique_topic("sr-pending");
+    create_topic(&topic, 1).await;
+    let report = python_writes(&topic, "order");
+    let id = u32::try_from(report["schema_id"].as_u64().expect("id")).expect("u32");
+    let records = read_all(&topic).await;
+    assert_eq!(records.len(), 2);
+    let config = eventdeck::config::SchemaRegistry {
+        url: Some(url),
+        ..Default::default()
+    };
+    let cache = eventdeck::schema_registry::SchemaCache::from_config(&config)
+        .expect("client")
+        .expect("a registry");
+    let topics = TopicMap::default();
+
+    // Not fetched yet (a new cache): the reader does not wait, the record is
+    // raw and pending. (Only this first answer is sure to be pending: the
+    // fetch may be done by the next.)
+    let pending = records[0].decode_with(&topics, &cache);
+    assert_eq!(pending.kind(), RecordKind::Raw);
+    assert!(
+        pending
+            .error
+            .as_deref()
+            .is_some_and(|e| e.starts_with(SCHEMA_PENDING)),
+        "{:?}",
+        pending.error
+    );
+
+    // The fetcher thread fills the cache; a later read decodes.
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while !matches!(cache.lookup(id), Lookup::Ready(_)) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "schema {id} was not fetched within a minute: {:?}",
+            cache.lookup(id)
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let decoded = records[1].decode_with(&topics, &cache);
+    assert_eq!(decoded.error, None);
+    assert_eq!(decoded.schema_value.as_ref(), Some(&report["written"][1]));
+    let again = Arrived::read_with(records[0].clone(), &topics, &cache);
+    assert_eq!(
+        (again.glance.kind, again.glance.has_error),
+        (RecordKind::Json, false)
+    );
+    assert!(again.summary.starts_with('{'), "{}", again.summary);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_envelope_written_as_avro_is_an_envelope() {
     let url = registry_url();

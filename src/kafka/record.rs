@@ -67,6 +67,32 @@ impl Arrived {
     }
 }
 
+impl Arrived {
+    /// [`Arrived::read`] for a record that may be in a schema registry's wire
+    /// format: `schemas` answers without waiting, so a record whose schema is
+    /// still being fetched arrives raw with a pending `error`
+    /// ([`domain::glance_with_summary_schemas`]).
+    pub fn read_with(
+        record: ConsumedRecord,
+        topics: &TopicMap,
+        schemas: &dyn domain::schema::SchemaSource,
+    ) -> Self {
+        let (glance, summary) = domain::glance_with_summary_schemas(
+            record.value.as_deref(),
+            &record.headers,
+            &record.topic,
+            topics,
+            SUMMARY_CHARS,
+            schemas,
+        );
+        Self {
+            record,
+            glance,
+            summary,
+        }
+    }
+}
+
 /// Room reserved for header values (our envelope's eight come to ~230 bytes).
 const HEADER_BYTES_GUESS: usize = 256;
 
