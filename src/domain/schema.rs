@@ -78,6 +78,53 @@ pub fn confluent_frame(bytes: &[u8]) -> Option<(u32, &[u8])> {
     Some((id, &bytes[CONFLUENT_HEADER_LEN..]))
 }
 
+/// Message indexes longer than this are taken for a corrupt payload (a
+/// schema nests messages a few levels deep, not thousands).
+const MAX_MESSAGE_INDEXES: usize = 100;
+
+/// The message indexes that open a Confluent Protobuf payload, and the
+/// message after them. They name which message of the schema file the
+/// payload is (`[0]`: the first top-level message; `[1, 0]`: the first
+/// message nested in the second): a zigzag varint count, then that many
+/// zigzag varints; a count of 0 is the shorthand for `[0]`.
+pub fn protobuf_message_indexes(payload: &[u8]) -> Result<(Vec<i32>, &[u8]), String> {
+    let corrupt = || "not a Protobuf payload: its message indexes are cut short".to_string();
+    let mut rest = payload;
+    let count = zigzag_varint(&mut rest).ok_or_else(corrupt)?;
+    if count == 0 {
+        return Ok((vec![0], rest));
+    }
+    let count = usize::try_from(count)
+        .ok()
+        .filter(|&c| c <= MAX_MESSAGE_INDEXES)
+        .ok_or_else(|| format!("not a Protobuf payload: {count} message indexes"))?;
+    let mut indexes = Vec::with_capacity(count);
+    for _ in 0..count {
+        let index = zigzag_varint(&mut rest).ok_or_else(corrupt)?;
+        indexes.push(i32::try_from(index).map_err(|_| corrupt())?);
+    }
+    Ok((indexes, rest))
+}
+
+/// One zigzag-encoded varint (at most 64 bits) from the front of `bytes`.
+fn zigzag_varint(bytes: &mut &[u8]) -> Option<i64> {
+    let mut value: u64 = 0;
+    for (i, &b) in bytes.iter().enumerate().take(10) {
+        value |= u64::from(b & 0x7f) << (7 * i);
+        if b & 0x80 == 0 {
+            *bytes = &bytes[i + 1..];
+            // Zigzag: 0, -1, 1, -2, … as 0, 1, 2, 3, …
+            let magnitude = i64::try_from(value >> 1).ok()?;
+            return Some(if value & 1 == 0 {
+                magnitude
+            } else {
+                -magnitude - 1
+            });
+        }
+    }
+    None
+}
+
 /// One schema as a registry gives it, references already fetched.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SchemaText {
@@ -214,10 +261,12 @@ impl Schema {
                     deep.depth()
                 )),
             },
-            Parsed::Unsupported => Err(format!(
-                "{} records are not decoded yet",
-                self.reference.format.map_or("these", SchemaFormat::as_str)
-            )),
+            Parsed::Unsupported => {
+                let (indexes, _) = protobuf_message_indexes(payload)?;
+                Err(format!(
+                    "protobuf records are not decoded yet (message indexes {indexes:?})"
+                ))
+            }
         }
     }
 }
@@ -710,6 +759,38 @@ mod tests {
         // JSON is never framed: the source is not asked.
         let json_record = decode(br#"{"a":1}"#, &One(5, Lookup::Pending));
         assert_eq!(json_record.kind(), RecordKind::Json);
+    }
+
+    #[test]
+    fn protobuf_message_indexes_with_the_zero_shorthand() {
+        assert_eq!(
+            protobuf_message_indexes(&[0x00, 0x08, 0x01]).unwrap(),
+            (vec![0], &[0x08u8, 0x01][..]),
+            "a count of 0 is [0]"
+        );
+        // Count 2 (zigzag 4), then 1 (zigzag 2) and 0.
+        assert_eq!(
+            protobuf_message_indexes(&[0x04, 0x02, 0x00, 0x0a]).unwrap(),
+            (vec![1, 0], &[0x0au8][..])
+        );
+        // Count 1, index 150 (zigzag 300 = 0xac 0x02).
+        assert_eq!(
+            protobuf_message_indexes(&[0x02, 0xac, 0x02]).unwrap(),
+            (vec![150], &[][..])
+        );
+        assert!(protobuf_message_indexes(&[]).is_err());
+        assert!(
+            protobuf_message_indexes(&[0x04, 0x02]).is_err(),
+            "cut short"
+        );
+        assert!(
+            protobuf_message_indexes(&[0x80; 11]).is_err(),
+            "endless varint"
+        );
+        let err = protobuf_message_indexes(&[0xd0, 0x0f]).unwrap_err();
+        assert_eq!(err, "not a Protobuf payload: 1000 message indexes");
+        let mut negative: &[u8] = &[0x03];
+        assert_eq!(zigzag_varint(&mut negative), Some(-2));
     }
 
     #[test]
