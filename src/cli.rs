@@ -41,6 +41,10 @@ pub struct GlobalArgs {
     /// it from KAFKA_SASL_PASSWORD or the profile.
     #[arg(long, global = true)]
     pub ask_password: bool,
+    /// Schema registry URL (Confluent API, e.g. http://127.0.0.1:8081/apis/ccompat/v7);
+    /// overrides SCHEMA_REGISTRY_URL and the profile.
+    #[arg(long, global = true, value_name = "URL")]
+    pub schema_registry: Option<String>,
 }
 
 impl GlobalArgs {
@@ -56,6 +60,7 @@ impl GlobalArgs {
                 .iter()
                 .map(|p| parse_property(p))
                 .collect::<Result<_, _>>()?,
+            schema_registry: self.schema_registry.clone(),
         })
     }
 }

@@ -94,6 +94,77 @@ impl Security {
     }
 }
 
+/// The schema registry (Confluent's REST API, or a registry that speaks it,
+/// such as Apicurio's `/apis/ccompat/v7`): `[schema_registry]` in the config
+/// file, overlaid field by field by a profile's own, then by the environment
+/// (`SCHEMA_REGISTRY_URL`, `…_USERNAME`, `…_PASSWORD`) and `--schema-registry`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SchemaRegistry {
+    /// Base URL, e.g. `http://127.0.0.1:8081` or `…/apis/ccompat/v7`. Credentials
+    /// written into it (`https://user:pw@host`) are moved to `username` and
+    /// `password`, so the URL can be shown.
+    pub url: Option<String>,
+    /// HTTP basic-auth user.
+    pub username: Option<String>,
+    /// HTTP basic-auth password.
+    pub password: Option<Secret>,
+    /// CA bundle (PEM) that signs the registry's certificate.
+    pub ssl_ca_location: Option<PathBuf>,
+    /// Client certificate (PEM) for mTLS.
+    pub ssl_certificate_location: Option<PathBuf>,
+    /// The client certificate's key (PEM).
+    pub ssl_key_location: Option<PathBuf>,
+}
+
+impl SchemaRegistry {
+    /// `self`, each field that `over` sets replaced by `over`'s.
+    fn overlay(self, over: Self) -> Self {
+        Self {
+            url: over.url.or(self.url),
+            username: over.username.or(self.username),
+            password: over.password.or(self.password),
+            ssl_ca_location: over.ssl_ca_location.or(self.ssl_ca_location),
+            ssl_certificate_location: over
+                .ssl_certificate_location
+                .or(self.ssl_certificate_location),
+            ssl_key_location: over.ssl_key_location.or(self.ssl_key_location),
+        }
+    }
+
+    /// Moves credentials written into the URL (`scheme://user:pw@host/…`) to
+    /// `username` and `password` (where those are not set already), so the URL
+    /// that remains can be shown and logged. True when the URL held a password.
+    fn take_url_credentials(&mut self) -> bool {
+        let Some(url) = &self.url else {
+            return false;
+        };
+        let Some((scheme, rest)) = url.split_once("://") else {
+            return false;
+        };
+        let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+        let Some((user_info, host)) = rest[..authority_end].rsplit_once('@') else {
+            return false;
+        };
+        let (user, password) = match user_info.split_once(':') {
+            Some((user, password)) => (user, Some(password)),
+            None => (user_info, None),
+        };
+        if self.username.is_none() && !user.is_empty() {
+            self.username = Some(user.to_string());
+        }
+        if self.password.is_none()
+            && let Some(password) = password
+        {
+            self.password = Some(Secret::new(password));
+        }
+        let had_password = password.is_some();
+        let stripped = format!("{scheme}://{host}{}", &rest[authority_end..]);
+        self.url = Some(stripped);
+        had_password
+    }
+}
+
 /// One cluster as written in the config file.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -104,6 +175,9 @@ struct ProfileFile {
     read_only: Option<bool>,
     #[serde(default)]
     security: Security,
+    /// This cluster's schema registry (over the file's `[schema_registry]`).
+    #[serde(default)]
+    schema_registry: SchemaRegistry,
     /// Any librdkafka property, as with `-X`.
     #[serde(default)]
     librdkafka: BTreeMap<String, String>,
@@ -169,6 +243,8 @@ struct ConfigFile {
     topics: TopicsFile,
     #[serde(default)]
     ui: UiConfig,
+    #[serde(default)]
+    schema_registry: SchemaRegistry,
 }
 
 /// What the command line says about configuration (the global flags).
@@ -184,6 +260,8 @@ pub struct CliOverrides {
     pub read_only: bool,
     /// `-X key=value`, in order.
     pub properties: Vec<(String, String)>,
+    /// `--schema-registry URL`.
+    pub schema_registry: Option<String>,
 }
 
 /// Errors while loading configuration. None of them carries a secret.
@@ -249,6 +327,8 @@ pub struct Settings {
     pub read_only: bool,
     /// Security settings.
     pub security: Security,
+    /// The schema registry; its `url` is `None` when none is configured.
+    pub schema_registry: SchemaRegistry,
     /// librdkafka properties passed through (file's `librdkafka` table, then `-X`).
     pub properties: BTreeMap<String, PropertyValue>,
     /// Context → topic map and DLQ suffix.
@@ -326,6 +406,12 @@ pub mod env {
     pub const SSL_KEY_PASSWORD: &str = "KAFKA_SSL_KEY_PASSWORD";
     /// Profile to use when `--profile` is not given.
     pub const PROFILE: &str = "EVENTDECK_PROFILE";
+    /// The schema registry's URL.
+    pub const SCHEMA_REGISTRY_URL: &str = "SCHEMA_REGISTRY_URL";
+    /// The schema registry's basic-auth user.
+    pub const SCHEMA_REGISTRY_USERNAME: &str = "SCHEMA_REGISTRY_USERNAME";
+    /// The schema registry's basic-auth password.
+    pub const SCHEMA_REGISTRY_PASSWORD: &str = "SCHEMA_REGISTRY_PASSWORD";
 }
 
 const DEFAULT_BROKERS: &str = "localhost:9092";
@@ -447,6 +533,9 @@ impl Settings {
             topics = TopicMap::new(map, suffix.clone());
         }
 
+        let (schema_registry, url_password_on_command_line) =
+            schema_registry(&file, &profile, cli, env);
+
         let brokers = cli
             .brokers
             .clone()
@@ -466,6 +555,7 @@ impl Settings {
                 .unwrap_or_else(|| DEFAULT_GROUP.into()),
             read_only: cli.read_only || profile.read_only.unwrap_or(false),
             security,
+            schema_registry,
             properties,
             topics,
             ui: file.ui,
@@ -480,6 +570,10 @@ impl Settings {
                 .chain(crate::private::command_line_warnings(
                     cli.properties.iter().map(|(k, _)| k.as_str()),
                 ))
+                .chain(
+                    url_password_on_command_line
+                        .then(|| SCHEMA_REGISTRY_PASSWORD_ON_COMMAND_LINE.to_string()),
+                )
                 .collect(),
             config_path,
         })
@@ -532,6 +626,40 @@ impl Settings {
     }
 }
 
+/// Said when `--schema-registry` carries a password: every user sees it in `ps`.
+pub const SCHEMA_REGISTRY_PASSWORD_ON_COMMAND_LINE: &str = "--schema-registry with a password in the URL is visible to every user of this machine (ps); \
+     use SCHEMA_REGISTRY_PASSWORD or the config file (chmod 600) instead";
+
+/// The schema registry: the file's `[schema_registry]`, the profile's over it,
+/// then the environment, then `--schema-registry`. Also whether the
+/// command line's URL carried a password.
+fn schema_registry(
+    file: &ConfigFile,
+    profile: &ProfileFile,
+    cli: &CliOverrides,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> (SchemaRegistry, bool) {
+    let mut registry = file
+        .schema_registry
+        .clone()
+        .overlay(profile.schema_registry.clone());
+    registry.take_url_credentials();
+    let mut from_env = SchemaRegistry {
+        url: env(env::SCHEMA_REGISTRY_URL),
+        username: env(env::SCHEMA_REGISTRY_USERNAME),
+        password: env(env::SCHEMA_REGISTRY_PASSWORD).map(Secret::new),
+        ..SchemaRegistry::default()
+    };
+    from_env.take_url_credentials();
+    registry = registry.overlay(from_env);
+    let mut from_cli = SchemaRegistry {
+        url: cli.schema_registry.clone(),
+        ..SchemaRegistry::default()
+    };
+    let password_on_command_line = from_cli.take_url_credentials();
+    (registry.overlay(from_cli), password_on_command_line)
+}
+
 /// True when a config file's text sets a password or another secret.
 fn holds_secret(text: &str) -> bool {
     text.lines().any(|line| {
@@ -541,7 +669,8 @@ fn holds_secret(text: &str) -> bool {
             .unwrap_or("")
             .trim()
             .trim_matches('"');
-        ["sasl_password", "ssl_key_password"].contains(&key)
+        // `password`: the schema registry's (`[schema_registry]`).
+        ["sasl_password", "ssl_key_password", "password"].contains(&key)
             || crate::private::SECRET_PROPERTIES.contains(&key)
     })
 }
@@ -863,8 +992,21 @@ ring_size = 500
             profile: Some("mtls".into()),
             ..Default::default()
         };
-        let s = load(cli, &[]).expect("example config is valid");
+        let s = load(cli.clone(), &[]).expect("example config is valid");
         assert_eq!(s.security.protocol.as_deref(), Some("SSL"));
+        assert_eq!(
+            s.schema_registry.url.as_deref(),
+            Some("https://registry.internal:8443")
+        );
+        let local = CliOverrides {
+            profile: Some("local".into()),
+            ..cli
+        };
+        let s = load(local, &[]).expect("example config is valid");
+        assert_eq!(
+            s.schema_registry.url.as_deref(),
+            Some("http://127.0.0.1:8081/apis/ccompat/v7")
+        );
         assert_eq!(s.topics.topic_for("debate"), Some("debate.events"));
     }
 
@@ -888,6 +1030,162 @@ ring_size = 500
         assert!(s.security.wants_prompt(true), "--ask-password always asks");
         let plain = load(cli_with(&write_file("")), &[]).expect("load");
         assert!(!plain.security.wants_prompt(false));
+    }
+
+    const REGISTRY_FILE: &str = r#"
+[schema_registry]
+url = "http://file-registry:8081"
+username = "file-user"
+password = "sr-file-pw-4411"
+ssl_ca_location = "/etc/sr-ca.pem"
+
+[profiles.prod]
+brokers = "prod-kafka:9093"
+[profiles.prod.schema_registry]
+url = "https://prod-registry/apis/ccompat/v7"
+ssl_certificate_location = "/etc/sr-client.pem"
+ssl_key_location = "/etc/sr-client.key"
+
+[profiles.bare]
+brokers = "bare-kafka:9092"
+"#;
+
+    #[test]
+    fn schema_registry_is_unset_by_default() {
+        let s = load(cli_with(&write_file("")), &[]).expect("load");
+        assert_eq!(s.schema_registry, SchemaRegistry::default());
+    }
+
+    #[test]
+    fn schema_registry_profile_overlays_the_file_section_field_by_field() {
+        let f = write_file(REGISTRY_FILE);
+        let s = load(cli_with(&f), &[]).expect("load");
+        assert_eq!(
+            s.schema_registry.url.as_deref(),
+            Some("http://file-registry:8081")
+        );
+        assert_eq!(s.schema_registry.username.as_deref(), Some("file-user"));
+        assert_eq!(
+            s.schema_registry.password.as_ref().map(Secret::expose),
+            Some("sr-file-pw-4411")
+        );
+
+        let mut cli = cli_with(&f);
+        cli.profile = Some("prod".into());
+        let r = load(cli, &[]).expect("load").schema_registry;
+        assert_eq!(
+            r.url.as_deref(),
+            Some("https://prod-registry/apis/ccompat/v7")
+        );
+        assert_eq!(r.username.as_deref(), Some("file-user"), "from the file");
+        assert_eq!(r.ssl_ca_location, Some(PathBuf::from("/etc/sr-ca.pem")));
+        assert_eq!(
+            r.ssl_certificate_location,
+            Some(PathBuf::from("/etc/sr-client.pem"))
+        );
+        assert_eq!(
+            r.ssl_key_location,
+            Some(PathBuf::from("/etc/sr-client.key"))
+        );
+    }
+
+    #[test]
+    fn schema_registry_env_beats_the_file_and_the_flag_beats_env() {
+        let f = write_file(REGISTRY_FILE);
+        let mut cli = cli_with(&f);
+        cli.profile = Some("bare".into());
+        let env = [
+            ("SCHEMA_REGISTRY_URL", "http://env-registry:8081"),
+            ("SCHEMA_REGISTRY_USERNAME", "env-user"),
+            ("SCHEMA_REGISTRY_PASSWORD", "sr-env-pw-8812"),
+        ];
+        let r = load(cli.clone(), &env).expect("load").schema_registry;
+        assert_eq!(r.url.as_deref(), Some("http://env-registry:8081"));
+        assert_eq!(r.username.as_deref(), Some("env-user"));
+        assert_eq!(
+            r.password.as_ref().map(Secret::expose),
+            Some("sr-env-pw-8812")
+        );
+
+        cli.schema_registry = Some("http://127.0.0.1:18081/apis/ccompat/v7".into());
+        let s = load(cli, &env).expect("load");
+        assert_eq!(
+            s.schema_registry.url.as_deref(),
+            Some("http://127.0.0.1:18081/apis/ccompat/v7")
+        );
+        assert_eq!(
+            s.schema_registry.username.as_deref(),
+            Some("env-user"),
+            "the flag names only the URL"
+        );
+        assert!(s.warnings.iter().all(|w| !w.contains("--schema-registry")));
+    }
+
+    #[test]
+    fn schema_registry_credentials_in_a_url_are_taken_out_of_it() {
+        let empty = write_file("");
+        let cli = CliOverrides {
+            config: Some(empty.path().to_path_buf()),
+            schema_registry: Some("https://cli-user:sr-cli-pw-77@registry:8443/ccompat?x=1".into()),
+            ..Default::default()
+        };
+        let s = load(cli, &[]).expect("load");
+        let r = &s.schema_registry;
+        assert_eq!(r.url.as_deref(), Some("https://registry:8443/ccompat?x=1"));
+        assert_eq!(r.username.as_deref(), Some("cli-user"));
+        assert_eq!(
+            r.password.as_ref().map(Secret::expose),
+            Some("sr-cli-pw-77")
+        );
+        assert!(!format!("{s:?}").contains("sr-cli-pw-77"));
+        assert!(
+            s.warnings
+                .contains(&SCHEMA_REGISTRY_PASSWORD_ON_COMMAND_LINE.to_string()),
+            "{:?}",
+            s.warnings
+        );
+
+        // From the environment: taken out too, and no warning (not in ps).
+        let s = load(
+            cli_with(&empty),
+            &[("SCHEMA_REGISTRY_URL", "http://u:sr-env-pw-5@h:1/")],
+        )
+        .expect("load");
+        assert_eq!(s.schema_registry.url.as_deref(), Some("http://h:1/"));
+        assert_eq!(s.schema_registry.username.as_deref(), Some("u"));
+        assert!(!format!("{s:?}").contains("sr-env-pw-5"));
+        assert!(s.warnings.iter().all(|w| !w.contains("--schema-registry")));
+
+        // An `@` after the host is not user info.
+        let mut plain = SchemaRegistry {
+            url: Some("http://h/subjects/a@b".into()),
+            ..Default::default()
+        };
+        assert!(!plain.take_url_credentials());
+        assert_eq!(plain.url.as_deref(), Some("http://h/subjects/a@b"));
+    }
+
+    #[test]
+    fn schema_registry_password_is_redacted_and_marks_the_file_as_holding_a_secret() {
+        let f = write_file(REGISTRY_FILE);
+        let s = load(cli_with(&f), &[]).expect("load");
+        let dump = format!("{s:?} {s:#?}");
+        assert!(!dump.contains("sr-file-pw-4411"), "{dump}");
+        assert!(holds_secret(REGISTRY_FILE));
+        let err = load(
+            cli_with(&write_file("[schema_registry]\npassword = 99887766\n")),
+            &[],
+        )
+        .expect_err("type error")
+        .to_string();
+        assert!(!err.contains("99887766"), "{err}");
+        let err = load(
+            cli_with(&write_file("[schema_registry]\nuser = \"x\"\n")),
+            &[],
+        )
+        .expect_err("unknown key")
+        .to_string();
+        assert!(err.contains("unknown field `user`"), "{err}");
     }
 
     #[test]

@@ -30,5 +30,6 @@ pub mod provision;
 pub mod publish;
 pub mod replay;
 pub mod reset;
+pub mod schema_registry;
 pub mod task_name;
 pub mod tui;

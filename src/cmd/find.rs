@@ -26,6 +26,8 @@ pub async fn run(settings: &Settings, args: &FindArgs) -> Result<ExitCode> {
         FindFormat::Pretty => TailFormat::Pretty,
     };
     let quiet = args.quiet;
+    let schemas = crate::schema_registry::SchemaCache::from_config(&settings.schema_registry)
+        .map_err(|e| eyre!("schema registry: {e}"))?;
     let settings = settings.clone();
     let (summary, write_error) = tokio::task::spawn_blocking(move || {
         let stdout = std::io::stdout();
@@ -56,7 +58,13 @@ pub async fn run(settings: &Settings, args: &FindArgs) -> Result<ExitCode> {
                 // Matches stream: what is found is on stdout within a progress tick.
                 FindEvent::Progress(_) => out.flush(),
                 FindEvent::Found(rec) => {
-                    super::tail::write_record(&mut out, &rec, &settings.topics, format)
+                    super::tail::write_decoded(
+                        &mut out,
+                        &rec,
+                        &settings.topics,
+                        format,
+                        schemas.as_ref(),
+                    )
                 }
                 FindEvent::Warning(w) => {
                     eprintln!("eventdeck: warning: {}", crate::domain::sanitize(&w));

@@ -9,6 +9,7 @@ use tokio::sync::mpsc;
 use crate::cli::{TailArgs, TailFormat};
 use crate::config::Settings;
 use crate::domain::TopicMap;
+use crate::domain::schema::{NoRegistry, SchemaSource};
 use crate::kafka::consume::{TailEvent, tail};
 use crate::kafka::{ConsumedRecord, StartAt, TailOptions};
 
@@ -43,6 +44,10 @@ pub async fn run(settings: &Settings, args: &TailArgs) -> Result<()> {
     };
     let format = args.format;
     let contexts = settings.topics.clone();
+    // Schema-framed records are decoded with their registry schema; the tail
+    // waits for a schema it has not fetched yet (it prints in order).
+    let schemas = crate::schema_registry::SchemaCache::from_config(&settings.schema_registry)
+        .map_err(|e| eyre!("schema registry: {e}"))?;
     if format == TailFormat::Raw && std::io::stdout().is_terminal() {
         eprintln!("{RAW_ON_TERMINAL}");
     }
@@ -53,7 +58,7 @@ pub async fn run(settings: &Settings, args: &TailArgs) -> Result<()> {
             match ev {
                 TailEvent::Records(recs) => {
                     for rec in &recs {
-                        write_record(&mut out, rec, &contexts, format)?;
+                        write_decoded(&mut out, rec, &contexts, format, schemas.as_ref())?;
                     }
                 }
                 TailEvent::Warning(w) => {
@@ -78,12 +83,29 @@ pub async fn run(settings: &Settings, args: &TailArgs) -> Result<()> {
     Ok(())
 }
 
-/// Writes one record as `tail` prints it (`find` prints its matches so too).
+/// Writes one record as `tail` prints it (`find` prints its matches so too),
+/// a schema-framed one decoded with its registry schema (waiting for a schema
+/// not fetched yet: lines go out in order) when a registry is configured.
+pub(crate) fn write_decoded(
+    out: &mut impl Write,
+    rec: &ConsumedRecord,
+    topics: &TopicMap,
+    format: TailFormat,
+    schemas: Option<&crate::schema_registry::SchemaCache>,
+) -> std::io::Result<()> {
+    match schemas {
+        Some(cache) => write_record(out, rec, topics, format, &cache.waiting()),
+        None => write_record(out, rec, topics, format, &NoRegistry),
+    }
+}
+
+/// Writes one record as `tail` prints it, decoding with `schemas`.
 pub(crate) fn write_record(
     out: &mut impl Write,
     rec: &ConsumedRecord,
     topics: &TopicMap,
     format: TailFormat,
+    schemas: &dyn SchemaSource,
 ) -> std::io::Result<()> {
     match format {
         TailFormat::Raw => {
@@ -93,12 +115,12 @@ pub(crate) fn write_record(
             out.write_all(b"\n")
         }
         TailFormat::Json => {
-            let decoded = rec.decode_in(topics);
+            let decoded = rec.decode_with(topics, schemas);
             crate::domain::text::write_json(&mut *out, &rec.to_json(&decoded), false)?;
             out.write_all(b"\n")
         }
         TailFormat::Pretty => {
-            let decoded = rec.decode_in(topics);
+            let decoded = rec.decode_with(topics, schemas);
             let time = rec
                 .time()
                 .map(|t| t.format("%H:%M:%S%.3f").to_string())

@@ -25,6 +25,7 @@ use super::json_text::{byte_budget, compact_json, truncate_chars};
 use super::lenient::{
     canonical, canonical_envelope, envelope_from_object, looks_like_envelope, source_hint,
 };
+use super::schema::{Lookup, SchemaRef, SchemaSource, confluent_frame};
 
 /// Media type of our envelope.
 pub const CONTENT_TYPE_JSON: &str = "application/json";
@@ -96,6 +97,12 @@ pub struct DecodeOutcome {
     pub context_rule: Option<ContextRule>,
     /// An envelope's `metadata.source` or `source`: a hint for the context.
     source_hint: Option<(&'static str, String)>,
+    /// The registry schema a framed record names (set whether or not it
+    /// decoded with it; `error` says why not).
+    pub schema: Option<SchemaRef>,
+    /// The value decoded with [`DecodeOutcome::schema`], as JSON (what
+    /// `tail --format json` prints as `value`).
+    pub schema_value: Option<Value>,
 }
 
 /// Why an event that carried no `context` belongs to one.
@@ -143,6 +150,8 @@ impl DecodeOutcome {
             error,
             context_rule: None,
             source_hint: None,
+            schema: None,
+            schema_value: None,
         }
     }
 
@@ -323,6 +332,16 @@ pub fn decode(value: Option<&[u8]>, headers: &(impl HeaderView + ?Sized)) -> Dec
         Ok(Parsed::Deep(deep)) => return deep_outcome(deep, structured_by_header),
         Err(error) => return DecodeOutcome::with_error(Decoded::Raw(bytes.to_vec()), Some(error)),
     };
+    decode_tree(json, structured_by_header, headers)
+}
+
+/// Steps 5 to 7 of [`decode`], on a value already read as JSON (from the
+/// record's text, or decoded with a registry schema).
+fn decode_tree(
+    json: Value,
+    structured_by_header: bool,
+    headers: &(impl HeaderView + ?Sized),
+) -> DecodeOutcome {
     let map = match json {
         Value::Object(map) => map,
         other if structured_by_header => {
@@ -385,6 +404,77 @@ pub fn decode_on(
     let mut outcome = decode(value, headers);
     outcome.settle_context(topic, topics);
     outcome
+}
+
+/// [`decode_on`] for a record that may be in a schema registry's wire format.
+/// A value framed as Confluent's (magic byte 0, a 4-byte schema id) whose
+/// schema `schemas` has is decoded with it to JSON, which then goes through the
+/// same detection as a JSON record (an envelope written as Avro is an
+/// envelope); [`DecodeOutcome::schema`] names the schema. One whose schema is
+/// still being fetched, could not be had, or does not read the payload is raw,
+/// with an `error` that says which. Without a registry (or unframed) it is
+/// [`decode_on`].
+pub fn decode_with_schemas(
+    value: Option<&[u8]>,
+    headers: &(impl HeaderView + ?Sized),
+    topic: &str,
+    topics: &TopicMap,
+    schemas: &dyn SchemaSource,
+) -> DecodeOutcome {
+    let Some((id, payload)) = value.and_then(confluent_frame) else {
+        return decode_on(value, headers, topic, topics);
+    };
+    let bytes = value.unwrap_or_default();
+    let raw = |error: String, schema: SchemaRef| {
+        let mut outcome = DecodeOutcome::with_error(Decoded::Raw(bytes.to_vec()), Some(error));
+        outcome.schema = Some(schema);
+        outcome.settle_context(topic, topics);
+        outcome
+    };
+    let unknown = SchemaRef {
+        id,
+        format: None,
+        subject: None,
+        version: None,
+    };
+    let schema = match schemas.lookup(id) {
+        Lookup::NoRegistry => return decode_on(value, headers, topic, topics),
+        Lookup::Pending => return raw(format!("{SCHEMA_PENDING} (schema id {id})"), unknown),
+        Lookup::Failed(why) => return raw(format!("schema id {id}: {why}"), unknown),
+        Lookup::Ready(schema) => schema,
+    };
+    let reference = schema.reference_on(topic, "value");
+    let json = match schema.decode(payload) {
+        Ok(json) => json,
+        Err(why) => return raw(format!("schema id {id}: {why}"), reference),
+    };
+    let structured_by_header =
+        header_str(headers, HEADER_CONTENT_TYPE).is_some_and(|ct| is_structured_content_type(&ct));
+    let mut outcome = decode_tree(json.clone(), structured_by_header, headers);
+    outcome.schema = Some(reference);
+    outcome.schema_value = Some(json);
+    outcome.settle_context(topic, topics);
+    outcome
+}
+
+/// The start of the `error` of a record whose schema is still being fetched.
+pub const SCHEMA_PENDING: &str = "schema pending";
+
+/// [`glance_with_summary_on`] for a record that may be in a schema
+/// registry's wire format ([`decode_with_schemas`]).
+pub fn glance_with_summary_schemas(
+    value: Option<&[u8]>,
+    headers: &(impl HeaderView + ?Sized),
+    topic: &str,
+    topics: &TopicMap,
+    max_chars: usize,
+    schemas: &dyn SchemaSource,
+) -> (Glance, String) {
+    if value.and_then(confluent_frame).is_none() {
+        return glance_with_summary_on(value, headers, topic, topics, max_chars);
+    }
+    let outcome = decode_with_schemas(value, headers, topic, topics, schemas);
+    (Glance::from(&outcome), outcome.summary(max_chars))
 }
 
 /// The trace id of a W3C `traceparent` (`00-<32 hex>-<16 hex>-<2 hex>`):

@@ -10,11 +10,13 @@ pub mod headers;
 pub mod json_text;
 mod lenient;
 pub mod registry;
+pub mod schema;
 pub mod text;
 
 pub use codec::{
     CloudEvent, ContextFrom, ContextRule, DecodeOutcome, Decoded, Encoded, Glance, Header,
-    RecordKind, decode, decode_on, encode, glance, glance_on, glance_with_summary_on, trace_id,
+    RecordKind, SCHEMA_PENDING, decode, decode_on, decode_with_schemas, encode, glance, glance_on,
+    glance_with_summary_on, glance_with_summary_schemas, trace_id,
 };
 pub use contexts::{DEFAULT_CONTEXTS, TopicMap};
 pub use envelope::Envelope;

@@ -67,6 +67,32 @@ impl Arrived {
     }
 }
 
+impl Arrived {
+    /// [`Arrived::read`] for a record that may be in a schema registry's wire
+    /// format: `schemas` answers without waiting, so a record whose schema is
+    /// still being fetched arrives raw with a pending `error`
+    /// ([`domain::glance_with_summary_schemas`]).
+    pub fn read_with(
+        record: ConsumedRecord,
+        topics: &TopicMap,
+        schemas: &dyn domain::schema::SchemaSource,
+    ) -> Self {
+        let (glance, summary) = domain::glance_with_summary_schemas(
+            record.value.as_deref(),
+            &record.headers,
+            &record.topic,
+            topics,
+            SUMMARY_CHARS,
+            schemas,
+        );
+        Self {
+            record,
+            glance,
+            summary,
+        }
+    }
+}
+
 /// Room reserved for header values (our envelope's eight come to ~230 bytes).
 const HEADER_BYTES_GUESS: usize = 256;
 
@@ -160,6 +186,22 @@ impl ConsumedRecord {
         domain::decode_on(self.value.as_deref(), &self.headers, &self.topic, topics)
     }
 
+    /// [`ConsumedRecord::decode_in`] for a record that may be in a schema
+    /// registry's wire format ([`domain::decode_with_schemas`]).
+    pub fn decode_with(
+        &self,
+        topics: &TopicMap,
+        schemas: &dyn domain::schema::SchemaSource,
+    ) -> DecodeOutcome {
+        domain::decode_with_schemas(
+            self.value.as_deref(),
+            &self.headers,
+            &self.topic,
+            topics,
+            schemas,
+        )
+    }
+
     /// What lists and graphs keep of the record ([`domain::glance`]).
     pub fn glance(&self) -> Glance {
         domain::glance(self.value.as_deref(), &self.headers)
@@ -235,11 +277,22 @@ impl ConsumedRecord {
             "context_from": decoded.context_rule.as_ref().map(ToString::to_string),
             "error": decoded.error,
         });
+        if let (Some(schema), Value::Object(obj)) = (&decoded.schema, &mut line) {
+            obj.insert("schema".into(), json!(schema));
+        }
         let Value::Object(mut obj) = line.take() else {
             return JsonLine::default();
         };
         put_bytes(&mut obj, "key", self.key.as_deref());
         let mut deep_value = None;
+        if let Some(value) = &decoded.schema_value {
+            // Decoded with its registry schema: the value is what it decoded to.
+            obj.insert("value".into(), value.clone());
+            return JsonLine {
+                fields: obj,
+                deep_value,
+            };
+        }
         match (&decoded.decoded, self.value.as_deref()) {
             (Decoded::Json(v), _) => {
                 obj.insert("value".into(), v.clone());

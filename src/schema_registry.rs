@@ -1,0 +1,446 @@
+//! The schema registry at the edge: its REST API (Confluent's, which
+//! Apicurio speaks at `/apis/ccompat/v7`) over blocking HTTP, and a cache of
+//! schemas by id that decoding reads through [`SchemaSource`] without waiting:
+//! an id it has not seen is queued for a fetcher thread and reads as
+//! [`Lookup::Pending`] meanwhile. Headless commands that may wait use
+//! [`SchemaCache::waiting`], which fetches on the caller's thread.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::mpsc;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+use base64::Engine as _;
+use serde::Deserialize;
+
+use crate::config::SchemaRegistry;
+use crate::domain::schema::{Lookup, Schema, SchemaFormat, SchemaSource, SchemaText};
+
+/// How long one request may take, connection included.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a failed fetch stands before the id is asked for again (a
+/// registry that was down may be back; an unknown id may have been registered).
+const RETRY_AFTER: Duration = Duration::from_secs(5);
+/// References followed at most below one schema (a cycle or a runaway chain
+/// stops here with an error).
+const MAX_REFERENCES: usize = 256;
+
+/// The registry's REST API.
+#[derive(Debug)]
+pub struct RegistryClient {
+    agent: ureq::Agent,
+    base: String,
+    authorization: Option<String>,
+}
+
+/// One schema as the API returns it (`GET /schemas/ids/{id}`,
+/// `GET /subjects/{s}/versions/{v}`).
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SchemaBody {
+    schema: String,
+    schema_type: Option<String>,
+    #[serde(default)]
+    references: Vec<Reference>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Reference {
+    subject: String,
+    version: i64,
+}
+
+#[derive(Debug, Deserialize)]
+struct SubjectVersion {
+    subject: String,
+    version: u32,
+}
+
+impl RegistryClient {
+    /// A client for the configured registry; `Ok(None)` when none is
+    /// configured; an error when its CA or client certificate cannot be read.
+    pub fn new(config: &SchemaRegistry) -> Result<Option<Self>, String> {
+        let Some(url) = &config.url else {
+            return Ok(None);
+        };
+        let mut tls = ureq::tls::TlsConfig::builder().provider(ureq::tls::TlsProvider::NativeTls);
+        tls = tls.root_certs(match &config.ssl_ca_location {
+            Some(path) => {
+                let certs = pem_items(path)?
+                    .into_iter()
+                    .filter_map(|item| match item {
+                        ureq::tls::PemItem::Certificate(cert) => Some(cert),
+                        _ => None,
+                    })
+                    .collect::<Vec<_>>();
+                if certs.is_empty() {
+                    return Err(format!("{} holds no certificate", path.display()));
+                }
+                ureq::tls::RootCerts::new_with_certs(&certs)
+            }
+            None => ureq::tls::RootCerts::PlatformVerifier,
+        });
+        if let Some(cert_path) = &config.ssl_certificate_location {
+            let key_path = config.ssl_key_location.as_ref().ok_or_else(|| {
+                "schema_registry.ssl_certificate_location needs ssl_key_location".to_string()
+            })?;
+            let certs = pem_items(cert_path)?
+                .into_iter()
+                .filter_map(|item| match item {
+                    ureq::tls::PemItem::Certificate(cert) => Some(cert),
+                    _ => None,
+                })
+                .collect::<Vec<_>>();
+            let key = pem_items(key_path)?
+                .into_iter()
+                .find_map(|item| match item {
+                    ureq::tls::PemItem::PrivateKey(key) => Some(key),
+                    _ => None,
+                })
+                .ok_or_else(|| format!("{} holds no private key", key_path.display()))?;
+            tls = tls.client_cert(Some(ureq::tls::ClientCert::new_with_certs(&certs, key)));
+        }
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .timeout_global(Some(REQUEST_TIMEOUT))
+            .http_status_as_error(false)
+            .tls_config(tls.build())
+            .build()
+            .into();
+        let authorization = config.username.as_ref().map(|user| {
+            let password = config.password.as_ref().map_or("", |p| p.expose());
+            let token =
+                base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
+            format!("Basic {token}")
+        });
+        Ok(Some(Self {
+            agent,
+            base: url.trim_end_matches('/').to_string(),
+            authorization,
+        }))
+    }
+
+    /// The registry's base URL, for messages.
+    pub fn url(&self) -> &str {
+        &self.base
+    }
+
+    /// The schema with this id, its references fetched (dependencies first),
+    /// and the subjects and versions it is filed under when the registry says.
+    pub fn fetch(&self, id: u32) -> Result<SchemaText, String> {
+        let body: SchemaBody = self.get(&format!("/schemas/ids/{id}"))?;
+        let format =
+            SchemaFormat::from_schema_type(body.schema_type.as_deref()).ok_or_else(|| {
+                format!(
+                    "schema type {} is not one eventdeck reads",
+                    body.schema_type.as_deref().unwrap_or("?")
+                )
+            })?;
+        let mut references = Vec::new();
+        let mut seen = HashSet::new();
+        self.collect_references(&body.references, &mut references, &mut seen)?;
+        // Which subject and version: not needed to decode, so a registry that
+        // cannot say only leaves them out.
+        let subjects = self
+            .get::<Vec<SubjectVersion>>(&format!("/schemas/ids/{id}/versions"))
+            .unwrap_or_default()
+            .into_iter()
+            .map(|v| (v.subject, v.version))
+            .collect();
+        Ok(SchemaText {
+            id,
+            format,
+            text: body.schema,
+            references,
+            subjects,
+        })
+    }
+
+    /// The documents `refs` name, depth first, each once.
+    fn collect_references(
+        &self,
+        refs: &[Reference],
+        out: &mut Vec<String>,
+        seen: &mut HashSet<(String, i64)>,
+    ) -> Result<(), String> {
+        for r in refs {
+            if !seen.insert((r.subject.clone(), r.version)) {
+                continue;
+            }
+            if seen.len() > MAX_REFERENCES {
+                return Err(format!("more than {MAX_REFERENCES} schema references"));
+            }
+            let body: SchemaBody = self.get(&format!(
+                "/subjects/{}/versions/{}",
+                path_segment(&r.subject),
+                r.version
+            ))?;
+            self.collect_references(&body.references, out, seen)?;
+            out.push(body.schema);
+        }
+        Ok(())
+    }
+
+    fn get<T: serde::de::DeserializeOwned>(&self, path: &str) -> Result<T, String> {
+        let url = format!("{}{path}", self.base);
+        let mut request = self.agent.get(&url).header(
+            "Accept",
+            "application/vnd.schemaregistry.v1+json, application/json",
+        );
+        if let Some(auth) = &self.authorization {
+            request = request.header("Authorization", auth);
+        }
+        let mut response = request
+            .call()
+            .map_err(|e| format!("the schema registry at {} is unreachable: {e}", self.base))?;
+        let status = response.status().as_u16();
+        let text = response
+            .body_mut()
+            .read_to_string()
+            .map_err(|e| format!("reading the schema registry's answer: {e}"))?;
+        match status {
+            200..=299 => serde_json::from_str(&text).map_err(|e| {
+                format!("the schema registry's answer to {path} is not what its API says: {e}")
+            }),
+            404 => Err(format!("the schema registry has no {}", what(path))),
+            401 | 403 => Err(format!(
+                "the schema registry refused the request (HTTP {status}): check schema_registry username and password"
+            )),
+            _ => Err(format!(
+                "the schema registry answered HTTP {status}: {}",
+                registry_message(&text)
+            )),
+        }
+    }
+}
+
+/// "schema with id 7", "subject orders-value version 2", for a 404.
+fn what(path: &str) -> String {
+    let parts: Vec<&str> = path.trim_matches('/').split('/').collect();
+    match parts.as_slice() {
+        ["schemas", "ids", id, ..] => format!("schema with id {id}"),
+        ["subjects", subject, "versions", version] => {
+            format!("subject {subject} version {version}")
+        }
+        _ => path.to_string(),
+    }
+}
+
+/// The `message` of a registry's error body, or the body cut short.
+fn registry_message(text: &str) -> String {
+    #[derive(Deserialize)]
+    struct ErrorBody {
+        message: String,
+    }
+    serde_json::from_str::<ErrorBody>(text)
+        .map_or_else(|_| text.chars().take(200).collect(), |e| e.message)
+}
+
+/// A subject name as one URL path segment.
+fn path_segment(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+fn pem_items(path: &std::path::Path) -> Result<Vec<ureq::tls::PemItem<'static>>, String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    ureq::tls::parse_pem(&bytes)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| format!("{} is not PEM: {e}", path.display()))
+}
+
+/// What the cache holds of one id.
+#[derive(Debug, Clone)]
+enum Entry {
+    Ready(Arc<Schema>),
+    Pending,
+    Failed { why: String, at: Instant },
+}
+
+/// Schemas by id, shared by every reader; fetched once, by a fetcher thread
+/// ([`SchemaSource`] on the cache itself: never waits) or by the caller
+/// ([`SchemaCache::waiting`]).
+#[derive(Debug, Clone)]
+pub struct SchemaCache {
+    shared: Arc<Shared>,
+    requests: mpsc::Sender<u32>,
+}
+
+#[derive(Debug)]
+struct Shared {
+    client: RegistryClient,
+    entries: RwLock<HashMap<u32, Entry>>,
+}
+
+impl Shared {
+    fn fetch_into(&self, id: u32) -> Entry {
+        let entry = match self.client.fetch(id).and_then(|text| Schema::parse(&text)) {
+            Ok(schema) => Entry::Ready(Arc::new(schema)),
+            Err(why) => {
+                tracing::warn!(id, %why, "schema fetch failed");
+                Entry::Failed {
+                    why,
+                    at: Instant::now(),
+                }
+            }
+        };
+        if let Ok(mut entries) = self.entries.write() {
+            entries.insert(id, entry.clone());
+        }
+        entry
+    }
+
+    fn entry(&self, id: u32) -> Option<Entry> {
+        self.entries.read().ok()?.get(&id).cloned()
+    }
+}
+
+impl SchemaCache {
+    /// A cache in front of `client`, with its fetcher thread (which ends when
+    /// the last clone of the cache is dropped).
+    pub fn new(client: RegistryClient) -> Self {
+        let shared = Arc::new(Shared {
+            client,
+            entries: RwLock::new(HashMap::new()),
+        });
+        let (requests, queue) = mpsc::channel::<u32>();
+        let fetcher = Arc::clone(&shared);
+        let spawned = std::thread::Builder::new()
+            .name("schema-fetch".into())
+            .spawn(move || {
+                while let Ok(id) = queue.recv() {
+                    fetcher.fetch_into(id);
+                }
+            });
+        if let Err(e) = spawned {
+            tracing::error!(%e, "cannot start the schema fetcher thread");
+        }
+        Self { shared, requests }
+    }
+
+    /// The cache for the configured registry, `Ok(None)` when there is none.
+    pub fn from_config(config: &SchemaRegistry) -> Result<Option<Self>, String> {
+        Ok(RegistryClient::new(config)?.map(Self::new))
+    }
+
+    /// The registry's base URL.
+    pub fn url(&self) -> &str {
+        self.shared.client.url()
+    }
+
+    /// A source that fetches a missing schema on the calling thread and waits
+    /// for it: for headless commands, never for the console.
+    pub fn waiting(&self) -> Waiting<'_> {
+        Waiting(self)
+    }
+
+    fn answer(entry: &Entry) -> Option<Lookup> {
+        match entry {
+            Entry::Ready(schema) => Some(Lookup::Ready(Arc::clone(schema))),
+            Entry::Pending => Some(Lookup::Pending),
+            Entry::Failed { why, at } if at.elapsed() < RETRY_AFTER => {
+                Some(Lookup::Failed(why.clone()))
+            }
+            Entry::Failed { .. } => None,
+        }
+    }
+}
+
+impl SchemaSource for SchemaCache {
+    fn lookup(&self, id: u32) -> Lookup {
+        if let Some(answer) = self.shared.entry(id).as_ref().and_then(Self::answer) {
+            return answer;
+        }
+        if let Ok(mut entries) = self.shared.entries.write() {
+            entries.insert(id, Entry::Pending);
+        }
+        if self.requests.send(id).is_err() {
+            return Lookup::Failed("the schema fetcher has stopped".into());
+        }
+        Lookup::Pending
+    }
+}
+
+/// [`SchemaCache::waiting`].
+pub struct Waiting<'a>(&'a SchemaCache);
+
+impl SchemaSource for Waiting<'_> {
+    fn lookup(&self, id: u32) -> Lookup {
+        match self
+            .0
+            .shared
+            .entry(id)
+            .as_ref()
+            .and_then(SchemaCache::answer)
+        {
+            Some(Lookup::Pending) | None => {}
+            Some(answer) => return answer,
+        }
+        // Fetched again here even when the fetcher thread has it queued: a
+        // second request costs less than polling for the first.
+        SchemaCache::answer(&self.0.shared.fetch_into(id))
+            .unwrap_or_else(|| Lookup::Failed("the schema could not be fetched".into()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_404_names_what_was_missing() {
+        assert_eq!(what("/schemas/ids/7"), "schema with id 7");
+        assert_eq!(what("/schemas/ids/7/versions"), "schema with id 7");
+        assert_eq!(
+            what("/subjects/a%2Fb/versions/2"),
+            "subject a%2Fb version 2"
+        );
+    }
+
+    #[test]
+    fn subjects_are_escaped_as_one_path_segment() {
+        assert_eq!(path_segment("orders-value"), "orders-value");
+        assert_eq!(path_segment("a/b c"), "a%2Fb%20c");
+    }
+
+    #[test]
+    fn an_error_body_gives_its_message() {
+        assert_eq!(
+            registry_message(r#"{"error_code": 50001, "message": "boom"}"#),
+            "boom"
+        );
+        assert_eq!(registry_message("plain"), "plain");
+    }
+
+    #[test]
+    fn no_url_is_no_client() {
+        assert!(
+            RegistryClient::new(&SchemaRegistry::default())
+                .unwrap()
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn an_unreachable_registry_says_so_and_is_pending_first() {
+        // Port 9 (discard) on loopback: nothing listens there.
+        let config = SchemaRegistry {
+            url: Some("http://127.0.0.1:9".into()),
+            ..SchemaRegistry::default()
+        };
+        let cache = SchemaCache::from_config(&config).unwrap().unwrap();
+        let Lookup::Failed(why) = cache.waiting().lookup(1) else {
+            panic!("expected a failure");
+        };
+        assert!(why.contains("unreachable"), "{why}");
+        // A failure stands for a while, without a new request.
+        assert!(matches!(cache.lookup(1), Lookup::Failed(_)));
+        assert!(matches!(cache.lookup(2), Lookup::Pending));
+    }
+}

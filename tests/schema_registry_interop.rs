@@ -1,0 +1,316 @@
+//! Schema-registry records written by Confluent's own serializers
+//! (confluent-kafka's AvroSerializer and JSONSerializer, tests/python/schema_producer.py) against a
+//! real registry (Apicurio Registry 3.3.3's Confluent-compatible API, started by
+//! `scripts/schema-registry`) and real Apache Kafka: `eventdeck tail --format
+//! json` decodes each to exactly the producer's input, which is also what
+//! Confluent's AvroDeserializer reads back, and names the schema (`id`,
+//! `format`, `subject`, `version`). An envelope written as Avro is an envelope.
+//! Registry down and an unknown id are shown raw, with an error that says which.
+//!
+//! Needs the Python client (`scripts/py-venv`) and a registry:
+//! `scripts/schema-registry up` (scripts/test does both and sets
+//! `EVENTDECK_TEST_SCHEMA_REGISTRY_URL`).
+
+mod support;
+
+use std::net::{TcpStream, ToSocketAddrs};
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use support::{
+    Sandbox, bootstrap, create_topic, json_lines, run_capped, stderr, stdout, unique_topic,
+};
+
+/// The registry's Confluent-compatible URL, or a failure naming the command
+/// that starts one.
+fn registry_url() -> String {
+    let url = std::env::var("EVENTDECK_TEST_SCHEMA_REGISTRY_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+        .unwrap_or_else(|| "http://127.0.0.1:8081/apis/ccompat/v7".into());
+    let host = url
+        .trim_start_matches("http://")
+        .split('/')
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    let reachable = host
+        .to_socket_addrs()
+        .ok()
+        .and_then(|mut a| a.next())
+        .is_some_and(|addr| TcpStream::connect_timeout(&addr, Duration::from_secs(3)).is_ok());
+    assert!(
+        reachable,
+        "this test needs a schema registry at {url}, which is not reachable.\n\
+         Start it with:  scripts/schema-registry up\n\
+         (then: export EVENTDECK_TEST_SCHEMA_REGISTRY_URL=\"$(scripts/schema-registry env | cut -d= -f2-)\")\n\
+         or run the whole suite with:  scripts/test"
+    );
+    url
+}
+
+/// The venv interpreter with confluent-kafka's schema registry serializers.
+fn python() -> PathBuf {
+    let python = std::env::var_os("EVENTDECK_TEST_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/test-venv/bin/python")
+        });
+    let ok = Command::new(&python)
+        .args(["-c", "import confluent_kafka.schema_registry.avro"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(
+        ok,
+        "this test needs Python with confluent-kafka[avro,schemaregistry] at {}, which is missing.\n\
+         Make it with:  scripts/py-venv   (scripts/test does it too),\n\
+         or point EVENTDECK_TEST_PYTHON at an interpreter that has it",
+        python.display()
+    );
+    python
+}
+
+/// Runs tests/python/schema_producer.py: what it wrote, what Confluent's
+/// deserializer read back, and the schema id in the framing.
+fn python_writes(topic: &str, case: &str) -> Value {
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/python/schema_producer.py");
+    let out = Command::new(python())
+        .arg(script)
+        .args([&bootstrap(), &registry_url(), topic, case])
+        .output()
+        .expect("run the Python producer");
+    assert!(
+        out.status.success(),
+        "the Python producer failed: {}",
+        stderr(&out)
+    );
+    let report: Value = serde_json::from_str(stdout(&out).trim()).expect("the producer's report");
+    assert_eq!(
+        report["written"], report["read_back"],
+        "Confluent's deserializer reads back what was written"
+    );
+    report
+}
+
+/// `eventdeck tail TOPIC --from beginning -e --format json [--schema-registry URL]`.
+fn tail(sandbox: &Sandbox, topic: &str, registry: Option<&str>) -> Vec<Value> {
+    let mut cmd = sandbox.eventdeck();
+    cmd.env_remove("SCHEMA_REGISTRY_URL").args([
+        "tail",
+        topic,
+        "--from",
+        "beginning",
+        "-e",
+        "--format",
+        "json",
+    ]);
+    if let Some(url) = registry {
+        cmd.args(["--schema-registry", url]);
+    }
+    let out = run_capped(cmd, Duration::from_secs(120));
+    assert!(out.status.success(), "tail failed: {}", stderr(&out));
+    json_lines(&out)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn avro_records_from_confluents_serializer_decode_to_the_producers_input() {
+    let url = registry_url();
+    let topic = unique_topic("sr-avro-order");
+    create_topic(&topic, 1).await;
+    let report = python_writes(&topic, "order");
+    let sandbox = Sandbox::new();
+    let lines = tail(&sandbox, &topic, Some(&url));
+    let values: Vec<&Value> = lines.iter().map(|l| &l["value"]).collect();
+    let written: Vec<&Value> = report["written"]
+        .as_array()
+        .expect("written")
+        .iter()
+        .collect();
+    assert_eq!(values, written);
+    let id = &report["schema_id"];
+    for line in &lines {
+        assert_eq!(line["kind"], "json", "{line}");
+        assert_eq!(line["error"], Value::Null, "{line}");
+        assert_eq!(
+            line["schema"],
+            json!({"id": id, "format": "avro", "subject": format!("{topic}-value"), "version": 1}),
+            "{line}"
+        );
+    }
+
+    // Without a registry the same records are raw bytes, as before.
+    let plain = tail(&sandbox, &topic, None);
+    assert_eq!(plain.len(), 2);
+    assert!(
+        plain
+            .iter()
+            .all(|l| l["kind"] == "raw" && l.get("schema").is_none())
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn json_schema_records_from_confluents_serializer_decode_to_the_producers_input() {
+    let url = registry_url();
+    let topic = unique_topic("sr-json");
+    create_topic(&topic, 1).await;
+    let report = python_writes(&topic, "json");
+    let lines = tail(&Sandbox::new(), &topic, Some(&url));
+    let values: Vec<&Value> = lines.iter().map(|l| &l["value"]).collect();
+    let written: Vec<&Value> = report["written"]
+        .as_array()
+        .expect("written")
+        .iter()
+        .collect();
+    assert_eq!(values, written);
+    for line in &lines {
+        assert_eq!(line["kind"], "json", "{line}");
+        assert_eq!(line["error"], Value::Null, "{line}");
+        assert_eq!(
+            line["schema"],
+            json!({"id": report["schema_id"], "format": "json", "subject": format!("{topic}-value"), "version": 1}),
+            "{line}"
+        );
+    }
+}
+
+/// Every record of `topic` as eventdeck's reader hands it on.
+async fn read_all(topic: &str) -> Vec<eventdeck::kafka::ConsumedRecord> {
+    use eventdeck::kafka::consume::{TailEvent, tail};
+    use eventdeck::kafka::{StartAt, TailOptions};
+    let dir = tempfile::tempdir().expect("temp dir");
+    let settings = support::kafka_settings(dir.path());
+    let (tx, mut rx) = tokio::sync::mpsc::channel(16);
+    let opts = TailOptions {
+        topics: vec![topic.to_string()],
+        start: StartAt::Beginning,
+        count: None,
+        exit_at_end: true,
+    };
+    let reader = tokio::spawn(async move { tail(&settings, opts, tx).await });
+    let mut records = Vec::new();
+    while let Some(event) = rx.recv().await {
+        if let TailEvent::Records(batch) = event {
+            records.extend(batch);
+        }
+    }
+    reader.await.expect("reader").expect("tail");
+    records
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_record_whose_schema_is_being_fetched_is_pending_then_decodes() {
+    use eventdeck::domain::schema::{Lookup, SchemaSource};
+    use eventdeck::domain::{RecordKind, SCHEMA_PENDING, TopicMap};
+    use eventdeck::kafka::Arrived;
+    let url = registry_url();
+    let topic = unique_topic("sr-pending");
+    create_topic(&topic, 1).await;
+    let report = python_writes(&topic, "order");
+    let id = u32::try_from(report["schema_id"].as_u64().expect("id")).expect("u32");
+    let records = read_all(&topic).await;
+    assert_eq!(records.len(), 2);
+    let config = eventdeck::config::SchemaRegistry {
+        url: Some(url),
+        ..Default::default()
+    };
+    let cache = eventdeck::schema_registry::SchemaCache::from_config(&config)
+        .expect("client")
+        .expect("a registry");
+    let topics = TopicMap::default();
+
+    // Not fetched yet (a new cache): the reader does not wait, the record is
+    // raw and pending. (Only this first answer is sure to be pending: the
+    // fetch may be done by the next.)
+    let pending = records[0].decode_with(&topics, &cache);
+    assert_eq!(pending.kind(), RecordKind::Raw);
+    assert!(
+        pending
+            .error
+            .as_deref()
+            .is_some_and(|e| e.starts_with(SCHEMA_PENDING)),
+        "{:?}",
+        pending.error
+    );
+
+    // The fetcher thread fills the cache; a later read decodes.
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while !matches!(cache.lookup(id), Lookup::Ready(_)) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "schema {id} was not fetched within a minute: {:?}",
+            cache.lookup(id)
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let decoded = records[1].decode_with(&topics, &cache);
+    assert_eq!(decoded.error, None);
+    assert_eq!(decoded.schema_value.as_ref(), Some(&report["written"][1]));
+    let again = Arrived::read_with(records[0].clone(), &topics, &cache);
+    assert_eq!(
+        (again.glance.kind, again.glance.has_error),
+        (RecordKind::Json, false)
+    );
+    assert!(again.summary.starts_with('{'), "{}", again.summary);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_envelope_written_as_avro_is_an_envelope() {
+    let url = registry_url();
+    let topic = unique_topic("sr-avro-envelope");
+    create_topic(&topic, 1).await;
+    let report = python_writes(&topic, "envelope");
+    let lines = tail(&Sandbox::new(), &topic, Some(&url));
+    assert_eq!(lines.len(), 1);
+    let line = &lines[0];
+    assert_eq!(line["value"], report["written"][0]);
+    assert_eq!(line["kind"], "envelope", "{line}");
+    assert_eq!(line["event"]["context"], "debate");
+    assert_eq!(line["event"]["event_type"], "DecisionMade");
+    assert_eq!(
+        line["event"]["correlation_id"],
+        "22222222-2222-4222-8222-222222222222"
+    );
+    assert_eq!(line["value"]["occurred_at"], "2024-05-01T10:00:00.250Z");
+    // The envelope's canonical form of the same instant.
+    assert_eq!(line["event"]["occurred_at"], "2024-05-01T10:00:00.250000Z");
+    assert_eq!(
+        line["event"]["data"],
+        json!({"decision": "adopt avro", "votes": 3})
+    );
+    assert_eq!(line["schema"]["format"], "avro");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unknown_id_and_a_registry_that_is_down_are_raw_with_the_reason() {
+    let url = registry_url();
+    let topic = unique_topic("sr-unknown");
+    create_topic(&topic, 1).await;
+    // Framed with an id no registry has given out.
+    let framed: &[u8] = &[0, 0x7f, 0xff, 0xff, 0xf0, 0x02, b'a'];
+    let out = support::kcat_with_stdin(&["-P", "-t", &topic], Some(framed));
+    assert!(out.status.success(), "kcat: {}", stderr(&out));
+    let sandbox = Sandbox::new();
+
+    let lines = tail(&sandbox, &topic, Some(&url));
+    assert_eq!(lines.len(), 1);
+    assert_eq!(lines[0]["kind"], "raw");
+    assert_eq!(lines[0]["schema"]["id"], 0x7fff_fff0);
+    let error = lines[0]["error"].as_str().expect("an error");
+    assert!(
+        error.starts_with("schema id 2147483632: the schema registry has no schema with id"),
+        "{error}"
+    );
+
+    // Nothing listens on port 9 (discard) of loopback.
+    let lines = tail(&sandbox, &topic, Some("http://127.0.0.1:9"));
+    let error = lines[0]["error"].as_str().expect("an error");
+    assert!(
+        error.contains("the schema registry at http://127.0.0.1:9 is unreachable"),
+        "{error}"
+    );
+    assert_eq!(lines[0]["kind"], "raw");
+}
