@@ -164,3 +164,36 @@ fn a_bad_search_says_why_and_starts_nothing() {
             .any(|c| matches!(c, Command::Find(_)))
     );
 }
+
+#[test]
+fn a_search_that_matched_nothing_says_so_not_that_it_waits_for_records() {
+    let mut app = app();
+    let generation = start(&mut app, "debate --key agg-1");
+    update(
+        &mut app,
+        generation,
+        FindUpdate::Progress(Progress {
+            scanned: 1,
+            total: 42,
+            matches: 0,
+            elapsed: Duration::from_millis(5),
+        }),
+    );
+    assert!(fixtures::screen(&app, 120, 40).contains("No match yet."));
+    update(
+        &mut app,
+        generation,
+        FindUpdate::Done(Ok(FindSummary {
+            scanned: 42,
+            total: 42,
+            matches: 0,
+            partitions: 2,
+            capped: false,
+            cancelled: false,
+            elapsed: Duration::from_millis(40),
+        })),
+    );
+    let screen = fixtures::screen(&app, 120, 40);
+    assert!(screen.contains("No match in 42 records read."), "{screen}");
+    assert!(!screen.contains("Waiting for new records"), "{screen}");
+}

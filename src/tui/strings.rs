@@ -1082,8 +1082,22 @@ pub fn find_key_plan(parts: &str, others: usize) -> String {
     if others == 0 {
         format!("key read in {parts}")
     } else {
-        format!("key read in {parts}; {others} other partitions not read")
+        let noun = if others == 1 {
+            "partition"
+        } else {
+            "partitions"
+        };
+        format!("key read in {parts}; {others} other {noun} not read")
     }
+}
+
+/// The Find pane's list while nothing has matched yet.
+pub const FIND_NO_MATCH_YET: &str = "No match yet.";
+
+/// The Find pane's list when the search ended with nothing matched.
+pub fn find_no_match(scanned: u64) -> String {
+    let noun = if scanned == 1 { "record" } else { "records" };
+    format!("No match in {scanned} {noun} read.")
 }
 
 /// The search stopped at its limit.

@@ -287,6 +287,15 @@ impl Pane for FindState {
             height: area.height - 3,
             ..area
         };
+        if self.results.is_empty() {
+            // Not Streams' "waiting for new records": a search reads a fixed range.
+            let text = match self.status {
+                FindStatus::Running => strings::FIND_NO_MATCH_YET.to_string(),
+                _ => strings::find_no_match(p.scanned),
+            };
+            frame.render_widget(Paragraph::new(text), list);
+            return;
+        }
         self.results.render(frame, list, view);
     }
 }
