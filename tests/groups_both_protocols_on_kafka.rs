@@ -28,25 +28,6 @@ type Rows = BTreeMap<(String, i32), [String; 6]>;
 /// A member: CONSUMER-ID, HOST, CLIENT-ID, its partitions sorted.
 type Members = Vec<(String, String, String, Vec<(String, i32)>)>;
 
-fn python() -> PathBuf {
-    let python = std::env::var_os("EVENTDECK_TEST_PYTHON")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/test-venv/bin/python")
-        });
-    let ok = Command::new(&python)
-        .args(["-c", "import confluent_kafka"])
-        .status()
-        .is_ok_and(|s| s.success());
-    assert!(
-        ok,
-        "this test needs Python with confluent-kafka at {}: run scripts/py-venv \
-         (or point EVENTDECK_TEST_PYTHON at an interpreter that has it)",
-        python.display()
-    );
-    python
-}
-
 /// A group member in its own process; closing its stdin makes it leave.
 struct MemberProcess(Child);
 
@@ -82,7 +63,7 @@ fn python_member(
     client: &str,
 ) -> MemberProcess {
     let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/python/group_member.py");
-    let mut child = Command::new(python())
+    let mut child = Command::new(python_with("confluent_kafka"))
         .arg(script)
         .args([
             &bootstrap(),

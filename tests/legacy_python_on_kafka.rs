@@ -22,33 +22,9 @@ use eventdeck::kafka::{StartAt, TailOptions};
 use eventdeck::tui::App;
 use serde_json::Value;
 use support::{
-    Sandbox, bootstrap, create_topic, json_lines, kcat_read, stderr, stdout, tail_json,
-    unique_topic,
+    Sandbox, bootstrap, create_topic, json_lines, kcat_read, python_with, stderr, stdout,
+    tail_json, unique_topic,
 };
-
-/// The venv interpreter with confluent-kafka, or a failure naming the command
-/// that makes it.
-fn python() -> PathBuf {
-    let python = std::env::var_os("EVENTDECK_TEST_PYTHON")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/test-venv/bin/python")
-        });
-    let ok = Command::new(&python)
-        .args(["-c", "import confluent_kafka"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    assert!(
-        ok,
-        "this test needs Python with confluent-kafka at {}, which is missing.\n\
-         Make it with:  scripts/py-venv   (scripts/test does it too),\n\
-         or point EVENTDECK_TEST_PYTHON at an interpreter that has it",
-        python.display()
-    );
-    python
-}
 
 /// Writes one legacy DecisionMade with confluent-kafka; the event as written.
 fn python_writes(
@@ -101,7 +77,7 @@ fn records_with_headers(topic: &str) -> Vec<(Value, BTreeMap<String, String>)> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn legacy_python_events_react_trace_and_count_like_our_own() {
-    let python = python();
+    let python = python_with("confluent_kafka");
     let debate = unique_topic("legacy-debate");
     let implementation = unique_topic("legacy-impl");
     // One partition each: `tail --exit` over several topics does not end

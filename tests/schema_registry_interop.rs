@@ -13,14 +13,14 @@
 
 mod support;
 
-use std::net::{TcpStream, ToSocketAddrs};
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
 use serde_json::{Value, json};
 use support::{
-    Sandbox, bootstrap, create_topic, json_lines, run_capped, stderr, stdout, unique_topic,
+    Sandbox, bootstrap, create_topic, json_lines, python_with, reachable, run_capped, stderr,
+    stdout, unique_topic,
 };
 
 /// The registry's Confluent-compatible URL, or a failure naming the command
@@ -36,13 +36,8 @@ fn registry_url() -> String {
         .next()
         .unwrap_or_default()
         .to_string();
-    let reachable = host
-        .to_socket_addrs()
-        .ok()
-        .and_then(|mut a| a.next())
-        .is_some_and(|addr| TcpStream::connect_timeout(&addr, Duration::from_secs(3)).is_ok());
     assert!(
-        reachable,
+        reachable(&host),
         "this test needs a schema registry at {url}, which is not reachable.\n\
          Start it with:  scripts/schema-registry up\n\
          (then: export EVENTDECK_TEST_SCHEMA_REGISTRY_URL=\"$(scripts/schema-registry env | cut -d= -f2-)\")\n\
@@ -51,34 +46,11 @@ fn registry_url() -> String {
     url
 }
 
-/// The venv interpreter with confluent-kafka's schema registry serializers.
-fn python() -> PathBuf {
-    let python = std::env::var_os("EVENTDECK_TEST_PYTHON")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/test-venv/bin/python")
-        });
-    let ok = Command::new(&python)
-        .args(["-c", "import confluent_kafka.schema_registry.avro"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    assert!(
-        ok,
-        "this test needs Python with confluent-kafka[avro,schemaregistry] at {}, which is missing.\n\
-         Make it with:  scripts/py-venv   (scripts/test does it too),\n\
-         or point EVENTDECK_TEST_PYTHON at an interpreter that has it",
-        python.display()
-    );
-    python
-}
-
 /// Runs tests/python/schema_producer.py: what it wrote, what Confluent's
 /// deserializer read back, and the schema id in the framing.
 fn python_writes(topic: &str, case: &str) -> Value {
     let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/python/schema_producer.py");
-    let out = Command::new(python())
+    let out = Command::new(python_with("confluent_kafka.schema_registry.avro"))
         .arg(script)
         .args([&bootstrap(), &registry_url(), topic, case])
         .output()

@@ -28,16 +28,9 @@ pub fn bootstrap() -> String {
                 .ok()
                 .filter(|s| !s.is_empty())
                 .unwrap_or_else(|| "127.0.0.1:9092".to_string());
-            let first = servers.split(',').next().unwrap_or_default().to_string();
-            let reachable = first
-                .to_socket_addrs()
-                .ok()
-                .and_then(|mut a| a.next())
-                .is_some_and(|addr| {
-                    TcpStream::connect_timeout(&addr, Duration::from_secs(3)).is_ok()
-                });
+            let first = servers.split(',').next().unwrap_or_default();
             assert!(
-                reachable,
+                reachable(first),
                 "this test needs Apache Kafka at {servers}, which is not reachable.\n\
                  Start it with:  scripts/kafka up   (then: eval \"$(scripts/kafka env --export)\")\n\
                  or run the whole suite with:  scripts/test"
@@ -45,6 +38,40 @@ pub fn bootstrap() -> String {
             servers
         })
         .clone()
+}
+
+/// True when a TCP connection to `host:port` opens within 3 s.
+pub fn reachable(host_port: &str) -> bool {
+    host_port
+        .to_socket_addrs()
+        .ok()
+        .and_then(|mut a| a.next())
+        .is_some_and(|addr| TcpStream::connect_timeout(&addr, Duration::from_secs(3)).is_ok())
+}
+
+/// The tests' Python interpreter (`EVENTDECK_TEST_PYTHON`, else the venv
+/// `scripts/py-venv` makes), checked to import `module`; a failure names the
+/// command that makes it.
+pub fn python_with(module: &str) -> PathBuf {
+    let python = std::env::var_os("EVENTDECK_TEST_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/test-venv/bin/python")
+        });
+    let ok = Command::new(&python)
+        .args(["-c", &format!("import {module}")])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(
+        ok,
+        "this test needs Python with {module} at {}, which is missing.\n\
+         Make it with:  scripts/py-venv   (scripts/test does it too),\n\
+         or point EVENTDECK_TEST_PYTHON at an interpreter that has it",
+        python.display()
+    );
+    python
 }
 
 /// Settings for the test cluster: the defaults (no config file, no
