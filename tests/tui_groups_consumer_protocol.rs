@@ -9,24 +9,9 @@ use support::tui as fixtures;
 use eventdeck::kafka::admin::{GroupDetail, GroupSummary};
 use eventdeck::kafka::groups::{GroupInfo, Member};
 use eventdeck::lag::{GroupSnapshot, PartitionSnapshot};
-use eventdeck::tui::App;
-use eventdeck::tui::event::{AdminReply, AdminRequest, Command, WorkerMsg};
+use eventdeck::tui::event::{AdminReply, AdminRequest};
 use eventdeck::tui::keymap::Mode;
 use fixtures::{app, screen, snap};
-
-fn requests(app: &mut App) -> Vec<AdminRequest> {
-    app.take_commands()
-        .into_iter()
-        .filter_map(|c| match c {
-            Command::Admin(r) => Some(*r),
-            _ => None,
-        })
-        .collect()
-}
-
-fn reply(app: &mut App, r: AdminReply) {
-    app.apply(WorkerMsg::Admin(Box::new(r)));
-}
 
 fn part(p: i32, current: Option<i64>, end: i64) -> PartitionSnapshot {
     PartitionSnapshot {
@@ -46,8 +31,11 @@ fn part(p: i32, current: Option<i64>, end: i64) -> PartitionSnapshot {
 fn a_consumer_protocol_group_shows_its_type_assignor_members_and_uncommitted_partition() {
     let mut app = app();
     app.press("7");
-    assert_eq!(requests(&mut app), vec![AdminRequest::ListGroups]);
-    reply(
+    assert_eq!(
+        fixtures::admin_requests(&mut app),
+        vec![AdminRequest::ListGroups]
+    );
+    fixtures::admin_reply(
         &mut app,
         AdminReply::Groups(Ok(vec![GroupSummary {
             name: "g".into(),
@@ -59,7 +47,7 @@ fn a_consumer_protocol_group_shows_its_type_assignor_members_and_uncommitted_par
     );
     app.press("enter");
     assert_eq!(
-        requests(&mut app),
+        fixtures::admin_requests(&mut app),
         vec![AdminRequest::DescribeGroup("g".into())]
     );
     let detail = GroupDetail {
@@ -87,7 +75,7 @@ fn a_consumer_protocol_group_shows_its_type_assignor_members_and_uncommitted_par
             ],
         },
     };
-    reply(
+    fixtures::admin_reply(
         &mut app,
         AdminReply::Group {
             name: "g".into(),

@@ -17,7 +17,7 @@ use eventdeck::lag::{GroupSnapshot, LagTracker, PartitionSnapshot, Poll};
 use eventdeck::tui::App;
 use eventdeck::tui::event::LagUpdate;
 use eventdeck::tui::event::{AdminReply, AdminRequest, TopicView};
-use eventdeck::tui::event::{Command, WorkerMsg};
+use eventdeck::tui::event::WorkerMsg;
 use fixtures::{app, at, screen, snap};
 use support::tui as fixtures;
 
@@ -74,27 +74,16 @@ fn streams_row_and_detail_show_a_hostile_record_visibly() {
     snap("hostile_streams_detail", &app);
 }
 
-fn ops_requests(app: &mut App) -> Vec<AdminRequest> {
-    app.take_commands()
-        .into_iter()
-        .filter_map(|c| match c {
-            Command::Admin(r) => Some(*r),
-            _ => None,
-        })
-        .collect()
-}
-
-fn reply(app: &mut App, r: AdminReply) {
-    app.apply(WorkerMsg::Admin(Box::new(r)));
-}
-
 #[test]
 fn groups_list_and_describe_show_hostile_group_member_and_client_ids_visibly() {
     let group = format!("grp-{HOSTILE}");
     let mut app = app();
     app.press("7");
-    assert_eq!(ops_requests(&mut app), vec![AdminRequest::ListGroups]);
-    reply(
+    assert_eq!(
+        fixtures::admin_requests(&mut app),
+        vec![AdminRequest::ListGroups]
+    );
+    fixtures::admin_reply(
         &mut app,
         AdminReply::Groups(Ok(vec![GroupSummary {
             name: group.clone(),
@@ -108,7 +97,7 @@ fn groups_list_and_describe_show_hostile_group_member_and_client_ids_visibly() {
     snap("hostile_groups_list", &app);
     app.press("enter");
     assert_eq!(
-        ops_requests(&mut app),
+        fixtures::admin_requests(&mut app),
         vec![AdminRequest::DescribeGroup(group.clone())]
     );
     let detail = GroupDetail {
@@ -142,7 +131,7 @@ fn groups_list_and_describe_show_hostile_group_member_and_client_ids_visibly() {
             }],
         },
     };
-    reply(
+    fixtures::admin_reply(
         &mut app,
         AdminReply::Group {
             name: group,
@@ -229,8 +218,11 @@ fn dlq_detail_shows_hostile_dead_letter_headers_visibly() {
 fn audit_shows_a_hostile_group_id_visibly() {
     let mut app = app();
     app.press("8");
-    assert_eq!(ops_requests(&mut app), vec![AdminRequest::ReadAudit]);
-    reply(
+    assert_eq!(
+        fixtures::admin_requests(&mut app),
+        vec![AdminRequest::ReadAudit]
+    );
+    fixtures::admin_reply(
         &mut app,
         AdminReply::Audit(Ok(vec![AuditEntry {
             time: "2026-11-27T10:00:00.000Z".into(),
@@ -265,17 +257,20 @@ fn trace_shows_a_hostile_event_type_visibly() {
 fn topic_describe_shows_a_hostile_config_value_visibly() {
     let mut app = app();
     app.press("6");
-    assert_eq!(ops_requests(&mut app), vec![AdminRequest::ListTopics]);
+    assert_eq!(
+        fixtures::admin_requests(&mut app),
+        vec![AdminRequest::ListTopics]
+    );
     let detail = TopicDetail {
         name: "orders".into(),
         replication_factor: 1,
         estimated_count: 0,
         partitions: Vec::new(),
     };
-    reply(&mut app, AdminReply::Topics(Ok(vec![detail.clone()])));
+    fixtures::admin_reply(&mut app, AdminReply::Topics(Ok(vec![detail.clone()])));
     app.press("enter");
     assert_eq!(
-        ops_requests(&mut app),
+        fixtures::admin_requests(&mut app),
         vec![AdminRequest::DescribeTopic("orders".into())]
     );
     let view = TopicView {
@@ -288,7 +283,7 @@ fn topic_describe_shows_a_hostile_config_value_visibly() {
             read_only: false,
         }]),
     };
-    reply(
+    fixtures::admin_reply(
         &mut app,
         AdminReply::Topic {
             name: "orders".into(),

@@ -15,26 +15,11 @@ use eventdeck::lag::{GroupSnapshot, PartitionSnapshot};
 use eventdeck::reset::{ResetPlan, ResetRow, ResetScope, ResetSpec, TopicScope};
 use eventdeck::tui::App;
 use eventdeck::tui::event::{AdminReply, AdminRequest, NoConfigs, TopicView};
-use eventdeck::tui::event::{Command, WorkerMsg};
 use eventdeck::tui::keymap::Mode;
 use eventdeck::tui::tabs::Tab;
 use fixtures::{app, screen, services_with, settings, snap};
 use serde_json::json;
 use support::tui as fixtures;
-
-fn ops_requests(app: &mut App) -> Vec<AdminRequest> {
-    app.take_commands()
-        .into_iter()
-        .filter_map(|c| match c {
-            Command::Admin(r) => Some(*r),
-            _ => None,
-        })
-        .collect()
-}
-
-fn reply(app: &mut App, r: AdminReply) {
-    app.apply(WorkerMsg::Admin(Box::new(r)));
-}
 
 fn topic(name: &str, parts: i32, rf: usize, per_part: i64) -> TopicDetail {
     let partitions: Vec<PartitionDetail> = (0..parts)
@@ -81,8 +66,11 @@ fn topics_app() -> App {
 fn topics_app_over(mut app: App) -> App {
     app.press("6");
     assert_eq!(app.tab(), Tab::Topics);
-    assert_eq!(ops_requests(&mut app), vec![AdminRequest::ListTopics]);
-    reply(&mut app, AdminReply::Topics(Ok(topics())));
+    assert_eq!(
+        fixtures::admin_requests(&mut app),
+        vec![AdminRequest::ListTopics]
+    );
+    fixtures::admin_reply(&mut app, AdminReply::Topics(Ok(topics())));
     app
 }
 
@@ -96,7 +84,7 @@ fn no_admin_app() -> App {
 fn describe_orders(app: &mut App) {
     app.press("enter");
     assert_eq!(
-        ops_requests(app),
+        fixtures::admin_requests(app),
         vec![AdminRequest::DescribeTopic("orders".into())]
     );
     let view = TopicView {
@@ -108,7 +96,7 @@ fn describe_orders(app: &mut App) {
             config("segment.bytes", "1073741824", "default"),
         ]),
     };
-    reply(
+    fixtures::admin_reply(
         app,
         AdminReply::Topic {
             name: "orders".into(),
@@ -155,7 +143,10 @@ fn a_wrong_name_keeps_the_delete_disabled_and_the_right_one_sends_it() {
     snap("ops_confirm_typing", &app);
     app.press("enter");
     assert_eq!(app.mode(), Mode::TypeConfirm, "still open");
-    assert!(ops_requests(&mut app).is_empty(), "nothing sent");
+    assert!(
+        fixtures::admin_requests(&mut app).is_empty(),
+        "nothing sent"
+    );
     assert!(
         app.toast()
             .is_some_and(|t| t.error && t.text.contains("does not match"))
@@ -167,12 +158,12 @@ fn a_wrong_name_keeps_the_delete_disabled_and_the_right_one_sends_it() {
     snap("ops_confirm_matching", &app);
     app.press("enter");
     assert_eq!(
-        ops_requests(&mut app),
+        fixtures::admin_requests(&mut app),
         vec![AdminRequest::DeleteTopic("orders".into())]
     );
     assert_eq!(app.mode(), Mode::TopicDetail);
     // The outcome refreshes the list (the describe view closes on delete).
-    reply(
+    fixtures::admin_reply(
         &mut app,
         AdminReply::Done {
             action: "topics.delete",
@@ -180,7 +171,7 @@ fn a_wrong_name_keeps_the_delete_disabled_and_the_right_one_sends_it() {
         },
     );
     assert_eq!(app.mode(), Mode::Topics);
-    assert!(ops_requests(&mut app).contains(&AdminRequest::ListTopics));
+    assert!(fixtures::admin_requests(&mut app).contains(&AdminRequest::ListTopics));
     assert!(
         app.toast()
             .is_some_and(|t| t.text.contains("deleted topic orders"))
@@ -198,7 +189,7 @@ fn empty_asks_for_the_name_and_esc_cancels() {
     app.type_text("debate.events");
     app.press("enter");
     assert_eq!(
-        ops_requests(&mut app),
+        fixtures::admin_requests(&mut app),
         vec![AdminRequest::EmptyTopic("debate.events".into())]
     );
 }
@@ -208,7 +199,7 @@ fn palette_creates_grows_and_configures_topics() {
     let mut app = topics_app();
     app.press(":");
     app.type_text("topic create ledger partitions=4 rf=1 cleanup.policy=compact\n");
-    let reqs = ops_requests(&mut app);
+    let reqs = fixtures::admin_requests(&mut app);
     let AdminRequest::CreateTopic(spec) = &reqs[0] else {
         panic!("{reqs:?}");
     };
@@ -227,7 +218,7 @@ fn palette_creates_grows_and_configures_topics() {
     app.press(":");
     app.type_text("topic config ledger retention.ms=\n");
     assert_eq!(
-        ops_requests(&mut app),
+        fixtures::admin_requests(&mut app),
         vec![
             AdminRequest::AddPartitions {
                 topic: "ledger".into(),
@@ -247,7 +238,7 @@ fn palette_creates_grows_and_configures_topics() {
     );
     app.press(":");
     app.type_text("topic create bad partitions=zero\n");
-    assert!(ops_requests(&mut app).is_empty());
+    assert!(fixtures::admin_requests(&mut app).is_empty());
     assert!(
         app.toast()
             .is_some_and(|t| t.error && t.text.contains("not a positive number"))
@@ -259,7 +250,10 @@ fn palette_creates_grows_and_configures_topics() {
 fn groups_app() -> App {
     let mut app = app();
     app.press("7");
-    assert_eq!(ops_requests(&mut app), vec![AdminRequest::ListGroups]);
+    assert_eq!(
+        fixtures::admin_requests(&mut app),
+        vec![AdminRequest::ListGroups]
+    );
     let g = |name: &str, state: &str, members: usize| GroupSummary {
         name: name.into(),
         state: state.into(),
@@ -267,7 +261,7 @@ fn groups_app() -> App {
         members,
         group_type: "classic".into(),
     };
-    reply(
+    fixtures::admin_reply(
         &mut app,
         AdminReply::Groups(Ok(vec![
             g("orders-service", "Stable", 2),
@@ -305,7 +299,7 @@ fn groups_list_and_describe_show_members_assignments_and_offsets() {
     // Sorted: analytics, billing, orders-service.
     app.press("j j enter");
     assert_eq!(
-        ops_requests(&mut app),
+        fixtures::admin_requests(&mut app),
         vec![AdminRequest::DescribeGroup("orders-service".into())]
     );
     let member = |id: &str, parts: &[i32]| Member {
@@ -337,7 +331,7 @@ fn groups_list_and_describe_show_members_assignments_and_offsets() {
             ],
         },
     };
-    reply(
+    fixtures::admin_reply(
         &mut app,
         AdminReply::Group {
             name: "orders-service".into(),
@@ -389,7 +383,7 @@ fn reset_from_the_palette_previews_the_plan_then_executes_it() {
     app.press(":");
     app.type_text("reset analytics --to-earliest orders:0,1\n");
     assert_eq!(
-        ops_requests(&mut app),
+        fixtures::admin_requests(&mut app),
         vec![AdminRequest::PlanReset {
             group: "analytics".into(),
             spec: ResetSpec::Earliest,
@@ -399,7 +393,7 @@ fn reset_from_the_palette_previews_the_plan_then_executes_it() {
             }]),
         }]
     );
-    reply(&mut app, AdminReply::Plan(Ok(plan())));
+    fixtures::admin_reply(&mut app, AdminReply::Plan(Ok(plan())));
     assert_eq!(app.mode(), Mode::ResetPlan);
     let text = screen(&app, 120, 40);
     for col in [
@@ -414,7 +408,7 @@ fn reset_from_the_palette_previews_the_plan_then_executes_it() {
     snap("ops_reset_plan", &app);
     app.press("y");
     assert_eq!(
-        ops_requests(&mut app),
+        fixtures::admin_requests(&mut app),
         vec![AdminRequest::ExecuteReset(plan())]
     );
     assert_eq!(app.mode(), Mode::Groups);
@@ -425,7 +419,7 @@ fn a_reset_plan_taller_than_the_screen_counts_the_rest_and_keeps_its_keys_line()
     let mut app = groups_app();
     app.press(":");
     app.type_text("reset analytics --to-earliest orders\n");
-    let _ = ops_requests(&mut app);
+    let _ = fixtures::admin_requests(&mut app);
     let rows: Vec<ResetRow> = (0..60)
         .map(|p| ResetRow {
             topic: "orders".into(),
@@ -443,7 +437,7 @@ fn a_reset_plan_taller_than_the_screen_counts_the_rest_and_keeps_its_keys_line()
         }]),
         rows,
     };
-    reply(&mut app, AdminReply::Plan(Ok(big.clone())));
+    fixtures::admin_reply(&mut app, AdminReply::Plan(Ok(big.clone())));
     let text = screen(&app, 80, 24);
     assert!(text.contains("y / enter: commit"), "{text}");
     assert!(
@@ -464,7 +458,7 @@ fn a_reset_plan_taller_than_the_screen_counts_the_rest_and_keeps_its_keys_line()
     // Confirming still resets every partition of the plan.
     app.press("y");
     assert_eq!(
-        ops_requests(&mut app),
+        fixtures::admin_requests(&mut app),
         vec![AdminRequest::ExecuteReset(big)]
     );
 }
@@ -475,14 +469,14 @@ fn a_reset_of_an_active_group_is_refused_with_a_clear_message() {
     app.press(":");
     app.type_text("reset billing --shift-by -5\n");
     assert!(matches!(
-        &ops_requests(&mut app)[..],
+        &fixtures::admin_requests(&mut app)[..],
         [AdminRequest::PlanReset {
             spec: ResetSpec::ShiftBy(-5),
             scope: ResetScope::AllTopics,
             ..
         }]
     ));
-    reply(
+    fixtures::admin_reply(
         &mut app,
         AdminReply::Plan(Err("group 'billing' has 1 active member(s) (state Stable); offsets can only be reset when the group is inactive: stop its consumers first".into())),
     );
@@ -502,10 +496,10 @@ fn delete_group_asks_for_its_name() {
     let mut app = groups_app();
     app.press("D");
     app.type_text("analytic\n");
-    assert!(ops_requests(&mut app).is_empty());
+    assert!(fixtures::admin_requests(&mut app).is_empty());
     app.type_text("s\n");
     assert_eq!(
-        ops_requests(&mut app),
+        fixtures::admin_requests(&mut app),
         vec![AdminRequest::DeleteGroup("analytics".into())]
     );
 }
@@ -514,17 +508,23 @@ fn delete_group_asks_for_its_name() {
 fn a_broker_without_admin_apis_is_named_plainly_once() {
     let mut app = no_admin_app();
     app.press("7");
-    assert!(ops_requests(&mut app).is_empty(), "nothing asked");
+    assert!(
+        fixtures::admin_requests(&mut app).is_empty(),
+        "nothing asked"
+    );
     let text = screen(&app, 120, 40);
     assert!(text.contains("no admin APIs"), "{text}");
     app.press("r");
-    assert!(ops_requests(&mut app).is_empty(), "no retry spam");
+    assert!(
+        fixtures::admin_requests(&mut app).is_empty(),
+        "no retry spam"
+    );
 }
 
 #[test]
 fn an_unsupported_answer_from_a_broker_with_admin_apis_is_a_plain_failure() {
     let mut app = groups_app();
-    reply(
+    fixtures::admin_reply(
         &mut app,
         AdminReply::Groups(Err(
             "listing consumer groups: not supported by this broker".into()
@@ -552,10 +552,10 @@ fn without_admin_apis_topics_still_list_but_configs_and_changes_are_not_tried() 
     snap("ops_topics_no_admin", &app);
     app.press("enter");
     assert_eq!(
-        ops_requests(&mut app),
+        fixtures::admin_requests(&mut app),
         vec![AdminRequest::DescribeTopic("debate.events".into())]
     );
-    reply(
+    fixtures::admin_reply(
         &mut app,
         AdminReply::Topic {
             name: "debate.events".into(),
@@ -578,9 +578,12 @@ fn without_admin_apis_topics_still_list_but_configs_and_changes_are_not_tried() 
     );
     app.press(":");
     app.type_text("topic create x\n");
-    assert!(ops_requests(&mut app).is_empty());
+    assert!(fixtures::admin_requests(&mut app).is_empty());
     app.press("7");
-    assert!(ops_requests(&mut app).is_empty(), "Groups knows already");
+    assert!(
+        fixtures::admin_requests(&mut app).is_empty(),
+        "Groups knows already"
+    );
     assert!(screen(&app, 120, 40).contains("no admin APIs"));
 }
 
@@ -610,8 +613,11 @@ fn entry(
 fn audit_view_lists_entries_newest_first_and_rereads_after_a_mutation() {
     let mut app = app();
     app.press("8");
-    assert_eq!(ops_requests(&mut app), vec![AdminRequest::ReadAudit]);
-    reply(
+    assert_eq!(
+        fixtures::admin_requests(&mut app),
+        vec![AdminRequest::ReadAudit]
+    );
+    fixtures::admin_reply(
         &mut app,
         AdminReply::Audit(Ok(vec![
             entry(
@@ -639,14 +645,14 @@ fn audit_view_lists_entries_newest_first_and_rereads_after_a_mutation() {
     let oldest = text.find("topics.create").expect("oldest");
     assert!(newest < oldest, "newest first:\n{text}");
     snap("ops_audit", &app);
-    reply(
+    fixtures::admin_reply(
         &mut app,
         AdminReply::Done {
             action: "groups.delete",
             result: Ok("deleted consumer group x".into()),
         },
     );
-    assert!(ops_requests(&mut app).contains(&AdminRequest::ReadAudit));
+    assert!(fixtures::admin_requests(&mut app).contains(&AdminRequest::ReadAudit));
 }
 
 // ---------------------------------------------------------------- read-only
@@ -661,8 +667,8 @@ fn read_only_app() -> App {
 fn read_only_shows_the_badge_and_refuses_every_ops_mutation() {
     let mut app = read_only_app();
     app.press("6");
-    ops_requests(&mut app);
-    reply(&mut app, AdminReply::Topics(Ok(topics())));
+    fixtures::admin_requests(&mut app);
+    fixtures::admin_reply(&mut app, AdminReply::Topics(Ok(topics())));
     app.press("D");
     assert_eq!(app.mode(), Mode::Topics, "no dialog opens");
     snap("ops_read_only", &app);
@@ -710,11 +716,14 @@ fn read_only_shows_the_badge_and_refuses_every_ops_mutation() {
     // The plan is a dry run and may be looked at; committing it is refused.
     app.press(":");
     app.type_text("reset analytics --to-latest\n");
-    ops_requests(&mut app);
-    reply(&mut app, AdminReply::Plan(Ok(plan())));
+    fixtures::admin_requests(&mut app);
+    fixtures::admin_reply(&mut app, AdminReply::Plan(Ok(plan())));
     app.press("y");
     assert!(refused(&app, "groups.reset-offsets"));
-    assert!(ops_requests(&mut app).is_empty(), "nothing was sent");
+    assert!(
+        fixtures::admin_requests(&mut app).is_empty(),
+        "nothing was sent"
+    );
 }
 
 /// The demo's embedded broker: its caps say it has no admin APIs, so the
@@ -775,7 +784,10 @@ async fn on_the_embedded_broker_the_worker_answers_without_asking_and_plainly() 
     let (services, _) = services_with(s);
     let mut app = App::new(&services);
     app.press("7");
-    assert!(ops_requests(&mut app).is_empty(), "nothing asked");
+    assert!(
+        fixtures::admin_requests(&mut app).is_empty(),
+        "nothing asked"
+    );
     assert!(screen(&app, 120, 40).contains("no admin APIs"));
 }
 
@@ -800,12 +812,12 @@ fn mouse_selects_and_opens_topics_and_the_wheel_moves_the_cursor() {
     let click = || mouse(MouseEventKind::Down(MouseButton::Left), 10, row);
     app.handle_event(click());
     assert!(
-        ops_requests(&mut app).is_empty(),
+        fixtures::admin_requests(&mut app).is_empty(),
         "a first click only selects"
     );
     app.handle_event(click());
     assert_eq!(
-        ops_requests(&mut app),
+        fixtures::admin_requests(&mut app),
         vec![AdminRequest::DescribeTopic("payments".into())],
         "a second click opens the selected topic"
     );
@@ -815,7 +827,7 @@ fn mouse_selects_and_opens_topics_and_the_wheel_moves_the_cursor() {
     app.handle_event(mouse(MouseEventKind::ScrollUp, 10, row));
     app.press("enter");
     assert_eq!(
-        ops_requests(&mut app),
+        fixtures::admin_requests(&mut app),
         vec![AdminRequest::DescribeTopic("debate.events".into())]
     );
 }
@@ -836,8 +848,11 @@ fn audit_title_marks_the_chain_intact_then_names_the_edited_line_on_reload() {
     }
     let mut app = app();
     app.press("8");
-    assert_eq!(ops_requests(&mut app), vec![AdminRequest::ReadAudit]);
-    reply(
+    assert_eq!(
+        fixtures::admin_requests(&mut app),
+        vec![AdminRequest::ReadAudit]
+    );
+    fixtures::admin_reply(
         &mut app,
         AdminReply::Audit(eventdeck::audit::read(&settings).map_err(|e| e.to_string())),
     );
@@ -849,7 +864,7 @@ fn audit_title_marks_the_chain_intact_then_names_the_edited_line_on_reload() {
     let path = eventdeck::audit::path(&settings);
     let log = std::fs::read_to_string(&path).expect("log");
     std::fs::write(&path, log.replacen("t-1", "t-7", 1)).expect("edit");
-    reply(
+    fixtures::admin_reply(
         &mut app,
         AdminReply::Audit(eventdeck::audit::read(&settings).map_err(|e| e.to_string())),
     );
@@ -874,7 +889,7 @@ fn audit_rows_are_selected_with_j_g_and_end_and_open_in_full() {
             )
         })
         .collect();
-    reply(&mut app, AdminReply::Audit(Ok(entries)));
+    fixtures::admin_reply(&mut app, AdminReply::Audit(Ok(entries)));
     // Newest first: action.5 is row 0.
     app.press("G");
     assert_eq!(app.panes.audit.selected(), Some(4));

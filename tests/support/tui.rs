@@ -302,27 +302,37 @@ pub fn snap(name: &str, app: &App) {
     snap_filtered(name, app, Vec::new());
 }
 
+/// The admin requests among the commands the app asked for (the others are
+/// dropped).
+pub fn admin_requests(app: &mut App) -> Vec<AdminRequest> {
+    app.take_commands()
+        .into_iter()
+        .filter_map(|c| match c {
+            Command::Admin(r) => Some(*r),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Applies an admin reply as the admin worker sends it.
+pub fn admin_reply(app: &mut App, reply: AdminReply) {
+    app.apply(WorkerMsg::Admin(Box::new(reply)));
+}
+
 /// Answers every admin request the app asked for with the worker the console
 /// runs (`workers::admin::answer`) and applies the replies, until the app asks
 /// for nothing more; returns the replies.
 pub async fn drive_ops(app: &mut App, settings: &Settings) -> Vec<AdminReply> {
     let mut replies = Vec::new();
     for _ in 0..10 {
-        let reqs: Vec<AdminRequest> = app
-            .take_commands()
-            .into_iter()
-            .filter_map(|c| match c {
-                Command::Admin(r) => Some(*r),
-                _ => None,
-            })
-            .collect();
+        let reqs = admin_requests(app);
         if reqs.is_empty() {
             return replies;
         }
         for r in reqs {
             let reply = answer(settings, r).await;
             replies.push(reply.clone());
-            app.apply(WorkerMsg::Admin(Box::new(reply)));
+            admin_reply(app, reply);
         }
     }
     replies
