@@ -16,8 +16,8 @@ use eventdeck::kafka::groups::{GroupInfo, Member};
 use eventdeck::lag::{GroupSnapshot, LagTracker, PartitionSnapshot, Poll};
 use eventdeck::tui::App;
 use eventdeck::tui::event::LagUpdate;
-use eventdeck::tui::event::{AdminReply, AdminRequest, TopicView};
 use eventdeck::tui::event::WorkerMsg;
+use eventdeck::tui::event::{AdminReply, AdminRequest, TopicView};
 use fixtures::{app, at, screen, snap};
 use support::tui as fixtures;
 

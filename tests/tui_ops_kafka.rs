@@ -10,8 +10,6 @@
 mod support;
 use support::tui as fixtures;
 
-use std::collections::BTreeMap;
-use std::process::Command as Process;
 use std::time::Duration;
 
 use eventdeck::audit;
@@ -48,39 +46,6 @@ fn kcat_partitions(topic: &str) -> Option<usize> {
         .skip_while(|w| *w != "with")
         .nth(1)
         .and_then(|n| n.parse().ok())
-}
-
-/// CURRENT-OFFSET per (topic, partition), as Kafka's own tool describes the group.
-fn kafka_tool_offsets(group: &str) -> BTreeMap<(String, i32), String> {
-    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/kafka");
-    let out = Process::new(script)
-        .args([
-            "tool",
-            "consumer-groups",
-            "--bootstrap-server",
-            &bootstrap(),
-            "--describe",
-            "--group",
-            group,
-        ])
-        .output()
-        .expect("scripts/kafka tool");
-    assert!(
-        out.status.success(),
-        "kafka-consumer-groups: {}",
-        stderr(&out)
-    );
-    let mut rows = BTreeMap::new();
-    for line in stdout(&out).lines() {
-        let cols: Vec<&str> = line.split_whitespace().collect();
-        if cols.len() < 4 || cols[0] != group {
-            continue;
-        }
-        if let Ok(p) = cols[2].parse::<i32>() {
-            rows.insert((cols[1].to_string(), p), cols[3].to_string());
-        }
-    }
-    rows
 }
 
 #[tokio::test]
@@ -231,7 +196,7 @@ async fn a_reset_from_the_console_equals_kafka_consumer_groups_describe_afterwar
     assert_eq!(planned, vec![(0, Some(8), 5), (1, Some(9), 6)]);
     assert_eq!(app.mode(), Mode::ResetPlan);
     // Still a dry run: Kafka's tool sees the old offsets.
-    let before = kafka_tool_offsets(&group);
+    let before = support::admin::tool_committed(&group);
     assert_eq!(
         before.get(&(topic.clone(), 0)).map(String::as_str),
         Some("8")
@@ -249,7 +214,7 @@ async fn a_reset_from_the_console_equals_kafka_consumer_groups_describe_afterwar
         )),
         "{replies:?}"
     );
-    let after = kafka_tool_offsets(&group);
+    let after = support::admin::tool_committed(&group);
     for r in &plan.rows {
         assert_eq!(
             after.get(&(r.topic.clone(), r.partition)),
@@ -283,7 +248,10 @@ async fn a_reset_from_the_console_equals_kafka_consumer_groups_describe_afterwar
         )),
         "{replies:?}"
     );
-    assert!(kafka_tool_offsets(&group).is_empty(), "group deleted");
+    assert!(
+        support::admin::tool_committed(&group).is_empty(),
+        "group deleted"
+    );
 }
 
 #[tokio::test]
