@@ -562,6 +562,9 @@ pub struct FindArgs {
     /// Matches printed at most; the search stops there and says so.
     #[arg(short = 'n', long, default_value_t = crate::find::DEFAULT_LIMIT)]
     pub limit: usize,
+    /// Partitions read at once, each by its own reader (0: one per core, at most 4).
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub readers: usize,
     /// Output format.
     #[arg(long, value_enum, default_value = "pretty")]
     pub format: FindFormat,

@@ -12,7 +12,7 @@ use std::time::Duration;
 use eventdeck::config::{CliOverrides, Settings};
 use eventdeck::find::Partitioner;
 use eventdeck::find::query::Query;
-use eventdeck::kafka::find::{Bound, FindEvent, FindRequest, KeyScope, find};
+use eventdeck::kafka::find::{Bound, FindEvent, FindRequest, KeyScope, READ_AHEAD, find};
 use support::*;
 
 const PARTITIONS: i32 = 12;
@@ -45,6 +45,7 @@ fn request(topic: &str, query: Query) -> FindRequest {
         partitions: Vec::new(),
         limit: 1000,
         key_scope: KeyScope::KeyPartitions,
+        readers: 0,
     }
 }
 
@@ -219,6 +220,35 @@ async fn a_key_search_on_twelve_partitions_reads_a_twelfth_of_the_records() {
     assert_eq!((found.len(), everything.scanned), (1, total as u64));
 }
 
+/// Parallel partition readers find what one reader finds: the same
+/// records (by partition and offset), every record read once.
+#[tokio::test]
+async fn parallel_readers_find_what_one_reader_finds() {
+    let topic = unique_topic("find-readers");
+    create_topic(&topic, PARTITIONS).await;
+    let per_partition = 400;
+    fill_evenly(&topic, per_partition);
+    let total = (per_partition * PARTITIONS as usize) as u64;
+    // `"i":1` is in the values of i = 1, 10..=19 and 100..=199: 111 a partition.
+    let mut req = request(&topic, query(None, &[], Some("\"i\":1")));
+    req.limit = 10_000;
+    let mut seen = Vec::new();
+    for readers in [1, 3, 12] {
+        req.readers = readers;
+        let (found, summary) = search(&req);
+        assert_eq!(summary.scanned, total, "{readers} readers: {summary:?}");
+        assert_eq!(summary.partitions, PARTITIONS as usize);
+        let mut at: Vec<(i32, i64)> = found.iter().map(|r| (r.partition, r.offset)).collect();
+        at.sort_unstable();
+        at.dedup();
+        assert_eq!(at.len(), found.len(), "{readers} readers: a record reported twice");
+        seen.push(at);
+    }
+    assert_eq!(seen[0].len(), 111 * PARTITIONS as usize);
+    assert_eq!(seen[0], seen[1]);
+    assert_eq!(seen[0], seen[2]);
+}
+
 #[tokio::test]
 async fn where_matches_nested_fields_and_numbers_and_limit_caps() {
     let topic = unique_topic("find-where");
@@ -341,10 +371,13 @@ async fn cancel_stops_a_search_at_once() {
     let topic = unique_topic("find-cancel");
     create_topic(&topic, 2).await;
     fill_evenly_two(&topic, 20_000);
+    // Everything matches: the flag is set at the first match. No other
+    // match is reported, and the two readers (one per partition) stop
+    // within their read-ahead: what they sent but was not yet taken, plus
+    // one record each waiting to be sent (no timing involved).
+    let mut req = request(&topic, query(None, &[], None));
+    req.readers = 2;
     let cancel = AtomicBool::new(false);
-    // Everything matches: the flag is set at the first match, and the
-    // search stops before it reads another record (no timing involved).
-    let req = request(&topic, query(None, &[], None));
     let mut found = 0;
     let summary = find(&settings(), &req, &cancel, |ev| {
         if let FindEvent::Found(_) = ev {
@@ -355,7 +388,11 @@ async fn cancel_stops_a_search_at_once() {
     })
     .expect("search");
     assert!(summary.cancelled, "{summary:?}");
-    assert_eq!((found, summary.scanned), (1, 1), "{summary:?}");
+    assert_eq!((found, summary.matches), (1, 1), "{summary:?}");
+    assert!(
+        summary.scanned <= (1 + READ_AHEAD + 2) as u64,
+        "read on after the cancel: {summary:?}"
+    );
     assert_eq!(summary.total, 40_000);
     // A receiver that goes away cancels too.
     let summary = find(&settings(), &req, &AtomicBool::new(false), |_| false).expect("search");

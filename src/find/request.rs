@@ -38,6 +38,7 @@ pub fn request(args: &FindArgs, topics: &TopicMap) -> Result<FindRequest, String
         } else {
             KeyScope::KeyPartitions
         },
+        readers: args.readers,
     })
 }
 

@@ -6,7 +6,8 @@
 //! or the offsets of `--from`/`--to`), so a search ends even while producers
 //! keep writing, and its progress has a true total.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
@@ -80,6 +81,25 @@ pub struct FindRequest {
     pub limit: usize,
     /// A key lookup's reach.
     pub key_scope: KeyScope,
+    /// Partition readers run at once (each its own consumer and thread);
+    /// 0: one per core, at most [`MAX_READERS`]. Never more than partitions.
+    pub readers: usize,
+}
+
+/// The most partition readers an automatic choice runs.
+pub const MAX_READERS: usize = 4;
+
+impl FindRequest {
+    /// The readers a pass over `ranges` partitions runs.
+    fn readers_for(&self, ranges: usize) -> usize {
+        let wanted = match self.readers {
+            0 => std::thread::available_parallelism()
+                .map_or(1, |n| n.get())
+                .min(MAX_READERS),
+            n => n,
+        };
+        wanted.clamp(1, ranges.max(1))
+    }
 }
 
 /// A partition a key lookup reads first, and why.
@@ -265,6 +285,7 @@ pub fn find(
     }
     let mut scan = Scan {
         consumer: &consumer,
+        cfg: &cfg,
         topics: &settings.topics,
         req,
         cancel,
@@ -381,9 +402,14 @@ fn resolve(
     }
 }
 
-/// One search's reading state.
+/// One search's reading state: the coordinator's side, on the calling
+/// thread. Each pass hands its partitions to readers on their own threads
+/// and reports what they send.
 struct Scan<'a> {
+    /// The first reader's consumer (it read the metadata and watermarks).
     consumer: &'a BaseConsumer<SecurityContext>,
+    /// For the other readers' consumers.
+    cfg: &'a rdkafka::ClientConfig,
     /// Settles the context of events that carry none (`ctx:` conditions).
     topics: &'a crate::domain::TopicMap,
     req: &'a FindRequest,
@@ -392,6 +418,37 @@ struct Scan<'a> {
     summary: FindSummary,
     last_progress: Instant,
 }
+
+/// Matches the readers may send ahead of the receiver: when it is slow (or
+/// has stopped) they wait, so memory stays bounded.
+pub const READ_AHEAD: usize = 256;
+
+/// What a reader sends the coordinator.
+enum Read {
+    Found(ConsumedRecord),
+    Warning(String),
+}
+
+/// What a pass's readers share.
+struct Shared<'a> {
+    req: &'a FindRequest,
+    topics: &'a crate::domain::TopicMap,
+    cancel: &'a AtomicBool,
+    /// Set when the pass ends early: the limit, a cancel, a receiver that
+    /// went away, or a reader's error.
+    stop: AtomicBool,
+    /// Records read in this pass, by all readers.
+    scanned: AtomicU64,
+}
+
+impl Shared<'_> {
+    fn stopped(&self) -> bool {
+        self.stop.load(Ordering::Relaxed) || self.cancel.load(Ordering::Relaxed)
+    }
+}
+
+/// Records a reader counts before adding them to the shared count.
+const COUNT_EVERY: u64 = 256;
 
 impl Scan<'_> {
     fn progress(&mut self, on: &mut impl FnMut(FindEvent) -> bool, force: bool) -> bool {
@@ -407,7 +464,8 @@ impl Scan<'_> {
         }))
     }
 
-    /// Reads `ranges` to their ends (or the limit, or a cancel).
+    /// Reads `ranges` to their ends (or the limit, or a cancel), with the
+    /// request's readers.
     fn pass(
         &mut self,
         ranges: &[Range],
@@ -416,132 +474,253 @@ impl Scan<'_> {
         if ranges.is_empty() {
             return Ok(());
         }
-        let mut tpl = TopicPartitionList::with_capacity(ranges.len());
-        for r in ranges {
-            tpl.add_partition_offset(&r.topic, r.partition, Offset::Offset(r.start))
-                .map_err(|e| KafkaError::client("building the assignment", e))?;
-        }
-        self.consumer
-            .assign(&tpl)
-            .map_err(|e| KafkaError::client("assigning partitions", e))?;
         self.summary.partitions += ranges.len();
-        let mut open: Vec<bool> = vec![true; ranges.len()];
-        let mut left = ranges.len();
-        let result = loop {
-            if left == 0 {
-                break Ok(());
-            }
-            if self.cancel.load(Ordering::Relaxed) {
-                self.summary.cancelled = true;
-                break Ok(());
-            }
-            if !self.progress(on, false) {
-                self.summary.cancelled = true;
-                break Ok(());
-            }
-            match self.consumer.poll(POLL_INTERVAL) {
-                None => {}
-                Some(Ok(m)) => {
-                    let (p, offset) = (m.partition(), m.offset());
-                    let Some(i) = ranges
-                        .iter()
-                        .position(|r| r.partition == p && r.topic == m.topic())
-                    else {
-                        continue;
-                    };
-                    let r = &ranges[i];
-                    if !open[i] || offset >= r.end {
-                        if open[i] {
-                            open[i] = false;
-                            left -= 1;
-                            self.pause(r);
-                        }
-                        continue;
-                    }
-                    self.summary.scanned += 1;
-                    if offset + 1 >= r.end {
-                        open[i] = false;
-                        left -= 1;
-                        self.pause(r);
-                    }
-                    if !self.req.query.raw_matches(&Borrowed(&m)) {
-                        continue;
-                    }
-                    let rec = ConsumedRecord::from_message(&m);
-                    drop(m);
-                    if self.req.query.needs_decode()
-                        && !self
-                            .req
-                            .query
-                            .decoded_matches(&rec, &rec.decode_in(self.topics))
-                    {
-                        continue;
-                    }
-                    self.summary.matches += 1;
-                    if !on(FindEvent::Found(rec)) {
-                        self.summary.cancelled = true;
-                        break Ok(());
-                    }
-                    if self.summary.matches as usize >= self.req.limit {
-                        self.summary.capped = true;
-                        break Ok(());
-                    }
-                }
-                Some(Err(RdError::PartitionEOF(p))) => {
-                    // The end of the log as it is now: a range cut short by
-                    // transaction markers or compaction ends here.
-                    for (i, r) in ranges.iter().enumerate() {
-                        if r.partition == p && open[i] && self.at_end(r) {
-                            open[i] = false;
-                            left -= 1;
-                        }
-                    }
-                }
-                Some(Err(e)) => {
-                    if matches!(
-                        e.rdkafka_error_code(),
-                        Some(RDKafkaErrorCode::TopicAuthorizationFailed)
-                    ) {
-                        break Err(KafkaError::TopicAuthorization(self.req.topics.join(", ")));
-                    }
-                    if !on(FindEvent::Warning(describe_error(&e))) {
-                        self.summary.cancelled = true;
-                        break Ok(());
-                    }
-                }
-            }
+        let groups = split(ranges, self.req.readers_for(ranges.len()));
+        let shared = Shared {
+            req: self.req,
+            topics: self.topics,
+            cancel: self.cancel,
+            stop: AtomicBool::new(false),
+            scanned: AtomicU64::new(0),
         };
+        let before = self.summary.scanned;
+        let (first, cfg) = (self.consumer, self.cfg);
+        let result = std::thread::scope(|s| {
+            let (tx, rx) = mpsc::sync_channel::<Read>(READ_AHEAD);
+            let readers: Vec<_> = groups
+                .iter()
+                .enumerate()
+                .map(|(i, group)| {
+                    let (tx, shared) = (tx.clone(), &shared);
+                    std::thread::Builder::new()
+                        .name(format!("find-reader-{i}"))
+                        .spawn_scoped(s, move || {
+                            let read = if i == 0 {
+                                read(first, group, shared, &tx)
+                            } else {
+                                cfg.create_with_context(SecurityContext::default())
+                                    .map_err(|e| KafkaError::client("creating a reader", e))
+                                    .and_then(|own| read(&own, group, shared, &tx))
+                            };
+                            if read.is_err() {
+                                shared.stop.store(true, Ordering::Relaxed);
+                            }
+                            read
+                        })
+                })
+                .collect();
+            drop(tx);
+            self.coordinate(&rx, &shared, before, on);
+            // Readers waiting on a full channel see it closed and stop.
+            shared.stop.store(true, Ordering::Relaxed);
+            drop(rx);
+            let mut result = Ok(());
+            for r in readers {
+                let outcome = match r {
+                    Ok(handle) => handle
+                        .join()
+                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+                    Err(e) => Err(KafkaError::Invalid(format!(
+                        "cannot start a search reader thread: {e}"
+                    ))),
+                };
+                if let (Ok(()), Err(e)) = (&result, outcome) {
+                    result = Err(e);
+                }
+            }
+            result
+        });
+        self.summary.scanned = before + shared.scanned.load(Ordering::Relaxed);
         self.progress(on, true);
-        let _ = self.consumer.unassign();
         result
     }
 
-    /// Stops fetching a partition whose range is read.
-    fn pause(&self, r: &Range) {
-        let mut tpl = TopicPartitionList::with_capacity(1);
-        tpl.add_partition(&r.topic, r.partition);
-        let _ = self.consumer.pause(&tpl);
-    }
-
-    /// True when the consumer's position in `r`'s partition is at or past
-    /// its range's end, or the partition's current end (the EOF event names
-    /// only the partition; with several topics each is asked).
-    fn at_end(&self, r: &Range) -> bool {
-        let Ok(pos) = self.consumer.position() else {
-            return false;
-        };
-        let here = pos
-            .find_partition(&r.topic, r.partition)
-            .and_then(|e| e.offset().to_raw())
-            .filter(|&o| o >= 0)
-            .unwrap_or(r.start);
-        if here >= r.end {
-            return true;
+    /// Hands what the readers send to `on` until they are done, the limit
+    /// is reached or the search is cancelled.
+    fn coordinate(
+        &mut self,
+        rx: &mpsc::Receiver<Read>,
+        shared: &Shared<'_>,
+        before: u64,
+        on: &mut impl FnMut(FindEvent) -> bool,
+    ) {
+        loop {
+            if self.cancel.load(Ordering::Relaxed) {
+                self.summary.cancelled = true;
+                return;
+            }
+            self.summary.scanned = before + shared.scanned.load(Ordering::Relaxed);
+            if !self.progress(on, false) {
+                self.summary.cancelled = true;
+                return;
+            }
+            match rx.recv_timeout(POLL_INTERVAL) {
+                Ok(Read::Found(rec)) => {
+                    self.summary.matches += 1;
+                    if !on(FindEvent::Found(rec)) {
+                        self.summary.cancelled = true;
+                        return;
+                    }
+                    if self.summary.matches as usize >= self.req.limit {
+                        self.summary.capped = true;
+                        return;
+                    }
+                }
+                Ok(Read::Warning(w)) => {
+                    if !on(FindEvent::Warning(w)) {
+                        self.summary.cancelled = true;
+                        return;
+                    }
+                }
+                Err(mpsc::RecvTimeoutError::Timeout) => {}
+                Err(mpsc::RecvTimeoutError::Disconnected) => return,
+            }
         }
-        self.consumer
-            .fetch_watermarks(&r.topic, r.partition, Duration::from_secs(2))
-            .is_ok_and(|(_, high)| here >= high)
     }
+}
+
+/// `ranges` dealt to at most `readers` groups of about equal records
+/// (largest first, each to the group with the fewest so far).
+fn split(ranges: &[Range], readers: usize) -> Vec<Vec<Range>> {
+    let mut order: Vec<&Range> = ranges.iter().collect();
+    order.sort_by_key(|r| std::cmp::Reverse(r.end - r.start));
+    let mut groups: Vec<(i64, Vec<Range>)> = vec![(0, Vec::new()); readers.max(1)];
+    for r in order {
+        let g = groups
+            .iter_mut()
+            .min_by_key(|(n, _)| *n)
+            .expect("at least one group");
+        g.0 += r.end - r.start;
+        g.1.push(r.clone());
+    }
+    groups
+        .into_iter()
+        .map(|(_, g)| g)
+        .filter(|g| !g.is_empty())
+        .collect()
+}
+
+/// One reader: reads its `ranges` with `consumer` to their ends (or until
+/// the pass stops), judging each record on the bytes as read and sending
+/// the matches.
+fn read(
+    consumer: &BaseConsumer<SecurityContext>,
+    ranges: &[Range],
+    shared: &Shared<'_>,
+    tx: &mpsc::SyncSender<Read>,
+) -> Result<(), KafkaError> {
+    let mut tpl = TopicPartitionList::with_capacity(ranges.len());
+    for r in ranges {
+        tpl.add_partition_offset(&r.topic, r.partition, Offset::Offset(r.start))
+            .map_err(|e| KafkaError::client("building the assignment", e))?;
+    }
+    consumer
+        .assign(&tpl)
+        .map_err(|e| KafkaError::client("assigning partitions", e))?;
+    let mut open: Vec<bool> = vec![true; ranges.len()];
+    let mut left = ranges.len();
+    let mut counted: u64 = 0;
+    let query = &shared.req.query;
+    let result = loop {
+        if left == 0 || shared.stopped() {
+            break Ok(());
+        }
+        if counted >= COUNT_EVERY {
+            shared.scanned.fetch_add(counted, Ordering::Relaxed);
+            counted = 0;
+        }
+        match consumer.poll(POLL_INTERVAL) {
+            None => {}
+            Some(Ok(m)) => {
+                let (p, offset) = (m.partition(), m.offset());
+                let Some(i) = ranges
+                    .iter()
+                    .position(|r| r.partition == p && r.topic == m.topic())
+                else {
+                    continue;
+                };
+                let r = &ranges[i];
+                if !open[i] || offset >= r.end {
+                    if open[i] {
+                        open[i] = false;
+                        left -= 1;
+                        pause(consumer, r);
+                    }
+                    continue;
+                }
+                counted += 1;
+                if offset + 1 >= r.end {
+                    open[i] = false;
+                    left -= 1;
+                    pause(consumer, r);
+                }
+                if !query.raw_matches(&Borrowed(&m)) {
+                    continue;
+                }
+                let rec = ConsumedRecord::from_message(&m);
+                drop(m);
+                if query.needs_decode()
+                    && !query.decoded_matches(&rec, &rec.decode_in(shared.topics))
+                {
+                    continue;
+                }
+                if tx.send(Read::Found(rec)).is_err() {
+                    break Ok(());
+                }
+            }
+            Some(Err(RdError::PartitionEOF(p))) => {
+                // The end of the log as it is now: a range cut short by
+                // transaction markers or compaction ends here.
+                for (i, r) in ranges.iter().enumerate() {
+                    if r.partition == p && open[i] && at_end(consumer, r) {
+                        open[i] = false;
+                        left -= 1;
+                    }
+                }
+            }
+            Some(Err(e)) => {
+                if matches!(
+                    e.rdkafka_error_code(),
+                    Some(RDKafkaErrorCode::TopicAuthorizationFailed)
+                ) {
+                    break Err(KafkaError::TopicAuthorization(shared.req.topics.join(", ")));
+                }
+                if tx.send(Read::Warning(describe_error(&e))).is_err() {
+                    break Ok(());
+                }
+            }
+        }
+    };
+    shared.scanned.fetch_add(counted, Ordering::Relaxed);
+    let _ = consumer.unassign();
+    result
+}
+
+/// Stops fetching a partition whose range is read.
+fn pause(consumer: &BaseConsumer<SecurityContext>, r: &Range) {
+    let mut tpl = TopicPartitionList::with_capacity(1);
+    tpl.add_partition(&r.topic, r.partition);
+    let _ = consumer.pause(&tpl);
+}
+
+/// True when the consumer's position in `r`'s partition is at or past its
+/// range's end, or the partition's current end (the EOF event names only
+/// the partition; with several topics each is asked).
+fn at_end(consumer: &BaseConsumer<SecurityContext>, r: &Range) -> bool {
+    let Ok(pos) = consumer.position() else {
+        return false;
+    };
+    let here = pos
+        .find_partition(&r.topic, r.partition)
+        .and_then(|e| e.offset().to_raw())
+        .filter(|&o| o >= 0)
+        .unwrap_or(r.start);
+    if here >= r.end {
+        return true;
+    }
+    consumer
+        .fetch_watermarks(&r.topic, r.partition, Duration::from_secs(2))
+        .is_ok_and(|(_, high)| here >= high)
 }
 
 #[cfg(test)]
