@@ -218,3 +218,76 @@ fn unsafe_code_lives_only_in_the_ffi_module() {
         }
     }
 }
+
+/// `ffi::any_header` reads a consumed record's headers as librdkafka holds
+/// them: in order, a name that is not UTF-8 as its bytes, a null value as
+/// `None`, and it stops where the callback says.
+#[tokio::test]
+async fn headers_are_read_as_bytes_in_order() {
+    use std::os::unix::ffi::OsStrExt as _;
+
+    use rdkafka::Offset;
+    use rdkafka::TopicPartitionList;
+    use rdkafka::message::Message as _;
+
+    let topic = unique_topic("ffi-headers");
+    create_topic(&topic, 1).await;
+    let odd_name = std::ffi::OsStr::from_bytes(b"\xff\xfename=v1");
+    // kcat takes a header name as the bytes of its argument; `nul` has no
+    // `=`, so a null value.
+    let mut kcat = std::process::Command::new("kcat")
+        .args(["-b", &bootstrap(), "-P", "-t", &topic, "-H"])
+        .arg(odd_name)
+        .args(["-H", "nul", "-H", "a=1"])
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .expect("kcat (apt-get install kcat)");
+    {
+        use std::io::Write as _;
+        let mut stdin = kcat.stdin.take().expect("stdin");
+        stdin.write_all(b"hello\n").expect("kcat stdin");
+    }
+    assert!(kcat.wait().expect("kcat").success(), "kcat failed");
+
+    let consumer: BaseConsumer = ClientConfig::new()
+        .set("bootstrap.servers", bootstrap())
+        .set("group.id", "ffi-headers")
+        .create()
+        .expect("consumer");
+    let mut tpl = TopicPartitionList::new();
+    tpl.add_partition_offset(&topic, 0, Offset::Beginning)
+        .expect("partition");
+    consumer.assign(&tpl).expect("assign");
+    let start = Instant::now();
+    let m = loop {
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "no record in 30 s"
+        );
+        if let Some(m) = consumer.poll(Duration::from_millis(200)) {
+            break m.expect("a record");
+        }
+    };
+    assert_eq!(m.payload(), Some(&b"hello"[..]));
+    let mut seen: Vec<(Vec<u8>, Option<Vec<u8>>)> = Vec::new();
+    let stopped = ffi::any_header(&m, &mut |name, value| {
+        seen.push((name.to_vec(), value.map(<[u8]>::to_vec)));
+        false
+    });
+    assert!(!stopped);
+    assert_eq!(
+        seen,
+        vec![
+            (b"\xff\xfename".to_vec(), Some(b"v1".to_vec())),
+            (b"nul".to_vec(), None),
+            (b"a".to_vec(), Some(b"1".to_vec())),
+        ]
+    );
+    // True stops the walk at the header that said so.
+    let mut asked = 0;
+    assert!(ffi::any_header(&m, &mut |name, _| {
+        asked += 1;
+        name == b"nul"
+    }));
+    assert_eq!(asked, 2);
+}

@@ -241,7 +241,11 @@ async fn parallel_readers_find_what_one_reader_finds() {
         let mut at: Vec<(i32, i64)> = found.iter().map(|r| (r.partition, r.offset)).collect();
         at.sort_unstable();
         at.dedup();
-        assert_eq!(at.len(), found.len(), "{readers} readers: a record reported twice");
+        assert_eq!(
+            at.len(),
+            found.len(),
+            "{readers} readers: a record reported twice"
+        );
         seen.push(at);
     }
     assert_eq!(seen[0].len(), 111 * PARTITIONS as usize);

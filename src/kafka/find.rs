@@ -20,7 +20,7 @@ use rdkafka::{Offset, TopicPartitionList};
 
 use super::client::{KafkaError, METADATA_TIMEOUT, SecurityContext, describe_error, metadata_of};
 use super::consume::assigning_config;
-use super::record::{ConsumedRecord, read_header};
+use super::record::ConsumedRecord;
 use crate::config::Settings;
 use crate::find::partitioner::{Partitioner, key_partitions};
 use crate::find::query::{Query, RawView};
@@ -195,17 +195,8 @@ impl RawView for Borrowed<'_> {
     fn value(&self) -> Option<&[u8]> {
         self.0.payload()
     }
-    fn any_header(&self, f: &mut dyn FnMut(&str, Option<&[u8]>) -> bool) -> bool {
-        use rdkafka::message::Headers as _;
-        let Some(hs) = self.0.headers() else {
-            return false;
-        };
-        (0..hs.count()).any(|i| match read_header(hs, i) {
-            Ok(Some(h)) => f(h.key, h.value),
-            // A name rdkafka cannot read: the copy names it; judge it there.
-            Err(()) => true,
-            Ok(None) => false,
-        })
+    fn any_header(&self, f: &mut super::ffi::OnHeader<'_>) -> bool {
+        super::ffi::any_header(self.0, f)
     }
 }
 

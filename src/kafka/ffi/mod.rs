@@ -1,6 +1,7 @@
 //! The one door to librdkafka's own admin API where rust-rdkafka has no
-//! wrapper (ListConsumerGroups, DescribeConsumerGroups, DescribeCluster): the
-//! only module of the crate with `unsafe`.
+//! wrapper (ListConsumerGroups, DescribeConsumerGroups, DescribeCluster),
+//! and to a consumed message's header bytes (`headers`): the only module of
+//! the crate with `unsafe`.
 //!
 //! Rules kept here (and checked by `scripts/leakcheck`, which runs these
 //! tests under valgrind against real Kafka):
@@ -18,6 +19,7 @@
 
 mod cluster;
 mod groups;
+mod headers;
 
 use std::ffi::{CStr, c_char, c_int};
 use std::marker::PhantomData;
@@ -37,6 +39,7 @@ pub use groups::{
     GroupDescription, GroupListing, GroupType, ListedGroups, MemberDescription,
     describe_consumer_groups, list_consumer_groups,
 };
+pub use headers::{OnHeader, any_header};
 
 /// How long the broker side of one admin request may take.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
