@@ -322,6 +322,7 @@ fn groups_list_and_describe_show_members_assignments_and_offsets() {
         },
         offsets: GroupSnapshot {
             group: "orders-service".into(),
+            group_type: "classic".into(),
             state: "Stable".into(),
             members: 2,
             partitions: vec![
