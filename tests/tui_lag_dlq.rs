@@ -358,7 +358,7 @@ fn s_cycles_the_sort_column_and_r_reverses_it() {
     assert_eq!(totals, ["audit", "analytics", "billing", "orders-service"]);
     app.press("s");
     assert_eq!(app.panes.lag.sort(), (SortColumn::MaxLag, true));
-    app.press("S S S S");
+    app.press("S S S S S");
     assert_eq!(app.panes.lag.sort(), (SortColumn::Group, false));
     assert_eq!(
         app.panes.lag.groups(),

@@ -242,8 +242,9 @@ pub const COPIED: &str = "Copied the record to the clipboard (OSC 52)";
 pub const NO_RAW: &str = "Raw sends are not available here";
 
 /// Lag pane: group list column titles, in [`crate::tui::panes::lag::SortColumn`] order.
-pub const LAG_COLUMNS: [&str; 8] = [
+pub const LAG_COLUMNS: [&str; 9] = [
     "GROUP",
+    "TYPE",
     "STATE",
     "MEMBERS",
     "TOTAL LAG",
@@ -253,8 +254,8 @@ pub const LAG_COLUMNS: [&str; 8] = [
     "DRAIN",
 ];
 /// The same, for narrow screens.
-pub const LAG_COLUMNS_SHORT: [&str; 8] = [
-    "GROUP", "STATE", "MBRS", "TOTAL", "MAX", "LAG s", "STATUS", "DRAIN",
+pub const LAG_COLUMNS_SHORT: [&str; 9] = [
+    "GROUP", "TYPE", "STATE", "MBRS", "TOTAL", "MAX", "LAG s", "STATUS", "DRAIN",
 ];
 /// Lag pane: the trend column.
 pub const LAG_TREND: &str = "TREND";
@@ -645,7 +646,7 @@ pub const TAB_AUDIT: &str = "Audit";
 /// Topic list columns.
 pub const TOPIC_COLUMNS: [&str; 5] = ["TOPIC", "PARTITIONS", "RF", "EST. RECORDS", "UNDER-REPL"];
 /// Group list columns.
-pub const GROUP_COLUMNS: [&str; 4] = ["GROUP", "STATE", "MEMBERS", "PROTOCOL"];
+pub const GROUP_COLUMNS: [&str; 5] = ["GROUP", "TYPE", "STATE", "MEMBERS", "PROTOCOL"];
 /// Audit columns.
 pub const AUDIT_COLUMNS: [&str; 6] = [
     "TIME (UTC)",
