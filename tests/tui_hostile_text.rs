@@ -267,6 +267,7 @@ fn topic_describe_shows_a_hostile_config_value_visibly() {
         name: "orders".into(),
         replication_factor: 1,
         estimated_count: 0,
+        last_record_ms: None,
         partitions: Vec::new(),
     };
     fixtures::admin_reply(&mut app, AdminReply::Topics(Ok(vec![detail.clone()])));

@@ -644,7 +644,14 @@ pub const TAB_GROUPS: &str = "Groups";
 /// Tab title.
 pub const TAB_AUDIT: &str = "Audit";
 /// Topic list columns.
-pub const TOPIC_COLUMNS: [&str; 5] = ["TOPIC", "PARTITIONS", "RF", "EST. RECORDS", "UNDER-REPL"];
+pub const TOPIC_COLUMNS: [&str; 6] = [
+    "TOPIC",
+    "PARTITIONS",
+    "RF",
+    "EST. RECORDS",
+    "UNDER-REPL",
+    "LAST RECORD (UTC)",
+];
 /// Group list columns.
 pub const GROUP_COLUMNS: [&str; 5] = ["GROUP", "TYPE", "STATE", "MEMBERS", "PROTOCOL"];
 /// Audit columns.
