@@ -147,6 +147,20 @@ fn cluster_unreachable_is_said_in_the_pane_and_the_last_report_stays() {
 }
 
 #[test]
+fn without_admin_apis_the_tab_says_so_and_asks_nothing() {
+    let mut settings = fixtures::settings();
+    settings.caps = eventdeck::kafka::BrokerCaps::EMBEDDED;
+    let mut app = App::new(&fixtures::services_with(settings).0);
+    app.press("0");
+    assert!(!asked_for_cluster(&mut app));
+    app.press("r");
+    assert!(!asked_for_cluster(&mut app));
+    assert!(!app.panes.cluster.healthy(), "no report, no verdict");
+    let text = screen(&app, 120, 40);
+    assert!(text.contains("This broker has no admin APIs"), "{text}");
+}
+
+#[test]
 fn r_asks_the_cluster_again() {
     let mut app = app();
     app.press("0");

@@ -113,9 +113,9 @@ impl ClusterState {
         &self.down
     }
 
-    /// True when the last report shows nothing wrong.
+    /// True when there is a report and it shows nothing wrong.
     pub fn healthy(&self) -> bool {
-        self.headline.1
+        self.health.is_some() && self.headline.1
     }
 
     /// A worker report arrived.
