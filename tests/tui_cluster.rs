@@ -235,3 +235,43 @@ fn the_tab_on_screen_is_always_on_the_tab_line() {
         " 1   2   3   4   5   6   7   8 Audit   9 Find   0 Cluster"
     );
 }
+
+#[test]
+fn narrower_still_the_tab_line_is_a_window_with_an_ellipsis_and_clicks_follow_it() {
+    let mut app = app();
+    let line = tab_line(&app, 30);
+    assert!(line.starts_with(" 1 Streams "), "{line:?}");
+    assert!(
+        line.trim_end().ends_with('…'),
+        "tabs left out are marked: {line:?}"
+    );
+    app.press("0");
+    let line = tab_line(&app, 30);
+    assert!(
+        line.starts_with('…') && line.contains("0 Cluster"),
+        "{line:?}"
+    );
+    // At 80 columns the others are numbers: a click on ` 3 ` opens DLQ.
+    let line = tab_line(&app, 80);
+    let x = line.find(" 3 ").expect("DLQ's label") as u16 + 1;
+    let _ = screen(&app, 80, 24);
+    app.handle_event(eventdeck::tui::event::Event::Mouse(
+        crossterm::event::MouseEvent {
+            kind: crossterm::event::MouseEventKind::Down(crossterm::event::MouseButton::Left),
+            column: x,
+            row: 1,
+            modifiers: crossterm::event::KeyModifiers::NONE,
+        },
+    ));
+    assert_eq!(app.tab(), Tab::Dlq);
+}
+
+#[test]
+fn the_tab_line_shows_the_key_each_tab_is_bound_to() {
+    let mut settings = fixtures::settings();
+    settings.ui.keys.insert("F2".into(), "tab_cluster".into());
+    settings.ui.keys.insert("0".into(), "none".into());
+    let app = App::new(&fixtures::services_with(settings).0);
+    let line = tab_line(&app, 120);
+    assert!(line.ends_with(" F2 Cluster"), "{line:?}");
+}
