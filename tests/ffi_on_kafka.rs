@@ -1,15 +1,18 @@
 //! `kafka::ffi`, the crate's one module with `unsafe`, against real Kafka:
-//! DescribeCluster, and ListConsumerGroups/DescribeConsumerGroups on groups of
-//! both protocols. `scripts/leakcheck` runs this file under valgrind.
+//! DescribeCluster, ListConsumerGroups/DescribeConsumerGroups on groups of
+//! both protocols, and ListOffsets (max timestamp; `read_committed` end
+//! offsets under an open and an aborted transaction). `scripts/leakcheck`
+//! runs this file under valgrind.
 
 mod support;
 
 use std::time::{Duration, Instant};
 
 use eventdeck::config::{CliOverrides, Settings};
-use eventdeck::kafka::ffi::{self, AdminHandle, GroupType};
+use eventdeck::kafka::ffi::{self, AdminHandle, GroupType, Isolation, OffsetSpec};
 use rdkafka::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
 
 use support::{bootstrap, create_topic, unique_topic};
 
@@ -149,6 +152,151 @@ async fn groups_of_both_protocols_are_listed_and_described_with_members_and_assi
     let gone = find(&missing);
     assert_eq!((gone.state.as_str(), gone.members.len()), ("Dead", 0));
     drop((a, b));
+}
+
+/// A plain producer on the test cluster.
+fn producer(extra: &[(&str, &str)]) -> BaseProducer {
+    let mut cfg = ClientConfig::new();
+    cfg.set("bootstrap.servers", bootstrap());
+    for (k, v) in extra {
+        cfg.set(*k, *v);
+    }
+    cfg.create().expect("producer")
+}
+
+fn send(p: &BaseProducer, topic: &str, partition: i32, ts_ms: Option<i64>, value: &str) {
+    let mut r = BaseRecord::<(), str>::to(topic)
+        .partition(partition)
+        .payload(value);
+    if let Some(ts) = ts_ms {
+        r = r.timestamp(ts);
+    }
+    p.send(r).map_err(|(e, _)| e).expect("send");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn list_offsets_max_timestamp_names_the_newest_record_whatever_its_offset() {
+    let topic = unique_topic("ffi-maxts");
+    create_topic(&topic, 2).await;
+    let p = producer(&[]);
+    // Out of order on purpose: the newest record time is at offset 1, not
+    // at the log end.
+    for (ts, v) in [
+        (1_700_000_001_000, "a"),
+        (1_700_000_005_000, "b"),
+        (1_700_000_003_000, "c"),
+    ] {
+        send(&p, &topic, 0, Some(ts), v);
+    }
+    p.flush(Duration::from_secs(30)).expect("flush");
+    let s = settings();
+    let handle = AdminHandle::connect(&s, "listing offsets").expect("connect");
+    let parts = [(topic.clone(), 0), (topic.clone(), 1), (topic.clone(), 0)];
+    let max = ffi::list_offsets(
+        &handle,
+        &parts,
+        OffsetSpec::MaxTimestamp,
+        Isolation::ReadUncommitted,
+    )
+    .expect("list offsets");
+    assert_eq!(max.len(), 2, "the duplicate asked once: {max:?}");
+    assert_eq!(
+        (max[0].offset, max[0].timestamp_ms),
+        (Some(1), Some(1_700_000_005_000))
+    );
+    assert_eq!(
+        (max[1].offset, max[1].timestamp_ms),
+        (None, None),
+        "empty partition"
+    );
+    let latest = ffi::list_offsets(
+        &handle,
+        &parts,
+        OffsetSpec::Latest,
+        Isolation::ReadUncommitted,
+    )
+    .expect("latest");
+    let earliest = ffi::list_offsets(
+        &handle,
+        &parts,
+        OffsetSpec::Earliest,
+        Isolation::ReadUncommitted,
+    )
+    .expect("earliest");
+    assert_eq!(
+        latest.iter().map(|l| l.offset).collect::<Vec<_>>(),
+        [Some(3), Some(0)]
+    );
+    assert_eq!(
+        earliest.iter().map(|l| l.offset).collect::<Vec<_>>(),
+        [Some(0), Some(0)]
+    );
+    // The library function the Topics tab and `topics` would use.
+    let times = eventdeck::kafka::list_offsets::last_record_times(&s, &parts[..2]).expect("times");
+    assert_eq!(times[&(topic.clone(), 0)], Some(1_700_000_005_000));
+    assert_eq!(times[&(topic.clone(), 1)], None);
+    // A partition that does not exist is that partition's error.
+    let missing = ffi::list_offsets(
+        &handle,
+        &[(topic.clone(), 7)],
+        OffsetSpec::Latest,
+        Isolation::ReadUncommitted,
+    );
+    match missing {
+        Ok(v) => assert!(
+            v.iter().all(|l| l.error.is_some() && l.offset.is_none()),
+            "{v:?}"
+        ),
+        Err(e) => assert!(!e.to_string().is_empty()),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn read_committed_end_offsets_stop_below_an_open_transaction_and_meet_after_its_abort() {
+    use eventdeck::kafka::list_offsets::{committed_end_offsets, end_offsets};
+    let topic = unique_topic("ffi-lso");
+    create_topic(&topic, 1).await;
+    let txn = format!("ffi-lso-{}", uuid::Uuid::new_v4().simple());
+    let p = producer(&[("transactional.id", txn.as_str())]);
+    let t = Duration::from_secs(30);
+    p.init_transactions(t).expect("init transactions");
+    // Committed: 3 records at 0..2 and the commit marker at 3.
+    p.begin_transaction().expect("begin");
+    for v in ["a", "b", "c"] {
+        send(&p, &topic, 0, None, v);
+    }
+    p.commit_transaction(t).expect("commit");
+    // Open: 2 records at 4 and 5, flushed but neither committed nor aborted.
+    p.begin_transaction().expect("begin");
+    for v in ["d", "e"] {
+        send(&p, &topic, 0, None, v);
+    }
+    p.flush(t).expect("flush");
+    let s = settings();
+    let parts = [(topic.clone(), 0)];
+    let key = (topic.clone(), 0);
+    // The coordinator writes a commit's markers after the commit returns:
+    // wait for them, then read both levels at the same moment.
+    let levels = |want: (i64, i64)| {
+        let start = Instant::now();
+        loop {
+            let c = committed_end_offsets(&s, &parts).expect("read_committed")[&key];
+            let u = end_offsets(&s, &parts, Isolation::ReadUncommitted).expect("read_uncommitted")
+                [&key];
+            if (c, u) == want || start.elapsed() > Duration::from_secs(30) {
+                return (c, u);
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    };
+    // The last stable offset stops below the open transaction (4); the high
+    // watermark counts its records (6).
+    let (committed, uncommitted) = levels((4, 6));
+    assert_eq!((committed, uncommitted), (4, 6));
+    assert!(committed < uncommitted);
+    // Aborted: its marker at 6; both levels end at 7 again.
+    p.abort_transaction(t).expect("abort");
+    assert_eq!(levels((7, 7)), (7, 7));
 }
 
 #[test]

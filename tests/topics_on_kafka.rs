@@ -443,3 +443,56 @@ async fn topics_init_creates_each_context_topic_and_dlq_once_names_itself_when_o
         ],
     );
 }
+
+/// The last record time (ListOffsets' max timestamp) equals the newest
+/// timestamp kcat reads from the topic, even when that record is not the last
+/// one written; an empty topic has none.
+#[tokio::test]
+async fn the_last_record_time_is_the_newest_timestamp_kcat_reads() {
+    use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
+    let topic = unique_topic("last-record");
+    let empty = unique_topic("last-record-empty");
+    create_topic(&topic, 2).await;
+    create_topic(&empty, 1).await;
+    let p: BaseProducer = rdkafka::ClientConfig::new()
+        .set("bootstrap.servers", bootstrap())
+        .create()
+        .expect("producer");
+    for (partition, ts) in [
+        (0, 1_790_000_002_000_i64),
+        (0, 1_790_000_009_000),
+        (1, 1_790_000_001_000),
+        (0, 1_790_000_004_000),
+    ] {
+        p.send(
+            BaseRecord::<(), str>::to(&topic)
+                .partition(partition)
+                .payload("x")
+                .timestamp(ts),
+        )
+        .map_err(|(e, _)| e)
+        .expect("send");
+    }
+    p.flush(std::time::Duration::from_secs(30)).expect("flush");
+    let newest = kcat_read(&topic, "%T\n")
+        .lines()
+        .filter_map(|l| l.trim().parse::<i64>().ok())
+        .max();
+    assert_eq!(newest, Some(1_790_000_009_000), "kcat's newest timestamp");
+    let sandbox = Sandbox::new();
+    let list = json(&eventdeck_ok(&sandbox, &["topics", "list", "--json"]));
+    let of = |name: &str| {
+        list.as_array()
+            .and_then(|a| a.iter().find(|t| t["name"] == name))
+            .map(|t| t["last_record_ms"].clone())
+            .unwrap_or_else(|| panic!("{name} listed: {list:#}"))
+    };
+    assert_eq!(of(&topic).as_i64(), newest);
+    assert!(of(&empty).is_null());
+    let table = stdout(&eventdeck_ok(&sandbox, &["topics", "list"]));
+    let row = table
+        .lines()
+        .find(|l| l.starts_with(&topic))
+        .unwrap_or_else(|| panic!("{topic} in: {table}"));
+    assert!(row.ends_with("2026-09-21T14:13:29.000Z"), "{row}");
+}

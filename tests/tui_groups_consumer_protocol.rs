@@ -66,6 +66,7 @@ fn a_consumer_protocol_group_shows_its_type_assignor_members_and_uncommitted_par
         },
         offsets: GroupSnapshot {
             group: "g".into(),
+            group_type: "consumer".into(),
             state: "Stable".into(),
             members: 1,
             partitions: vec![

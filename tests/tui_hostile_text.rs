@@ -116,6 +116,7 @@ fn groups_list_and_describe_show_hostile_group_member_and_client_ids_visibly() {
         },
         offsets: GroupSnapshot {
             group: group.clone(),
+            group_type: "classic".into(),
             state: "Stable".into(),
             members: 1,
             partitions: vec![PartitionSnapshot {
@@ -149,6 +150,7 @@ fn lag_list_and_drill_down_show_hostile_group_and_client_ids_visibly() {
         time_ms: 1_795_773_600_000 + 5_000 * i,
         groups: vec![GroupSnapshot {
             group: group.clone(),
+            group_type: "classic".into(),
             state: "Stable".into(),
             members: 1,
             partitions: vec![PartitionSnapshot {
@@ -265,6 +267,7 @@ fn topic_describe_shows_a_hostile_config_value_visibly() {
         name: "orders".into(),
         replication_factor: 1,
         estimated_count: 0,
+        last_record_ms: None,
         partitions: Vec::new(),
     };
     fixtures::admin_reply(&mut app, AdminReply::Topics(Ok(vec![detail.clone()])));

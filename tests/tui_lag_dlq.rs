@@ -52,6 +52,7 @@ fn poll(i: i64, note: Option<&str>) -> Poll {
     let groups = vec![
         GroupSnapshot {
             group: "orders-service".into(),
+            group_type: "classic".into(),
             state: "Stable".into(),
             members: 2,
             partitions: vec![
@@ -61,12 +62,14 @@ fn poll(i: i64, note: Option<&str>) -> Poll {
         },
         GroupSnapshot {
             group: "analytics".into(),
+            group_type: "consumer".into(),
             state: "Stable".into(),
             members: 1,
             partitions: vec![part("orders", 0, Some(400), end, 0, Some("analytics-1"))],
         },
         GroupSnapshot {
             group: "billing".into(),
+            group_type: "classic".into(),
             state: "Stable".into(),
             members: 1,
             partitions: vec![part(
@@ -80,6 +83,7 @@ fn poll(i: i64, note: Option<&str>) -> Poll {
         },
         GroupSnapshot {
             group: "audit".into(),
+            group_type: "classic".into(),
             state: "Empty".into(),
             members: 0,
             partitions: vec![
@@ -354,7 +358,7 @@ fn s_cycles_the_sort_column_and_r_reverses_it() {
     assert_eq!(totals, ["audit", "analytics", "billing", "orders-service"]);
     app.press("s");
     assert_eq!(app.panes.lag.sort(), (SortColumn::MaxLag, true));
-    app.press("S S S S");
+    app.press("S S S S S");
     assert_eq!(app.panes.lag.sort(), (SortColumn::Group, false));
     assert_eq!(
         app.panes.lag.groups(),
@@ -763,6 +767,7 @@ fn lag_and_dead_letter_numbers_are_never_cut_at_any_size() {
         let groups = vec![
             GroupSnapshot {
                 group: "debate-projector-of-decisions".into(),
+                group_type: "classic".into(),
                 state: "Stable".into(),
                 members: 1,
                 partitions: vec![
@@ -779,6 +784,7 @@ fn lag_and_dead_letter_numbers_are_never_cut_at_any_size() {
             },
             GroupSnapshot {
                 group: "implementation-reactions".into(),
+                group_type: "classic".into(),
                 state: "Stable".into(),
                 members: 3,
                 partitions: vec![part("implementation.events", 0, Some(5), 5, 0, Some("r-1"))],

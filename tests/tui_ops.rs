@@ -36,6 +36,8 @@ fn topic(name: &str, parts: i32, rf: usize, per_part: i64) -> TopicDetail {
         name: name.into(),
         replication_factor: rf,
         estimated_count: per_part * i64::from(parts),
+        // 2026-11-27T10:00:00Z plus a minute per partition.
+        last_record_ms: (per_part > 0).then(|| 1_795_773_600_000 + 60_000 * i64::from(parts)),
         partitions,
     }
 }
@@ -322,6 +324,7 @@ fn groups_list_and_describe_show_members_assignments_and_offsets() {
         },
         offsets: GroupSnapshot {
             group: "orders-service".into(),
+            group_type: "classic".into(),
             state: "Stable".into(),
             members: 2,
             partitions: vec![

@@ -1,6 +1,7 @@
 //! The real binary in a real terminal (tmux): the console opens, quits with `q`
 //! or on SIGTERM/SIGINT with status 0, and leaves the terminal as it found it —
-//! also when the cluster cannot be reached.
+//! also when the cluster cannot be reached; the Cluster tab reads the cluster
+//! through its worker, and says an unreachable one in the pane.
 
 mod support;
 use support::pty;
@@ -126,6 +127,36 @@ fn a_burst_of_typing_longer_than_the_terminal_reads_at_once_all_arrives() {
     // Every character is shown without another key to wake the console.
     s.wait_for("<0497><0498><0499>", Duration::from_secs(20));
     s.keys(&["Escape", "q"]);
+    assert_eq!(s.wait_exit(EXIT), 0);
+    s.assert_restored();
+}
+
+#[test]
+fn the_cluster_tab_reads_the_cluster_off_the_ui_task_and_r_asks_again() {
+    let sandbox = Sandbox::new();
+    let s = Session::spawn(&sandbox.eventdeck(), 120, 40);
+    s.wait_for("1 Streams", START);
+    s.keys(&["0"]);
+    // The worker's first report: the brokers and the health line.
+    s.wait_for("BROKERS", Duration::from_secs(30));
+    s.wait_for("as of ", START);
+    s.keys(&["r"]);
+    s.keys(&["q"]);
+    assert_eq!(s.wait_exit(EXIT), 0);
+    s.assert_restored();
+}
+
+#[test]
+fn the_cluster_tab_says_an_unreachable_cluster_and_the_console_keeps_running() {
+    let sandbox = Sandbox::new();
+    let s = Session::spawn(&sandbox.eventdeck_at("127.0.0.1:1"), 120, 40);
+    s.wait_for("1 Streams", START);
+    s.keys(&["0"]);
+    s.wait_for("cluster poll failed", Duration::from_secs(60));
+    // Still responsive: tabs switch.
+    s.keys(&["5"]);
+    s.wait_for("Context / topic", START);
+    s.keys(&["q"]);
     assert_eq!(s.wait_exit(EXIT), 0);
     s.assert_restored();
 }

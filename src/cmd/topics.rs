@@ -162,24 +162,34 @@ pub(crate) fn write_list(out: &mut impl Write, topics: &[TopicDetail]) -> std::i
     put_line(
         out,
         &format!(
-            "{:<48} {:>10} {:>3} {:>12} {:>16}",
-            "TOPIC", "PARTITIONS", "RF", "EST-COUNT", "UNDER-REPLICATED"
+            "{:<48} {:>10} {:>3} {:>12} {:>16}  {}",
+            "TOPIC", "PARTITIONS", "RF", "EST-COUNT", "UNDER-REPLICATED", "LAST-RECORD"
         ),
     )?;
     for t in topics {
         put_line(
             out,
             &format!(
-                "{:<48} {:>10} {:>3} {:>12} {:>16}",
+                "{:<48} {:>10} {:>3} {:>12} {:>16}  {}",
                 t.name,
                 t.partitions.len(),
                 t.replication_factor,
                 t.estimated_count,
-                t.under_replicated()
+                t.under_replicated(),
+                last_record(t.last_record_ms)
             ),
         )?;
     }
     Ok(())
+}
+
+/// A last record time as RFC 3339 UTC to the millisecond; `-` for none.
+pub(crate) fn last_record(ms: Option<i64>) -> String {
+    ms.and_then(chrono::DateTime::from_timestamp_millis)
+        .map_or_else(
+            || "-".to_string(),
+            |t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        )
 }
 
 fn ids(v: &[i32]) -> String {
@@ -260,6 +270,7 @@ mod tests {
             partitions: Vec::new(),
             replication_factor: 1,
             estimated_count: 0,
+            last_record_ms: None,
         };
         let configs = [ConfigValue {
             name: "x\u{1b}]0;n\u{7}".into(),

@@ -65,6 +65,11 @@ pub struct TopicDetail {
     /// Records between the watermarks, summed over partitions: an estimate
     /// (compaction, transactions markers and retention make it approximate).
     pub estimated_count: i64,
+    /// The newest record's timestamp (ms since the epoch) over its
+    /// partitions, by ListOffsets' max timestamp (KIP-734): the last record
+    /// time whatever order records were written in. `None` for an empty
+    /// topic, or where the broker cannot say (the embedded one).
+    pub last_record_ms: Option<i64>,
     /// Partitions by id.
     pub partitions: Vec<PartitionDetail>,
 }
@@ -285,6 +290,7 @@ fn details(
         .flat_map(|(t, ps)| ps.iter().map(move |p| (t.clone(), p.0)))
         .collect();
     let marks = super::groups::watermarks(settings, &all)?;
+    let times = last_record_times(settings, &all, &marks);
     Ok(md
         .into_iter()
         .map(|(name, parts)| {
@@ -305,7 +311,12 @@ fn details(
                     }
                 })
                 .collect();
+            let last_record_ms = partitions
+                .iter()
+                .filter_map(|p| times.get(&(name.clone(), p.partition)).copied())
+                .max();
             TopicDetail {
+                last_record_ms,
                 replication_factor: partitions.first().map_or(0, |p| p.replicas.len()),
                 estimated_count: partitions.iter().map(|p| (p.high - p.low).max(0)).sum(),
                 partitions,
@@ -313,6 +324,35 @@ fn details(
             }
         })
         .collect())
+}
+
+/// The newest record time of each non-empty partition, through ListOffsets
+/// (max timestamp). Where it cannot be read (no admin APIs, a broker before
+/// Kafka 3.0) the partitions have none: the column says `-`, it never shows
+/// another time instead; the reason is logged.
+fn last_record_times(
+    settings: &Settings,
+    all: &[(String, i32)],
+    marks: &super::groups::Watermarks,
+) -> BTreeMap<(String, i32), i64> {
+    if !settings.caps.admin_apis {
+        return BTreeMap::new();
+    }
+    let filled: Vec<(String, i32)> = all
+        .iter()
+        .filter(|tp| marks.get(*tp).is_some_and(|(low, high)| high > low))
+        .cloned()
+        .collect();
+    match super::list_offsets::last_record_times(settings, &filled) {
+        Ok(times) => times
+            .into_iter()
+            .filter_map(|(tp, t)| Some((tp, t?)))
+            .collect(),
+        Err(e) => {
+            tracing::warn!("last record times not read: {e}");
+            BTreeMap::new()
+        }
+    }
 }
 
 /// Every topic with partitions, watermarks and estimated count; Kafka's internal

@@ -561,6 +561,7 @@ pub fn group_snapshot(
     GroupSnapshot {
         group: info.name.clone(),
         state: info.state.clone(),
+        group_type: info.group_type.clone(),
         members: info.members.len(),
         partitions,
     }

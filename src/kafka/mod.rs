@@ -14,6 +14,7 @@ pub mod find;
 #[allow(unsafe_code)]
 pub mod ffi;
 pub mod groups;
+pub mod list_offsets;
 pub mod member;
 pub mod offsets_topic;
 pub mod paced;

@@ -46,6 +46,9 @@ pub struct GroupSnapshot {
     pub group: String,
     /// Stable, Empty, PreparingRebalance, ... (`-` when unknown).
     pub state: String,
+    /// `classic`, `consumer` (KIP-848) or `unknown`, as the broker lists it.
+    #[serde(rename = "type")]
+    pub group_type: String,
     /// Number of members.
     pub members: usize,
     /// Its partitions: those it committed on or has assigned.
@@ -113,6 +116,9 @@ pub struct GroupLag {
     pub group: String,
     /// Group state.
     pub state: String,
+    /// `classic`, `consumer` (KIP-848) or `unknown`, as the broker lists it.
+    #[serde(rename = "type")]
+    pub group_type: String,
     /// Members.
     pub members: usize,
     /// Sum of known partition lags; `None` when no partition has a commit.
@@ -253,6 +259,7 @@ impl LagTracker {
         GroupLag {
             group: g.group.clone(),
             state: g.state.clone(),
+            group_type: g.group_type.clone(),
             members: g.members,
             total_lag,
             max_lag: lags.iter().copied().max(),
@@ -306,6 +313,7 @@ mod tests {
             time_ms: t,
             groups: vec![GroupSnapshot {
                 group: "g".into(),
+                group_type: "classic".into(),
                 state: "Stable".into(),
                 members: 1,
                 partitions: parts,

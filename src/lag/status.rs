@@ -232,6 +232,7 @@ mod tests {
                 time_ms: i as i64 * 1_000,
                 groups: vec![GroupSnapshot {
                     group: "g".into(),
+                    group_type: "classic".into(),
                     state: "Stable".into(),
                     members: 1,
                     partitions: offsets

@@ -114,7 +114,7 @@ pub enum Action {
     TabGroups,
     /// Switch to the Audit tab.
     TabAudit,
-    /// Ask the cluster again (Topics, Groups, Audit).
+    /// Ask the cluster again (Topics, Groups, Audit, Cluster).
     Refresh,
     /// Create a topic (opens the palette with `topic create `).
     CreateTopic,
@@ -142,11 +142,13 @@ pub enum Action {
     TabFind,
     /// Start a search (opens the palette with `find `).
     Find,
+    /// Switch to the Cluster tab.
+    TabCluster,
 }
 
 impl Action {
     /// Every action, in the order the help overlay lists them.
-    pub const ALL: [Action; 67] = [
+    pub const ALL: [Action; 68] = [
         Action::Quit,
         Action::Help,
         Action::Palette,
@@ -214,6 +216,7 @@ impl Action {
         Action::Template,
         Action::TabFind,
         Action::Find,
+        Action::TabCluster,
     ];
 
     /// The action's config and palette name (`pause`, `seek_beginning`, …).

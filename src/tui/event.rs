@@ -89,6 +89,8 @@ pub enum WorkerMsg {
     },
     /// A replay finished.
     ReplayDone(Result<Outcome, String>),
+    /// The cluster worker's report (the Cluster pane).
+    Cluster(ClusterUpdate),
     /// A search's report.
     Find {
         /// The search it belongs to; stale ones are ignored.
@@ -152,6 +154,9 @@ pub enum Command {
     Find(Box<FindJob>),
     /// Cancel search `generation` at once.
     CancelFind(u64),
+    /// Ask the cluster worker for a health report now (it starts polling
+    /// at the first one).
+    RefreshCluster,
 }
 
 /// An admin request from the console.
@@ -282,6 +287,15 @@ pub enum LagUpdate {
     Report(LagReport),
     /// The poll failed (unreachable, denied); the last report stays on screen.
     Failed(String),
+}
+
+/// What the cluster worker sends after each poll.
+#[derive(Debug, Clone)]
+pub struct ClusterUpdate {
+    /// When the poll started.
+    pub at: chrono::DateTime<chrono::Utc>,
+    /// The cluster's health, or why it could not be read.
+    pub result: Result<Box<crate::kafka::cluster::ClusterHealth>, String>,
 }
 
 /// What the runtime needs to run a confirmed redrive.

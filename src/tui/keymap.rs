@@ -68,11 +68,13 @@ pub enum Mode {
     Replay,
     /// The Find pane's results.
     Find,
+    /// The Cluster pane's health report.
+    Cluster,
 }
 
 impl Mode {
     /// Every mode, in help order.
-    pub const ALL: [Mode; 27] = [
+    pub const ALL: [Mode; 28] = [
         Mode::Global,
         Mode::List,
         Mode::Streams,
@@ -100,6 +102,7 @@ impl Mode {
         Mode::Trace,
         Mode::Replay,
         Mode::Find,
+        Mode::Cluster,
     ];
 
     /// The name used in `[ui.keys]` (`streams.p`).
@@ -132,6 +135,7 @@ impl Mode {
             Mode::Trace => "trace",
             Mode::Replay => "replay",
             Mode::Find => "find",
+            Mode::Cluster => "cluster",
         }
     }
 
@@ -168,6 +172,7 @@ impl Mode {
                 | Mode::Flows
                 | Mode::Trace
                 | Mode::Find
+                | Mode::Cluster
         )
     }
 
@@ -405,6 +410,8 @@ const DEFAULTS: &[(Mode, &str, Action, bool)] = &[
     (Mode::Streams, "r", Action::Reinject, true),
     (Mode::Streams, "F", Action::Find, true),
     (Mode::Global, "9", Action::TabFind, false),
+    (Mode::Global, "0", Action::TabCluster, false),
+    (Mode::Cluster, "r", Action::Refresh, true),
     (Mode::Find, "enter", Action::Open, true),
     (Mode::Find, "esc", Action::Back, true),
     (Mode::Find, "F", Action::Find, true),

@@ -182,6 +182,18 @@ pub async fn run(services: AppServices) -> Result<()> {
         ),
         worker_tx.clone(),
     );
+    // The Cluster tab's poller starts at the tab's first ask.
+    let cluster_wake = Arc::new(tokio::sync::Notify::new());
+    let cluster_poller = spawn_watched(
+        "cluster poller",
+        workers::cluster::cluster_poller(
+            services.settings.clone(),
+            workers::cluster::CLUSTER_POLL_EVERY,
+            cluster_wake.clone(),
+            worker_tx.clone(),
+        ),
+        worker_tx.clone(),
+    );
     let dlq_reader = spawn_watched(
         "DLQ reader",
         workers::dlq::dlq_reader(services.settings.clone(), worker_tx.clone()),
@@ -390,6 +402,7 @@ pub async fn run(services: AppServices) -> Result<()> {
                         worker_tx.clone(),
                     );
                 }
+                Command::RefreshCluster => cluster_wake.notify_one(),
                 Command::CancelFind(generation) => {
                     if find_cancel.as_ref().is_some_and(|(g, _)| *g == generation) {
                         find_cancel = None;
@@ -414,6 +427,7 @@ pub async fn run(services: AppServices) -> Result<()> {
     }
     probe.abort();
     lag_poller.abort();
+    cluster_poller.abort();
     dlq_reader.abort();
     drop(streams);
     // Input stops being read (the thread sees the channel closed) before the

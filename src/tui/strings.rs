@@ -242,8 +242,9 @@ pub const COPIED: &str = "Copied the record to the clipboard (OSC 52)";
 pub const NO_RAW: &str = "Raw sends are not available here";
 
 /// Lag pane: group list column titles, in [`crate::tui::panes::lag::SortColumn`] order.
-pub const LAG_COLUMNS: [&str; 8] = [
+pub const LAG_COLUMNS: [&str; 9] = [
     "GROUP",
+    "TYPE",
     "STATE",
     "MEMBERS",
     "TOTAL LAG",
@@ -253,8 +254,8 @@ pub const LAG_COLUMNS: [&str; 8] = [
     "DRAIN",
 ];
 /// The same, for narrow screens.
-pub const LAG_COLUMNS_SHORT: [&str; 8] = [
-    "GROUP", "STATE", "MBRS", "TOTAL", "MAX", "LAG s", "STATUS", "DRAIN",
+pub const LAG_COLUMNS_SHORT: [&str; 9] = [
+    "GROUP", "TYPE", "STATE", "MBRS", "TOTAL", "MAX", "LAG s", "STATUS", "DRAIN",
 ];
 /// Lag pane: the trend column.
 pub const LAG_TREND: &str = "TREND";
@@ -519,6 +520,7 @@ pub fn describe_in(mode: crate::tui::keymap::Mode, action: Action) -> &'static s
     match (mode, action) {
         (Mode::Streams, _) => describe(action),
         (Mode::Find, Action::Back) => "cancel the search",
+        (Mode::Cluster, Action::Refresh) => "ask the cluster now",
         (_, Action::Top) => "first row",
         (_, Action::Bottom) => "last row",
         _ => describe(action),
@@ -596,6 +598,7 @@ pub fn describe(action: Action) -> &'static str {
         Action::Template => "data from the type's template",
         Action::TabFind => "Find tab",
         Action::Find => "search whole topics (:find)",
+        Action::TabCluster => "Cluster tab",
     }
 }
 
@@ -641,9 +644,16 @@ pub const TAB_GROUPS: &str = "Groups";
 /// Tab title.
 pub const TAB_AUDIT: &str = "Audit";
 /// Topic list columns.
-pub const TOPIC_COLUMNS: [&str; 5] = ["TOPIC", "PARTITIONS", "RF", "EST. RECORDS", "UNDER-REPL"];
+pub const TOPIC_COLUMNS: [&str; 6] = [
+    "TOPIC",
+    "PARTITIONS",
+    "RF",
+    "EST. RECORDS",
+    "UNDER-REPL",
+    "LAST RECORD (UTC)",
+];
 /// Group list columns.
-pub const GROUP_COLUMNS: [&str; 4] = ["GROUP", "STATE", "MEMBERS", "PROTOCOL"];
+pub const GROUP_COLUMNS: [&str; 5] = ["GROUP", "TYPE", "STATE", "MEMBERS", "PROTOCOL"];
 /// Audit columns.
 pub const AUDIT_COLUMNS: [&str; 6] = [
     "TIME (UTC)",
@@ -1125,4 +1135,90 @@ pub fn group_summary_typed(
         "consumer" => format!("{base} · type consumer (KIP-848) · assignor {assignor}"),
         _ => base,
     }
+}
+
+// ------------------------------------------------- Cluster (issue 20, part 3)
+
+/// Tab title.
+pub const TAB_CLUSTER: &str = "Cluster";
+
+/// The Cluster pane's frame title: what was counted, once a report is in.
+pub fn cluster_title(counts: Option<(usize, usize, usize)>) -> String {
+    match counts {
+        Some((brokers, topics, partitions)) => format!(
+            " Cluster · {brokers} broker(s) · {topics} topic(s) · {partitions} partition(s) "
+        ),
+        None => " Cluster ".to_string(),
+    }
+}
+
+/// Before the first report.
+pub const CLUSTER_WAITING: &str = "asking the cluster…";
+
+/// The health line of a cluster with nothing wrong.
+pub const CLUSTER_HEALTHY: &str = "✓ healthy: every partition has a live leader and its full ISR";
+
+/// The health line of a cluster with faults: each count named.
+pub fn cluster_unhealthy(
+    offline: usize,
+    under_replicated: usize,
+    under_min_isr: usize,
+    down: usize,
+) -> String {
+    let mut parts = Vec::new();
+    if down > 0 {
+        parts.push(format!("{down} broker(s) down"));
+    }
+    parts.push(format!("{offline} offline"));
+    parts.push(format!("{under_replicated} under-replicated"));
+    parts.push(format!("{under_min_isr} under min ISR"));
+    format!("✗ {}", parts.join(" · "))
+}
+
+/// A poll failed: the last report stays, and says how old it is.
+pub fn cluster_failed(e: &str) -> String {
+    format!("cluster poll failed: {e} (retrying; last report kept)")
+}
+
+/// When the report on screen was read, and how it is refreshed.
+pub fn cluster_as_of(time: &str, every_secs: u64) -> String {
+    format!("as of {time} UTC · every {every_secs}s · r asks now")
+}
+
+/// Label of the cluster id line.
+pub const CLUSTER_ID: &str = "cluster id";
+/// Label of the controller line.
+pub const CLUSTER_CONTROLLER: &str = "controller";
+/// What DescribeCluster did not say.
+pub const CLUSTER_UNKNOWN: &str = "unknown";
+/// Brokers section.
+pub const CLUSTER_BROKERS: &str = "BROKERS";
+/// Broker table columns.
+pub const CLUSTER_BROKER_COLUMNS: [&str; 4] = ["ID", "RACK", "ENDPOINT", "STATE"];
+/// A live broker.
+pub const CLUSTER_BROKER_UP: &str = "up";
+/// A broker seen earlier in this session, or named in a replica set, that
+/// is not live now.
+pub const CLUSTER_BROKER_DOWN: &str = "DOWN";
+/// Offline partitions section.
+pub const CLUSTER_OFFLINE: &str = "OFFLINE (no live leader)";
+/// Under-replicated partitions section.
+pub const CLUSTER_UNDER_REPLICATED: &str = "UNDER-REPLICATED (ISR < replicas)";
+/// Under-min-ISR partitions section.
+pub const CLUSTER_UNDER_MIN_ISR: &str = "UNDER MIN ISR (ISR < min.insync.replicas)";
+/// Partition table columns.
+pub const CLUSTER_PARTITION_COLUMNS: [&str; 5] =
+    ["TOPIC", "PARTITION", "LEADER", "REPLICAS", "ISR"];
+/// The min-ISR column of the under-min-ISR table.
+pub const CLUSTER_MIN_ISR: &str = "MIN-ISR";
+/// A section with nothing in it.
+pub const CLUSTER_NONE: &str = "none";
+/// Leader skew section.
+pub const CLUSTER_SKEW: &str = "LEADER SKEW (leader not the preferred replica)";
+/// Leader skew columns.
+pub const CLUSTER_SKEW_COLUMNS: [&str; 3] =
+    ["TOPIC", "NOT-PREFERRED", "LEADERS (broker:partitions)"];
+/// Rows left out of a long section.
+pub fn cluster_more(n: usize) -> String {
+    format!("+{n} more (eventdeck cluster --json lists all)")
 }

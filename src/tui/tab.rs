@@ -27,6 +27,8 @@ macro_rules! with_panes {
             Audit(TabAudit) => audit: AuditState,
             /// Searches over whole topics.
             Find(TabFind) => find: FindState,
+            /// Cluster health: brokers, partitions at risk, leader skew.
+            Cluster(TabCluster) => cluster: ClusterState,
         }
     };
 }
@@ -49,6 +51,13 @@ macro_rules! define_tab {
                 match action {
                     $(Action::$action => Some(Tab::$tab),)*
                     _ => None,
+                }
+            }
+
+            /// The action that brings this tab on screen.
+            pub fn action(self) -> Action {
+                match self {
+                    $(Tab::$tab => Action::$action,)*
                 }
             }
         }

@@ -3,6 +3,7 @@
 
 use super::panes::Pane;
 use super::panes::audit::AuditState;
+use super::panes::cluster::ClusterState;
 use super::panes::dlq::DlqState;
 use super::panes::find::FindState;
 use super::panes::flows::FlowsState;

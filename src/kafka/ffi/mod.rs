@@ -1,13 +1,14 @@
 //! The one door to librdkafka's own admin API where rust-rdkafka has no
-//! wrapper (ListConsumerGroups, DescribeConsumerGroups, DescribeCluster),
-//! and to a consumed message's header bytes (`headers`): the only module of
-//! the crate with `unsafe`.
+//! wrapper (ListConsumerGroups, DescribeConsumerGroups, DescribeCluster,
+//! ListOffsets), and to a consumed message's header bytes (`headers`): the
+//! only module of the crate with `unsafe`.
 //!
 //! Rules kept here (and checked by `scripts/leakcheck`, which runs these
 //! tests under valgrind against real Kafka):
 //! - every `unsafe` block carries a `// SAFETY:` line;
 //! - every C object is owned by a Rust type whose `Drop` frees it
-//!   ([`Queue`], [`Options`], [`Event`]), so no path can leak one;
+//!   ([`Queue`], [`Options`], [`Event`], [`OwnedError`], a partition list),
+//!   so no path can leak one;
 //! - results are copied into owned Rust types while their [`Event`] is alive;
 //!   no pointer into a result outlives the borrow of its event;
 //! - no callbacks into Rust: results are polled from a queue of our own.
@@ -20,6 +21,7 @@
 mod cluster;
 mod groups;
 mod headers;
+mod offsets;
 
 use std::ffi::{CStr, c_char, c_int};
 use std::marker::PhantomData;
@@ -40,6 +42,7 @@ pub use groups::{
     describe_consumer_groups, list_consumer_groups,
 };
 pub use headers::{OnHeader, any_header};
+pub use offsets::{Isolation, ListedOffset, OffsetSpec, list_offsets};
 
 /// How long the broker side of one admin request may take.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
@@ -169,6 +172,55 @@ impl Options {
     }
 }
 
+impl Options {
+    /// Sets the isolation level (ListOffsets).
+    fn set_isolation(&self, level: offsets::Isolation) -> Result<(), KafkaError> {
+        let value = match level {
+            offsets::Isolation::ReadUncommitted => {
+                sys::rd_kafka_IsolationLevel_t::RD_KAFKA_ISOLATION_LEVEL_READ_UNCOMMITTED
+            }
+            offsets::Isolation::ReadCommitted => {
+                sys::rd_kafka_IsolationLevel_t::RD_KAFKA_ISOLATION_LEVEL_READ_COMMITTED
+            }
+        };
+        // SAFETY: the options are live; the error returned, when not null, is
+        // ours and freed by OwnedError's Drop.
+        let err = OwnedError::new(unsafe {
+            sys::rd_kafka_AdminOptions_set_isolation_level(self.0.as_ptr(), value)
+        });
+        match err {
+            None => Ok(()),
+            Some(e) => Err(KafkaError::Invalid(format!(
+                "librdkafka refused the isolation level: {}",
+                e.text()
+            ))),
+        }
+    }
+}
+
+/// An `rd_kafka_error_t` handed to us, freed on drop.
+struct OwnedError(NonNull<sys::rd_kafka_error_t>);
+
+impl OwnedError {
+    fn new(raw: *mut sys::rd_kafka_error_t) -> Option<Self> {
+        NonNull::new(raw).map(Self)
+    }
+
+    /// librdkafka's words for it.
+    fn text(&self) -> String {
+        // SAFETY: the error is live while self is; its string is copied at once.
+        unsafe { owned(sys::rd_kafka_error_string(self.0.as_ptr())) }.unwrap_or_default()
+    }
+}
+
+impl Drop for OwnedError {
+    fn drop(&mut self) {
+        // SAFETY: an error object returned to the caller, who owns it; freed
+        // exactly once here.
+        unsafe { sys::rd_kafka_error_destroy(self.0.as_ptr()) }
+    }
+}
+
 impl Drop for Options {
     fn drop(&mut self) {
         // SAFETY: made by rd_kafka_AdminOptions_new and freed exactly once here;
@@ -228,8 +280,26 @@ fn request<T>(
     ),
     read: impl FnOnce(&Event) -> T,
 ) -> Result<T, KafkaError> {
+    request_configured(handle, action, op, expected, |_| Ok(()), start, read)
+}
+
+/// [`request`], with the options set by `configure` first.
+fn request_configured<T>(
+    handle: &AdminHandle,
+    action: &str,
+    op: sys::rd_kafka_admin_op_t,
+    expected: c_int,
+    configure: impl FnOnce(&Options) -> Result<(), KafkaError>,
+    start: impl FnOnce(
+        *mut sys::rd_kafka_t,
+        *const sys::rd_kafka_AdminOptions_t,
+        *mut sys::rd_kafka_queue_t,
+    ),
+    read: impl FnOnce(&Event) -> T,
+) -> Result<T, KafkaError> {
     let client = handle.client();
     let options = Options::new(client, op, REQUEST_TIMEOUT)?;
+    configure(&options)?;
     let queue = Queue::new(client)?;
     start(client.native_ptr(), options.0.as_ptr(), queue.ptr.as_ptr());
     let event = queue

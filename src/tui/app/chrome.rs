@@ -10,6 +10,7 @@ use ratatui::widgets::Paragraph;
 
 use super::{App, Connection, Prompt};
 use crate::tui::action::Action;
+use crate::tui::keymap::Mode;
 use crate::tui::panes::replay::ReplayState;
 use crate::tui::strings;
 use crate::tui::tabs::{TABS, Tab};
@@ -108,24 +109,123 @@ impl App {
         frame.render_widget(Paragraph::new(line).style(bar), area);
     }
 
+    /// The tab line: every tab as `N Title` when they fit; else the tab on
+    /// screen whole and the others by their number key alone; narrower
+    /// still, a window around the tab on screen with `…` for those left
+    /// out. The tab on screen is always shown.
     pub(super) fn render_tabs(&self, frame: &mut Frame<'_>, area: Rect) {
         self.tabs_area.set(area);
         let t = &self.theme;
         let mut spans = Vec::new();
-        for (i, tab) in TABS.iter().enumerate() {
-            let label = tab_label(i, self.panes.get(*tab).title());
-            let style = if *tab == self.tab {
-                Style::new()
+        let mut x = 0u16;
+        for seg in self.tab_layout(area.width) {
+            if seg.x > x {
+                spans.push(Span::raw(" ".repeat(usize::from(seg.x - x))));
+            }
+            let style = match seg.tab {
+                Some(tab) if tab == self.tab => Style::new()
                     .fg(t.bar)
                     .bg(t.accent)
-                    .add_modifier(Modifier::BOLD)
-            } else {
-                t.dimmed()
+                    .add_modifier(Modifier::BOLD),
+                _ => t.dimmed(),
             };
-            spans.push(Span::styled(label, style));
-            spans.push(Span::raw(" "));
+            x = seg.x + seg.width;
+            spans.push(Span::styled(seg.text, style));
         }
         frame.render_widget(Paragraph::new(Line::from(spans)), area);
+    }
+
+    /// Each tab's labels: whole (` 1 Streams `) and short (` 1 `), from the
+    /// key bound to it (a tab without a key keeps a cut title).
+    fn tab_labels(&self) -> Vec<(Tab, String, String)> {
+        TABS.iter()
+            .map(|tab| {
+                let title = self.panes.get(*tab).title();
+                match self.keymap.key_for(Mode::Global, tab.action()) {
+                    Some(k) => (*tab, format!(" {k} {title} "), format!(" {k} ")),
+                    None => (
+                        *tab,
+                        format!(" {title} "),
+                        format!(" {} ", crate::tui::fit::cut(title, TAB_SHORT_TITLE)),
+                    ),
+                }
+            })
+            .collect()
+    }
+
+    /// Where each tab label (and `…` for tabs left out) goes on a tab line
+    /// `width` cells wide.
+    pub(super) fn tab_layout(&self, width: u16) -> Vec<TabSegment> {
+        use crate::tui::fit::width as cells;
+        let labels = self.tab_labels();
+        let selected = TABS.iter().position(|t| *t == self.tab).unwrap_or(0);
+        let total = |v: &[String]| {
+            v.iter()
+                .map(|l| cells(l) + 1)
+                .sum::<usize>()
+                .saturating_sub(1)
+        };
+        let full: Vec<String> = labels.iter().map(|(_, f, _)| f.clone()).collect();
+        let chosen = if total(&full) <= usize::from(width) {
+            full
+        } else {
+            // The tab on screen whole, the others by their key; then its
+            // neighbours whole again, nearest first, while they fit.
+            let mut chosen: Vec<String> = labels
+                .iter()
+                .enumerate()
+                .map(|(i, (_, f, s))| if i == selected { f.clone() } else { s.clone() })
+                .collect();
+            let near = (1..labels.len()).flat_map(|d| [selected + d, selected.wrapping_sub(d)]);
+            for i in near.filter(|i| *i < labels.len()) {
+                let short = std::mem::replace(&mut chosen[i], labels[i].1.clone());
+                if total(&chosen) > usize::from(width) {
+                    chosen[i] = short;
+                    break;
+                }
+            }
+            chosen
+        };
+        // The window of labels shown: all of them when they fit, else grown
+        // from the selected one, right first, while it and an `…` for each
+        // side left out fit.
+        let w = usize::from(width);
+        let (mut lo, mut hi) = (selected, selected + 1);
+        let fits = |lo: usize, hi: usize| {
+            let marks = usize::from(lo > 0) * 2 + usize::from(hi < chosen.len()) * 2;
+            total(&chosen[lo..hi]) + marks <= w
+        };
+        loop {
+            if hi < chosen.len() && fits(lo, hi + 1) {
+                hi += 1;
+            } else if lo > 0 && fits(lo - 1, hi) {
+                lo -= 1;
+            } else {
+                break;
+            }
+        }
+        let mut out = Vec::new();
+        let mut x = 0u16;
+        let mut push = |text: String, tab: Option<Tab>, out: &mut Vec<TabSegment>| {
+            let n = u16::try_from(cells(&text)).unwrap_or(u16::MAX);
+            out.push(TabSegment {
+                x,
+                width: n,
+                text,
+                tab,
+            });
+            x = x.saturating_add(n).saturating_add(1);
+        };
+        if lo > 0 {
+            push("…".to_string(), None, &mut out);
+        }
+        for (label, (tab, _, _)) in chosen[lo..hi].iter().zip(&labels[lo..hi]) {
+            push(label.clone(), Some(*tab), &mut out);
+        }
+        if hi < chosen.len() {
+            push("…".to_string(), None, &mut out);
+        }
+        out
     }
 
     pub(super) fn render_status(&self, frame: &mut Frame<'_>, area: Rect) {
@@ -218,21 +318,25 @@ const HEADER_CLUSTER_MIN: usize = 12;
 const HEADER_RATE: u8 = 8;
 const HEADER_SCENARIO: u8 = 9;
 
-fn tab_label(i: usize, title: &str) -> String {
-    format!(" {} {title} ", i + 1)
+/// Cells of a title kept in a short tab label when the tab has no key.
+const TAB_SHORT_TITLE: usize = 2;
+
+/// A tab label (or an `…` for tabs left out) on the tab line.
+#[derive(Debug, Clone)]
+pub(super) struct TabSegment {
+    x: u16,
+    width: u16,
+    text: String,
+    tab: Option<Tab>,
 }
 
 impl App {
-    /// The tab under column `x` of the tab line (labels separated by one space).
+    /// The tab under column `x` of the tab line, as last drawn.
     pub(super) fn tab_at(&self, x: u16) -> Option<Tab> {
-        let mut start = 0u16;
-        for (i, tab) in TABS.iter().enumerate() {
-            let w = tab_label(i, self.panes.get(*tab).title()).chars().count() as u16;
-            if x >= start && x < start + w {
-                return Some(*tab);
-            }
-            start += w + 1;
-        }
-        None
+        let area = self.tabs_area.get();
+        self.tab_layout(area.width)
+            .into_iter()
+            .find(|s| x >= s.x && x < s.x + s.width)
+            .and_then(|s| s.tab)
     }
 }

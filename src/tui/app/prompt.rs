@@ -86,8 +86,8 @@ impl App {
         }
     }
 
-    /// `:verb arg`: the app's own verbs, then the panes' (`seek`, `topic`,
-    /// `reset`, …), then any action by name.
+    /// `:verb arg`: the app's own verbs, a tab's name, then the panes' verbs
+    /// (`seek`, `topic`, `reset`, …), then any action by name.
     pub(super) fn run_palette(&mut self, text: &str) {
         let text = text.trim();
         let (verb, arg) = text.split_once(' ').unwrap_or((text, ""));
@@ -111,6 +111,13 @@ impl App {
             }
             "q" | "quit" => return self.quit = true,
             _ => {}
+        }
+        // `:cluster`, `:lag`, …: a tab's name alone brings it on screen (with
+        // words after it, it is that pane's verb: `:topic create …`).
+        if arg.is_empty()
+            && let Some(t) = self.panes.tab_named(verb)
+        {
+            return self.switch_tab(t);
         }
         let mut cx = Cx::new(&self.theme, &self.settings);
         let taken = self

@@ -65,6 +65,7 @@ impl GroupsState {
                         .map(|g| {
                             vec![
                                 g.name.clone(),
+                                g.group_type.clone(),
                                 g.state.clone(),
                                 g.members.to_string(),
                                 if g.protocol_type.is_empty() {
@@ -154,9 +155,11 @@ fn describe_lines(d: &GroupDetail) -> Vec<Line<'static>> {
     out
 }
 
-/// Group, state, members, protocol.
-const COLUMNS: [Col; 4] = [
+/// Group, type, state, members, protocol.
+const COLUMNS: [Col; 5] = [
     Col::text(0, 10).grow(),
+    // `classic`, `consumer`: a word, whole or not at all.
+    Col::whole(3),
     Col::text(1, 6),
     Col::whole(2),
     Col::text(3, 6),

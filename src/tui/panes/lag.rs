@@ -34,8 +34,11 @@ const WIDE: u16 = 110;
 
 /// The group list's columns, in [`SortColumn`] order then the trend: the
 /// group, its lag and its status last to go; numbers are never cut.
-const GROUP_COLUMNS: [Col; 9] = [
+const GROUP_COLUMNS: [Col; 10] = [
     Col::text(0, 8).grow(),
+    // `classic`, `consumer`: a word, whole or not at all; the first to go
+    // on a narrow screen (the group's detail names it too).
+    Col::whole(9),
     Col::text(5, 5),
     Col::whole(6),
     Col::whole(1),
@@ -66,6 +69,8 @@ const PARTITION_COLUMNS: [Col; 9] = [
 pub enum SortColumn {
     /// Group id.
     Group,
+    /// Group type (classic, consumer, share).
+    Type,
     /// Group state.
     State,
     /// Members.
@@ -83,8 +88,9 @@ pub enum SortColumn {
 }
 
 impl SortColumn {
-    const ALL: [SortColumn; 8] = [
+    const ALL: [SortColumn; 9] = [
         SortColumn::Group,
+        SortColumn::Type,
         SortColumn::State,
         SortColumn::Members,
         SortColumn::TotalLag,
@@ -105,7 +111,10 @@ impl SortColumn {
 
     /// Numbers read best largest first; names A to Z.
     fn descending_by_default(self) -> bool {
-        !matches!(self, SortColumn::Group | SortColumn::State)
+        !matches!(
+            self,
+            SortColumn::Group | SortColumn::Type | SortColumn::State
+        )
     }
 
     fn compare(self, a: &GroupLag, b: &GroupLag) -> Ordering {
@@ -116,6 +125,7 @@ impl SortColumn {
         };
         match self {
             SortColumn::Group => a.group.cmp(&b.group),
+            SortColumn::Type => a.group_type.cmp(&b.group_type),
             SortColumn::State => a.state.cmp(&b.state),
             SortColumn::Members => a.members.cmp(&b.members),
             SortColumn::TotalLag => a.total_lag.cmp(&b.total_lag),
@@ -131,7 +141,7 @@ impl SortColumn {
 #[derive(Debug, Clone)]
 struct GroupRow {
     lag: GroupLag,
-    cells: [String; 8],
+    cells: [String; 9],
     trend: String,
     trend_narrow: String,
 }
@@ -633,6 +643,7 @@ pub fn sparkline(points: &[u64], width: usize) -> String {
 fn group_row(g: GroupLag) -> GroupRow {
     let cells = [
         g.group.clone(),
+        g.group_type.clone(),
         g.state.clone(),
         g.members.to_string(),
         dash(&g.total_lag),

@@ -11,6 +11,7 @@
 //! 4. messages it needs from a worker in `tui::event`, the worker in `tui::workers`.
 
 pub mod audit;
+pub mod cluster;
 pub mod dlq;
 pub mod find;
 pub mod flows;

@@ -102,6 +102,9 @@ fn row(t: &TopicDetail) -> Vec<String> {
         } else {
             under.to_string()
         },
+        t.last_record_ms
+            .and_then(chrono::DateTime::from_timestamp_millis)
+            .map_or_else(|| "-".into(), |t| t.format("%Y-%m-%d %H:%M:%S").to_string()),
     ]
 }
 
@@ -162,12 +165,14 @@ fn ids(v: &[i32]) -> String {
 }
 
 /// Topic, partitions, replication factor, estimated records, under-replicated.
-const COLUMNS: [Col; 5] = [
+const COLUMNS: [Col; 6] = [
     Col::text(0, 10).grow(),
     Col::whole(1),
     Col::whole(3),
     Col::whole(2),
     Col::whole(4),
+    // A time: whole or not at all.
+    Col::whole(5),
 ];
 
 impl Pane for TopicsState {

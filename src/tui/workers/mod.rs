@@ -3,6 +3,7 @@
 //! [`super::event`]; none imports a pane, and no pane imports a worker.
 
 pub mod admin;
+pub mod cluster;
 pub mod dlq;
 pub mod find;
 pub mod lag;
