@@ -29,11 +29,11 @@ pub fn any_header(m: &BorrowedMessage<'_>, f: &mut OnHeader<'_>) -> bool {
         let mut name: *const std::ffi::c_char = std::ptr::null();
         let mut value: *const std::ffi::c_void = std::ptr::null();
         let mut size: usize = 0;
+        let (n, v, len) = (&mut name, &mut value, &mut size);
         // SAFETY: `hdrs` is the message's live header list; librdkafka
         // writes pointers into it for an index in range and returns an
         // error (writing nothing we read) past the end.
-        let err =
-            unsafe { sys::rd_kafka_header_get_all(hdrs, idx, &mut name, &mut value, &mut size) };
+        let err = unsafe { sys::rd_kafka_header_get_all(hdrs, idx, n, v, len) };
         if err != sys::rd_kafka_resp_err_t::RD_KAFKA_RESP_ERR_NO_ERROR || name.is_null() {
             return false;
         }
