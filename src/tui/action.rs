@@ -142,11 +142,13 @@ pub enum Action {
     TabFind,
     /// Start a search (opens the palette with `find `).
     Find,
+    /// Switch to the ACLs tab.
+    TabAcls,
 }
 
 impl Action {
     /// Every action, in the order the help overlay lists them.
-    pub const ALL: [Action; 67] = [
+    pub const ALL: [Action; 68] = [
         Action::Quit,
         Action::Help,
         Action::Palette,
@@ -214,6 +216,7 @@ impl Action {
         Action::Template,
         Action::TabFind,
         Action::Find,
+        Action::TabAcls,
     ];
 
     /// The action's config and palette name (`pause`, `seek_beginning`, …).

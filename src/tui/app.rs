@@ -23,7 +23,7 @@ use super::panes::flows::FlowsState;
 use super::panes::inject::InjectState;
 use super::panes::replay::{self, ReplayState};
 use super::panes::streams::StreamsState;
-use super::panes::{Cx, Effect, View, audit, groups, lag, topics};
+use super::panes::{Cx, Effect, View, acls, audit, groups, lag, topics};
 use super::strings;
 use super::tabs::{Panes, TABS, Tab};
 use super::theme::Theme;
@@ -140,6 +140,7 @@ impl App {
             groups: groups::pane(),
             audit: audit::pane(),
             find: FindState::new(topics.clone()),
+            acls: acls::pane(),
         };
         let mut app = Self {
             memory_bytes,

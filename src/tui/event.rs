@@ -204,6 +204,10 @@ pub enum AdminRequest {
     DeleteGroup(String),
     /// Read the audit log.
     ReadAudit,
+    /// Every ACL.
+    ListAcls,
+    /// Delete exactly these ACLs.
+    DeleteAcls(Vec<crate::kafka::ffi::AclBinding>),
 }
 
 impl AdminRequest {
@@ -218,6 +222,7 @@ impl AdminRequest {
             AdminRequest::SetConfig { .. } => action::TOPIC_CONFIG,
             AdminRequest::ExecuteReset(_) => action::GROUP_RESET_OFFSETS,
             AdminRequest::DeleteGroup(_) => action::GROUP_DELETE,
+            AdminRequest::DeleteAcls(_) => action::ACL_DELETE,
             _ => return None,
         })
     }
@@ -273,6 +278,8 @@ pub enum AdminReply {
     },
     /// The audit log, oldest first as stored.
     Audit(Result<Vec<AuditEntry>, String>),
+    /// Every ACL, sorted.
+    Acls(Result<Vec<crate::kafka::ffi::AclBinding>, String>),
 }
 
 /// What the lag worker sends after each poll.

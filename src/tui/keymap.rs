@@ -68,11 +68,13 @@ pub enum Mode {
     Replay,
     /// The Find pane's results.
     Find,
+    /// The ACLs pane's list.
+    Acls,
 }
 
 impl Mode {
     /// Every mode, in help order.
-    pub const ALL: [Mode; 27] = [
+    pub const ALL: [Mode; 28] = [
         Mode::Global,
         Mode::List,
         Mode::Streams,
@@ -100,6 +102,7 @@ impl Mode {
         Mode::Trace,
         Mode::Replay,
         Mode::Find,
+        Mode::Acls,
     ];
 
     /// The name used in `[ui.keys]` (`streams.p`).
@@ -132,6 +135,7 @@ impl Mode {
             Mode::Trace => "trace",
             Mode::Replay => "replay",
             Mode::Find => "find",
+            Mode::Acls => "acls",
         }
     }
 
@@ -168,6 +172,7 @@ impl Mode {
                 | Mode::Flows
                 | Mode::Trace
                 | Mode::Find
+                | Mode::Acls
         )
     }
 
@@ -478,6 +483,10 @@ const DEFAULTS: &[(Mode, &str, Action, bool)] = &[
     (Mode::TopicDetail, "E", Action::EmptyTopic, true),
     (Mode::TopicDetail, "P", Action::AddPartitions, true),
     (Mode::TopicDetail, "c", Action::EditConfig, true),
+    (Mode::Acls, "/", Action::Filter, true),
+    (Mode::Acls, "esc", Action::ClearFilter, false),
+    (Mode::Acls, "r", Action::Refresh, true),
+    (Mode::Acls, "D", Action::Delete, true),
     (Mode::Groups, "enter", Action::Open, true),
     (Mode::Groups, "r", Action::Refresh, true),
     (Mode::Groups, "R", Action::ResetOffsets, true),

@@ -595,6 +595,7 @@ pub fn describe(action: Action) -> &'static str {
         Action::ClearField => "clear the field",
         Action::Template => "data from the type's template",
         Action::TabFind => "Find tab",
+        Action::TabAcls => "ACLs tab",
         Action::Find => "search whole topics (:find)",
     }
 }
@@ -1125,4 +1126,52 @@ pub fn group_summary_typed(
         "consumer" => format!("{base} · type consumer (KIP-848) · assignor {assignor}"),
         _ => base,
     }
+}
+
+// ------------------------------------------------------------ ACLs (issue 20)
+
+/// Tab title.
+pub const TAB_ACLS: &str = "ACLs";
+/// ACL list columns.
+pub const ACL_COLUMNS: [&str; 7] = [
+    "PRINCIPAL",
+    "HOST",
+    "OPERATION",
+    "PERMISSION",
+    "RESOURCE",
+    "NAME",
+    "PATTERN",
+];
+/// No ACLs at all.
+pub const ACLS_EMPTY: &str = "No ACLs on this cluster.";
+/// The filter matches none.
+pub const ACLS_NONE_MATCH: &str = "No ACL matches the filter (esc clears it).";
+/// Toast: nothing selected.
+pub const NO_ACL_SELECTED: &str = "No ACL selected";
+
+/// ACLs pane title: how many shown of how many, and the filter.
+pub fn acls_title(shown: usize, total: usize, filter: &str) -> String {
+    if filter.is_empty() {
+        format!(" ACLs ({total}) ")
+    } else {
+        format!(" ACLs ({shown} of {total} · /{filter}) ")
+    }
+}
+
+/// The delete-ACL dialog's title.
+pub fn delete_acl_title(principal: &str) -> String {
+    format!("Delete an ACL of {principal}")
+}
+
+/// What deleting an ACL does, one line each (`rule` in `kafka-acls`' words).
+pub fn delete_acl_lines(rule: &str) -> Vec<String> {
+    vec![
+        format!("This ACL will be deleted: {rule}."),
+        "An ALLOW deleted takes that access away; a DENY deleted may grant it.".into(),
+    ]
+}
+
+/// Toast: an ACL was deleted.
+pub fn deleted_acls(n: usize) -> String {
+    format!("deleted {n} ACL(s)")
 }

@@ -27,6 +27,8 @@ macro_rules! with_panes {
             Audit(TabAudit) => audit: AuditState,
             /// Searches over whole topics.
             Find(TabFind) => find: FindState,
+            /// Access control lists.
+            Acls(TabAcls) => acls: AclsState,
         }
     };
 }
