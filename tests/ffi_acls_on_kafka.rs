@@ -21,17 +21,18 @@ use support::secure::secured;
 /// from the metadata log); the wait ends as soon as it shows.
 const SETTLE: Duration = Duration::from_secs(30);
 
-fn admin() -> AdminHandle {
+/// Settings for `user` with `password` over SASL_SSL (SCRAM-SHA-512).
+fn sasl(user: &str, password: &str) -> Settings {
     let c = secured();
     let env = |k: &str| match k {
         "KAFKA_SECURITY_PROTOCOL" => Some("SASL_SSL".to_string()),
         "KAFKA_SASL_MECHANISM" => Some("SCRAM-SHA-512".to_string()),
-        "KAFKA_SASL_USERNAME" => Some(c.admin_user.clone()),
-        "KAFKA_SASL_PASSWORD" => Some(c.admin_password.clone()),
+        "KAFKA_SASL_USERNAME" => Some(user.to_string()),
+        "KAFKA_SASL_PASSWORD" => Some(password.to_string()),
         "KAFKA_SSL_CA_LOCATION" => Some(c.ca.clone()),
         _ => None,
     };
-    let settings = Settings::load_with_env(
+    Settings::load_with_env(
         &CliOverrides {
             config: Some("/dev/null".into()),
             brokers: Some(c.sasl_ssl.clone()),
@@ -39,8 +40,16 @@ fn admin() -> AdminHandle {
         },
         &env,
     )
-    .expect("settings");
-    AdminHandle::connect(&settings, "administering ACLs").expect("connect as the super user")
+    .expect("settings")
+}
+
+fn admin() -> AdminHandle {
+    let c = secured();
+    AdminHandle::connect(
+        &sasl(&c.admin_user, &c.admin_password),
+        "administering ACLs",
+    )
+    .expect("connect as the super user")
 }
 
 fn settle<T: std::fmt::Debug>(
@@ -259,4 +268,39 @@ fn scram_credentials_are_upserted_described_and_deleted() {
     // Deleting what is not there is the broker's error, said with the user.
     let e = ffi::delete_scram_credential(&h, &user, ScramMechanism::Sha512).expect_err("gone");
     assert!(e.to_string().contains(&user), "{e}");
+}
+
+#[test]
+fn a_principal_without_describe_on_the_cluster_is_refused_as_the_broker_would() {
+    let h = admin();
+    let user = format!("ffi-{}", uuid::Uuid::new_v4().simple());
+    let _forget = Forget(&h, user.clone());
+    ffi::upsert_scram_credential(&h, &user, ScramMechanism::Sha512, 4096, b"pw-ffi")
+        .expect("upsert");
+    // A fresh user has no ACL: it logs in, but may not describe the cluster.
+    let settings = sasl(&user, "pw-ffi");
+    let start = Instant::now();
+    let mine = loop {
+        match AdminHandle::connect(&settings, "describing ACLs") {
+            Ok(handle) => break handle,
+            Err(e) => {
+                assert!(start.elapsed() < SETTLE, "the new user's login: {e}");
+                std::thread::sleep(Duration::from_millis(300));
+            }
+        }
+    };
+    let ops = ffi::cluster_operations(&mine).expect("DescribeCluster");
+    assert_eq!(ops, Some(Vec::new()), "no operation on the cluster");
+    // librdkafka would drop DescribeAcls' refusal and crash on
+    // DescribeUserScramCredentials': both are refused before they are sent.
+    for e in [
+        ffi::describe_acls(&mine, &AclFilter::any()).map(|_| ()),
+        ffi::describe_user_scram_credentials(&mine, &[]).map(|_| ()),
+    ] {
+        let e = e.expect_err("refused");
+        assert!(
+            e.to_string().contains("Cluster authorization failed"),
+            "{e}"
+        );
+    }
 }

@@ -36,8 +36,8 @@ use super::client::{KafkaError, SecurityContext, client_config, metadata_of};
 use crate::config::Settings;
 
 pub use acls::{
-    AclBinding, AclFilter, Operation, PatternType, Permission, ResourceType, acl_line, create_acls,
-    delete_acls, describe_acls,
+    AclBinding, AclFilter, Operation, PatternType, Permission, ResourceType, acl_line,
+    cluster_operations, create_acls, delete_acls, describe_acls,
 };
 pub use cluster::{ClusterDescription, describe_cluster};
 pub use groups::{
