@@ -417,6 +417,16 @@ pub struct AclSpecArgs {
     pub resource: AclResourceArgs,
 }
 
+/// The console palette's `:acl create OPTIONS`: `eventdeck acls create`'s
+/// options ([`AclSpecArgs`]), confirmed in a dialog instead of `--execute`.
+#[derive(Debug, Clone, Parser)]
+#[command(name = "acl create", no_binary_name = true)]
+pub struct PaletteAclArgs {
+    /// What, who and where.
+    #[command(flatten)]
+    pub acl: AclSpecArgs,
+}
+
 /// `eventdeck users ...`.
 #[derive(Debug, Clone, Subcommand)]
 pub enum UsersCommand {

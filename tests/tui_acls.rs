@@ -204,3 +204,77 @@ fn read_only_refuses_an_acl_delete() {
     );
     assert!(fixtures::admin_requests(&mut app).is_empty());
 }
+
+#[test]
+fn the_palette_creates_acls_with_the_headless_options_after_the_principal_is_typed() {
+    let mut app = acls_over(app());
+    app.press(":");
+    app.type_text(
+        "acl create --allow-principal User:bob --operation Read --operation Describe --topic orders. --pattern-type prefixed\n",
+    );
+    assert_eq!(app.mode(), Mode::TypeConfirm);
+    let text = screen(&app, 120, 40);
+    assert!(text.contains("Create 2 ACL(s)"), "{text}");
+    assert!(
+        text.contains("ALLOW User:bob READ on TOPIC orders. (PREFIXED) from *"),
+        "{text}"
+    );
+    snap("acls_create_confirm", &app);
+    app.type_text("User:bob\n");
+    let made = |op| {
+        acl(
+            "User:bob",
+            op,
+            Permission::Allow,
+            ResourceType::Topic,
+            "orders.",
+            PatternType::Prefixed,
+        )
+    };
+    let mut want = vec![made(Operation::Read), made(Operation::Describe)];
+    want.sort();
+    assert_eq!(
+        fixtures::admin_requests(&mut app),
+        vec![AdminRequest::CreateAcls(want)]
+    );
+}
+
+#[test]
+fn a_palette_create_without_what_it_needs_says_so_and_asks_nothing() {
+    let mut app = acls_over(app());
+    for words in [
+        "acl create --allow-principal User:bob --topic t",
+        "acl create --operation Read --topic t",
+        "acl create --allow-principal User:bob --operation Reed --topic t",
+        "acl create --bogus",
+        "acl drop",
+    ] {
+        app.press(":");
+        app.type_text(&format!("{words}\n"));
+        assert_ne!(app.mode(), Mode::TypeConfirm, "{words}");
+        assert!(
+            app.toast()
+                .is_some_and(|t| t.error && t.text.contains("acl create")),
+            "{words}: {:?}",
+            app.toast()
+        );
+        assert!(fixtures::admin_requests(&mut app).is_empty(), "{words}");
+    }
+}
+
+#[test]
+fn read_only_refuses_a_palette_create() {
+    let mut s = settings();
+    s.read_only = true;
+    let mut app = acls_over(App::new(&services_with(s).0));
+    app.press(":");
+    app.type_text("acl create --allow-principal User:bob --operation Read --topic t\n");
+    assert_ne!(app.mode(), Mode::TypeConfirm);
+    assert!(
+        app.toast()
+            .is_some_and(|t| t.error && t.text.contains("acls.create")),
+        "{:?}",
+        app.toast()
+    );
+    assert!(fixtures::admin_requests(&mut app).is_empty());
+}

@@ -206,6 +206,8 @@ pub enum AdminRequest {
     ReadAudit,
     /// Every ACL.
     ListAcls,
+    /// Create these ACLs.
+    CreateAcls(Vec<crate::kafka::ffi::AclBinding>),
     /// Delete exactly these ACLs.
     DeleteAcls(Vec<crate::kafka::ffi::AclBinding>),
 }
@@ -222,6 +224,7 @@ impl AdminRequest {
             AdminRequest::SetConfig { .. } => action::TOPIC_CONFIG,
             AdminRequest::ExecuteReset(_) => action::GROUP_RESET_OFFSETS,
             AdminRequest::DeleteGroup(_) => action::GROUP_DELETE,
+            AdminRequest::CreateAcls(_) => action::ACL_CREATE,
             AdminRequest::DeleteAcls(_) => action::ACL_DELETE,
             _ => return None,
         })

@@ -1171,6 +1171,26 @@ pub fn delete_acl_lines(rule: &str) -> Vec<String> {
     ]
 }
 
+/// Toast: ACLs were created.
+pub fn created_acls(n: usize) -> String {
+    format!("created {n} ACL(s)")
+}
+
+/// The create-ACL dialog's title.
+pub fn create_acls_title(n: usize) -> String {
+    format!("Create {n} ACL(s)")
+}
+
+/// What creating ACLs does, one line each (`rules` in `kafka-acls`' words).
+pub fn create_acls_lines(rules: &[String]) -> Vec<String> {
+    let mut out = vec!["These ACLs will be created:".to_string()];
+    out.extend(rules.iter().map(|r| format!("  {r}")));
+    out
+}
+
+/// The palette's ACL verbs.
+pub const ACL_PALETTE_USAGE: &str = "acl create --allow-principal|--deny-principal P --operation OP --topic T|--group G|--cluster|--transactional-id X [--pattern-type prefixed] [--host H]";
+
 /// Toast: an ACL was deleted.
 pub fn deleted_acls(n: usize) -> String {
     format!("deleted {n} ACL(s)")

@@ -2,8 +2,10 @@
 //! principal, host, operation, permission and the resource (type, name,
 //! pattern), in the words of Kafka's own `kafka-acls`. `/` filters on the
 //! principal or the resource name; `D` deletes the selected ACL after its
-//! principal is typed, through the same gate and audit line as `eventdeck acls
-//! delete` ([`crate::mutate::acls`]). The list is read by the admin worker.
+//! principal is typed, and `:acl create OPTIONS` (the options of `eventdeck
+//! acls create`) creates ACLs after their first principal is typed, through
+//! the same gate and audit lines as the headless commands
+//! ([`crate::mutate::acls`]). The list is read by the admin worker.
 
 use crossterm::event::MouseEvent;
 use ratatui::Frame;
@@ -12,12 +14,14 @@ use ratatui::style::Style;
 use ratatui::widgets::Paragraph;
 
 use super::{Cx, Effect, Pane, View};
+use crate::cli::PaletteAclArgs;
 use crate::kafka::ffi::{AclBinding, acl_line};
 use crate::tui::action::Action;
 use crate::tui::event::{AdminReply, AdminRequest, WorkerMsg};
 use crate::tui::fit::Col;
 use crate::tui::keymap::Mode;
 use crate::tui::strings;
+use crate::tui::tab::Tab;
 use crate::tui::widgets::{ListView, Note, frame_block, step, with_note, with_problem};
 
 /// The ACLs pane's state.
@@ -200,6 +204,43 @@ impl Pane for AclsState {
             }
             None => false,
         }
+    }
+
+    fn palette(&mut self, verb: &str, arg: &str, cx: &mut Cx<'_>) -> bool {
+        if !matches!(verb, "acl" | "acls") {
+            return false;
+        }
+        let words: Vec<&str> = arg.split_whitespace().collect();
+        let Some((&"create", rest)) = words.split_first() else {
+            cx.error(strings::ACL_PALETTE_USAGE);
+            return true;
+        };
+        let parsed = clap::Parser::try_parse_from(rest.iter().copied())
+            .map_err(|e: clap::Error| {
+                // clap's first line says what is wrong; a toast is one line.
+                let text = e.to_string();
+                let first = text.lines().next().unwrap_or_default().to_string();
+                first.strip_prefix("error: ").unwrap_or(&first).to_string()
+            })
+            .and_then(|a: PaletteAclArgs| crate::mutate::acls::bindings(&a.acl));
+        match parsed {
+            Ok(acls) => {
+                cx.go(Tab::Acls);
+                let rules: Vec<String> = acls.iter().map(acl_line).collect();
+                let principal = acls
+                    .first()
+                    .map(|a| a.principal.clone())
+                    .unwrap_or_default();
+                cx.ask(
+                    &principal,
+                    strings::create_acls_title(acls.len()),
+                    strings::create_acls_lines(&rules),
+                    AdminRequest::CreateAcls(acls),
+                );
+            }
+            Err(e) => cx.error(format!("{e} ({})", strings::ACL_PALETTE_USAGE)),
+        }
+        true
     }
 
     fn set_filter(&mut self, text: &str) -> bool {

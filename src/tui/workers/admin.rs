@@ -141,6 +141,9 @@ async fn mutate(settings: &Settings, req: AdminRequest) -> Result<String, String
         AdminRequest::DeleteGroup(group) => groups::delete(settings, BY, &group, true)
             .await
             .map(|()| strings::deleted_group(&group)),
+        AdminRequest::CreateAcls(list) => acls::create(settings, BY, &list)
+            .await
+            .map(|()| strings::created_acls(list.len())),
         AdminRequest::DeleteAcls(list) => acls::delete(settings, BY, &list)
             .await
             .map(|gone| strings::deleted_acls(gone.len())),
