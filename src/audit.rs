@@ -44,6 +44,14 @@ pub mod action {
     pub const GROUP_RESET_OFFSETS: &str = "groups.reset-offsets";
     /// `eventdeck groups delete`.
     pub const GROUP_DELETE: &str = "groups.delete";
+    /// `eventdeck acls create --execute` and the ACLs tab.
+    pub const ACL_CREATE: &str = "acls.create";
+    /// `eventdeck acls delete --execute` and the ACLs tab.
+    pub const ACL_DELETE: &str = "acls.delete";
+    /// `eventdeck users set-password --execute`.
+    pub const USER_SET_PASSWORD: &str = "users.set-password";
+    /// `eventdeck users delete --execute`.
+    pub const USER_DELETE: &str = "users.delete";
 }
 
 /// Where a mutation was asked for: the same function runs it either way, and

@@ -103,6 +103,20 @@ pub enum Command {
     Cluster(ClusterArgs),
     /// The audit log: every mutation, who did it, where, and how it went.
     Audit(AuditArgs),
+    /// Access control lists: list, create, delete (changes are a dry run
+    /// unless --execute). Exits 2 on an error.
+    Acls {
+        /// What to do.
+        #[command(subcommand)]
+        action: AclsCommand,
+    },
+    /// SASL/SCRAM users: list, set a password, delete (changes are a dry run
+    /// unless --execute). Exits 2 on an error.
+    Users {
+        /// What to do.
+        #[command(subcommand)]
+        action: UsersCommand,
+    },
     /// Search whole topics or a range for a key, field values or text; exits
     /// 0 when something matched, 1 when nothing did, 2 on an error (as grep).
     Find(FindArgs),
@@ -313,6 +327,151 @@ pub struct PaletteResetArgs {
     /// Where to and which partitions.
     #[command(flatten)]
     pub target: ResetTargetArgs,
+}
+
+/// `eventdeck acls ...`: the options of Kafka's `kafka-acls`.
+#[derive(Debug, Clone, Subcommand)]
+pub enum AclsCommand {
+    /// ACLs, with their principal, host, operation, permission and resource
+    /// (every ACL without options; as `kafka-acls --list`).
+    List {
+        /// Only this principal's ACLs (User:alice).
+        #[arg(long, value_name = "PRINCIPAL")]
+        principal: Option<String>,
+        /// Which resource (with --pattern-type; default LITERAL when one is named, as `kafka-acls`).
+        #[command(flatten)]
+        resource: AclResourceArgs,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Create ACLs: every principal × operation on the resource. Prints the
+    /// ACLs first; a dry run unless --execute.
+    Create {
+        /// What, who and where.
+        #[command(flatten)]
+        acl: AclSpecArgs,
+        /// Create them (without it, only the ACLs are printed).
+        #[arg(long)]
+        execute: bool,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Delete the ACLs the options select (an option left out matches every
+    /// value). Prints them first; a dry run unless --execute.
+    Delete {
+        /// What, who and where.
+        #[command(flatten)]
+        acl: AclSpecArgs,
+        /// Delete them (without it, only the ACLs are printed).
+        #[arg(long)]
+        execute: bool,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// The resource an ACL command is about (at most one).
+#[derive(Debug, Clone, Default, Args)]
+#[command(group(clap::ArgGroup::new("resource").multiple(false).args(
+    ["topic", "group", "cluster", "transactional_id"]
+)))]
+pub struct AclResourceArgs {
+    /// A topic (`*` for every topic).
+    #[arg(long, value_name = "TOPIC")]
+    pub topic: Option<String>,
+    /// A consumer group (`*` for every group).
+    #[arg(long, value_name = "GROUP")]
+    pub group: Option<String>,
+    /// The cluster (`kafka-cluster`).
+    #[arg(long)]
+    pub cluster: bool,
+    /// A transactional id (`*` for every one).
+    #[arg(long, value_name = "ID")]
+    pub transactional_id: Option<String>,
+    /// LITERAL or PREFIXED (also ANY or MATCH when listing or deleting);
+    /// default LITERAL when a resource is named, else ANY.
+    #[arg(long, value_name = "TYPE")]
+    pub pattern_type: Option<String>,
+}
+
+/// `acls create` and `acls delete`: who, what and where, in `kafka-acls`' words.
+#[derive(Debug, Clone, Default, Args)]
+pub struct AclSpecArgs {
+    /// A principal to allow (User:alice), repeatable.
+    #[arg(long, value_name = "PRINCIPAL")]
+    pub allow_principal: Vec<String>,
+    /// A principal to deny, repeatable.
+    #[arg(long, value_name = "PRINCIPAL")]
+    pub deny_principal: Vec<String>,
+    /// An operation (Read, Write, Describe, All, ...), repeatable.
+    #[arg(long, value_name = "OPERATION")]
+    pub operation: Vec<String>,
+    /// The client host the ACL applies to (default `*` when creating; any when deleting).
+    #[arg(long, value_name = "HOST")]
+    pub host: Option<String>,
+    /// The resource.
+    #[command(flatten)]
+    pub resource: AclResourceArgs,
+}
+
+/// The console palette's `:acl create OPTIONS`: `eventdeck acls create`'s
+/// options ([`AclSpecArgs`]), confirmed in a dialog instead of `--execute`.
+#[derive(Debug, Clone, Parser)]
+#[command(name = "acl create", no_binary_name = true)]
+pub struct PaletteAclArgs {
+    /// What, who and where.
+    #[command(flatten)]
+    pub acl: AclSpecArgs,
+}
+
+/// `eventdeck users ...`.
+#[derive(Debug, Clone, Subcommand)]
+pub enum UsersCommand {
+    /// SCRAM users with their mechanisms and iterations (never a password).
+    List {
+        /// Only these users (default: every user with a SCRAM credential).
+        users: Vec<String>,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Set a user's SCRAM password (creating the user's credential if needed);
+    /// the password is read from --password-file, stdin or the terminal,
+    /// never from the command line. A dry run unless --execute.
+    SetPassword {
+        /// User name (without `User:`).
+        user: String,
+        /// SCRAM-SHA-256 or SCRAM-SHA-512.
+        #[arg(long, default_value = "SCRAM-SHA-512")]
+        mechanism: String,
+        /// PBKDF2 iterations (Kafka accepts 4096 to 16384).
+        #[arg(long, default_value_t = 8192)]
+        iterations: i32,
+        /// Read the password from the first line of this file.
+        #[arg(long, value_name = "PATH", conflicts_with = "password_stdin")]
+        password_file: Option<PathBuf>,
+        /// Read the password from the first line of stdin.
+        #[arg(long)]
+        password_stdin: bool,
+        /// Change it (without it, only what would change is printed).
+        #[arg(long)]
+        execute: bool,
+    },
+    /// Delete a user's SCRAM credentials (every mechanism it has, or those
+    /// named). A dry run unless --execute.
+    Delete {
+        /// User name.
+        user: String,
+        /// Only this mechanism, repeatable.
+        #[arg(long)]
+        mechanism: Vec<String>,
+        /// Delete them (without it, only what would change is printed).
+        #[arg(long)]
+        execute: bool,
+    },
 }
 
 /// `eventdeck replay`.

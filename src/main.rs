@@ -35,8 +35,13 @@ fn main() -> ExitCode {
         }
     }));
     let cli = Cli::parse();
-    // `find` exits as grep does: 2 on any error, 1 is "nothing matched".
-    let grep_like = matches!(cli.command, Some(Command::Find(_)));
+    // `find` exits as grep does: 2 on any error, 1 is "nothing matched";
+    // `acls` and `users` exit 2 on any error too (denied, unreachable,
+    // refused), the status a missing --yes has, so a script checks one code.
+    let grep_like = matches!(
+        cli.command,
+        Some(Command::Find(_) | Command::Acls { .. } | Command::Users { .. })
+    );
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -117,6 +122,8 @@ async fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
         Some(Command::Groups { action }) => cmd::groups::run(&settings, &action).await?,
         Some(Command::Cluster(args)) => return cmd::cluster::run(&settings, &args).await,
         Some(Command::Audit(args)) => return cmd::audit::run(&settings, &args),
+        Some(Command::Acls { action }) => cmd::acls::run(&settings, &action).await?,
+        Some(Command::Users { action }) => cmd::users::run(&settings, &action).await?,
         Some(Command::Find(args)) => return cmd::find::run(&settings, &args).await,
         None => {
             eventdeck::tui::terminal::require_terminal(

@@ -1,8 +1,10 @@
 //! `kafka::ffi`, the crate's one module with `unsafe`, against real Kafka:
 //! DescribeCluster, ListConsumerGroups/DescribeConsumerGroups on groups of
-//! both protocols, and ListOffsets (max timestamp; `read_committed` end
-//! offsets under an open and an aborted transaction). `scripts/leakcheck`
-//! runs this file under valgrind.
+//! both protocols, ListOffsets (max timestamp; `read_committed` end offsets
+//! under an open and an aborted transaction), ACLs on brokers without an
+//! authorizer (the secured cluster's ACL and SCRAM calls are in
+//! ffi_acls_on_kafka.rs), and a consumed record's header bytes.
+//! `scripts/leakcheck` runs this file under valgrind.
 
 mod support;
 
@@ -309,6 +311,27 @@ fn a_group_id_with_a_nul_byte_is_refused_before_anything_is_sent() {
             .expect("nothing to describe")
             .is_empty()
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn acls_on_brokers_without_an_authorizer_are_a_clear_error_and_scram_users_still_list() {
+    let s = settings();
+    let handle = AdminHandle::connect(&s, "describing ACLs").expect("connect");
+    // librdkafka 2.12 reads DescribeAcls' SECURITY_DISABLED and drops it: the
+    // bare call finds nothing and reports no error...
+    let bare = ffi::describe_acls(&handle, &ffi::AclFilter::any()).expect("no error reported");
+    assert!(bare.is_empty(), "{bare:?}");
+    // ...so the list eventdeck shows asks the brokers for their authorizer
+    // first, and says there is none.
+    let e = eventdeck::kafka::acls::list_acls(&s, ffi::AclFilter::any())
+        .await
+        .expect_err("no authorizer");
+    assert!(
+        e.to_string().contains("without an authorizer"),
+        "names the cause: {e}"
+    );
+    // SCRAM credentials live in the metadata, authorizer or not.
+    ffi::describe_user_scram_credentials(&handle, &[]).expect("describe users");
 }
 
 /// The crate's rule: `unsafe` only in `src/kafka/ffi/`.

@@ -11,10 +11,8 @@
 mod support;
 use support::pty;
 
-use std::net::{TcpStream, ToSocketAddrs};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use std::sync::OnceLock;
 use std::time::Duration;
 
 use pty::Session;
@@ -22,6 +20,7 @@ use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
 use rdkafka::client::DefaultClientContext;
 use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer};
 use rdkafka::{ClientConfig, Offset, TopicPartitionList};
+use support::secure::secured;
 use support::{Sandbox, run, stderr, stdout, unique_topic};
 
 const START: Duration = Duration::from_secs(15);
@@ -40,64 +39,6 @@ const CONNECTION_ENV: [&str; 9] = [
     "KAFKA_SSL_KEY_PASSWORD",
     "EVENTDECK_LOG",
 ];
-
-/// What `scripts/kafka env --secure` says about the secured cluster.
-struct Secured {
-    /// PLAINTEXT loopback listener; its principal is a super user (test setup only).
-    admin: String,
-    sasl_ssl: String,
-    mtls: String,
-    ca: String,
-    cert: String,
-    key: String,
-    encrypted_key: String,
-    key_password: String,
-    user: String,
-    password: String,
-    password_file: String,
-    denied_topic: String,
-}
-
-fn secured() -> &'static Secured {
-    static CLUSTER: OnceLock<Secured> = OnceLock::new();
-    CLUSTER.get_or_init(|| {
-        const HOW: &str = "this test needs the secured Apache Kafka of `scripts/kafka up --secure`.\n\
-             Start it with:\n  \
-             export EVENTDECK_KAFKA_STATE=/tmp/eventdeck-kafka-secure\n  \
-             scripts/kafka up --secure --port 19092\n  \
-             eval \"$(scripts/kafka env --secure --export)\"\n\
-             or run the whole suite with:  scripts/test";
-        let var = |name: &str| {
-            std::env::var(name)
-                .ok()
-                .filter(|v| !v.is_empty())
-                .unwrap_or_else(|| panic!("{name} is not set: {HOW}"))
-        };
-        let c = Secured {
-            admin: var("EVENTDECK_SECURE_ADMIN_BOOTSTRAP"),
-            sasl_ssl: var("EVENTDECK_SECURE_SASL_SSL"),
-            mtls: var("EVENTDECK_SECURE_MTLS"),
-            ca: var("EVENTDECK_SECURE_CA"),
-            cert: var("EVENTDECK_SECURE_CLIENT_CERT"),
-            key: var("EVENTDECK_SECURE_CLIENT_KEY"),
-            encrypted_key: var("EVENTDECK_SECURE_CLIENT_KEY_ENCRYPTED"),
-            key_password: var("EVENTDECK_SECURE_CLIENT_KEY_PASSWORD"),
-            user: var("EVENTDECK_SECURE_USER"),
-            password: var("EVENTDECK_SECURE_PASSWORD"),
-            password_file: var("EVENTDECK_SECURE_PASSWORD_FILE"),
-            denied_topic: var("EVENTDECK_SECURE_DENIED_TOPIC"),
-        };
-        for addr in [&c.admin, &c.sasl_ssl, &c.mtls] {
-            let reachable = addr
-                .to_socket_addrs()
-                .ok()
-                .and_then(|mut a| a.next())
-                .is_some_and(|a| TcpStream::connect_timeout(&a, Duration::from_secs(3)).is_ok());
-            assert!(reachable, "nothing listens on {addr}: {HOW}");
-        }
-        c
-    })
-}
 
 fn admin_config() -> ClientConfig {
     let mut cfg = ClientConfig::new();

@@ -1,6 +1,7 @@
 //! The headless commands: each is a thin shell around the library function the
 //! matching console pane calls.
 
+pub mod acls;
 pub mod audit;
 pub mod bridge;
 pub mod cluster;
@@ -13,6 +14,7 @@ pub mod lag;
 pub mod replay;
 pub mod tail;
 pub mod topics;
+pub mod users;
 
 /// An error a command reports as one line on stderr, with exit code 1.
 #[derive(Debug, thiserror::Error)]

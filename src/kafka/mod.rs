@@ -2,6 +2,7 @@
 //! consuming, and converting what Kafka hands us into owned domain-side records
 //! before anything else sees them.
 
+pub mod acls;
 pub mod admin;
 pub mod caps;
 pub mod client;

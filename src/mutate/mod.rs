@@ -9,13 +9,17 @@
 //! |---|---|
 //! | topic create, delete, config set, add partitions, empty | [`topics`] |
 //! | group offset reset, group delete | [`groups`] |
+//! | ACL create, ACL delete | [`acls`] |
+//! | SCRAM password set, SCRAM user delete | [`users`] |
 //! | topics init | [`crate::provision::init_topics`] |
 //! | inject | [`crate::publish::inject`] |
 //! | DLQ redrive | [`crate::dlq::redrive::redrive`] |
 //! | replay | [`crate::replay::replay`] |
 
+pub mod acls;
 pub mod groups;
 pub mod topics;
+pub mod users;
 
 use serde_json::{Value, json};
 

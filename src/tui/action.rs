@@ -144,11 +144,13 @@ pub enum Action {
     Find,
     /// Switch to the Cluster tab.
     TabCluster,
+    /// Switch to the ACLs tab.
+    TabAcls,
 }
 
 impl Action {
     /// Every action, in the order the help overlay lists them.
-    pub const ALL: [Action; 68] = [
+    pub const ALL: [Action; 69] = [
         Action::Quit,
         Action::Help,
         Action::Palette,
@@ -217,6 +219,7 @@ impl Action {
         Action::TabFind,
         Action::Find,
         Action::TabCluster,
+        Action::TabAcls,
     ];
 
     /// The action's config and palette name (`pause`, `seek_beginning`, …).

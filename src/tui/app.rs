@@ -23,7 +23,7 @@ use super::panes::flows::FlowsState;
 use super::panes::inject::InjectState;
 use super::panes::replay::{self, ReplayState};
 use super::panes::streams::StreamsState;
-use super::panes::{Cx, Effect, View, audit, cluster, groups, lag, topics};
+use super::panes::{Cx, Effect, View, acls, audit, cluster, groups, lag, topics};
 use super::strings;
 use super::tabs::{Panes, TABS, Tab};
 use super::theme::Theme;
@@ -141,6 +141,7 @@ impl App {
             audit: audit::pane(),
             find: FindState::new(topics.clone()),
             cluster: cluster::pane(super::workers::cluster::CLUSTER_POLL_EVERY),
+            acls: acls::pane(),
         };
         let mut app = Self {
             memory_bytes,

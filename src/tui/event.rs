@@ -209,6 +209,12 @@ pub enum AdminRequest {
     DeleteGroup(String),
     /// Read the audit log.
     ReadAudit,
+    /// Every ACL.
+    ListAcls,
+    /// Create these ACLs.
+    CreateAcls(Vec<crate::kafka::ffi::AclBinding>),
+    /// Delete exactly these ACLs.
+    DeleteAcls(Vec<crate::kafka::ffi::AclBinding>),
 }
 
 impl AdminRequest {
@@ -223,6 +229,8 @@ impl AdminRequest {
             AdminRequest::SetConfig { .. } => action::TOPIC_CONFIG,
             AdminRequest::ExecuteReset(_) => action::GROUP_RESET_OFFSETS,
             AdminRequest::DeleteGroup(_) => action::GROUP_DELETE,
+            AdminRequest::CreateAcls(_) => action::ACL_CREATE,
+            AdminRequest::DeleteAcls(_) => action::ACL_DELETE,
             _ => return None,
         })
     }
@@ -278,6 +286,8 @@ pub enum AdminReply {
     },
     /// The audit log, oldest first as stored.
     Audit(Result<Vec<AuditEntry>, String>),
+    /// Every ACL, sorted.
+    Acls(Result<Vec<crate::kafka::ffi::AclBinding>, String>),
 }
 
 /// What the lag worker sends after each poll.

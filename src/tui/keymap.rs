@@ -70,11 +70,13 @@ pub enum Mode {
     Find,
     /// The Cluster pane's health report.
     Cluster,
+    /// The ACLs pane's list.
+    Acls,
 }
 
 impl Mode {
     /// Every mode, in help order.
-    pub const ALL: [Mode; 28] = [
+    pub const ALL: [Mode; 29] = [
         Mode::Global,
         Mode::List,
         Mode::Streams,
@@ -103,6 +105,7 @@ impl Mode {
         Mode::Replay,
         Mode::Find,
         Mode::Cluster,
+        Mode::Acls,
     ];
 
     /// The name used in `[ui.keys]` (`streams.p`).
@@ -136,6 +139,7 @@ impl Mode {
             Mode::Replay => "replay",
             Mode::Find => "find",
             Mode::Cluster => "cluster",
+            Mode::Acls => "acls",
         }
     }
 
@@ -173,6 +177,7 @@ impl Mode {
                 | Mode::Trace
                 | Mode::Find
                 | Mode::Cluster
+                | Mode::Acls
         )
     }
 
@@ -485,6 +490,10 @@ const DEFAULTS: &[(Mode, &str, Action, bool)] = &[
     (Mode::TopicDetail, "E", Action::EmptyTopic, true),
     (Mode::TopicDetail, "P", Action::AddPartitions, true),
     (Mode::TopicDetail, "c", Action::EditConfig, true),
+    (Mode::Acls, "/", Action::Filter, true),
+    (Mode::Acls, "esc", Action::ClearFilter, false),
+    (Mode::Acls, "r", Action::Refresh, true),
+    (Mode::Acls, "D", Action::Delete, true),
     (Mode::Groups, "enter", Action::Open, true),
     (Mode::Groups, "r", Action::Refresh, true),
     (Mode::Groups, "R", Action::ResetOffsets, true),

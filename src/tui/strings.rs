@@ -597,6 +597,7 @@ pub fn describe(action: Action) -> &'static str {
         Action::ClearField => "clear the field",
         Action::Template => "data from the type's template",
         Action::TabFind => "Find tab",
+        Action::TabAcls => "ACLs tab",
         Action::Find => "search whole topics (:find)",
         Action::TabCluster => "Cluster tab",
     }
@@ -1221,4 +1222,72 @@ pub const CLUSTER_SKEW_COLUMNS: [&str; 3] =
 /// Rows left out of a long section.
 pub fn cluster_more(n: usize) -> String {
     format!("+{n} more (eventdeck cluster --json lists all)")
+}
+
+// ------------------------------------------------------------ ACLs (issue 20)
+
+/// Tab title.
+pub const TAB_ACLS: &str = "ACLs";
+/// ACL list columns.
+pub const ACL_COLUMNS: [&str; 7] = [
+    "PRINCIPAL",
+    "HOST",
+    "OPERATION",
+    "PERMISSION",
+    "RESOURCE",
+    "NAME",
+    "PATTERN",
+];
+/// No ACLs at all.
+pub const ACLS_EMPTY: &str = "No ACLs on this cluster.";
+/// The filter matches none.
+pub const ACLS_NONE_MATCH: &str = "No ACL matches the filter (esc clears it).";
+/// Toast: nothing selected.
+pub const NO_ACL_SELECTED: &str = "No ACL selected";
+
+/// ACLs pane title: how many shown of how many, and the filter.
+pub fn acls_title(shown: usize, total: usize, filter: &str) -> String {
+    if filter.is_empty() {
+        format!(" ACLs ({total}) ")
+    } else {
+        format!(" ACLs ({shown} of {total} · /{filter}) ")
+    }
+}
+
+/// The delete-ACL dialog's title.
+pub fn delete_acl_title(principal: &str) -> String {
+    format!("Delete an ACL of {principal}")
+}
+
+/// What deleting an ACL does, one line each (`rule` in `kafka-acls`' words).
+pub fn delete_acl_lines(rule: &str) -> Vec<String> {
+    vec![
+        format!("This ACL will be deleted: {rule}."),
+        "An ALLOW deleted takes that access away; a DENY deleted may grant it.".into(),
+    ]
+}
+
+/// Toast: ACLs were created.
+pub fn created_acls(n: usize) -> String {
+    format!("created {n} ACL(s)")
+}
+
+/// The create-ACL dialog's title.
+pub fn create_acls_title(n: usize) -> String {
+    format!("Create {n} ACL(s)")
+}
+
+/// What creating ACLs does, one line each (`rules` in `kafka-acls`' words).
+pub fn create_acls_lines(rules: &[String]) -> Vec<String> {
+    let mut out = vec!["These ACLs will be created:".to_string()];
+    out.extend(rules.iter().map(|r| format!("  {r}")));
+    out
+}
+
+/// The palette's ACL verbs.
+pub const ACL_PALETTE_USAGE: &str = "acl create --allow-principal|--deny-principal P --operation OP --topic T|--group G|--cluster|--transactional-id X [--pattern-type prefixed] [--host H]";
+
+/// Toast: an ACL was deleted.
+pub fn deleted_acls(n: usize) -> String {
+    format!("deleted {n} ACL(s)")
 }

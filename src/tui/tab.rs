@@ -29,6 +29,8 @@ macro_rules! with_panes {
             Find(TabFind) => find: FindState,
             /// Cluster health: brokers, partitions at risk, leader skew.
             Cluster(TabCluster) => cluster: ClusterState,
+            /// Access control lists.
+            Acls(TabAcls) => acls: AclsState,
         }
     };
 }

@@ -2,6 +2,7 @@
 //! struct (a field per tab) and the only place a tab is matched to its pane.
 
 use super::panes::Pane;
+use super::panes::acls::AclsState;
 use super::panes::audit::AuditState;
 use super::panes::cluster::ClusterState;
 use super::panes::dlq::DlqState;

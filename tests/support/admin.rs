@@ -27,9 +27,26 @@ pub fn kafka_tool(name: &str, args: &[&str]) -> String {
 
 /// Like [`kafka_tool`], returning the output whatever the status.
 pub fn kafka_tool_output(name: &str, args: &[&str]) -> Output {
+    kafka_tool_output_at(&bootstrap(), name, args)
+}
+
+/// [`kafka_tool`] against other brokers (the secured cluster's admin listener).
+pub fn kafka_tool_at(brokers: &str, name: &str, args: &[&str]) -> String {
+    let out = kafka_tool_output_at(brokers, name, args);
+    assert!(
+        out.status.success(),
+        "scripts/kafka tool {name} {args:?} at {brokers}: {}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    stdout(&out)
+}
+
+/// [`kafka_tool_output`] against other brokers.
+pub fn kafka_tool_output_at(brokers: &str, name: &str, args: &[&str]) -> Output {
     let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/kafka");
     Command::new(script)
-        .args(["tool", name, "--bootstrap-server", &bootstrap()])
+        .args(["tool", name, "--bootstrap-server", brokers])
         .args(args)
         .output()
         .expect("scripts/kafka tool")

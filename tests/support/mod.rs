@@ -6,6 +6,7 @@
 pub mod admin;
 pub mod bridge;
 pub mod pty;
+pub mod secure;
 pub mod tui;
 
 use std::net::{TcpStream, ToSocketAddrs};

@@ -7,7 +7,7 @@ use rdkafka::bindings as sys;
 use rdkafka::types::RDKafkaErrorCode;
 use serde::Serialize;
 
-use super::{AdminHandle, Event, Node, node, owned, partitions, pointers, request};
+use super::{AdminHandle, Event, Node, error, node, owned, partitions, pointers, request};
 use crate::kafka::client::KafkaError;
 
 /// A group's protocol, as the broker reports it. librdkafka 2.12 knows
@@ -276,21 +276,4 @@ fn state_name(state: sys::rd_kafka_consumer_group_state_t) -> String {
     // out-of-range value); copied at once.
     unsafe { owned(sys::rd_kafka_consumer_group_state_name(state)) }
         .unwrap_or_else(|| "Unknown".into())
-}
-
-/// Copies an error object's code and text (`None` for null).
-///
-/// # Safety
-/// `e` is null or a live `rd_kafka_error_t`.
-unsafe fn error(e: *const sys::rd_kafka_error_t) -> Option<(RDKafkaErrorCode, String)> {
-    if e.is_null() {
-        return None;
-    }
-    // SAFETY: e is live (caller); its string is copied at once.
-    unsafe {
-        Some((
-            RDKafkaErrorCode::from(sys::rd_kafka_error_code(e)),
-            owned(sys::rd_kafka_error_string(e)).unwrap_or_default(),
-        ))
-    }
 }

@@ -10,7 +10,7 @@ use std::ptr::NonNull;
 use rdkafka::bindings as sys;
 use rdkafka::types::RDKafkaErrorCode;
 
-use super::{AdminHandle, Event, Options, owned, pointers, request_configured};
+use super::{AdminHandle, Event, Options, owned, pointers, request_with};
 use crate::kafka::client::KafkaError;
 
 /// Which offset of each partition to ask for.
@@ -122,7 +122,7 @@ pub fn list_offsets(
         .collect::<Result<Vec<_>, _>>()
         .map_err(|_| KafkaError::Invalid("a topic name cannot hold a NUL byte".into()))?;
     let list = PartitionList::new(&names, spec.raw())?;
-    request_configured(
+    request_with(
         handle,
         "listing offsets",
         sys::rd_kafka_admin_op_t::RD_KAFKA_ADMIN_OP_LISTOFFSETS,
@@ -130,7 +130,7 @@ pub fn list_offsets(
         |options: &Options| options.set_isolation(isolation),
         |rk, options, queue| {
             // SAFETY: rk, options and queue are live for the call (owned by
-            // `request_configured`); the list is live (owned above) and
+            // `request_with`); the list is live (owned above) and
             // librdkafka copies its partitions before returning.
             unsafe { sys::rd_kafka_ListOffsets(rk, list.0.as_ptr(), options, queue) }
         },

@@ -10,6 +10,7 @@
 //!    inherit the navigation keys), its strings in `strings.rs`;
 //! 4. messages it needs from a worker in `tui::event`, the worker in `tui::workers`.
 
+pub mod acls;
 pub mod audit;
 pub mod cluster;
 pub mod dlq;

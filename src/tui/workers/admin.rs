@@ -1,4 +1,4 @@
-//! The admin worker behind the Topics, Groups and Audit panes: each
+//! The admin worker behind the Topics, Groups, Audit and ACLs panes: each
 //! [`AdminRequest`] runs on its own task (admin calls are async or `spawn_blocking` in `kafka::admin`),
 //! and its [`AdminReply`] comes back over the worker channel. Mutations run
 //! through the same functions as the headless `topics`/`groups` commands
@@ -66,6 +66,11 @@ pub async fn answer(settings: &Settings, req: AdminRequest) -> AdminReply {
         AdminRequest::ReadAudit => {
             AdminReply::Audit(audit::read(settings).map_err(|e| e.to_string()))
         }
+        AdminRequest::ListAcls => AdminReply::Acls(
+            crate::kafka::acls::list_acls(settings, crate::kafka::ffi::AclFilter::any())
+                .await
+                .map_err(text),
+        ),
         // Gate and audit line are init_topics' own, as for the headless command.
         AdminRequest::InitTopics => AdminReply::Done {
             action: action::TOPICS_INIT,
@@ -99,7 +104,7 @@ pub async fn answer(settings: &Settings, req: AdminRequest) -> AdminReply {
 /// action, audit line, as for the headless command), and words the result.
 /// Requests reach here confirmed: the console asked in a dialog first.
 async fn mutate(settings: &Settings, req: AdminRequest) -> Result<String, String> {
-    use crate::mutate::{groups, topics};
+    use crate::mutate::{acls, groups, topics};
     const BY: Source = Source::Console;
     let done = match req {
         AdminRequest::CreateTopic(spec) => topics::create(settings, BY, &spec)
@@ -136,6 +141,12 @@ async fn mutate(settings: &Settings, req: AdminRequest) -> Result<String, String
         AdminRequest::DeleteGroup(group) => groups::delete(settings, BY, &group, true)
             .await
             .map(|()| strings::deleted_group(&group)),
+        AdminRequest::CreateAcls(list) => acls::create(settings, BY, &list)
+            .await
+            .map(|()| strings::created_acls(list.len())),
+        AdminRequest::DeleteAcls(list) => acls::delete(settings, BY, &list)
+            .await
+            .map(|gone| strings::deleted_acls(gone.len())),
         _ => return Err("not a mutation".into()),
     };
     done.map_err(|e| e.to_string())
