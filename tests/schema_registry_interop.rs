@@ -1,5 +1,6 @@
 //! Schema-registry records written by Confluent's own serializers
-//! (confluent-kafka's AvroSerializer and JSONSerializer, tests/python/schema_producer.py) against a
+//! (confluent-kafka's AvroSerializer, JSONSerializer and ProtobufSerializer,
+//! tests/python/schema_producer.py) against a
 //! real registry (Apicurio Registry 3.3.3's Confluent-compatible API, started by
 //! `scripts/schema-registry`) and real Apache Kafka: `eventdeck tail --format
 //! json` decodes each to exactly the producer's input, which is also what
@@ -149,6 +150,88 @@ async fn json_schema_records_from_confluents_serializer_decode_to_the_producers_
     }
 }
 
+/// Protobuf, as Confluent's ProtobufSerializer writes it against Apicurio:
+/// the schema is a base64 `FileDescriptorProto` importing a file of its own
+/// (registered by the serializer and named in `references`) and
+/// `google/protobuf/timestamp.proto` (a well-known type, not registered).
+/// eventdeck resolves both, picks the message by the message indexes and
+/// decodes to exactly what protobuf's `MessageToDict` (proto3 JSON mapping,
+/// `.proto` field names) gives for the producer's messages.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn protobuf_records_from_confluents_serializer_decode_to_the_producers_input() {
+    let url = registry_url();
+    let topic = unique_topic("sr-protobuf");
+    create_topic(&topic, 1).await;
+    let report = python_writes(&topic, "protobuf");
+    assert_eq!(
+        report["keys_written"], report["keys_read_back"],
+        "Confluent's deserializer reads back the keys that were written"
+    );
+    let lines = tail(&Sandbox::new(), &topic, Some(&url));
+    let values: Vec<&Value> = lines.iter().map(|l| &l["value"]).collect();
+    let written: Vec<&Value> = report["written"]
+        .as_array()
+        .expect("written")
+        .iter()
+        .collect();
+    assert_eq!(values, written);
+    let keys: Vec<&Value> = lines.iter().map(|l| &l["key"]).collect();
+    let keys_written: Vec<&Value> = report["keys_written"]
+        .as_array()
+        .expect("keys written")
+        .iter()
+        .collect();
+    assert_eq!(keys, keys_written, "the keys decode too");
+    for line in &lines {
+        assert_eq!(line["kind"], "json", "{line}");
+        assert_eq!(line["error"], Value::Null, "{line}");
+        assert_eq!(
+            line["schema"],
+            json!({"id": report["schema_id"], "format": "protobuf", "subject": format!("{topic}-value"), "version": 1}),
+            "{line}"
+        );
+        assert_eq!(
+            line["key_schema"],
+            json!({"id": report["key_schema_id"], "format": "protobuf", "subject": format!("{topic}-key"), "version": 1}),
+            "{line}"
+        );
+        assert!(line.get("key_error").is_none(), "{line}");
+    }
+}
+
+/// Apicurio's legacy framing (magic 0 and an 8-byte globalId, its 2.x
+/// serializers' default), the id in Confluent's `__value_schema_id` header
+/// and the globalId in Apicurio's `apicurio.value.globalId` header, each
+/// around the same Avro datum Confluent's AvroSerializer wrote: all three
+/// decode to the producer's input and name the same schema (a globalId is
+/// looked up through Apicurio's own API, and shown beside the id).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn apicurio_framings_and_header_ids_decode_like_confluents() {
+    let url = registry_url();
+    let topic = unique_topic("sr-framings");
+    create_topic(&topic, 1).await;
+    let report = python_writes(&topic, "framings");
+    let lines = tail(&Sandbox::new(), &topic, Some(&url));
+    assert_eq!(lines.len(), 3);
+    let schema = json!({"id": report["schema_id"], "format": "avro",
+        "subject": format!("{topic}-value"), "version": 1});
+    let with_global = {
+        let mut s = schema.clone();
+        s["global_id"] = report["global_id"].clone();
+        s
+    };
+    for (line, (key, expected)) in lines.iter().zip([
+        ("legacy", &with_global),
+        ("confluent-header", &schema),
+        ("apicurio-header", &with_global),
+    ]) {
+        assert_eq!(line["key"], key);
+        assert_eq!(line["error"], Value::Null, "{line}");
+        assert_eq!(line["value"], report["written"][0], "{key}");
+        assert_eq!(&line["schema"], expected, "{key}");
+    }
+}
+
 /// Every record of `topic` as eventdeck's reader hands it on.
 async fn read_all(topic: &str) -> Vec<eventdeck::kafka::ConsumedRecord> {
     use eventdeck::kafka::consume::{TailEvent, tail};
@@ -175,7 +258,7 @@ async fn read_all(topic: &str) -> Vec<eventdeck::kafka::ConsumedRecord> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_record_whose_schema_is_being_fetched_is_pending_then_decodes() {
-    use eventdeck::domain::schema::{Lookup, SchemaSource};
+    use eventdeck::domain::schema::{Lookup, SchemaId, SchemaSource};
     use eventdeck::domain::{RecordKind, SCHEMA_PENDING, TopicMap};
     use eventdeck::kafka::Arrived;
     let url = registry_url();
@@ -210,10 +293,11 @@ async fn a_record_whose_schema_is_being_fetched_is_pending_then_decodes() {
 
     // The fetcher thread fills the cache; a later read decodes.
     let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    let id = SchemaId::Id(id);
     while !matches!(cache.lookup(id), Lookup::Ready(_)) {
         assert!(
             std::time::Instant::now() < deadline,
-            "schema {id} was not fetched within a minute: {:?}",
+            "{id} was not fetched within a minute: {:?}",
             cache.lookup(id)
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
