@@ -51,11 +51,12 @@ fn registry_url() -> String {
 /// deserializer read back, and the schema id in the framing.
 fn python_writes(topic: &str, case: &str) -> Value {
     let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/python/schema_producer.py");
-    let out = Command::new(python_with("confluent_kafka.schema_registry.avro"))
-        .arg(script)
-        .args([&bootstrap(), &registry_url(), topic, case])
-        .output()
-        .expect("run the Python producer");
+    let mut cmd = Command::new(python_with("confluent_kafka.schema_registry.avro"));
+    cmd.arg(script)
+        .args([&bootstrap(), &registry_url(), topic, case]);
+    // Capped: a registry that never answers (seen once with Apicurio under
+    // eight tests registering at once) fails the test instead of hanging it.
+    let out = run_capped(cmd, Duration::from_secs(180));
     assert!(
         out.status.success(),
         "the Python producer failed: {}",

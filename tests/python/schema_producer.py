@@ -190,7 +190,7 @@ def protobuf_case(bootstrap, registry_url, topic):
     """Writes proto_orders() (keys and values), reads them back; the report."""
     from confluent_kafka.schema_registry.protobuf import ProtobufDeserializer, ProtobufSerializer
     order, key = proto_classes()
-    registry = SchemaRegistryClient({"url": registry_url})
+    registry = SchemaRegistryClient({"url": registry_url, "timeout": REGISTRY_TIMEOUT})
     conf = {"subject.name.strategy.type": "TOPIC"}
     value_serializer = ProtobufSerializer(order, registry, conf)
     key_serializer = ProtobufSerializer(key, registry, conf)
@@ -244,6 +244,10 @@ def read_back(bootstrap, topic, count):
         read.append((msg.key(), msg.value()))
     consumer.close()
     return read
+
+
+# Seconds a registry request may take (the client's default waits forever).
+REGISTRY_TIMEOUT = 30
 
 
 def shipments():
@@ -332,7 +336,7 @@ def framings_case(bootstrap, registry_url, topic):
     """One Avro order under three framings other than Confluent's own."""
     import struct
     import urllib.request
-    registry = SchemaRegistryClient({"url": registry_url})
+    registry = SchemaRegistryClient({"url": registry_url, "timeout": REGISTRY_TIMEOUT})
     serializer = AvroSerializer(registry, ORDER_SCHEMA)
     context = SerializationContext(topic, MessageField.VALUE)
     order = orders()[0]
@@ -341,7 +345,8 @@ def framings_case(bootstrap, registry_url, topic):
     datum = frame[5:]
     # The globalId of the version just registered, from Apicurio's own API.
     server = registry_url.split("/apis/")[0]
-    with urllib.request.urlopen(f"{server}/apis/registry/v3/search/versions?artifactId={topic}-value") as r:
+    with urllib.request.urlopen(f"{server}/apis/registry/v3/search/versions?artifactId={topic}-value",
+                                timeout=REGISTRY_TIMEOUT) as r:
         global_id = json.load(r)["versions"][0]["globalId"]
     records = [
         (b"legacy", b"\x00" + struct.pack(">q", global_id) + datum, None),
@@ -376,7 +381,7 @@ def main() -> int:
         "envelope": (ENVELOPE_SCHEMA, envelopes),
         "json": (JSON_SCHEMA, shipments),
     }[case]
-    registry = SchemaRegistryClient({"url": registry_url})
+    registry = SchemaRegistryClient({"url": registry_url, "timeout": REGISTRY_TIMEOUT})
     if case == "json":
         serializer = JSONSerializer(schema, registry)
         deserializer = JSONDeserializer(schema)
