@@ -233,6 +233,82 @@ async fn apicurio_framings_and_header_ids_decode_like_confluents() {
     }
 }
 
+/// The console's path: records read while their schema is fetched are kept
+/// pending (raw, not waited for); when the fetch ends, they are read again
+/// off the app loop (`runtime::redecode`, sent back as `SchemaRedecoded`)
+/// and the list and the record view show them decoded, with their schema.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_console_shows_schema_records_pending_then_decoded() {
+    use eventdeck::domain::schema::{Lookup, SchemaId, SchemaSource};
+    use eventdeck::tui::event::WorkerMsg;
+    let url = registry_url();
+    let topic = unique_topic("sr-console");
+    create_topic(&topic, 1).await;
+    let report = python_writes(&topic, "protobuf");
+    let records = read_all(&topic).await;
+    assert_eq!(records.len(), 2);
+    let config = eventdeck::config::SchemaRegistry {
+        url: Some(url),
+        ..Default::default()
+    };
+    let cache = eventdeck::schema_registry::SchemaCache::from_config(&config)
+        .expect("client")
+        .expect("a registry");
+    let mut fetched = cache.fetched();
+    let mut app = support::tui::app();
+    app.panes
+        .streams
+        .set_schemas(Some(std::sync::Arc::new(cache.clone())));
+    app.ingest(records);
+    assert!(app.panes.streams.has_schema_pending());
+    let id = u32::try_from(report["schema_id"].as_u64().expect("id")).expect("u32");
+    let key_id = u32::try_from(report["key_schema_id"].as_u64().expect("id")).expect("u32");
+    // Both fetches end (the key's schema may be the value's: one fetch).
+    tokio::time::timeout(Duration::from_secs(60), async {
+        while !matches!(
+            (
+                cache.lookup(SchemaId::Id(id)),
+                cache.lookup(SchemaId::Id(key_id))
+            ),
+            (Lookup::Ready(_), Lookup::Ready(_))
+        ) {
+            let _ = fetched.changed().await;
+        }
+    })
+    .await
+    .expect("the schemas are fetched within a minute");
+    let pending = app.panes.streams.pending_schema_records(100);
+    assert_eq!(pending.len(), 2);
+    let topics = app.panes.streams.topic_map().clone();
+    let again = tokio::task::spawn_blocking(move || {
+        eventdeck::tui::runtime::redecode(pending, &topics, &cache)
+    })
+    .await
+    .expect("redecode");
+    app.apply(WorkerMsg::SchemaRedecoded {
+        generation: app.generation(),
+        records: again,
+    });
+    assert!(!app.panes.streams.has_schema_pending());
+    let row = support::tui::screen(&app, 160, 30);
+    // The row's summary: the decoded value (serde_json's objects keep their
+    // keys sorted).
+    assert!(
+        row.contains(r#"{"code":-7,"id":"o-2","placed":"1969-12-31T23:59:59Z"}"#),
+        "{row}"
+    );
+    app.press("k enter");
+    let view = support::tui::screen(&app, 160, 50);
+    for shown in [
+        format!("schema id {id}  subject {topic}-value  version 1  format protobuf"),
+        format!("key schema id {key_id}  subject {topic}-key  version 1  format protobuf"),
+        r#"key {"id":"o-1","region":3}"#.to_string(),
+        r#""units": "9007199254740993""#.to_string(),
+    ] {
+        assert!(view.contains(&shown), "{shown}\n{view}");
+    }
+}
+
 /// Every record of `topic` as eventdeck's reader hands it on.
 async fn read_all(topic: &str) -> Vec<eventdeck::kafka::ConsumedRecord> {
     use eventdeck::kafka::consume::{TailEvent, tail};
