@@ -14,7 +14,9 @@ use base64::Engine as _;
 use serde::Deserialize;
 
 use crate::config::SchemaRegistry;
-use crate::domain::schema::{Lookup, Schema, SchemaFormat, SchemaSource, SchemaText};
+use crate::domain::schema::{
+    Lookup, Referenced, Schema, SchemaFormat, SchemaId, SchemaSource, SchemaText,
+};
 
 /// How long one request may take, connection included.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
@@ -30,8 +32,17 @@ const MAX_REFERENCES: usize = 256;
 pub struct RegistryClient {
     agent: ureq::Agent,
     base: String,
+    /// Apicurio's own API beside its Confluent-compatible one, when the URL
+    /// is Apicurio's (`…/apis/ccompat/v7` → `…/apis/registry/v3`): where a
+    /// globalId is looked up.
+    apicurio: Option<String>,
     authorization: Option<String>,
 }
+
+/// The path of Apicurio's Confluent-compatible API under its server.
+const APICURIO_CCOMPAT: [&str; 2] = ["/apis/ccompat/v7", "/apis/ccompat/v6"];
+/// The path of Apicurio 3's own API.
+const APICURIO_V3: &str = "/apis/registry/v3";
 
 /// One schema as the API returns it (`GET /schemas/ids/{id}`,
 /// `GET /subjects/{s}/versions/{v}`).
@@ -46,6 +57,9 @@ struct SchemaBody {
 
 #[derive(Debug, Deserialize)]
 struct Reference {
+    /// What the schema calls it: a Protobuf import path, an Avro type name.
+    #[serde(default)]
+    name: String,
     subject: String,
     version: i64,
 }
@@ -112,9 +126,15 @@ impl RegistryClient {
                 base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
             format!("Basic {token}")
         });
+        let base = url.trim_end_matches('/').to_string();
+        let apicurio = APICURIO_CCOMPAT
+            .iter()
+            .find_map(|path| base.strip_suffix(path))
+            .map(|server| format!("{server}{APICURIO_V3}"));
         Ok(Some(Self {
             agent,
-            base: url.trim_end_matches('/').to_string(),
+            base,
+            apicurio,
             authorization,
         }))
     }
@@ -122,6 +142,43 @@ impl RegistryClient {
     /// The registry's base URL, for messages.
     pub fn url(&self) -> &str {
         &self.base
+    }
+
+    /// The schema a record names, by id or (Apicurio) globalId.
+    pub fn fetch_named(&self, id: SchemaId) -> Result<SchemaText, String> {
+        match id {
+            SchemaId::Id(id) => self.fetch(id),
+            SchemaId::GlobalId(global) => self.fetch(self.content_id(global)?),
+        }
+    }
+
+    /// The contentId (the id its Confluent-compatible API serves schemas
+    /// by) of the artifact version with this globalId, from Apicurio's own
+    /// API: its version search.
+    fn content_id(&self, global: u64) -> Result<u32, String> {
+        #[derive(Deserialize)]
+        struct Found {
+            versions: Vec<FoundVersion>,
+        }
+        #[derive(Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        struct FoundVersion {
+            content_id: u64,
+        }
+        let Some(apicurio) = &self.apicurio else {
+            return Err(format!(
+                "a globalId is Apicurio's, looked up through its own API ({APICURIO_V3}); \
+                 {} is not an Apicurio Confluent-compatible URL (…/apis/ccompat/v7)",
+                self.base
+            ));
+        };
+        let found: Found = self.get_at(apicurio, &format!("/search/versions?globalId={global}"))?;
+        let content = found
+            .versions
+            .first()
+            .ok_or_else(|| format!("the schema registry has no schema with globalId {global}"))?
+            .content_id;
+        u32::try_from(content).map_err(|_| format!("contentId {content} is beyond 32 bits"))
     }
 
     /// The schema with this id, its references fetched (dependencies first),
@@ -159,7 +216,7 @@ impl RegistryClient {
     fn collect_references(
         &self,
         refs: &[Reference],
-        out: &mut Vec<String>,
+        out: &mut Vec<Referenced>,
         seen: &mut HashSet<(String, i64)>,
     ) -> Result<(), String> {
         for r in refs {
@@ -175,13 +232,20 @@ impl RegistryClient {
                 r.version
             ))?;
             self.collect_references(&body.references, out, seen)?;
-            out.push(body.schema);
+            out.push(Referenced {
+                name: r.name.clone(),
+                text: body.schema,
+            });
         }
         Ok(())
     }
 
     fn get<T: serde::de::DeserializeOwned>(&self, path: &str) -> Result<T, String> {
-        let url = format!("{}{path}", self.base);
+        self.get_at(&self.base, path)
+    }
+
+    fn get_at<T: serde::de::DeserializeOwned>(&self, base: &str, path: &str) -> Result<T, String> {
+        let url = format!("{base}{path}");
         let mut request = self.agent.get(&url).header(
             "Accept",
             "application/vnd.schemaregistry.v1+json, application/json",
@@ -191,7 +255,7 @@ impl RegistryClient {
         }
         let mut response = request
             .call()
-            .map_err(|e| format!("the schema registry at {} is unreachable: {e}", self.base))?;
+            .map_err(|e| format!("the schema registry at {base} is unreachable: {e}"))?;
         let status = response.status().as_u16();
         let text = response
             .body_mut()
@@ -269,21 +333,30 @@ enum Entry {
 #[derive(Debug, Clone)]
 pub struct SchemaCache {
     shared: Arc<Shared>,
-    requests: mpsc::Sender<u32>,
+    requests: mpsc::Sender<SchemaId>,
 }
 
 #[derive(Debug)]
 struct Shared {
     client: RegistryClient,
-    entries: RwLock<HashMap<u32, Entry>>,
+    entries: RwLock<HashMap<SchemaId, Entry>>,
+    /// Counts fetches done (ready or failed): whoever shows records read
+    /// while their schema was pending reads them again when it moves.
+    fetched: tokio::sync::watch::Sender<u64>,
 }
 
 impl Shared {
-    fn fetch_into(&self, id: u32) -> Entry {
-        let entry = match self.client.fetch(id).and_then(|text| Schema::parse(&text)) {
+    fn fetch_into(&self, id: SchemaId) -> Entry {
+        // Parsed here, on the fetching thread: compiling a Protobuf schema
+        // (and its imports) is done once per id, never by a reader.
+        let entry = match self
+            .client
+            .fetch_named(id)
+            .and_then(|text| Schema::parse(&text))
+        {
             Ok(schema) => Entry::Ready(Arc::new(schema)),
             Err(why) => {
-                tracing::warn!(id, %why, "schema fetch failed");
+                tracing::warn!(%id, %why, "schema fetch failed");
                 Entry::Failed {
                     why,
                     at: Instant::now(),
@@ -293,10 +366,11 @@ impl Shared {
         if let Ok(mut entries) = self.entries.write() {
             entries.insert(id, entry.clone());
         }
+        self.fetched.send_modify(|n| *n += 1);
         entry
     }
 
-    fn entry(&self, id: u32) -> Option<Entry> {
+    fn entry(&self, id: SchemaId) -> Option<Entry> {
         self.entries.read().ok()?.get(&id).cloned()
     }
 }
@@ -308,8 +382,9 @@ impl SchemaCache {
         let shared = Arc::new(Shared {
             client,
             entries: RwLock::new(HashMap::new()),
+            fetched: tokio::sync::watch::Sender::new(0),
         });
-        let (requests, queue) = mpsc::channel::<u32>();
+        let (requests, queue) = mpsc::channel::<SchemaId>();
         let fetcher = Arc::clone(&shared);
         let spawned = std::thread::Builder::new()
             .name("schema-fetch".into())
@@ -334,6 +409,12 @@ impl SchemaCache {
         self.shared.client.url()
     }
 
+    /// Changes each time a fetch ends (the schema is ready, or failed): the
+    /// moment to read again the records that were pending.
+    pub fn fetched(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.shared.fetched.subscribe()
+    }
+
     /// A source that fetches a missing schema on the calling thread and waits
     /// for it: for headless commands, never for the console.
     pub fn waiting(&self) -> Waiting<'_> {
@@ -353,7 +434,7 @@ impl SchemaCache {
 }
 
 impl SchemaSource for SchemaCache {
-    fn lookup(&self, id: u32) -> Lookup {
+    fn lookup(&self, id: SchemaId) -> Lookup {
         if let Some(answer) = self.shared.entry(id).as_ref().and_then(Self::answer) {
             return answer;
         }
@@ -371,7 +452,7 @@ impl SchemaSource for SchemaCache {
 pub struct Waiting<'a>(&'a SchemaCache);
 
 impl SchemaSource for Waiting<'_> {
-    fn lookup(&self, id: u32) -> Lookup {
+    fn lookup(&self, id: SchemaId) -> Lookup {
         match self
             .0
             .shared
@@ -419,6 +500,23 @@ mod tests {
     }
 
     #[test]
+    fn apicurios_own_api_is_found_beside_its_confluent_compatible_one() {
+        let client = |url: &str| {
+            RegistryClient::new(&SchemaRegistry {
+                url: Some(url.into()),
+                ..SchemaRegistry::default()
+            })
+            .unwrap()
+            .unwrap()
+        };
+        assert_eq!(
+            client("http://h:8081/apis/ccompat/v7/").apicurio.as_deref(),
+            Some("http://h:8081/apis/registry/v3")
+        );
+        assert_eq!(client("http://h:8081").apicurio, None);
+    }
+
+    #[test]
     fn no_url_is_no_client() {
         assert!(
             RegistryClient::new(&SchemaRegistry::default())
@@ -435,12 +533,20 @@ mod tests {
             ..SchemaRegistry::default()
         };
         let cache = SchemaCache::from_config(&config).unwrap().unwrap();
-        let Lookup::Failed(why) = cache.waiting().lookup(1) else {
+        let Lookup::Failed(why) = cache.waiting().lookup(SchemaId::Id(1)) else {
             panic!("expected a failure");
         };
         assert!(why.contains("unreachable"), "{why}");
         // A failure stands for a while, without a new request.
-        assert!(matches!(cache.lookup(1), Lookup::Failed(_)));
-        assert!(matches!(cache.lookup(2), Lookup::Pending));
+        assert!(matches!(cache.lookup(SchemaId::Id(1)), Lookup::Failed(_)));
+        assert!(matches!(cache.lookup(SchemaId::Id(2)), Lookup::Pending));
+        // A globalId is not looked up through a registry that is not Apicurio.
+        let Lookup::Failed(why) = cache.waiting().lookup(SchemaId::GlobalId(3)) else {
+            panic!("expected a failure");
+        };
+        assert!(
+            why.contains("not an Apicurio Confluent-compatible URL"),
+            "{why}"
+        );
     }
 }

@@ -25,7 +25,7 @@ use super::json_text::{byte_budget, compact_json, truncate_chars};
 use super::lenient::{
     canonical, canonical_envelope, envelope_from_object, looks_like_envelope, source_hint,
 };
-use super::schema::{Lookup, SchemaRef, SchemaSource, confluent_frame};
+use super::schema::{Field, Lookup, SchemaRef, SchemaSource, framing};
 
 /// Media type of our envelope.
 pub const CONTENT_TYPE_JSON: &str = "application/json";
@@ -103,6 +103,18 @@ pub struct DecodeOutcome {
     /// The value decoded with [`DecodeOutcome::schema`], as JSON (what
     /// `tail --format json` prints as `value`).
     pub schema_value: Option<Value>,
+    /// The key, when it names a registry schema (set by whoever decodes
+    /// with the key: [`decode_key_with_schemas`]).
+    pub key: Option<SchemaDecoded>,
+}
+
+/// A key or value read with the registry schema it names.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SchemaDecoded {
+    /// The schema, as far as it is known.
+    pub schema: SchemaRef,
+    /// The decoded JSON, or why there is none (pending, unknown id, corrupt).
+    pub value: Result<Value, String>,
 }
 
 /// Why an event that carried no `context` belongs to one.
@@ -152,6 +164,7 @@ impl DecodeOutcome {
             source_hint: None,
             schema: None,
             schema_value: None,
+            key: None,
         }
     }
 
@@ -421,32 +434,26 @@ pub fn decode_with_schemas(
     topics: &TopicMap,
     schemas: &dyn SchemaSource,
 ) -> DecodeOutcome {
-    let Some((id, payload)) = value.and_then(confluent_frame) else {
+    let Some(decoded) = value.and_then(|v| read_framed(v, headers, topic, Field::Value, schemas))
+    else {
         return decode_on(value, headers, topic, topics);
     };
     let bytes = value.unwrap_or_default();
-    let raw = |error: String, schema: SchemaRef| {
-        let mut outcome = DecodeOutcome::with_error(Decoded::Raw(bytes.to_vec()), Some(error));
-        outcome.schema = Some(schema);
-        outcome.settle_context(topic, topics);
-        outcome
-    };
-    let unknown = SchemaRef {
-        id,
-        format: None,
-        subject: None,
-        version: None,
-    };
-    let schema = match schemas.lookup(id) {
-        Lookup::NoRegistry => return decode_on(value, headers, topic, topics),
-        Lookup::Pending => return raw(format!("{SCHEMA_PENDING} (schema id {id})"), unknown),
-        Lookup::Failed(why) => return raw(format!("schema id {id}: {why}"), unknown),
-        Lookup::Ready(schema) => schema,
-    };
-    let reference = schema.reference_on(topic, "value");
-    let json = match schema.decode(payload) {
-        Ok(json) => json,
-        Err(why) => return raw(format!("schema id {id}: {why}"), reference),
+    let (reference, json) = match decoded {
+        SchemaDecoded {
+            schema,
+            value: Ok(json),
+        } => (schema, json),
+        SchemaDecoded {
+            schema,
+            value: Err(error),
+        } => {
+            let mut outcome = DecodeOutcome::with_error(Decoded::Raw(bytes.to_vec()), Some(error));
+            // A GUID or a broken header names no schema that can be shown.
+            outcome.schema = (schema.id.is_some() || schema.global_id.is_some()).then_some(schema);
+            outcome.settle_context(topic, topics);
+            return outcome;
+        }
     };
     let structured_by_header =
         header_str(headers, HEADER_CONTENT_TYPE).is_some_and(|ct| is_structured_content_type(&ct));
@@ -460,6 +467,72 @@ pub fn decode_with_schemas(
 /// The start of the `error` of a record whose schema is still being fetched.
 pub const SCHEMA_PENDING: &str = "schema pending";
 
+/// A key that names a registry schema ([`framing`]: in its first bytes or in
+/// a header), read with it; `None` when it names none or there is no registry
+/// (it is then shown as the key always was).
+pub fn decode_key_with_schemas(
+    key: Option<&[u8]>,
+    headers: &(impl HeaderView + ?Sized),
+    topic: &str,
+    schemas: &dyn SchemaSource,
+) -> Option<SchemaDecoded> {
+    read_framed(key?, headers, topic, Field::Key, schemas)
+}
+
+/// `bytes` (a key or value) read with the schema its framing names; `None`
+/// when it names none or there is no registry. An error names the schema id
+/// and says why: pending, not to be had, or not of that schema.
+fn read_framed(
+    bytes: &[u8],
+    headers: &(impl HeaderView + ?Sized),
+    topic: &str,
+    field: Field,
+    schemas: &dyn SchemaSource,
+) -> Option<SchemaDecoded> {
+    if !schemas.configured() {
+        return None;
+    }
+    let framed = match framing(bytes, headers, field) {
+        Ok(framed) => framed?,
+        Err(why) => {
+            return Some(SchemaDecoded {
+                schema: SchemaRef {
+                    id: None,
+                    global_id: None,
+                    format: None,
+                    subject: None,
+                    version: None,
+                },
+                value: Err(why),
+            });
+        }
+    };
+    let id = framed.id;
+    let failed = |why: String, schema: SchemaRef| {
+        Some(SchemaDecoded {
+            schema,
+            value: Err(why),
+        })
+    };
+    let schema = match schemas.lookup(id) {
+        Lookup::NoRegistry => return None,
+        Lookup::Pending => return failed(format!("{SCHEMA_PENDING} ({id})"), id.unresolved()),
+        Lookup::Failed(why) => return failed(format!("{id}: {why}"), id.unresolved()),
+        Lookup::Ready(schema) => schema,
+    };
+    let mut reference = schema.reference_on(topic, field.as_str());
+    if let super::schema::SchemaId::GlobalId(global) = id {
+        reference.global_id = Some(global);
+    }
+    match schema.decode_framed(framed.payload, framed.indexes) {
+        Ok(json) => Some(SchemaDecoded {
+            schema: reference,
+            value: Ok(json),
+        }),
+        Err(why) => failed(format!("{id}: {why}"), reference),
+    }
+}
+
 /// [`glance_with_summary_on`] for a record that may be in a schema
 /// registry's wire format ([`decode_with_schemas`]).
 pub fn glance_with_summary_schemas(
@@ -470,7 +543,11 @@ pub fn glance_with_summary_schemas(
     max_chars: usize,
     schemas: &dyn SchemaSource,
 ) -> (Glance, String) {
-    if value.and_then(confluent_frame).is_none() {
+    // Without a registry, or for a value that names no schema, the fast
+    // path that does not build a JSON tree.
+    let names_schema =
+        value.is_some_and(|v| !matches!(framing(v, headers, Field::Value), Ok(None)));
+    if !schemas.configured() || !names_schema {
         return glance_with_summary_on(value, headers, topic, topics, max_chars);
     }
     let outcome = decode_with_schemas(value, headers, topic, topics, schemas);
@@ -507,6 +584,9 @@ pub struct Glance {
     pub occurred_ms: Option<i64>,
     /// True when [`DecodeOutcome::error`] is set.
     pub has_error: bool,
+    /// True when the record names a registry schema that is still being
+    /// fetched: it shows raw until the schema is there, then is read again.
+    pub schema_pending: bool,
 }
 
 impl Glance {
@@ -539,6 +619,10 @@ impl From<&DecodeOutcome> for Glance {
                 _ => None,
             },
             has_error: d.error.is_some(),
+            schema_pending: d
+                .error
+                .as_deref()
+                .is_some_and(|e| e.starts_with(SCHEMA_PENDING)),
         }
     }
 }
@@ -615,6 +699,7 @@ fn canonical_glance<D>(m: &super::lenient::CanonicalParts<'_, D>) -> Glance {
         causation_id: m.causation_id.map(|id| id.to_string()),
         occurred_ms: Some(m.occurred_at.timestamp_millis()),
         has_error: false,
+        schema_pending: false,
     }
 }
 

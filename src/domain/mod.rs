@@ -15,8 +15,9 @@ pub mod text;
 
 pub use codec::{
     CloudEvent, ContextFrom, ContextRule, DecodeOutcome, Decoded, Encoded, Glance, Header,
-    RecordKind, SCHEMA_PENDING, decode, decode_on, decode_with_schemas, encode, glance, glance_on,
-    glance_with_summary_on, glance_with_summary_schemas, trace_id,
+    RecordKind, SCHEMA_PENDING, SchemaDecoded, decode, decode_key_with_schemas, decode_on,
+    decode_with_schemas, encode, glance, glance_on, glance_with_summary_on,
+    glance_with_summary_schemas, trace_id,
 };
 pub use contexts::{DEFAULT_CONTEXTS, TopicMap};
 pub use envelope::Envelope;

@@ -14,6 +14,9 @@ use apache_avro::Schema as AvroSchema;
 use apache_avro::schema::{Name, ResolvedSchema};
 use apache_avro::types::Value as Avro;
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use prost_reflect::prost::Message as _;
+use prost_reflect::prost_types::FileDescriptorProto;
+use prost_reflect::{DynamicMessage, FileDescriptor, MessageDescriptor, SerializeOptions};
 use serde::Serialize;
 use serde_json::{Map, Number, Value};
 
@@ -58,8 +61,13 @@ impl SchemaFormat {
 /// The schema a record names: what `tail --format json` prints as `schema`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SchemaRef {
-    /// The id in the record's framing.
-    pub id: u32,
+    /// The registry's id of the schema (Confluent's id; Apicurio's contentId),
+    /// `null` while a record that names it by [`SchemaId::GlobalId`] has not
+    /// been looked up.
+    pub id: Option<u32>,
+    /// Apicurio's globalId, when the record names its schema by one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub global_id: Option<u64>,
     /// Its language, once the schema is known.
     pub format: Option<SchemaFormat>,
     /// A subject the registry files it under, once known.
@@ -76,6 +84,172 @@ pub fn confluent_frame(bytes: &[u8]) -> Option<(u32, &[u8])> {
     }
     let id = u32::from_be_bytes([bytes[1], bytes[2], bytes[3], bytes[4]]);
     Some((id, &bytes[CONFLUENT_HEADER_LEN..]))
+}
+
+/// Magic byte and Apicurio's 8-byte globalId (its 2.x serializers' default).
+const APICURIO_LEGACY_HEADER_LEN: usize = 9;
+
+/// Which of a record's fields a schema is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    /// The key.
+    Key,
+    /// The value.
+    Value,
+}
+
+impl Field {
+    /// `key` or `value`, as subject names (`<topic>-value`) and headers say it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Key => "key",
+            Self::Value => "value",
+        }
+    }
+}
+
+/// How a record names the schema of its key or value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SchemaId {
+    /// The registry's schema id: Confluent's, which Apicurio 3 calls the
+    /// contentId (its Confluent-compatible API serves schemas by it).
+    Id(u32),
+    /// Apicurio's globalId: one per version of an artifact.
+    GlobalId(u64),
+}
+
+impl std::fmt::Display for SchemaId {
+    /// `schema id 5`, `schema globalId 5`: how errors name it.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Id(id) => write!(f, "schema id {id}"),
+            Self::GlobalId(id) => write!(f, "schema globalId {id}"),
+        }
+    }
+}
+
+impl SchemaId {
+    /// What is known of the schema before it is looked up.
+    pub fn unresolved(self) -> SchemaRef {
+        let (id, global_id) = match self {
+            Self::Id(id) => (Some(id), None),
+            Self::GlobalId(g) => (None, Some(g)),
+        };
+        SchemaRef {
+            id,
+            global_id,
+            format: None,
+            subject: None,
+            version: None,
+        }
+    }
+}
+
+/// A key or value that names its registry schema, and the bytes to decode.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Framed<'a> {
+    /// The schema it names.
+    pub id: SchemaId,
+    /// The bytes after the framing (the whole key or value when the id came
+    /// in a header).
+    pub payload: &'a [u8],
+    /// Protobuf message indexes carried in Confluent's schema-id header,
+    /// `None` when they open the payload (or the id came from elsewhere).
+    pub indexes: Option<&'a [u8]>,
+}
+
+/// Confluent's headers that carry a schema id instead of the payload's first
+/// bytes (`header.schema.id.serializer`): magic byte 0 and a 4-byte id, or
+/// magic byte 1 and a 16-byte GUID; then, for Protobuf, the message indexes.
+pub const CONFLUENT_KEY_SCHEMA_ID_HEADER: &str = "__key_schema_id";
+/// [`CONFLUENT_KEY_SCHEMA_ID_HEADER`] for the value.
+pub const CONFLUENT_VALUE_SCHEMA_ID_HEADER: &str = "__value_schema_id";
+
+/// Confluent's header magic byte for a schema named by GUID.
+const MAGIC_BYTE_GUID: u8 = 1;
+
+/// How a key or value names its schema, the first that applies:
+/// 1. Confluent's header (`__key_schema_id` / `__value_schema_id`);
+/// 2. Apicurio's headers (`apicurio.key.globalId` / `apicurio.value.globalId`,
+///    or `…contentId`: 8-byte big-endian longs; its serializers' header mode);
+/// 3. the payload's own framing: magic byte 0, then Confluent's 4-byte id
+///    (Apicurio 3's default, where it is the contentId), or Apicurio's legacy
+///    8-byte globalId. The two cannot be told apart by their bytes alone: a
+///    4-byte id of 0 is taken for the top half of an 8-byte globalId, since
+///    neither registry gives out id 0 (both count from 1) and a globalId
+///    below 2^32 starts with four zero bytes.
+///
+/// `Ok(None)`: the field names no schema. An error: it names one in a way not
+/// read here (a schema GUID) or names it wrongly (a header cut short).
+pub fn framing<'a>(
+    bytes: &'a [u8],
+    headers: &'a (impl super::headers::HeaderView + ?Sized),
+    field: Field,
+) -> Result<Option<Framed<'a>>, String> {
+    let confluent = match field {
+        Field::Key => CONFLUENT_KEY_SCHEMA_ID_HEADER,
+        Field::Value => CONFLUENT_VALUE_SCHEMA_ID_HEADER,
+    };
+    let header = |name: &str| {
+        headers
+            .pairs()
+            .find(|(k, _)| *k == name)
+            .and_then(|(_, v)| v)
+    };
+    if let Some(id) = header(confluent) {
+        return match id.split_first() {
+            Some((&MAGIC_BYTE, rest)) if rest.len() >= 4 => Ok(Some(Framed {
+                id: SchemaId::Id(u32::from_be_bytes([rest[0], rest[1], rest[2], rest[3]])),
+                payload: bytes,
+                indexes: Some(&rest[4..]),
+            })),
+            Some((&MAGIC_BYTE_GUID, rest)) if rest.len() >= 16 => Err(format!(
+                "header {confluent} names the schema by GUID {}, which is not looked up here (only by id)",
+                uuid::Uuid::from_slice(&rest[..16]).unwrap_or_default()
+            )),
+            _ => Err(format!(
+                "header {confluent} is not a schema id ({} bytes)",
+                id.len()
+            )),
+        };
+    }
+    for (suffix, global) in [("globalId", true), ("contentId", false)] {
+        let name = format!("apicurio.{}.{suffix}", field.as_str());
+        let Some(id) = header(&name) else { continue };
+        let id = <[u8; 8]>::try_from(id)
+            .map(u64::from_be_bytes)
+            .map_err(|_| format!("header {name} is not an 8-byte id ({} bytes)", id.len()))?;
+        let id = if global {
+            SchemaId::GlobalId(id)
+        } else {
+            SchemaId::Id(
+                u32::try_from(id)
+                    .map_err(|_| format!("header {name}: contentId {id} is beyond 32 bits"))?,
+            )
+        };
+        return Ok(Some(Framed {
+            id,
+            payload: bytes,
+            indexes: None,
+        }));
+    }
+    let Some((id, payload)) = confluent_frame(bytes) else {
+        return Ok(None);
+    };
+    if id == 0 && bytes.len() >= APICURIO_LEGACY_HEADER_LEN {
+        let mut global = [0; 8];
+        global.copy_from_slice(&bytes[1..APICURIO_LEGACY_HEADER_LEN]);
+        return Ok(Some(Framed {
+            id: SchemaId::GlobalId(u64::from_be_bytes(global)),
+            payload: &bytes[APICURIO_LEGACY_HEADER_LEN..],
+            indexes: None,
+        }));
+    }
+    Ok(Some(Framed {
+        id: SchemaId::Id(id),
+        payload,
+        indexes: None,
+    }))
 }
 
 /// Message indexes longer than this are taken for a corrupt payload (a
@@ -136,11 +310,21 @@ pub struct SchemaText {
     pub text: String,
     /// The documents it references (Avro named types, Protobuf imports),
     /// dependencies before what depends on them.
-    pub references: Vec<String>,
+    pub references: Vec<Referenced>,
     /// The subjects and versions the registry files it under, as it said
     /// (one schema may be filed under several: a registry keeps one id per
     /// distinct schema text).
     pub subjects: Vec<(String, u32)>,
+}
+
+/// A document a schema references, fetched from the registry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Referenced {
+    /// The name the schema refers to it by: the path a Protobuf schema
+    /// imports (`shop/common.proto`), an Avro type's full name.
+    pub name: String,
+    /// The document.
+    pub text: String,
 }
 
 /// A schema ready to decode with.
@@ -158,8 +342,8 @@ enum Parsed {
     /// Boxed: much larger than the other variants.
     Avro(Box<AvroParsed>),
     Json,
-    /// Known, but not decoded here yet.
-    Unsupported,
+    /// The compiled file (it holds its descriptor pool, imports included).
+    Protobuf(FileDescriptor),
 }
 
 #[derive(Debug)]
@@ -177,9 +361,10 @@ impl Schema {
     pub fn parse(text: &SchemaText) -> Result<Self, String> {
         let parsed = match text.format {
             SchemaFormat::Avro => {
-                let (schema, references) =
-                    AvroSchema::parse_str_with_list(&text.text, &text.references)
-                        .map_err(|e| format!("schema id {} is not valid Avro: {e}", text.id))?;
+                let documents: Vec<&str> =
+                    text.references.iter().map(|r| r.text.as_str()).collect();
+                let (schema, references) = AvroSchema::parse_str_with_list(&text.text, &documents)
+                    .map_err(|e| format!("schema id {} is not valid Avro: {e}", text.id))?;
                 let names = {
                     let mut all: Vec<&AvroSchema> = references.iter().collect();
                     all.push(&schema);
@@ -197,11 +382,12 @@ impl Schema {
                 }))
             }
             SchemaFormat::Json => Parsed::Json,
-            SchemaFormat::Protobuf => Parsed::Unsupported,
+            SchemaFormat::Protobuf => Parsed::Protobuf(compile_protobuf(text)?),
         };
         Ok(Self {
             reference: SchemaRef {
-                id: text.id,
+                id: Some(text.id),
+                global_id: None,
                 format: Some(text.format),
                 subject: text.subjects.first().map(|(s, _)| s.clone()),
                 version: text.subjects.first().map(|(_, v)| *v),
@@ -229,6 +415,12 @@ impl Schema {
     /// The payload (after the framing) as JSON, or why it cannot be read with
     /// this schema.
     pub fn decode(&self, payload: &[u8]) -> Result<Value, String> {
+        self.decode_framed(payload, None)
+    }
+
+    /// [`Schema::decode`], with the Protobuf message indexes taken from
+    /// `indexes` when the framing carried them apart from the payload.
+    pub fn decode_framed(&self, payload: &[u8], indexes: Option<&[u8]>) -> Result<Value, String> {
         match &self.parsed {
             Parsed::Avro(avro) => {
                 let AvroParsed {
@@ -261,14 +453,135 @@ impl Schema {
                     deep.depth()
                 )),
             },
-            Parsed::Unsupported => {
-                let (indexes, _) = protobuf_message_indexes(payload)?;
-                Err(format!(
-                    "protobuf records are not decoded yet (message indexes {indexes:?})"
-                ))
-            }
+            Parsed::Protobuf(file) => decode_protobuf(file, payload, indexes),
         }
     }
+}
+
+/// The name the schema being compiled is given among its imports (a
+/// registry gives the schema itself no file name; its references have the
+/// names they are imported by, which this one is not likely to be).
+const PROTOBUF_MAIN_FILE: &str = "eventdeck/registry-schema.proto";
+
+/// Compiles a Protobuf schema and its references into one descriptor pool.
+/// Each document is either `.proto` source (what Confluent's registry hands
+/// out, and what Java clients register) or a base64 `FileDescriptorProto`
+/// (what confluent-kafka's Python serializer registers, and Apicurio hands
+/// back as it was given). An import no reference names is looked for among
+/// the well-known types (`google/protobuf/*.proto`, which serializers do not
+/// register by default: `skip.known.types`).
+fn compile_protobuf(text: &SchemaText) -> Result<FileDescriptor, String> {
+    let invalid =
+        |e: &dyn std::fmt::Display| format!("schema id {} is not valid Protobuf: {e}", text.id);
+    let mut files: HashMap<String, String> = text
+        .references
+        .iter()
+        .map(|r| (r.name.clone(), r.text.clone()))
+        .collect();
+    files.insert(PROTOBUF_MAIN_FILE.into(), text.text.clone());
+    let mut resolver = protox::file::ChainFileResolver::new();
+    resolver.add(RegistryFiles(files));
+    resolver.add(protox::file::GoogleFileResolver::new());
+    let mut compiler = protox::Compiler::with_file_resolver(resolver);
+    compiler.include_imports(true);
+    compiler
+        .open_file(PROTOBUF_MAIN_FILE)
+        .map_err(|e| invalid(&e))?;
+    compiler
+        .descriptor_pool()
+        .get_file_by_name(PROTOBUF_MAIN_FILE)
+        .ok_or_else(|| invalid(&"it compiled to nothing"))
+}
+
+/// The registry's documents by the name they are imported as.
+struct RegistryFiles(HashMap<String, String>);
+
+impl protox::file::FileResolver for RegistryFiles {
+    fn open_file(&self, name: &str) -> Result<protox::file::File, protox::Error> {
+        let Some(text) = self.0.get(name) else {
+            return Err(protox::Error::file_not_found(name));
+        };
+        match descriptor_in_base64(text) {
+            Some(mut descriptor) => {
+                // Filed under the name it is imported as, whatever it called
+                // itself when it was registered.
+                descriptor.name = Some(name.to_string());
+                Ok(protox::file::File::from_file_descriptor_proto(descriptor))
+            }
+            None => protox::file::File::from_source(name, text),
+        }
+    }
+}
+
+/// A `FileDescriptorProto` written in base64, or `None` when `text` is not
+/// one (`.proto` source never is: it has spaces and semicolons).
+fn descriptor_in_base64(text: &str) -> Option<FileDescriptorProto> {
+    use base64::Engine as _;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(text.trim())
+        .ok()?;
+    FileDescriptorProto::decode(bytes.as_slice()).ok()
+}
+
+/// A Confluent Protobuf payload (message indexes, then the message) as JSON,
+/// in the proto3 JSON mapping with the `.proto`'s own field names: what
+/// protobuf's `json_format.MessageToDict(m, preserving_proto_field_name=True)`
+/// gives for the message Confluent's deserializer reads. 64-bit integers as
+/// strings, enums by name, `Timestamp` and `Duration` as text, bytes in
+/// base64, fields at their default value left out. The `.proto` names (not
+/// the lowerCamelCase JSON names) so that an envelope written as Protobuf
+/// (`event_id`, `correlation_id`) is still an envelope.
+fn decode_protobuf(
+    file: &FileDescriptor,
+    payload: &[u8],
+    indexes: Option<&[u8]>,
+) -> Result<Value, String> {
+    let (indexes, body) = match indexes {
+        Some(apart) => (protobuf_message_indexes(apart)?.0, payload),
+        None => protobuf_message_indexes(payload)?,
+    };
+    let descriptor = message_at(file, &indexes)?;
+    let message = DynamicMessage::decode(descriptor.clone(), body).map_err(|e| {
+        format!(
+            "not Protobuf of this schema ({}): {e}",
+            descriptor.full_name()
+        )
+    })?;
+    // Written as text, then read: serde_json would turn a `float` field's
+    // f32 into the f64 nearest it (0.1 → 0.10000000149011612), the text has
+    // the shortest digits that give the f32 back, as protobuf's JSON does.
+    let mut text = Vec::new();
+    message
+        .serialize_with_options(
+            &mut serde_json::Serializer::new(&mut text),
+            &SerializeOptions::new().use_proto_field_name(true),
+        )
+        .map_err(|e| format!("{} has no JSON form: {e}", descriptor.full_name()))?;
+    serde_json::from_slice(&text).map_err(|e| format!("{}: {e}", descriptor.full_name()))
+}
+
+/// The message that Confluent's message indexes name: the first indexes a
+/// top-level message of the file (in declaration order), each next one a
+/// message nested in the last.
+fn message_at(file: &FileDescriptor, indexes: &[i32]) -> Result<MessageDescriptor, String> {
+    let no_such = || {
+        format!(
+            "message indexes {indexes:?} name no message of the schema (it has {} top-level)",
+            file.messages().len()
+        )
+    };
+    let mut at = indexes.iter().map(|&i| usize::try_from(i).ok());
+    let mut message = at
+        .next()
+        .flatten()
+        .and_then(|i| file.messages().nth(i))
+        .ok_or_else(no_such)?;
+    for index in at {
+        message = index
+            .and_then(|i| message.child_messages().nth(i))
+            .ok_or_else(no_such)?;
+    }
+    Ok(message)
 }
 
 /// What a [`SchemaSource`] knows of a schema id.
@@ -289,15 +602,35 @@ pub enum Lookup {
 /// never waits for the network (a source that may block says so itself).
 pub trait SchemaSource {
     /// The schema of `id`.
-    fn lookup(&self, id: u32) -> Lookup;
+    fn lookup(&self, id: SchemaId) -> Lookup;
+
+    /// False when there is no registry: framed records are read as any other.
+    fn configured(&self) -> bool {
+        true
+    }
+}
+
+/// Shown as its kind only (a source holds schemas and clients, not text).
+impl std::fmt::Debug for dyn SchemaSource + Send + Sync {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.configured() {
+            "SchemaSource"
+        } else {
+            "NoRegistry"
+        })
+    }
 }
 
 /// The source when no registry is configured.
 pub struct NoRegistry;
 
 impl SchemaSource for NoRegistry {
-    fn lookup(&self, _id: u32) -> Lookup {
+    fn lookup(&self, _id: SchemaId) -> Lookup {
         Lookup::NoRegistry
+    }
+
+    fn configured(&self) -> bool {
+        false
     }
 }
 
@@ -485,6 +818,7 @@ fn decimal_text(bytes: &[u8], scale: usize) -> Result<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::Header;
     use apache_avro::types::Record;
     use serde_json::json;
 
@@ -539,6 +873,133 @@ mod tests {
     }
 
     #[test]
+    fn framings_in_the_payload_and_in_headers() {
+        let none: [Header; 0] = [];
+        let value = |bytes: &'static [u8]| framing(bytes, &none, Field::Value);
+        // Confluent (and Apicurio 3's default, a contentId): magic 0, 4 bytes.
+        assert_eq!(
+            value(&[0, 0, 0, 1, 2, 9]).unwrap(),
+            Some(Framed {
+                id: SchemaId::Id(258),
+                payload: &[9],
+                indexes: None
+            })
+        );
+        // Apicurio's legacy framing: magic 0, an 8-byte globalId.
+        assert_eq!(
+            value(&[0, 0, 0, 0, 0, 0, 0, 0, 7, 9, 9]).unwrap(),
+            Some(Framed {
+                id: SchemaId::GlobalId(7),
+                payload: &[9, 9],
+                indexes: None
+            })
+        );
+        // Not framed: JSON, text, too short.
+        assert_eq!(value(br#"{"a":1}"#).unwrap(), None);
+        assert_eq!(value(&[0, 0, 1]).unwrap(), None);
+
+        // Confluent's header: magic 0, the id, then Protobuf's indexes; the
+        // whole value is the payload. It wins over the value's own bytes.
+        let headers: Vec<Header> = vec![
+            ("other".into(), Some(b"x".to_vec())),
+            (
+                CONFLUENT_VALUE_SCHEMA_ID_HEADER.into(),
+                Some(vec![0, 0, 0, 0, 5, 0x02, 0x02]),
+            ),
+        ];
+        let bytes: &[u8] = &[0, 0, 0, 0, 9, 1];
+        assert_eq!(
+            framing(bytes, &headers, Field::Value).unwrap(),
+            Some(Framed {
+                id: SchemaId::Id(5),
+                payload: bytes,
+                indexes: Some(&[0x02, 0x02])
+            })
+        );
+        // The key's header is not the value's.
+        assert_eq!(
+            framing(b"k", &headers, Field::Key).unwrap(),
+            None,
+            "no key header, and `k` is not framed"
+        );
+        let guid: Vec<Header> = vec![(
+            CONFLUENT_KEY_SCHEMA_ID_HEADER.into(),
+            Some([&[1u8][..], &[0xab; 16]].concat()),
+        )];
+        let err = framing(b"k", &guid, Field::Key).unwrap_err();
+        assert_eq!(
+            err,
+            "header __key_schema_id names the schema by GUID abababab-abab-abab-abab-abababababab, which is not looked up here (only by id)"
+        );
+        let short: Vec<Header> = vec![(CONFLUENT_KEY_SCHEMA_ID_HEADER.into(), Some(vec![0, 1]))];
+        assert!(framing(b"k", &short, Field::Key).is_err());
+
+        // Apicurio's headers: 8-byte big-endian globalId or contentId.
+        let apicurio = |name: &str, id: u64| -> Vec<Header> {
+            vec![(name.into(), Some(id.to_be_bytes().to_vec()))]
+        };
+        assert_eq!(
+            framing(b"v", &apicurio("apicurio.value.globalId", 40), Field::Value).unwrap(),
+            Some(Framed {
+                id: SchemaId::GlobalId(40),
+                payload: b"v",
+                indexes: None
+            })
+        );
+        assert_eq!(
+            framing(b"k", &apicurio("apicurio.key.contentId", 41), Field::Key)
+                .unwrap()
+                .map(|f| f.id),
+            Some(SchemaId::Id(41))
+        );
+        assert!(
+            framing(
+                b"k",
+                &apicurio("apicurio.key.contentId", 1 << 40),
+                Field::Key
+            )
+            .is_err(),
+            "a contentId beyond the 32 bits ids have"
+        );
+        let cut: Vec<Header> = vec![("apicurio.value.globalId".into(), Some(vec![1, 2]))];
+        assert!(framing(b"v", &cut, Field::Value).is_err());
+    }
+
+    #[test]
+    fn protobuf_indexes_from_the_header_and_keys_decode_too() {
+        use crate::domain::decode_key_with_schemas;
+        let schema = Arc::new(order_schema());
+        // The key as OrderKey ([1]) with its indexes in Confluent's header:
+        // the key bytes are the bare message.
+        let key_json = json!({"id": "o-1", "region": 3});
+        let message = protobuf_payload(&schema, "shop.OrderKey", &[], &key_json);
+        let headers: Vec<Header> = vec![(
+            CONFLUENT_KEY_SCHEMA_ID_HEADER.into(),
+            Some(vec![0, 0, 0, 0, 12, 0x02, 0x02]),
+        )];
+        let source = One(12, Lookup::Ready(Arc::clone(&schema)));
+        let key = decode_key_with_schemas(Some(&message), &headers, "orders", &source).unwrap();
+        assert_eq!(key.value, Ok(key_json));
+        assert_eq!(key.schema.id, Some(12));
+        // The same bytes with no framing name no schema.
+        assert_eq!(
+            decode_key_with_schemas(Some(b"o-1"), &[] as &[Header], "orders", &source),
+            None
+        );
+        // No registry: nothing is read with a schema.
+        assert_eq!(
+            decode_key_with_schemas(Some(&message), &headers, "orders", &NoRegistry),
+            None
+        );
+        // A globalId the source does not have is named in the error.
+        let mut legacy = vec![0, 0, 0, 0, 0, 0, 0, 0, 99];
+        legacy.extend(&message);
+        let key = decode_key_with_schemas(Some(&legacy), &[] as &[Header], "t", &source).unwrap();
+        assert_eq!(key.value, Err("schema globalId 99: unknown".into()));
+        assert_eq!((key.schema.id, key.schema.global_id), (None, Some(99)));
+    }
+
+    #[test]
     fn an_avro_record_with_nesting_unions_and_logical_types_is_json() {
         let schema = Schema::parse(&avro_text(7, ORDER)).unwrap();
         let parsed = AvroSchema::parse_str(ORDER).unwrap();
@@ -585,7 +1046,8 @@ mod tests {
         assert_eq!(
             schema.reference,
             SchemaRef {
-                id: 7,
+                id: Some(7),
+                global_id: None,
                 format: Some(SchemaFormat::Avro),
                 subject: Some("orders-value".into()),
                 version: Some(3)
@@ -612,7 +1074,10 @@ mod tests {
         let price = r#"{"type": "record", "name": "Price", "namespace": "shop",
             "fields": [{"name": "amount", "type": "shop.Money"}]}"#;
         let mut text = avro_text(9, price);
-        text.references = vec![money.into()];
+        text.references = vec![Referenced {
+            name: "shop.Money".into(),
+            text: money.into(),
+        }];
         let schema = Schema::parse(&text).unwrap();
         // cents 250 (zigzag varint 0xf4 0x03), currency "EUR".
         let bytes = [0xf4, 0x03, 0x06, b'E', b'U', b'R'];
@@ -642,8 +1107,8 @@ mod tests {
     struct One(u32, Lookup);
 
     impl SchemaSource for One {
-        fn lookup(&self, id: u32) -> Lookup {
-            if id == self.0 {
+        fn lookup(&self, id: SchemaId) -> Lookup {
+            if id == SchemaId::Id(self.0) {
                 self.1.clone()
             } else {
                 Lookup::Failed("unknown".into())
@@ -731,7 +1196,7 @@ mod tests {
             pending.error.as_deref(),
             Some(format!("{SCHEMA_PENDING} (schema id 5)").as_str())
         );
-        assert_eq!(pending.schema.as_ref().map(|s| s.id), Some(5));
+        assert_eq!(pending.schema.as_ref().and_then(|s| s.id), Some(5));
 
         let down = decode(
             &frame,
@@ -791,6 +1256,205 @@ mod tests {
         assert_eq!(err, "not a Protobuf payload: 1000 message indexes");
         let mut negative: &[u8] = &[0x03];
         assert_eq!(zigzag_varint(&mut negative), Some(-2));
+    }
+
+    const COMMON_PROTO: &str = r#"syntax = "proto3";
+        package shop.common;
+        message Money { int64 units = 1; int32 nanos = 2; string currency_code = 3; }
+        enum Channel { CHANNEL_UNSPECIFIED = 0; WEB = 1; STORE = 2; }"#;
+
+    const ORDER_PROTO: &str = r#"syntax = "proto3";
+        package shop;
+        import "google/protobuf/timestamp.proto";
+        import "shop/common.proto";
+        message Order {
+          string id = 1;
+          google.protobuf.Timestamp placed = 2;
+          shop.common.Money total = 3;
+          repeated Line lines = 4;
+          shop.common.Channel channel = 5;
+          map<string, sint64> tags = 6;
+          bytes blob = 7;
+          float share = 8;
+          oneof ref { string note = 10; int32 code = 11; }
+          message Line { string sku = 1; uint32 qty = 2; }
+        }
+        message OrderKey { string id = 1; int32 region = 2; }"#;
+
+    /// `COMMON_PROTO` as confluent-kafka's Python serializer registers a
+    /// file: its `FileDescriptorProto` in base64.
+    fn common_in_base64() -> String {
+        use base64::Engine as _;
+        let mut compiler = protox::Compiler::with_file_resolver(
+            protox::file::File::from_source("shop/common.proto", COMMON_PROTO)
+                .map(OneFile)
+                .unwrap(),
+        );
+        compiler.open_file("shop/common.proto").unwrap();
+        let set = compiler.file_descriptor_set();
+        base64::engine::general_purpose::STANDARD.encode(set.file[0].encode_to_vec())
+    }
+
+    struct OneFile(protox::file::File);
+
+    impl protox::file::FileResolver for OneFile {
+        fn open_file(&self, name: &str) -> Result<protox::file::File, protox::Error> {
+            if name == self.0.name() {
+                Ok(self.0.clone())
+            } else {
+                Err(protox::Error::file_not_found(name))
+            }
+        }
+    }
+
+    fn order_schema() -> Schema {
+        Schema::parse(&SchemaText {
+            id: 12,
+            format: SchemaFormat::Protobuf,
+            text: ORDER_PROTO.into(),
+            references: vec![Referenced {
+                name: "shop/common.proto".into(),
+                text: common_in_base64(),
+            }],
+            subjects: vec![("orders-value".into(), 2)],
+        })
+        .unwrap()
+    }
+
+    /// A message of `schema` (full name `name`) written from its proto3
+    /// JSON, framed after the schema id: message indexes, then the message.
+    fn protobuf_payload(schema: &Schema, name: &str, indexes: &[u8], json: &Value) -> Vec<u8> {
+        let Parsed::Protobuf(file) = &schema.parsed else {
+            panic!("not protobuf")
+        };
+        let descriptor = file.parent_pool().get_message_by_name(name).unwrap();
+        let message = DynamicMessage::deserialize(descriptor, json.clone()).unwrap();
+        let mut payload = indexes.to_vec();
+        payload.extend(message.encode_to_vec());
+        payload
+    }
+
+    #[test]
+    fn a_protobuf_message_with_imports_decodes_to_its_proto3_json() {
+        let schema = order_schema();
+        assert_eq!(schema.reference.format, Some(SchemaFormat::Protobuf));
+        let order = json!({
+            "id": "o-1", "placed": "2024-05-01T10:00:00.123Z",
+            "total": {"units": "9007199254740993", "nanos": 500000000, "currency_code": "EUR"},
+            "lines": [{"sku": "a", "qty": 2}, {"sku": "b"}],
+            "channel": "STORE", "tags": {"x": "5", "y": "-1"}, "blob": "AP9oaQ==",
+            "share": 0.1, "note": "rush"
+        });
+        // [0]: the shorthand, a count of 0.
+        let payload = protobuf_payload(&schema, "shop.Order", &[0x00], &order);
+        assert_eq!(schema.decode(&payload).unwrap(), order);
+        // [0] written out in full: count 1, index 0.
+        let payload = protobuf_payload(&schema, "shop.Order", &[0x02, 0x00], &order);
+        assert_eq!(schema.decode(&payload).unwrap(), order);
+        // [1]: the second top-level message.
+        let key = json!({"id": "o-1", "region": 3});
+        let payload = protobuf_payload(&schema, "shop.OrderKey", &[0x02, 0x02], &key);
+        assert_eq!(schema.decode(&payload).unwrap(), key);
+        // [0, 1]: the second message nested in the first (the first is the
+        // map's entry type, `TagsEntry`, nested where the map field is
+        // declared: before `Line`, as protoc places it too).
+        let line = json!({"sku": "z", "qty": 7});
+        let payload = protobuf_payload(&schema, "shop.Order.Line", &[0x04, 0x00, 0x02], &line);
+        assert_eq!(schema.decode(&payload).unwrap(), line);
+        // Defaults are left out; the other oneof branch.
+        let bare = json!({"code": -7});
+        let payload = protobuf_payload(&schema, "shop.Order", &[0x00], &bare);
+        assert_eq!(schema.decode(&payload).unwrap(), bare);
+    }
+
+    #[test]
+    fn a_bad_index_a_corrupt_payload_and_a_bad_schema_say_which() {
+        let schema = order_schema();
+        let err = schema.decode(&[0x02, 0x04, 0x0a, 0x01, b'x']).unwrap_err();
+        assert_eq!(
+            err,
+            "message indexes [2] name no message of the schema (it has 2 top-level)"
+        );
+        let err = schema.decode(&[0x04, 0x02, 0x00]).unwrap_err();
+        assert!(
+            err.starts_with("message indexes [1, 0] name no message"),
+            "{err}"
+        );
+        let err = schema.decode(&[0x02, 0x01]).unwrap_err();
+        assert!(err.starts_with("message indexes [-1]"), "{err}");
+        // Field 1 (a string) says 16 bytes follow; 1 does.
+        let err = schema.decode(&[0x00, 0x0a, 0x10, b'x']).unwrap_err();
+        assert!(
+            err.starts_with("not Protobuf of this schema (shop.Order): "),
+            "{err}"
+        );
+        let err = schema.decode(&[]).unwrap_err();
+        assert!(err.contains("message indexes are cut short"), "{err}");
+
+        let text = |text: &str, references: Vec<Referenced>| SchemaText {
+            id: 13,
+            format: SchemaFormat::Protobuf,
+            text: text.into(),
+            references,
+            subjects: vec![],
+        };
+        let err = Schema::parse(&text("message {", vec![])).unwrap_err();
+        assert!(
+            err.starts_with("schema id 13 is not valid Protobuf: "),
+            "{err}"
+        );
+        // An import the registry did not give and no well-known type.
+        let err = Schema::parse(&text(ORDER_PROTO, vec![])).unwrap_err();
+        assert!(
+            err.starts_with("schema id 13 is not valid Protobuf: "),
+            "{err}"
+        );
+        assert!(err.contains("shop/common.proto"), "{err}");
+    }
+
+    #[test]
+    fn an_envelope_in_protobuf_is_an_envelope() {
+        use crate::domain::{RecordKind, TopicMap, decode_with_schemas};
+        let schema = Arc::new(
+            Schema::parse(&SchemaText {
+                id: 14,
+                format: SchemaFormat::Protobuf,
+                text: r#"syntax = "proto3";
+                    import "google/protobuf/timestamp.proto";
+                    message DecisionMade {
+                      string event_id = 1; string event_type = 2; int32 schema_version = 3;
+                      string aggregate_id = 4; google.protobuf.Timestamp occurred_at = 5;
+                      string correlation_id = 6; map<string, int32> data = 7;
+                    }"#
+                .into(),
+                references: vec![],
+                subjects: vec![("debate.events-value".into(), 1)],
+            })
+            .unwrap(),
+        );
+        let value = json!({
+            "event_id": "6f1c2b1e-7d1a-4d6e-9c33-0d7e7a1c2b3f", "event_type": "DecisionMade",
+            "schema_version": 1, "aggregate_id": "d-1", "occurred_at": "2024-05-01T10:00:00Z",
+            "correlation_id": "00000000-0000-4000-8000-000000000001", "data": {"votes": 3}
+        });
+        let mut frame = vec![MAGIC_BYTE, 0, 0, 0, 14];
+        frame.extend(protobuf_payload(&schema, "DecisionMade", &[0x00], &value));
+        let source = One(14, Lookup::Ready(Arc::clone(&schema)));
+        let outcome = decode_with_schemas(
+            Some(&frame),
+            &[],
+            "debate.events",
+            &TopicMap::default(),
+            &source,
+        );
+        assert_eq!(outcome.kind(), RecordKind::Envelope, "{:?}", outcome.error);
+        assert_eq!(outcome.context(), Some("debate"));
+        assert_eq!(outcome.event_type(), Some("DecisionMade"));
+        assert_eq!(outcome.schema_value, Some(value));
+        assert_eq!(
+            outcome.schema.and_then(|s| s.format),
+            Some(SchemaFormat::Protobuf)
+        );
     }
 
     #[test]

@@ -187,19 +187,27 @@ impl ConsumedRecord {
     }
 
     /// [`ConsumedRecord::decode_in`] for a record that may be in a schema
-    /// registry's wire format ([`domain::decode_with_schemas`]).
+    /// registry's wire format ([`domain::decode_with_schemas`]), its key
+    /// too ([`domain::decode_key_with_schemas`]).
     pub fn decode_with(
         &self,
         topics: &TopicMap,
         schemas: &dyn domain::schema::SchemaSource,
     ) -> DecodeOutcome {
-        domain::decode_with_schemas(
+        let mut outcome = domain::decode_with_schemas(
             self.value.as_deref(),
             &self.headers,
             &self.topic,
             topics,
             schemas,
-        )
+        );
+        outcome.key = domain::decode_key_with_schemas(
+            self.key.as_deref(),
+            &self.headers,
+            &self.topic,
+            schemas,
+        );
+        outcome
     }
 
     /// What lists and graphs keep of the record ([`domain::glance`]).
@@ -261,7 +269,9 @@ impl ConsumedRecord {
     /// `value` as JSON when it parses, else as text, or `value_base64` when it
     /// is not UTF-8; a missing key or value (a tombstone) is `null`.
     /// `context_from` says which rule gave an event that carried no context
-    /// its context.
+    /// its context. A value decoded with its registry schema is that JSON,
+    /// with `schema`; a key so decoded likewise, with `key_schema` (and
+    /// `key_error`, the key kept as bytes, when it could not be).
     ///
     /// A value nested deeper than a `Value` is built for is written as its
     /// text ([`JsonLine::deep_value`]), so a line holds JSON at any depth.
@@ -283,7 +293,25 @@ impl ConsumedRecord {
         let Value::Object(mut obj) = line.take() else {
             return JsonLine::default();
         };
-        put_bytes(&mut obj, "key", self.key.as_deref());
+        match &decoded.key {
+            // Decoded with its registry schema: the key is what it decoded to.
+            Some(domain::SchemaDecoded {
+                schema,
+                value: Ok(key),
+            }) => {
+                obj.insert("key".into(), key.clone());
+                obj.insert("key_schema".into(), json!(schema));
+            }
+            Some(domain::SchemaDecoded {
+                schema,
+                value: Err(why),
+            }) => {
+                put_bytes(&mut obj, "key", self.key.as_deref());
+                obj.insert("key_schema".into(), json!(schema));
+                obj.insert("key_error".into(), json!(why));
+            }
+            None => put_bytes(&mut obj, "key", self.key.as_deref()),
+        }
         let mut deep_value = None;
         if let Some(value) = &decoded.schema_value {
             // Decoded with its registry schema: the value is what it decoded to.

@@ -353,6 +353,16 @@ impl App {
                 return;
             }
             WorkerMsg::StreamWarning(w) => return self.toast_error(w),
+            WorkerMsg::SchemaRedecoded {
+                generation,
+                records,
+            } => {
+                if generation == self.generation {
+                    self.panes.streams.redecoded(records);
+                    self.panes.streams.refresh_detail(&self.theme);
+                }
+                return;
+            }
             WorkerMsg::Connection(Ok(())) => return self.connection = Connection::Connected,
             WorkerMsg::Connection(Err(e)) => {
                 if !matches!(self.connection, Connection::Disconnected(_)) {

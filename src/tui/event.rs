@@ -48,6 +48,14 @@ pub enum WorkerMsg {
     },
     /// A reader's non-fatal warning (the client retries by itself).
     StreamWarning(String),
+    /// Records that arrived while their registry schema was being fetched,
+    /// read again now that it is there (off the app loop).
+    SchemaRedecoded {
+        /// The stream set the records belong to; stale ones are ignored.
+        generation: u64,
+        /// Each record's list key and what it reads as now.
+        records: Vec<(u64, crate::kafka::Arrived)>,
+    },
     /// A publish finished.
     Published {
         /// The request id.

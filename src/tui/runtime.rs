@@ -25,6 +25,7 @@ use crate::kafka::Arrived;
 use crate::kafka::consume::{SEND_BATCH, TailEvent, tail_map};
 use crate::kafka::{StartAt, TailOptions, check_reachable};
 use crate::publish::Publisher;
+use crate::schema_registry::SchemaCache;
 
 /// Records buffered between the readers and the app loop. Bounded: a slow screen
 /// slows the readers (records wait in Kafka) instead of growing memory.
@@ -154,6 +155,24 @@ pub async fn run(services: AppServices) -> Result<()> {
     let max_fps = services.settings.ui.max_fps.clamp(1, 120);
     let frame_interval = Duration::from_secs_f64(1.0 / f64::from(max_fps));
 
+    // Schema-framed records are read with the registry's schemas; a schema
+    // not fetched yet never holds a reader up: the record shows pending, and
+    // is read again (off this loop) when the fetch ends.
+    let schemas = match SchemaCache::from_config(&services.settings.schema_registry) {
+        Ok(schemas) => schemas,
+        Err(e) => {
+            app.apply(WorkerMsg::StreamWarning(
+                super::strings::schema_registry_unusable(&e),
+            ));
+            None
+        }
+    };
+    if let Some(cache) = &schemas {
+        app.panes.streams.set_schemas(Some(Arc::new(cache.clone())));
+    }
+    let mut schema_fetched = schemas.as_ref().map(SchemaCache::fetched);
+    let mut redecoding = false;
+
     let mut guard = TerminalGuard::enter()?;
     let mut streams = StreamSet::start(
         &services.settings,
@@ -161,6 +180,7 @@ pub async fn run(services: AppServices) -> Result<()> {
         services.start,
         app.generation(),
         &worker_tx,
+        schemas.clone(),
     );
     // The running search's cancel flag: dropping it (a new search, esc, the
     // console ending) stops the search.
@@ -276,6 +296,9 @@ pub async fn run(services: AppServices) -> Result<()> {
                     app.request_quit();
                 }
                 for m in msgs.drain(..) {
+                    if matches!(m, WorkerMsg::SchemaRedecoded { .. }) {
+                        redecoding = false;
+                    }
                     app.apply(m);
                 }
             }
@@ -314,7 +337,25 @@ pub async fn run(services: AppServices) -> Result<()> {
                 // The poller ended: keep the last figures, stop listening.
                 Err(_) => lag_rx = None,
             },
-            _ = tick.tick() => app.handle_event(Event::Tick),
+            fetched = async {
+                match schema_fetched.as_mut() {
+                    Some(rx) => rx.changed().await,
+                    None => std::future::pending().await,
+                }
+            }, if !redecoding => match (fetched, &schemas) {
+                (Ok(()), Some(cache)) => {
+                    redecoding = start_redecode(&app, cache, &worker_tx);
+                }
+                _ => schema_fetched = None,
+            },
+            _ = tick.tick() => {
+                app.handle_event(Event::Tick);
+                // A record that reached the list after its schema's fetch
+                // ended (it was in the channel then) is read again here.
+                if !redecoding && let Some(cache) = &schemas {
+                    redecoding = start_redecode(&app, cache, &worker_tx);
+                }
+            }
             _ = tokio::time::sleep_until(next_frame), if dirty => {}
         }
         for cmd in app.take_commands() {
@@ -326,6 +367,7 @@ pub async fn run(services: AppServices) -> Result<()> {
                         start,
                         app.generation(),
                         &worker_tx,
+                        schemas.clone(),
                     );
                 }
                 Command::Publish(req) => {
@@ -504,6 +546,44 @@ pub fn next_frame_after(scheduled: Instant, now: Instant, interval: Duration) ->
     }
 }
 
+/// Reads again, on a blocking thread, the records Streams keeps whose schema
+/// was pending, and sends them back ([`WorkerMsg::SchemaRedecoded`]). False
+/// when there are none (nothing was started).
+fn start_redecode(app: &App, cache: &SchemaCache, tx: &mpsc::Sender<WorkerMsg>) -> bool {
+    let streams = &app.panes.streams;
+    if !streams.has_schema_pending() {
+        return false;
+    }
+    let records = streams.pending_schema_records(super::panes::streams::REDECODE_BATCH);
+    let (generation, topics, cache, tx) = (
+        app.generation(),
+        streams.topic_map().clone(),
+        cache.clone(),
+        tx.clone(),
+    );
+    tokio::task::spawn_blocking(move || {
+        let records = redecode(records, &topics, &cache);
+        let _ = tx.blocking_send(WorkerMsg::SchemaRedecoded {
+            generation,
+            records,
+        });
+    });
+    true
+}
+
+/// Records (by arrival number) read again with `schemas`: what the console
+/// does off its loop when a schema fetch ends ([`WorkerMsg::SchemaRedecoded`]).
+pub fn redecode(
+    records: Vec<(u64, crate::kafka::ConsumedRecord)>,
+    topics: &crate::domain::TopicMap,
+    schemas: &dyn crate::domain::schema::SchemaSource,
+) -> Vec<(u64, Arrived)> {
+    records
+        .into_iter()
+        .map(|(arrival, record)| (arrival, Arrived::read_with(record, topics, schemas)))
+        .collect()
+}
+
 /// The readers of one seek: one per topic, all feeding `rx` with records they
 /// decoded ([`Arrived`]), so the app loop does not. Dropping the set closes the
 /// channel, and every reader stops at its next poll.
@@ -518,6 +598,7 @@ impl StreamSet {
         start: StartAt,
         generation: u64,
         worker_tx: &mpsc::Sender<WorkerMsg>,
+        schemas: Option<SchemaCache>,
     ) -> Self {
         let (tx, rx) = mpsc::channel(RECORD_CHANNEL_BATCHES);
         for topic in topics {
@@ -526,6 +607,7 @@ impl StreamSet {
             let tx = tx.clone();
             let wtx = worker_tx.clone();
             let topic = topic.clone();
+            let schemas = schemas.clone();
             spawn_watched(
                 "stream reader",
                 async move {
@@ -537,7 +619,11 @@ impl StreamSet {
                             exit_at_end: false,
                         };
                         let topics = settings.topics.clone();
-                        let read = move |r| Arrived::read(r, &topics);
+                        let schemas = schemas.clone();
+                        let read = move |r| match &schemas {
+                            Some(cache) => Arrived::read_with(r, &topics, cache),
+                            None => Arrived::read(r, &topics),
+                        };
                         match tail_map(&settings, opts, tx.clone(), read).await {
                             Ok(_) => return,
                             Err(e) => {

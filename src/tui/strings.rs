@@ -148,6 +148,20 @@ pub fn detail_deep_json(depth: usize) -> String {
 pub const DETAIL_RAW: &str = "Raw value";
 /// Decode error label.
 pub const DETAIL_DECODE_ERROR: &str = "Decode error";
+/// Record view: the registry schema the value names (id, subject, …).
+pub const DETAIL_SCHEMA: &str = "schema";
+/// Record view: the registry schema the key names.
+pub const DETAIL_KEY_SCHEMA: &str = "key schema";
+/// Record view: the key as its schema decoded it.
+pub const DETAIL_KEY_DECODED: &str = "key";
+/// Record view: why the key did not decode with its schema.
+pub const DETAIL_KEY_ERROR: &str = "Key decode error";
+/// Record view: an event read from a schema record, its value as decoded.
+pub const DETAIL_SCHEMA_VALUE: &str = "Value, as its schema decodes it";
+/// Toast: the configured schema registry cannot be used (bad CA file, …).
+pub fn schema_registry_unusable(e: &str) -> String {
+    format!("schema registry: {e} (schema records show raw)")
+}
 /// Inject: the label of the line saying where a send goes.
 pub const FIELD_GOES_TO: &str = "Goes to";
 

@@ -1,6 +1,7 @@
 """Writes records with Confluent's own schema registry serializers
-(confluent-kafka's AvroSerializer, JSONSerializer), then reads them back with
-its deserializers: the reference eventdeck's schema decoding is checked against.
+(confluent-kafka's AvroSerializer, JSONSerializer, ProtobufSerializer), then
+reads them back with its deserializers: the reference eventdeck's schema
+decoding is checked against.
 
     python schema_producer.py BOOTSTRAP REGISTRY_URL TOPIC CASE
 
@@ -11,13 +12,33 @@ CASE is one of:
   envelope  eventdeck's event envelope as an Avro record (occurred_at a
             timestamp-millis); one record
   json      a JSON Schema record (nested object, array, nullable field); two
+  protobuf  a Protobuf message with a nested message, a repeated nested
+            message, a map, an enum and a oneof, importing
+            google/protobuf/timestamp.proto (a well-known type, not registered:
+            the serializer skips known types) and shop/common.proto (its own
+            file, registered by the serializer under its own subject and named
+            in the value schema's `references`); the key is a second top-level
+            message of the same file (message indexes [1]), under
+            `<topic>-key`; both with subject.name.strategy.type TOPIC (the
+            default strategy asks Apicurio for an association API it lacks);
+            two records
+  framings  the first `order` record three times, framed as Confluent's
+            AvroSerializer does not: Apicurio's legacy 8-byte globalId
+            framing, the schema id in Confluent's `__value_schema_id`
+            header, the globalId in Apicurio's `apicurio.value.globalId`
+            header (bare Avro datum in the last two); adds "global_id"
 
 Prints one JSON object: {"written": [...], "read_back": [...], "schema_id": N},
 every value made JSON by the rules eventdeck documents (domain::schema):
 timestamps RFC 3339 UTC with `Z`, dates YYYY-MM-DD, decimals exact text,
-uuids text.
+uuids text. Protobuf messages are made JSON by protobuf's own
+json_format.MessageToDict with preserving_proto_field_name=True: the proto3
+JSON mapping (int64 as strings, enums by name, Timestamp RFC 3339, bytes
+base64, fields at their default left out) with the .proto's field names.
+The protobuf case adds "keys_written", "keys_read_back" and "key_schema_id".
 """
 
+import base64
 import datetime as dt
 import decimal
 import json
@@ -29,6 +50,8 @@ from confluent_kafka.schema_registry import SchemaRegistryClient
 from confluent_kafka.schema_registry.avro import AvroDeserializer, AvroSerializer
 from confluent_kafka.schema_registry.json_schema import JSONDeserializer, JSONSerializer
 from confluent_kafka.serialization import MessageField, SerializationContext
+from google.protobuf import descriptor_pb2, descriptor_pool, json_format, message_factory, text_format
+from google.protobuf import timestamp_pb2  # noqa: F401  (puts timestamp.proto in the default pool)
 
 ORDER_SCHEMA = """
 {
@@ -85,6 +108,146 @@ JSON_SCHEMA = """
   "required": ["id", "weight"]
 }
 """
+
+
+# Protobuf descriptors written out (no protoc here): shop/common.proto, then
+# shop/order.proto, which imports it and google/protobuf/timestamp.proto.
+COMMON_PROTO = """
+name: "shop/common.proto" package: "shop.common" syntax: "proto3"
+message_type { name: "Money"
+  field { name: "units" number: 1 label: LABEL_OPTIONAL type: TYPE_INT64 json_name: "units" }
+  field { name: "nanos" number: 2 label: LABEL_OPTIONAL type: TYPE_INT32 json_name: "nanos" }
+  field { name: "currency_code" number: 3 label: LABEL_OPTIONAL type: TYPE_STRING json_name: "currencyCode" } }
+enum_type { name: "Channel"
+  value { name: "CHANNEL_UNSPECIFIED" number: 0 } value { name: "WEB" number: 1 } value { name: "STORE" number: 2 } }
+"""
+
+ORDER_PROTO = """
+name: "shop/order.proto" package: "shop" syntax: "proto3"
+dependency: "google/protobuf/timestamp.proto" dependency: "shop/common.proto"
+message_type { name: "Order"
+  field { name: "id" number: 1 label: LABEL_OPTIONAL type: TYPE_STRING json_name: "id" }
+  field { name: "placed" number: 2 label: LABEL_OPTIONAL type: TYPE_MESSAGE type_name: ".google.protobuf.Timestamp" json_name: "placed" }
+  field { name: "total" number: 3 label: LABEL_OPTIONAL type: TYPE_MESSAGE type_name: ".shop.common.Money" json_name: "total" }
+  field { name: "lines" number: 4 label: LABEL_REPEATED type: TYPE_MESSAGE type_name: ".shop.Order.Line" json_name: "lines" }
+  field { name: "channel" number: 5 label: LABEL_OPTIONAL type: TYPE_ENUM type_name: ".shop.common.Channel" json_name: "channel" }
+  field { name: "tags" number: 6 label: LABEL_REPEATED type: TYPE_MESSAGE type_name: ".shop.Order.TagsEntry" json_name: "tags" }
+  field { name: "blob" number: 7 label: LABEL_OPTIONAL type: TYPE_BYTES json_name: "blob" }
+  field { name: "ratio" number: 8 label: LABEL_OPTIONAL type: TYPE_DOUBLE json_name: "ratio" }
+  field { name: "paid" number: 9 label: LABEL_OPTIONAL type: TYPE_BOOL json_name: "paid" }
+  field { name: "note" number: 10 label: LABEL_OPTIONAL type: TYPE_STRING oneof_index: 0 json_name: "note" }
+  field { name: "code" number: 11 label: LABEL_OPTIONAL type: TYPE_INT32 oneof_index: 0 json_name: "code" }
+  field { name: "big" number: 12 label: LABEL_OPTIONAL type: TYPE_UINT64 json_name: "big" }
+  nested_type { name: "Line"
+    field { name: "sku" number: 1 label: LABEL_OPTIONAL type: TYPE_STRING json_name: "sku" }
+    field { name: "qty" number: 2 label: LABEL_OPTIONAL type: TYPE_UINT32 json_name: "qty" } }
+  nested_type { name: "TagsEntry" options { map_entry: true }
+    field { name: "key" number: 1 label: LABEL_OPTIONAL type: TYPE_STRING json_name: "key" }
+    field { name: "value" number: 2 label: LABEL_OPTIONAL type: TYPE_SINT64 json_name: "value" } }
+  oneof_decl { name: "ref" } }
+message_type { name: "OrderKey"
+  field { name: "id" number: 1 label: LABEL_OPTIONAL type: TYPE_STRING json_name: "id" }
+  field { name: "region" number: 2 label: LABEL_OPTIONAL type: TYPE_INT32 json_name: "region" } }
+"""
+
+
+def proto_classes():
+    """The Order and OrderKey message classes, built from the descriptors above."""
+    pool = descriptor_pool.Default()
+    for text in (COMMON_PROTO, ORDER_PROTO):
+        proto = text_format.Parse(text, descriptor_pb2.FileDescriptorProto())
+        try:
+            pool.FindFileByName(proto.name)
+        except KeyError:
+            pool.Add(proto)
+    order = message_factory.GetMessageClass(pool.FindMessageTypeByName("shop.Order"))
+    key = message_factory.GetMessageClass(pool.FindMessageTypeByName("shop.OrderKey"))
+    return order, key
+
+
+def proto_orders():
+    order, key = proto_classes()
+    first = order(id="o-1", channel=2, blob=b"\x00\xffhi", ratio=0.25, paid=True, note="rush",
+                  big=18446744073709551615)
+    first.placed.FromJsonString("2024-05-01T10:00:00.123Z")
+    first.total.units = 9007199254740993  # beyond a double's integers: kept as text
+    first.total.nanos = 500000000
+    first.total.currency_code = "EUR"
+    first.lines.add(sku="a", qty=2)
+    first.lines.add(sku="b", qty=0)
+    first.tags["x"] = 5
+    first.tags["y"] = -1
+    second = order(id="o-2", code=-7)
+    second.placed.FromJsonString("1969-12-31T23:59:59Z")
+    return [(key(id="o-1", region=3), first), (key(id="o-2"), second)]
+
+
+def proto_json(message):
+    return json_format.MessageToDict(message, preserving_proto_field_name=True)
+
+
+def protobuf_case(bootstrap, registry_url, topic):
+    """Writes proto_orders() (keys and values), reads them back; the report."""
+    from confluent_kafka.schema_registry.protobuf import ProtobufDeserializer, ProtobufSerializer
+    order, key = proto_classes()
+    registry = SchemaRegistryClient({"url": registry_url, "timeout": REGISTRY_TIMEOUT})
+    conf = {"subject.name.strategy.type": "TOPIC"}
+    value_serializer = ProtobufSerializer(order, registry, conf)
+    key_serializer = ProtobufSerializer(key, registry, conf)
+    value_context = SerializationContext(topic, MessageField.VALUE)
+    key_context = SerializationContext(topic, MessageField.KEY)
+    pairs = proto_orders()
+    records = [(key_serializer(k, key_context), value_serializer(v, value_context)) for k, v in pairs]
+    produce(bootstrap, topic, records)
+    value_reader = ProtobufDeserializer(order, {"use.deprecated.format": False})
+    key_reader = ProtobufDeserializer(key, {"use.deprecated.format": False})
+    read = read_back(bootstrap, topic, len(records))
+    return {
+        "written": [proto_json(v) for _, v in pairs],
+        "read_back": [proto_json(value_reader(v, value_context)) for _, v in read],
+        "keys_written": [proto_json(k) for k, _ in pairs],
+        "keys_read_back": [proto_json(key_reader(k, key_context)) for k, _ in read],
+        "schema_id": int.from_bytes(records[0][1][1:5], "big"),
+        "key_schema_id": int.from_bytes(records[0][0][1:5], "big"),
+        "frames": [base64.b64encode(v).decode() for _, v in records],
+    }
+
+
+def produce(bootstrap, topic, records):
+    """Produces (key, value) pairs; exits on a failed delivery."""
+    failed = []
+
+    def delivered(err, msg):
+        if err is not None:
+            failed.append(str(err))
+
+    producer = Producer({"bootstrap.servers": bootstrap})
+    for k, v in records:
+        producer.produce(topic, key=k, value=v, on_delivery=delivered)
+    if producer.flush(30) != 0 or failed:
+        print(f"not delivered: {failed or 'timed out'}", file=sys.stderr)
+        sys.exit(1)
+
+
+def read_back(bootstrap, topic, count):
+    """The first `count` (key, value) pairs of the topic, from Kafka."""
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": f"schema-producer-{uuid.uuid4()}",
+                         "enable.auto.commit": False})
+    consumer.assign([TopicPartition(topic, p, 0) for p in range(
+        len(consumer.list_topics(topic, timeout=10).topics[topic].partitions))])
+    read = []
+    deadline = dt.datetime.now() + dt.timedelta(seconds=30)
+    while len(read) < count and dt.datetime.now() < deadline:
+        msg = consumer.poll(1.0)
+        if msg is None or msg.error():
+            continue
+        read.append((msg.key(), msg.value()))
+    consumer.close()
+    return read
+
+
+# Seconds a registry request may take (the client's default waits forever).
+REGISTRY_TIMEOUT = 30
 
 
 def shipments():
@@ -169,14 +332,56 @@ def as_json(value):
     return value
 
 
+def framings_case(bootstrap, registry_url, topic):
+    """One Avro order under three framings other than Confluent's own."""
+    import struct
+    import urllib.request
+    registry = SchemaRegistryClient({"url": registry_url, "timeout": REGISTRY_TIMEOUT})
+    serializer = AvroSerializer(registry, ORDER_SCHEMA)
+    context = SerializationContext(topic, MessageField.VALUE)
+    order = orders()[0]
+    frame = serializer(order, context)
+    schema_id = int.from_bytes(frame[1:5], "big")
+    datum = frame[5:]
+    # The globalId of the version just registered, from Apicurio's own API.
+    server = registry_url.split("/apis/")[0]
+    with urllib.request.urlopen(f"{server}/apis/registry/v3/search/versions?artifactId={topic}-value",
+                                timeout=REGISTRY_TIMEOUT) as r:
+        global_id = json.load(r)["versions"][0]["globalId"]
+    records = [
+        (b"legacy", b"\x00" + struct.pack(">q", global_id) + datum, None),
+        (b"confluent-header", datum, [("__value_schema_id", b"\x00" + struct.pack(">I", schema_id))]),
+        (b"apicurio-header", datum, [("apicurio.value.globalId", struct.pack(">q", global_id))]),
+    ]
+    failed = []
+    producer = Producer({"bootstrap.servers": bootstrap})
+    for k, v, headers in records:
+        producer.produce(topic, key=k, value=v, headers=headers,
+                         on_delivery=lambda err, msg: err and failed.append(str(err)))
+    if producer.flush(30) != 0 or failed:
+        print(f"not delivered: {failed or 'timed out'}", file=sys.stderr)
+        sys.exit(1)
+    # Confluent's deserializer reads the datum back from its own framing
+    # (it reads none of the three above).
+    read = as_json(AvroDeserializer(registry)(frame, context))
+    return {"written": [as_json(order)] * len(records), "read_back": [read] * len(records),
+            "schema_id": schema_id, "global_id": global_id}
+
+
 def main() -> int:
     bootstrap, registry_url, topic, case = sys.argv[1:5]
+    if case == "protobuf":
+        print(json.dumps(protobuf_case(bootstrap, registry_url, topic)))
+        return 0
+    if case == "framings":
+        print(json.dumps(framings_case(bootstrap, registry_url, topic)))
+        return 0
     schema, values = {
         "order": (ORDER_SCHEMA, orders),
         "envelope": (ENVELOPE_SCHEMA, envelopes),
         "json": (JSON_SCHEMA, shipments),
     }[case]
-    registry = SchemaRegistryClient({"url": registry_url})
+    registry = SchemaRegistryClient({"url": registry_url, "timeout": REGISTRY_TIMEOUT})
     if case == "json":
         serializer = JSONSerializer(schema, registry)
         deserializer = JSONDeserializer(schema)

@@ -7,6 +7,7 @@
 //! records they show.
 
 use std::collections::VecDeque;
+use std::sync::Arc;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use ratatui::Frame;
@@ -19,9 +20,10 @@ use ratatui::widgets::{Block, Borders, Paragraph};
 use crossterm::event::MouseEvent;
 
 use super::{Cx, Effect, Pane, View};
+use crate::domain::schema::{NoRegistry, SchemaRef, SchemaSource};
 use crate::domain::{
-    DecodeOutcome, Decoded, Glance, TopicMap, codec::hex_dump, sanitize, sanitize_bytes,
-    sanitize_owned,
+    DecodeOutcome, Decoded, Glance, SchemaDecoded, TopicMap, codec::hex_dump, sanitize,
+    sanitize_bytes, sanitize_owned,
 };
 use crate::filter::{Filter, Subject};
 use crate::kafka::{Arrived, ConsumedRecord, StartAt};
@@ -64,6 +66,9 @@ pub struct Entry {
     pub event_id: Option<String>,
     /// True when the record did not decode as what it claimed to be.
     pub has_error: bool,
+    /// True while the registry schema it names is being fetched (it shows
+    /// raw, and is read again when the schema is there).
+    pub schema_pending: bool,
     /// Bytes it holds, as counted against the memory budget.
     bytes: usize,
     /// The value on one line, as the reader made it.
@@ -116,6 +121,7 @@ impl Entry {
             correlation: glance.correlation_id,
             event_id: glance.event_id,
             has_error: glance.has_error,
+            schema_pending: glance.schema_pending,
             bytes,
             context,
             event_type,
@@ -157,10 +163,11 @@ impl Entry {
         }
     }
 
-    /// The record as one `eventdeck tail --format json` line.
-    pub fn to_json_line(&self, topics: &TopicMap) -> String {
+    /// The record as one `eventdeck tail --format json` line (decoded with
+    /// its registry schema when `schemas` has it).
+    pub fn to_json_line(&self, topics: &TopicMap, schemas: &dyn SchemaSource) -> String {
         self.record
-            .to_json(&self.record.decode_in(topics))
+            .to_json(&self.record.decode_with(topics, schemas))
             .to_string()
     }
 }
@@ -352,10 +359,19 @@ pub struct StreamsState {
     /// The open correlation trace, over the list.
     pub trace: Option<super::trace::TraceState>,
     topics: TopicMap,
+    /// Where registry schemas are found (`None`: no registry). Asked without
+    /// waiting: a schema not fetched yet reads as pending.
+    schemas: Option<Arc<dyn SchemaSource + Send + Sync>>,
+    /// Records kept whose schema was pending when they arrived.
+    schema_pending: usize,
     /// The window the list is drawn through (the selection is the pane's
     /// own: a record, by sequence, so it survives records arriving).
     view: TableCursor,
 }
+
+/// Records read again at most per schema fetch (the rest wait for the next
+/// round: one round is one message, however many records are pending).
+pub const REDECODE_BATCH: usize = 10_000;
 
 impl StreamsState {
     /// The same pane, labelled as started from `label`.
@@ -384,7 +400,79 @@ impl StreamsState {
             total_received: 0,
             trace: None,
             topics: topic_map,
+            schemas: None,
+            schema_pending: 0,
             view: TableCursor::default(),
+        }
+    }
+
+    /// Reads schema-framed records with `schemas` from now on (the record
+    /// view, copy and export too).
+    pub fn set_schemas(&mut self, schemas: Option<Arc<dyn SchemaSource + Send + Sync>>) {
+        self.schemas = schemas;
+    }
+
+    /// The registry schemas records are read with ([`NoRegistry`] when none).
+    pub fn schemas(&self) -> &dyn SchemaSource {
+        match &self.schemas {
+            Some(s) => s.as_ref(),
+            None => &NoRegistry,
+        }
+    }
+
+    /// True while some record kept arrived before its schema did.
+    pub fn has_schema_pending(&self) -> bool {
+        self.schema_pending > 0
+    }
+
+    /// Up to `max` records kept while their schema was pending, with their
+    /// arrival numbers: to read again when a fetch ends ([`Self::redecoded`]).
+    pub fn pending_schema_records(&self, max: usize) -> Vec<(u64, ConsumedRecord)> {
+        if self.schema_pending == 0 {
+            return Vec::new();
+        }
+        self.streams
+            .iter()
+            .flat_map(|r| r.entries.iter())
+            .filter(|e| e.schema_pending)
+            .take(max)
+            .map(|e| (e.arrival, e.record.clone()))
+            .collect()
+    }
+
+    /// Puts records read again ([`Self::pending_schema_records`], by arrival
+    /// number) in place of what they were, where they still are (one may have
+    /// been evicted, the list reordered): same place in the list, the filter
+    /// asked again.
+    pub fn redecoded(&mut self, records: Vec<(u64, Arrived)>) {
+        let mut records: std::collections::HashMap<u64, Arrived> = records.into_iter().collect();
+        for ring in &mut self.streams {
+            let mut changed = false;
+            for slot in ring.entries.iter_mut() {
+                if records.is_empty() {
+                    break;
+                }
+                let Some(arrived) = records.remove(&slot.arrival) else {
+                    continue;
+                };
+                let mut entry = Entry::arrived(slot.arrival, arrived, &self.topics);
+                entry.seq = slot.seq;
+                self.held_bytes = self.held_bytes - slot.bytes + entry.bytes;
+                self.schema_pending = self.schema_pending - usize::from(slot.schema_pending)
+                    + usize::from(entry.schema_pending);
+                **slot = entry;
+                changed = true;
+            }
+            if changed && ring.matches.is_some() {
+                let filter = &self.filter;
+                ring.matches = Some(
+                    ring.entries
+                        .iter()
+                        .filter(|e| filter.matches(&e.subject()))
+                        .map(|e| e.seq)
+                        .collect(),
+                );
+            }
         }
     }
 
@@ -441,7 +529,10 @@ impl StreamsState {
     pub fn arrive<I: IntoIterator<Item = ConsumedRecord>>(&self, records: I) -> Vec<Arrived> {
         records
             .into_iter()
-            .map(|r| Arrived::read(r, &self.topics))
+            .map(|r| match &self.schemas {
+                Some(schemas) => Arrived::read_with(r, &self.topics, schemas.as_ref()),
+                None => Arrived::read(r, &self.topics),
+            })
             .collect()
     }
 
@@ -534,6 +625,7 @@ impl StreamsState {
         let capacity = self.capacity;
         self.key_end = self.key_end.max(entry.seq + 1);
         self.held_bytes += entry.bytes;
+        self.schema_pending += usize::from(entry.schema_pending);
         let ring = &mut self.streams[idx];
         ring.received += 1;
         ring.problem = None;
@@ -543,6 +635,7 @@ impl StreamsState {
         {
             ring.evicted += 1;
             self.held_bytes -= old.bytes;
+            self.schema_pending -= usize::from(old.schema_pending);
             if let Some(m) = ring.matches.as_mut()
                 && m.front() == Some(&old.seq)
             {
@@ -569,6 +662,7 @@ impl StreamsState {
         };
         ring.evicted += 1;
         self.held_bytes -= old.bytes;
+        self.schema_pending -= usize::from(old.schema_pending);
         if let Some(m) = ring.matches.as_mut()
             && m.front() == Some(&old.seq)
         {
@@ -579,6 +673,7 @@ impl StreamsState {
     /// Forgets every record (a seek starts over); counters restart too.
     pub fn clear(&mut self, start_label: impl Into<String>) {
         self.held_bytes = 0;
+        self.schema_pending = 0;
         for s in &mut self.streams {
             s.entries.clear();
             if let Some(m) = s.matches.as_mut() {
@@ -732,7 +827,7 @@ impl StreamsState {
         };
         self.detail = Some(DetailState {
             seq: e.seq,
-            lines: detail_lines(e, &self.topics, theme),
+            lines: detail_lines(e, &self.topics, self.schemas(), theme),
             scroll: 0,
         });
         true
@@ -745,7 +840,7 @@ impl StreamsState {
         };
         let scroll = self.detail.as_ref().map_or(0, |d| d.scroll);
         if let Some(e) = self.entry_by_seq(seq) {
-            let lines = detail_lines(e, &self.topics, theme);
+            let lines = detail_lines(e, &self.topics, self.schemas(), theme);
             self.detail = Some(DetailState { seq, lines, scroll });
         }
     }
@@ -777,7 +872,7 @@ impl StreamsState {
     /// Every row the filter lets through, as JSON lines (for export).
     pub fn visible_json_lines(&self) -> Vec<String> {
         self.rows_from(0)
-            .map(|e| e.to_json_line(&self.topics))
+            .map(|e| e.to_json_line(&self.topics, self.schemas()))
             .collect()
     }
 
@@ -1123,9 +1218,14 @@ impl RenderInto for Line<'_> {
 }
 
 /// The detail view's lines for an entry.
-fn detail_lines(e: &Entry, topics: &TopicMap, theme: &Theme) -> Vec<Line<'static>> {
+fn detail_lines(
+    e: &Entry,
+    topics: &TopicMap,
+    schemas: &dyn SchemaSource,
+    theme: &Theme,
+) -> Vec<Line<'static>> {
     let r = &e.record;
-    let decoded: DecodeOutcome = r.decode_in(topics);
+    let decoded: DecodeOutcome = r.decode_with(topics, schemas);
     let label = theme.dimmed();
     let heading = theme.strong();
     let mut lines = vec![
@@ -1156,6 +1256,12 @@ fn detail_lines(e: &Entry, topics: &TopicMap, theme: &Theme) -> Vec<Line<'static
     ) {
         lines.extend(links_lines(r, &decoded, theme));
     }
+    if let Some(schema) = &decoded.schema {
+        lines.push(schema_line(strings::DETAIL_SCHEMA, schema, theme));
+    }
+    if let Some(key) = &decoded.key {
+        lines.extend(key_schema_lines(key, theme));
+    }
     if let Some(err) = &decoded.error {
         lines.push(Line::from(vec![
             Span::styled(
@@ -1182,6 +1288,17 @@ fn detail_lines(e: &Entry, topics: &TopicMap, theme: &Theme) -> Vec<Line<'static
     if let Some(v) = body {
         lines.push(Line::styled(strings::DETAIL_EVENT, heading));
         lines.extend(json::highlight(&v, theme));
+        lines.push(Line::raw(""));
+    }
+    // An event read from a schema record: the value as its schema decoded
+    // it too (the event above is its canonical form).
+    if let Some(v) = decoded
+        .schema_value
+        .as_ref()
+        .filter(|_| !matches!(decoded.decoded, Decoded::Json(_)))
+    {
+        lines.push(Line::styled(strings::DETAIL_SCHEMA_VALUE, heading));
+        lines.extend(json::highlight(v, theme));
         lines.push(Line::raw(""));
     }
     lines.push(Line::styled(strings::DETAIL_HEADERS, heading));
@@ -1215,6 +1332,51 @@ fn detail_lines(e: &Entry, topics: &TopicMap, theme: &Theme) -> Vec<Line<'static
         for l in hex_dump(bytes, HEX_BYTES).lines() {
             lines.push(Line::styled(l.to_string(), label));
         }
+    }
+    lines
+}
+
+/// `schema  id 7  subject orders-value  version 3  format avro`: which
+/// registry schema a value (or key) names, as far as it is known.
+fn schema_line(title: &str, schema: &SchemaRef, theme: &Theme) -> Line<'static> {
+    let label = theme.dimmed();
+    let shown =
+        |v: Option<String>| v.map_or_else(|| strings::DETAIL_NONE.to_string(), sanitize_owned);
+    let mut spans = vec![
+        Span::styled(format!("{title} "), label),
+        Span::styled("id ", label),
+        Span::raw(shown(schema.id.map(|id| id.to_string()))),
+    ];
+    if let Some(global) = schema.global_id {
+        spans.push(Span::styled("  globalId ", label));
+        spans.push(Span::raw(global.to_string()));
+    }
+    spans.extend([
+        Span::styled("  subject ", label),
+        Span::raw(shown(schema.subject.clone())),
+        Span::styled("  version ", label),
+        Span::raw(shown(schema.version.map(|v| v.to_string()))),
+        Span::styled("  format ", label),
+        Span::raw(shown(schema.format.map(|f| f.as_str().to_string()))),
+    ]);
+    Line::from(spans)
+}
+
+/// The key's schema, and the key as it decoded (or why it did not).
+fn key_schema_lines(key: &SchemaDecoded, theme: &Theme) -> Vec<Line<'static>> {
+    let mut lines = vec![schema_line(strings::DETAIL_KEY_SCHEMA, &key.schema, theme)];
+    match &key.value {
+        Ok(v) => lines.push(Line::from(vec![
+            Span::styled(format!("{} ", strings::DETAIL_KEY_DECODED), theme.dimmed()),
+            Span::raw(sanitize_owned(v.to_string())),
+        ])),
+        Err(why) => lines.push(Line::from(vec![
+            Span::styled(
+                format!("{}: ", strings::DETAIL_KEY_ERROR),
+                Style::new().fg(theme.error).add_modifier(Modifier::BOLD),
+            ),
+            Span::styled(sanitize_owned(why.clone()), Style::new().fg(theme.error)),
+        ])),
     }
     lines
 }
@@ -1365,7 +1527,10 @@ impl StreamsState {
     }
 
     fn copy(&self, detail: bool, cx: &mut Cx<'_>) {
-        match self.entry(detail).map(|e| e.to_json_line(self.topic_map())) {
+        match self
+            .entry(detail)
+            .map(|e| e.to_json_line(self.topic_map(), self.schemas()))
+        {
             Some(line) => {
                 cx.command(Command::Copy(line));
                 cx.info(strings::COPIED);
@@ -1453,7 +1618,10 @@ mod tests {
                 let lines = s.visible_json_lines();
                 assert!(lines[0].ends_with(&format!(r#""value":{source}}}"#)));
                 assert!(lines[0].contains(r#""kind":"json""#));
-                let line = s.selected_entry().unwrap().to_json_line(s.topic_map());
+                let line = s
+                    .selected_entry()
+                    .unwrap()
+                    .to_json_line(s.topic_map(), s.schemas());
                 assert_eq!(line, lines[0]);
                 // The record view, at the top and at the bottom.
                 assert!(s.open_detail(&Theme::dark()));
