@@ -26,6 +26,17 @@ use support::{
 
 /// The registry's Confluent-compatible URL, or a failure naming the command
 /// that starts one.
+
+/// The records of one list in the Python producer's report (`written`,
+/// `keys_written`, ...), in order.
+fn listed<'a>(report: &'a Value, field: &str) -> Vec<&'a Value> {
+    report[field]
+        .as_array()
+        .unwrap_or_else(|| panic!("the report has no list {field}: {report}"))
+        .iter()
+        .collect()
+}
+
 fn registry_url() -> String {
     let url = std::env::var("EVENTDECK_TEST_SCHEMA_REGISTRY_URL")
         .ok()
@@ -99,11 +110,7 @@ async fn avro_records_from_confluents_serializer_decode_to_the_producers_input()
     let sandbox = Sandbox::new();
     let lines = tail(&sandbox, &topic, Some(&url));
     let values: Vec<&Value> = lines.iter().map(|l| &l["value"]).collect();
-    let written: Vec<&Value> = report["written"]
-        .as_array()
-        .expect("written")
-        .iter()
-        .collect();
+    let written: Vec<&Value> = listed(&report, "written");
     assert_eq!(values, written);
     let id = &report["schema_id"];
     for line in &lines {
@@ -134,11 +141,7 @@ async fn json_schema_records_from_confluents_serializer_decode_to_the_producers_
     let report = python_writes(&topic, "json");
     let lines = tail(&Sandbox::new(), &topic, Some(&url));
     let values: Vec<&Value> = lines.iter().map(|l| &l["value"]).collect();
-    let written: Vec<&Value> = report["written"]
-        .as_array()
-        .expect("written")
-        .iter()
-        .collect();
+    let written: Vec<&Value> = listed(&report, "written");
     assert_eq!(values, written);
     for line in &lines {
         assert_eq!(line["kind"], "json", "{line}");
@@ -170,18 +173,10 @@ async fn protobuf_records_from_confluents_serializer_decode_to_the_producers_inp
     );
     let lines = tail(&Sandbox::new(), &topic, Some(&url));
     let values: Vec<&Value> = lines.iter().map(|l| &l["value"]).collect();
-    let written: Vec<&Value> = report["written"]
-        .as_array()
-        .expect("written")
-        .iter()
-        .collect();
+    let written: Vec<&Value> = listed(&report, "written");
     assert_eq!(values, written);
     let keys: Vec<&Value> = lines.iter().map(|l| &l["key"]).collect();
-    let keys_written: Vec<&Value> = report["keys_written"]
-        .as_array()
-        .expect("keys written")
-        .iter()
-        .collect();
+    let keys_written: Vec<&Value> = listed(&report, "keys_written");
     assert_eq!(keys, keys_written, "the keys decode too");
     for line in &lines {
         assert_eq!(line["kind"], "json", "{line}");
