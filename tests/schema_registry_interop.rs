@@ -24,9 +24,6 @@ use support::{
     stdout, unique_topic,
 };
 
-/// The registry's Confluent-compatible URL, or a failure naming the command
-/// that starts one.
-
 /// The records of one list in the Python producer's report (`written`,
 /// `keys_written`, ...), in order.
 fn listed<'a>(report: &'a Value, field: &str) -> Vec<&'a Value> {
@@ -37,6 +34,8 @@ fn listed<'a>(report: &'a Value, field: &str) -> Vec<&'a Value> {
         .collect()
 }
 
+/// The registry's Confluent-compatible URL, or a failure naming the command
+/// that starts one.
 fn registry_url() -> String {
     let url = std::env::var("EVENTDECK_TEST_SCHEMA_REGISTRY_URL")
         .ok()
