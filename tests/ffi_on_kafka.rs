@@ -194,17 +194,27 @@ async fn list_offsets_max_timestamp_names_the_newest_record_whatever_its_offset(
     let s = settings();
     let handle = AdminHandle::connect(&s, "listing offsets").expect("connect");
     let parts = [(topic.clone(), 0), (topic.clone(), 1), (topic.clone(), 0)];
-    let max = ffi::list_offsets(
-        &handle,
-        &parts,
-        OffsetSpec::MaxTimestamp,
-        Isolation::ReadUncommitted,
-    )
-    .expect("list offsets");
+    // A partition's own error (a fresh topic's leader not yet known to this
+    // client: seen under valgrind's slowness) is asked again, for 30 s.
+    let start = Instant::now();
+    let max = loop {
+        let max = ffi::list_offsets(
+            &handle,
+            &parts,
+            OffsetSpec::MaxTimestamp,
+            Isolation::ReadUncommitted,
+        )
+        .expect("list offsets");
+        if max.iter().all(|m| m.error.is_none()) || start.elapsed() > Duration::from_secs(30) {
+            break max;
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    };
     assert_eq!(max.len(), 2, "the duplicate asked once: {max:?}");
     assert_eq!(
         (max[0].offset, max[0].timestamp_ms),
-        (Some(1), Some(1_700_000_005_000))
+        (Some(1), Some(1_700_000_005_000)),
+        "{max:?}"
     );
     assert_eq!(
         (max[1].offset, max[1].timestamp_ms),
