@@ -34,6 +34,17 @@ fn listed<'a>(report: &'a Value, field: &str) -> Vec<&'a Value> {
         .collect()
 }
 
+/// The schema cache the console and `tail` build from a config naming `url`.
+fn registry_cache(url: String) -> eventdeck::schema_registry::SchemaCache {
+    let config = eventdeck::config::SchemaRegistry {
+        url: Some(url),
+        ..Default::default()
+    };
+    eventdeck::schema_registry::SchemaCache::from_config(&config)
+        .expect("client")
+        .expect("a registry")
+}
+
 /// The registry's Confluent-compatible URL, or a failure naming the command
 /// that starts one.
 fn registry_url() -> String {
@@ -241,13 +252,7 @@ async fn the_console_shows_schema_records_pending_then_decoded() {
     let report = python_writes(&topic, "protobuf");
     let records = read_all(&topic).await;
     assert_eq!(records.len(), 2);
-    let config = eventdeck::config::SchemaRegistry {
-        url: Some(url),
-        ..Default::default()
-    };
-    let cache = eventdeck::schema_registry::SchemaCache::from_config(&config)
-        .expect("client")
-        .expect("a registry");
+    let cache = registry_cache(url);
     let mut fetched = cache.fetched();
     let mut app = support::tui::app();
     app.panes
@@ -339,13 +344,7 @@ async fn a_record_whose_schema_is_being_fetched_is_pending_then_decodes() {
     let id = u32::try_from(report["schema_id"].as_u64().expect("id")).expect("u32");
     let records = read_all(&topic).await;
     assert_eq!(records.len(), 2);
-    let config = eventdeck::config::SchemaRegistry {
-        url: Some(url),
-        ..Default::default()
-    };
-    let cache = eventdeck::schema_registry::SchemaCache::from_config(&config)
-        .expect("client")
-        .expect("a registry");
+    let cache = registry_cache(url);
     let topics = TopicMap::default();
 
     // Not fetched yet (a new cache): the reader does not wait, the record is
