@@ -489,23 +489,27 @@ fn a_scram_password_change_makes_the_old_password_fail_and_the_new_one_work() {
     s.set_password(&old);
     settle("the old password to work", || accepted(&login(&old)));
 
+    // The user as Kafka's own kafka-configs describes it.
+    let described = || {
+        kafka_tool_at(
+            &c.admin,
+            "configs",
+            &[
+                "--describe",
+                "--entity-type",
+                "users",
+                "--entity-name",
+                &s.user,
+            ],
+        )
+    };
     // users list agrees with kafka-configs.
     let out = s.admin_ok(&["users", "list", &s.user, "--json"]);
     let v: Value = serde_json::from_str(&stdout(&out)).expect("json");
     assert_eq!(v[0]["user"], s.user.as_str());
     assert_eq!(v[0]["credentials"][0]["mechanism"], "SCRAM-SHA-512");
     assert_eq!(v[0]["credentials"][0]["iterations"], 8192);
-    let tool = kafka_tool_at(
-        &c.admin,
-        "configs",
-        &[
-            "--describe",
-            "--entity-type",
-            "users",
-            "--entity-name",
-            &s.user,
-        ],
-    );
+    let tool = described();
     assert!(tool.contains("SCRAM-SHA-512=iterations=8192"), "{tool}");
     assert!(!tool.contains("SCRAM-SHA-256"), "{tool}");
 
@@ -539,17 +543,7 @@ fn a_scram_password_change_makes_the_old_password_fail_and_the_new_one_work() {
     // Deleted: no password works, and the user is gone from the list.
     s.admin_ok(&["users", "delete", &s.user, "--execute"]);
     settle("the new password to fail", || refused(&login(&new)));
-    let tool = kafka_tool_at(
-        &c.admin,
-        "configs",
-        &[
-            "--describe",
-            "--entity-type",
-            "users",
-            "--entity-name",
-            &s.user,
-        ],
-    );
+    let tool = described();
     assert!(!tool.contains("SCRAM-SHA-512"), "{tool}");
 }
 
