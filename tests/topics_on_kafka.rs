@@ -449,15 +449,17 @@ async fn topics_init_creates_each_context_topic_and_dlq_once_names_itself_when_o
 /// one written; an empty topic has none.
 #[tokio::test]
 async fn the_last_record_time_is_the_newest_timestamp_kcat_reads() {
-    use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
+    use rdkafka::producer::{FutureProducer, FutureRecord};
     let topic = unique_topic("last-record");
     let empty = unique_topic("last-record-empty");
     create_topic(&topic, 2).await;
     create_topic(&empty, 1).await;
-    let p: BaseProducer = rdkafka::ClientConfig::new()
+    let p: FutureProducer = rdkafka::ClientConfig::new()
         .set("bootstrap.servers", bootstrap())
         .create()
         .expect("producer");
+    // Each delivery is awaited and must succeed: a CI run once saw kcat read
+    // only partition 1's record, and a silently failed send would look so.
     for (partition, ts) in [
         (0, 1_790_000_002_000_i64),
         (0, 1_790_000_009_000),
@@ -465,19 +467,31 @@ async fn the_last_record_time_is_the_newest_timestamp_kcat_reads() {
         (0, 1_790_000_004_000),
     ] {
         p.send(
-            BaseRecord::<(), str>::to(&topic)
+            FutureRecord::<(), str>::to(&topic)
                 .partition(partition)
                 .payload("x")
                 .timestamp(ts),
+            std::time::Duration::from_secs(30),
         )
-        .map_err(|(e, _)| e)
-        .expect("send");
+        .await
+        .unwrap_or_else(|(e, _)| panic!("delivery to partition {partition}: {e}"));
     }
-    p.flush(std::time::Duration::from_secs(30)).expect("flush");
-    let newest = kcat_read(&topic, "%T\n")
-        .lines()
-        .filter_map(|l| l.trim().parse::<i64>().ok())
-        .max();
+    // kcat reads until every partition's end; ask again (30 s at most) until
+    // it has read all four records, so a reader that started before a
+    // follower caught up does not decide the test.
+    let mut stamps = Vec::new();
+    for _ in 0..60 {
+        stamps = kcat_read(&topic, "%T\n")
+            .lines()
+            .filter_map(|l| l.trim().parse::<i64>().ok())
+            .collect::<Vec<_>>();
+        if stamps.len() == 4 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(500));
+    }
+    assert_eq!(stamps.len(), 4, "kcat read all four records: {stamps:?}");
+    let newest = stamps.iter().copied().max();
     assert_eq!(newest, Some(1_790_000_009_000), "kcat's newest timestamp");
     let sandbox = Sandbox::new();
     let list = json(&eventdeck_ok(&sandbox, &["topics", "list", "--json"]));
