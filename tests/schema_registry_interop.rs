@@ -525,11 +525,22 @@ async fn avro_injected_with_a_subjects_schema_reads_back_in_confluents_deseriali
     let lines = tail(&sandbox, &topic, Some(&url));
     assert_eq!(lines[2]["value"], order, "and so does eventdeck");
     assert_eq!(lines[2]["schema"]["id"], report["schema_id"]);
+    // The event's metadata travelled in headers: eventdeck reads the record
+    // as that event again, the value its data.
+    assert_eq!(lines[2]["kind"], "envelope", "{}", lines[2]);
     assert_eq!(
-        lines[2]["headers"]["event_type"], "DecisionMade",
+        lines[2]["event"]["event_type"], "DecisionMade",
         "{}",
         lines[2]
     );
+    assert_eq!(
+        lines[2]["event"]["event_id"], answer["event_id"],
+        "{}",
+        lines[2]
+    );
+    assert_eq!(lines[2]["event"]["data"], order, "{}", lines[2]);
+    // Confluent's records carry no such headers: plain JSON, as before.
+    assert_eq!(lines[0]["kind"], "json", "{}", lines[0]);
 
     // A value that does not fit: every reason, and nothing written.
     let mut bad = order.clone();

@@ -7,7 +7,7 @@ use super::outln;
 use crate::cli::InjectArgs;
 use crate::config::Settings;
 use crate::domain::Envelope;
-use crate::domain::schema::{WriteSchema, problems_text};
+use crate::domain::schema::WriteSchema;
 use crate::kafka::produce::DEFAULT_DELIVERY_TIMEOUT;
 use crate::kafka::{EventProducer, check_reachable};
 use crate::publish::{self, DirectPublisher, PublishRequest, Published};
@@ -175,10 +175,12 @@ async fn schema_value(
         .map_err(|e| eyre!("fetching the schema: {e}"))?
         .map_err(|e| eyre!("--schema: {e}"))?;
     let bytes = schema.encode_event(envelope).map_err(|problems| {
+        // One line (errors are printed on one): the problems joined by `; `.
+        let all: Vec<String> = problems.iter().map(ToString::to_string).collect();
         eyre!(
-            "the event does not fit {}:\n{}",
+            "the event does not fit {}: {}",
             schema.label(),
-            problems_text(&problems)
+            all.join("; ")
         )
     })?;
     Ok((schema, bytes))

@@ -21,7 +21,7 @@ use serde::Serialize;
 use serde_json::{Map, Number, Value};
 
 mod encode;
-pub use encode::{Problem, WriteSchema, confluent_framed, parse_subject_version, problems_text};
+pub use encode::{Problem, WriteSchema, confluent_framed, parse_subject_version};
 
 /// Confluent's magic byte: the first byte of a schema-framed record.
 pub const MAGIC_BYTE: u8 = 0;

@@ -42,15 +42,6 @@ impl fmt::Display for Problem {
     }
 }
 
-/// The problems as one text, one per line.
-pub fn problems_text(problems: &[Problem]) -> String {
-    problems
-        .iter()
-        .map(ToString::to_string)
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
 /// A payload in Confluent's framing: magic byte 0, the schema id (4 bytes,
 /// big-endian), then the payload (for Protobuf, its message indexes first,
 /// as [`Schema::encode`] writes them).
