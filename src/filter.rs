@@ -18,7 +18,8 @@ enum Term {
     Key(String),
     /// `topic:` — substring of the topic, any case.
     Topic(String),
-    /// Free text: substring of the key, the value or a header, any case.
+    /// Free text: substring of the key, the value (or the value decoded with
+    /// its registry schema) or a header, any case.
     Text(String),
 }
 
@@ -33,6 +34,9 @@ pub struct Subject<'a> {
     pub context: &'a str,
     /// The correlation id, when the record has one.
     pub correlation: Option<&'a str>,
+    /// A schema record's value decoded with its registry schema, as JSON
+    /// text: free words match it too (its fields are not in its bytes).
+    pub decoded: Option<&'a str>,
 }
 
 /// A parsed filter expression: `type:DecisionMade ctx:debate corr:<id> key:<k> words`.
@@ -85,6 +89,12 @@ impl Filter {
         self.terms.is_empty()
     }
 
+    /// True when the filter has free words (which a schema record's decoded
+    /// value may hold: [`Subject::decoded`]).
+    pub fn has_text(&self) -> bool {
+        self.terms.iter().any(|t| matches!(t, Term::Text(_)))
+    }
+
     /// True when the subject matches every term.
     pub fn matches(&self, s: &Subject<'_>) -> bool {
         let r = s.record;
@@ -104,6 +114,7 @@ impl Filter {
                 let n = v.as_bytes();
                 r.key.as_deref().is_some_and(|k| contains_ci(k, n))
                     || r.value.as_deref().is_some_and(|b| contains_ci(b, n))
+                    || s.decoded.is_some_and(|d| contains_ci(d.as_bytes(), n))
                     || r.headers.iter().any(|(k, hv)| {
                         contains_ci(k.as_bytes(), n) || hv.is_some_and(|b| contains_ci(b, n))
                     })
@@ -154,6 +165,7 @@ mod tests {
             event_type: "DecisionMade",
             context: "debate",
             correlation: Some("ABC-123"),
+            decoded: None,
         };
         let matches = |text: &str| Filter::parse(text).matches(&s);
         assert!(matches(""));
@@ -163,6 +175,15 @@ mod tests {
         assert!(matches("key:-"), "no key reads as `-`");
         assert!(!matches("corr:123"), "corr is a prefix");
         assert!(!matches("type:decision ctx:testing"));
+        // A schema record's decoded value: its free words match there too.
+        let decoded = Subject {
+            decoded: Some(r#"{"votes":3,"decision":"adopt avro"}"#),
+            ..s
+        };
+        assert!(Filter::parse("\"votes\":3 avro").matches(&decoded));
+        assert!(!Filter::parse("\"votes\":3").matches(&s));
+        assert!(Filter::parse("\"votes\":3").has_text());
+        assert!(!Filter::parse("type:x").has_text());
         let f = Filter::parse("foo:bar http://x");
         assert_eq!(f.unknown_fields(), ["foo"]);
         assert!(!f.is_empty());

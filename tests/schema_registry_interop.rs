@@ -647,3 +647,43 @@ async fn json_schema_and_protobuf_injects_read_back_in_confluents_deserializers(
     assert!(out.status.success(), "inject: {}", stderr(&out));
     assert_eq!(python_reads(&topic, "protobuf", 3)[2], order);
 }
+
+/// `find --where` on a topic of Avro records judges the decoded value: a
+/// number is not in an Avro record's bytes as text, and still matches.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn find_where_matches_the_decoded_fields_of_avro_records() {
+    let url = registry_url();
+    let topic = unique_topic("sr-find");
+    create_topic(&topic, 1).await;
+    python_writes(&topic, "order");
+    let sandbox = Sandbox::new();
+    let find = |registry: Option<&str>, wheres: &[&str]| {
+        let mut cmd = sandbox.eventdeck();
+        cmd.env_remove("SCHEMA_REGISTRY_URL")
+            .args(["find", &topic, "--format", "json", "-q"]);
+        for w in wheres {
+            cmd.args(["--where", w]);
+        }
+        if let Some(url) = registry {
+            cmd.args(["--schema-registry", url]);
+        }
+        run_capped(cmd, Duration::from_secs(120))
+    };
+    // o-2: line.qty 0, ratio -1.5, state NEW; o-1: qty 2, ratio 0.25, PAID.
+    let out = find(Some(&url), &["line.qty=0", "ratio<0"]);
+    assert!(out.status.success(), "found: {}", stderr(&out));
+    let found = json_lines(&out);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0]["value"]["id"], "o-2");
+    assert_eq!(found[0]["schema"]["format"], "avro");
+    let out = find(Some(&url), &["state=PAID"]);
+    assert_eq!(json_lines(&out)[0]["value"]["id"], "o-1");
+    // Without the registry the records are bytes: nothing to judge.
+    let out = find(None, &["line.qty=0"]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "nothing found: {}",
+        stderr(&out)
+    );
+}

@@ -536,3 +536,32 @@ fn reinject_of_a_schema_record_keeps_its_schema() {
     original.extend(schema_stub::avro_payload());
     assert_eq!(sent, [original], "the same bytes as the record's");
 }
+
+/// The Streams filter's free words match a schema record's decoded value
+/// (its fields are not in its bytes as text).
+#[test]
+fn the_streams_filter_matches_the_decoded_fields_of_schema_records() {
+    use std::sync::Arc;
+    let mut app = app();
+    app.panes
+        .streams
+        .set_schemas(Some(Arc::new(schema_stub::stub())));
+    app.ingest([
+        schema_stub::framed(1, 21, &schema_stub::avro_payload()),
+        schema_stub::framed(2, 22, &schema_stub::protobuf_payload()),
+    ]);
+    app.panes.streams.set_filter("\"qty\":2 rush");
+    assert_eq!(
+        app.panes.streams.visible_len(),
+        1,
+        "the Avro order (qty 2, note rush)"
+    );
+    app.panes.streams.set_filter("9007199254740993");
+    assert_eq!(
+        app.panes.streams.visible_len(),
+        1,
+        "the Protobuf order's units"
+    );
+    app.panes.streams.set_filter("\"qty\":5");
+    assert_eq!(app.panes.streams.visible_len(), 0);
+}

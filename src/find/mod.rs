@@ -8,7 +8,7 @@ pub mod query;
 pub mod request;
 
 pub use partitioner::{Partitioner, key_partitions};
-pub use query::{Query, RawView, Where};
+pub use query::{Query, RawView, Where, schema_framed};
 
 /// Matches kept at most unless `--limit` says otherwise.
 pub const DEFAULT_LIMIT: usize = 1000;

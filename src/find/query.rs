@@ -188,6 +188,14 @@ impl Query {
     /// The checks that need no decode: the key, the text, and each `=`
     /// condition's necessary text. False means the record cannot match.
     pub fn raw_matches(&self, r: &impl RawView) -> bool {
+        self.raw_matches_framed(r, false)
+    }
+
+    /// [`Query::raw_matches`] for a record that may be in a schema
+    /// registry's wire format (`framed`): its fields are not in its bytes as
+    /// text, so the `=` conditions' text is not looked for (the decode
+    /// decides); the key and `--text` are still judged on the bytes.
+    pub fn raw_matches_framed(&self, r: &impl RawView, framed: bool) -> bool {
         if let Some(key) = &self.key
             && r.key() != Some(key.as_slice())
         {
@@ -198,13 +206,14 @@ impl Query {
         {
             return false;
         }
-        self.wheres.iter().all(|w| match w {
-            Where::Path(c) => match &c.needle {
-                Some(n) => anywhere(r, n, false) || escaped(r),
-                None => true,
-            },
-            Where::Field(_) => true,
-        })
+        framed
+            || self.wheres.iter().all(|w| match w {
+                Where::Path(c) => match &c.needle {
+                    Some(n) => anywhere(r, n, false) || escaped(r),
+                    None => true,
+                },
+                Where::Field(_) => true,
+            })
     }
 
     /// The checks on the decoded record (call after [`Query::raw_matches`]).
@@ -222,6 +231,7 @@ impl Query {
             event_type: &event_type,
             context: decoded.context().unwrap_or("-"),
             correlation: correlation.as_deref(),
+            decoded: None,
         };
         let mut event: Option<Option<Value>> = None;
         self.wheres.iter().all(|w| match w {
@@ -338,6 +348,15 @@ fn anywhere(r: &impl RawView, m: &Needle, with_key: bool) -> bool {
             || r.value().is_some_and(&mut *field)
             || r.any_header(&mut |k, v| (with_key && field(k)) || v.is_some_and(&mut *field))
     })
+}
+
+/// True when the record may be in a schema registry's wire format: its
+/// value starts with the magic byte 0 (JSON and text never do), or a header
+/// names its value's schema (Confluent's `__value_schema_id`, Apicurio's
+/// `apicurio.value.*`).
+pub fn schema_framed(r: &impl RawView) -> bool {
+    r.value().is_some_and(|v| v.first() == Some(&0))
+        || r.any_header(&mut |k, _| k == b"__value_schema_id" || k.starts_with(b"apicurio.value."))
 }
 
 /// True when the value or a header holds a backslash: JSON escapes may hide

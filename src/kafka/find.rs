@@ -23,7 +23,7 @@ use super::consume::assigning_config;
 use super::record::ConsumedRecord;
 use crate::config::Settings;
 use crate::find::partitioner::{Partitioner, key_partitions};
-use crate::find::query::{Query, RawView};
+use crate::find::query::{Query, RawView, schema_framed};
 
 /// One end of the searched range, the same for every partition.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -274,10 +274,17 @@ pub fn find(
         summary.cancelled = true;
         return Ok(summary);
     }
+    // Records in a registry's wire format are judged on their decoded value
+    // (a schema fetched once, by whichever reader meets its id first). A
+    // registry that cannot be configured leaves them raw, as `tail` does.
+    let schemas = crate::schema_registry::SchemaCache::from_config(&settings.schema_registry)
+        .ok()
+        .flatten();
     let mut scan = Scan {
         consumer: &consumer,
         cfg: &cfg,
         topics: &settings.topics,
+        schemas: schemas.as_ref(),
         req,
         cancel,
         started,
@@ -403,6 +410,8 @@ struct Scan<'a> {
     cfg: &'a rdkafka::ClientConfig,
     /// Settles the context of events that carry none (`ctx:` conditions).
     topics: &'a crate::domain::TopicMap,
+    /// The registry's schemas, when one is configured.
+    schemas: Option<&'a crate::schema_registry::SchemaCache>,
     req: &'a FindRequest,
     cancel: &'a AtomicBool,
     started: Instant,
@@ -424,6 +433,7 @@ enum Read {
 struct Shared<'a> {
     req: &'a FindRequest,
     topics: &'a crate::domain::TopicMap,
+    schemas: Option<&'a crate::schema_registry::SchemaCache>,
     cancel: &'a AtomicBool,
     /// Set when the pass ends early: the limit, a cancel, a receiver that
     /// went away, or a reader's error.
@@ -470,6 +480,7 @@ impl Scan<'_> {
         let shared = Shared {
             req: self.req,
             topics: self.topics,
+            schemas: self.schemas,
             cancel: self.cancel,
             stop: AtomicBool::new(false),
             scanned: AtomicU64::new(0),
@@ -645,15 +656,21 @@ fn read(
                     left -= 1;
                     pause(consumer, r);
                 }
-                if !query.raw_matches(&Borrowed(&m)) {
+                // A schema record's fields are not in its bytes as text.
+                let framed = shared.schemas.is_some() && schema_framed(&Borrowed(&m));
+                if !query.raw_matches_framed(&Borrowed(&m), framed) {
                     continue;
                 }
                 let rec = ConsumedRecord::from_message(&m);
                 drop(m);
-                if query.needs_decode()
-                    && !query.decoded_matches(&rec, &rec.decode_in(shared.topics))
-                {
-                    continue;
+                if query.needs_decode() {
+                    let decoded = match shared.schemas {
+                        Some(cache) if framed => rec.decode_with(shared.topics, &cache.waiting()),
+                        _ => rec.decode_in(shared.topics),
+                    };
+                    if !query.decoded_matches(&rec, &decoded) {
+                        continue;
+                    }
                 }
                 if tx.send(Read::Found(rec)).is_err() {
                     break Ok(());

@@ -160,7 +160,42 @@ impl Entry {
             event_type: &self.event_type,
             context: &self.context,
             correlation: self.correlation.as_deref(),
+            decoded: None,
         }
+    }
+
+    /// True when `filter` matches, a schema record's free words judged on
+    /// its decoded value too (decoded here only when the filter has free
+    /// words and the value names a schema `schemas` has).
+    pub fn matches(
+        &self,
+        filter: &Filter,
+        schemas: Option<&(dyn SchemaSource + Send + Sync)>,
+    ) -> bool {
+        let decoded = match schemas {
+            Some(schemas)
+                if filter.has_text()
+                    && self
+                        .record
+                        .value
+                        .as_deref()
+                        .is_some_and(|v| v.first() == Some(&0)) =>
+            {
+                crate::domain::decode_with_schemas(
+                    self.record.value.as_deref(),
+                    &self.record.headers,
+                    &self.record.topic,
+                    &TopicMap::default(),
+                    schemas,
+                )
+                .schema_value
+                .map(|v| v.to_string())
+            }
+            _ => None,
+        };
+        let mut subject = self.subject();
+        subject.decoded = decoded.as_deref();
+        filter.matches(&subject)
     }
 
     /// The record as one `eventdeck tail --format json` line (decoded with
@@ -465,10 +500,11 @@ impl StreamsState {
             }
             if changed && ring.matches.is_some() {
                 let filter = &self.filter;
+                let schemas = self.schemas.as_deref();
                 ring.matches = Some(
                     ring.entries
                         .iter()
-                        .filter(|e| filter.matches(&e.subject()))
+                        .filter(|e| e.matches(filter, schemas))
                         .map(|e| e.seq)
                         .collect(),
                 );
@@ -621,7 +657,8 @@ impl StreamsState {
                 self.streams.len() - 1
             }
         };
-        let matches = !self.filter.is_empty() && self.filter.matches(&entry.subject());
+        let matches =
+            !self.filter.is_empty() && entry.matches(&self.filter, self.schemas.as_deref());
         let capacity = self.capacity;
         self.key_end = self.key_end.max(entry.seq + 1);
         self.held_bytes += entry.bytes;
@@ -702,11 +739,12 @@ impl StreamsState {
         self.filter_text = text.to_string();
         self.filter = Filter::parse(text);
         let filter = &self.filter;
+        let schemas = self.schemas.as_deref();
         for ring in &mut self.streams {
             ring.matches = (!filter.is_empty()).then(|| {
                 ring.entries
                     .iter()
-                    .filter(|e| filter.matches(&e.subject()))
+                    .filter(|e| e.matches(filter, schemas))
                     .map(|e| e.seq)
                     .collect()
             });
