@@ -358,11 +358,37 @@ struct JsonParsed {
 
 #[derive(Debug)]
 struct AvroParsed {
+    /// The schema and its references, with their names resolved once.
+    cell: AvroCell,
+    /// Every named type, to follow a reference while turning a value into JSON.
+    names: HashMap<Name, AvroSchema>,
+}
+
+/// An Avro schema and the documents it references.
+#[derive(Debug)]
+struct AvroSchemata {
     schema: AvroSchema,
     /// The referenced schemata, for the reader to resolve names with.
     references: Vec<AvroSchema>,
-    /// Every named type, to follow a reference while turning a value into JSON.
-    names: HashMap<Name, AvroSchema>,
+}
+
+type Resolved<'a> = ResolvedSchema<'a>;
+
+self_cell::self_cell!(
+    /// [`AvroSchemata`] with its names resolved (the references first: names
+    /// resolve in order), which the reader needs for every record.
+    struct AvroCell {
+        owner: AvroSchemata,
+        #[covariant]
+        dependent: Resolved,
+    }
+    impl {Debug}
+);
+
+impl AvroParsed {
+    fn schema(&self) -> &AvroSchema {
+        &self.cell.borrow_owner().schema
+    }
 }
 
 impl Schema {
@@ -375,21 +401,19 @@ impl Schema {
                     text.references.iter().map(|r| r.text.as_str()).collect();
                 let (schema, references) = AvroSchema::parse_str_with_list(&text.text, &documents)
                     .map_err(|e| format!("schema id {} is not valid Avro: {e}", text.id))?;
-                let names = {
-                    let mut all: Vec<&AvroSchema> = references.iter().collect();
-                    all.push(&schema);
-                    ResolvedSchema::new_with_schemata(all)
-                        .map_err(|e| format!("schema id {}: {e}", text.id))?
-                        .get_names()
-                        .iter()
-                        .map(|(name, schema)| (name.clone(), (*schema).clone()))
-                        .collect()
-                };
-                Parsed::Avro(Box::new(AvroParsed {
-                    schema,
-                    references,
-                    names,
-                }))
+                let cell = AvroCell::try_new(AvroSchemata { schema, references }, |o| {
+                    ResolvedSchema::new_with_schemata(
+                        o.references.iter().chain([&o.schema]).collect(),
+                    )
+                })
+                .map_err(|e| format!("schema id {}: {e}", text.id))?;
+                let names = cell
+                    .borrow_dependent()
+                    .get_names()
+                    .iter()
+                    .map(|(name, schema)| (name.clone(), (*schema).clone()))
+                    .collect();
+                Parsed::Avro(Box::new(AvroParsed { cell, names }))
             }
             SchemaFormat::Json => Parsed::Json(Box::new(JsonParsed {
                 schema: serde_json::from_str(&text.text).ok(),
@@ -435,15 +459,9 @@ impl Schema {
     pub fn decode_framed(&self, payload: &[u8], indexes: Option<&[u8]>) -> Result<Value, String> {
         match &self.parsed {
             Parsed::Avro(avro) => {
-                let AvroParsed {
-                    schema,
-                    references,
-                    names,
-                } = avro.as_ref();
+                let schema = avro.schema();
                 let reader = apache_avro::reader::datum::GenericDatumReader::builder(schema)
-                    // The references first: names resolve in order.
-                    .writer_schemata(references.iter().chain([schema]).collect())
-                    .map_err(|e| e.to_string())?
+                    .resolved_writer_schemata(avro.cell.borrow_dependent().clone())
                     .build()
                     .map_err(|e| e.to_string())?;
                 let mut rest = payload;
@@ -456,7 +474,7 @@ impl Schema {
                         rest.len()
                     ));
                 }
-                avro_to_json(value, schema, names)
+                avro_to_json(value, schema, &avro.names)
             }
             Parsed::Json(_) => match super::json_text::parse_any_json(payload)? {
                 super::json_text::Parsed::Tree(json) => Ok(json),

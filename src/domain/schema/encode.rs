@@ -139,7 +139,7 @@ impl Schema {
     pub fn wants_envelope(&self) -> bool {
         let has = |names: &dyn Fn(&str) -> bool| ENVELOPE_FIELDS.iter().all(|f| names(f));
         match &self.parsed {
-            Parsed::Avro(avro) => match &avro.schema {
+            Parsed::Avro(avro) => match avro.schema() {
                 AvroSchema::Record(record) => has(&|f| record.lookup.contains_key(f)),
                 _ => false,
             },
@@ -160,7 +160,7 @@ impl Schema {
     /// schema's own name where it has one.
     pub fn type_name(&self) -> Option<String> {
         match &self.parsed {
-            Parsed::Avro(avro) => match &avro.schema {
+            Parsed::Avro(avro) => match avro.schema() {
                 AvroSchema::Record(r) => Some(r.name.fullname(None)),
                 AvroSchema::Enum(e) => Some(e.name.fullname(None)),
                 AvroSchema::Fixed(f) => Some(f.name.fullname(None)),
@@ -274,15 +274,13 @@ fn encode_avro(avro: &AvroParsed, value: &Value) -> Result<Vec<u8>, Vec<Problem>
         names: &avro.names,
         problems: &mut problems,
     };
-    let datum = writer.value(value, &avro.schema, "");
+    let datum = writer.value(value, avro.schema(), "");
     if !problems.is_empty() {
         return Err(problems);
     }
     let datum = datum.ok_or_else(|| vec![problem("", "does not fit the schema")])?;
-    let schemata: Vec<&AvroSchema> = avro.references.iter().chain([&avro.schema]).collect();
-    apache_avro::writer::datum::GenericDatumWriter::builder(&avro.schema)
-        .schemata(schemata)
-        .map_err(|e| vec![problem("", &e.to_string())])?
+    apache_avro::writer::datum::GenericDatumWriter::builder(avro.schema())
+        .resolved_schemata(avro.cell.borrow_dependent().clone())
         .build()
         .map_err(|e| vec![problem("", &e.to_string())])?
         .write_value_to_vec(datum)
