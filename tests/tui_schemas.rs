@@ -107,13 +107,17 @@ fn framed(topic: &str, id: u32) -> ConsumedRecord {
 /// wire resolved.
 fn schemas_tab() -> App {
     let mut app = app_with(URL);
-    app.ingest([framed("debate.audit", 11)]);
+    // One id in the payload's framing, one in Confluent's header.
+    let mut in_header = framed("shop.orders", 0);
+    in_header.value = Some(b"\x02x".to_vec());
+    in_header.headers = vec![("__value_schema_id".to_string(), Some(vec![0, 0, 0, 0, 31]))].into();
+    app.ingest([framed("debate.audit", 11), in_header]);
     app.press(":");
     app.type_text("schemas\n");
     assert_eq!(app.mode(), Mode::Schemas);
     assert_eq!(
         schema_requests(&mut app),
-        vec![SchemaRequest::List, SchemaRequest::Resolve(vec![11])]
+        vec![SchemaRequest::List, SchemaRequest::Resolve(vec![11, 31])]
     );
     reply(&mut app, SchemaReply::Subjects(Ok(subjects())));
     reply(

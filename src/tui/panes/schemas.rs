@@ -18,6 +18,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use super::{Cx, Effect, Pane, View};
+use crate::domain::headers::HeaderView;
 use crate::domain::schema::{Field, SchemaId, framing};
 use crate::kafka::ConsumedRecord;
 use crate::schemas::{DiffOp, SubjectSummary, VersionView, diff};
@@ -109,8 +110,18 @@ impl SchemasState {
         if self.url.is_none() {
             return;
         }
+        // Most records name no schema: neither a header that may carry an
+        // id (Confluent's `__…_schema_id`, Apicurio's `apicurio.…`) nor the
+        // magic byte. They cost this scan, not `framing`'s lookups.
+        let id_header = rec
+            .headers
+            .pairs()
+            .any(|(k, _)| k.starts_with("__") || k.starts_with("apicurio."));
         for (field, bytes) in [(Field::Value, &rec.value), (Field::Key, &rec.key)] {
             let Some(bytes) = bytes else { continue };
+            if !id_header && bytes.first() != Some(&0) {
+                continue;
+            }
             // A globalId (Apicurio's legacy framing) names no subject
             // version by itself: those records are not counted here.
             let Ok(Some(framed)) = framing(bytes, &rec.headers, field) else {
