@@ -122,6 +122,7 @@ fn request(rig: &Rig, n: u64) -> PublishRequest {
         envelope: env,
         key: None,
         headers: vec![],
+        value: None,
     }
 }
 

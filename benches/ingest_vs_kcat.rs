@@ -8,6 +8,13 @@
 //!     cargo bench --bench ingest_vs_kcat            # 1,000,000 records
 //!     EVENTDECK_BENCH_RECORDS=200000 cargo bench --bench ingest_vs_kcat
 //!     EVENTDECK_BENCH_ROUNDS=9 cargo bench --bench ingest_vs_kcat   # default 5
+//!
+//! The Avro round (the schema-registry budget: decoding Avro records of the
+//! envelope's size costs at most 1.5x the JSON envelope path) fills a second
+//! topic with the same events written as Avro with a registered schema, in
+//! Confluent's framing, and reads it the console's way (a warm schema cache).
+//! It needs a registry (`scripts/schema-registry up`; SCHEMA_REGISTRY_URL or
+//! http://127.0.0.1:8081/apis/ccompat/v7); EVENTDECK_BENCH_AVRO=0 leaves it out.
 
 // The binary's allocator, so the bench measures what eventdeck runs.
 #[global_allocator]
@@ -53,6 +60,8 @@ fn main() {
     settings.brokers = brokers.clone();
 
     fill(&brokers, &topic, n);
+    let avro = (std::env::var("EVENTDECK_BENCH_AVRO").as_deref() != Ok("0"))
+        .then(|| avro_fill(&brokers, n));
 
     // Alternating rounds, kcat first in each, so a warm page cache or a busy
     // moment favours neither; medians are compared (this machine is shared
@@ -70,11 +79,18 @@ fn main() {
     // console keeps of each record, and librdkafka's poll loop alone, without
     // and with reading each record's headers.
     let (mut kcat_headers, mut poll_bare, mut poll_headers) = (Vec::new(), Vec::new(), Vec::new());
+    let mut avro_runs = Vec::new();
     for round in 0..rounds {
         kcat.push(time_kcat(&brokers, &topic));
         let (d, count) = rt.block_on(ours(&settings, &topic, true));
         assert_eq!(count, n, "ingest read every record");
         full.push(d);
+        if let Some((avro_topic, cache)) = &avro {
+            let (d, count) = rt.block_on(ours_avro(&settings, avro_topic, cache));
+            assert_eq!(count, n, "the Avro ingest read every record");
+            eprintln!("  avro round {}: {:.2} s", round + 1, d.as_secs_f64());
+            avro_runs.push(d);
+        }
         if round == 0 || round + 1 == rounds {
             let (d, count) = rt.block_on(ours(&settings, &topic, false));
             assert_eq!(count, n, "consume-only read every record");
@@ -112,6 +128,8 @@ fn main() {
     let kcat_median = line("kcat -C -e -q -o beginning > /dev/null", &mut kcat);
     let full_median = line("eventdeck consume + decode + append", &mut full);
     line("eventdeck consume only", &mut consume_only);
+    let avro_median = (!avro_runs.is_empty())
+        .then(|| line("eventdeck Avro: consume + decode + append", &mut avro_runs));
     println!("  reference points:");
     line(
         "kcat -f '%k %h %s\\n' (key, headers, value)",
@@ -128,9 +146,149 @@ fn main() {
         },
         full_median.as_secs_f64() / kcat_median.as_secs_f64()
     );
+    if let Some(avro_median) = avro_median {
+        let ratio = avro_median.as_secs_f64() / full_median.as_secs_f64();
+        println!(
+            "  budget (Avro <= 1.5x the JSON envelope path): {}  ({ratio:.2}x, medians)",
+            if ratio <= 1.5 { "MET" } else { "NOT MET" }
+        );
+    }
+}
+
+/// The envelope as an Avro record: the same fields, `data` a record of the
+/// JSON topic's data plus a note, so a record is about as large as the JSON
+/// envelope (about 380 bytes).
+const AVRO_ENVELOPE: &str = r#"{
+  "type": "record", "name": "BenchEvent", "namespace": "eventdeck.bench",
+  "fields": [
+    {"name": "event_id", "type": {"type": "string", "logicalType": "uuid"}},
+    {"name": "event_type", "type": "string"},
+    {"name": "schema_version", "type": "int"},
+    {"name": "context", "type": "string"},
+    {"name": "aggregate_id", "type": "string"},
+    {"name": "occurred_at", "type": {"type": "long", "logicalType": "timestamp-micros"}},
+    {"name": "correlation_id", "type": ["null", {"type": "string", "logicalType": "uuid"}], "default": null},
+    {"name": "causation_id", "type": ["null", {"type": "string", "logicalType": "uuid"}], "default": null},
+    {"name": "data", "type": {"type": "record", "name": "Data", "fields": [
+      {"name": "n", "type": "long"}, {"name": "question", "type": "string"},
+      {"name": "decision", "type": "string"}, {"name": "value", "type": "double"},
+      {"name": "note", "type": "string"}]}}
+  ]
+}"#;
+
+/// The Avro topic, filled once (the schema registered under
+/// `<topic>-value`), and a schema cache that already holds its schema.
+fn avro_fill(brokers: &str, n: u64) -> (String, eventdeck::schema_registry::SchemaCache) {
+    let url = std::env::var("SCHEMA_REGISTRY_URL")
+        .unwrap_or_else(|_| "http://127.0.0.1:8081/apis/ccompat/v7".into());
+    let topic = format!("bench-ingest-avro-{n}");
+    let subject = format!("{topic}-value");
+    let body = serde_json::json!({ "schema": AVRO_ENVELOPE }).to_string();
+    let mut answer = ureq::post(&format!("{url}/subjects/{subject}/versions"))
+        .header("Content-Type", "application/vnd.schemaregistry.v1+json")
+        .send(body.as_str())
+        .unwrap_or_else(|e| {
+            panic!(
+                "the Avro round needs a schema registry at {url} ({e}): scripts/schema-registry up, \
+                 or EVENTDECK_BENCH_AVRO=0 to leave the round out"
+            )
+        });
+    let text = answer
+        .body_mut()
+        .read_to_string()
+        .expect("the registry's answer");
+    let registered: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+    let id = u32::try_from(registered["id"].as_u64().expect("an id")).expect("a 32-bit id");
+    let config = eventdeck::config::SchemaRegistry {
+        url: Some(url.clone()),
+        ..Default::default()
+    };
+    let cache = eventdeck::schema_registry::SchemaCache::from_config(&config)
+        .expect("client")
+        .expect("a registry");
+    use eventdeck::domain::schema::{Lookup, SchemaId, SchemaSource};
+    let schema = match cache.waiting().lookup(SchemaId::Id(id)) {
+        Lookup::Ready(schema) => schema,
+        other => panic!("schema id {id}: {other:?}"),
+    };
+    let write = eventdeck::domain::schema::WriteSchema {
+        subject,
+        version: 1,
+        id,
+        schema,
+    };
+    fill_with(brokers, &topic, n, |env| {
+        let mut env = env.clone();
+        env.data["note"] = serde_json::json!(
+            "written as Avro with a registered schema, for the schema-registry budget"
+        );
+        let value = write.encode_event(&env).expect("the event fits its schema");
+        let headers = encode(&env)
+            .headers
+            .into_iter()
+            .filter(|(k, _)| k != "content-type")
+            .collect();
+        (value, headers)
+    });
+    (topic, cache)
+}
+
+/// [`ours`] on a topic of Avro records, decoded with the registry's schema
+/// on the reader's thread as the console does (the cache answers without
+/// waiting; it was warmed when the topic was filled).
+async fn ours_avro(
+    settings: &Settings,
+    topic: &str,
+    cache: &eventdeck::schema_registry::SchemaCache,
+) -> (Duration, u64) {
+    let started = Instant::now();
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<TailEvent<Arrived>>(RECORD_CHANNEL_BATCHES);
+    let s = settings.clone();
+    let topics = settings.topics.clone();
+    let opts = options(topic);
+    let schemas = cache.clone();
+    let reader = tokio::spawn(async move {
+        tail_map(&s, opts, tx, move |r| {
+            Arrived::read_with(r, &topics, &schemas)
+        })
+        .await
+    });
+    let mut state = StreamsState::new(&[topic.to_string()], RING, settings.topics.clone());
+    let mut batch = Vec::with_capacity(RECORD_DRAIN_BATCHES);
+    let mut n = 0u64;
+    let mut records = Vec::with_capacity(1024);
+    let mut raw = 0u64;
+    while rx.recv_many(&mut batch, RECORD_DRAIN_BATCHES).await > 0 {
+        for ev in batch.drain(..) {
+            if let TailEvent::Records(rs) = ev {
+                n += rs.len() as u64;
+                raw += rs.iter().filter(|a| a.glance.has_error).count() as u64;
+                records.extend(rs);
+            }
+        }
+        state.append(records.drain(..));
+    }
+    assert_eq!(raw, 0, "every Avro record decoded");
+    reader.await.expect("join").expect("tail");
+    (started.elapsed(), n)
 }
 
 fn fill(brokers: &str, topic: &str, n: u64) {
+    fill_with(brokers, topic, n, |env| {
+        let enc = encode(env);
+        (enc.value, enc.headers)
+    });
+}
+
+/// Fills `topic` with `n` events (unless it holds them already), each
+/// written by `write` as a value and headers.
+#[allow(clippy::type_complexity)]
+fn fill_with(
+    brokers: &str,
+    topic: &str,
+    n: u64,
+    write: impl Fn(&Envelope) -> (Vec<u8>, Vec<(String, Vec<u8>)>),
+) {
     let consumer: BaseConsumer = ClientConfig::new()
         .set("bootstrap.servers", brokers)
         .create()
@@ -189,9 +347,9 @@ fn fill(brokers: &str, topic: &str, n: u64) {
             format!("agg-{}", i % 1000),
             serde_json::json!({"n": i, "question": "Adopt event sourcing for orders?", "decision": "adopt", "value": 181.5}),
         );
-        let enc = encode(&env);
-        let mut headers = OwnedHeaders::new_with_capacity(enc.headers.len());
-        for (k, v) in &enc.headers {
+        let (value, written_headers) = write(&env);
+        let mut headers = OwnedHeaders::new_with_capacity(written_headers.len());
+        for (k, v) in &written_headers {
             headers = headers.insert(Header {
                 key: k,
                 value: Some(v),
@@ -200,7 +358,7 @@ fn fill(brokers: &str, topic: &str, n: u64) {
         let key = env.aggregate_id.clone();
         let mut rec = BaseRecord::to(topic)
             .key(&key)
-            .payload(&enc.value)
+            .payload(&value)
             .headers(headers);
         loop {
             match producer.send(rec) {

@@ -743,6 +743,11 @@ pub struct InjectArgs {
     /// Write to this topic instead of the context's.
     #[arg(long)]
     pub topic: Option<String>,
+    /// Write the value with this subject's registry schema (Avro, Protobuf
+    /// or JSON Schema) in Confluent's framing: the whole envelope when the
+    /// schema describes one (event_id, event_type), else `--data`.
+    #[arg(long, value_name = "SUBJECT[:VERSION]")]
+    pub schema: Option<String>,
     /// Print the result as JSON.
     #[arg(long)]
     pub json: bool,

@@ -50,6 +50,10 @@ pub struct PublishRequest {
     pub key: Option<String>,
     /// Extra headers besides the mirrored metadata.
     pub headers: Vec<(String, String)>,
+    /// The record's value already written (a schema registry's wire
+    /// format: `eventdeck inject --schema`); `None` writes the envelope as
+    /// JSON. The envelope's fields still travel in headers.
+    pub value: Option<Vec<u8>>,
 }
 
 /// Something that publishes events.
@@ -112,9 +116,23 @@ impl Publisher for DirectPublisher {
     fn publish(&self, req: PublishRequest) -> PublishFuture {
         let producer = self.producer.clone();
         Box::pin(async move {
-            let d = producer
-                .send_envelope(&req.topic, &req.envelope, req.key.as_deref(), &req.headers)
-                .await?;
+            let d = match &req.value {
+                None => {
+                    producer
+                        .send_envelope(&req.topic, &req.envelope, req.key.as_deref(), &req.headers)
+                        .await?
+                }
+                Some(value) => {
+                    let (_, mut headers) =
+                        crate::kafka::produce::envelope_record(&req.envelope, &req.headers);
+                    // Not JSON: the value is in the registry's framing.
+                    headers.retain(|(k, _)| k != crate::domain::headers::HEADER_CONTENT_TYPE);
+                    let key = req.key.as_deref().unwrap_or(&req.envelope.aggregate_id);
+                    producer
+                        .send_raw(&req.topic, Some(key.as_bytes()), Some(value), &headers)
+                        .await?
+                }
+            };
             Ok(Published::Delivered(d))
         })
     }
@@ -160,6 +178,7 @@ mod tests {
             envelope: Envelope::new("debate", "DecisionMade", "a-1", serde_json::json!({})),
             key: None,
             headers: Vec::new(),
+            value: None,
         }
     }
 

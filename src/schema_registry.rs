@@ -15,7 +15,8 @@ use serde::Deserialize;
 
 use crate::config::SchemaRegistry;
 use crate::domain::schema::{
-    Lookup, Referenced, Schema, SchemaFormat, SchemaId, SchemaSource, SchemaText,
+    Lookup, Referenced, Schema, SchemaFormat, SchemaId, SchemaSource, SchemaText, WriteSchema,
+    parse_subject_version,
 };
 
 /// How long one request may take, connection included.
@@ -209,6 +210,35 @@ impl RegistryClient {
             text: body.schema,
             references,
             subjects,
+        })
+    }
+
+    /// The id and version of a subject's schema: the version given, or
+    /// its latest (`GET /subjects/{s}/versions/{v|latest}`).
+    pub fn schema_id_of(&self, subject: &str, version: Option<u32>) -> Result<(u32, u32), String> {
+        #[derive(Deserialize)]
+        struct Found {
+            id: u32,
+            version: u32,
+        }
+        let version = version.map_or_else(|| "latest".to_string(), |v| v.to_string());
+        let found: Found = self.get(&format!(
+            "/subjects/{}/versions/{version}",
+            path_segment(subject)
+        ))?;
+        Ok((found.id, found.version))
+    }
+
+    /// The schema to write `SUBJECT[:VERSION]` with, fetched and parsed.
+    pub fn write_schema(&self, spec: &str) -> Result<WriteSchema, String> {
+        let (subject, version) = parse_subject_version(spec)?;
+        let (id, version) = self.schema_id_of(&subject, version)?;
+        let schema = Schema::parse(&self.fetch(id)?)?;
+        Ok(WriteSchema {
+            subject,
+            version,
+            id,
+            schema: Arc::new(schema),
         })
     }
 

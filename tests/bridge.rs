@@ -49,6 +49,7 @@ async fn try_publish(
             envelope: env,
             key: None,
             headers,
+            value: None,
         })
         .await
 }
@@ -484,6 +485,7 @@ async fn high_volume_100k_events_through_the_bridge_none_lost() {
                 envelope: env,
                 key: None,
                 headers: vec![],
+                value: None,
             })
         })
         .buffer_unordered(20_000)

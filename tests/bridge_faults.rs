@@ -93,6 +93,7 @@ async fn under_fault_broker_sigkilled_while_publishing_10k_then_restarted_loses_
                     envelope: env,
                     key: None,
                     headers: vec![],
+                    value: None,
                 })
             })
             // Slow enough that the kill lands in the middle of the run.
@@ -195,6 +196,7 @@ async fn under_fault_no_kafka_at_start_then_up_delivers_each_once_in_order() {
                 envelope: env,
                 key: None,
                 headers: vec![],
+                value: None,
             })
         }))
         .await;

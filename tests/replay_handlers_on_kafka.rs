@@ -62,6 +62,7 @@ async fn publish_with(
                 envelope: env,
                 key: None,
                 headers: vec![],
+                value: None,
             })
             .await
             .expect("publish");

@@ -417,3 +417,210 @@ async fn an_unknown_id_and_a_registry_that_is_down_are_raw_with_the_reason() {
     );
     assert_eq!(lines[0]["kind"], "raw");
 }
+
+// Writing: `eventdeck inject --schema SUBJECT[:VERSION]` encodes with the
+// subject's schema in Confluent's framing, and Confluent's own deserializers
+// read back exactly the value given.
+
+/// The topic's first `count` values as Confluent's deserializer for `format`
+/// (avro, json, protobuf) reads them (tests/python/schema_producer.py
+/// `read:FORMAT`).
+fn python_reads(topic: &str, format: &str, count: usize) -> Vec<Value> {
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/python/schema_producer.py");
+    let mut cmd = Command::new(python_with("confluent_kafka.schema_registry.avro"));
+    cmd.arg(script).args([
+        &bootstrap(),
+        &registry_url(),
+        topic,
+        &format!("read:{format}"),
+        &count.to_string(),
+    ]);
+    let out = run_capped(cmd, Duration::from_secs(180));
+    assert!(
+        out.status.success(),
+        "the Python reader failed: {}",
+        stderr(&out)
+    );
+    let report: Value = serde_json::from_str(stdout(&out).trim()).expect("the reader's report");
+    report["read"].as_array().expect("read").clone()
+}
+
+/// `eventdeck inject --topic TOPIC --type TYPE --data DATA --schema SPEC
+/// --json [--schema-registry URL]`.
+fn inject_with_schema(
+    sandbox: &Sandbox,
+    topic: &str,
+    spec: &str,
+    data: &Value,
+) -> std::process::Output {
+    let mut cmd = sandbox.eventdeck();
+    cmd.env_remove("SCHEMA_REGISTRY_URL").args([
+        "inject",
+        "--topic",
+        topic,
+        "--type",
+        "DecisionMade",
+        "--data",
+        &data.to_string(),
+        "--schema",
+        spec,
+        "--schema-registry",
+        &registry_url(),
+        "--json",
+    ]);
+    run_capped(cmd, Duration::from_secs(120))
+}
+
+fn end_of(topic: &str) -> i64 {
+    support::end_offsets(topic).iter().map(|(_, end)| end).sum()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn avro_injected_with_a_subjects_schema_reads_back_in_confluents_deserializer() {
+    let url = registry_url();
+    let topic = unique_topic("sr-inject-avro");
+    create_topic(&topic, 1).await;
+    let report = python_writes(&topic, "order");
+    let subject = format!("{topic}-value");
+    let mut order = listed(&report, "written")[0].clone();
+    order["id"] = json!("o-3");
+    order["total"] = json!("-0.05");
+    order["note"] = Value::Null;
+    let sandbox = Sandbox::new();
+    let out = inject_with_schema(&sandbox, &topic, &subject, &order);
+    assert!(out.status.success(), "inject: {}", stderr(&out));
+    let answer: Value = serde_json::from_str(stdout(&out).trim()).expect("inject --json");
+    assert_eq!(
+        answer["schema"],
+        json!({"subject": subject, "version": 1, "id": report["schema_id"], "format": "avro"})
+    );
+    let read = python_reads(&topic, "avro", 3);
+    assert_eq!(
+        read[2], order,
+        "Confluent's AvroDeserializer reads the value given"
+    );
+    let lines = tail(&sandbox, &topic, Some(&url));
+    assert_eq!(lines[2]["value"], order, "and so does eventdeck");
+    assert_eq!(lines[2]["schema"]["id"], report["schema_id"]);
+    // The event's metadata travelled in headers: eventdeck reads the record
+    // as that event again, the value its data.
+    assert_eq!(lines[2]["kind"], "envelope", "{}", lines[2]);
+    assert_eq!(
+        lines[2]["event"]["event_type"], "DecisionMade",
+        "{}",
+        lines[2]
+    );
+    assert_eq!(
+        lines[2]["event"]["event_id"], answer["event_id"],
+        "{}",
+        lines[2]
+    );
+    assert_eq!(lines[2]["event"]["data"], order, "{}", lines[2]);
+    // Confluent's records carry no such headers: plain JSON, as before.
+    assert_eq!(lines[0]["kind"], "json", "{}", lines[0]);
+
+    // A value that does not fit: every reason, and nothing written.
+    let mut bad = order.clone();
+    let fields = bad.as_object_mut().unwrap();
+    fields.remove("total");
+    fields.insert("state".into(), json!("LOST"));
+    fields.insert("line".into(), json!({"sku": "a", "qty": "two"}));
+    let out = inject_with_schema(&sandbox, &topic, &format!("{subject}:1"), &bad);
+    assert!(!out.status.success(), "refused");
+    let err = stderr(&out);
+    for reason in [
+        &format!(
+            "the event does not fit {subject}:1 (avro, id {})",
+            report["schema_id"]
+        ),
+        "line.qty: expected int, got text \"two\"",
+        "state: `LOST` is not a symbol of enum State (NEW, PAID)",
+        "missing field `total` (decimal)",
+    ] {
+        assert!(err.contains(reason), "{reason:?} in: {err}");
+    }
+    assert_eq!(end_of(&topic), 3, "nothing written");
+
+    // A subject the registry does not have.
+    let out = inject_with_schema(&sandbox, &topic, "no-such-subject-value", &order);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out)
+            .contains("the schema registry has no subject no-such-subject-value version latest"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+/// A schema of the whole envelope (event_id, event_type, …, data) is
+/// written the whole envelope: what Confluent reads back is the event, and
+/// eventdeck reads it as an envelope again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_envelope_schema_is_written_the_whole_event() {
+    let url = registry_url();
+    let topic = unique_topic("sr-inject-envelope");
+    create_topic(&topic, 1).await;
+    python_writes(&topic, "envelope");
+    let subject = format!("{topic}-value");
+    let sandbox = Sandbox::new();
+    let data = json!({"decision": "adopt protobuf", "votes": 5});
+    let out = inject_with_schema(&sandbox, &topic, &subject, &data);
+    assert!(out.status.success(), "inject: {}", stderr(&out));
+    let answer: Value = serde_json::from_str(stdout(&out).trim()).expect("inject --json");
+    let read = python_reads(&topic, "avro", 2);
+    assert_eq!(read[1]["event_id"], answer["event_id"]);
+    assert_eq!(read[1]["correlation_id"], answer["correlation_id"]);
+    assert_eq!(read[1]["event_type"], "DecisionMade");
+    assert_eq!(read[1]["data"], data);
+    let lines = tail(&sandbox, &topic, Some(&url));
+    assert_eq!(lines[1]["kind"], "envelope", "{}", lines[1]);
+    assert_eq!(
+        lines[1]["event"]["event_id"], answer["event_id"],
+        "{}",
+        lines[1]
+    );
+
+    let out = inject_with_schema(&sandbox, &topic, &subject, &json!({"decision": "x"}));
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("data: missing field `votes` (int)"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn json_schema_and_protobuf_injects_read_back_in_confluents_deserializers() {
+    registry_url();
+    let sandbox = Sandbox::new();
+
+    let topic = unique_topic("sr-inject-json");
+    create_topic(&topic, 1).await;
+    python_writes(&topic, "json");
+    let shipment = json!({"id": "s-3", "weight": 1.5, "parcels": [{"sku": "q", "qty": 4}],
+                          "address": {"city": "Oslo"}, "note": null});
+    let out = inject_with_schema(&sandbox, &topic, &format!("{topic}-value"), &shipment);
+    assert!(out.status.success(), "inject: {}", stderr(&out));
+    assert_eq!(python_reads(&topic, "json", 3)[2], shipment);
+    let out = inject_with_schema(
+        &sandbox,
+        &topic,
+        &format!("{topic}-value"),
+        &json!({"id": "s-4", "parcels": [{"qty": "four"}]}),
+    );
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(err.contains("parcels[0].qty: "), "{err}");
+    assert!(err.contains("\"weight\" is a required property"), "{err}");
+    assert_eq!(end_of(&topic), 3, "nothing written");
+
+    let topic = unique_topic("sr-inject-protobuf");
+    create_topic(&topic, 1).await;
+    python_writes(&topic, "protobuf");
+    let order = json!({"id": "o-9", "placed": "2024-06-01T08:30:00Z",
+                       "total": {"units": "12", "nanos": 250000000, "currency_code": "NOK"},
+                       "lines": [{"sku": "k", "qty": 1}], "channel": "WEB", "note": "gift"});
+    let out = inject_with_schema(&sandbox, &topic, &format!("{topic}-value"), &order);
+    assert!(out.status.success(), "inject: {}", stderr(&out));
+    assert_eq!(python_reads(&topic, "protobuf", 3)[2], order);
+}

@@ -209,7 +209,7 @@ fn a_good_inject_sends_what_the_form_says_and_shows_where_it_landed() {
     app.type_text("source=test, tenant=a");
     app.press("esc");
     // Data: replace everything.
-    app.press("down down enter");
+    app.press("down down down enter");
     app.press("ctrl+a");
     app.panes.inject.set_data("");
     app.type_text("{\"answer\": 42}");
@@ -724,7 +724,7 @@ fn editing_a_field_starts_at_its_end_so_typing_adds_to_it() {
     app.press("esc");
     assert_eq!(app.panes.inject.target_text(), "debate-x");
     // The data editor starts after the last line of the template.
-    app.press("down down down down down enter");
+    app.press("down down down down down down enter");
     app.type_text("\n");
     let data = app.panes.inject.data_text();
     assert!(data.starts_with('{') && data.ends_with("}\n"), "{data:?}");
@@ -763,10 +763,10 @@ fn another_event_type_keeps_edited_data_and_t_brings_the_template() {
     let second = app.panes.inject.data_text();
     assert_ne!(second, template, "the next type has its own template");
     // Edited data stays when the type changes again, and the user is told.
-    app.press("down down down down enter");
+    app.press("down down down down down enter");
     app.press("ctrl+u");
     app.type_text(r#"{"mine": true}"#);
-    app.press("esc up up up up right");
+    app.press("esc up up up up up right");
     assert_eq!(app.panes.inject.data_text(), r#"{"mine": true}"#);
     let toast = app.toast().map(|t| t.text.clone()).unwrap_or_default();
     assert!(toast.contains("kept") && toast.contains(" t "), "{toast}");

@@ -71,7 +71,7 @@ fn inject_form_starts_from_the_first_context_and_its_template() {
 #[test]
 fn inject_form_with_a_json_error_shows_line_and_column() {
     let mut app = app();
-    app.press("5 down down down down down enter");
+    app.press("5 down down down down down down enter");
     app.type_text("\n  \"oops\" 12,\n");
     snap("inject_json_error", &app);
 }
@@ -95,6 +95,52 @@ fn inject_form_after_a_send_shows_the_result_and_history() {
         }
     }
     snap("inject_sent", &app);
+}
+
+/// The form names a registry schema; once fetched, the data is checked
+/// against it as it is typed, every problem under the editor.
+#[test]
+fn inject_form_validates_the_data_against_a_registry_schema() {
+    use eventdeck::domain::schema::{Schema, SchemaFormat, SchemaText, WriteSchema};
+    use eventdeck::tui::event::{Command, WorkerMsg};
+    let mut app = app();
+    app.press("5 down down down down down enter");
+    app.type_text("votes-value");
+    app.press("enter");
+    let asked: Vec<String> = app
+        .take_commands()
+        .into_iter()
+        .filter_map(|c| match c {
+            Command::FetchWriteSchema(spec) => Some(spec),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(asked, ["votes-value"]);
+    let text = SchemaText {
+        id: 41,
+        format: SchemaFormat::Avro,
+        text: r#"{"type": "record", "name": "Vote", "fields": [
+            {"name": "decision", "type": "string"},
+            {"name": "votes", "type": "int"},
+            {"name": "state", "type": {"type": "enum", "name": "State", "symbols": ["OPEN", "CLOSED"]}}]}"#
+            .into(),
+        references: vec![],
+        subjects: vec![("votes-value".into(), 2)],
+    };
+    app.apply(WorkerMsg::WriteSchema {
+        spec: "votes-value".into(),
+        result: Ok(WriteSchema {
+            subject: "votes-value".into(),
+            version: 2,
+            id: 41,
+            schema: std::sync::Arc::new(Schema::parse(&text).expect("parses")),
+        }),
+    });
+    app.panes.inject.set_data(
+        "{\n  \"decision\": \"adopt\",\n  \"votes\": \"three\",\n  \"state\": \"SHUT\"\n}",
+    );
+    assert_eq!(app.panes.inject.schema_problems().len(), 2);
+    snap("inject_schema_problems", &app);
 }
 
 #[test]
@@ -434,4 +480,59 @@ fn streams_detail_of_schema_records_shows_the_schema_and_the_decoded_value() {
     snap("streams_detail_avro", &app);
     app.press("esc j enter");
     snap("streams_detail_protobuf", &app);
+}
+
+/// Re-inject of a record written with a registry schema keeps the schema:
+/// the form names its subject and version, fetches it, and sends the
+/// decoded value written with it again.
+#[test]
+fn reinject_of_a_schema_record_keeps_its_schema() {
+    use eventdeck::domain::schema::WriteSchema;
+    use eventdeck::tui::event::{Command, WorkerMsg};
+    use std::sync::Arc;
+    let mut app = app();
+    let stub = schema_stub::stub();
+    let avro = Arc::clone(&stub.0[0].1);
+    app.panes.streams.set_schemas(Some(Arc::new(stub)));
+    app.ingest([schema_stub::framed(1, 21, &schema_stub::avro_payload())]);
+    app.press("r");
+    let asked: Vec<String> = app
+        .take_commands()
+        .into_iter()
+        .filter_map(|c| match c {
+            Command::FetchWriteSchema(spec) => Some(spec),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        asked,
+        ["orders-value:1"],
+        "the record's subject and version"
+    );
+    app.apply(WorkerMsg::WriteSchema {
+        spec: "orders-value:1".into(),
+        result: Ok(WriteSchema {
+            subject: "orders-value".into(),
+            version: 1,
+            id: 21,
+            schema: avro,
+        }),
+    });
+    assert!(app.panes.inject.schema_problems().is_empty());
+    // A plain record names no event type; the form asks for one.
+    app.panes
+        .inject
+        .set_field(eventdeck::tui::panes::inject::Field::Type, "OrderPlaced");
+    app.press("s");
+    let sent: Vec<Vec<u8>> = app
+        .take_commands()
+        .into_iter()
+        .filter_map(|c| match c {
+            Command::Publish(req) => req.request.value.clone(),
+            _ => None,
+        })
+        .collect();
+    let mut original = vec![0, 0, 0, 0, 21];
+    original.extend(schema_stub::avro_payload());
+    assert_eq!(sent, [original], "the same bytes as the record's");
 }

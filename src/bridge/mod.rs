@@ -394,6 +394,13 @@ impl Publisher for BridgePublisher {
     fn publish(&self, req: PublishRequest) -> PublishFuture {
         let core = self.core.clone();
         Box::pin(async move {
+            if req.value.is_some() {
+                // The outbox keeps envelopes; a value already written with
+                // a registry schema is sent straight to Kafka instead.
+                return Err(PublishError(
+                    "a record written with a registry schema goes straight to Kafka, not through the bridge: send it raw".into(),
+                ));
+            }
             let delivered = core
                 .clone()
                 .publish_local(req.envelope, req.headers, req.topic, req.key, true)
@@ -1093,6 +1100,7 @@ mod tests {
                 envelope: env,
                 key: None,
                 headers: vec![],
+                value: None,
             })
             .await
             .unwrap();

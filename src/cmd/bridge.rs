@@ -131,6 +131,7 @@ async fn publish_stdin(publisher: Arc<dyn Publisher>, settings: Settings) {
                                 envelope: env,
                                 key: None,
                                 headers: Vec::new(),
+                                value: None,
                             })
                             .await;
                         match r {

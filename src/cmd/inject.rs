@@ -7,9 +7,11 @@ use super::outln;
 use crate::cli::InjectArgs;
 use crate::config::Settings;
 use crate::domain::Envelope;
+use crate::domain::schema::WriteSchema;
 use crate::kafka::produce::DEFAULT_DELIVERY_TIMEOUT;
 use crate::kafka::{EventProducer, check_reachable};
 use crate::publish::{self, DirectPublisher, PublishRequest, Published};
+use crate::schema_registry::RegistryClient;
 
 /// A validated request to inject one event.
 #[derive(Debug, Clone)]
@@ -97,6 +99,12 @@ pub async fn run(settings: &Settings, args: &InjectArgs) -> Result<()> {
     let req = build_request(settings, args)?;
     // A quick metadata round-trip first, so an unreachable cluster or a denied topic
     // is reported in seconds rather than after the delivery timeout.
+    // Written with a registry schema: fetched and checked before Kafka is
+    // asked anything, so a value that does not fit fails with every reason.
+    let written = match &args.schema {
+        Some(spec) => Some(schema_value(settings, spec, &req.envelope).await?),
+        None => None,
+    };
     check_reachable(settings, Some(&req.topic)).await?;
     let producer = EventProducer::new(settings, DEFAULT_DELIVERY_TIMEOUT)?;
     let publisher = DirectPublisher::new(producer);
@@ -109,6 +117,7 @@ pub async fn run(settings: &Settings, args: &InjectArgs) -> Result<()> {
             envelope: req.envelope.clone(),
             key: req.key.clone(),
             headers: req.headers.clone(),
+            value: written.as_ref().map(|(_, bytes)| bytes.clone()),
         },
     )
     .await?;
@@ -116,19 +125,29 @@ pub async fn run(settings: &Settings, args: &InjectArgs) -> Result<()> {
         return Err(eyre!("the event was queued instead of delivered"));
     };
     if args.json {
-        outln!(
-            "{}",
-            serde_json::json!({
-                "event_id": req.envelope.event_id,
-                "correlation_id": req.envelope.correlation_id,
-                "topic": delivery.topic,
-                "partition": delivery.partition,
-                "offset": delivery.offset,
-            })
-        )?;
+        let mut out = serde_json::json!({
+            "event_id": req.envelope.event_id,
+            "correlation_id": req.envelope.correlation_id,
+            "topic": delivery.topic,
+            "partition": delivery.partition,
+            "offset": delivery.offset,
+        });
+        if let Some((schema, _)) = &written {
+            out["schema"] = serde_json::json!({
+                "subject": schema.subject,
+                "version": schema.version,
+                "id": schema.id,
+                "format": schema.schema.reference.format,
+            });
+        }
+        outln!("{out}")?;
     } else {
+        let schema = written
+            .as_ref()
+            .map(|(s, _)| format!(" schema={}", s.label()))
+            .unwrap_or_default();
         outln!(
-            "event_id={} topic={} partition={} offset={}",
+            "event_id={} topic={} partition={} offset={}{schema}",
             req.envelope.event_id,
             delivery.topic,
             delivery.partition,
@@ -136,4 +155,33 @@ pub async fn run(settings: &Settings, args: &InjectArgs) -> Result<()> {
         )?;
     }
     Ok(())
+}
+
+/// The schema `spec` names and the event's value written with it, framed;
+/// an error listing every way the value does not fit.
+async fn schema_value(
+    settings: &Settings,
+    spec: &str,
+    envelope: &crate::domain::Envelope,
+) -> Result<(WriteSchema, Vec<u8>)> {
+    let client = RegistryClient::new(&settings.schema_registry)
+        .map_err(|e| eyre!("schema registry: {e}"))?
+        .ok_or_else(|| {
+            eyre!("--schema needs a schema registry: --schema-registry URL or SCHEMA_REGISTRY_URL")
+        })?;
+    let spec = spec.to_string();
+    let schema = tokio::task::spawn_blocking(move || client.write_schema(&spec))
+        .await
+        .map_err(|e| eyre!("fetching the schema: {e}"))?
+        .map_err(|e| eyre!("--schema: {e}"))?;
+    let bytes = schema.encode_event(envelope).map_err(|problems| {
+        // One line (errors are printed on one): the problems joined by `; `.
+        let all: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        eyre!(
+            "the event does not fit {}: {}",
+            schema.label(),
+            all.join("; ")
+        )
+    })?;
+    Ok((schema, bytes))
 }

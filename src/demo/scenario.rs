@@ -178,6 +178,7 @@ pub async fn run(
                 envelope: env,
                 key: None,
                 headers: vec![("origin".into(), "demo-scenario".into())],
+                value: None,
             };
             match publisher.publish(req).await {
                 Ok(_) => stats.record(&event_type),

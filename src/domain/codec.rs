@@ -458,10 +458,35 @@ pub fn decode_with_schemas(
     let structured_by_header =
         header_str(headers, HEADER_CONTENT_TYPE).is_some_and(|ct| is_structured_content_type(&ct));
     let mut outcome = decode_tree(json.clone(), structured_by_header, headers);
+    if let Some(env) = envelope_in_headers(&outcome, &json, headers) {
+        outcome.decoded = Decoded::Envelope(env);
+    }
     outcome.schema = Some(reference);
     outcome.schema_value = Some(json);
     outcome.settle_context(topic, topics);
     outcome
+}
+
+/// A schema-written value that is not an envelope itself, with our
+/// envelope's metadata in headers (`event_id`, `event_type`, …, as
+/// `eventdeck inject --schema` writes a schema of the event's data alone):
+/// that envelope, the value its `data`. `None` for anything else (the
+/// headers missing, or not parsing as an envelope's).
+fn envelope_in_headers(
+    outcome: &DecodeOutcome,
+    value: &Value,
+    headers: &(impl HeaderView + ?Sized),
+) -> Option<Envelope> {
+    if !matches!(outcome.decoded, Decoded::Json(_)) || outcome.error.is_some() {
+        return None;
+    }
+    let id = header_str(headers, HEADER_EVENT_ID)?;
+    let event_type = header_str(headers, HEADER_EVENT_TYPE)?;
+    let mut map = serde_json::Map::new();
+    map.insert("event_id".into(), Value::String(id.into_owned()));
+    map.insert("event_type".into(), Value::String(event_type.into_owned()));
+    map.insert("data".into(), value.clone());
+    envelope_from_object(map, headers).ok()
 }
 
 /// The start of the `error` of a record whose schema is still being fetched.

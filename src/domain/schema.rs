@@ -20,6 +20,9 @@ use prost_reflect::{DynamicMessage, FileDescriptor, MessageDescriptor, Serialize
 use serde::Serialize;
 use serde_json::{Map, Number, Value};
 
+mod encode;
+pub use encode::{Problem, WriteSchema, confluent_framed, parse_subject_version};
+
 /// Confluent's magic byte: the first byte of a schema-framed record.
 pub const MAGIC_BYTE: u8 = 0;
 /// Magic byte and schema id.
@@ -341,9 +344,16 @@ pub struct Schema {
 enum Parsed {
     /// Boxed: much larger than the other variants.
     Avro(Box<AvroParsed>),
-    Json,
+    Json(Box<JsonParsed>),
     /// The compiled file (it holds its descriptor pool, imports included).
     Protobuf(FileDescriptor),
+}
+
+/// A JSON Schema: decoding needs none of it, writing checks against it.
+#[derive(Debug)]
+struct JsonParsed {
+    /// The schema document; `None` when it is not JSON (decoding still works).
+    schema: Option<Value>,
 }
 
 #[derive(Debug)]
@@ -381,7 +391,9 @@ impl Schema {
                     names,
                 }))
             }
-            SchemaFormat::Json => Parsed::Json,
+            SchemaFormat::Json => Parsed::Json(Box::new(JsonParsed {
+                schema: serde_json::from_str(&text.text).ok(),
+            })),
             SchemaFormat::Protobuf => Parsed::Protobuf(compile_protobuf(text)?),
         };
         Ok(Self {
@@ -446,7 +458,7 @@ impl Schema {
                 }
                 avro_to_json(value, schema, names)
             }
-            Parsed::Json => match super::json_text::parse_any_json(payload)? {
+            Parsed::Json(_) => match super::json_text::parse_any_json(payload)? {
                 super::json_text::Parsed::Tree(json) => Ok(json),
                 super::json_text::Parsed::Deep(deep) => Err(format!(
                     "JSON nested {} levels deep, deeper than read here",
@@ -1477,6 +1489,151 @@ mod tests {
         assert_eq!(
             timestamp(DateTime::from_timestamp_micros(1), false, 1),
             json!("1970-01-01T00:00:00.000001")
+        );
+    }
+
+    // Writing: the reverse of decoding.
+
+    fn avro_order() -> Schema {
+        Schema::parse(&avro_text(7, ORDER)).unwrap()
+    }
+
+    fn order_json() -> Value {
+        json!({
+            "id": "o-1", "total": "12.34", "placed": "2024-05-01T10:00:00.123Z",
+            "day": "2024-05-01", "note": "rush",
+            "line": {"sku": "a", "qty": 2},
+            "lines": [{"sku": "b", "qty": 1}, {"sku": "c", "qty": -3}],
+            "state": "PAID", "tags": {"x": 5},
+            "ref": "7d444840-9dc0-11d1-b245-5ffdce74fad2"
+        })
+    }
+
+    #[test]
+    fn an_avro_value_written_from_json_reads_back_as_the_same_json() {
+        let schema = avro_order();
+        let order = order_json();
+        let payload = schema.encode(&order).expect("fits");
+        assert_eq!(schema.decode(&payload).unwrap(), order);
+        // The union's other branch, and a default filled in.
+        let mut bare = order.clone();
+        bare.as_object_mut().unwrap().remove("note");
+        let payload = schema.encode(&bare).expect("fits");
+        let mut expected = bare.clone();
+        expected["note"] = Value::Null;
+        assert_eq!(schema.decode(&payload).unwrap(), expected);
+    }
+
+    #[test]
+    fn every_avro_problem_is_named_with_its_path() {
+        let schema = avro_order();
+        let mut order = order_json();
+        let fields = order.as_object_mut().unwrap();
+        fields.remove("ref");
+        fields.insert(
+            "lines".into(),
+            json!([{"sku": "b", "qty": 1}, {"sku": "c", "qty": "x"}]),
+        );
+        fields.insert("state".into(), json!("LOST"));
+        fields.insert("total".into(), json!("1.234"));
+        fields.insert("colour".into(), json!("red"));
+        fields.insert("gone".into(), Value::Null);
+        let problems = schema.encode(&order).expect_err("does not fit");
+        let text: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            text,
+            [
+                "total: expected decimal with at most 2 digits after the point, got `1.234`",
+                "lines[1].qty: expected int, got text \"x\"",
+                "state: `LOST` is not a symbol of enum State (NEW, PAID)",
+                "missing field `ref` (uuid)",
+                "`colour` is not a field of Order",
+            ],
+            "{problems:?}"
+        );
+    }
+
+    #[test]
+    fn avro_decimals_are_written_exactly_in_the_shortest_twos_complement() {
+        use super::encode::decimal_bytes;
+        assert_eq!(decimal_bytes("12.34", 2).unwrap(), [0x04, 0xd2]);
+        assert_eq!(decimal_bytes("12.3", 2).unwrap(), [0x04, 0xce]);
+        assert_eq!(decimal_bytes("-1", 0).unwrap(), [0xff]);
+        assert_eq!(decimal_bytes("128", 0).unwrap(), [0x00, 0x80]);
+        assert_eq!(decimal_bytes("-128", 0).unwrap(), [0x80]);
+        assert_eq!(decimal_bytes("0", 2).unwrap(), [0x00]);
+        assert!(decimal_bytes("1.234", 2).is_err());
+        assert!(decimal_bytes("1e3", 2).is_err());
+        assert!(decimal_bytes("", 2).is_err());
+    }
+
+    #[test]
+    fn a_protobuf_message_written_from_json_reads_back_as_the_same_json() {
+        let schema = order_schema();
+        let order = json!({
+            "id": "o-1", "placed": "2024-05-01T10:00:00.123Z",
+            "total": {"units": "9007199254740993", "nanos": 500000000, "currency_code": "EUR"},
+            "lines": [{"sku": "a", "qty": 2}, {"sku": "b"}],
+            "channel": "STORE", "tags": {"x": "5"}, "note": "rush"
+        });
+        let payload = schema.encode(&order).expect("fits");
+        assert_eq!(payload[0], 0, "message indexes [0] in the shorthand");
+        assert_eq!(schema.decode(&payload).unwrap(), order);
+        assert_eq!(schema.type_name().as_deref(), Some("shop.Order"));
+        let problems = schema
+            .encode(&json!({"id": "o-1", "colour": 1}))
+            .expect_err("no such field");
+        assert_eq!(problems.len(), 1);
+        assert!(
+            problems[0].message.starts_with("not a shop.Order: "),
+            "{problems:?}"
+        );
+        assert!(problems[0].message.contains("colour"), "{problems:?}");
+    }
+
+    #[test]
+    fn a_json_schema_value_is_checked_and_written_as_json() {
+        let schema = Schema::parse(&SchemaText {
+            id: 3,
+            format: SchemaFormat::Json,
+            text: r#"{"title": "Vote", "type": "object", "required": ["votes"],
+                      "properties": {"votes": {"type": "integer"},
+                                     "items": {"type": "array", "items": {"type": "string"}}}}"#
+                .into(),
+            references: vec![],
+            subjects: vec![],
+        })
+        .unwrap();
+        let good = json!({"votes": 3, "items": ["a"]});
+        let payload = schema.encode(&good).expect("fits");
+        assert_eq!(schema.decode(&payload).unwrap(), good);
+        let problems = schema
+            .encode(&json!({"items": ["a", 2]}))
+            .expect_err("does not fit");
+        let paths: Vec<&str> = problems.iter().map(|p| p.path.as_str()).collect();
+        assert!(paths.contains(&"items[1]"), "{problems:?}");
+        assert!(
+            problems.iter().any(|p| p.message.contains("votes")),
+            "{problems:?}"
+        );
+        assert_eq!(schema.type_name().as_deref(), Some("Vote"));
+    }
+
+    #[test]
+    fn an_envelope_shaped_schema_is_written_the_whole_envelope() {
+        assert!(!avro_order().wants_envelope());
+        let envelope = Schema::parse(&avro_text(
+            8,
+            r#"{"type": "record", "name": "Envelope", "fields": [
+                {"name": "event_id", "type": "string"}, {"name": "event_type", "type": "string"},
+                {"name": "data", "type": "string"}]}"#,
+        ))
+        .unwrap();
+        assert!(envelope.wants_envelope());
+        assert_eq!(confluent_framed(258, &[9]), [0, 0, 0, 1, 2, 9]);
+        assert_eq!(
+            confluent_frame(&confluent_framed(7, &[1, 2])),
+            Some((7, &[1u8, 2][..]))
         );
     }
 }

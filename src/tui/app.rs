@@ -246,6 +246,9 @@ impl App {
 
     /// I/O requested since the last call, in order.
     pub fn take_commands(&mut self) -> Vec<Command> {
+        if let Some(spec) = self.panes.inject.take_schema_request() {
+            self.commands.push(Command::FetchWriteSchema(spec));
+        }
         std::mem::take(&mut self.commands)
     }
 

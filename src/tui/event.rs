@@ -56,6 +56,13 @@ pub enum WorkerMsg {
         /// Each record's list key and what it reads as now.
         records: Vec<(u64, crate::kafka::Arrived)>,
     },
+    /// The inject form's schema (`SUBJECT[:VERSION]`) fetched, or why not.
+    WriteSchema {
+        /// What the form asked for.
+        spec: String,
+        /// The schema, or why it cannot be had.
+        result: Result<crate::domain::schema::WriteSchema, String>,
+    },
     /// A publish finished.
     Published {
         /// The request id.
@@ -212,6 +219,8 @@ pub enum Command {
     /// Ask the cluster worker for a health report now (it starts polling
     /// at the first one).
     RefreshCluster,
+    /// Fetch the schema the inject form writes with (`SUBJECT[:VERSION]`).
+    FetchWriteSchema(String),
     /// Ask the schema registry (the schemas worker).
     Schemas(SchemaRequest),
 }

@@ -390,6 +390,18 @@ pub async fn run(services: AppServices) -> Result<()> {
                         worker_tx.clone(),
                     );
                 }
+                Command::FetchWriteSchema(spec) => {
+                    let config = services.settings.schema_registry.clone();
+                    let tx = worker_tx.clone();
+                    tokio::task::spawn_blocking(move || {
+                        let result = match crate::schema_registry::RegistryClient::new(&config) {
+                            Ok(Some(client)) => client.write_schema(&spec),
+                            Ok(None) => Err(super::strings::NO_SCHEMA_REGISTRY.to_string()),
+                            Err(e) => Err(e),
+                        };
+                        let _ = tx.blocking_send(WorkerMsg::WriteSchema { spec, result });
+                    });
+                }
                 Command::Copy(text) => {
                     if let Err(e) = guard.write_raw(osc52(&text).as_bytes()) {
                         tracing::warn!("clipboard: {e}");

@@ -227,6 +227,45 @@ pub const ROUTE_DIRECT: &str = "to Kafka (direct)";
 pub const ROUTE_RAW: &str = "raw to the topic (no handlers)";
 /// Valid JSON marker.
 pub const JSON_OK: &str = "✓ valid JSON";
+/// Label of the inject form's schema field.
+pub const FIELD_SCHEMA: &str = "Schema";
+/// The schema field when empty: the value is written as JSON.
+pub const SCHEMA_NONE: &str = "none: JSON (or SUBJECT[:VERSION])";
+/// While the form's schema is being fetched.
+pub const SCHEMA_FETCHING: &str = "fetching the schema…";
+/// A send while the form's schema is still being fetched.
+pub const SCHEMA_STILL_FETCHING: &str = "The schema is still being fetched; send again in a moment";
+/// A schema field without a registry to fetch from.
+pub const NO_SCHEMA_REGISTRY: &str = "no schema registry is configured: start eventdeck with --schema-registry URL (or SCHEMA_REGISTRY_URL)";
+
+/// What the schema field says once the schema is there.
+pub fn schema_ready(version: u32, format: &str, id: u32, whole_envelope: bool) -> String {
+    let what = if whole_envelope {
+        "writes the envelope"
+    } else {
+        "writes data"
+    };
+    format!("✓ v{version} {format} id {id} · {what}")
+}
+
+/// The validation line when the data fits the schema.
+pub fn schema_fits(label: &str) -> String {
+    format!("✓ valid JSON, fits {label}")
+}
+
+/// A send refused because the data does not fit the schema.
+pub fn schema_does_not_fit(label: &str, first: &str, more: usize) -> String {
+    if more == 0 {
+        format!("Send disabled: the data does not fit {label}: {first}")
+    } else {
+        format!("Send disabled: the data does not fit {label}: {first} (and {more} more)")
+    }
+}
+
+/// A send refused because the schema could not be had.
+pub fn schema_unusable(spec: &str, why: &str) -> String {
+    format!("Send disabled: schema {spec}: {why}")
+}
 /// History title.
 pub const HISTORY: &str = "Sent";
 /// History when empty.

@@ -27,6 +27,12 @@ CASE is one of:
             framing, the schema id in Confluent's `__value_schema_id`
             header, the globalId in Apicurio's `apicurio.value.globalId`
             header (bare Avro datum in the last two); adds "global_id"
+  read:FORMAT  writes nothing: reads the topic's first COUNT records (a sixth
+            argument) with Confluent's deserializer for FORMAT (avro: its
+            AvroDeserializer with the writer's schema from the registry;
+            json: its JSONDeserializer, the same; protobuf: its
+            ProtobufDeserializer for shop.Order) and prints
+            {"read": [...]}: what eventdeck wrote, as Confluent reads it
 
 Prints one JSON object: {"written": [...], "read_back": [...], "schema_id": N},
 every value made JSON by the rules eventdeck documents (domain::schema):
@@ -368,8 +374,26 @@ def framings_case(bootstrap, registry_url, topic):
             "schema_id": schema_id, "global_id": global_id}
 
 
+def read_case(bootstrap, registry_url, topic, fmt, count):
+    """The topic's first `count` values as Confluent's deserializer reads them."""
+    registry = SchemaRegistryClient({"url": registry_url, "timeout": REGISTRY_TIMEOUT})
+    if fmt == "avro":
+        reader, as_shown = AvroDeserializer(registry), as_json
+    elif fmt == "json":
+        reader, as_shown = JSONDeserializer(None, schema_registry_client=registry), as_json
+    else:
+        from confluent_kafka.schema_registry.protobuf import ProtobufDeserializer
+        order, _ = proto_classes()
+        reader, as_shown = ProtobufDeserializer(order, {"use.deprecated.format": False}), proto_json
+    context = SerializationContext(topic, MessageField.VALUE)
+    return {"read": [as_shown(reader(v, context)) for _, v in read_back(bootstrap, topic, count)]}
+
+
 def main() -> int:
     bootstrap, registry_url, topic, case = sys.argv[1:5]
+    if case.startswith("read:"):
+        print(json.dumps(read_case(bootstrap, registry_url, topic, case[5:], int(sys.argv[5]))))
+        return 0
     if case == "protobuf":
         print(json.dumps(protobuf_case(bootstrap, registry_url, topic)))
         return 0

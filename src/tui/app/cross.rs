@@ -49,7 +49,10 @@ impl App {
         let Some(e) = self.record_list().entry(detail).cloned() else {
             return self.toast_info(strings::NOTHING_SELECTED);
         };
-        let filled = self.panes.inject.fill_from(&e);
+        let filled = self
+            .panes
+            .inject
+            .fill_from(&e, self.panes.streams.schemas());
         self.switch_tab(Tab::Inject);
         let from = format!(
             "{}[{}]@{}",

@@ -19,6 +19,7 @@ use uuid::Uuid;
 use super::streams::Entry;
 use super::{Cx, Effect, Pane, View};
 use crate::dlq::redrive::is_dead_letter_header;
+use crate::domain::schema::{Problem, SchemaSource, WriteSchema};
 use crate::domain::{Decoded, Envelope, EventTypeRegistry, TopicMap};
 use crate::publish::{PublishError, PublishRequest, Published};
 use crate::tui::action::Action;
@@ -49,17 +50,20 @@ pub enum Field {
     Headers,
     /// Correlation id.
     Correlation,
+    /// The registry schema the value is written with (`SUBJECT[:VERSION]`).
+    Schema,
     /// The `data` JSON.
     Data,
 }
 
-const FIELDS: [Field; 7] = [
+const FIELDS: [Field; 8] = [
     Field::Route,
     Field::Target,
     Field::Type,
     Field::Key,
     Field::Headers,
     Field::Correlation,
+    Field::Schema,
     Field::Data,
 ];
 
@@ -104,6 +108,24 @@ pub struct Reinject {
     pub headers_left_out: usize,
 }
 
+/// The registry schema the form writes with.
+#[derive(Debug, Clone)]
+enum SchemaChoice {
+    /// None: the value is JSON.
+    None,
+    /// Being fetched.
+    Fetching(String),
+    /// Fetched.
+    Ready(Box<WriteSchema>),
+    /// Could not be had.
+    Failed {
+        /// What was asked for.
+        spec: String,
+        /// Why not.
+        why: String,
+    },
+}
+
 /// The form's state.
 pub struct InjectState {
     /// The focused field.
@@ -121,8 +143,16 @@ pub struct InjectState {
     key: TextArea<'static>,
     headers: TextArea<'static>,
     correlation: TextArea<'static>,
+    schema: TextArea<'static>,
     data: TextArea<'static>,
     json_error: Option<JsonError>,
+    /// The schema the value is written with.
+    schema_choice: SchemaChoice,
+    /// A schema to fetch, for the runtime ([`InjectState::take_schema_request`]).
+    schema_request: Option<String>,
+    /// How the data does not fit the schema (empty when it fits, or there
+    /// is none).
+    schema_problems: Vec<Problem>,
     /// Where a re-injected record came from, shown beside the target until
     /// the target is changed.
     reinjected: Option<Reinjected>,
@@ -132,7 +162,7 @@ pub struct InjectState {
     history: VecDeque<Sent>,
     next_id: u64,
     /// Screen rows of the fields as last drawn (for mouse clicks).
-    field_rows: Cell<[(u16, u16); 7]>,
+    field_rows: Cell<[(u16, u16); 8]>,
 }
 
 /// The record a re-inject filled the form from.
@@ -231,13 +261,17 @@ impl InjectState {
             key: single_line("", strings::KEY_DEFAULT),
             headers: single_line("", "source=eventdeck"),
             correlation: single_line("", strings::CORRELATION_NEW),
+            schema: single_line("", strings::SCHEMA_NONE),
             data: TextArea::new(vec!["{}".into()]),
             json_error: None,
+            schema_choice: SchemaChoice::None,
+            schema_request: None,
+            schema_problems: Vec::new(),
             reinjected: None,
             template: Some("{}".into()),
             history: VecDeque::new(),
             next_id: 1,
-            field_rows: Cell::new([(0, 0); 7]),
+            field_rows: Cell::new([(0, 0); 8]),
         };
         s.data.set_cursor_line_style(Style::default());
         s.choose_type_index(0);
@@ -280,13 +314,74 @@ impl InjectState {
             Field::Key => set_text(&mut self.key, text, strings::KEY_DEFAULT),
             Field::Headers => set_text(&mut self.headers, text, "source=eventdeck"),
             Field::Correlation => set_text(&mut self.correlation, text, strings::CORRELATION_NEW),
+            Field::Schema => {
+                set_text(&mut self.schema, text, strings::SCHEMA_NONE);
+                self.schema_edited();
+            }
             Field::Data => self.set_data(text),
         }
+    }
+
+    /// The schema field was changed: fetch what it names (unless that is
+    /// what the form has), or write JSON again when it is empty.
+    fn schema_edited(&mut self) {
+        let spec = text_of(&self.schema).trim().to_string();
+        let current = match &self.schema_choice {
+            SchemaChoice::None => "",
+            SchemaChoice::Fetching(s) | SchemaChoice::Failed { spec: s, .. } => s.as_str(),
+            SchemaChoice::Ready(w) => w.subject.as_str(),
+        };
+        let same = match &self.schema_choice {
+            // `orders-value` asked for and `orders-value:3` (its latest) had.
+            SchemaChoice::Ready(w) => {
+                spec == format!("{}:{}", w.subject, w.version) || spec == current
+            }
+            _ => spec == current,
+        };
+        if same {
+            return;
+        }
+        self.schema_choice = if spec.is_empty() {
+            SchemaChoice::None
+        } else {
+            self.schema_request = Some(spec.clone());
+            SchemaChoice::Fetching(spec)
+        };
+        self.validate();
+    }
+
+    /// The schema the runtime should fetch for the form, once.
+    pub fn take_schema_request(&mut self) -> Option<String> {
+        self.schema_request.take()
+    }
+
+    /// A fetched schema (or why not), when it is the one the form still
+    /// names.
+    pub fn schema_fetched(&mut self, spec: &str, result: Result<WriteSchema, String>) {
+        if !matches!(&self.schema_choice, SchemaChoice::Fetching(s) if s == spec) {
+            return;
+        }
+        self.schema_choice = match result {
+            Ok(w) => SchemaChoice::Ready(Box::new(w)),
+            Err(why) => SchemaChoice::Failed {
+                spec: spec.to_string(),
+                why,
+            },
+        };
+        self.validate();
+    }
+
+    /// How the data does not fit the form's schema (empty when it fits).
+    pub fn schema_problems(&self) -> &[Problem] {
+        &self.schema_problems
     }
 
     /// Starts or stops typing into the focused field. Typing starts at the end
     /// of what is there, so it adds to it.
     pub fn set_editing(&mut self, editing: bool) {
+        if self.editing && !editing && self.focus == Field::Schema {
+            self.schema_edited();
+        }
         self.editing = editing && self.focus != Field::Route;
         let on = Style::new().add_modifier(Modifier::REVERSED);
         let (focus, editing) = (self.focus, self.editing);
@@ -314,12 +409,16 @@ impl InjectState {
             Field::Key => Some(&mut self.key),
             Field::Headers => Some(&mut self.headers),
             Field::Correlation => Some(&mut self.correlation),
+            Field::Schema => Some(&mut self.schema),
             Field::Data => Some(&mut self.data),
         }
     }
 
     /// Moves focus by `delta` fields, keeping the editing state.
     pub fn move_focus(&mut self, delta: isize) {
+        if self.focus == Field::Schema {
+            self.schema_edited();
+        }
         let i = FIELDS.iter().position(|f| *f == self.focus).unwrap_or(0);
         let n = FIELDS.len() as isize;
         let next = (i as isize + delta).rem_euclid(n) as usize;
@@ -337,6 +436,9 @@ impl InjectState {
         else {
             return false;
         };
+        if self.focus == Field::Schema {
+            self.schema_edited();
+        }
         self.focus = FIELDS[i];
         let editing = self.editing;
         self.set_editing(editing);
@@ -387,8 +489,25 @@ impl InjectState {
     }
 
     fn validate(&mut self) {
+        self.schema_problems.clear();
         self.json_error = match serde_json::from_str::<Value>(&text_of(&self.data)) {
-            Ok(_) => None,
+            Ok(data) => {
+                if let SchemaChoice::Ready(w) = &self.schema_choice {
+                    // The event as a send would write it (ids made up: a
+                    // schema's uuid fields take any).
+                    let mut envelope = Envelope::new(
+                        self.context(),
+                        text_of(&self.event_type).trim(),
+                        "preview",
+                        data,
+                    );
+                    envelope = envelope.with_correlation_id(Uuid::nil());
+                    if let Err(problems) = w.encode_event(&envelope) {
+                        self.schema_problems = problems;
+                    }
+                }
+                None
+            }
             Err(e) => Some(JsonError {
                 line: e.line(),
                 column: e.column(),
@@ -512,8 +631,18 @@ impl InjectState {
     /// family) to the original topic its headers name. The record's headers
     /// come along without the dead-letter ones, as a redrive sends them.
     /// Returns where the form now sends it and, for a dead letter, a note.
-    pub fn fill_from(&mut self, e: &Entry) -> Reinject {
-        let decoded = e.record.decode_in(&self.topics);
+    pub fn fill_from(&mut self, e: &Entry, schemas: &dyn SchemaSource) -> Reinject {
+        let decoded = e.record.decode_with(&self.topics, schemas);
+        // A record written with a registry schema is sent with it again
+        // (the version it names); any other as JSON.
+        let spec = decoded
+            .schema
+            .as_ref()
+            .filter(|_| decoded.error.is_none())
+            .and_then(|r| Some(format!("{}:{}", r.subject.as_ref()?, r.version?)))
+            .unwrap_or_default();
+        set_text(&mut self.schema, &spec, strings::SCHEMA_NONE);
+        self.schema_edited();
         let letter = crate::dlq::decode(&e.record.headers);
         let is_dead = letter.family.is_some() || self.topics.is_dlq(&e.record.topic);
         let original = if is_dead {
@@ -661,23 +790,47 @@ impl InjectState {
                 None => Err(strings::header_not_key_value(h)),
             })
             .collect::<Result<Vec<_>, _>>()?;
+        let value = match &self.schema_choice {
+            SchemaChoice::None => None,
+            SchemaChoice::Fetching(_) => return Err(strings::SCHEMA_STILL_FETCHING.into()),
+            SchemaChoice::Failed { spec, why } => return Err(strings::schema_unusable(spec, why)),
+            SchemaChoice::Ready(w) => Some(w.encode_event(&envelope).map_err(|problems| {
+                let first = problems
+                    .first()
+                    .map(ToString::to_string)
+                    .unwrap_or_default();
+                strings::schema_does_not_fit(&w.label(), &first, problems.len().saturating_sub(1))
+            })?),
+        };
         Ok(PublishRequest {
             topic,
             envelope,
             key,
             headers,
+            value,
         })
     }
 
     /// Builds the request and records it in the history as in flight.
     pub fn begin_send(&mut self, now: &str) -> Result<SendRequest, String> {
         let request = self.build()?;
+        // A value written with a registry schema is sent straight to Kafka
+        // (the bridge's outbox keeps envelopes).
+        let route = if request.value.is_some() && self.has_raw {
+            Route::Raw
+        } else {
+            self.route
+        };
         let id = self.next_id;
         self.next_id += 1;
         self.history.push_back(Sent {
             id,
             time: now.to_string(),
-            route: self.route_short(),
+            route: if route == self.route {
+                self.route_short()
+            } else {
+                "raw"
+            },
             topic: request.topic.clone(),
             event_type: request.envelope.event_type.clone(),
             outcome: None,
@@ -685,11 +838,7 @@ impl InjectState {
         while self.history.len() > HISTORY_LEN {
             self.history.pop_front();
         }
-        Ok(SendRequest {
-            id,
-            route: self.route,
-            request,
-        })
+        Ok(SendRequest { id, route, request })
     }
 
     /// Records a send's outcome; returns its one-line description.
@@ -710,6 +859,8 @@ impl InjectState {
     }
 
     fn render_form(&self, frame: &mut Frame<'_>, area: Rect, theme: &Theme) {
+        // Up to three lines of schema problems under the editor.
+        let problem_rows = self.schema_problems.len().clamp(1, 3) as u16;
         let rows = Layout::vertical([
             Constraint::Length(1),
             Constraint::Length(1),
@@ -718,12 +869,13 @@ impl InjectState {
             Constraint::Length(1),
             Constraint::Length(1),
             Constraint::Length(1),
-            Constraint::Min(3),
             Constraint::Length(1),
+            Constraint::Min(3),
+            Constraint::Length(problem_rows),
             Constraint::Length(1),
         ])
         .split(area);
-        // rows[6] says where a send goes; it is not a field.
+        // rows[7] says where a send goes; it is not a field.
         self.field_rows.set([
             (rows[0].y, rows[0].height),
             (rows[1].y, rows[1].height),
@@ -731,15 +883,17 @@ impl InjectState {
             (rows[3].y, rows[3].height),
             (rows[4].y, rows[4].height),
             (rows[5].y, rows[5].height),
-            (rows[7].y, rows[7].height),
+            (rows[6].y, rows[6].height),
+            (rows[8].y, rows[8].height),
         ]);
-        let fields: [(Field, &str); 6] = [
+        let fields: [(Field, &str); 7] = [
             (Field::Route, strings::FIELD_ROUTE),
             (Field::Target, strings::FIELD_TARGET),
             (Field::Type, strings::FIELD_TYPE),
             (Field::Key, strings::FIELD_KEY),
             (Field::Headers, strings::FIELD_HEADERS),
             (Field::Correlation, strings::FIELD_CORRELATION),
+            (Field::Schema, strings::FIELD_SCHEMA),
         ];
         for (i, (field, label)) in fields.into_iter().enumerate() {
             let row = rows[i];
@@ -787,6 +941,7 @@ impl InjectState {
                         Span::styled(" ›", theme.dimmed()),
                     ])
                 }
+                Field::Schema => self.schema_line(theme),
                 _ => {
                     let text = self.area(field).map(text_of).unwrap_or_default();
                     if text.is_empty() {
@@ -804,7 +959,7 @@ impl InjectState {
             let line = crate::tui::fit::line(line, usize::from(value_area.width));
             frame.render_widget(Paragraph::new(line), value_area);
         }
-        self.render_destination(frame, rows[6], theme);
+        self.render_destination(frame, rows[7], theme);
         // The JSON editor.
         let focused = self.focus == Field::Data;
         let border = if self.json_error.is_some() {
@@ -823,18 +978,45 @@ impl InjectState {
             .borders(Borders::ALL)
             .border_style(border)
             .title(title);
-        let inner = block.inner(rows[7]);
-        frame.render_widget(block, rows[7]);
+        let inner = block.inner(rows[8]);
+        frame.render_widget(block, rows[8]);
         frame.render_widget(&self.data, inner);
-        let validation = match &self.json_error {
-            None => Line::styled(strings::JSON_OK, Style::new().fg(theme.ok)),
-            Some(e) => Line::styled(
+        let width = usize::from(rows[9].width);
+        let validation: Vec<Line<'_>> = match (&self.json_error, &self.schema_choice) {
+            (Some(e), _) => vec![Line::styled(
                 format!("✗ line {}, column {}: {}", e.line, e.column, e.message),
                 Style::new().fg(theme.error),
-            ),
+            )],
+            (None, SchemaChoice::Ready(w)) if self.schema_problems.is_empty() => {
+                vec![Line::styled(
+                    strings::schema_fits(&w.label()),
+                    Style::new().fg(theme.ok),
+                )]
+            }
+            (None, SchemaChoice::Ready(_)) => {
+                let shown = usize::from(problem_rows);
+                let more = self.schema_problems.len().saturating_sub(shown);
+                self.schema_problems
+                    .iter()
+                    .take(shown)
+                    .enumerate()
+                    .map(|(i, p)| {
+                        let tail = if i + 1 == shown && more > 0 {
+                            format!("  (+{more} more)")
+                        } else {
+                            String::new()
+                        };
+                        Line::styled(format!("✗ {p}{tail}"), Style::new().fg(theme.error))
+                    })
+                    .collect()
+            }
+            (None, _) => vec![Line::styled(strings::JSON_OK, Style::new().fg(theme.ok))],
         };
-        let validation = crate::tui::fit::line(validation, usize::from(rows[8].width));
-        frame.render_widget(Paragraph::new(validation), rows[8]);
+        let validation: Vec<Line<'_>> = validation
+            .into_iter()
+            .map(|l| crate::tui::fit::line(l, width))
+            .collect();
+        frame.render_widget(Paragraph::new(validation), rows[9]);
         let result = match self.history.back() {
             None => Line::raw(""),
             Some(s) => match &s.outcome {
@@ -849,8 +1031,41 @@ impl InjectState {
                 ),
             },
         };
-        let result = crate::tui::fit::line(result, usize::from(rows[9].width));
-        frame.render_widget(Paragraph::new(result), rows[9]);
+        let result = crate::tui::fit::line(result, usize::from(rows[10].width));
+        frame.render_widget(Paragraph::new(result), rows[10]);
+    }
+
+    /// The schema field's line: what it names and where that stands.
+    fn schema_line(&self, theme: &Theme) -> Line<'static> {
+        let text = text_of(&self.schema);
+        if text.trim().is_empty() {
+            return Line::styled(strings::SCHEMA_NONE, theme.dimmed());
+        }
+        let (note, style) = match &self.schema_choice {
+            SchemaChoice::None => (String::new(), theme.dimmed()),
+            SchemaChoice::Fetching(_) => (
+                strings::SCHEMA_FETCHING.to_string(),
+                Style::new().fg(theme.warn),
+            ),
+            SchemaChoice::Ready(w) => (
+                strings::schema_ready(
+                    w.version,
+                    w.schema
+                        .reference
+                        .format
+                        .map_or("?", crate::domain::schema::SchemaFormat::as_str),
+                    w.id,
+                    w.schema.wants_envelope(),
+                ),
+                Style::new().fg(theme.ok),
+            ),
+            SchemaChoice::Failed { why, .. } => (format!("✗ {why}"), Style::new().fg(theme.error)),
+        };
+        Line::from(vec![
+            Span::styled(text, theme.text()),
+            Span::raw("  "),
+            Span::styled(note, style),
+        ])
     }
 
     /// The "goes to" line: the topic a send goes to now, and where a
@@ -890,6 +1105,7 @@ impl InjectState {
             Field::Key => Some(&self.key),
             Field::Headers => Some(&self.headers),
             Field::Correlation => Some(&self.correlation),
+            Field::Schema => Some(&self.schema),
             Field::Data => Some(&self.data),
         }
     }
@@ -982,8 +1198,13 @@ impl Pane for InjectState {
     }
 
     fn apply(&mut self, msg: WorkerMsg, cx: &mut Cx<'_>) -> Option<WorkerMsg> {
-        let WorkerMsg::Published { id, result } = msg else {
-            return Some(msg);
+        let (id, result) = match msg {
+            WorkerMsg::Published { id, result } => (id, result),
+            WorkerMsg::WriteSchema { spec, result } => {
+                self.schema_fetched(&spec, result);
+                return None;
+            }
+            other => return Some(other),
         };
         cx.effect(Effect::AuditChanged);
         let line = self.finish(id, &result);
@@ -1079,5 +1300,87 @@ mod tests {
         f.set_field(Field::Correlation, "");
         f.set_field(Field::Headers, "a=1, b");
         assert!(f.build().unwrap_err().contains("'b'"));
+    }
+
+    /// `votes-value:2`, an Avro record of `decision` (string) and `votes`
+    /// (int), as the runtime hands it over.
+    fn votes_schema() -> WriteSchema {
+        use crate::domain::schema::{Schema, SchemaFormat, SchemaText};
+        let text = SchemaText {
+            id: 41,
+            format: SchemaFormat::Avro,
+            text: r#"{"type": "record", "name": "Vote", "fields": [
+                {"name": "decision", "type": "string"}, {"name": "votes", "type": "int"}]}"#
+                .into(),
+            references: vec![],
+            subjects: vec![("votes-value".into(), 2)],
+        };
+        WriteSchema {
+            subject: "votes-value".into(),
+            version: 2,
+            id: 41,
+            schema: std::sync::Arc::new(Schema::parse(&text).unwrap()),
+        }
+    }
+
+    #[test]
+    fn a_schema_is_fetched_once_then_the_data_is_checked_against_it_and_written_with_it() {
+        let mut f = form();
+        f.set_field(Field::Schema, "votes-value");
+        assert_eq!(f.take_schema_request().as_deref(), Some("votes-value"));
+        assert_eq!(f.take_schema_request(), None, "asked once");
+        assert_eq!(f.build().unwrap_err(), strings::SCHEMA_STILL_FETCHING);
+        // An answer for a schema the form no longer names is ignored.
+        f.schema_fetched("other-value", Ok(votes_schema()));
+        assert!(matches!(f.schema_choice, SchemaChoice::Fetching(_)));
+        f.schema_fetched("votes-value", Ok(votes_schema()));
+        f.set_data(r#"{"decision": "adopt"}"#);
+        let problems: Vec<String> = f
+            .schema_problems()
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(problems, ["missing field `votes` (int)"]);
+        let refused = f.build().unwrap_err();
+        assert!(
+            refused
+                .contains("does not fit votes-value:2 (avro, id 41): missing field `votes` (int)"),
+            "{refused}"
+        );
+        f.set_data(r#"{"decision": "adopt", "votes": 3}"#);
+        assert!(f.schema_problems().is_empty());
+        let sent = f.begin_send("10:00:00").expect("builds");
+        assert_eq!(
+            sent.route,
+            Route::Raw,
+            "a schema record goes straight to Kafka"
+        );
+        let value = sent.request.value.expect("written with the schema");
+        assert_eq!(&value[..5], &[0, 0, 0, 0, 41], "Confluent framing, id 41");
+        assert_eq!(
+            votes_schema().schema.decode(&value[5..]).unwrap(),
+            serde_json::json!({"decision": "adopt", "votes": 3})
+        );
+        // Naming what the form has (its latest was version 2) asks nothing.
+        f.set_field(Field::Schema, "votes-value:2");
+        assert_eq!(f.take_schema_request(), None);
+        // Emptied: JSON again.
+        f.set_field(Field::Schema, "");
+        assert!(f.build().expect("builds").value.is_none());
+    }
+
+    #[test]
+    fn a_schema_that_cannot_be_had_blocks_the_send_with_the_reason() {
+        let mut f = form();
+        f.set_field(Field::Schema, "nope-value");
+        f.schema_fetched(
+            "nope-value",
+            Err("the schema registry has no subject nope-value".into()),
+        );
+        let refused = f.build().unwrap_err();
+        assert!(
+            refused.contains("schema nope-value: the schema registry has no subject"),
+            "{refused}"
+        );
     }
 }
