@@ -52,6 +52,8 @@ pub mod action {
     pub const USER_SET_PASSWORD: &str = "users.set-password";
     /// `eventdeck users delete --execute`.
     pub const USER_DELETE: &str = "users.delete";
+    /// `eventdeck schemas register --execute`.
+    pub const SCHEMA_REGISTER: &str = "schemas.register";
 }
 
 /// Where a mutation was asked for: the same function runs it either way, and

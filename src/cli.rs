@@ -120,6 +120,107 @@ pub enum Command {
     /// Search whole topics or a range for a key, field values or text; exits
     /// 0 when something matched, 1 when nothing did, 2 on an error (as grep).
     Find(FindArgs),
+    /// Schema registry subjects: list, show a version, diff two versions,
+    /// register a schema (a dry run unless --execute). Needs
+    /// --schema-registry URL or SCHEMA_REGISTRY_URL. Exits 2 on an error.
+    Schemas {
+        /// What to do.
+        #[command(subcommand)]
+        action: SchemasCommand,
+    },
+}
+
+/// A schema's language, as `schemas register --type` takes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SchemaType {
+    /// Apache Avro.
+    Avro,
+    /// Protocol Buffers.
+    Protobuf,
+    /// JSON Schema.
+    Json,
+}
+
+impl From<SchemaType> for crate::domain::schema::SchemaFormat {
+    fn from(t: SchemaType) -> Self {
+        match t {
+            SchemaType::Avro => Self::Avro,
+            SchemaType::Protobuf => Self::Protobuf,
+            SchemaType::Json => Self::Json,
+        }
+    }
+}
+
+/// A subject's version: a number, or the latest (`None`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VersionArg(pub Option<u32>);
+
+/// A subject's version: a number or `latest`.
+fn parse_version(s: &str) -> Result<VersionArg, String> {
+    if s.eq_ignore_ascii_case("latest") {
+        return Ok(VersionArg(None));
+    }
+    match s.parse::<u32>() {
+        Ok(v) if v > 0 => Ok(VersionArg(Some(v))),
+        _ => Err(format!(
+            "expected a version number (1, 2, …) or latest, not {s}"
+        )),
+    }
+}
+
+/// `eventdeck schemas ...`.
+#[derive(Debug, Clone, Subcommand)]
+pub enum SchemasCommand {
+    /// Every subject: latest version, schema id, format, compatibility level
+    /// (the global default when the subject has none) and the topics named
+    /// after it (`<topic>-value`, `<topic>-key`).
+    List {
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// One version of a subject: the subject's versions, the version's id,
+    /// references and schema text pretty-printed.
+    Show {
+        /// Subject.
+        subject: String,
+        /// A version number, or latest.
+        #[arg(long, default_value = "latest", value_parser = parse_version)]
+        version: VersionArg,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// A line diff between two versions of a subject (numbers or latest):
+    /// every line of their pretty-printed text, marked ` `, `-` or `+`.
+    Diff {
+        /// Subject.
+        subject: String,
+        /// The older version.
+        #[arg(value_parser = parse_version)]
+        from: VersionArg,
+        /// The newer version.
+        #[arg(value_parser = parse_version)]
+        to: VersionArg,
+        /// Print JSON (every line with its op: equal, delete, insert).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Register the schema in FILE under SUBJECT. A dry run unless --execute:
+    /// it says whether the subject holds it already and whether the registry
+    /// finds it compatible.
+    Register {
+        /// Subject.
+        subject: String,
+        /// The schema file.
+        file: PathBuf,
+        /// Its language.
+        #[arg(long = "type", value_enum)]
+        schema_type: SchemaType,
+        /// Register it (without it, only what would happen is printed).
+        #[arg(long)]
+        execute: bool,
+    },
 }
 
 /// `eventdeck audit`.

@@ -31,5 +31,6 @@ pub mod publish;
 pub mod replay;
 pub mod reset;
 pub mod schema_registry;
+pub mod schemas;
 pub mod task_name;
 pub mod tui;

@@ -36,11 +36,16 @@ fn main() -> ExitCode {
     }));
     let cli = Cli::parse();
     // `find` exits as grep does: 2 on any error, 1 is "nothing matched";
-    // `acls` and `users` exit 2 on any error too (denied, unreachable,
+    // `acls`, `users` and `schemas` exit 2 on any error too (denied, unreachable,
     // refused), the status a missing --yes has, so a script checks one code.
     let grep_like = matches!(
         cli.command,
-        Some(Command::Find(_) | Command::Acls { .. } | Command::Users { .. })
+        Some(
+            Command::Find(_)
+                | Command::Acls { .. }
+                | Command::Users { .. }
+                | Command::Schemas { .. }
+        )
     );
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -125,6 +130,7 @@ async fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
         Some(Command::Acls { action }) => cmd::acls::run(&settings, &action).await?,
         Some(Command::Users { action }) => cmd::users::run(&settings, &action).await?,
         Some(Command::Find(args)) => return cmd::find::run(&settings, &args).await,
+        Some(Command::Schemas { action }) => cmd::schemas::run(&settings, &action).await?,
         None => {
             eventdeck::tui::terminal::require_terminal(
                 "the console needs one; the subcommands (eventdeck --help) work without",

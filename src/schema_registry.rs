@@ -307,6 +307,286 @@ impl RegistryClient {
     }
 }
 
+// ---------------------------------------------------------------------------
+// Browsing and registering subjects: what the Schemas tab and `eventdeck
+// schemas` ask (subjects, versions, one version's text, compatibility,
+// register). Blocking calls: the console makes them on its schemas worker.
+// ---------------------------------------------------------------------------
+
+/// A reference from a schema to a version of another subject, as the
+/// registry lists it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct SchemaReference {
+    /// What the schema calls it: a Protobuf import path, an Avro type name.
+    pub name: String,
+    /// The subject it is filed under.
+    pub subject: String,
+    /// Its version there.
+    pub version: i64,
+}
+
+/// One version of a subject: its number, the registry's answer for it, and
+/// the schema ready to parse (references fetched).
+#[derive(Debug, Clone)]
+pub struct SubjectVersionText {
+    /// The subject.
+    pub subject: String,
+    /// The version number.
+    pub version: u32,
+    /// The references as the registry lists them.
+    pub references: Vec<SchemaReference>,
+    /// The schema: id, format, text, referenced documents.
+    pub schema: SchemaText,
+}
+
+/// `GET /subjects/{s}/versions/{v}`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct VersionBody {
+    subject: String,
+    version: u32,
+    id: u32,
+    schema: String,
+    schema_type: Option<String>,
+    #[serde(default)]
+    references: Vec<Reference>,
+}
+
+/// `GET /config`, `GET /config/{s}`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ConfigBody {
+    compatibility_level: String,
+}
+
+/// The registry's error body, with its code (`40401`: no such subject,
+/// `40403`: no such schema under the subject).
+#[derive(Debug, Deserialize)]
+struct ErrorCode {
+    #[serde(default)]
+    error_code: i64,
+}
+
+/// The registry's `schemaType` for a format (Avro's is its default, but
+/// every registry takes it written out).
+fn schema_type(format: SchemaFormat) -> &'static str {
+    match format {
+        SchemaFormat::Avro => "AVRO",
+        SchemaFormat::Protobuf => "PROTOBUF",
+        SchemaFormat::Json => "JSON",
+    }
+}
+
+impl RegistryClient {
+    /// Every subject (not soft-deleted ones), sorted.
+    pub fn subjects(&self) -> Result<Vec<String>, String> {
+        let mut subjects: Vec<String> = self.get("/subjects")?;
+        subjects.sort();
+        Ok(subjects)
+    }
+
+    /// The version numbers of `subject`, oldest first.
+    pub fn versions(&self, subject: &str) -> Result<Vec<u32>, String> {
+        let mut versions: Vec<u32> =
+            self.get(&format!("/subjects/{}/versions", path_segment(subject)))?;
+        versions.sort_unstable();
+        Ok(versions)
+    }
+
+    /// Version `version` of `subject` (`None`: the latest), with its id and
+    /// the documents it references, ready for [`Schema::parse`].
+    pub fn subject_version(
+        &self,
+        subject: &str,
+        version: Option<u32>,
+    ) -> Result<SubjectVersionText, String> {
+        let body = self.version_body(subject, version)?;
+        let format =
+            SchemaFormat::from_schema_type(body.schema_type.as_deref()).ok_or_else(|| {
+                format!(
+                    "schema type {} is not one eventdeck reads",
+                    body.schema_type.as_deref().unwrap_or("?")
+                )
+            })?;
+        let mut referenced = Vec::new();
+        self.collect_references(&body.references, &mut referenced, &mut HashSet::new())?;
+        Ok(SubjectVersionText {
+            subject: body.subject.clone(),
+            version: body.version,
+            references: body
+                .references
+                .iter()
+                .map(|r| SchemaReference {
+                    name: r.name.clone(),
+                    subject: r.subject.clone(),
+                    version: r.version,
+                })
+                .collect(),
+            schema: SchemaText {
+                id: body.id,
+                format,
+                text: body.schema,
+                references: referenced,
+                subjects: vec![(body.subject, body.version)],
+            },
+        })
+    }
+
+    fn version_body(&self, subject: &str, version: Option<u32>) -> Result<VersionBody, String> {
+        let version = version.map_or_else(|| "latest".to_string(), |v| v.to_string());
+        self.get(&format!(
+            "/subjects/{}/versions/{version}",
+            path_segment(subject)
+        ))
+    }
+
+    /// The compatibility level `subject` is checked with: its own, else the
+    /// registry's global default.
+    pub fn compatibility(&self, subject: &str) -> Result<String, String> {
+        // Confluent answers 404 (40408) for a subject without its own level;
+        // Apicurio answers with the global one.
+        match self.get::<ConfigBody>(&format!("/config/{}", path_segment(subject))) {
+            Ok(c) => Ok(c.compatibility_level),
+            Err(e) if e.starts_with("the schema registry has no") => self.global_compatibility(),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The registry's global compatibility level.
+    pub fn global_compatibility(&self) -> Result<String, String> {
+        Ok(self.get::<ConfigBody>("/config")?.compatibility_level)
+    }
+
+    /// The subjects and versions schema `id` is filed under.
+    pub fn subjects_of(&self, id: u32) -> Result<Vec<(String, u32)>, String> {
+        Ok(self
+            .get::<Vec<SubjectVersion>>(&format!("/schemas/ids/{id}/versions"))?
+            .into_iter()
+            .map(|v| (v.subject, v.version))
+            .collect())
+    }
+
+    /// The version and id under which `subject` already holds this schema,
+    /// `None` when it does not (or the subject does not exist).
+    pub fn find_registered(
+        &self,
+        subject: &str,
+        format: SchemaFormat,
+        text: &str,
+    ) -> Result<Option<(u32, u32)>, String> {
+        #[derive(Deserialize)]
+        struct Found {
+            version: u32,
+            id: u32,
+        }
+        let path = format!("/subjects/{}", path_segment(subject));
+        match self.post(&path, format, text)? {
+            (200..=299, body) => {
+                let found: Found = serde_json::from_str(&body).map_err(|e| {
+                    format!("the schema registry's answer to {path} is not what its API says: {e}")
+                })?;
+                Ok(Some((found.version, found.id)))
+            }
+            (404, _) => Ok(None),
+            (status, body) => Err(http_error(status, &body)),
+        }
+    }
+
+    /// The registry's verdict on this schema as the next version of
+    /// `subject` under its compatibility level; `None` when the subject has
+    /// no version to compare with.
+    pub fn is_compatible(
+        &self,
+        subject: &str,
+        format: SchemaFormat,
+        text: &str,
+    ) -> Result<Option<bool>, String> {
+        #[derive(Deserialize)]
+        struct Verdict {
+            is_compatible: bool,
+        }
+        let path = format!(
+            "/compatibility/subjects/{}/versions/latest",
+            path_segment(subject)
+        );
+        match self.post(&path, format, text)? {
+            (200..=299, body) => Ok(Some(
+                serde_json::from_str::<Verdict>(&body)
+                    .map_err(|e| {
+                        format!(
+                            "the schema registry's answer to {path} is not what its API says: {e}"
+                        )
+                    })?
+                    .is_compatible,
+            )),
+            (404, body)
+                if serde_json::from_str::<ErrorCode>(&body)
+                    .is_ok_and(|e| matches!(e.error_code, 40401 | 40402)) =>
+            {
+                Ok(None)
+            }
+            (status, body) => Err(http_error(status, &body)),
+        }
+    }
+
+    /// Registers the schema under `subject` (a new version, or the version
+    /// that already holds the same schema); the schema's id.
+    pub fn register(&self, subject: &str, format: SchemaFormat, text: &str) -> Result<u32, String> {
+        #[derive(Deserialize)]
+        struct Registered {
+            id: u32,
+        }
+        let path = format!("/subjects/{}/versions", path_segment(subject));
+        match self.post(&path, format, text)? {
+            (200..=299, body) => Ok(serde_json::from_str::<Registered>(&body)
+                .map_err(|e| {
+                    format!("the schema registry's answer to {path} is not what its API says: {e}")
+                })?
+                .id),
+            (status, body) => Err(http_error(status, &body)),
+        }
+    }
+
+    /// POSTs `{schema, schemaType}` to `path`: the status and body.
+    fn post(&self, path: &str, format: SchemaFormat, text: &str) -> Result<(u16, String), String> {
+        let url = format!("{}{path}", self.base);
+        let body = serde_json::json!({ "schema": text, "schemaType": schema_type(format) });
+        let mut request = self
+            .agent
+            .post(&url)
+            .header("Accept", ACCEPT)
+            .header("Content-Type", "application/vnd.schemaregistry.v1+json");
+        if let Some(auth) = &self.authorization {
+            request = request.header("Authorization", auth);
+        }
+        let mut response = request
+            .send(body.to_string())
+            .map_err(|e| format!("the schema registry at {} is unreachable: {e}", self.base))?;
+        let status = response.status().as_u16();
+        let text = response
+            .body_mut()
+            .read_to_string()
+            .map_err(|e| format!("reading the schema registry's answer: {e}"))?;
+        Ok((status, text))
+    }
+}
+
+/// A registry's refusal, as one line.
+fn http_error(status: u16, body: &str) -> String {
+    match status {
+        401 | 403 => format!(
+            "the schema registry refused the request (HTTP {status}): check schema_registry username and password"
+        ),
+        _ => format!(
+            "the schema registry answered HTTP {status}: {}",
+            registry_message(body)
+        ),
+    }
+}
+
+/// What the registry's JSON API takes and answers.
+const ACCEPT: &str = "application/vnd.schemaregistry.v1+json, application/json";
+
 /// "schema with id 7", "subject orders-value version 2", for a 404.
 fn what(path: &str) -> String {
     let parts: Vec<&str> = path.trim_matches('/').split('/').collect();
@@ -315,6 +595,7 @@ fn what(path: &str) -> String {
         ["subjects", subject, "versions", version] => {
             format!("subject {subject} version {version}")
         }
+        ["subjects", subject, "versions"] | ["config", subject] => format!("subject {subject}"),
         _ => path.to_string(),
     }
 }

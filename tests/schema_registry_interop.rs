@@ -20,7 +20,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 use support::{
-    Sandbox, bootstrap, create_topic, json_lines, python_with, reachable, run_capped, stderr,
+    Sandbox, bootstrap, create_topic, json_lines, python_with, registry_url, run_capped, stderr,
     stdout, unique_topic,
 };
 
@@ -43,29 +43,6 @@ fn registry_cache(url: String) -> eventdeck::schema_registry::SchemaCache {
     eventdeck::schema_registry::SchemaCache::from_config(&config)
         .expect("client")
         .expect("a registry")
-}
-
-/// The registry's Confluent-compatible URL, or a failure naming the command
-/// that starts one.
-fn registry_url() -> String {
-    let url = std::env::var("EVENTDECK_TEST_SCHEMA_REGISTRY_URL")
-        .ok()
-        .filter(|u| !u.is_empty())
-        .unwrap_or_else(|| "http://127.0.0.1:8081/apis/ccompat/v7".into());
-    let host = url
-        .trim_start_matches("http://")
-        .split('/')
-        .next()
-        .unwrap_or_default()
-        .to_string();
-    assert!(
-        reachable(&host),
-        "this test needs a schema registry at {url}, which is not reachable.\n\
-         Start it with:  scripts/schema-registry up\n\
-         (then: export EVENTDECK_TEST_SCHEMA_REGISTRY_URL=\"$(scripts/schema-registry env | cut -d= -f2-)\")\n\
-         or run the whole suite with:  scripts/test"
-    );
-    url
 }
 
 /// Runs tests/python/schema_producer.py: what it wrote, what Confluent's

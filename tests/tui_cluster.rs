@@ -230,11 +230,12 @@ fn the_tab_on_screen_is_always_on_the_tab_line() {
     for tab in TABS {
         assert!(wide.contains(app.panes.get(*tab).title()), "{wide}");
     }
-    // The ACLs tab has no key of its own (tab cycling and `:acls` reach it):
-    // its label is its title alone.
+    // The ACLs and Schemas tabs have no key of their own (tab cycling,
+    // `:acls` and `:schemas` reach them): their labels are their titles
+    // alone, the last one cut when it does not fit.
     assert_eq!(
         tab_line(&app, 60),
-        " 1   2   3   4   5   6   7   8   9 Find   0 Cluster   ACLs"
+        " 1   2   3   4   5   6   7   8   9   0 Cluster   ACLs   S…"
     );
 }
 
@@ -275,5 +276,5 @@ fn the_tab_line_shows_the_key_each_tab_is_bound_to() {
     settings.ui.keys.insert("0".into(), "none".into());
     let app = App::new(&fixtures::services_with(settings).0);
     let line = tab_line(&app, 120);
-    assert!(line.ends_with(" F2 Cluster   ACLs"), "{line:?}");
+    assert!(line.ends_with(" F2 Cluster   ACLs   Schemas"), "{line:?}");
 }

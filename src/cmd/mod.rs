@@ -12,6 +12,7 @@ pub mod groups;
 pub mod inject;
 pub mod lag;
 pub mod replay;
+pub mod schemas;
 pub mod tail;
 pub mod topics;
 pub mod users;

@@ -11,6 +11,7 @@
 //! | group offset reset, group delete | [`groups`] |
 //! | ACL create, ACL delete | [`acls`] |
 //! | SCRAM password set, SCRAM user delete | [`users`] |
+//! | schema register (the schema registry) | [`schemas`] |
 //! | topics init | [`crate::provision::init_topics`] |
 //! | inject | [`crate::publish::inject`] |
 //! | DLQ redrive | [`crate::dlq::redrive::redrive`] |
@@ -18,6 +19,7 @@
 
 pub mod acls;
 pub mod groups;
+pub mod schemas;
 pub mod topics;
 pub mod users;
 
@@ -49,6 +51,10 @@ pub enum MutationError {
     /// Kafka refused or failed it (the audit line records the error).
     #[error(transparent)]
     Kafka(#[from] KafkaError),
+    /// The schema registry refused or failed it (the audit line records
+    /// the error).
+    #[error(transparent)]
+    Registry(#[from] RegistryError),
     /// The change was tried, but its audit line could not be written.
     #[error("{what}, but the audit log could not be written: {error}")]
     NotAudited {
@@ -58,6 +64,11 @@ pub enum MutationError {
         error: std::io::Error,
     },
 }
+
+/// What a schema registry answered to a change it refused or failed.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct RegistryError(pub String);
 
 /// Refuses a destructive change that was not confirmed.
 pub(crate) fn confirm(confirmed: bool, what: impl Into<String>) -> Result<(), NeedsConfirmation> {
@@ -79,14 +90,18 @@ pub(crate) fn outcome<T, E: std::fmt::Display>(
 }
 
 /// Writes the audit line of a change that was tried, then hands back its result.
-fn audited<T>(
+fn audited<T, E>(
     settings: &Settings,
     source: Source,
     action: &str,
     params: Value,
-    result: Result<T, KafkaError>,
+    result: Result<T, E>,
     ok: impl FnOnce(&T) -> Value,
-) -> Result<T, MutationError> {
+) -> Result<T, MutationError>
+where
+    E: std::fmt::Display,
+    MutationError: From<E>,
+{
     if let Err(error) = audit::record(settings, source, action, params, outcome(&result, ok)) {
         let what = match &result {
             Ok(_) => format!("{action} done"),

@@ -146,11 +146,15 @@ pub enum Action {
     TabCluster,
     /// Switch to the ACLs tab.
     TabAcls,
+    /// Switch to the Schemas tab.
+    TabSchemas,
+    /// Show the difference from the previous version (the Schemas tab).
+    Diff,
 }
 
 impl Action {
     /// Every action, in the order the help overlay lists them.
-    pub const ALL: [Action; 69] = [
+    pub const ALL: [Action; 71] = [
         Action::Quit,
         Action::Help,
         Action::Palette,
@@ -220,6 +224,8 @@ impl Action {
         Action::Find,
         Action::TabCluster,
         Action::TabAcls,
+        Action::TabSchemas,
+        Action::Diff,
     ];
 
     /// The action's config and palette name (`pause`, `seek_beginning`, …).

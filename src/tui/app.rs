@@ -23,7 +23,7 @@ use super::panes::flows::FlowsState;
 use super::panes::inject::InjectState;
 use super::panes::replay::{self, ReplayState};
 use super::panes::streams::StreamsState;
-use super::panes::{Cx, Effect, View, acls, audit, cluster, groups, lag, topics};
+use super::panes::{Cx, Effect, View, acls, audit, cluster, groups, lag, schemas, topics};
 use super::strings;
 use super::tabs::{Panes, TABS, Tab};
 use super::theme::Theme;
@@ -142,6 +142,7 @@ impl App {
             find: FindState::new(topics.clone()),
             cluster: cluster::pane(super::workers::cluster::CLUSTER_POLL_EVERY),
             acls: acls::pane(),
+            schemas: schemas::pane(services.settings.schema_registry.url.as_deref()),
         };
         let mut app = Self {
             memory_bytes,
@@ -304,8 +305,12 @@ impl App {
     pub fn ingest_arrived<I: IntoIterator<Item = crate::kafka::Arrived>>(&mut self, arrived: I) {
         let streams = &mut self.panes.streams;
         let flows = &mut self.panes.flows;
+        let schemas = &mut self.panes.schemas;
         let before = streams.total_received;
-        streams.append_with(arrived, |rec, glance| flows.observe(rec, glance));
+        streams.append_with(arrived, |rec, glance| {
+            flows.observe(rec, glance);
+            schemas.observe(rec);
+        });
         flows.refresh_now(false);
         if streams.total_received != before {
             self.connection = Connection::Connected;

@@ -113,6 +113,53 @@ pub enum WorkerMsg {
         /// What it says.
         update: FindUpdate,
     },
+    /// The schemas worker's answer (the Schemas tab).
+    Schemas(Box<SchemaReply>),
+}
+
+/// A request for the schemas worker: the schema registry, off the UI task.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SchemaRequest {
+    /// Every subject (latest version, format, compatibility), and the
+    /// cluster's topics named after them.
+    List,
+    /// One version of a subject (`None`: the latest), with the version
+    /// before it (what a diff compares it with).
+    Open {
+        /// The subject.
+        subject: String,
+        /// The version.
+        version: Option<u32>,
+    },
+    /// The subjects and versions these schema ids (seen on the wire) are
+    /// filed under.
+    Resolve(Vec<u32>),
+}
+
+/// One version of a subject opened, and the version before it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenedSchema {
+    /// The version asked for.
+    pub view: crate::schemas::VersionView,
+    /// The version before it, if any.
+    pub previous: Option<crate::schemas::VersionView>,
+}
+
+/// What the schemas worker answers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SchemaReply {
+    /// The subjects, or why not.
+    Subjects(Result<Vec<crate::schemas::SubjectSummary>, String>),
+    /// A version of a subject, or why not.
+    Opened {
+        /// The subject asked for (a reply for another one is stale).
+        subject: String,
+        /// What was found.
+        result: Result<Box<OpenedSchema>, String>,
+    },
+    /// Schema ids and the subjects and versions each is filed under (an id
+    /// the registry could not say is left out).
+    Resolved(Vec<(u32, Vec<(String, u32)>)>),
 }
 
 /// What a running search reports to the Find pane.
@@ -174,6 +221,8 @@ pub enum Command {
     RefreshCluster,
     /// Fetch the schema the inject form writes with (`SUBJECT[:VERSION]`).
     FetchWriteSchema(String),
+    /// Ask the schema registry (the schemas worker).
+    Schemas(SchemaRequest),
 }
 
 /// An admin request from the console.

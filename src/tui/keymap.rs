@@ -72,11 +72,15 @@ pub enum Mode {
     Cluster,
     /// The ACLs pane's list.
     Acls,
+    /// The Schemas pane's subject list.
+    Schemas,
+    /// One version of a subject opened (its text, or a diff).
+    SchemaVersion,
 }
 
 impl Mode {
     /// Every mode, in help order.
-    pub const ALL: [Mode; 29] = [
+    pub const ALL: [Mode; 31] = [
         Mode::Global,
         Mode::List,
         Mode::Streams,
@@ -106,6 +110,8 @@ impl Mode {
         Mode::Find,
         Mode::Cluster,
         Mode::Acls,
+        Mode::Schemas,
+        Mode::SchemaVersion,
     ];
 
     /// The name used in `[ui.keys]` (`streams.p`).
@@ -140,6 +146,8 @@ impl Mode {
             Mode::Find => "find",
             Mode::Cluster => "cluster",
             Mode::Acls => "acls",
+            Mode::Schemas => "schemas",
+            Mode::SchemaVersion => "schema",
         }
     }
 
@@ -178,6 +186,8 @@ impl Mode {
                 | Mode::Find
                 | Mode::Cluster
                 | Mode::Acls
+                | Mode::Schemas
+                | Mode::SchemaVersion
         )
     }
 
@@ -494,6 +504,15 @@ const DEFAULTS: &[(Mode, &str, Action, bool)] = &[
     (Mode::Acls, "esc", Action::ClearFilter, false),
     (Mode::Acls, "r", Action::Refresh, true),
     (Mode::Acls, "D", Action::Delete, true),
+    (Mode::Schemas, "enter", Action::Open, true),
+    (Mode::Schemas, "/", Action::Filter, true),
+    (Mode::Schemas, "esc", Action::ClearFilter, false),
+    (Mode::Schemas, "r", Action::Refresh, true),
+    (Mode::SchemaVersion, "esc", Action::Back, true),
+    (Mode::SchemaVersion, "d", Action::Diff, true),
+    (Mode::SchemaVersion, "left", Action::PrevChoice, false),
+    (Mode::SchemaVersion, "right", Action::NextChoice, false),
+    (Mode::SchemaVersion, "r", Action::Refresh, false),
     (Mode::Groups, "enter", Action::Open, true),
     (Mode::Groups, "r", Action::Refresh, true),
     (Mode::Groups, "R", Action::ResetOffsets, true),

@@ -457,6 +457,13 @@ pub async fn run(services: AppServices) -> Result<()> {
                     );
                 }
                 Command::RefreshCluster => cluster_wake.notify_one(),
+                Command::Schemas(req) => {
+                    spawn_watched(
+                        "schema registry request",
+                        workers::schemas::run(services.settings.clone(), req, worker_tx.clone()),
+                        worker_tx.clone(),
+                    );
+                }
                 Command::CancelFind(generation) => {
                     if find_cancel.as_ref().is_some_and(|(g, _)| *g == generation) {
                         find_cancel = None;

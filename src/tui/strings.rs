@@ -574,6 +574,10 @@ pub fn describe_in(mode: crate::tui::keymap::Mode, action: Action) -> &'static s
         (Mode::Streams, _) => describe(action),
         (Mode::Find, Action::Back) => "cancel the search",
         (Mode::Cluster, Action::Refresh) => "ask the cluster now",
+        (Mode::SchemaVersion, Action::PrevChoice) => "older version",
+        (Mode::SchemaVersion, Action::NextChoice) => "newer version",
+        (Mode::SchemaVersion, Action::Refresh) => "ask the registry again",
+        (Mode::Schemas, Action::Refresh) => "ask the registry again",
         (_, Action::Top) => "first row",
         (_, Action::Bottom) => "last row",
         _ => describe(action),
@@ -653,6 +657,8 @@ pub fn describe(action: Action) -> &'static str {
         Action::TabAcls => "ACLs tab",
         Action::Find => "search whole topics (:find)",
         Action::TabCluster => "Cluster tab",
+        Action::TabSchemas => "Schemas tab",
+        Action::Diff => "diff with the previous version",
     }
 }
 
@@ -685,6 +691,7 @@ pub fn hint(action: Action) -> &'static str {
         Action::ClearField => "clear",
         Action::Template => "template",
         Action::Find => "find",
+        Action::Diff => "diff",
         other => describe(other),
     }
 }
@@ -1344,3 +1351,84 @@ pub const ACL_PALETTE_USAGE: &str = "acl create --allow-principal|--deny-princip
 pub fn deleted_acls(n: usize) -> String {
     format!("deleted {n} ACL(s)")
 }
+
+// ------------------------------------------------- Schemas (issue 15, item 5)
+
+/// Tab title.
+pub const TAB_SCHEMAS: &str = "Schemas";
+/// Subject list columns.
+pub const SCHEMA_COLUMNS: [&str; 7] = [
+    "SUBJECT",
+    "VERSION",
+    "ID",
+    "FORMAT",
+    "COMPATIBILITY",
+    "TOPICS (BY NAME)",
+    "SEEN ON",
+];
+/// No registry configured: how to configure one.
+pub const SCHEMAS_NOT_CONFIGURED: &str = "No schema registry is configured. Start eventdeck \
+with --schema-registry URL (Confluent's API, e.g. http://127.0.0.1:8081/apis/ccompat/v7 for \
+Apicurio), or set SCHEMA_REGISTRY_URL, or url under [schema_registry] in the config file.";
+/// No subjects.
+pub const SCHEMAS_EMPTY: &str = "No subjects in this schema registry (eventdeck schemas \
+register SUBJECT FILE --type avro|protobuf|json adds one).";
+/// The filter matches none.
+pub const SCHEMAS_NONE_MATCH: &str = "No subject matches the filter (esc clears it).";
+/// Toast: nothing selected.
+pub const NO_SUBJECT_SELECTED: &str = "No subject selected";
+/// A topic column's value when the cluster's topics could not be read.
+pub const SCHEMAS_TOPICS_UNKNOWN: &str = "?";
+
+/// Schemas pane title: subjects shown of how many, the filter, the registry.
+pub fn schemas_title(shown: usize, total: usize, filter: &str, url: &str) -> String {
+    if filter.is_empty() {
+        format!(" Schemas ({total}) · {url} ")
+    } else {
+        format!(" Schemas ({shown} of {total} · /{filter}) · {url} ")
+    }
+}
+
+/// An open subject's title.
+pub fn schema_title(subject: &str, version: Option<u32>, diff: bool) -> String {
+    let version = version.map_or_else(|| "latest".to_string(), |v| format!("version {v}"));
+    let what = if diff { "diff" } else { "schema" };
+    format!(" {subject} · {version} · {what} (esc back, ←/→ versions, d diff) ")
+}
+
+/// The open version's facts, one line.
+pub fn schema_facts(version: u32, versions: &str, id: u32, format: &str, compat: &str) -> String {
+    format!("version {version} of [{versions}] · id {id} · {format} · compatibility {compat}")
+}
+
+/// The references line.
+pub fn schema_references(refs: &str) -> String {
+    format!("references: {refs}")
+}
+
+/// The topics line of an open subject.
+pub fn schema_topics(by_name: &str, on_wire: &str) -> String {
+    format!("topics by name: {by_name} · seen on the wire: {on_wire}")
+}
+
+/// The head of a diff.
+pub fn schema_diff_head(
+    from: u32,
+    from_id: u32,
+    to: u32,
+    to_id: u32,
+    added: usize,
+    removed: usize,
+) -> String {
+    format!(
+        "version {from} (id {from_id}) → version {to} (id {to_id}): {added} line(s) added, {removed} removed"
+    )
+}
+
+/// Toast: the first version has nothing before it.
+pub fn schema_no_previous(version: u32) -> String {
+    format!("version {version} is the subject's first: nothing to diff with")
+}
+
+/// Toast: no older or newer version.
+pub const SCHEMA_NO_MORE_VERSIONS: &str = "No version further that way";

@@ -31,6 +31,8 @@ macro_rules! with_panes {
             Cluster(TabCluster) => cluster: ClusterState,
             /// Access control lists.
             Acls(TabAcls) => acls: AclsState,
+            /// Schema registry subjects and versions.
+            Schemas(TabSchemas) => schemas: SchemasState,
         }
     };
 }

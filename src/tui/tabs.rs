@@ -11,6 +11,7 @@ use super::panes::flows::FlowsState;
 use super::panes::groups::GroupsState;
 use super::panes::inject::InjectState;
 use super::panes::lag::LagState;
+use super::panes::schemas::SchemasState;
 use super::panes::streams::StreamsState;
 use super::panes::topics::TopicsState;
 use super::tab::with_panes;

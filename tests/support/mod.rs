@@ -50,6 +50,29 @@ pub fn reachable(host_port: &str) -> bool {
         .is_some_and(|addr| TcpStream::connect_timeout(&addr, Duration::from_secs(3)).is_ok())
 }
 
+/// The registry's Confluent-compatible URL, or a failure naming the command
+/// that starts one.
+pub fn registry_url() -> String {
+    let url = std::env::var("EVENTDECK_TEST_SCHEMA_REGISTRY_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+        .unwrap_or_else(|| "http://127.0.0.1:8081/apis/ccompat/v7".into());
+    let host = url
+        .trim_start_matches("http://")
+        .split('/')
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        reachable(&host),
+        "this test needs a schema registry at {url}, which is not reachable.\n\
+         Start it with:  scripts/schema-registry up\n\
+         (then: export EVENTDECK_TEST_SCHEMA_REGISTRY_URL=\"$(scripts/schema-registry env | cut -d= -f2-)\")\n\
+         or run the whole suite with:  scripts/test"
+    );
+    url
+}
+
 /// The tests' Python interpreter (`EVENTDECK_TEST_PYTHON`, else the venv
 /// `scripts/py-venv` makes), checked to import `module`; a failure names the
 /// command that makes it.

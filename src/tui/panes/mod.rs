@@ -20,6 +20,7 @@ pub mod groups;
 pub mod inject;
 pub mod lag;
 pub mod replay;
+pub mod schemas;
 pub mod streams;
 pub mod topics;
 pub mod trace;

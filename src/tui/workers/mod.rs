@@ -7,3 +7,4 @@ pub mod cluster;
 pub mod dlq;
 pub mod find;
 pub mod lag;
+pub mod schemas;
