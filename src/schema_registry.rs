@@ -213,31 +213,15 @@ impl RegistryClient {
         })
     }
 
-    /// The id and version of a subject's schema: the version given, or
-    /// its latest (`GET /subjects/{s}/versions/{v|latest}`).
-    pub fn schema_id_of(&self, subject: &str, version: Option<u32>) -> Result<(u32, u32), String> {
-        #[derive(Deserialize)]
-        struct Found {
-            id: u32,
-            version: u32,
-        }
-        let version = version.map_or_else(|| "latest".to_string(), |v| v.to_string());
-        let found: Found = self.get(&format!(
-            "/subjects/{}/versions/{version}",
-            path_segment(subject)
-        ))?;
-        Ok((found.id, found.version))
-    }
-
     /// The schema to write `SUBJECT[:VERSION]` with, fetched and parsed.
     pub fn write_schema(&self, spec: &str) -> Result<WriteSchema, String> {
         let (subject, version) = parse_subject_version(spec)?;
-        let (id, version) = self.schema_id_of(&subject, version)?;
-        let schema = Schema::parse(&self.fetch(id)?)?;
+        let found = self.subject_version(&subject, version)?;
+        let schema = Schema::parse(&found.schema)?;
         Ok(WriteSchema {
             subject,
-            version,
-            id,
+            version: found.version,
+            id: found.schema.id,
             schema: Arc::new(schema),
         })
     }
