@@ -52,6 +52,9 @@ pub enum Action {
     Follow,
     /// Order the list by record time, or by arrival.
     ToggleOrder,
+    /// Read the streams again at read_uncommitted (aborted records marked),
+    /// or back at read_committed.
+    Isolation,
     /// Type a filter.
     Filter,
     /// Remove the filter.
@@ -150,7 +153,7 @@ pub enum Action {
 
 impl Action {
     /// Every action, in the order the help overlay lists them.
-    pub const ALL: [Action; 69] = [
+    pub const ALL: [Action; 70] = [
         Action::Quit,
         Action::Help,
         Action::Palette,
@@ -173,6 +176,7 @@ impl Action {
         Action::Pause,
         Action::Follow,
         Action::ToggleOrder,
+        Action::Isolation,
         Action::Filter,
         Action::ClearFilter,
         Action::SeekBeginning,
