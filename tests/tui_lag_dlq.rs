@@ -41,6 +41,7 @@ fn part(
         host: owner.map(|_| "/10.0.0.7".to_string()),
         client_id: owner.map(str::to_string),
         committed_record_ms: None,
+        txn_markers: None,
     }
 }
 

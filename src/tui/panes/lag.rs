@@ -371,9 +371,14 @@ impl LagState {
             .lag
             .partitions
             .iter()
-            .filter_map(|p| {
-                p.deleted_unread
-                    .map(|n| strings::lag_deleted_unread(&p.topic, p.partition, n))
+            .flat_map(|p| {
+                let deleted = p
+                    .deleted_unread
+                    .map(|n| strings::lag_deleted_unread(&p.topic, p.partition, n));
+                let markers = p
+                    .txn_markers
+                    .map(|n| strings::lag_txn_markers(&p.topic, p.partition, n));
+                deleted.into_iter().chain(markers)
             })
             .collect();
         let i = self.parts.selected();
