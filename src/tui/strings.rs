@@ -354,10 +354,17 @@ pub fn lag_deleted_unread(topic: &str, partition: i32, n: i64) -> String {
     format!("{topic}[{partition}]: {n} records deleted by retention before this group read them")
 }
 
-/// A partition whose whole lag is transaction markers.
-pub fn lag_txn_markers(topic: &str, partition: i32, n: i64) -> String {
+/// After the LAG of a partition whose whole lag is transaction markers.
+pub const LAG_MARKERS_MARK: &str = "(markers)";
+
+/// The drill-down's note on partitions whose whole lag is transaction markers.
+pub fn lag_txn_markers(n: i64, partitions: usize) -> String {
     let s = if n == 1 { "" } else { "s" };
-    format!("{topic}[{partition}]: {n} transaction marker{s}; nothing left to read")
+    let ps = if partitions == 1 { "" } else { "s" };
+    format!(
+        "{n} transaction marker{s} on {partitions} partition{ps} marked (markers): \
+         nothing left to read there; LAG counts them, as kafka-consumer-groups does"
+    )
 }
 
 /// Lag pane: Enter with no group.
