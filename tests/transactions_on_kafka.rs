@@ -142,6 +142,40 @@ async fn tail_hides_an_aborted_transaction_at_read_committed_and_marks_it_at_rea
     assert!(aborted.iter().all(|l| l.contains("Dropped")), "{pretty}");
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tail_at_read_uncommitted_says_null_for_a_transaction_still_open_at_its_end() {
+    let topic = topic_with_an_aborted_transaction("txn-open").await;
+    let p = transactional_producer();
+    p.begin_transaction().expect("begin");
+    let v = event("Pending", 6);
+    p.send(BaseRecord::to(&topic).partition(0).key("k").payload(&v))
+        .map_err(|(e, _)| e)
+        .expect("send");
+    p.flush(TXN_TIMEOUT).expect("flush");
+    let sandbox = Sandbox::new();
+    let all = json_lines(&tail(&sandbox, &topic, "read_uncommitted", "json"));
+    let marked: Vec<(i64, serde_json::Value)> = all
+        .iter()
+        .map(|l| (l["offset"].as_i64().expect("offset"), l["aborted"].clone()))
+        .collect();
+    assert_eq!(
+        marked,
+        vec![
+            (0, json!(false)),
+            (1, json!(false)),
+            (3, json!(true)),
+            (4, json!(true)),
+            (6, json!(false)),
+            // Its transaction is open: not known.
+            (8, json!(null)),
+        ]
+    );
+    // read_committed stops below it.
+    let committed = json_lines(&tail(&sandbox, &topic, "read_committed", "json"));
+    assert_eq!(committed.len(), 3);
+    p.abort_transaction(TXN_TIMEOUT).expect("abort");
+}
+
 /// What the Streams pane's reader sends for `topic` from its beginning at
 /// `isolation`, until it has sent `records` records and nothing else comes
 /// for a second.
