@@ -764,6 +764,26 @@ pub enum TailFormat {
     Raw,
 }
 
+/// Which records of transactional producers a reader sees.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum IsolationLevel {
+    /// Only records of committed transactions (and non-transactional ones).
+    #[value(name = "read_committed")]
+    ReadCommitted,
+    /// Every record, those of aborted transactions marked as such.
+    #[value(name = "read_uncommitted")]
+    ReadUncommitted,
+}
+
+impl From<IsolationLevel> for crate::kafka::isolation::Isolation {
+    fn from(level: IsolationLevel) -> Self {
+        match level {
+            IsolationLevel::ReadCommitted => Self::ReadCommitted,
+            IsolationLevel::ReadUncommitted => Self::ReadUncommitted,
+        }
+    }
+}
+
 /// `eventdeck tail`.
 #[derive(Debug, Clone, Args)]
 pub struct TailArgs {
@@ -781,6 +801,10 @@ pub struct TailArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "pretty")]
     pub format: TailFormat,
+    /// read_committed, or read_uncommitted: records of aborted transactions
+    /// too, marked (`"aborted": true` in JSON, `ABORTED` in pretty lines).
+    #[arg(long, value_enum, default_value = "read_committed")]
+    pub isolation: IsolationLevel,
 }
 
 /// Output format of `find`.

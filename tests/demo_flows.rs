@@ -89,7 +89,7 @@ async fn demo_shows_all_four_flows_in_the_flows_pane() {
         }
         match tokio::time::timeout_at(deadline, rx.recv()).await {
             Ok(Some(TailEvent::Records(rs))) => app.ingest(rs),
-            Ok(Some(TailEvent::Warning(_))) | Err(_) => {}
+            Ok(Some(TailEvent::Warning(_) | TailEvent::Txn(_))) | Err(_) => {}
             Ok(None) => {
                 failure = Some(format!("the reader ended: {:?}", (&mut reader).await));
                 break;

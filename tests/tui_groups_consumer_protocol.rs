@@ -24,6 +24,7 @@ fn part(p: i32, current: Option<i64>, end: i64) -> PartitionSnapshot {
         host: Some("127.0.0.1".into()),
         client_id: Some("rdkafka".into()),
         committed_record_ms: None,
+        txn_markers: None,
     }
 }
 

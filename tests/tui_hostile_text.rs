@@ -129,6 +129,7 @@ fn groups_list_and_describe_show_hostile_group_member_and_client_ids_visibly() {
                 host: Some(format!("/h{HOSTILE}")),
                 client_id: Some(format!("c-{HOSTILE}")),
                 committed_record_ms: None,
+                txn_markers: None,
             }],
         },
     };
@@ -163,6 +164,7 @@ fn lag_list_and_drill_down_show_hostile_group_and_client_ids_visibly() {
                 host: Some(format!("/h{HOSTILE}")),
                 client_id: Some(format!("c-{HOSTILE}")),
                 committed_record_ms: None,
+                txn_markers: None,
             }],
         }],
         note: None,

@@ -147,6 +147,35 @@ fn scrolling_leaves_follow_mode_and_g_returns_to_it() {
 }
 
 #[test]
+fn i_reads_the_streams_again_at_the_other_isolation_level_from_the_same_start() {
+    use eventdeck::kafka::isolation::Isolation;
+    let mut app = app();
+    app.press(":");
+    app.type_text("seek 42");
+    app.press("enter");
+    assert_eq!(seeks(&mut app), vec![StartAt::Offset(42)]);
+    app.ingest(mixed(5));
+    assert_eq!(app.panes.streams.isolation, Isolation::ReadCommitted);
+    assert!(!screen(&app, 120, 10).contains("read_uncommitted"));
+    app.press("i");
+    assert_eq!(app.panes.streams.isolation, Isolation::ReadUncommitted);
+    assert_eq!(seeks(&mut app), vec![StartAt::Offset(42)]);
+    assert_eq!(
+        app.panes.streams.len(),
+        0,
+        "what was read at the other level is gone"
+    );
+    let shown = screen(&app, 120, 10);
+    assert!(shown.contains("read_uncommitted from 42"), "{shown}");
+    // The palette runs it by name too.
+    app.press(":");
+    app.type_text("isolation");
+    app.press("enter");
+    assert_eq!(app.panes.streams.isolation, Isolation::ReadCommitted);
+    assert_eq!(seeks(&mut app), vec![StartAt::Offset(42)]);
+}
+
+#[test]
 fn seeking_restarts_every_stream_and_ignores_stale_reports() {
     let mut app = app();
     app.ingest(mixed(10));

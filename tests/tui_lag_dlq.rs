@@ -41,6 +41,7 @@ fn part(
         host: owner.map(|_| "/10.0.0.7".to_string()),
         client_id: owner.map(str::to_string),
         committed_record_ms: None,
+        txn_markers: None,
     }
 }
 
@@ -380,6 +381,56 @@ fn s_cycles_the_sort_column_and_r_reverses_it() {
     }
     let first = app.panes.lag.groups()[0].to_string();
     assert_eq!(first, "analytics", "the stuck group sorts first");
+}
+
+#[test]
+fn a_group_whose_lag_is_only_transaction_markers_says_so_in_the_drill_down() {
+    let mut app = app();
+    let mut tracker = LagTracker::default();
+    for i in 0..3 {
+        let mut parts = vec![
+            part("ledger", 0, Some(3), 4, 0, None),
+            part("ledger", 1, Some(3), 4, 0, None),
+        ];
+        for p in &mut parts {
+            p.txn_markers = Some(1);
+        }
+        let poll = Poll {
+            time_ms: T0 + 5_000 * i,
+            groups: vec![GroupSnapshot {
+                group: "ledger-writer".into(),
+                group_type: "classic".into(),
+                state: "Empty".into(),
+                members: 0,
+                partitions: parts,
+            }],
+            note: None,
+        };
+        app.apply_lag(LagUpdate::Report(tracker.apply(&poll)));
+    }
+    app.press("2");
+    app.press("enter");
+    assert_eq!(app.panes.lag.drilled(), Some("ledger-writer"));
+    let cells = app.panes.lag.partition_cells();
+    // LAG is the tool's figure, marked; nothing left to read: 0 s.
+    assert_eq!(
+        cells[0][..6],
+        ["ledger", "0", "3", "4", "1 (markers)", "0.0s"]
+    );
+    assert!(app.panes.lag.flags().is_empty());
+    assert_eq!(
+        app.panes.lag.markers_note(),
+        Some(
+            "2 transaction markers on 2 partitions marked (markers): nothing left to read \
+             there; LAG counts them, as kafka-consumer-groups does"
+        )
+    );
+    let screen = fixtures::screen(&app, 160, 20);
+    assert!(
+        screen.contains("· 2 transaction markers on 2 partitions"),
+        "{screen}"
+    );
+    assert!(screen.contains(" OK"), "{screen}");
 }
 
 #[test]

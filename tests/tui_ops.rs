@@ -291,6 +291,7 @@ fn part(
         host: owner.map(|_| "/10.0.0.7".into()),
         client_id: owner.map(|_| "orders-svc".into()),
         committed_record_ms: None,
+        txn_markers: None,
     }
 }
 

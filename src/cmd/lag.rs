@@ -120,9 +120,14 @@ pub fn write_table(out: &mut impl Write, report: &LagReport) -> std::io::Result<
     )?;
     for g in &report.groups {
         for p in &g.partitions {
-            let lag = match p.deleted_unread {
-                Some(n) => format!("{} ({n} deleted unread)", dash(&p.lag)),
-                None => dash(&p.lag),
+            let lag = match (p.deleted_unread, p.txn_markers) {
+                (Some(n), _) => format!("{} ({n} deleted unread)", dash(&p.lag)),
+                (None, Some(n)) => format!(
+                    "{} ({n} txn marker{})",
+                    dash(&p.lag),
+                    if n == 1 { "" } else { "s" }
+                ),
+                (None, None) => dash(&p.lag),
             };
             put_line(
                 out,

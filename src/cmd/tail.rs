@@ -10,8 +10,9 @@ use crate::cli::{TailArgs, TailFormat};
 use crate::config::Settings;
 use crate::domain::TopicMap;
 use crate::domain::schema::{NoRegistry, SchemaSource};
-use crate::kafka::consume::{TailEvent, tail};
-use crate::kafka::{ConsumedRecord, StartAt, TailOptions};
+use crate::kafka::consume::{TailEvent, tail_reading};
+use crate::kafka::isolation::Isolation;
+use crate::kafka::{ConsumedRecord, Reading, StartAt, TailOptions, TxnState};
 
 /// Said once when `--format raw` writes to a terminal.
 pub const RAW_ON_TERMINAL: &str = "eventdeck: warning: --format raw writes record values as they are; \
@@ -37,10 +38,18 @@ pub async fn run(settings: &Settings, args: &TailArgs) -> Result<()> {
         count: args.count,
         exit_at_end: args.exit,
     };
+    // Lines cannot be amended: at read_uncommitted each record waits until
+    // its transaction is known, so its line says whether it was aborted.
+    let isolation = Isolation::from(args.isolation);
+    let reading = Reading {
+        isolation,
+        hold: true,
+    };
+    let uncommitted = isolation == Isolation::ReadUncommitted;
     let (tx, mut rx) = mpsc::channel(CHANNEL_CAPACITY);
     let reader = {
         let settings = settings.clone();
-        tokio::spawn(async move { tail(&settings, opts, tx).await })
+        tokio::spawn(async move { tail_reading(&settings, opts, reading, tx).await })
     };
     let format = args.format;
     let contexts = settings.topics.clone();
@@ -54,11 +63,22 @@ pub async fn run(settings: &Settings, args: &TailArgs) -> Result<()> {
     let writer = tokio::task::spawn_blocking(move || -> std::io::Result<()> {
         let stdout = std::io::stdout();
         let mut out = std::io::BufWriter::new(stdout.lock());
+        // Notes come before their records (the reader holds records back).
+        let mut states: std::collections::HashMap<(String, i32, i64), TxnState> =
+            std::collections::HashMap::new();
         while let Some(ev) = rx.blocking_recv() {
             match ev {
                 TailEvent::Records(recs) => {
                     for rec in &recs {
-                        write_decoded(&mut out, rec, &contexts, format, schemas.as_ref())?;
+                        let txn = uncommitted.then(|| {
+                            states.remove(&(rec.topic.clone(), rec.partition, rec.offset))
+                        });
+                        write_marked(&mut out, rec, &contexts, format, schemas.as_ref(), txn)?;
+                    }
+                }
+                TailEvent::Txn(notes) => {
+                    for n in notes {
+                        states.insert((n.topic, n.partition, n.offset), n.state);
                     }
                 }
                 TailEvent::Warning(w) => {
@@ -93,19 +113,45 @@ pub(crate) fn write_decoded(
     format: TailFormat,
     schemas: Option<&crate::schema_registry::SchemaCache>,
 ) -> std::io::Result<()> {
+    write_marked(out, rec, topics, format, schemas, None)
+}
+
+/// [`write_decoded`], saying what is known of the record's transaction when
+/// read at `read_uncommitted` (`txn`: `Some(None)` committed, `Some(Some(_))`
+/// aborted or still open).
+fn write_marked(
+    out: &mut impl Write,
+    rec: &ConsumedRecord,
+    topics: &TopicMap,
+    format: TailFormat,
+    schemas: Option<&crate::schema_registry::SchemaCache>,
+    txn: Option<Option<TxnState>>,
+) -> std::io::Result<()> {
     match schemas {
-        Some(cache) => write_record(out, rec, topics, format, &cache.waiting()),
-        None => write_record(out, rec, topics, format, &NoRegistry),
+        Some(cache) => write_record(out, rec, topics, format, &cache.waiting(), txn),
+        None => write_record(out, rec, topics, format, &NoRegistry, txn),
     }
 }
 
-/// Writes one record as `tail` prints it, decoding with `schemas`.
-pub(crate) fn write_record(
+/// The `aborted` field of a `read_uncommitted` JSON line: true, false, or
+/// null when its transaction was still open as the tail ended.
+fn aborted_json(txn: Option<TxnState>) -> serde_json::Value {
+    match txn {
+        None => serde_json::Value::Bool(false),
+        Some(TxnState::Aborted) => serde_json::Value::Bool(true),
+        Some(TxnState::Open) => serde_json::Value::Null,
+    }
+}
+
+/// Writes one record as `tail` prints it, decoding with `schemas`, with its
+/// transaction state (see [`write_marked`]).
+fn write_record(
     out: &mut impl Write,
     rec: &ConsumedRecord,
     topics: &TopicMap,
     format: TailFormat,
     schemas: &dyn SchemaSource,
+    txn: Option<Option<TxnState>>,
 ) -> std::io::Result<()> {
     match format {
         TailFormat::Raw => {
@@ -116,7 +162,11 @@ pub(crate) fn write_record(
         }
         TailFormat::Json => {
             let decoded = rec.decode_with(topics, schemas);
-            crate::domain::text::write_json(&mut *out, &rec.to_json(&decoded), false)?;
+            let mut line = rec.to_json(&decoded);
+            if let Some(txn) = txn {
+                line.fields.insert("aborted".into(), aborted_json(txn));
+            }
+            crate::domain::text::write_json(&mut *out, &line, false)?;
             out.write_all(b"\n")
         }
         TailFormat::Pretty => {
@@ -132,8 +182,13 @@ pub(crate) fn write_record(
                 .unwrap_or_else(|| format!("({})", decoded.kind().as_str()));
             // Key, headers (context and type may come from them) and value
             // are chosen by whoever produced the record: the line is sanitized.
+            let mark = match txn {
+                Some(Some(TxnState::Aborted)) => "ABORTED ",
+                Some(Some(TxnState::Open)) => "OPEN-TXN ",
+                _ => "",
+            };
             let line = format!(
-                "{time} {:<24} {:<14} {:<22} {:<16} {}",
+                "{mark}{time} {:<24} {:<14} {:<22} {:<16} {}",
                 format!("{}[{}]@{}", rec.topic, rec.partition, rec.offset),
                 ctx,
                 ty,

@@ -719,7 +719,13 @@ pub(crate) async fn describe_consumer_group(
         used.dedup();
         let marks = watermarks(&s, &used)?;
         // Describe shows offsets only, no lag in seconds: no records to read.
-        let offsets = group_snapshot(&info, &commits, &marks, &Default::default());
+        let offsets = group_snapshot(
+            &info,
+            &commits,
+            &marks,
+            &Default::default(),
+            &Default::default(),
+        );
         Ok(GroupDetail { info, offsets })
     })
     .await

@@ -11,11 +11,12 @@ use chrono::{DateTime, Utc};
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::error::KafkaError as RdError;
 use rdkafka::types::RDKafkaErrorCode;
-use rdkafka::{Offset, TopicPartitionList};
+use rdkafka::{Message, Offset, TopicPartitionList};
 use tokio::sync::mpsc;
 
 pub use super::client::assigning_config;
 use super::client::{KafkaError, SecurityContext, describe_error, metadata_of};
+use super::isolation::{Isolation, Settled, Verdicts};
 use super::record::ConsumedRecord;
 use crate::config::Settings;
 
@@ -74,6 +75,49 @@ pub struct TailOptions {
     pub exit_at_end: bool,
 }
 
+/// How a tail reads: its isolation level and, at `read_uncommitted`, whether
+/// a record waits until its transaction is known to have committed or aborted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Reading {
+    /// `read_committed` (librdkafka's default) or `read_uncommitted`.
+    pub isolation: Isolation,
+    /// At `read_uncommitted`: hold each record back until it is settled, so
+    /// its [`TxnNote`] comes before it (a line printer needs that); else
+    /// records go out at once and notes follow (a list marks its rows).
+    pub hold: bool,
+}
+
+impl Default for Reading {
+    fn default() -> Self {
+        Self {
+            isolation: Isolation::ReadCommitted,
+            hold: false,
+        }
+    }
+}
+
+/// What a `read_uncommitted` tail learnt of a record's transaction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TxnState {
+    /// Its transaction was aborted: `read_committed` readers never see it.
+    Aborted,
+    /// Not known when the tail ended: its transaction was still open.
+    Open,
+}
+
+/// A record's transaction state ([`TxnState`]); committed records get none.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TxnNote {
+    /// Topic.
+    pub topic: String,
+    /// Partition.
+    pub partition: i32,
+    /// Offset.
+    pub offset: i64,
+    /// What is known.
+    pub state: TxnState,
+}
+
 /// What the reader reports: records as read, or as [`tail_map`] made them.
 #[derive(Debug, Clone, PartialEq)]
 pub enum TailEvent<R = ConsumedRecord> {
@@ -81,6 +125,10 @@ pub enum TailEvent<R = ConsumedRecord> {
     Records(Vec<R>),
     /// A problem that did not stop reading (the client retries by itself).
     Warning(String),
+    /// At `read_uncommitted` only: records found to be in aborted (or, at the
+    /// end of a tail, still open) transactions. With [`Reading::hold`] the
+    /// notes come before their records, else after them.
+    Txn(Vec<TxnNote>),
 }
 
 /// How a tail ended.
@@ -100,6 +148,9 @@ pub const SEND_BATCH: usize = 512;
 /// How long one poll waits; also how quickly a closed receiver is noticed.
 const POLL_INTERVAL: Duration = Duration::from_millis(100);
 
+/// How long one poll waits while records wait for the `read_committed` twin.
+const TWIN_WAIT: Duration = Duration::from_millis(10);
+
 /// Reads the topics as the options say until the count, the end, or the receiver
 /// closes. Runs librdkafka's blocking poll loop on a blocking thread.
 pub async fn tail(
@@ -108,6 +159,16 @@ pub async fn tail(
     tx: mpsc::Sender<TailEvent>,
 ) -> Result<TailEnd, KafkaError> {
     tail_map(settings, opts, tx, |record| record).await
+}
+
+/// [`tail`] read as `reading` says.
+pub async fn tail_reading(
+    settings: &Settings,
+    opts: TailOptions,
+    reading: Reading,
+    tx: mpsc::Sender<TailEvent>,
+) -> Result<TailEnd, KafkaError> {
+    tail_map_reading(settings, opts, reading, tx, |record| record).await
 }
 
 /// [`tail`], each record passed through `map` on the reader's thread before it
@@ -122,8 +183,23 @@ where
     R: Send + 'static,
     F: FnMut(ConsumedRecord) -> R + Send + 'static,
 {
+    tail_map_reading(settings, opts, Reading::default(), tx, map).await
+}
+
+/// [`tail_map`] read as `reading` says.
+pub async fn tail_map_reading<R, F>(
+    settings: &Settings,
+    opts: TailOptions,
+    reading: Reading,
+    tx: mpsc::Sender<TailEvent<R>>,
+    map: F,
+) -> Result<TailEnd, KafkaError>
+where
+    R: Send + 'static,
+    F: FnMut(ConsumedRecord) -> R + Send + 'static,
+{
     let settings = settings.clone();
-    crate::task_name::spawn_blocking(move || tail_blocking(&settings, &opts, tx, map))
+    crate::task_name::spawn_blocking(move || tail_blocking(&settings, &opts, reading, tx, map))
         .await
         .map_err(|e| KafkaError::Delivery {
             topic: String::new(),
@@ -138,34 +214,195 @@ fn assigning_consumer(
     purpose: &str,
     partition_eof: bool,
 ) -> Result<(rdkafka::ClientConfig, BaseConsumer<SecurityContext>), KafkaError> {
-    let cfg = assigning_config(settings, purpose, partition_eof);
+    isolated_consumer(settings, purpose, partition_eof, None)
+}
+
+/// [`assigning_consumer`] at `isolation` when given (it wins over a `-X
+/// isolation.level`: the tail says which level it reads at).
+fn isolated_consumer(
+    settings: &Settings,
+    purpose: &str,
+    partition_eof: bool,
+    isolation: Option<Isolation>,
+) -> Result<(rdkafka::ClientConfig, BaseConsumer<SecurityContext>), KafkaError> {
+    let mut cfg = assigning_config(settings, purpose, partition_eof);
+    if let Some(isolation) = isolation {
+        cfg.set("isolation.level", isolation_name(isolation));
+    }
     let consumer = cfg
         .create_with_context(SecurityContext::default())
         .map_err(|e| KafkaError::client("creating the consumer", e))?;
     Ok((cfg, consumer))
 }
 
+/// librdkafka's name of an isolation level.
+pub fn isolation_name(isolation: Isolation) -> &'static str {
+    match isolation {
+        Isolation::ReadCommitted => "read_committed",
+        Isolation::ReadUncommitted => "read_uncommitted",
+    }
+}
+
 fn tail_blocking<R>(
     settings: &Settings,
     opts: &TailOptions,
+    reading: Reading,
     tx: mpsc::Sender<TailEvent<R>>,
     map: impl FnMut(ConsumedRecord) -> R,
 ) -> Result<TailEnd, KafkaError> {
     // EOF events are only needed to know when to stop.
-    let (cfg, consumer) = assigning_consumer(settings, "tail", opts.exit_at_end)?;
-    let result = tail_with(&cfg, &consumer, settings, opts, &tx, map);
+    let (cfg, consumer) =
+        isolated_consumer(settings, "tail", opts.exit_at_end, Some(reading.isolation))?;
+    // At read_uncommitted, a read_committed twin tells aborted records apart
+    // (crate::kafka::isolation).
+    let twin = match reading.isolation {
+        Isolation::ReadUncommitted => Some(
+            isolated_consumer(
+                settings,
+                "tail-committed",
+                false,
+                Some(Isolation::ReadCommitted),
+            )?
+            .1,
+        ),
+        Isolation::ReadCommitted => None,
+    };
+    let result = tail_with(
+        &cfg,
+        &consumer,
+        twin.as_ref().map(|c| (c, reading.hold)),
+        settings,
+        opts,
+        &tx,
+        map,
+    );
     // Destroying a librdkafka client waits ~100 ms for its threads to wind
     // down: close the channel first, so the reader's end is known at once.
     // The client is still destroyed here, not on a detached thread: one
     // winding down while the process exits can crash in OpenSSL's cleanup.
     drop(tx);
+    drop(twin);
     drop(consumer);
     result
+}
+
+/// Records one poll of the `read_committed` twin takes at most, so the tail's
+/// own reader is polled again soon.
+const TWIN_DRAIN: usize = 2048;
+
+/// How long the end of a `read_uncommitted` tail waits for its twin to reach
+/// the last stable offset before records still undecided are said open.
+const TWIN_CATCH_UP: Duration = Duration::from_secs(30);
+
+/// A `read_uncommitted` tail's comparison with its `read_committed` twin
+/// (crate::kafka::isolation), and the records it holds back.
+struct Twin<'a, R> {
+    consumer: &'a BaseConsumer<SecurityContext>,
+    hold: bool,
+    verdicts: Verdicts,
+    held: std::collections::HashMap<(String, i32), std::collections::VecDeque<R>>,
+}
+
+impl<R> Twin<'_, R> {
+    /// Polls the twin for what it has (waiting at most `wait` for the
+    /// first), and notes its positions.
+    fn drain(&mut self, wait: Duration) {
+        let mut wait = wait;
+        for _ in 0..TWIN_DRAIN {
+            match self.consumer.poll(wait) {
+                Some(Ok(m)) => self
+                    .verdicts
+                    .committed(m.topic(), m.partition(), m.offset()),
+                Some(Err(e)) => tracing::debug!(error = %describe_error(&e), "read_committed twin"),
+                None => break,
+            }
+            wait = Duration::ZERO;
+        }
+        // The position moves past control records too (librdkafka stores a
+        // marker's offset as it skips it), which is what decides a record
+        // of an aborted transaction.
+        if let Ok(pos) = self.consumer.position() {
+            for e in pos.elements() {
+                if let Offset::Offset(o) = e.offset() {
+                    self.verdicts.position(e.topic(), e.partition(), o);
+                }
+            }
+        }
+    }
+
+    /// Settles what can be: records let go (when held), and the notes of
+    /// the aborted ones.
+    fn settle(&mut self, out: &mut Vec<R>, notes: &mut Vec<TxnNote>) {
+        for (topic, partition, offset, verdict) in self.verdicts.settle() {
+            if self.hold
+                && let Some(r) = self
+                    .held
+                    .get_mut(&(topic.clone(), partition))
+                    .and_then(std::collections::VecDeque::pop_front)
+            {
+                out.push(r);
+            }
+            if verdict == Settled::Aborted {
+                notes.push(TxnNote {
+                    topic,
+                    partition,
+                    offset,
+                    state: TxnState::Aborted,
+                });
+            }
+        }
+    }
+
+    /// At the end of a tail: waits (at most [`TWIN_CATCH_UP`]) for the twin
+    /// to reach each partition's last stable offset, settles what is below
+    /// it, and lets the rest go as open.
+    fn finish(&mut self, out: &mut Vec<R>, notes: &mut Vec<TxnNote>) {
+        let parts = self.verdicts.undecided_partitions();
+        let mut stable = Vec::with_capacity(parts.len());
+        for ((topic, p), _) in parts {
+            // The twin reads at read_committed, so its watermark query
+            // answers the last stable offset.
+            let lso = self
+                .consumer
+                .fetch_watermarks(&topic, p, super::client::METADATA_TIMEOUT)
+                .map_or(i64::MAX, |(_, high)| high);
+            stable.push(((topic, p), lso));
+        }
+        let deadline = std::time::Instant::now() + TWIN_CATCH_UP;
+        while std::time::Instant::now() < deadline
+            && !stable
+                .iter()
+                .all(|(tp, lso)| self.verdicts.all_undecided_at_or_above(tp, *lso))
+        {
+            self.drain(POLL_INTERVAL);
+            self.settle(out, notes);
+        }
+        self.settle(out, notes);
+        for (tp, _) in &stable {
+            let open = self.verdicts.give_up(tp);
+            let held = self.held.get_mut(tp);
+            let mut held = held.map(std::mem::take).unwrap_or_default();
+            for offset in open {
+                if self.hold
+                    && let Some(r) = held.pop_front()
+                {
+                    out.push(r);
+                }
+                notes.push(TxnNote {
+                    topic: tp.0.clone(),
+                    partition: tp.1,
+                    offset,
+                    state: TxnState::Open,
+                });
+            }
+        }
+    }
 }
 
 fn tail_with<R>(
     cfg: &rdkafka::ClientConfig,
     consumer: &BaseConsumer<SecurityContext>,
+    twin: Option<(&BaseConsumer<SecurityContext>, bool)>,
     settings: &Settings,
     opts: &TailOptions,
     tx: &mpsc::Sender<TailEvent<R>>,
@@ -212,9 +449,26 @@ fn tail_with<R>(
         }
     }
     let total = assignment.count();
+    // The twin is assigned first: a logical start (end, the last N) resolves
+    // for it no later than for the tail, and at read_committed no further
+    // than the last stable offset, so it reads every offset the tail does.
+    let mut twin = match twin {
+        Some((c, hold)) => {
+            c.assign(&assignment)
+                .map_err(|e| KafkaError::client("assigning partitions", e))?;
+            Some(Twin {
+                consumer: c,
+                hold,
+                verdicts: Verdicts::default(),
+                held: std::collections::HashMap::new(),
+            })
+        }
+        None => None,
+    };
     consumer
         .assign(&assignment)
         .map_err(|e| KafkaError::client("assigning partitions", e))?;
+    let mut notes: Vec<TxnNote> = Vec::new();
 
     let mut at_end: HashSet<(String, i32)> = HashSet::new();
     let mut read = 0u64;
@@ -228,9 +482,25 @@ fn tail_with<R>(
         let batch = std::mem::replace(pending, Vec::with_capacity(SEND_BATCH));
         tx.blocking_send(TailEvent::Records(batch)).is_ok()
     };
+    // Notes go before the records they are about when those were held back,
+    // after them when the records went out at once.
+    let hold = twin.as_ref().is_some_and(|t| t.hold);
+    let send = |pending: &mut Vec<R>, notes: &mut Vec<TxnNote>| -> bool {
+        let notes_ok = |notes: &mut Vec<TxnNote>| {
+            notes.is_empty()
+                || tx
+                    .blocking_send(TailEvent::Txn(std::mem::take(notes)))
+                    .is_ok()
+        };
+        let notes_first = hold && !notes.is_empty();
+        if notes_first && !notes_ok(notes) {
+            return false;
+        }
+        flush(pending) && notes_ok(notes)
+    };
     loop {
         if opts.count.is_some_and(|c| read >= c) {
-            return Ok(if flush(&mut pending) {
+            return Ok(if send(&mut pending, &mut notes) {
                 TailEnd::Count
             } else {
                 TailEnd::Closed
@@ -239,14 +509,28 @@ fn tail_with<R>(
         if tx.is_closed() {
             return Ok(TailEnd::Closed);
         }
-        // While a batch is filling, take only what is already fetched.
-        let wait = if pending.is_empty() {
-            POLL_INTERVAL
-        } else {
+        if let Some(t) = twin.as_mut()
+            && t.verdicts.has_undecided()
+        {
+            t.drain(Duration::ZERO);
+            let before = pending.len();
+            t.settle(&mut pending, &mut notes);
+            read += (pending.len() - before) as u64;
+            if !notes.is_empty() && !send(&mut pending, &mut notes) {
+                return Ok(TailEnd::Closed);
+            }
+        }
+        // While a batch is filling, take only what is already fetched; while
+        // records wait for the twin, come back to it soon.
+        let wait = if !pending.is_empty() {
             Duration::ZERO
+        } else if twin.as_ref().is_some_and(|t| t.verdicts.has_undecided()) {
+            TWIN_WAIT
+        } else {
+            POLL_INTERVAL
         };
         let polled = consumer.poll(wait);
-        if !matches!(polled, Some(Ok(_))) && !flush(&mut pending) {
+        if !matches!(polled, Some(Ok(_))) && !send(&mut pending, &mut notes) {
             return Ok(TailEnd::Closed);
         }
         match polled {
@@ -256,9 +540,26 @@ fn tail_with<R>(
                 if !at_end.is_empty() {
                     at_end.remove(&(rec.topic.clone(), rec.partition));
                 }
-                read += 1;
-                pending.push(map(rec));
-                if pending.len() >= SEND_BATCH && !flush(&mut pending) {
+                match twin.as_mut() {
+                    Some(t) => {
+                        t.verdicts
+                            .uncommitted(&rec.topic, rec.partition, rec.offset);
+                        if t.hold {
+                            t.held
+                                .entry((rec.topic.clone(), rec.partition))
+                                .or_default()
+                                .push_back(map(rec));
+                        } else {
+                            read += 1;
+                            pending.push(map(rec));
+                        }
+                    }
+                    None => {
+                        read += 1;
+                        pending.push(map(rec));
+                    }
+                }
+                if pending.len() >= SEND_BATCH && !send(&mut pending, &mut notes) {
                     return Ok(TailEnd::Closed);
                 }
             }
@@ -305,6 +606,12 @@ fn tail_with<R>(
                     }
                 }
                 if opts.exit_at_end && at_end.len() >= total {
+                    if let Some(t) = twin.as_mut() {
+                        t.finish(&mut pending, &mut notes);
+                        if !send(&mut pending, &mut notes) {
+                            return Ok(TailEnd::Closed);
+                        }
+                    }
                     return Ok(TailEnd::EndOfPartitions);
                 }
             }

@@ -522,6 +522,7 @@ pub fn group_snapshot(
     committed: &BTreeMap<(String, i32), i64>,
     marks: &Watermarks,
     times: &HashMap<Position, RecordTime>,
+    ended: &HashMap<Position, i64>,
 ) -> GroupSnapshot {
     let mut owner: BTreeMap<(String, i32), &Member> = BTreeMap::new();
     for m in &info.members {
@@ -545,9 +546,17 @@ pub fn group_snapshot(
             let committed_record_ms = current_offset
                 .and_then(|c| times.get(&(topic.clone(), partition, c)))
                 .map(|t| t.timestamp_ms);
+            // A read_committed reader from the committed offset reached the
+            // high watermark without a record: every offset left is a
+            // transaction marker (or a record of an aborted transaction).
+            let txn_markers = current_offset.and_then(|c| {
+                let end = *ended.get(&(topic.clone(), partition, c))?;
+                (end >= high && c < high).then_some(high - c)
+            });
             PartitionSnapshot {
                 current_offset,
                 committed_record_ms,
+                txn_markers,
                 log_end_offset: high,
                 log_start_offset: low,
                 consumer_id: m.map(|m| m.id.clone()),
@@ -675,8 +684,9 @@ impl GroupPoller {
         // Lag in seconds is measured from now, and now is when the log ends were read.
         let time_ms = chrono::Utc::now().timestamp_millis();
         let times = self.committed_record_times(settings, &commits, &marks);
+        let ended = self.times.ended();
         for (info, c) in infos.iter().zip(&commits) {
-            groups.push(group_snapshot(info, c, &marks, &times));
+            groups.push(group_snapshot(info, c, &marks, &times, ended));
         }
         Ok(Poll {
             time_ms,

@@ -15,6 +15,7 @@ pub mod find;
 #[allow(unsafe_code)]
 pub mod ffi;
 pub mod groups;
+pub mod isolation;
 pub mod list_offsets;
 pub mod member;
 pub mod offsets_topic;
@@ -25,6 +26,6 @@ pub mod record_times;
 
 pub use caps::BrokerCaps;
 pub use client::{KafkaError, check_reachable};
-pub use consume::{StartAt, TailOptions};
+pub use consume::{Reading, StartAt, TailOptions, TxnNote, TxnState};
 pub use produce::{Delivery, EventProducer, RawRecord};
 pub use record::{Arrived, ConsumedRecord};

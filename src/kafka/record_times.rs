@@ -21,6 +21,9 @@ use crate::config::Settings;
 /// interpolated estimate). A record behind an open transaction is not readable
 /// by a `read_committed` reader until it ends, so there is always such a bound.
 const ROUND_TIMEOUT: Duration = Duration::from_secs(3);
+/// How long asking a partition's end may take when an end-of-partition
+/// event could be any of several topics'.
+const END_QUERY_TIMEOUT: Duration = Duration::from_secs(2);
 /// How long one probe of the time search waits for its records.
 const SEARCH_PROBE_TIMEOUT: Duration = Duration::from_secs(2);
 
@@ -42,6 +45,9 @@ pub type Position = (String, i32, i64);
 pub struct RecordTimes {
     consumer: Option<BaseConsumer>,
     cache: HashMap<Position, RecordTime>,
+    /// Positions of the last lookup from which the reader reached the end of
+    /// its partition without a record, and where that end was.
+    ended: HashMap<Position, i64>,
 }
 
 impl RecordTimes {
@@ -56,6 +62,7 @@ impl RecordTimes {
     ) -> Result<HashMap<Position, RecordTime>, KafkaError> {
         let mut found: HashMap<Position, RecordTime> = HashMap::with_capacity(wanted.len());
         let mut missing: Vec<&Position> = Vec::new();
+        self.ended.clear();
         for pos in wanted {
             match self.cache.get(pos) {
                 Some(t) => {
@@ -66,8 +73,9 @@ impl RecordTimes {
         }
         if !missing.is_empty() {
             for round in rounds(&missing) {
-                let got = self.fetch_round(settings, &round)?;
+                let (got, ended) = self.fetch_round(settings, &round)?;
                 found.extend(got);
+                self.ended.extend(ended);
             }
         }
         self.cache = found.clone();
@@ -91,16 +99,26 @@ impl RecordTimes {
             .ok_or_else(|| KafkaError::Invalid("no reader for record times".into()))
     }
 
+    /// The positions of the last [`RecordTimes::lookup`] that hold no record
+    /// a `read_committed` reader can read before the end of their partition,
+    /// and that end (the reader's position there: past the transaction
+    /// markers it skipped). Such a position, when that end is the high
+    /// watermark, lags only by offsets that are transaction markers (or
+    /// records of aborted transactions).
+    pub fn ended(&self) -> &HashMap<Position, i64> {
+        &self.ended
+    }
+
     /// Reads the first record at or after each position of a round.
     fn fetch_round(
         &mut self,
         settings: &Settings,
         round: &[&Position],
-    ) -> Result<HashMap<Position, RecordTime>, KafkaError> {
+    ) -> Result<Found, KafkaError> {
         let consumer = self.consumer(settings)?;
         let asked: Vec<(&str, i32, i64)> =
             round.iter().map(|(t, p, o)| (t.as_str(), *p, *o)).collect();
-        first_at_or_after(consumer, &asked, ROUND_TIMEOUT)
+        first_at_or_after_or_end(consumer, &asked, ROUND_TIMEOUT)
     }
 }
 
@@ -115,6 +133,23 @@ pub fn first_at_or_after<C: ConsumerContext>(
     asked: &[(&str, i32, i64)],
     timeout: Duration,
 ) -> Result<HashMap<Position, RecordTime>, KafkaError> {
+    first_at_or_after_or_end(consumer, asked, timeout).map(|(found, _)| found)
+}
+
+/// What [`first_at_or_after_or_end`] found: records, and the positions that
+/// reached the end of their partition with none (and where that end was).
+type Found = (HashMap<Position, RecordTime>, HashMap<Position, i64>);
+
+/// [`first_at_or_after`], also naming the positions from which the reader
+/// reached the end of the partition without a record, with the reader's
+/// position there (librdkafka moves it past the control records it skips, so
+/// at `read_committed` it is the last stable offset).
+pub fn first_at_or_after_or_end<C: ConsumerContext>(
+    consumer: &BaseConsumer<C>,
+    asked: &[(&str, i32, i64)],
+    timeout: Duration,
+) -> Result<Found, KafkaError> {
+    let mut ended: HashMap<Position, i64> = HashMap::new();
     // Per partition, the offsets still waiting for their record.
     let mut pending: HashMap<(String, i32), BTreeSet<i64>> = HashMap::with_capacity(asked.len());
     for &(t, p, o) in asked {
@@ -173,11 +208,36 @@ pub fn first_at_or_after<C: ConsumerContext>(
                 // Nothing at or after the offsets still waiting. The event
                 // names only the partition: drop it only where that is
                 // unambiguous.
-                let topics: Vec<&(String, i32)> =
-                    pending.keys().filter(|(_, part)| *part == p).collect();
-                if let [only] = topics[..] {
-                    let only = only.clone();
-                    pending.remove(&only);
+                let topics: Vec<(String, i32)> = pending
+                    .keys()
+                    .filter(|(_, part)| *part == p)
+                    .cloned()
+                    .collect();
+                let position = |tp: &(String, i32)| {
+                    consumer.position().ok().and_then(|pos| {
+                        pos.find_partition(&tp.0, tp.1)
+                            .and_then(|e| e.offset().to_raw())
+                            .filter(|&o| o >= 0)
+                    })
+                };
+                let unambiguous = topics.len() == 1;
+                for tp in topics {
+                    let Some(at) = position(&tp) else { continue };
+                    // With several topics, only those whose position reached
+                    // the end (at this reader's isolation level) are done.
+                    if !unambiguous {
+                        let end = consumer
+                            .fetch_watermarks(&tp.0, tp.1, END_QUERY_TIMEOUT)
+                            .map_or(i64::MAX, |(_, high)| high);
+                        if at < end {
+                            continue;
+                        }
+                    }
+                    if let Some(offsets) = pending.remove(&tp) {
+                        for o in offsets.into_iter().filter(|&o| o <= at) {
+                            ended.insert((tp.0.clone(), tp.1, o), at);
+                        }
+                    }
                 }
             }
             Some(Err(e)) => {
@@ -188,7 +248,7 @@ pub fn first_at_or_after<C: ConsumerContext>(
         }
     }
     let _ = consumer.unassign();
-    Ok(out)
+    Ok((out, ended))
 }
 
 /// For each partition `(topic, partition, low, high)`, the first offset whose

@@ -37,6 +37,14 @@ pub struct PartitionSnapshot {
     /// at the committed offset, when it was read; `None` when there is no lag,
     /// no commit, or the record could not be read (deleted, compacted away).
     pub committed_record_ms: Option<i64>,
+    /// When every offset from the committed one to the log end is one no
+    /// `read_committed` consumer can read (a `read_committed` read from the
+    /// committed offset reached the high watermark without a record): how
+    /// many. Those are transaction markers (and records of aborted
+    /// transactions, if any lie there); a consumer that commits the offset
+    /// after its last record keeps this "lag" for good.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub txn_markers: Option<i64>,
 }
 
 /// One group, as one poll saw it.
@@ -99,6 +107,11 @@ pub struct PartitionLag {
     pub lag_seconds_source: Option<SecondsSource>,
     /// Records retention deleted before the group read them (committed < log start).
     pub deleted_unread: Option<i64>,
+    /// The whole LAG is transaction markers (see
+    /// [`PartitionSnapshot::txn_markers`]): the count. Nothing is left to
+    /// read, so lag in seconds is 0 and the status counts the lag as zero.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub txn_markers: Option<i64>,
     /// CONSUMER-ID.
     pub consumer_id: Option<String>,
     /// HOST.
@@ -196,6 +209,8 @@ impl LagTracker {
             {
                 (None, _) => (None, None),
                 (Some(c), _) if c >= p.log_end_offset => (Some(0.0), Some(SecondsSource::Record)),
+                // Only transaction markers left: nothing to read, no age.
+                (Some(_), _) if p.txn_markers.is_some() => (Some(0.0), Some(SecondsSource::Record)),
                 (Some(_), Some(ts)) => (
                     Some(((now - ts) as f64 / 1000.0).max(0.0)),
                     Some(SecondsSource::Record),
@@ -214,9 +229,12 @@ impl LagTracker {
                         .windows
                         .entry((g.group.clone(), p.topic.clone(), p.partition))
                         .or_default();
+                    // LAG stays the tool's figure; the status rules see what
+                    // is left to read.
+                    let readable = if p.txn_markers.is_some() { 0 } else { lag };
                     w.push(Commit {
                         offset,
-                        lag,
+                        lag: readable,
                         time_ms: now,
                     });
                     w.status(now)
@@ -236,6 +254,7 @@ impl LagTracker {
                     .current_offset
                     .filter(|&c| c < p.log_start_offset)
                     .map(|c| p.log_start_offset - c),
+                txn_markers: p.txn_markers,
                 consumer_id: p.consumer_id.clone(),
                 host: p.host.clone(),
                 client_id: p.client_id.clone(),
@@ -305,6 +324,7 @@ mod tests {
             host: None,
             client_id: None,
             committed_record_ms: None,
+            txn_markers: None,
         }
     }
 
@@ -320,6 +340,31 @@ mod tests {
             }],
             note: None,
         }
+    }
+
+    #[test]
+    fn a_lag_of_only_transaction_markers_keeps_lag_and_is_ok_with_zero_seconds() {
+        let mut tracker = LagTracker::default();
+        let mut report = None;
+        // The same commit, one below the end (the marker), poll after poll.
+        for t in 0..5 {
+            let mut p = snap(Some(3), 4, 0);
+            p.txn_markers = Some(1);
+            report = Some(tracker.apply(&poll(t * 1000, vec![p])));
+        }
+        let g = &report.expect("a report").groups[0];
+        assert_eq!(g.total_lag, Some(1));
+        assert_eq!(g.partitions[0].lag, Some(1));
+        assert_eq!(g.partitions[0].txn_markers, Some(1));
+        assert_eq!(g.lag_seconds, Some(0.0));
+        assert_eq!(g.status, Status::Ok);
+        // Without the markers known, the same figures are a stalled group.
+        let mut tracker = LagTracker::default();
+        let mut report = None;
+        for t in 0..5 {
+            report = Some(tracker.apply(&poll(t * 1000, vec![snap(Some(3), 4, 0)])));
+        }
+        assert_ne!(report.expect("a report").groups[0].status, Status::Ok);
     }
 
     #[test]

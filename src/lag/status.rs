@@ -215,6 +215,7 @@ mod tests {
             host: None,
             client_id: None,
             committed_record_ms: None,
+            txn_markers: None,
         };
         // (committed, log end) of partitions 0, 1, 2 at each poll: 0 catches up
         // (OK), 1 never moves while its lag grows (STALL), 2 advances but its

@@ -52,6 +52,9 @@ pub enum Action {
     Follow,
     /// Order the list by record time, or by arrival.
     ToggleOrder,
+    /// Read the streams again at read_uncommitted (aborted records marked),
+    /// or back at read_committed.
+    Isolation,
     /// Type a filter.
     Filter,
     /// Remove the filter.
@@ -154,7 +157,7 @@ pub enum Action {
 
 impl Action {
     /// Every action, in the order the help overlay lists them.
-    pub const ALL: [Action; 71] = [
+    pub const ALL: [Action; 72] = [
         Action::Quit,
         Action::Help,
         Action::Palette,
@@ -177,6 +180,7 @@ impl Action {
         Action::Pause,
         Action::Follow,
         Action::ToggleOrder,
+        Action::Isolation,
         Action::Filter,
         Action::ClearFilter,
         Action::SeekBeginning,

@@ -125,7 +125,8 @@ impl App {
         let panes = Panes {
             streams: StreamsState::new(&services.topics, ui.ring_size, topics.clone())
                 .with_memory_budget(memory_bytes)
-                .starting_at(start_label(services.start)),
+                .starting_at(start_label(services.start))
+                .started(services.start),
             lag: lag::pane(ui.lag_poll_ms),
             dlq: dlq::pane(ui.redrive_rate, services.settings.read_only)
                 .with_memory_budget(memory_bytes / DLQ_SHARE_OF_MEMORY),
@@ -299,6 +300,13 @@ impl App {
     pub fn ingest<I: IntoIterator<Item = crate::kafka::ConsumedRecord>>(&mut self, records: I) {
         let arrived = self.panes.streams.arrive(records);
         self.ingest_arrived(arrived);
+    }
+
+    /// Marks Streams records of aborted (or still open) transactions.
+    pub fn mark_txn(&mut self, notes: &[crate::kafka::TxnNote]) {
+        if self.panes.streams.mark_txn(notes) {
+            self.dirty = true;
+        }
     }
 
     /// Appends records their readers decoded (already a drained batch).

@@ -417,6 +417,7 @@ const DEFAULTS: &[(Mode, &str, Action, bool)] = &[
     (Mode::Streams, "p", Action::Pause, true),
     (Mode::Streams, "f", Action::Follow, true),
     (Mode::Streams, "a", Action::ToggleOrder, false),
+    (Mode::Streams, "i", Action::Isolation, false),
     (Mode::Streams, "b", Action::SeekBeginning, true),
     (Mode::Streams, "e", Action::SeekEnd, true),
     (Mode::Streams, "o", Action::Seek, true),

@@ -22,8 +22,9 @@ use super::terminal::{TerminalGuard, panicked, panicked_in};
 use super::workers;
 use crate::config::Settings;
 use crate::kafka::Arrived;
-use crate::kafka::consume::{SEND_BATCH, TailEvent, tail_map};
-use crate::kafka::{StartAt, TailOptions, check_reachable};
+use crate::kafka::consume::{SEND_BATCH, TailEvent, tail_map_reading};
+use crate::kafka::isolation::Isolation;
+use crate::kafka::{Reading, StartAt, TailOptions, check_reachable};
 use crate::publish::Publisher;
 use crate::schema_registry::SchemaCache;
 
@@ -178,6 +179,7 @@ pub async fn run(services: AppServices) -> Result<()> {
         &services.settings,
         &services.topics,
         services.start,
+        app.panes.streams.isolation,
         app.generation(),
         &worker_tx,
         schemas.clone(),
@@ -309,13 +311,19 @@ pub async fn run(services: AppServices) -> Result<()> {
                     streams.rx = mpsc::channel(1).1;
                 }
                 let mut batch = Vec::with_capacity(n);
+                // Notes follow their records: marked once the batch is in.
+                let mut notes = Vec::new();
                 for ev in records.drain(..) {
                     match ev {
                         TailEvent::Records(rs) => batch.extend(rs),
                         TailEvent::Warning(w) => app.apply(WorkerMsg::StreamWarning(w)),
+                        TailEvent::Txn(ns) => notes.extend(ns),
                     }
                 }
                 app.ingest_arrived(batch);
+                if !notes.is_empty() {
+                    app.mark_txn(&notes);
+                }
             }
             changed = async {
                 match status.as_mut() {
@@ -365,6 +373,7 @@ pub async fn run(services: AppServices) -> Result<()> {
                         &services.settings,
                         &services.topics,
                         start,
+                        app.panes.streams.isolation,
                         app.generation(),
                         &worker_tx,
                         schemas.clone(),
@@ -615,6 +624,7 @@ impl StreamSet {
         settings: &Settings,
         topics: &[String],
         start: StartAt,
+        isolation: Isolation,
         generation: u64,
         worker_tx: &mpsc::Sender<WorkerMsg>,
         schemas: Option<SchemaCache>,
@@ -643,7 +653,13 @@ impl StreamSet {
                             Some(cache) => Arrived::read_with(r, &topics, cache),
                             None => Arrived::read(r, &topics),
                         };
-                        match tail_map(&settings, opts, tx.clone(), read).await {
+                        // Records go out at once; aborted ones are marked
+                        // when known (a note after them).
+                        let reading = Reading {
+                            isolation,
+                            hold: false,
+                        };
+                        match tail_map_reading(&settings, opts, reading, tx.clone(), read).await {
                             Ok(_) => return,
                             Err(e) => {
                                 let _ = wtx

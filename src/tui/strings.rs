@@ -104,6 +104,20 @@ pub const INIT_TOPICS_WHAT: &str =
 pub const INIT_TOPICS_HOW: &str = "3 partitions each, replication factor 3 (or one per broker when there are fewer), as `eventdeck topics init` does.";
 /// Said when the order changes.
 pub const STREAMS_ORDER: &str = "Streams ordered";
+/// The mark before an aborted record's event type in the Streams list.
+pub const TXN_ABORTED_MARK: &str = "✗ ";
+/// The mark before the type of a record whose transaction is still open.
+pub const TXN_OPEN_MARK: &str = "… ";
+/// The record view's line for a record of an aborted transaction.
+pub const DETAIL_TXN_ABORTED: &str =
+    "ABORTED: its transaction was aborted; read_committed readers never see it";
+/// The record view's line for a record whose transaction was still open.
+pub const DETAIL_TXN_OPEN: &str = "transaction still open when read (read_uncommitted)";
+
+/// The toast after switching the isolation level.
+pub fn reading_at(level: &str) -> String {
+    format!("Reading every stream again at {level}")
+}
 /// The stream bar while the list is ordered by record time.
 pub const STREAMS_BY_TIME: &str = "by time";
 /// The stream bar while the list is in arrival order.
@@ -379,6 +393,19 @@ pub fn lag_deleted_unread(topic: &str, partition: i32, n: i64) -> String {
     format!("{topic}[{partition}]: {n} records deleted by retention before this group read them")
 }
 
+/// After the LAG of a partition whose whole lag is transaction markers.
+pub const LAG_MARKERS_MARK: &str = "(markers)";
+
+/// The drill-down's note on partitions whose whole lag is transaction markers.
+pub fn lag_txn_markers(n: i64, partitions: usize) -> String {
+    let s = if n == 1 { "" } else { "s" };
+    let ps = if partitions == 1 { "" } else { "s" };
+    format!(
+        "{n} transaction marker{s} on {partitions} partition{ps} marked (markers): \
+         nothing left to read there; LAG counts them, as kafka-consumer-groups does"
+    )
+}
+
 /// Lag pane: Enter with no group.
 pub const LAG_NOTHING_SELECTED: &str = "No group selected";
 /// DLQ: the dead letter names no original record.
@@ -610,6 +637,7 @@ pub fn describe(action: Action) -> &'static str {
         Action::Pause => "pause/resume",
         Action::Follow => "follow",
         Action::ToggleOrder => "time/arrival order",
+        Action::Isolation => "read_committed/read_uncommitted",
         Action::Filter => "filter",
         Action::ClearFilter => "clear filter",
         Action::SeekBeginning => "from beginning",

@@ -18,6 +18,7 @@ impl App {
         self.generation += 1;
         let streams = &mut self.panes.streams;
         streams.clear(label.to_string());
+        streams.start = start;
         streams.paused = false;
         self.commands.push(Command::Seek(start));
         self.toast_info(strings::seeking(label));

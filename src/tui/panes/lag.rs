@@ -170,6 +170,9 @@ pub struct LagState {
     drill: Option<String>,
     partitions: Vec<PartitionRow>,
     flags: Vec<String>,
+    /// The drilled group's transaction markers, when some partition's lag is
+    /// only those (a note, not a warning).
+    markers: Option<String>,
     /// The cursor in the drilled group's partitions.
     parts: TableCursor,
 }
@@ -188,6 +191,7 @@ pub fn pane(interval_ms: u64) -> LagState {
         drill: None,
         partitions: Vec::new(),
         flags: Vec::new(),
+        markers: None,
         parts: TableCursor::default(),
     }
 }
@@ -254,6 +258,11 @@ impl LagState {
     /// The deleted-unread lines of the drilled group.
     pub fn flags(&self) -> &[String] {
         &self.flags
+    }
+
+    /// The drilled group's transaction-marker note, if it has one.
+    pub fn markers_note(&self) -> Option<&str> {
+        self.markers.as_deref()
     }
 
     /// The list on screen (groups, or the drilled group's partitions), its
@@ -341,6 +350,7 @@ impl LagState {
         self.drill = None;
         self.partitions.clear();
         self.flags.clear();
+        self.markers = None;
     }
 
     fn resort(&mut self, keep: Option<&str>) {
@@ -364,6 +374,7 @@ impl LagState {
         let Some(row) = self.rows.iter().find(|r| &r.lag.group == name) else {
             self.partitions.clear();
             self.flags.clear();
+            self.markers = None;
             return;
         };
         self.partitions = row.lag.partitions.iter().map(partition_row).collect();
@@ -376,6 +387,14 @@ impl LagState {
                     .map(|n| strings::lag_deleted_unread(&p.topic, p.partition, n))
             })
             .collect();
+        let marked: Vec<i64> = row
+            .lag
+            .partitions
+            .iter()
+            .filter_map(|p| p.txn_markers)
+            .collect();
+        self.markers = (!marked.is_empty())
+            .then(|| strings::lag_txn_markers(marked.iter().sum(), marked.len()));
         let i = self.parts.selected();
         self.parts.select(i, self.partitions.len());
     }
@@ -561,6 +580,11 @@ impl Pane for LagState {
             self.flags
                 .iter()
                 .map(|f| Line::styled(format!("⚠ {f}"), Style::new().fg(t.error)))
+                .chain(
+                    self.markers
+                        .iter()
+                        .map(|m| Line::styled(format!("· {m}"), t.dimmed())),
+                )
                 .collect()
         } else {
             Vec::new()
@@ -665,9 +689,10 @@ fn group_row(g: GroupLag) -> GroupRow {
 }
 
 fn partition_row(p: &PartitionLag) -> PartitionRow {
-    let lag = match p.deleted_unread {
-        Some(_) => format!("{} ⚠", dash(&p.lag)),
-        None => dash(&p.lag),
+    let lag = match (p.deleted_unread, p.txn_markers) {
+        (Some(_), _) => format!("{} ⚠", dash(&p.lag)),
+        (None, Some(_)) => format!("{} {}", dash(&p.lag), strings::LAG_MARKERS_MARK),
+        (None, None) => dash(&p.lag),
     };
     PartitionRow {
         // Consumer, host and client ids are chosen by whoever runs the consumer.

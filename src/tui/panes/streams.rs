@@ -26,7 +26,8 @@ use crate::domain::{
     sanitize_bytes, sanitize_owned,
 };
 use crate::filter::{Filter, Subject};
-use crate::kafka::{Arrived, ConsumedRecord, StartAt};
+use crate::kafka::isolation::Isolation;
+use crate::kafka::{Arrived, ConsumedRecord, StartAt, TxnNote, TxnState};
 use crate::tui::action::Action;
 use crate::tui::event::Command;
 use crate::tui::fit::{self, Col};
@@ -69,6 +70,10 @@ pub struct Entry {
     /// True while the registry schema it names is being fetched (it shows
     /// raw, and is read again when the schema is there).
     pub schema_pending: bool,
+    /// Read at `read_uncommitted`: its transaction was aborted, or was still
+    /// open as far as the reader knew (`None`: committed, or not
+    /// transactional).
+    pub txn: Option<TxnState>,
     /// Bytes it holds, as counted against the memory budget.
     bytes: usize,
     /// The value on one line, as the reader made it.
@@ -122,6 +127,7 @@ impl Entry {
             event_id: glance.event_id,
             has_error: glance.has_error,
             schema_pending: glance.schema_pending,
+            txn: None,
             bytes,
             context,
             event_type,
@@ -387,6 +393,11 @@ pub struct StreamsState {
     pub paused: bool,
     /// Where the current streams started ("end", "beginning", "offset 42", …).
     pub start_label: String,
+    /// Where the current streams started, to start again there at the other
+    /// isolation level.
+    pub start: StartAt,
+    /// The isolation level the streams read at.
+    pub isolation: Isolation,
     /// The open detail view.
     pub detail: Option<DetailState>,
     /// Records received in total.
@@ -415,6 +426,34 @@ impl StreamsState {
         self
     }
 
+    /// The same pane, its streams started at `start`.
+    pub fn started(mut self, start: StartAt) -> Self {
+        self.start = start;
+        self
+    }
+
+    /// Marks the records these notes name (read at `read_uncommitted`: their
+    /// transactions were aborted, or still open); true when one was kept.
+    pub fn mark_txn(&mut self, notes: &[TxnNote]) -> bool {
+        let mut marked = false;
+        for n in notes {
+            let Some(s) = self.streams.iter_mut().find(|s| s.topic == n.topic) else {
+                continue;
+            };
+            // A note comes just after its record: look from the newest.
+            if let Some(e) = s
+                .entries
+                .iter_mut()
+                .rev()
+                .find(|e| e.record.partition == n.partition && e.record.offset == n.offset)
+            {
+                e.txn = Some(n.state);
+                marked = true;
+            }
+        }
+        marked
+    }
+
     /// An empty pane over `topics`, keeping `capacity` records per topic.
     pub fn new(topics: &[String], capacity: usize, topic_map: TopicMap) -> Self {
         Self {
@@ -431,6 +470,8 @@ impl StreamsState {
             follow: true,
             paused: false,
             start_label: "end".into(),
+            start: StartAt::End,
+            isolation: Isolation::ReadCommitted,
             detail: None,
             total_received: 0,
             trace: None,
@@ -932,6 +973,17 @@ impl StreamsState {
                 vec![Span::styled("▼ follow ", Style::new().fg(theme.ok))],
             ));
         }
+        // read_committed is the default and goes unsaid, as following does
+        // not say "not paused".
+        if self.isolation == Isolation::ReadUncommitted {
+            fields.push(fit::Field::new(
+                0,
+                vec![Span::styled(
+                    "read_uncommitted ",
+                    Style::new().fg(theme.warn).add_modifier(Modifier::BOLD),
+                )],
+            ));
+        }
         fields.push(fit::Field::new(
             2,
             vec![Span::styled(
@@ -1028,7 +1080,15 @@ impl StreamsState {
                 [
                     e.time(),
                     e.context.clone(),
-                    e.event_type.clone(),
+                    match e.txn {
+                        Some(TxnState::Aborted) => {
+                            format!("{}{}", strings::TXN_ABORTED_MARK, e.event_type)
+                        }
+                        Some(TxnState::Open) => {
+                            format!("{}{}", strings::TXN_OPEN_MARK, e.event_type)
+                        }
+                        None => e.event_type.clone(),
+                    },
                     e.key(),
                     e.position(),
                     e.summary().to_string(),
@@ -1061,15 +1121,22 @@ impl StreamsState {
                 buf.set_style(Rect::new(area.x, y, area.width, 1), base);
             }
             let ctx_style = base.fg(theme.context_color(&e.context));
-            let summary_style = if e.has_error {
+            let summary_style = if e.txn == Some(TxnState::Aborted) {
+                base.fg(theme.dim).add_modifier(Modifier::CROSSED_OUT)
+            } else if e.has_error {
                 base.fg(theme.error)
             } else {
                 base
             };
+            let type_style = if e.txn == Some(TxnState::Aborted) {
+                base.fg(theme.warn).add_modifier(Modifier::BOLD)
+            } else {
+                base.add_modifier(Modifier::BOLD)
+            };
             let styles = [
                 base.fg(theme.dim),
                 ctx_style,
-                base.add_modifier(Modifier::BOLD),
+                type_style,
                 base,
                 base.fg(theme.dim),
                 summary_style,
@@ -1288,6 +1355,17 @@ fn detail_lines(
             Span::raw(decoded.kind().as_str()),
         ]),
     ];
+    match e.txn {
+        Some(TxnState::Aborted) => lines.push(Line::from(Span::styled(
+            strings::DETAIL_TXN_ABORTED,
+            Style::new().fg(theme.warn).add_modifier(Modifier::BOLD),
+        ))),
+        Some(TxnState::Open) => lines.push(Line::from(Span::styled(
+            strings::DETAIL_TXN_OPEN,
+            Style::new().fg(theme.warn),
+        ))),
+        None => {}
+    }
     if matches!(
         decoded.decoded,
         Decoded::Envelope(_) | Decoded::CloudEvent(_)
@@ -1515,6 +1593,21 @@ impl StreamsState {
                 start: StartAt::End,
                 label: "end".into(),
             }),
+            Action::Isolation => {
+                self.isolation = match self.isolation {
+                    Isolation::ReadCommitted => Isolation::ReadUncommitted,
+                    Isolation::ReadUncommitted => Isolation::ReadCommitted,
+                };
+                // Records already shown were read at the other level: read
+                // again from where these streams started.
+                cx.effect(Effect::Seek {
+                    start: self.start,
+                    label: self.start_label.clone(),
+                });
+                cx.info(strings::reading_at(crate::kafka::consume::isolation_name(
+                    self.isolation,
+                )));
+            }
             Action::Seek => cx.effect(Effect::Palette("seek ".into())),
             Action::Open if !self.open_detail(cx.theme) => cx.info(strings::NOTHING_SELECTED),
             Action::Copy => self.copy(false, cx),
