@@ -565,3 +565,20 @@ fn the_streams_filter_matches_the_decoded_fields_of_schema_records() {
     app.panes.streams.set_filter("\"qty\":5");
     assert_eq!(app.panes.streams.visible_len(), 0);
 }
+
+/// A key written with a registry schema shows decoded in the Streams list.
+#[test]
+fn a_schema_key_shows_decoded_in_the_key_column() {
+    use std::sync::Arc;
+    let mut app = app();
+    app.panes
+        .streams
+        .set_schemas(Some(Arc::new(schema_stub::stub())));
+    let mut record = schema_stub::framed(1, 21, &schema_stub::avro_payload());
+    let mut key = vec![0, 0, 0, 0, 21];
+    key.extend(schema_stub::avro_payload());
+    record.key = Some(key);
+    app.ingest([record]);
+    let screen = fixtures::screen(&app, 160, 30);
+    assert!(screen.contains(r#"{"id":"o-1","note":"rush""#), "{screen}");
+}

@@ -141,6 +141,25 @@ impl Entry {
         self.record.timestamp_ms.map_or_else(|| "-".into(), clock)
     }
 
+    /// The key as the list shows it: decoded with its registry schema when
+    /// it names one `schemas` has (a string as itself, anything else as
+    /// compact JSON), else as [`Entry::key`] shows it.
+    pub fn key_shown(&self, schemas: &dyn SchemaSource) -> String {
+        let decoded = crate::domain::codec::decode_key_with_schemas(
+            self.record.key.as_deref(),
+            &self.record.headers,
+            &self.record.topic,
+            schemas,
+        );
+        match decoded.map(|d| d.value) {
+            Some(Ok(serde_json::Value::String(text))) => {
+                crate::domain::sanitize(&text).into_owned()
+            }
+            Some(Ok(other)) => crate::domain::sanitize(&other.to_string()).into_owned(),
+            _ => self.key(),
+        }
+    }
+
     /// The key as text on one line, sanitized, or `-`.
     pub fn key(&self) -> String {
         self.record
@@ -1089,7 +1108,7 @@ impl StreamsState {
                         }
                         None => e.event_type.clone(),
                     },
-                    e.key(),
+                    e.key_shown(self.schemas()),
                     e.position(),
                     e.summary().to_string(),
                 ]
