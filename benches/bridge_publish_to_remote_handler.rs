@@ -6,6 +6,15 @@
 //! Two bridges in this process: A publishes (outbox → Kafka), B consumes in its
 //! own group and runs the handler that measures. `EVENTDECK_BENCH_ROUNDS`
 //! (default 3) rounds of both, and their medians.
+//!
+//! Then the same rounds in exactly-once mode (budget ≥ 20k events/s, p99 <
+//! 50 ms; `EVENTDECK_BENCH_EXACTLY_ONCE=0` skips them, `=only` runs only
+//! them): B runs `--exactly-once` and its handler reacts with an effect,
+//! which goes to Kafka in B's transactions with the consumed offsets; a third
+//! bridge C measures when the effect reaches it (a read_committed reader, so
+//! only once B's transaction committed). The figure is the cost of an
+//! exactly-once reaction end to end: cause published → effect committed and
+//! read.
 
 // The binary's allocator, so the bench measures what `eventdeck bridge` runs
 // (perf showed glibc malloc/free at ~40% of this process without it).
@@ -18,7 +27,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use eventdeck::bridge::{self, BridgeConfig, BridgeHandle};
-use eventdeck::bus::{Bus, Filter, handler_fn};
+use eventdeck::bus::{Bus, Emit, Filter, handler_fn};
 use eventdeck::config::{CliOverrides, Settings};
 use eventdeck::domain::Envelope;
 use eventdeck::publish::PublishRequest;
@@ -36,14 +45,17 @@ type Sent = Arc<Mutex<HashMap<uuid::Uuid, Instant>>>;
 struct Rig {
     a: BridgeHandle,
     b: BridgeHandle,
+    /// Exactly-once mode: the bridge that reads B's effects and measures.
+    c: Option<BridgeHandle>,
     topic: String,
+    effects: String,
     handled: Arc<AtomicU64>,
     sent: Sent,
     latency: Arc<Mutex<Histogram<u64>>>,
     _dir: tempfile::TempDir,
 }
 
-async fn rig(tag: &str) -> Rig {
+async fn rig(tag: &str, exactly_once: bool) -> Rig {
     let dir = tempfile::tempdir().expect("temp dir");
     let config = dir.path().join("config.toml");
     std::fs::write(&config, "").expect("config");
@@ -60,6 +72,8 @@ async fn rig(tag: &str) -> Rig {
     .expect("settings");
     let topic = format!("bench.{tag}.{}", uuid::Uuid::new_v4().simple());
     s.topics.set_topic("performance", topic.clone());
+    let effects = format!("bench.{tag}.effects.{}", uuid::Uuid::new_v4().simple());
+    s.topics.set_topic("evolution", effects.clone());
     s.data_dir = dir.path().join("data");
 
     let handled = Arc::new(AtomicU64::new(0));
@@ -67,12 +81,14 @@ async fn rig(tag: &str) -> Rig {
     let latency = Arc::new(Mutex::new(
         Histogram::new_with_bounds(1, 60_000_000, 3).expect("hdr"),
     ));
-    let bus_b = Bus::new(20_000);
+    let measuring = Bus::new(20_000);
     let (h, se, la) = (handled.clone(), sent.clone(), latency.clone());
-    bus_b.subscribe(handler_fn("measure", Filter::any(), move |env, _| {
+    measuring.subscribe(handler_fn("measure", Filter::any(), move |env, _| {
         let (h, se, la) = (h.clone(), se.clone(), la.clone());
         async move {
-            if let Some(t0) = se.lock().expect("sent").remove(&env.event_id) {
+            // The cause's id: the event itself, or the cause of an effect.
+            let cause = env.causation_id.unwrap_or(env.event_id);
+            if let Some(t0) = se.lock().expect("sent").remove(&cause) {
                 let us = t0.elapsed().as_micros() as u64;
                 la.lock().expect("hdr").saturating_record(us.max(1));
             }
@@ -84,7 +100,34 @@ async fn rig(tag: &str) -> Rig {
     cfg_b.outbox_dir = dir.path().join("b");
     cfg_b.contexts = vec!["performance".into()];
     cfg_b.consumer_group = format!("bench-{}", uuid::Uuid::new_v4().simple());
-    let b = bridge::start(&s, cfg_b, bus_b).await.expect("bridge b");
+    let (b, c) = if exactly_once {
+        let reacting = Bus::new(20_000);
+        reacting.subscribe(handler_fn(
+            "react",
+            Filter::any().context("performance"),
+            |env, ctx| async move {
+                let effect = Envelope::caused_by(
+                    &env,
+                    "evolution",
+                    "ImprovementTriggered",
+                    env.aggregate_id.clone(),
+                    json!({}),
+                );
+                Ok(vec![Emit::effect_of(&env, effect, &ctx)])
+            },
+        ));
+        cfg_b.exactly_once = true;
+        let b = bridge::start(&s, cfg_b, reacting).await.expect("bridge b");
+        let mut cfg_c = BridgeConfig::new(&s);
+        cfg_c.outbox_dir = dir.path().join("c");
+        cfg_c.contexts = vec!["evolution".into()];
+        cfg_c.consumer_group = format!("bench-{}", uuid::Uuid::new_v4().simple());
+        let c = bridge::start(&s, cfg_c, measuring).await.expect("bridge c");
+        (b, Some(c))
+    } else {
+        let b = bridge::start(&s, cfg_b, measuring).await.expect("bridge b");
+        (b, None)
+    };
     let mut cfg_a = BridgeConfig::new(&s);
     cfg_a.outbox_dir = dir.path().join("a");
     cfg_a.consume = false;
@@ -94,7 +137,9 @@ async fn rig(tag: &str) -> Rig {
     let rig = Rig {
         a,
         b,
+        c,
         topic,
+        effects,
         handled,
         sent,
         latency,
@@ -151,8 +196,27 @@ struct Round {
     max: f64,
 }
 
-async fn throughput(events: u64) -> f64 {
-    let rig = rig("throughput").await;
+async fn stop(rig: Rig) {
+    rig.a.shutdown().await.expect("shutdown a");
+    rig.b.shutdown().await.expect("shutdown b");
+    if let Some(c) = rig.c {
+        c.shutdown().await.expect("shutdown c");
+    }
+    delete_topic(&rig.topic).await;
+    delete_topic(&rig.effects).await;
+}
+
+fn mode(exactly_once: bool) -> (&'static str, &'static str, &'static str) {
+    if exactly_once {
+        ("exactly-once ", "≥ 20000/s", "< 50 ms")
+    } else {
+        ("", "≥ 50000/s", "< 20 ms")
+    }
+}
+
+async fn throughput(events: u64, exactly_once: bool) -> f64 {
+    let rig = rig("throughput", exactly_once).await;
+    let (name, budget, _) = mode(exactly_once);
     let publisher = rig.a.publisher();
     let cpu_before = process_cpu();
     let start = Instant::now();
@@ -167,21 +231,29 @@ async fn throughput(events: u64) -> f64 {
     wait_handled(&rig, events + 1, Duration::from_secs(600)).await;
     let took = start.elapsed();
     let cpu = process_cpu().saturating_sub(cpu_before);
+    let transactions = rig.b.metrics_now().transactions;
     println!(
-        "throughput: {events} events local publish → Kafka → remote handler in {took:.2?}: \
-         {:.0} events/s (publish side acked in {published:.2?}; this process used {:.1} µs CPU per event) \
-         [budget ≥ 50000/s]",
+        "{name}throughput: {events} events local publish → Kafka → remote handler in {took:.2?}: \
+         {:.0} events/s (publish side acked in {published:.2?}; this process used {:.1} µs CPU per event{}) \
+         [budget {budget}]",
         events as f64 / took.as_secs_f64(),
-        cpu.as_secs_f64() * 1e6 / events as f64
+        cpu.as_secs_f64() * 1e6 / events as f64,
+        if exactly_once {
+            format!(
+                "; {} transactions, commit p50 {:?} p99 {:?}",
+                transactions.committed, transactions.commit_p50, transactions.commit_p99
+            )
+        } else {
+            String::new()
+        }
     );
-    rig.a.shutdown().await.expect("shutdown a");
-    rig.b.shutdown().await.expect("shutdown b");
-    delete_topic(&rig.topic).await;
+    stop(rig).await;
     events as f64 / took.as_secs_f64()
 }
 
-async fn latency() -> (f64, f64, f64, f64) {
-    let rig = rig("latency").await;
+async fn latency(exactly_once: bool) -> (f64, f64, f64, f64) {
+    let rig = rig("latency", exactly_once).await;
+    let (name, _, budget) = mode(exactly_once);
     rig.latency.lock().expect("hdr").reset();
     let publisher = rig.a.publisher();
     let total = LATENCY_RATE * LATENCY_SECONDS;
@@ -195,17 +267,15 @@ async fn latency() -> (f64, f64, f64, f64) {
     let h = rig.latency.lock().expect("hdr").clone();
     let ms = |q: f64| h.value_at_quantile(q) as f64 / 1000.0;
     println!(
-        "latency at {LATENCY_RATE} events/s for {LATENCY_SECONDS} s ({} events): p50 {:.2} ms, p99 {:.2} ms, \
-         p99.9 {:.2} ms, max {:.2} ms [budget p99 < 20 ms]",
+        "{name}latency at {LATENCY_RATE} events/s for {LATENCY_SECONDS} s ({} events): p50 {:.2} ms, p99 {:.2} ms, \
+         p99.9 {:.2} ms, max {:.2} ms [budget p99 {budget}]",
         h.len(),
         ms(0.5),
         ms(0.99),
         ms(0.999),
         h.max() as f64 / 1000.0
     );
-    rig.a.shutdown().await.expect("shutdown a");
-    rig.b.shutdown().await.expect("shutdown b");
-    delete_topic(&rig.topic).await;
+    stop(rig).await;
     (ms(0.5), ms(0.99), ms(0.999), h.max() as f64 / 1000.0)
 }
 
@@ -267,17 +337,30 @@ fn main() {
     // One unmeasured round first: a freshly started broker's JVM compiles its
     // hot paths during the first seconds of load (the first round on a new
     // broker ran ~25% slower than the next ones).
+    let eos = std::env::var("EVENTDECK_BENCH_EXACTLY_ONCE").unwrap_or_default();
+    let modes: &[bool] = match eos.as_str() {
+        "0" => &[false],
+        "only" => &[true],
+        _ => &[false, true],
+    };
     println!("warm-up (not counted):");
-    rt.block_on(throughput(WARM_UP_EVENTS));
+    rt.block_on(throughput(WARM_UP_EVENTS, false));
+    for &exactly_once in modes {
+        run_rounds(&rt, rounds, exactly_once);
+    }
+}
+
+fn run_rounds(rt: &tokio::runtime::Runtime, rounds: usize, exactly_once: bool) {
+    let (name, rate_budget, p99_budget) = mode(exactly_once);
     let mut all = Vec::new();
     for _ in 0..rounds {
-        let rate = rt.block_on(throughput(THROUGHPUT_EVENTS));
+        let rate = rt.block_on(throughput(THROUGHPUT_EVENTS, exactly_once));
         // EVENTDECK_BENCH_LATENCY=0 measures throughput only (quicker A/B runs).
         let (p50, p99, p999, max) =
             if std::env::var("EVENTDECK_BENCH_LATENCY").as_deref() == Ok("0") {
                 (f64::NAN, f64::NAN, f64::NAN, f64::NAN)
             } else {
-                rt.block_on(latency())
+                rt.block_on(latency(exactly_once))
             };
         all.push(Round {
             rate,
@@ -293,8 +376,8 @@ fn main() {
         v[v.len() / 2]
     };
     println!(
-        "\nmedian of {rounds} rounds: {:.0} events/s [budget ≥ 50000/s]; at {LATENCY_RATE}/s p50 {:.2} ms, \
-         p99 {:.2} ms [budget < 20 ms], p99.9 {:.2} ms, max {:.2} ms",
+        "\n{name}median of {rounds} rounds: {:.0} events/s [budget {rate_budget}]; at {LATENCY_RATE}/s p50 {:.2} ms, \
+         p99 {:.2} ms [budget {p99_budget}], p99.9 {:.2} ms, max {:.2} ms\n",
         median(|r| r.rate),
         median(|r| r.p50),
         median(|r| r.p99),

@@ -717,8 +717,8 @@ pub struct InjectArgs {
     #[arg(short, long)]
     pub context: Option<String>,
     /// Event type, e.g. DecisionMade.
-    #[arg(short = 't', long = "type")]
-    pub event_type: String,
+    #[arg(short = 't', long = "type", required_unless_present = "transactional")]
+    pub event_type: Option<String>,
     /// The event's `data`, as JSON.
     #[arg(short, long, default_value = "{}")]
     pub data: String,
@@ -751,6 +751,15 @@ pub struct InjectArgs {
     /// Print the result as JSON.
     #[arg(long)]
     pub json: bool,
+    /// Publish every event of FILE (one envelope as JSON per line) in one
+    /// Kafka transaction: all of them become visible to read_committed
+    /// readers, or none does. Each goes to its context's topic (or --topic).
+    #[arg(
+        long,
+        value_name = "FILE.jsonl",
+        conflicts_with_all = ["event_type", "context", "data", "key", "aggregate_id", "correlation_id", "causation_id", "headers", "schema"]
+    )]
+    pub transactional: Option<PathBuf>,
 }
 
 /// Output format of `tail`.
@@ -908,6 +917,16 @@ pub struct BridgeArgs {
     /// and fault runs).
     #[arg(long)]
     pub flaky_handler: bool,
+    /// Consume → handle → produce in Kafka transactions: each batch's effects,
+    /// dead letters and consumed offsets commit together, so an effect is
+    /// written once even when a bridge crashes or a rebalance moves partitions
+    /// (also `exactly_once = true` under `[bridge]` or in a profile).
+    #[arg(long)]
+    pub exactly_once: bool,
+    /// Make the reactions fail their first attempt on every Nth cause (by
+    /// event id); the bus retries them (for fault runs).
+    #[arg(long, value_name = "N", hide = true)]
+    pub transient_failures: Option<u32>,
 }
 
 #[cfg(test)]

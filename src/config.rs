@@ -173,6 +173,8 @@ struct ProfileFile {
     client_id: Option<String>,
     consumer_group: Option<String>,
     read_only: Option<bool>,
+    /// The bridge's Kafka → local side in transactions (over `[bridge]`'s).
+    exactly_once: Option<bool>,
     #[serde(default)]
     security: Security,
     /// This cluster's schema registry (over the file's `[schema_registry]`).
@@ -190,6 +192,14 @@ struct TopicsFile {
     dlq_suffix: Option<String>,
     #[serde(default)]
     contexts: BTreeMap<String, String>,
+}
+
+/// The bridge section of the config file.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BridgeFile {
+    /// `bridge --exactly-once` without the flag.
+    exactly_once: Option<bool>,
 }
 
 /// The UI section of the config file.
@@ -245,6 +255,8 @@ struct ConfigFile {
     ui: UiConfig,
     #[serde(default)]
     schema_registry: SchemaRegistry,
+    #[serde(default)]
+    bridge: BridgeFile,
 }
 
 /// What the command line says about configuration (the global flags).
@@ -325,6 +337,10 @@ pub struct Settings {
     pub consumer_group: String,
     /// No mutating action allowed.
     pub read_only: bool,
+    /// The bridge consumes → handles → produces in Kafka transactions
+    /// (`exactly_once` in the profile, else in `[bridge]`; `bridge
+    /// --exactly-once` turns it on too).
+    pub exactly_once: bool,
     /// Security settings.
     pub security: Security,
     /// The schema registry; its `url` is `None` when none is configured.
@@ -554,6 +570,10 @@ impl Settings {
                 .or(profile.consumer_group)
                 .unwrap_or_else(|| DEFAULT_GROUP.into()),
             read_only: cli.read_only || profile.read_only.unwrap_or(false),
+            exactly_once: profile
+                .exactly_once
+                .or(file.bridge.exactly_once)
+                .unwrap_or(false),
             security,
             schema_registry,
             properties,
@@ -818,6 +838,23 @@ ring_size = 500
         assert_eq!(s.profile, "default");
         assert!(!s.read_only);
         assert_eq!(s.topics.topic_for("debate"), Some("debate.events"));
+    }
+
+    #[test]
+    fn exactly_once_comes_from_the_bridge_section_and_a_profile_overrides_it() {
+        let f = write_file("");
+        assert!(
+            !load(cli_with(&f), &[]).expect("load").exactly_once,
+            "off by default"
+        );
+        let f =
+            write_file("[bridge]\nexactly_once = true\n\n[profiles.loose]\nexactly_once = false\n");
+        assert!(load(cli_with(&f), &[]).expect("load").exactly_once);
+        let cli = CliOverrides {
+            profile: Some("loose".into()),
+            ..cli_with(&f)
+        };
+        assert!(!load(cli, &[]).expect("load").exactly_once);
     }
 
     #[test]

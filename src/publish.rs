@@ -11,6 +11,7 @@ use serde_json::json;
 use crate::audit::{self, action};
 use crate::config::Settings;
 use crate::domain::Envelope;
+use crate::kafka::txn::TxnProducer;
 use crate::kafka::{Delivery, EventProducer, KafkaError};
 
 /// The outcome of a publish.
@@ -98,6 +99,125 @@ pub async fn inject(
     }
     result
 }
+
+/// What a transactional inject committed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Committed {
+    /// The producer's `transactional.id` (one per inject).
+    pub transactional_id: String,
+    /// The events, in the order they were written.
+    pub event_ids: Vec<uuid::Uuid>,
+}
+
+/// Reads one envelope per non-blank line into publish requests (to `topic`,
+/// else each envelope's context topic). The first line that is not an
+/// envelope is an error naming it: nothing is published then.
+pub fn parse_jsonl(
+    settings: &Settings,
+    text: &str,
+    topic: Option<&str>,
+) -> Result<Vec<PublishRequest>, PublishError> {
+    let mut out = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let crate::domain::Decoded::Envelope(mut env) =
+            crate::domain::decode(Some(line.as_bytes()), &[]).decoded
+        else {
+            return Err(PublishError(format!(
+                "line {} is not an eventdeck envelope",
+                n + 1
+            )));
+        };
+        // Published by us, so it starts a flow if it names none (as
+        // `Envelope::new` does).
+        env.correlation_id.get_or_insert_with(uuid::Uuid::new_v4);
+        out.push(PublishRequest {
+            topic: topic.map_or_else(|| settings.topics.resolve(&env.context), str::to_string),
+            envelope: env,
+            key: None,
+            headers: Vec::new(),
+            value: None,
+        });
+    }
+    if out.is_empty() {
+        return Err(PublishError("no events (every line is blank)".into()));
+    }
+    Ok(out)
+}
+
+/// Publishes several events on a person's behalf in one Kafka transaction:
+/// a `read_committed` reader sees all of them or none. Gate, publish, one
+/// audit line, as [`inject`].
+pub async fn inject_transactional(
+    settings: &Settings,
+    source: audit::Source,
+    requests: Vec<PublishRequest>,
+) -> Result<Committed, PublishError> {
+    audit::authorize(settings, action::INJECT).map_err(|e| PublishError(e.to_string()))?;
+    let transactional_id = format!("eventdeck-inject-{}", uuid::Uuid::new_v4());
+    let event_ids: Vec<uuid::Uuid> = requests.iter().map(|r| r.envelope.event_id).collect();
+    let topics: std::collections::BTreeSet<&str> =
+        requests.iter().map(|r| r.topic.as_str()).collect();
+    let params = json!({
+        "transactional": transactional_id, "events": requests.len(),
+        "topics": topics, "event_ids": event_ids, "via": "transaction",
+    });
+    let records: Vec<OwnedRecord> = requests
+        .iter()
+        .map(|r| {
+            let (value, headers) = crate::kafka::produce::envelope_record(&r.envelope, &r.headers);
+            let key = r
+                .key
+                .clone()
+                .unwrap_or_else(|| r.envelope.aggregate_id.clone());
+            (r.topic.clone(), key.into_bytes(), value, headers)
+        })
+        .collect();
+    let (s, id) = (settings.clone(), transactional_id.clone());
+    let result = crate::task_name::spawn_blocking(move || {
+        let producer = TxnProducer::new(&s, &id, TRANSACTION_TIMEOUT)?;
+        let raw: Vec<crate::kafka::RawRecord<'_>> = records
+            .iter()
+            .map(|(topic, key, value, headers)| crate::kafka::RawRecord {
+                topic,
+                key: Some(key),
+                value: Some(value),
+                headers,
+            })
+            .collect();
+        producer.write(&raw, &[], None)
+    })
+    .await
+    .map_err(|e| PublishError(e.to_string()))
+    .and_then(|r| r.map_err(|e| PublishError(e.to_string())));
+    let outcome = match &result {
+        Ok(_) => json!({"committed": event_ids.len()}),
+        Err(e) => json!({"error": e.0}),
+    };
+    if let Err(e) = audit::record(settings, source, action::INJECT, params, outcome) {
+        let done = if result.is_ok() {
+            "committed"
+        } else {
+            "not published"
+        };
+        return Err(PublishError(format!(
+            "{done}, but the audit log could not be written: {e}"
+        )));
+    }
+    result.map(|_| Committed {
+        transactional_id,
+        event_ids,
+    })
+}
+
+/// A record's topic, key, value and headers, owned (to move to a blocking task).
+type OwnedRecord = (String, Vec<u8>, Vec<u8>, Vec<crate::domain::Header>);
+
+/// `transaction.timeout.ms` of a transactional inject: it writes and commits
+/// at once, so the broker need not wait long for a client that died mid-way.
+const TRANSACTION_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// Publishes straight to Kafka with an [`EventProducer`]: no local handlers.
 #[derive(Clone)]

@@ -1,6 +1,7 @@
 //! The bridge under faults, on real Apache Kafka: a broker SIGKILLed while
-//! publishing, the bridge process `kill -9`ed with events in its outbox, and no
-//! broker at all at start. They kill and start brokers, so `scripts/test` runs
+//! publishing, the bridge process `kill -9`ed with events in its outbox, no
+//! broker at all at start, and two `--exactly-once` bridges turning causes
+//! into effects through a bridge kill, a leader kill and failing handlers. They kill and start brokers, so `scripts/test` runs
 //! them (named `under_fault_*`) one at a time on a 3-broker cluster
 //! (`scripts/kafka up --brokers 3`), after the other integration tests.
 
@@ -8,13 +9,16 @@ mod support;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::{BufRead, BufReader, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use eventdeck::bridge::{self, BridgeConfig};
 use eventdeck::bus::{Bus, Filter};
 use eventdeck::domain::Envelope;
+use eventdeck::kafka::EventProducer;
 use eventdeck::publish::{PublishRequest, Published};
 use futures::StreamExt;
 use serde_json::json;
@@ -360,4 +364,244 @@ async fn under_fault_bridge_kill9_with_events_in_its_outbox_delivers_them_on_res
     assert!(out.status.success(), "exit status {:?}: {err}", out.status);
     assert!(err.contains("running (id"), "{err}");
     assert!(err.contains("→ 0 kept on disk"), "{err}");
+}
+
+/// Causes for the exactly-once fault runs. The issue asks for 20,000; on this
+/// 2-core machine (two bridges, three brokers and the test on it) a run
+/// takes a few minutes with faults, so it keeps the full number.
+const EOS_CAUSES: usize = 20_000;
+
+/// Causes sent per round, and the pause after each: the stream lasts long
+/// enough for the faults to land in the middle of it.
+const CAUSE_CHUNK: usize = 250;
+const CAUSE_PAUSE: Duration = Duration::from_millis(100);
+
+/// Bridge processes killed when the test ends, however it ends.
+struct Bridges(Vec<Child>);
+
+impl Drop for Bridges {
+    fn drop(&mut self) {
+        for c in &mut self.0 {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+/// The leader of `topic`'s `partition`, from kcat's metadata.
+fn partition_leader(topic: &str, partition: i64) -> u32 {
+    let out = support::kcat(&["-L", "-t", topic, "-J"]);
+    let md: serde_json::Value = serde_json::from_slice(&out.stdout).expect("kcat -L -J");
+    md["topics"][0]["partitions"]
+        .as_array()
+        .and_then(|ps| {
+            ps.iter()
+                .find(|p| p["partition"].as_i64() == Some(partition))
+        })
+        .and_then(|p| p["leader"].as_u64())
+        .map(|l| l as u32)
+        .expect("the partition has a leader")
+}
+
+/// Effects per cause (by `causation_id`), as a read_committed reader sees them.
+fn effects_by_cause(topic: &str) -> (HashMap<String, usize>, usize) {
+    let reads = read_committed(topic);
+    let mut by_cause: HashMap<String, usize> = HashMap::new();
+    for r in &reads {
+        if let Some(c) = r.value["causation_id"].as_str() {
+            *by_cause.entry(c.to_string()).or_default() += 1;
+        }
+    }
+    (by_cause, reads.len())
+}
+
+/// Sends SIGTERM and waits (30 s at most) for the process to end.
+fn terminate(child: &mut Child) {
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(30) {
+        if let Ok(Some(_)) = child.try_wait() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+/// What one run of [`causes_through_two_bridges_under_faults`] saw.
+struct FaultRun {
+    causes: usize,
+    effects: usize,
+    missing: usize,
+    doubled: usize,
+}
+
+/// `n` DecisionMade causes on a 6-partition input topic, turned into
+/// TaskCreated effects (the reaction, `causation_id` = the cause) by two
+/// bridge processes in one group, while the test SIGKILLs bridge A and
+/// starts it again (same data dir, so the same instance id), kills the
+/// leader of the input's partition 0 and starts it again, and the reaction
+/// fails its first attempt at every 7th cause (the bus retries it).
+async fn causes_through_two_bridges_under_faults(exactly_once: bool, n: usize) -> FaultRun {
+    let mode = if exactly_once {
+        "exactly-once"
+    } else {
+        "at-least-once"
+    };
+    let root = tempfile::tempdir().unwrap();
+    let tag = tag();
+    let s = settings(root.path(), &tag);
+    let input = s.topics.resolve("debate");
+    let output = s.topics.resolve("implementation");
+    create_topic_rf(&input, 6, 3).await;
+    create_topic_rf(&output, 6, 3).await;
+    let config = root.path().join("bridges.toml");
+    std::fs::write(
+        &config,
+        format!("[topics.contexts]\ndebate = \"{input}\"\nimplementation = \"{output}\"\n"),
+    )
+    .unwrap();
+    let group = format!("eos-{tag}");
+    let brokers = support::bootstrap();
+    let mut args = vec![
+        "--contexts",
+        "debate",
+        "--reactions",
+        "--transient-failures",
+        "7",
+        // The retry of a transient failure need not wait.
+        "--retry-backoff",
+        "1ms",
+    ];
+    if exactly_once {
+        args.push("--exactly-once");
+    }
+    // A killed member's partitions move after the session timeout: 10 s
+    // rather than the default 45.
+    let global = ["-X", "session.timeout.ms=10000"];
+    let (home_a, home_b) = (root.path().join("a"), root.path().join("b"));
+    let start_bridge =
+        |home: &Path| bridge_process(home, &config, &brokers, &group, &global, &args);
+    let mut bridges = Bridges(vec![start_bridge(&home_a), start_bridge(&home_b)]);
+
+    let causes: Vec<Envelope> = (0..n)
+        .map(|i| {
+            Envelope::new(
+                "debate",
+                "DecisionMade",
+                format!("d-{}", i % 500),
+                json!({ "decision": format!("decision {i}") }),
+            )
+        })
+        .collect();
+    let want: HashSet<String> = causes.iter().map(|e| e.event_id.to_string()).collect();
+    let producer = EventProducer::new(&s, Duration::from_secs(60)).unwrap();
+    let produced = Arc::new(AtomicUsize::new(0));
+    let (p, topic) = (produced.clone(), input.clone());
+    let began = Instant::now();
+    let producing = tokio::spawn(async move {
+        for chunk in causes.chunks(CAUSE_CHUNK) {
+            let sent = futures::future::join_all(
+                chunk
+                    .iter()
+                    .map(|e| producer.send_envelope(&topic, e, None, &[])),
+            )
+            .await;
+            for r in sent {
+                r.expect("a cause was not delivered");
+            }
+            p.fetch_add(chunk.len(), Ordering::SeqCst);
+            tokio::time::sleep(CAUSE_PAUSE).await;
+        }
+    });
+
+    wait_until(Duration::from_secs(120), "a quarter of the causes", || {
+        produced.load(Ordering::SeqCst) >= n / 4
+    })
+    .await;
+    bridges.0[0].kill().unwrap(); // SIGKILL
+    bridges.0[0].wait().unwrap();
+    eprintln!("{mode}: bridge A SIGKILLed at {:?}", began.elapsed());
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    bridges.0[0] = start_bridge(&home_a);
+
+    wait_until(Duration::from_secs(120), "half of the causes", || {
+        produced.load(Ordering::SeqCst) >= n / 2
+    })
+    .await;
+    let leader = partition_leader(&input, 0);
+    let mut broker = KilledBroker::kill(leader);
+    eprintln!(
+        "{mode}: broker {leader} (leader of {input}/0) SIGKILLed at {:?}",
+        began.elapsed()
+    );
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    broker.restart();
+    producing.await.unwrap();
+    eprintln!("{mode}: {n} causes produced at {:?}", began.elapsed());
+
+    wait_until(
+        Duration::from_secs(600),
+        "an effect of every cause, read_committed",
+        || {
+            std::thread::sleep(Duration::from_secs(2));
+            effects_by_cause(&output).0.len() >= n
+        },
+    )
+    .await;
+    // Whatever would come late (a batch handled twice) has time to show.
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    for b in &mut bridges.0 {
+        terminate(b);
+    }
+    let (by_cause, effects) = effects_by_cause(&output);
+    let missing = want.iter().filter(|c| !by_cause.contains_key(*c)).count();
+    let doubled: usize = by_cause.values().map(|k| k.saturating_sub(1)).sum();
+    let said = |home: &Path| {
+        bridge_stderr(home)
+            .lines()
+            .filter(|l| l.contains("transactions") || l.contains("stopped ("))
+            .collect::<Vec<_>>()
+            .join("\n  ")
+    };
+    eprintln!(
+        "{mode}: {n} causes → {effects} effects read_committed; missing {missing}, doubled {doubled}; took {:?}\n  A: {}\n  B: {}",
+        began.elapsed(),
+        said(&home_a),
+        said(&home_b)
+    );
+    drop(broker); // waits until the cluster is settled again
+    FaultRun {
+        causes: n,
+        effects,
+        missing,
+        doubled,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn under_fault_exactly_once_two_bridges_turn_each_cause_into_one_effect_through_a_kill9_a_leader_kill_and_failing_handlers()
+ {
+    let run = causes_through_two_bridges_under_faults(true, EOS_CAUSES).await;
+    assert_eq!(
+        (run.missing, run.doubled, run.effects),
+        (0, 0, run.causes),
+        "exactly one effect per cause"
+    );
+}
+
+/// The same run at least once: the duplicates it produces are printed (the
+/// evidence that the exactly-once test can fail), not failed on; nothing may
+/// be missing in either mode.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn under_fault_exactly_once_compared_at_least_once_reports_its_duplicates() {
+    let run = causes_through_two_bridges_under_faults(false, EOS_CAUSES).await;
+    eprintln!(
+        "at-least-once under the same faults: {} duplicate effects of {} causes",
+        run.doubled, run.causes
+    );
+    assert_eq!(run.missing, 0, "at-least-once loses nothing either");
 }

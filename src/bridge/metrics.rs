@@ -62,6 +62,24 @@ pub struct MetricsSnapshot {
     pub outbox_capacity: u64,
     /// How long the oldest outbox record has waited.
     pub outbox_oldest_age: Option<Duration>,
+    /// Kafka transactions of the exactly-once mode (all zero otherwise).
+    pub transactions: TransactionMetrics,
+}
+
+/// What the exactly-once mode's Kafka transactions did.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct TransactionMetrics {
+    /// Transactions committed (effects, dead letters and offsets together).
+    pub committed: u64,
+    /// Transactions aborted (their batch is read and handled again).
+    pub aborted: u64,
+    /// Times the producer found itself fenced by a newer one with its
+    /// `transactional.id` (the bridge then stops).
+    pub fenced: u64,
+    /// Median time from `commit_transaction` called to committed.
+    pub commit_p50: Duration,
+    /// 99th percentile of the same.
+    pub commit_p99: Duration,
 }
 
 impl MetricsSnapshot {
@@ -147,6 +165,30 @@ const COUNTS: [(Count, &str, &str); 9] = [
     ),
 ];
 
+/// What happened to one Kafka transaction of the exactly-once mode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TxnOutcome {
+    Committed,
+    Aborted,
+    Fenced,
+}
+
+/// The transaction counters and the commit latency.
+struct TxnMetrics {
+    committed: Counter,
+    aborted: Counter,
+    fenced: Counter,
+    commit_latency: Histogram,
+    commit_hdr: Mutex<Option<Hdr<u64>>>,
+}
+
+fn commit_histogram() -> Histogram {
+    // 1 ms .. ~16 s in 15 doubling buckets: a commit is a round trip to the
+    // transaction coordinator and every partition leader written to, longer
+    // while one of them fails over.
+    Histogram::new(exponential_buckets(0.001, 2.0, 15))
+}
+
 /// The live metrics of one bridge.
 pub struct Metrics {
     registry: Registry,
@@ -156,6 +198,7 @@ pub struct Metrics {
     latency: HistogramFamily,
     hdr: Mutex<HashMap<String, Hdr<u64>>>,
     contexts: Mutex<std::collections::BTreeSet<String>>,
+    txn: TxnMetrics,
 }
 
 impl Metrics {
@@ -186,6 +229,33 @@ impl Metrics {
             "Time one handler run took",
             latency.clone(),
         );
+        let txn = TxnMetrics {
+            committed: Counter::default(),
+            aborted: Counter::default(),
+            fenced: Counter::default(),
+            commit_latency: commit_histogram(),
+            commit_hdr: Mutex::new(Hdr::new_with_bounds(1, HDR_MAX_MICROS, 3).ok()),
+        };
+        registry.register(
+            "transactions_committed",
+            "Kafka transactions committed (exactly-once mode)",
+            txn.committed.clone(),
+        );
+        registry.register(
+            "transactions_aborted",
+            "Kafka transactions aborted; their batch is read and handled again (exactly-once mode)",
+            txn.aborted.clone(),
+        );
+        registry.register(
+            "transactions_fenced",
+            "Times a newer producer with this bridge's transactional.id fenced it (exactly-once mode)",
+            txn.fenced.clone(),
+        );
+        registry.register(
+            "transaction_commit_seconds",
+            "Time commit_transaction took (exactly-once mode)",
+            txn.commit_latency.clone(),
+        );
         let m = Self {
             registry,
             counters,
@@ -194,6 +264,7 @@ impl Metrics {
             latency,
             hdr: Mutex::default(),
             contexts: Mutex::default(),
+            txn,
         };
         for c in contexts {
             m.touch(c);
@@ -252,6 +323,43 @@ impl Metrics {
             }
         };
         h.saturating_record(micros);
+    }
+
+    /// Counts one transaction's outcome.
+    pub(crate) fn transaction(&self, outcome: TxnOutcome) {
+        match outcome {
+            TxnOutcome::Committed => self.txn.committed.inc(),
+            TxnOutcome::Aborted => self.txn.aborted.inc(),
+            TxnOutcome::Fenced => self.txn.fenced.inc(),
+        };
+    }
+
+    /// Records how long one `commit_transaction` took.
+    pub(crate) fn observe_commit(&self, took: Duration) {
+        self.txn.commit_latency.observe(took.as_secs_f64());
+        let micros = (took.as_micros() as u64).clamp(1, HDR_MAX_MICROS);
+        if let Ok(mut h) = self.txn.commit_hdr.lock()
+            && let Some(h) = h.as_mut()
+        {
+            h.saturating_record(micros);
+        }
+    }
+
+    fn transactions(&self) -> TransactionMetrics {
+        let mut t = TransactionMetrics {
+            committed: self.txn.committed.get(),
+            aborted: self.txn.aborted.get(),
+            fenced: self.txn.fenced.get(),
+            ..TransactionMetrics::default()
+        };
+        if let Ok(h) = self.txn.commit_hdr.lock()
+            && let Some(h) = h.as_ref()
+            && !h.is_empty()
+        {
+            t.commit_p50 = Duration::from_micros(h.value_at_quantile(0.5));
+            t.commit_p99 = Duration::from_micros(h.value_at_quantile(0.99));
+        }
+        t
     }
 
     /// Sets the outbox gauges.
@@ -318,6 +426,7 @@ impl Metrics {
             outbox_depth,
             outbox_capacity,
             outbox_oldest_age,
+            transactions: self.transactions(),
         }
     }
 
@@ -417,5 +526,28 @@ mod tests {
         assert!(text.contains("eventdeck_bridge_dead_lettered_total{context=\"testing\"} 1"));
         assert!(text.contains("eventdeck_bridge_outbox_depth{context=\"debate\"} 2"));
         assert!(text.contains("eventdeck_bridge_handler_latency_seconds_bucket"));
+        assert!(text.contains("eventdeck_bridge_transactions_committed_total 0"));
+    }
+
+    #[test]
+    fn transactions_are_counted_with_their_commit_latency() {
+        let m = Metrics::new(["debate"]);
+        m.transaction(TxnOutcome::Committed);
+        m.transaction(TxnOutcome::Committed);
+        m.transaction(TxnOutcome::Aborted);
+        m.transaction(TxnOutcome::Fenced);
+        m.observe_commit(Duration::from_millis(8));
+        let t = m.snapshot(0, 10, None, &BTreeMap::new()).transactions;
+        assert_eq!((t.committed, t.aborted, t.fenced), (2, 1, 1));
+        assert!(t.commit_p99 >= Duration::from_millis(8), "{t:?}");
+        let text = m.render_prometheus();
+        for line in [
+            "eventdeck_bridge_transactions_committed_total 2",
+            "eventdeck_bridge_transactions_aborted_total 1",
+            "eventdeck_bridge_transactions_fenced_total 1",
+            "eventdeck_bridge_transaction_commit_seconds_count 1",
+        ] {
+            assert!(text.contains(line), "{line} in:\n{text}");
+        }
     }
 }

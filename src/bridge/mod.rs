@@ -11,8 +11,12 @@
 //!   bridge does not hand its own records back to handlers that already ran them.
 //! - A handler that still fails after its retries sends the record to
 //!   `<topic>.dlq` ([`dlq`]); everything is counted in [`metrics`].
+//! - Exactly-once mode ([`BridgeConfig::exactly_once`], [`exactly_once`]):
+//!   the Kafka → local side writes a batch's effects, dead letters and
+//!   offsets in one Kafka transaction instead of through the outbox.
 
 pub mod dlq;
+pub mod exactly_once;
 pub mod metrics;
 pub mod outbox;
 pub mod reactions;
@@ -83,6 +87,9 @@ pub struct BridgeConfig {
     pub contexts: Vec<String>,
     /// Subscribe the four cross-context reactions.
     pub reactions: bool,
+    /// Make the reactions fail their first attempt at every Nth cause (a
+    /// transient fault the bus's retry mends; for fault runs).
+    pub transient_failures: Option<u32>,
     /// Where the outbox lives.
     pub outbox_dir: PathBuf,
     /// Records the outbox holds at most; beyond that, publishing fails.
@@ -108,6 +115,16 @@ pub struct BridgeConfig {
     pub metrics_addr: Option<SocketAddr>,
     /// How often the metrics snapshot is refreshed.
     pub metrics_interval: Duration,
+    /// Consume → handle → produce in Kafka transactions: a batch's effects,
+    /// dead letters and offsets commit together (`bridge --exactly-once`).
+    pub exactly_once: bool,
+    /// `transaction.timeout.ms` of the exactly-once producer: the broker
+    /// aborts a transaction left open longer (a bridge killed mid-way).
+    pub transaction_timeout: Duration,
+    /// How long a batch's handlers may take in all in exactly-once mode
+    /// before the batch is given up and read again (so no slow handler
+    /// outlives the consumer's poll interval or the transaction timeout).
+    pub handler_bound: Duration,
 }
 
 impl BridgeConfig {
@@ -126,6 +143,7 @@ impl Default for BridgeConfig {
         Self {
             contexts: Vec::new(),
             reactions: false,
+            transient_failures: None,
             outbox_dir: crate::config::default_data_dir().join("outbox"),
             outbox_capacity: 1_000_000,
             max_retries: 3,
@@ -138,6 +156,12 @@ impl Default for BridgeConfig {
             shutdown_flush: Duration::from_secs(5),
             metrics_addr: None,
             metrics_interval: Duration::from_millis(500),
+            exactly_once: false,
+            // Kafka's default is 60 s; a killed bridge's open transaction
+            // holds back read_committed readers of its partitions that long,
+            // so shorter: a commit takes milliseconds.
+            transaction_timeout: Duration::from_secs(20),
+            handler_bound: Duration::from_secs(10),
         }
     }
 }
@@ -194,6 +218,7 @@ pub struct BridgeHandle {
     ticker: JoinHandle<()>,
     metrics_rx: watch::Receiver<MetricsSnapshot>,
     server: Option<MetricsServer>,
+    failure: watch::Receiver<Option<String>>,
 }
 
 /// Starts the bridge: opens the outbox (delivering what a previous run left),
@@ -229,7 +254,11 @@ pub async fn start(
         backoff: cfg.retry_backoff,
     });
     if cfg.reactions {
-        for r in reactions::all() {
+        let all = match cfg.transient_failures {
+            Some(every) => reactions::failing_first_attempts(reactions::all(), every),
+            None => reactions::all(),
+        };
+        for r in all {
             bus.subscribe(r);
         }
     }
@@ -241,7 +270,12 @@ pub async fn start(
         None => None,
     };
     let consumer = if cfg.consume && !topics.is_empty() {
-        Some(GroupConsumer::new(settings, &cfg.consumer_group, &topics)?)
+        Some(GroupConsumer::with_isolation(
+            settings,
+            &cfg.consumer_group,
+            &topics,
+            cfg.exactly_once,
+        )?)
     } else {
         None
     };
@@ -259,7 +293,17 @@ pub async fn start(
     });
     let (shutdown, shutdown_rx) = watch::channel(false);
     let (metrics_tx, metrics_rx) = watch::channel(core.snapshot());
-    let inbound = consumer.map(|c| tokio::spawn(core.clone().run_inbound(c, shutdown_rx.clone())));
+    let (failure_tx, failure) = watch::channel(None);
+    let inbound = consumer.map(|c| {
+        if core.cfg.exactly_once {
+            tokio::spawn(
+                core.clone()
+                    .run_inbound_exactly_once(c, shutdown_rx.clone(), failure_tx),
+            )
+        } else {
+            tokio::spawn(core.clone().run_inbound(c, shutdown_rx.clone()))
+        }
+    });
     let relay = tokio::spawn(core.clone().run_relay(shutdown_rx.clone()));
     let ticker = tokio::spawn(core.clone().run_ticker(metrics_tx, shutdown_rx));
     Ok(BridgeHandle {
@@ -270,6 +314,7 @@ pub async fn start(
         ticker,
         metrics_rx,
         server,
+        failure,
     })
 }
 
@@ -324,6 +369,18 @@ impl BridgeHandle {
     /// Where `/metrics` is served, if it is.
     pub fn metrics_addr(&self) -> Option<SocketAddr> {
         self.server.as_ref().map(MetricsServer::addr)
+    }
+
+    /// Why the bridge stopped working by itself, once it did (in exactly-once
+    /// mode: fenced by another producer with its `transactional.id`); the
+    /// caller should shut it down and say so.
+    pub fn failure(&self) -> watch::Receiver<Option<String>> {
+        self.failure.clone()
+    }
+
+    /// The `transactional.id` of the exactly-once mode (group and bridge id).
+    pub fn transactional_id(&self) -> String {
+        exactly_once::transactional_id(&self.core.cfg.consumer_group, &self.core.bridge_id)
     }
 
     /// This bridge's id (the value of its [`ORIGIN_HEADER`]).

@@ -107,6 +107,50 @@ pub fn all() -> Vec<Arc<dyn Handler>> {
     ]
 }
 
+/// A handler that fails its first attempt at every `every`th event (by event
+/// id) and otherwise does what `inner` does: a transient fault, mended by the
+/// bus's retry, for fault runs (`bridge --transient-failures N`).
+struct FailsFirstAttempt {
+    inner: Arc<dyn Handler>,
+    every: u128,
+}
+
+impl Handler for FailsFirstAttempt {
+    fn name(&self) -> &str {
+        self.inner.name()
+    }
+    fn wants(&self, env: &Envelope) -> bool {
+        self.inner.wants(env)
+    }
+    fn handle<'a>(
+        &'a self,
+        env: &'a Envelope,
+        ctx: &'a HandlerCtx,
+    ) -> BoxFuture<'a, Result<Vec<Emit>, HandlerError>> {
+        if ctx.attempt <= 1 && env.event_id.as_u128().is_multiple_of(self.every) {
+            return Box::pin(async {
+                Err(HandlerError::new(
+                    "transient",
+                    "injected: the first attempt fails, a retry succeeds",
+                ))
+            });
+        }
+        self.inner.handle(env, ctx)
+    }
+}
+
+/// `handlers`, each failing its first attempt at every `every`th event.
+pub fn failing_first_attempts(
+    handlers: Vec<Arc<dyn Handler>>,
+    every: u32,
+) -> Vec<Arc<dyn Handler>> {
+    let every = u128::from(every.max(1));
+    handlers
+        .into_iter()
+        .map(|inner| Arc::new(FailsFirstAttempt { inner, every }) as Arc<dyn Handler>)
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

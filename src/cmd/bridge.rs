@@ -36,6 +36,8 @@ pub fn config(settings: &Settings, args: &BridgeArgs) -> BridgeConfig {
     cfg.outbox_capacity = args.outbox_capacity;
     cfg.max_retries = args.max_retries;
     cfg.retry_backoff = args.retry_backoff;
+    cfg.exactly_once = args.exactly_once || settings.exactly_once;
+    cfg.transient_failures = args.transient_failures;
     cfg
 }
 
@@ -69,9 +71,17 @@ pub async fn run(settings: &Settings, args: &BridgeArgs) -> Result<()> {
     }
     let handle = bridge::start(settings, cfg.clone(), bus).await?;
     eprintln!(
-        "eventdeck bridge: running (id {}, group {}, outbox {} with {} waiting{})",
+        "eventdeck bridge: running (id {}, group {}, {}, outbox {} with {} waiting{})",
         handle.bridge_id(),
         cfg.consumer_group,
+        if cfg.exactly_once {
+            format!(
+                "exactly-once, transactional.id {}",
+                handle.transactional_id()
+            )
+        } else {
+            "at-least-once".to_string()
+        },
         cfg.outbox_dir.display(),
         handle.outbox_depth(),
         handle
@@ -84,16 +94,25 @@ pub async fn run(settings: &Settings, args: &BridgeArgs) -> Result<()> {
         let settings = settings.clone();
         tokio::spawn(async move { publish_stdin(publisher, settings).await })
     });
-    tokio::select! {
-        _ = sigint.recv() => {}
-        _ = sigterm.recv() => {}
-    }
+    let mut failure = handle.failure();
+    let failed = tokio::select! {
+        _ = sigint.recv() => None,
+        _ = sigterm.recv() => None,
+        f = async {
+            match failure.wait_for(Option::is_some).await {
+                Ok(f) => f.clone(),
+                // No exactly-once side to fail: only a signal ends the run.
+                Err(_) => std::future::pending().await,
+            }
+        } => f,
+    };
     if let Some(f) = feeder {
         f.abort();
     }
     eprintln!("eventdeck bridge: shutting down");
     let depth_before = handle.outbox_depth();
-    let total = handle.metrics_now().total();
+    let snap = handle.metrics_now();
+    let total = snap.total();
     let outbox = handle.shutdown_report().await?;
     eprintln!(
         "eventdeck bridge: stopped (published {}, delivered {}, consumed {}, handled {}, dead-lettered {}, set aside {}; outbox {} → {} kept on disk)",
@@ -106,7 +125,17 @@ pub async fn run(settings: &Settings, args: &BridgeArgs) -> Result<()> {
         depth_before,
         outbox
     );
-    Ok(())
+    if cfg.exactly_once {
+        let t = &snap.transactions;
+        eprintln!(
+            "eventdeck bridge: transactions committed {}, aborted {}, fenced {}; commit p50 {:?}, p99 {:?}",
+            t.committed, t.aborted, t.fenced, t.commit_p50, t.commit_p99
+        );
+    }
+    match failed {
+        Some(why) => Err(eyre!("{why}")),
+        None => Ok(()),
+    }
 }
 
 /// Publishes each stdin line (an envelope) and prints its result as JSON.

@@ -63,7 +63,8 @@ pub fn build_request(settings: &Settings, args: &InjectArgs) -> Result<InjectReq
         .clone()
         .or_else(|| args.key.clone())
         .unwrap_or_else(|| Uuid::new_v4().to_string());
-    let mut envelope = Envelope::new(context, args.event_type.clone(), aggregate_id, data)
+    let event_type = args.event_type.clone().unwrap_or_default();
+    let mut envelope = Envelope::new(context, event_type.clone(), aggregate_id, data)
         .with_schema_version(args.schema_version);
     if let Some(c) = &args.correlation_id {
         envelope = envelope.with_correlation_id(parse_id("--correlation-id", c)?);
@@ -71,7 +72,7 @@ pub fn build_request(settings: &Settings, args: &InjectArgs) -> Result<InjectReq
     if let Some(c) = &args.causation_id {
         envelope.causation_id = Some(parse_id("--causation-id", c)?);
     }
-    if args.event_type.trim().is_empty() {
+    if event_type.trim().is_empty() {
         return Err(eyre!("--type must not be empty"));
     }
     let headers = args
@@ -96,6 +97,9 @@ pub async fn run(settings: &Settings, args: &InjectArgs) -> Result<()> {
     // The gate before any I/O, so a read-only session fails fast; `publish::inject`
     // passes it again, as every inject does.
     crate::audit::authorize(settings, crate::audit::action::INJECT)?;
+    if let Some(file) = &args.transactional {
+        return run_transactional(settings, args, file).await;
+    }
     let req = build_request(settings, args)?;
     // A quick metadata round-trip first, so an unreachable cluster or a denied topic
     // is reported in seconds rather than after the delivery timeout.
@@ -184,4 +188,40 @@ async fn schema_value(
         )
     })?;
     Ok((schema, bytes))
+}
+
+/// `inject --transactional FILE.jsonl`: every line's envelope, or none, in one
+/// Kafka transaction.
+async fn run_transactional(
+    settings: &Settings,
+    args: &InjectArgs,
+    file: &std::path::Path,
+) -> Result<()> {
+    let text =
+        std::fs::read_to_string(file).map_err(|e| eyre!("cannot read {}: {e}", file.display()))?;
+    let requests = publish::parse_jsonl(settings, &text, args.topic.as_deref())
+        .map_err(|e| eyre!("{}: {e}; nothing was published", file.display()))?;
+    check_reachable(settings, None).await?;
+    let done =
+        publish::inject_transactional(settings, crate::audit::Source::Headless, requests).await?;
+    if args.json {
+        outln!(
+            "{}",
+            serde_json::json!({
+                "transactional_id": done.transactional_id,
+                "committed": done.event_ids.len(),
+                "event_ids": done.event_ids,
+            })
+        )?;
+    } else {
+        for id in &done.event_ids {
+            outln!("event_id={id}")?;
+        }
+        outln!(
+            "committed {} events in one transaction ({})",
+            done.event_ids.len(),
+            done.transactional_id
+        )?;
+    }
+    Ok(())
 }

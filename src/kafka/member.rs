@@ -57,6 +57,18 @@ impl GroupConsumer {
     /// offset yet starts at the beginning, so events published before the first
     /// bridge started are not skipped (`-X auto.offset.reset=latest` changes it).
     pub fn new(settings: &Settings, group: &str, topics: &[String]) -> Result<Self, KafkaError> {
+        Self::with_isolation(settings, group, topics, false)
+    }
+
+    /// [`GroupConsumer::new`]; with `read_committed`, the member reads only
+    /// records of committed transactions whatever `-X isolation.level` says
+    /// (the exactly-once bridge must not handle an aborted effect).
+    pub fn with_isolation(
+        settings: &Settings,
+        group: &str,
+        topics: &[String],
+        read_committed: bool,
+    ) -> Result<Self, KafkaError> {
         let mut cfg = client_config(settings);
         cfg.set("group.id", group);
         cfg.set("enable.auto.commit", "false");
@@ -75,6 +87,9 @@ impl GroupConsumer {
         }
         for (k, v) in &settings.properties {
             cfg.set(k, v.expose());
+        }
+        if read_committed {
+            cfg.set("isolation.level", "read_committed");
         }
         let inner: StreamConsumer<RebalanceCounter> = cfg
             .create_with_context(RebalanceCounter::default())
@@ -140,6 +155,48 @@ impl GroupConsumer {
         Ok(batch)
     }
 
+    /// Per partition, the offset after the highest one in `records`: what a
+    /// commit of them says (the next record to read, hence `+ 1`).
+    pub fn next_offsets(records: &[ConsumedRecord]) -> super::txn::NextOffsets {
+        let mut next: BTreeMap<(&str, i32), i64> = BTreeMap::new();
+        for r in records {
+            let e = next.entry((r.topic.as_str(), r.partition)).or_insert(0);
+            *e = (*e).max(r.offset + 1);
+        }
+        next.into_iter()
+            .map(|((t, p), o)| (t.to_string(), p, o))
+            .collect()
+    }
+
+    /// The member's group metadata for `send_offsets_to_transaction`; `None`
+    /// before the group was joined.
+    pub fn group_position(&self) -> Option<super::txn::GroupPosition> {
+        self.inner.group_metadata().map(super::txn::GroupPosition)
+    }
+
+    /// Sets each partition of `records` back to its first record in them, so
+    /// they are read (and handled) again. A partition no longer assigned is
+    /// left alone: its new owner starts from the committed offset anyway.
+    /// librdkafka drops what it had already fetched past that point. Blocks
+    /// briefly.
+    pub fn rewind(&self, records: &[ConsumedRecord]) {
+        let mut first: BTreeMap<(&str, i32), i64> = BTreeMap::new();
+        for r in records {
+            let e = first
+                .entry((r.topic.as_str(), r.partition))
+                .or_insert(i64::MAX);
+            *e = (*e).min(r.offset);
+        }
+        for ((t, p), o) in first {
+            if let Err(e) = self
+                .inner
+                .seek(t, p, Offset::Offset(o), Duration::from_secs(5))
+            {
+                tracing::debug!(topic = t, partition = p, error = %e, "rewinding (not assigned any more?)");
+            }
+        }
+    }
+
     /// Commits, per partition, the offset after the highest one in `records`.
     pub fn commit(&self, records: &[ConsumedRecord], sync: bool) -> Result<(), KafkaError> {
         let mut next: BTreeMap<(&str, i32), i64> = BTreeMap::new();
@@ -179,7 +236,7 @@ impl GroupConsumer {
     }
 
     /// Leaves the group (after a final commit by the caller).
-    pub fn close(self) {
+    pub fn close(&self) {
         self.inner.unsubscribe();
     }
 }

@@ -23,6 +23,7 @@ pub mod paced;
 pub mod produce;
 pub mod record;
 pub mod record_times;
+pub mod txn;
 
 pub use caps::BrokerCaps;
 pub use client::{KafkaError, check_reachable};

@@ -32,7 +32,7 @@ pub struct RawRecord<'a> {
 
 impl<'a> RawRecord<'a> {
     /// As rdkafka takes it (the headers are copied).
-    fn to_future_record(self) -> FutureRecord<'a, [u8], [u8]> {
+    pub(crate) fn to_future_record(self) -> FutureRecord<'a, [u8], [u8]> {
         let mut headers = OwnedHeaders::new_with_capacity(self.headers.len());
         for (k, v) in self.headers {
             headers = headers.insert(KafkaHeader {

@@ -134,8 +134,12 @@ pub fn read_topic_at(brokers: &str, topic: &str) -> Vec<Read> {
         ])
         .output()
         .expect("kcat");
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
+    parse_kcat_json(&String::from_utf8_lossy(&out.stdout))
+}
+
+/// kcat's `-J` lines as [`Read`]s.
+fn parse_kcat_json(text: &str) -> Vec<Read> {
+    text.lines()
         .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
         .map(|j| {
             let mut headers = BTreeMap::new();
@@ -270,4 +274,81 @@ impl Drop for KilledBroker {
             settle();
         }
     }
+}
+
+/// An `eventdeck bridge` process with a home of its own (`home`: its data
+/// dir, so its outbox and bridge id), the config file `config`, the consumer
+/// group `group`, `global` flags before the subcommand (`-X k=v`) and
+/// `args` after it. Its stderr goes to `home/stderr.log` (see
+/// [`bridge_stderr`]); stdout is dropped.
+pub fn bridge_process(
+    home: &Path,
+    config: &Path,
+    brokers: &str,
+    group: &str,
+    global: &[&str],
+    args: &[&str],
+) -> std::process::Child {
+    std::fs::create_dir_all(home).unwrap();
+    let stderr = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(home.join("stderr.log"))
+        .unwrap();
+    Command::new(env!("CARGO_BIN_EXE_eventdeck"))
+        .env("XDG_CONFIG_HOME", home.join("xdg-config"))
+        .env("XDG_DATA_HOME", home.join("xdg-data"))
+        .env("HOME", home)
+        .env("KAFKA_CONSUMER_GROUP", group)
+        .env_remove("KAFKA_BOOTSTRAP_SERVERS")
+        .env_remove("EVENTDECK_PROFILE")
+        .arg("--config")
+        .arg(config)
+        .arg("--brokers")
+        .arg(brokers)
+        .args(global)
+        .arg("bridge")
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(stderr)
+        .spawn()
+        .expect("start eventdeck bridge")
+}
+
+/// What a [`bridge_process`] has said on stderr so far (every run of it).
+pub fn bridge_stderr(home: &Path) -> String {
+    std::fs::read_to_string(home.join("stderr.log")).unwrap_or_default()
+}
+
+/// Every record of `topic` as a `read_committed` reader sees it (kcat -J -e
+/// with `isolation.level=read_committed`): records of aborted transactions
+/// and of open ones are not read.
+pub fn read_committed(topic: &str) -> Vec<Read> {
+    read_topic_with(
+        &super::bootstrap(),
+        topic,
+        &["-X", "isolation.level=read_committed"],
+    )
+}
+
+/// [`read_topic_at`] with extra kcat arguments.
+pub fn read_topic_with(brokers: &str, topic: &str, extra: &[&str]) -> Vec<Read> {
+    let out = Command::new("kcat")
+        .args([
+            "-b",
+            brokers,
+            "-C",
+            "-t",
+            topic,
+            "-o",
+            "beginning",
+            "-e",
+            "-q",
+            "-J",
+        ])
+        .args(extra)
+        .output()
+        .expect("kcat");
+    parse_kcat_json(&String::from_utf8_lossy(&out.stdout))
 }

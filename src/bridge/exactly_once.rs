@@ -1,0 +1,324 @@
+//! The exactly-once Kafka → local side (`bridge --exactly-once`): a batch's
+//! handlers run first; then its effects, its dead letters and the consumed
+//! offsets (`offset + 1`, with the member's group metadata, KIP-447) go to
+//! Kafka in one transaction. A `read_committed` reader sees every effect of a
+//! committed batch once, and none of an aborted one.
+//!
+//! - A failed transaction (a produce refused, a leader or the coordinator
+//!   gone, a rebalance that replaced this member) is aborted, the batch's
+//!   partitions are set back to its first records, and the batch is read and
+//!   handled again: nothing of the aborted attempt was visible, nor committed.
+//! - A handler is retried by the bus (its retry policy); once its retries are
+//!   spent its dead letter goes in the batch's transaction, with the offsets.
+//! - librdkafka's transactional calls block, so they run in `spawn_blocking`.
+//! - Fatal producer errors: the producer is made again (its
+//!   `init_transactions` aborts whatever the old one left open). Fenced (a
+//!   newer producer with this `transactional.id`): the bridge stops and says
+//!   why ([`super::BridgeHandle::failure`]).
+//! - Partition revocation: librdkafka revokes only inside a poll, and a
+//!   transaction is begun and ended between two polls, so none is open when
+//!   partitions go; a batch gathered across a rebalance is dropped
+//!   ([`GroupConsumer::next_batch`]), and offsets sent with a stale
+//!   generation make the commit fail (then: abort, read again).
+//! - A slow handler: the handlers of a batch have
+//!   [`BridgeConfig::handler_bound`](super::BridgeConfig) in all, well inside
+//!   the transaction and poll timeouts; past it the batch is read again.
+//! - Effects carry no origin header: no local handler ran them (they were not
+//!   published locally), so whoever consumes them, this bridge included,
+//!   hands them to its handlers, each in a transaction of its own.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::watch;
+
+use super::metrics::{Count, TxnOutcome};
+use super::outbox::OutboxRecord;
+use super::{Core, Failed, dlq};
+use crate::bus::Emit;
+use crate::kafka::ConsumedRecord;
+use crate::kafka::member::GroupConsumer;
+use crate::kafka::txn::{TxnError, TxnProducer};
+
+/// Longest pause between attempts while transactions keep failing.
+const MAX_BACKOFF: Duration = Duration::from_secs(5);
+
+/// The `transactional.id` of a bridge instance: its group and its id (kept in
+/// the outbox directory, so a restarted bridge has the same one and fences
+/// what its killed predecessor left open).
+pub(crate) fn transactional_id(group: &str, bridge_id: &str) -> String {
+    format!("eventdeck-bridge-{group}-{bridge_id}")
+}
+
+/// What a batch's handlers produced: the records for its transaction, and the
+/// counts to add once it commits (an aborted batch is handled again).
+#[derive(Default)]
+struct Handled {
+    records: Vec<OutboxRecord>,
+    counts: BTreeMap<(CountKey, String), u64>,
+}
+
+/// [`Count`] as a map key.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum CountKey {
+    Handled,
+    HandlerErrors,
+    Retries,
+    DeadLettered,
+    Published,
+}
+
+impl CountKey {
+    fn count(self) -> Count {
+        match self {
+            Self::Handled => Count::Handled,
+            Self::HandlerErrors => Count::HandlerErrors,
+            Self::Retries => Count::Retries,
+            Self::DeadLettered => Count::DeadLettered,
+            Self::Published => Count::Published,
+        }
+    }
+}
+
+impl Handled {
+    fn add(&mut self, key: CountKey, context: &str, n: u64) {
+        if n > 0 {
+            *self.counts.entry((key, context.to_string())).or_default() += n;
+        }
+    }
+}
+
+impl Core {
+    /// Kafka → local, exactly once for effects that go to Kafka.
+    pub(super) async fn run_inbound_exactly_once(
+        self: Arc<Self>,
+        consumer: GroupConsumer,
+        mut shutdown: watch::Receiver<bool>,
+        failure: watch::Sender<Option<String>>,
+    ) {
+        let consumer = Arc::new(consumer);
+        let txn_id = transactional_id(&self.cfg.consumer_group, &self.bridge_id);
+        let mut producer: Option<Arc<TxnProducer>> = None;
+        let mut backoff = Duration::from_millis(100);
+        let mut errors_logged = 0u32;
+        loop {
+            if *shutdown.borrow() {
+                break;
+            }
+            let p = match &producer {
+                Some(p) => p.clone(),
+                None => {
+                    let (s, id, timeout) = (
+                        self.settings.clone(),
+                        txn_id.clone(),
+                        self.cfg.transaction_timeout,
+                    );
+                    match tokio::task::spawn_blocking(move || TxnProducer::new(&s, &id, timeout))
+                        .await
+                    {
+                        Ok(Ok(p)) => {
+                            tracing::info!(transactional_id = %txn_id, "transactional producer ready");
+                            let p = Arc::new(p);
+                            producer = Some(p.clone());
+                            p
+                        }
+                        Ok(Err(e @ TxnError::Fenced { .. })) => {
+                            self.metrics.transaction(TxnOutcome::Fenced);
+                            self.fail(&failure, &e);
+                            break;
+                        }
+                        Ok(Err(e)) => {
+                            tracing::warn!(error = %e, "starting the transactional producer; trying again");
+                            tokio::select! {
+                                _ = tokio::time::sleep(backoff) => {}
+                                _ = shutdown.changed() => {}
+                            }
+                            backoff = (backoff * 2).min(MAX_BACKOFF);
+                            continue;
+                        }
+                        Err(_) => break,
+                    }
+                }
+            };
+            let batch = tokio::select! {
+                _ = shutdown.changed() => break,
+                b = consumer.next_batch(self.cfg.batch_size, super::BATCH_LINGER) => b,
+            };
+            let batch = match batch {
+                Ok(b) if b.is_empty() => continue,
+                Ok(b) => b,
+                Err(e) => {
+                    if errors_logged < 20 {
+                        tracing::warn!(error = %e, "consumer error (the client retries)");
+                        errors_logged += 1;
+                    }
+                    continue;
+                }
+            };
+            for rec in &batch {
+                self.metrics
+                    .add(Count::Consumed, &self.context_of_topic(&rec.topic), 1);
+            }
+            let handled =
+                match tokio::time::timeout(self.cfg.handler_bound, self.handle_batch(&batch)).await
+                {
+                    Ok(Some(h)) => h,
+                    // The bus stopped: the bridge is going down.
+                    Ok(None) => break,
+                    Err(_) => {
+                        tracing::warn!(
+                            bound = ?self.cfg.handler_bound, records = batch.len(),
+                            "a batch's handlers took too long; it will be read and handled again"
+                        );
+                        self.metrics.transaction(TxnOutcome::Aborted);
+                        rewind(&consumer, batch).await;
+                        continue;
+                    }
+                };
+            let Handled { records, counts } = handled;
+            let offsets = GroupConsumer::next_offsets(&batch);
+            let (c, p2) = (consumer.clone(), p.clone());
+            let written = tokio::task::spawn_blocking(move || {
+                let Some(group) = c.group_position() else {
+                    return Err(TxnError::Aborted("the group was not joined yet".into()));
+                };
+                let raw: Vec<_> = records.iter().map(OutboxRecord::as_raw).collect();
+                let written = p2.write(&raw, &offsets, Some(&group));
+                drop(raw);
+                written.map(|took| (took, records))
+            })
+            .await;
+            let Ok(written) = written else { break };
+            match written {
+                Ok((took, records)) => {
+                    backoff = Duration::from_millis(100);
+                    self.metrics.transaction(TxnOutcome::Committed);
+                    self.metrics.observe_commit(took);
+                    for ((key, context), n) in counts {
+                        self.metrics.add(key.count(), &context, n);
+                    }
+                    for r in &records {
+                        self.metrics.add(Count::Delivered, &r.context, 1);
+                    }
+                }
+                Err(e @ TxnError::Fenced { .. }) => {
+                    self.metrics.transaction(TxnOutcome::Fenced);
+                    self.fail(&failure, &e);
+                    break;
+                }
+                Err(e) => {
+                    self.metrics.transaction(TxnOutcome::Aborted);
+                    tracing::warn!(error = %e, records = batch.len(), "transaction not committed; the batch will be read and handled again");
+                    if matches!(e, TxnError::Fatal(_)) {
+                        producer = None;
+                    }
+                    rewind(&consumer, batch).await;
+                    tokio::select! {
+                        _ = tokio::time::sleep(backoff) => {}
+                        _ = shutdown.changed() => {}
+                    }
+                    backoff = (backoff * 2).min(MAX_BACKOFF);
+                }
+            }
+        }
+        // No transaction is open here (each ends before the next poll), and
+        // every handled batch's offsets were committed with it.
+        let close = tokio::task::spawn_blocking(move || consumer.close());
+        let _ = tokio::time::timeout(self.cfg.shutdown_flush, close).await;
+    }
+
+    fn fail(&self, failure: &watch::Sender<Option<String>>, e: &TxnError) {
+        tracing::error!(error = %e, "the exactly-once bridge stops");
+        let _ = failure.send(Some(e.to_string()));
+    }
+
+    /// Runs the handlers of a batch and turns their outcomes into the
+    /// transaction's records; `None` when the bus stopped.
+    async fn handle_batch(self: &Arc<Self>, batch: &[ConsumedRecord]) -> Option<Handled> {
+        let mut pending = Vec::with_capacity(batch.len());
+        for (i, rec) in batch.iter().enumerate() {
+            let context = self.context_of_topic(&rec.topic);
+            match self.dispatch_consumed(rec, context, true).await {
+                Ok(Some((context, rx))) => pending.push((i, context, rx)),
+                Ok(None) => {}
+                Err(_) => return None,
+            }
+        }
+        let mut out = Handled::default();
+        for (i, context, rx) in pending {
+            let report = rx.await.ok()?;
+            let mut src: Option<Failed> = None;
+            for outcome in &report.outcomes {
+                self.metrics.observe_latency(&context, outcome.latency);
+                out.add(
+                    CountKey::Retries,
+                    &context,
+                    u64::from(outcome.attempts.saturating_sub(1)),
+                );
+                match &outcome.result {
+                    Ok(emits) => {
+                        out.add(CountKey::Handled, &context, 1);
+                        for Emit { envelope, headers } in emits {
+                            self.observe(envelope);
+                            let (value, headers) =
+                                crate::kafka::produce::envelope_record(envelope, headers);
+                            out.add(CountKey::Published, &envelope.context, 1);
+                            out.records.push(OutboxRecord {
+                                context: envelope.context.clone(),
+                                topic: self.topic_of(&envelope.context),
+                                key: Some(envelope.aggregate_id.clone().into_bytes()),
+                                value: Some(value),
+                                headers,
+                                enqueued_ms: chrono::Utc::now().timestamp_millis(),
+                            });
+                        }
+                    }
+                    Err(err) => {
+                        out.add(CountKey::HandlerErrors, &context, 1);
+                        let src =
+                            src.get_or_insert_with(|| Failed::consumed(&batch[i], context.clone()));
+                        tracing::warn!(handler = %outcome.handler, attempts = outcome.attempts, error = %err, "handler failed; its dead letter goes in the batch's transaction");
+                        let source = dlq::Source {
+                            context: &src.context,
+                            topic: &src.topic,
+                            position: src.position,
+                            key: src.key.as_deref(),
+                            value: src.value.as_deref(),
+                            headers: &src.headers,
+                        };
+                        let dlq_topic = self.settings.topics.dlq_topic(&src.topic);
+                        out.records.push(dlq::record(
+                            &source,
+                            &dlq_topic,
+                            &self.cfg.consumer_group,
+                            outcome,
+                        ));
+                        out.add(CountKey::DeadLettered, &context, 1);
+                    }
+                }
+            }
+        }
+        Some(out)
+    }
+}
+
+/// Sets the batch's partitions back to its first records (off the runtime:
+/// seeking blocks briefly).
+async fn rewind(consumer: &Arc<GroupConsumer>, batch: Vec<ConsumedRecord>) {
+    let c = consumer.clone();
+    let _ = tokio::task::spawn_blocking(move || c.rewind(&batch)).await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_transactional_id_is_the_group_and_the_instance() {
+        assert_eq!(
+            transactional_id("orders", "4f1c"),
+            "eventdeck-bridge-orders-4f1c"
+        );
+    }
+}
