@@ -15,6 +15,16 @@
 //!
 //!     cargo bench --bench console_firehose
 //!     EVENTDECK_BENCH_MEMORY_RECORDS=1000000 cargo bench --bench console_firehose
+//!
+//! The schema round (the schema-registry budget: a topic whose records use
+//! 1,000 distinct schema ids does not stall the firehose) registers 1,000 Avro
+//! schemas (once; a registry keeps them) and runs the same firehose with each
+//! record framed for one of them, decoded by the readers through a cold
+//! schema cache: the first record of an id arrives pending and the cache's
+//! fetcher thread fetches it, off the app loop. It needs a registry
+//! (`scripts/schema-registry up`; SCHEMA_REGISTRY_URL or
+//! http://127.0.0.1:8081/apis/ccompat/v7); EVENTDECK_BENCH_SCHEMA_IDS sets the
+//! count (0 leaves the round out).
 
 #[path = "../tests/support/tui.rs"]
 mod fixtures;
@@ -40,6 +50,8 @@ const FRAME: Duration = Duration::from_nanos(1_000_000_000 / 30);
 
 struct Run {
     records: u64,
+    /// Records that arrived with their schema still being fetched.
+    pending: u64,
     frames: u64,
     elapsed: Duration,
     key_to_frame: Histogram<u64>,
@@ -74,6 +86,41 @@ fn main() {
         h.max() as f64 / 1000.0,
     );
 
+    let ids: usize = std::env::var("EVENTDECK_BENCH_SCHEMA_IDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1_000);
+    if ids > 0 {
+        let (template, cache) = schema_template(ids);
+        let fetched = cache.fetched();
+        let started = Instant::now();
+        let run = rt.block_on(drive_with(
+            total,
+            Some(FIREHOSE_RATE),
+            true,
+            template,
+            Some(cache.clone()),
+        ));
+        let secs = run.elapsed.as_secs_f64();
+        let h = &run.key_to_frame;
+        println!(
+            "firehose {FIREHOSE_RATE}/s for {FIREHOSE_SECONDS} s over {ids} schema ids (cold cache): {:.0} records/s applied, \
+             {:.1} frames/s drawn [budget ≥ 30]; key-to-frame over {} keys: p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms \
+             [budget p99 < 50 ms]; {} of {} records arrived decoded, {} pending; {} schema fetches done in {:.1} s",
+            run.records as f64 / secs,
+            run.frames as f64 / secs,
+            h.len(),
+            h.value_at_quantile(0.5) as f64 / 1000.0,
+            h.value_at_quantile(0.99) as f64 / 1000.0,
+            h.max() as f64 / 1000.0,
+            run.records - run.pending,
+            run.records,
+            run.pending,
+            *fetched.borrow(),
+            started.elapsed().as_secs_f64(),
+        );
+    }
+
     let run = rt.block_on(drive(memory_records, None, false));
     for (n, rss) in &run.rss_samples {
         println!("after {n:>10} records: RSS {:.1} MB", *rss as f64 / 1e6);
@@ -92,8 +139,20 @@ fn main() {
 /// Feeds `total` records (paced at `rate`/s, or as fast as the loop takes
 /// them) through the runtime's loop, pressing keys when `keys`.
 async fn drive(total: u64, rate: Option<u64>, keys: bool) -> Run {
-    let template: Vec<ConsumedRecord> = fixtures::mixed(4_096);
+    drive_with(total, rate, keys, fixtures::mixed(4_096), None).await
+}
+
+/// [`drive`] over `template`'s records, decoded with `schemas` (the
+/// readers' schema cache) when given.
+async fn drive_with(
+    total: u64,
+    rate: Option<u64>,
+    keys: bool,
+    template: Vec<ConsumedRecord>,
+    schemas: Option<eventdeck::schema_registry::SchemaCache>,
+) -> Run {
     let (tx, mut rx) = mpsc::channel::<Vec<Arrived>>(RECORD_CHANNEL_BATCHES);
+    let reader_schemas = schemas.clone();
     let topics = fixtures::settings().topics;
     // The producer decodes each record (`Arrived::read`), as the console's
     // readers do on their own threads.
@@ -138,7 +197,10 @@ async fn drive(total: u64, rate: Option<u64>, keys: bool) -> Run {
                         fresh_id(v, b"\"event_id\":\"");
                         fresh_id(v, b"\"correlation_id\":\"");
                     }
-                    Arrived::read(r, &topics)
+                    match &reader_schemas {
+                        Some(cache) => Arrived::read_with(r, &topics, cache),
+                        None => Arrived::read(r, &topics),
+                    }
                 })
                 .collect();
             if tx.blocking_send(batch).is_err() {
@@ -161,6 +223,12 @@ async fn drive(total: u64, rate: Option<u64>, keys: bool) -> Run {
     });
 
     let mut app: App = fixtures::app();
+    if let Some(cache) = &schemas {
+        app.panes
+            .streams
+            .set_schemas(Some(std::sync::Arc::new(cache.clone())));
+    }
+    let mut pending = 0u64;
     let mut terminal = Terminal::new(TestBackend::new(200, 60)).expect("terminal");
     let mut key_to_frame = Histogram::<u64>::new(3).expect("histogram");
     let mut waiting_keys: Vec<Instant> = Vec::new();
@@ -204,6 +272,7 @@ async fn drive(total: u64, rate: Option<u64>, keys: bool) -> Run {
                     batch.extend(b);
                 }
                 records += batch.len() as u64;
+                pending += batch.iter().filter(|a| a.glance.schema_pending).count() as u64;
                 app.ingest_arrived(batch);
                 if records >= next_sample {
                     rss_samples.push((records, proc_status("VmRSS:")));
@@ -220,6 +289,7 @@ async fn drive(total: u64, rate: Option<u64>, keys: bool) -> Run {
     let _ = producer.await;
     Run {
         records,
+        pending,
         frames,
         elapsed,
         key_to_frame,
@@ -249,4 +319,78 @@ fn proc_status(field: &str) -> u64 {
                 .and_then(|kb| kb.parse::<u64>().ok())
         })
         .map_or(0, |kb| kb * 1024)
+}
+
+/// 4,096 records on `firehose.schemas` (3 partitions), each framed for one of
+/// `ids` Avro schemas registered for the round (`{n: long, text: string, v:
+/// double}` under a record name of its own, so each is a distinct schema),
+/// and a cold schema cache for the registry.
+fn schema_template(ids: usize) -> (Vec<ConsumedRecord>, eventdeck::schema_registry::SchemaCache) {
+    let url = std::env::var("SCHEMA_REGISTRY_URL")
+        .unwrap_or_else(|_| "http://127.0.0.1:8081/apis/ccompat/v7".into());
+    let started = Instant::now();
+    let registered: Vec<u32> = (0..ids)
+        .map(|i| {
+            let schema = format!(
+                r#"{{"type": "record", "name": "Firehose{i}", "namespace": "eventdeck.bench",
+                    "fields": [{{"name": "n", "type": "long"}}, {{"name": "text", "type": "string"}},
+                               {{"name": "v", "type": "double"}}]}}"#
+            );
+            let body = serde_json::json!({ "schema": schema }).to_string();
+            let mut answer = ureq::post(&format!(
+                "{url}/subjects/bench-firehose-{i}-value/versions"
+            ))
+            .header("Content-Type", "application/vnd.schemaregistry.v1+json")
+            .send(body.as_str())
+            .unwrap_or_else(|e| {
+                panic!(
+                    "the schema round needs a schema registry at {url} ({e}): scripts/schema-registry up, \
+                     or EVENTDECK_BENCH_SCHEMA_IDS=0 to leave it out"
+                )
+            });
+            let text = answer.body_mut().read_to_string().expect("the registry's answer");
+            let v: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+            u32::try_from(v["id"].as_u64().unwrap_or_else(|| panic!("no id in {text}")))
+                .expect("a 32-bit id")
+        })
+        .collect();
+    eprintln!(
+        "{ids} schemas registered (or found) in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    let records = (0..4_096u64)
+        .map(|n| {
+            let id = registered[n as usize % ids];
+            let mut value = vec![0];
+            value.extend(id.to_be_bytes());
+            // long n (zigzag varint), string (zigzag length, bytes), double.
+            let mut zigzag = n << 1;
+            while zigzag >= 0x80 {
+                value.push((zigzag as u8 & 0x7f) | 0x80);
+                zigzag >>= 7;
+            }
+            value.push(zigzag as u8);
+            let text = format!("firehose record {n} of a topic with {ids} schema ids");
+            value.push((text.len() as u8) << 1);
+            value.extend(text.as_bytes());
+            value.extend((n as f64 * 0.5).to_le_bytes());
+            ConsumedRecord {
+                topic: "firehose.schemas".into(),
+                partition: (n % 3) as i32,
+                offset: 0,
+                timestamp_ms: Some(1_790_000_000_000 + n as i64),
+                key: Some(format!("k-{}", n % 100).into_bytes()),
+                value: Some(value),
+                headers: Default::default(),
+            }
+        })
+        .collect();
+    let config = eventdeck::config::SchemaRegistry {
+        url: Some(url),
+        ..Default::default()
+    };
+    let cache = eventdeck::schema_registry::SchemaCache::from_config(&config)
+        .expect("client")
+        .expect("a registry");
+    (records, cache)
 }
