@@ -73,18 +73,7 @@ fn main() {
 
     let total = FIREHOSE_RATE * FIREHOSE_SECONDS;
     let run = rt.block_on(drive(total, Some(FIREHOSE_RATE), true));
-    let secs = run.elapsed.as_secs_f64();
-    let h = &run.key_to_frame;
-    println!(
-        "firehose {FIREHOSE_RATE}/s for {FIREHOSE_SECONDS} s: {:.0} records/s applied, {:.1} frames/s drawn [budget ≥ 30]; \
-         key-to-frame over {} keys: p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms [budget p99 < 50 ms]",
-        run.records as f64 / secs,
-        run.frames as f64 / secs,
-        h.len(),
-        h.value_at_quantile(0.5) as f64 / 1000.0,
-        h.value_at_quantile(0.99) as f64 / 1000.0,
-        h.max() as f64 / 1000.0,
-    );
+    println!("{}", firehose_line(&run, ""));
 
     let ids: usize = std::env::var("EVENTDECK_BENCH_SCHEMA_IDS")
         .ok()
@@ -101,18 +90,9 @@ fn main() {
             template,
             Some(cache.clone()),
         ));
-        let secs = run.elapsed.as_secs_f64();
-        let h = &run.key_to_frame;
         println!(
-            "firehose {FIREHOSE_RATE}/s for {FIREHOSE_SECONDS} s over {ids} schema ids (cold cache): {:.0} records/s applied, \
-             {:.1} frames/s drawn [budget ≥ 30]; key-to-frame over {} keys: p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms \
-             [budget p99 < 50 ms]; {} of {} records arrived decoded, {} pending; {} schema fetches done in {:.1} s",
-            run.records as f64 / secs,
-            run.frames as f64 / secs,
-            h.len(),
-            h.value_at_quantile(0.5) as f64 / 1000.0,
-            h.value_at_quantile(0.99) as f64 / 1000.0,
-            h.max() as f64 / 1000.0,
+            "{}; {} of {} records arrived decoded, {} pending; {} schema fetches done in {:.1} s",
+            firehose_line(&run, &format!(" over {ids} schema ids (cold cache)")),
             run.records - run.pending,
             run.records,
             run.pending,
@@ -134,6 +114,22 @@ fn main() {
         proc_status("VmRSS:") as f64 / 1e6,
         proc_status("VmHWM:") as f64 / 1e6,
     );
+}
+
+/// A firehose run's figures against its budgets; `what` says what was fed.
+fn firehose_line(run: &Run, what: &str) -> String {
+    let secs = run.elapsed.as_secs_f64();
+    let h = &run.key_to_frame;
+    format!(
+        "firehose {FIREHOSE_RATE}/s for {FIREHOSE_SECONDS} s{what}: {:.0} records/s applied, {:.1} frames/s drawn [budget ≥ 30]; \
+         key-to-frame over {} keys: p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms [budget p99 < 50 ms]",
+        run.records as f64 / secs,
+        run.frames as f64 / secs,
+        h.len(),
+        h.value_at_quantile(0.5) as f64 / 1000.0,
+        h.value_at_quantile(0.99) as f64 / 1000.0,
+        h.max() as f64 / 1000.0,
+    )
 }
 
 /// Feeds `total` records (paced at `rate`/s, or as fast as the loop takes

@@ -186,13 +186,7 @@ impl RegistryClient {
     /// and the subjects and versions it is filed under when the registry says.
     pub fn fetch(&self, id: u32) -> Result<SchemaText, String> {
         let body: SchemaBody = self.get(&format!("/schemas/ids/{id}"))?;
-        let format =
-            SchemaFormat::from_schema_type(body.schema_type.as_deref()).ok_or_else(|| {
-                format!(
-                    "schema type {} is not one eventdeck reads",
-                    body.schema_type.as_deref().unwrap_or("?")
-                )
-            })?;
+        let format = format_of(body.schema_type.as_deref())?;
         let mut references = Vec::new();
         let mut seen = HashSet::new();
         self.collect_references(&body.references, &mut references, &mut seen)?;
@@ -385,13 +379,7 @@ impl RegistryClient {
         version: Option<u32>,
     ) -> Result<SubjectVersionText, String> {
         let body = self.version_body(subject, version)?;
-        let format =
-            SchemaFormat::from_schema_type(body.schema_type.as_deref()).ok_or_else(|| {
-                format!(
-                    "schema type {} is not one eventdeck reads",
-                    body.schema_type.as_deref().unwrap_or("?")
-                )
-            })?;
+        let format = format_of(body.schema_type.as_deref())?;
         let mut referenced = Vec::new();
         self.collect_references(&body.references, &mut referenced, &mut HashSet::new())?;
         Ok(SubjectVersionText {
@@ -570,6 +558,17 @@ fn http_error(status: u16, body: &str) -> String {
 
 /// What the registry's JSON API takes and answers.
 const ACCEPT: &str = "application/vnd.schemaregistry.v1+json, application/json";
+
+/// The language a registry's `schemaType` names (none: Avro), or an error
+/// naming one eventdeck does not read.
+fn format_of(schema_type: Option<&str>) -> Result<SchemaFormat, String> {
+    SchemaFormat::from_schema_type(schema_type).ok_or_else(|| {
+        format!(
+            "schema type {} is not one eventdeck reads",
+            schema_type.unwrap_or("?")
+        )
+    })
+}
 
 /// "schema with id 7", "subject orders-value version 2", for a 404.
 fn what(path: &str) -> String {

@@ -102,19 +102,12 @@ fn inject_form_after_a_send_shows_the_result_and_history() {
 #[test]
 fn inject_form_validates_the_data_against_a_registry_schema() {
     use eventdeck::domain::schema::{Schema, SchemaFormat, SchemaText, WriteSchema};
-    use eventdeck::tui::event::{Command, WorkerMsg};
+    use eventdeck::tui::event::WorkerMsg;
     let mut app = app();
     app.press("5 down down down down down enter");
     app.type_text("votes-value");
     app.press("enter");
-    let asked: Vec<String> = app
-        .take_commands()
-        .into_iter()
-        .filter_map(|c| match c {
-            Command::FetchWriteSchema(spec) => Some(spec),
-            _ => None,
-        })
-        .collect();
+    let asked = schema_fetches(&mut app);
     assert_eq!(asked, ["votes-value"]);
     let text = SchemaText {
         id: 41,
@@ -357,6 +350,13 @@ mod schema_stub {
           message Line { string sku = 1; uint32 qty = 2; }
         }"#;
 
+    /// The console with Streams reading through [`stub`].
+    pub fn app() -> eventdeck::tui::App {
+        let mut app = super::app();
+        app.panes.streams.set_schemas(Some(Arc::new(stub())));
+        app
+    }
+
     /// Answers ids 21 and 22; any other id is unknown.
     pub struct Stub(pub Vec<(u32, Arc<Schema>)>);
 
@@ -456,11 +456,7 @@ mod schema_stub {
 
 #[test]
 fn streams_detail_of_schema_records_shows_the_schema_and_the_decoded_value() {
-    use std::sync::Arc;
-    let mut app = app();
-    app.panes
-        .streams
-        .set_schemas(Some(Arc::new(schema_stub::stub())));
+    let mut app = schema_stub::app();
     app.ingest([
         schema_stub::framed(1, 21, &schema_stub::avro_payload()),
         schema_stub::framed(2, 22, &schema_stub::protobuf_payload()),
@@ -496,14 +492,7 @@ fn reinject_of_a_schema_record_keeps_its_schema() {
     app.panes.streams.set_schemas(Some(Arc::new(stub)));
     app.ingest([schema_stub::framed(1, 21, &schema_stub::avro_payload())]);
     app.press("r");
-    let asked: Vec<String> = app
-        .take_commands()
-        .into_iter()
-        .filter_map(|c| match c {
-            Command::FetchWriteSchema(spec) => Some(spec),
-            _ => None,
-        })
-        .collect();
+    let asked = schema_fetches(&mut app);
     assert_eq!(
         asked,
         ["orders-value:1"],
@@ -541,11 +530,7 @@ fn reinject_of_a_schema_record_keeps_its_schema() {
 /// (its fields are not in its bytes as text).
 #[test]
 fn the_streams_filter_matches_the_decoded_fields_of_schema_records() {
-    use std::sync::Arc;
-    let mut app = app();
-    app.panes
-        .streams
-        .set_schemas(Some(Arc::new(schema_stub::stub())));
+    let mut app = schema_stub::app();
     app.ingest([
         schema_stub::framed(1, 21, &schema_stub::avro_payload()),
         schema_stub::framed(2, 22, &schema_stub::protobuf_payload()),
@@ -569,11 +554,7 @@ fn the_streams_filter_matches_the_decoded_fields_of_schema_records() {
 /// A key written with a registry schema shows decoded in the Streams list.
 #[test]
 fn a_schema_key_shows_decoded_in_the_key_column() {
-    use std::sync::Arc;
-    let mut app = app();
-    app.panes
-        .streams
-        .set_schemas(Some(Arc::new(schema_stub::stub())));
+    let mut app = schema_stub::app();
     let mut record = schema_stub::framed(1, 21, &schema_stub::avro_payload());
     let mut key = vec![0, 0, 0, 0, 21];
     key.extend(schema_stub::avro_payload());
@@ -581,4 +562,15 @@ fn a_schema_key_shows_decoded_in_the_key_column() {
     app.ingest([record]);
     let screen = fixtures::screen(&app, 160, 30);
     assert!(screen.contains(r#"{"id":"o-1","note":"rush""#), "{screen}");
+}
+
+/// The schemas the inject form asked the runtime to fetch since the last call.
+fn schema_fetches(app: &mut App) -> Vec<String> {
+    app.take_commands()
+        .into_iter()
+        .filter_map(|c| match c {
+            eventdeck::tui::event::Command::FetchWriteSchema(spec) => Some(spec),
+            _ => None,
+        })
+        .collect()
 }
