@@ -1555,6 +1555,7 @@ mod tests {
         fields.insert("state".into(), json!("LOST"));
         fields.insert("total".into(), json!("1.234"));
         fields.insert("colour".into(), json!("red"));
+        fields.insert("note".into(), json!(5));
         fields.insert("gone".into(), Value::Null);
         let problems = schema.encode(&order).expect_err("does not fit");
         let text: Vec<String> = problems.iter().map(ToString::to_string).collect();
@@ -1562,6 +1563,7 @@ mod tests {
             text,
             [
                 "total: expected decimal with at most 2 digits after the point, got `1.234`",
+                "note: expected string, got a number 5",
                 "lines[1].qty: expected int, got text \"x\"",
                 "state: `LOST` is not a symbol of enum State (NEW, PAID)",
                 "missing field `ref` (uuid)",
@@ -1574,15 +1576,25 @@ mod tests {
     #[test]
     fn avro_decimals_are_written_exactly_in_the_shortest_twos_complement() {
         use super::encode::decimal_bytes;
-        assert_eq!(decimal_bytes("12.34", 2).unwrap(), [0x04, 0xd2]);
-        assert_eq!(decimal_bytes("12.3", 2).unwrap(), [0x04, 0xce]);
-        assert_eq!(decimal_bytes("-1", 0).unwrap(), [0xff]);
-        assert_eq!(decimal_bytes("128", 0).unwrap(), [0x00, 0x80]);
-        assert_eq!(decimal_bytes("-128", 0).unwrap(), [0x80]);
-        assert_eq!(decimal_bytes("0", 2).unwrap(), [0x00]);
-        assert!(decimal_bytes("1.234", 2).is_err());
-        assert!(decimal_bytes("1e3", 2).is_err());
-        assert!(decimal_bytes("", 2).is_err());
+        assert_eq!(decimal_bytes("12.34", 2, 9).unwrap(), [0x04, 0xd2]);
+        assert_eq!(decimal_bytes("12.3", 2, 9).unwrap(), [0x04, 0xce]);
+        assert_eq!(
+            decimal_bytes("12.340", 2, 9).unwrap(),
+            [0x04, 0xd2],
+            "zeros past the scale"
+        );
+        assert_eq!(decimal_bytes("-1", 0, 9).unwrap(), [0xff]);
+        assert_eq!(decimal_bytes("128", 0, 9).unwrap(), [0x00, 0x80]);
+        assert_eq!(decimal_bytes("-128", 0, 9).unwrap(), [0x80]);
+        assert_eq!(decimal_bytes("-129", 0, 9).unwrap(), [0xff, 0x7f]);
+        assert_eq!(decimal_bytes("0", 2, 9).unwrap(), [0x00]);
+        assert!(decimal_bytes("1.234", 2, 9).is_err());
+        assert!(decimal_bytes("1e3", 2, 9).is_err());
+        assert!(decimal_bytes("", 2, 9).is_err());
+        assert_eq!(
+            decimal_bytes("1234567.89", 2, 4).unwrap_err(),
+            "decimal `1234567.89` has 9 digits, more than its precision 4"
+        );
     }
 
     #[test]

@@ -404,9 +404,14 @@ impl AvroWriter<'_> {
                 ),
             },
             #[allow(clippy::cast_possible_truncation)]
-            (AvroSchema::Float, v) => float(v)
-                .map(|f| Avro::Float(f as f32))
-                .or_else(|| self.wrong(path, schema, v)),
+            (AvroSchema::Float, v) => match float(v) {
+                Some(f) if f.is_finite() && !(f as f32).is_finite() => self.say(
+                    path,
+                    format!("expected float, got {f}, beyond a float's range"),
+                ),
+                Some(f) => Some(Avro::Float(f as f32)),
+                None => self.wrong(path, schema, v),
+            },
             (AvroSchema::Double, v) => float(v)
                 .map(Avro::Double)
                 .or_else(|| self.wrong(path, schema, v)),
@@ -486,9 +491,11 @@ impl AvroWriter<'_> {
                     }
                 }
                 for (name, v) in fields {
-                    // A null where the schema has no such field says nothing:
+                    // A null where the schema has no such field says nothing at
+                    // the top (an envelope's optional ids are written as null):
                     // an envelope's optional ids are written as null.
-                    if !r.lookup.contains_key(name) && !v.is_null() {
+                    let ignored = v.is_null() && path.is_empty();
+                    if !r.lookup.contains_key(name) && !ignored {
                         ok = false;
                         self.problems.push(problem(
                             path,
@@ -501,9 +508,22 @@ impl AvroWriter<'_> {
             (AvroSchema::Decimal(d), v) => {
                 let text = number_text(v)
                     .or_else(|| self.wrong(path, schema, v).map(|_| String::new()))?;
-                match decimal_bytes(&text, d.scale) {
-                    Ok(bytes) => Some(Avro::Decimal(bytes.into())),
-                    Err(why) => self.say(path, why),
+                let bytes = match decimal_bytes(&text, d.scale, d.precision) {
+                    Ok(bytes) => bytes,
+                    Err(why) => return self.say(path, why),
+                };
+                match &d.inner {
+                    apache_avro::schema::InnerDecimalSchema::Fixed(f) if bytes.len() > f.size => {
+                        self.say(
+                            path,
+                            format!(
+                                "decimal `{text}` needs {} bytes, wider than its fixed {} bytes",
+                                bytes.len(),
+                                f.size
+                            ),
+                        )
+                    }
+                    _ => Some(Avro::Decimal(bytes.into())),
                 }
             }
             (AvroSchema::BigDecimal, v) => {
@@ -626,6 +646,20 @@ impl AvroWriter<'_> {
                 .value(inner, branch, path)
                 .map(|v| Avro::Union(index(i), Box::new(v)));
         }
+        // The common optional value (`["null", T]`): T's own reasons, each
+        // with its path, say more than "expected null or T".
+        let mut others = u
+            .variants()
+            .iter()
+            .enumerate()
+            .filter(|(_, b)| !matches!(b, AvroSchema::Null));
+        if let (Some((i, only)), None) = (others.next(), others.next())
+            && !value.is_null()
+        {
+            return self
+                .value(value, only, path)
+                .map(|v| Avro::Union(index(i), Box::new(v)));
+        }
         self.wrong(path, schema, value)
     }
 
@@ -743,7 +777,7 @@ fn number_text(value: &Value) -> Option<String> {
 /// A decimal's text as Avro's unscaled big-endian two's complement bytes at
 /// `scale` digits after the point; more digits than the scale is an error
 /// (rounding would change the value).
-pub(super) fn decimal_bytes(text: &str, scale: usize) -> Result<Vec<u8>, String> {
+pub(super) fn decimal_bytes(text: &str, scale: usize, precision: usize) -> Result<Vec<u8>, String> {
     let bad =
         || format!("expected decimal with at most {scale} digits after the point, got `{text}`");
     let (negative, digits) = match text.strip_prefix('-') {
@@ -751,6 +785,11 @@ pub(super) fn decimal_bytes(text: &str, scale: usize) -> Result<Vec<u8>, String>
         None => (false, text.strip_prefix('+').unwrap_or(text)),
     };
     let (int, frac) = digits.split_once('.').unwrap_or((digits, ""));
+    // Zeros past the scale change nothing (`12.340` at scale 2 is exact).
+    let frac = match frac.get(scale..) {
+        Some(past) if past.chars().all(|c| c == '0') => &frac[..scale],
+        _ => frac,
+    };
     if int.is_empty() && frac.is_empty()
         || !int.chars().chain(frac.chars()).all(|c| c.is_ascii_digit())
         || frac.len() > scale
@@ -769,6 +808,12 @@ pub(super) fn decimal_bytes(text: &str, scale: usize) -> Result<Vec<u8>, String>
             }
         })
         .map_err(|_| format!("decimal `{text}` is wider than the 128 bits written here"))?;
+    let significant = unscaled.to_string().len();
+    if unscaled != 0 && significant > precision {
+        return Err(format!(
+            "decimal `{text}` has {significant} digits, more than its precision {precision}"
+        ));
+    }
     let unscaled = if negative { -unscaled } else { unscaled };
     // The shortest two's complement form.
     let bytes = unscaled.to_be_bytes();

@@ -115,8 +115,13 @@ enum SchemaChoice {
     None,
     /// Being fetched.
     Fetching(String),
-    /// Fetched.
-    Ready(Box<WriteSchema>),
+    /// Fetched, for what the field said then.
+    Ready {
+        /// What was asked for.
+        spec: String,
+        /// The schema.
+        schema: Box<WriteSchema>,
+    },
     /// Could not be had.
     Failed {
         /// What was asked for.
@@ -326,17 +331,18 @@ impl InjectState {
     /// what the form has), or write JSON again when it is empty.
     fn schema_edited(&mut self) {
         let spec = text_of(&self.schema).trim().to_string();
-        let current = match &self.schema_choice {
-            SchemaChoice::None => "",
-            SchemaChoice::Fetching(s) | SchemaChoice::Failed { spec: s, .. } => s.as_str(),
-            SchemaChoice::Ready(w) => w.subject.as_str(),
-        };
         let same = match &self.schema_choice {
-            // `orders-value` asked for and `orders-value:3` (its latest) had.
-            SchemaChoice::Ready(w) => {
-                spec == format!("{}:{}", w.subject, w.version) || spec == current
-            }
-            _ => spec == current,
+            SchemaChoice::None => spec.is_empty(),
+            SchemaChoice::Fetching(asked) => spec == *asked,
+            // `orders-value` asked for and `orders-value:3` (its latest) had:
+            // naming the version had is the same; a bare subject after a
+            // version is the latest, asked again.
+            SchemaChoice::Ready {
+                spec: asked,
+                schema,
+            } => spec == *asked || spec == format!("{}:{}", schema.subject, schema.version),
+            // The registry may be back: asked again.
+            SchemaChoice::Failed { .. } => false,
         };
         if same {
             return;
@@ -362,7 +368,10 @@ impl InjectState {
             return;
         }
         self.schema_choice = match result {
-            Ok(w) => SchemaChoice::Ready(Box::new(w)),
+            Ok(w) => SchemaChoice::Ready {
+                spec: spec.to_string(),
+                schema: Box::new(w),
+            },
             Err(why) => SchemaChoice::Failed {
                 spec: spec.to_string(),
                 why,
@@ -492,7 +501,7 @@ impl InjectState {
         self.schema_problems.clear();
         self.json_error = match serde_json::from_str::<Value>(&text_of(&self.data)) {
             Ok(data) => {
-                if let SchemaChoice::Ready(w) = &self.schema_choice {
+                if let SchemaChoice::Ready { schema: w, .. } = &self.schema_choice {
                     // The event as a send would write it (ids made up: a
                     // schema's uuid fields take any).
                     let mut envelope = Envelope::new(
@@ -794,13 +803,19 @@ impl InjectState {
             SchemaChoice::None => None,
             SchemaChoice::Fetching(_) => return Err(strings::SCHEMA_STILL_FETCHING.into()),
             SchemaChoice::Failed { spec, why } => return Err(strings::schema_unusable(spec, why)),
-            SchemaChoice::Ready(w) => Some(w.encode_event(&envelope).map_err(|problems| {
-                let first = problems
-                    .first()
-                    .map(ToString::to_string)
-                    .unwrap_or_default();
-                strings::schema_does_not_fit(&w.label(), &first, problems.len().saturating_sub(1))
-            })?),
+            SchemaChoice::Ready { schema: w, .. } => {
+                Some(w.encode_event(&envelope).map_err(|problems| {
+                    let first = problems
+                        .first()
+                        .map(ToString::to_string)
+                        .unwrap_or_default();
+                    strings::schema_does_not_fit(
+                        &w.label(),
+                        &first,
+                        problems.len().saturating_sub(1),
+                    )
+                })?)
+            }
         };
         Ok(PublishRequest {
             topic,
@@ -813,6 +828,11 @@ impl InjectState {
 
     /// Builds the request and records it in the history as in flight.
     pub fn begin_send(&mut self, now: &str) -> Result<SendRequest, String> {
+        // `^S` while typing in the Schema field: what it says now decides
+        // (a new schema is fetched first, and the send waits for it).
+        if self.focus == Field::Schema {
+            self.schema_edited();
+        }
         let request = self.build()?;
         // A value written with a registry schema is sent straight to Kafka
         // (the bridge's outbox keeps envelopes).
@@ -987,13 +1007,13 @@ impl InjectState {
                 format!("✗ line {}, column {}: {}", e.line, e.column, e.message),
                 Style::new().fg(theme.error),
             )],
-            (None, SchemaChoice::Ready(w)) if self.schema_problems.is_empty() => {
+            (None, SchemaChoice::Ready { schema: w, .. }) if self.schema_problems.is_empty() => {
                 vec![Line::styled(
                     strings::schema_fits(&w.label()),
                     Style::new().fg(theme.ok),
                 )]
             }
-            (None, SchemaChoice::Ready(_)) => {
+            (None, SchemaChoice::Ready { .. }) => {
                 let shown = usize::from(problem_rows);
                 let more = self.schema_problems.len().saturating_sub(shown);
                 self.schema_problems
@@ -1047,7 +1067,7 @@ impl InjectState {
                 strings::SCHEMA_FETCHING.to_string(),
                 Style::new().fg(theme.warn),
             ),
-            SchemaChoice::Ready(w) => (
+            SchemaChoice::Ready { schema: w, .. } => (
                 strings::schema_ready(
                     w.version,
                     w.schema
@@ -1364,6 +1384,14 @@ mod tests {
         // Naming what the form has (its latest was version 2) asks nothing.
         f.set_field(Field::Schema, "votes-value:2");
         assert_eq!(f.take_schema_request(), None);
+        // `^S` while the field is being typed in: what it says now decides.
+        f.focus = Field::Schema;
+        set_text(&mut f.schema, "other-value", strings::SCHEMA_NONE);
+        assert_eq!(
+            f.begin_send("10:00:01").unwrap_err(),
+            strings::SCHEMA_STILL_FETCHING
+        );
+        assert_eq!(f.take_schema_request().as_deref(), Some("other-value"));
         // Emptied: JSON again.
         f.set_field(Field::Schema, "");
         assert!(f.build().expect("builds").value.is_none());

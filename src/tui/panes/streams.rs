@@ -70,6 +70,9 @@ pub struct Entry {
     /// True while the registry schema it names is being fetched (it shows
     /// raw, and is read again when the schema is there).
     pub schema_pending: bool,
+    /// A schema record's value decoded, as JSON text, once a filter with free
+    /// words asked for it ([`Entry::matches`]).
+    decoded_text: std::sync::OnceLock<Option<Box<str>>>,
     /// Read at `read_uncommitted`: its transaction was aborted, or was still
     /// open as far as the reader knew (`None`: committed, or not
     /// transactional).
@@ -127,6 +130,7 @@ impl Entry {
             event_id: glance.event_id,
             has_error: glance.has_error,
             schema_pending: glance.schema_pending,
+            decoded_text: std::sync::OnceLock::new(),
             txn: None,
             bytes,
             context,
@@ -190,36 +194,32 @@ impl Entry {
     }
 
     /// True when `filter` matches, a schema record's free words judged on
-    /// its decoded value too (decoded here only when the filter has free
-    /// words and the value names a schema `schemas` has).
+    /// its decoded value too (decoded once, the first time a filter with
+    /// free words asks, when the record names a schema `schemas` has).
     pub fn matches(
         &self,
         filter: &Filter,
         schemas: Option<&(dyn SchemaSource + Send + Sync)>,
     ) -> bool {
         let decoded = match schemas {
-            Some(schemas)
-                if filter.has_text()
-                    && self
-                        .record
-                        .value
-                        .as_deref()
-                        .is_some_and(|v| v.first() == Some(&0)) =>
-            {
-                crate::domain::decode_with_schemas(
-                    self.record.value.as_deref(),
-                    &self.record.headers,
-                    &self.record.topic,
-                    &TopicMap::default(),
-                    schemas,
-                )
-                .schema_value
-                .map(|v| v.to_string())
-            }
+            Some(schemas) if filter.has_text() && crate::find::schema_framed(&self.record) => self
+                .decoded_text
+                .get_or_init(|| {
+                    crate::domain::decode_with_schemas(
+                        self.record.value.as_deref(),
+                        &self.record.headers,
+                        &self.record.topic,
+                        &TopicMap::default(),
+                        schemas,
+                    )
+                    .schema_value
+                    .map(|v| v.to_string().into_boxed_str())
+                })
+                .as_deref(),
             _ => None,
         };
         let mut subject = self.subject();
-        subject.decoded = decoded.as_deref();
+        subject.decoded = decoded;
         filter.matches(&subject)
     }
 
