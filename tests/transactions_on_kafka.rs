@@ -177,12 +177,13 @@ async fn tail_at_read_uncommitted_says_null_for_a_transaction_still_open_at_its_
 }
 
 /// What the Streams pane's reader sends for `topic` from its beginning at
-/// `isolation`, until it has sent `records` records and nothing else comes
-/// for a second.
+/// `isolation`, until it has sent `records` records and `notes` transaction
+/// notes and nothing else comes for a second.
 async fn streams_read(
     topic: &str,
     isolation: Isolation,
     records: usize,
+    notes: usize,
 ) -> Vec<TailEvent<Arrived>> {
     let dir = tempfile::tempdir().expect("dir");
     let settings = support::kafka_settings(dir.path());
@@ -205,25 +206,30 @@ async fn streams_read(
         .await
     });
     let mut events = Vec::new();
-    let mut seen = 0;
+    let (mut seen, mut noted) = (0, 0);
     loop {
-        let wait = if seen >= records {
+        // A second of quiet once everything expected is in (to catch what
+        // should not come); a minute while waiting for it (a loaded machine
+        // decides a transaction's records late).
+        let wait = if seen >= records && noted >= notes {
             Duration::from_secs(1)
         } else {
             Duration::from_secs(60)
         };
         match tokio::time::timeout(wait, rx.recv()).await {
             Ok(Some(ev)) => {
-                if let TailEvent::Records(rs) = &ev {
-                    seen += rs.len();
+                match &ev {
+                    TailEvent::Records(rs) => seen += rs.len(),
+                    TailEvent::Txn(ns) => noted += ns.len(),
+                    _ => {}
                 }
                 events.push(ev);
             }
             Ok(None) => break,
             Err(_) => {
                 assert!(
-                    seen >= records,
-                    "read {seen} of {records} records: {events:?}"
+                    seen >= records && noted >= notes,
+                    "read {seen} of {records} records and {noted} of {notes} transaction notes: {events:?}"
                 );
                 break;
             }
@@ -238,7 +244,7 @@ async fn streams_read(
 async fn the_streams_pane_marks_the_aborted_records_it_reads_at_read_uncommitted() {
     let topic = topic_with_an_aborted_transaction("txn-streams").await;
 
-    let committed = streams_read(&topic, Isolation::ReadCommitted, 3).await;
+    let committed = streams_read(&topic, Isolation::ReadCommitted, 3, 0).await;
     let offsets: Vec<i64> = committed
         .iter()
         .filter_map(|e| match e {
@@ -250,7 +256,7 @@ async fn the_streams_pane_marks_the_aborted_records_it_reads_at_read_uncommitted
     assert_eq!(offsets, vec![0, 1, 6]);
     assert!(!committed.iter().any(|e| matches!(e, TailEvent::Txn(_))));
 
-    let events = streams_read(&topic, Isolation::ReadUncommitted, 5).await;
+    let events = streams_read(&topic, Isolation::ReadUncommitted, 5, 2).await;
     let notes: Vec<(i64, TxnState)> = events
         .iter()
         .filter_map(|e| match e {

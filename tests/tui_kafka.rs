@@ -134,7 +134,8 @@ async fn an_event_sent_from_the_form_is_read_back_by_kcat() {
     s.type_text("from-the-form");
     s.keys(&["Enter"]);
     // Data: editing starts at the end of the template; ^U clears the field.
-    s.keys(&["Down", "Down", "Down", "Enter", "C-u"]);
+    // (Key → Headers → Correlation id → Schema → data.)
+    s.keys(&["Down", "Down", "Down", "Down", "Enter", "C-u"]);
     s.type_text(r#"{"typed": "in tmux", "n": 3}"#);
     s.wait_for("✓ valid JSON", WAIT);
     s.keys(&["C-s"]);

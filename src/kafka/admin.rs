@@ -311,10 +311,15 @@ fn details(
                     }
                 })
                 .collect();
+            // The newest of every non-empty partition's; unknown when one of
+            // them has none (its answer missing, or not read at all): the
+            // newest of the others could be an older time.
             let last_record_ms = partitions
                 .iter()
-                .filter_map(|p| times.get(&(name.clone(), p.partition)).copied())
-                .max();
+                .filter(|p| p.high > p.low)
+                .map(|p| times.get(&(name.clone(), p.partition)).copied())
+                .collect::<Option<Vec<i64>>>()
+                .and_then(|all| all.into_iter().max());
             TopicDetail {
                 last_record_ms,
                 replication_factor: partitions.first().map_or(0, |p| p.replicas.len()),
