@@ -348,16 +348,34 @@ fn last_record_times(
         .filter(|tp| marks.get(*tp).is_some_and(|(low, high)| high > low))
         .cloned()
         .collect();
-    match super::list_offsets::last_record_times(settings, &filled) {
-        Ok(times) => times
-            .into_iter()
-            .filter_map(|(tp, t)| Some((tp, t?)))
-            .collect(),
-        Err(e) => {
-            tracing::warn!("last record times not read: {e}");
-            BTreeMap::new()
+    let mut known = BTreeMap::new();
+    let mut ask = filled;
+    // A broker sometimes leaves a non-empty partition's max timestamp out
+    // of one answer and gives it in the next: those are asked again, twice
+    // at most; what is still missing shows as unknown.
+    for attempt in 0..3 {
+        if ask.is_empty() {
+            break;
+        }
+        if attempt > 0 {
+            std::thread::sleep(std::time::Duration::from_millis(200));
+        }
+        match super::list_offsets::last_record_times(settings, &ask) {
+            Ok(times) => {
+                for (tp, t) in times {
+                    if let Some(t) = t {
+                        known.insert(tp, t);
+                    }
+                }
+                ask.retain(|tp| !known.contains_key(tp));
+            }
+            Err(e) => {
+                tracing::warn!("last record times not read: {e}");
+                break;
+            }
         }
     }
+    known
 }
 
 /// Every topic with partitions, watermarks and estimated count; Kafka's internal
