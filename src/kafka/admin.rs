@@ -386,13 +386,44 @@ pub(crate) async fn list_topics(
 ) -> Result<Vec<TopicDetail>, KafkaError> {
     let s = settings.clone();
     blocking(move || {
-        let mut md = topic_metadata(&s, None)?;
-        if !internal {
-            md.retain(|t, _| !t.starts_with("__"));
+        // A topic created or deleted between the metadata and the watermarks
+        // (another client at work) fails the watermarks of its partitions:
+        // the listing starts again from fresh metadata, twice at most.
+        let mut attempt = 0;
+        loop {
+            let mut md = topic_metadata(&s, None)?;
+            if !internal {
+                md.retain(|t, _| !t.starts_with("__"));
+            }
+            match details(&s, md) {
+                Err(e) if attempt < 2 && changed_meanwhile(&e) => {
+                    attempt += 1;
+                    tracing::debug!("topics changed while listed, again: {e}");
+                    std::thread::sleep(std::time::Duration::from_millis(300));
+                }
+                other => return other,
+            }
         }
-        details(&s, md)
     })
     .await
+}
+
+/// True when `e` says a partition the metadata named is not (or not yet)
+/// there.
+fn changed_meanwhile(e: &KafkaError) -> bool {
+    match e {
+        KafkaError::Client { source, .. } => matches!(
+            source.rdkafka_error_code(),
+            Some(
+                rdkafka::types::RDKafkaErrorCode::UnknownPartition
+                    | rdkafka::types::RDKafkaErrorCode::UnknownTopicOrPartition
+                    | rdkafka::types::RDKafkaErrorCode::UnknownTopic
+                    | rdkafka::types::RDKafkaErrorCode::LeaderNotAvailable
+                    | rdkafka::types::RDKafkaErrorCode::NotLeaderForPartition
+            )
+        ),
+        _ => false,
+    }
 }
 
 /// How many brokers the cluster's metadata names.
