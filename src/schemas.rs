@@ -56,6 +56,20 @@ pub struct VersionView {
 }
 
 impl VersionView {
+    /// Its references as one line (`name → subject version n; …`), or `-`.
+    pub fn references_text(&self) -> String {
+        if self.references.is_empty() {
+            return "-".to_string();
+        }
+        self.references
+            .iter()
+            .map(|r| format!("{} → {} version {}", r.name, r.subject, r.version))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+}
+
+impl VersionView {
     /// The version before the one shown, if any.
     pub fn previous(&self) -> Option<u32> {
         self.versions

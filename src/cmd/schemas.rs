@@ -243,15 +243,7 @@ pub(crate) fn write_list(out: &mut impl Write, subjects: &[SubjectSummary]) -> s
 /// The version's facts, a blank line, then its text.
 pub(crate) fn write_show(out: &mut impl Write, v: &VersionView) -> std::io::Result<()> {
     let versions: Vec<String> = v.versions.iter().map(u32::to_string).collect();
-    let references = if v.references.is_empty() {
-        "-".to_string()
-    } else {
-        v.references
-            .iter()
-            .map(|r| format!("{} → {} version {}", r.name, r.subject, r.version))
-            .collect::<Vec<_>>()
-            .join("; ")
-    };
+    let references = v.references_text();
     for (k, val) in [
         ("subject", v.subject.clone()),
         ("versions", versions.join(", ")),

@@ -119,22 +119,7 @@ pub struct Read {
 
 /// Every record of `topic` (kcat -J -e), at `brokers`.
 pub fn read_topic_at(brokers: &str, topic: &str) -> Vec<Read> {
-    let out = Command::new("kcat")
-        .args([
-            "-b",
-            brokers,
-            "-C",
-            "-t",
-            topic,
-            "-o",
-            "beginning",
-            "-e",
-            "-q",
-            "-J",
-        ])
-        .output()
-        .expect("kcat");
-    parse_kcat_json(&String::from_utf8_lossy(&out.stdout))
+    read_topic_with(brokers, topic, &[])
 }
 
 /// kcat's `-J` lines as [`Read`]s.

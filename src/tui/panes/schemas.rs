@@ -270,15 +270,7 @@ impl SchemasState {
     /// The open version's facts, then its text.
     fn text_lines(&self, v: &VersionView, theme: &Theme) -> Vec<Line<'static>> {
         let versions: Vec<String> = v.versions.iter().map(u32::to_string).collect();
-        let refs = if v.references.is_empty() {
-            "-".to_string()
-        } else {
-            v.references
-                .iter()
-                .map(|r| format!("{} → {} version {}", r.name, r.subject, r.version))
-                .collect::<Vec<_>>()
-                .join("; ")
-        };
+        let refs = v.references_text();
         let summary = self.all.iter().find(|s| s.subject == v.subject);
         let by_name = summary.map_or_else(|| "-".to_string(), by_name);
         let mut out = vec![
