@@ -100,6 +100,20 @@ pub async fn inject(
     result
 }
 
+/// A request's record value and headers: the envelope as JSON, or the value
+/// written with a registry schema, framed (then without the JSON
+/// content-type header).
+fn record_value(req: &PublishRequest) -> (Vec<u8>, Vec<crate::domain::Header>) {
+    let (json, mut headers) = crate::kafka::produce::envelope_record(&req.envelope, &req.headers);
+    match &req.value {
+        None => (json, headers),
+        Some(value) => {
+            headers.retain(|(k, _)| k != crate::domain::headers::HEADER_CONTENT_TYPE);
+            (value.clone(), headers)
+        }
+    }
+}
+
 /// What a transactional inject committed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Committed {
@@ -167,7 +181,7 @@ pub async fn inject_transactional(
     let records: Vec<OwnedRecord> = requests
         .iter()
         .map(|r| {
-            let (value, headers) = crate::kafka::produce::envelope_record(&r.envelope, &r.headers);
+            let (value, headers) = record_value(r);
             let key = r
                 .key
                 .clone()
@@ -242,14 +256,11 @@ impl Publisher for DirectPublisher {
                         .send_envelope(&req.topic, &req.envelope, req.key.as_deref(), &req.headers)
                         .await?
                 }
-                Some(value) => {
-                    let (_, mut headers) =
-                        crate::kafka::produce::envelope_record(&req.envelope, &req.headers);
-                    // Not JSON: the value is in the registry's framing.
-                    headers.retain(|(k, _)| k != crate::domain::headers::HEADER_CONTENT_TYPE);
+                Some(_) => {
+                    let (value, headers) = record_value(&req);
                     let key = req.key.as_deref().unwrap_or(&req.envelope.aggregate_id);
                     producer
-                        .send_raw(&req.topic, Some(key.as_bytes()), Some(value), &headers)
+                        .send_raw(&req.topic, Some(key.as_bytes()), Some(&value), &headers)
                         .await?
                 }
             };

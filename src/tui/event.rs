@@ -63,6 +63,13 @@ pub enum WorkerMsg {
         /// The schema, or why it cannot be had.
         result: Result<crate::domain::schema::WriteSchema, String>,
     },
+    /// An all-or-none send finished: committed, or nothing was published.
+    CommittedTxn {
+        /// The request id.
+        id: u64,
+        /// What Kafka committed, or why nothing was.
+        result: Result<crate::publish::Committed, PublishError>,
+    },
     /// A publish finished.
     Published {
         /// The request id.
@@ -392,6 +399,9 @@ pub enum Route {
     Main,
     /// The raw publisher: straight to the topic.
     Raw,
+    /// Straight to Kafka, every event of the list in one transaction: a
+    /// `read_committed` reader sees all of them or none.
+    Transaction,
 }
 
 /// A send the runtime should perform.
@@ -401,6 +411,9 @@ pub struct SendRequest {
     pub id: u64,
     /// Which publisher.
     pub route: Route,
-    /// What to publish.
+    /// What to publish (the first event of an all-or-none list).
     pub request: PublishRequest,
+    /// The other events of an all-or-none send ([`Route::Transaction`]),
+    /// in order after `request`; empty otherwise.
+    pub also: Vec<PublishRequest>,
 }

@@ -74,6 +74,24 @@ pub async fn perform_publish(
     let _ = tx.send(WorkerMsg::Published { id, result }).await;
 }
 
+/// Publishes an all-or-none send of the inject form ([`Route::Transaction`])
+/// in one Kafka transaction, through the function `eventdeck inject
+/// --transactional` uses (gate, transaction, one audit line), and reports to
+/// `tx`. Public so tests drive it exactly as the app loop does.
+pub async fn perform_publish_transaction(
+    settings: Settings,
+    req: super::event::SendRequest,
+    tx: mpsc::Sender<WorkerMsg>,
+) {
+    let id = req.id;
+    let mut requests = vec![req.request];
+    requests.extend(req.also);
+    let result =
+        crate::publish::inject_transactional(&settings, crate::audit::Source::Console, requests)
+            .await;
+    let _ = tx.send(WorkerMsg::CommittedTxn { id, result }).await;
+}
+
 /// Performs a replay step the app asked for — reading the range
 /// ([`Command::ReplayPlan`]) or replaying it ([`Command::ReplayRun`]) — with
 /// the same functions `eventdeck replay` uses, reporting to `tx`. Public so
@@ -379,10 +397,21 @@ pub async fn run(services: AppServices) -> Result<()> {
                         schemas.clone(),
                     );
                 }
+                Command::Publish(req) if req.route == Route::Transaction => {
+                    spawn_watched(
+                        "publish",
+                        perform_publish_transaction(
+                            services.settings.clone(),
+                            *req,
+                            worker_tx.clone(),
+                        ),
+                        worker_tx.clone(),
+                    );
+                }
                 Command::Publish(req) => {
                     let req = *req;
                     let publisher: Arc<dyn Publisher> = match req.route {
-                        Route::Main => services.publisher.clone(),
+                        Route::Main | Route::Transaction => services.publisher.clone(),
                         Route::Raw => match &services.raw_publisher {
                             Some(p) => p.clone(),
                             None => services.publisher.clone(),

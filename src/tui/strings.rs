@@ -239,6 +239,15 @@ pub const ROUTE_BRIDGE: &str = "via bridge (local handlers and reactions run)";
 pub const ROUTE_DIRECT: &str = "to Kafka (direct)";
 /// Raw route.
 pub const ROUTE_RAW: &str = "raw to the topic (no handlers)";
+/// All-or-none route: the data field's list in one Kafka transaction.
+pub const ROUTE_TRANSACTION: &str = "all or none: a list in one Kafka transaction";
+/// The data field's label on the all-or-none route.
+pub const FIELD_DATA_LIST: &str = "data (JSON array: one event's data per element)";
+/// An all-or-none send whose data is not a list of events.
+pub const TXN_NEEDS_LIST: &str =
+    "Send disabled: all or none sends a JSON array, one element per event's data";
+/// An all-or-none send with an empty list.
+pub const TXN_EMPTY_LIST: &str = "Send disabled: the array is empty (one element per event)";
 /// Valid JSON marker.
 pub const JSON_OK: &str = "✓ valid JSON";
 /// Label of the inject form's schema field.
@@ -654,7 +663,7 @@ pub fn describe(action: Action) -> &'static str {
         Action::PrevChoice => "previous choice",
         Action::NextChoice => "next choice",
         Action::Send => "send",
-        Action::Route => "bridge/raw",
+        Action::Route => "send route",
         Action::NewCorrelation => "new correlation id",
         Action::ReuseCorrelation => "reuse selected correlation id",
         Action::Confirm => "apply",
@@ -1031,6 +1040,11 @@ pub fn header_not_key_value(text: &str) -> String {
 /// Where a send landed.
 pub fn delivered(topic: &str, partition: i32, offset: i64) -> String {
     format!("delivered to {topic} partition {partition} offset {offset}")
+}
+
+/// An all-or-none send that Kafka committed.
+pub fn committed_txn(events: usize, transactional_id: &str) -> String {
+    format!("committed {events} events in one transaction ({transactional_id})")
 }
 
 /// A send kept in the bridge's outbox.

@@ -21,7 +21,7 @@ use super::{Cx, Effect, Pane, View};
 use crate::dlq::redrive::is_dead_letter_header;
 use crate::domain::schema::{Problem, SchemaSource, WriteSchema};
 use crate::domain::{Decoded, Envelope, EventTypeRegistry, TopicMap};
-use crate::publish::{PublishError, PublishRequest, Published};
+use crate::publish::{Committed, PublishError, PublishRequest, Published};
 use crate::tui::action::Action;
 use crate::tui::event::{Command, WorkerMsg};
 use crate::tui::event::{Route, SendRequest};
@@ -151,6 +151,8 @@ pub struct InjectState {
     schema: TextArea<'static>,
     data: TextArea<'static>,
     json_error: Option<JsonError>,
+    /// On the all-or-none route: why the data is not a list of events.
+    list_error: Option<&'static str>,
     /// The schema the value is written with.
     schema_choice: SchemaChoice,
     /// A schema to fetch, for the runtime ([`InjectState::take_schema_request`]).
@@ -269,6 +271,7 @@ impl InjectState {
             schema: single_line("", strings::SCHEMA_NONE),
             data: TextArea::new(vec!["{}".into()]),
             json_error: None,
+            list_error: None,
             schema_choice: SchemaChoice::None,
             schema_request: None,
             schema_problems: Vec::new(),
@@ -499,20 +502,50 @@ impl InjectState {
 
     fn validate(&mut self) {
         self.schema_problems.clear();
+        self.list_error = None;
         self.json_error = match serde_json::from_str::<Value>(&text_of(&self.data)) {
             Ok(data) => {
+                // One event's data, or on the all-or-none route each element
+                // of the list (its problems' paths start with its index).
+                let items: Vec<(Option<usize>, Value)> = if self.route == Route::Transaction {
+                    match events_of(data) {
+                        Ok(items) => items
+                            .into_iter()
+                            .enumerate()
+                            .map(|(i, d)| (Some(i), d))
+                            .collect(),
+                        Err(e) => {
+                            self.list_error = Some(e);
+                            Vec::new()
+                        }
+                    }
+                } else {
+                    vec![(None, data)]
+                };
                 if let SchemaChoice::Ready { schema: w, .. } = &self.schema_choice {
-                    // The event as a send would write it (ids made up: a
-                    // schema's uuid fields take any).
-                    let mut envelope = Envelope::new(
-                        self.context(),
-                        text_of(&self.event_type).trim(),
-                        "preview",
-                        data,
-                    );
-                    envelope = envelope.with_correlation_id(Uuid::nil());
-                    if let Err(problems) = w.encode_event(&envelope) {
-                        self.schema_problems = problems;
+                    for (i, data) in items {
+                        // The event as a send would write it (ids made up: a
+                        // schema's uuid fields take any).
+                        let mut envelope = Envelope::new(
+                            self.context(),
+                            text_of(&self.event_type).trim(),
+                            "preview",
+                            data,
+                        );
+                        envelope = envelope.with_correlation_id(Uuid::nil());
+                        if let Err(problems) = w.encode_event(&envelope) {
+                            self.schema_problems
+                                .extend(problems.into_iter().map(|mut p| {
+                                    if let Some(i) = i {
+                                        p.path = if p.path.is_empty() {
+                                            format!("[{i}]")
+                                        } else {
+                                            format!("[{i}].{}", p.path)
+                                        };
+                                    }
+                                    p
+                                }));
+                        }
                     }
                 }
                 None
@@ -538,10 +571,17 @@ impl InjectState {
     pub fn choose(&mut self, delta: isize) -> Option<String> {
         match self.focus {
             Field::Route if self.has_raw => {
-                self.route = match self.route {
-                    Route::Main => Route::Raw,
-                    Route::Raw => Route::Main,
-                };
+                const ROUTES: [Route; 3] = [Route::Main, Route::Raw, Route::Transaction];
+                let untouched = self.template.as_deref() == Some(self.data_text().as_str());
+                let i = ROUTES.iter().position(|r| *r == self.route).unwrap_or(0);
+                self.route = ROUTES[(i as isize + delta).rem_euclid(3) as usize];
+                // The data field means one event's data or a list of them:
+                // an untouched template takes the route's shape.
+                if untouched {
+                    self.load_template();
+                } else {
+                    self.validate();
+                }
             }
             Field::Target => {
                 let contexts: Vec<String> = self.topics.contexts().map(str::to_string).collect();
@@ -625,6 +665,12 @@ impl InjectState {
             .get(t.trim())
             .map(|info| info.template.clone())
             .unwrap_or(Value::Object(Default::default()));
+        // All or none: a list of one such event to add to.
+        let template = if self.route == Route::Transaction {
+            Value::Array(vec![template])
+        } else {
+            template
+        };
         let pretty = serde_json::to_string_pretty(&template).unwrap_or_else(|_| "{}".into());
         self.set_data(&pretty);
         self.template = Some(pretty);
@@ -743,6 +789,7 @@ impl InjectState {
     fn route_label(&self) -> &'static str {
         match (self.route, self.main_name) {
             (Route::Raw, _) => strings::ROUTE_RAW,
+            (Route::Transaction, _) => strings::ROUTE_TRANSACTION,
             (Route::Main, "bridge") => strings::ROUTE_BRIDGE,
             (Route::Main, _) => strings::ROUTE_DIRECT,
         }
@@ -751,13 +798,24 @@ impl InjectState {
     fn route_short(&self) -> &'static str {
         match (self.route, self.main_name) {
             (Route::Raw, _) => "raw",
+            (Route::Transaction, _) => "txn",
             (Route::Main, "bridge") => "bridge",
             (Route::Main, _) => "direct",
         }
     }
 
     /// Builds the request from the form. No I/O. Errors are one line each.
+    /// On the all-or-none route, the list's first event (see
+    /// [`InjectState::build_all`]).
     pub fn build(&self) -> Result<PublishRequest, String> {
+        let mut all = self.build_all()?;
+        Ok(all.swap_remove(0))
+    }
+
+    /// Builds the form's requests: one, or on the all-or-none route one for
+    /// each element of the data list, in order and sharing one correlation
+    /// id (the field's, or a new one): one flow. No I/O; never empty.
+    pub fn build_all(&self) -> Result<Vec<PublishRequest>, String> {
         if let Some(e) = &self.json_error {
             return Err(format!(
                 "{} (line {}, column {}: {})",
@@ -779,14 +837,49 @@ impl InjectState {
         }
         let data: Value = serde_json::from_str(&self.data_text())
             .map_err(|e| format!("{}: {e}", strings::SEND_DISABLED))?;
+        let corr = text_of(&self.correlation).trim().to_string();
+        let mut correlation = if corr.is_empty() {
+            None
+        } else {
+            Some(Uuid::parse_str(&corr).map_err(|e| strings::correlation_not_uuid(&corr, &e))?)
+        };
+        if self.route != Route::Transaction {
+            return Ok(vec![self.event(
+                &topic,
+                &context,
+                &event_type,
+                data,
+                correlation,
+            )?]);
+        }
+        let items = events_of(data).map_err(str::to_string)?;
+        correlation.get_or_insert_with(Uuid::new_v4);
+        let many = items.len() > 1;
+        items
+            .into_iter()
+            .enumerate()
+            .map(|(i, data)| {
+                self.event(&topic, &context, &event_type, data, correlation)
+                    .map_err(|e| if many { format!("[{i}]: {e}") } else { e })
+            })
+            .collect()
+    }
+
+    /// One event of the form's, with this data.
+    fn event(
+        &self,
+        topic: &str,
+        context: &str,
+        event_type: &str,
+        data: Value,
+        correlation: Option<Uuid>,
+    ) -> Result<PublishRequest, String> {
+        let topic = topic.to_string();
         let key = text_of(&self.key).trim().to_string();
         let key = (!key.is_empty()).then_some(key);
         let aggregate = key.clone().unwrap_or_else(|| Uuid::new_v4().to_string());
         let mut envelope = Envelope::new(context, event_type, aggregate, data);
-        let corr = text_of(&self.correlation).trim().to_string();
-        if !corr.is_empty() {
-            let id =
-                Uuid::parse_str(&corr).map_err(|e| strings::correlation_not_uuid(&corr, &e))?;
+        if let Some(id) = correlation {
             envelope = envelope.with_correlation_id(id);
         }
         let headers = text_of(&self.headers)
@@ -833,10 +926,14 @@ impl InjectState {
         if self.focus == Field::Schema {
             self.schema_edited();
         }
-        let request = self.build()?;
+        let mut all = self.build_all()?;
+        let also = all.split_off(1);
+        let request = all.swap_remove(0);
         // A value written with a registry schema is sent straight to Kafka
         // (the bridge's outbox keeps envelopes).
-        let route = if request.value.is_some() && self.has_raw {
+        let route = if self.route == Route::Transaction {
+            Route::Transaction
+        } else if request.value.is_some() && self.has_raw {
             Route::Raw
         } else {
             self.route
@@ -852,13 +949,22 @@ impl InjectState {
                 "raw"
             },
             topic: request.topic.clone(),
-            event_type: request.envelope.event_type.clone(),
+            event_type: if also.is_empty() {
+                request.envelope.event_type.clone()
+            } else {
+                format!("{} ×{}", request.envelope.event_type, also.len() + 1)
+            },
             outcome: None,
         });
         while self.history.len() > HISTORY_LEN {
             self.history.pop_front();
         }
-        Ok(SendRequest { id, route, request })
+        Ok(SendRequest {
+            id,
+            route,
+            request,
+            also,
+        })
     }
 
     /// Records a send's outcome; returns its one-line description.
@@ -867,6 +973,26 @@ impl InjectState {
             Ok(Published::Delivered(d)) => Ok(strings::delivered(&d.topic, d.partition, d.offset)),
             Ok(Published::Queued { outbox_depth }) => Ok(strings::queued(*outbox_depth)),
             Err(e) => Err(e.to_string()),
+        };
+        let line = match &text {
+            Ok(t) => format!("✓ {t}"),
+            Err(e) => format!("✗ {e}"),
+        };
+        if let Some(s) = self.history.iter_mut().find(|s| s.id == id) {
+            s.outcome = Some(text);
+        }
+        line
+    }
+
+    /// Records an all-or-none send's outcome; returns its one-line
+    /// description.
+    pub fn finish_txn(&mut self, id: u64, result: &Result<Committed, PublishError>) -> String {
+        let text = match result {
+            Ok(c) => Ok(strings::committed_txn(
+                c.event_ids.len(),
+                &c.transactional_id,
+            )),
+            Err(e) => Err(format!("nothing was published: {e}")),
         };
         let line = match &text {
             Ok(t) => format!("✓ {t}"),
@@ -982,17 +1108,22 @@ impl InjectState {
         self.render_destination(frame, rows[7], theme);
         // The JSON editor.
         let focused = self.focus == Field::Data;
-        let border = if self.json_error.is_some() {
+        let border = if self.json_error.is_some() || self.list_error.is_some() {
             Style::new().fg(theme.error)
         } else if focused {
             Style::new().fg(theme.accent)
         } else {
             theme.dimmed()
         };
-        let title = if focused {
-            format!("▶ {}", strings::FIELD_DATA)
+        let label = if self.route == Route::Transaction {
+            strings::FIELD_DATA_LIST
         } else {
-            strings::FIELD_DATA.to_string()
+            strings::FIELD_DATA
+        };
+        let title = if focused {
+            format!("▶ {label}")
+        } else {
+            label.to_string()
         };
         let block = Block::default()
             .borders(Borders::ALL)
@@ -1007,6 +1138,9 @@ impl InjectState {
                 format!("✗ line {}, column {}: {}", e.line, e.column, e.message),
                 Style::new().fg(theme.error),
             )],
+            (None, _) if let Some(e) = self.list_error => {
+                vec![Line::styled(format!("✗ {e}"), Style::new().fg(theme.error))]
+            }
             (None, SchemaChoice::Ready { schema: w, .. }) if self.schema_problems.is_empty() => {
                 vec![Line::styled(
                     strings::schema_fits(&w.label()),
@@ -1220,6 +1354,16 @@ impl Pane for InjectState {
     fn apply(&mut self, msg: WorkerMsg, cx: &mut Cx<'_>) -> Option<WorkerMsg> {
         let (id, result) = match msg {
             WorkerMsg::Published { id, result } => (id, result),
+            WorkerMsg::CommittedTxn { id, result } => {
+                cx.effect(Effect::AuditChanged);
+                let line = self.finish_txn(id, &result);
+                if result.is_err() {
+                    cx.error(line);
+                } else {
+                    cx.info(line);
+                }
+                return None;
+            }
             WorkerMsg::WriteSchema { spec, result } => {
                 self.schema_fetched(&spec, result);
                 return None;
@@ -1269,7 +1413,7 @@ impl InjectState {
         if !cx.gate(crate::audit::action::INJECT) {
             return;
         }
-        if self.route == Route::Raw && !self.has_raw {
+        if self.route != Route::Main && !self.has_raw {
             return cx.error(strings::NO_RAW);
         }
         let now = chrono::Utc::now().format("%H:%M:%S").to_string();
@@ -1283,8 +1427,19 @@ impl InjectState {
     }
 }
 
+/// The events of an all-or-none send: the elements of a non-empty array.
+fn events_of(data: Value) -> Result<Vec<Value>, &'static str> {
+    match data {
+        Value::Array(items) if items.is_empty() => Err(strings::TXN_EMPTY_LIST),
+        Value::Array(items) => Ok(items),
+        _ => Err(strings::TXN_NEEDS_LIST),
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
 
     fn form() -> InjectState {
@@ -1310,6 +1465,69 @@ mod tests {
         let e = f.json_error().expect("invalid");
         assert_eq!((e.line, e.column), (3, 3));
         assert!(f.build().is_err());
+    }
+
+    #[test]
+    fn the_all_or_none_route_sends_each_element_of_a_list_as_one_flow() {
+        let mut f = form();
+        // Route: bridge → raw → all or none → bridge.
+        f.toggle_route();
+        assert_eq!(f.route, Route::Raw);
+        f.toggle_route();
+        assert_eq!(f.route, Route::Transaction);
+        // The untouched template became a list of one event's data.
+        assert_eq!(f.list_error, None);
+        assert_eq!(f.build_all().expect("a list of one").len(), 1);
+        f.set_data(r#"{"n": 1}"#);
+        assert_eq!(f.list_error, Some(strings::TXN_NEEDS_LIST));
+        assert_eq!(f.build().unwrap_err(), strings::TXN_NEEDS_LIST);
+        f.set_data("[]");
+        assert_eq!(f.build_all().unwrap_err(), strings::TXN_EMPTY_LIST);
+        f.set_data(r#"[{"n": 1}, {"n": 2}, {"n": 3}]"#);
+        assert_eq!(f.list_error, None);
+        let all = f.build_all().expect("builds");
+        assert_eq!(all.len(), 3);
+        let data: Vec<&Value> = all.iter().map(|r| &r.envelope.data).collect();
+        assert_eq!(data, [&json!({"n": 1}), &json!({"n": 2}), &json!({"n": 3})]);
+        let flow = all[0].envelope.correlation_id.expect("a new flow");
+        assert!(all.iter().all(|r| r.envelope.correlation_id == Some(flow)));
+        let ids: std::collections::HashSet<_> = all.iter().map(|r| r.envelope.event_id).collect();
+        assert_eq!(ids.len(), 3, "an event id each");
+        // The send carries the whole list, in order, and the history names it.
+        let sent = f.begin_send("12:00:00").expect("sends");
+        assert_eq!(sent.route, Route::Transaction);
+        assert_eq!(sent.request.envelope.data, json!({"n": 1}));
+        assert_eq!(sent.also.len(), 2);
+        assert_eq!(sent.also[1].envelope.data, json!({"n": 3}));
+        let h = f.history().back().unwrap();
+        assert_eq!(h.route, "txn");
+        assert!(h.event_type.ends_with(" ×3"), "{}", h.event_type);
+        // Back to one event: the same list is one event's data again.
+        f.toggle_route();
+        assert_eq!(f.route, Route::Main);
+        assert_eq!(f.list_error, None);
+        assert_eq!(f.build_all().expect("builds").len(), 1);
+    }
+
+    #[test]
+    fn a_list_is_checked_against_the_schema_element_by_element() {
+        let mut f = form();
+        f.toggle_route();
+        f.toggle_route();
+        f.set_field(Field::Schema, "votes-value");
+        f.schema_fetched("votes-value", Ok(votes_schema()));
+        f.set_data(r#"[{"decision": "a", "votes": 1}, {"decision": "b", "votes": "many"}]"#);
+        let problems = f.schema_problems();
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(problems[0].path.starts_with("[1]"), "{}", problems[0]);
+        let refused = f.build_all().unwrap_err();
+        assert!(refused.starts_with("[1]: "), "{refused}");
+        f.set_data(r#"[{"decision": "a", "votes": 1}, {"decision": "b", "votes": 2}]"#);
+        let all = f.build_all().expect("builds");
+        assert!(
+            all.iter().all(|r| r.value.is_some()),
+            "each written with the schema"
+        );
     }
 
     #[test]
