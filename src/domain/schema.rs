@@ -356,7 +356,6 @@ struct JsonParsed {
     schema: Option<Value>,
 }
 
-#[derive(Debug)]
 struct AvroParsed {
     /// The schema and its references, with their names resolved once.
     cell: AvroCell,
@@ -372,18 +371,34 @@ struct AvroSchemata {
     references: Vec<AvroSchema>,
 }
 
-type Resolved<'a> = ResolvedSchema<'a>;
+/// What reading and writing values of an [`AvroSchemata`] need, made once:
+/// its names resolved (the references first: names resolve in order), and
+/// the reader built over them (building one per record cost a copy of the
+/// resolved names and the builder's checks on every record).
+struct AvroIo<'a> {
+    /// For the writer (`inject --schema`, the Inject form).
+    resolved: ResolvedSchema<'a>,
+    /// For every record read.
+    reader: apache_avro::reader::datum::GenericDatumReader<'a>,
+}
 
 self_cell::self_cell!(
-    /// [`AvroSchemata`] with its names resolved (the references first: names
-    /// resolve in order), which the reader needs for every record.
+    /// [`AvroSchemata`] with its [`AvroIo`].
     struct AvroCell {
         owner: AvroSchemata,
         #[covariant]
-        dependent: Resolved,
+        dependent: AvroIo,
     }
-    impl {Debug}
 );
+
+impl std::fmt::Debug for AvroParsed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AvroParsed")
+            .field("schema", self.schema())
+            .field("names", &self.names.keys().collect::<Vec<_>>())
+            .finish()
+    }
+}
 
 impl AvroParsed {
     fn schema(&self) -> &AvroSchema {
@@ -401,18 +416,24 @@ impl Schema {
                     text.references.iter().map(|r| r.text.as_str()).collect();
                 let (schema, references) = AvroSchema::parse_str_with_list(&text.text, &documents)
                     .map_err(|e| format!("schema id {} is not valid Avro: {e}", text.id))?;
+                let mut names = HashMap::new();
                 let cell = AvroCell::try_new(AvroSchemata { schema, references }, |o| {
-                    ResolvedSchema::new_with_schemata(
+                    let resolved = ResolvedSchema::new_with_schemata(
                         o.references.iter().chain([&o.schema]).collect(),
                     )
+                    .map_err(|e| e.to_string())?;
+                    names = resolved
+                        .get_names()
+                        .iter()
+                        .map(|(name, schema)| (name.clone(), (*schema).clone()))
+                        .collect();
+                    let reader = apache_avro::reader::datum::GenericDatumReader::builder(&o.schema)
+                        .resolved_writer_schemata(resolved.clone())
+                        .build()
+                        .map_err(|e| e.to_string())?;
+                    Ok::<_, String>(AvroIo { resolved, reader })
                 })
                 .map_err(|e| format!("schema id {}: {e}", text.id))?;
-                let names = cell
-                    .borrow_dependent()
-                    .get_names()
-                    .iter()
-                    .map(|(name, schema)| (name.clone(), (*schema).clone()))
-                    .collect();
                 Parsed::Avro(Box::new(AvroParsed { cell, names }))
             }
             SchemaFormat::Json => Parsed::Json(Box::new(JsonParsed {
@@ -460,12 +481,11 @@ impl Schema {
         match &self.parsed {
             Parsed::Avro(avro) => {
                 let schema = avro.schema();
-                let reader = apache_avro::reader::datum::GenericDatumReader::builder(schema)
-                    .resolved_writer_schemata(avro.cell.borrow_dependent().clone())
-                    .build()
-                    .map_err(|e| e.to_string())?;
                 let mut rest = payload;
-                let value = reader
+                let value = avro
+                    .cell
+                    .borrow_dependent()
+                    .reader
                     .read_value(&mut rest)
                     .map_err(|e| format!("not Avro of this schema: {e}"))?;
                 if !rest.is_empty() {

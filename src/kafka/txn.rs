@@ -37,6 +37,9 @@ const COMMIT_RETRIES: u32 = 3;
 /// How long a send waits before trying again while librdkafka's queue is full.
 const QUEUE_FULL_PAUSE: Duration = Duration::from_millis(5);
 
+/// How long a commit naps while its records' deliveries are outstanding.
+const DELIVERY_NAP: Duration = Duration::from_micros(500);
+
 /// Why a transaction did not commit.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TxnError {
@@ -114,6 +117,14 @@ impl TxnProducer {
         // A transaction is flushed at its commit: no need to wait for fuller
         // batches before that.
         cfg.set("linger.ms", "1");
+        // Right after a commit the coordinator is still writing that
+        // transaction's markers, and answers the next transaction's
+        // AddOffsetsToTxn with CONCURRENT_TRANSACTIONS for a few
+        // milliseconds; librdkafka retries it after `retry.backoff.ms`
+        // (default 100 ms, doubling up to 1 s), which made every transaction
+        // of a busy bridge take over 100 ms. Retry soon, and not for long.
+        cfg.set("retry.backoff.ms", "5");
+        cfg.set("retry.backoff.max.ms", "100");
         let inner: FutureProducer<SecurityContext> = cfg
             .create_with_context(SecurityContext::default())
             .map_err(|e| {
@@ -200,6 +211,15 @@ impl TxnProducer {
                 .map_err(|e| self.classify("adding the consumed offsets", e))?;
         }
         let started = Instant::now();
+        // rust-rdkafka's commit_transaction flushes first, and its flush
+        // waits in polls of 100 ms that each last the whole 100 ms (its poll
+        // serves events until its deadline): every commit took over 100 ms.
+        // The producer's own thread serves the delivery reports, so waiting
+        // for them here, in short naps, leaves that flush nothing to wait for.
+        let deadline = started + TXN_CALL_TIMEOUT;
+        while self.inner.in_flight_count() > 0 && Instant::now() < deadline {
+            std::thread::sleep(DELIVERY_NAP);
+        }
         let mut tries = 0;
         loop {
             match self.inner.commit_transaction(TXN_CALL_TIMEOUT) {

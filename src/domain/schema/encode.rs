@@ -280,7 +280,7 @@ fn encode_avro(avro: &AvroParsed, value: &Value) -> Result<Vec<u8>, Vec<Problem>
     }
     let datum = datum.ok_or_else(|| vec![problem("", "does not fit the schema")])?;
     apache_avro::writer::datum::GenericDatumWriter::builder(avro.schema())
-        .resolved_schemata(avro.cell.borrow_dependent().clone())
+        .resolved_schemata(avro.cell.borrow_dependent().resolved.clone())
         .build()
         .map_err(|e| vec![problem("", &e.to_string())])?
         .write_value_to_vec(datum)
