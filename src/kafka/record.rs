@@ -11,6 +11,7 @@ use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value, json};
 
+use crate::domain::policy::{Body, Hit, Meta, Policies, View};
 use crate::domain::{self, DecodeOutcome, Decoded, Glance, Headers, TopicMap};
 
 /// One record as read from Kafka.
@@ -208,6 +209,79 @@ impl ConsumedRecord {
             schemas,
         );
         outcome
+    }
+
+    /// The record as the data policies let it be shown, and what they hid;
+    /// `None` when they hide nothing of it (it is shown as read). The one
+    /// place policies are applied: every surface that shows a record shows
+    /// this one (its value re-written as JSON when a field was hidden), and
+    /// every surface that writes back sends `self`, never this.
+    ///
+    /// A value that is not JSON (nor a registry record `schemas` decodes)
+    /// cannot have its fields told apart: a policy with value targets hides
+    /// it whole.
+    pub fn masked(
+        &self,
+        policies: &Policies,
+        topics: &TopicMap,
+        schemas: &dyn domain::schema::SchemaSource,
+    ) -> Option<(ConsumedRecord, Vec<Hit>)> {
+        if policies.is_empty() || !policies.may_apply_to_topic(&self.topic) {
+            return None;
+        }
+        let decoded = self.decode_with(topics, schemas);
+        let meta = Meta {
+            topic: &self.topic,
+            context: decoded.context(),
+            event_type: decoded.event_type(),
+            subject: decoded.schema.as_ref().and_then(|s| s.subject.as_deref()),
+        };
+        let value = match (&decoded.schema_value, self.value.as_deref()) {
+            (Some(v), _) => Body::Json(v.clone()),
+            (None, None) => Body::Absent,
+            (None, Some(bytes)) => match domain::codec::parse_json(bytes) {
+                Ok(v) => Body::Json(v),
+                Err(_) => Body::Opaque(bytes.to_vec()),
+            },
+        };
+        let mut view = View {
+            value,
+            headers: self.headers.to_pairs(),
+            key: self.key.clone(),
+        };
+        let hits = policies.apply(&meta, &mut view);
+        if hits.is_empty() {
+            return None;
+        }
+        let value = match view.value {
+            // A `Value` always serialises (its keys are strings).
+            Body::Json(v) => Some(serde_json::to_vec(&v).unwrap_or_default()),
+            Body::Opaque(bytes) => Some(bytes),
+            Body::Absent => None,
+        };
+        let shown = ConsumedRecord {
+            topic: self.topic.clone(),
+            partition: self.partition,
+            offset: self.offset,
+            timestamp_ms: self.timestamp_ms,
+            key: view.key,
+            value,
+            headers: view.headers.into(),
+        };
+        Some((shown, hits))
+    }
+
+    /// [`ConsumedRecord::masked`]'s record, or this one when nothing is hidden.
+    pub fn shown<'a>(
+        &'a self,
+        policies: &Policies,
+        topics: &TopicMap,
+        schemas: &dyn domain::schema::SchemaSource,
+    ) -> std::borrow::Cow<'a, ConsumedRecord> {
+        match self.masked(policies, topics, schemas) {
+            Some((shown, _)) => std::borrow::Cow::Owned(shown),
+            None => std::borrow::Cow::Borrowed(self),
+        }
     }
 
     /// What lists and graphs keep of the record ([`domain::glance`]).
