@@ -48,6 +48,12 @@ pub struct Arrived {
     pub glance: Glance,
     /// Its value on one line, at most [`SUMMARY_CHARS`] characters.
     pub summary: String,
+    /// The record as read, when the data policies hid part of it
+    /// ([`Arrived::read_shown`]): `record` is then what may be shown, and
+    /// this is what writing back would send.
+    pub original: Option<Box<ConsumedRecord>>,
+    /// What the policies hid.
+    pub hits: Vec<Hit>,
 }
 
 impl Arrived {
@@ -64,6 +70,8 @@ impl Arrived {
             record,
             glance,
             summary,
+            original: None,
+            hits: Vec::new(),
         }
     }
 }
@@ -90,7 +98,38 @@ impl Arrived {
             record,
             glance,
             summary,
+            original: None,
+            hits: Vec::new(),
         }
+    }
+}
+
+impl Arrived {
+    /// The record as the data policies let it be shown
+    /// ([`ConsumedRecord::masked`]), read as [`Arrived::read_with`] (as
+    /// [`Arrived::read`] without `schemas`); the record as read is kept in
+    /// [`Arrived::original`] when something was hidden.
+    pub fn read_shown(
+        record: ConsumedRecord,
+        topics: &TopicMap,
+        schemas: Option<&dyn domain::schema::SchemaSource>,
+        policies: &Policies,
+    ) -> Self {
+        let masked = match schemas {
+            Some(schemas) => record.masked(policies, topics, schemas),
+            None => record.masked(policies, topics, &domain::schema::NoRegistry),
+        };
+        let (shown, original, hits) = match masked {
+            Some((shown, hits)) => (shown, Some(Box::new(record)), hits),
+            None => (record, None, Vec::new()),
+        };
+        let mut arrived = match schemas {
+            Some(schemas) => Self::read_with(shown, topics, schemas),
+            None => Self::read(shown, topics),
+        };
+        arrived.original = original;
+        arrived.hits = hits;
+        arrived
     }
 }
 

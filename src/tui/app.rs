@@ -295,10 +295,14 @@ impl App {
         )
     }
 
-    /// Appends records read from Kafka, decoding them here (tests; the
-    /// console's readers decode: [`App::ingest_arrived`]).
+    /// Appends records read from Kafka, decoding them here with the data
+    /// policies applied (tests; the console's readers decode:
+    /// [`App::ingest_arrived`]).
     pub fn ingest<I: IntoIterator<Item = crate::kafka::ConsumedRecord>>(&mut self, records: I) {
-        let arrived = self.panes.streams.arrive(records);
+        let arrived = self
+            .panes
+            .streams
+            .arrive_shown(records, &self.settings.policies);
         self.ingest_arrived(arrived);
     }
 

@@ -649,9 +649,13 @@ impl StreamSet {
                         };
                         let topics = settings.topics.clone();
                         let schemas = schemas.clone();
+                        // The data policies apply here, before the console
+                        // sees a record (the record as read is kept for
+                        // writing back).
+                        let policies = settings.policies.clone();
                         let read = move |r| match &schemas {
-                            Some(cache) => Arrived::read_with(r, &topics, cache),
-                            None => Arrived::read(r, &topics),
+                            Some(cache) => Arrived::read_shown(r, &topics, Some(cache), &policies),
+                            None => Arrived::read_shown(r, &topics, None, &policies),
                         };
                         // Records go out at once; aborted ones are marked
                         // when known (a note after them).

@@ -50,6 +50,11 @@ impl App {
         let Some(e) = self.record_list().entry(detail).cloned() else {
             return self.toast_info(strings::NOTHING_SELECTED);
         };
+        if !e.masked.is_empty() {
+            let mut names: Vec<&str> = e.masked.iter().map(|h| h.policy.as_str()).collect();
+            names.dedup();
+            return self.toast_error(strings::reinject_masked(&names));
+        }
         let filled = self
             .panes
             .inject
