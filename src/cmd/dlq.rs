@@ -10,7 +10,6 @@ use crate::config::Settings;
 use crate::dlq::redrive::{self, DlqRecord, matches_filter, plan, read_all};
 use crate::dlq::{Family, group_by_cause};
 use crate::domain::TopicMap;
-use crate::domain::schema::NoRegistry;
 use crate::kafka::groups::all_partitions;
 
 /// Runs `eventdeck dlq ...`.
@@ -63,16 +62,7 @@ async fn dlq_topics(settings: &Settings, asked: &[String]) -> Result<Vec<String>
 /// ([`crate::kafka::ConsumedRecord::masked`]), its letter read from the
 /// masked headers. Redrive sends the original; only its filter sees this.
 fn shown(r: &DlqRecord, settings: &Settings) -> DlqRecord {
-    match r
-        .record
-        .masked(&settings.policies, &settings.topics, &NoRegistry)
-    {
-        Some((record, _)) => DlqRecord {
-            letter: crate::dlq::decode(&record.headers),
-            record,
-        },
-        None => r.clone(),
-    }
+    r.clone().shown(&settings.policies, &settings.topics)
 }
 
 fn record_json(r: &DlqRecord, topics: &TopicMap) -> serde_json::Value {

@@ -119,22 +119,17 @@ pub(crate) struct Shown<'a> {
     pub policies: &'a Policies,
 }
 
-/// Writes one record as `tail` prints it (`find` prints its matches so too,
-/// masked where they were read: `topics` shows them as they are), a
-/// schema-framed one decoded with its registry schema (waiting for a schema
-/// not fetched yet: lines go out in order) when a registry is configured.
-pub(crate) fn write_decoded(
+/// Writes one record as `tail` prints it (`find` prints its matches so too),
+/// masked by the data policies, a schema-framed one decoded with its
+/// registry schema (waiting for a schema not fetched yet: lines go out in
+/// order) when a registry is configured.
+pub(crate) fn write_shown(
     out: &mut impl Write,
     rec: &ConsumedRecord,
-    topics: &TopicMap,
+    shown: Shown<'_>,
     format: TailFormat,
     schemas: Option<&crate::schema_registry::SchemaCache>,
 ) -> std::io::Result<()> {
-    static NO_POLICIES: std::sync::LazyLock<Policies> = std::sync::LazyLock::new(Policies::default);
-    let shown = Shown {
-        topics,
-        policies: &NO_POLICIES,
-    };
     write_marked(out, rec, shown, format, schemas, None)
 }
 

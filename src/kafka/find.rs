@@ -154,7 +154,9 @@ pub enum FindEvent {
     },
     /// How far it is.
     Progress(Progress),
-    /// A matching record.
+    /// A matching record, as read: it was judged as the data policies let
+    /// it be shown, and whoever shows it masks it
+    /// ([`ConsumedRecord::masked`]).
     Found(ConsumedRecord),
     /// A problem that did not stop the search (the client retries).
     Warning(String),
@@ -671,32 +673,39 @@ fn read(
                 if !masking && !query.raw_matches_framed(&Borrowed(&m), framed) {
                     continue;
                 }
-                let mut rec = ConsumedRecord::from_message(&m);
+                let read = ConsumedRecord::from_message(&m);
                 drop(m);
-                if masking {
-                    let shown = match shared.schemas {
-                        Some(cache) => rec.masked(shared.policies, shared.topics, &cache.waiting()),
-                        None => rec.masked(shared.policies, shared.topics, &NoRegistry),
-                    };
-                    if let Some((shown, _)) = shown {
-                        // Shown as JSON: its fields are in its bytes now.
+                let shown = if masking {
+                    match shared.schemas {
+                        Some(cache) => {
+                            read.masked(shared.policies, shared.topics, &cache.waiting())
+                        }
+                        None => read.masked(shared.policies, shared.topics, &NoRegistry),
+                    }
+                } else {
+                    None
+                };
+                let rec = match &shown {
+                    // Shown as JSON: its fields are in its bytes now.
+                    Some((shown, _)) => {
                         framed = false;
-                        rec = shown;
+                        shown
                     }
-                    if !query.raw_matches_framed(&rec, framed) {
-                        continue;
-                    }
+                    None => &read,
+                };
+                if masking && !query.raw_matches_framed(rec, framed) {
+                    continue;
                 }
                 if query.needs_decode() {
                     let decoded = match shared.schemas {
                         Some(cache) if framed => rec.decode_with(shared.topics, &cache.waiting()),
                         _ => rec.decode_in(shared.topics),
                     };
-                    if !query.decoded_matches(&rec, &decoded) {
+                    if !query.decoded_matches(rec, &decoded) {
                         continue;
                     }
                 }
-                if tx.send(Read::Found(rec)).is_err() {
+                if tx.send(Read::Found(read)).is_err() {
                     break Ok(());
                 }
             }
