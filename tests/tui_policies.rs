@@ -1,8 +1,9 @@
 //! Data policies in the console: Streams rows and the record view never show
 //! a hidden value, the record view marks each hidden field with its policy,
 //! the filter cannot find a record by a hidden value (but finds it by its
-//! hash), re-inject refuses a masked record instead of filling `***` into its
-//! form, and the header says `UNMASKED` while `--unmask` is on.
+//! hash), copy (OSC 52) and export carry no hidden value, re-inject refuses
+//! a masked record instead of filling `***` into its form, and the header
+//! says `UNMASKED` while `--unmask` is on.
 
 mod support;
 
@@ -159,4 +160,32 @@ fn the_header_says_unmasked_while_unmask_is_on() {
         "{screen}"
     );
     assert!(screen.contains(CARD), "{screen}");
+}
+
+#[test]
+fn copy_and_export_carry_no_hidden_value() {
+    use eventdeck::tui::event::Command;
+    let dir = tempfile::tempdir().expect("dir");
+    let mut app = App::new(&fixtures::services_with(settings(dir.path())).0);
+    app.ingest([secret_record()]);
+    app.take_commands();
+    app.press("x");
+    app.press("y");
+    app.press("enter");
+    app.press("y");
+    let (mut copied, mut exported) = (Vec::new(), Vec::new());
+    for c in app.take_commands() {
+        match c {
+            Command::Copy(text) => copied.push(text),
+            Command::Export(lines) => exported.extend(lines),
+            _ => {}
+        }
+    }
+    assert_eq!(copied.len(), 2, "the row and the record view each copy");
+    assert_eq!(exported.len(), 1, "the export holds the one record");
+    for text in copied.iter().chain(&exported) {
+        assert_clean("a copied or exported line", text);
+        assert!(text.contains("sha256:"), "{text}");
+        assert!(text.contains("***3333"), "{text}");
+    }
 }
