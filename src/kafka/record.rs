@@ -11,7 +11,7 @@ use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value, json};
 
-use crate::domain::policy::{Body, Hit, Meta, Policies, View};
+use crate::domain::policy::{Body, Hit, Meta, Policies, Target, View};
 use crate::domain::{self, DecodeOutcome, Decoded, Glance, Headers, TopicMap};
 
 /// One record as read from Kafka.
@@ -127,6 +127,19 @@ impl Arrived {
             Some(schemas) => Self::read_with(shown, topics, schemas),
             None => Self::read(shown, topics),
         };
+        // A registry record whose schema is still being fetched is hidden
+        // whole (its fields cannot be told apart yet): it stays pending, so
+        // it is read again, and masked field by field, once the schema is in.
+        if let (Some(schemas), Some(read)) = (schemas, &original)
+            && hits
+                .iter()
+                .any(|h| h.target == Target::Value(String::new()))
+        {
+            arrived.glance.schema_pending = read
+                .decode_with(topics, schemas)
+                .error
+                .is_some_and(|e| e.starts_with(domain::SCHEMA_PENDING));
+        }
         arrived.original = original;
         arrived.hits = hits;
         arrived
@@ -632,5 +645,70 @@ mod tests {
             line["value"],
             serde_json::from_slice::<Value>(&enc.value).unwrap()
         );
+    }
+
+    /// A registry source whose every schema is still being fetched.
+    struct AlwaysPending;
+
+    impl crate::domain::schema::SchemaSource for AlwaysPending {
+        fn lookup(&self, _: crate::domain::schema::SchemaId) -> crate::domain::schema::Lookup {
+            crate::domain::schema::Lookup::Pending
+        }
+    }
+
+    fn policies(fields: &[&str], headers: &[&str]) -> Policies {
+        let spec = crate::domain::policy::PolicySpec {
+            name: "p".into(),
+            fields: fields.iter().map(|s| s.to_string()).collect(),
+            headers: headers.iter().map(|s| s.to_string()).collect(),
+            ..Default::default()
+        };
+        Policies::new(&[spec], Vec::new()).expect("valid")
+    }
+
+    #[test]
+    fn a_masked_record_is_shown_with_its_hits_and_the_original_kept() {
+        let r = ConsumedRecord {
+            value: Some(br#"{"a":{"secret":"s3cr3t"},"b":1}"#.to_vec()),
+            ..record(vec![("token".into(), Some(b"tok".to_vec()))])
+        };
+        let ps = policies(&["a.secret"], &["token"]);
+        let a = Arrived::read_shown(r.clone(), &TopicMap::default(), None, &ps);
+        assert_eq!(a.original.as_deref(), Some(&r));
+        assert_eq!(a.hits.len(), 2);
+        let shown = String::from_utf8_lossy(a.record.value.as_deref().unwrap_or_default());
+        assert_eq!(shown, r#"{"a":{"secret":"***"},"b":1}"#);
+        assert_eq!(a.record.header("token").as_deref(), Some("***"));
+        assert!(!a.summary.contains("s3cr3t"), "{}", a.summary);
+        // Nothing hidden: shown as read, nothing kept twice.
+        let none = Arrived::read_shown(
+            r.clone(),
+            &TopicMap::default(),
+            None,
+            &policies(&["zz"], &[]),
+        );
+        assert!(none.original.is_none() && none.hits.is_empty());
+        assert_eq!(none.record, r);
+    }
+
+    #[test]
+    fn a_registry_record_whose_schema_is_pending_is_hidden_whole_and_stays_pending() {
+        // Confluent framing: magic byte, schema id 7, then Avro bytes that
+        // hold the secret as plain UTF-8.
+        let mut value = vec![0, 0, 0, 0, 7];
+        value.extend_from_slice(b"\x0cs3cr3t");
+        let r = ConsumedRecord {
+            value: Some(value),
+            ..record(vec![])
+        };
+        let a = Arrived::read_shown(
+            r.clone(),
+            &TopicMap::default(),
+            Some(&AlwaysPending),
+            &policies(&["secret"], &[]),
+        );
+        assert_eq!(a.record.value.as_deref(), Some(&b"***"[..]));
+        assert!(a.glance.schema_pending, "read again once the schema is in");
+        assert_eq!(a.original.as_deref(), Some(&r));
     }
 }

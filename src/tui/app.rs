@@ -230,6 +230,11 @@ impl App {
         &self.connection
     }
 
+    /// The data policies records are shown through (none under `--unmask`).
+    pub fn policies(&self) -> &crate::domain::policy::Policies {
+        &self.settings.policies
+    }
+
     /// The toast on screen, if any.
     pub fn toast(&self) -> Option<&Toast> {
         self.toast.as_ref()

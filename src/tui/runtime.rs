@@ -583,14 +583,15 @@ fn start_redecode(app: &App, cache: &SchemaCache, tx: &mpsc::Sender<WorkerMsg>) 
         return false;
     }
     let records = streams.pending_schema_records(super::panes::streams::REDECODE_BATCH);
-    let (generation, topics, cache, tx) = (
+    let (generation, topics, cache, tx, policies) = (
         app.generation(),
         streams.topic_map().clone(),
         cache.clone(),
         tx.clone(),
+        app.policies().clone(),
     );
     tokio::task::spawn_blocking(move || {
-        let records = redecode(records, &topics, &cache);
+        let records = redecode_shown(records, &topics, &cache, &policies);
         let _ = tx.blocking_send(WorkerMsg::SchemaRedecoded {
             generation,
             records,
@@ -606,9 +607,30 @@ pub fn redecode(
     topics: &crate::domain::TopicMap,
     schemas: &dyn crate::domain::schema::SchemaSource,
 ) -> Vec<(u64, Arrived)> {
+    redecode_shown(
+        records,
+        topics,
+        schemas,
+        &crate::domain::policy::Policies::default(),
+    )
+}
+
+/// [`redecode`] of records as read, shown through the data policies
+/// ([`Arrived::read_shown`]).
+pub fn redecode_shown(
+    records: Vec<(u64, crate::kafka::ConsumedRecord)>,
+    topics: &crate::domain::TopicMap,
+    schemas: &dyn crate::domain::schema::SchemaSource,
+    policies: &crate::domain::policy::Policies,
+) -> Vec<(u64, Arrived)> {
     records
         .into_iter()
-        .map(|(arrival, record)| (arrival, Arrived::read_with(record, topics, schemas)))
+        .map(|(arrival, record)| {
+            (
+                arrival,
+                Arrived::read_shown(record, topics, Some(schemas), policies),
+            )
+        })
         .collect()
 }
 

@@ -541,7 +541,13 @@ impl StreamsState {
             .flat_map(|r| r.entries.iter())
             .filter(|e| e.schema_pending)
             .take(max)
-            .map(|e| (e.arrival, e.record.clone()))
+            // As read: it is masked again once decoded (`runtime::redecode_shown`).
+            .map(|e| {
+                (
+                    e.arrival,
+                    e.original.as_deref().unwrap_or(&e.record).clone(),
+                )
+            })
             .collect()
     }
 
