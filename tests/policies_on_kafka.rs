@@ -37,7 +37,14 @@ action = "hash"
 
 [[policies]]
 name = "passwords"
+event_type = "Order*"
+context = "debate"
 fields = ["**.password"]
+
+[[policies]]
+name = "other-context"
+context = "billing"
+fields = ["data.a"]
 
 [[policies]]
 name = "auth-token"
@@ -310,6 +317,10 @@ async fn no_secret_shows_on_any_headless_surface_nor_in_the_log() {
     assert!(text.contains("header token"), "{text}");
     assert!(
         text.contains("policy card-key: 2 of 2 records hit"),
+        "{text}"
+    );
+    assert!(
+        text.contains("policy other-context: 0 of 2 records hit"),
         "{text}"
     );
     let out = s.ok(&["policies", "check", t, "--json"]);

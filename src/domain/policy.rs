@@ -506,6 +506,15 @@ impl Policies {
         self.list.iter().any(|p| p.may_apply_to_topic(topic))
     }
 
+    /// True when a policy that may apply to a record of `topic` matches on
+    /// what only decoding tells (context, event type, schema subject).
+    pub fn match_decoded(&self, topic: &str) -> bool {
+        self.list.iter().any(|p| {
+            p.may_apply_to_topic(topic)
+                && (p.context.is_some() || p.event_type.is_some() || p.subject.is_some())
+        })
+    }
+
     /// True when a hit comes from a policy that forbids re-injecting.
     pub fn forbids_reinject(&self, hits: &[Hit]) -> bool {
         hits.iter()
@@ -910,6 +919,9 @@ mod tests {
         }
         assert!(ps.may_apply_to_topic("orders.x"));
         assert!(!ps.may_apply_to_topic("payments"));
+        assert!(ps.match_decoded("orders.x"));
+        assert!(!ps.match_decoded("payments"));
+        assert!(!policies(&[spec("q", &["a"])]).match_decoded("orders.x"));
     }
 
     #[test]

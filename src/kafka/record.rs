@@ -281,14 +281,28 @@ impl ConsumedRecord {
         if policies.is_empty() || !policies.may_apply_to_topic(&self.topic) {
             return None;
         }
-        let decoded = self.decode_with(topics, schemas);
+        // Decoded only when a policy matches on what decoding tells (context,
+        // type, subject) or the value may be a registry record: otherwise
+        // its JSON is all the policies need (the cost budget: DESIGN.md).
+        let maybe_framed = schemas.configured()
+            && (self.value.as_deref().is_some_and(|v| v.first() == Some(&0))
+                || self
+                    .headers
+                    .iter()
+                    .any(|(k, _)| k == "__value_schema_id" || k.starts_with("apicurio.value.")));
+        let decoded = (maybe_framed || policies.match_decoded(&self.topic))
+            .then(|| self.decode_with(topics, schemas));
+        let decoded = decoded.as_ref();
         let meta = Meta {
             topic: &self.topic,
-            context: decoded.context(),
-            event_type: decoded.event_type(),
-            subject: decoded.schema.as_ref().and_then(|s| s.subject.as_deref()),
+            context: decoded.and_then(DecodeOutcome::context),
+            event_type: decoded.and_then(DecodeOutcome::event_type),
+            subject: decoded
+                .and_then(|d| d.schema.as_ref())
+                .and_then(|s| s.subject.as_deref()),
         };
-        let value = match (&decoded.schema_value, self.value.as_deref()) {
+        let schema_value = decoded.and_then(|d| d.schema_value.as_ref());
+        let value = match (schema_value, self.value.as_deref()) {
             (Some(v), _) => Body::Json(v.clone()),
             (None, None) => Body::Absent,
             (None, Some(bytes)) => match domain::codec::parse_json(bytes) {
