@@ -1173,6 +1173,10 @@ ring_size = 500
             s.schema_registry.url.as_deref(),
             Some("http://127.0.0.1:8081/apis/ccompat/v7")
         );
+        // Its data policies load too (none of the file's own hashes: loading
+        // it makes no salt file in the user's data dir).
+        let names: Vec<&str> = s.policies.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, ["pii-email", "cards", "passwords"]);
         assert_eq!(s.topics.topic_for("debate"), Some("debate.events"));
     }
 

@@ -115,7 +115,7 @@ pub async fn run(settings: &Settings, args: &TailArgs) -> Result<()> {
 pub(crate) struct Shown<'a> {
     /// Context → topic map.
     pub topics: &'a TopicMap,
-    /// The policies (none after `--unmask`, or for records already masked).
+    /// The policies (none after `--unmask`).
     pub policies: &'a Policies,
 }
 
@@ -133,7 +133,7 @@ pub(crate) fn write_shown(
     write_marked(out, rec, shown, format, schemas, None)
 }
 
-/// [`write_decoded`], saying what is known of the record's transaction when
+/// [`write_shown`], saying what is known of the record's transaction when
 /// read at `read_uncommitted` (`txn`: `Some(None)` committed, `Some(Some(_))`
 /// aborted or still open).
 fn write_marked(
