@@ -42,6 +42,7 @@ headers = ["token"]
 name = "card-key"
 key = true
 keep_last = 4
+no_reinject = true
 "#,
             data = dir.join("data").display().to_string()
         ),
@@ -143,6 +144,7 @@ fn re_inject_refuses_a_masked_record_instead_of_filling_stars() {
     assert!(toast.error, "{}", toast.text);
     assert!(toast.text.contains("re-inject refused"), "{}", toast.text);
     assert!(toast.text.contains("pii-email"), "{}", toast.text);
+    assert!(toast.text.contains("no_reinject"), "{}", toast.text);
     assert_ne!(app.tab(), eventdeck::tui::tabs::Tab::Inject);
 }
 

@@ -119,8 +119,15 @@ pub const DETAIL_MASKED: &str = "masked";
 pub const UNMASKED_BADGE: &str = " UNMASKED ";
 
 /// Re-inject refused for a record a data policy masks: its form would carry
-/// `***` (or, filled from the original, the hidden values on screen).
-pub fn reinject_masked(policies: &[&str]) -> String {
+/// `***` (or, filled from the original, the hidden values on screen);
+/// `forbidden` when one of the policies says `no_reinject`.
+pub fn reinject_masked(policies: &[&str], forbidden: bool) -> String {
+    if forbidden {
+        return format!(
+            "re-inject refused: policy {} hides fields of this record and forbids re-injecting it (no_reinject)",
+            policies.join(", ")
+        );
+    }
     format!(
         "re-inject refused: policy {} hides fields of this record, and its form would show `***` in their place",
         policies.join(", ")

@@ -53,7 +53,8 @@ impl App {
         if !e.masked.is_empty() {
             let mut names: Vec<&str> = e.masked.iter().map(|h| h.policy.as_str()).collect();
             names.dedup();
-            return self.toast_error(strings::reinject_masked(&names));
+            let forbidden = self.settings.policies.forbids_reinject(&e.masked);
+            return self.toast_error(strings::reinject_masked(&names, forbidden));
         }
         let filled = self
             .panes
