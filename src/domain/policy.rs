@@ -970,7 +970,56 @@ mod tests {
             v
         }
 
+        /// JSON whose every string is a distinctive `S…S` token.
+        fn json_tree() -> impl Strategy<Value = Value> {
+            let leaf = prop_oneof![
+                "S[a-z0-9]{8}S".prop_map(Value::String),
+                any::<i32>().prop_map(|n| json!(n)),
+                Just(Value::Null),
+            ];
+            leaf.prop_recursive(6, 64, 6, |inner| {
+                prop_oneof![
+                    proptest::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+                    proptest::collection::btree_map("[a-z]{1,5}", inner, 0..6)
+                        .prop_map(|m| Value::Object(m.into_iter().collect())),
+                ]
+            })
+        }
+
         proptest! {
+            #[test]
+            fn an_allow_list_that_lists_nothing_leaves_no_string_of_the_value(
+                tree in json_tree(),
+                action in prop_oneof![Just("mask"), Just("hash"), Just("remove")],
+            ) {
+                let mut s = spec("allow-none", &[]);
+                s.mode = Some("allow".into());
+                s.action = Some(action.to_string());
+                let ps = policies(&[s]);
+                let mut v = View { value: Body::Json(tree.clone()), headers: vec![], key: None };
+                ps.apply(&meta("t"), &mut v);
+                let text = json_of(&v).to_string();
+                prop_assert!(!text.contains('S'), "{}", text);
+            }
+
+            #[test]
+            fn hashing_keeps_equal_values_equal_and_different_ones_apart(
+                a in "[a-z0-9@.]{1,24}",
+                b in "[a-z0-9@.]{1,24}",
+            ) {
+                let mut s = spec("h", &["K_1", "K_2"]);
+                s.action = Some("hash".into());
+                let ps = policies(&[s]);
+                let mut v = View { value: Body::Json(json!({"K_1": a, "K_2": b})),
+                    headers: vec![], key: None };
+                ps.apply(&meta("t"), &mut v);
+                let out = json_of(&v);
+                prop_assert_eq!(out["K_1"] == out["K_2"], a == b);
+                let shown = out.to_string();
+                let quoted = format!("\"{}\"", a);
+                prop_assert!(!shown.contains(&quoted), "{}", shown);
+            }
+
             #[test]
             fn a_secret_at_any_depth_never_shows_under_a_deep_password_policy(
                 keys in proptest::collection::vec("[a-z]{1,6}", 0..40),
