@@ -54,6 +54,9 @@ pub mod action {
     pub const USER_DELETE: &str = "users.delete";
     /// `eventdeck schemas register --execute`.
     pub const SCHEMA_REGISTER: &str = "schemas.register";
+    /// `--unmask`: records shown without the data policies (not a mutation,
+    /// but a privilege whose use is recorded).
+    pub const UNMASK: &str = "policies.unmask";
 }
 
 /// Where a mutation was asked for: the same function runs it either way, and
@@ -82,6 +85,41 @@ pub fn authorize(settings: &Settings, action: &str) -> Result<(), ReadOnly> {
             action: action.to_string(),
         });
     }
+    Ok(())
+}
+
+/// `--unmask` refused.
+#[derive(Debug, thiserror::Error)]
+pub enum UnmaskError {
+    /// The profile does not allow it.
+    #[error(
+        "--unmask is refused: profile '{0}' does not allow it (set allow_unmask = true in its profile section of the config file)"
+    )]
+    NotAllowed(String),
+    /// Its use could not be written to the audit log.
+    #[error("--unmask is refused: it could not be written to the audit log: {0}")]
+    Audit(std::io::Error),
+}
+
+/// Turns the data policies off for this session (`--unmask`): refused unless
+/// the profile has `allow_unmask = true`; allowed, it is written to the audit
+/// log first (who, when, which profile), and refused when it cannot be.
+/// Read-only mode changes nothing here: policies apply in it as anywhere.
+pub fn unmask(settings: &mut Settings, source: Source) -> Result<(), UnmaskError> {
+    if !settings.allow_unmask {
+        return Err(UnmaskError::NotAllowed(settings.profile.clone()));
+    }
+    let policies: Vec<&str> = settings.policies.iter().map(|p| p.name.as_str()).collect();
+    record(
+        settings,
+        source,
+        action::UNMASK,
+        serde_json::json!({ "policies": policies }),
+        Value::String("ok".into()),
+    )
+    .map_err(UnmaskError::Audit)?;
+    settings.policies = crate::domain::policy::Policies::default();
+    settings.unmasked = true;
     Ok(())
 }
 

@@ -45,6 +45,10 @@ pub struct GlobalArgs {
     /// overrides SCHEMA_REGISTRY_URL and the profile.
     #[arg(long, global = true, value_name = "URL")]
     pub schema_registry: Option<String>,
+    /// Show records as read, without the data policies: only where the
+    /// profile has allow_unmask = true, and written to the audit log.
+    #[arg(long, global = true)]
+    pub unmask: bool,
 }
 
 impl GlobalArgs {
@@ -127,6 +131,30 @@ pub enum Command {
         /// What to do.
         #[command(subcommand)]
         action: SchemasCommand,
+    },
+    /// Data policies: see which fields of real records each policy hides
+    /// (never their values).
+    Policies {
+        /// What to do.
+        #[command(subcommand)]
+        action: PoliciesCommand,
+    },
+}
+
+/// `eventdeck policies ...`.
+#[derive(Debug, Clone, Subcommand)]
+pub enum PoliciesCommand {
+    /// Read records of a topic and print, per policy, which fields of which
+    /// records it hits.
+    Check {
+        /// Topic (or context).
+        topic: String,
+        /// Records to read, from the beginning.
+        #[arg(long, default_value_t = 100)]
+        count: usize,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
     },
 }
 

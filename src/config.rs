@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::domain::TopicMap;
+use crate::domain::policy::{Action, Policies, PolicyError, PolicySpec};
 
 /// Where the config file lives when `--config` is not given:
 /// `~/.config/eventdeck/config.toml` on Linux (the `directories` crate's rules).
@@ -183,6 +184,13 @@ struct ProfileFile {
     /// Any librdkafka property, as with `-X`.
     #[serde(default)]
     librdkafka: BTreeMap<String, String>,
+    /// This cluster's data policies (after the file's `[[policies]]`).
+    #[serde(default)]
+    policies: Vec<PolicySpec>,
+    /// `--unmask` is allowed on this cluster.
+    allow_unmask: Option<bool>,
+    /// The salt of the `hash` action (over the file's `policy_salt`).
+    policy_salt: Option<Secret>,
 }
 
 /// The topic section of the config file: context → topic, and the DLQ suffix.
@@ -257,6 +265,12 @@ struct ConfigFile {
     schema_registry: SchemaRegistry,
     #[serde(default)]
     bridge: BridgeFile,
+    /// Data policies of every profile (`[[policies]]`).
+    #[serde(default)]
+    policies: Vec<PolicySpec>,
+    /// The salt of the `hash` action; without one, a random salt kept in
+    /// the data dir (`policy-salt`, 0600).
+    policy_salt: Option<Secret>,
 }
 
 /// What the command line says about configuration (the global flags).
@@ -308,6 +322,22 @@ pub enum ConfigError {
     /// A `-X` argument without `=`.
     #[error("-X expects key=value, got '{0}'")]
     BadProperty(String),
+    /// A data policy cannot be used.
+    #[error("config file {path}: {source}")]
+    Policy {
+        /// The file.
+        path: String,
+        /// The policy and field at fault.
+        source: PolicyError,
+    },
+    /// The per-install salt of the `hash` action could not be read or made.
+    #[error("cannot read or create the policy salt {path}: {source}")]
+    Salt {
+        /// The salt file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
     /// The password file could not be read.
     #[error("cannot read SASL password file {path}: {source}")]
     PasswordFile {
@@ -349,6 +379,13 @@ pub struct Settings {
     pub properties: BTreeMap<String, PropertyValue>,
     /// Context → topic map and DLQ suffix.
     pub topics: TopicMap,
+    /// The data policies every record shown passes through (the file's,
+    /// then the profile's); none after an allowed `--unmask`.
+    pub policies: Policies,
+    /// The profile lets `--unmask` turn the policies off.
+    pub allow_unmask: bool,
+    /// `--unmask` was allowed and is on: records are shown as read.
+    pub unmasked: bool,
     /// UI settings.
     pub ui: UiConfig,
     /// Logs, outbox and audit log go here.
@@ -552,12 +589,13 @@ impl Settings {
         let (schema_registry, url_password_on_command_line) =
             schema_registry(&file, &profile, cli, env);
 
+        let data_dir = file.data_dir.clone().unwrap_or_else(default_data_dir);
+        let policies = policies(&file, &profile, &data_dir, config_path.as_deref())?;
         let brokers = cli
             .brokers
             .clone()
             .or_else(|| env(env::BOOTSTRAP_SERVERS))
             .or(profile.brokers);
-        let data_dir = file.data_dir.clone().unwrap_or_else(default_data_dir);
         Ok(Self {
             profile: profile_name.unwrap_or_else(|| "default".into()),
             brokers_configured: brokers.is_some(),
@@ -578,6 +616,9 @@ impl Settings {
             schema_registry,
             properties,
             topics,
+            policies,
+            allow_unmask: profile.allow_unmask.unwrap_or(false),
+            unmasked: false,
             ui: file.ui,
             data_dir: data_dir.clone(),
             warnings: crate::private::data_dir_warning(&data_dir)
@@ -646,6 +687,88 @@ impl Settings {
     }
 }
 
+/// The policies of the file, then the profile's, with their salt: the
+/// profile's `policy_salt`, else the file's, else the per-install one in the
+/// data dir (read, or made on first use, only when a policy hashes).
+fn policies(
+    file: &ConfigFile,
+    profile: &ProfileFile,
+    data_dir: &Path,
+    config_path: Option<&Path>,
+) -> Result<Policies, ConfigError> {
+    let specs: Vec<PolicySpec> = file
+        .policies
+        .iter()
+        .chain(&profile.policies)
+        .cloned()
+        .collect();
+    let path = || {
+        config_path
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|| "(no config file)".into())
+    };
+    // Checked without a salt first: a bad policy is said before any file is made.
+    let checked = Policies::new(&specs, Vec::new()).map_err(|source| ConfigError::Policy {
+        path: path(),
+        source,
+    })?;
+    if !checked.iter().any(|p| p.action == Action::Hash) {
+        return Ok(checked);
+    }
+    let salt = match profile.policy_salt.as_ref().or(file.policy_salt.as_ref()) {
+        Some(salt) => salt.expose().as_bytes().to_vec(),
+        None => install_salt(data_dir)?,
+    };
+    Policies::new(&specs, salt).map_err(|source| ConfigError::Policy {
+        path: path(),
+        source,
+    })
+}
+
+/// Name of the per-install salt in the data dir.
+pub const SALT_FILE: &str = "policy-salt";
+
+/// Bytes of a per-install salt (shown as hex in its file).
+const SALT_BYTES: usize = 32;
+
+/// The per-install salt of the `hash` action: `<data dir>/policy-salt`,
+/// made 0600 with random bytes the first time (a second process that
+/// loses the race to make it reads the winner's).
+fn install_salt(dir: &Path) -> Result<Vec<u8>, ConfigError> {
+    use std::io::Write as _;
+    let path = dir.join(SALT_FILE);
+    let err = |source| ConfigError::Salt {
+        path: path.clone(),
+        source,
+    };
+    let read = || -> Result<Vec<u8>, ConfigError> {
+        let text = std::fs::read_to_string(&path).map_err(err)?;
+        let salt = text.trim();
+        if salt.is_empty() {
+            return Err(err(std::io::Error::other("the file is empty")));
+        }
+        Ok(salt.as_bytes().to_vec())
+    };
+    if path.exists() {
+        return read();
+    }
+    crate::private::create_dir_all(dir).map_err(err)?;
+    let bytes: [u8; SALT_BYTES] = rand::random();
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    match crate::private::options()
+        .write(true)
+        .create_new(true)
+        .open(&path)
+    {
+        Ok(mut f) => {
+            f.write_all(hex.as_bytes()).map_err(err)?;
+            Ok(hex.into_bytes())
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => read(),
+        Err(e) => Err(err(e)),
+    }
+}
+
 /// Said when `--schema-registry` carries a password: every user sees it in `ps`.
 pub const SCHEMA_REGISTRY_PASSWORD_ON_COMMAND_LINE: &str = "--schema-registry with a password in the URL is visible to every user of this machine (ps); \
      use SCHEMA_REGISTRY_PASSWORD or the config file (chmod 600) instead";
@@ -690,7 +813,13 @@ fn holds_secret(text: &str) -> bool {
             .trim()
             .trim_matches('"');
         // `password`: the schema registry's (`[schema_registry]`).
-        ["sasl_password", "ssl_key_password", "password"].contains(&key)
+        [
+            "sasl_password",
+            "ssl_key_password",
+            "password",
+            "policy_salt",
+        ]
+        .contains(&key)
             || crate::private::SECRET_PROPERTIES.contains(&key)
     })
 }
@@ -1044,6 +1173,10 @@ ring_size = 500
             s.schema_registry.url.as_deref(),
             Some("http://127.0.0.1:8081/apis/ccompat/v7")
         );
+        // Its data policies load too (none of the file's own hashes: loading
+        // it makes no salt file in the user's data dir).
+        let names: Vec<&str> = s.policies.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, ["pii-email", "cards", "passwords"]);
         assert_eq!(s.topics.topic_for("debate"), Some("debate.events"));
     }
 
@@ -1231,5 +1364,94 @@ brokers = "bare-kafka:9092"
         let mut cli = cli_with(&f);
         cli.read_only = true;
         assert!(load(cli, &[]).expect("load").read_only);
+    }
+
+    /// A config file with policies, its data dir in `dir`.
+    fn policy_file(dir: &Path, extra: &str) -> tempfile::NamedTempFile {
+        write_file(&format!(
+            "data_dir = {:?}\n\n[[policies]]\nname = \"pii\"\nfields = [\"data.email\"]\naction = \"hash\"\n\n\
+             [profiles.prod]\nallow_unmask = true\n[[profiles.prod.policies]]\nname = \"card\"\nkey = true\nkeep_last = 4\n{extra}",
+            dir.display()
+        ))
+    }
+
+    #[test]
+    fn policies_come_from_the_file_then_the_profile() {
+        let dir = tempfile::tempdir().expect("dir");
+        let f = policy_file(dir.path(), "");
+        let s = load(cli_with(&f), &[]).expect("load");
+        let names: Vec<&str> = s.policies.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, ["pii"]);
+        assert!(!s.allow_unmask && !s.unmasked);
+        let mut cli = cli_with(&f);
+        cli.profile = Some("prod".into());
+        let s = load(cli, &[]).expect("load");
+        let names: Vec<&str> = s.policies.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, ["pii", "card"]);
+        assert!(s.allow_unmask);
+        // The salt is not in the settings' Debug form.
+        let salt = std::fs::read_to_string(dir.path().join(SALT_FILE)).expect("salt");
+        assert!(!format!("{s:?}").contains(salt.trim()));
+    }
+
+    #[test]
+    fn the_install_salt_is_made_once_private_and_kept() {
+        let dir = tempfile::tempdir().expect("dir");
+        let f = policy_file(dir.path(), "");
+        let a = load(cli_with(&f), &[]).expect("load").policies.hash("x");
+        let path = dir.path().join(SALT_FILE);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).expect("salt").permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        let b = load(cli_with(&f), &[]).expect("load").policies.hash("x");
+        assert_eq!(a, b, "the same install hashes alike");
+        std::fs::write(&path, "another-salt").expect("write");
+        let c = load(cli_with(&f), &[]).expect("load").policies.hash("x");
+        assert_ne!(a, c);
+    }
+
+    #[test]
+    fn a_configured_salt_is_used_and_no_file_is_made() {
+        let dir = tempfile::tempdir().expect("dir");
+        let f = write_file(&format!(
+            "data_dir = {:?}\npolicy_salt = \"s3cr3t\"\n[[policies]]\nname = \"p\"\nfields = [\"a\"]\naction = \"hash\"\n",
+            dir.path().display()
+        ));
+        let s = load(cli_with(&f), &[]).expect("load");
+        assert!(!dir.path().join(SALT_FILE).exists());
+        let expected = crate::domain::policy::Policies::new(
+            &[PolicySpec {
+                name: "p".into(),
+                fields: vec!["a".into()],
+                action: Some("hash".into()),
+                ..PolicySpec::default()
+            }],
+            b"s3cr3t".to_vec(),
+        )
+        .expect("valid")
+        .hash("v");
+        assert_eq!(s.policies.hash("v"), expected);
+        assert!(!format!("{s:?}").contains("s3cr3t"));
+    }
+
+    #[test]
+    fn a_bad_policy_is_an_error_naming_it_and_the_field() {
+        let dir = tempfile::tempdir().expect("dir");
+        let f = policy_file(dir.path(), "action = \"blur\"\n");
+        let mut cli = cli_with(&f);
+        cli.profile = Some("prod".into());
+        let err = load(cli, &[]).expect_err("bad action").to_string();
+        assert!(err.contains("policy 'card': action: 'blur'"), "{err}");
+        let f = write_file("[[policies]]\nname = \"x\"\nfields = [\"a[\"]\n");
+        let err = load(cli_with(&f), &[]).expect_err("bad path").to_string();
+        assert!(err.contains("policy 'x': fields:"), "{err}");
+        let f = write_file("[[policies]]\nname = \"x\"\nfeilds = [\"a\"]\n");
+        let err = load(cli_with(&f), &[])
+            .expect_err("unknown key")
+            .to_string();
+        assert!(err.contains("unknown field `feilds`"), "{err}");
     }
 }

@@ -115,6 +115,14 @@ async fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
     }
     let _log = eventdeck::logging::init(&settings.data_dir);
     tracing::info!(profile = %settings.profile, brokers = %settings.brokers, "starting");
+    if cli.global.unmask {
+        let source = match cli.command {
+            None => eventdeck::audit::Source::Console,
+            Some(_) => eventdeck::audit::Source::Headless,
+        };
+        eventdeck::audit::unmask(&mut settings, source)?;
+        tracing::warn!(profile = %settings.profile, "data policies off (--unmask)");
+    }
     match cli.command {
         Some(Command::Inject(args)) => cmd::inject::run(&settings, &args).await?,
         Some(Command::Tail(args)) => cmd::tail::run(&settings, &args).await?,
@@ -131,6 +139,7 @@ async fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
         Some(Command::Users { action }) => cmd::users::run(&settings, &action).await?,
         Some(Command::Find(args)) => return cmd::find::run(&settings, &args).await,
         Some(Command::Schemas { action }) => cmd::schemas::run(&settings, &action).await?,
+        Some(Command::Policies { action }) => cmd::policies::run(&settings, &action).await?,
         None => {
             eventdeck::tui::terminal::require_terminal(
                 "the console needs one; the subcommands (eventdeck --help) work without",

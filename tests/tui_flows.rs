@@ -164,6 +164,7 @@ fn re_reading_from_the_beginning_counts_each_record_once_in_title_edges_and_dlq(
         .map(|record| DlqRecord {
             letter: eventdeck::dlq::decode(&record.headers),
             record,
+            original: None,
         })
         .collect();
     app.apply(WorkerMsg::DeadLetters(dead));

@@ -203,6 +203,7 @@ fn dlq_detail_shows_hostile_dead_letter_headers_visibly() {
     let letter = DlqRecord {
         letter: decode(&record.headers),
         record,
+        original: None,
     };
     let mut app = app();
     app.apply(WorkerMsg::DlqTopics(vec!["debate.events.dlq".into()]));

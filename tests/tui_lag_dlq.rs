@@ -135,6 +135,7 @@ fn dead_letter(
     DlqRecord {
         letter: decode(&record.headers),
         record,
+        original: None,
     }
 }
 

@@ -54,6 +54,7 @@ fuzz_target!(|data: &[u8]| {
             headers,
         },
         letter: letter.clone(),
+        original: None,
     };
     let _ = record.heap_bytes();
     let filter = input.topic;

@@ -58,6 +58,13 @@ async fn dlq_topics(settings: &Settings, asked: &[String]) -> Result<Vec<String>
     Ok(topics)
 }
 
+/// The dead letter as the data policies let it be shown: its record masked
+/// ([`crate::kafka::ConsumedRecord::masked`]), its letter read from the
+/// masked headers. Redrive sends the original; only its filter sees this.
+fn shown(r: &DlqRecord, settings: &Settings) -> DlqRecord {
+    r.clone().shown(&settings.policies, &settings.topics)
+}
+
 fn record_json(r: &DlqRecord, topics: &TopicMap) -> serde_json::Value {
     let decoded = r.record.decode_in(topics);
     json!({
@@ -77,7 +84,11 @@ async fn list(settings: &Settings, asked: &[String], as_json: bool) -> Result<()
     let topics = dlq_topics(settings, asked).await?;
     let mut out = Vec::new();
     for topic in &topics {
-        let records = read_all(settings, std::slice::from_ref(topic)).await?;
+        let records: Vec<DlqRecord> = read_all(settings, std::slice::from_ref(topic))
+            .await?
+            .iter()
+            .map(|r| shown(r, settings))
+            .collect();
         let causes = group_by_cause(records.iter().map(|r| &r.letter));
         if as_json {
             out.push(json!({
@@ -133,10 +144,11 @@ async fn show(settings: &Settings, topic: &str, partition: i32, offset: i64) -> 
     let r = records
         .iter()
         .find(|r| r.record.partition == partition && r.record.offset == offset)
+        .map(|r| shown(r, settings))
         .ok_or_else(|| eyre!("no record at {topic}[{partition}]@{offset}"))?;
     outln!(
         "{}",
-        crate::domain::text::json_string(&record_json(r, &settings.topics), true)?
+        crate::domain::text::json_string(&record_json(&r, &settings.topics), true)?
     )?;
     Ok(())
 }
@@ -171,7 +183,9 @@ async fn redrive(
     let records: Vec<DlqRecord> = read_all(settings, &[topic.to_string()])
         .await?
         .into_iter()
-        .filter(|r| matches(r, filter, &picks))
+        // The filter sees what may be shown: it cannot find a record by a
+        // value a policy hides (the original is what is redriven).
+        .filter(|r| matches(&shown(r, settings), filter, &picks))
         .collect();
     let plan = plan(records, to_topic);
     outln!(

@@ -57,15 +57,17 @@ pub async fn run(settings: &Settings, args: &FindArgs) -> Result<ExitCode> {
                 }
                 // Matches stream: what is found is on stdout within a progress tick.
                 FindEvent::Progress(_) => out.flush(),
-                FindEvent::Found(rec) => {
-                    super::tail::write_decoded(
-                        &mut out,
-                        &rec,
-                        &settings.topics,
-                        format,
-                        schemas.as_ref(),
-                    )
-                }
+                // Masked as tail masks: find sends the record as read.
+                FindEvent::Found(rec) => super::tail::write_shown(
+                    &mut out,
+                    &rec,
+                    super::tail::Shown {
+                        topics: &settings.topics,
+                        policies: &settings.policies,
+                    },
+                    format,
+                    schemas.as_ref(),
+                ),
                 FindEvent::Warning(w) => {
                     eprintln!("eventdeck: warning: {}", crate::domain::sanitize(&w));
                     Ok(())

@@ -11,6 +11,7 @@ pub mod find;
 pub mod groups;
 pub mod inject;
 pub mod lag;
+pub mod policies;
 pub mod replay;
 pub mod schemas;
 pub mod tail;

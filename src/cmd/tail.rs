@@ -9,6 +9,7 @@ use tokio::sync::mpsc;
 use crate::cli::{TailArgs, TailFormat};
 use crate::config::Settings;
 use crate::domain::TopicMap;
+use crate::domain::policy::Policies;
 use crate::domain::schema::{NoRegistry, SchemaSource};
 use crate::kafka::consume::{TailEvent, tail_reading};
 use crate::kafka::isolation::Isolation;
@@ -53,6 +54,7 @@ pub async fn run(settings: &Settings, args: &TailArgs) -> Result<()> {
     };
     let format = args.format;
     let contexts = settings.topics.clone();
+    let policies = settings.policies.clone();
     // Schema-framed records are decoded with their registry schema; the tail
     // waits for a schema it has not fetched yet (it prints in order).
     let schemas = crate::schema_registry::SchemaCache::from_config(&settings.schema_registry)
@@ -73,7 +75,11 @@ pub async fn run(settings: &Settings, args: &TailArgs) -> Result<()> {
                         let txn = uncommitted.then(|| {
                             states.remove(&(rec.topic.clone(), rec.partition, rec.offset))
                         });
-                        write_marked(&mut out, rec, &contexts, format, schemas.as_ref(), txn)?;
+                        let shown = Shown {
+                            topics: &contexts,
+                            policies: &policies,
+                        };
+                        write_marked(&mut out, rec, shown, format, schemas.as_ref(), txn)?;
                     }
                 }
                 TailEvent::Txn(notes) => {
@@ -103,33 +109,51 @@ pub async fn run(settings: &Settings, args: &TailArgs) -> Result<()> {
     Ok(())
 }
 
+/// How records are shown: the topic map, and the data policies applied to
+/// each record before it is printed ([`ConsumedRecord::masked`]).
+#[derive(Clone, Copy)]
+pub(crate) struct Shown<'a> {
+    /// Context → topic map.
+    pub topics: &'a TopicMap,
+    /// The policies (none after `--unmask`).
+    pub policies: &'a Policies,
+}
+
 /// Writes one record as `tail` prints it (`find` prints its matches so too),
-/// a schema-framed one decoded with its registry schema (waiting for a schema
-/// not fetched yet: lines go out in order) when a registry is configured.
-pub(crate) fn write_decoded(
+/// masked by the data policies, a schema-framed one decoded with its
+/// registry schema (waiting for a schema not fetched yet: lines go out in
+/// order) when a registry is configured.
+pub(crate) fn write_shown(
     out: &mut impl Write,
     rec: &ConsumedRecord,
-    topics: &TopicMap,
+    shown: Shown<'_>,
     format: TailFormat,
     schemas: Option<&crate::schema_registry::SchemaCache>,
 ) -> std::io::Result<()> {
-    write_marked(out, rec, topics, format, schemas, None)
+    write_marked(out, rec, shown, format, schemas, None)
 }
 
-/// [`write_decoded`], saying what is known of the record's transaction when
+/// [`write_shown`], saying what is known of the record's transaction when
 /// read at `read_uncommitted` (`txn`: `Some(None)` committed, `Some(Some(_))`
 /// aborted or still open).
 fn write_marked(
     out: &mut impl Write,
     rec: &ConsumedRecord,
-    topics: &TopicMap,
+    shown: Shown<'_>,
     format: TailFormat,
     schemas: Option<&crate::schema_registry::SchemaCache>,
     txn: Option<Option<TxnState>>,
 ) -> std::io::Result<()> {
     match schemas {
-        Some(cache) => write_record(out, rec, topics, format, &cache.waiting(), txn),
-        None => write_record(out, rec, topics, format, &NoRegistry, txn),
+        Some(cache) => {
+            let schemas = cache.waiting();
+            let rec = rec.shown(shown.policies, shown.topics, &schemas);
+            write_record(out, &rec, shown.topics, format, &schemas, txn)
+        }
+        None => {
+            let rec = rec.shown(shown.policies, shown.topics, &NoRegistry);
+            write_record(out, &rec, shown.topics, format, &NoRegistry, txn)
+        }
     }
 }
 

@@ -12,6 +12,9 @@ use tokio::sync::mpsc;
 use super::{DeadLetter, decode};
 use crate::audit::{self, Source, action};
 use crate::config::Settings;
+use crate::domain::TopicMap;
+use crate::domain::policy::Policies;
+use crate::domain::schema::NoRegistry;
 use crate::kafka::consume::{TailEvent, tail};
 use crate::kafka::produce::DEFAULT_DELIVERY_TIMEOUT;
 use crate::kafka::{ConsumedRecord, EventProducer, KafkaError, StartAt, TailOptions};
@@ -24,12 +27,50 @@ pub struct DlqRecord {
     pub record: ConsumedRecord,
     /// What its headers say.
     pub letter: DeadLetter,
+    /// The record as read when the data policies hid part of it
+    /// ([`DlqRecord::shown`]): `record` and `letter` are then what may be
+    /// shown, and this is what a redrive sends ([`plan`] takes it).
+    pub original: Option<Box<ConsumedRecord>>,
 }
 
 impl DlqRecord {
+    /// A dead letter as read, its headers decoded.
+    pub fn new(record: ConsumedRecord) -> Self {
+        Self {
+            letter: decode(&record.headers),
+            record,
+            original: None,
+        }
+    }
+
+    /// The dead letter as the data policies let it be shown
+    /// ([`ConsumedRecord::masked`]; its letter read from the shown headers),
+    /// the record as read kept for writing back.
+    pub fn shown(self, policies: &Policies, topics: &TopicMap) -> Self {
+        match self.record.masked(policies, topics, &NoRegistry) {
+            Some((shown, _)) => Self {
+                letter: decode(&shown.headers),
+                record: shown,
+                original: Some(Box::new(self.original.map_or(self.record, |o| *o))),
+            },
+            None => self,
+        }
+    }
+
+    /// The dead letter as read (what a redrive sends), whatever was shown.
+    pub fn into_original(self) -> Self {
+        match self.original {
+            Some(original) => Self::new(*original),
+            None => self,
+        }
+    }
+
     /// Bytes it holds, itself included (for memory budgets).
     pub fn heap_bytes(&self) -> usize {
-        std::mem::size_of::<Self>() + self.record.heap_bytes() + self.letter.heap_bytes()
+        std::mem::size_of::<Self>()
+            + self.record.heap_bytes()
+            + self.letter.heap_bytes()
+            + self.original.as_ref().map_or(0, |o| o.heap_bytes())
     }
 }
 
@@ -53,8 +94,7 @@ pub async fn read_all(
     while let Some(ev) = rx.recv().await {
         if let TailEvent::Records(records) = ev {
             for record in records {
-                let letter = decode(&record.headers);
-                out.push(DlqRecord { record, letter });
+                out.push(DlqRecord::new(record));
             }
         }
     }
@@ -113,6 +153,9 @@ pub fn plan(records: Vec<DlqRecord>, to_topic: Option<&str>) -> Plan {
     let mut items = Vec::new();
     let mut skipped = 0;
     for r in records {
+        // Writing back is never masked: the plan holds the records as read
+        // (and their original topic as their own headers name it).
+        let r = r.into_original();
         let target = to_topic
             .map(str::to_string)
             .or_else(|| r.letter.original_topic.clone());
@@ -244,6 +287,39 @@ pub async fn execute(
 mod tests {
     use super::*;
 
+    #[test]
+    fn a_shown_dead_letter_hides_what_policies_say_and_the_plan_takes_the_original() {
+        let spec = crate::domain::policy::PolicySpec {
+            name: "p".into(),
+            fields: vec!["secret".into()],
+            headers: vec!["x-original-topic".into()],
+            ..Default::default()
+        };
+        let policies = Policies::new(&[spec], Vec::new()).expect("valid");
+        let value = br#"{"secret":"s3cr3t-value","n":1}"#.to_vec();
+        let read = ConsumedRecord {
+            topic: "orders.dlq".into(),
+            partition: 0,
+            offset: 4,
+            timestamp_ms: None,
+            key: Some(b"k".to_vec()),
+            value: Some(value.clone()),
+            headers: vec![("x-original-topic".to_string(), Some(b"orders".to_vec()))].into(),
+        };
+        let shown = DlqRecord::new(read.clone()).shown(&policies, &TopicMap::default());
+        let text = String::from_utf8_lossy(shown.record.value.as_deref().unwrap_or_default());
+        assert!(!text.contains("s3cr3t"), "{text}");
+        assert_eq!(shown.letter.original_topic.as_deref(), Some("***"));
+        assert_eq!(shown.original.as_deref(), Some(&read));
+        // Shown twice, the original is still the record as read.
+        let twice = shown.clone().shown(&policies, &TopicMap::default());
+        assert_eq!(twice.original.as_deref(), Some(&read));
+        let p = plan(vec![twice], None);
+        assert_eq!(p.targets.keys().collect::<Vec<_>>(), ["orders"]);
+        assert_eq!(p.items[0].0.record, read);
+        assert!(p.items[0].0.original.is_none());
+    }
+
     fn rec(offset: i64, original: Option<&str>) -> DlqRecord {
         DlqRecord {
             record: ConsumedRecord {
@@ -259,6 +335,7 @@ mod tests {
                 original_topic: original.map(str::to_string),
                 ..Default::default()
             },
+            original: None,
         }
     }
 

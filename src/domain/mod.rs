@@ -9,6 +9,7 @@ pub mod envelope;
 pub mod headers;
 pub mod json_text;
 mod lenient;
+pub mod policy;
 pub mod registry;
 pub mod schema;
 pub mod text;

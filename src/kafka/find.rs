@@ -22,6 +22,7 @@ use super::client::{KafkaError, METADATA_TIMEOUT, SecurityContext, describe_erro
 use super::consume::assigning_config;
 use super::record::ConsumedRecord;
 use crate::config::Settings;
+use crate::domain::schema::NoRegistry;
 use crate::find::partitioner::{Partitioner, key_partitions};
 use crate::find::query::{Query, RawView, schema_framed};
 
@@ -153,7 +154,9 @@ pub enum FindEvent {
     },
     /// How far it is.
     Progress(Progress),
-    /// A matching record.
+    /// A matching record, as read: it was judged as the data policies let
+    /// it be shown, and whoever shows it masks it
+    /// ([`ConsumedRecord::masked`]).
     Found(ConsumedRecord),
     /// A problem that did not stop the search (the client retries).
     Warning(String),
@@ -285,6 +288,7 @@ pub fn find(
         cfg: &cfg,
         topics: &settings.topics,
         schemas: schemas.as_ref(),
+        policies: &settings.policies,
         req,
         cancel,
         started,
@@ -412,6 +416,8 @@ struct Scan<'a> {
     topics: &'a crate::domain::TopicMap,
     /// The registry's schemas, when one is configured.
     schemas: Option<&'a crate::schema_registry::SchemaCache>,
+    /// The data policies: records are judged (and found) as they may be shown.
+    policies: &'a crate::domain::policy::Policies,
     req: &'a FindRequest,
     cancel: &'a AtomicBool,
     started: Instant,
@@ -434,6 +440,7 @@ struct Shared<'a> {
     req: &'a FindRequest,
     topics: &'a crate::domain::TopicMap,
     schemas: Option<&'a crate::schema_registry::SchemaCache>,
+    policies: &'a crate::domain::policy::Policies,
     cancel: &'a AtomicBool,
     /// Set when the pass ends early: the limit, a cancel, a receiver that
     /// went away, or a reader's error.
@@ -481,6 +488,7 @@ impl Scan<'_> {
             req: self.req,
             topics: self.topics,
             schemas: self.schemas,
+            policies: self.policies,
             cancel: self.cancel,
             stop: AtomicBool::new(false),
             scanned: AtomicU64::new(0),
@@ -657,22 +665,47 @@ fn read(
                     pause(consumer, r);
                 }
                 // A schema record's fields are not in its bytes as text.
-                let framed = shared.schemas.is_some() && schema_framed(&Borrowed(&m));
-                if !query.raw_matches_framed(&Borrowed(&m), framed) {
+                let mut framed = shared.schemas.is_some() && schema_framed(&Borrowed(&m));
+                // A record a policy may mask is judged as it is shown, never
+                // by what it hides (a hashed value matches by its hash, which
+                // is not in the bytes as read).
+                let masking = shared.policies.may_apply_to_topic(m.topic());
+                if !masking && !query.raw_matches_framed(&Borrowed(&m), framed) {
                     continue;
                 }
-                let rec = ConsumedRecord::from_message(&m);
+                let read = ConsumedRecord::from_message(&m);
                 drop(m);
+                let shown = if masking {
+                    match shared.schemas {
+                        Some(cache) => {
+                            read.masked(shared.policies, shared.topics, &cache.waiting())
+                        }
+                        None => read.masked(shared.policies, shared.topics, &NoRegistry),
+                    }
+                } else {
+                    None
+                };
+                let rec = match &shown {
+                    // Shown as JSON: its fields are in its bytes now.
+                    Some((shown, _)) => {
+                        framed = false;
+                        shown
+                    }
+                    None => &read,
+                };
+                if masking && !query.raw_matches_framed(rec, framed) {
+                    continue;
+                }
                 if query.needs_decode() {
                     let decoded = match shared.schemas {
                         Some(cache) if framed => rec.decode_with(shared.topics, &cache.waiting()),
                         _ => rec.decode_in(shared.topics),
                     };
-                    if !query.decoded_matches(&rec, &decoded) {
+                    if !query.decoded_matches(rec, &decoded) {
                         continue;
                     }
                 }
-                if tx.send(Read::Found(rec)).is_err() {
+                if tx.send(Read::Found(read)).is_err() {
                     break Ok(());
                 }
             }

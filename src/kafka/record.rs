@@ -11,6 +11,7 @@ use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value, json};
 
+use crate::domain::policy::{Body, Hit, Meta, Policies, Target, View};
 use crate::domain::{self, DecodeOutcome, Decoded, Glance, Headers, TopicMap};
 
 /// One record as read from Kafka.
@@ -47,6 +48,12 @@ pub struct Arrived {
     pub glance: Glance,
     /// Its value on one line, at most [`SUMMARY_CHARS`] characters.
     pub summary: String,
+    /// The record as read, when the data policies hid part of it
+    /// ([`Arrived::read_shown`]): `record` is then what may be shown, and
+    /// this is what writing back would send.
+    pub original: Option<Box<ConsumedRecord>>,
+    /// What the policies hid.
+    pub hits: Vec<Hit>,
 }
 
 impl Arrived {
@@ -63,6 +70,8 @@ impl Arrived {
             record,
             glance,
             summary,
+            original: None,
+            hits: Vec::new(),
         }
     }
 }
@@ -89,7 +98,51 @@ impl Arrived {
             record,
             glance,
             summary,
+            original: None,
+            hits: Vec::new(),
         }
+    }
+}
+
+impl Arrived {
+    /// The record as the data policies let it be shown
+    /// ([`ConsumedRecord::masked`]), read as [`Arrived::read_with`] (as
+    /// [`Arrived::read`] without `schemas`); the record as read is kept in
+    /// [`Arrived::original`] when something was hidden.
+    pub fn read_shown(
+        record: ConsumedRecord,
+        topics: &TopicMap,
+        schemas: Option<&dyn domain::schema::SchemaSource>,
+        policies: &Policies,
+    ) -> Self {
+        let masked = match schemas {
+            Some(schemas) => record.masked(policies, topics, schemas),
+            None => record.masked(policies, topics, &domain::schema::NoRegistry),
+        };
+        let (shown, original, hits) = match masked {
+            Some((shown, hits)) => (shown, Some(Box::new(record)), hits),
+            None => (record, None, Vec::new()),
+        };
+        let mut arrived = match schemas {
+            Some(schemas) => Self::read_with(shown, topics, schemas),
+            None => Self::read(shown, topics),
+        };
+        // A registry record whose schema is still being fetched is hidden
+        // whole (its fields cannot be told apart yet): it stays pending, so
+        // it is read again, and masked field by field, once the schema is in.
+        if let (Some(schemas), Some(read)) = (schemas, &original)
+            && hits
+                .iter()
+                .any(|h| h.target == Target::Value(String::new()))
+        {
+            arrived.glance.schema_pending = read
+                .decode_with(topics, schemas)
+                .error
+                .is_some_and(|e| e.starts_with(domain::SCHEMA_PENDING));
+        }
+        arrived.original = original;
+        arrived.hits = hits;
+        arrived
     }
 }
 
@@ -208,6 +261,93 @@ impl ConsumedRecord {
             schemas,
         );
         outcome
+    }
+
+    /// The record as the data policies let it be shown, and what they hid;
+    /// `None` when they hide nothing of it (it is shown as read). The one
+    /// place policies are applied: every surface that shows a record shows
+    /// this one (its value re-written as JSON when a field was hidden), and
+    /// every surface that writes back sends `self`, never this.
+    ///
+    /// A value that is not JSON (nor a registry record `schemas` decodes)
+    /// cannot have its fields told apart: a policy with value targets hides
+    /// it whole.
+    pub fn masked(
+        &self,
+        policies: &Policies,
+        topics: &TopicMap,
+        schemas: &dyn domain::schema::SchemaSource,
+    ) -> Option<(ConsumedRecord, Vec<Hit>)> {
+        if policies.is_empty() || !policies.may_apply_to_topic(&self.topic) {
+            return None;
+        }
+        // Decoded only when a policy matches on what decoding tells (context,
+        // type, subject) or the value may be a registry record: otherwise
+        // its JSON is all the policies need (the cost budget: DESIGN.md).
+        let maybe_framed = schemas.configured()
+            && (self.value.as_deref().is_some_and(|v| v.first() == Some(&0))
+                || self
+                    .headers
+                    .iter()
+                    .any(|(k, _)| k == "__value_schema_id" || k.starts_with("apicurio.value.")));
+        let decoded = (maybe_framed || policies.match_decoded(&self.topic))
+            .then(|| self.decode_with(topics, schemas));
+        let decoded = decoded.as_ref();
+        let meta = Meta {
+            topic: &self.topic,
+            context: decoded.and_then(DecodeOutcome::context),
+            event_type: decoded.and_then(DecodeOutcome::event_type),
+            subject: decoded
+                .and_then(|d| d.schema.as_ref())
+                .and_then(|s| s.subject.as_deref()),
+        };
+        let schema_value = decoded.and_then(|d| d.schema_value.as_ref());
+        let value = match (schema_value, self.value.as_deref()) {
+            (Some(v), _) => Body::Json(v.clone()),
+            (None, None) => Body::Absent,
+            (None, Some(bytes)) => match domain::codec::parse_json(bytes) {
+                Ok(v) => Body::Json(v),
+                Err(_) => Body::Opaque(bytes.to_vec()),
+            },
+        };
+        let mut view = View {
+            value,
+            headers: self.headers.to_pairs(),
+            key: self.key.clone(),
+        };
+        let hits = policies.apply(&meta, &mut view);
+        if hits.is_empty() {
+            return None;
+        }
+        let value = match view.value {
+            // A `Value` always serialises (its keys are strings).
+            Body::Json(v) => Some(serde_json::to_vec(&v).unwrap_or_default()),
+            Body::Opaque(bytes) => Some(bytes),
+            Body::Absent => None,
+        };
+        let shown = ConsumedRecord {
+            topic: self.topic.clone(),
+            partition: self.partition,
+            offset: self.offset,
+            timestamp_ms: self.timestamp_ms,
+            key: view.key,
+            value,
+            headers: view.headers.into(),
+        };
+        Some((shown, hits))
+    }
+
+    /// [`ConsumedRecord::masked`]'s record, or this one when nothing is hidden.
+    pub fn shown<'a>(
+        &'a self,
+        policies: &Policies,
+        topics: &TopicMap,
+        schemas: &dyn domain::schema::SchemaSource,
+    ) -> std::borrow::Cow<'a, ConsumedRecord> {
+        match self.masked(policies, topics, schemas) {
+            Some((shown, _)) => std::borrow::Cow::Owned(shown),
+            None => std::borrow::Cow::Borrowed(self),
+        }
     }
 
     /// What lists and graphs keep of the record ([`domain::glance`]).
@@ -519,5 +659,70 @@ mod tests {
             line["value"],
             serde_json::from_slice::<Value>(&enc.value).unwrap()
         );
+    }
+
+    /// A registry source whose every schema is still being fetched.
+    struct AlwaysPending;
+
+    impl crate::domain::schema::SchemaSource for AlwaysPending {
+        fn lookup(&self, _: crate::domain::schema::SchemaId) -> crate::domain::schema::Lookup {
+            crate::domain::schema::Lookup::Pending
+        }
+    }
+
+    fn policies(fields: &[&str], headers: &[&str]) -> Policies {
+        let spec = crate::domain::policy::PolicySpec {
+            name: "p".into(),
+            fields: fields.iter().map(|s| s.to_string()).collect(),
+            headers: headers.iter().map(|s| s.to_string()).collect(),
+            ..Default::default()
+        };
+        Policies::new(&[spec], Vec::new()).expect("valid")
+    }
+
+    #[test]
+    fn a_masked_record_is_shown_with_its_hits_and_the_original_kept() {
+        let r = ConsumedRecord {
+            value: Some(br#"{"a":{"secret":"s3cr3t"},"b":1}"#.to_vec()),
+            ..record(vec![("token".into(), Some(b"tok".to_vec()))])
+        };
+        let ps = policies(&["a.secret"], &["token"]);
+        let a = Arrived::read_shown(r.clone(), &TopicMap::default(), None, &ps);
+        assert_eq!(a.original.as_deref(), Some(&r));
+        assert_eq!(a.hits.len(), 2);
+        let shown = String::from_utf8_lossy(a.record.value.as_deref().unwrap_or_default());
+        assert_eq!(shown, r#"{"a":{"secret":"***"},"b":1}"#);
+        assert_eq!(a.record.header("token").as_deref(), Some("***"));
+        assert!(!a.summary.contains("s3cr3t"), "{}", a.summary);
+        // Nothing hidden: shown as read, nothing kept twice.
+        let none = Arrived::read_shown(
+            r.clone(),
+            &TopicMap::default(),
+            None,
+            &policies(&["zz"], &[]),
+        );
+        assert!(none.original.is_none() && none.hits.is_empty());
+        assert_eq!(none.record, r);
+    }
+
+    #[test]
+    fn a_registry_record_whose_schema_is_pending_is_hidden_whole_and_stays_pending() {
+        // Confluent framing: magic byte, schema id 7, then Avro bytes that
+        // hold the secret as plain UTF-8.
+        let mut value = vec![0, 0, 0, 0, 7];
+        value.extend_from_slice(b"\x0cs3cr3t");
+        let r = ConsumedRecord {
+            value: Some(value),
+            ..record(vec![])
+        };
+        let a = Arrived::read_shown(
+            r.clone(),
+            &TopicMap::default(),
+            Some(&AlwaysPending),
+            &policies(&["secret"], &[]),
+        );
+        assert_eq!(a.record.value.as_deref(), Some(&b"***"[..]));
+        assert!(a.glance.schema_pending, "read again once the schema is in");
+        assert_eq!(a.original.as_deref(), Some(&r));
     }
 }

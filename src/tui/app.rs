@@ -230,6 +230,11 @@ impl App {
         &self.connection
     }
 
+    /// The data policies records are shown through (none under `--unmask`).
+    pub fn policies(&self) -> &crate::domain::policy::Policies {
+        &self.settings.policies
+    }
+
     /// The toast on screen, if any.
     pub fn toast(&self) -> Option<&Toast> {
         self.toast.as_ref()
@@ -295,10 +300,14 @@ impl App {
         )
     }
 
-    /// Appends records read from Kafka, decoding them here (tests; the
-    /// console's readers decode: [`App::ingest_arrived`]).
+    /// Appends records read from Kafka, decoding them here with the data
+    /// policies applied (tests; the console's readers decode:
+    /// [`App::ingest_arrived`]).
     pub fn ingest<I: IntoIterator<Item = crate::kafka::ConsumedRecord>>(&mut self, records: I) {
-        let arrived = self.panes.streams.arrive(records);
+        let arrived = self
+            .panes
+            .streams
+            .arrive_shown(records, &self.settings.policies);
         self.ingest_arrived(arrived);
     }
 

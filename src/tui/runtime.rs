@@ -612,14 +612,15 @@ fn start_redecode(app: &App, cache: &SchemaCache, tx: &mpsc::Sender<WorkerMsg>) 
         return false;
     }
     let records = streams.pending_schema_records(super::panes::streams::REDECODE_BATCH);
-    let (generation, topics, cache, tx) = (
+    let (generation, topics, cache, tx, policies) = (
         app.generation(),
         streams.topic_map().clone(),
         cache.clone(),
         tx.clone(),
+        app.policies().clone(),
     );
     tokio::task::spawn_blocking(move || {
-        let records = redecode(records, &topics, &cache);
+        let records = redecode_shown(records, &topics, &cache, &policies);
         let _ = tx.blocking_send(WorkerMsg::SchemaRedecoded {
             generation,
             records,
@@ -635,9 +636,30 @@ pub fn redecode(
     topics: &crate::domain::TopicMap,
     schemas: &dyn crate::domain::schema::SchemaSource,
 ) -> Vec<(u64, Arrived)> {
+    redecode_shown(
+        records,
+        topics,
+        schemas,
+        &crate::domain::policy::Policies::default(),
+    )
+}
+
+/// [`redecode`] of records as read, shown through the data policies
+/// ([`Arrived::read_shown`]).
+pub fn redecode_shown(
+    records: Vec<(u64, crate::kafka::ConsumedRecord)>,
+    topics: &crate::domain::TopicMap,
+    schemas: &dyn crate::domain::schema::SchemaSource,
+    policies: &crate::domain::policy::Policies,
+) -> Vec<(u64, Arrived)> {
     records
         .into_iter()
-        .map(|(arrival, record)| (arrival, Arrived::read_with(record, topics, schemas)))
+        .map(|(arrival, record)| {
+            (
+                arrival,
+                Arrived::read_shown(record, topics, Some(schemas), policies),
+            )
+        })
         .collect()
 }
 
@@ -678,9 +700,13 @@ impl StreamSet {
                         };
                         let topics = settings.topics.clone();
                         let schemas = schemas.clone();
+                        // The data policies apply here, before the console
+                        // sees a record (the record as read is kept for
+                        // writing back).
+                        let policies = settings.policies.clone();
                         let read = move |r| match &schemas {
-                            Some(cache) => Arrived::read_with(r, &topics, cache),
-                            None => Arrived::read(r, &topics),
+                            Some(cache) => Arrived::read_shown(r, &topics, Some(cache), &policies),
+                            None => Arrived::read_shown(r, &topics, None, &policies),
                         };
                         // Records go out at once; aborted ones are marked
                         // when known (a note after them).

@@ -113,6 +113,26 @@ pub const DETAIL_TXN_ABORTED: &str =
     "ABORTED: its transaction was aborted; read_committed readers never see it";
 /// The record view's line for a record whose transaction was still open.
 pub const DETAIL_TXN_OPEN: &str = "transaction still open when read (read_uncommitted)";
+/// The record view's label before each field a data policy hid.
+pub const DETAIL_MASKED: &str = "masked";
+/// The header badge while `--unmask` has turned the data policies off.
+pub const UNMASKED_BADGE: &str = " UNMASKED ";
+
+/// Re-inject refused for a record a data policy masks: its form would carry
+/// `***` (or, filled from the original, the hidden values on screen);
+/// `forbidden` when one of the policies says `no_reinject`.
+pub fn reinject_masked(policies: &[&str], forbidden: bool) -> String {
+    if forbidden {
+        return format!(
+            "re-inject refused: policy {} hides fields of this record and forbids re-injecting it (no_reinject)",
+            policies.join(", ")
+        );
+    }
+    format!(
+        "re-inject refused: policy {} hides fields of this record, and its form would show `***` in their place",
+        policies.join(", ")
+    )
+}
 
 /// The toast after switching the isolation level.
 pub fn reading_at(level: &str) -> String {

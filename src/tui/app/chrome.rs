@@ -58,6 +58,19 @@ impl App {
                 )],
             ));
         }
+        // `--unmask`: records are shown as read, without the data policies.
+        if self.settings.unmasked {
+            row.push(Field::new(
+                HEADER_ESSENTIAL,
+                vec![Span::styled(
+                    strings::UNMASKED_BADGE,
+                    Style::new()
+                        .bg(t.error)
+                        .fg(t.bar)
+                        .add_modifier(Modifier::BOLD),
+                )],
+            ));
+        }
         row.push(Field::new(
             HEADER_ESSENTIAL,
             vec![Span::styled(

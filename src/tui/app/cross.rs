@@ -50,6 +50,12 @@ impl App {
         let Some(e) = self.record_list().entry(detail).cloned() else {
             return self.toast_info(strings::NOTHING_SELECTED);
         };
+        if !e.masked.is_empty() {
+            let mut names: Vec<&str> = e.masked.iter().map(|h| h.policy.as_str()).collect();
+            names.dedup();
+            let forbidden = self.settings.policies.forbids_reinject(&e.masked);
+            return self.toast_error(strings::reinject_masked(&names, forbidden));
+        }
         let filled = self
             .panes
             .inject

@@ -1284,8 +1284,7 @@ mod tests {
                     value: Some(source.into_bytes()),
                     headers: crate::domain::Headers::default(),
                 };
-                let letter = crate::dlq::decode(&record.headers);
-                let r = DlqRecord { record, letter };
+                let r = DlqRecord::new(record);
                 let lines = detail_lines(&r, false, &Theme::dark());
                 let text: Vec<String> = lines
                     .iter()

@@ -81,6 +81,11 @@ pub struct Entry {
     bytes: usize,
     /// The value on one line, as the reader made it.
     summary: String,
+    /// The record as read when the data policies hid part of it (`record`
+    /// is what may be shown); nothing on screen comes from it.
+    pub original: Option<Box<ConsumedRecord>>,
+    /// What the policies hid (the record view marks each).
+    pub masked: Vec<crate::domain::policy::Hit>,
 }
 
 impl Entry {
@@ -98,6 +103,8 @@ impl Entry {
             record,
             glance,
             summary,
+            original,
+            hits,
         } = arrived;
         // The glance's text is sanitized already.
         let context = glance.context.unwrap_or_else(|| {
@@ -118,6 +125,7 @@ impl Entry {
         let bytes = std::mem::size_of::<Box<Self>>()
             + std::mem::size_of::<Self>()
             + record.heap_bytes()
+            + original.as_ref().map_or(0, |o| o.heap_bytes())
             + context.capacity()
             + event_type.capacity()
             + glance.correlation_id.as_ref().map_or(0, String::capacity)
@@ -137,6 +145,8 @@ impl Entry {
             event_type,
             record,
             summary,
+            original,
+            masked: hits,
         }
     }
 
@@ -531,7 +541,13 @@ impl StreamsState {
             .flat_map(|r| r.entries.iter())
             .filter(|e| e.schema_pending)
             .take(max)
-            .map(|e| (e.arrival, e.record.clone()))
+            // As read: it is masked again once decoded (`runtime::redecode_shown`).
+            .map(|e| {
+                (
+                    e.arrival,
+                    e.original.as_deref().unwrap_or(&e.record).clone(),
+                )
+            })
             .collect()
     }
 
@@ -623,11 +639,23 @@ impl StreamsState {
     /// What a reader would hand on for these records ([`Arrived::read`] with
     /// the pane's topic map).
     pub fn arrive<I: IntoIterator<Item = ConsumedRecord>>(&self, records: I) -> Vec<Arrived> {
+        self.arrive_shown(records, &crate::domain::policy::Policies::default())
+    }
+
+    /// [`StreamsState::arrive`] with the data policies applied, as the
+    /// console's readers apply them ([`Arrived::read_shown`]).
+    pub fn arrive_shown<I: IntoIterator<Item = ConsumedRecord>>(
+        &self,
+        records: I,
+        policies: &crate::domain::policy::Policies,
+    ) -> Vec<Arrived> {
         records
             .into_iter()
             .map(|r| match &self.schemas {
-                Some(schemas) => Arrived::read_with(r, &self.topics, schemas.as_ref()),
-                None => Arrived::read(r, &self.topics),
+                Some(schemas) => {
+                    Arrived::read_shown(r, &self.topics, Some(schemas.as_ref()), policies)
+                }
+                None => Arrived::read_shown(r, &self.topics, None, policies),
             })
             .collect()
     }
@@ -1384,6 +1412,17 @@ fn detail_lines(
             Style::new().fg(theme.warn),
         ))),
         None => {}
+    }
+    // What the data policies hid: the values below show `***`, a hash or
+    // nothing in their place; each is marked with its policy.
+    for hit in &e.masked {
+        lines.push(Line::from(vec![
+            Span::styled(format!("{} ", strings::DETAIL_MASKED), label),
+            // Paths are made of the record's keys, chosen by its producer.
+            Span::raw(sanitize_owned(hit.target.to_string())),
+            Span::raw("  "),
+            Span::styled(sanitize_owned(hit.mark()), Style::new().fg(theme.warn)),
+        ]));
     }
     if matches!(
         decoded.decoded,

@@ -10,7 +10,6 @@ use tokio::sync::mpsc;
 
 use crate::audit::Source;
 use crate::config::Settings;
-use crate::dlq::decode;
 use crate::dlq::redrive::{DlqRecord, Outcome};
 use crate::kafka::consume::{TailEvent, tail};
 use crate::kafka::groups::all_partitions;
@@ -80,12 +79,11 @@ async fn read_topic(settings: Settings, topic: String, tx: mpsc::Sender<WorkerMs
             let TailEvent::Records(records) = ev else {
                 continue;
             };
+            // The data policies apply before the pane sees a dead letter
+            // (the record as read is kept: a redrive sends it).
             let batch: Vec<DlqRecord> = records
                 .into_iter()
-                .map(|record| DlqRecord {
-                    letter: decode(&record.headers),
-                    record,
-                })
+                .map(|record| DlqRecord::new(record).shown(&settings.policies, &settings.topics))
                 .collect();
             if tx.send(WorkerMsg::DeadLetters(batch)).await.is_err() {
                 reader.abort();

@@ -61,7 +61,14 @@ pub async fn run(
                 )
             }
             FindEvent::Found(record) => {
-                batch.push(Arrived::read(record, &topics));
+                // Found as read: shown as the policies let it be (the record
+                // as read is kept for writing back).
+                batch.push(Arrived::read_shown(
+                    record,
+                    &topics,
+                    None,
+                    &settings.policies,
+                ));
                 batch.len() < MATCH_BATCH || send(FindUpdate::Matches(std::mem::take(&mut batch)))
             }
             FindEvent::Warning(w) => send(FindUpdate::Warning(w)),

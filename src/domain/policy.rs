@@ -1,0 +1,1043 @@
+//! Data policies: what of a record the person at the terminal may see. A
+//! policy matches records (topic, context, event type, schema subject) and
+//! masks, removes, hashes or replaces fields of the decoded value (JSON paths
+//! with wildcards), headers (names or globs) and the key. Pure: no Kafka, no
+//! UI. The shown record is built from what [`Policies::apply`] leaves; the
+//! bytes as read are never changed (writing back sends those).
+
+use std::fmt;
+
+use serde::Deserialize;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use super::headers::Header;
+
+/// Hex characters of a salted SHA-256 kept by the `hash` action: 64 bits,
+/// enough that two different values of one field do not collide in practice.
+pub const HASH_HEX_CHARS: usize = 16;
+
+/// What `hash` puts before the hex, so a hashed value reads as one.
+pub const HASH_PREFIX: &str = "sha256:";
+
+/// What `mask` shows in place of a value.
+pub const MASK: &str = "***";
+
+/// A policy as written in the config file (`[[policies]]`, or
+/// `[[profiles.NAME.policies]]`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PolicySpec {
+    /// The name the record view and `policies check` show.
+    pub name: String,
+    /// Topic glob (`orders.*`); omitted: every topic.
+    pub topic: Option<String>,
+    /// Context glob; omitted: every context (and records without one).
+    pub context: Option<String>,
+    /// Event type glob; omitted: every type (and records without one).
+    pub event_type: Option<String>,
+    /// Schema subject glob (`orders-value`); omitted: every record.
+    pub subject: Option<String>,
+    /// JSON paths into the decoded value: `data.customer.email`,
+    /// `data.items[*].card`, `**.password` (`*` one level, `**` any).
+    #[serde(default)]
+    pub fields: Vec<String>,
+    /// Header names or globs (`token`, `x-auth-*`).
+    #[serde(default)]
+    pub headers: Vec<String>,
+    /// The key too.
+    #[serde(default)]
+    pub key: bool,
+    /// `mask` (default), `remove`, `hash` or `replace`.
+    pub action: Option<String>,
+    /// `mask`: the last N characters stay visible.
+    pub keep_last: Option<usize>,
+    /// `replace`: the text shown instead.
+    pub with: Option<String>,
+    /// `deny` (default: the listed targets are hidden) or `allow` (everything
+    /// not listed is hidden).
+    pub mode: Option<String>,
+    /// Records this policy hits cannot be re-injected from the console.
+    #[serde(default)]
+    pub no_reinject: bool,
+}
+
+/// A policy that cannot be used, naming it and the field at fault.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("policy '{policy}': {field}: {message}")]
+pub struct PolicyError {
+    /// The policy's name (or `#N` for one without a name).
+    pub policy: String,
+    /// The field at fault (`fields`, `topic`, `action`, …).
+    pub field: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// What is done to a target.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    /// `***`, followed by the last `keep_last` characters.
+    Mask {
+        /// Characters left visible at the end (0: none).
+        keep_last: usize,
+    },
+    /// Gone: a field leaves its object (an element its array), a header
+    /// the record, the key is null.
+    Remove,
+    /// `sha256:` and a prefix of the salted SHA-256 of the value: equal values
+    /// still equal each other (and a filter matches the hash).
+    Hash,
+    /// A fixed text.
+    Replace(String),
+}
+
+/// Which targets an action applies to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// The listed targets.
+    Deny,
+    /// Everything but the listed targets.
+    Allow,
+}
+
+/// One step of a JSON path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Seg {
+    /// An object member.
+    Key(String),
+    /// An array element.
+    Index(usize),
+    /// Any array element (`[*]`).
+    AnyIndex,
+    /// Any member or element, one level (`*`).
+    Any,
+    /// Any number of levels, none included (`**`).
+    Deep,
+}
+
+/// A JSON path with wildcards, parsed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JsonPath {
+    text: String,
+    segs: Vec<Seg>,
+}
+
+impl JsonPath {
+    /// Parses `data.items[*].card`, `**.password`, `a.*.b`, `list[0]`.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let mut segs = Vec::new();
+        if text.trim().is_empty() {
+            return Err("an empty path".into());
+        }
+        for part in text.split('.') {
+            let (name, mut rest) = match part.find('[') {
+                Some(i) => (&part[..i], &part[i..]),
+                None => (part, ""),
+            };
+            match name {
+                "" if rest.is_empty() => return Err(format!("'{text}' has an empty step")),
+                "" => {}
+                "**" => segs.push(Seg::Deep),
+                "*" => segs.push(Seg::Any),
+                n if n.contains('*') => {
+                    return Err(format!(
+                        "'{text}': a step is a name, `*` or `**` (not '{n}')"
+                    ));
+                }
+                n => segs.push(Seg::Key(n.to_string())),
+            }
+            while !rest.is_empty() {
+                let Some(close) = rest.find(']') else {
+                    return Err(format!("'{text}' has a '[' without ']'"));
+                };
+                let inner = &rest[1..close];
+                segs.push(match inner {
+                    "*" => Seg::AnyIndex,
+                    n => Seg::Index(
+                        n.parse()
+                            .map_err(|_| format!("'{text}': [{n}] is neither [*] nor an index"))?,
+                    ),
+                });
+                rest = &rest[close + 1..];
+                if !rest.is_empty() && !rest.starts_with('[') {
+                    return Err(format!("'{text}': text after ']' ('{rest}')"));
+                }
+            }
+        }
+        Ok(Self {
+            text: text.to_string(),
+            segs,
+        })
+    }
+
+    /// The path as written.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+}
+
+/// One step of a concrete position in a value.
+#[derive(Debug, Clone, Copy)]
+enum Step<'a> {
+    Key(&'a str),
+    Index(usize),
+}
+
+/// Where a path pattern can be after the steps taken so far: (path, segment).
+type States = Vec<(usize, usize)>;
+
+/// `states` with every `**` also taken as zero levels.
+fn closure(paths: &[JsonPath], mut states: States) -> States {
+    let mut i = 0;
+    while i < states.len() {
+        let (p, pos) = states[i];
+        if paths[p].segs.get(pos) == Some(&Seg::Deep) && !states.contains(&(p, pos + 1)) {
+            states.push((p, pos + 1));
+        }
+        i += 1;
+    }
+    states
+}
+
+/// The states after one more step.
+fn advance(paths: &[JsonPath], states: &States, step: Step<'_>) -> States {
+    let mut next = Vec::new();
+    for &(p, pos) in states {
+        let Some(seg) = paths[p].segs.get(pos) else {
+            continue;
+        };
+        let moved = match (seg, step) {
+            (Seg::Deep, _) => {
+                if !next.contains(&(p, pos)) {
+                    next.push((p, pos));
+                }
+                continue;
+            }
+            (Seg::Any, _) => true,
+            (Seg::Key(k), Step::Key(s)) => k == s,
+            (Seg::Index(i), Step::Index(j)) => *i == j,
+            (Seg::AnyIndex, Step::Index(_)) => true,
+            _ => false,
+        };
+        if moved && !next.contains(&(p, pos + 1)) {
+            next.push((p, pos + 1));
+        }
+    }
+    closure(paths, next)
+}
+
+fn complete(paths: &[JsonPath], states: &States) -> bool {
+    states.iter().any(|&(p, pos)| pos == paths[p].segs.len())
+}
+
+/// The glob for a match field or a header name.
+fn pattern(policy: &str, field: &str, text: &str) -> Result<glob::Pattern, PolicyError> {
+    glob::Pattern::new(text).map_err(|e| PolicyError {
+        policy: policy.to_string(),
+        field: field.to_string(),
+        message: format!("'{text}' is not a glob: {e}"),
+    })
+}
+
+/// A policy, checked and ready to apply.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    /// Its name.
+    pub name: String,
+    topic: Option<glob::Pattern>,
+    context: Option<glob::Pattern>,
+    event_type: Option<glob::Pattern>,
+    subject: Option<glob::Pattern>,
+    fields: Vec<JsonPath>,
+    headers: Vec<glob::Pattern>,
+    key: bool,
+    /// What it does to its targets.
+    pub action: Action,
+    /// Deny- or allow-list.
+    pub mode: Mode,
+    /// Records it hits are not re-injected from the console.
+    pub no_reinject: bool,
+}
+
+impl Policy {
+    /// Checks a policy from the config file; `index` names one without a name.
+    pub fn from_spec(spec: &PolicySpec, index: usize) -> Result<Self, PolicyError> {
+        let name = if spec.name.trim().is_empty() {
+            format!("#{}", index + 1)
+        } else {
+            spec.name.clone()
+        };
+        let err = |field: &str, message: String| PolicyError {
+            policy: name.clone(),
+            field: field.to_string(),
+            message,
+        };
+        if spec.name.trim().is_empty() {
+            return Err(err("name", "every policy needs a name".into()));
+        }
+        let glob = |field: &str, text: &Option<String>| {
+            text.as_deref()
+                .map(|t| pattern(&name, field, t))
+                .transpose()
+        };
+        let fields = spec
+            .fields
+            .iter()
+            .map(|f| JsonPath::parse(f).map_err(|m| err("fields", m)))
+            .collect::<Result<Vec<_>, _>>()?;
+        let headers = spec
+            .headers
+            .iter()
+            .map(|h| pattern(&name, "headers", h))
+            .collect::<Result<Vec<_>, _>>()?;
+        let action =
+            match spec.action.as_deref().unwrap_or("mask") {
+                "mask" => Action::Mask {
+                    keep_last: spec.keep_last.unwrap_or(0),
+                },
+                "remove" => Action::Remove,
+                "hash" => Action::Hash,
+                "replace" => Action::Replace(spec.with.clone().ok_or_else(|| {
+                    err("with", "action \"replace\" needs `with = \"TEXT\"`".into())
+                })?),
+                other => {
+                    return Err(err(
+                        "action",
+                        format!("'{other}' is not one of mask, remove, hash, replace"),
+                    ));
+                }
+            };
+        if spec.keep_last.is_some() && !matches!(action, Action::Mask { .. }) {
+            return Err(err(
+                "keep_last",
+                "only the mask action keeps characters".into(),
+            ));
+        }
+        if spec.with.is_some() && !matches!(action, Action::Replace(_)) {
+            return Err(err("with", "only the replace action takes a text".into()));
+        }
+        let mode = match spec.mode.as_deref().unwrap_or("deny") {
+            "deny" => Mode::Deny,
+            "allow" => Mode::Allow,
+            other => {
+                return Err(err("mode", format!("'{other}' is neither deny nor allow")));
+            }
+        };
+        if mode == Mode::Deny && fields.is_empty() && headers.is_empty() && !spec.key {
+            return Err(err(
+                "fields",
+                "a deny-list policy names at least one target (fields, headers or key = true)"
+                    .into(),
+            ));
+        }
+        Ok(Self {
+            topic: glob("topic", &spec.topic)?,
+            context: glob("context", &spec.context)?,
+            event_type: glob("event_type", &spec.event_type)?,
+            subject: glob("subject", &spec.subject)?,
+            name,
+            fields,
+            headers,
+            key: spec.key,
+            action,
+            mode,
+            no_reinject: spec.no_reinject,
+        })
+    }
+
+    /// True when the policy may apply to a record of `topic` (its other
+    /// match fields need the record decoded).
+    pub fn may_apply_to_topic(&self, topic: &str) -> bool {
+        self.topic.as_ref().is_none_or(|p| p.matches(topic))
+    }
+
+    /// True when the policy applies to a record so described.
+    pub fn applies_to(&self, meta: &Meta<'_>) -> bool {
+        let on = |p: &Option<glob::Pattern>, v: Option<&str>| match p {
+            None => true,
+            Some(p) => v.is_some_and(|v| p.matches(v)),
+        };
+        self.may_apply_to_topic(meta.topic)
+            && on(&self.context, meta.context)
+            && on(&self.event_type, meta.event_type)
+            && on(&self.subject, meta.subject)
+    }
+
+    /// True when the policy has value targets (or, as an allow-list, hides
+    /// every value field not listed).
+    fn touches_value(&self) -> bool {
+        self.mode == Mode::Allow || !self.fields.is_empty()
+    }
+}
+
+/// What a record is, for matching policies.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Meta<'a> {
+    /// Its topic.
+    pub topic: &'a str,
+    /// Its context, when known.
+    pub context: Option<&'a str>,
+    /// Its event type, when known.
+    pub event_type: Option<&'a str>,
+    /// The subject of its registry schema, when known.
+    pub subject: Option<&'a str>,
+}
+
+/// A record's value, as policies see it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Body {
+    /// Decoded JSON (also a schema record decoded with its schema).
+    Json(Value),
+    /// Bytes that are not JSON, or JSON nested too deep to be a `Value`:
+    /// a policy with value targets hides them whole (fields cannot be told
+    /// apart, so nothing of them is shown).
+    Opaque(Vec<u8>),
+    /// No value (a tombstone).
+    Absent,
+}
+
+/// A record's parts as policies see them; [`Policies::apply`] changes them
+/// into what may be shown.
+#[derive(Debug, Clone, PartialEq)]
+pub struct View {
+    /// The value.
+    pub value: Body,
+    /// Headers in wire order.
+    pub headers: Vec<Header>,
+    /// The key bytes.
+    pub key: Option<Vec<u8>>,
+}
+
+/// What was hidden.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// A field of the value, by its concrete path (`data.items[0].card`);
+    /// empty for the whole value.
+    Value(String),
+    /// A header, by name.
+    Header(String),
+    /// The key.
+    Key,
+}
+
+impl fmt::Display for Target {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Value(p) if p.is_empty() => f.write_str("value (whole)"),
+            Self::Value(p) => write!(f, "value {p}"),
+            Self::Header(h) => write!(f, "header {h}"),
+            Self::Key => f.write_str("key"),
+        }
+    }
+}
+
+/// One target a policy hid.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hit {
+    /// The policy's name.
+    pub policy: String,
+    /// What it hid.
+    pub target: Target,
+}
+
+impl Hit {
+    /// How the record view marks it: `⟨masked: policy pii-email⟩`.
+    pub fn mark(&self) -> String {
+        format!("⟨masked: policy {}⟩", self.policy)
+    }
+}
+
+/// Every policy of the active profile, with the salt the `hash` action uses.
+#[derive(Clone, Default)]
+pub struct Policies {
+    list: Vec<Policy>,
+    salt: Vec<u8>,
+}
+
+impl fmt::Debug for Policies {
+    /// The names only: the salt is a secret.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list()
+            .entries(self.list.iter().map(|p| &p.name))
+            .finish()
+    }
+}
+
+impl Policies {
+    /// Checks `specs` (in order: the file's, then the profile's).
+    pub fn new(specs: &[PolicySpec], salt: Vec<u8>) -> Result<Self, PolicyError> {
+        let list = specs
+            .iter()
+            .enumerate()
+            .map(|(i, s)| Policy::from_spec(s, i))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut seen = std::collections::BTreeSet::new();
+        for p in &list {
+            if !seen.insert(p.name.as_str()) {
+                return Err(PolicyError {
+                    policy: p.name.clone(),
+                    field: "name".into(),
+                    message: "two policies have this name".into(),
+                });
+            }
+        }
+        Ok(Self { list, salt })
+    }
+
+    /// No policy at all (also what `--unmask` leaves).
+    pub fn is_empty(&self) -> bool {
+        self.list.is_empty()
+    }
+
+    /// The policies, in the order they apply.
+    pub fn iter(&self) -> impl Iterator<Item = &Policy> {
+        self.list.iter()
+    }
+
+    /// The policy named `name`.
+    pub fn get(&self, name: &str) -> Option<&Policy> {
+        self.list.iter().find(|p| p.name == name)
+    }
+
+    /// True when some policy may apply to a record of `topic`: when none
+    /// can, the record is shown as read without being decoded for it.
+    pub fn may_apply_to_topic(&self, topic: &str) -> bool {
+        self.list.iter().any(|p| p.may_apply_to_topic(topic))
+    }
+
+    /// True when a policy that may apply to a record of `topic` matches on
+    /// what only decoding tells (context, event type, schema subject).
+    pub fn match_decoded(&self, topic: &str) -> bool {
+        self.list.iter().any(|p| {
+            p.may_apply_to_topic(topic)
+                && (p.context.is_some() || p.event_type.is_some() || p.subject.is_some())
+        })
+    }
+
+    /// True when a hit comes from a policy that forbids re-injecting.
+    pub fn forbids_reinject(&self, hits: &[Hit]) -> bool {
+        hits.iter()
+            .any(|h| self.get(&h.policy).is_some_and(|p| p.no_reinject))
+    }
+
+    /// Applies every policy that matches `meta` to `view`, in order, and
+    /// says what each hid.
+    pub fn apply(&self, meta: &Meta<'_>, view: &mut View) -> Vec<Hit> {
+        let mut hits = Vec::new();
+        for p in self.list.iter().filter(|p| p.applies_to(meta)) {
+            self.apply_one(p, view, &mut hits);
+        }
+        hits
+    }
+
+    fn apply_one(&self, p: &Policy, view: &mut View, hits: &mut Vec<Hit>) {
+        let hit = |target| Hit {
+            policy: p.name.clone(),
+            target,
+        };
+        // The value.
+        match &mut view.value {
+            Body::Json(v) if p.touches_value() => {
+                let mut path = String::new();
+                let start = closure(&p.fields, (0..p.fields.len()).map(|i| (i, 0)).collect());
+                let mut found = Vec::new();
+                if self.walk(p, v, &start, &mut path, &mut found) {
+                    // The whole value was a target and is removed.
+                    *v = Value::Null;
+                }
+                hits.extend(found.into_iter().map(|t| hit(Target::Value(t))));
+            }
+            Body::Opaque(bytes) if p.touches_value() => {
+                match self.act_bytes(&p.action, bytes) {
+                    Some(shown) => *bytes = shown,
+                    None => bytes.clear(),
+                }
+                hits.push(hit(Target::Value(String::new())));
+            }
+            _ => {}
+        }
+        // Headers.
+        if p.mode == Mode::Allow || !p.headers.is_empty() {
+            let mut kept = Vec::with_capacity(view.headers.len());
+            for (name, value) in std::mem::take(&mut view.headers) {
+                let listed = p.headers.iter().any(|g| g.matches(&name));
+                let target = listed == (p.mode == Mode::Deny);
+                match value {
+                    Some(bytes) if target => {
+                        hits.push(hit(Target::Header(name.clone())));
+                        if let Some(shown) = self.act_bytes(&p.action, &bytes) {
+                            kept.push((name, Some(shown)));
+                        }
+                    }
+                    value => kept.push((name, value)),
+                }
+            }
+            view.headers = kept;
+        }
+        // The key.
+        let key_target = p.key == (p.mode == Mode::Deny);
+        if key_target && let Some(bytes) = view.key.take() {
+            hits.push(hit(Target::Key));
+            view.key = self.act_bytes(&p.action, &bytes);
+        }
+    }
+
+    /// Applies `p` under `node` (at `path`, pattern `states`); true when
+    /// `node` itself is to be removed. Every target hidden is pushed onto
+    /// `found`.
+    fn walk(
+        &self,
+        p: &Policy,
+        node: &mut Value,
+        states: &States,
+        path: &mut String,
+        found: &mut Vec<String>,
+    ) -> bool {
+        let listed = complete(&p.fields, states);
+        match p.mode {
+            Mode::Deny if listed => return self.act_here(p, node, path, found),
+            // Nothing can match below: the subtree stays as it is.
+            Mode::Deny if states.is_empty() => return false,
+            // Listed: the whole subtree may be seen.
+            Mode::Allow if listed => return false,
+            _ => {}
+        }
+        let len = path.len();
+        match node {
+            Value::Object(map) if !map.is_empty() => {
+                let mut gone = Vec::new();
+                for (k, child) in map.iter_mut() {
+                    let next = advance(&p.fields, states, Step::Key(k));
+                    if !path.is_empty() {
+                        path.push('.');
+                    }
+                    path.push_str(k);
+                    if self.walk(p, child, &next, path, found) {
+                        gone.push(k.clone());
+                    }
+                    path.truncate(len);
+                }
+                for k in gone {
+                    map.remove(&k);
+                }
+                false
+            }
+            Value::Array(items) if !items.is_empty() => {
+                let mut gone = Vec::new();
+                for (i, child) in items.iter_mut().enumerate() {
+                    let next = advance(&p.fields, states, Step::Index(i));
+                    path.push_str(&format!("[{i}]"));
+                    if self.walk(p, child, &next, path, found) {
+                        gone.push(i);
+                    }
+                    path.truncate(len);
+                }
+                for i in gone.into_iter().rev() {
+                    items.remove(i);
+                }
+                false
+            }
+            // A leaf (or an empty container) not listed: in an allow-list,
+            // hidden.
+            _ if p.mode == Mode::Allow => self.act_here(p, node, path, found),
+            _ => false,
+        }
+    }
+
+    /// Applies the action to `node`; true when it is to be removed.
+    fn act_here(&self, p: &Policy, node: &mut Value, path: &str, found: &mut Vec<String>) -> bool {
+        found.push(path.to_string());
+        match &p.action {
+            Action::Remove => true,
+            action => {
+                let text = match &mut *node {
+                    Value::String(s) => std::mem::take(s),
+                    other => other.to_string(),
+                };
+                *node = Value::String(self.act_text(action, &text));
+                false
+            }
+        }
+    }
+
+    /// The action on bytes (text, lossy): `None` when removed.
+    fn act_bytes(&self, action: &Action, bytes: &[u8]) -> Option<Vec<u8>> {
+        match action {
+            Action::Remove => None,
+            action => Some(
+                self.act_text(action, &String::from_utf8_lossy(bytes))
+                    .into_bytes(),
+            ),
+        }
+    }
+
+    /// What an action leaves of `text` (`Remove` leaves nothing: empty).
+    fn act_text(&self, action: &Action, text: &str) -> String {
+        match action {
+            Action::Mask { keep_last } => {
+                let count = text.chars().count();
+                // Keeping as many characters as the value has would show it all.
+                if *keep_last == 0 || *keep_last >= count {
+                    return MASK.to_string();
+                }
+                let tail: String = text.chars().skip(count - keep_last).collect();
+                format!("{MASK}{tail}")
+            }
+            Action::Hash => self.hash(text),
+            Action::Replace(with) => with.clone(),
+            Action::Remove => String::new(),
+        }
+    }
+
+    /// `sha256:` and the first [`HASH_HEX_CHARS`] hex characters of
+    /// SHA-256(salt, 0, text): what the `hash` action shows for `text`.
+    pub fn hash(&self, text: &str) -> String {
+        let mut h = Sha256::new();
+        h.update(&self.salt);
+        h.update([0u8]);
+        h.update(text.as_bytes());
+        let digest = h.finalize();
+        let hex: String = digest
+            .iter()
+            .flat_map(|b| {
+                let hex = |n: u8| char::from_digit(u32::from(n), 16).unwrap_or('0');
+                [hex(b >> 4), hex(b & 0xf)]
+            })
+            .take(HASH_HEX_CHARS)
+            .collect();
+        format!("{HASH_PREFIX}{hex}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn spec(name: &str, fields: &[&str]) -> PolicySpec {
+        PolicySpec {
+            name: name.into(),
+            fields: fields.iter().map(|s| s.to_string()).collect(),
+            ..PolicySpec::default()
+        }
+    }
+
+    fn policies(specs: &[PolicySpec]) -> Policies {
+        Policies::new(specs, b"salt".to_vec()).expect("valid policies")
+    }
+
+    fn view(value: Value) -> View {
+        View {
+            value: Body::Json(value),
+            headers: vec![
+                ("token".into(), Some(b"tok-123".to_vec())),
+                ("x-auth-user".into(), Some(b"alice".to_vec())),
+                ("event_type".into(), Some(b"OrderPlaced".to_vec())),
+            ],
+            key: Some(b"4111111111111111".to_vec()),
+        }
+    }
+
+    fn meta(topic: &str) -> Meta<'_> {
+        Meta {
+            topic,
+            ..Meta::default()
+        }
+    }
+
+    fn json_of(v: &View) -> &Value {
+        match &v.value {
+            Body::Json(v) => v,
+            other => panic!("not JSON: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn paths_parse_and_bad_ones_say_why() {
+        assert!(JsonPath::parse("data.items[*].card").is_ok());
+        assert!(JsonPath::parse("**.password").is_ok());
+        assert!(JsonPath::parse("a[0][1].b").is_ok());
+        for bad in ["", "a..b", "a[x]", "a[1", "a[1]b", "pass*word"] {
+            assert!(JsonPath::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_bad_policy_names_itself_and_the_field() {
+        let mut s = spec("pii", &["a..b"]);
+        let e = Policies::new(std::slice::from_ref(&s), vec![]).unwrap_err();
+        assert_eq!((e.policy.as_str(), e.field.as_str()), ("pii", "fields"));
+        s.fields = vec!["a".into()];
+        s.action = Some("scramble".into());
+        let e = Policies::new(std::slice::from_ref(&s), vec![]).unwrap_err();
+        assert!(e.to_string().starts_with("policy 'pii': action:"), "{e}");
+        s.action = Some("replace".into());
+        let e = Policies::new(std::slice::from_ref(&s), vec![]).unwrap_err();
+        assert_eq!(e.field, "with");
+        s.action = None;
+        s.topic = Some("[".into());
+        let e = Policies::new(std::slice::from_ref(&s), vec![]).unwrap_err();
+        assert_eq!(e.field, "topic");
+        let e = Policies::new(&[spec("x", &[])], vec![]).unwrap_err();
+        assert!(e.message.contains("at least one target"), "{e}");
+        let e = Policies::new(&[spec("x", &["a"]), spec("x", &["b"])], vec![]).unwrap_err();
+        assert_eq!(e.field, "name");
+    }
+
+    #[test]
+    fn deny_list_masks_removes_hashes_and_replaces_named_fields() {
+        let v = json!({"data": {"customer": {"email": "a@b.c", "name": "Al"},
+            "items": [{"card": "4111111111111111"}, {"card": "5500000000000004"}],
+            "deep": {"x": {"password": "pw1"}}, "password": "pw0"}});
+        let mut s1 = spec("email", &["data.customer.email"]);
+        s1.action = Some("hash".into());
+        let mut s2 = spec("cards", &["data.items[*].card"]);
+        s2.keep_last = Some(4);
+        let mut s3 = spec("pw", &["**.password"]);
+        s3.action = Some("remove".into());
+        let mut s4 = spec("name", &["data.customer.name"]);
+        s4.action = Some("replace".into());
+        s4.with = Some("<name>".into());
+        let ps = policies(&[s1, s2, s3, s4]);
+        let mut view = view(v);
+        let hits = ps.apply(&meta("t"), &mut view);
+        let out = json_of(&view);
+        assert_eq!(out["data"]["customer"]["email"], json!(ps.hash("a@b.c")));
+        assert_eq!(out["data"]["items"][0]["card"], "***1111");
+        assert_eq!(out["data"]["items"][1]["card"], "***0004");
+        assert!(out["data"]["deep"]["x"].get("password").is_none());
+        assert!(out["data"].get("password").is_none());
+        assert_eq!(out["data"]["customer"]["name"], "<name>");
+        let paths: Vec<String> = hits.iter().map(|h| h.target.to_string()).collect();
+        assert_eq!(
+            paths,
+            [
+                "value data.customer.email",
+                "value data.items[0].card",
+                "value data.items[1].card",
+                "value data.deep.x.password",
+                "value data.password",
+                "value data.customer.name"
+            ]
+        );
+        assert_eq!(hits[0].mark(), "⟨masked: policy email⟩");
+        // Headers and key are untouched by value-only policies.
+        assert_eq!(view.key.as_deref(), Some(&b"4111111111111111"[..]));
+    }
+
+    #[test]
+    fn hashes_are_salted_and_equal_values_hash_equal() {
+        let a = policies(&[spec("p", &["x"])]);
+        let b = Policies::new(&[spec("p", &["x"])], b"other".to_vec()).expect("valid");
+        assert_eq!(a.hash("v"), a.hash("v"));
+        assert_ne!(a.hash("v"), a.hash("w"));
+        assert_ne!(a.hash("v"), b.hash("v"));
+        assert_eq!(a.hash("v").len(), HASH_PREFIX.len() + HASH_HEX_CHARS);
+    }
+
+    #[test]
+    fn headers_by_glob_and_the_key() {
+        let mut s = spec("h", &[]);
+        s.headers = vec!["token".into(), "x-auth-*".into()];
+        s.key = true;
+        s.keep_last = Some(4);
+        let ps = policies(&[s]);
+        let mut view = view(json!({}));
+        let hits = ps.apply(&meta("t"), &mut view);
+        assert_eq!(view.headers[0].1.as_deref(), Some(&b"***-123"[..]));
+        assert_eq!(view.headers[1].1.as_deref(), Some(&b"***lice"[..]));
+        assert_eq!(view.headers[2].1.as_deref(), Some(&b"OrderPlaced"[..]));
+        assert_eq!(view.key.as_deref(), Some(&b"***1111"[..]));
+        assert_eq!(hits.len(), 3);
+        let mut r = spec("r", &[]);
+        r.headers = vec!["token".into()];
+        r.key = true;
+        r.action = Some("remove".into());
+        let mut view2 = self::view(json!({}));
+        policies(&[r]).apply(&meta("t"), &mut view2);
+        assert_eq!(view2.headers.len(), 2);
+        assert_eq!(view2.key, None);
+    }
+
+    #[test]
+    fn allow_list_hides_everything_not_listed() {
+        let mut s = spec("allow", &["event_type", "data.order_id"]);
+        s.mode = Some("allow".into());
+        s.headers = vec!["event_*".into()];
+        let ps = policies(&[s]);
+        let mut view = view(json!({"event_type": "OrderPlaced",
+            "data": {"order_id": 7, "email": "a@b.c", "lines": [1, 2]}}));
+        let hits = ps.apply(&meta("t"), &mut view);
+        assert_eq!(
+            json_of(&view),
+            &json!({"event_type": "OrderPlaced",
+                "data": {"order_id": 7, "email": "***", "lines": ["***", "***"]}})
+        );
+        assert_eq!(view.headers[0].1.as_deref(), Some(&b"***"[..]));
+        assert_eq!(view.headers[2].1.as_deref(), Some(&b"OrderPlaced"[..]));
+        assert_eq!(view.key.as_deref(), Some(&b"***"[..]));
+        assert_eq!(hits.len(), 3 + 2 + 1);
+    }
+
+    #[test]
+    fn policies_match_by_topic_context_type_and_subject() {
+        let mut s = spec("p", &["secret"]);
+        s.topic = Some("orders.*".into());
+        s.context = Some("billing".into());
+        s.event_type = Some("Order*".into());
+        s.subject = Some("orders-value".into());
+        let ps = policies(&[s]);
+        let full = Meta {
+            topic: "orders.events",
+            context: Some("billing"),
+            event_type: Some("OrderPlaced"),
+            subject: Some("orders-value"),
+        };
+        assert!(ps.iter().all(|p| p.applies_to(&full)));
+        for miss in [
+            Meta {
+                topic: "payments",
+                ..full
+            },
+            Meta {
+                context: None,
+                ..full
+            },
+            Meta {
+                event_type: Some("Shipped"),
+                ..full
+            },
+            Meta {
+                subject: Some("x"),
+                ..full
+            },
+        ] {
+            let mut v = view(json!({"secret": 1}));
+            assert!(ps.apply(&miss, &mut v).is_empty(), "{miss:?}");
+            assert_eq!(json_of(&v)["secret"], 1);
+        }
+        assert!(ps.may_apply_to_topic("orders.x"));
+        assert!(!ps.may_apply_to_topic("payments"));
+        assert!(ps.match_decoded("orders.x"));
+        assert!(!ps.match_decoded("payments"));
+        assert!(!policies(&[spec("q", &["a"])]).match_decoded("orders.x"));
+    }
+
+    #[test]
+    fn an_opaque_value_is_hidden_whole_by_a_policy_with_value_targets() {
+        let ps = policies(&[spec("p", &["**.password"])]);
+        let mut v = View {
+            value: Body::Opaque(b"password=hunter2".to_vec()),
+            headers: vec![],
+            key: None,
+        };
+        let hits = ps.apply(&meta("t"), &mut v);
+        assert_eq!(v.value, Body::Opaque(b"***".to_vec()));
+        assert_eq!(hits[0].target, Target::Value(String::new()));
+    }
+
+    #[test]
+    fn the_debug_form_shows_no_salt() {
+        let ps = Policies::new(&[spec("p", &["x"])], b"very-secret-salt".to_vec()).expect("ok");
+        let text = format!("{ps:?}");
+        assert!(!text.contains("very-secret-salt"), "{text}");
+        assert!(text.contains("\"p\""), "{text}");
+    }
+
+    #[test]
+    fn no_reinject_is_told_by_the_hits() {
+        let mut s = spec("p", &["x"]);
+        s.no_reinject = true;
+        let ps = policies(&[s, spec("q", &["y"])]);
+        let mut v = view(json!({"x": 1, "y": 2}));
+        let hits = ps.apply(&meta("t"), &mut v);
+        assert!(ps.forbids_reinject(&hits));
+        assert!(!ps.forbids_reinject(&hits[1..]));
+    }
+
+    mod props {
+        use super::*;
+        use proptest::prelude::*;
+
+        /// `secret` under `password` at the end of `keys`, with noise beside.
+        fn nest(keys: &[String], arrays: &[bool], secret: &str) -> Value {
+            let mut v = json!({"password": secret, "other": "x"});
+            for (k, in_array) in keys.iter().zip(arrays).rev() {
+                let inner = if *in_array { json!([1, v]) } else { v };
+                v = json!({ k.as_str(): inner, "n0": 1 });
+            }
+            v
+        }
+
+        /// JSON whose every string is a distinctive `S…S` token.
+        fn json_tree() -> impl Strategy<Value = Value> {
+            let leaf = prop_oneof![
+                "S[a-z0-9]{8}S".prop_map(Value::String),
+                any::<i32>().prop_map(|n| json!(n)),
+                Just(Value::Null),
+            ];
+            leaf.prop_recursive(6, 64, 6, |inner| {
+                prop_oneof![
+                    proptest::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+                    proptest::collection::btree_map("[a-z]{1,5}", inner, 0..6)
+                        .prop_map(|m| Value::Object(m.into_iter().collect())),
+                ]
+            })
+        }
+
+        proptest! {
+            #[test]
+            fn an_allow_list_that_lists_nothing_leaves_no_string_of_the_value(
+                tree in json_tree(),
+                action in prop_oneof![Just("mask"), Just("hash"), Just("remove")],
+            ) {
+                let mut s = spec("allow-none", &[]);
+                s.mode = Some("allow".into());
+                s.action = Some(action.to_string());
+                let ps = policies(&[s]);
+                let mut v = View { value: Body::Json(tree.clone()), headers: vec![], key: None };
+                ps.apply(&meta("t"), &mut v);
+                let text = json_of(&v).to_string();
+                prop_assert!(!text.contains('S'), "{}", text);
+            }
+
+            #[test]
+            fn hashing_keeps_equal_values_equal_and_different_ones_apart(
+                a in "[a-z0-9@.]{1,24}",
+                b in "[a-z0-9@.]{1,24}",
+            ) {
+                let mut s = spec("h", &["K_1", "K_2"]);
+                s.action = Some("hash".into());
+                let ps = policies(&[s]);
+                let mut v = View { value: Body::Json(json!({"K_1": a, "K_2": b})),
+                    headers: vec![], key: None };
+                ps.apply(&meta("t"), &mut v);
+                let out = json_of(&v);
+                prop_assert_eq!(out["K_1"] == out["K_2"], a == b);
+                let shown = out.to_string();
+                let quoted = format!("\"{}\"", a);
+                prop_assert!(!shown.contains(&quoted), "{}", shown);
+            }
+
+            #[test]
+            fn a_secret_at_any_depth_never_shows_under_a_deep_password_policy(
+                keys in proptest::collection::vec("[a-z]{1,6}", 0..40),
+                arrays in proptest::collection::vec(any::<bool>(), 40),
+                secret in "[A-Za-z0-9]{12,24}",
+                action in prop_oneof![Just("mask"), Just("hash"), Just("remove")],
+            ) {
+                let mut s = spec("pw", &["**.password"]);
+                s.action = Some(action.to_string());
+                let ps = policies(&[s]);
+                let mut v = View { value: Body::Json(nest(&keys, &arrays, &secret)),
+                    headers: vec![], key: None };
+                let hits = ps.apply(&meta("t"), &mut v);
+                let text = json_of(&v).to_string();
+                prop_assert!(!text.contains(&secret), "{}", text);
+                prop_assert_eq!(hits.len(), 1);
+                prop_assert!(text.contains("\"other\":\"x\""));
+            }
+        }
+    }
+}

@@ -1,0 +1,426 @@
+//! Data policies on real Kafka, through the real binary: records seeded with
+//! known secrets (an email in the value, a token in a header, a card number in
+//! the key, a password nested 5 levels deep) never show in `tail` (every
+//! format), `dlq list`/`dlq show`, `find`, `policies check`, nor the log file;
+//! a filter cannot find a record by a hidden value but finds it by its hash;
+//! a redrive still sends the original bytes; `--unmask` is refused without
+//! `allow_unmask` and allowed (and audited) with it.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde_json::Value;
+use support::*;
+
+const EMAIL: &str = "alice.secret@example.com";
+const TOKEN: &str = "tok-Zq81-secret-7781";
+const CARD: &str = "4111222233334444";
+const PASSWORD: &str = "pw-Deep-5531-hunter2";
+const SECRETS: [&str; 4] = [EMAIL, TOKEN, CARD, PASSWORD];
+
+/// What a careless `grep` for a secret would also find: the card's first
+/// twelve digits (the policy keeps its last four).
+const CARD_HEAD: &str = "411122223333";
+
+fn config(dir: &Path) -> PathBuf {
+    let path = dir.join("config.toml");
+    std::fs::write(
+        &path,
+        r#"
+[[policies]]
+name = "pii-email"
+topic = "pol-*"
+fields = ["data.customer.email"]
+action = "hash"
+
+[[policies]]
+name = "passwords"
+event_type = "Order*"
+context = "debate"
+fields = ["**.password"]
+
+[[policies]]
+name = "other-context"
+context = "billing"
+fields = ["data.a"]
+
+[[policies]]
+name = "auth-token"
+headers = ["tok*"]
+action = "remove"
+
+[[policies]]
+name = "card-key"
+key = true
+keep_last = 4
+no_reinject = true
+
+[profiles.open]
+allow_unmask = true
+
+[profiles.closed]
+"#,
+    )
+    .expect("write config");
+    path
+}
+
+fn envelope(n: u32) -> String {
+    serde_json::json!({
+        "event_id": uuid::Uuid::new_v4(),
+        "event_type": "OrderPlaced",
+        "schema_version": 1,
+        "context": "debate",
+        "aggregate_id": format!("order-{n}"),
+        "occurred_at": "2026-01-01T00:00:00Z",
+        "correlation_id": uuid::Uuid::new_v4(),
+        "causation_id": null,
+        "data": {
+            "n": n,
+            "customer": {"email": EMAIL, "name": "Alice"},
+            "a": {"b": {"c": {"d": {"password": PASSWORD, "kept": "visible-ok"}}}}
+        }
+    })
+    .to_string()
+}
+
+/// Produces one record: key, value and headers, with kcat.
+fn produce(topic: &str, key: &str, value: &str, headers: &[(&str, &str)]) {
+    let mut args = vec![
+        "-P".to_string(),
+        "-t".into(),
+        topic.into(),
+        "-k".into(),
+        key.into(),
+    ];
+    for (k, v) in headers {
+        args.push("-H".into());
+        args.push(format!("{k}={v}"));
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = kcat_with_stdin(&args, Some(value.as_bytes()));
+    assert!(out.status.success(), "kcat: {}", stderr(&out));
+}
+
+struct Setup {
+    sandbox: Sandbox,
+    config: PathBuf,
+    topic: String,
+    dlq: String,
+}
+
+async fn seeded() -> Setup {
+    let sandbox = Sandbox::new();
+    let config = config(sandbox.dir.path());
+    let topic = unique_topic("pol-orders");
+    let dlq = format!("{topic}.dlq");
+    create_topic(&topic, 1).await;
+    create_topic(&dlq, 1).await;
+    for n in 0..2 {
+        produce(
+            &topic,
+            CARD,
+            &envelope(n),
+            &[("token", TOKEN), ("trace", "t-1")],
+        );
+    }
+    produce(
+        &dlq,
+        CARD,
+        &envelope(9),
+        &[
+            ("token", TOKEN),
+            ("x-original-topic", &topic),
+            ("x-exception-fqcn", "java.lang.IllegalStateException"),
+            ("x-exception-message", "handler failed"),
+        ],
+    );
+    Setup {
+        sandbox,
+        config,
+        topic,
+        dlq,
+    }
+}
+
+impl Setup {
+    /// Runs the binary with the test's config file and `args`, capped.
+    fn eventdeck(&self, args: &[&str]) -> std::process::Output {
+        let mut cmd = self.sandbox.eventdeck();
+        cmd.arg("--config").arg(&self.config).args(args);
+        run_capped(cmd, Duration::from_secs(60))
+    }
+
+    fn ok(&self, args: &[&str]) -> std::process::Output {
+        let out = self.eventdeck(args);
+        assert!(
+            out.status.success(),
+            "eventdeck {args:?} failed: {}",
+            stderr(&out)
+        );
+        out
+    }
+}
+
+/// Fails naming the surface and the secret when any secret is in `text`.
+fn assert_no_secret(what: &str, text: &str) {
+    for secret in SECRETS.iter().chain(&[CARD_HEAD]) {
+        assert!(
+            !text.contains(secret),
+            "{what} shows the secret {secret}:\n{text}"
+        );
+    }
+}
+
+fn both(out: &std::process::Output) -> String {
+    format!("{}\n{}", stdout(out), stderr(out))
+}
+
+#[tokio::test]
+async fn no_secret_shows_on_any_headless_surface_nor_in_the_log() {
+    let s = seeded().await;
+    let t = s.topic.as_str();
+
+    // tail, in every format it has.
+    for format in ["json", "pretty", "raw"] {
+        let out = s.ok(&[
+            "tail",
+            t,
+            "--from",
+            "beginning",
+            "--exit",
+            "--format",
+            format,
+        ]);
+        assert_no_secret(&format!("tail --format {format}"), &both(&out));
+        assert!(
+            !stdout(&out).trim().is_empty(),
+            "tail --format {format} printed nothing"
+        );
+    }
+    // Read-only changes nothing about the policies.
+    let out = s.ok(&[
+        "--read-only",
+        "tail",
+        t,
+        "--from",
+        "beginning",
+        "--exit",
+        "--format",
+        "json",
+    ]);
+    assert_no_secret("tail --read-only", &both(&out));
+
+    // What json shows instead: the email's hash (equal in both records), the
+    // card's last four, no token header, the password masked and its
+    // neighbour untouched.
+    let out = s.ok(&[
+        "tail",
+        t,
+        "--from",
+        "beginning",
+        "--exit",
+        "--format",
+        "json",
+    ]);
+    let lines: Vec<Value> = stdout(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON line"))
+        .collect();
+    assert_eq!(lines.len(), 2, "{}", stdout(&out));
+    let hash = lines[0]["value"]["data"]["customer"]["email"]
+        .as_str()
+        .expect("the email's hash")
+        .to_string();
+    assert!(hash.starts_with("sha256:"), "{hash}");
+    assert_eq!(
+        lines[1]["value"]["data"]["customer"]["email"],
+        hash.as_str()
+    );
+    assert_eq!(lines[0]["key"], "***4444");
+    assert_eq!(lines[0]["headers"]["token"], Value::Null);
+    assert!(lines[0]["headers"].get("token").is_none(), "{}", lines[0]);
+    assert_eq!(lines[0]["headers"]["trace"], "t-1");
+    let deep = &lines[0]["value"]["data"]["a"]["b"]["c"]["d"];
+    assert_eq!(deep["password"], "***");
+    assert_eq!(deep["kept"], "visible-ok");
+    assert_eq!(lines[0]["value"]["data"]["customer"]["name"], "Alice");
+    // The envelope still decodes as one (its identity is not a target).
+    assert_eq!(lines[0]["kind"], "envelope");
+    assert_eq!(
+        lines[0]["event"]["data"]["customer"]["email"],
+        hash.as_str()
+    );
+
+    // dlq list (text and JSON) and dlq show.
+    let d = s.dlq.as_str();
+    let out = s.ok(&["dlq", "list", d]);
+    assert_no_secret("dlq list", &both(&out));
+    assert!(stdout(&out).contains("1 dead letters"), "{}", stdout(&out));
+    let out = s.ok(&["dlq", "list", d, "--json"]);
+    assert_no_secret("dlq list --json", &both(&out));
+    let out = s.ok(&["dlq", "show", d, "0", "0"]);
+    assert_no_secret("dlq show", &both(&out));
+    let shown: Value = serde_json::from_str(&stdout(&out)).expect("dlq show prints JSON");
+    assert_eq!(shown["key"], "***4444");
+    assert_eq!(shown["dead_letter"]["error_message"], "handler failed");
+    // A redrive filter cannot pick a record by a hidden value...
+    let out = s.ok(&["dlq", "redrive", d, "--filter", EMAIL, "--dry-run"]);
+    assert!(
+        stdout(&out).contains("would redrive 0 record(s)"),
+        "{}",
+        stdout(&out)
+    );
+
+    // find: the clear text matches nothing, the hash finds both records.
+    for args in [
+        vec!["find", t, "--text", EMAIL],
+        vec!["find", t, "--text", TOKEN],
+        vec!["find", t, "--key", CARD],
+    ] {
+        let mut a = args.clone();
+        a.extend(["--format", "json"]);
+        let out = s.eventdeck(&a);
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{a:?} found something: {}",
+            both(&out)
+        );
+        assert!(stdout(&out).trim().is_empty(), "{}", stdout(&out));
+    }
+    let by_hash = format!("data.customer.email={hash}");
+    let out = s.ok(&["find", t, "--where", &by_hash, "--format", "json"]);
+    assert_no_secret("find by hash", &both(&out));
+    assert_eq!(stdout(&out).lines().count(), 2, "{}", both(&out));
+    let out = s.ok(&["find", t, "--text", "visible-ok", "--format", "pretty"]);
+    assert_no_secret("find --text", &both(&out));
+    assert_eq!(stdout(&out).lines().count(), 2, "{}", both(&out));
+
+    // policies check: which fields of which records, never a value.
+    let out = s.ok(&["policies", "check", t, "--count", "10"]);
+    let text = stdout(&out);
+    assert_no_secret("policies check", &both(&out));
+    assert!(text.contains(&format!("{t}: 2 records read")), "{text}");
+    assert!(
+        text.contains("policy pii-email: 2 of 2 records hit"),
+        "{text}"
+    );
+    assert!(text.contains("value data.customer.email"), "{text}");
+    assert!(text.contains("value data.a.b.c.d.password"), "{text}");
+    assert!(
+        text.contains("policy auth-token: 2 of 2 records hit"),
+        "{text}"
+    );
+    assert!(text.contains("header token"), "{text}");
+    assert!(
+        text.contains("policy card-key: 2 of 2 records hit"),
+        "{text}"
+    );
+    assert!(
+        text.contains("policy other-context: 0 of 2 records hit"),
+        "{text}"
+    );
+    let out = s.ok(&["policies", "check", t, "--json"]);
+    assert_no_secret("policies check --json", &both(&out));
+    let report: Value = serde_json::from_str(&stdout(&out)).expect("JSON");
+    assert_eq!(report["records_read"], 2);
+
+    // Nothing of it reached the log file.
+    let log =
+        std::fs::read_to_string(s.sandbox.data_dir().join("eventdeck.log")).unwrap_or_default();
+    assert_no_secret("the log file", &log);
+    let audit =
+        std::fs::read_to_string(s.sandbox.data_dir().join("audit.jsonl")).unwrap_or_default();
+    assert_no_secret("the audit log", &audit);
+}
+
+#[tokio::test]
+async fn writing_back_sends_the_original_bytes() {
+    let s = seeded().await;
+    let target = unique_topic("pol-redriven");
+    create_topic(&target, 1).await;
+    s.ok(&["dlq", "redrive", &s.dlq, "--to-topic", &target]);
+    let read = kcat_read(&target, "%k|%s\n");
+    let (key, value) = read.trim_end().split_once('|').expect("one record");
+    assert_eq!(key, CARD);
+    let original = kcat_read(&s.dlq, "%s\n");
+    assert_eq!(
+        value,
+        original.trim_end(),
+        "the value is redriven byte for byte"
+    );
+    assert!(value.contains(EMAIL) && value.contains(PASSWORD));
+}
+
+#[tokio::test]
+async fn unmask_is_refused_without_allow_unmask_and_audited_with_it() {
+    let s = seeded().await;
+    let t = s.topic.as_str();
+    for profile in [None, Some("closed")] {
+        let mut args = vec![];
+        if let Some(p) = profile {
+            args.extend(["--profile", p]);
+        }
+        args.extend(["--unmask", "tail", t, "--from", "beginning", "--exit"]);
+        let out = s.eventdeck(&args);
+        assert!(!out.status.success(), "{args:?} was allowed");
+        assert!(
+            stderr(&out).contains("--unmask is refused"),
+            "{}",
+            stderr(&out)
+        );
+        assert_no_secret("a refused --unmask", &both(&out));
+    }
+    assert!(
+        !s.sandbox.data_dir().join("audit.jsonl").exists()
+            || !std::fs::read_to_string(s.sandbox.data_dir().join("audit.jsonl"))
+                .unwrap_or_default()
+                .contains("policies.unmask"),
+        "a refused --unmask left an audit line"
+    );
+
+    let out = s.ok(&[
+        "--profile",
+        "open",
+        "--unmask",
+        "tail",
+        t,
+        "--from",
+        "beginning",
+        "--exit",
+        "--format",
+        "json",
+    ]);
+    let text = stdout(&out);
+    for secret in SECRETS {
+        assert!(text.contains(secret), "--unmask hides {secret}:\n{text}");
+    }
+    let audit = std::fs::read_to_string(s.sandbox.data_dir().join("audit.jsonl"))
+        .expect("--unmask leaves an audit line");
+    let entry: Value = audit
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .find(|e| e["action"] == "policies.unmask")
+        .expect("a policies.unmask line");
+    assert_eq!(entry["profile"], "open");
+    assert!(!entry["os_user"].as_str().unwrap_or("").is_empty());
+    assert!(entry["time"].as_str().is_some_and(|t| t.starts_with("20")));
+    assert_eq!(entry["params"]["policies"][0], "pii-email");
+    // The same profile without --unmask is masked.
+    let out = s.ok(&[
+        "--profile",
+        "open",
+        "tail",
+        t,
+        "--from",
+        "beginning",
+        "--exit",
+    ]);
+    assert_no_secret(
+        "tail with an allow_unmask profile but no --unmask",
+        &both(&out),
+    );
+}

@@ -1,0 +1,193 @@
+//! Data policies in the console: Streams rows and the record view never show
+//! a hidden value, the record view marks each hidden field with its policy,
+//! the filter cannot find a record by a hidden value (but finds it by its
+//! hash), copy (OSC 52) and export carry no hidden value, re-inject refuses
+//! a masked record instead of filling `***` into its form, and the header
+//! says `UNMASKED` while `--unmask` is on.
+
+mod support;
+
+use eventdeck::config::{CliOverrides, Settings};
+use eventdeck::tui::App;
+use eventdeck::tui::keymap::Mode;
+use serde_json::json;
+use support::tui as fixtures;
+
+const EMAIL: &str = "carol.secret@example.com";
+const PASSWORD: &str = "pw-Nested-9913";
+const TOKEN: &str = "tok-Header-4471";
+const CARD: &str = "5500111122223333";
+
+/// Settings with policies, from a config file in a temp dir.
+fn settings(dir: &std::path::Path) -> Settings {
+    let path = dir.join("config.toml");
+    std::fs::write(
+        &path,
+        format!(
+            r#"data_dir = {data:?}
+[[policies]]
+name = "pii-email"
+fields = ["data.customer.email"]
+action = "hash"
+
+[[policies]]
+name = "passwords"
+fields = ["**.password"]
+
+[[policies]]
+name = "auth-token"
+headers = ["token"]
+
+[[policies]]
+name = "card-key"
+key = true
+keep_last = 4
+no_reinject = true
+"#,
+            data = dir.join("data").display().to_string()
+        ),
+    )
+    .expect("config");
+    Settings::load_with_env(
+        &CliOverrides {
+            config: Some(path),
+            brokers: Some("127.0.0.1:9092".into()),
+            ..Default::default()
+        },
+        &|_| None,
+    )
+    .expect("settings")
+}
+
+fn secret_record() -> eventdeck::kafka::ConsumedRecord {
+    let mut r = fixtures::envelope(
+        1,
+        "debate",
+        "DecisionMade",
+        "agg-1",
+        json!({"customer": {"email": EMAIL, "name": "Carol"},
+               "a": {"b": {"c": {"d": {"password": PASSWORD}}}}}),
+    );
+    let mut headers = r.headers.to_pairs();
+    headers.push(("token".into(), Some(TOKEN.as_bytes().to_vec())));
+    r.headers = headers.into();
+    r.key = Some(CARD.as_bytes().to_vec());
+    r
+}
+
+fn assert_clean(what: &str, screen: &str) {
+    for secret in [EMAIL, PASSWORD, TOKEN, CARD, "550011112222"] {
+        assert!(!screen.contains(secret), "{what} shows {secret}:\n{screen}");
+    }
+}
+
+#[test]
+fn streams_and_the_record_view_show_no_hidden_value_and_mark_each_field() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut app = App::new(&fixtures::services_with(settings(dir.path())).0);
+    app.ingest([secret_record()]);
+    let list = fixtures::screen(&app, 200, 40);
+    assert_clean("the Streams list", &list);
+    assert!(list.contains("***3333"), "{list}");
+    app.press("enter");
+    assert_eq!(app.mode(), Mode::Detail);
+    let detail = fixtures::screen(&app, 200, 60);
+    assert_clean("the record view", &detail);
+    for mark in [
+        "value data.customer.email  ⟨masked: policy pii-email⟩",
+        "value data.a.b.c.d.password  ⟨masked: policy passwords⟩",
+        "header token  ⟨masked: policy auth-token⟩",
+        "key  ⟨masked: policy card-key⟩",
+    ] {
+        assert!(detail.contains(mark), "no '{mark}' in:\n{detail}");
+    }
+    assert!(detail.contains("sha256:"), "{detail}");
+    assert!(!detail.contains("UNMASKED"), "{detail}");
+}
+
+#[test]
+fn the_filter_cannot_find_a_hidden_value_but_finds_its_hash() {
+    let dir = tempfile::tempdir().expect("dir");
+    let settings = settings(dir.path());
+    let hash = settings.policies.hash(EMAIL);
+    let services = fixtures::services_with(settings).0;
+    let mut app = App::new(&services);
+    app.ingest([secret_record()]);
+    app.press("/");
+    app.type_text(EMAIL);
+    app.press("enter");
+    let screen = fixtures::screen(&app, 200, 40);
+    assert!(
+        !screen.contains("DecisionMade"),
+        "found by a hidden value:\n{screen}"
+    );
+    let mut app = App::new(&services);
+    app.ingest([secret_record()]);
+    app.press("/");
+    app.type_text(&hash);
+    app.press("enter");
+    let screen = fixtures::screen(&app, 200, 40);
+    assert!(
+        screen.contains("DecisionMade"),
+        "not found by its hash:\n{screen}"
+    );
+}
+
+#[test]
+fn re_inject_refuses_a_masked_record_instead_of_filling_stars() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut app = App::new(&fixtures::services_with(settings(dir.path())).0);
+    app.ingest([secret_record()]);
+    app.press("enter");
+    app.press("r");
+    let toast = app.toast().expect("a toast says why");
+    assert!(toast.error, "{}", toast.text);
+    assert!(toast.text.contains("re-inject refused"), "{}", toast.text);
+    assert!(toast.text.contains("pii-email"), "{}", toast.text);
+    assert!(toast.text.contains("no_reinject"), "{}", toast.text);
+    assert_ne!(app.tab(), eventdeck::tui::tabs::Tab::Inject);
+}
+
+#[test]
+fn the_header_says_unmasked_while_unmask_is_on() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut settings = settings(dir.path());
+    settings.policies = Default::default();
+    settings.unmasked = true;
+    let mut app = App::new(&fixtures::services_with(settings).0);
+    app.ingest([secret_record()]);
+    let screen = fixtures::screen(&app, 200, 40);
+    assert!(
+        screen.lines().next().unwrap_or("").contains("UNMASKED"),
+        "{screen}"
+    );
+    assert!(screen.contains(CARD), "{screen}");
+}
+
+#[test]
+fn copy_and_export_carry_no_hidden_value() {
+    use eventdeck::tui::event::Command;
+    let dir = tempfile::tempdir().expect("dir");
+    let mut app = App::new(&fixtures::services_with(settings(dir.path())).0);
+    app.ingest([secret_record()]);
+    app.take_commands();
+    app.press("x");
+    app.press("y");
+    app.press("enter");
+    app.press("y");
+    let (mut copied, mut exported) = (Vec::new(), Vec::new());
+    for c in app.take_commands() {
+        match c {
+            Command::Copy(text) => copied.push(text),
+            Command::Export(lines) => exported.extend(lines),
+            _ => {}
+        }
+    }
+    assert_eq!(copied.len(), 2, "the row and the record view each copy");
+    assert_eq!(exported.len(), 1, "the export holds the one record");
+    for text in copied.iter().chain(&exported) {
+        assert_clean("a copied or exported line", text);
+        assert!(text.contains("sha256:"), "{text}");
+        assert!(text.contains("***3333"), "{text}");
+    }
+}
