@@ -41,6 +41,11 @@ use crate::kafka::ConsumedRecord;
 use crate::kafka::member::GroupConsumer;
 use crate::kafka::txn::{TxnError, TxnProducer};
 
+/// Most records a transaction takes: each costs a few round trips to the
+/// coordinator whatever its size (20–40 ms on a small cluster), so a backlog
+/// goes in fewer, larger ones than the at-least-once side's batches.
+const TRANSACTION_BATCH: usize = 5_000;
+
 /// Longest pause between attempts while transactions keep failing.
 const MAX_BACKOFF: Duration = Duration::from_secs(5);
 
@@ -143,7 +148,7 @@ impl Core {
             };
             let batch = tokio::select! {
                 _ = shutdown.changed() => break,
-                b = consumer.next_batch(self.cfg.batch_size, super::BATCH_LINGER) => b,
+                b = consumer.next_batch(self.cfg.batch_size.max(TRANSACTION_BATCH), super::BATCH_LINGER) => b,
             };
             let batch = match batch {
                 Ok(b) if b.is_empty() => continue,

@@ -175,6 +175,24 @@ impl TxnProducer {
         offsets: &[(String, i32, i64)],
         group: Option<&GroupPosition>,
     ) -> Result<Duration, TxnError> {
+        // The offsets first: right after the previous commit the coordinator
+        // is still completing it, and answers CONCURRENT_TRANSACTIONS until it
+        // is done. AddOffsetsToTxn retries that after `retry.backoff.ms` (5 ms
+        // here); the AddPartitionsToTxn a first record sends retries after a
+        // fixed 20 ms. Once the offsets are in, the records' partitions are
+        // added at once.
+        if let Some(group) = group
+            && !offsets.is_empty()
+        {
+            let mut tpl = TopicPartitionList::new();
+            for (t, p, o) in offsets {
+                tpl.add_partition_offset(t, *p, Offset::Offset(*o))
+                    .map_err(|e| TxnError::Aborted(format!("building the offsets: {e}")))?;
+            }
+            self.inner
+                .send_offsets_to_transaction(&tpl, &group.0, TXN_CALL_TIMEOUT)
+                .map_err(|e| self.classify("adding the consumed offsets", e))?;
+        }
         for r in records {
             let mut record = r.to_future_record();
             let deadline = Instant::now() + TXN_CALL_TIMEOUT;
@@ -197,18 +215,6 @@ impl TxnProducer {
                     }
                 }
             }
-        }
-        if let Some(group) = group
-            && !offsets.is_empty()
-        {
-            let mut tpl = TopicPartitionList::new();
-            for (t, p, o) in offsets {
-                tpl.add_partition_offset(t, *p, Offset::Offset(*o))
-                    .map_err(|e| TxnError::Aborted(format!("building the offsets: {e}")))?;
-            }
-            self.inner
-                .send_offsets_to_transaction(&tpl, &group.0, TXN_CALL_TIMEOUT)
-                .map_err(|e| self.classify("adding the consumed offsets", e))?;
         }
         let started = Instant::now();
         // rust-rdkafka's commit_transaction flushes first, and its flush
