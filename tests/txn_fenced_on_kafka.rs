@@ -1,0 +1,142 @@
+//! A fenced exactly-once bridge on real Apache Kafka: another producer that
+//! starts with the bridge's `transactional.id` takes it over; the bridge's
+//! next transaction is refused as fenced, and the bridge stops and says why
+//! instead of retrying (two writers with one id would both write).
+
+mod support;
+
+use std::time::Duration;
+
+use eventdeck::bridge::{self, BridgeConfig};
+use eventdeck::bus::{Bus, Emit, Filter, handler_fn};
+use eventdeck::domain::Envelope;
+use eventdeck::kafka::txn::{TxnError, TxnProducer};
+use eventdeck::publish::PublishRequest;
+use serde_json::json;
+use support::bridge::{read_committed, settings, tag};
+use support::{Sandbox, create_topic};
+
+fn cause(n: u64) -> PublishRequest {
+    PublishRequest {
+        topic: String::new(),
+        envelope: Envelope::new(
+            "performance",
+            "MetricRecorded",
+            format!("svc-{n}"),
+            json!({"n": n}),
+        ),
+        key: None,
+        headers: vec![],
+        value: None,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_exactly_once_bridge_fenced_by_a_newer_producer_stops_and_says_so() {
+    let sandbox = Sandbox::new();
+    let s = settings(sandbox.dir.path(), &tag());
+    let (causes, effects) = (
+        s.topics.resolve("performance"),
+        s.topics.resolve("evolution"),
+    );
+    create_topic(&causes, 1).await;
+    create_topic(&effects, 1).await;
+
+    // B reacts to each cause with an effect, exactly once.
+    let reacting = Bus::new(1_000);
+    reacting.subscribe(handler_fn(
+        "react",
+        Filter::any().context("performance"),
+        |env, ctx| async move {
+            let effect = Envelope::caused_by(
+                &env,
+                "evolution",
+                "ImprovementTriggered",
+                env.aggregate_id.clone(),
+                json!({}),
+            );
+            Ok(vec![Emit::effect_of(&env, effect, &ctx)])
+        },
+    ));
+    let mut cfg_b = BridgeConfig::new(&s);
+    cfg_b.outbox_dir = sandbox.dir.path().join("b");
+    cfg_b.contexts = vec!["performance".into()];
+    cfg_b.consumer_group = format!("fenced-{}", tag());
+    cfg_b.exactly_once = true;
+    let b = bridge::start(&s, cfg_b, reacting).await.expect("bridge b");
+    let mut cfg_a = BridgeConfig::new(&s);
+    cfg_a.outbox_dir = sandbox.dir.path().join("a");
+    cfg_a.consume = false;
+    let a = bridge::start(&s, cfg_a, Bus::new(1_000))
+        .await
+        .expect("bridge a");
+    let publish = |n: u64| {
+        let mut req = cause(n);
+        req.topic = causes.clone();
+        a.publisher().publish(req)
+    };
+
+    // One cause through, committed with its effect.
+    publish(1).await.expect("cause 1");
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while read_committed(&effects).is_empty() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the first effect was never committed"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(b.failure().borrow().is_none(), "running");
+
+    // A newer producer with B's transactional.id fences B.
+    let (s2, id) = (s.clone(), b.transactional_id());
+    let newer =
+        tokio::task::spawn_blocking(move || TxnProducer::new(&s2, &id, Duration::from_secs(20)))
+            .await
+            .unwrap()
+            .expect("the newer producer starts");
+    publish(2).await.expect("cause 2");
+    let mut failure = b.failure();
+    let said = tokio::time::timeout(Duration::from_secs(60), async {
+        loop {
+            if let Some(why) = failure.borrow_and_update().clone() {
+                return why;
+            }
+            failure
+                .changed()
+                .await
+                .expect("the bridge's failure channel");
+        }
+    })
+    .await
+    .expect("the fenced bridge stops within a minute");
+    assert!(
+        said.starts_with("fenced: another producer started with transactional.id"),
+        "{said}"
+    );
+    assert!(said.contains(&b.transactional_id()), "{said}");
+    // Its second effect was not committed: B stopped instead of writing.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(
+        read_committed(&effects).len(),
+        1,
+        "nothing committed after the fence"
+    );
+    // The newer producer writes on.
+    let topic = effects.clone();
+    let wrote = tokio::task::spawn_blocking(move || {
+        let rec = eventdeck::kafka::RawRecord {
+            topic: &topic,
+            key: Some(b"k"),
+            value: Some(b"{}"),
+            headers: &[],
+        };
+        newer.write(&[rec], &[], None)
+    })
+    .await
+    .unwrap();
+    assert!(!matches!(wrote, Err(TxnError::Fenced { .. })), "{wrote:?}");
+    wrote.expect("the newer producer commits");
+    let _ = a.shutdown().await;
+    let _ = b.shutdown().await;
+}
