@@ -3,7 +3,7 @@
 //! the key, a password nested 5 levels deep) never show in `tail` (every
 //! format), `dlq list`/`dlq show`, `find`, `policies check`, nor the log file;
 //! a filter cannot find a record by a hidden value but finds it by its hash;
-//! a redrive still sends the original bytes; `--unmask` is refused without
+//! a redrive and a replay still send the original bytes; `--unmask` is refused without
 //! `allow_unmask` and allowed (and audited) with it.
 
 mod support;
@@ -353,6 +353,46 @@ async fn writing_back_sends_the_original_bytes() {
         "the value is redriven byte for byte"
     );
     assert!(value.contains(EMAIL) && value.contains(PASSWORD));
+}
+
+#[tokio::test]
+async fn replay_sends_the_original_bytes() {
+    let s = seeded().await;
+    let target = unique_topic("pol-replayed");
+    create_topic(&target, 1).await;
+    let out = s.ok(&[
+        "replay",
+        "--topic",
+        &s.topic,
+        "--from",
+        "2000-01-01T00:00:00Z",
+        "--to-topic",
+        &target,
+    ]);
+    assert_no_secret("replay", &both(&out));
+    // Key, value and every header the originals had, byte for byte (the
+    // copies add their own replay headers after them).
+    let format = "%k|%s|%h\n";
+    let originals = kcat_read(&s.topic, format);
+    let copies = kcat_read(&target, format);
+    let originals: Vec<&str> = originals.lines().collect();
+    let copies: Vec<&str> = copies.lines().collect();
+    assert_eq!(copies.len(), 2, "{copies:?}");
+    assert_eq!(originals.len(), 2, "{originals:?}");
+    for (copy, original) in copies.iter().zip(&originals) {
+        let (orig_kv, orig_headers) = original.rsplit_once('|').expect("k|v|h");
+        let (copy_kv, copy_headers) = copy.rsplit_once('|').expect("k|v|h");
+        assert_eq!(
+            copy_kv, orig_kv,
+            "the key and value are replayed byte for byte"
+        );
+        assert!(
+            copy_headers.starts_with(orig_headers),
+            "the original headers are kept as they were: {copy_headers} vs {orig_headers}"
+        );
+        assert!(copy.contains(EMAIL) && copy.contains(PASSWORD) && copy.contains(TOKEN));
+        assert!(copy.starts_with(&format!("{CARD}|")), "{copy}");
+    }
 }
 
 #[tokio::test]
