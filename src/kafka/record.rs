@@ -284,15 +284,31 @@ impl ConsumedRecord {
         // Decoded only when a policy matches on what decoding tells (context,
         // type, subject) or the value may be a registry record: otherwise
         // its JSON is all the policies need (the cost budget: DESIGN.md).
-        let maybe_framed = schemas.configured()
-            && (self.value.as_deref().is_some_and(|v| v.first() == Some(&0))
-                || self
-                    .headers
-                    .iter()
-                    .any(|(k, _)| k == "__value_schema_id" || k.starts_with("apicurio.value.")));
+        let looks_framed = self.value.as_deref().is_some_and(|v| v.first() == Some(&0))
+            || self
+                .headers
+                .iter()
+                .any(|(k, _)| k == "__value_schema_id" || k.starts_with("apicurio.value."));
+        let maybe_framed = schemas.configured() && looks_framed;
         let decoded = (maybe_framed || policies.match_decoded(&self.topic))
             .then(|| self.decode_with(topics, schemas));
         let decoded = decoded.as_ref();
+        let schema_value = decoded.and_then(|d| d.schema_value.as_ref());
+        // The fields its schema tags, worked out once per schema (when it
+        // was parsed), for policies that name fields by tags.
+        let schema = policies
+            .by_tags()
+            .then(|| decoded.and_then(|d| d.schema.as_ref()))
+            .flatten()
+            .and_then(|r| {
+                let id =
+                    r.id.map(domain::schema::SchemaId::Id)
+                        .or(r.global_id.map(domain::schema::SchemaId::GlobalId))?;
+                match schemas.lookup(id) {
+                    domain::schema::Lookup::Ready(schema) => Some(schema),
+                    _ => None,
+                }
+            });
         let meta = Meta {
             topic: &self.topic,
             context: decoded.and_then(DecodeOutcome::context),
@@ -300,8 +316,13 @@ impl ConsumedRecord {
             subject: decoded
                 .and_then(|d| d.schema.as_ref())
                 .and_then(|s| s.subject.as_deref()),
+            tags: schema
+                .as_deref()
+                .map_or(&[], domain::schema::Schema::tagged),
+            // Registry bytes not decoded (no registry, the schema pending or
+            // failed): which fields are tagged cannot be told.
+            schema_unread: looks_framed && schema_value.is_none(),
         };
-        let schema_value = decoded.and_then(|d| d.schema_value.as_ref());
         let value = match (schema_value, self.value.as_deref()) {
             (Some(v), _) => Body::Json(v.clone()),
             (None, None) => Body::Absent,
