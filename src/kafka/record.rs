@@ -727,6 +727,37 @@ mod tests {
     }
 
     #[test]
+    fn a_tagged_policy_hides_a_framed_record_whole_without_a_registry_and_plain_json_not() {
+        let spec = crate::domain::policy::PolicySpec {
+            name: "tagged".into(),
+            tagged: vec!["PII".into()],
+            ..Default::default()
+        };
+        let ps = Policies::new(&[spec], Vec::new()).expect("valid");
+        let mut framed = vec![0, 0, 0, 0, 7];
+        framed.extend_from_slice(b"\x0cs3cr3t");
+        let r = ConsumedRecord {
+            value: Some(framed),
+            ..record(vec![])
+        };
+        let (shown, hits) = r
+            .masked(&ps, &TopicMap::default(), &domain::schema::NoRegistry)
+            .expect("hidden");
+        assert_eq!(shown.value.as_deref(), Some(&b"***"[..]));
+        assert_eq!(hits[0].target, Target::Value(String::new()));
+        // JSON without a schema has no tagged fields: shown as read.
+        let plain = ConsumedRecord {
+            value: Some(br#"{"email":"a@b.c"}"#.to_vec()),
+            ..record(vec![])
+        };
+        assert!(
+            plain
+                .masked(&ps, &TopicMap::default(), &domain::schema::NoRegistry)
+                .is_none()
+        );
+    }
+
+    #[test]
     fn a_registry_record_whose_schema_is_pending_is_hidden_whole_and_stays_pending() {
         // Confluent framing: magic byte, schema id 7, then Avro bytes that
         // hold the secret as plain UTF-8.
