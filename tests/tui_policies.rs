@@ -1,8 +1,10 @@
 //! Data policies in the console: Streams rows and the record view never show
 //! a hidden value, the record view marks each hidden field with its policy,
 //! the filter cannot find a record by a hidden value (but finds it by its
-//! hash), copy (OSC 52) and export carry no hidden value, re-inject refuses
-//! a masked record instead of filling `***` into its form, and the header
+//! hash), copy (OSC 52) and export carry no hidden value, re-inject of a
+//! masked record never fills `***` into its form: it offers to send the
+//! original bytes (the hidden fields still hidden on screen), or refuses where
+//! a policy says `no_reinject`, and the header
 //! says `UNMASKED` while `--unmask` is on, and neither the trace view nor the
 //! Flows pane (its graph, its edge table, the Streams rows an edge opens)
 //! shows a hidden value, a dead letter's error message included.
@@ -22,6 +24,11 @@ const CARD: &str = "5500111122223333";
 
 /// Settings with policies, from a config file in a temp dir.
 fn settings(dir: &std::path::Path) -> Settings {
+    settings_with(dir, true)
+}
+
+/// [`settings`], the card-key policy forbidding re-inject or not.
+fn settings_with(dir: &std::path::Path, no_reinject: bool) -> Settings {
     let path = dir.join("config.toml");
     std::fs::write(
         &path,
@@ -48,7 +55,7 @@ headers = ["eventdeck.dlq.error.message"]
 name = "card-key"
 key = true
 keep_last = 4
-no_reinject = true
+no_reinject = {no_reinject}
 "#,
             data = dir.join("data").display().to_string()
         ),
@@ -306,4 +313,85 @@ fn the_flows_pane_and_the_rows_an_edge_opens_show_no_hidden_value() {
     assert_clean("the Streams rows of an edge", &screen);
     assert!(screen.contains("TaskCreated"), "{screen}");
     assert!(screen.contains("***3333"), "{screen}");
+}
+
+#[test]
+fn re_inject_of_a_masked_record_offers_its_original_bytes_with_nothing_shown() {
+    use eventdeck::tui::event::{AdminRequest, Command};
+    let dir = tempfile::tempdir().expect("dir");
+    let mut app = App::new(&fixtures::services_with(settings_with(dir.path(), false)).0);
+    app.ingest([secret_record()]);
+    app.press("enter");
+    app.take_commands();
+    app.press("r");
+    assert_eq!(app.mode(), Mode::TypeConfirm, "a dialog asks first");
+    assert_ne!(app.tab(), eventdeck::tui::tabs::Tab::Inject);
+    let screen = fixtures::screen(&app, 200, 50);
+    assert_clean("the re-inject dialog", &screen);
+    assert!(screen.contains("Re-inject the original bytes"), "{screen}");
+    assert!(
+        screen.contains("debate.events[1]@1 → debate.events, sent as read"),
+        "{screen}"
+    );
+    assert!(screen.contains("4 hidden field(s) stay hidden"), "{screen}");
+    app.type_text("debate.events");
+    app.press("enter");
+    let sent: Vec<AdminRequest> = app
+        .take_commands()
+        .into_iter()
+        .filter_map(|c| match c {
+            Command::Admin(req) => Some(*req),
+            _ => None,
+        })
+        .collect();
+    match sent.as_slice() {
+        [
+            AdminRequest::ReinjectOriginal {
+                record,
+                topic,
+                policies,
+            },
+        ] => {
+            assert_eq!(
+                **record,
+                secret_record(),
+                "the record as read, byte for byte"
+            );
+            assert_eq!(topic, "debate.events");
+            assert!(policies.iter().any(|p| p == "pii-email"), "{policies:?}");
+        }
+        other => panic!("no re-inject of the original: {other:?}"),
+    }
+    // Nothing was typed into the Inject form, and the screen stays clean.
+    assert_ne!(app.tab(), eventdeck::tui::tabs::Tab::Inject);
+    app.press("5");
+    assert_eq!(app.tab(), eventdeck::tui::tabs::Tab::Inject);
+    assert_clean("the Inject form", &fixtures::screen(&app, 200, 50));
+}
+
+#[test]
+fn re_inject_of_the_original_bytes_is_refused_read_only() {
+    use eventdeck::tui::event::Command;
+    let dir = tempfile::tempdir().expect("dir");
+    let mut settings = settings_with(dir.path(), false);
+    settings.read_only = true;
+    let mut app = App::new(&fixtures::services_with(settings).0);
+    app.ingest([secret_record()]);
+    app.press("enter");
+    app.press("r");
+    app.type_text("debate.events");
+    app.press("enter");
+    assert!(
+        !app.take_commands()
+            .iter()
+            .any(|c| matches!(c, Command::Admin(_))),
+        "read-only sent it"
+    );
+    let toast = app.toast().expect("a toast says why");
+    assert!(toast.error, "{}", toast.text);
+    assert!(
+        toast.text.to_lowercase().contains("read-only"),
+        "{}",
+        toast.text
+    );
 }
