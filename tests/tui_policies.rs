@@ -395,3 +395,39 @@ fn re_inject_of_the_original_bytes_is_refused_read_only() {
         toast.text
     );
 }
+
+#[test]
+fn a_masked_dead_letter_is_re_injected_as_read_to_its_original_topic() {
+    use eventdeck::tui::event::{AdminRequest, Command};
+    let dir = tempfile::tempdir().expect("dir");
+    let mut app = App::new(&fixtures::services_with(settings_with(dir.path(), false)).0);
+    let records = traced_records();
+    app.ingest(records.clone());
+    // Follow mode: the newest record (the dead letter) is selected.
+    app.press("enter");
+    app.press("r");
+    assert_eq!(app.mode(), Mode::TypeConfirm);
+    let screen = fixtures::screen(&app, 200, 50);
+    assert_clean("the dead letter's re-inject dialog", &screen);
+    assert!(
+        screen.contains("implementation.events.dlq[0]@0 → implementation.events,"),
+        "{screen}"
+    );
+    app.type_text("implementation.events");
+    app.press("enter");
+    let sent: Vec<AdminRequest> = app
+        .take_commands()
+        .into_iter()
+        .filter_map(|c| match c {
+            Command::Admin(req) => Some(*req),
+            _ => None,
+        })
+        .collect();
+    match sent.as_slice() {
+        [AdminRequest::ReinjectOriginal { record, topic, .. }] => {
+            assert_eq!(**record, records[2], "the dead letter as read");
+            assert_eq!(topic, "implementation.events");
+        }
+        other => panic!("no re-inject of the original: {other:?}"),
+    }
+}
