@@ -17,6 +17,25 @@ const MAX_DEPTH: usize = 64;
 /// Tagged fields found at most (a schema listing more is cut here).
 const MAX_TAGGED: usize = 1_000;
 
+/// Schema nodes visited at most: a named type used in many places is walked
+/// at each, so a hostile schema could otherwise take exponential time.
+const MAX_STEPS: usize = 200_000;
+
+/// What a walk found, and how far it has gone.
+#[derive(Default)]
+struct Out {
+    fields: Vec<TaggedField>,
+    steps: usize,
+}
+
+impl Out {
+    /// Counts one more node; false once the walk has gone far enough.
+    fn step(&mut self) -> bool {
+        self.steps += 1;
+        self.steps <= MAX_STEPS
+    }
+}
+
 /// The tags a field's (or property's) attributes give it.
 fn tags_of(attributes: &serde_json::Map<String, Value>) -> Vec<String> {
     let mut tags: Vec<String> = match attributes.get("confluent:tags") {
@@ -32,9 +51,9 @@ fn tags_of(attributes: &serde_json::Map<String, Value>) -> Vec<String> {
     tags
 }
 
-fn push(out: &mut Vec<TaggedField>, path: &[PathStep], tags: Vec<String>) {
-    if !tags.is_empty() && out.len() < MAX_TAGGED {
-        out.push(TaggedField {
+fn push(out: &mut Out, path: &[PathStep], tags: Vec<String>) {
+    if !tags.is_empty() && out.fields.len() < MAX_TAGGED {
+        out.fields.push(TaggedField {
             path: JsonPath::from_steps(path),
             tags,
         });
@@ -54,13 +73,13 @@ pub(super) fn avro(text: &str, references: &[&str]) -> Vec<TaggedField> {
     for doc in docs.iter().chain([&root]) {
         collect_avro_names(doc, None, &mut names, 0);
     }
-    let mut out = Vec::new();
+    let mut out = Out::default();
     let mut path = Vec::new();
     let mut stack = Vec::new();
     walk_avro(
         &root, None, &names, &mut path, &mut stack, &mut out, 0, false,
     );
-    out
+    out.fields
 }
 
 /// A named type's full name: `namespace.name` unless the name has a dot.
@@ -137,18 +156,18 @@ fn walk_avro<'a>(
     names: &HashMap<String, (&'a Value, Option<String>)>,
     path: &mut Vec<PathStep>,
     stack: &mut Vec<String>,
-    out: &mut Vec<TaggedField>,
+    out: &mut Out,
     depth: usize,
     deep: bool,
 ) {
-    if depth > MAX_DEPTH {
+    if depth > MAX_DEPTH || !out.step() {
         return;
     }
     let walk = |schema: &'a Value,
                 namespace: Option<&str>,
                 path: &mut Vec<PathStep>,
                 stack: &mut Vec<String>,
-                out: &mut Vec<TaggedField>,
+                out: &mut Out,
                 deep: bool| {
         walk_avro(schema, namespace, names, path, stack, out, depth + 1, deep);
     };
@@ -229,11 +248,11 @@ fn walk_avro<'a>(
 
 /// The tagged properties of a JSON Schema document.
 pub(super) fn json_schema(schema: &Value) -> Vec<TaggedField> {
-    let mut out = Vec::new();
+    let mut out = Out::default();
     let mut path = Vec::new();
     let mut stack = Vec::new();
     walk_json(schema, schema, &mut path, &mut stack, &mut out, 0);
-    out
+    out.fields
 }
 
 /// A local `$ref` (`#/definitions/Card`, `#/$defs/Card`) in `root`.
@@ -246,10 +265,10 @@ fn walk_json<'a>(
     schema: &'a Value,
     path: &mut Vec<PathStep>,
     stack: &mut Vec<&'a str>,
-    out: &mut Vec<TaggedField>,
+    out: &mut Out,
     depth: usize,
 ) {
-    if depth > MAX_DEPTH {
+    if depth > MAX_DEPTH || !out.step() {
         return;
     }
     let Value::Object(def) = schema else {
@@ -342,6 +361,25 @@ mod tests {
             ]
         );
         assert!(avro("not json", &[]).is_empty());
+    }
+
+    #[test]
+    fn a_schema_that_names_one_type_everywhere_is_walked_in_bounded_time() {
+        // T0 has two fields of T1 (one defining it, one naming it), T1
+        // two of T2, ...: 2^40 paths to T40's tagged field.
+        let mut schema = json!({"type": "record", "name": "T40", "fields": [
+            {"name": "s", "type": "string", "x-sensitive": true}]});
+        for i in (0..40).rev() {
+            schema = json!({"type": "record", "name": format!("T{i}"), "fields": [
+                {"name": "a", "type": schema}, {"name": "b", "type": format!("T{}", i + 1)}]});
+        }
+        let start = std::time::Instant::now();
+        let found = avro(&schema.to_string(), &[]);
+        assert!(start.elapsed() < std::time::Duration::from_secs(5));
+        assert!(!found.is_empty() && found.len() <= MAX_TAGGED);
+        schema = json!({"type": "array", "items": schema});
+        let _ = avro(&schema.to_string(), &[]);
+        let _ = json_schema(&schema);
     }
 
     #[test]
