@@ -9,7 +9,7 @@
 //! Registry down and an unknown id are shown raw, with an error that says which.
 //! A data policy naming fields by their schema's tags (`tagged`) hides an Avro
 //! field tagged `"confluent:tags": ["PII"]` and a JSON Schema property with
-//! `"x-sensitive": true` from `tail`.
+//! `"x-sensitive": true` from `tail`, `policies check` and `find`.
 //!
 //! Needs the Python client (`scripts/py-venv`) and a registry:
 //! `scripts/schema-registry up` (scripts/test does both and sets
@@ -685,7 +685,7 @@ tagged = ["PII", "sensitive"]
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn fields_a_schema_tags_sensitive_never_show_in_tail() {
+async fn fields_a_schema_tags_never_show_in_tail_policies_check_or_find() {
     let url = registry_url();
     for (case, hidden, kept) in [
         (
@@ -744,6 +744,40 @@ async fn fields_a_schema_tags_sensitive_never_show_in_tail() {
             for (p, v) in kept {
                 assert_eq!(line["value"].pointer(p), Some(&json!(v)), "{case}: {line}");
             }
+        }
+        // `policies check` says which fields it hit, never a value; `find`
+        // cannot find a record by a hidden value.
+        let run = |args: &[&str]| {
+            let mut cmd = sandbox.eventdeck();
+            cmd.env_remove("SCHEMA_REGISTRY_URL")
+                .arg("--config")
+                .arg(&config)
+                .args(args)
+                .args(["--schema-registry", &url]);
+            run_capped(cmd, Duration::from_secs(120))
+        };
+        let out = run(&["policies", "check", &topic]);
+        assert!(out.status.success(), "policies check: {}", stderr(&out));
+        let text = stdout(&out);
+        assert!(
+            text.contains("policy tagged-pii: 2 of 2 records hit"),
+            "{case}: {text}"
+        );
+        let first_hidden = hidden[0].trim_start_matches('/').replace('/', ".");
+        assert!(
+            text.contains(&format!("value {first_hidden}")),
+            "{case}: {text}"
+        );
+        for secret in &secrets {
+            assert!(!text.contains(secret.as_str()), "{case}: {text}");
+            let out = run(&["find", &topic, "--text", secret]);
+            assert_eq!(
+                out.status.code(),
+                Some(1),
+                "{case}: find --text {secret}: {}{}",
+                stdout(&out),
+                stderr(&out)
+            );
         }
         // Without the policy, the same records show the values (what was
         // hidden was there).
