@@ -1176,7 +1176,7 @@ ring_size = 500
         // Its data policies load too (none of the file's own hashes: loading
         // it makes no salt file in the user's data dir).
         let names: Vec<&str> = s.policies.iter().map(|p| p.name.as_str()).collect();
-        assert_eq!(names, ["pii-email", "cards", "passwords"]);
+        assert_eq!(names, ["pii-email", "cards", "passwords", "tagged-pii"]);
         assert_eq!(s.topics.topic_for("debate"), Some("debate.events"));
     }
 

@@ -3,7 +3,8 @@
 //! the key, a password nested 5 levels deep) never show in `tail` (every
 //! format), `dlq list`/`dlq show`, `find`, `policies check`, nor the log file;
 //! a filter cannot find a record by a hidden value but finds it by its hash;
-//! a redrive still sends the original bytes; `--unmask` is refused without
+//! a redrive, a replay and the console's re-inject of a masked record still
+//! send the original bytes; `--unmask` is refused without
 //! `allow_unmask` and allowed (and audited) with it.
 
 mod support;
@@ -353,6 +354,123 @@ async fn writing_back_sends_the_original_bytes() {
         "the value is redriven byte for byte"
     );
     assert!(value.contains(EMAIL) && value.contains(PASSWORD));
+}
+
+#[tokio::test]
+async fn replay_sends_the_original_bytes() {
+    let s = seeded().await;
+    let target = unique_topic("pol-replayed");
+    create_topic(&target, 1).await;
+    let out = s.ok(&[
+        "replay",
+        "--topic",
+        &s.topic,
+        "--from",
+        "2000-01-01T00:00:00Z",
+        "--to-topic",
+        &target,
+    ]);
+    assert_no_secret("replay", &both(&out));
+    // Key, value and every header the originals had, byte for byte (the
+    // copies add their own replay headers after them).
+    let format = "%k|%s|%h\n";
+    let originals = kcat_read(&s.topic, format);
+    let copies = kcat_read(&target, format);
+    let originals: Vec<&str> = originals.lines().collect();
+    let copies: Vec<&str> = copies.lines().collect();
+    assert_eq!(copies.len(), 2, "{copies:?}");
+    assert_eq!(originals.len(), 2, "{originals:?}");
+    for (copy, original) in copies.iter().zip(&originals) {
+        let (orig_kv, orig_headers) = original.rsplit_once('|').expect("k|v|h");
+        let (copy_kv, copy_headers) = copy.rsplit_once('|').expect("k|v|h");
+        assert_eq!(
+            copy_kv, orig_kv,
+            "the key and value are replayed byte for byte"
+        );
+        assert!(
+            copy_headers.starts_with(orig_headers),
+            "the original headers are kept as they were: {copy_headers} vs {orig_headers}"
+        );
+        assert!(copy.contains(EMAIL) && copy.contains(PASSWORD) && copy.contains(TOKEN));
+        assert!(copy.starts_with(&format!("{CARD}|")), "{copy}");
+    }
+}
+
+#[tokio::test]
+async fn the_console_re_injects_a_masked_record_as_its_original_bytes() {
+    use eventdeck::tui::App;
+    use eventdeck::tui::event::{AdminReply, AdminRequest, Command};
+    let s = seeded().await;
+    // The card-key policy without no_reinject: the console may send it.
+    let text = std::fs::read_to_string(&s.config).expect("config");
+    std::fs::write(&s.config, text.replace("no_reinject = true", "")).expect("config");
+    let data = s.sandbox.data_dir();
+    std::fs::create_dir_all(&data).expect("data dir");
+    let settings = settings_from_config(&s.config, &data);
+    // The record as a console reader hands it over: read, then masked.
+    let read = kcat_read(&s.topic, "%k|%s\n");
+    let (key, value) = read
+        .lines()
+        .next()
+        .expect("a record")
+        .split_once('|')
+        .expect("k|v");
+    let record = eventdeck::kafka::ConsumedRecord {
+        topic: s.topic.clone(),
+        partition: 0,
+        offset: 0,
+        timestamp_ms: Some(0),
+        key: Some(key.as_bytes().to_vec()),
+        value: Some(value.as_bytes().to_vec()),
+        headers: vec![
+            ("token".to_string(), Some(TOKEN.as_bytes().to_vec())),
+            ("trace".to_string(), Some(b"t-1".to_vec())),
+        ]
+        .into(),
+    };
+    let mut app = App::new(&support::tui::services_with(settings.clone()).0);
+    app.ingest([record]);
+    app.press("enter");
+    app.press("r");
+    app.type_text(&s.topic);
+    app.press("enter");
+    let req = app
+        .take_commands()
+        .into_iter()
+        .find_map(|c| match c {
+            Command::Admin(req) if matches!(*req, AdminRequest::ReinjectOriginal { .. }) => {
+                Some(*req)
+            }
+            _ => None,
+        })
+        .expect("a re-inject of the original");
+    let AdminReply::Done { result, .. } =
+        eventdeck::tui::workers::admin::answer(&settings, req).await
+    else {
+        panic!("not a mutation's reply");
+    };
+    let done = result.expect("sent");
+    assert_no_secret("the re-inject toast", &done);
+    assert!(done.contains(&format!("{}[0]@2", s.topic)), "{done}");
+    // kcat reads the copy back byte for byte as the original.
+    let format = "%k|%s|%h\n";
+    let all = kcat_read(&s.topic, format);
+    let lines: Vec<&str> = all.lines().collect();
+    assert_eq!(lines.len(), 3, "{lines:?}");
+    assert_eq!(
+        lines[2], lines[0],
+        "the copy is the original, byte for byte"
+    );
+    // Audited, without a value.
+    let audit = std::fs::read_to_string(data.join("audit.jsonl")).expect("an audit line");
+    assert_no_secret("the audit log", &audit);
+    let entry: Value = audit
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .find(|e| e["action"] == "inject")
+        .expect("an inject line");
+    assert_eq!(entry["params"]["original_bytes"], true);
+    assert_eq!(entry["params"]["from"], format!("{}[0]@0", s.topic));
 }
 
 #[tokio::test]

@@ -7,6 +7,9 @@
 //! Confluent's AvroDeserializer reads back, and names the schema (`id`,
 //! `format`, `subject`, `version`). An envelope written as Avro is an envelope.
 //! Registry down and an unknown id are shown raw, with an error that says which.
+//! A data policy naming fields by their schema's tags (`tagged`) hides an Avro
+//! field tagged `"confluent:tags": ["PII"]` and a JSON Schema property with
+//! `"x-sensitive": true` from `tail`, `policies check` and `find`.
 //!
 //! Needs the Python client (`scripts/py-venv`) and a registry:
 //! `scripts/schema-registry up` (scripts/test does both and sets
@@ -663,4 +666,122 @@ async fn find_where_matches_the_decoded_fields_of_avro_records() {
         "nothing found: {}",
         stderr(&out)
     );
+}
+
+/// A sandbox config with one policy hiding the fields schemas tag `PII` or
+/// `sensitive` (`"x-sensitive": true`).
+fn tagged_policy_config(sandbox: &Sandbox) -> PathBuf {
+    let path = sandbox.dir.path().join("config.toml");
+    std::fs::write(
+        &path,
+        r#"
+[[policies]]
+name = "tagged-pii"
+tagged = ["PII", "sensitive"]
+"#,
+    )
+    .expect("write config");
+    path
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fields_a_schema_tags_never_show_in_tail_policies_check_or_find() {
+    let url = registry_url();
+    for (case, hidden, kept) in [
+        (
+            "tagged-avro",
+            ["/email", "/card/number"],
+            [("/card/brand", "visa"), ("/id", "c-0")],
+        ),
+        (
+            "tagged-json",
+            ["/ssn", "/contact/phone"],
+            [("/contact/city", "Bern"), ("/id", "p-0")],
+        ),
+    ] {
+        let topic = unique_topic(&format!("sr-{case}"));
+        create_topic(&topic, 1).await;
+        let report = python_writes(&topic, case);
+        let written = listed(&report, "written");
+        let secrets: Vec<String> = written
+            .iter()
+            .flat_map(|w| hidden.iter().map(|p| w.pointer(p).expect("a secret")))
+            .map(|v| v.as_str().expect("text").to_string())
+            .collect();
+        assert_eq!(secrets.len(), 4);
+        let sandbox = Sandbox::new();
+        let config = tagged_policy_config(&sandbox);
+        for format in ["json", "pretty", "raw"] {
+            let mut cmd = sandbox.eventdeck();
+            cmd.env_remove("SCHEMA_REGISTRY_URL")
+                .arg("--config")
+                .arg(&config)
+                .args(["tail", &topic, "--from", "beginning", "-e", "--format"])
+                .args([format, "--schema-registry", &url]);
+            let out = run_capped(cmd, Duration::from_secs(120));
+            assert!(out.status.success(), "tail failed: {}", stderr(&out));
+            let text = format!("{}\n{}", stdout(&out), stderr(&out));
+            for secret in &secrets {
+                assert!(
+                    !text.contains(secret.as_str()),
+                    "{case}: tail --format {format} shows {secret}:\n{text}"
+                );
+            }
+            if format != "json" {
+                continue;
+            }
+            let lines = json_lines(&out);
+            assert_eq!(lines.len(), 2, "{case}: {text}");
+            let line = &lines[0];
+            assert_eq!(line["error"], Value::Null, "{case}: {line}");
+            for p in hidden {
+                assert_eq!(
+                    line["value"].pointer(p),
+                    Some(&json!("***")),
+                    "{case}: {p} in {line}"
+                );
+            }
+            for (p, v) in kept {
+                assert_eq!(line["value"].pointer(p), Some(&json!(v)), "{case}: {line}");
+            }
+        }
+        // `policies check` says which fields it hit, never a value; `find`
+        // cannot find a record by a hidden value.
+        let run = |args: &[&str]| {
+            let mut cmd = sandbox.eventdeck();
+            cmd.env_remove("SCHEMA_REGISTRY_URL")
+                .arg("--config")
+                .arg(&config)
+                .args(args)
+                .args(["--schema-registry", &url]);
+            run_capped(cmd, Duration::from_secs(120))
+        };
+        let out = run(&["policies", "check", &topic]);
+        assert!(out.status.success(), "policies check: {}", stderr(&out));
+        let text = stdout(&out);
+        assert!(
+            text.contains("policy tagged-pii: 2 of 2 records hit"),
+            "{case}: {text}"
+        );
+        let first_hidden = hidden[0].trim_start_matches('/').replace('/', ".");
+        assert!(
+            text.contains(&format!("value {first_hidden}")),
+            "{case}: {text}"
+        );
+        for secret in &secrets {
+            assert!(!text.contains(secret.as_str()), "{case}: {text}");
+            let out = run(&["find", &topic, "--text", secret]);
+            assert_eq!(
+                out.status.code(),
+                Some(1),
+                "{case}: find --text {secret}: {}{}",
+                stdout(&out),
+                stderr(&out)
+            );
+        }
+        // Without the policy, the same records show the values (what was
+        // hidden was there).
+        let plain = tail(&sandbox, &topic, Some(&url));
+        assert_eq!(plain[0]["value"], *written[0], "{case}");
+    }
 }

@@ -1,9 +1,13 @@
 //! Data policies in the console: Streams rows and the record view never show
 //! a hidden value, the record view marks each hidden field with its policy,
 //! the filter cannot find a record by a hidden value (but finds it by its
-//! hash), copy (OSC 52) and export carry no hidden value, re-inject refuses
-//! a masked record instead of filling `***` into its form, and the header
-//! says `UNMASKED` while `--unmask` is on.
+//! hash), copy (OSC 52) and export carry no hidden value, re-inject of a
+//! masked record never fills `***` into its form: it offers to send the
+//! original bytes (the hidden fields still hidden on screen), or refuses where
+//! a policy says `no_reinject`, and the header
+//! says `UNMASKED` while `--unmask` is on, and neither the trace view nor the
+//! Flows pane (its graph, its edge table, the Streams rows an edge opens)
+//! shows a hidden value, a dead letter's error message included.
 
 mod support;
 
@@ -20,6 +24,11 @@ const CARD: &str = "5500111122223333";
 
 /// Settings with policies, from a config file in a temp dir.
 fn settings(dir: &std::path::Path) -> Settings {
+    settings_with(dir, true)
+}
+
+/// [`settings`], the card-key policy forbidding re-inject or not.
+fn settings_with(dir: &std::path::Path, no_reinject: bool) -> Settings {
     let path = dir.join("config.toml");
     std::fs::write(
         &path,
@@ -39,10 +48,14 @@ name = "auth-token"
 headers = ["token"]
 
 [[policies]]
+name = "dlq-errors"
+headers = ["eventdeck.dlq.error.message"]
+
+[[policies]]
 name = "card-key"
 key = true
 keep_last = 4
-no_reinject = true
+no_reinject = {no_reinject}
 "#,
             data = dir.join("data").display().to_string()
         ),
@@ -189,5 +202,232 @@ fn copy_and_export_carry_no_hidden_value() {
         assert_clean("a copied or exported line", text);
         assert!(text.contains("sha256:"), "{text}");
         assert!(text.contains("***3333"), "{text}");
+    }
+}
+
+/// A cause, its effect in another context, and the effect's dead letter whose
+/// error message names the card and the email: each carrying the secrets.
+fn traced_records() -> Vec<eventdeck::kafka::ConsumedRecord> {
+    use eventdeck::dlq::ours;
+    use eventdeck::domain::{Envelope, encode};
+    let data =
+        || json!({"customer": {"email": EMAIL}, "a": {"b": {"c": {"d": {"password": PASSWORD}}}}});
+    let record = |env: &Envelope, topic: String, offset: i64, extra: &[(&str, String)]| {
+        let enc = encode(env);
+        let mut headers: Vec<(String, Option<Vec<u8>>)> =
+            enc.headers.into_iter().map(|(k, v)| (k, Some(v))).collect();
+        headers.push(("token".into(), Some(TOKEN.as_bytes().to_vec())));
+        for (k, v) in extra {
+            headers.push((k.to_string(), Some(v.as_bytes().to_vec())));
+        }
+        eventdeck::kafka::ConsumedRecord {
+            topic,
+            partition: 0,
+            offset,
+            timestamp_ms: Some(env.occurred_at.timestamp_millis()),
+            key: Some(CARD.as_bytes().to_vec()),
+            value: Some(enc.value),
+            headers: headers.into(),
+        }
+    };
+    let cause =
+        Envelope::new("debate", "DecisionMade", "agg-1", data()).with_occurred_at(fixtures::at(0));
+    let effect = Envelope::caused_by(&cause, "implementation", "TaskCreated", "agg-2", data())
+        .with_occurred_at(fixtures::at(1));
+    let message = format!("card {CARD} of {EMAIL} declined");
+    vec![
+        record(&cause, "debate.events".into(), 0, &[]),
+        record(&effect, "implementation.events".into(), 0, &[]),
+        record(
+            &effect,
+            "implementation.events.dlq".into(),
+            0,
+            &[
+                (ours::ORIGINAL_TOPIC, "implementation.events".into()),
+                (ours::HANDLER, "audit-log".into()),
+                (ours::ERROR_KIND, "handler".into()),
+                (ours::ERROR_MESSAGE, message),
+            ],
+        ),
+    ]
+}
+
+#[test]
+fn the_trace_view_shows_no_hidden_value_nor_a_dead_letter_s_hidden_error() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut app = App::new(&fixtures::services_with(settings(dir.path())).0);
+    app.ingest(traced_records());
+    // Follow mode: the newest record (the dead letter) is selected.
+    app.press("t");
+    assert_eq!(app.mode(), Mode::Trace);
+    let trace = app.panes.streams.trace.as_ref().expect("trace open");
+    assert_eq!((trace.events, trace.dead), (2, 1));
+    let screen = fixtures::screen(&app, 200, 40);
+    assert_clean("the trace view", &screen);
+    assert!(screen.contains("DecisionMade"), "{screen}");
+    assert!(screen.contains("TaskCreated"), "{screen}");
+    assert!(
+        screen.contains("✗ DLQ: handler: *** (audit-log)"),
+        "{screen}"
+    );
+    // From the record view too.
+    app.press("esc");
+    app.press("enter");
+    assert_eq!(app.mode(), Mode::Detail);
+    app.press("t");
+    assert_eq!(app.mode(), Mode::Trace);
+    assert_clean(
+        "the trace view from the record view",
+        &fixtures::screen(&app, 200, 40),
+    );
+}
+
+#[test]
+fn the_flows_pane_and_the_rows_an_edge_opens_show_no_hidden_value() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut app = App::new(&fixtures::services_with(settings(dir.path())).0);
+    app.ingest(traced_records());
+    app.press("4");
+    assert_eq!(app.mode(), Mode::Flows);
+    let rows = app.panes.flows.rows();
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(
+        (
+            rows[0].from.as_str(),
+            rows[0].to.as_str(),
+            rows[0].dead_letters
+        ),
+        ("debate", "implementation", 1)
+    );
+    for (w, h) in [(200, 50), (120, 40), (80, 24)] {
+        let screen = fixtures::screen(&app, w, h);
+        assert_clean(&format!("the Flows pane at {w}x{h}"), &screen);
+        if w == 200 {
+            assert!(screen.contains("TaskCreated"), "{screen}");
+        }
+    }
+    // Enter on the edge: its effects in Streams, as the policies show them.
+    app.press("enter");
+    assert_eq!(app.tab(), eventdeck::tui::tabs::Tab::Streams);
+    let screen = fixtures::screen(&app, 200, 40);
+    assert_clean("the Streams rows of an edge", &screen);
+    assert!(screen.contains("TaskCreated"), "{screen}");
+    assert!(screen.contains("***3333"), "{screen}");
+}
+
+#[test]
+fn re_inject_of_a_masked_record_offers_its_original_bytes_with_nothing_shown() {
+    use eventdeck::tui::event::{AdminRequest, Command};
+    let dir = tempfile::tempdir().expect("dir");
+    let mut app = App::new(&fixtures::services_with(settings_with(dir.path(), false)).0);
+    app.ingest([secret_record()]);
+    app.press("enter");
+    app.take_commands();
+    app.press("r");
+    assert_eq!(app.mode(), Mode::TypeConfirm, "a dialog asks first");
+    assert_ne!(app.tab(), eventdeck::tui::tabs::Tab::Inject);
+    let screen = fixtures::screen(&app, 200, 50);
+    assert_clean("the re-inject dialog", &screen);
+    assert!(screen.contains("Re-inject the original bytes"), "{screen}");
+    assert!(
+        screen.contains("debate.events[1]@1 → debate.events, sent as read"),
+        "{screen}"
+    );
+    assert!(screen.contains("4 hidden field(s) stay hidden"), "{screen}");
+    app.type_text("debate.events");
+    app.press("enter");
+    let sent: Vec<AdminRequest> = app
+        .take_commands()
+        .into_iter()
+        .filter_map(|c| match c {
+            Command::Admin(req) => Some(*req),
+            _ => None,
+        })
+        .collect();
+    match sent.as_slice() {
+        [
+            AdminRequest::ReinjectOriginal {
+                record,
+                topic,
+                policies,
+            },
+        ] => {
+            assert_eq!(
+                **record,
+                secret_record(),
+                "the record as read, byte for byte"
+            );
+            assert_eq!(topic, "debate.events");
+            assert!(policies.iter().any(|p| p == "pii-email"), "{policies:?}");
+        }
+        other => panic!("no re-inject of the original: {other:?}"),
+    }
+    // Nothing was typed into the Inject form, and the screen stays clean.
+    assert_ne!(app.tab(), eventdeck::tui::tabs::Tab::Inject);
+    app.press("5");
+    assert_eq!(app.tab(), eventdeck::tui::tabs::Tab::Inject);
+    assert_clean("the Inject form", &fixtures::screen(&app, 200, 50));
+}
+
+#[test]
+fn re_inject_of_the_original_bytes_is_refused_read_only() {
+    use eventdeck::tui::event::Command;
+    let dir = tempfile::tempdir().expect("dir");
+    let mut settings = settings_with(dir.path(), false);
+    settings.read_only = true;
+    let mut app = App::new(&fixtures::services_with(settings).0);
+    app.ingest([secret_record()]);
+    app.press("enter");
+    app.press("r");
+    app.type_text("debate.events");
+    app.press("enter");
+    assert!(
+        !app.take_commands()
+            .iter()
+            .any(|c| matches!(c, Command::Admin(_))),
+        "read-only sent it"
+    );
+    let toast = app.toast().expect("a toast says why");
+    assert!(toast.error, "{}", toast.text);
+    assert!(
+        toast.text.to_lowercase().contains("read-only"),
+        "{}",
+        toast.text
+    );
+}
+
+#[test]
+fn a_masked_dead_letter_is_re_injected_as_read_to_its_original_topic() {
+    use eventdeck::tui::event::{AdminRequest, Command};
+    let dir = tempfile::tempdir().expect("dir");
+    let mut app = App::new(&fixtures::services_with(settings_with(dir.path(), false)).0);
+    let records = traced_records();
+    app.ingest(records.clone());
+    // Follow mode: the newest record (the dead letter) is selected.
+    app.press("enter");
+    app.press("r");
+    assert_eq!(app.mode(), Mode::TypeConfirm);
+    let screen = fixtures::screen(&app, 200, 50);
+    assert_clean("the dead letter's re-inject dialog", &screen);
+    assert!(
+        screen.contains("implementation.events.dlq[0]@0 → implementation.events,"),
+        "{screen}"
+    );
+    app.type_text("implementation.events");
+    app.press("enter");
+    let sent: Vec<AdminRequest> = app
+        .take_commands()
+        .into_iter()
+        .filter_map(|c| match c {
+            Command::Admin(req) => Some(*req),
+            _ => None,
+        })
+        .collect();
+    match sent.as_slice() {
+        [AdminRequest::ReinjectOriginal { record, topic, .. }] => {
+            assert_eq!(**record, records[2], "the dead letter as read");
+            assert_eq!(topic, "implementation.events");
+        }
+        other => panic!("no re-inject of the original: {other:?}"),
     }
 }

@@ -42,6 +42,13 @@ pub struct PolicySpec {
     /// `data.items[*].card`, `**.password` (`*` one level, `**` any).
     #[serde(default)]
     pub fields: Vec<String>,
+    /// Fields of the value named by what their registry schema says of them:
+    /// tag names or globs (`PII`, `sensitive`). A field carries the tags of
+    /// Confluent's `"confluent:tags": [...]`, and the tag `sensitive` when it
+    /// says `"x-sensitive": true` (Avro field properties, JSON Schema
+    /// keywords). Only records decoded with a registry schema have them.
+    #[serde(default)]
+    pub tagged: Vec<String>,
     /// Header names or globs (`token`, `x-auth-*`).
     #[serde(default)]
     pub headers: Vec<String>,
@@ -175,6 +182,69 @@ impl JsonPath {
     pub fn as_str(&self) -> &str {
         &self.text
     }
+
+    /// A path built step by step (a schema's field names need no parsing,
+    /// and may hold a `.`).
+    pub fn from_steps(steps: &[PathStep]) -> Self {
+        let mut text = String::new();
+        let segs = steps
+            .iter()
+            .map(|step| match step {
+                PathStep::Field(name) => {
+                    if !text.is_empty() {
+                        text.push('.');
+                    }
+                    text.push_str(name);
+                    Seg::Key(name.clone())
+                }
+                PathStep::AnyElement => {
+                    text.push_str("[*]");
+                    Seg::AnyIndex
+                }
+                PathStep::AnyMember => {
+                    if !text.is_empty() {
+                        text.push('.');
+                    }
+                    text.push('*');
+                    Seg::Any
+                }
+                PathStep::AnyDepth => {
+                    if !text.is_empty() {
+                        text.push('.');
+                    }
+                    text.push_str("**");
+                    Seg::Deep
+                }
+            })
+            .collect();
+        Self { text, segs }
+    }
+}
+
+/// One step of a path a schema describes ([`JsonPath::from_steps`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PathStep {
+    /// A record field or object property, by name.
+    Field(String),
+    /// Every element of an array.
+    AnyElement,
+    /// Every value of a map (an object of any members).
+    AnyMember,
+    /// Any number of levels (`**`).
+    AnyDepth,
+}
+
+/// The tag `"x-sensitive": true` gives a field.
+pub const SENSITIVE_TAG: &str = "sensitive";
+
+/// A field of a registry schema that carries tags: where it is in the value
+/// the schema decodes to, and its tags. Worked out once per schema.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaggedField {
+    /// Where the field is in the decoded value.
+    pub path: JsonPath,
+    /// Its tags (`PII`, [`SENSITIVE_TAG`]).
+    pub tags: Vec<String>,
 }
 
 /// One step of a concrete position in a value.
@@ -250,6 +320,7 @@ pub struct Policy {
     event_type: Option<glob::Pattern>,
     subject: Option<glob::Pattern>,
     fields: Vec<JsonPath>,
+    tagged: Vec<glob::Pattern>,
     headers: Vec<glob::Pattern>,
     key: bool,
     /// What it does to its targets.
@@ -291,6 +362,11 @@ impl Policy {
             .iter()
             .map(|h| pattern(&name, "headers", h))
             .collect::<Result<Vec<_>, _>>()?;
+        let tagged = spec
+            .tagged
+            .iter()
+            .map(|t| pattern(&name, "tagged", t))
+            .collect::<Result<Vec<_>, _>>()?;
         let action =
             match spec.action.as_deref().unwrap_or("mask") {
                 "mask" => Action::Mask {
@@ -324,10 +400,15 @@ impl Policy {
                 return Err(err("mode", format!("'{other}' is neither deny nor allow")));
             }
         };
-        if mode == Mode::Deny && fields.is_empty() && headers.is_empty() && !spec.key {
+        if mode == Mode::Deny
+            && fields.is_empty()
+            && tagged.is_empty()
+            && headers.is_empty()
+            && !spec.key
+        {
             return Err(err(
                 "fields",
-                "a deny-list policy names at least one target (fields, headers or key = true)"
+                "a deny-list policy names at least one target (fields, tagged, headers or key = true)"
                     .into(),
             ));
         }
@@ -338,6 +419,7 @@ impl Policy {
             subject: glob("subject", &spec.subject)?,
             name,
             fields,
+            tagged,
             headers,
             key: spec.key,
             action,
@@ -369,6 +451,27 @@ impl Policy {
     fn touches_value(&self) -> bool {
         self.mode == Mode::Allow || !self.fields.is_empty()
     }
+
+    /// True when the policy names fields by their schema's tags.
+    pub fn by_tags(&self) -> bool {
+        !self.tagged.is_empty()
+    }
+
+    /// The paths of the fields `tags` names that this policy's `tagged`
+    /// matches (none when it has no `tagged`).
+    fn tagged_paths(&self, tags: &[TaggedField]) -> Vec<JsonPath> {
+        if self.tagged.is_empty() {
+            return Vec::new();
+        }
+        tags.iter()
+            .filter(|f| {
+                f.tags
+                    .iter()
+                    .any(|t| self.tagged.iter().any(|g| g.matches(t)))
+            })
+            .map(|f| f.path.clone())
+            .collect()
+    }
 }
 
 /// What a record is, for matching policies.
@@ -382,6 +485,11 @@ pub struct Meta<'a> {
     pub event_type: Option<&'a str>,
     /// The subject of its registry schema, when known.
     pub subject: Option<&'a str>,
+    /// The tagged fields of its registry schema ([`TaggedField`]).
+    pub tags: &'a [TaggedField],
+    /// True when the value names a registry schema it could not be decoded
+    /// with (yet): a policy naming fields by tags hides it whole.
+    pub schema_unread: bool,
 }
 
 /// A record's value, as policies see it.
@@ -511,8 +619,16 @@ impl Policies {
     pub fn match_decoded(&self, topic: &str) -> bool {
         self.list.iter().any(|p| {
             p.may_apply_to_topic(topic)
-                && (p.context.is_some() || p.event_type.is_some() || p.subject.is_some())
+                && (p.context.is_some()
+                    || p.event_type.is_some()
+                    || p.subject.is_some()
+                    || p.by_tags())
         })
+    }
+
+    /// True when some policy names fields by their schema's tags.
+    pub fn by_tags(&self) -> bool {
+        self.list.iter().any(Policy::by_tags)
     }
 
     /// True when a hit comes from a policy that forbids re-injecting.
@@ -526,7 +642,22 @@ impl Policies {
     pub fn apply(&self, meta: &Meta<'_>, view: &mut View) -> Vec<Hit> {
         let mut hits = Vec::new();
         for p in self.list.iter().filter(|p| p.applies_to(meta)) {
-            self.apply_one(p, view, &mut hits);
+            let tagged = p.tagged_paths(meta.tags);
+            let hides_unread = p.by_tags() && meta.schema_unread && p.fields.is_empty();
+            if !tagged.is_empty() || hides_unread {
+                // The policy's fields and the schema's fields its tags name
+                // (the schema's paths were worked out once, with it).
+                let mut p = p.clone();
+                p.fields.extend(tagged);
+                if hides_unread && p.mode == Mode::Deny {
+                    // The tagged fields cannot be told apart yet: the value
+                    // is hidden whole (a path that matches it all).
+                    p.fields.push(JsonPath::from_steps(&[]));
+                }
+                self.apply_one(&p, view, &mut hits);
+            } else {
+                self.apply_one(p, view, &mut hits);
+            }
         }
         hits
     }
@@ -893,6 +1024,7 @@ mod tests {
             context: Some("billing"),
             event_type: Some("OrderPlaced"),
             subject: Some("orders-value"),
+            ..Meta::default()
         };
         assert!(ps.iter().all(|p| p.applies_to(&full)));
         for miss in [
@@ -943,6 +1075,82 @@ mod tests {
         let text = format!("{ps:?}");
         assert!(!text.contains("very-secret-salt"), "{text}");
         assert!(text.contains("\"p\""), "{text}");
+    }
+
+    #[test]
+    fn tagged_names_the_fields_the_schema_tags_and_nothing_without_a_schema() {
+        let tags = [
+            TaggedField {
+                path: JsonPath::from_steps(&[
+                    PathStep::Field("customer".into()),
+                    PathStep::Field("e.mail".into()),
+                ]),
+                tags: vec!["PII".into()],
+            },
+            TaggedField {
+                path: JsonPath::from_steps(&[
+                    PathStep::Field("cards".into()),
+                    PathStep::AnyElement,
+                    PathStep::Field("number".into()),
+                ]),
+                tags: vec![SENSITIVE_TAG.into(), "PCI".into()],
+            },
+            TaggedField {
+                path: JsonPath::from_steps(&[PathStep::Field("note".into())]),
+                tags: vec!["internal".into()],
+            },
+        ];
+        let mut s = spec("pii", &[]);
+        s.tagged = vec!["PII".into(), "sens*".into()];
+        let ps = policies(&[s]);
+        let value = json!({"customer": {"e.mail": "a@b.c", "name": "Al"},
+            "cards": [{"number": "4111"}, {"number": "5500"}], "note": "n"});
+        let with_tags = Meta {
+            topic: "t",
+            tags: &tags,
+            ..Meta::default()
+        };
+        let mut v = view(value.clone());
+        let hits = ps.apply(&with_tags, &mut v);
+        assert_eq!(
+            json_of(&v),
+            &json!({"customer": {"e.mail": "***", "name": "Al"},
+                "cards": [{"number": "***"}, {"number": "***"}], "note": "n"})
+        );
+        let paths: Vec<String> = hits.iter().map(|h| h.target.to_string()).collect();
+        assert_eq!(
+            paths,
+            [
+                "value cards[0].number",
+                "value cards[1].number",
+                "value customer.e.mail"
+            ]
+        );
+        // Headers and the key are not the schema's: untouched.
+        assert_eq!(v.key.as_deref(), Some(&b"4111111111111111"[..]));
+        // A JSON record without a schema: nothing is tagged, nothing hidden.
+        let mut plain = view(value.clone());
+        assert!(ps.apply(&meta("t"), &mut plain).is_empty());
+        assert_eq!(json_of(&plain), &value);
+        // A registry record not decoded (yet): hidden whole.
+        let unread = Meta {
+            topic: "t",
+            schema_unread: true,
+            ..Meta::default()
+        };
+        let mut raw = View {
+            value: Body::Opaque(b"\0\0\0\0\x07a@b.c".to_vec()),
+            headers: vec![],
+            key: None,
+        };
+        let hits = ps.apply(&unread, &mut raw);
+        assert_eq!(raw.value, Body::Opaque(b"***".to_vec()));
+        assert_eq!(hits[0].target, Target::Value(String::new()));
+        // A policy with `tagged` only is a valid deny-list; a bad glob is said.
+        let mut bad = spec("b", &[]);
+        bad.tagged = vec!["[".into()];
+        let e = Policies::new(&[bad], vec![]).unwrap_err();
+        assert_eq!(e.field, "tagged");
     }
 
     #[test]

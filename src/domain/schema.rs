@@ -21,6 +21,7 @@ use serde::Serialize;
 use serde_json::{Map, Number, Value};
 
 mod encode;
+mod tags;
 pub use encode::{Problem, WriteSchema, confluent_framed, parse_subject_version};
 
 /// Confluent's magic byte: the first byte of a schema-framed record.
@@ -337,6 +338,9 @@ pub struct Schema {
     pub reference: SchemaRef,
     /// Every subject and version it is filed under.
     pub subjects: Vec<(String, u32)>,
+    /// The fields it tags (`confluent:tags`, `x-sensitive`), worked out once
+    /// here: what data policies' `tagged` names.
+    tagged: Vec<crate::domain::policy::TaggedField>,
     parsed: Parsed,
 }
 
@@ -441,6 +445,20 @@ impl Schema {
             })),
             SchemaFormat::Protobuf => Parsed::Protobuf(compile_protobuf(text)?),
         };
+        let tagged = match &parsed {
+            Parsed::Avro(_) => {
+                let documents: Vec<&str> =
+                    text.references.iter().map(|r| r.text.as_str()).collect();
+                tags::avro(&text.text, &documents)
+            }
+            Parsed::Json(json) => json
+                .schema
+                .as_ref()
+                .map(tags::json_schema)
+                .unwrap_or_default(),
+            // Protobuf field options are not read.
+            Parsed::Protobuf(_) => Vec::new(),
+        };
         Ok(Self {
             reference: SchemaRef {
                 id: Some(text.id),
@@ -450,8 +468,14 @@ impl Schema {
                 version: text.subjects.first().map(|(_, v)| *v),
             },
             subjects: text.subjects.clone(),
+            tagged,
             parsed,
         })
+    }
+
+    /// The fields this schema tags, with where each is in a decoded value.
+    pub fn tagged(&self) -> &[crate::domain::policy::TaggedField] {
+        &self.tagged
     }
 
     /// Which schema a record of `topic` names: the subject the default

@@ -284,15 +284,31 @@ impl ConsumedRecord {
         // Decoded only when a policy matches on what decoding tells (context,
         // type, subject) or the value may be a registry record: otherwise
         // its JSON is all the policies need (the cost budget: DESIGN.md).
-        let maybe_framed = schemas.configured()
-            && (self.value.as_deref().is_some_and(|v| v.first() == Some(&0))
-                || self
-                    .headers
-                    .iter()
-                    .any(|(k, _)| k == "__value_schema_id" || k.starts_with("apicurio.value.")));
+        let looks_framed = self.value.as_deref().is_some_and(|v| v.first() == Some(&0))
+            || self
+                .headers
+                .iter()
+                .any(|(k, _)| k == "__value_schema_id" || k.starts_with("apicurio.value."));
+        let maybe_framed = schemas.configured() && looks_framed;
         let decoded = (maybe_framed || policies.match_decoded(&self.topic))
             .then(|| self.decode_with(topics, schemas));
         let decoded = decoded.as_ref();
+        let schema_value = decoded.and_then(|d| d.schema_value.as_ref());
+        // The fields its schema tags, worked out once per schema (when it
+        // was parsed), for policies that name fields by tags.
+        let schema = policies
+            .by_tags()
+            .then(|| decoded.and_then(|d| d.schema.as_ref()))
+            .flatten()
+            .and_then(|r| {
+                let id =
+                    r.id.map(domain::schema::SchemaId::Id)
+                        .or(r.global_id.map(domain::schema::SchemaId::GlobalId))?;
+                match schemas.lookup(id) {
+                    domain::schema::Lookup::Ready(schema) => Some(schema),
+                    _ => None,
+                }
+            });
         let meta = Meta {
             topic: &self.topic,
             context: decoded.and_then(DecodeOutcome::context),
@@ -300,8 +316,13 @@ impl ConsumedRecord {
             subject: decoded
                 .and_then(|d| d.schema.as_ref())
                 .and_then(|s| s.subject.as_deref()),
+            tags: schema
+                .as_deref()
+                .map_or(&[], domain::schema::Schema::tagged),
+            // Registry bytes not decoded (no registry, the schema pending or
+            // failed): which fields are tagged cannot be told.
+            schema_unread: looks_framed && schema_value.is_none(),
         };
-        let schema_value = decoded.and_then(|d| d.schema_value.as_ref());
         let value = match (schema_value, self.value.as_deref()) {
             (Some(v), _) => Body::Json(v.clone()),
             (None, None) => Body::Absent,
@@ -703,6 +724,37 @@ mod tests {
         );
         assert!(none.original.is_none() && none.hits.is_empty());
         assert_eq!(none.record, r);
+    }
+
+    #[test]
+    fn a_tagged_policy_hides_a_framed_record_whole_without_a_registry_and_plain_json_not() {
+        let spec = crate::domain::policy::PolicySpec {
+            name: "tagged".into(),
+            tagged: vec!["PII".into()],
+            ..Default::default()
+        };
+        let ps = Policies::new(&[spec], Vec::new()).expect("valid");
+        let mut framed = vec![0, 0, 0, 0, 7];
+        framed.extend_from_slice(b"\x0cs3cr3t");
+        let r = ConsumedRecord {
+            value: Some(framed),
+            ..record(vec![])
+        };
+        let (shown, hits) = r
+            .masked(&ps, &TopicMap::default(), &domain::schema::NoRegistry)
+            .expect("hidden");
+        assert_eq!(shown.value.as_deref(), Some(&b"***"[..]));
+        assert_eq!(hits[0].target, Target::Value(String::new()));
+        // JSON without a schema has no tagged fields: shown as read.
+        let plain = ConsumedRecord {
+            value: Some(br#"{"email":"a@b.c"}"#.to_vec()),
+            ..record(vec![])
+        };
+        assert!(
+            plain
+                .masked(&ps, &TopicMap::default(), &domain::schema::NoRegistry)
+                .is_none()
+        );
     }
 
     #[test]

@@ -378,6 +378,19 @@ impl App {
                 return;
             }
             WorkerMsg::StreamWarning(w) => return self.toast_error(w),
+            // A masked record sent again as read (Streams' re-inject).
+            WorkerMsg::Admin(reply)
+                if matches!(&*reply, crate::tui::event::AdminReply::Done { action, .. }
+                    if *action == crate::audit::action::INJECT) =>
+            {
+                if let crate::tui::event::AdminReply::Done { result, .. } = *reply {
+                    match result {
+                        Ok(text) => self.toast_info(text),
+                        Err(e) => self.toast_error(e),
+                    }
+                }
+                return;
+            }
             WorkerMsg::SchemaRedecoded {
                 generation,
                 records,

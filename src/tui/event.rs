@@ -263,6 +263,17 @@ pub enum AdminRequest {
         /// New value; `None` removes the override.
         value: Option<String>,
     },
+    /// Send a record again as it was read (key, value and headers, the
+    /// dead-letter ones left out): the re-inject of a record the data
+    /// policies hide part of, whose form would show `***`.
+    ReinjectOriginal {
+        /// The record as read.
+        record: Box<crate::kafka::ConsumedRecord>,
+        /// Where it goes.
+        topic: String,
+        /// The policies that hide part of it (named in the audit line).
+        policies: Vec<String>,
+    },
     /// Every consumer group.
     ListGroups,
     /// One group: members, assignments, offsets.
@@ -304,6 +315,7 @@ impl AdminRequest {
             AdminRequest::DeleteGroup(_) => action::GROUP_DELETE,
             AdminRequest::CreateAcls(_) => action::ACL_CREATE,
             AdminRequest::DeleteAcls(_) => action::ACL_DELETE,
+            AdminRequest::ReinjectOriginal { .. } => action::INJECT,
             _ => return None,
         })
     }

@@ -134,6 +134,32 @@ pub fn reinject_masked(policies: &[&str], forbidden: bool) -> String {
     )
 }
 
+/// The re-inject dialog's title for a record the policies hide part of.
+pub const REINJECT_ORIGINAL_TITLE: &str = "Re-inject the original bytes";
+
+/// What the re-inject dialog says it will do: `from` sent to `to` as read,
+/// the fields `policies` hide still hidden here.
+pub fn reinject_original_lines(
+    from: &str,
+    to: &str,
+    policies: &[&str],
+    hidden: usize,
+) -> Vec<String> {
+    vec![
+        format!("{from} → {to}, sent as read: key, value, headers"),
+        "(dead-letter headers left out); nothing goes into the Inject form.".to_string(),
+        format!(
+            "{hidden} hidden field(s) stay hidden (policy {}).",
+            policies.join(", ")
+        ),
+    ]
+}
+
+/// The toast once the original bytes of a record were sent again.
+pub fn reinjected_original(from: &str, to: &str, partition: i32, offset: i64) -> String {
+    format!("Re-injected {from} as read to {to}[{partition}]@{offset}")
+}
+
 /// The toast after switching the isolation level.
 pub fn reading_at(level: &str) -> String {
     format!("Reading every stream again at {level}")

@@ -22,6 +22,12 @@ CASE is one of:
             `<topic>-key`; both with subject.name.strategy.type TOPIC (the
             default strategy asks Apicurio for an association API it lacks);
             two records
+  tagged-avro  an Avro record whose fields say they are sensitive: one with
+            "confluent:tags": ["PII"], one (in a nested record) with
+            "x-sensitive": true; two records
+  tagged-json  a JSON Schema record likewise: a property with
+            "x-sensitive": true, a nested one with "confluent:tags": ["PII"];
+            two records
   framings  the first `order` record three times, framed as Confluent's
             AvroSerializer does not: Apicurio's legacy 8-byte globalId
             framing, the schema id in Confluent's `__value_schema_id`
@@ -114,6 +120,51 @@ JSON_SCHEMA = """
   "required": ["id", "weight"]
 }
 """
+
+
+TAGGED_AVRO_SCHEMA = """
+{
+  "type": "record", "name": "Customer", "namespace": "shop",
+  "fields": [
+    {"name": "id", "type": "string"},
+    {"name": "email", "type": "string", "confluent:tags": ["PII"]},
+    {"name": "card", "type": {"type": "record", "name": "Card", "fields": [
+      {"name": "number", "type": "string", "x-sensitive": true},
+      {"name": "brand", "type": "string"}]}}
+  ]
+}
+"""
+
+TAGGED_JSON_SCHEMA = """
+{
+  "$schema": "http://json-schema.org/draft-07/schema#",
+  "title": "Patient", "type": "object",
+  "properties": {
+    "id": {"type": "string"},
+    "ssn": {"type": "string", "x-sensitive": true},
+    "contact": {"type": "object", "properties": {
+      "phone": {"type": "string", "confluent:tags": ["PII"]},
+      "city": {"type": "string"}}}
+  },
+  "required": ["id"]
+}
+"""
+
+
+def tagged_customers():
+    return [
+        {"id": f"c-{n}", "email": f"tagged.secret.{n}@example.com",
+         "card": {"number": f"4000-1111-2222-000{n}", "brand": "visa"}}
+        for n in range(2)
+    ]
+
+
+def tagged_patients():
+    return [
+        {"id": f"p-{n}", "ssn": f"078-05-112{n}",
+         "contact": {"phone": f"+41-79-555-010{n}", "city": "Bern"}}
+        for n in range(2)
+    ]
 
 
 # Protobuf descriptors written out (no protoc here): shop/common.proto, then
@@ -404,9 +455,11 @@ def main() -> int:
         "order": (ORDER_SCHEMA, orders),
         "envelope": (ENVELOPE_SCHEMA, envelopes),
         "json": (JSON_SCHEMA, shipments),
+        "tagged-avro": (TAGGED_AVRO_SCHEMA, tagged_customers),
+        "tagged-json": (TAGGED_JSON_SCHEMA, tagged_patients),
     }[case]
     registry = SchemaRegistryClient({"url": registry_url, "timeout": REGISTRY_TIMEOUT})
-    if case == "json":
+    if case in ("json", "tagged-json"):
         serializer = JSONSerializer(schema, registry)
         deserializer = JSONDeserializer(schema)
     else:

@@ -53,8 +53,12 @@ impl App {
         if !e.masked.is_empty() {
             let mut names: Vec<&str> = e.masked.iter().map(|h| h.policy.as_str()).collect();
             names.dedup();
-            let forbidden = self.settings.policies.forbids_reinject(&e.masked);
-            return self.toast_error(strings::reinject_masked(&names, forbidden));
+            if self.settings.policies.forbids_reinject(&e.masked) {
+                return self.toast_error(strings::reinject_masked(&names, true));
+            }
+            // The form would show `***`: the record goes again as it was
+            // read instead (nothing typed into the form, nothing shown).
+            return self.confirm_original(&e, &names);
         }
         let filled = self
             .panes
@@ -78,6 +82,36 @@ impl App {
         } else {
             self.toast_info(text);
         }
+    }
+
+    /// Asks (type the topic's name) before sending a masked record again as
+    /// it was read: to its own topic, or a dead letter's to its original.
+    fn confirm_original(&mut self, e: &crate::tui::panes::streams::Entry, names: &[&str]) {
+        let Some(read) = e.original.as_deref() else {
+            return self.toast_error(strings::reinject_masked(names, false));
+        };
+        let letter = crate::dlq::decode(&read.headers);
+        let dead = letter.family.is_some() || self.topic_map.is_dlq(&read.topic);
+        let topic = match (dead, letter.original_topic) {
+            (true, Some(t)) => t,
+            (true, None) => return self.toast_error(strings::reinject_masked(names, false)),
+            (false, _) => read.topic.clone(),
+        };
+        let from = format!("{}[{}]@{}", read.topic, read.partition, read.offset);
+        self.dialog = Some(crate::tui::dialog::Dialog::Typed(
+            crate::tui::dialog::TypedConfirm {
+                title: strings::REINJECT_ORIGINAL_TITLE.to_string(),
+                lines: strings::reinject_original_lines(&from, &topic, names, e.masked.len()),
+                expected: topic.clone(),
+                typed: String::new(),
+                request: crate::tui::event::AdminRequest::ReinjectOriginal {
+                    record: Box::new(read.clone()),
+                    topic,
+                    policies: names.iter().map(|n| n.to_string()).collect(),
+                },
+            },
+        ));
+        self.dirty = true;
     }
 
     /// A dead letter's original in Streams: read from its offset when the

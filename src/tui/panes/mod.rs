@@ -248,7 +248,9 @@ impl<'a> Cx<'a> {
     /// Sends an admin request to the worker; a mutation only when the brokers
     /// have admin APIs (else the toast says so).
     pub fn admin(&mut self, req: AdminRequest) {
-        if req.mutation().is_some() && !self.admin_apis() {
+        // A re-inject sends a record: no admin API needed.
+        let sends = matches!(req, AdminRequest::ReinjectOriginal { .. });
+        if req.mutation().is_some() && !sends && !self.admin_apis() {
             return;
         }
         self.command(Command::Admin(Box::new(req)));

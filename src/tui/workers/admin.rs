@@ -147,7 +147,63 @@ async fn mutate(settings: &Settings, req: AdminRequest) -> Result<String, String
         AdminRequest::DeleteAcls(list) => acls::delete(settings, BY, &list)
             .await
             .map(|gone| strings::deleted_acls(gone.len())),
+        AdminRequest::ReinjectOriginal {
+            record,
+            topic,
+            policies,
+        } => reinject_original(settings, &record, &topic, &policies).await,
         _ => return Err("not a mutation".into()),
     };
     done.map_err(|e| e.to_string())
+}
+
+/// Sends `record` again to `topic` as it was read (key, value and headers;
+/// the dead-letter headers left out, as a redrive does), after the read-only
+/// gate, and writes one audit line (where from, where to, which policies hid
+/// part of it: never a value).
+async fn reinject_original(
+    settings: &Settings,
+    record: &crate::kafka::ConsumedRecord,
+    topic: &str,
+    policies: &[String],
+) -> Result<String, crate::mutate::MutationError> {
+    audit::authorize(settings, action::INJECT)?;
+    let from = format!("{}[{}]@{}", record.topic, record.partition, record.offset);
+    let producer = crate::kafka::EventProducer::new(
+        settings,
+        crate::kafka::produce::DEFAULT_DELIVERY_TIMEOUT,
+    )?;
+    let headers: Vec<(String, Option<Vec<u8>>)> = record
+        .headers
+        .iter()
+        .filter(|(k, _)| !crate::dlq::redrive::is_dead_letter_header(k))
+        .map(|(k, v)| (k.to_string(), v.map(<[u8]>::to_vec)))
+        .collect();
+    let sent = producer
+        .send_raw(
+            topic,
+            record.key.as_deref(),
+            record.value.as_deref(),
+            &headers,
+        )
+        .await;
+    let params = serde_json::json!({
+        "from": from,
+        "topic": topic,
+        "original_bytes": true,
+        "masked_by": policies,
+    });
+    let outcome = match &sent {
+        Ok(d) => serde_json::json!({"ok": true, "partition": d.partition, "offset": d.offset}),
+        Err(e) => serde_json::json!({"ok": false, "error": e.to_string()}),
+    };
+    let what = match &sent {
+        Ok(d) => strings::reinjected_original(&from, topic, d.partition, d.offset),
+        Err(e) => e.to_string(),
+    };
+    if let Err(error) = audit::record(settings, Source::Console, action::INJECT, params, outcome) {
+        return Err(crate::mutate::MutationError::NotAudited { what, error });
+    }
+    sent?;
+    Ok(what)
 }
