@@ -293,18 +293,24 @@ def read_back(bootstrap, topic, count):
     consumer.assign([TopicPartition(topic, p, 0) for p in range(
         len(consumer.list_topics(topic, timeout=10).topics[topic].partitions))])
     read = []
-    deadline = dt.datetime.now() + dt.timedelta(seconds=30)
+    deadline = dt.datetime.now() + dt.timedelta(seconds=READ_BACK_SECONDS)
     while len(read) < count and dt.datetime.now() < deadline:
         msg = consumer.poll(1.0)
         if msg is None or msg.error():
             continue
         read.append((msg.key(), msg.value()))
     consumer.close()
+    if len(read) < count:
+        print(f"read back {len(read)} of {count} records in {READ_BACK_SECONDS} s", file=sys.stderr)
+        sys.exit(1)
     return read
 
 
 # Seconds a registry request may take (the client's default waits forever).
 REGISTRY_TIMEOUT = 30
+# How long a read-back waits for the records it wrote: a test run puts several
+# of these beside each other on a 2-core machine (a 30 s wait once ran out).
+READ_BACK_SECONDS = 120
 
 
 def shipments():
@@ -490,13 +496,17 @@ def main() -> int:
     consumer.assign([TopicPartition(topic, p, 0) for p in range(
         len(consumer.list_topics(topic, timeout=10).topics[topic].partitions))])
     read_back = []
-    deadline = dt.datetime.now() + dt.timedelta(seconds=30)
+    deadline = dt.datetime.now() + dt.timedelta(seconds=READ_BACK_SECONDS)
     while len(read_back) < len(written) and dt.datetime.now() < deadline:
         msg = consumer.poll(1.0)
         if msg is None or msg.error():
             continue
         read_back.append(deserializer(msg.value(), SerializationContext(topic, MessageField.VALUE)))
     consumer.close()
+    if len(read_back) < len(written):
+        print(f"read back {len(read_back)} of {len(written)} records in {READ_BACK_SECONDS} s",
+              file=sys.stderr)
+        return 1
     print(json.dumps({
         "written": [as_json(v) for v in written],
         "read_back": [as_json(v) for v in read_back],
