@@ -13,23 +13,6 @@ use rdkafka::producer::{FutureProducer, FutureRecord};
 use serde_json::Value;
 use support::*;
 
-fn kcat_dlq(topic: &str, key: &str, value: &str, headers: &[(&str, &str)]) {
-    let mut args = vec![
-        "-P".to_string(),
-        "-t".into(),
-        topic.into(),
-        "-k".into(),
-        key.into(),
-    ];
-    for (k, v) in headers {
-        args.push("-H".into());
-        args.push(format!("{k}={v}"));
-    }
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let out = kcat_with_stdin(&args, Some(value.as_bytes()));
-    assert!(out.status.success(), "kcat: {}", stderr(&out));
-}
-
 fn end_offset(topic: &str) -> i64 {
     let out = kcat(&["-Q", "-t", &format!("{topic}:0:-1")]);
     stdout(&out)
@@ -46,7 +29,7 @@ async fn foreign_families_decode_and_redrive_restores_the_originals() {
     create_topic(&original, 1).await;
     create_topic(&dlq, 1).await;
 
-    kcat_dlq(
+    kcat_produce(
         &dlq,
         "k-connect",
         r#"{"id":1}"#,
@@ -62,7 +45,7 @@ async fn foreign_families_decode_and_redrive_restores_the_originals() {
             ("__connect.errors.exception.message", "bad schema"),
         ],
     );
-    kcat_dlq(
+    kcat_produce(
         &dlq,
         "k-scs",
         r#"{"id":2}"#,
@@ -73,7 +56,7 @@ async fn foreign_families_decode_and_redrive_restores_the_originals() {
             ("trace", "t-2"),
         ],
     );
-    kcat_dlq(
+    kcat_produce(
         &dlq,
         "k-smallrye",
         r#"{"id":3}"#,
@@ -85,7 +68,7 @@ async fn foreign_families_decode_and_redrive_restores_the_originals() {
             ("dead-letter-exception-class-name", "java.io.IOException"),
         ],
     );
-    kcat_dlq(
+    kcat_produce(
         &dlq,
         "k-ours",
         r#"{"id":4}"#,

@@ -87,24 +87,6 @@ fn envelope(n: u32) -> String {
     .to_string()
 }
 
-/// Produces one record: key, value and headers, with kcat.
-fn produce(topic: &str, key: &str, value: &str, headers: &[(&str, &str)]) {
-    let mut args = vec![
-        "-P".to_string(),
-        "-t".into(),
-        topic.into(),
-        "-k".into(),
-        key.into(),
-    ];
-    for (k, v) in headers {
-        args.push("-H".into());
-        args.push(format!("{k}={v}"));
-    }
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let out = kcat_with_stdin(&args, Some(value.as_bytes()));
-    assert!(out.status.success(), "kcat: {}", stderr(&out));
-}
-
 struct Setup {
     sandbox: Sandbox,
     config: PathBuf,
@@ -120,14 +102,14 @@ async fn seeded() -> Setup {
     create_topic(&topic, 1).await;
     create_topic(&dlq, 1).await;
     for n in 0..2 {
-        produce(
+        kcat_produce(
             &topic,
             CARD,
             &envelope(n),
             &[("token", TOKEN), ("trace", "t-1")],
         );
     }
-    produce(
+    kcat_produce(
         &dlq,
         CARD,
         &envelope(9),

@@ -181,23 +181,6 @@ async fn read_dead_letters(app: &mut App, settings: &Settings, topic: &str, want
     reader.abort();
 }
 
-fn kcat_headers(topic: &str, key: &str, value: &str, headers: &[(&str, &str)]) {
-    let mut args = vec![
-        "-P".to_string(),
-        "-t".into(),
-        topic.into(),
-        "-k".into(),
-        key.into(),
-    ];
-    for (k, v) in headers {
-        args.push("-H".into());
-        args.push(format!("{k}={v}"));
-    }
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let out = kcat_with_stdin(&args, Some(value.as_bytes()));
-    assert!(out.status.success(), "kcat: {}", stderr(&out));
-}
-
 #[tokio::test]
 async fn a_kafka_connect_dead_letter_written_by_kcat_shows_decoded_with_its_stack_trace() {
     let original = unique_topic("tui-connect");
@@ -205,7 +188,7 @@ async fn a_kafka_connect_dead_letter_written_by_kcat_shows_decoded_with_its_stac
     create_topic(&dlq, 1).await;
     let marker = uuid::Uuid::new_v4().simple().to_string();
     let message = format!("Converting byte[] failed ({marker})");
-    kcat_headers(
+    kcat_produce(
         &dlq,
         "row-7",
         "not json",
@@ -267,7 +250,7 @@ async fn redrive_from_the_pane_delivers_key_value_and_headers_to_the_original_to
     create_topic(&original, 1).await;
     create_topic(&dlq, 1).await;
     let marker = uuid::Uuid::new_v4().simple().to_string();
-    kcat_headers(
+    kcat_produce(
         &dlq,
         "order-17",
         r#"{"event_type":"OrderPlaced","data":{"total":42}}"#,

@@ -219,6 +219,24 @@ pub fn kcat_values(topic: &str) -> Vec<String> {
         .collect()
 }
 
+/// Produces one record to `topic` with kcat: its key, value and headers.
+pub fn kcat_produce(topic: &str, key: &str, value: &str, headers: &[(&str, &str)]) {
+    let mut args = vec![
+        "-P".to_string(),
+        "-t".into(),
+        topic.into(),
+        "-k".into(),
+        key.into(),
+    ];
+    for (k, v) in headers {
+        args.push("-H".into());
+        args.push(format!("{k}={v}"));
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = kcat_with_stdin(&args, Some(value.as_bytes()));
+    assert!(out.status.success(), "kcat: {}", stderr(&out));
+}
+
 /// Runs kcat with the given bytes on stdin.
 pub fn kcat_with_stdin(args: &[&str], stdin: Option<&[u8]>) -> Output {
     use std::io::Write;

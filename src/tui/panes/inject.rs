@@ -974,14 +974,7 @@ impl InjectState {
             Ok(Published::Queued { outbox_depth }) => Ok(strings::queued(*outbox_depth)),
             Err(e) => Err(e.to_string()),
         };
-        let line = match &text {
-            Ok(t) => format!("✓ {t}"),
-            Err(e) => format!("✗ {e}"),
-        };
-        if let Some(s) = self.history.iter_mut().find(|s| s.id == id) {
-            s.outcome = Some(text);
-        }
-        line
+        self.record_outcome(id, text)
     }
 
     /// Records an all-or-none send's outcome; returns its one-line
@@ -994,6 +987,11 @@ impl InjectState {
             )),
             Err(e) => Err(format!("nothing was published: {e}")),
         };
+        self.record_outcome(id, text)
+    }
+
+    /// Puts a send's outcome on its history line; the line for the toast.
+    fn record_outcome(&mut self, id: u64, text: Result<String, String>) -> String {
         let line = match &text {
             Ok(t) => format!("✓ {t}"),
             Err(e) => format!("✗ {e}"),
