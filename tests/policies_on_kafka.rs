@@ -136,6 +136,15 @@ impl Setup {
         run_capped(cmd, Duration::from_secs(60))
     }
 
+    /// `eventdeck [GLOBAL…] tail TOPIC --from beginning --exit [ARGS…]`, which must succeed.
+    fn tail(&self, global: &[&str], args: &[&str]) -> std::process::Output {
+        let t = self.topic.as_str();
+        let mut all: Vec<&str> = global.to_vec();
+        all.extend(["tail", t, "--from", "beginning", "--exit"]);
+        all.extend(args);
+        self.ok(&all)
+    }
+
     fn ok(&self, args: &[&str]) -> std::process::Output {
         let out = self.eventdeck(args);
         assert!(
@@ -168,15 +177,7 @@ async fn no_secret_shows_on_any_headless_surface_nor_in_the_log() {
 
     // tail, in every format it has.
     for format in ["json", "pretty", "raw"] {
-        let out = s.ok(&[
-            "tail",
-            t,
-            "--from",
-            "beginning",
-            "--exit",
-            "--format",
-            format,
-        ]);
+        let out = s.tail(&[], &["--format", format]);
         assert_no_secret(&format!("tail --format {format}"), &both(&out));
         assert!(
             !stdout(&out).trim().is_empty(),
@@ -184,30 +185,13 @@ async fn no_secret_shows_on_any_headless_surface_nor_in_the_log() {
         );
     }
     // Read-only changes nothing about the policies.
-    let out = s.ok(&[
-        "--read-only",
-        "tail",
-        t,
-        "--from",
-        "beginning",
-        "--exit",
-        "--format",
-        "json",
-    ]);
+    let out = s.tail(&["--read-only"], &["--format", "json"]);
     assert_no_secret("tail --read-only", &both(&out));
 
     // What json shows instead: the email's hash (equal in both records), the
     // card's last four, no token header, the password masked and its
     // neighbour untouched.
-    let out = s.ok(&[
-        "tail",
-        t,
-        "--from",
-        "beginning",
-        "--exit",
-        "--format",
-        "json",
-    ]);
+    let out = s.tail(&[], &["--format", "json"]);
     let lines: Vec<Value> = stdout(&out)
         .lines()
         .map(|l| serde_json::from_str(l).expect("a JSON line"))
@@ -482,18 +466,7 @@ async fn unmask_is_refused_without_allow_unmask_and_audited_with_it() {
         "a refused --unmask left an audit line"
     );
 
-    let out = s.ok(&[
-        "--profile",
-        "open",
-        "--unmask",
-        "tail",
-        t,
-        "--from",
-        "beginning",
-        "--exit",
-        "--format",
-        "json",
-    ]);
+    let out = s.tail(&["--profile", "open", "--unmask"], &["--format", "json"]);
     let text = stdout(&out);
     for secret in SECRETS {
         assert!(text.contains(secret), "--unmask hides {secret}:\n{text}");
@@ -510,15 +483,7 @@ async fn unmask_is_refused_without_allow_unmask_and_audited_with_it() {
     assert!(entry["time"].as_str().is_some_and(|t| t.starts_with("20")));
     assert_eq!(entry["params"]["policies"][0], "pii-email");
     // The same profile without --unmask is masked.
-    let out = s.ok(&[
-        "--profile",
-        "open",
-        "tail",
-        t,
-        "--from",
-        "beginning",
-        "--exit",
-    ]);
+    let out = s.tail(&["--profile", "open"], &[]);
     assert_no_secret(
         "tail with an allow_unmask profile but no --unmask",
         &both(&out),

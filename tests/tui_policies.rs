@@ -317,7 +317,7 @@ fn the_flows_pane_and_the_rows_an_edge_opens_show_no_hidden_value() {
 
 #[test]
 fn re_inject_of_a_masked_record_offers_its_original_bytes_with_nothing_shown() {
-    use eventdeck::tui::event::{AdminRequest, Command};
+    use eventdeck::tui::event::AdminRequest;
     let dir = tempfile::tempdir().expect("dir");
     let mut app = App::new(&fixtures::services_with(settings_with(dir.path(), false)).0);
     app.ingest([secret_record()]);
@@ -336,14 +336,7 @@ fn re_inject_of_a_masked_record_offers_its_original_bytes_with_nothing_shown() {
     assert!(screen.contains("4 hidden field(s) stay hidden"), "{screen}");
     app.type_text("debate.events");
     app.press("enter");
-    let sent: Vec<AdminRequest> = app
-        .take_commands()
-        .into_iter()
-        .filter_map(|c| match c {
-            Command::Admin(req) => Some(*req),
-            _ => None,
-        })
-        .collect();
+    let sent = fixtures::admin_requests(&mut app);
     match sent.as_slice() {
         [
             AdminRequest::ReinjectOriginal {
@@ -398,7 +391,7 @@ fn re_inject_of_the_original_bytes_is_refused_read_only() {
 
 #[test]
 fn a_masked_dead_letter_is_re_injected_as_read_to_its_original_topic() {
-    use eventdeck::tui::event::{AdminRequest, Command};
+    use eventdeck::tui::event::AdminRequest;
     let dir = tempfile::tempdir().expect("dir");
     let mut app = App::new(&fixtures::services_with(settings_with(dir.path(), false)).0);
     let records = traced_records();
@@ -415,14 +408,7 @@ fn a_masked_dead_letter_is_re_injected_as_read_to_its_original_topic() {
     );
     app.type_text("implementation.events");
     app.press("enter");
-    let sent: Vec<AdminRequest> = app
-        .take_commands()
-        .into_iter()
-        .filter_map(|c| match c {
-            Command::Admin(req) => Some(*req),
-            _ => None,
-        })
-        .collect();
+    let sent = fixtures::admin_requests(&mut app);
     match sent.as_slice() {
         [AdminRequest::ReinjectOriginal { record, topic, .. }] => {
             assert_eq!(**record, records[2], "the dead letter as read");

@@ -7,15 +7,14 @@ use std::collections::BTreeMap;
 
 use color_eyre::eyre::{Result, eyre};
 use serde_json::json;
-use tokio::sync::mpsc;
 
 use super::{outln, put_line};
 use crate::cli::PoliciesCommand;
 use crate::config::Settings;
 use crate::domain::policy::Hit;
 use crate::domain::schema::NoRegistry;
-use crate::kafka::consume::{TailEvent, tail};
-use crate::kafka::{ConsumedRecord, StartAt, TailOptions};
+use crate::kafka::ConsumedRecord;
+use crate::kafka::consume::read_from_beginning;
 
 /// Runs `eventdeck policies ...`.
 pub async fn run(settings: &Settings, action: &PoliciesCommand) -> Result<()> {
@@ -61,26 +60,8 @@ pub fn hits_by_policy(settings: &Settings, records: &[ConsumedRecord]) -> Report
 }
 
 async fn read(settings: &Settings, topic: &str, count: usize) -> Result<Vec<ConsumedRecord>> {
-    let (tx, mut rx) = mpsc::channel(1024);
-    let opts = TailOptions {
-        topics: vec![topic.to_string()],
-        start: StartAt::Beginning,
-        count: Some(count as u64),
-        exit_at_end: true,
-    };
-    let reader = {
-        let settings = settings.clone();
-        tokio::spawn(async move { tail(&settings, opts, tx).await })
-    };
-    let mut out = Vec::new();
-    while let Some(ev) = rx.recv().await {
-        if let TailEvent::Records(records) = ev {
-            out.extend(records);
-        }
-    }
-    reader.await??;
-    out.truncate(count);
-    Ok(out)
+    let topics = [topic.to_string()];
+    Ok(read_from_beginning(settings, &topics, Some(count as u64)).await?)
 }
 
 async fn check(settings: &Settings, topic: &str, count: usize, as_json: bool) -> Result<()> {

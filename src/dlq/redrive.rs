@@ -7,7 +7,6 @@ use std::time::Duration;
 
 use serde::Serialize;
 use serde_json::json;
-use tokio::sync::mpsc;
 
 use super::{DeadLetter, decode};
 use crate::audit::{self, Source, action};
@@ -15,9 +14,8 @@ use crate::config::Settings;
 use crate::domain::TopicMap;
 use crate::domain::policy::Policies;
 use crate::domain::schema::NoRegistry;
-use crate::kafka::consume::{TailEvent, tail};
 use crate::kafka::produce::DEFAULT_DELIVERY_TIMEOUT;
-use crate::kafka::{ConsumedRecord, EventProducer, KafkaError, StartAt, TailOptions};
+use crate::kafka::{ConsumedRecord, EventProducer, KafkaError};
 use crate::mutate::MutationError;
 
 /// A DLQ record with its dead-letter information decoded.
@@ -79,30 +77,8 @@ pub async fn read_all(
     settings: &Settings,
     topics: &[String],
 ) -> Result<Vec<DlqRecord>, KafkaError> {
-    let (tx, mut rx) = mpsc::channel(1024);
-    let opts = TailOptions {
-        topics: topics.to_vec(),
-        start: StartAt::Beginning,
-        count: None,
-        exit_at_end: true,
-    };
-    let reader = {
-        let settings = settings.clone();
-        tokio::spawn(async move { tail(&settings, opts, tx).await })
-    };
-    let mut out = Vec::new();
-    while let Some(ev) = rx.recv().await {
-        if let TailEvent::Records(records) = ev {
-            for record in records {
-                out.push(DlqRecord::new(record));
-            }
-        }
-    }
-    reader.await.map_err(|e| KafkaError::Delivery {
-        topic: topics.join(","),
-        reason: e.to_string(),
-    })??;
-    Ok(out)
+    let records = crate::kafka::consume::read_from_beginning(settings, topics, None).await?;
+    Ok(records.into_iter().map(DlqRecord::new).collect())
 }
 
 /// True when the dead letter mentions `filter` (case-insensitive) in its error

@@ -161,6 +161,40 @@ pub async fn tail(
     tail_map(settings, opts, tx, |record| record).await
 }
 
+/// The records of `topics` from the beginning to their current end (the
+/// first `count` of them, when given), in the order [`tail`] reads them.
+pub async fn read_from_beginning(
+    settings: &Settings,
+    topics: &[String],
+    count: Option<u64>,
+) -> Result<Vec<ConsumedRecord>, KafkaError> {
+    let (tx, mut rx) = mpsc::channel(1024);
+    let opts = TailOptions {
+        topics: topics.to_vec(),
+        start: StartAt::Beginning,
+        count,
+        exit_at_end: true,
+    };
+    let reader = {
+        let settings = settings.clone();
+        tokio::spawn(async move { tail(&settings, opts, tx).await })
+    };
+    let mut out = Vec::new();
+    while let Some(ev) = rx.recv().await {
+        if let TailEvent::Records(records) = ev {
+            out.extend(records);
+        }
+    }
+    reader.await.map_err(|e| KafkaError::Delivery {
+        topic: topics.join(","),
+        reason: e.to_string(),
+    })??;
+    if let Some(count) = count {
+        out.truncate(usize::try_from(count).unwrap_or(usize::MAX));
+    }
+    Ok(out)
+}
+
 /// [`tail`] read as `reading` says.
 pub async fn tail_reading(
     settings: &Settings,
