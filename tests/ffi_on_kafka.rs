@@ -182,12 +182,11 @@ async fn list_offsets_max_timestamp_names_the_newest_record_whatever_its_offset(
     create_topic(&topic, 2).await;
     let p = producer(&[]);
     // Out of order on purpose: the newest record time is at offset 1, not
-    // at the log end.
-    for (ts, v) in [
-        (1_700_000_001_000, "a"),
-        (1_700_000_005_000, "b"),
-        (1_700_000_003_000, "c"),
-    ] {
+    // at the log end. Times of the last hour: the test brokers check
+    // retention (7 days) every 5 s, and fixed dates went past it.
+    let base = chrono::Utc::now().timestamp_millis() - 3_600_000;
+    let newest = base + 4_000;
+    for (ts, v) in [(base, "a"), (newest, "b"), (base + 2_000, "c")] {
         send(&p, &topic, 0, Some(ts), v);
     }
     p.flush(Duration::from_secs(30)).expect("flush");
@@ -213,7 +212,7 @@ async fn list_offsets_max_timestamp_names_the_newest_record_whatever_its_offset(
     assert_eq!(max.len(), 2, "the duplicate asked once: {max:?}");
     assert_eq!(
         (max[0].offset, max[0].timestamp_ms),
-        (Some(1), Some(1_700_000_005_000)),
+        (Some(1), Some(newest)),
         "{max:?}"
     );
     assert_eq!(
@@ -256,7 +255,7 @@ async fn list_offsets_max_timestamp_names_the_newest_record_whatever_its_offset(
         }
         std::thread::sleep(Duration::from_millis(500));
     };
-    assert_eq!(times[&(topic.clone(), 0)], Some(1_700_000_005_000));
+    assert_eq!(times[&(topic.clone(), 0)], Some(newest));
     assert_eq!(times[&(topic.clone(), 1)], None);
     // A partition that does not exist is that partition's error.
     let missing = ffi::list_offsets(

@@ -460,11 +460,16 @@ async fn the_last_record_time_is_the_newest_timestamp_kcat_reads() {
         .expect("producer");
     // Each delivery is awaited and must succeed: a CI run once saw kcat read
     // only partition 1's record, and a silently failed send would look so.
+    // Times of the last hour, whole seconds: the test brokers check
+    // retention (7 days) every 5 s, and fixed dates went past it (CI then
+    // read nothing at all).
+    let base = (chrono::Utc::now().timestamp() - 3_600) * 1_000;
+    let newest_written = base + 8_000;
     for (partition, ts) in [
-        (0, 1_790_000_002_000_i64),
-        (0, 1_790_000_009_000),
-        (1, 1_790_000_001_000),
-        (0, 1_790_000_004_000),
+        (0, base + 1_000),
+        (0, newest_written),
+        (1, base),
+        (0, base + 3_000),
     ] {
         p.send(
             FutureRecord::<(), str>::to(&topic)
@@ -492,7 +497,7 @@ async fn the_last_record_time_is_the_newest_timestamp_kcat_reads() {
     }
     assert_eq!(stamps.len(), 4, "kcat read all four records: {stamps:?}");
     let newest = stamps.iter().copied().max();
-    assert_eq!(newest, Some(1_790_000_009_000), "kcat's newest timestamp");
+    assert_eq!(newest, Some(newest_written), "kcat's newest timestamp");
     let sandbox = Sandbox::new();
     let of = |list: &Value, name: &str| {
         list.as_array()
@@ -523,5 +528,9 @@ async fn the_last_record_time_is_the_newest_timestamp_kcat_reads() {
         .lines()
         .find(|l| l.starts_with(&topic))
         .unwrap_or_else(|| panic!("{topic} in: {table}"));
-    assert!(row.ends_with("2026-09-21T14:13:29.000Z"), "{row}");
+    let shown = chrono::DateTime::from_timestamp_millis(newest_written)
+        .expect("a time")
+        .format("%Y-%m-%dT%H:%M:%S%.3fZ")
+        .to_string();
+    assert!(row.ends_with(&shown), "{row} ends with {shown}");
 }

@@ -327,9 +327,16 @@ async fn the_console_toggles_to_read_uncommitted_with_i_and_marks_the_aborted_ro
     let screen = s.wait_for("✗ Dropped", wait);
     let aborted = screen.lines().filter(|l| l.contains("✗ Dropped")).count();
     assert_eq!(aborted, 2, "{screen}");
-    // And back.
+    // And back: the stream bar no longer says read_uncommitted, and the rows
+    // read again are the committed ones only. (The toast that says so lasts
+    // 6 s; a loaded CI machine once looked past it, so the test waits for
+    // what stays.)
     s.type_text("i");
-    s.wait_for("read_committed", wait);
+    let screen = s.wait_until("read_committed rows", wait, |s| {
+        !s.contains("read_uncommitted") && !s.contains("Dropped") && s.contains("0@6")
+    });
+    let rows = screen.lines().filter(|l| l.contains(" debate ")).count();
+    assert_eq!(rows, 3, "the committed records, read again: {screen}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

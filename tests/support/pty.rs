@@ -103,15 +103,29 @@ impl Session {
 
     /// Waits until the screen contains `text`; panics with the screen if it does not.
     pub fn wait_for(&self, text: &str, timeout: Duration) -> String {
+        self.wait_until(&format!("'{text}' to appear"), timeout, |s| {
+            s.contains(text)
+        })
+    }
+
+    /// Waits until `ready` holds for the screen; panics with `what` and the
+    /// screen if it does not. For a state that stays (a toast may come and
+    /// go between two looks on a loaded machine).
+    pub fn wait_until(
+        &self,
+        what: &str,
+        timeout: Duration,
+        ready: impl Fn(&str) -> bool,
+    ) -> String {
         let start = Instant::now();
         loop {
             let s = self.screen();
-            if s.contains(text) {
+            if ready(&s) {
                 return s;
             }
             assert!(
                 start.elapsed() < timeout,
-                "'{text}' did not appear within {timeout:?}; the screen:\n{s}"
+                "waited {timeout:?} for {what}; the screen:\n{s}"
             );
             std::thread::sleep(Duration::from_millis(50));
         }
