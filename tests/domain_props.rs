@@ -316,3 +316,117 @@ proptest! {
         prop_assert_eq!(dump.contains("more byte"), bytes.len() > max);
     }
 }
+
+/// A data policy over the fields, headers and key the generated envelopes
+/// below carry, so they hit.
+fn policy(index: usize) -> impl Strategy<Value = eventdeck::domain::policy::PolicySpec> {
+    use eventdeck::domain::policy::PolicySpec;
+    let paths = prop::collection::vec(
+        prop::sample::select(vec![
+            "data.card",
+            "**.card",
+            "data.*",
+            "data.items[*].card",
+            "**.value",
+            "data.items[0]",
+            "aggregate_id",
+            "card",
+            "data",
+            "**",
+        ]),
+        0..3,
+    );
+    let action = prop::sample::select(vec!["mask", "hash", "remove", "replace"]);
+    (
+        paths,
+        action,
+        prop::option::of(prop::sample::select(vec!["correlation_id", "c*", "x-*"])),
+        any::<bool>(),
+        prop::bool::weighted(0.15),
+        prop::option::of(prop::sample::select(vec!["Order*", "Other"])),
+    )
+        .prop_map(
+            move |(paths, action, header, key, allow, event_type)| PolicySpec {
+                // A deny-list names at least one target.
+                key: key || (paths.is_empty() && header.is_none()),
+                name: format!("p{index}"),
+                fields: paths.into_iter().map(str::to_string).collect(),
+                headers: header.into_iter().map(str::to_string).collect(),
+                action: Some(action.into()),
+                mode: allow.then(|| "allow".to_string()),
+                event_type: event_type.map(str::to_string),
+                with: (action == "replace").then(|| "[gone]".to_string()),
+                ..PolicySpec::default()
+            },
+        )
+}
+
+/// `data` trees over the keys the policies above name.
+fn policy_data() -> impl Strategy<Value = Value> {
+    let key = prop::sample::select(vec!["card", "value", "items", "n", "name"]);
+    json_leaf().prop_recursive(3, 24, 4, move |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..3).prop_map(Value::Array),
+            prop::collection::btree_map(key.clone().prop_map(str::to_string), inner, 0..4)
+                .prop_map(|m| Value::Object(m.into_iter().collect())),
+        ]
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(1024))]
+
+    /// The data policies' fast path for canonical envelopes (masked and read
+    /// in one pass) shows exactly what the general path shows: the same
+    /// hits, glance, summary, headers, key and value (as JSON: the fast path
+    /// keeps the fields in the order read).
+    #[test]
+    fn the_policies_fast_path_shows_what_the_general_path_shows(
+        data in policy_data(),
+        extra in prop::option::of(policy_data()),
+        event_type in prop::sample::select(vec!["OrderPlaced", "Other"]),
+        specs in (policy(0), policy(1)),
+        key in prop::option::of("[a-z0-9-]{0,12}"),
+    ) {
+        use eventdeck::domain::policy::Policies;
+        use eventdeck::domain::schema::NoRegistry;
+        use eventdeck::kafka::{Arrived, ConsumedRecord};
+        let policies = Policies::new(&[specs.0, specs.1], b"salt".to_vec()).expect("valid");
+        let env = Envelope::new("orders", event_type, "o-1", data);
+        let encoded = encode(&env);
+        let mut value: Value = serde_json::from_slice(&encoded.value).expect("json");
+        // Sometimes a field besides the envelope's (the fast path leaves it
+        // to the general one).
+        if let (Some(extra), Some(map)) = (extra, value.as_object_mut()) {
+            map.insert("card".into(), extra);
+        }
+        let record = ConsumedRecord {
+            topic: "orders".into(),
+            partition: 0,
+            offset: 7,
+            timestamp_ms: Some(1),
+            key: key.map(String::into_bytes),
+            value: Some(serde_json::to_vec(&value).expect("bytes")),
+            headers: encoded.headers.iter().map(|(k, v)| (k.as_str(), Some(v.as_slice()))).collect(),
+        };
+        let topics = TopicMap::default();
+        let fast = Arrived::read_shown(record.clone(), &topics, None, &policies);
+        let general = match record.masked_general(&policies, &topics, &NoRegistry) {
+            Some((shown, hits)) => {
+                let mut a = Arrived::read(shown, &topics);
+                a.original = Some(Box::new(record.clone()));
+                a.hits = hits;
+                a
+            }
+            None => Arrived::read(record.clone(), &topics),
+        };
+        prop_assert_eq!(&fast.hits, &general.hits);
+        prop_assert_eq!(&fast.glance, &general.glance);
+        prop_assert_eq!(&fast.summary, &general.summary);
+        prop_assert_eq!(&fast.original, &general.original);
+        prop_assert_eq!(&fast.record.key, &general.record.key);
+        prop_assert_eq!(&fast.record.headers, &general.record.headers);
+        let json = |r: &ConsumedRecord| r.value.as_deref().map(|v| serde_json::from_slice::<Value>(v).ok());
+        prop_assert_eq!(json(&fast.record), json(&general.record));
+    }
+}

@@ -617,7 +617,7 @@ pub struct Glance {
 impl Glance {
     /// Settles the context of an event that carries none from the topic map
     /// alone (what [`glance_on`] does when the record's body is not needed).
-    fn settle_from_topic(&mut self, topic: &str, topics: &TopicMap) -> bool {
+    pub(super) fn settle_from_topic(&mut self, topic: &str, topics: &TopicMap) -> bool {
         if self.context.is_some() {
             return true;
         }
@@ -714,7 +714,7 @@ impl<'de> serde::de::Visitor<'de> for CheckedAny {
 }
 
 /// The glance of a canonical envelope read in one pass.
-fn canonical_glance<D>(m: &super::lenient::CanonicalParts<'_, D>) -> Glance {
+pub(super) fn canonical_glance<D>(m: &super::lenient::CanonicalParts<'_, D>) -> Glance {
     Glance {
         kind: RecordKind::Envelope,
         event_type: non_empty(m.event_type).map(|s| super::text::sanitize(s).into_owned()),
@@ -780,7 +780,7 @@ pub fn glance_on(
 /// True when the headers cannot make a record a CloudEvent: no `ce_`/`ce-`
 /// attribute, and the (last) content type is not CloudEvents JSON. One pass,
 /// for [`glance`]; [`decode`] asks the same in its own steps.
-fn plain_headers(headers: &(impl HeaderView + ?Sized)) -> bool {
+pub(super) fn plain_headers(headers: &(impl HeaderView + ?Sized)) -> bool {
     let mut content_type = None;
     for (k, v) in headers.pairs() {
         if k.eq_ignore_ascii_case(HEADER_CONTENT_TYPE) {

@@ -12,6 +12,7 @@ mod lenient;
 pub mod policy;
 pub mod registry;
 pub mod schema;
+pub mod shown;
 pub mod text;
 
 pub use codec::{

@@ -23,6 +23,9 @@ pub const HASH_PREFIX: &str = "sha256:";
 /// What `mask` shows in place of a value.
 pub const MASK: &str = "***";
 
+/// The envelope's payload field ([`Policies::apply_to_data`]).
+const DATA: &str = "data";
+
 /// A policy as written in the config file (`[[policies]]`, or
 /// `[[profiles.NAME.policies]]`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
@@ -662,7 +665,56 @@ impl Policies {
         hits
     }
 
+    /// [`Policies::apply`] to a canonical envelope of which only `data` is a
+    /// tree: `view.value` is that tree, and `top` names the envelope's other
+    /// fields (scalars, and the only other fields it has). `None`, with
+    /// nothing changed, when a policy that applies could hide one of those
+    /// fields or `data` as a whole, or lists what may be seen (an allow-list
+    /// hides every field it does not list): the caller then applies the
+    /// policies to the whole value. Otherwise the hits, as `apply` would
+    /// give them for the whole envelope.
+    pub fn apply_to_data(
+        &self,
+        meta: &Meta<'_>,
+        top: &[&str],
+        view: &mut View,
+    ) -> Option<Vec<Hit>> {
+        let applying: Vec<&Policy> = self.list.iter().filter(|p| p.applies_to(meta)).collect();
+        for p in &applying {
+            let tagged = !p.tagged_paths(meta.tags).is_empty();
+            let hides_unread = p.by_tags() && meta.schema_unread && p.fields.is_empty();
+            if tagged || hides_unread || p.mode == Mode::Allow {
+                return None;
+            }
+            if !p.touches_value() {
+                continue;
+            }
+            let start = closure(&p.fields, (0..p.fields.len()).map(|i| (i, 0)).collect());
+            let at = |key: &str| complete(&p.fields, &advance(&p.fields, &start, Step::Key(key)));
+            if complete(&p.fields, &start) || at(DATA) || top.iter().any(|k| at(k)) {
+                return None;
+            }
+        }
+        let mut hits = Vec::new();
+        for p in applying {
+            self.apply_one_under(p, view, &mut hits, Some(DATA));
+        }
+        Some(hits)
+    }
+
     fn apply_one(&self, p: &Policy, view: &mut View, hits: &mut Vec<Hit>) {
+        self.apply_one_under(p, view, hits, None);
+    }
+
+    /// Applies `p`; `view.value`, when JSON, is the field `under` of the
+    /// value the paths start at (the whole value when `None`).
+    fn apply_one_under(
+        &self,
+        p: &Policy,
+        view: &mut View,
+        hits: &mut Vec<Hit>,
+        under: Option<&str>,
+    ) {
         let hit = |target| Hit {
             policy: p.name.clone(),
             target,
@@ -670,10 +722,13 @@ impl Policies {
         // The value.
         match &mut view.value {
             Body::Json(v) if p.touches_value() => {
-                let mut path = String::new();
                 let start = closure(&p.fields, (0..p.fields.len()).map(|i| (i, 0)).collect());
+                let (states, mut path) = match under {
+                    Some(key) => (advance(&p.fields, &start, Step::Key(key)), key.to_string()),
+                    None => (start, String::new()),
+                };
                 let mut found = Vec::new();
-                if self.walk(p, v, &start, &mut path, &mut found) {
+                if self.walk(p, v, &states, &mut path, &mut found) {
                     // The whole value was a target and is removed.
                     *v = Value::Null;
                 }

@@ -115,6 +115,24 @@ impl Arrived {
         schemas: Option<&dyn domain::schema::SchemaSource>,
         policies: &Policies,
     ) -> Self {
+        // A canonical envelope: masked and read in one pass.
+        if !policies.is_empty()
+            && policies.may_apply_to_topic(&record.topic)
+            && let Some(fast) = record.shown_canonical(policies, topics)
+        {
+            let (shown, hits, glance, summary) = record.shown_from(fast);
+            let (record, original) = match shown {
+                Some(shown) => (shown, Some(Box::new(record))),
+                None => (record, None),
+            };
+            return Self {
+                record,
+                glance,
+                summary,
+                original,
+                hits,
+            };
+        }
         let masked = match schemas {
             Some(schemas) => record.masked(policies, topics, schemas),
             None => record.masked(policies, topics, &domain::schema::NoRegistry),
@@ -281,14 +299,30 @@ impl ConsumedRecord {
         if policies.is_empty() || !policies.may_apply_to_topic(&self.topic) {
             return None;
         }
+        if let Some(fast) = self.shown_canonical(policies, topics) {
+            let (shown, hits, ..) = self.shown_from(fast);
+            return shown.map(|s| (s, hits));
+        }
+        self.masked_general(policies, topics, schemas)
+    }
+
+    /// [`ConsumedRecord::masked`] without its fast path for canonical
+    /// envelopes: the policies applied to the whole decoded value. Public so
+    /// a property test can hold the fast path to it.
+    #[doc(hidden)]
+    pub fn masked_general(
+        &self,
+        policies: &Policies,
+        topics: &TopicMap,
+        schemas: &dyn domain::schema::SchemaSource,
+    ) -> Option<(ConsumedRecord, Vec<Hit>)> {
+        if policies.is_empty() || !policies.may_apply_to_topic(&self.topic) {
+            return None;
+        }
         // Decoded only when a policy matches on what decoding tells (context,
         // type, subject) or the value may be a registry record: otherwise
         // its JSON is all the policies need (the cost budget: DESIGN.md).
-        let looks_framed = self.value.as_deref().is_some_and(|v| v.first() == Some(&0))
-            || self
-                .headers
-                .iter()
-                .any(|(k, _)| k == "__value_schema_id" || k.starts_with("apicurio.value."));
+        let looks_framed = self.looks_framed();
         let maybe_framed = schemas.configured() && looks_framed;
         let decoded = (maybe_framed || policies.match_decoded(&self.topic))
             .then(|| self.decode_with(topics, schemas));
@@ -356,6 +390,64 @@ impl ConsumedRecord {
             headers: view.headers.into(),
         };
         Some((shown, hits))
+    }
+
+    /// True when the value may be in a schema registry's wire format (a
+    /// zero magic byte, or a header naming its schema).
+    fn looks_framed(&self) -> bool {
+        self.value.as_deref().is_some_and(|v| v.first() == Some(&0))
+            || self
+                .headers
+                .iter()
+                .any(|(k, _)| k == "__value_schema_id" || k.starts_with("apicurio.value."))
+    }
+
+    /// The data policies' fast path ([`domain::shown`]): a canonical JSON
+    /// envelope read and masked in one pass; `None` when it cannot answer
+    /// (the general path of [`ConsumedRecord::masked`] then does).
+    fn shown_canonical(
+        &self,
+        policies: &Policies,
+        topics: &TopicMap,
+    ) -> Option<domain::shown::Shown> {
+        if self.looks_framed() {
+            return None;
+        }
+        domain::shown::mask_canonical(
+            self.value.as_deref()?,
+            &self.headers,
+            self.key.as_deref(),
+            &self.topic,
+            topics,
+            policies,
+            SUMMARY_CHARS,
+        )
+    }
+
+    /// The record [`domain::shown::Shown`] describes (`None` when nothing
+    /// was hidden), the hits, and the shown record's glance and summary.
+    fn shown_from(
+        &self,
+        fast: domain::shown::Shown,
+    ) -> (Option<ConsumedRecord>, Vec<Hit>, Glance, String) {
+        let domain::shown::Shown {
+            value,
+            headers,
+            key,
+            hits,
+            glance,
+            summary,
+        } = fast;
+        let shown = (!hits.is_empty()).then(|| ConsumedRecord {
+            topic: self.topic.clone(),
+            partition: self.partition,
+            offset: self.offset,
+            timestamp_ms: self.timestamp_ms,
+            key,
+            value: value.or_else(|| self.value.clone()),
+            headers,
+        });
+        (shown, hits, glance, summary)
     }
 
     /// [`ConsumedRecord::masked`]'s record, or this one when nothing is hidden.
