@@ -1,7 +1,12 @@
-//! A fenced exactly-once bridge on real Apache Kafka: another producer that
-//! starts with the bridge's `transactional.id` takes it over; the bridge's
-//! next transaction is refused as fenced, and the bridge stops and says why
-//! instead of retrying (two writers with one id would both write).
+//! The exactly-once bridge on real Apache Kafka when a transaction cannot
+//! commit:
+//! - fenced: another producer that starts with the bridge's
+//!   `transactional.id` takes it over; the bridge's next transaction is
+//!   refused as fenced, and the bridge stops and says why instead of
+//!   retrying (two writers with one id would both write);
+//! - refused: an effect Kafka refuses however often it is sent aborts its
+//!   batch again and again; the bridge narrows down to the record, sends
+//!   it to the dead-letter topic with its offset, and goes on.
 
 mod support;
 
@@ -137,6 +142,134 @@ async fn an_exactly_once_bridge_fenced_by_a_newer_producer_stops_and_says_so() {
     .unwrap();
     assert!(!matches!(wrote, Err(TxnError::Fenced { .. })), "{wrote:?}");
     wrote.expect("the newer producer commits");
+    let _ = a.shutdown().await;
+    let _ = b.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_effect_kafka_always_refuses_sends_its_cause_to_the_dlq_and_the_rest_goes_through() {
+    let sandbox = Sandbox::new();
+    let s = settings(sandbox.dir.path(), &tag());
+    let (causes, effects) = (
+        s.topics.resolve("performance"),
+        s.topics.resolve("evolution"),
+    );
+    let dlq = s.topics.dlq_topic(&causes);
+    create_topic(&causes, 1).await;
+    create_topic(&effects, 1).await;
+    create_topic(&dlq, 1).await;
+
+    // Each cause gets an effect; cause 3's is 2 MB, over the producer's
+    // 1 MB message.max.bytes: Kafka refuses it every time.
+    let reacting = Bus::new(1_000);
+    reacting.subscribe(handler_fn(
+        "react",
+        Filter::any().context("performance"),
+        |env, ctx| async move {
+            let big = env.data["n"] == 3;
+            let data = if big {
+                json!({"pad": "x".repeat(2 << 20)})
+            } else {
+                json!({})
+            };
+            let effect = Envelope::caused_by(
+                &env,
+                "evolution",
+                "ImprovementTriggered",
+                env.aggregate_id.clone(),
+                data,
+            );
+            Ok(vec![Emit::effect_of(&env, effect, &ctx)])
+        },
+    ));
+    let mut cfg_b = BridgeConfig::new(&s);
+    cfg_b.outbox_dir = sandbox.dir.path().join("b");
+    cfg_b.contexts = vec!["performance".into()];
+    cfg_b.consumer_group = format!("refused-{}", tag());
+    cfg_b.exactly_once = true;
+    let b = bridge::start(&s, cfg_b, reacting).await.expect("bridge b");
+    let mut cfg_a = BridgeConfig::new(&s);
+    cfg_a.outbox_dir = sandbox.dir.path().join("a");
+    cfg_a.consume = false;
+    let a = bridge::start(&s, cfg_a, Bus::new(1_000))
+        .await
+        .expect("bridge a");
+    // Five causes, written before the bridge reads, so the first batch
+    // holds them all (and the refused effect aborts all five).
+    let mut ids = Vec::new();
+    for n in 1..=5 {
+        let mut req = cause(n);
+        req.topic = causes.clone();
+        ids.push(req.envelope.event_id.to_string());
+        a.publisher().publish(req).await.expect("cause");
+    }
+
+    // The four other causes' effects are committed, each once; cause 3 is
+    // dead-lettered, with why.
+    let deadline = std::time::Instant::now() + Duration::from_secs(120);
+    let (committed, letters) = loop {
+        let committed = read_committed(&effects);
+        let letters = read_committed(&dlq);
+        if committed.len() >= 4 && !letters.is_empty() {
+            break (committed, letters);
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "after 120 s: {} effects, {} dead letters",
+            committed.len(),
+            letters.len()
+        );
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    };
+    let mut causes_of: Vec<String> = committed
+        .iter()
+        .map(|r| {
+            r.value["causation_id"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string()
+        })
+        .collect();
+    causes_of.sort();
+    let mut want: Vec<String> = [0, 1, 3, 4].iter().map(|&i| ids[i].clone()).collect();
+    want.sort();
+    assert_eq!(causes_of, want, "one effect for each cause but the third");
+    assert_eq!(letters.len(), 1, "one dead letter: {letters:?}");
+    let letter = &letters[0];
+    assert_eq!(letter.value["event_id"], ids[2].as_str(), "the third cause");
+    assert_eq!(
+        letter
+            .headers
+            .get("eventdeck.dlq.error.kind")
+            .map(String::as_str),
+        Some(eventdeck::bridge::exactly_once::REFUSED_KIND)
+    );
+    let message = letter
+        .headers
+        .get("eventdeck.dlq.error.message")
+        .cloned()
+        .unwrap_or_default();
+    assert!(
+        message.contains(&effects) && message.to_lowercase().contains("too large"),
+        "{message}"
+    );
+    // It went on: a sixth cause after the dead letter gets its effect.
+    let mut req = cause(6);
+    req.topic = causes.clone();
+    let sixth = req.envelope.event_id.to_string();
+    a.publisher().publish(req).await.expect("cause 6");
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while !read_committed(&effects)
+        .iter()
+        .any(|r| r.value["causation_id"] == sixth.as_str())
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the cause after the dead letter got no effect"
+        );
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    assert!(b.failure().borrow().is_none(), "still running");
     let _ = a.shutdown().await;
     let _ = b.shutdown().await;
 }

@@ -8,6 +8,14 @@
 //!   gone, a rebalance that replaced this member) is aborted, the batch's
 //!   partitions are set back to its first records, and the batch is read and
 //!   handled again: nothing of the aborted attempt was visible, nor committed.
+//! - A record that cannot be written however often it is tried (an effect
+//!   Kafka refuses: too large, invalid, a topic that does not exist or may
+//!   not be written), or whose handlers overrun their bound: after
+//!   [`POISON_STRIKES`] aborts of its batch, that batch's records go one per
+//!   transaction, and the one that still fails that often goes to the
+//!   dead-letter topic (handler [`TRANSACTION_HANDLER`], error kind
+//!   [`REFUSED_KIND`]), with its offset, in a transaction of its own. The
+//!   bridge goes on with the next records.
 //! - A handler is retried by the bus (its retry policy); once its retries are
 //!   spent its dead letter goes in the batch's transaction, with the offsets.
 //! - librdkafka's transactional calls block, so they run in `spawn_blocking`.
@@ -48,6 +56,92 @@ const TRANSACTION_BATCH: usize = 5_000;
 
 /// Longest pause between attempts while transactions keep failing.
 const MAX_BACKOFF: Duration = Duration::from_secs(5);
+
+/// Aborts of one batch, for a reason of its own records (Kafka refused one,
+/// or its handlers overran their bound), before its records go one per
+/// transaction; and of one record so, before it is dead-lettered.
+const POISON_STRIKES: u32 = 3;
+
+/// The handler name a dead letter of a record whose transaction Kafka kept
+/// refusing carries (no handler failed: its effects could not be written).
+pub const TRANSACTION_HANDLER: &str = "eventdeck.transaction";
+
+/// The error kind such a dead letter carries.
+pub const REFUSED_KIND: &str = "transaction_refused";
+
+/// Records whose transactions keep being aborted for a reason of their own.
+/// After [`POISON_STRIKES`] such aborts of one batch, its records go one per
+/// transaction; a record aborted that often on its own is dead-lettered, its
+/// offset committed with its dead letter, so one effect Kafka always refuses
+/// does not hold the bridge. Aborts for the cluster's sake (a leader moving,
+/// a coordinator away) are not counted: those records are fine.
+#[derive(Default)]
+struct Strikes {
+    /// The first offset per partition of the batch that failed.
+    start: Vec<(String, i32, i64)>,
+    /// How often it failed.
+    count: u32,
+    /// Records still to go one per transaction.
+    single_left: usize,
+    /// Why it failed, the last time.
+    reason: String,
+}
+
+impl Strikes {
+    fn start_of(batch: &[ConsumedRecord]) -> Vec<(String, i32, i64)> {
+        let mut start: Vec<(String, i32, i64)> = Vec::new();
+        for r in batch {
+            if !start
+                .iter()
+                .any(|(t, p, _)| *t == r.topic && *p == r.partition)
+            {
+                start.push((r.topic.clone(), r.partition, r.offset));
+            }
+        }
+        start.sort();
+        start
+    }
+
+    /// How many records the next transaction takes at most.
+    fn batch_size(&self, full: usize) -> usize {
+        if self.single_left > 0 { 1 } else { full }
+    }
+
+    /// `batch` was aborted for a reason of its own records.
+    fn failed(&mut self, batch: &[ConsumedRecord], reason: String) {
+        let start = Self::start_of(batch);
+        if start == self.start {
+            self.count += 1;
+        } else {
+            self.start = start;
+            self.count = 1;
+        }
+        self.reason = reason;
+        if self.count >= POISON_STRIKES && batch.len() > 1 {
+            tracing::warn!(
+                records = batch.len(),
+                reason = %self.reason,
+                "a batch's transaction was aborted {POISON_STRIKES} times; its records go one per transaction"
+            );
+            self.single_left = batch.len();
+            self.start.clear();
+            self.count = 0;
+        }
+    }
+
+    /// True when `batch` is one record whose transaction failed
+    /// [`POISON_STRIKES`] times: it is dead-lettered instead.
+    fn poisoned(&self, batch: &[ConsumedRecord]) -> bool {
+        batch.len() == 1 && self.count >= POISON_STRIKES && Self::start_of(batch) == self.start
+    }
+
+    /// A transaction of `n` records committed.
+    fn committed(&mut self, n: usize) {
+        self.single_left = self.single_left.saturating_sub(n);
+        self.start.clear();
+        self.count = 0;
+    }
+}
 
 /// The `transactional.id` of a bridge instance: its group and its id (kept in
 /// the outbox directory, so a restarted bridge has the same one and fences
@@ -107,6 +201,7 @@ impl Core {
         let mut producer: Option<Arc<TxnProducer>> = None;
         let mut backoff = Duration::from_millis(100);
         let mut errors_logged = 0u32;
+        let mut strikes = Strikes::default();
         loop {
             if *shutdown.borrow() {
                 break;
@@ -148,7 +243,7 @@ impl Core {
             };
             let batch = tokio::select! {
                 _ = shutdown.changed() => break,
-                b = consumer.next_batch(self.cfg.batch_size.max(TRANSACTION_BATCH), super::BATCH_LINGER) => b,
+                b = consumer.next_batch(strikes.batch_size(self.cfg.batch_size.max(TRANSACTION_BATCH)), super::BATCH_LINGER) => b,
             };
             let batch = match batch {
                 Ok(b) if b.is_empty() => continue,
@@ -165,7 +260,14 @@ impl Core {
                 self.metrics
                     .add(Count::Consumed, &self.context_of_topic(&rec.topic), 1);
             }
-            let handled =
+            let handled = if strikes.poisoned(&batch) {
+                tracing::warn!(
+                    topic = %batch[0].topic, partition = batch[0].partition, offset = batch[0].offset,
+                    reason = %strikes.reason,
+                    "a record's transaction was aborted {POISON_STRIKES} times; it goes to the dead-letter topic"
+                );
+                self.refused_dead_letter(&batch[0], &strikes.reason)
+            } else {
                 match tokio::time::timeout(self.cfg.handler_bound, self.handle_batch(&batch)).await
                 {
                     Ok(Some(h)) => h,
@@ -177,10 +279,15 @@ impl Core {
                             "a batch's handlers took too long; it will be read and handled again"
                         );
                         self.metrics.transaction(TxnOutcome::Aborted);
+                        strikes.failed(
+                            &batch,
+                            format!("its handlers took longer than {:?}", self.cfg.handler_bound),
+                        );
                         rewind(&consumer, batch).await;
                         continue;
                     }
-                };
+                }
+            };
             let Handled { records, counts } = handled;
             let offsets = GroupConsumer::next_offsets(&batch);
             let (c, p2) = (consumer.clone(), p.clone());
@@ -198,6 +305,7 @@ impl Core {
             match written {
                 Ok((took, records)) => {
                     backoff = Duration::from_millis(100);
+                    strikes.committed(batch.len());
                     self.metrics.transaction(TxnOutcome::Committed);
                     self.metrics.observe_commit(took);
                     for ((key, context), n) in counts {
@@ -218,6 +326,9 @@ impl Core {
                     if matches!(e, TxnError::Fatal(_)) {
                         producer = None;
                     }
+                    if matches!(e, TxnError::Refused { .. }) {
+                        strikes.failed(&batch, e.to_string());
+                    }
                     rewind(&consumer, batch).await;
                     tokio::select! {
                         _ = tokio::time::sleep(backoff) => {}
@@ -236,6 +347,37 @@ impl Core {
     fn fail(&self, failure: &watch::Sender<Option<String>>, e: &TxnError) {
         tracing::error!(error = %e, "the exactly-once bridge stops");
         let _ = failure.send(Some(e.to_string()));
+    }
+
+    /// The transaction of a record whose own transactions Kafka kept
+    /// refusing (`reason`): its dead letter alone, with its offset.
+    fn refused_dead_letter(&self, rec: &ConsumedRecord, reason: &str) -> Handled {
+        let context = self.context_of_topic(&rec.topic);
+        let failed = Failed::consumed(rec, context.clone());
+        let outcome = crate::bus::HandlerOutcome {
+            handler: TRANSACTION_HANDLER.into(),
+            attempts: POISON_STRIKES,
+            latency: Duration::ZERO,
+            result: Err(crate::bus::HandlerError::new(REFUSED_KIND, reason)),
+        };
+        let mut out = Handled::default();
+        out.records.push(self.dead_letter(&failed, &outcome));
+        out.add(CountKey::DeadLettered, &context, 1);
+        out
+    }
+
+    /// The dead letter of `src` for `outcome`, bound for its topic's DLQ.
+    fn dead_letter(&self, src: &Failed, outcome: &crate::bus::HandlerOutcome) -> OutboxRecord {
+        let source = dlq::Source {
+            context: &src.context,
+            topic: &src.topic,
+            position: src.position,
+            key: src.key.as_deref(),
+            value: src.value.as_deref(),
+            headers: &src.headers,
+        };
+        let dlq_topic = self.settings.topics.dlq_topic(&src.topic);
+        dlq::record(&source, &dlq_topic, &self.cfg.consumer_group, outcome)
     }
 
     /// Runs the handlers of a batch and turns their outcomes into the
@@ -284,21 +426,7 @@ impl Core {
                         let src =
                             src.get_or_insert_with(|| Failed::consumed(&batch[i], context.clone()));
                         tracing::warn!(handler = %outcome.handler, attempts = outcome.attempts, error = %err, "handler failed; its dead letter goes in the batch's transaction");
-                        let source = dlq::Source {
-                            context: &src.context,
-                            topic: &src.topic,
-                            position: src.position,
-                            key: src.key.as_deref(),
-                            value: src.value.as_deref(),
-                            headers: &src.headers,
-                        };
-                        let dlq_topic = self.settings.topics.dlq_topic(&src.topic);
-                        out.records.push(dlq::record(
-                            &source,
-                            &dlq_topic,
-                            &self.cfg.consumer_group,
-                            outcome,
-                        ));
+                        out.records.push(self.dead_letter(src, outcome));
                         out.add(CountKey::DeadLettered, &context, 1);
                     }
                 }

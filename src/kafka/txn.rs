@@ -47,6 +47,17 @@ pub enum TxnError {
     /// `read_committed` readers); the producer can run the next one.
     #[error("the transaction was aborted: {0}")]
     Aborted(String),
+    /// Kafka refused one of the transaction's records for what it is (too
+    /// large, invalid, a topic that does not exist or may not be written):
+    /// the transaction was aborted, and the same record would be refused
+    /// again.
+    #[error("the transaction was aborted: Kafka refused a record for {topic}: {reason}")]
+    Refused {
+        /// The record's topic.
+        topic: String,
+        /// librdkafka's words.
+        reason: String,
+    },
     /// The producer cannot go on; a new one must be made.
     #[error("the transactional producer failed for good: {0}")]
     Fatal(String),
@@ -82,6 +93,23 @@ impl std::fmt::Debug for TxnProducer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("TxnProducer").field("id", &self.id).finish()
     }
+}
+
+/// Errors that refuse a record for what it is: sent again, it would be
+/// refused again.
+fn refuses_the_record(code: RDKafkaErrorCode) -> bool {
+    matches!(
+        code,
+        RDKafkaErrorCode::InvalidMessage
+            | RDKafkaErrorCode::InvalidMessageSize
+            | RDKafkaErrorCode::MessageSizeTooLarge
+            | RDKafkaErrorCode::MessageBatchTooLarge
+            | RDKafkaErrorCode::InvalidRecord
+            | RDKafkaErrorCode::BadMessage
+            | RDKafkaErrorCode::InvalidTopic
+            | RDKafkaErrorCode::UnknownTopic
+            | RDKafkaErrorCode::TopicAuthorizationFailed
+    )
 }
 
 fn is_fenced(code: RDKafkaErrorCode) -> bool {
@@ -161,9 +189,9 @@ impl TxnProducer {
             .map_err(|e| self.classify("beginning a transaction", e))?;
         match self.fill_and_commit(records, offsets, group) {
             Ok(took) => Ok(took),
-            Err(TxnError::Aborted(reason)) => {
+            Err(e @ (TxnError::Aborted(_) | TxnError::Refused { .. })) => {
                 self.abort()?;
-                Err(TxnError::Aborted(reason))
+                Err(e)
             }
             Err(e) => Err(e),
         }
@@ -193,14 +221,18 @@ impl TxnProducer {
                 .send_offsets_to_transaction(&tpl, &group.0, TXN_CALL_TIMEOUT)
                 .map_err(|e| self.classify("adding the consumed offsets", e))?;
         }
+        // The commit waits for every delivery and fails if one did; the
+        // reports then tell a refused record from a failing cluster.
+        let mut deliveries = Vec::with_capacity(records.len());
         for r in records {
             let mut record = r.to_future_record();
             let deadline = Instant::now() + TXN_CALL_TIMEOUT;
             loop {
                 match self.inner.send_result(record) {
-                    // The commit waits for every delivery and fails if one
-                    // did: the report itself is not needed.
-                    Ok(_) => break,
+                    Ok(delivery) => {
+                        deliveries.push(delivery);
+                        break;
+                    }
                     Err((RdError::MessageProduction(RDKafkaErrorCode::QueueFull), back))
                         if Instant::now() < deadline =>
                     {
@@ -210,6 +242,12 @@ impl TxnProducer {
                     Err((e, _)) => {
                         return Err(match e {
                             RdError::Transaction(_) => self.classify("sending a record", e),
+                            RdError::MessageProduction(code) if refuses_the_record(code) => {
+                                TxnError::Refused {
+                                    topic: r.topic.to_string(),
+                                    reason: e.to_string(),
+                                }
+                            }
                             e => TxnError::Aborted(format!("sending to {}: {e}", r.topic)),
                         });
                     }
@@ -236,7 +274,14 @@ impl TxnProducer {
                     tracing::debug!(error = %e, "commit_transaction: retriable; calling it again");
                     tries += 1;
                 }
-                Err(e) => return Err(self.classify("committing the transaction", e)),
+                Err(e) => {
+                    return Err(match self.classify("committing the transaction", e) {
+                        TxnError::Aborted(reason) => {
+                            refused(deliveries).unwrap_or(TxnError::Aborted(reason))
+                        }
+                        other => other,
+                    });
+                }
             }
         }
     }
@@ -270,6 +315,23 @@ impl TxnProducer {
         };
         classify_rd(&self.id, doing, t)
     }
+}
+
+/// The first delivery that failed because Kafka refused its record, as
+/// [`TxnError::Refused`] (the deliveries have all been reported: the
+/// commit waited for them).
+fn refused(deliveries: Vec<rdkafka::producer::DeliveryFuture>) -> Option<TxnError> {
+    use futures::FutureExt;
+    use rdkafka::Message;
+    deliveries.into_iter().find_map(|d| match d.now_or_never() {
+        Some(Ok(Err((e @ RdError::MessageProduction(code), msg)))) if refuses_the_record(code) => {
+            Some(TxnError::Refused {
+                topic: msg.topic().to_string(),
+                reason: e.to_string(),
+            })
+        }
+        _ => None,
+    })
 }
 
 fn classify_rd(id: &str, doing: &str, t: &RDKafkaError) -> TxnError {
