@@ -25,6 +25,9 @@
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+#[path = "common/policies.rs"]
+mod policies;
+
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -87,7 +90,7 @@ fn main() {
     let mut avro_runs = Vec::new();
     let masked = (std::env::var("EVENTDECK_BENCH_POLICIES").as_deref() != Ok("0")).then(|| {
         let mut s = settings.clone();
-        s.policies = five_policies();
+        s.policies = policies::five_policies();
         s
     });
     let mut policy_runs = Vec::new();
@@ -179,41 +182,6 @@ fn main() {
             if ratio <= 1.5 { "MET" } else { "NOT MET" }
         );
     }
-}
-
-/// The budget's 5 policies: 3 JSON paths into every envelope (a mask, a
-/// hash, a deep wildcard), 1 header and the key.
-fn five_policies() -> eventdeck::domain::policy::Policies {
-    use eventdeck::domain::policy::{Policies, PolicySpec};
-    let spec = |name: &str, action: &str| PolicySpec {
-        name: name.into(),
-        action: Some(action.into()),
-        ..PolicySpec::default()
-    };
-    let specs = vec![
-        PolicySpec {
-            fields: vec!["data.question".into()],
-            ..spec("question", "mask")
-        },
-        PolicySpec {
-            fields: vec!["data.decision".into()],
-            ..spec("decision", "hash")
-        },
-        PolicySpec {
-            fields: vec!["**.value".into()],
-            ..spec("values", "remove")
-        },
-        PolicySpec {
-            headers: vec!["correlation_id".into()],
-            ..spec("correlation", "mask")
-        },
-        PolicySpec {
-            key: true,
-            keep_last: Some(4),
-            ..spec("key", "mask")
-        },
-    ];
-    Policies::new(&specs, b"bench-salt".to_vec()).expect("valid policies")
 }
 
 /// The envelope as an Avro record: the same fields, `data` a record of the

@@ -8,6 +8,8 @@
 
 #[path = "../tests/support/tui.rs"]
 mod fixtures;
+#[path = "common/policies.rs"]
+mod policies;
 
 use std::time::{Duration, Instant};
 
@@ -170,5 +172,33 @@ fn firehose(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, ingest, render, firehose);
+/// What the data policies cost a reader, per record, without Kafka: the
+/// ingest bench's envelopes read for a list row (`Arrived::read_shown`)
+/// with no policies and with its five (every record hit). The budget is on
+/// the whole ingest (`ingest_vs_kcat`); this shows the reader's share.
+fn read_shown(c: &mut Criterion) {
+    let recs: Vec<ConsumedRecord> = (0..N as u64).map(policies::envelope_record).collect();
+    let topics = fixtures::settings().topics;
+    let none = eventdeck::domain::policy::Policies::default();
+    let five = policies::five_policies();
+    let mut g = c.benchmark_group("read_shown");
+    g.throughput(Throughput::Elements(N as u64));
+    for (name, ps) in [("no_policies_10k", &none), ("five_policies_10k", &five)] {
+        g.bench_function(name, |b| {
+            b.iter_batched(
+                || recs.clone(),
+                |batch| {
+                    batch
+                        .into_iter()
+                        .map(|r| Arrived::read_shown(r, &topics, None, ps))
+                        .collect::<Vec<_>>()
+                },
+                BatchSize::LargeInput,
+            )
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, ingest, render, firehose, read_shown);
 criterion_main!(benches);

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use super::headers::Header;
+use super::headers::Headers;
 
 /// Hex characters of a salted SHA-256 kept by the `hash` action: 64 bits,
 /// enough that two different values of one field do not collide in practice.
@@ -25,6 +25,18 @@ pub const MASK: &str = "***";
 
 /// The envelope's payload field ([`Policies::apply_to_data`]).
 const DATA: &str = "data";
+
+/// The canonical envelope's fields besides [`DATA`].
+pub const ENVELOPE_FIELDS: &[&str] = &[
+    "event_id",
+    "event_type",
+    "schema_version",
+    "context",
+    "aggregate_id",
+    "occurred_at",
+    "correlation_id",
+    "causation_id",
+];
 
 /// A policy as written in the config file (`[[policies]]`, or
 /// `[[profiles.NAME.policies]]`).
@@ -258,7 +270,7 @@ enum Step<'a> {
 }
 
 /// Where a path pattern can be after the steps taken so far: (path, segment).
-type States = Vec<(usize, usize)>;
+type States = smallvec::SmallVec<[(usize, usize); 4]>;
 
 /// `states` with every `**` also taken as zero levels.
 fn closure(paths: &[JsonPath], mut states: States) -> States {
@@ -275,7 +287,7 @@ fn closure(paths: &[JsonPath], mut states: States) -> States {
 
 /// The states after one more step.
 fn advance(paths: &[JsonPath], states: &States, step: Step<'_>) -> States {
-    let mut next = Vec::new();
+    let mut next = States::new();
     for &(p, pos) in states {
         let Some(seg) = paths[p].segs.get(pos) else {
             continue;
@@ -332,6 +344,14 @@ pub struct Policy {
     pub mode: Mode,
     /// Records it hits are not re-injected from the console.
     pub no_reinject: bool,
+    /// Where its field paths start (worked out once: every record walked
+    /// starts there).
+    start: States,
+    /// True when, on a canonical envelope, it can only hide fields inside
+    /// `data` ([`Policies::apply_to_data`]): a deny-list none of whose paths
+    /// ends at the envelope itself, at `data`, or at one of
+    /// [`ENVELOPE_FIELDS`].
+    inside_data: bool,
 }
 
 impl Policy {
@@ -415,6 +435,12 @@ impl Policy {
                     .into(),
             ));
         }
+        let start = closure(&fields, (0..fields.len()).map(|i| (i, 0)).collect());
+        let at = |key: &str| complete(&fields, &advance(&fields, &start, Step::Key(key)));
+        let inside_data = mode == Mode::Deny
+            && !complete(&fields, &start)
+            && !at(DATA)
+            && !ENVELOPE_FIELDS.iter().any(|k| at(k));
         Ok(Self {
             topic: glob("topic", &spec.topic)?,
             context: glob("context", &spec.context)?,
@@ -428,7 +454,23 @@ impl Policy {
             action,
             mode,
             no_reinject: spec.no_reinject,
+            start,
+            inside_data,
         })
+    }
+
+    /// Its paths' start states: worked out once, or again for a copy whose
+    /// paths the schema's tags extended.
+    fn start(&self) -> std::borrow::Cow<'_, States> {
+        let all = (0..self.fields.len()).all(|i| self.start.iter().any(|&(p, _)| p == i));
+        if all {
+            std::borrow::Cow::Borrowed(&self.start)
+        } else {
+            std::borrow::Cow::Owned(closure(
+                &self.fields,
+                (0..self.fields.len()).map(|i| (i, 0)).collect(),
+            ))
+        }
     }
 
     /// True when the policy may apply to a record of `topic` (its other
@@ -515,7 +557,7 @@ pub struct View {
     /// The value.
     pub value: Body,
     /// Headers in wire order.
-    pub headers: Vec<Header>,
+    pub headers: Headers,
     /// The key bytes.
     pub key: Option<Vec<u8>>,
 }
@@ -666,37 +708,24 @@ impl Policies {
     }
 
     /// [`Policies::apply`] to a canonical envelope of which only `data` is a
-    /// tree: `view.value` is that tree, and `top` names the envelope's other
-    /// fields (scalars, and the only other fields it has). `None`, with
+    /// tree: `view.value` is that tree, and the envelope's other fields are
+    /// [`ENVELOPE_FIELDS`] (scalars), and no other. `None`, with
     /// nothing changed, when a policy that applies could hide one of those
     /// fields or `data` as a whole, or lists what may be seen (an allow-list
     /// hides every field it does not list): the caller then applies the
     /// policies to the whole value. Otherwise the hits, as `apply` would
     /// give them for the whole envelope.
-    pub fn apply_to_data(
-        &self,
-        meta: &Meta<'_>,
-        top: &[&str],
-        view: &mut View,
-    ) -> Option<Vec<Hit>> {
-        let applying: Vec<&Policy> = self.list.iter().filter(|p| p.applies_to(meta)).collect();
-        for p in &applying {
+    pub fn apply_to_data(&self, meta: &Meta<'_>, view: &mut View) -> Option<Vec<Hit>> {
+        let applying = || self.list.iter().filter(|p| p.applies_to(meta));
+        for p in applying() {
             let tagged = !p.tagged_paths(meta.tags).is_empty();
             let hides_unread = p.by_tags() && meta.schema_unread && p.fields.is_empty();
-            if tagged || hides_unread || p.mode == Mode::Allow {
-                return None;
-            }
-            if !p.touches_value() {
-                continue;
-            }
-            let start = closure(&p.fields, (0..p.fields.len()).map(|i| (i, 0)).collect());
-            let at = |key: &str| complete(&p.fields, &advance(&p.fields, &start, Step::Key(key)));
-            if complete(&p.fields, &start) || at(DATA) || top.iter().any(|k| at(k)) {
+            if tagged || hides_unread || !p.inside_data {
                 return None;
             }
         }
         let mut hits = Vec::new();
-        for p in applying {
+        for p in applying() {
             self.apply_one_under(p, view, &mut hits, Some(DATA));
         }
         Some(hits)
@@ -722,10 +751,10 @@ impl Policies {
         // The value.
         match &mut view.value {
             Body::Json(v) if p.touches_value() => {
-                let start = closure(&p.fields, (0..p.fields.len()).map(|i| (i, 0)).collect());
+                let start = p.start();
                 let (states, mut path) = match under {
                     Some(key) => (advance(&p.fields, &start, Step::Key(key)), key.to_string()),
-                    None => (start, String::new()),
+                    None => (start.into_owned(), String::new()),
                 };
                 let mut found = Vec::new();
                 if self.walk(p, v, &states, &mut path, &mut found) {
@@ -744,19 +773,24 @@ impl Policies {
             _ => {}
         }
         // Headers.
-        if p.mode == Mode::Allow || !p.headers.is_empty() {
-            let mut kept = Vec::with_capacity(view.headers.len());
-            for (name, value) in std::mem::take(&mut view.headers) {
-                let listed = p.headers.iter().any(|g| g.matches(&name));
-                let target = listed == (p.mode == Mode::Deny);
+        let targets =
+            |name: &str| p.headers.iter().any(|g| g.matches(name)) == (p.mode == Mode::Deny);
+        if (p.mode == Mode::Allow || !p.headers.is_empty())
+            && view
+                .headers
+                .iter()
+                .any(|(name, value)| value.is_some() && targets(name))
+        {
+            let mut kept = Headers::with_capacity(view.headers.len(), view.headers.heap_bytes());
+            for (name, value) in view.headers.iter() {
                 match value {
-                    Some(bytes) if target => {
-                        hits.push(hit(Target::Header(name.clone())));
-                        if let Some(shown) = self.act_bytes(&p.action, &bytes) {
-                            kept.push((name, Some(shown)));
+                    Some(bytes) if targets(name) => {
+                        hits.push(hit(Target::Header(name.to_string())));
+                        if let Some(shown) = self.act_bytes(&p.action, bytes) {
+                            kept.push(name, Some(&shown));
                         }
                     }
-                    value => kept.push((name, value)),
+                    value => kept.push(name, value),
                 }
             }
             view.headers = kept;
@@ -916,11 +950,13 @@ mod tests {
     fn view(value: Value) -> View {
         View {
             value: Body::Json(value),
-            headers: vec![
-                ("token".into(), Some(b"tok-123".to_vec())),
-                ("x-auth-user".into(), Some(b"alice".to_vec())),
-                ("event_type".into(), Some(b"OrderPlaced".to_vec())),
-            ],
+            headers: [
+                ("token", Some(&b"tok-123"[..])),
+                ("x-auth-user", Some(&b"alice"[..])),
+                ("event_type", Some(&b"OrderPlaced"[..])),
+            ]
+            .into_iter()
+            .collect(),
             key: Some(b"4111111111111111".to_vec()),
         }
     }
@@ -1031,9 +1067,18 @@ mod tests {
         let ps = policies(&[s]);
         let mut view = view(json!({}));
         let hits = ps.apply(&meta("t"), &mut view);
-        assert_eq!(view.headers[0].1.as_deref(), Some(&b"***-123"[..]));
-        assert_eq!(view.headers[1].1.as_deref(), Some(&b"***lice"[..]));
-        assert_eq!(view.headers[2].1.as_deref(), Some(&b"OrderPlaced"[..]));
+        assert_eq!(
+            view.headers.iter().next().and_then(|h| h.1),
+            Some(&b"***-123"[..])
+        );
+        assert_eq!(
+            view.headers.iter().nth(1).and_then(|h| h.1),
+            Some(&b"***lice"[..])
+        );
+        assert_eq!(
+            view.headers.iter().nth(2).and_then(|h| h.1),
+            Some(&b"OrderPlaced"[..])
+        );
         assert_eq!(view.key.as_deref(), Some(&b"***1111"[..]));
         assert_eq!(hits.len(), 3);
         let mut r = spec("r", &[]);
@@ -1060,8 +1105,14 @@ mod tests {
             &json!({"event_type": "OrderPlaced",
                 "data": {"order_id": 7, "email": "***", "lines": ["***", "***"]}})
         );
-        assert_eq!(view.headers[0].1.as_deref(), Some(&b"***"[..]));
-        assert_eq!(view.headers[2].1.as_deref(), Some(&b"OrderPlaced"[..]));
+        assert_eq!(
+            view.headers.iter().next().and_then(|h| h.1),
+            Some(&b"***"[..])
+        );
+        assert_eq!(
+            view.headers.iter().nth(2).and_then(|h| h.1),
+            Some(&b"OrderPlaced"[..])
+        );
         assert_eq!(view.key.as_deref(), Some(&b"***"[..]));
         assert_eq!(hits.len(), 3 + 2 + 1);
     }
@@ -1116,7 +1167,7 @@ mod tests {
         let ps = policies(&[spec("p", &["**.password"])]);
         let mut v = View {
             value: Body::Opaque(b"password=hunter2".to_vec()),
-            headers: vec![],
+            headers: Headers::default(),
             key: None,
         };
         let hits = ps.apply(&meta("t"), &mut v);
@@ -1195,7 +1246,7 @@ mod tests {
         };
         let mut raw = View {
             value: Body::Opaque(b"\0\0\0\0\x07a@b.c".to_vec()),
-            headers: vec![],
+            headers: Headers::default(),
             key: None,
         };
         let hits = ps.apply(&unread, &mut raw);
@@ -1259,7 +1310,7 @@ mod tests {
                 s.mode = Some("allow".into());
                 s.action = Some(action.to_string());
                 let ps = policies(&[s]);
-                let mut v = View { value: Body::Json(tree.clone()), headers: vec![], key: None };
+                let mut v = View { value: Body::Json(tree.clone()), headers: Headers::default(), key: None };
                 ps.apply(&meta("t"), &mut v);
                 let text = json_of(&v).to_string();
                 prop_assert!(!text.contains('S'), "{}", text);
@@ -1274,7 +1325,7 @@ mod tests {
                 s.action = Some("hash".into());
                 let ps = policies(&[s]);
                 let mut v = View { value: Body::Json(json!({"K_1": a, "K_2": b})),
-                    headers: vec![], key: None };
+                    headers: Headers::default(), key: None };
                 ps.apply(&meta("t"), &mut v);
                 let out = json_of(&v);
                 prop_assert_eq!(out["K_1"] == out["K_2"], a == b);
@@ -1294,7 +1345,7 @@ mod tests {
                 s.action = Some(action.to_string());
                 let ps = policies(&[s]);
                 let mut v = View { value: Body::Json(nest(&keys, &arrays, &secret)),
-                    headers: vec![], key: None };
+                    headers: Headers::default(), key: None };
                 let hits = ps.apply(&meta("t"), &mut v);
                 let text = json_of(&v).to_string();
                 prop_assert!(!text.contains(&secret), "{}", text);

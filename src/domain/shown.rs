@@ -17,21 +17,8 @@ use super::contexts::TopicMap;
 use super::headers::Headers;
 use super::json_text::compact_json;
 use super::lenient::canonical;
-use super::policy::{Body, Hit, Meta, Policies, View};
+use super::policy::{Body, ENVELOPE_FIELDS, Hit, Meta, Policies, View};
 use super::schema::{Field, framing};
-
-/// The canonical envelope's fields besides `data`: the only ones a body
-/// read here may have.
-const TOP: &[&str] = &[
-    "event_id",
-    "event_type",
-    "schema_version",
-    "context",
-    "aggregate_id",
-    "occurred_at",
-    "correlation_id",
-    "causation_id",
-];
 
 /// A record as the policies let a list show it, from one read.
 #[derive(Debug)]
@@ -87,10 +74,10 @@ pub fn mask_canonical(
     let data: Value = serde_json::from_str(parts.data.get()).ok()?;
     let mut view = View {
         value: Body::Json(data),
-        headers: headers.to_pairs(),
+        headers: headers.clone(),
         key: key.map(<[u8]>::to_vec),
     };
-    let hits = policies.apply_to_data(&meta, TOP, &mut view)?;
+    let hits = policies.apply_to_data(&meta, &mut view)?;
     let Body::Json(data) = view.value else {
         return None;
     };
@@ -117,7 +104,7 @@ pub fn mask_canonical(
     };
     Some(Shown {
         value: shown,
-        headers: Headers::from(view.headers),
+        headers: view.headers,
         key: view.key,
         hits,
         glance,
@@ -138,7 +125,7 @@ fn splice(value: &[u8], old: &str, new: &Value) -> Option<Vec<u8>> {
     Some(out)
 }
 
-/// True when the JSON object `value` has no field but `data` and [`TOP`]'s.
+/// True when the JSON object `value` has no field but `data` and [`ENVELOPE_FIELDS`].
 fn only_canonical_fields(value: &[u8]) -> bool {
     struct Fields;
     impl<'de> Visitor<'de> for Fields {
@@ -149,7 +136,7 @@ fn only_canonical_fields(value: &[u8]) -> bool {
         fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<bool, A::Error> {
             let mut only = true;
             while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
-                only &= key == "data" || TOP.contains(&key.as_ref());
+                only &= key == "data" || ENVELOPE_FIELDS.contains(&key.as_ref());
                 map.next_value::<IgnoredAny>()?;
             }
             Ok(only)

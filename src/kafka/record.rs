@@ -367,7 +367,7 @@ impl ConsumedRecord {
         };
         let mut view = View {
             value,
-            headers: self.headers.to_pairs(),
+            headers: self.headers.clone(),
             key: self.key.clone(),
         };
         let hits = policies.apply(&meta, &mut view);
@@ -387,7 +387,7 @@ impl ConsumedRecord {
             timestamp_ms: self.timestamp_ms,
             key: view.key,
             value,
-            headers: view.headers.into(),
+            headers: view.headers,
         };
         Some((shown, hits))
     }
