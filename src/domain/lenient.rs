@@ -120,6 +120,95 @@ pub(crate) fn canonical<'a, D: serde::Deserialize<'a>>(
     headers: &(impl HeaderView + ?Sized),
 ) -> Option<CanonicalParts<'a, D>> {
     let wire: Canonical<'a, D> = serde_json::from_slice(bytes).ok()?;
+    parts_of(wire, headers)
+}
+
+/// [`canonical`] with `data` unread (its span in `bytes`), for a body with
+/// no field but the canonical ones: `None` too when it has any other (a
+/// reader that looks only into `data` would miss it).
+pub(crate) fn canonical_exact<'a>(
+    bytes: &'a [u8],
+    headers: &(impl HeaderView + ?Sized),
+) -> Option<CanonicalParts<'a, &'a serde_json::value::RawValue>> {
+    use serde::Deserializer as _;
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let wire = de.deserialize_map(ExactVisitor).ok()??;
+    de.end().ok()?;
+    parts_of(wire, headers)
+}
+
+/// Reads an object into a [`Canonical`] borrowing `data`; `None` when the
+/// object has a field [`Canonical`] does not name, or names `specversion`
+/// or `metadata`; an error on a duplicate field, as the derived reader.
+struct ExactVisitor;
+
+impl<'de> serde::de::Visitor<'de> for ExactVisitor {
+    type Value = Option<Canonical<'de, &'de serde_json::value::RawValue>>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("an envelope object")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        use serde::de::Error;
+        let mut w = Canonical {
+            event_id: None,
+            event_type: None,
+            schema_version: None,
+            context: None,
+            aggregate_id: None,
+            occurred_at: None,
+            correlation_id: None,
+            causation_id: None,
+            data: None,
+            specversion: None,
+            metadata: None,
+        };
+        let mut seen = 0u16;
+        let mut exact = true;
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            let bit = match key.as_ref() {
+                "event_id" => 0,
+                "event_type" => 1,
+                "schema_version" => 2,
+                "context" => 3,
+                "aggregate_id" => 4,
+                "occurred_at" => 5,
+                "correlation_id" => 6,
+                "causation_id" => 7,
+                "data" => 8,
+                _ => {
+                    exact = false;
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                    continue;
+                }
+            };
+            if seen & (1 << bit) != 0 {
+                return Err(A::Error::custom(format!("duplicate field `{key}`")));
+            }
+            seen |= 1 << bit;
+            match bit {
+                0 => w.event_id = map.next_value()?,
+                1 => w.event_type = map.next_value()?,
+                2 => w.schema_version = map.next_value()?,
+                3 => w.context = map.next_value()?,
+                4 => w.aggregate_id = map.next_value()?,
+                5 => w.occurred_at = map.next_value()?,
+                6 => w.correlation_id = map.next_value()?,
+                7 => w.causation_id = map.next_value()?,
+                _ => w.data = Some(map.next_value()?),
+            }
+        }
+        Ok(exact.then_some(w))
+    }
+}
+
+/// [`CanonicalParts`] of a body read as [`Canonical`]: `None` unless every
+/// field is there in canonical form.
+fn parts_of<'a, D>(
+    wire: Canonical<'a, D>,
+    headers: &(impl HeaderView + ?Sized),
+) -> Option<CanonicalParts<'a, D>> {
     if wire.specversion.is_some() {
         return None;
     }

@@ -217,9 +217,18 @@ pub fn framing<'a>(
             )),
         };
     }
-    for (suffix, global) in [("globalId", true), ("contentId", false)] {
-        let name = format!("apicurio.{}.{suffix}", field.as_str());
-        let Some(id) = header(&name) else { continue };
+    let apicurio = match field {
+        Field::Key => [
+            ("apicurio.key.globalId", true),
+            ("apicurio.key.contentId", false),
+        ],
+        Field::Value => [
+            ("apicurio.value.globalId", true),
+            ("apicurio.value.contentId", false),
+        ],
+    };
+    for (name, global) in apicurio {
+        let Some(id) = header(name) else { continue };
         let id = <[u8; 8]>::try_from(id)
             .map(u64::from_be_bytes)
             .map_err(|_| format!("header {name} is not an 8-byte id ({} bytes)", id.len()))?;

@@ -8,16 +8,14 @@
 //! canonical envelope) is `None`, and the caller takes the general path
 //! (`ConsumedRecord::masked`), which gives the same result more slowly.
 
-use serde::de::{Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde_json::Value;
-use serde_json::value::RawValue;
 
 use super::codec::{Glance, canonical_glance, plain_headers};
 use super::contexts::TopicMap;
 use super::headers::Headers;
 use super::json_text::compact_json;
-use super::lenient::canonical;
-use super::policy::{Body, ENVELOPE_FIELDS, Hit, Meta, Policies, View};
+use super::lenient::canonical_exact;
+use super::policy::{Body, Hit, Meta, Policies, View};
 use super::schema::{Field, framing};
 
 /// A record as the policies let a list show it, from one read.
@@ -54,7 +52,9 @@ pub fn mask_canonical(
     if !plain_headers(headers) || !matches!(framing(value, headers, Field::Value), Ok(None)) {
         return None;
     }
-    let parts = canonical::<&RawValue>(value, headers)?;
+    // A field besides the canonical ones could be a policy's target, and
+    // this path only looks into `data`: such a body is read in full.
+    let parts = canonical_exact(value, headers)?;
     fn non_empty(s: &str) -> Option<&str> {
         (!s.is_empty()).then_some(s)
     }
@@ -66,11 +66,6 @@ pub fn mask_canonical(
         event_type: non_empty(parts.event_type),
         ..Meta::default()
     };
-    // A field besides the canonical ones could be a policy's target, and
-    // this path only looks into `data`.
-    if !only_canonical_fields(value) {
-        return None;
-    }
     let data: Value = serde_json::from_str(parts.data.get()).ok()?;
     let mut view = View {
         value: Body::Json(data),
@@ -123,27 +118,6 @@ fn splice(value: &[u8], old: &str, new: &Value) -> Option<Vec<u8>> {
     serde_json::to_writer(&mut out, new).ok()?;
     out.extend_from_slice(after);
     Some(out)
-}
-
-/// True when the JSON object `value` has no field but `data` and [`ENVELOPE_FIELDS`].
-fn only_canonical_fields(value: &[u8]) -> bool {
-    struct Fields;
-    impl<'de> Visitor<'de> for Fields {
-        type Value = bool;
-        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str("an object")
-        }
-        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<bool, A::Error> {
-            let mut only = true;
-            while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
-                only &= key == "data" || ENVELOPE_FIELDS.contains(&key.as_ref());
-                map.next_value::<IgnoredAny>()?;
-            }
-            Ok(only)
-        }
-    }
-    let mut de = serde_json::Deserializer::from_slice(value);
-    de.deserialize_map(Fields).unwrap_or(false)
 }
 
 #[cfg(test)]
@@ -214,5 +188,12 @@ mod tests {
         assert!(masked(&deep, &envelope(r#","card":"5500""#)).is_none());
         // `data` itself.
         assert!(masked(&policies(&[("all", &["data"])]), &envelope("")).is_none());
+        // A body the derived reader refuses: a duplicate field, an escaped
+        // id, trailing bytes.
+        let cards = policies(&[("cards", &["data.card"])]);
+        assert!(masked(&cards, &envelope(r#","data":{}"#)).is_none());
+        let escaped = envelope("").replace(r#""event_id":"7d3c"#, r#""event_id":"\u0037d3c"#);
+        assert!(escaped.contains(r"\u0037") && masked(&cards, &escaped).is_none());
+        assert!(masked(&cards, &format!("{} x", envelope(""))).is_none());
     }
 }
