@@ -36,6 +36,45 @@ fn cause(n: u64) -> PublishRequest {
     }
 }
 
+/// Bridge A, which publishes causes (it reads nothing), and bridge B, which
+/// reacts to each `performance` cause with an `evolution` effect whose data
+/// `effect_data` makes, exactly once (group `GROUP-…`).
+async fn bridges(
+    sandbox: &Sandbox,
+    s: &eventdeck::config::Settings,
+    group: &str,
+    effect_data: fn(&Envelope) -> serde_json::Value,
+) -> (bridge::BridgeHandle, bridge::BridgeHandle) {
+    let reacting = Bus::new(1_000);
+    reacting.subscribe(handler_fn(
+        "react",
+        Filter::any().context("performance"),
+        move |env, ctx| async move {
+            let effect = Envelope::caused_by(
+                &env,
+                "evolution",
+                "ImprovementTriggered",
+                env.aggregate_id.clone(),
+                effect_data(&env),
+            );
+            Ok(vec![Emit::effect_of(&env, effect, &ctx)])
+        },
+    ));
+    let mut cfg_b = BridgeConfig::new(s);
+    cfg_b.outbox_dir = sandbox.dir.path().join("b");
+    cfg_b.contexts = vec!["performance".into()];
+    cfg_b.consumer_group = format!("{group}-{}", tag());
+    cfg_b.exactly_once = true;
+    let b = bridge::start(s, cfg_b, reacting).await.expect("bridge b");
+    let mut cfg_a = BridgeConfig::new(s);
+    cfg_a.outbox_dir = sandbox.dir.path().join("a");
+    cfg_a.consume = false;
+    let a = bridge::start(s, cfg_a, Bus::new(1_000))
+        .await
+        .expect("bridge a");
+    (a, b)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_exactly_once_bridge_fenced_by_a_newer_producer_stops_and_says_so() {
     let sandbox = Sandbox::new();
@@ -48,33 +87,7 @@ async fn an_exactly_once_bridge_fenced_by_a_newer_producer_stops_and_says_so() {
     create_topic(&effects, 1).await;
 
     // B reacts to each cause with an effect, exactly once.
-    let reacting = Bus::new(1_000);
-    reacting.subscribe(handler_fn(
-        "react",
-        Filter::any().context("performance"),
-        |env, ctx| async move {
-            let effect = Envelope::caused_by(
-                &env,
-                "evolution",
-                "ImprovementTriggered",
-                env.aggregate_id.clone(),
-                json!({}),
-            );
-            Ok(vec![Emit::effect_of(&env, effect, &ctx)])
-        },
-    ));
-    let mut cfg_b = BridgeConfig::new(&s);
-    cfg_b.outbox_dir = sandbox.dir.path().join("b");
-    cfg_b.contexts = vec!["performance".into()];
-    cfg_b.consumer_group = format!("fenced-{}", tag());
-    cfg_b.exactly_once = true;
-    let b = bridge::start(&s, cfg_b, reacting).await.expect("bridge b");
-    let mut cfg_a = BridgeConfig::new(&s);
-    cfg_a.outbox_dir = sandbox.dir.path().join("a");
-    cfg_a.consume = false;
-    let a = bridge::start(&s, cfg_a, Bus::new(1_000))
-        .await
-        .expect("bridge a");
+    let (a, b) = bridges(&sandbox, &s, "fenced", |_| json!({})).await;
     let publish = |n: u64| {
         let mut req = cause(n);
         req.topic = causes.clone();
@@ -161,39 +174,14 @@ async fn an_effect_kafka_always_refuses_sends_its_cause_to_the_dlq_and_the_rest_
 
     // Each cause gets an effect; cause 3's is 2 MB, over the producer's
     // 1 MB message.max.bytes: Kafka refuses it every time.
-    let reacting = Bus::new(1_000);
-    reacting.subscribe(handler_fn(
-        "react",
-        Filter::any().context("performance"),
-        |env, ctx| async move {
-            let big = env.data["n"] == 3;
-            let data = if big {
-                json!({"pad": "x".repeat(2 << 20)})
-            } else {
-                json!({})
-            };
-            let effect = Envelope::caused_by(
-                &env,
-                "evolution",
-                "ImprovementTriggered",
-                env.aggregate_id.clone(),
-                data,
-            );
-            Ok(vec![Emit::effect_of(&env, effect, &ctx)])
-        },
-    ));
-    let mut cfg_b = BridgeConfig::new(&s);
-    cfg_b.outbox_dir = sandbox.dir.path().join("b");
-    cfg_b.contexts = vec!["performance".into()];
-    cfg_b.consumer_group = format!("refused-{}", tag());
-    cfg_b.exactly_once = true;
-    let b = bridge::start(&s, cfg_b, reacting).await.expect("bridge b");
-    let mut cfg_a = BridgeConfig::new(&s);
-    cfg_a.outbox_dir = sandbox.dir.path().join("a");
-    cfg_a.consume = false;
-    let a = bridge::start(&s, cfg_a, Bus::new(1_000))
-        .await
-        .expect("bridge a");
+    let (a, b) = bridges(&sandbox, &s, "refused", |env| {
+        if env.data["n"] == 3 {
+            json!({"pad": "x".repeat(2 << 20)})
+        } else {
+            json!({})
+        }
+    })
+    .await;
     // Five causes, written before the bridge reads, so the first batch
     // holds them all (and the refused effect aborts all five).
     let mut ids = Vec::new();

@@ -43,7 +43,7 @@ use tokio::sync::watch;
 
 use super::metrics::{Count, TxnOutcome};
 use super::outbox::OutboxRecord;
-use super::{Core, Failed, dlq};
+use super::{Core, Failed};
 use crate::bus::Emit;
 use crate::kafka::ConsumedRecord;
 use crate::kafka::member::GroupConsumer;
@@ -364,20 +364,6 @@ impl Core {
         out.records.push(self.dead_letter(&failed, &outcome));
         out.add(CountKey::DeadLettered, &context, 1);
         out
-    }
-
-    /// The dead letter of `src` for `outcome`, bound for its topic's DLQ.
-    fn dead_letter(&self, src: &Failed, outcome: &crate::bus::HandlerOutcome) -> OutboxRecord {
-        let source = dlq::Source {
-            context: &src.context,
-            topic: &src.topic,
-            position: src.position,
-            key: src.key.as_deref(),
-            value: src.value.as_deref(),
-            headers: &src.headers,
-        };
-        let dlq_topic = self.settings.topics.dlq_topic(&src.topic);
-        dlq::record(&source, &dlq_topic, &self.cfg.consumer_group, outcome)
     }
 
     /// Runs the handlers of a batch and turns their outcomes into the

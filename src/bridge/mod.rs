@@ -543,6 +543,22 @@ struct Failed {
     headers: Vec<(String, Option<Vec<u8>>)>,
 }
 
+impl Core {
+    /// The dead letter of `src` for `outcome`, bound for its topic's DLQ.
+    fn dead_letter(&self, src: &Failed, outcome: &crate::bus::HandlerOutcome) -> OutboxRecord {
+        let source = dlq::Source {
+            context: &src.context,
+            topic: &src.topic,
+            position: src.position,
+            key: src.key.as_deref(),
+            value: src.value.as_deref(),
+            headers: &src.headers,
+        };
+        let dlq_topic = self.settings.topics.dlq_topic(&src.topic);
+        dlq::record(&source, &dlq_topic, &self.cfg.consumer_group, outcome)
+    }
+}
+
 impl Failed {
     fn consumed(rec: &ConsumedRecord, context: String) -> Self {
         Self {
@@ -735,16 +751,7 @@ impl Core {
                     }
                     let Some(src) = src.as_ref() else { continue };
                     tracing::warn!(handler = %outcome.handler, attempts = outcome.attempts, error = %err, "handler failed; dead-lettering");
-                    let source = dlq::Source {
-                        context: &src.context,
-                        topic: &src.topic,
-                        position: src.position,
-                        key: src.key.as_deref(),
-                        value: src.value.as_deref(),
-                        headers: &src.headers,
-                    };
-                    let dlq_topic = self.settings.topics.dlq_topic(&src.topic);
-                    let rec = dlq::record(&source, &dlq_topic, &self.cfg.consumer_group, outcome);
+                    let rec = self.dead_letter(src, outcome);
                     match self.outbox.append(rec, None).await {
                         Ok(_) => m.add(Count::DeadLettered, context, 1),
                         Err(e) => {
