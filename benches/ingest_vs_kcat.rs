@@ -374,7 +374,7 @@ fn fill_with(
             ["debate", "testing", "performance"][(i % 3) as usize],
             ["DecisionMade", "TestRunCompleted", "MetricRecorded"][(i % 3) as usize],
             format!("agg-{}", i % 1000),
-            serde_json::json!({"n": i, "question": "Adopt event sourcing for orders?", "decision": "adopt", "value": 181.5}),
+            policies::event_data(i),
         );
         let (value, written_headers) = write(&env);
         let mut headers = OwnedHeaders::new_with_capacity(written_headers.len());

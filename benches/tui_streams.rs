@@ -177,7 +177,17 @@ fn firehose(c: &mut Criterion) {
 /// with no policies and with its five (every record hit). The budget is on
 /// the whole ingest (`ingest_vs_kcat`); this shows the reader's share.
 fn read_shown(c: &mut Criterion) {
-    let recs: Vec<ConsumedRecord> = (0..N as u64).map(policies::envelope_record).collect();
+    let recs: Vec<ConsumedRecord> = (0..N as u64)
+        .map(|i| {
+            let (context, event_type) = [
+                ("debate", "DecisionMade"),
+                ("testing", "TestRunCompleted"),
+                ("performance", "MetricRecorded"),
+            ][(i % 3) as usize];
+            let key = format!("agg-{}", i % 1000);
+            fixtures::envelope(i, context, event_type, &key, policies::event_data(i))
+        })
+        .collect();
     let topics = fixtures::settings().topics;
     let none = eventdeck::domain::policy::Policies::default();
     let five = policies::five_policies();

@@ -17,8 +17,7 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use eventdeck::kafka::consume::{TailEvent, tail};
-use eventdeck::kafka::{StartAt, TailOptions};
+use eventdeck::kafka::consume::read_from_beginning;
 use eventdeck::tui::App;
 use serde_json::Value;
 use support::{
@@ -177,24 +176,9 @@ async fn legacy_python_events_react_trace_and_count_like_our_own() {
     settings.brokers = bootstrap();
     settings.topics.set_topic("debate", &debate);
     settings.topics.set_topic("implementation", &implementation);
-    let (tx, mut rx) = tokio::sync::mpsc::channel(64);
-    let opts = TailOptions {
-        topics: vec![debate.clone(), implementation.clone()],
-        start: StartAt::Beginning,
-        count: None,
-        exit_at_end: true,
-    };
-    let reader = {
-        let settings = settings.clone();
-        tokio::spawn(async move { tail(&settings, opts, tx).await })
-    };
-    let mut records = Vec::new();
-    while let Some(ev) = rx.recv().await {
-        if let TailEvent::Records(batch) = ev {
-            records.extend(batch);
-        }
-    }
-    reader.await.expect("reader").expect("read both topics");
+    let records = read_from_beginning(&settings, &[debate.clone(), implementation.clone()], None)
+        .await
+        .expect("read both topics");
     assert_eq!(records.len(), 4);
     let mut app = App::new(&fixtures::services_with(settings).0);
     app.ingest(records);

@@ -290,26 +290,11 @@ async fn the_console_shows_schema_records_pending_then_decoded() {
 
 /// Every record of `topic` as eventdeck's reader hands it on.
 async fn read_all(topic: &str) -> Vec<eventdeck::kafka::ConsumedRecord> {
-    use eventdeck::kafka::consume::{TailEvent, tail};
-    use eventdeck::kafka::{StartAt, TailOptions};
     let dir = tempfile::tempdir().expect("temp dir");
     let settings = support::kafka_settings(dir.path());
-    let (tx, mut rx) = tokio::sync::mpsc::channel(16);
-    let opts = TailOptions {
-        topics: vec![topic.to_string()],
-        start: StartAt::Beginning,
-        count: None,
-        exit_at_end: true,
-    };
-    let reader = tokio::spawn(async move { tail(&settings, opts, tx).await });
-    let mut records = Vec::new();
-    while let Some(event) = rx.recv().await {
-        if let TailEvent::Records(batch) = event {
-            records.extend(batch);
-        }
-    }
-    reader.await.expect("reader").expect("tail");
-    records
+    eventdeck::kafka::consume::read_from_beginning(&settings, &[topic.to_string()], None)
+        .await
+        .expect("tail")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,5 +1,5 @@
 //! What the data-policy benches share: the budget's five policies, and
-//! envelopes like the ingest bench's.
+//! the envelopes' data they hit.
 
 /// The budget's 5 policies: 3 JSON paths into every envelope (a mask, a
 /// hash, a deep wildcard), 1 header and the key.
@@ -36,29 +36,8 @@ pub fn five_policies() -> eventdeck::domain::policy::Policies {
     Policies::new(&specs, b"bench-salt".to_vec()).expect("valid policies")
 }
 
-/// The ingest bench's `i`th envelope, as its producer writes it: the
-/// value, the headers and the key.
-#[allow(dead_code)] // Only the microbench reads records from here.
-pub fn envelope_record(i: u64) -> eventdeck::kafka::ConsumedRecord {
-    use eventdeck::domain::{Envelope, encode};
-    let env = Envelope::new(
-        ["debate", "testing", "performance"][(i % 3) as usize],
-        ["DecisionMade", "TestRunCompleted", "MetricRecorded"][(i % 3) as usize],
-        format!("agg-{}", i % 1000),
-        serde_json::json!({"n": i, "question": "Adopt event sourcing for orders?", "decision": "adopt", "value": 181.5}),
-    );
-    let encoded = encode(&env);
-    eventdeck::kafka::ConsumedRecord {
-        topic: "bench".into(),
-        partition: 0,
-        offset: i as i64,
-        timestamp_ms: Some(0),
-        key: Some(env.aggregate_id.into_bytes()),
-        value: Some(encoded.value),
-        headers: encoded
-            .headers
-            .iter()
-            .map(|(k, v)| (k.as_str(), Some(v.as_slice())))
-            .collect(),
-    }
+/// The `data` of the ingest bench's `i`th envelope: the fields the five
+/// policies name (`question`, `decision`, `value`) are in every one.
+pub fn event_data(i: u64) -> serde_json::Value {
+    serde_json::json!({"n": i, "question": "Adopt event sourcing for orders?", "decision": "adopt", "value": 181.5})
 }

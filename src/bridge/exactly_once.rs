@@ -88,20 +88,6 @@ struct Strikes {
 }
 
 impl Strikes {
-    fn start_of(batch: &[ConsumedRecord]) -> Vec<(String, i32, i64)> {
-        let mut start: Vec<(String, i32, i64)> = Vec::new();
-        for r in batch {
-            if !start
-                .iter()
-                .any(|(t, p, _)| *t == r.topic && *p == r.partition)
-            {
-                start.push((r.topic.clone(), r.partition, r.offset));
-            }
-        }
-        start.sort();
-        start
-    }
-
     /// How many records the next transaction takes at most.
     fn batch_size(&self, full: usize) -> usize {
         if self.single_left > 0 { 1 } else { full }
@@ -109,7 +95,7 @@ impl Strikes {
 
     /// `batch` was aborted for a reason of its own records.
     fn failed(&mut self, batch: &[ConsumedRecord], reason: String) {
-        let start = Self::start_of(batch);
+        let start = GroupConsumer::first_offsets(batch);
         if start == self.start {
             self.count += 1;
         } else {
@@ -132,7 +118,9 @@ impl Strikes {
     /// True when `batch` is one record whose transaction failed
     /// [`POISON_STRIKES`] times: it is dead-lettered instead.
     fn poisoned(&self, batch: &[ConsumedRecord]) -> bool {
-        batch.len() == 1 && self.count >= POISON_STRIKES && Self::start_of(batch) == self.start
+        batch.len() == 1
+            && self.count >= POISON_STRIKES
+            && GroupConsumer::first_offsets(batch) == self.start
     }
 
     /// A transaction of `n` records committed.

@@ -311,7 +311,7 @@ pub const TOMBSTONE: &str = "∅ tombstone";
 /// Summary of a CloudEvent without data.
 pub const NO_DATA: &str = "∅ no data";
 
-fn non_empty(text: &str) -> Option<&str> {
+pub(super) fn non_empty(text: &str) -> Option<&str> {
     (!text.is_empty()).then_some(text)
 }
 

@@ -166,37 +166,36 @@ impl<'de> serde::de::Visitor<'de> for ExactVisitor {
         };
         let mut seen = 0u16;
         let mut exact = true;
+        // Each canonical field once (a second is an error, as the derived
+        // reader says), into its slot.
+        macro_rules! once {
+            ($bit:expr, $slot:expr, $key:expr) => {
+                once!($bit, $slot, $key, map.next_value()?)
+            };
+            ($bit:expr, $slot:expr, $key:expr, $value:expr) => {{
+                if seen & (1 << $bit) != 0 {
+                    return Err(A::Error::custom(format!("duplicate field `{}`", $key)));
+                }
+                seen |= 1 << $bit;
+                $slot = $value;
+            }};
+        }
         while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
-            let bit = match key.as_ref() {
-                "event_id" => 0,
-                "event_type" => 1,
-                "schema_version" => 2,
-                "context" => 3,
-                "aggregate_id" => 4,
-                "occurred_at" => 5,
-                "correlation_id" => 6,
-                "causation_id" => 7,
-                "data" => 8,
+            match key.as_ref() {
+                "event_id" => once!(0, w.event_id, key),
+                "event_type" => once!(1, w.event_type, key),
+                "schema_version" => once!(2, w.schema_version, key),
+                "context" => once!(3, w.context, key),
+                "aggregate_id" => once!(4, w.aggregate_id, key),
+                "occurred_at" => once!(5, w.occurred_at, key),
+                "correlation_id" => once!(6, w.correlation_id, key),
+                "causation_id" => once!(7, w.causation_id, key),
+                // Present, even as `null` (the derived reader's `present`).
+                "data" => once!(8, w.data, key, Some(map.next_value()?)),
                 _ => {
                     exact = false;
                     map.next_value::<serde::de::IgnoredAny>()?;
-                    continue;
                 }
-            };
-            if seen & (1 << bit) != 0 {
-                return Err(A::Error::custom(format!("duplicate field `{key}`")));
-            }
-            seen |= 1 << bit;
-            match bit {
-                0 => w.event_id = map.next_value()?,
-                1 => w.event_type = map.next_value()?,
-                2 => w.schema_version = map.next_value()?,
-                3 => w.context = map.next_value()?,
-                4 => w.aggregate_id = map.next_value()?,
-                5 => w.occurred_at = map.next_value()?,
-                6 => w.correlation_id = map.next_value()?,
-                7 => w.causation_id = map.next_value()?,
-                _ => w.data = Some(map.next_value()?),
             }
         }
         Ok(exact.then_some(w))
@@ -234,6 +233,19 @@ fn parts_of<'a, D>(
         data: wire.data?,
     })
 }
+
+/// The canonical envelope's fields besides `data`, as [`Canonical`] names
+/// them (and [`canonical_exact`] reads them).
+pub(crate) const ENVELOPE_FIELDS: &[&str] = &[
+    "event_id",
+    "event_type",
+    "schema_version",
+    "context",
+    "aggregate_id",
+    "occurred_at",
+    "correlation_id",
+    "causation_id",
+];
 
 /// The canonical field names only; strings borrowed from the record (an escaped
 /// one fails to borrow, and the lenient path takes over).

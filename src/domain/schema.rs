@@ -172,6 +172,20 @@ pub const CONFLUENT_VALUE_SCHEMA_ID_HEADER: &str = "__value_schema_id";
 /// Confluent's header magic byte for a schema named by GUID.
 const MAGIC_BYTE_GUID: u8 = 1;
 
+/// True when a value may be in a registry's wire format: its first byte is
+/// the magic byte, or a header names its schema (Confluent's, or any of
+/// Apicurio's value headers). Wider than [`framing`] (which reads what it
+/// can): a value this says no to is plain.
+pub fn may_name_schema(
+    value: Option<&[u8]>,
+    headers: &(impl super::headers::HeaderView + ?Sized),
+) -> bool {
+    value.is_some_and(|v| v.first() == Some(&MAGIC_BYTE))
+        || headers
+            .pairs()
+            .any(|(k, _)| k == CONFLUENT_VALUE_SCHEMA_ID_HEADER || k.starts_with("apicurio.value."))
+}
+
 /// How a key or value names its schema, the first that applies:
 /// 1. Confluent's header (`__key_schema_id` / `__value_schema_id`);
 /// 2. Apicurio's headers (`apicurio.key.globalId` / `apicurio.value.globalId`,

@@ -6,17 +6,17 @@
 //! shown bytes are never parsed again. Anything else (a policy that could
 //! hide a field outside `data`, an allow-list, a body that is not exactly a
 //! canonical envelope) is `None`, and the caller takes the general path
-//! (`ConsumedRecord::masked`), which gives the same result more slowly.
+//! (`ConsumedRecord::masked_general`), which gives the same result more slowly.
 
 use serde_json::Value;
 
-use super::codec::{Glance, canonical_glance, plain_headers};
+use super::codec::{Glance, canonical_glance, non_empty, plain_headers};
 use super::contexts::TopicMap;
 use super::headers::Headers;
 use super::json_text::compact_json;
 use super::lenient::canonical_exact;
 use super::policy::{Body, Hit, Meta, Policies, View};
-use super::schema::{Field, framing};
+use super::schema::may_name_schema;
 
 /// A record as the policies let a list show it, from one read.
 #[derive(Debug)]
@@ -48,16 +48,13 @@ pub fn mask_canonical(
     policies: &Policies,
     max_chars: usize,
 ) -> Option<Shown> {
-    // A value that names a registry schema is read with it, elsewhere.
-    if !plain_headers(headers) || !matches!(framing(value, headers, Field::Value), Ok(None)) {
+    // A value that may name a registry schema is read with it, elsewhere.
+    if !plain_headers(headers) || may_name_schema(Some(value), headers) {
         return None;
     }
     // A field besides the canonical ones could be a policy's target, and
     // this path only looks into `data`: such a body is read in full.
     let parts = canonical_exact(value, headers)?;
-    fn non_empty(s: &str) -> Option<&str> {
-        (!s.is_empty()).then_some(s)
-    }
     // As DecodeOutcome::context and ::event_type: the body's, unsanitized;
     // the topic's context when the body names none.
     let meta = Meta {
@@ -82,7 +79,7 @@ pub fn mask_canonical(
     if hits.is_empty() {
         return Some(Shown {
             value: None,
-            headers: headers.clone(),
+            headers: view.headers,
             key: view.key,
             hits,
             glance,

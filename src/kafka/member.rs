@@ -168,6 +168,21 @@ impl GroupConsumer {
             .collect()
     }
 
+    /// The lowest offset per partition of `records`, by topic and partition.
+    pub fn first_offsets(records: &[ConsumedRecord]) -> Vec<(String, i32, i64)> {
+        let mut first: BTreeMap<(&str, i32), i64> = BTreeMap::new();
+        for r in records {
+            let e = first
+                .entry((r.topic.as_str(), r.partition))
+                .or_insert(i64::MAX);
+            *e = (*e).min(r.offset);
+        }
+        first
+            .into_iter()
+            .map(|((t, p), o)| (t.to_string(), p, o))
+            .collect()
+    }
+
     /// The member's group metadata for `send_offsets_to_transaction`; `None`
     /// before the group was joined.
     pub fn group_position(&self) -> Option<super::txn::GroupPosition> {
@@ -180,17 +195,10 @@ impl GroupConsumer {
     /// librdkafka drops what it had already fetched past that point. Blocks
     /// briefly.
     pub fn rewind(&self, records: &[ConsumedRecord]) {
-        let mut first: BTreeMap<(&str, i32), i64> = BTreeMap::new();
-        for r in records {
-            let e = first
-                .entry((r.topic.as_str(), r.partition))
-                .or_insert(i64::MAX);
-            *e = (*e).min(r.offset);
-        }
-        for ((t, p), o) in first {
+        for (t, p, o) in Self::first_offsets(records) {
             if let Err(e) = self
                 .inner
-                .seek(t, p, Offset::Offset(o), Duration::from_secs(5))
+                .seek(&t, p, Offset::Offset(o), Duration::from_secs(5))
             {
                 tracing::debug!(topic = t, partition = p, error = %e, "rewinding (not assigned any more?)");
             }

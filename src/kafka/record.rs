@@ -116,14 +116,20 @@ impl Arrived {
         policies: &Policies,
     ) -> Self {
         // A canonical envelope: masked and read in one pass.
-        if !policies.is_empty()
-            && policies.may_apply_to_topic(&record.topic)
-            && let Some(fast) = record.shown_canonical(policies, topics)
-        {
-            let (shown, hits, glance, summary) = record.shown_from(fast);
-            let (record, original) = match shown {
-                Some(shown) => (shown, Some(Box::new(record))),
-                None => (record, None),
+        if let Some(fast) = record.shown_canonical(policies, topics) {
+            let domain::shown::Shown {
+                value,
+                headers,
+                key,
+                hits,
+                glance,
+                summary,
+            } = fast;
+            let (record, original) = if hits.is_empty() {
+                (record, None)
+            } else {
+                let shown = record.with_shown(key, value, headers);
+                (shown, Some(Box::new(record)))
             };
             return Self {
                 record,
@@ -134,8 +140,8 @@ impl Arrived {
             };
         }
         let masked = match schemas {
-            Some(schemas) => record.masked(policies, topics, schemas),
-            None => record.masked(policies, topics, &domain::schema::NoRegistry),
+            Some(schemas) => record.masked_general(policies, topics, schemas),
+            None => record.masked_general(policies, topics, &domain::schema::NoRegistry),
         };
         let (shown, original, hits) = match masked {
             Some((shown, hits)) => (shown, Some(Box::new(record)), hits),
@@ -296,14 +302,14 @@ impl ConsumedRecord {
         topics: &TopicMap,
         schemas: &dyn domain::schema::SchemaSource,
     ) -> Option<(ConsumedRecord, Vec<Hit>)> {
-        if policies.is_empty() || !policies.may_apply_to_topic(&self.topic) {
-            return None;
+        match self.shown_canonical(policies, topics) {
+            Some(fast) if fast.hits.is_empty() => None,
+            Some(fast) => Some((
+                self.with_shown(fast.key, fast.value, fast.headers),
+                fast.hits,
+            )),
+            None => self.masked_general(policies, topics, schemas),
         }
-        if let Some(fast) = self.shown_canonical(policies, topics) {
-            let (shown, hits, ..) = self.shown_from(fast);
-            return shown.map(|s| (s, hits));
-        }
-        self.masked_general(policies, topics, schemas)
     }
 
     /// [`ConsumedRecord::masked`] without its fast path for canonical
@@ -322,7 +328,7 @@ impl ConsumedRecord {
         // Decoded only when a policy matches on what decoding tells (context,
         // type, subject) or the value may be a registry record: otherwise
         // its JSON is all the policies need (the cost budget: DESIGN.md).
-        let looks_framed = self.looks_framed();
+        let looks_framed = domain::schema::may_name_schema(self.value.as_deref(), &self.headers);
         let maybe_framed = schemas.configured() && looks_framed;
         let decoded = (maybe_framed || policies.match_decoded(&self.topic))
             .then(|| self.decode_with(topics, schemas));
@@ -380,37 +386,19 @@ impl ConsumedRecord {
             Body::Opaque(bytes) => Some(bytes),
             Body::Absent => None,
         };
-        let shown = ConsumedRecord {
-            topic: self.topic.clone(),
-            partition: self.partition,
-            offset: self.offset,
-            timestamp_ms: self.timestamp_ms,
-            key: view.key,
-            value,
-            headers: view.headers,
-        };
-        Some((shown, hits))
-    }
-
-    /// True when the value may be in a schema registry's wire format (a
-    /// zero magic byte, or a header naming its schema).
-    fn looks_framed(&self) -> bool {
-        self.value.as_deref().is_some_and(|v| v.first() == Some(&0))
-            || self
-                .headers
-                .iter()
-                .any(|(k, _)| k == "__value_schema_id" || k.starts_with("apicurio.value."))
+        Some((self.with_shown(view.key, value, view.headers), hits))
     }
 
     /// The data policies' fast path ([`domain::shown`]): a canonical JSON
-    /// envelope read and masked in one pass; `None` when it cannot answer
-    /// (the general path of [`ConsumedRecord::masked`] then does).
+    /// envelope read and masked in one pass; `None` when no policy may apply
+    /// to its topic, or when the fast path cannot answer (the general path
+    /// of [`ConsumedRecord::masked_general`] then does).
     fn shown_canonical(
         &self,
         policies: &Policies,
         topics: &TopicMap,
     ) -> Option<domain::shown::Shown> {
-        if self.looks_framed() {
+        if policies.is_empty() || !policies.may_apply_to_topic(&self.topic) {
             return None;
         }
         domain::shown::mask_canonical(
@@ -424,21 +412,15 @@ impl ConsumedRecord {
         )
     }
 
-    /// The record [`domain::shown::Shown`] describes (`None` when nothing
-    /// was hidden), the hits, and the shown record's glance and summary.
-    fn shown_from(
+    /// This record with what the policies let be shown of its key, value
+    /// (`None`: as read) and headers.
+    fn with_shown(
         &self,
-        fast: domain::shown::Shown,
-    ) -> (Option<ConsumedRecord>, Vec<Hit>, Glance, String) {
-        let domain::shown::Shown {
-            value,
-            headers,
-            key,
-            hits,
-            glance,
-            summary,
-        } = fast;
-        let shown = (!hits.is_empty()).then(|| ConsumedRecord {
+        key: Option<Vec<u8>>,
+        value: Option<Vec<u8>>,
+        headers: Headers,
+    ) -> ConsumedRecord {
+        ConsumedRecord {
             topic: self.topic.clone(),
             partition: self.partition,
             offset: self.offset,
@@ -446,8 +428,7 @@ impl ConsumedRecord {
             key,
             value: value.or_else(|| self.value.clone()),
             headers,
-        });
-        (shown, hits, glance, summary)
+        }
     }
 
     /// [`ConsumedRecord::masked`]'s record, or this one when nothing is hidden.
