@@ -52,6 +52,9 @@ struct Rig {
     handled: Arc<AtomicU64>,
     sent: Sent,
     latency: Arc<Mutex<Histogram<u64>>>,
+    /// Exactly-once mode: cause published → B's handler ran (the part of the
+    /// latency before B's transaction).
+    reached_b: Arc<Mutex<Histogram<u64>>>,
     _dir: tempfile::TempDir,
 }
 
@@ -81,6 +84,9 @@ async fn rig(tag: &str, exactly_once: bool) -> Rig {
     let latency = Arc::new(Mutex::new(
         Histogram::new_with_bounds(1, 60_000_000, 3).expect("hdr"),
     ));
+    let reached_b = Arc::new(Mutex::new(
+        Histogram::new_with_bounds(1, 60_000_000, 3).expect("hdr"),
+    ));
     let measuring = Bus::new(20_000);
     let (h, se, la) = (handled.clone(), sent.clone(), latency.clone());
     measuring.subscribe(handler_fn("measure", Filter::any(), move |env, _| {
@@ -102,18 +108,25 @@ async fn rig(tag: &str, exactly_once: bool) -> Rig {
     cfg_b.consumer_group = format!("bench-{}", uuid::Uuid::new_v4().simple());
     let (b, c) = if exactly_once {
         let reacting = Bus::new(20_000);
+        let (se, rb) = (sent.clone(), reached_b.clone());
         reacting.subscribe(handler_fn(
             "react",
             Filter::any().context("performance"),
-            |env, ctx| async move {
-                let effect = Envelope::caused_by(
-                    &env,
-                    "evolution",
-                    "ImprovementTriggered",
-                    env.aggregate_id.clone(),
-                    json!({}),
-                );
-                Ok(vec![Emit::effect_of(&env, effect, &ctx)])
+            move |env, ctx| {
+                if let Some(t0) = se.lock().expect("sent").get(&env.event_id) {
+                    let us = t0.elapsed().as_micros() as u64;
+                    rb.lock().expect("hdr").saturating_record(us.max(1));
+                }
+                async move {
+                    let effect = Envelope::caused_by(
+                        &env,
+                        "evolution",
+                        "ImprovementTriggered",
+                        env.aggregate_id.clone(),
+                        json!({}),
+                    );
+                    Ok(vec![Emit::effect_of(&env, effect, &ctx)])
+                }
             },
         ));
         cfg_b.exactly_once = true;
@@ -143,6 +156,7 @@ async fn rig(tag: &str, exactly_once: bool) -> Rig {
         handled,
         sent,
         latency,
+        reached_b,
         _dir: dir,
     };
     // Warm up: the topic exists and B owns its partitions once one event made it.
@@ -255,6 +269,7 @@ async fn latency(exactly_once: bool) -> (f64, f64, f64, f64) {
     let rig = rig("latency", exactly_once).await;
     let (name, _, budget) = mode(exactly_once);
     rig.latency.lock().expect("hdr").reset();
+    rig.reached_b.lock().expect("hdr").reset();
     let publisher = rig.a.publisher();
     let total = LATENCY_RATE * LATENCY_SECONDS;
     let mut tick = tokio::time::interval(Duration::from_micros(1_000_000 / LATENCY_RATE));
@@ -266,6 +281,19 @@ async fn latency(exactly_once: bool) -> (f64, f64, f64, f64) {
     wait_handled(&rig, total + 1, Duration::from_secs(120)).await;
     let h = rig.latency.lock().expect("hdr").clone();
     let ms = |q: f64| h.value_at_quantile(q) as f64 / 1000.0;
+    let b = rig.reached_b.lock().expect("hdr").clone();
+    if !b.is_empty() {
+        let t = rig.b.metrics_now().transactions;
+        println!(
+            "  of which cause published → B's handler: p50 {:.2} ms, p99 {:.2} ms; \
+             B's {} transactions' commits p50 {:?}, p99 {:?}",
+            b.value_at_quantile(0.5) as f64 / 1000.0,
+            b.value_at_quantile(0.99) as f64 / 1000.0,
+            t.committed,
+            t.commit_p50,
+            t.commit_p99
+        );
+    }
     println!(
         "{name}latency at {LATENCY_RATE} events/s for {LATENCY_SECONDS} s ({} events): p50 {:.2} ms, p99 {:.2} ms, \
          p99.9 {:.2} ms, max {:.2} ms [budget p99 {budget}]",

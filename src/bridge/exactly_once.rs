@@ -18,10 +18,13 @@
 //!   bridge goes on with the next records.
 //! - A handler is retried by the bus (its retry policy); once its retries are
 //!   spent its dead letter goes in the batch's transaction, with the offsets.
+//! - Transactions take turns on two producers ([`transactional_ids`]), one
+//!   after the other, never overlapping: a producer's next transaction
+//!   would wait while the coordinator completes its last one.
 //! - librdkafka's transactional calls block, so they run in `spawn_blocking`.
 //! - Fatal producer errors: the producer is made again (its
 //!   `init_transactions` aborts whatever the old one left open). Fenced (a
-//!   newer producer with this `transactional.id`): the bridge stops and says
+//!   newer producer with one of its `transactional.id`s): the bridge stops and says
 //!   why ([`super::BridgeHandle::failure`]).
 //! - Partition revocation: librdkafka revokes only inside a poll, and a
 //!   transaction is begun and ended between two polls, so none is open when
@@ -131,11 +134,22 @@ impl Strikes {
     }
 }
 
-/// The `transactional.id` of a bridge instance: its group and its id (kept in
-/// the outbox directory, so a restarted bridge has the same one and fences
-/// what its killed predecessor left open).
-pub(crate) fn transactional_id(group: &str, bridge_id: &str) -> String {
-    format!("eventdeck-bridge-{group}-{bridge_id}")
+/// The `transactional.id`s of a bridge instance: its group and its id (kept
+/// in the outbox directory, so a restarted bridge has the same ones and
+/// fences what its killed predecessor left open), and the same with `-alt`.
+///
+/// Its transactions take turns on two producers. Right after a commit the
+/// coordinator is still writing that transaction's markers, and answers the
+/// same producer's next transaction with CONCURRENT_TRANSACTIONS until it is
+/// done (10–20 ms of every transaction at 1k/s); the other producer's
+/// previous transaction finished long before, so its next one starts at
+/// once. They never overlap: one begins after the other's commit returned,
+/// so the consumed offsets still commit in order (the group coordinator
+/// keeps the offset appended last to its log).
+pub(crate) fn transactional_ids(group: &str, bridge_id: &str) -> [String; 2] {
+    let id = format!("eventdeck-bridge-{group}-{bridge_id}");
+    let alt = format!("{id}-alt");
+    [id, alt]
 }
 
 /// What a batch's handlers produced: the records for its transaction, and the
@@ -185,8 +199,10 @@ impl Core {
         failure: watch::Sender<Option<String>>,
     ) {
         let consumer = Arc::new(consumer);
-        let txn_id = transactional_id(&self.cfg.consumer_group, &self.bridge_id);
-        let mut producer: Option<Arc<TxnProducer>> = None;
+        let txn_ids = transactional_ids(&self.cfg.consumer_group, &self.bridge_id);
+        let mut producers: [Option<Arc<TxnProducer>>; 2] = [None, None];
+        // Whose turn the next transaction is: it changes at each commit.
+        let mut turn = 0;
         let mut backoff = Duration::from_millis(100);
         let mut errors_logged = 0u32;
         let mut strikes = Strikes::default();
@@ -194,40 +210,41 @@ impl Core {
             if *shutdown.borrow() {
                 break;
             }
-            let p = match &producer {
-                Some(p) => p.clone(),
-                None => {
-                    let (s, id, timeout) = (
-                        self.settings.clone(),
-                        txn_id.clone(),
-                        self.cfg.transaction_timeout,
-                    );
-                    match tokio::task::spawn_blocking(move || TxnProducer::new(&s, &id, timeout))
-                        .await
-                    {
-                        Ok(Ok(p)) => {
-                            tracing::info!(transactional_id = %txn_id, "transactional producer ready");
-                            let p = Arc::new(p);
-                            producer = Some(p.clone());
-                            p
-                        }
-                        Ok(Err(e @ TxnError::Fenced { .. })) => {
-                            self.metrics.transaction(TxnOutcome::Fenced);
-                            self.fail(&failure, &e);
-                            break;
-                        }
-                        Ok(Err(e)) => {
-                            tracing::warn!(error = %e, "starting the transactional producer; trying again");
-                            tokio::select! {
-                                _ = tokio::time::sleep(backoff) => {}
-                                _ = shutdown.changed() => {}
-                            }
-                            backoff = (backoff * 2).min(MAX_BACKOFF);
-                            continue;
-                        }
-                        Err(_) => break,
+            // Both producers before anything is read: starting one aborts
+            // what a killed predecessor left open under its id, and until
+            // then the group's offsets of those partitions are not stable.
+            if let Some(i) = (0..2).find(|&i| producers[i].is_none()) {
+                let txn_id = &txn_ids[i];
+                let (s, id, timeout) = (
+                    self.settings.clone(),
+                    txn_id.clone(),
+                    self.cfg.transaction_timeout,
+                );
+                match tokio::task::spawn_blocking(move || TxnProducer::new(&s, &id, timeout)).await
+                {
+                    Ok(Ok(p)) => {
+                        tracing::info!(transactional_id = %txn_id, "transactional producer ready");
+                        producers[i] = Some(Arc::new(p));
                     }
+                    Ok(Err(e @ TxnError::Fenced { .. })) => {
+                        self.metrics.transaction(TxnOutcome::Fenced);
+                        self.fail(&failure, &e);
+                        break;
+                    }
+                    Ok(Err(e)) => {
+                        tracing::warn!(error = %e, "starting the transactional producer; trying again");
+                        tokio::select! {
+                            _ = tokio::time::sleep(backoff) => {}
+                            _ = shutdown.changed() => {}
+                        }
+                        backoff = (backoff * 2).min(MAX_BACKOFF);
+                    }
+                    Err(_) => break,
                 }
+                continue;
+            }
+            let Some(p) = producers[turn].clone() else {
+                continue;
             };
             let batch = tokio::select! {
                 _ = shutdown.changed() => break,
@@ -292,6 +309,7 @@ impl Core {
             let Ok(written) = written else { break };
             match written {
                 Ok((took, records)) => {
+                    turn = 1 - turn;
                     backoff = Duration::from_millis(100);
                     strikes.committed(batch.len());
                     self.metrics.transaction(TxnOutcome::Committed);
@@ -312,7 +330,7 @@ impl Core {
                     self.metrics.transaction(TxnOutcome::Aborted);
                     tracing::warn!(error = %e, records = batch.len(), "transaction not committed; the batch will be read and handled again");
                     if matches!(e, TxnError::Fatal(_)) {
-                        producer = None;
+                        producers[turn] = None;
                     }
                     if matches!(e, TxnError::Refused { .. }) {
                         strikes.failed(&batch, e.to_string());
@@ -422,10 +440,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_transactional_id_is_the_group_and_the_instance() {
+    fn the_transactional_ids_are_the_group_and_the_instance() {
         assert_eq!(
-            transactional_id("orders", "4f1c"),
-            "eventdeck-bridge-orders-4f1c"
+            transactional_ids("orders", "4f1c"),
+            [
+                "eventdeck-bridge-orders-4f1c",
+                "eventdeck-bridge-orders-4f1c-alt"
+            ]
         );
     }
 }

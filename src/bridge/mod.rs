@@ -378,9 +378,10 @@ impl BridgeHandle {
         self.failure.clone()
     }
 
-    /// The `transactional.id` of the exactly-once mode (group and bridge id).
-    pub fn transactional_id(&self) -> String {
-        exactly_once::transactional_id(&self.core.cfg.consumer_group, &self.core.bridge_id)
+    /// The `transactional.id`s of the exactly-once mode (group and bridge
+    /// id; its transactions take turns on two producers).
+    pub fn transactional_ids(&self) -> [String; 2] {
+        exactly_once::transactional_ids(&self.core.cfg.consumer_group, &self.core.bridge_id)
     }
 
     /// This bridge's id (the value of its [`ORIGIN_HEADER`]).

@@ -76,8 +76,8 @@ pub async fn run(settings: &Settings, args: &BridgeArgs) -> Result<()> {
         cfg.consumer_group,
         if cfg.exactly_once {
             format!(
-                "exactly-once, transactional.id {}",
-                handle.transactional_id()
+                "exactly-once, transactional.ids {}",
+                handle.transactional_ids().join(" and ")
             )
         } else {
             "at-least-once".to_string()
