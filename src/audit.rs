@@ -109,7 +109,7 @@ pub fn unmask(settings: &mut Settings, source: Source) -> Result<(), UnmaskError
     if !settings.allow_unmask {
         return Err(UnmaskError::NotAllowed(settings.profile.clone()));
     }
-    let policies: Vec<&str> = settings.policies.iter().map(|p| p.name.as_str()).collect();
+    let policies: Vec<&str> = settings.policies.iter().map(|p| &*p.name).collect();
     record(
         settings,
         source,

@@ -1175,7 +1175,7 @@ ring_size = 500
         );
         // Its data policies load too (none of the file's own hashes: loading
         // it makes no salt file in the user's data dir).
-        let names: Vec<&str> = s.policies.iter().map(|p| p.name.as_str()).collect();
+        let names: Vec<&str> = s.policies.iter().map(|p| &*p.name).collect();
         assert_eq!(names, ["pii-email", "cards", "passwords", "tagged-pii"]);
         assert_eq!(s.topics.topic_for("debate"), Some("debate.events"));
     }
@@ -1380,13 +1380,13 @@ brokers = "bare-kafka:9092"
         let dir = tempfile::tempdir().expect("dir");
         let f = policy_file(dir.path(), "");
         let s = load(cli_with(&f), &[]).expect("load");
-        let names: Vec<&str> = s.policies.iter().map(|p| p.name.as_str()).collect();
+        let names: Vec<&str> = s.policies.iter().map(|p| &*p.name).collect();
         assert_eq!(names, ["pii"]);
         assert!(!s.allow_unmask && !s.unmasked);
         let mut cli = cli_with(&f);
         cli.profile = Some("prod".into());
         let s = load(cli, &[]).expect("load");
-        let names: Vec<&str> = s.policies.iter().map(|p| p.name.as_str()).collect();
+        let names: Vec<&str> = s.policies.iter().map(|p| &*p.name).collect();
         assert_eq!(names, ["pii", "card"]);
         assert!(s.allow_unmask);
         // The salt is not in the settings' Debug form.

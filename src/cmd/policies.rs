@@ -36,7 +36,7 @@ pub fn hits_by_policy(settings: &Settings, records: &[ConsumedRecord]) -> Report
     let mut report: Report = settings
         .policies
         .iter()
-        .map(|p| (p.name.clone(), Vec::new()))
+        .map(|p| (p.name.to_string(), Vec::new()))
         .collect();
     for rec in records {
         let masked = match &schemas {
@@ -78,7 +78,7 @@ async fn check(settings: &Settings, topic: &str, count: usize, as_json: bool) ->
     let applies: BTreeMap<&str, bool> = settings
         .policies
         .iter()
-        .map(|p| (p.name.as_str(), p.may_apply_to_topic(&topic)))
+        .map(|p| (&*p.name, p.may_apply_to_topic(&topic)))
         .collect();
     if as_json {
         let policies: Vec<_> = report

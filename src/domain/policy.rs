@@ -6,6 +6,7 @@
 //! bytes as read are never changed (writing back sends those).
 
 use std::fmt;
+use std::sync::Arc;
 
 use serde::Deserialize;
 use serde_json::Value;
@@ -322,8 +323,8 @@ fn pattern(policy: &str, field: &str, text: &str) -> Result<glob::Pattern, Polic
 /// A policy, checked and ready to apply.
 #[derive(Debug, Clone)]
 pub struct Policy {
-    /// Its name.
-    pub name: String,
+    /// Its name (shared with every hit it makes).
+    pub name: Arc<str>,
     topic: Option<glob::Pattern>,
     context: Option<glob::Pattern>,
     event_type: Option<glob::Pattern>,
@@ -440,7 +441,7 @@ impl Policy {
             context: glob("context", &spec.context)?,
             event_type: glob("event_type", &spec.event_type)?,
             subject: glob("subject", &spec.subject)?,
-            name,
+            name: name.into(),
             fields,
             tagged,
             headers,
@@ -580,7 +581,7 @@ impl fmt::Display for Target {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Hit {
     /// The policy's name.
-    pub policy: String,
+    pub policy: Arc<str>,
     /// What it hid.
     pub target: Target,
 }
@@ -618,9 +619,9 @@ impl Policies {
             .collect::<Result<Vec<_>, _>>()?;
         let mut seen = std::collections::BTreeSet::new();
         for p in &list {
-            if !seen.insert(p.name.as_str()) {
+            if !seen.insert(&*p.name) {
                 return Err(PolicyError {
-                    policy: p.name.clone(),
+                    policy: p.name.to_string(),
                     field: "name".into(),
                     message: "two policies have this name".into(),
                 });
@@ -641,7 +642,7 @@ impl Policies {
 
     /// The policy named `name`.
     pub fn get(&self, name: &str) -> Option<&Policy> {
-        self.list.iter().find(|p| p.name == name)
+        self.list.iter().find(|p| &*p.name == name)
     }
 
     /// True when some policy may apply to a record of `topic`: when none
@@ -748,12 +749,10 @@ impl Policies {
                     ),
                     None => (p.start.clone(), String::new()),
                 };
-                let mut found = Vec::new();
-                if self.walk(p, v, &states, &mut path, &mut found) {
+                if self.walk(p, v, &states, &mut path, hits) {
                     // The whole value was a target and is removed.
                     *v = Value::Null;
                 }
-                hits.extend(found.into_iter().map(|t| hit(Target::Value(t))));
             }
             Body::Opaque(bytes) if p.touches_value() => {
                 match self.act_bytes(&p.action, bytes) {
@@ -797,18 +796,18 @@ impl Policies {
 
     /// Applies `p` under `node` (at `path`, pattern `states`); true when
     /// `node` itself is to be removed. Every target hidden is pushed onto
-    /// `found`.
+    /// `hits`.
     fn walk(
         &self,
         p: &Policy,
         node: &mut Value,
         states: &States,
         path: &mut String,
-        found: &mut Vec<String>,
+        hits: &mut Vec<Hit>,
     ) -> bool {
         let listed = complete(&p.fields, states);
         match p.mode {
-            Mode::Deny if listed => return self.act_here(p, node, path, found),
+            Mode::Deny if listed => return self.act_here(p, node, path, hits),
             // Nothing can match below: the subtree stays as it is.
             Mode::Deny if states.is_empty() => return false,
             // Listed: the whole subtree may be seen.
@@ -821,11 +820,15 @@ impl Policies {
                 let mut gone = Vec::new();
                 for (k, child) in map.iter_mut() {
                     let next = advance(&p.fields, states, Step::Key(k));
+                    // Nothing can match below: as the call would say.
+                    if p.mode == Mode::Deny && next.is_empty() {
+                        continue;
+                    }
                     if !path.is_empty() {
                         path.push('.');
                     }
                     path.push_str(k);
-                    if self.walk(p, child, &next, path, found) {
+                    if self.walk(p, child, &next, path, hits) {
                         gone.push(k.clone());
                     }
                     path.truncate(len);
@@ -839,8 +842,11 @@ impl Policies {
                 let mut gone = Vec::new();
                 for (i, child) in items.iter_mut().enumerate() {
                     let next = advance(&p.fields, states, Step::Index(i));
+                    if p.mode == Mode::Deny && next.is_empty() {
+                        continue;
+                    }
                     path.push_str(&format!("[{i}]"));
-                    if self.walk(p, child, &next, path, found) {
+                    if self.walk(p, child, &next, path, hits) {
                         gone.push(i);
                     }
                     path.truncate(len);
@@ -852,14 +858,17 @@ impl Policies {
             }
             // A leaf (or an empty container) not listed: in an allow-list,
             // hidden.
-            _ if p.mode == Mode::Allow => self.act_here(p, node, path, found),
+            _ if p.mode == Mode::Allow => self.act_here(p, node, path, hits),
             _ => false,
         }
     }
 
     /// Applies the action to `node`; true when it is to be removed.
-    fn act_here(&self, p: &Policy, node: &mut Value, path: &str, found: &mut Vec<String>) -> bool {
-        found.push(path.to_string());
+    fn act_here(&self, p: &Policy, node: &mut Value, path: &str, hits: &mut Vec<Hit>) -> bool {
+        hits.push(Hit {
+            policy: p.name.clone(),
+            target: Target::Value(path.to_string()),
+        });
         match &p.action {
             Action::Remove => true,
             action => {
@@ -888,13 +897,21 @@ impl Policies {
     fn act_text(&self, action: &Action, text: &str) -> String {
         match action {
             Action::Mask { keep_last } => {
-                let count = text.chars().count();
-                // Keeping as many characters as the value has would show it all.
-                if *keep_last == 0 || *keep_last >= count {
-                    return MASK.to_string();
+                // Where the last `keep_last` characters start; keeping as
+                // many characters as the value has would show it all.
+                let tail = keep_last
+                    .checked_sub(1)
+                    .and_then(|n| text.char_indices().nth_back(n))
+                    .map(|(i, _)| i);
+                match tail {
+                    Some(i) if i > 0 => {
+                        let mut shown = String::with_capacity(MASK.len() + text.len() - i);
+                        shown.push_str(MASK);
+                        shown.push_str(&text[i..]);
+                        shown
+                    }
+                    _ => MASK.to_string(),
                 }
-                let tail: String = text.chars().skip(count - keep_last).collect();
-                format!("{MASK}{tail}")
             }
             Action::Hash => self.hash(text),
             Action::Replace(with) => with.clone(),
@@ -910,15 +927,17 @@ impl Policies {
         h.update([0u8]);
         h.update(text.as_bytes());
         let digest = h.finalize();
-        let hex: String = digest
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let mut shown = String::with_capacity(HASH_PREFIX.len() + HASH_HEX_CHARS);
+        shown.push_str(HASH_PREFIX);
+        for n in digest
             .iter()
-            .flat_map(|b| {
-                let hex = |n: u8| char::from_digit(u32::from(n), 16).unwrap_or('0');
-                [hex(b >> 4), hex(b & 0xf)]
-            })
+            .flat_map(|b| [b >> 4, b & 0xf])
             .take(HASH_HEX_CHARS)
-            .collect();
-        format!("{HASH_PREFIX}{hex}")
+        {
+            shown.push(char::from(HEX[usize::from(n)]));
+        }
+        shown
     }
 }
 
@@ -1053,6 +1072,27 @@ mod tests {
         assert_ne!(a.hash("v"), a.hash("w"));
         assert_ne!(a.hash("v"), b.hash("v"));
         assert_eq!(a.hash("v").len(), HASH_PREFIX.len() + HASH_HEX_CHARS);
+    }
+
+    #[test]
+    fn the_hash_is_sha256_of_salt_zero_and_text_in_lowercase_hex() {
+        // Python: hashlib.sha256(b"salt" + b"\x00" + "v€".encode()).hexdigest()
+        let ps = policies(&[spec("p", &["x"])]);
+        assert_eq!(ps.hash("v€"), "sha256:f63460eb4a565795");
+    }
+
+    #[test]
+    fn a_mask_keeps_the_last_characters_not_bytes_and_never_all() {
+        let ps = policies(&[spec("p", &["x"])]);
+        let mask = |keep_last, text| ps.act_text(&Action::Mask { keep_last }, text);
+        assert_eq!(mask(0, "secret"), "***");
+        assert_eq!(mask(2, "secret"), "***et");
+        assert_eq!(mask(2, "ab€ü"), "***€ü");
+        assert_eq!(mask(5, "secret"), "***ecret");
+        // Keeping as many characters as there are, or more, would show all.
+        assert_eq!(mask(6, "secret"), "***");
+        assert_eq!(mask(9, "secret"), "***");
+        assert_eq!(mask(1, ""), "***");
     }
 
     #[test]

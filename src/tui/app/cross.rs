@@ -51,7 +51,7 @@ impl App {
             return self.toast_info(strings::NOTHING_SELECTED);
         };
         if !e.masked.is_empty() {
-            let mut names: Vec<&str> = e.masked.iter().map(|h| h.policy.as_str()).collect();
+            let mut names: Vec<&str> = e.masked.iter().map(|h| &*h.policy).collect();
             names.dedup();
             if self.settings.policies.forbids_reinject(&e.masked) {
                 return self.toast_error(strings::reinject_masked(&names, true));
