@@ -320,6 +320,31 @@ fn pattern(policy: &str, field: &str, text: &str) -> Result<glob::Pattern, Polic
     })
 }
 
+/// A header-name glob; a name without `*`, `?` or `[` is compared as it is
+/// (every header of every record is matched against it).
+#[derive(Debug, Clone)]
+enum NameGlob {
+    Exact(String),
+    Glob(glob::Pattern),
+}
+
+impl NameGlob {
+    fn new(policy: &str, text: &str) -> Result<Self, PolicyError> {
+        if text.contains(['*', '?', '[']) {
+            pattern(policy, "headers", text).map(Self::Glob)
+        } else {
+            Ok(Self::Exact(text.to_string()))
+        }
+    }
+
+    fn matches(&self, name: &str) -> bool {
+        match self {
+            Self::Exact(text) => text == name,
+            Self::Glob(g) => g.matches(name),
+        }
+    }
+}
+
 /// A policy, checked and ready to apply.
 #[derive(Debug, Clone)]
 pub struct Policy {
@@ -331,7 +356,7 @@ pub struct Policy {
     subject: Option<glob::Pattern>,
     fields: Vec<JsonPath>,
     tagged: Vec<glob::Pattern>,
-    headers: Vec<glob::Pattern>,
+    headers: Vec<NameGlob>,
     key: bool,
     /// What it does to its targets.
     pub action: Action,
@@ -378,7 +403,7 @@ impl Policy {
         let headers = spec
             .headers
             .iter()
-            .map(|h| pattern(&name, "headers", h))
+            .map(|h| NameGlob::new(&name, h))
             .collect::<Result<Vec<_>, _>>()?;
         let tagged = spec
             .tagged
@@ -715,7 +740,7 @@ impl Policies {
                 return None;
             }
         }
-        let mut hits = Vec::new();
+        let mut hits = Vec::with_capacity(self.list.len());
         for p in applying() {
             self.apply_one_under(p, view, &mut hits, Some(DATA));
         }
