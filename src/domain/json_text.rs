@@ -52,6 +52,14 @@ pub(crate) fn compact_json(value: &Value, max_chars: usize) -> String {
     truncate_chars(&super::text::sanitize_bytes(&out.buf), max_chars)
 }
 
+/// [`compact_json`] of a value whose compact JSON `written` is already
+/// (`serde_json::to_writer`'s bytes): the same text, without writing it
+/// again.
+pub(crate) fn compact_summary(written: &[u8], max_chars: usize) -> String {
+    let capped = &written[..written.len().min(byte_budget(max_chars))];
+    truncate_chars(&super::text::sanitize_bytes(capped), max_chars)
+}
+
 /// Enough bytes to hold `max_chars + 1` whole characters (up to 4 bytes each), so
 /// whether to cut is always decided on real characters, never a split one.
 pub(crate) fn byte_budget(max_chars: usize) -> usize {
@@ -101,5 +109,26 @@ impl io::Write for CappedWriter {
 
     fn flush(&mut self) -> io::Result<()> {
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The summary read from a value's written bytes is the summary
+        /// written from the value (long text cut, controls replaced).
+        #[test]
+        fn a_summary_of_the_written_bytes_is_the_summary_of_the_value(
+            text in "(.|\n){0,80}",
+            n in any::<i64>(),
+            max_chars in 0usize..60,
+        ) {
+            let value = serde_json::json!({"text": text, "n": n, "inner": {"text": text}});
+            let written = serde_json::to_vec(&value).expect("a value writes");
+            prop_assert_eq!(compact_summary(&written, max_chars), compact_json(&value, max_chars));
+        }
     }
 }

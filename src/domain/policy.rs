@@ -842,25 +842,34 @@ impl Policies {
         let len = path.len();
         match node {
             Value::Object(map) if !map.is_empty() => {
-                let mut gone = Vec::new();
-                for (k, child) in map.iter_mut() {
+                let mut step = |k: &str, child: &mut Value, path: &mut String| {
                     let next = advance(&p.fields, states, Step::Key(k));
                     // Nothing can match below: as the call would say.
                     if p.mode == Mode::Deny && next.is_empty() {
-                        continue;
+                        return false;
                     }
                     if !path.is_empty() {
                         path.push('.');
                     }
                     path.push_str(k);
-                    if self.walk(p, child, &next, path, hits) {
-                        gone.push(k.clone());
-                    }
+                    let gone = self.walk(p, child, &next, path, hits);
                     path.truncate(len);
+                    gone
+                };
+                // One path whose next step is a name: in a deny-list only
+                // that member can match, so it is looked up, not searched.
+                if p.mode == Mode::Deny
+                    && let [(i, pos)] = states.as_slice()
+                    && let Some(Seg::Key(k)) = p.fields[*i].segs.get(*pos)
+                {
+                    if let Some(child) = map.get_mut(k.as_str())
+                        && step(k, child, path)
+                    {
+                        map.remove(k.as_str());
+                    }
+                    return false;
                 }
-                for k in gone {
-                    map.remove(&k);
-                }
+                map.retain(|k, child| !step(k, child, path));
                 false
             }
             Value::Array(items) if !items.is_empty() => {
@@ -1097,6 +1106,34 @@ mod tests {
         assert_ne!(a.hash("v"), a.hash("w"));
         assert_ne!(a.hash("v"), b.hash("v"));
         assert_eq!(a.hash("v").len(), HASH_PREFIX.len() + HASH_HEX_CHARS);
+    }
+
+    #[test]
+    fn named_fields_are_removed_and_a_missing_one_is_no_hit() {
+        let v = json!({"data": {"card": "4111", "customer": {"email": "a@b.c", "n": 1},
+            "note": "x", "keep": 2}});
+        // One path, and two in one policy (looked up, and searched).
+        let mut card = spec("card", &["data.card"]);
+        card.action = Some("remove".into());
+        let mut two = spec("two", &["data.customer.email", "data.note"]);
+        two.action = Some("remove".into());
+        let missing = spec("missing", &["data.absent", "data.keep.below"]);
+        let ps = policies(&[card, two, missing]);
+        let mut view = view(v);
+        let hits = ps.apply(&meta("t"), &mut view);
+        assert_eq!(
+            json_of(&view)["data"],
+            json!({"customer": {"n": 1}, "keep": 2})
+        );
+        let paths: Vec<String> = hits.iter().map(|h| h.target.to_string()).collect();
+        assert_eq!(
+            paths,
+            [
+                "value data.card",
+                "value data.customer.email",
+                "value data.note"
+            ]
+        );
     }
 
     #[test]

@@ -8,12 +8,14 @@
 //! canonical envelope) is `None`, and the caller takes the general path
 //! (`ConsumedRecord::masked_general`), which gives the same result more slowly.
 
+use std::ops::Range;
+
 use serde_json::Value;
 
 use super::codec::{Glance, canonical_glance, non_empty, plain_headers};
 use super::contexts::TopicMap;
 use super::headers::Headers;
-use super::json_text::compact_json;
+use super::json_text::{compact_json, compact_summary};
 use super::lenient::canonical_exact;
 use super::policy::{Body, Hit, Meta, Policies, View};
 use super::schema::may_name_schema;
@@ -73,10 +75,10 @@ pub fn mask_canonical(
     let Body::Json(data) = view.value else {
         return None;
     };
-    let summary = compact_json(&data, max_chars);
     let mut glance = canonical_glance(&parts);
     glance.settle_from_topic(topic, topics);
     if hits.is_empty() {
+        let summary = compact_json(&data, max_chars);
         return Some(Shown {
             value: None,
             headers: view.headers,
@@ -89,10 +91,14 @@ pub fn mask_canonical(
     let data_hidden = hits
         .iter()
         .any(|h| matches!(h.target, super::policy::Target::Value(_)));
-    let shown = if data_hidden {
-        Some(splice(value, parts.data.get(), &data)?)
+    // The summary is `data` written compactly: when it was written into the
+    // shown value already, it is read from there.
+    let (shown, summary) = if data_hidden {
+        let (shown, span) = splice(value, parts.data.get(), &data)?;
+        let summary = compact_summary(shown.get(span)?, max_chars);
+        (Some(shown), summary)
     } else {
-        None
+        (None, compact_json(&data, max_chars))
     };
     Some(Shown {
         value: shown,
@@ -104,8 +110,9 @@ pub fn mask_canonical(
     })
 }
 
-/// `value` with the span of `old` (a slice of it) written as `new`.
-fn splice(value: &[u8], old: &str, new: &Value) -> Option<Vec<u8>> {
+/// `value` with the span of `old` (a slice of it) written as `new`
+/// (compactly), and where `new` is in it.
+fn splice(value: &[u8], old: &str, new: &Value) -> Option<(Vec<u8>, Range<usize>)> {
     let start = (old.as_ptr() as usize).checked_sub(value.as_ptr() as usize)?;
     let end = start.checked_add(old.len())?;
     let (before, after) = (value.get(..start)?, value.get(end..)?);
@@ -113,8 +120,9 @@ fn splice(value: &[u8], old: &str, new: &Value) -> Option<Vec<u8>> {
     out.extend_from_slice(before);
     // A `Value` always serialises (its keys are strings).
     serde_json::to_writer(&mut out, new).ok()?;
+    let written = start..out.len();
     out.extend_from_slice(after);
-    Some(out)
+    Some((out, written))
 }
 
 #[cfg(test)]
