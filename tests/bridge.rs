@@ -162,8 +162,10 @@ async fn consumers_read_from_kafka_and_new_event_types_register_on_first_sight()
 
     let env = Envelope::new("testing", "FlakeDetected", "suite-7", json!({"test": "t1"}));
     external(&s, &env, &[]).await;
+    // None of its topics existed when the bridge started: it joins its group
+    // once one does (60 s, as the bound on a join elsewhere here).
     wait_until(
-        Duration::from_secs(30),
+        Duration::from_secs(60),
         "the handler to see the remote event",
         || seen.len() == 1,
     )
