@@ -81,12 +81,13 @@ async fn rig(tag: &str, exactly_once: bool) -> Rig {
 
     let handled = Arc::new(AtomicU64::new(0));
     let sent: Sent = Arc::default();
-    let latency = Arc::new(Mutex::new(
-        Histogram::new_with_bounds(1, 60_000_000, 3).expect("hdr"),
-    ));
-    let reached_b = Arc::new(Mutex::new(
-        Histogram::new_with_bounds(1, 60_000_000, 3).expect("hdr"),
-    ));
+    // Microseconds, up to a minute.
+    let histogram = || {
+        Arc::new(Mutex::new(
+            Histogram::new_with_bounds(1, 60_000_000, 3).expect("hdr"),
+        ))
+    };
+    let (latency, reached_b) = (histogram(), histogram());
     let measuring = Bus::new(20_000);
     let (h, se, la) = (handled.clone(), sent.clone(), latency.clone());
     measuring.subscribe(handler_fn("measure", Filter::any(), move |env, _| {

@@ -36,6 +36,18 @@ fn cause(n: u64) -> PublishRequest {
     }
 }
 
+/// The causes' (`performance`) and the effects' (`evolution`) topics of
+/// `s`, created with one partition each.
+async fn cause_and_effect_topics(s: &eventdeck::config::Settings) -> (String, String) {
+    let (causes, effects) = (
+        s.topics.resolve("performance"),
+        s.topics.resolve("evolution"),
+    );
+    create_topic(&causes, 1).await;
+    create_topic(&effects, 1).await;
+    (causes, effects)
+}
+
 /// Bridge A, which publishes causes (it reads nothing), and bridge B, which
 /// reacts to each `performance` cause with an `evolution` effect whose data
 /// `effect_data` makes, exactly once (group `GROUP-…`).
@@ -79,12 +91,7 @@ async fn bridges(
 async fn an_exactly_once_bridge_fenced_by_a_newer_producer_stops_and_says_so() {
     let sandbox = Sandbox::new();
     let s = settings(sandbox.dir.path(), &tag());
-    let (causes, effects) = (
-        s.topics.resolve("performance"),
-        s.topics.resolve("evolution"),
-    );
-    create_topic(&causes, 1).await;
-    create_topic(&effects, 1).await;
+    let (causes, effects) = cause_and_effect_topics(&s).await;
 
     // B reacts to each cause with an effect, exactly once.
     let (a, b) = bridges(&sandbox, &s, "fenced", |_| json!({})).await;
@@ -168,13 +175,8 @@ async fn an_exactly_once_bridge_fenced_by_a_newer_producer_stops_and_says_so() {
 async fn an_effect_kafka_always_refuses_sends_its_cause_to_the_dlq_and_the_rest_goes_through() {
     let sandbox = Sandbox::new();
     let s = settings(sandbox.dir.path(), &tag());
-    let (causes, effects) = (
-        s.topics.resolve("performance"),
-        s.topics.resolve("evolution"),
-    );
+    let (causes, effects) = cause_and_effect_topics(&s).await;
     let dlq = s.topics.dlq_topic(&causes);
-    create_topic(&causes, 1).await;
-    create_topic(&effects, 1).await;
     create_topic(&dlq, 1).await;
 
     // Each cause gets an effect; cause 3's is 2 MB, over the producer's

@@ -5,7 +5,7 @@
 //! UI. The shown record is built from what [`Policies::apply`] leaves; the
 //! bytes as read are never changed (writing back sends those).
 
-use std::fmt;
+use std::fmt::{self, Write as _};
 use std::sync::Arc;
 
 use serde::Deserialize;
@@ -879,7 +879,8 @@ impl Policies {
                     if p.mode == Mode::Deny && next.is_empty() {
                         continue;
                     }
-                    path.push_str(&format!("[{i}]"));
+                    // Writing to a String cannot fail.
+                    let _ = write!(path, "[{i}]");
                     if self.walk(p, child, &next, path, hits) {
                         gone.push(i);
                     }

@@ -77,17 +77,6 @@ pub fn mask_canonical(
     };
     let mut glance = canonical_glance(&parts);
     glance.settle_from_topic(topic, topics);
-    if hits.is_empty() {
-        let summary = compact_json(&data, max_chars);
-        return Some(Shown {
-            value: None,
-            headers: view.headers,
-            key: view.key,
-            hits,
-            glance,
-            summary,
-        });
-    }
     let data_hidden = hits
         .iter()
         .any(|h| matches!(h.target, super::policy::Target::Value(_)));

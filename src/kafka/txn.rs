@@ -260,13 +260,7 @@ impl TxnProducer {
             {
                 // A record Kafka refused already makes the transaction
                 // abortable: say so rather than that the offsets failed.
-                return Err(match self.classify("adding the consumed offsets", e) {
-                    TxnError::Aborted(reason) => {
-                        self.await_deliveries(Instant::now() + TXN_CALL_TIMEOUT);
-                        refused(deliveries).unwrap_or(TxnError::Aborted(reason))
-                    }
-                    other => other,
-                });
+                return Err(self.failed("adding the consumed offsets", e, deliveries, false));
             }
         }
         let started = Instant::now();
@@ -287,14 +281,31 @@ impl TxnProducer {
                     tries += 1;
                 }
                 Err(e) => {
-                    return Err(match self.classify("committing the transaction", e) {
-                        TxnError::Aborted(reason) => {
-                            refused(deliveries).unwrap_or(TxnError::Aborted(reason))
-                        }
-                        other => other,
-                    });
+                    return Err(self.failed("committing the transaction", e, deliveries, true));
                 }
             }
+        }
+    }
+
+    /// Why `doing` failed: an abortable failure is the record Kafka refused
+    /// when one was (the delivery reports tell it from a failing cluster;
+    /// unless `reports_in`, they are awaited first), else its kind
+    /// ([`TxnProducer::classify`]).
+    fn failed(
+        &self,
+        doing: &str,
+        e: RdError,
+        deliveries: Vec<rdkafka::producer::DeliveryFuture>,
+        reports_in: bool,
+    ) -> TxnError {
+        match self.classify(doing, e) {
+            TxnError::Aborted(reason) => {
+                if !reports_in {
+                    self.await_deliveries(Instant::now() + TXN_CALL_TIMEOUT);
+                }
+                refused(deliveries).unwrap_or(TxnError::Aborted(reason))
+            }
+            other => other,
         }
     }
 
