@@ -4,6 +4,7 @@
 //!   `transactional.id` takes it over; the bridge's next transaction is
 //!   refused as fenced, and the bridge stops and says why instead of
 //!   retrying (two writers with one id would both write);
+//! - the ids it names are the ones `kafka-transactions list` shows;
 //! - refused: an effect Kafka refuses however often it is sent aborts its
 //!   batch again and again; the bridge narrows down to the record, sends
 //!   it to the dead-letter topic with its offset, and goes on.
@@ -85,6 +86,42 @@ async fn bridges(
         .await
         .expect("bridge a");
     (a, b)
+}
+
+/// The `transactional.id`s the bridge names (its startup line,
+/// `BridgeHandle::transactional_ids`) are the ones Kafka's own
+/// `kafka-transactions list` shows, both in use once a cause went through.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_transactional_ids_the_bridge_names_are_the_ones_kafka_lists() {
+    let sandbox = Sandbox::new();
+    let s = settings(sandbox.dir.path(), &tag());
+    let (causes, effects) = cause_and_effect_topics(&s).await;
+    let (a, b) = bridges(&sandbox, &s, "ids", |_| json!({})).await;
+    let mut req = cause(1);
+    req.topic = causes;
+    a.publisher().publish(req).await.expect("cause 1");
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while read_committed(&effects).is_empty() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the effect was never committed"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let listed =
+        tokio::task::spawn_blocking(|| support::admin::kafka_tool("transactions", &["list"]))
+            .await
+            .unwrap();
+    for id in b.transactional_ids() {
+        assert!(
+            listed
+                .lines()
+                .any(|l| l.split_whitespace().next() == Some(id.as_str())),
+            "{id} not in kafka-transactions list:\n{listed}"
+        );
+    }
+    let _ = a.shutdown().await;
+    let _ = b.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
