@@ -434,6 +434,20 @@ pub fn decode_with_schemas(
     topics: &TopicMap,
     schemas: &dyn SchemaSource,
 ) -> DecodeOutcome {
+    decode_framed(value, headers, topic, topics, schemas, true)
+}
+
+/// [`decode_with_schemas`]; its [`DecodeOutcome::schema_value`] only when
+/// `keep_value` (a list row's glance and summary do not need that second
+/// tree, and copying it cost about a tenth of an Avro record's read).
+fn decode_framed(
+    value: Option<&[u8]>,
+    headers: &(impl HeaderView + ?Sized),
+    topic: &str,
+    topics: &TopicMap,
+    schemas: &dyn SchemaSource,
+    keep_value: bool,
+) -> DecodeOutcome {
     let Some(decoded) = value.and_then(|v| read_framed(v, headers, topic, Field::Value, schemas))
     else {
         return decode_on(value, headers, topic, topics);
@@ -457,12 +471,13 @@ pub fn decode_with_schemas(
     };
     let structured_by_header =
         header_str(headers, HEADER_CONTENT_TYPE).is_some_and(|ct| is_structured_content_type(&ct));
-    let mut outcome = decode_tree(json.clone(), structured_by_header, headers);
-    if let Some(env) = envelope_in_headers(&outcome, &json, headers) {
+    let schema_value = keep_value.then(|| json.clone());
+    let mut outcome = decode_tree(json, structured_by_header, headers);
+    if let Some(env) = envelope_in_headers(&outcome, headers) {
         outcome.decoded = Decoded::Envelope(env);
     }
     outcome.schema = Some(reference);
-    outcome.schema_value = Some(json);
+    outcome.schema_value = schema_value;
     outcome.settle_context(topic, topics);
     outcome
 }
@@ -474,10 +489,13 @@ pub fn decode_with_schemas(
 /// headers missing, or not parsing as an envelope's).
 fn envelope_in_headers(
     outcome: &DecodeOutcome,
-    value: &Value,
     headers: &(impl HeaderView + ?Sized),
 ) -> Option<Envelope> {
-    if !matches!(outcome.decoded, Decoded::Json(_)) || outcome.error.is_some() {
+    // Read as plain JSON, the value is the schema's JSON as it was.
+    let Decoded::Json(value) = &outcome.decoded else {
+        return None;
+    };
+    if outcome.error.is_some() {
         return None;
     }
     let id = header_str(headers, HEADER_EVENT_ID)?;
@@ -575,7 +593,7 @@ pub fn glance_with_summary_schemas(
     if !schemas.configured() || !names_schema {
         return glance_with_summary_on(value, headers, topic, topics, max_chars);
     }
-    let outcome = decode_with_schemas(value, headers, topic, topics, schemas);
+    let outcome = decode_framed(value, headers, topic, topics, schemas, false);
     (Glance::from(&outcome), outcome.summary(max_chars))
 }
 

@@ -2,6 +2,7 @@
 //! (a tree when serde_json can build one, else kept as text) and quoting a
 //! value in an error message, cut to a readable length.
 
+use std::borrow::Cow;
 use std::io;
 
 use serde_json::Value;
@@ -49,7 +50,7 @@ pub(crate) fn compact_json(value: &Value, max_chars: usize) -> String {
     let mut out = CappedWriter::new(byte_budget(max_chars));
     // Running out of budget is the expected way for a long value to stop.
     let _ = serde_json::to_writer(&mut out, value);
-    truncate_chars(&super::text::sanitize_bytes(&out.buf), max_chars)
+    summary_line(&out.buf, max_chars)
 }
 
 /// [`compact_json`] of a value whose compact JSON `written` is already
@@ -57,7 +58,19 @@ pub(crate) fn compact_json(value: &Value, max_chars: usize) -> String {
 /// again.
 pub(crate) fn compact_summary(written: &[u8], max_chars: usize) -> String {
     let capped = &written[..written.len().min(byte_budget(max_chars))];
-    truncate_chars(&super::text::sanitize_bytes(capped), max_chars)
+    summary_line(capped, max_chars)
+}
+
+/// `bytes` as one line of at most `max_chars` characters: UTF-8-lossy, cut
+/// as [`truncate_chars`] cuts, sanitized ([`super::text::sanitize`]). The
+/// same text as sanitizing first, as sanitizing maps each character to one
+/// character; cut first, only what is kept is scanned and copied, once.
+fn summary_line(bytes: &[u8], max_chars: usize) -> String {
+    let text = String::from_utf8_lossy(bytes);
+    match cut_chars(&text, max_chars) {
+        Cow::Borrowed(kept) => super::text::sanitize(kept).into_owned(),
+        Cow::Owned(kept) => super::text::sanitize_owned(kept),
+    }
 }
 
 /// Enough bytes to hold `max_chars + 1` whole characters (up to 4 bytes each), so
@@ -68,17 +81,30 @@ pub(crate) fn byte_budget(max_chars: usize) -> usize {
 
 /// `text` if it fits in `max_chars` characters, else its first `max_chars - 1` and `…`.
 pub(crate) fn truncate_chars(text: &str, max_chars: usize) -> String {
-    match text.char_indices().nth(max_chars) {
-        None => text.to_string(),
-        Some(_) if max_chars == 0 => String::new(),
-        Some(_) => {
-            let keep = text
-                .char_indices()
-                .nth(max_chars - 1)
-                .map_or(text.len(), |(i, _)| i);
-            format!("{}…", &text[..keep])
-        }
+    cut_chars(text, max_chars).into_owned()
+}
+
+/// [`truncate_chars`], borrowing `text` when it fits.
+fn cut_chars(text: &str, max_chars: usize) -> Cow<'_, str> {
+    // No more bytes than `max_chars`: no more characters either.
+    if text.len() <= max_chars {
+        return Cow::Borrowed(text);
     }
+    let Some(last) = max_chars.checked_sub(1) else {
+        return Cow::Owned(String::new());
+    };
+    let mut chars = text.char_indices();
+    // Where the `max_chars`th character starts: the `…` goes there.
+    let Some((keep, _)) = chars.nth(last) else {
+        return Cow::Borrowed(text);
+    };
+    if chars.next().is_none() {
+        return Cow::Borrowed(text);
+    }
+    let mut cut = String::with_capacity(keep + '…'.len_utf8());
+    cut.push_str(&text[..keep]);
+    cut.push('…');
+    Cow::Owned(cut)
 }
 
 /// A writer that accepts up to `cap` bytes, then refuses, ending serialisation early.
@@ -129,6 +155,34 @@ mod tests {
             let value = serde_json::json!({"text": text, "n": n, "inner": {"text": text}});
             let written = serde_json::to_vec(&value).expect("a value writes");
             prop_assert_eq!(compact_summary(&written, max_chars), compact_json(&value, max_chars));
+        }
+
+        /// A summary line is the bytes as lossy text, sanitized, then cut
+        /// to `max_chars` characters with `…` as the last (counted here
+        /// character by character, as a person would).
+        #[test]
+        fn a_summary_line_is_the_sanitized_text_cut_to_its_characters(
+            bytes in proptest::collection::vec(
+                prop_oneof![
+                    Just(b'a'), Just(b'\n'), Just(0x7f), Just(0xc2), Just(0x9b),
+                    Just(0xe2), Just(0x82), Just(0xac), Just(0xff), any::<u8>(),
+                ],
+                0..40,
+            ),
+            max_chars in 0usize..30,
+        ) {
+            let clean: Vec<char> = crate::domain::text::sanitize_bytes(&bytes).chars().collect();
+            let expected: String = if clean.len() <= max_chars {
+                clean.iter().collect()
+            } else if max_chars == 0 {
+                String::new()
+            } else {
+                clean[..max_chars - 1].iter().chain(['…'].iter()).collect()
+            };
+            prop_assert_eq!(summary_line(&bytes, max_chars), expected.clone());
+            let text = String::from_utf8_lossy(&bytes);
+            let sanitized_first = truncate_chars(&crate::domain::text::sanitize(&text), max_chars);
+            prop_assert_eq!(sanitized_first, expected);
         }
     }
 }
