@@ -311,6 +311,47 @@ fn complete(paths: &[JsonPath], states: &States) -> bool {
     states.iter().any(|&(p, pos)| pos == paths[p].segs.len())
 }
 
+/// `complete(paths, &advance(paths, states, step))`, without building the
+/// states: what a leaf needs to know (most members of a value are leaves).
+fn lands(paths: &[JsonPath], states: &States, step: Step<'_>) -> bool {
+    // From `pos`, over `**`s taken as zero levels, to the path's end.
+    let ends = |segs: &[Seg], mut pos: usize| loop {
+        match segs.get(pos) {
+            None => return true,
+            Some(Seg::Deep) => pos += 1,
+            Some(_) => return false,
+        }
+    };
+    states.iter().any(|&(p, pos)| {
+        let segs = &paths[p].segs;
+        match (segs.get(pos), step) {
+            // `**` takes the step and stays.
+            (Some(Seg::Deep), _) => ends(segs, pos),
+            (Some(Seg::Any), _) | (Some(Seg::AnyIndex), Step::Index(_)) => ends(segs, pos + 1),
+            (Some(Seg::Key(k)), Step::Key(s)) if k == s => ends(segs, pos + 1),
+            (Some(Seg::Index(i)), Step::Index(j)) if *i == j => ends(segs, pos + 1),
+            _ => false,
+        }
+    })
+}
+
+/// A value the walk does not go into: a scalar or an empty container.
+fn is_leaf(v: &Value) -> bool {
+    match v {
+        Value::Object(map) => map.is_empty(),
+        Value::Array(items) => items.is_empty(),
+        _ => true,
+    }
+}
+
+/// `path` one member further down: `.key`, or `key` at the top.
+fn push_key(path: &mut String, key: &str) {
+    if !path.is_empty() {
+        path.push('.');
+    }
+    path.push_str(key);
+}
+
 /// The glob for a match field or a header name.
 fn pattern(policy: &str, field: &str, text: &str) -> Result<glob::Pattern, PolicyError> {
     glob::Pattern::new(text).map_err(|e| PolicyError {
@@ -367,6 +408,9 @@ pub struct Policy {
     /// Where its field paths start (worked out once: every record walked
     /// starts there).
     start: States,
+    /// Where they are at a canonical envelope's `data` (worked out once, for
+    /// [`Policies::apply_to_data`]).
+    start_data: States,
     /// True when, on a canonical envelope, it can only hide fields inside
     /// `data` ([`Policies::apply_to_data`]): a deny-list none of whose paths
     /// ends at the envelope itself, at `data`, or at one of
@@ -456,6 +500,7 @@ impl Policy {
             ));
         }
         let start = start_states(&fields);
+        let start_data = advance(&fields, &start, Step::Key(DATA));
         let at = |key: &str| complete(&fields, &advance(&fields, &start, Step::Key(key)));
         let inside_data = mode == Mode::Deny
             && !complete(&fields, &start)
@@ -475,6 +520,7 @@ impl Policy {
             mode,
             no_reinject: spec.no_reinject,
             start,
+            start_data,
             inside_data,
         })
     }
@@ -485,6 +531,7 @@ impl Policy {
         let mut p = self.clone();
         p.fields.extend(more);
         p.start = start_states(&p.fields);
+        p.start_data = advance(&p.fields, &p.start, Step::Key(DATA));
         // What `inside_data` says was judged on the policy's own paths.
         p.inside_data = false;
         p
@@ -619,6 +666,18 @@ impl Hit {
 }
 
 /// Every policy of the active profile, with the salt the `hash` action uses.
+/// What [`Policies::apply_to_data`] found: the hits, and the headers and key
+/// to show where a policy hid one (`None`: as read).
+#[derive(Debug)]
+pub struct DataShown {
+    /// What the policies hid, in order.
+    pub hits: Vec<Hit>,
+    /// The headers to show, when a policy hid one.
+    pub headers: Option<Headers>,
+    /// The key to show (`Some(None)`: removed), when a policy hid it.
+    pub key: Option<Option<Vec<u8>>>,
+}
+
 #[derive(Clone, Default)]
 pub struct Policies {
     list: Vec<Policy>,
@@ -724,14 +783,21 @@ impl Policies {
     }
 
     /// [`Policies::apply`] to a canonical envelope of which only `data` is a
-    /// tree: `view.value` is that tree, and the envelope's other fields are
+    /// tree: `data` is that tree, and the envelope's other fields are
     /// [`ENVELOPE_FIELDS`] (scalars), and no other. `None`, with
     /// nothing changed, when a policy that applies could hide one of those
     /// fields or `data` as a whole, or lists what may be seen (an allow-list
     /// hides every field it does not list): the caller then applies the
     /// policies to the whole value. Otherwise the hits, as `apply` would
-    /// give them for the whole envelope.
-    pub fn apply_to_data(&self, meta: &Meta<'_>, view: &mut View) -> Option<Vec<Hit>> {
+    /// give them for the whole envelope, and the headers and key to show
+    /// where a policy hid one (they are copied only then).
+    pub fn apply_to_data(
+        &self,
+        meta: &Meta<'_>,
+        data: &mut Value,
+        headers: &Headers,
+        key: Option<&[u8]>,
+    ) -> Option<DataShown> {
         let applying = || self.list.iter().filter(|p| p.applies_to(meta));
         for p in applying() {
             let tagged = !p.tagged_paths(meta.tags).is_empty();
@@ -740,15 +806,38 @@ impl Policies {
                 return None;
             }
         }
-        let mut hits = Vec::with_capacity(self.list.len());
+        let mut shown = DataShown {
+            hits: Vec::with_capacity(self.list.len()),
+            headers: None,
+            key: None,
+        };
+        // One path buffer for every policy's walk.
+        let mut path = String::with_capacity(64);
         for p in applying() {
-            self.apply_one_under(p, view, &mut hits, Some(DATA));
+            if p.touches_value() {
+                path.clear();
+                path.push_str(DATA);
+                if self.walk(p, data, &p.start_data, &mut path, &mut shown.hits) {
+                    *data = Value::Null;
+                }
+            }
+            let now = shown.headers.as_ref().unwrap_or(headers);
+            if let Some(kept) = self.hide_headers(p, now, &mut shown.hits) {
+                shown.headers = Some(kept);
+            }
+            let now = match &shown.key {
+                Some(k) => k.as_deref(),
+                None => key,
+            };
+            if let Some(k) = self.hide_key(p, now, &mut shown.hits) {
+                shown.key = Some(k);
+            }
         }
-        Some(hits)
+        Some(shown)
     }
 
     fn apply_one(&self, p: &Policy, view: &mut View, hits: &mut Vec<Hit>) {
-        self.apply_one_under(p, view, hits, None);
+        self.apply_one_under(p, view, hits, None, &mut String::new());
     }
 
     /// Applies `p`; `view.value`, when JSON, is the field `under` of the
@@ -759,6 +848,7 @@ impl Policies {
         view: &mut View,
         hits: &mut Vec<Hit>,
         under: Option<&str>,
+        path: &mut String,
     ) {
         let hit = |target| Hit {
             policy: p.name.clone(),
@@ -767,14 +857,14 @@ impl Policies {
         // The value.
         match &mut view.value {
             Body::Json(v) if p.touches_value() => {
-                let (states, mut path) = match under {
-                    Some(key) => (
-                        advance(&p.fields, &p.start, Step::Key(key)),
-                        key.to_string(),
-                    ),
-                    None => (p.start.clone(), String::new()),
+                path.clear();
+                path.push_str(under.unwrap_or_default());
+                let states = match under {
+                    Some(DATA) => &p.start_data,
+                    Some(key) => &advance(&p.fields, &p.start, Step::Key(key)),
+                    None => &p.start,
                 };
-                if self.walk(p, v, &states, &mut path, hits) {
+                if self.walk(p, v, states, path, hits) {
                     // The whole value was a target and is removed.
                     *v = Value::Null;
                 }
@@ -788,35 +878,58 @@ impl Policies {
             }
             _ => {}
         }
-        // Headers.
-        let targets =
-            |name: &str| p.headers.iter().any(|g| g.matches(name)) == (p.mode == Mode::Deny);
-        if (p.mode == Mode::Allow || !p.headers.is_empty())
-            && view
-                .headers
-                .iter()
-                .any(|(name, value)| value.is_some() && targets(name))
-        {
-            let mut kept = Headers::with_capacity(view.headers.len(), view.headers.heap_bytes());
-            for (name, value) in view.headers.iter() {
-                match value {
-                    Some(bytes) if targets(name) => {
-                        hits.push(hit(Target::Header(name.to_string())));
-                        if let Some(shown) = self.act_bytes(&p.action, bytes) {
-                            kept.push(name, Some(&shown));
-                        }
-                    }
-                    value => kept.push(name, value),
-                }
-            }
+        if let Some(kept) = self.hide_headers(p, &view.headers, hits) {
             view.headers = kept;
         }
-        // The key.
-        let key_target = p.key == (p.mode == Mode::Deny);
-        if key_target && let Some(bytes) = view.key.take() {
-            hits.push(hit(Target::Key));
-            view.key = self.act_bytes(&p.action, &bytes);
+        if let Some(key) = self.hide_key(p, view.key.as_deref(), hits) {
+            view.key = key;
         }
+    }
+
+    /// What `p` leaves of `headers`, each header it hides pushed onto
+    /// `hits`; `None` when it hides none.
+    fn hide_headers(&self, p: &Policy, headers: &Headers, hits: &mut Vec<Hit>) -> Option<Headers> {
+        let targets =
+            |name: &str| p.headers.iter().any(|g| g.matches(name)) == (p.mode == Mode::Deny);
+        let hides = (p.mode == Mode::Allow || !p.headers.is_empty())
+            && headers
+                .iter()
+                .any(|(name, value)| value.is_some() && targets(name));
+        if !hides {
+            return None;
+        }
+        let mut kept = Headers::with_capacity(headers.len(), headers.heap_bytes());
+        for (name, value) in headers.iter() {
+            match value {
+                Some(bytes) if targets(name) => {
+                    hits.push(Hit {
+                        policy: p.name.clone(),
+                        target: Target::Header(name.to_string()),
+                    });
+                    if let Some(shown) = self.act_bytes(&p.action, bytes) {
+                        kept.push(name, Some(&shown));
+                    }
+                }
+                value => kept.push(name, value),
+            }
+        }
+        Some(kept)
+    }
+
+    /// What `p` leaves of the key (`Some(None)`: removed), pushed onto
+    /// `hits`; `None` when it does not hide it.
+    fn hide_key(
+        &self,
+        p: &Policy,
+        key: Option<&[u8]>,
+        hits: &mut Vec<Hit>,
+    ) -> Option<Option<Vec<u8>>> {
+        let bytes = key.filter(|_| p.key == (p.mode == Mode::Deny))?;
+        hits.push(Hit {
+            policy: p.name.clone(),
+            target: Target::Key,
+        });
+        Some(self.act_bytes(&p.action, bytes))
     }
 
     /// Applies `p` under `node` (at `path`, pattern `states`); true when
@@ -843,15 +956,23 @@ impl Policies {
         match node {
             Value::Object(map) if !map.is_empty() => {
                 let mut step = |k: &str, child: &mut Value, path: &mut String| {
+                    // A leaf is a target or not, as the step lands.
+                    if is_leaf(child) {
+                        let listed = lands(&p.fields, states, Step::Key(k));
+                        if listed == (p.mode == Mode::Allow) {
+                            return false;
+                        }
+                        push_key(path, k);
+                        let gone = self.act_here(p, child, path, hits);
+                        path.truncate(len);
+                        return gone;
+                    }
                     let next = advance(&p.fields, states, Step::Key(k));
                     // Nothing can match below: as the call would say.
                     if p.mode == Mode::Deny && next.is_empty() {
                         return false;
                     }
-                    if !path.is_empty() {
-                        path.push('.');
-                    }
-                    path.push_str(k);
+                    push_key(path, k);
                     let gone = self.walk(p, child, &next, path, hits);
                     path.truncate(len);
                     gone
@@ -875,6 +996,18 @@ impl Policies {
             Value::Array(items) if !items.is_empty() => {
                 let mut gone = Vec::new();
                 for (i, child) in items.iter_mut().enumerate() {
+                    if is_leaf(child) {
+                        let listed = lands(&p.fields, states, Step::Index(i));
+                        if listed != (p.mode == Mode::Allow) {
+                            // Writing to a String cannot fail.
+                            let _ = write!(path, "[{i}]");
+                            if self.act_here(p, child, path, hits) {
+                                gone.push(i);
+                            }
+                            path.truncate(len);
+                        }
+                        continue;
+                    }
                     let next = advance(&p.fields, states, Step::Index(i));
                     if p.mode == Mode::Deny && next.is_empty() {
                         continue;
@@ -1385,7 +1518,51 @@ mod tests {
             })
         }
 
+        /// A step to take: a key of a few names, or an index.
+        fn step_strategy() -> impl Strategy<Value = (Option<&'static str>, usize)> {
+            (
+                prop_oneof![
+                    Just(Some("a")),
+                    Just(Some("b")),
+                    Just(Some("c")),
+                    Just(None)
+                ],
+                0usize..3,
+            )
+        }
+
         proptest! {
+            /// Whether one step reaches the end of a path, told without
+            /// building the states, is what building them tells.
+            #[test]
+            fn a_leaf_lands_on_a_path_exactly_when_the_states_after_its_step_are_complete(
+                picked in proptest::collection::vec(0usize..14, 1..4),
+                walk in proptest::collection::vec(step_strategy(), 0..5),
+                last in step_strategy(),
+            ) {
+                const PATHS: [&str; 14] = [
+                    "a", "a.b", "**", "**.b", "a.**", "*.b", "a[*]", "a[1].b",
+                    "**.**.b", "a.**.b[0]", "[*]", "*", "b.*.**", "**.[2]",
+                ];
+                let paths: Vec<JsonPath> = picked
+                    .iter()
+                    .filter_map(|&i| JsonPath::parse(PATHS[i]).ok())
+                    .collect();
+                let as_step = |(key, index): (Option<&'static str>, usize)| match key {
+                    Some(k) => Step::Key(k),
+                    None => Step::Index(index),
+                };
+                let mut states = start_states(&paths);
+                for s in walk {
+                    states = advance(&paths, &states, as_step(s));
+                }
+                let step = as_step(last);
+                prop_assert_eq!(
+                    lands(&paths, &states, step),
+                    complete(&paths, &advance(&paths, &states, step))
+                );
+            }
+
             #[test]
             fn an_allow_list_that_lists_nothing_leaves_no_string_of_the_value(
                 tree in json_tree(),

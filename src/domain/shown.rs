@@ -17,7 +17,7 @@ use super::contexts::TopicMap;
 use super::headers::Headers;
 use super::json_text::{compact_json, compact_summary};
 use super::lenient::canonical_exact;
-use super::policy::{Body, Hit, Meta, Policies, View};
+use super::policy::{DataShown, Hit, Meta, Policies};
 use super::schema::may_name_schema;
 
 /// A record as the policies let a list show it, from one read.
@@ -65,16 +65,12 @@ pub fn mask_canonical(
         event_type: non_empty(parts.event_type),
         ..Meta::default()
     };
-    let data: Value = serde_json::from_str(parts.data.get()).ok()?;
-    let mut view = View {
-        value: Body::Json(data),
-        headers: headers.clone(),
-        key: key.map(<[u8]>::to_vec),
-    };
-    let hits = policies.apply_to_data(&meta, &mut view)?;
-    let Body::Json(data) = view.value else {
-        return None;
-    };
+    let mut data: Value = serde_json::from_str(parts.data.get()).ok()?;
+    let DataShown {
+        hits,
+        headers: shown_headers,
+        key: shown_key,
+    } = policies.apply_to_data(&meta, &mut data, headers, key)?;
     let mut glance = canonical_glance(&parts);
     glance.settle_from_topic(topic, topics);
     let data_hidden = hits
@@ -91,8 +87,8 @@ pub fn mask_canonical(
     };
     Some(Shown {
         value: shown,
-        headers: view.headers,
-        key: view.key,
+        headers: shown_headers.unwrap_or_else(|| headers.clone()),
+        key: shown_key.unwrap_or_else(|| key.map(<[u8]>::to_vec)),
         hits,
         glance,
         summary,
