@@ -434,13 +434,13 @@ pub fn decode_with_schemas(
     topics: &TopicMap,
     schemas: &dyn SchemaSource,
 ) -> DecodeOutcome {
-    decode_framed(value, headers, topic, topics, schemas, true)
+    decode_registry_value(value, headers, topic, topics, schemas, true)
 }
 
 /// [`decode_with_schemas`]; its [`DecodeOutcome::schema_value`] only when
 /// `keep_value` (a list row's glance and summary do not need that second
-/// tree, and copying it cost about a tenth of an Avro record's read).
-fn decode_framed(
+/// tree, and copying it is one more tree built per record).
+fn decode_registry_value(
     value: Option<&[u8]>,
     headers: &(impl HeaderView + ?Sized),
     topic: &str,
@@ -593,7 +593,7 @@ pub fn glance_with_summary_schemas(
     if !schemas.configured() || !names_schema {
         return glance_with_summary_on(value, headers, topic, topics, max_chars);
     }
-    let outcome = decode_framed(value, headers, topic, topics, schemas, false);
+    let outcome = decode_registry_value(value, headers, topic, topics, schemas, false);
     (Glance::from(&outcome), outcome.summary(max_chars))
 }
 

@@ -352,6 +352,12 @@ fn push_key(path: &mut String, key: &str) {
     path.push_str(key);
 }
 
+/// `path` one array item further down: `[i]`.
+fn push_index(path: &mut String, i: usize) {
+    // Writing to a String cannot fail.
+    let _ = write!(path, "[{i}]");
+}
+
 /// The glob for a match field or a header name.
 fn pattern(policy: &str, field: &str, text: &str) -> Result<glob::Pattern, PolicyError> {
     glob::Pattern::new(text).map_err(|e| PolicyError {
@@ -999,8 +1005,7 @@ impl Policies {
                     if is_leaf(child) {
                         let listed = lands(&p.fields, states, Step::Index(i));
                         if listed != (p.mode == Mode::Allow) {
-                            // Writing to a String cannot fail.
-                            let _ = write!(path, "[{i}]");
+                            push_index(path, i);
                             if self.act_here(p, child, path, hits) {
                                 gone.push(i);
                             }
@@ -1012,8 +1017,7 @@ impl Policies {
                     if p.mode == Mode::Deny && next.is_empty() {
                         continue;
                     }
-                    // Writing to a String cannot fail.
-                    let _ = write!(path, "[{i}]");
+                    push_index(path, i);
                     if self.walk(p, child, &next, path, hits) {
                         gone.push(i);
                     }
