@@ -729,6 +729,14 @@ async fn fields_a_schema_tags_never_show_in_tail_policies_check_or_find() {
             for (p, v) in kept {
                 assert_eq!(line["value"].pointer(p), Some(&json!(v)), "{case}: {line}");
             }
+            // Masked, the line still names the schema it was written with.
+            let format_name = if case == "tagged-avro" {
+                "avro"
+            } else {
+                "json"
+            };
+            assert_eq!(line["schema"]["format"], format_name, "{case}: {line}");
+            assert!(line["schema"]["id"].is_u64(), "{case}: {line}");
         }
         // `policies check` says which fields it hit, never a value; `find`
         // cannot find a record by a hidden value.

@@ -478,6 +478,39 @@ fn streams_detail_of_schema_records_shows_the_schema_and_the_decoded_value() {
     snap("streams_detail_protobuf", &app);
 }
 
+/// A registry record a data policy masked is shown as the JSON left of it;
+/// its record view still names the schema it was written with, and shows
+/// nothing of what the policy hid.
+#[test]
+fn the_record_view_of_a_masked_schema_record_still_names_its_schema() {
+    let mut settings = fixtures::settings();
+    settings.policies = eventdeck::domain::policy::Policies::new(
+        &[eventdeck::domain::policy::PolicySpec {
+            name: "notes".into(),
+            fields: vec!["note".into()],
+            ..Default::default()
+        }],
+        b"salt".to_vec(),
+    )
+    .expect("policies");
+    let mut app = App::new(&fixtures::services_with(settings).0);
+    app.panes
+        .streams
+        .set_schemas(Some(std::sync::Arc::new(schema_stub::stub())));
+    app.ingest([schema_stub::framed(1, 21, &schema_stub::avro_payload())]);
+    app.press("enter");
+    let detail = fixtures::screen(&app, 120, 40);
+    assert!(
+        detail.contains("schema id 21  subject orders-value  version 1  format avro"),
+        "{detail}"
+    );
+    assert!(
+        detail.contains("value note  ⟨masked: policy notes⟩"),
+        "{detail}"
+    );
+    assert!(!detail.contains("rush"), "{detail}");
+}
+
 /// Re-inject of a record written with a registry schema keeps the schema:
 /// the form names its subject and version, fetches it, and sends the
 /// decoded value written with it again.

@@ -147,12 +147,20 @@ fn write_marked(
     match schemas {
         Some(cache) => {
             let schemas = cache.waiting();
-            let rec = rec.shown(shown.policies, shown.topics, &schemas);
-            write_record(out, &rec, shown.topics, format, &schemas, txn)
+            let masked = rec.shown(shown.policies, shown.topics, &schemas);
+            // A registry record the policies masked is written as the JSON
+            // left of it: its line names the schema of the record as read.
+            let schema = match (&masked, format) {
+                (std::borrow::Cow::Owned(_), TailFormat::Json) => {
+                    rec.decode_with(shown.topics, &schemas).schema
+                }
+                _ => None,
+            };
+            write_record(out, &masked, shown.topics, format, &schemas, txn, schema)
         }
         None => {
             let rec = rec.shown(shown.policies, shown.topics, &NoRegistry);
-            write_record(out, &rec, shown.topics, format, &NoRegistry, txn)
+            write_record(out, &rec, shown.topics, format, &NoRegistry, txn, None)
         }
     }
 }
@@ -168,7 +176,8 @@ fn aborted_json(txn: Option<TxnState>) -> serde_json::Value {
 }
 
 /// Writes one record as `tail` prints it, decoding with `schemas`, with its
-/// transaction state (see [`write_marked`]).
+/// transaction state (see [`write_marked`]); a JSON line names `schema` when
+/// its decode names none.
 fn write_record(
     out: &mut impl Write,
     rec: &ConsumedRecord,
@@ -176,6 +185,7 @@ fn write_record(
     format: TailFormat,
     schemas: &dyn SchemaSource,
     txn: Option<Option<TxnState>>,
+    schema: Option<crate::domain::schema::SchemaRef>,
 ) -> std::io::Result<()> {
     match format {
         TailFormat::Raw => {
@@ -185,7 +195,10 @@ fn write_record(
             out.write_all(b"\n")
         }
         TailFormat::Json => {
-            let decoded = rec.decode_with(topics, schemas);
+            let mut decoded = rec.decode_with(topics, schemas);
+            if decoded.schema.is_none() {
+                decoded.schema = schema;
+            }
             let mut line = rec.to_json(&decoded);
             if let Some(txn) = txn {
                 line.fields.insert("aborted".into(), aborted_json(txn));

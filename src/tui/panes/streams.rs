@@ -1430,11 +1430,25 @@ fn detail_lines(
     ) {
         lines.extend(links_lines(r, &decoded, theme));
     }
-    if let Some(schema) = &decoded.schema {
+    // A registry record the policies masked is shown as the JSON left of
+    // it: which schemas it was written with is read from the record as
+    // read (their names only, nothing of its values).
+    let as_read = e
+        .original
+        .as_deref()
+        .filter(|_| decoded.schema.is_none() && decoded.key.is_none())
+        .map(|read| read.decode_with(topics, schemas));
+    if let Some(schema) = decoded
+        .schema
+        .as_ref()
+        .or_else(|| as_read.as_ref()?.schema.as_ref())
+    {
         lines.push(schema_line(strings::DETAIL_SCHEMA, schema, theme));
     }
     if let Some(key) = &decoded.key {
         lines.extend(key_schema_lines(key, theme));
+    } else if let Some(key) = as_read.as_ref().and_then(|d| d.key.as_ref()) {
+        lines.push(schema_line(strings::DETAIL_KEY_SCHEMA, &key.schema, theme));
     }
     if let Some(err) = &decoded.error {
         lines.push(Line::from(vec![
