@@ -151,9 +151,7 @@ fn write_marked(
             // A registry record the policies masked is written as the JSON
             // left of it: its line names the schema of the record as read.
             let schema = match (&masked, format) {
-                (std::borrow::Cow::Owned(_), TailFormat::Json) => {
-                    rec.decode_with(shown.topics, &schemas).schema
-                }
+                (std::borrow::Cow::Owned(_), TailFormat::Json) => rec.schema_names(&schemas).0,
                 _ => None,
             };
             write_record(out, &masked, shown.topics, format, &schemas, txn, schema)

@@ -532,13 +532,66 @@ fn read_framed(
     field: Field,
     schemas: &dyn SchemaSource,
 ) -> Option<SchemaDecoded> {
+    let (framed, schema, reference) = match named_schema(bytes, headers, topic, field, schemas)? {
+        Ok(named) => named,
+        Err(failed) => return Some(failed),
+    };
+    Some(match schema.decode_framed(framed.payload, framed.indexes) {
+        Ok(json) => SchemaDecoded {
+            schema: reference,
+            value: Ok(json),
+        },
+        Err(why) => SchemaDecoded {
+            schema: reference,
+            value: Err(format!("{}: {why}", framed.id)),
+        },
+    })
+}
+
+/// The schema `bytes`' framing names, as [`read_framed`] names it, without
+/// reading the payload (a masked record's view names the schema of the
+/// record as read, and shows nothing of its values); `None` when it names
+/// none or there is no registry.
+pub fn schema_named(
+    bytes: &[u8],
+    headers: &(impl HeaderView + ?Sized),
+    topic: &str,
+    field: Field,
+    schemas: &dyn SchemaSource,
+) -> Option<SchemaRef> {
+    Some(match named_schema(bytes, headers, topic, field, schemas)? {
+        Ok((_, _, reference)) => reference,
+        Err(failed) => failed.schema,
+    })
+}
+
+/// The framing of `bytes`, the schema it names and that schema's reference
+/// on `topic`; `None` when it names none or there is no registry, and `Err`
+/// (why, with what is known of the schema) when it cannot be had.
+#[allow(clippy::type_complexity)]
+fn named_schema<'a>(
+    bytes: &'a [u8],
+    headers: &'a (impl HeaderView + ?Sized),
+    topic: &str,
+    field: Field,
+    schemas: &dyn SchemaSource,
+) -> Option<
+    Result<
+        (
+            super::schema::Framed<'a>,
+            std::sync::Arc<super::schema::Schema>,
+            SchemaRef,
+        ),
+        SchemaDecoded,
+    >,
+> {
     if !schemas.configured() {
         return None;
     }
     let framed = match framing(bytes, headers, field) {
         Ok(framed) => framed?,
         Err(why) => {
-            return Some(SchemaDecoded {
+            return Some(Err(SchemaDecoded {
                 schema: SchemaRef {
                     id: None,
                     global_id: None,
@@ -547,33 +600,27 @@ fn read_framed(
                     version: None,
                 },
                 value: Err(why),
-            });
+            }));
         }
     };
     let id = framed.id;
-    let failed = |why: String, schema: SchemaRef| {
-        Some(SchemaDecoded {
-            schema,
+    let failed = |why: String| {
+        Some(Err(SchemaDecoded {
+            schema: id.unresolved(),
             value: Err(why),
-        })
+        }))
     };
     let schema = match schemas.lookup(id) {
         Lookup::NoRegistry => return None,
-        Lookup::Pending => return failed(format!("{SCHEMA_PENDING} ({id})"), id.unresolved()),
-        Lookup::Failed(why) => return failed(format!("{id}: {why}"), id.unresolved()),
+        Lookup::Pending => return failed(format!("{SCHEMA_PENDING} ({id})")),
+        Lookup::Failed(why) => return failed(format!("{id}: {why}")),
         Lookup::Ready(schema) => schema,
     };
     let mut reference = schema.reference_on(topic, field.as_str());
     if let super::schema::SchemaId::GlobalId(global) = id {
         reference.global_id = Some(global);
     }
-    match schema.decode_framed(framed.payload, framed.indexes) {
-        Ok(json) => Some(SchemaDecoded {
-            schema: reference,
-            value: Ok(json),
-        }),
-        Err(why) => failed(format!("{id}: {why}"), reference),
-    }
+    Some(Ok((framed, schema, reference)))
 }
 
 /// [`glance_with_summary_on`] for a record that may be in a schema

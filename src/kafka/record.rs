@@ -263,6 +263,28 @@ impl ConsumedRecord {
         domain::decode_on(self.value.as_deref(), &self.headers, &self.topic, topics)
     }
 
+    /// The registry schemas this record names for its value and its key, as
+    /// [`ConsumedRecord::decode_with`] names them, from the framing and the
+    /// registry's answer alone: nothing of its values is read (what the view
+    /// of a masked record says of the record as read).
+    pub fn schema_names(
+        &self,
+        schemas: &dyn domain::schema::SchemaSource,
+    ) -> (
+        Option<domain::schema::SchemaRef>,
+        Option<domain::schema::SchemaRef>,
+    ) {
+        use domain::codec::schema_named;
+        use domain::schema::Field;
+        let named = |bytes: Option<&[u8]>, field| {
+            schema_named(bytes?, &self.headers, &self.topic, field, schemas)
+        };
+        // As the decode: a value's schema is named only by an id.
+        let value = named(self.value.as_deref(), Field::Value)
+            .filter(|r| r.id.is_some() || r.global_id.is_some());
+        (value, named(self.key.as_deref(), Field::Key))
+    }
+
     /// [`ConsumedRecord::decode_in`] for a record that may be in a schema
     /// registry's wire format ([`domain::decode_with_schemas`]), its key
     /// too ([`domain::decode_key_with_schemas`]).

@@ -1433,22 +1433,18 @@ fn detail_lines(
     // A registry record the policies masked is shown as the JSON left of
     // it: which schemas it was written with is read from the record as
     // read (their names only, nothing of its values).
-    let as_read = e
+    let (read_schema, read_key_schema) = e
         .original
         .as_deref()
         .filter(|_| decoded.schema.is_none() && decoded.key.is_none())
-        .map(|read| read.decode_with(topics, schemas));
-    if let Some(schema) = decoded
-        .schema
-        .as_ref()
-        .or_else(|| as_read.as_ref()?.schema.as_ref())
-    {
+        .map_or((None, None), |read| read.schema_names(schemas));
+    if let Some(schema) = decoded.schema.as_ref().or(read_schema.as_ref()) {
         lines.push(schema_line(strings::DETAIL_SCHEMA, schema, theme));
     }
     if let Some(key) = &decoded.key {
         lines.extend(key_schema_lines(key, theme));
-    } else if let Some(key) = as_read.as_ref().and_then(|d| d.key.as_ref()) {
-        lines.push(schema_line(strings::DETAIL_KEY_SCHEMA, &key.schema, theme));
+    } else if let Some(key) = &read_key_schema {
+        lines.push(schema_line(strings::DETAIL_KEY_SCHEMA, key, theme));
     }
     if let Some(err) = &decoded.error {
         lines.push(Line::from(vec![
