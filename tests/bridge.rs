@@ -148,6 +148,55 @@ async fn local_events_run_local_handlers_reach_their_topic_and_are_not_handled_t
     handle.shutdown().await.unwrap();
 }
 
+/// The bridge commits what it handled in the background, every
+/// `COMMIT_INTERVAL_MS`; what it handled since the last of those commits is
+/// committed when it stops, so a restart does not handle it again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn what_the_bridge_handled_is_committed_by_the_time_it_has_stopped() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = settings(dir.path(), &tag());
+    let bus = Bus::new(1024);
+    let (h, seen) = recorder("debate-recorder", Filter::any().context("debate"));
+    bus.subscribe(h);
+    let cfg = config(&s, dir.path(), "a");
+    let group = cfg.consumer_group.clone();
+    let topic = s.topics.resolve("debate");
+    let handle = bridge::start(&s, cfg, bus).await.unwrap();
+    // Joined and reading before the rest go: they are handled at once.
+    let first = Envelope::new("debate", "DecisionMade", "debate-0", json!({}));
+    external(&s, &first, &[]).await;
+    wait_until(Duration::from_secs(60), "the first event handled", || {
+        seen.len() == 1
+    })
+    .await;
+    let p = EventProducer::new(&s, Duration::from_secs(10)).unwrap();
+    for n in 1..50 {
+        let env = Envelope::new("debate", "DecisionMade", format!("debate-{n}"), json!({}));
+        p.send_envelope(&topic, &env, None, &[]).await.unwrap();
+    }
+    wait_until(Duration::from_secs(30), "50 events handled", || {
+        seen.len() == 50
+    })
+    .await;
+    handle.shutdown().await.unwrap();
+    // Read once, not waited for: the stop itself committed.
+    let (g, t) = (group.clone(), topic.clone());
+    let offsets = tokio::task::spawn_blocking(move || support::committed_and_end(&g, &t))
+        .await
+        .unwrap();
+    assert!(
+        offsets
+            .iter()
+            .all(|&(_, committed, end)| end == 0 || committed == Some(end)),
+        "after the stop, (partition, committed, end) per partition: {offsets:?}"
+    );
+    assert_eq!(
+        offsets.iter().map(|&(_, _, end)| end).sum::<i64>(),
+        50,
+        "every event in the topic: {offsets:?}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn consumers_read_from_kafka_and_new_event_types_register_on_first_sight() {
     let dir = tempfile::tempdir().unwrap();
