@@ -64,6 +64,19 @@ fn settings_with_max_message_bytes(dir: &std::path::Path, bytes: usize) -> Setti
     s
 }
 
+/// A bridge on fresh test settings in `dir` whose handler records the debate
+/// context's events; its settings, handle, what it saw, and its group.
+async fn debate_recording_bridge(dir: &std::path::Path) -> (Settings, BridgeHandle, Seen, String) {
+    let s = settings(dir, &tag());
+    let bus = Bus::new(1024);
+    let (h, seen) = recorder("debate-recorder", Filter::any().context("debate"));
+    bus.subscribe(h);
+    let cfg = config(&s, dir, "a");
+    let group = cfg.consumer_group.clone();
+    let handle = bridge::start(&s, cfg, bus).await.unwrap();
+    (s, handle, seen, group)
+}
+
 /// Another service: publishes straight to Kafka, no bridge, no origin header.
 async fn external(s: &Settings, env: &Envelope, headers: &[(String, String)]) {
     let p = EventProducer::new(s, Duration::from_secs(10)).unwrap();
@@ -90,13 +103,7 @@ fn events_serialize_and_deserialize() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn local_events_run_local_handlers_reach_their_topic_and_are_not_handled_twice() {
     let dir = tempfile::tempdir().unwrap();
-    let s = settings(dir.path(), &tag());
-    let bus = Bus::new(1024);
-    let (h, seen) = recorder("debate-recorder", Filter::any().context("debate"));
-    bus.subscribe(h);
-    let cfg = config(&s, dir.path(), "a");
-    let group = cfg.consumer_group.clone();
-    let handle = bridge::start(&s, cfg, bus).await.unwrap();
+    let (s, handle, seen, group) = debate_recording_bridge(dir.path()).await;
 
     let env = Envelope::new(
         "debate",
@@ -154,14 +161,8 @@ async fn local_events_run_local_handlers_reach_their_topic_and_are_not_handled_t
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn what_the_bridge_handled_is_committed_by_the_time_it_has_stopped() {
     let dir = tempfile::tempdir().unwrap();
-    let s = settings(dir.path(), &tag());
-    let bus = Bus::new(1024);
-    let (h, seen) = recorder("debate-recorder", Filter::any().context("debate"));
-    bus.subscribe(h);
-    let cfg = config(&s, dir.path(), "a");
-    let group = cfg.consumer_group.clone();
+    let (s, handle, seen, group) = debate_recording_bridge(dir.path()).await;
     let topic = s.topics.resolve("debate");
-    let handle = bridge::start(&s, cfg, bus).await.unwrap();
     // Joined and reading before the rest go: they are handled at once.
     let first = Envelope::new("debate", "DecisionMade", "debate-0", json!({}));
     external(&s, &first, &[]).await;

@@ -248,7 +248,7 @@ impl Core {
             };
             let batch = tokio::select! {
                 _ = shutdown.changed() => break,
-                b = consumer.next_batch(strikes.batch_size(self.cfg.batch_size.max(TRANSACTION_BATCH)), super::BATCH_LINGER) => b,
+                b = consumer.next_batch(strikes.batch_size(self.cfg.batch_size.max(TRANSACTION_BATCH))) => b,
             };
             let batch = match batch {
                 Ok(b) if b.is_empty() => continue,

@@ -51,12 +51,6 @@ const ID_FILE: &str = "bridge-id";
 
 /// Outbox records sent to Kafka per window.
 const RELAY_WINDOW: usize = 10_000;
-/// How long the inbound side waits for more records after the first of a
-/// batch: none. A batch is what the client has already fetched, so a burst
-/// still comes in large batches, and a lone event is not held back (2 ms here
-/// were a quarter of a 1k/s bridge's p50, and it commits in the background).
-const BATCH_LINGER: Duration = Duration::ZERO;
-
 /// Windows in flight at once.
 const RELAY_PIPELINE: usize = 4;
 
@@ -894,44 +888,35 @@ impl Core {
                 }
                 idle = !wait_first;
             }
-            let (solo, sent) = match in_flight.front_mut() {
-                Some((_, oldest)) if idle && flush_deadline.is_none() => {
-                    // Whichever comes first: the oldest window's reports, or a
-                    // record to send. (Waiting for the reports first held each
-                    // record of a 1k events/s bridge back by a round trip to
-                    // the replicas, and its p99 by the slowest of them.)
-                    let reported = tokio::select! {
-                        r = oldest => Some(r),
-                        _ = self.outbox.wait_appended(Duration::from_millis(200)) => None,
-                        _ = shutdown.changed() => None,
-                    };
-                    let Some(sent) = reported else { continue };
-                    let Some((solo, _)) = in_flight.pop_front() else {
-                        continue;
-                    };
-                    (solo, sent)
+            let Some((_, oldest)) = in_flight.front_mut() else {
+                if flush_deadline.is_some() {
+                    break;
                 }
-                _ => {
-                    let Some((solo, oldest)) = in_flight.pop_front() else {
-                        if flush_deadline.is_some() {
-                            break;
-                        }
-                        tokio::select! {
-                            _ = self.outbox.wait_appended(Duration::from_millis(200)) => {}
-                            _ = shutdown.changed() => {}
-                        }
-                        continue;
-                    };
-                    let sent = match flush_deadline {
-                        None => oldest.await,
-                        Some(d) => match tokio::time::timeout_at(d, oldest).await {
-                            Ok(r) => r,
-                            // Left in the outbox for the next start.
-                            Err(_) => break,
-                        },
-                    };
-                    (solo, sent)
+                tokio::select! {
+                    _ = self.outbox.wait_appended(Duration::from_millis(200)) => {}
+                    _ = shutdown.changed() => {}
                 }
+                continue;
+            };
+            let sent = match flush_deadline {
+                // Whichever comes first: the oldest window's reports, or a
+                // record to send. (Waiting for the reports first held each
+                // record of a 1k events/s bridge back by a round trip to the
+                // replicas, and its p99 by the slowest of them.)
+                None if idle => tokio::select! {
+                    r = oldest => r,
+                    _ = self.outbox.wait_appended(Duration::from_millis(200)) => continue,
+                    _ = shutdown.changed() => continue,
+                },
+                None => oldest.await,
+                Some(d) => match tokio::time::timeout_at(d, oldest).await {
+                    Ok(r) => r,
+                    // Left in the outbox for the next start.
+                    Err(_) => break,
+                },
+            };
+            let Some((solo, _)) = in_flight.pop_front() else {
+                break;
             };
             let Ok(sent) = sent else { break };
             let durable = last_durable.elapsed() >= DURABLE_ACK_INTERVAL;
@@ -1086,7 +1071,7 @@ impl Core {
         loop {
             let batch = tokio::select! {
                 _ = shutdown.changed() => break,
-                b = consumer.next_batch(self.cfg.batch_size, BATCH_LINGER) => b,
+                b = consumer.next_batch(self.cfg.batch_size) => b,
             };
             let batch = match batch {
                 Ok(b) => b,

@@ -532,7 +532,11 @@ fn read_framed(
     field: Field,
     schemas: &dyn SchemaSource,
 ) -> Option<SchemaDecoded> {
-    let (framed, schema, reference) = match named_schema(bytes, headers, topic, field, schemas)? {
+    let NamedSchema {
+        framed,
+        schema,
+        reference,
+    } = match named_schema(bytes, headers, topic, field, schemas)? {
         Ok(named) => named,
         Err(failed) => return Some(failed),
     };
@@ -560,31 +564,29 @@ pub fn schema_named(
     schemas: &dyn SchemaSource,
 ) -> Option<SchemaRef> {
     Some(match named_schema(bytes, headers, topic, field, schemas)? {
-        Ok((_, _, reference)) => reference,
+        Ok(named) => named.reference,
         Err(failed) => failed.schema,
     })
 }
 
-/// The framing of `bytes`, the schema it names and that schema's reference
-/// on `topic`; `None` when it names none or there is no registry, and `Err`
-/// (why, with what is known of the schema) when it cannot be had.
-#[allow(clippy::type_complexity)]
+/// What a record's framing names: the framing, the schema, and that
+/// schema's reference on the record's topic.
+struct NamedSchema<'a> {
+    framed: super::schema::Framed<'a>,
+    schema: std::sync::Arc<super::schema::Schema>,
+    reference: SchemaRef,
+}
+
+/// The schema `bytes`' framing names; `None` when it names none or there is
+/// no registry, and `Err` (why, with what is known of the schema) when it
+/// cannot be had.
 fn named_schema<'a>(
     bytes: &'a [u8],
     headers: &'a (impl HeaderView + ?Sized),
     topic: &str,
     field: Field,
     schemas: &dyn SchemaSource,
-) -> Option<
-    Result<
-        (
-            super::schema::Framed<'a>,
-            std::sync::Arc<super::schema::Schema>,
-            SchemaRef,
-        ),
-        SchemaDecoded,
-    >,
-> {
+) -> Option<Result<NamedSchema<'a>, SchemaDecoded>> {
     if !schemas.configured() {
         return None;
     }
@@ -620,7 +622,11 @@ fn named_schema<'a>(
     if let super::schema::SchemaId::GlobalId(global) = id {
         reference.global_id = Some(global);
     }
-    Some(Ok((framed, schema, reference)))
+    Some(Ok(NamedSchema {
+        framed,
+        schema,
+        reference,
+    }))
 }
 
 /// [`glance_with_summary_on`] for a record that may be in a schema

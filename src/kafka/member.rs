@@ -115,19 +115,17 @@ impl GroupConsumer {
         Ok(Self { inner })
     }
 
-    /// Waits for a first record, then takes what else arrives within `linger`,
-    /// up to `max` records. Errors the client recovers from by itself (a broker
-    /// going away) come back as `Err` so the caller can count and log them.
+    /// Waits for a first record, then takes what else the client has already
+    /// fetched, up to `max` records: a burst comes in large batches, and a
+    /// lone record is not held back waiting for company. Errors the client
+    /// recovers from by itself (a broker going away) come back as `Err` so the
+    /// caller can count and log them.
     ///
     /// Records received before a rebalance that happened while the batch was
     /// being gathered are dropped: their partitions may now belong to another
     /// member, which starts from the last commit, and handling them here too
     /// would handle them twice. Whoever owns them now reads them again.
-    pub async fn next_batch(
-        &self,
-        max: usize,
-        linger: Duration,
-    ) -> Result<Vec<ConsumedRecord>, KafkaError> {
+    pub async fn next_batch(&self, max: usize) -> Result<Vec<ConsumedRecord>, KafkaError> {
         let rebalances = || self.inner.context().rebalances.load(Ordering::SeqCst);
         let first = self.inner.recv().await.map_err(|e| KafkaError::Delivery {
             topic: String::new(),
@@ -136,17 +134,11 @@ impl GroupConsumer {
         let mut batch = vec![ConsumedRecord::from_message(&first)];
         drop(first);
         let mut generation = rebalances();
-        let deadline = tokio::time::Instant::now() + linger;
         while batch.len() < max {
-            // What is already fetched is taken without arming a timer (one
-            // per record cost more than the rest of the batch at 50k/s); only
-            // an empty queue waits, until the deadline.
-            let next = match self.inner.recv().now_or_never() {
-                Some(ready) => Ok(ready),
-                None => tokio::time::timeout_at(deadline, self.inner.recv()).await,
-            };
-            match next {
-                Ok(Ok(m)) => {
+            // What is already fetched, without arming a timer (one per record
+            // cost more than the rest of the batch at 50k/s).
+            match self.inner.recv().now_or_never() {
+                Some(Ok(m)) => {
                     let now = rebalances();
                     if now != generation {
                         tracing::debug!(dropped = batch.len(), "rebalance while gathering a batch");
@@ -155,14 +147,14 @@ impl GroupConsumer {
                     }
                     batch.push(ConsumedRecord::from_message(&m));
                 }
-                Ok(Err(e)) => {
+                Some(Err(e)) => {
                     tracing::debug!(error = %e, "consumer error inside a batch");
                     break;
                 }
-                Err(_) => break,
+                None => break,
             }
         }
-        // A rebalance inside the last, timed-out wait counts too.
+        // A rebalance inside the last, empty poll counts too.
         if rebalances() != generation {
             batch.clear();
         }
@@ -172,14 +164,19 @@ impl GroupConsumer {
     /// Per partition, the offset after the highest one in `records`: what a
     /// commit of them says (the next record to read, hence `+ 1`).
     pub fn next_offsets(records: &[ConsumedRecord]) -> super::txn::NextOffsets {
+        Self::next_by_partition(records)
+            .into_iter()
+            .map(|((t, p), o)| (t.to_string(), p, o))
+            .collect()
+    }
+
+    fn next_by_partition(records: &[ConsumedRecord]) -> BTreeMap<(&str, i32), i64> {
         let mut next: BTreeMap<(&str, i32), i64> = BTreeMap::new();
         for r in records {
             let e = next.entry((r.topic.as_str(), r.partition)).or_insert(0);
             *e = (*e).max(r.offset + 1);
         }
-        next.into_iter()
-            .map(|((t, p), o)| (t.to_string(), p, o))
-            .collect()
+        next
     }
 
     /// The lowest offset per partition of `records`, by topic and partition.
@@ -224,7 +221,11 @@ impl GroupConsumer {
     /// partition is revoked, or at close) writes it. A partition no longer
     /// assigned is not stored; its new owner reads those records again.
     pub fn store(&self, records: &[ConsumedRecord]) -> Result<(), KafkaError> {
-        let tpl = Self::next_offsets_list(records)?;
+        let mut tpl = TopicPartitionList::new();
+        for ((t, p), o) in Self::next_by_partition(records) {
+            tpl.add_partition_offset(t, p, Offset::Offset(o))
+                .map_err(|e| KafkaError::client("building the offsets", e))?;
+        }
         if tpl.count() == 0 {
             return Ok(());
         }
@@ -242,15 +243,6 @@ impl GroupConsumer {
             )) => Ok(()),
             r => r.map_err(|e| KafkaError::client("committing offsets", e)),
         }
-    }
-
-    fn next_offsets_list(records: &[ConsumedRecord]) -> Result<TopicPartitionList, KafkaError> {
-        let mut tpl = TopicPartitionList::new();
-        for (t, p, o) in Self::next_offsets(records) {
-            tpl.add_partition_offset(&t, p, Offset::Offset(o))
-                .map_err(|e| KafkaError::client("building the offsets", e))?;
-        }
-        Ok(tpl)
     }
 
     /// Partitions currently assigned to this member, as `topic/partition`.
