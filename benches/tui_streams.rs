@@ -6,6 +6,11 @@
 //!   the frame cap (30 fps), through the same bounded channel and batch size as
 //!   the runtime.
 
+// The binary's allocator (src/main.rs), so per-record costs are the ones
+// eventdeck pays.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[path = "../tests/support/tui.rs"]
 mod fixtures;
 #[path = "common/policies.rs"]

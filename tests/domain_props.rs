@@ -414,7 +414,7 @@ proptest! {
         let general = match record.masked_general(&policies, &topics, &NoRegistry) {
             Some((shown, hits)) => {
                 let mut a = Arrived::read(shown, &topics);
-                a.original = Some(Box::new(record.clone()));
+                a.original = Some(eventdeck::kafka::Original::pack(&record));
                 a.hits = hits;
                 a
             }
@@ -424,6 +424,8 @@ proptest! {
         prop_assert_eq!(&fast.glance, &general.glance);
         prop_assert_eq!(&fast.summary, &general.summary);
         prop_assert_eq!(&fast.original, &general.original);
+        let as_read = fast.as_read();
+        prop_assert_eq!(as_read.as_ref(), general.original.is_some().then_some(&record));
         prop_assert_eq!(&fast.record.key, &general.record.key);
         prop_assert_eq!(&fast.record.headers, &general.record.headers);
         let json = |r: &ConsumedRecord| r.value.as_deref().map(|v| serde_json::from_slice::<Value>(v).ok());

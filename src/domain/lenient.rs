@@ -180,25 +180,56 @@ impl<'de> serde::de::Visitor<'de> for ExactVisitor {
                 $slot = $value;
             }};
         }
-        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
-            match key.as_ref() {
-                "event_id" => once!(0, w.event_id, key),
-                "event_type" => once!(1, w.event_type, key),
-                "schema_version" => once!(2, w.schema_version, key),
-                "context" => once!(3, w.context, key),
-                "aggregate_id" => once!(4, w.aggregate_id, key),
-                "occurred_at" => once!(5, w.occurred_at, key),
-                "correlation_id" => once!(6, w.correlation_id, key),
-                "causation_id" => once!(7, w.causation_id, key),
+        while let Some(key) = map.next_key::<Field>()? {
+            match key {
+                Field::Named(0, name) => once!(0, w.event_id, name),
+                Field::Named(1, name) => once!(1, w.event_type, name),
+                Field::Named(2, name) => once!(2, w.schema_version, name),
+                Field::Named(3, name) => once!(3, w.context, name),
+                Field::Named(4, name) => once!(4, w.aggregate_id, name),
+                Field::Named(5, name) => once!(5, w.occurred_at, name),
+                Field::Named(6, name) => once!(6, w.correlation_id, name),
+                Field::Named(7, name) => once!(7, w.causation_id, name),
                 // Present, even as `null` (the derived reader's `present`).
-                "data" => once!(8, w.data, key, Some(map.next_value()?)),
-                _ => {
+                Field::Named(_, name) => once!(8, w.data, name, Some(map.next_value()?)),
+                Field::Other => {
                     exact = false;
                     map.next_value::<serde::de::IgnoredAny>()?;
                 }
             }
         }
         Ok(exact.then_some(w))
+    }
+}
+
+/// A member name as [`ExactVisitor`] tells them apart: a canonical field
+/// (its slot, its name) or any other. Read without copying the name, as the
+/// derived reader's field identifiers are (a `Cow<str>` key is always an
+/// owned copy: nine allocations a record).
+enum Field {
+    Named(u8, &'static str),
+    Other,
+}
+
+impl<'de> serde::Deserialize<'de> for Field {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Names;
+        impl serde::de::Visitor<'_> for Names {
+            type Value = Field;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a field name")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Field, E> {
+                // The envelope's fields in their slot order, then `data`.
+                Ok(ENVELOPE_FIELDS
+                    .iter()
+                    .chain(&["data"])
+                    .zip(0u8..)
+                    .find(|(name, _)| **name == v)
+                    .map_or(Field::Other, |(name, slot)| Field::Named(slot, name)))
+            }
+        }
+        d.deserialize_identifier(Names)
     }
 }
 

@@ -6,7 +6,6 @@
 //! bytes as read are never changed (writing back sends those).
 
 use std::fmt::{self, Write as _};
-use std::sync::Arc;
 
 use serde::Deserialize;
 use serde_json::Value;
@@ -14,6 +13,7 @@ use sha2::{Digest, Sha256};
 
 use super::headers::Headers;
 use super::lenient::ENVELOPE_FIELDS;
+use compact_str::CompactString;
 
 /// Hex characters of a salted SHA-256 kept by the `hash` action: 64 bits,
 /// enough that two different values of one field do not collide in practice.
@@ -395,8 +395,10 @@ impl NameGlob {
 /// A policy, checked and ready to apply.
 #[derive(Debug, Clone)]
 pub struct Policy {
-    /// Its name (shared with every hit it makes).
-    pub name: Arc<str>,
+    /// Its name (copied into every hit it makes: inline when short, so a
+    /// hit costs no allocation and no count shared between the reader that
+    /// makes it and the thread that drops it).
+    pub name: CompactString,
     topic: Option<glob::Pattern>,
     context: Option<glob::Pattern>,
     event_type: Option<glob::Pattern>,
@@ -636,10 +638,11 @@ pub struct View {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Target {
     /// A field of the value, by its concrete path (`data.items[0].card`);
-    /// empty for the whole value.
-    Value(String),
+    /// empty for the whole value. (Inline up to 24 bytes: a record keeps its
+    /// hits, and most paths and header names need no allocation then.)
+    Value(CompactString),
     /// A header, by name.
-    Header(String),
+    Header(CompactString),
     /// The key.
     Key,
 }
@@ -659,7 +662,7 @@ impl fmt::Display for Target {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Hit {
     /// The policy's name.
-    pub policy: Arc<str>,
+    pub policy: CompactString,
     /// What it hid.
     pub target: Target,
 }
@@ -880,7 +883,7 @@ impl Policies {
                     Some(shown) => *bytes = shown,
                     None => bytes.clear(),
                 }
-                hits.push(hit(Target::Value(String::new())));
+                hits.push(hit(Target::Value(CompactString::default())));
             }
             _ => {}
         }
@@ -910,7 +913,7 @@ impl Policies {
                 Some(bytes) if targets(name) => {
                     hits.push(Hit {
                         policy: p.name.clone(),
-                        target: Target::Header(name.to_string()),
+                        target: Target::Header(CompactString::new(name)),
                     });
                     if let Some(shown) = self.act_bytes(&p.action, bytes) {
                         kept.push(name, Some(&shown));
@@ -1039,7 +1042,7 @@ impl Policies {
     fn act_here(&self, p: &Policy, node: &mut Value, path: &str, hits: &mut Vec<Hit>) -> bool {
         hits.push(Hit {
             policy: p.name.clone(),
-            target: Target::Value(path.to_string()),
+            target: Target::Value(CompactString::new(path)),
         });
         match &p.action {
             Action::Remove => true,
@@ -1394,7 +1397,7 @@ mod tests {
         };
         let hits = ps.apply(&meta("t"), &mut v);
         assert_eq!(v.value, Body::Opaque(b"***".to_vec()));
-        assert_eq!(hits[0].target, Target::Value(String::new()));
+        assert_eq!(hits[0].target, Target::Value(CompactString::default()));
     }
 
     #[test]
@@ -1473,7 +1476,7 @@ mod tests {
         };
         let hits = ps.apply(&unread, &mut raw);
         assert_eq!(raw.value, Body::Opaque(b"***".to_vec()));
-        assert_eq!(hits[0].target, Target::Value(String::new()));
+        assert_eq!(hits[0].target, Target::Value(CompactString::default()));
         // A policy with `tagged` only is a valid deny-list; a bad glob is said.
         let mut bad = spec("b", &[]);
         bad.tagged = vec!["[".into()];

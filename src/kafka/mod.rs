@@ -29,4 +29,4 @@ pub use caps::BrokerCaps;
 pub use client::{KafkaError, check_reachable};
 pub use consume::{Reading, StartAt, TailOptions, TxnNote, TxnState};
 pub use produce::{Delivery, EventProducer, RawRecord};
-pub use record::{Arrived, ConsumedRecord};
+pub use record::{Arrived, ConsumedRecord, Original};

@@ -87,7 +87,7 @@ impl App {
     /// Asks (type the topic's name) before sending a masked record again as
     /// it was read: to its own topic, or a dead letter's to its original.
     fn confirm_original(&mut self, e: &crate::tui::panes::streams::Entry, names: &[&str]) {
-        let Some(read) = e.original.as_deref() else {
+        let Some(read) = e.as_read() else {
             return self.toast_error(strings::reinject_masked(names, false));
         };
         let letter = crate::dlq::decode(&read.headers);

@@ -27,7 +27,7 @@ use crate::domain::{
 };
 use crate::filter::{Filter, Subject};
 use crate::kafka::isolation::Isolation;
-use crate::kafka::{Arrived, ConsumedRecord, StartAt, TxnNote, TxnState};
+use crate::kafka::{Arrived, ConsumedRecord, Original, StartAt, TxnNote, TxnState};
 use crate::tui::action::Action;
 use crate::tui::event::Command;
 use crate::tui::fit::{self, Col};
@@ -82,13 +82,19 @@ pub struct Entry {
     /// The value on one line, as the reader made it.
     summary: String,
     /// The record as read when the data policies hid part of it (`record`
-    /// is what may be shown); nothing on screen comes from it.
-    pub original: Option<Box<ConsumedRecord>>,
+    /// is what may be shown; [`Entry::as_read`]); nothing on screen comes
+    /// from it.
+    pub original: Option<Original>,
     /// What the policies hid (the record view marks each).
     pub masked: Vec<crate::domain::policy::Hit>,
 }
 
 impl Entry {
+    /// The record as read, when the data policies hid part of it.
+    pub fn as_read(&self) -> Option<ConsumedRecord> {
+        self.original.as_ref().map(|o| o.record(&self.record))
+    }
+
     /// Decodes a record into an entry; `seq` is its arrival number, and the
     /// list key too (arrival order).
     pub fn new(seq: u64, record: ConsumedRecord, topics: &TopicMap) -> Self {
@@ -542,12 +548,7 @@ impl StreamsState {
             .filter(|e| e.schema_pending)
             .take(max)
             // As read: it is masked again once decoded (`runtime::redecode_shown`).
-            .map(|e| {
-                (
-                    e.arrival,
-                    e.original.as_deref().unwrap_or(&e.record).clone(),
-                )
-            })
+            .map(|e| (e.arrival, e.as_read().unwrap_or_else(|| e.record.clone())))
             .collect()
     }
 
@@ -1433,10 +1434,9 @@ fn detail_lines(
     // A registry record the policies masked is shown as the JSON left of
     // it: which schemas it was written with is read from the record as
     // read (their names only, nothing of its values).
-    let (read_schema, read_key_schema) = e
-        .original
-        .as_deref()
-        .filter(|_| decoded.schema.is_none() && decoded.key.is_none())
+    let (read_schema, read_key_schema) = (decoded.schema.is_none() && decoded.key.is_none())
+        .then(|| e.as_read())
+        .flatten()
         .map_or((None, None), |read| read.schema_names(schemas));
     if let Some(schema) = decoded.schema.as_ref().or(read_schema.as_ref()) {
         lines.push(schema_line(strings::DETAIL_SCHEMA, schema, theme));
