@@ -117,6 +117,11 @@ impl Headers {
             + self.spans.capacity() * std::mem::size_of::<Span>()
     }
 
+    /// Bytes of every name and value together.
+    pub fn text_len(&self) -> usize {
+        self.names.len() + self.values.len()
+    }
+
     /// How many headers there are.
     pub fn len(&self) -> usize {
         self.spans.len()
@@ -128,7 +133,9 @@ impl Headers {
     }
 
     /// Every header in wire order.
-    pub fn iter(&self) -> impl DoubleEndedIterator<Item = (&str, Option<&[u8]>)> + '_ {
+    pub fn iter(
+        &self,
+    ) -> impl DoubleEndedIterator<Item = (&str, Option<&[u8]>)> + ExactSizeIterator + '_ {
         self.spans.iter().enumerate().map(|(i, s)| {
             let (name_start, value_start) = match i.checked_sub(1).map(|p| self.spans[p]) {
                 Some(prev) => (prev.name_end, prev.value_end),
@@ -142,6 +149,46 @@ impl Headers {
             });
             (name, value)
         })
+    }
+
+    /// Sets the value of the `index`th header (nothing past the end); the
+    /// others keep their place.
+    pub fn set_value(&mut self, index: usize, value: Option<&[u8]>) {
+        let Some(&span) = self.spans.get(index) else {
+            return;
+        };
+        let start = index.checked_sub(1).map_or(0, |p| self.spans[p].value_end);
+        let new = value.unwrap_or_default();
+        self.values
+            .splice(start..span.value_end, new.iter().copied());
+        let end = start + new.len();
+        let shift = |at: usize| at - span.value_end + end;
+        for later in &mut self.spans[index + 1..] {
+            later.value_end = shift(later.value_end);
+        }
+        self.spans[index] = Span {
+            value_end: end,
+            null: value.is_none(),
+            ..span
+        };
+    }
+
+    /// Removes the `index`th header (nothing past the end).
+    pub fn remove(&mut self, index: usize) {
+        let Some(&span) = self.spans.get(index) else {
+            return;
+        };
+        let (name_start, value_start) = index.checked_sub(1).map_or((0, 0), |p| {
+            (self.spans[p].name_end, self.spans[p].value_end)
+        });
+        self.names.replace_range(name_start..span.name_end, "");
+        self.values.drain(value_start..span.value_end);
+        let (names, values) = (span.name_end - name_start, span.value_end - value_start);
+        for later in &mut self.spans[index + 1..] {
+            later.name_end -= names;
+            later.value_end -= values;
+        }
+        self.spans.remove(index);
     }
 
     /// The first header named exactly `name`: `Some(None)` when its value is null.
@@ -247,6 +294,41 @@ mod tests {
             let headers = Headers::from(pairs.clone());
             prop_assert_eq!(headers.to_pairs(), pairs.clone());
             prop_assert!(headers.pairs().eq(pairs.pairs()));
+        }
+
+        /// Setting a value or removing a header in place gives what the same
+        /// edits of the pairs give, each edit seen by the next.
+        #[test]
+        fn edits_in_place_match_the_same_edits_of_the_pairs(
+            pairs in prop::collection::vec(
+                ("[a-c]{0,3}", prop::option::of(prop::collection::vec(any::<u8>(), 0..8))),
+                0..8,
+            ),
+            edits in prop::collection::vec(
+                (0usize..10, prop::option::of(prop::option::of(prop::collection::vec(any::<u8>(), 0..8)))),
+                0..6,
+            ),
+        ) {
+            let mut headers = Headers::from(pairs.clone());
+            let mut model = pairs;
+            for (index, edit) in edits {
+                match edit {
+                    // Set to a value or null.
+                    Some(value) => {
+                        headers.set_value(index, value.as_deref());
+                        if let Some(pair) = model.get_mut(index) {
+                            pair.1 = value;
+                        }
+                    }
+                    None => {
+                        headers.remove(index);
+                        if index < model.len() {
+                            model.remove(index);
+                        }
+                    }
+                }
+                prop_assert_eq!(headers.to_pairs(), model.clone());
+            }
         }
     }
 }

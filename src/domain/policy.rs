@@ -898,31 +898,33 @@ impl Policies {
     /// What `p` leaves of `headers`, each header it hides pushed onto
     /// `hits`; `None` when it hides none.
     fn hide_headers(&self, p: &Policy, headers: &Headers, hits: &mut Vec<Hit>) -> Option<Headers> {
-        let targets =
-            |name: &str| p.headers.iter().any(|g| g.matches(name)) == (p.mode == Mode::Deny);
-        let hides = (p.mode == Mode::Allow || !p.headers.is_empty())
-            && headers
-                .iter()
-                .any(|(name, value)| value.is_some() && targets(name));
-        if !hides {
+        if p.mode == Mode::Deny && p.headers.is_empty() {
             return None;
         }
-        let mut kept = Headers::with_capacity(headers.len(), headers.heap_bytes());
-        for (name, value) in headers.iter() {
-            match value {
-                Some(bytes) if targets(name) => {
-                    hits.push(Hit {
-                        policy: p.name.clone(),
-                        target: Target::Header(CompactString::new(name)),
-                    });
-                    if let Some(shown) = self.act_bytes(&p.action, bytes) {
-                        kept.push(name, Some(&shown));
-                    }
-                }
-                value => kept.push(name, value),
+        let targets =
+            |name: &str| p.headers.iter().any(|g| g.matches(name)) == (p.mode == Mode::Deny);
+        // A copy (made at the first target) with each target's value set, or
+        // the header removed, in place, from the last header back, so a
+        // removal leaves the indices before it as they were; the hits go in
+        // wire order.
+        let mut kept: Option<Headers> = None;
+        let first_hit = hits.len();
+        for (index, (name, value)) in headers.iter().enumerate().rev() {
+            let Some(bytes) = value.filter(|_| targets(name)) else {
+                continue;
+            };
+            hits.push(Hit {
+                policy: p.name.clone(),
+                target: Target::Header(CompactString::new(name)),
+            });
+            let kept = kept.get_or_insert_with(|| headers.clone());
+            match self.act_bytes(&p.action, bytes) {
+                Some(shown) => kept.set_value(index, Some(&shown)),
+                None => kept.remove(index),
             }
         }
-        Some(kept)
+        hits[first_hit..].reverse();
+        kept
     }
 
     /// What `p` leaves of the key (`Some(None)`: removed), pushed onto

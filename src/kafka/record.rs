@@ -81,11 +81,8 @@ impl Original {
         let size = field(record.key.as_deref())
             + field(record.value.as_deref())
             + 4
-            + record
-                .headers
-                .iter()
-                .map(|(name, value)| 4 + name.len() + field(value))
-                .sum::<usize>();
+            + 8 * record.headers.len()
+            + record.headers.text_len();
         let mut out = Vec::with_capacity(size);
         put(&mut out, record.key.as_deref());
         put(&mut out, record.value.as_deref());
