@@ -25,10 +25,11 @@ use super::schema::may_name_schema;
 pub struct Shown {
     /// The value to show; `None` when the policies hid nothing of it.
     pub value: Option<Vec<u8>>,
-    /// The headers to show (as read when no header was hidden).
-    pub headers: Headers,
-    /// The key to show.
-    pub key: Option<Vec<u8>>,
+    /// The headers to show; `None` when no header was hidden (as read).
+    pub headers: Option<Headers>,
+    /// The key to show (`Some(None)`: removed); `None` when it was not
+    /// hidden (as read).
+    pub key: Option<Option<Vec<u8>>>,
     /// What the policies hid; empty when nothing.
     pub hits: Vec<Hit>,
     /// The row's glance: the shown record's (the same as the record's, as
@@ -87,8 +88,8 @@ pub fn mask_canonical(
     };
     Some(Shown {
         value: shown,
-        headers: shown_headers.unwrap_or_else(|| headers.clone()),
-        key: shown_key.unwrap_or_else(|| key.map(<[u8]>::to_vec)),
+        headers: shown_headers,
+        key: shown_key,
         hits,
         glance,
         summary,
@@ -159,6 +160,8 @@ mod tests {
             super::super::policy::Target::Value("data.card".into())
         );
         assert_eq!(shown.glance.event_type.as_deref(), Some("OrderPlaced"));
+        // Headers and key no policy hid are left as read, not copied.
+        assert!(shown.headers.is_none() && shown.key.is_none());
     }
 
     #[test]

@@ -521,7 +521,10 @@ impl ConsumedRecord {
             Body::Opaque(bytes) => Some(bytes),
             Body::Absent => None,
         };
-        Some((self.with_shown(view.key, value, view.headers), hits))
+        Some((
+            self.with_shown(Some(view.key), value, Some(view.headers)),
+            hits,
+        ))
     }
 
     /// The data policies' fast path ([`domain::shown`]): a canonical JSON
@@ -547,37 +550,37 @@ impl ConsumedRecord {
         )
     }
 
-    /// This record with what the policies let be shown of its key, value
-    /// (`None`: as read) and headers.
+    /// This record with what the policies let be shown of its key
+    /// (`Some(None)`: removed), value and headers (each `None`: as read).
     fn with_shown(
         &self,
-        key: Option<Vec<u8>>,
+        key: Option<Option<Vec<u8>>>,
         value: Option<Vec<u8>>,
-        headers: Headers,
+        headers: Option<Headers>,
     ) -> ConsumedRecord {
         ConsumedRecord {
             topic: self.topic.clone(),
             partition: self.partition,
             offset: self.offset,
             timestamp_ms: self.timestamp_ms,
-            key,
+            key: key.unwrap_or_else(|| self.key.clone()),
             value: value.or_else(|| self.value.clone()),
-            headers,
+            headers: headers.unwrap_or_else(|| self.headers.clone()),
         }
     }
 
-    /// [`ConsumedRecord::with_shown`], taking this record's topic and value
-    /// rather than copying them.
+    /// [`ConsumedRecord::with_shown`], taking this record's parts rather
+    /// than copying them.
     fn into_shown(
         self,
-        key: Option<Vec<u8>>,
+        key: Option<Option<Vec<u8>>>,
         value: Option<Vec<u8>>,
-        headers: Headers,
+        headers: Option<Headers>,
     ) -> ConsumedRecord {
         ConsumedRecord {
-            key,
+            key: key.unwrap_or(self.key),
             value: value.or(self.value),
-            headers,
+            headers: headers.unwrap_or(self.headers),
             ..self
         }
     }
