@@ -220,13 +220,20 @@ impl<'de> serde::Deserialize<'de> for Field {
                 f.write_str("a field name")
             }
             fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Field, E> {
-                // The envelope's fields in their slot order, then `data`.
-                Ok(ENVELOPE_FIELDS
-                    .iter()
-                    .chain(&["data"])
-                    .zip(0u8..)
-                    .find(|(name, _)| **name == v)
-                    .map_or(Field::Other, |(name, slot)| Field::Named(slot, name)))
+                // The envelope's fields in their slot order, then `data`
+                // (a match, not a search: one comparison a member).
+                Ok(match v {
+                    "event_id" => Field::Named(0, "event_id"),
+                    "event_type" => Field::Named(1, "event_type"),
+                    "schema_version" => Field::Named(2, "schema_version"),
+                    "context" => Field::Named(3, "context"),
+                    "aggregate_id" => Field::Named(4, "aggregate_id"),
+                    "occurred_at" => Field::Named(5, "occurred_at"),
+                    "correlation_id" => Field::Named(6, "correlation_id"),
+                    "causation_id" => Field::Named(7, "causation_id"),
+                    "data" => Field::Named(8, "data"),
+                    _ => Field::Other,
+                })
             }
         }
         d.deserialize_identifier(Names)
@@ -691,5 +698,23 @@ mod canonical_tests {
                 prop_assert_eq!(Some(fast), lenient);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_envelope_field_and_data_has_its_own_slot_in_the_exact_reader() {
+        for (slot, name) in ENVELOPE_FIELDS.iter().chain(&["data"]).enumerate() {
+            let field: Field = serde_json::from_str(&format!("\"{name}\"")).expect("a name");
+            assert!(
+                matches!(field, Field::Named(s, n) if usize::from(s) == slot && n == *name),
+                "{name}"
+            );
+        }
+        let other: Field = serde_json::from_str("\"metadata\"").expect("a name");
+        assert!(matches!(other, Field::Other));
     }
 }
