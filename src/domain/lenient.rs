@@ -182,16 +182,16 @@ impl<'de> serde::de::Visitor<'de> for ExactVisitor {
         }
         while let Some(key) = map.next_key::<Field>()? {
             match key {
-                Field::Named(0, name) => once!(0, w.event_id, name),
-                Field::Named(1, name) => once!(1, w.event_type, name),
-                Field::Named(2, name) => once!(2, w.schema_version, name),
-                Field::Named(3, name) => once!(3, w.context, name),
-                Field::Named(4, name) => once!(4, w.aggregate_id, name),
-                Field::Named(5, name) => once!(5, w.occurred_at, name),
-                Field::Named(6, name) => once!(6, w.correlation_id, name),
-                Field::Named(7, name) => once!(7, w.causation_id, name),
+                Field::EventId => once!(0, w.event_id, "event_id"),
+                Field::EventType => once!(1, w.event_type, "event_type"),
+                Field::SchemaVersion => once!(2, w.schema_version, "schema_version"),
+                Field::Context => once!(3, w.context, "context"),
+                Field::AggregateId => once!(4, w.aggregate_id, "aggregate_id"),
+                Field::OccurredAt => once!(5, w.occurred_at, "occurred_at"),
+                Field::CorrelationId => once!(6, w.correlation_id, "correlation_id"),
+                Field::CausationId => once!(7, w.causation_id, "causation_id"),
                 // Present, even as `null` (the derived reader's `present`).
-                Field::Named(_, name) => once!(8, w.data, name, Some(map.next_value()?)),
+                Field::Data => once!(8, w.data, "data", Some(map.next_value()?)),
                 Field::Other => {
                     exact = false;
                     map.next_value::<serde::de::IgnoredAny>()?;
@@ -202,42 +202,24 @@ impl<'de> serde::de::Visitor<'de> for ExactVisitor {
     }
 }
 
-/// A member name as [`ExactVisitor`] tells them apart: a canonical field
-/// (its slot, its name) or any other. Read without copying the name, as the
-/// derived reader's field identifiers are (a `Cow<str>` key is always an
-/// owned copy: nine allocations a record).
+/// A member name as [`ExactVisitor`] tells them apart: a canonical field,
+/// in slot order (the envelope's fields, then `data`), or any other. Read as
+/// serde's derived field identifiers are, without copying the name (a
+/// `Cow<str>` key is always an owned copy: nine allocations a record).
+#[derive(Clone, Copy, serde::Deserialize)]
+#[serde(field_identifier, rename_all = "snake_case")]
 enum Field {
-    Named(u8, &'static str),
+    EventId,
+    EventType,
+    SchemaVersion,
+    Context,
+    AggregateId,
+    OccurredAt,
+    CorrelationId,
+    CausationId,
+    Data,
+    #[serde(other)]
     Other,
-}
-
-impl<'de> serde::Deserialize<'de> for Field {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct Names;
-        impl serde::de::Visitor<'_> for Names {
-            type Value = Field;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a field name")
-            }
-            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Field, E> {
-                // The envelope's fields in their slot order, then `data`
-                // (a match, not a search: one comparison a member).
-                Ok(match v {
-                    "event_id" => Field::Named(0, "event_id"),
-                    "event_type" => Field::Named(1, "event_type"),
-                    "schema_version" => Field::Named(2, "schema_version"),
-                    "context" => Field::Named(3, "context"),
-                    "aggregate_id" => Field::Named(4, "aggregate_id"),
-                    "occurred_at" => Field::Named(5, "occurred_at"),
-                    "correlation_id" => Field::Named(6, "correlation_id"),
-                    "causation_id" => Field::Named(7, "causation_id"),
-                    "data" => Field::Named(8, "data"),
-                    _ => Field::Other,
-                })
-            }
-        }
-        d.deserialize_identifier(Names)
-    }
 }
 
 /// [`CanonicalParts`] of a body read as [`Canonical`]: `None` unless every
@@ -710,7 +692,7 @@ mod tests {
         for (slot, name) in ENVELOPE_FIELDS.iter().chain(&["data"]).enumerate() {
             let field: Field = serde_json::from_str(&format!("\"{name}\"")).expect("a name");
             assert!(
-                matches!(field, Field::Named(s, n) if usize::from(s) == slot && n == *name),
+                !matches!(field, Field::Other) && field as usize == slot,
                 "{name}"
             );
         }
