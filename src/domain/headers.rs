@@ -133,9 +133,7 @@ impl Headers {
     }
 
     /// Every header in wire order.
-    pub fn iter(
-        &self,
-    ) -> impl DoubleEndedIterator<Item = (&str, Option<&[u8]>)> + ExactSizeIterator + '_ {
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = (&str, Option<&[u8]>)> + '_ {
         self.spans.iter().enumerate().map(|(i, s)| {
             let (name_start, value_start) = match i.checked_sub(1).map(|p| self.spans[p]) {
                 Some(prev) => (prev.name_end, prev.value_end),

@@ -904,12 +904,11 @@ impl Policies {
         let targets =
             |name: &str| p.headers.iter().any(|g| g.matches(name)) == (p.mode == Mode::Deny);
         // A copy (made at the first target) with each target's value set, or
-        // the header removed, in place, from the last header back, so a
-        // removal leaves the indices before it as they were; the hits go in
-        // wire order.
+        // the header removed, in place; `removed` headers before this one
+        // have gone from the copy.
         let mut kept: Option<Headers> = None;
-        let first_hit = hits.len();
-        for (index, (name, value)) in headers.iter().enumerate().rev() {
+        let mut removed = 0;
+        for (index, (name, value)) in headers.iter().enumerate() {
             let Some(bytes) = value.filter(|_| targets(name)) else {
                 continue;
             };
@@ -919,11 +918,13 @@ impl Policies {
             });
             let kept = kept.get_or_insert_with(|| headers.clone());
             match self.act_bytes(&p.action, bytes) {
-                Some(shown) => kept.set_value(index, Some(&shown)),
-                None => kept.remove(index),
+                Some(shown) => kept.set_value(index - removed, Some(&shown)),
+                None => {
+                    kept.remove(index - removed);
+                    removed += 1;
+                }
             }
         }
-        hits[first_hit..].reverse();
         kept
     }
 
@@ -1322,6 +1323,19 @@ mod tests {
         policies(&[r]).apply(&meta("t"), &mut view2);
         assert_eq!(view2.headers.len(), 2);
         assert_eq!(view2.key, None);
+        // Two headers removed in a row: what is left keeps its order, and
+        // the hits are in wire order.
+        let mut both = spec("both", &[]);
+        both.headers = vec!["token".into(), "x-auth-*".into()];
+        both.action = Some("remove".into());
+        let mut view3 = self::view(json!({}));
+        let hits = policies(&[both]).apply(&meta("t"), &mut view3);
+        assert_eq!(
+            view3.headers.to_pairs(),
+            vec![("event_type".to_string(), Some(b"OrderPlaced".to_vec()))]
+        );
+        let targets: Vec<String> = hits.iter().map(|h| h.target.to_string()).collect();
+        assert_eq!(targets, ["header token", "header x-auth-user"]);
     }
 
     #[test]
