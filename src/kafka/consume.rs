@@ -158,7 +158,7 @@ pub async fn tail(
     opts: TailOptions,
     tx: mpsc::Sender<TailEvent>,
 ) -> Result<TailEnd, KafkaError> {
-    tail_map(settings, opts, tx, |record| record).await
+    tail_reading(settings, opts, Reading::default(), tx).await
 }
 
 /// The records of `topics` from the beginning to their current end (the
@@ -202,11 +202,23 @@ pub async fn tail_reading(
     reading: Reading,
     tx: mpsc::Sender<TailEvent>,
 ) -> Result<TailEnd, KafkaError> {
-    tail_map_reading(settings, opts, reading, tx, |record| record).await
+    let settings = settings.clone();
+    crate::task_name::spawn_blocking(move || tail_blocking(&settings, &opts, reading, tx))
+        .await
+        .map_err(joined)?
 }
 
-/// [`tail`], each record passed through `map` on the reader's thread before it
-/// is sent: work done per record there (decoding it) stays off the receiver's.
+/// A reader's thread that ended by a panic, as an error.
+fn joined(e: tokio::task::JoinError) -> KafkaError {
+    KafkaError::Delivery {
+        topic: String::new(),
+        reason: e.to_string(),
+    }
+}
+
+/// [`tail`], each record passed through `map` before it is sent: work done
+/// per record there (decoding it) stays off the receiver's, and off the
+/// thread that polls (see [`tail_map_reading`]).
 pub async fn tail_map<R, F>(
     settings: &Settings,
     opts: TailOptions,
@@ -215,12 +227,19 @@ pub async fn tail_map<R, F>(
 ) -> Result<TailEnd, KafkaError>
 where
     R: Send + 'static,
-    F: FnMut(ConsumedRecord) -> R + Send + 'static,
+    F: Fn(ConsumedRecord) -> R + Send + Sync + 'static,
 {
     tail_map_reading(settings, opts, Reading::default(), tx, map).await
 }
 
 /// [`tail_map`] read as `reading` says.
+///
+/// Two threads: one polls (librdkafka, copying each record out), the other
+/// maps what it read, batch by batch, in the order read. When the mapping
+/// thread falls behind (its queue is full), the polling one maps the batch
+/// in hand itself and queues it mapped, so a costly `map` (the data
+/// policies) is shared by both. Every event goes through the one queue, in
+/// turn, so transaction notes keep their place among the records.
 pub async fn tail_map_reading<R, F>(
     settings: &Settings,
     opts: TailOptions,
@@ -230,15 +249,110 @@ pub async fn tail_map_reading<R, F>(
 ) -> Result<TailEnd, KafkaError>
 where
     R: Send + 'static,
-    F: FnMut(ConsumedRecord) -> R + Send + 'static,
+    F: Fn(ConsumedRecord) -> R + Send + Sync + 'static,
 {
+    let map = std::sync::Arc::new(map);
+    let (queue_tx, mut queue) = mpsc::channel::<Handed<R>>(MAP_QUEUE_BATCHES);
+    let runtime = tokio::runtime::Handle::current();
+    let mapping = {
+        let map = map.clone();
+        crate::task_name::spawn_blocking(move || {
+            loop {
+                // The receiver going away is noticed while nothing is read
+                // too: this thread then drops the queue, and the polling one
+                // stops.
+                let next = runtime.block_on(async {
+                    tokio::select! {
+                        biased;
+                        handed = queue.recv() => handed,
+                        () = tx.closed() => None,
+                    }
+                });
+                let ev = match next {
+                    None => return,
+                    Some(Handed::Mapped(records)) => TailEvent::Records(records),
+                    Some(Handed::Read(TailEvent::Records(records))) => {
+                        TailEvent::Records(records.into_iter().map(&*map).collect())
+                    }
+                    Some(Handed::Read(TailEvent::Warning(w))) => TailEvent::Warning(w),
+                    Some(Handed::Read(TailEvent::Txn(notes))) => TailEvent::Txn(notes),
+                };
+                if tx.blocking_send(ev).is_err() {
+                    return;
+                }
+            }
+        })
+    };
     let settings = settings.clone();
-    crate::task_name::spawn_blocking(move || tail_blocking(&settings, &opts, reading, tx, map))
-        .await
-        .map_err(|e| KafkaError::Delivery {
-            topic: String::new(),
-            reason: e.to_string(),
-        })?
+    let helping = Helping {
+        queue: queue_tx,
+        map,
+    };
+    let end =
+        crate::task_name::spawn_blocking(move || tail_blocking(&settings, &opts, reading, helping))
+            .await
+            .map_err(joined)?;
+    mapping.await.map_err(joined)?;
+    end
+}
+
+/// Batches queued for the mapping thread at most ([`tail_map_reading`]):
+/// past them, the polling thread maps batches itself.
+const MAP_QUEUE_BATCHES: usize = 2;
+
+/// Where a reader's polling thread hands what it read (blocking).
+trait Outlet {
+    /// Hands `ev` on; false when the receiver has gone.
+    fn send(&self, ev: TailEvent) -> bool;
+    /// True when the receiver has gone.
+    fn is_closed(&self) -> bool;
+}
+
+impl Outlet for mpsc::Sender<TailEvent> {
+    fn send(&self, ev: TailEvent) -> bool {
+        self.blocking_send(ev).is_ok()
+    }
+
+    fn is_closed(&self) -> bool {
+        mpsc::Sender::is_closed(self)
+    }
+}
+
+/// What [`tail_map_reading`]'s polling thread queues: what it read, or a
+/// batch it mapped itself.
+enum Handed<R> {
+    Read(TailEvent),
+    Mapped(Vec<R>),
+}
+
+/// [`tail_map_reading`]'s polling thread's outlet: records go to the
+/// mapping thread as read, or mapped here while that thread is behind.
+struct Helping<R, F> {
+    queue: mpsc::Sender<Handed<R>>,
+    map: std::sync::Arc<F>,
+}
+
+impl<R, F: Fn(ConsumedRecord) -> R> Outlet for Helping<R, F> {
+    fn send(&self, ev: TailEvent) -> bool {
+        let TailEvent::Records(records) = ev else {
+            return self.queue.blocking_send(Handed::Read(ev)).is_ok();
+        };
+        match self.queue.try_reserve() {
+            Ok(room) => {
+                room.send(Handed::Read(TailEvent::Records(records)));
+                true
+            }
+            Err(mpsc::error::TrySendError::Full(())) => {
+                let mapped = records.into_iter().map(&*self.map).collect();
+                self.queue.blocking_send(Handed::Mapped(mapped)).is_ok()
+            }
+            Err(mpsc::error::TrySendError::Closed(())) => false,
+        }
+    }
+
+    fn is_closed(&self) -> bool {
+        self.queue.is_closed()
+    }
 }
 
 /// A consumer for assign()-based reading ([`assigning_config`]). Returns its
@@ -277,12 +391,11 @@ pub fn isolation_name(isolation: Isolation) -> &'static str {
     }
 }
 
-fn tail_blocking<R>(
+fn tail_blocking(
     settings: &Settings,
     opts: &TailOptions,
     reading: Reading,
-    tx: mpsc::Sender<TailEvent<R>>,
-    map: impl FnMut(ConsumedRecord) -> R,
+    tx: impl Outlet,
 ) -> Result<TailEnd, KafkaError> {
     // EOF events are only needed to know when to stop.
     let (cfg, consumer) =
@@ -308,7 +421,6 @@ fn tail_blocking<R>(
         settings,
         opts,
         &tx,
-        map,
     );
     // Destroying a librdkafka client waits ~100 ms for its threads to wind
     // down: close the channel first, so the reader's end is known at once.
@@ -433,14 +545,13 @@ impl<R> Twin<'_, R> {
     }
 }
 
-fn tail_with<R>(
+fn tail_with(
     cfg: &rdkafka::ClientConfig,
     consumer: &BaseConsumer<SecurityContext>,
     twin: Option<(&BaseConsumer<SecurityContext>, bool)>,
     settings: &Settings,
     opts: &TailOptions,
-    tx: &mpsc::Sender<TailEvent<R>>,
-    mut map: impl FnMut(ConsumedRecord) -> R,
+    tx: &impl Outlet,
 ) -> Result<TailEnd, KafkaError> {
     let mut assignment = TopicPartitionList::new();
     for topic in &opts.topics {
@@ -508,23 +619,20 @@ fn tail_with<R>(
     let mut read = 0u64;
     // Records go out in batches: one channel send (and one wake-up of the
     // reader) per batch instead of per record.
-    let mut pending: Vec<R> = Vec::with_capacity(SEND_BATCH);
-    let flush = |pending: &mut Vec<R>| -> bool {
+    let mut pending: Vec<ConsumedRecord> = Vec::with_capacity(SEND_BATCH);
+    let flush = |pending: &mut Vec<ConsumedRecord>| -> bool {
         if pending.is_empty() {
             return true;
         }
         let batch = std::mem::replace(pending, Vec::with_capacity(SEND_BATCH));
-        tx.blocking_send(TailEvent::Records(batch)).is_ok()
+        tx.send(TailEvent::Records(batch))
     };
     // Notes go before the records they are about when those were held back,
     // after them when the records went out at once.
     let hold = twin.as_ref().is_some_and(|t| t.hold);
-    let send = |pending: &mut Vec<R>, notes: &mut Vec<TxnNote>| -> bool {
+    let send = |pending: &mut Vec<ConsumedRecord>, notes: &mut Vec<TxnNote>| -> bool {
         let notes_ok = |notes: &mut Vec<TxnNote>| {
-            notes.is_empty()
-                || tx
-                    .blocking_send(TailEvent::Txn(std::mem::take(notes)))
-                    .is_ok()
+            notes.is_empty() || tx.send(TailEvent::Txn(std::mem::take(notes)))
         };
         let notes_first = hold && !notes.is_empty();
         if notes_first && !notes_ok(notes) {
@@ -582,15 +690,15 @@ fn tail_with<R>(
                             t.held
                                 .entry((rec.topic.clone(), rec.partition))
                                 .or_default()
-                                .push_back(map(rec));
+                                .push_back(rec);
                         } else {
                             read += 1;
-                            pending.push(map(rec));
+                            pending.push(rec);
                         }
                     }
                     None => {
                         read += 1;
-                        pending.push(map(rec));
+                        pending.push(rec);
                     }
                 }
                 if pending.len() >= SEND_BATCH && !send(&mut pending, &mut notes) {
@@ -656,10 +764,7 @@ fn tail_with<R>(
                 ) {
                     return Err(KafkaError::TopicAuthorization(opts.topics.join(", ")));
                 }
-                if tx
-                    .blocking_send(TailEvent::Warning(describe_error(&e)))
-                    .is_err()
-                {
+                if !tx.send(TailEvent::Warning(describe_error(&e))) {
                     return Ok(TailEnd::Closed);
                 }
             }
