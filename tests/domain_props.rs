@@ -414,7 +414,7 @@ proptest! {
         let general = match record.masked_general(&policies, &topics, &NoRegistry) {
             Some((shown, hits)) => {
                 let mut a = Arrived::read(shown, &topics);
-                a.original = Some(eventdeck::kafka::Original::pack(&record));
+                a.original = Some(eventdeck::kafka::Original::from(record.clone()));
                 a.hits = hits;
                 a
             }
@@ -423,8 +423,10 @@ proptest! {
         prop_assert_eq!(&fast.hits, &general.hits);
         prop_assert_eq!(&fast.glance, &general.glance);
         prop_assert_eq!(&fast.summary, &general.summary);
-        prop_assert_eq!(&fast.original, &general.original);
+        // Both give back the record as read when something was hidden (the
+        // fast path keeps only the parts it replaced).
         let as_read = fast.as_read();
+        prop_assert_eq!(&as_read, &general.as_read());
         prop_assert_eq!(as_read.as_ref(), general.original.is_some().then_some(&record));
         prop_assert_eq!(&fast.record.key, &general.record.key);
         prop_assert_eq!(&fast.record.headers, &general.record.headers);

@@ -57,109 +57,77 @@ pub struct Arrived {
 }
 
 /// A record as read, kept beside what the data policies let be shown of it
-/// ([`Arrived::original`]): its key, value and headers packed in one block,
-/// so a list that drops a masked record frees one allocation for it rather
-/// than seven (on the console's thread, every record a full list takes
-/// in). Its topic, partition, offset and time are the shown record's.
+/// ([`Arrived::original`]): the parts the shown record does not have as
+/// read (its key, value or headers), taken over from the record as read
+/// rather than copied (on the reader's thread, for every record a policy
+/// hides something of). Its topic, partition, offset and time are the shown
+/// record's.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Original {
-    /// The key, the value and the headers, each length-prefixed
-    /// ([`Original::pack`]).
-    bytes: Box<[u8]>,
+    /// The key as read; `None` when the shown record's is.
+    key: Option<Option<Vec<u8>>>,
+    /// The value as read; `None` when the shown record's is.
+    value: Option<Option<Vec<u8>>>,
+    /// The headers as read; `None` when the shown record's are.
+    headers: Option<Headers>,
 }
 
-/// [`Original`]'s length prefix of an absent key, value or header value.
-const ABSENT: u32 = u32::MAX;
-
-impl Original {
-    /// `record`'s key, value and headers: a `u32` length (or [`ABSENT`])
-    /// before the key and the value, the header count, then each header's
-    /// name and value, both length-prefixed. (A Kafka record is smaller
-    /// than 2 GiB, so every length fits.)
-    pub fn pack(record: &ConsumedRecord) -> Self {
-        let field = |b: Option<&[u8]>| 4 + b.map_or(0, <[u8]>::len);
-        let size = field(record.key.as_deref())
-            + field(record.value.as_deref())
-            + 4
-            + 8 * record.headers.len()
-            + record.headers.text_len();
-        let mut out = Vec::with_capacity(size);
-        put(&mut out, record.key.as_deref());
-        put(&mut out, record.value.as_deref());
-        put_len(&mut out, record.headers.len());
-        for (name, value) in record.headers.iter() {
-            put(&mut out, Some(name.as_bytes()));
-            put(&mut out, value);
-        }
+impl From<ConsumedRecord> for Original {
+    /// All of `record`'s key, value and headers (the shown record has none
+    /// of them as read).
+    fn from(record: ConsumedRecord) -> Self {
         Self {
-            bytes: out.into_boxed_slice(),
+            key: Some(record.key),
+            value: Some(record.value),
+            headers: Some(record.headers),
         }
     }
+}
 
-    /// The record as read: these bytes, with `shown`'s topic, partition,
-    /// offset and time.
+impl Original {
+    /// `record` as shown with `key`, `value` and `headers` where they are
+    /// given (`None`: as read; a `Some(None)` key: removed), and what it had
+    /// in their place.
+    pub fn split(
+        mut record: ConsumedRecord,
+        key: Option<Option<Vec<u8>>>,
+        value: Option<Vec<u8>>,
+        headers: Option<Headers>,
+    ) -> (ConsumedRecord, Self) {
+        let original = Self {
+            key: key.map(|k| std::mem::replace(&mut record.key, k)),
+            value: value.map(|v| record.value.replace(v)),
+            headers: headers.map(|h| std::mem::replace(&mut record.headers, h)),
+        };
+        (record, original)
+    }
+
+    /// The record as read: the parts kept here, the rest (with the place
+    /// and time) `shown`'s.
     pub fn record(&self, shown: &ConsumedRecord) -> ConsumedRecord {
-        let mut at = 0;
-        let key = take(&self.bytes, &mut at).map(<[u8]>::to_vec);
-        let value = take(&self.bytes, &mut at).map(<[u8]>::to_vec);
-        let count = take_len(&self.bytes, &mut at).unwrap_or_default();
-        let mut headers = Headers::with_capacity(count, self.bytes.len());
-        for _ in 0..count {
-            let name = take(&self.bytes, &mut at).unwrap_or_default();
-            let value = take(&self.bytes, &mut at);
-            headers.push(&String::from_utf8_lossy(name), value);
-        }
         ConsumedRecord {
             topic: shown.topic.clone(),
             partition: shown.partition,
             offset: shown.offset,
             timestamp_ms: shown.timestamp_ms,
-            key,
-            value,
-            headers,
+            key: self.key.as_ref().unwrap_or(&shown.key).clone(),
+            value: self.value.as_ref().unwrap_or(&shown.value).clone(),
+            headers: self.headers.as_ref().unwrap_or(&shown.headers).clone(),
         }
     }
 
     /// Bytes it holds on the heap.
     pub fn heap_bytes(&self) -> usize {
-        self.bytes.len()
+        let bytes =
+            |b: &Option<Option<Vec<u8>>>| b.iter().flatten().map(Vec::capacity).sum::<usize>();
+        bytes(&self.key) + bytes(&self.value) + self.headers.as_ref().map_or(0, Headers::heap_bytes)
     }
-}
-
-/// Appends a length (a `u32`: a Kafka record is smaller than 2 GiB).
-fn put_len(out: &mut Vec<u8>, len: usize) {
-    out.extend_from_slice(&u32::try_from(len).unwrap_or(ABSENT - 1).to_le_bytes());
-}
-
-/// Appends `b` length-prefixed, or [`ABSENT`].
-fn put(out: &mut Vec<u8>, b: Option<&[u8]>) {
-    match b {
-        Some(b) => {
-            put_len(out, b.len());
-            out.extend_from_slice(b);
-        }
-        None => out.extend_from_slice(&ABSENT.to_le_bytes()),
-    }
-}
-
-/// The length at `at` (advanced past it); `None` at [`ABSENT`] or the end.
-fn take_len(bytes: &[u8], at: &mut usize) -> Option<usize> {
-    let len = u32::from_le_bytes(bytes.get(*at..*at + 4)?.try_into().ok()?);
-    *at += 4;
-    (len != ABSENT).then_some(len as usize)
-}
-
-/// The field [`put`] wrote at `at` (advanced past it).
-fn take<'a>(bytes: &'a [u8], at: &mut usize) -> Option<&'a [u8]> {
-    let len = take_len(bytes, at)?;
-    let b = bytes.get(*at..*at + len)?;
-    *at += len;
-    Some(b)
 }
 
 impl std::fmt::Debug for Original {
+    /// What it keeps, not the bytes (they may be what a policy hides).
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Original({} bytes)", self.bytes.len())
+        write!(f, "Original({} bytes)", self.heap_bytes())
     }
 }
 
@@ -241,8 +209,8 @@ impl Arrived {
             let (record, original) = if hits.is_empty() {
                 (record, None)
             } else {
-                let original = Original::pack(&record);
-                (record.into_shown(key, value, headers), Some(original))
+                let (shown, original) = Original::split(record, key, value, headers);
+                (shown, Some(original))
             };
             return Self {
                 record,
@@ -277,7 +245,7 @@ impl Arrived {
                 .error
                 .is_some_and(|e| e.starts_with(domain::SCHEMA_PENDING));
         }
-        arrived.original = original.as_ref().map(Original::pack);
+        arrived.original = original.map(Original::from);
         arrived.hits = hits;
         arrived
     }
@@ -569,22 +537,6 @@ impl ConsumedRecord {
         }
     }
 
-    /// [`ConsumedRecord::with_shown`], taking this record's parts rather
-    /// than copying them.
-    fn into_shown(
-        self,
-        key: Option<Option<Vec<u8>>>,
-        value: Option<Vec<u8>>,
-        headers: Option<Headers>,
-    ) -> ConsumedRecord {
-        ConsumedRecord {
-            key: key.unwrap_or(self.key),
-            value: value.or(self.value),
-            headers: headers.unwrap_or(self.headers),
-            ..self
-        }
-    }
-
     /// [`ConsumedRecord::masked`]'s record, or this one when nothing is hidden.
     pub fn shown<'a>(
         &'a self,
@@ -809,7 +761,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn an_original_gives_back_the_record_it_packed_absent_parts_and_null_headers_too() {
+    fn an_original_kept_whole_gives_back_the_record_absent_parts_and_null_headers_too() {
         let mut headers = Headers::default();
         headers.push("a", Some(b"1"));
         headers.push("null", None);
@@ -836,10 +788,46 @@ mod tests {
             ..bare.clone()
         };
         for r in [full, bare, empty] {
-            let packed = Original::pack(&r);
-            // Rebuilt with the shown record's place: here the same record.
-            assert_eq!(packed.record(&r), r);
+            // Kept whole, rebuilt with the shown record's place: here the
+            // same record.
+            assert_eq!(Original::from(r.clone()).record(&r), r);
         }
+    }
+
+    #[test]
+    fn a_split_keeps_only_the_parts_it_replaced_and_gives_back_the_record_as_read() {
+        let mut headers = Headers::default();
+        headers.push("token", Some(b"secret"));
+        let read = ConsumedRecord {
+            topic: "t".into(),
+            partition: 2,
+            offset: 9,
+            timestamp_ms: Some(5),
+            key: Some(b"card-4242".to_vec()),
+            value: Some(b"{\"email\":\"a@b\"}".to_vec()),
+            headers,
+        };
+        let mut masked = Headers::default();
+        masked.push("token", Some(b"***"));
+        // The value alone replaced: the original keeps the value as read,
+        // the shown record the key and headers as read.
+        let (shown, original) = Original::split(read.clone(), None, Some(b"{}".to_vec()), None);
+        assert_eq!(shown.value.as_deref(), Some(&b"{}"[..]));
+        assert_eq!((&shown.key, &shown.headers), (&read.key, &read.headers));
+        assert_eq!(
+            original.heap_bytes(),
+            read.value.as_ref().map_or(0, Vec::capacity)
+        );
+        assert_eq!(original.record(&shown), read);
+        // Every part replaced, the key removed.
+        let (shown, original) = Original::split(
+            read.clone(),
+            Some(None),
+            Some(b"{}".to_vec()),
+            Some(masked.clone()),
+        );
+        assert_eq!((&shown.key, &shown.headers), (&None, &masked));
+        assert_eq!(original.record(&shown), read);
     }
 
     fn record(headers: Vec<crate::domain::Header>) -> ConsumedRecord {
