@@ -5,6 +5,7 @@
 //! UI. The shown record is built from what [`Policies::apply`] leaves; the
 //! bytes as read are never changed (writing back sends those).
 
+use std::borrow::Cow;
 use std::fmt::{self, Write as _};
 
 use serde::Deserialize;
@@ -880,7 +881,7 @@ impl Policies {
             }
             Body::Opaque(bytes) if p.touches_value() => {
                 match self.act_bytes(&p.action, bytes) {
-                    Some(shown) => *bytes = shown,
+                    Some(shown) => *bytes = shown.into_owned(),
                     None => bytes.clear(),
                 }
                 hits.push(hit(Target::Value(CompactString::default())));
@@ -941,7 +942,7 @@ impl Policies {
             policy: p.name.clone(),
             target: Target::Key,
         });
-        Some(self.act_bytes(&p.action, bytes))
+        Some(self.act_bytes(&p.action, bytes).map(Cow::into_owned))
     }
 
     /// Applies `p` under `node` (at `path`, pattern `states`); true when
@@ -1050,29 +1051,42 @@ impl Policies {
         match &p.action {
             Action::Remove => true,
             action => {
-                let text = match &mut *node {
+                // The text's own buffer is written over, not copied.
+                let mut text = match &mut *node {
                     Value::String(s) => std::mem::take(s),
                     other => other.to_string(),
                 };
-                *node = Value::String(self.act_text(action, &text));
+                self.act_in_place(action, &mut text);
+                *node = Value::String(text);
                 false
             }
         }
     }
 
-    /// The action on bytes (text, lossy): `None` when removed.
-    fn act_bytes(&self, action: &Action, bytes: &[u8]) -> Option<Vec<u8>> {
+    /// The action on bytes (text, lossy): `None` when removed; borrowed
+    /// when what it shows does not depend on them (a plain mask, a
+    /// replacement), so nothing is read or copied then.
+    fn act_bytes<'s>(&'s self, action: &'s Action, bytes: &[u8]) -> Option<Cow<'s, [u8]>> {
         match action {
             Action::Remove => None,
-            action => Some(
+            Action::Mask { keep_last: 0 } => Some(Cow::Borrowed(MASK.as_bytes())),
+            Action::Replace(with) => Some(Cow::Borrowed(with.as_bytes())),
+            action => Some(Cow::Owned(
                 self.act_text(action, &String::from_utf8_lossy(bytes))
                     .into_bytes(),
-            ),
+            )),
         }
     }
 
     /// What an action leaves of `text` (`Remove` leaves nothing: empty).
     fn act_text(&self, action: &Action, text: &str) -> String {
+        let mut shown = text.to_owned();
+        self.act_in_place(action, &mut shown);
+        shown
+    }
+
+    /// `text` made what the action leaves of it, in its own buffer.
+    fn act_in_place(&self, action: &Action, text: &mut String) {
         match action {
             Action::Mask { keep_last } => {
                 // Where the last `keep_last` characters start; keeping as
@@ -1082,40 +1096,54 @@ impl Policies {
                     .and_then(|n| text.char_indices().nth_back(n))
                     .map(|(i, _)| i);
                 match tail {
-                    Some(i) if i > 0 => {
-                        let mut shown = String::with_capacity(MASK.len() + text.len() - i);
-                        shown.push_str(MASK);
-                        shown.push_str(&text[i..]);
-                        shown
+                    Some(i) if i > 0 => text.replace_range(..i, MASK),
+                    _ => {
+                        text.clear();
+                        text.push_str(MASK);
                     }
-                    _ => MASK.to_string(),
                 }
             }
-            Action::Hash => self.hash(text),
-            Action::Replace(with) => with.clone(),
-            Action::Remove => String::new(),
+            Action::Hash => {
+                let digest = self.digest(text);
+                text.clear();
+                push_hash(text, &digest);
+            }
+            Action::Replace(with) => {
+                text.clear();
+                text.push_str(with);
+            }
+            Action::Remove => text.clear(),
         }
     }
 
     /// `sha256:` and the first [`HASH_HEX_CHARS`] hex characters of
     /// SHA-256(salt, 0, text): what the `hash` action shows for `text`.
     pub fn hash(&self, text: &str) -> String {
+        let mut shown = String::with_capacity(HASH_PREFIX.len() + HASH_HEX_CHARS);
+        push_hash(&mut shown, &self.digest(text));
+        shown
+    }
+
+    /// SHA-256(salt, 0, text).
+    fn digest(&self, text: &str) -> [u8; 32] {
         let mut h = Sha256::new();
         h.update(&self.salt);
         h.update([0u8]);
         h.update(text.as_bytes());
-        let digest = h.finalize();
-        const HEX: &[u8; 16] = b"0123456789abcdef";
-        let mut shown = String::with_capacity(HASH_PREFIX.len() + HASH_HEX_CHARS);
-        shown.push_str(HASH_PREFIX);
-        for n in digest
-            .iter()
-            .flat_map(|b| [b >> 4, b & 0xf])
-            .take(HASH_HEX_CHARS)
-        {
-            shown.push(char::from(HEX[usize::from(n)]));
-        }
-        shown
+        h.finalize().into()
+    }
+}
+
+/// Appends what the `hash` action shows for `digest` ([`Policies::hash`]).
+fn push_hash(out: &mut String, digest: &[u8; 32]) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.push_str(HASH_PREFIX);
+    for n in digest
+        .iter()
+        .flat_map(|b| [b >> 4, b & 0xf])
+        .take(HASH_HEX_CHARS)
+    {
+        out.push(char::from(HEX[usize::from(n)]));
     }
 }
 
@@ -1285,6 +1313,28 @@ mod tests {
         // Python: hashlib.sha256(b"salt" + b"\x00" + "v€".encode()).hexdigest()
         let ps = policies(&[spec("p", &["x"])]);
         assert_eq!(ps.hash("v€"), "sha256:f63460eb4a565795");
+    }
+
+    #[test]
+    fn bytes_are_acted_on_as_their_text_and_a_plain_mask_or_a_replacement_copies_nothing() {
+        let ps = policies(&[spec("p", &["x"])]);
+        let actions = [
+            Action::Mask { keep_last: 0 },
+            Action::Mask { keep_last: 2 },
+            Action::Hash,
+            Action::Replace("gone".into()),
+        ];
+        for bytes in [&b"secret"[..], b"\xff\xfe not UTF-8", b""] {
+            for action in &actions {
+                let shown = ps.act_bytes(action, bytes).expect("not removed");
+                let text = ps.act_text(action, &String::from_utf8_lossy(bytes));
+                assert_eq!(&*shown, text.as_bytes(), "{action:?} of {bytes:?}");
+                let borrowed = matches!(shown, Cow::Borrowed(_));
+                let plain = matches!(action, Action::Mask { keep_last: 0 } | Action::Replace(_));
+                assert_eq!(borrowed, plain, "{action:?}");
+            }
+            assert_eq!(ps.act_bytes(&Action::Remove, bytes), None);
+        }
     }
 
     #[test]
