@@ -432,10 +432,12 @@ fn time_kcat_with(brokers: &str, topic: &str, extra: &[&str]) -> Duration {
     started.elapsed()
 }
 
-/// Our side: the same reader the console uses (one per topic, decoding each
-/// record on its own thread: `tail_map` with `Arrived::read`, as
-/// src/tui/runtime.rs starts it), into the same Streams state with its bounded
-/// rings; `decode_and_append` false measures the reader alone, undecoded.
+/// Our side: the same reader the console uses (one per topic, decoding off
+/// the receiver's thread: `tail_map` with `Arrived::read_shown`, whose
+/// mapping thread decodes while its polling thread reads, as
+/// src/tui/runtime.rs starts it), into the same Streams state with its
+/// bounded rings; `decode_and_append` false measures the reader alone,
+/// undecoded.
 async fn ours(settings: &Settings, topic: &str, decode_and_append: bool) -> (Duration, u64) {
     if !decode_and_append {
         return consume_only(settings, topic).await;
@@ -472,7 +474,7 @@ async fn ours(settings: &Settings, topic: &str, decode_and_append: bool) -> (Dur
         busy += t.elapsed();
     }
     eprintln!(
-        "  (append busy {:.2} s on the receiving task; decoding is on the reader's thread)",
+        "  (append busy {:.2} s on the receiving task; decoding is on the reader's threads)",
         busy.as_secs_f64()
     );
     reader.await.expect("join").expect("tail");
