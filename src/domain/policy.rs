@@ -26,6 +26,14 @@ pub const HASH_PREFIX: &str = "sha256:";
 /// What `mask` shows in place of a value.
 pub const MASK: &str = "***";
 
+/// The length of what the `hash` action shows.
+const HASH_CHARS: usize = HASH_PREFIX.len() + HASH_HEX_CHARS;
+
+thread_local! {
+    /// [`Policies::apply_to_data`]'s path buffer, kept between records.
+    static PATH_BUFFER: std::cell::Cell<String> = const { std::cell::Cell::new(String::new()) };
+}
+
 /// The envelope's payload field ([`Policies::apply_to_data`]).
 const DATA: &str = "data";
 
@@ -821,8 +829,9 @@ impl Policies {
             headers: None,
             key: None,
         };
-        // One path buffer for every policy's walk.
-        let mut path = String::with_capacity(64);
+        // One path buffer for every policy's walk, kept by the thread for
+        // the next record (a reader's thread reads one record after another).
+        let mut path = PATH_BUFFER.with(|b| b.take());
         for p in applying() {
             if p.touches_value() {
                 path.clear();
@@ -843,6 +852,8 @@ impl Policies {
                 shown.key = Some(k);
             }
         }
+        path.clear();
+        PATH_BUFFER.with(|b| b.set(path));
         Some(shown)
     }
 
@@ -1080,7 +1091,9 @@ impl Policies {
 
     /// What an action leaves of `text` (`Remove` leaves nothing: empty).
     fn act_text(&self, action: &Action, text: &str) -> String {
-        let mut shown = text.to_owned();
+        // Room for what any action leaves: one allocation.
+        let mut shown = String::with_capacity((text.len() + MASK.len()).max(HASH_CHARS));
+        shown.push_str(text);
         self.act_in_place(action, &mut shown);
         shown
     }
@@ -1096,7 +1109,10 @@ impl Policies {
                     .and_then(|n| text.char_indices().nth_back(n))
                     .map(|(i, _)| i);
                 match tail {
-                    Some(i) if i > 0 => text.replace_range(..i, MASK),
+                    Some(i) if i > 0 => {
+                        text.reserve(MASK.len().saturating_sub(i));
+                        text.replace_range(..i, MASK);
+                    }
                     _ => {
                         text.clear();
                         text.push_str(MASK);
@@ -1106,6 +1122,7 @@ impl Policies {
             Action::Hash => {
                 let digest = self.digest(text);
                 text.clear();
+                text.reserve(HASH_CHARS);
                 push_hash(text, &digest);
             }
             Action::Replace(with) => {
@@ -1119,7 +1136,7 @@ impl Policies {
     /// `sha256:` and the first [`HASH_HEX_CHARS`] hex characters of
     /// SHA-256(salt, 0, text): what the `hash` action shows for `text`.
     pub fn hash(&self, text: &str) -> String {
-        let mut shown = String::with_capacity(HASH_PREFIX.len() + HASH_HEX_CHARS);
+        let mut shown = String::with_capacity(HASH_CHARS);
         push_hash(&mut shown, &self.digest(text));
         shown
     }
