@@ -30,11 +30,12 @@ async fn a_slow_map_is_shared_by_both_threads_and_every_record_comes_out_once_in
         count: None,
         exit_at_end: true,
     };
-    // 50 µs a record: a batch of 512 takes ~25 ms to map, while the polling
-    // thread reads one in about a millisecond, so it fills the mapping
-    // thread's queue at once and has to map batches itself.
+    // 200 µs a record: a batch of 512 takes ~100 ms to map, while the
+    // polling thread reads one in about a millisecond once fetched, so it
+    // fills the mapping thread's queue at once and has to map batches
+    // itself.
     let map = |r: eventdeck::kafka::ConsumedRecord| {
-        let until = Instant::now() + Duration::from_micros(50);
+        let until = Instant::now() + Duration::from_micros(200);
         while Instant::now() < until {
             std::hint::spin_loop();
         }

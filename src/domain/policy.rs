@@ -1082,6 +1082,10 @@ impl Policies {
             Action::Remove => None,
             Action::Mask { keep_last: 0 } => Some(Cow::Borrowed(MASK.as_bytes())),
             Action::Replace(with) => Some(Cow::Borrowed(with.as_bytes())),
+            // Hashed as read, without a copy to write over.
+            Action::Hash => Some(Cow::Owned(
+                self.hash(&String::from_utf8_lossy(bytes)).into_bytes(),
+            )),
             action => Some(Cow::Owned(
                 self.act_text(action, &String::from_utf8_lossy(bytes))
                     .into_bytes(),

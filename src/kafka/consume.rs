@@ -290,9 +290,13 @@ where
     };
     let end =
         crate::task_name::spawn_blocking(move || tail_blocking(&settings, &opts, reading, helping))
-            .await
-            .map_err(joined)?;
-    mapping.await.map_err(joined)?;
+            .await;
+    // Both threads have ended before this returns (a reader started again
+    // on the same channel never mixes with this one), and the polling
+    // thread's error, the one that says why, comes first.
+    let mapped = mapping.await;
+    let end = end.map_err(joined)?;
+    mapped.map_err(joined)?;
     end
 }
 
