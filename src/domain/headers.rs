@@ -117,11 +117,6 @@ impl Headers {
             + self.spans.capacity() * std::mem::size_of::<Span>()
     }
 
-    /// Bytes of every name and value together.
-    pub fn text_len(&self) -> usize {
-        self.names.len() + self.values.len()
-    }
-
     /// How many headers there are.
     pub fn len(&self) -> usize {
         self.spans.len()

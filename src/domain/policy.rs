@@ -1095,8 +1095,9 @@ impl Policies {
 
     /// What an action leaves of `text` (`Remove` leaves nothing: empty).
     fn act_text(&self, action: &Action, text: &str) -> String {
-        // Room for what any action leaves: one allocation.
-        let mut shown = String::with_capacity((text.len() + MASK.len()).max(HASH_CHARS));
+        // Room for a mask in front of the text: one allocation (a hash makes
+        // its own room).
+        let mut shown = String::with_capacity(text.len() + MASK.len());
         shown.push_str(text);
         self.act_in_place(action, &mut shown);
         shown
