@@ -796,16 +796,10 @@ mod tests {
 
     #[test]
     fn a_split_keeps_only_the_parts_it_replaced_and_gives_back_the_record_as_read() {
-        let mut headers = Headers::default();
-        headers.push("token", Some(b"secret"));
         let read = ConsumedRecord {
-            topic: "t".into(),
-            partition: 2,
-            offset: 9,
-            timestamp_ms: Some(5),
             key: Some(b"card-4242".to_vec()),
             value: Some(b"{\"email\":\"a@b\"}".to_vec()),
-            headers,
+            ..record(vec![("token".into(), Some(b"secret".to_vec()))])
         };
         let mut masked = Headers::default();
         masked.push("token", Some(b"***"));
