@@ -94,11 +94,17 @@ fn main() {
         s
     });
     let mut policy_runs = Vec::new();
+    // The process's CPU time in the two rounds the policies' budget
+    // compares: what they cost beside how long they took (both rounds keep
+    // the 2 cores of the machine this was measured on busy).
+    let (mut full_cpu, mut policy_cpu) = (Vec::new(), Vec::new());
     for round in 0..rounds {
         kcat.push(time_kcat(&brokers, &topic));
+        let cpu = process_cpu();
         let (d, count) = rt.block_on(ours(&settings, &topic, true));
         assert_eq!(count, n, "ingest read every record");
         full.push(d);
+        full_cpu.extend(cpu.zip(process_cpu()).map(|(a, b)| b - a));
         if let Some((avro_topic, cache)) = &avro {
             let (d, count) = rt.block_on(ours_avro(&settings, avro_topic, cache));
             assert_eq!(count, n, "the Avro ingest read every record");
@@ -106,10 +112,12 @@ fn main() {
             avro_runs.push(d);
         }
         if let Some(masked) = &masked {
+            let cpu = process_cpu();
             let (d, count) = rt.block_on(ours(masked, &topic, true));
             assert_eq!(count, n, "the ingest with policies read every record");
             eprintln!("  policies round {}: {:.2} s", round + 1, d.as_secs_f64());
             policy_runs.push(d);
+            policy_cpu.extend(cpu.zip(process_cpu()).map(|(a, b)| b - a));
         }
         if round == 0 || round + 1 == rounds {
             let (d, count) = rt.block_on(ours(&settings, &topic, false));
@@ -174,6 +182,18 @@ fn main() {
             "  budget (5 data policies <= 1.2x without): {}  ({ratio:.2}x, medians)",
             if ratio <= 1.2 { "MET" } else { "NOT MET" }
         );
+        let median = |runs: &mut Vec<Duration>| {
+            runs.sort();
+            runs.get(runs.len() / 2).copied()
+        };
+        if let (Some(with), Some(without)) = (median(&mut policy_cpu), median(&mut full_cpu)) {
+            println!(
+                "    (CPU time of the process, medians: {:.2} s with, {:.2} s without: {:.2}x)",
+                with.as_secs_f64(),
+                without.as_secs_f64(),
+                with.as_secs_f64() / without.as_secs_f64()
+            );
+        }
     }
     if let Some(avro_median) = avro_median {
         let ratio = avro_median.as_secs_f64() / full_median.as_secs_f64();
@@ -499,6 +519,17 @@ async fn consume_only(settings: &Settings, topic: &str) -> (Duration, u64) {
     }
     reader.await.expect("join").expect("tail");
     (started.elapsed(), n)
+}
+
+/// The CPU time (user and system) this process has used, from
+/// `/proc/self/stat` (`None` where there is none).
+fn process_cpu() -> Option<Duration> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // The fields after the command's closing parenthesis: utime and stime
+    // are the 12th and 13th, in clock ticks (100 a second on Linux).
+    let mut fields = stat.rsplit_once(')')?.1.split_whitespace().skip(11);
+    let ticks: u64 = fields.next()?.parse::<u64>().ok()? + fields.next()?.parse::<u64>().ok()?;
+    Some(Duration::from_millis(ticks * 10))
 }
 
 fn options(topic: &str) -> TailOptions {
