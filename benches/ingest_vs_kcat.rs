@@ -19,7 +19,7 @@
 //! The data-policies round (the budget: at most 1.2x the same ingest without
 //! policies) reads the JSON topic again with 5 policies active (3 JSON paths,
 //! 1 header, 1 key), as the console's readers apply them
-//! (`Arrived::read_shown`); EVENTDECK_BENCH_POLICIES=0 leaves it out.
+//! (`Arrived::read_listed`); EVENTDECK_BENCH_POLICIES=0 leaves it out.
 
 // The binary's allocator, so the bench measures what eventdeck runs.
 #[global_allocator]
@@ -453,7 +453,7 @@ fn time_kcat_with(brokers: &str, topic: &str, extra: &[&str]) -> Duration {
 }
 
 /// Our side: the same reader the console uses (one per topic, decoding off
-/// the receiver's thread: `tail_map` with `Arrived::read_shown`, whose
+/// the receiver's thread: `tail_map` with `Arrived::read_listed`, whose
 /// mapping thread decodes while its polling thread reads, as
 /// src/tui/runtime.rs starts it), into the same Streams state with its
 /// bounded rings; `decode_and_append` false measures the reader alone,
@@ -470,10 +470,11 @@ async fn ours(settings: &Settings, topic: &str, decode_and_append: bool) -> (Dur
     let policies = settings.policies.clone();
     let opts = options(topic);
     // As the console's readers: the data policies (none but in the policies
-    // round) before anything else sees a record.
+    // round) before anything else sees a record, and no copy of a masked
+    // record as read kept where writing it back can read it again.
     let reader = tokio::spawn(async move {
         tail_map(&s, opts, tx, move |r| {
-            Arrived::read_shown(r, &topics, None, &policies)
+            Arrived::read_listed(r, &topics, None, &policies)
         })
         .await
     });

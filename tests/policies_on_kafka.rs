@@ -365,7 +365,7 @@ async fn replay_sends_the_original_bytes() {
 #[tokio::test]
 async fn the_console_re_injects_a_masked_record_as_its_original_bytes() {
     use eventdeck::tui::App;
-    use eventdeck::tui::event::{AdminReply, AdminRequest, Command};
+    use eventdeck::tui::event::{AdminReply, AdminRequest, Command, OriginalRecord};
     let s = seeded().await;
     // The card-key policy without no_reinject: the console may send it.
     let text = std::fs::read_to_string(&s.config).expect("config");
@@ -410,6 +410,15 @@ async fn the_console_re_injects_a_masked_record_as_its_original_bytes() {
             _ => None,
         })
         .expect("a re-inject of the original");
+    // The list kept no copy of the record as read: it is read again from
+    // Kafka, where it is.
+    match &req {
+        AdminRequest::ReinjectOriginal { record, .. } => assert!(
+            matches!(record, OriginalRecord::InKafka { topic, partition: 0, offset: 0, .. } if *topic == s.topic),
+            "{record:?}"
+        ),
+        other => panic!("{other:?}"),
+    }
     let AdminReply::Done { result, .. } =
         eventdeck::tui::workers::admin::answer(&settings, req).await
     else {
@@ -488,4 +497,44 @@ async fn unmask_is_refused_without_allow_unmask_and_audited_with_it() {
         "tail with an allow_unmask profile but no --unmask",
         &both(&out),
     );
+}
+
+/// What the console's re-inject reads again: the record at its offset, byte
+/// for byte as kcat reads it; past the partition's end, an error that says
+/// the record is gone.
+#[tokio::test]
+async fn a_record_read_again_by_its_offset_is_the_record_as_read_or_is_said_to_be_gone() {
+    use eventdeck::kafka::KafkaError;
+    use eventdeck::kafka::consume::read_at;
+    let s = seeded().await;
+    let data = s.sandbox.data_dir();
+    let settings = settings_from_config(&s.config, &data);
+    let (t, set) = (s.topic.clone(), settings.clone());
+    let read = tokio::task::spawn_blocking(move || read_at(&set, &t, 0, 1, None))
+        .await
+        .expect("join")
+        .expect("the record at offset 1");
+    assert_eq!((read.partition, read.offset), (0, 1));
+    let second = kcat_read(&s.topic, "%k|%s\n");
+    let (key, value) = second
+        .lines()
+        .nth(1)
+        .expect("two records")
+        .split_once('|')
+        .expect("k|v");
+    assert_eq!(read.key.as_deref(), Some(key.as_bytes()));
+    assert_eq!(read.value.as_deref(), Some(value.as_bytes()));
+    assert_eq!(read.headers.get("token"), Some(Some(TOKEN.as_bytes())));
+    let (t, set) = (s.topic.clone(), settings.clone());
+    let gone = tokio::task::spawn_blocking(move || read_at(&set, &t, 0, 7, None))
+        .await
+        .expect("join");
+    match gone {
+        Err(e @ KafkaError::RecordGone { .. }) => {
+            let text = e.to_string();
+            assert!(text.contains(&format!("{}[0]@7", s.topic)), "{text}");
+            assert!(text.contains("ends at offset 2"), "{text}");
+        }
+        other => panic!("not gone: {other:?}"),
+    }
 }

@@ -34,6 +34,21 @@ pub enum KafkaError {
         "topic '{0}' does not exist — `eventdeck topics init` creates every context topic and its DLQ (or `eventdeck topics create {0}`)"
     )]
     UnknownTopic(String),
+    /// A record read again by its offset is no longer there (retention or
+    /// compaction removed it since it was read).
+    #[error(
+        "{topic}[{partition}]@{offset} is no longer in Kafka ({reason}): it cannot be sent again as it was read"
+    )]
+    RecordGone {
+        /// Its topic.
+        topic: String,
+        /// Its partition.
+        partition: i32,
+        /// Its offset.
+        offset: i64,
+        /// What was found instead.
+        reason: String,
+    },
     /// A topic the principal may not access (ACL).
     #[error(
         "not authorized to access topic {0} (TOPIC_AUTHORIZATION_FAILED): the cluster's ACLs deny this principal"

@@ -802,6 +802,70 @@ fn offsets_by_record_time(
     Ok(out)
 }
 
+/// How long [`read_at`] waits for its record.
+pub const READ_AT_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// The record at `offset` of `topic`'s `partition`, read again from Kafka at
+/// `isolation` (the console's list keeps no copy of a masked record as read:
+/// writing it back reads it again). Blocking; call from a blocking context.
+/// [`KafkaError::RecordGone`] when it is not there: the partition starts
+/// after it (retention) or ends before it, or a later offset comes first
+/// (compaction removed it).
+pub fn read_at(
+    settings: &Settings,
+    topic: &str,
+    partition: i32,
+    offset: i64,
+    isolation: Option<Isolation>,
+) -> Result<ConsumedRecord, KafkaError> {
+    let (_, consumer) = isolated_consumer(settings, "read again", true, isolation)?;
+    let gone = |reason: String| KafkaError::RecordGone {
+        topic: topic.to_string(),
+        partition,
+        offset,
+        reason,
+    };
+    let (low, high) = consumer
+        .fetch_watermarks(topic, partition, super::client::METADATA_TIMEOUT)
+        .map_err(|e| KafkaError::client("reading watermarks", e))?;
+    if offset < low {
+        return Err(gone(format!("the partition now starts at offset {low}")));
+    }
+    if offset >= high {
+        return Err(gone(format!("the partition ends at offset {high}")));
+    }
+    let mut at = TopicPartitionList::new();
+    at.add_partition_offset(topic, partition, Offset::Offset(offset))
+        .map_err(|e| KafkaError::client("building the assignment", e))?;
+    consumer
+        .assign(&at)
+        .map_err(|e| KafkaError::client("assigning the partition", e))?;
+    let deadline = std::time::Instant::now() + READ_AT_TIMEOUT;
+    loop {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        if left.is_zero() {
+            return Err(KafkaError::Admin {
+                action: format!("reading {topic}[{partition}]@{offset} again"),
+                reason: format!("no answer in {} s", READ_AT_TIMEOUT.as_secs()),
+            });
+        }
+        match consumer.poll(left.min(Duration::from_millis(250))) {
+            Some(Ok(m)) if m.offset() == offset => return Ok(ConsumedRecord::from_message(&m)),
+            Some(Ok(m)) => {
+                return Err(gone(format!(
+                    "the partition has offset {} next",
+                    m.offset()
+                )));
+            }
+            Some(Err(RdError::PartitionEOF(_))) => {
+                return Err(gone("the partition ends before it".into()));
+            }
+            Some(Err(e)) => return Err(KafkaError::client("reading the record again", e)),
+            None => {}
+        }
+    }
+}
+
 /// Reads exactly the records of `topics` whose broker time index places them in
 /// `[from, to)`: start offsets from offsets-for-times(`from`), end offsets from
 /// offsets-for-times(`to`) (or the current end). Blocking; call from a blocking

@@ -124,6 +124,18 @@ impl Original {
     }
 }
 
+impl Original {
+    /// The value as read, `shown`'s where it was not replaced.
+    fn value_of<'a>(&'a self, shown: &'a ConsumedRecord) -> Option<&'a [u8]> {
+        self.value.as_ref().unwrap_or(&shown.value).as_deref()
+    }
+
+    /// The headers as read, `shown`'s where they were not replaced.
+    fn headers_of<'a>(&'a self, shown: &'a ConsumedRecord) -> &'a Headers {
+        self.headers.as_ref().unwrap_or(&shown.headers)
+    }
+}
+
 impl std::fmt::Debug for Original {
     /// What it keeps, not the bytes (they may be what a policy hides).
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -136,6 +148,44 @@ impl Arrived {
     /// ([`Arrived::original`]).
     pub fn as_read(&self) -> Option<ConsumedRecord> {
         self.original.as_ref().map(|o| o.record(&self.record))
+    }
+
+    /// [`Arrived::read_shown`] for the console's list, which keeps no copy of
+    /// a masked record as read when nothing but writing it back needs one:
+    /// writing it back reads it again from Kafka by its offset
+    /// ([`super::consume::read_at`]). Kept: the original of a record that
+    /// names a registry schema (read again once its schema is in, and the
+    /// record view names its schemas from it) and of one whose dead-letter
+    /// headers a policy hid (they say where writing it back sends it). What a
+    /// masked record costs the list is then about what an unmasked one does.
+    pub fn read_listed(
+        record: ConsumedRecord,
+        topics: &TopicMap,
+        schemas: Option<&dyn domain::schema::SchemaSource>,
+        policies: &Policies,
+    ) -> Self {
+        let mut arrived = Self::read_shown(record, topics, schemas, policies);
+        if let Some(original) = &arrived.original {
+            let named = domain::schema::may_name_schema(
+                original.value_of(&arrived.record),
+                original.headers_of(&arrived.record),
+            );
+            let letter_hidden = arrived.hits.iter().any(|h| {
+                matches!(&h.target, Target::Header(name)
+                    if crate::dlq::redrive::is_dead_letter_header(name))
+            });
+            if !named && !letter_hidden {
+                arrived.original = None;
+            }
+        }
+        arrived
+    }
+
+    /// True when the data policies hid part of the record and its original
+    /// was not kept ([`Arrived::read_listed`]): writing it back reads it
+    /// again from Kafka.
+    pub fn read_again_to_write_back(&self) -> bool {
+        !self.hits.is_empty() && self.original.is_none()
     }
 
     /// Reads `record`'s glance and summary, its context settled from `topics`.
@@ -967,6 +1017,53 @@ mod tests {
         );
         assert!(none.original.is_none() && none.hits.is_empty());
         assert_eq!(none.record, r);
+    }
+
+    #[test]
+    fn the_list_keeps_no_copy_of_a_masked_record_but_where_writing_it_back_needs_one() {
+        let topics = TopicMap::default();
+        let ps = policies(&["a.secret"], &["token", "x-exception-message"]);
+        let listed = |r: &ConsumedRecord| Arrived::read_listed(r.clone(), &topics, None, &ps);
+        // Plain JSON: shown as read_shown shows it, with no copy of it as read.
+        let plain = ConsumedRecord {
+            value: Some(br#"{"a":{"secret":"s3cr3t"}}"#.to_vec()),
+            ..record(vec![("token".into(), Some(b"tok".to_vec()))])
+        };
+        let shown = Arrived::read_shown(plain.clone(), &topics, None, &ps);
+        let a = listed(&plain);
+        assert!(a.original.is_none() && a.read_again_to_write_back());
+        assert_eq!(
+            (&a.record, &a.hits, &a.summary),
+            (&shown.record, &shown.hits, &shown.summary)
+        );
+        // A dead letter whose dead-letter header a policy hid: that header
+        // says where writing it back sends it, so the copy is kept.
+        let letter = ConsumedRecord {
+            value: plain.value.clone(),
+            ..record(vec![
+                ("x-original-topic".into(), Some(b"orders".to_vec())),
+                (
+                    "x-exception-message".into(),
+                    Some(b"card 4111 declined".to_vec()),
+                ),
+            ])
+        };
+        let a = listed(&letter);
+        assert_eq!(a.as_read().as_ref(), Some(&letter));
+        assert!(!a.read_again_to_write_back());
+        // A record that names a registry schema (read again once its schema
+        // is in): kept.
+        let framed = ConsumedRecord {
+            value: Some([&[0u8, 0, 0, 0, 7][..], b"\x02s3cr3t"].concat()),
+            ..record(vec![])
+        };
+        let framed_policies = policies(&["a.secret"], &[]);
+        let a = Arrived::read_listed(framed.clone(), &topics, None, &framed_policies);
+        assert!(!a.hits.is_empty(), "hidden whole");
+        assert_eq!(a.as_read().as_ref(), Some(&framed));
+        // Nothing hidden: nothing to read again.
+        let a = listed(&record(vec![]));
+        assert!(a.original.is_none() && !a.read_again_to_write_back());
     }
 
     #[test]

@@ -232,6 +232,26 @@ pub enum Command {
     Schemas(SchemaRequest),
 }
 
+/// A masked record as read, for sending it again: the copy the console kept,
+/// or where it is in Kafka (the console's list keeps no copy of most:
+/// [`crate::kafka::Arrived::read_listed`]).
+#[derive(Debug, Clone, PartialEq)]
+pub enum OriginalRecord {
+    /// The copy kept.
+    Kept(Box<crate::kafka::ConsumedRecord>),
+    /// Read it again from here, at the console's isolation level.
+    InKafka {
+        /// Its topic.
+        topic: String,
+        /// Its partition.
+        partition: i32,
+        /// Its offset.
+        offset: i64,
+        /// The isolation level the console read it at.
+        isolation: crate::kafka::isolation::Isolation,
+    },
+}
+
 /// An admin request from the console.
 #[derive(Debug, Clone, PartialEq)]
 pub enum AdminRequest {
@@ -267,8 +287,8 @@ pub enum AdminRequest {
     /// dead-letter ones left out): the re-inject of a record the data
     /// policies hide part of, whose form would show `***`.
     ReinjectOriginal {
-        /// The record as read.
-        record: Box<crate::kafka::ConsumedRecord>,
+        /// The record as read, or where to read it again.
+        record: OriginalRecord,
         /// Where it goes.
         topic: String,
         /// The policies that hide part of it (named in the audit line).

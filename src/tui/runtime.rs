@@ -701,12 +701,12 @@ impl StreamSet {
                         let topics = settings.topics.clone();
                         let schemas = schemas.clone();
                         // The data policies apply here, before the console
-                        // sees a record (the record as read is kept for
-                        // writing back).
+                        // sees a record (writing a masked one back reads it
+                        // again from Kafka, or sends the copy kept of it).
                         let policies = settings.policies.clone();
                         let read = move |r| match &schemas {
-                            Some(cache) => Arrived::read_shown(r, &topics, Some(cache), &policies),
-                            None => Arrived::read_shown(r, &topics, None, &policies),
+                            Some(cache) => Arrived::read_listed(r, &topics, Some(cache), &policies),
+                            None => Arrived::read_listed(r, &topics, None, &policies),
                         };
                         // Records go out at once; aborted ones are marked
                         // when known (a note after them).

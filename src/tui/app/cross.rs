@@ -5,7 +5,7 @@
 
 use super::App;
 use crate::kafka::StartAt;
-use crate::tui::event::Command;
+use crate::tui::event::{Command, OriginalRecord};
 use crate::tui::panes::Original;
 use crate::tui::panes::trace::TraceState;
 use crate::tui::strings;
@@ -87,8 +87,24 @@ impl App {
     /// Asks (type the topic's name) before sending a masked record again as
     /// it was read: to its own topic, or a dead letter's to its original.
     fn confirm_original(&mut self, e: &crate::tui::panes::streams::Entry, names: &[&str]) {
-        let Some(read) = e.as_read() else {
-            return self.toast_error(strings::reinject_masked(names, false));
+        // The copy kept, else the shown record: its place, and its
+        // dead-letter headers (a record whose dead-letter headers a policy
+        // hid keeps its copy), say where it goes; it is read again from
+        // Kafka to be sent.
+        let (read, record) = match e.as_read() {
+            Some(read) => {
+                let kept = OriginalRecord::Kept(Box::new(read.clone()));
+                (read, kept)
+            }
+            None => {
+                let at = OriginalRecord::InKafka {
+                    topic: e.record.topic.clone(),
+                    partition: e.record.partition,
+                    offset: e.record.offset,
+                    isolation: self.record_list().isolation,
+                };
+                (e.record.clone(), at)
+            }
         };
         let letter = crate::dlq::decode(&read.headers);
         let dead = letter.family.is_some() || self.topic_map.is_dlq(&read.topic);
@@ -105,7 +121,7 @@ impl App {
                 expected: topic.clone(),
                 typed: String::new(),
                 request: crate::tui::event::AdminRequest::ReinjectOriginal {
-                    record: Box::new(read.clone()),
+                    record,
                     topic,
                     policies: names.iter().map(|n| n.to_string()).collect(),
                 },

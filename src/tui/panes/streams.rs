@@ -644,7 +644,7 @@ impl StreamsState {
     }
 
     /// [`StreamsState::arrive`] with the data policies applied, as the
-    /// console's readers apply them ([`Arrived::read_shown`]).
+    /// console's readers apply them ([`Arrived::read_listed`]).
     pub fn arrive_shown<I: IntoIterator<Item = ConsumedRecord>>(
         &self,
         records: I,
@@ -654,9 +654,9 @@ impl StreamsState {
             .into_iter()
             .map(|r| match &self.schemas {
                 Some(schemas) => {
-                    Arrived::read_shown(r, &self.topics, Some(schemas.as_ref()), policies)
+                    Arrived::read_listed(r, &self.topics, Some(schemas.as_ref()), policies)
                 }
-                None => Arrived::read_shown(r, &self.topics, None, policies),
+                None => Arrived::read_listed(r, &self.topics, None, policies),
             })
             .collect()
     }

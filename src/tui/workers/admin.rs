@@ -11,7 +11,9 @@ use crate::config::Settings;
 use crate::kafka::admin;
 use crate::kafka::client::KafkaError;
 use crate::mutate::groups::ResetRequest;
-use crate::tui::event::{AdminReply, AdminRequest, NoConfigs, TopicView, WorkerMsg};
+use crate::tui::event::{
+    AdminReply, AdminRequest, NoConfigs, OriginalRecord, TopicView, WorkerMsg,
+};
 use crate::tui::strings;
 
 /// Runs one request and sends its reply.
@@ -151,7 +153,7 @@ async fn mutate(settings: &Settings, req: AdminRequest) -> Result<String, String
             record,
             topic,
             policies,
-        } => reinject_original(settings, &record, &topic, &policies).await,
+        } => reinject_original(settings, record, &topic, &policies).await,
         _ => return Err("not a mutation".into()),
     };
     done.map_err(|e| e.to_string())
@@ -163,11 +165,31 @@ async fn mutate(settings: &Settings, req: AdminRequest) -> Result<String, String
 /// part of it: never a value).
 async fn reinject_original(
     settings: &Settings,
-    record: &crate::kafka::ConsumedRecord,
+    record: OriginalRecord,
     topic: &str,
     policies: &[String],
 ) -> Result<String, crate::mutate::MutationError> {
     audit::authorize(settings, action::INJECT)?;
+    let record = match record {
+        OriginalRecord::Kept(record) => *record,
+        OriginalRecord::InKafka {
+            topic,
+            partition,
+            offset,
+            isolation,
+        } => {
+            let s = settings.clone();
+            tokio::task::spawn_blocking(move || {
+                crate::kafka::consume::read_at(&s, &topic, partition, offset, Some(isolation))
+            })
+            .await
+            .map_err(|e| KafkaError::Admin {
+                action: "reading the record again".into(),
+                reason: e.to_string(),
+            })??
+        }
+    };
+    let record = &record;
     let from = format!("{}[{}]@{}", record.topic, record.partition, record.offset);
     let producer = crate::kafka::EventProducer::new(
         settings,
