@@ -374,18 +374,20 @@ async fn the_console_re_injects_a_masked_record_as_its_original_bytes() {
     std::fs::create_dir_all(&data).expect("data dir");
     let settings = settings_from_config(&s.config, &data);
     // The record as a console reader hands it over: read, then masked.
-    let read = kcat_read(&s.topic, "%k|%s\n");
-    let (key, value) = read
+    let read = kcat_read(&s.topic, "%T|%k|%s\n");
+    let (time, key_value) = read
         .lines()
         .next()
         .expect("a record")
         .split_once('|')
-        .expect("k|v");
+        .expect("T|k|v");
+    let (key, value) = key_value.split_once('|').expect("k|v");
     let record = eventdeck::kafka::ConsumedRecord {
         topic: s.topic.clone(),
         partition: 0,
         offset: 0,
-        timestamp_ms: Some(0),
+        // Its time as read: the record read again must have it.
+        timestamp_ms: Some(time.parse().expect("a time")),
         key: Some(key.as_bytes().to_vec()),
         value: Some(value.as_bytes().to_vec()),
         headers: vec![
@@ -446,6 +448,30 @@ async fn the_console_re_injects_a_masked_record_as_its_original_bytes() {
         .expect("an inject line");
     assert_eq!(entry["params"]["original_bytes"], true);
     assert_eq!(entry["params"]["from"], format!("{}[0]@0", s.topic));
+    // Another record at the offset (a topic made again): refused, nothing sent.
+    let elsewhere = AdminRequest::ReinjectOriginal {
+        record: OriginalRecord::InKafka {
+            topic: s.topic.clone(),
+            partition: 0,
+            offset: 1,
+            timestamp_ms: Some(1),
+            isolation: eventdeck::kafka::isolation::Isolation::ReadCommitted,
+        },
+        topic: s.topic.clone(),
+        policies: vec!["pii-email".into()],
+    };
+    let AdminReply::Done { result, .. } =
+        eventdeck::tui::workers::admin::answer(&settings, elsewhere).await
+    else {
+        panic!("not a mutation's reply");
+    };
+    let refused = result.expect_err("another record is not sent");
+    assert!(refused.contains("another record"), "{refused}");
+    assert_eq!(
+        kcat_read(&s.topic, format).lines().count(),
+        3,
+        "nothing sent"
+    );
 }
 
 #[tokio::test]

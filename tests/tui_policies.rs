@@ -356,6 +356,7 @@ fn re_inject_of_a_masked_record_offers_its_original_bytes_with_nothing_shown() {
                     topic: read.topic,
                     partition: read.partition,
                     offset: read.offset,
+                    timestamp_ms: read.timestamp_ms,
                     isolation: Isolation::ReadCommitted,
                 },
                 "where the record as read is"

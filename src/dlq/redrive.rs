@@ -152,19 +152,9 @@ pub fn plan(records: Vec<DlqRecord>, to_topic: Option<&str>) -> Plan {
 }
 
 /// Header names that belong to a dead-letter family, stripped on redrive so the
-/// original headers come back as they were.
-pub fn is_dead_letter_header(name: &str) -> bool {
-    [
-        "eventdeck.dlq.",
-        "__connect.errors.",
-        "kafka_dlt-",
-        "x-original-",
-        "x-exception-",
-        "dead-letter-",
-    ]
-    .iter()
-    .any(|p| name.starts_with(p))
-}
+/// original headers come back as they were (in `domain`, so the record reader
+/// can ask too).
+pub use crate::domain::headers::is_dead_letter_header;
 
 /// How a redrive went.
 #[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]

@@ -66,6 +66,22 @@ impl HeaderView for Headers {
     }
 }
 
+/// Header names that belong to a dead-letter family (eventdeck's, Kafka
+/// Connect's, Spring Kafka's and the common `x-original-` / `x-exception-` /
+/// `dead-letter-` ones): a redrive strips them.
+pub fn is_dead_letter_header(name: &str) -> bool {
+    [
+        "eventdeck.dlq.",
+        "__connect.errors.",
+        "kafka_dlt-",
+        "x-original-",
+        "x-exception-",
+        "dead-letter-",
+    ]
+    .iter()
+    .any(|p| name.starts_with(p))
+}
+
 /// No headers, for callers that have none (`&[]` alone does not say its type).
 pub const NO_HEADERS: &[Header] = &[];
 

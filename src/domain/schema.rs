@@ -186,6 +186,18 @@ pub fn may_name_schema(
             .any(|(k, _)| k == CONFLUENT_VALUE_SCHEMA_ID_HEADER || k.starts_with("apicurio.value."))
 }
 
+/// [`may_name_schema`] for a key: it may name a registry schema (Confluent's
+/// magic byte, or Confluent's or Apicurio's key headers).
+pub fn may_name_key_schema(
+    key: Option<&[u8]>,
+    headers: &(impl super::headers::HeaderView + ?Sized),
+) -> bool {
+    key.is_some_and(|k| k.first() == Some(&MAGIC_BYTE))
+        || headers
+            .pairs()
+            .any(|(k, _)| k == CONFLUENT_KEY_SCHEMA_ID_HEADER || k.starts_with("apicurio.key."))
+}
+
 /// How a key or value names its schema, the first that applies:
 /// 1. Confluent's header (`__key_schema_id` / `__value_schema_id`);
 /// 2. Apicurio's headers (`apicurio.key.globalId` / `apicurio.value.globalId`,

@@ -841,12 +841,16 @@ pub fn read_at(
         .assign(&at)
         .map_err(|e| KafkaError::client("assigning the partition", e))?;
     let deadline = std::time::Instant::now() + READ_AT_TIMEOUT;
+    // What librdkafka last reported; it recovers from most (a broker
+    // going away), so the read goes on until the deadline.
+    let mut last_error = None;
     loop {
         let left = deadline.saturating_duration_since(std::time::Instant::now());
         if left.is_zero() {
+            let waited = format!("no answer in {} s", READ_AT_TIMEOUT.as_secs());
             return Err(KafkaError::Admin {
                 action: format!("reading {topic}[{partition}]@{offset} again"),
-                reason: format!("no answer in {} s", READ_AT_TIMEOUT.as_secs()),
+                reason: last_error.map_or(waited.clone(), |e| format!("{waited}; last: {e}")),
             });
         }
         match consumer.poll(left.min(Duration::from_millis(250))) {
@@ -860,7 +864,15 @@ pub fn read_at(
             Some(Err(RdError::PartitionEOF(_))) => {
                 return Err(gone("the partition ends before it".into()));
             }
-            Some(Err(e)) => return Err(KafkaError::client("reading the record again", e)),
+            Some(Err(e))
+                if matches!(
+                    e.rdkafka_error_code(),
+                    Some(RDKafkaErrorCode::TopicAuthorizationFailed)
+                ) =>
+            {
+                return Err(KafkaError::TopicAuthorization(topic.to_string()));
+            }
+            Some(Err(e)) => last_error = Some(describe_error(&e)),
             None => {}
         }
     }

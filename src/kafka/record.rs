@@ -130,6 +130,11 @@ impl Original {
         self.value.as_ref().unwrap_or(&shown.value).as_deref()
     }
 
+    /// The key as read, `shown`'s where it was not replaced.
+    fn key_of<'a>(&'a self, shown: &'a ConsumedRecord) -> Option<&'a [u8]> {
+        self.key.as_ref().unwrap_or(&shown.key).as_deref()
+    }
+
     /// The headers as read, `shown`'s where they were not replaced.
     fn headers_of<'a>(&'a self, shown: &'a ConsumedRecord) -> &'a Headers {
         self.headers.as_ref().unwrap_or(&shown.headers)
@@ -153,9 +158,9 @@ impl Arrived {
     /// [`Arrived::read_shown`] for the console's list, which keeps no copy of
     /// a masked record as read when nothing but writing it back needs one:
     /// writing it back reads it again from Kafka by its offset
-    /// ([`super::consume::read_at`]). Kept: the original of a record that
-    /// names a registry schema (read again once its schema is in, and the
-    /// record view names its schemas from it) and of one whose dead-letter
+    /// ([`super::consume::read_at`]). Kept: the original of a record whose
+    /// value or key names a registry schema (read again once its schema is
+    /// in, and the record view names its schemas from it) and of one whose dead-letter
     /// headers a policy hid (they say where writing it back sends it). What a
     /// masked record costs the list is then about what an unmasked one does.
     pub fn read_listed(
@@ -166,13 +171,16 @@ impl Arrived {
     ) -> Self {
         let mut arrived = Self::read_shown(record, topics, schemas, policies);
         if let Some(original) = &arrived.original {
-            let named = domain::schema::may_name_schema(
-                original.value_of(&arrived.record),
-                original.headers_of(&arrived.record),
-            );
+            let headers = original.headers_of(&arrived.record);
+            let named =
+                domain::schema::may_name_schema(original.value_of(&arrived.record), headers)
+                    || domain::schema::may_name_key_schema(
+                        original.key_of(&arrived.record),
+                        headers,
+                    );
             let letter_hidden = arrived.hits.iter().any(|h| {
                 matches!(&h.target, Target::Header(name)
-                    if crate::dlq::redrive::is_dead_letter_header(name))
+                    if domain::headers::is_dead_letter_header(name))
             });
             if !named && !letter_hidden {
                 arrived.original = None;
@@ -1061,6 +1069,25 @@ mod tests {
         let a = Arrived::read_listed(framed.clone(), &topics, None, &framed_policies);
         assert!(!a.hits.is_empty(), "hidden whole");
         assert_eq!(a.as_read().as_ref(), Some(&framed));
+        // A key that names a registry schema, hidden by a key policy: kept
+        // (the record view names the key's schema from it).
+        let keyed = ConsumedRecord {
+            key: Some(vec![0, 0, 0, 0, 9, 2]),
+            value: plain.value.clone(),
+            ..record(vec![])
+        };
+        let key_policy = Policies::new(
+            &[crate::domain::policy::PolicySpec {
+                name: "k".into(),
+                key: true,
+                ..Default::default()
+            }],
+            Vec::new(),
+        )
+        .expect("valid");
+        let a = Arrived::read_listed(keyed.clone(), &topics, None, &key_policy);
+        assert!(!a.hits.is_empty());
+        assert_eq!(a.as_read().as_ref(), Some(&keyed));
         // Nothing hidden: nothing to read again.
         let a = listed(&record(vec![]));
         assert!(a.original.is_none() && !a.read_again_to_write_back());

@@ -247,6 +247,9 @@ pub enum OriginalRecord {
         partition: i32,
         /// Its offset.
         offset: i64,
+        /// Its time as read: the record found there must have it (a topic
+        /// deleted and made again has other records at the same offsets).
+        timestamp_ms: Option<i64>,
         /// The isolation level the console read it at.
         isolation: crate::kafka::isolation::Isolation,
     },

@@ -101,6 +101,7 @@ impl App {
                     topic: e.record.topic.clone(),
                     partition: e.record.partition,
                     offset: e.record.offset,
+                    timestamp_ms: e.record.timestamp_ms,
                     isolation: self.record_list().isolation,
                 };
                 (e.record.clone(), at)

@@ -176,17 +176,30 @@ async fn reinject_original(
             topic,
             partition,
             offset,
+            timestamp_ms,
             isolation,
         } => {
             let s = settings.clone();
-            tokio::task::spawn_blocking(move || {
-                crate::kafka::consume::read_at(&s, &topic, partition, offset, Some(isolation))
+            let t = topic.clone();
+            let read = tokio::task::spawn_blocking(move || {
+                crate::kafka::consume::read_at(&s, &t, partition, offset, Some(isolation))
             })
             .await
             .map_err(|e| KafkaError::Admin {
                 action: "reading the record again".into(),
                 reason: e.to_string(),
-            })??
+            })??;
+            // The record the console showed, not another one at its offset.
+            if read.timestamp_ms != timestamp_ms {
+                return Err(KafkaError::RecordGone {
+                    topic,
+                    partition,
+                    offset,
+                    reason: "another record, with another time, is there now".into(),
+                }
+                .into());
+            }
+            read
         }
     };
     let record = &record;
