@@ -140,8 +140,7 @@ fn main() {
 
     let rate = |d: Duration| n as f64 / d.as_secs_f64();
     let line = |name: &str, runs: &mut Vec<Duration>| -> Duration {
-        runs.sort();
-        let median = runs[runs.len() / 2];
+        let median = median(runs).expect("at least one round");
         println!(
             "  {name:<42} median {:>6.2} s  {:>9.0} rec/s   (min {:.2} s, max {:.2} s, {} runs)",
             median.as_secs_f64(),
@@ -182,10 +181,6 @@ fn main() {
             "  budget (5 data policies <= 1.2x without): {}  ({ratio:.2}x, medians)",
             if ratio <= 1.2 { "MET" } else { "NOT MET" }
         );
-        let median = |runs: &mut Vec<Duration>| {
-            runs.sort();
-            runs.get(runs.len() / 2).copied()
-        };
         if let (Some(with), Some(without)) = (median(&mut policy_cpu), median(&mut full_cpu)) {
             println!(
                 "    (CPU time of the process, medians: {:.2} s with, {:.2} s without: {:.2}x)",
@@ -520,6 +515,12 @@ async fn consume_only(settings: &Settings, topic: &str) -> (Duration, u64) {
     }
     reader.await.expect("join").expect("tail");
     (started.elapsed(), n)
+}
+
+/// The median of `runs` (sorted in place); `None` when there are none.
+fn median(runs: &mut [Duration]) -> Option<Duration> {
+    runs.sort();
+    runs.get(runs.len() / 2).copied()
 }
 
 /// The CPU time (user and system) this process has used, from

@@ -180,22 +180,39 @@ pub fn may_name_schema(
     value: Option<&[u8]>,
     headers: &(impl super::headers::HeaderView + ?Sized),
 ) -> bool {
-    value.is_some_and(|v| v.first() == Some(&MAGIC_BYTE))
-        || headers
-            .pairs()
-            .any(|(k, _)| k == CONFLUENT_VALUE_SCHEMA_ID_HEADER || k.starts_with("apicurio.value."))
+    may_name(value, headers, Field::Value)
 }
 
-/// [`may_name_schema`] for a key: it may name a registry schema (Confluent's
-/// magic byte, or Confluent's or Apicurio's key headers).
+/// [`may_name_schema`] for a key (Confluent's or Apicurio's key headers).
 pub fn may_name_key_schema(
     key: Option<&[u8]>,
     headers: &(impl super::headers::HeaderView + ?Sized),
 ) -> bool {
-    key.is_some_and(|k| k.first() == Some(&MAGIC_BYTE))
+    may_name(key, headers, Field::Key)
+}
+
+/// Whether `field`'s `bytes` may name a registry schema.
+fn may_name(
+    bytes: Option<&[u8]>,
+    headers: &(impl super::headers::HeaderView + ?Sized),
+    field: Field,
+) -> bool {
+    let apicurio = match field {
+        Field::Key => "apicurio.key.",
+        Field::Value => "apicurio.value.",
+    };
+    bytes.is_some_and(|b| b.first() == Some(&MAGIC_BYTE))
         || headers
             .pairs()
-            .any(|(k, _)| k == CONFLUENT_KEY_SCHEMA_ID_HEADER || k.starts_with("apicurio.key."))
+            .any(|(k, _)| k == confluent_header(field) || k.starts_with(apicurio))
+}
+
+/// Confluent's header that names `field`'s schema.
+fn confluent_header(field: Field) -> &'static str {
+    match field {
+        Field::Key => CONFLUENT_KEY_SCHEMA_ID_HEADER,
+        Field::Value => CONFLUENT_VALUE_SCHEMA_ID_HEADER,
+    }
 }
 
 /// How a key or value names its schema, the first that applies:
@@ -216,10 +233,7 @@ pub fn framing<'a>(
     headers: &'a (impl super::headers::HeaderView + ?Sized),
     field: Field,
 ) -> Result<Option<Framed<'a>>, String> {
-    let confluent = match field {
-        Field::Key => CONFLUENT_KEY_SCHEMA_ID_HEADER,
-        Field::Value => CONFLUENT_VALUE_SCHEMA_ID_HEADER,
-    };
+    let confluent = confluent_header(field);
     let header = |name: &str| {
         headers
             .pairs()

@@ -762,10 +762,7 @@ fn tail_with(
                 }
             }
             Some(Err(e)) => {
-                if matches!(
-                    e.rdkafka_error_code(),
-                    Some(RDKafkaErrorCode::TopicAuthorizationFailed)
-                ) {
+                if denied(&e) {
                     return Err(KafkaError::TopicAuthorization(opts.topics.join(", ")));
                 }
                 if !tx.send(TailEvent::Warning(describe_error(&e))) {
@@ -800,6 +797,15 @@ fn offsets_by_record_time(
             .map_err(|e| KafkaError::client("building the assignment", e))?;
     }
     Ok(out)
+}
+
+/// True when a poll's error is the cluster's ACLs denying the topic: the
+/// read cannot go on (librdkafka recovers from the others by itself).
+pub(crate) fn denied(e: &RdError) -> bool {
+    matches!(
+        e.rdkafka_error_code(),
+        Some(RDKafkaErrorCode::TopicAuthorizationFailed)
+    )
 }
 
 /// How long [`read_at`] waits for its record.
@@ -864,12 +870,7 @@ pub fn read_at(
             Some(Err(RdError::PartitionEOF(_))) => {
                 return Err(gone("the partition ends before it".into()));
             }
-            Some(Err(e))
-                if matches!(
-                    e.rdkafka_error_code(),
-                    Some(RDKafkaErrorCode::TopicAuthorizationFailed)
-                ) =>
-            {
+            Some(Err(e)) if denied(&e) => {
                 return Err(KafkaError::TopicAuthorization(topic.to_string()));
             }
             Some(Err(e)) => last_error = Some(describe_error(&e)),

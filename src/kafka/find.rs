@@ -15,7 +15,6 @@ use rdkafka::Message;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::error::KafkaError as RdError;
 use rdkafka::message::BorrowedMessage;
-use rdkafka::types::RDKafkaErrorCode;
 use rdkafka::{Offset, TopicPartitionList};
 
 use super::client::{KafkaError, METADATA_TIMEOUT, SecurityContext, describe_error, metadata_of};
@@ -720,10 +719,7 @@ fn read(
                 }
             }
             Some(Err(e)) => {
-                if matches!(
-                    e.rdkafka_error_code(),
-                    Some(RDKafkaErrorCode::TopicAuthorizationFailed)
-                ) {
+                if super::consume::denied(&e) {
                     break Err(KafkaError::TopicAuthorization(shared.req.topics.join(", ")));
                 }
                 if tx.send(Read::Warning(describe_error(&e))).is_err() {

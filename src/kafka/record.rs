@@ -110,9 +110,9 @@ impl Original {
             partition: shown.partition,
             offset: shown.offset,
             timestamp_ms: shown.timestamp_ms,
-            key: self.key.as_ref().unwrap_or(&shown.key).clone(),
-            value: self.value.as_ref().unwrap_or(&shown.value).clone(),
-            headers: self.headers.as_ref().unwrap_or(&shown.headers).clone(),
+            key: self.key_of(shown).map(<[u8]>::to_vec),
+            value: self.value_of(shown).map(<[u8]>::to_vec),
+            headers: self.headers_of(shown).clone(),
         }
     }
 
@@ -122,9 +122,7 @@ impl Original {
             |b: &Option<Option<Vec<u8>>>| b.iter().flatten().map(Vec::capacity).sum::<usize>();
         bytes(&self.key) + bytes(&self.value) + self.headers.as_ref().map_or(0, Headers::heap_bytes)
     }
-}
 
-impl Original {
     /// The value as read, `shown`'s where it was not replaced.
     fn value_of<'a>(&'a self, shown: &'a ConsumedRecord) -> Option<&'a [u8]> {
         self.value.as_ref().unwrap_or(&shown.value).as_deref()
@@ -187,13 +185,6 @@ impl Arrived {
             }
         }
         arrived
-    }
-
-    /// True when the data policies hid part of the record and its original
-    /// was not kept ([`Arrived::read_listed`]): writing it back reads it
-    /// again from Kafka.
-    pub fn read_again_to_write_back(&self) -> bool {
-        !self.hits.is_empty() && self.original.is_none()
     }
 
     /// Reads `record`'s glance and summary, its context settled from `topics`.
@@ -1032,6 +1023,8 @@ mod tests {
         let topics = TopicMap::default();
         let ps = policies(&["a.secret"], &["token", "x-exception-message"]);
         let listed = |r: &ConsumedRecord| Arrived::read_listed(r.clone(), &topics, None, &ps);
+        // Masked, with no copy kept: writing it back reads it again.
+        let read_again = |a: &Arrived| !a.hits.is_empty() && a.original.is_none();
         // Plain JSON: shown as read_shown shows it, with no copy of it as read.
         let plain = ConsumedRecord {
             value: Some(br#"{"a":{"secret":"s3cr3t"}}"#.to_vec()),
@@ -1039,7 +1032,7 @@ mod tests {
         };
         let shown = Arrived::read_shown(plain.clone(), &topics, None, &ps);
         let a = listed(&plain);
-        assert!(a.original.is_none() && a.read_again_to_write_back());
+        assert!(a.original.is_none() && read_again(&a));
         assert_eq!(
             (&a.record, &a.hits, &a.summary),
             (&shown.record, &shown.hits, &shown.summary)
@@ -1058,7 +1051,7 @@ mod tests {
         };
         let a = listed(&letter);
         assert_eq!(a.as_read().as_ref(), Some(&letter));
-        assert!(!a.read_again_to_write_back());
+        assert!(!read_again(&a));
         // A record that names a registry schema (read again once its schema
         // is in): kept.
         let framed = ConsumedRecord {
@@ -1090,7 +1083,7 @@ mod tests {
         assert_eq!(a.as_read().as_ref(), Some(&keyed));
         // Nothing hidden: nothing to read again.
         let a = listed(&record(vec![]));
-        assert!(a.original.is_none() && !a.read_again_to_write_back());
+        assert!(a.original.is_none() && !read_again(&a));
     }
 
     #[test]
