@@ -145,19 +145,30 @@ impl Headers {
 
     /// Every header in wire order.
     pub fn iter(&self) -> impl DoubleEndedIterator<Item = (&str, Option<&[u8]>)> + '_ {
-        self.spans.iter().enumerate().map(|(i, s)| {
-            let (name_start, value_start) = match i.checked_sub(1).map(|p| self.spans[p]) {
-                Some(prev) => (prev.name_end, prev.value_end),
-                None => (0, 0),
-            };
-            let name = self.names.get(name_start..s.name_end).unwrap_or_default();
-            let value = (!s.null).then(|| {
-                self.values
-                    .get(value_start..s.value_end)
-                    .unwrap_or_default()
-            });
-            (name, value)
-        })
+        self.spans
+            .iter()
+            .enumerate()
+            .map(|(i, s)| self.header(i, *s))
+    }
+
+    /// The `index`th header (`None` past the end).
+    pub fn at(&self, index: usize) -> Option<(&str, Option<&[u8]>)> {
+        self.spans.get(index).map(|s| self.header(index, *s))
+    }
+
+    /// The name and value of the `i`th header, whose span is `s`.
+    fn header(&self, i: usize, s: Span) -> (&str, Option<&[u8]>) {
+        let (name_start, value_start) = match i.checked_sub(1).map(|p| self.spans[p]) {
+            Some(prev) => (prev.name_end, prev.value_end),
+            None => (0, 0),
+        };
+        let name = self.names.get(name_start..s.name_end).unwrap_or_default();
+        let value = (!s.null).then(|| {
+            self.values
+                .get(value_start..s.value_end)
+                .unwrap_or_default()
+        });
+        (name, value)
     }
 
     /// Sets the value of the `index`th header (nothing past the end); the

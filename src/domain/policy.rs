@@ -572,6 +572,18 @@ impl Policy {
             && on(&self.subject, meta.subject)
     }
 
+    /// True when the policy hides a header named `name` (a deny-list's
+    /// glob matches it, or an allow-list's globs do not).
+    fn hides_header(&self, name: &str) -> bool {
+        self.headers.iter().any(|g| g.matches(name)) == (self.mode == Mode::Deny)
+    }
+
+    /// True when the policy hides the key (a deny-list's `key`, an
+    /// allow-list without it).
+    fn hides_key(&self) -> bool {
+        self.key == (self.mode == Mode::Deny)
+    }
+
     /// True when the policy has value targets (or, as an allow-list, hides
     /// every value field not listed).
     fn touches_value(&self) -> bool {
@@ -765,6 +777,19 @@ impl Policies {
         })
     }
 
+    /// True when some policy could hide a header of a dead-letter family
+    /// ([`super::headers::is_dead_letter_header`]): an allow-list, a glob,
+    /// or such a name.
+    pub fn may_hide_dead_letter_header(&self) -> bool {
+        self.list.iter().any(|p| {
+            p.mode == Mode::Allow
+                || p.headers.iter().any(|g| match g {
+                    NameGlob::Exact(name) => super::headers::is_dead_letter_header(name),
+                    NameGlob::Glob(_) => true,
+                })
+        })
+    }
+
     /// True when some policy names fields by their schema's tags.
     pub fn by_tags(&self) -> bool {
         self.list.iter().any(Policy::by_tags)
@@ -817,6 +842,47 @@ impl Policies {
         key: Option<&[u8]>,
     ) -> Option<DataShown> {
         let applying = || self.list.iter().filter(|p| p.applies_to(meta));
+        let mut shown_headers = applying()
+            .any(|p| {
+                headers
+                    .iter()
+                    .any(|(name, value)| value.is_some() && p.hides_header(name))
+            })
+            .then(|| headers.clone());
+        let mut shown_key =
+            (key.is_some() && applying().any(Policy::hides_key)).then(|| key.map(<[u8]>::to_vec));
+        let hits =
+            self.apply_to_data_with(meta, data, shown_headers.as_mut(), shown_key.as_mut())?;
+        Some(DataShown {
+            hits,
+            headers: shown_headers,
+            key: shown_key,
+        })
+    }
+
+    /// [`Policies::apply_to_data`] with the headers and key hidden where
+    /// they are (the record's own, when nothing needs them as read): no
+    /// copy of either is made. `None`, with nothing changed, as there.
+    pub fn apply_to_data_in_place(
+        &self,
+        meta: &Meta<'_>,
+        data: &mut Value,
+        headers: &mut Headers,
+        key: &mut Option<Vec<u8>>,
+    ) -> Option<Vec<Hit>> {
+        self.apply_to_data_with(meta, data, Some(headers), Some(key))
+    }
+
+    /// [`Policies::apply_to_data`] hiding headers in `headers` and the key
+    /// in `key`, each left alone when `None` (no policy hides one).
+    fn apply_to_data_with(
+        &self,
+        meta: &Meta<'_>,
+        data: &mut Value,
+        mut headers: Option<&mut Headers>,
+        mut key: Option<&mut Option<Vec<u8>>>,
+    ) -> Option<Vec<Hit>> {
+        let applying = || self.list.iter().filter(|p| p.applies_to(meta));
         for p in applying() {
             let tagged = !p.tagged_paths(meta.tags).is_empty();
             let hides_unread = p.by_tags() && meta.schema_unread && p.fields.is_empty();
@@ -824,11 +890,7 @@ impl Policies {
                 return None;
             }
         }
-        let mut shown = DataShown {
-            hits: Vec::with_capacity(self.list.len()),
-            headers: None,
-            key: None,
-        };
+        let mut hits = Vec::with_capacity(self.list.len());
         // One path buffer for every policy's walk, kept by the thread for
         // the next record (a reader's thread reads one record after another).
         let mut path = PATH_BUFFER.with(|b| b.take());
@@ -836,25 +898,20 @@ impl Policies {
             if p.touches_value() {
                 path.clear();
                 path.push_str(DATA);
-                if self.walk(p, data, &p.start_data, &mut path, &mut shown.hits) {
+                if self.walk(p, data, &p.start_data, &mut path, &mut hits) {
                     *data = Value::Null;
                 }
             }
-            let now = shown.headers.as_ref().unwrap_or(headers);
-            if let Some(kept) = self.hide_headers(p, now, &mut shown.hits) {
-                shown.headers = Some(kept);
+            if let Some(headers) = headers.as_deref_mut() {
+                self.hide_headers(p, headers, &mut hits);
             }
-            let now = match &shown.key {
-                Some(k) => k.as_deref(),
-                None => key,
-            };
-            if let Some(k) = self.hide_key(p, now, &mut shown.hits) {
-                shown.key = Some(k);
+            if let Some(key) = key.as_deref_mut() {
+                self.hide_key(p, key, &mut hits);
             }
         }
         path.clear();
         PATH_BUFFER.with(|b| b.set(path));
-        Some(shown)
+        Some(hits)
     }
 
     fn apply_one(&self, p: &Policy, view: &mut View, hits: &mut Vec<Hit>) {
@@ -899,61 +956,62 @@ impl Policies {
             }
             _ => {}
         }
-        if let Some(kept) = self.hide_headers(p, &view.headers, hits) {
-            view.headers = kept;
-        }
-        if let Some(key) = self.hide_key(p, view.key.as_deref(), hits) {
-            view.key = key;
-        }
+        self.hide_headers(p, &mut view.headers, hits);
+        self.hide_key(p, &mut view.key, hits);
     }
 
-    /// What `p` leaves of `headers`, each header it hides pushed onto
-    /// `hits`; `None` when it hides none.
-    fn hide_headers(&self, p: &Policy, headers: &Headers, hits: &mut Vec<Hit>) -> Option<Headers> {
+    /// Hides in `headers` (in place) each header `p` targets, and pushes
+    /// each onto `hits`.
+    fn hide_headers(&self, p: &Policy, headers: &mut Headers, hits: &mut Vec<Hit>) {
         if p.mode == Mode::Deny && p.headers.is_empty() {
-            return None;
+            return;
         }
-        let targets =
-            |name: &str| p.headers.iter().any(|g| g.matches(name)) == (p.mode == Mode::Deny);
-        // A copy (made at the first target) with each target's value set, or
-        // the header removed, in place; `removed` headers before this one
-        // have gone from the copy.
-        let mut kept: Option<Headers> = None;
-        let mut removed = 0;
-        for (index, (name, value)) in headers.iter().enumerate() {
-            let Some(bytes) = value.filter(|_| targets(name)) else {
+        let mut index = 0;
+        while let Some((name, value)) = headers.at(index) {
+            let Some(bytes) = value.filter(|_| p.hides_header(name)) else {
+                index += 1;
                 continue;
             };
             hits.push(Hit {
                 policy: p.name.clone(),
                 target: Target::Header(CompactString::new(name)),
             });
-            let kept = kept.get_or_insert_with(|| headers.clone());
             match self.act_bytes(&p.action, bytes) {
-                Some(shown) => kept.set_value(index - removed, Some(&shown)),
-                None => {
-                    kept.remove(index - removed);
-                    removed += 1;
+                Some(shown) => {
+                    headers.set_value(index, Some(&shown));
+                    index += 1;
                 }
+                // The next header takes its place.
+                None => headers.remove(index),
             }
         }
-        kept
     }
 
-    /// What `p` leaves of the key (`Some(None)`: removed), pushed onto
-    /// `hits`; `None` when it does not hide it.
-    fn hide_key(
-        &self,
-        p: &Policy,
-        key: Option<&[u8]>,
-        hits: &mut Vec<Hit>,
-    ) -> Option<Option<Vec<u8>>> {
-        let bytes = key.filter(|_| p.key == (p.mode == Mode::Deny))?;
+    /// Hides `key` (in place; `None`: removed) when `p` targets it, and
+    /// pushes it onto `hits`.
+    fn hide_key(&self, p: &Policy, key: &mut Option<Vec<u8>>, hits: &mut Vec<Hit>) {
+        let Some(bytes) = key.as_mut().filter(|_| p.hides_key()) else {
+            return;
+        };
         hits.push(Hit {
             policy: p.name.clone(),
             target: Target::Key,
         });
-        Some(self.act_bytes(&p.action, bytes).map(Cow::into_owned))
+        if p.action == Action::Remove {
+            *key = None;
+            return;
+        }
+        // Text is acted on in its own buffer; other bytes as text, lossily.
+        match String::from_utf8(std::mem::take(bytes)) {
+            Ok(mut text) => {
+                self.act_in_place(&p.action, &mut text);
+                *bytes = text.into_bytes();
+            }
+            Err(e) => {
+                let read = e.into_bytes();
+                *key = self.act_bytes(&p.action, &read).map(Cow::into_owned);
+            }
+        }
     }
 
     /// Applies `p` under `node` (at `path`, pattern `states`); true when

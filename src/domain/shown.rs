@@ -39,6 +39,18 @@ pub struct Shown {
     pub summary: String,
 }
 
+/// A record as the policies let a list show it, hidden where it is
+/// ([`mask_canonical_in_place`]).
+#[derive(Debug)]
+pub struct ShownInPlace {
+    /// What the policies hid; empty when nothing.
+    pub hits: Vec<Hit>,
+    /// The row's glance.
+    pub glance: Glance,
+    /// The shown value on one line, at most `max_chars` characters.
+    pub summary: String,
+}
+
 /// `value` (with `headers` and `key`) read from `topic` as a canonical
 /// envelope with `policies` applied to it; `None` when this path cannot tell
 /// (see the module), and the caller takes the general one.
@@ -51,6 +63,80 @@ pub fn mask_canonical(
     policies: &Policies,
     max_chars: usize,
 ) -> Option<Shown> {
+    let mut read = read(value, headers, topic, topics)?;
+    let DataShown {
+        hits,
+        headers: shown_headers,
+        key: shown_key,
+    } = policies.apply_to_data(&read.meta, &mut read.data, headers, key)?;
+    let (shown, summary) = if data_hidden(&hits) {
+        let mut shown = Vec::with_capacity(value.len());
+        shown.extend_from_slice(value);
+        let summary = write_data(&mut shown, read.span, &read.data, max_chars);
+        (Some(shown), summary)
+    } else {
+        (None, compact_json(&read.data, max_chars))
+    };
+    Some(Shown {
+        value: shown,
+        headers: shown_headers,
+        key: shown_key,
+        hits,
+        glance: read.glance,
+        summary,
+    })
+}
+
+/// [`mask_canonical`] hiding what the policies hide in `value`, `headers`
+/// and `key` themselves, for a reader that keeps no copy of the record as
+/// read: nothing is copied. `None`, with nothing changed, as there.
+pub fn mask_canonical_in_place(
+    value: &mut Vec<u8>,
+    headers: &mut Headers,
+    key: &mut Option<Vec<u8>>,
+    topic: &str,
+    topics: &TopicMap,
+    policies: &Policies,
+    max_chars: usize,
+) -> Option<ShownInPlace> {
+    let Read {
+        meta,
+        mut data,
+        glance,
+        span,
+    } = read(value, headers, topic, topics)?;
+    let hits = policies.apply_to_data_in_place(&meta, &mut data, headers, key)?;
+    // (`meta` borrowed `value`, which is written now.)
+    let summary = if data_hidden(&hits) {
+        write_data(value, span, &data, max_chars)
+    } else {
+        compact_json(&data, max_chars)
+    };
+    Some(ShownInPlace {
+        hits,
+        glance,
+        summary,
+    })
+}
+
+/// What the fast path reads of a canonical envelope before the policies
+/// apply: what they match on, `data` as a tree, the row's glance, and
+/// where `data` is in the bytes.
+struct Read<'a> {
+    meta: Meta<'a>,
+    data: Value,
+    glance: Glance,
+    span: Range<usize>,
+}
+
+/// `value` read as a canonical envelope for the policies (see the module);
+/// `None` when this path cannot tell.
+fn read<'a>(
+    value: &'a [u8],
+    headers: &Headers,
+    topic: &'a str,
+    topics: &'a TopicMap,
+) -> Option<Read<'a>> {
     // A value that may name a registry schema is read with it, elsewhere.
     if !plain_headers(headers) || may_name_schema(Some(value), headers) {
         return None;
@@ -66,49 +152,45 @@ pub fn mask_canonical(
         event_type: non_empty(parts.event_type),
         ..Meta::default()
     };
-    let mut data: Value = serde_json::from_str(parts.data.get()).ok()?;
-    let DataShown {
-        hits,
-        headers: shown_headers,
-        key: shown_key,
-    } = policies.apply_to_data(&meta, &mut data, headers, key)?;
+    let raw = parts.data.get();
+    let start = (raw.as_ptr() as usize).checked_sub(value.as_ptr() as usize)?;
+    let span = start..start.checked_add(raw.len())?;
+    let data: Value = serde_json::from_str(raw).ok()?;
     let mut glance = canonical_glance(&parts);
     glance.settle_from_topic(topic, topics);
-    let data_hidden = hits
-        .iter()
-        .any(|h| matches!(h.target, super::policy::Target::Value(_)));
-    // The summary is `data` written compactly: when it was written into the
-    // shown value already, it is read from there.
-    let (shown, summary) = if data_hidden {
-        let (shown, span) = splice(value, parts.data.get(), &data)?;
-        let summary = compact_summary(shown.get(span)?, max_chars);
-        (Some(shown), summary)
-    } else {
-        (None, compact_json(&data, max_chars))
-    };
-    Some(Shown {
-        value: shown,
-        headers: shown_headers,
-        key: shown_key,
-        hits,
+    Some(Read {
+        meta,
+        data,
         glance,
-        summary,
+        span,
     })
 }
 
-/// `value` with the span of `old` (a slice of it) written as `new`
-/// (compactly), and where `new` is in it.
-fn splice(value: &[u8], old: &str, new: &Value) -> Option<(Vec<u8>, Range<usize>)> {
-    let start = (old.as_ptr() as usize).checked_sub(value.as_ptr() as usize)?;
-    let end = start.checked_add(old.len())?;
-    let (before, after) = (value.get(..start)?, value.get(end..)?);
-    let mut out = Vec::with_capacity(value.len());
-    out.extend_from_slice(before);
+/// True when a hit is on the value (a field of `data`).
+fn data_hidden(hits: &[Hit]) -> bool {
+    hits.iter()
+        .any(|h| matches!(h.target, super::policy::Target::Value(_)))
+}
+
+thread_local! {
+    /// [`write_data`]'s buffer, kept by the thread for the next record.
+    static WRITTEN: std::cell::Cell<Vec<u8>> = const { std::cell::Cell::new(Vec::new()) };
+}
+
+/// Writes `data` (compactly) over `span` of `value`, and gives the
+/// summary: `data` as written, on one line, at most `max_chars`
+/// characters.
+fn write_data(value: &mut Vec<u8>, span: Range<usize>, data: &Value, max_chars: usize) -> String {
+    let mut written = WRITTEN.with(std::cell::Cell::take);
+    written.clear();
     // A `Value` always serialises (its keys are strings).
-    serde_json::to_writer(&mut out, new).ok()?;
-    let written = start..out.len();
-    out.extend_from_slice(after);
-    Some((out, written))
+    let _ = serde_json::to_writer(&mut written, data);
+    let start = span.start.min(value.len());
+    let end = span.end.clamp(start, value.len());
+    value.splice(start..end, written.iter().copied());
+    let summary = compact_summary(&written, max_chars);
+    WRITTEN.with(|w| w.set(written));
+    summary
 }
 
 #[cfg(test)]
@@ -188,5 +270,94 @@ mod tests {
         let escaped = envelope("").replace(r#""event_id":"7d3c"#, r#""event_id":"\u0037d3c"#);
         assert!(escaped.contains(r"\u0037") && masked(&cards, &escaped).is_none());
         assert!(masked(&cards, &format!("{} x", envelope(""))).is_none());
+    }
+
+    mod props {
+        use super::*;
+        use proptest::prelude::*;
+
+        /// An action as the config names it, with its options.
+        fn action() -> impl Strategy<Value = (String, Option<usize>, Option<String>)> {
+            prop_oneof![
+                Just(("mask".to_string(), None, None)),
+                (0usize..6).prop_map(|n| ("mask".to_string(), Some(n), None)),
+                Just(("remove".to_string(), None, None)),
+                Just(("hash".to_string(), None, None)),
+                Just(("replace".to_string(), None, Some("[gone]".to_string()))),
+            ]
+        }
+
+        /// A header, by one of a few names (repeated ones too), its value
+        /// text, bytes that are not UTF-8, or null.
+        fn header() -> impl Strategy<Value = (String, Option<Vec<u8>>)> {
+            let name = prop_oneof![
+                Just("token"),
+                Just("x-auth-user"),
+                Just("correlation_id"),
+                Just("source"),
+            ];
+            let value = prop_oneof![
+                "[a-zé0-9]{0,12}".prop_map(|t| Some(t.into_bytes())),
+                Just(Some(vec![0xff, b'a', 0xfe])),
+                Just(None),
+            ];
+            (name, value).prop_map(|(n, v)| (n.to_string(), v))
+        }
+
+        proptest! {
+            /// Hiding in place (a list that keeps no copy) shows exactly
+            /// what hiding in a copy shows: value, headers, key, hits,
+            /// glance and summary; and the copy leaves what it read alone.
+            #[test]
+            fn hiding_in_place_shows_what_hiding_in_a_copy_shows(
+                headers in proptest::collection::vec(header(), 0..6),
+                key in proptest::option::of(prop_oneof![
+                    "[a-z0-9-]{0,10}".prop_map(String::into_bytes),
+                    Just(vec![0xc3, 0x28, b'k']),
+                ]),
+                (data_action, header_action, key_action) in (action(), action(), action()),
+                data_fields in proptest::sample::subsequence(vec!["data.card", "**.n", "data.items[*].sku"], 1..=3),
+                header_globs in proptest::sample::subsequence(vec!["token", "x-auth-*", "source"], 1..=3),
+            ) {
+                let spec = |name: &str, (action, keep_last, with): (String, Option<usize>, Option<String>)| PolicySpec {
+                    name: name.into(),
+                    action: Some(action),
+                    keep_last,
+                    with,
+                    ..PolicySpec::default()
+                };
+                let specs = vec![
+                    PolicySpec {
+                        fields: data_fields.iter().map(|f| f.to_string()).collect(),
+                        ..spec("data", data_action)
+                    },
+                    PolicySpec {
+                        headers: header_globs.iter().map(|g| g.to_string()).collect(),
+                        ..spec("headers", header_action)
+                    },
+                    PolicySpec { key: true, ..spec("key", key_action) },
+                ];
+                let p = Policies::new(&specs, b"salt".to_vec()).expect("valid");
+                let body = envelope(r#""#).replace(
+                    r#""data":{"card":"4111","n":1}"#,
+                    r#""data":{"card":"4111","n":1,"items":[{"sku":"a1","n":2},{"sku":"b2"}]}"#,
+                );
+                let headers: Headers = headers.into_iter().collect();
+                let copied = mask_canonical(
+                    body.as_bytes(), &headers, key.as_deref(), "orders", &TopicMap::default(), &p, 160,
+                ).expect("the fast path answers");
+                let (mut value, mut in_headers, mut in_key) = (body.clone().into_bytes(), headers.clone(), key.clone());
+                let in_place = mask_canonical_in_place(
+                    &mut value, &mut in_headers, &mut in_key, "orders", &TopicMap::default(), &p, 160,
+                ).expect("the fast path answers");
+                let read = body.clone().into_bytes();
+                prop_assert_eq!(&value, copied.value.as_ref().unwrap_or(&read));
+                prop_assert_eq!(&in_headers, copied.headers.as_ref().unwrap_or(&headers));
+                prop_assert_eq!(&in_key, copied.key.as_ref().unwrap_or(&key));
+                prop_assert_eq!(&in_place.hits, &copied.hits);
+                prop_assert_eq!(&in_place.summary, &copied.summary);
+                prop_assert_eq!(format!("{:?}", in_place.glance), format!("{:?}", copied.glance));
+            }
+        }
     }
 }

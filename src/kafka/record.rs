@@ -162,11 +162,36 @@ impl Arrived {
     /// headers a policy hid (they say where writing it back sends it). What a
     /// masked record costs the list is then about what an unmasked one does.
     pub fn read_listed(
-        record: ConsumedRecord,
+        mut record: ConsumedRecord,
         topics: &TopicMap,
         schemas: Option<&dyn domain::schema::SchemaSource>,
         policies: &Policies,
     ) -> Self {
+        // A canonical envelope that needs no copy kept is hidden in its own
+        // bytes: nothing is copied. A copy may be needed where a policy could
+        // hide a dead-letter header, or where the key names a registry
+        // schema (see above; a value that names one is not canonical).
+        let may_need_copy = |r: &ConsumedRecord| {
+            let letter = || {
+                r.headers
+                    .iter()
+                    .any(|(name, _)| domain::headers::is_dead_letter_header(name))
+            };
+            domain::schema::may_name_key_schema(r.key.as_deref(), &r.headers)
+                || (policies.may_hide_dead_letter_header() && letter())
+        };
+        if !policies.is_empty()
+            && !may_need_copy(&record)
+            && let Some(shown) = record.shown_canonical_in_place(policies, topics)
+        {
+            return Self {
+                record,
+                glance: shown.glance,
+                summary: shown.summary,
+                original: None,
+                hits: shown.hits,
+            };
+        }
         let mut arrived = Self::read_shown(record, topics, schemas, policies);
         if let Some(original) = &arrived.original {
             let headers = original.headers_of(&arrived.record);
@@ -560,6 +585,27 @@ impl ConsumedRecord {
             self.value.as_deref()?,
             &self.headers,
             self.key.as_deref(),
+            &self.topic,
+            topics,
+            policies,
+            SUMMARY_CHARS,
+        )
+    }
+
+    /// [`ConsumedRecord::shown_canonical`] hiding what the policies hide in
+    /// this record itself ([`domain::shown::mask_canonical_in_place`]).
+    fn shown_canonical_in_place(
+        &mut self,
+        policies: &Policies,
+        topics: &TopicMap,
+    ) -> Option<domain::shown::ShownInPlace> {
+        if policies.is_empty() || !policies.may_apply_to_topic(&self.topic) {
+            return None;
+        }
+        domain::shown::mask_canonical_in_place(
+            self.value.as_mut()?,
+            &mut self.headers,
+            &mut self.key,
             &self.topic,
             topics,
             policies,
@@ -1084,6 +1130,71 @@ mod tests {
         // Nothing hidden: nothing to read again.
         let a = listed(&record(vec![]));
         assert!(a.original.is_none() && !read_again(&a));
+    }
+
+    #[test]
+    fn a_listed_envelope_is_hidden_in_its_own_bytes_as_a_copy_would_show_it() {
+        let topics = TopicMap::default();
+        let body = br#"{"event_id":"7d3c1a62-2f0e-4a51-9d49-0d1c2f6b8a01","event_type":"OrderPlaced","schema_version":1,"context":"orders","aggregate_id":"o-1","occurred_at":"2026-11-27T10:00:00Z","correlation_id":null,"causation_id":null,"data":{"card":"4111","n":1}}"#;
+        let spec = |name: &str| crate::domain::policy::PolicySpec {
+            name: name.into(),
+            ..Default::default()
+        };
+        let ps = |header: &str| {
+            let specs = [
+                crate::domain::policy::PolicySpec {
+                    fields: vec!["data.card".into()],
+                    ..spec("card")
+                },
+                crate::domain::policy::PolicySpec {
+                    headers: vec![header.into()],
+                    action: Some("hash".into()),
+                    ..spec("header")
+                },
+                crate::domain::policy::PolicySpec {
+                    key: true,
+                    keep_last: Some(1),
+                    ..spec("key")
+                },
+            ];
+            Policies::new(&specs, b"salt".to_vec()).expect("valid")
+        };
+        let envelope = |headers| ConsumedRecord {
+            value: Some(body.to_vec()),
+            ..record(headers)
+        };
+        let plain = envelope(vec![("token".into(), Some(b"tok-1".to_vec()))]);
+        let token = ps("token");
+        let shown = Arrived::read_shown(plain.clone(), &topics, None, &token);
+        let listed = Arrived::read_listed(plain.clone(), &topics, None, &token);
+        // All three hidden, as the copy shows them, and no copy kept.
+        assert_eq!(shown.hits.len(), 3);
+        assert_eq!(shown.as_read().as_ref(), Some(&plain));
+        assert!(listed.original.is_none());
+        assert_eq!(
+            (&listed.record, &listed.hits, &listed.summary),
+            (&shown.record, &shown.hits, &shown.summary)
+        );
+        assert_eq!(listed.glance.event_type.as_deref(), Some("OrderPlaced"));
+        assert!(!String::from_utf8_lossy(listed.record.value.as_deref().unwrap()).contains("4111"));
+        // A dead letter: where a policy could hide one of its dead-letter
+        // headers (a glob), the copy is kept; where none could (a name
+        // outside those families), it is not needed.
+        let letter = envelope(vec![
+            (
+                "x-exception-message".into(),
+                Some(b"card 4111 declined".to_vec()),
+            ),
+            ("token".into(), Some(b"tok-1".to_vec())),
+        ]);
+        let globbed = Arrived::read_listed(letter.clone(), &topics, None, &ps("x-exception-*"));
+        assert_eq!(globbed.as_read().as_ref(), Some(&letter));
+        let named = Arrived::read_listed(letter.clone(), &topics, None, &token);
+        assert!(named.original.is_none() && named.hits.len() == 3);
+        assert_eq!(
+            named.record.headers.get("x-exception-message"),
+            Some(Some(&b"card 4111 declined"[..]))
+        );
     }
 
     #[test]
