@@ -185,9 +185,17 @@ fn write_data(value: &mut Vec<u8>, span: Range<usize>, data: &Value, max_chars: 
     written.clear();
     // A `Value` always serialises (its keys are strings).
     let _ = serde_json::to_writer(&mut written, data);
+    // `written` over `span`: the bytes after it moved once, by memmove
+    // (`Vec::splice` would copy them byte by byte).
     let start = span.start.min(value.len());
     let end = span.end.clamp(start, value.len());
-    value.splice(start..end, written.iter().copied());
+    let (tail, new_end) = (value.len() - end, start + written.len());
+    if new_end > end {
+        value.resize(new_end + tail, 0);
+    }
+    value.copy_within(end..end + tail, new_end);
+    value.truncate(new_end + tail);
+    value[start..new_end].copy_from_slice(&written);
     let summary = compact_summary(&written, max_chars);
     WRITTEN.with(|w| w.set(written));
     summary
