@@ -280,6 +280,31 @@ mod tests {
         assert!(masked(&cards, &format!("{} x", envelope(""))).is_none());
     }
 
+    #[test]
+    fn data_written_over_its_span_leaves_the_bytes_around_it_as_they_were() {
+        let (before, after) = (
+            r#"{"a":1,"data":"#,
+            r#","z":"the bytes after data","n":[1,2,3]}"#,
+        );
+        let old = r#"{"x":"abcdef"}"#;
+        for new in [
+            serde_json::json!({"x": "abcdef"}),
+            serde_json::json!({"x": "a"}),
+            serde_json::json!({}),
+            serde_json::json!({"x": "sha256:0123456789abcdef", "y": [true, null]}),
+        ] {
+            let mut value = format!("{before}{old}{after}").into_bytes();
+            let span = before.len()..before.len() + old.len();
+            let summary = write_data(&mut value, span, &new, 160);
+            let written = serde_json::to_string(&new).expect("json");
+            assert_eq!(
+                String::from_utf8(value).expect("utf-8"),
+                format!("{before}{written}{after}")
+            );
+            assert_eq!(summary, written);
+        }
+    }
+
     mod props {
         use super::*;
         use proptest::prelude::*;

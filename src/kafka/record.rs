@@ -1191,6 +1191,18 @@ mod tests {
         assert_eq!(globbed.as_read().as_ref(), Some(&letter));
         let named = Arrived::read_listed(letter.clone(), &topics, None, &token);
         assert!(named.original.is_none() && named.hits.len() == 3);
+        // A dead-letter name a policy lists as it is: the copy is kept.
+        let exact = Arrived::read_listed(letter.clone(), &topics, None, &ps("x-exception-message"));
+        assert_eq!(exact.as_read().as_ref(), Some(&letter));
+        // A key that names a registry schema: the copy is kept (the record
+        // view names the key's schema from it).
+        let keyed = ConsumedRecord {
+            key: Some(vec![0, 0, 0, 0, 9, 2]),
+            ..plain.clone()
+        };
+        let a = Arrived::read_listed(keyed.clone(), &topics, None, &token);
+        assert_eq!(a.hits.len(), 3);
+        assert_eq!(a.as_read().as_ref(), Some(&keyed));
         assert_eq!(
             named.record.headers.get("x-exception-message"),
             Some(Some(&b"card 4111 declined"[..]))
