@@ -1135,7 +1135,7 @@ mod tests {
     #[test]
     fn a_listed_envelope_is_hidden_in_its_own_bytes_as_a_copy_would_show_it() {
         let topics = TopicMap::default();
-        let body = br#"{"event_id":"7d3c1a62-2f0e-4a51-9d49-0d1c2f6b8a01","event_type":"OrderPlaced","schema_version":1,"context":"orders","aggregate_id":"o-1","occurred_at":"2026-11-27T10:00:00Z","correlation_id":null,"causation_id":null,"data":{"card":"4111","n":1}}"#;
+        let body = br#"{"event_id":"7d3c1a62-2f0e-4a51-9d49-0d1c2f6b8a01","event_type":"OrderPlaced","schema_version":1,"context":"orders","aggregate_id":"o-1","occurred_at":"2026-11-27T10:00:00Z","correlation_id":"0b9c2a4e-7a7e-4b8b-9f3e-2f1c6d5e4a33","causation_id":null,"data":{"card":"4111","n":1}}"#;
         let spec = |name: &str| crate::domain::policy::PolicySpec {
             name: name.into(),
             ..Default::default()
