@@ -841,6 +841,9 @@ impl Policies {
         headers: &Headers,
         key: Option<&[u8]>,
     ) -> Option<DataShown> {
+        if !self.stay_in_data(meta) {
+            return None;
+        }
         let applying = || self.list.iter().filter(|p| p.applies_to(meta));
         let mut shown_headers = applying()
             .any(|p| {
@@ -873,6 +876,16 @@ impl Policies {
         self.apply_to_data_with(meta, data, Some(headers), Some(key))
     }
 
+    /// True when every policy that applies to `meta` hides only fields
+    /// inside `data` (besides headers and the key), none by schema tags:
+    /// what [`Policies::apply_to_data`] can apply.
+    fn stay_in_data(&self, meta: &Meta<'_>) -> bool {
+        self.list.iter().filter(|p| p.applies_to(meta)).all(|p| {
+            let hides_unread = p.by_tags() && meta.schema_unread && p.fields.is_empty();
+            p.inside_data && !hides_unread && p.tagged_paths(meta.tags).is_empty()
+        })
+    }
+
     /// [`Policies::apply_to_data`] hiding headers in `headers` and the key
     /// in `key`, each left alone when `None` (no policy hides one).
     fn apply_to_data_with(
@@ -882,14 +895,10 @@ impl Policies {
         mut headers: Option<&mut Headers>,
         mut key: Option<&mut Option<Vec<u8>>>,
     ) -> Option<Vec<Hit>> {
-        let applying = || self.list.iter().filter(|p| p.applies_to(meta));
-        for p in applying() {
-            let tagged = !p.tagged_paths(meta.tags).is_empty();
-            let hides_unread = p.by_tags() && meta.schema_unread && p.fields.is_empty();
-            if tagged || hides_unread || !p.inside_data {
-                return None;
-            }
+        if !self.stay_in_data(meta) {
+            return None;
         }
+        let applying = || self.list.iter().filter(|p| p.applies_to(meta));
         let mut hits = Vec::with_capacity(self.list.len());
         // One path buffer for every policy's walk, kept by the thread for
         // the next record (a reader's thread reads one record after another).

@@ -180,10 +180,8 @@ impl Arrived {
             domain::schema::may_name_key_schema(r.key.as_deref(), &r.headers)
                 || (policies.may_hide_dead_letter_header() && letter())
         };
-        if !policies.is_empty()
-            && !may_need_copy(&record)
-            && let Some(shown) = record.shown_canonical_in_place(policies, topics)
-        {
+        let in_place = !policies.is_empty() && !may_need_copy(&record);
+        if in_place && let Some(shown) = record.shown_canonical_in_place(policies, topics) {
             return Self {
                 record,
                 glance: shown.glance,
@@ -192,7 +190,13 @@ impl Arrived {
                 hits: shown.hits,
             };
         }
-        let mut arrived = Self::read_shown(record, topics, schemas, policies);
+        // Where the in-place path declined, the copying fast path would
+        // decline the same way: the general path reads it.
+        let mut arrived = if in_place {
+            Self::read_shown_general(record, topics, schemas, policies)
+        } else {
+            Self::read_shown(record, topics, schemas, policies)
+        };
         if let Some(original) = &arrived.original {
             let headers = original.headers_of(&arrived.record);
             let named =
@@ -294,6 +298,17 @@ impl Arrived {
                 hits,
             };
         }
+        Self::read_shown_general(record, topics, schemas, policies)
+    }
+
+    /// [`Arrived::read_shown`] by the general path: the policies applied to
+    /// the decoded record ([`ConsumedRecord::masked_general`]).
+    fn read_shown_general(
+        record: ConsumedRecord,
+        topics: &TopicMap,
+        schemas: Option<&dyn domain::schema::SchemaSource>,
+        policies: &Policies,
+    ) -> Self {
         let masked = match schemas {
             Some(schemas) => record.masked_general(policies, topics, schemas),
             None => record.masked_general(policies, topics, &domain::schema::NoRegistry),
@@ -578,7 +593,7 @@ impl ConsumedRecord {
         policies: &Policies,
         topics: &TopicMap,
     ) -> Option<domain::shown::Shown> {
-        if policies.is_empty() || !policies.may_apply_to_topic(&self.topic) {
+        if !self.policies_may_apply(policies) {
             return None;
         }
         domain::shown::mask_canonical(
@@ -592,6 +607,11 @@ impl ConsumedRecord {
         )
     }
 
+    /// False when no policy can apply to this record's topic.
+    fn policies_may_apply(&self, policies: &Policies) -> bool {
+        !policies.is_empty() && policies.may_apply_to_topic(&self.topic)
+    }
+
     /// [`ConsumedRecord::shown_canonical`] hiding what the policies hide in
     /// this record itself ([`domain::shown::mask_canonical_in_place`]).
     fn shown_canonical_in_place(
@@ -599,7 +619,7 @@ impl ConsumedRecord {
         policies: &Policies,
         topics: &TopicMap,
     ) -> Option<domain::shown::ShownInPlace> {
-        if policies.is_empty() || !policies.may_apply_to_topic(&self.topic) {
+        if !self.policies_may_apply(policies) {
             return None;
         }
         domain::shown::mask_canonical_in_place(
